@@ -1,0 +1,28 @@
+//! `mqlab-cli`: run MQ Lab scenarios and the 2PC protocol explorer from the command line.
+
+mod explore_cmd;
+mod run_cmd;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: mqlab-cli <run|explore-2pc> [flags]\n  mqlab-cli run --help\n  mqlab-cli explore-2pc --help";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("run") => run_cmd::main(&args[1..]),
+        Some("explore-2pc") => explore_cmd::main(&args[1..]),
+        Some("-h") | Some("--help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("mqlab-cli: unknown command '{other}'\n{USAGE}");
+            ExitCode::from(2)
+        }
+        None => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

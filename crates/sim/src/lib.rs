@@ -1,0 +1,1 @@
+//! The MQ Lab simulation core: pure, deterministic, no I/O and no clock.
