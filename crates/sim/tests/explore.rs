@@ -52,9 +52,9 @@ fn naive_init(n: u32) -> Naive {
 }
 
 fn naive_consistent(s: &Naive) -> bool {
-    !s.rm_state
-        .iter()
-        .any(|a| *a == Rm::Aborted && s.rm_state.iter().any(|c| *c == Rm::Committed))
+    let committed = s.rm_state.contains(&Rm::Committed);
+    let aborted = s.rm_state.contains(&Rm::Aborted);
+    !(committed && aborted)
 }
 
 /// Every enabled action of TPNext with its successor, stuttering steps included, in the
