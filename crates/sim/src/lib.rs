@@ -1,2 +1,50 @@
 //! The MQ Lab simulation core: pure, deterministic, no I/O and no clock.
+//!
+//! A [`Scenario`] (mode, messages, seed, network, timing, planned faults) builds a
+//! [`Sim`]. [`Sim::step`] advances exactly one event of a discrete-event simulation
+//! (logical ticks, events ordered by tick and then by the order they were scheduled)
+//! and returns what happened; [`Sim::apply`] takes user input; [`Sim::snapshot`],
+//! [`Sim::trace`] and [`Sim::ledger`] are read-only views for the page. [`Run`] adds
+//! checkpoints for stepping back and seeking.
+
+mod broker;
+pub mod checker;
+mod consumer;
+mod coordinator;
+mod disk;
 pub mod explore;
+pub mod fault;
+pub mod ledger;
+pub mod limits;
+pub mod mode;
+mod names;
+pub mod network;
+pub mod node;
+pub mod prng;
+mod producer;
+pub mod ratio;
+pub mod scenario;
+pub mod sim;
+pub mod snapshot;
+pub mod timeline;
+pub mod trace;
+
+pub use checker::{Invariant, InvariantViolation};
+pub use fault::{Command, CommandError, CrashPoint, PlannedFault};
+pub use ledger::{
+    Anomaly, Cause, CauseKind, Ledger, MessageId, MessageRecord, ParticipantStats, Summary, Verdict,
+};
+pub use mode::Mode;
+pub use names::UnknownName;
+pub use network::{LinkConfig, LinkId, LinkOverride, LinkParseError, MessageKind, NetworkConfig};
+pub use node::NodeId;
+pub use prng::Prng;
+pub use ratio::{Ratio, RatioParseError};
+pub use scenario::{Scenario, ScenarioError, Timing, TransactionConfig};
+pub use sim::{ReplayError, Sim, SimOptions};
+pub use snapshot::{
+    CoordinatorPhase, CoordinatorView, InFlight, NodeView, ParticipantState, ParticipantView,
+    Snapshot, TransactionView, TxnKind,
+};
+pub use timeline::Run;
+pub use trace::{Detail, EventKind, StepReport, TraceEvent, VoteNoReason};

@@ -1,0 +1,89 @@
+//! Each node's disk log as it is shown on the page. The durable state itself lives in
+//! the nodes' durable fields (what replaying this log would rebuild); this log is the
+//! record of writes, kept compact so that recording it costs no allocation per write.
+
+use crate::limits::MAX_LOG_RECORDS;
+
+/// One durable write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DiskRecord {
+    /// Producer (at-most-once): the message is marked as handed to the network.
+    MarkedSent(u32),
+    /// Producer: the broker confirmed the message.
+    Confirmed(u32),
+    /// Broker: entry appended and made durable by an fsync (message, batch size).
+    Fsync { last: u32, count: u32 },
+    /// Broker (at-most-once): the delivery was handed off and forgotten.
+    DeliveredForgotten(u32),
+    /// Broker: ack recorded.
+    Acked(u32),
+    /// Consumer: side effect applied.
+    Applied(u32),
+    /// Consumer (idempotent): side effect applied and id recorded atomically.
+    Processed(u32),
+    /// Coordinator: transaction begun.
+    Begin { txn: u32, kind: u8, message: u32 },
+    /// Coordinator: decision logged (only COMMIT is logged; abort is presumed).
+    DecisionCommit(u32),
+    /// Coordinator: every participant committed; the transaction is forgotten.
+    End(u32),
+    /// Coordinator: after a restart, an undecided transaction aborted by presumption.
+    PresumedAbort(u32),
+    /// Participant: prepared (its work and locks are durable) and voted yes.
+    Prepared { txn: u32, kind: u8, message: u32 },
+    /// Participant: committed.
+    Commit(u32),
+    /// Participant: aborted.
+    Abort(u32),
+}
+
+impl DiskRecord {
+    /// The line shown under the node's "disk".
+    pub fn line(self) -> String {
+        let kind_text = |kind: u8| if kind == 0 { "publish" } else { "consume" };
+        match self {
+            DiskRecord::MarkedSent(m) => format!("sent m{m} (never again)"),
+            DiskRecord::Confirmed(m) => format!("confirmed m{m}"),
+            DiskRecord::Fsync { last, count } => {
+                if count == 1 {
+                    format!("append m{last} · fsync")
+                } else {
+                    format!("append {count} · fsync ≤ m{last}")
+                }
+            }
+            DiskRecord::DeliveredForgotten(m) => format!("delivered m{m} (forgotten)"),
+            DiskRecord::Acked(m) => format!("acked m{m}"),
+            DiskRecord::Applied(m) => format!("applied m{m}"),
+            DiskRecord::Processed(m) => format!("processed m{m}"),
+            DiskRecord::Begin { txn, kind, message } => {
+                format!("begin t{txn} ({} m{message})", kind_text(kind))
+            }
+            DiskRecord::DecisionCommit(txn) => format!("decision COMMIT t{txn}"),
+            DiskRecord::End(txn) => format!("end t{txn}"),
+            DiskRecord::PresumedAbort(txn) => format!("abort t{txn} (presumed)"),
+            DiskRecord::Prepared { txn, kind, message } => {
+                format!("prepared t{txn} ({} m{message})", kind_text(kind))
+            }
+            DiskRecord::Commit(txn) => format!("commit t{txn}"),
+            DiskRecord::Abort(txn) => format!("abort t{txn}"),
+        }
+    }
+}
+
+/// A bounded list of durable writes.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct DiskLog {
+    pub records: Vec<DiskRecord>,
+    /// Writes not kept because the list reached `MAX_LOG_RECORDS`.
+    pub omitted: u64,
+}
+
+impl DiskLog {
+    pub fn push(&mut self, record: DiskRecord) {
+        if self.records.len() < MAX_LOG_RECORDS as usize {
+            self.records.push(record);
+        } else {
+            self.omitted += 1;
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Faults as data: named crash points, user commands and planned faults.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mode::Mode;
+use crate::names::{named_serde, parse_name, UnknownName};
+use crate::network::{LinkId, MessageKind};
+use crate::node::NodeId;
+use crate::ratio::Ratio;
+
+/// A named protocol step at which a node can be made to crash: the breakpoint
+/// vocabulary shared by the core, the CLI, the page and its links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CrashPoint {
+    /// The producer is about to send the publish.
+    ProducerBeforeSend,
+    /// The producer has sent the publish and has no confirm yet.
+    ProducerAfterSend,
+    /// The producer has recorded the confirm.
+    ProducerAfterConfirm,
+    /// The broker has appended the message in memory, before the fsync.
+    BrokerAfterAppend,
+    /// The broker has fsynced the message, before sending the confirm.
+    BrokerAfterFsync,
+    /// The broker has sent the delivery, before any ack.
+    BrokerAfterDeliver,
+    /// The consumer has received the delivery and done nothing else.
+    ConsumerAfterReceive,
+    /// The consumer has applied the side effect, before acking (at-most-once acks first).
+    ConsumerAfterApply,
+    /// The consumer has sent the ack.
+    ConsumerAfterAck,
+    /// The coordinator has sent the prepares.
+    CoordinatorAfterPrepareSent,
+    /// The coordinator has every vote and has not logged a decision.
+    CoordinatorAfterVotes,
+    /// The coordinator has logged COMMIT and sent it to nobody.
+    CoordinatorAfterDecisionLogged,
+    /// The coordinator has sent the decision to the first participant only.
+    CoordinatorMidBroadcast,
+    /// The consumer DB participant has received the prepare and not voted.
+    ParticipantBeforeVote,
+    /// The consumer DB participant has logged "prepared" and voted yes.
+    ParticipantAfterVoteYes,
+    /// The consumer DB participant has committed, before telling the coordinator.
+    ParticipantAfterCommit,
+}
+
+impl CrashPoint {
+    /// Every crash point, in pipeline order.
+    pub const ALL: [CrashPoint; 16] = [
+        CrashPoint::ProducerBeforeSend,
+        CrashPoint::ProducerAfterSend,
+        CrashPoint::ProducerAfterConfirm,
+        CrashPoint::BrokerAfterAppend,
+        CrashPoint::BrokerAfterFsync,
+        CrashPoint::BrokerAfterDeliver,
+        CrashPoint::ConsumerAfterReceive,
+        CrashPoint::ConsumerAfterApply,
+        CrashPoint::ConsumerAfterAck,
+        CrashPoint::CoordinatorAfterPrepareSent,
+        CrashPoint::CoordinatorAfterVotes,
+        CrashPoint::CoordinatorAfterDecisionLogged,
+        CrashPoint::CoordinatorMidBroadcast,
+        CrashPoint::ParticipantBeforeVote,
+        CrashPoint::ParticipantAfterVoteYes,
+        CrashPoint::ParticipantAfterCommit,
+    ];
+
+    /// The name, e.g. "consumer.after_apply".
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CrashPoint::ProducerBeforeSend => "producer.before_send",
+            CrashPoint::ProducerAfterSend => "producer.after_send",
+            CrashPoint::ProducerAfterConfirm => "producer.after_confirm",
+            CrashPoint::BrokerAfterAppend => "broker.after_append",
+            CrashPoint::BrokerAfterFsync => "broker.after_fsync",
+            CrashPoint::BrokerAfterDeliver => "broker.after_deliver",
+            CrashPoint::ConsumerAfterReceive => "consumer.after_receive",
+            CrashPoint::ConsumerAfterApply => "consumer.after_apply",
+            CrashPoint::ConsumerAfterAck => "consumer.after_ack",
+            CrashPoint::CoordinatorAfterPrepareSent => "coordinator.after_prepare_sent",
+            CrashPoint::CoordinatorAfterVotes => "coordinator.after_votes",
+            CrashPoint::CoordinatorAfterDecisionLogged => "coordinator.after_decision_logged",
+            CrashPoint::CoordinatorMidBroadcast => "coordinator.mid_broadcast",
+            CrashPoint::ParticipantBeforeVote => "participant.before_vote",
+            CrashPoint::ParticipantAfterVoteYes => "participant.after_vote_yes",
+            CrashPoint::ParticipantAfterCommit => "participant.after_commit",
+        }
+    }
+
+    /// The node that crashes. The participant points belong to the consumer DB, the
+    /// participant whose side effect a duplicate would damage; the other participants
+    /// can be crashed at any moment with `Command::Crash`.
+    pub const fn node(self) -> NodeId {
+        match self {
+            CrashPoint::ProducerBeforeSend
+            | CrashPoint::ProducerAfterSend
+            | CrashPoint::ProducerAfterConfirm => NodeId::Producer,
+            CrashPoint::BrokerAfterAppend
+            | CrashPoint::BrokerAfterFsync
+            | CrashPoint::BrokerAfterDeliver => NodeId::Broker,
+            CrashPoint::ConsumerAfterReceive
+            | CrashPoint::ConsumerAfterApply
+            | CrashPoint::ConsumerAfterAck
+            | CrashPoint::ParticipantBeforeVote
+            | CrashPoint::ParticipantAfterVoteYes
+            | CrashPoint::ParticipantAfterCommit => NodeId::Consumer,
+            CrashPoint::CoordinatorAfterPrepareSent
+            | CrashPoint::CoordinatorAfterVotes
+            | CrashPoint::CoordinatorAfterDecisionLogged
+            | CrashPoint::CoordinatorMidBroadcast => NodeId::Coordinator,
+        }
+    }
+
+    /// True when the point can fire in the mode: the queue points in the three queue
+    /// modes (a producer without confirms has no "after confirm"), the coordinator and
+    /// participant points in transactional mode.
+    pub const fn applies_to(self, mode: Mode) -> bool {
+        match self {
+            CrashPoint::ProducerAfterConfirm => mode.confirms(),
+            CrashPoint::ProducerBeforeSend
+            | CrashPoint::ProducerAfterSend
+            | CrashPoint::BrokerAfterAppend
+            | CrashPoint::BrokerAfterFsync
+            | CrashPoint::BrokerAfterDeliver
+            | CrashPoint::ConsumerAfterReceive
+            | CrashPoint::ConsumerAfterApply
+            | CrashPoint::ConsumerAfterAck => !matches!(mode, Mode::Transactional),
+            _ => matches!(mode, Mode::Transactional),
+        }
+    }
+
+    /// One plain sentence saying when the crash happens.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            CrashPoint::ProducerBeforeSend => "The producer crashes just before it sends the message to the broker.",
+            CrashPoint::ProducerAfterSend => "The producer crashes right after sending the message, before any confirm arrives.",
+            CrashPoint::ProducerAfterConfirm => "The producer crashes right after recording the broker's confirm.",
+            CrashPoint::BrokerAfterAppend => "The broker crashes after appending the message to its log in memory, before the fsync makes it durable.",
+            CrashPoint::BrokerAfterFsync => "The broker crashes after the fsync made the message durable, before it sends the confirm.",
+            CrashPoint::BrokerAfterDeliver => "The broker crashes right after sending the message to the consumer.",
+            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after receiving the message, before doing anything with it.",
+            CrashPoint::ConsumerAfterApply => "The consumer crashes after applying the message to its database, before acking it (at-most-once acks before applying).",
+            CrashPoint::ConsumerAfterAck => "The consumer crashes right after sending the ack (in at-most-once, before applying).",
+            CrashPoint::CoordinatorAfterPrepareSent => "The coordinator crashes right after sending the prepare requests.",
+            CrashPoint::CoordinatorAfterVotes => "The coordinator crashes with every vote in hand, before it logs a decision.",
+            CrashPoint::CoordinatorAfterDecisionLogged => "The coordinator crashes after logging COMMIT, before sending it to anyone.",
+            CrashPoint::CoordinatorMidBroadcast => "The coordinator crashes after sending the decision to the first participant only.",
+            CrashPoint::ParticipantBeforeVote => "The consumer DB crashes after receiving the prepare, before it votes.",
+            CrashPoint::ParticipantAfterVoteYes => "The consumer DB crashes after logging prepared and voting yes, before it learns the decision.",
+            CrashPoint::ParticipantAfterCommit => "The consumer DB crashes after committing, before telling the coordinator.",
+        }
+    }
+
+    /// A dense bit position for quick "is anything armed here" checks.
+    pub(crate) const fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl FromStr for CrashPoint {
+    type Err = UnknownName;
+
+    fn from_str(input: &str) -> Result<CrashPoint, UnknownName> {
+        parse_name("crash point", input, &CrashPoint::ALL, CrashPoint::as_str)
+    }
+}
+
+named_serde!(CrashPoint);
+
+/// User input to a running simulation. Every applied command is recorded with the step
+/// at which it was applied, so that a run is its scenario plus its commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// Crash a node now.
+    Crash(NodeId),
+    /// Restart a crashed node now.
+    Restart(NodeId),
+    /// Crash the point's node when it reaches the point for the message (any message
+    /// when `None`). One-shot.
+    CrashAt {
+        /// The protocol step.
+        point: CrashPoint,
+        /// The message number (1 for m1), or any.
+        message: Option<u32>,
+    },
+    /// Drop the next message sent on the link (of the kind, if given).
+    DropNext {
+        /// The link.
+        link: LinkId,
+        /// Only this kind, or any.
+        kind: Option<MessageKind>,
+    },
+    /// Deliver the next message sent on the link twice.
+    DuplicateNext {
+        /// The link.
+        link: LinkId,
+    },
+    /// Add ticks to the next message's latency on the link.
+    DelayNext {
+        /// The link.
+        link: LinkId,
+        /// Extra latency in ticks.
+        ticks: u64,
+    },
+    /// Drop the n-th matching message (n = 1 for the next one) of a kind on a link,
+    /// optionally only messages about one message id.
+    DropMatching {
+        /// The link.
+        link: LinkId,
+        /// Only this kind, or any.
+        kind: Option<MessageKind>,
+        /// Only envelopes about this message number, or any.
+        message: Option<u32>,
+        /// Which matching envelope, counting from 1.
+        nth: u32,
+    },
+    /// Duplicate the n-th matching message.
+    DuplicateMatching {
+        /// The link.
+        link: LinkId,
+        /// Only this kind, or any.
+        kind: Option<MessageKind>,
+        /// Only envelopes about this message number, or any.
+        message: Option<u32>,
+        /// Which matching envelope, counting from 1.
+        nth: u32,
+    },
+    /// Delay the n-th matching message.
+    DelayMatching {
+        /// The link.
+        link: LinkId,
+        /// Only this kind, or any.
+        kind: Option<MessageKind>,
+        /// Only envelopes about this message number, or any.
+        message: Option<u32>,
+        /// Which matching envelope, counting from 1.
+        nth: u32,
+        /// Extra latency in ticks.
+        ticks: u64,
+    },
+    /// Cut the link: everything arriving on it is lost until it heals.
+    Partition {
+        /// The link.
+        link: LinkId,
+    },
+    /// Restore a partitioned link.
+    Heal {
+        /// The link.
+        link: LinkId,
+    },
+    /// Set the loss probability of every link.
+    SetLoss(Ratio),
+    /// Set the duplication probability of every link.
+    SetDuplicate(Ratio),
+    /// Set the reordering probability of every link.
+    SetReorder(Ratio),
+    /// Set the probability, per step, that a random node crashes.
+    SetCrashRate(Ratio),
+}
+
+/// A fault written into the scenario: a command applied when the run reaches a step
+/// (`at_step`), or armed from the start when `at_step` is `None`. A partition from step
+/// a to step b is two planned faults: `Partition` at a and `Heal` at b.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedFault {
+    /// The step before which the command is applied; `None` means before the first step.
+    #[serde(default)]
+    pub at_step: Option<u64>,
+    /// What to do.
+    pub command: Command,
+}
+
+impl PlannedFault {
+    /// A fault armed before the first step.
+    pub fn at_start(command: Command) -> PlannedFault {
+        PlannedFault {
+            at_step: None,
+            command,
+        }
+    }
+
+    /// A fault applied before the given step.
+    pub fn at(step: u64, command: Command) -> PlannedFault {
+        PlannedFault {
+            at_step: Some(step),
+            command,
+        }
+    }
+}
+
+/// Why a command was refused. The simulation is unchanged when a command is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandError {
+    /// The node does not exist in this mode (the coordinator outside transactional).
+    NodeNotInMode {
+        /// The node.
+        node: NodeId,
+        /// The mode.
+        mode: Mode,
+    },
+    /// Crash of a node that is already down.
+    NodeAlreadyDown {
+        /// The node.
+        node: NodeId,
+    },
+    /// Restart of a node that is up.
+    NodeAlreadyUp {
+        /// The node.
+        node: NodeId,
+    },
+    /// The crash point cannot fire in this mode.
+    CrashPointNotInMode {
+        /// The point.
+        point: CrashPoint,
+        /// The mode.
+        mode: Mode,
+    },
+    /// The message number is not in 1..=messages.
+    MessageOutOfRange {
+        /// The number given.
+        message: u32,
+        /// How many messages the scenario has.
+        messages: u32,
+    },
+    /// The link does not exist in this mode.
+    LinkNotInMode {
+        /// The link.
+        link: LinkId,
+        /// The mode.
+        mode: Mode,
+    },
+    /// The link never carries that kind of message.
+    KindNotOnLink {
+        /// The link.
+        link: LinkId,
+        /// The kind.
+        kind: MessageKind,
+    },
+    /// "The 0th message" does not exist; counting starts at 1.
+    NthIsZero,
+    /// The extra delay is larger than `MAX_DELAY_TICKS`.
+    DelayTooLong {
+        /// The ticks given.
+        ticks: u64,
+    },
+    /// The link is already partitioned.
+    AlreadyPartitioned {
+        /// The link.
+        link: LinkId,
+    },
+    /// The link is not partitioned.
+    NotPartitioned {
+        /// The link.
+        link: LinkId,
+    },
+    /// The ratio is not a probability.
+    InvalidRatio {
+        /// The ratio given.
+        ratio: Ratio,
+    },
+    /// More than `MAX_ARMED_FAULTS` one-shot faults are waiting.
+    TooManyArmedFaults {
+        /// The limit.
+        limit: u32,
+    },
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::NodeNotInMode { node, mode } => {
+                write!(f, "there is no {} in {} mode", node.name(), mode.as_str())
+            }
+            CommandError::NodeAlreadyDown { node } => write!(f, "the {} is already down", node.name()),
+            CommandError::NodeAlreadyUp { node } => {
+                write!(f, "the {} is up; only a crashed node can be restarted", node.name())
+            }
+            CommandError::CrashPointNotInMode { point, mode } => {
+                write!(f, "crash point {} does not exist in {} mode", point, mode.as_str())
+            }
+            CommandError::MessageOutOfRange { message, messages } => write!(
+                f,
+                "message m{message} does not exist: the scenario has m1..m{messages}"
+            ),
+            CommandError::LinkNotInMode { link, mode } => {
+                write!(f, "there is no link {link} in {} mode", mode.as_str())
+            }
+            CommandError::KindNotOnLink { link, kind } => write!(
+                f,
+                "link {link} never carries a {kind} message"
+            ),
+            CommandError::NthIsZero => write!(f, "messages are counted from 1 (the next one is 1)"),
+            CommandError::DelayTooLong { ticks } => write!(
+                f,
+                "a delay of {ticks} ticks is longer than the limit of {} ticks",
+                crate::limits::MAX_DELAY_TICKS
+            ),
+            CommandError::AlreadyPartitioned { link } => write!(f, "link {link} is already partitioned"),
+            CommandError::NotPartitioned { link } => write!(f, "link {link} is not partitioned"),
+            CommandError::InvalidRatio { ratio } => write!(
+                f,
+                "{ratio} is not a probability (the denominator must be at least 1 and at least the numerator)"
+            ),
+            CommandError::TooManyArmedFaults { limit } => {
+                write!(f, "at most {limit} one-shot faults can wait at once")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CommandError {}

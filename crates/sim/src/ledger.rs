@@ -1,0 +1,694 @@
+//! The ledger: the oracle of the lab. For every message it records what happened at
+//! each stage and gives a verdict; every anomaly is linked to the step of the fault
+//! that caused it and explained in one sentence. Every count on the page comes from
+//! here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checker::{Checker, InvariantViolation};
+use crate::node::NodeId;
+
+/// A message id, written "m1", "m2"… in JSON and on the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(pub u32);
+
+impl MessageId {
+    /// The message number (1 for m1).
+    pub const fn number(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "m{}", self.0)
+    }
+}
+
+impl FromStr for MessageId {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<MessageId, String> {
+        let digits = input.trim().strip_prefix('m').unwrap_or(input.trim());
+        match digits.parse::<u32>() {
+            Ok(number) if number >= 1 => Ok(MessageId(number)),
+            _ => Err(format!("'{input}' is not a message id such as m3")),
+        }
+    }
+}
+
+impl Serialize for MessageId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<MessageId, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What caused an extra copy, a loss or a late arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseKind {
+    /// A publish was lost on the producer->broker link.
+    PublishLost,
+    /// A confirm was lost on the broker->producer link.
+    ConfirmLost,
+    /// A delivery was lost on the broker->consumer link.
+    DeliveryLost,
+    /// An ack was lost on the consumer->broker link.
+    AckLost,
+    /// A message was sent when too many were in flight and was dropped.
+    NetworkOverflow,
+    /// The network delivered a message twice.
+    LinkDuplicate,
+    /// A message arrived at a node that was down.
+    ArrivedWhileDown(NodeId),
+    /// The producer crashed before sending.
+    ProducerCrashBeforeSend,
+    /// The producer crashed after sending, before the confirm.
+    ProducerCrashAfterSend,
+    /// The producer crashed with publishes unconfirmed.
+    ProducerCrash,
+    /// The broker crashed with the message appended but not fsynced.
+    BrokerCrashBeforeFsync,
+    /// The broker crashed after the fsync, before confirming.
+    BrokerCrashAfterFsync,
+    /// The broker crashed with the delivery unacked.
+    BrokerCrash,
+    /// The consumer crashed after receiving, before applying.
+    ConsumerCrashAfterReceive,
+    /// The consumer crashed after applying, before acking.
+    ConsumerCrashAfterApply,
+    /// The consumer crashed after acking, before applying (at-most-once).
+    ConsumerCrashAfterAck,
+    /// The producer's retry timer fired before the confirm arrived.
+    RetryTimeout,
+    /// The broker's redelivery timer fired before the ack arrived.
+    RedeliveryTimeout,
+    /// The broker's log was full.
+    BrokerLogFull,
+    /// The link was partitioned.
+    Partition,
+}
+
+/// A cause: what happened and the trace step at which it happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cause {
+    /// The trace step index of the fault.
+    pub step: u64,
+    /// What it was.
+    pub kind: CauseKind,
+}
+
+impl Cause {
+    pub(crate) const fn new(step: u64, kind: CauseKind) -> Cause {
+        Cause { step, kind }
+    }
+
+    /// The end of a sentence explaining a duplicate caused by this.
+    fn duplicate_reason(self) -> String {
+        match self.kind {
+            CauseKind::ConsumerCrashAfterApply => "the consumer crashed after applying it and before acking, so the broker redelivered it".into(),
+            CauseKind::AckLost => "the consumer's ack was lost on the consumer->broker link, so the broker redelivered it".into(),
+            CauseKind::ArrivedWhileDown(NodeId::Broker) => "the consumer's ack reached the broker while it was down, so the broker redelivered it".into(),
+            CauseKind::ArrivedWhileDown(NodeId::Producer) => "the broker's confirm reached the producer while it was down, so the producer published it again and the broker stored a second copy".into(),
+            CauseKind::BrokerCrash => "the broker crashed before it had recorded the ack, so it redelivered the message after restarting".into(),
+            CauseKind::RedeliveryTimeout => "the broker's redelivery timer fired before the ack arrived, so it delivered the message again".into(),
+            CauseKind::ConfirmLost => "the broker's confirm was lost, so the producer published it again and the broker stored a second copy".into(),
+            CauseKind::ProducerCrashAfterSend | CauseKind::ProducerCrash => "the producer crashed before the confirm arrived, so it published it again after restarting and the broker stored a second copy".into(),
+            CauseKind::BrokerCrashAfterFsync => "the broker crashed after writing it to disk and before confirming, so the producer published it again and the broker stored a second copy".into(),
+            CauseKind::RetryTimeout => "the producer's retry timer fired before the confirm arrived, so it published it again and the broker stored a second copy".into(),
+            CauseKind::LinkDuplicate => "the network delivered a message about it twice".into(),
+            other => format!("a fault ({}) made it travel again", cause_name(other)),
+        }
+    }
+
+    /// The end of a sentence explaining a loss caused by this.
+    fn loss_reason(self) -> String {
+        match self.kind {
+            CauseKind::PublishLost => "its publish was lost on the producer->broker link and nobody published it again".into(),
+            CauseKind::DeliveryLost => "its delivery was lost on the broker->consumer link and the broker did not redeliver it".into(),
+            CauseKind::ArrivedWhileDown(node) => format!("it reached the {} while it was down", node.name()),
+            CauseKind::ProducerCrashBeforeSend => "the producer had marked it as sent and crashed before sending it".into(),
+            CauseKind::BrokerCrashBeforeFsync => "the broker crashed after appending it and before the fsync, so it vanished from the broker's memory and nobody published it again".into(),
+            CauseKind::ConsumerCrashAfterReceive => "the consumer crashed after receiving it and before applying it, and the broker had already let it go".into(),
+            CauseKind::ConsumerCrashAfterAck => "the consumer acked it on receipt and crashed before applying it".into(),
+            CauseKind::NetworkOverflow => "it was dropped because too many messages were in flight".into(),
+            CauseKind::Partition => "a partitioned link swallowed it".into(),
+            other => format!("a fault ({}) stopped it", cause_name(other)),
+        }
+    }
+}
+
+fn cause_name(kind: CauseKind) -> String {
+    match kind {
+        CauseKind::ArrivedWhileDown(node) => {
+            format!("a message reached the {} while it was down", node.name())
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// The verdict on one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Applied exactly once, in order.
+    ExactlyOnce,
+    /// Never applied, and nothing left in the run can apply it (the run is quiet).
+    Lost,
+    /// Applied this many times (at least 2).
+    Duplicated(u32),
+    /// Applied exactly once, but after a later message had been applied.
+    Reordered,
+    /// Not applied yet, and the run can still apply it.
+    Pending,
+    /// Not applied, and a 2PC participant holds it prepared without knowing the
+    /// decision.
+    InDoubt,
+}
+
+impl Verdict {
+    /// The machine name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::ExactlyOnce => "exactly_once",
+            Verdict::Lost => "lost",
+            Verdict::Duplicated(_) => "duplicated",
+            Verdict::Reordered => "reordered",
+            Verdict::Pending => "pending",
+            Verdict::InDoubt => "in_doubt",
+        }
+    }
+
+    /// The text shown to people, e.g. "duplicated ×2".
+    pub fn label(self) -> String {
+        match self {
+            Verdict::ExactlyOnce => "exactly once".into(),
+            Verdict::Lost => "lost".into(),
+            Verdict::Duplicated(times) => format!("duplicated ×{times}"),
+            Verdict::Reordered => "reordered".into(),
+            Verdict::Pending => "pending".into(),
+            Verdict::InDoubt => "in doubt".into(),
+        }
+    }
+
+    /// True for the verdicts that are anomalies (lost, duplicated, reordered, in doubt
+    /// once the run is quiet).
+    pub const fn is_anomaly(self) -> bool {
+        matches!(
+            self,
+            Verdict::Lost | Verdict::Duplicated(_) | Verdict::Reordered | Verdict::InDoubt
+        )
+    }
+}
+
+/// Everything the ledger knows about one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    /// The message.
+    pub id: MessageId,
+    /// The producer sent it at least once (transactional: the publish transaction
+    /// committed at the producer DB).
+    pub published: bool,
+    /// How many times the producer sent it.
+    pub publish_attempts: u32,
+    /// At least one copy is on the broker's disk.
+    pub stored_durably: bool,
+    /// How many durable copies the broker stored.
+    pub stored_copies: u32,
+    /// How many times the consumer received it.
+    pub delivered: u32,
+    /// How many times the consumer applied its side effect.
+    pub applied: u32,
+    /// The broker recorded an ack for it (transactional: the consume transaction
+    /// committed at the broker).
+    pub acked: bool,
+    /// The step of its first application.
+    pub first_applied_step: Option<u64>,
+    /// A later message that had been applied before this one, if any.
+    pub overtaken_by: Option<MessageId>,
+    /// The verdict as of now.
+    pub verdict: Verdict,
+    /// Why it was applied more than once.
+    pub duplicate_cause: Option<Cause>,
+    /// The latest fault that could have lost it.
+    pub loss_cause: Option<Cause>,
+    /// The latest fault that delayed it (for reordering).
+    pub delay_cause: Option<Cause>,
+}
+
+/// An anomalous message, with its cause and a one-sentence explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// The message.
+    pub message: MessageId,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The trace step of the fault that caused it, when one fault did.
+    pub cause_step: Option<u64>,
+    /// One plain sentence.
+    pub explanation: String,
+}
+
+/// One participant's 2PC blocking record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantStats {
+    /// The node hosting the participant.
+    pub participant: NodeId,
+    /// How many times it has been in doubt (prepared, decision unknown).
+    pub in_doubt_intervals: u32,
+    /// Total ticks in doubt, including a current interval up to now.
+    pub blocked_ticks: u64,
+    /// The longest single interval, in ticks.
+    pub longest_in_doubt_ticks: u64,
+    /// Transactions it holds prepared now.
+    pub in_doubt_now: u32,
+}
+
+/// The counters the page and the CLI print.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// How many messages the scenario has.
+    pub messages: u32,
+    /// Messages applied exactly once, in order.
+    pub exactly_once: u32,
+    /// Messages lost (never applied; the run is quiet).
+    pub lost: u32,
+    /// Messages applied more than once.
+    pub duplicated: u32,
+    /// Messages applied once but out of order.
+    pub reordered: u32,
+    /// Messages not applied yet while the run continues.
+    pub pending: u32,
+    /// 2PC participants currently in doubt (prepared transactions awaiting a decision).
+    pub in_doubt: u32,
+    /// Messages whose verdict is in doubt.
+    pub in_doubt_messages: u32,
+    /// Total ticks participants spent in doubt.
+    pub blocked_ticks: u64,
+    /// Side-effect applications beyond the first, summed over messages.
+    pub extra_applications: u32,
+    /// 2PC invariant violations found by the checker.
+    pub invariant_violations: u32,
+    /// Steps taken.
+    pub steps: u64,
+    /// The current tick.
+    pub tick: u64,
+    /// True when nothing is left to happen.
+    pub quiet: bool,
+    /// The trace hash so far.
+    pub trace_hash: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+struct Attribution {
+    /// Why the producer will publish again, consumed when it does.
+    resend: Option<Cause>,
+    /// Why the broker will deliver again, consumed when it does.
+    redeliver: Option<Cause>,
+    /// Open in-doubt intervals holding this message.
+    in_doubt: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct OpenInDoubt {
+    message: u32,
+    since_tick: u64,
+}
+
+/// The ledger. The simulation writes observations into it; the page and the tests
+/// read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ledger {
+    records: Vec<MessageRecord>,
+    attribution: Vec<Attribution>,
+    max_applied: u32,
+    quiet: bool,
+    steps: u64,
+    tick: u64,
+    trace_hash: u64,
+    participants: [ParticipantStats; 3],
+    open_in_doubt: BTreeMap<(u8, u32), OpenInDoubt>,
+    checker: Checker,
+}
+
+impl Ledger {
+    pub(crate) fn new(messages: u32) -> Ledger {
+        let records = (1..=messages)
+            .map(|number| MessageRecord {
+                id: MessageId(number),
+                published: false,
+                publish_attempts: 0,
+                stored_durably: false,
+                stored_copies: 0,
+                delivered: 0,
+                applied: 0,
+                acked: false,
+                first_applied_step: None,
+                overtaken_by: None,
+                verdict: Verdict::Pending,
+                duplicate_cause: None,
+                loss_cause: None,
+                delay_cause: None,
+            })
+            .collect();
+        let stats = |participant| ParticipantStats {
+            participant,
+            in_doubt_intervals: 0,
+            blocked_ticks: 0,
+            longest_in_doubt_ticks: 0,
+            in_doubt_now: 0,
+        };
+        Ledger {
+            records,
+            attribution: vec![Attribution::default(); messages as usize],
+            max_applied: 0,
+            quiet: false,
+            steps: 0,
+            tick: 0,
+            trace_hash: 0,
+            participants: [
+                stats(NodeId::Producer),
+                stats(NodeId::Broker),
+                stats(NodeId::Consumer),
+            ],
+            open_in_doubt: BTreeMap::new(),
+            checker: Checker::default(),
+        }
+    }
+
+    /// Every message, m1 first.
+    pub fn messages(&self) -> &[MessageRecord] {
+        &self.records
+    }
+
+    /// One message's record, if the id exists.
+    pub fn message(&self, id: MessageId) -> Option<&MessageRecord> {
+        self.records.get((id.0 as usize).wrapping_sub(1))
+    }
+
+    /// 2PC invariant violations found by the checker.
+    pub fn invariant_violations(&self) -> &[InvariantViolation] {
+        self.checker.violations()
+    }
+
+    /// Per-participant blocking records (transactional mode).
+    pub fn participants(&self) -> Vec<ParticipantStats> {
+        let mut stats = self.participants.clone().to_vec();
+        for (&(node, _), open) in &self.open_in_doubt {
+            let entry = &mut stats[node as usize];
+            let ticks = self.tick.saturating_sub(open.since_tick);
+            entry.blocked_ticks += ticks;
+            entry.longest_in_doubt_ticks = entry.longest_in_doubt_ticks.max(ticks);
+        }
+        stats
+    }
+
+    /// Every message whose verdict is an anomaly, with its explanation.
+    pub fn anomalies(&self) -> Vec<Anomaly> {
+        self.records
+            .iter()
+            .filter(|record| record.verdict.is_anomaly())
+            .map(|record| {
+                let (cause_step, explanation) = explain(record);
+                Anomaly {
+                    message: record.id,
+                    verdict: record.verdict,
+                    cause_step,
+                    explanation,
+                }
+            })
+            .collect()
+    }
+
+    /// The counters.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            messages: u32::try_from(self.records.len()).unwrap_or(u32::MAX),
+            exactly_once: 0,
+            lost: 0,
+            duplicated: 0,
+            reordered: 0,
+            pending: 0,
+            in_doubt: 0,
+            in_doubt_messages: 0,
+            blocked_ticks: 0,
+            extra_applications: 0,
+            invariant_violations: u32::try_from(self.checker.violations().len())
+                .unwrap_or(u32::MAX),
+            steps: self.steps,
+            tick: self.tick,
+            quiet: self.quiet,
+            trace_hash: self.trace_hash,
+        };
+        for record in &self.records {
+            summary.extra_applications += record.applied.saturating_sub(1);
+            match record.verdict {
+                Verdict::ExactlyOnce => summary.exactly_once += 1,
+                Verdict::Lost => summary.lost += 1,
+                Verdict::Duplicated(_) => summary.duplicated += 1,
+                Verdict::Reordered => summary.reordered += 1,
+                Verdict::Pending => summary.pending += 1,
+                Verdict::InDoubt => summary.in_doubt_messages += 1,
+            }
+        }
+        for stats in self.participants() {
+            summary.blocked_ticks += stats.blocked_ticks;
+        }
+        summary.in_doubt = u32::try_from(self.open_in_doubt.len()).unwrap_or(u32::MAX);
+        summary
+    }
+
+    /// True when the run was quiet at the last observation.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    // ----- observations, written by the simulation -----
+
+    fn record_mut(&mut self, message: u32) -> Option<&mut MessageRecord> {
+        self.records.get_mut((message as usize).wrapping_sub(1))
+    }
+
+    fn attribution_mut(&mut self, message: u32) -> Option<&mut Attribution> {
+        self.attribution.get_mut((message as usize).wrapping_sub(1))
+    }
+
+    fn refresh(&mut self, message: u32) {
+        let quiet = self.quiet;
+        let in_doubt = self
+            .attribution_mut(message)
+            .map(|a| a.in_doubt)
+            .unwrap_or(0);
+        if let Some(record) = self.record_mut(message) {
+            record.verdict = verdict_of(record, quiet, in_doubt);
+        }
+    }
+
+    pub(crate) fn set_quiet(&mut self, quiet: bool) {
+        if self.quiet == quiet {
+            return;
+        }
+        self.quiet = quiet;
+        for index in 0..self.records.len() {
+            let in_doubt = self.attribution[index].in_doubt;
+            let record = &mut self.records[index];
+            record.verdict = verdict_of(record, quiet, in_doubt);
+        }
+    }
+
+    pub(crate) fn set_progress(&mut self, steps: u64, tick: u64, trace_hash: u64) {
+        self.steps = steps;
+        self.tick = tick;
+        self.trace_hash = trace_hash;
+    }
+
+    pub(crate) fn on_publish_sent(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.published = true;
+            record.publish_attempts += 1;
+        }
+    }
+
+    pub(crate) fn on_published(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.published = true;
+            record.publish_attempts = record.publish_attempts.max(1);
+        }
+    }
+
+    pub(crate) fn on_stored(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.stored_durably = true;
+            record.stored_copies += 1;
+        }
+    }
+
+    pub(crate) fn on_delivered(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.delivered += 1;
+        }
+    }
+
+    /// The consumer applied the side effect; `cause` is why this copy exists, if it is
+    /// an extra one.
+    pub(crate) fn on_applied(&mut self, message: u32, step: u64, cause: Option<Cause>) {
+        let max_applied = self.max_applied;
+        if let Some(record) = self.record_mut(message) {
+            record.applied += 1;
+            if record.applied == 1 {
+                record.first_applied_step = Some(step);
+                if max_applied > message {
+                    record.overtaken_by = Some(MessageId(max_applied));
+                }
+            } else if record.duplicate_cause.is_none() {
+                record.duplicate_cause = cause;
+            }
+        }
+        self.max_applied = self.max_applied.max(message);
+        self.refresh(message);
+    }
+
+    pub(crate) fn on_acked(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.acked = true;
+        }
+    }
+
+    /// Records the latest fault that could lose the message (and delay it).
+    pub(crate) fn note_loss(&mut self, message: u32, cause: Cause) {
+        if let Some(record) = self.record_mut(message) {
+            record.loss_cause = Some(cause);
+            if record.applied == 0 {
+                record.delay_cause = Some(cause);
+            }
+        }
+    }
+
+    pub(crate) fn note_resend(&mut self, message: u32, cause: Cause) {
+        if let Some(a) = self.attribution_mut(message) {
+            a.resend = Some(cause);
+        }
+    }
+
+    pub(crate) fn take_resend(&mut self, message: u32) -> Option<Cause> {
+        self.attribution_mut(message).and_then(|a| a.resend.take())
+    }
+
+    pub(crate) fn note_redeliver(&mut self, message: u32, cause: Cause) {
+        if let Some(a) = self.attribution_mut(message) {
+            a.redeliver = Some(cause);
+        }
+    }
+
+    pub(crate) fn take_redeliver(&mut self, message: u32) -> Option<Cause> {
+        self.attribution_mut(message)
+            .and_then(|a| a.redeliver.take())
+    }
+
+    pub(crate) fn open_in_doubt(&mut self, participant: NodeId, txn: u32, message: u32, tick: u64) {
+        let key = (participant.index() as u8, txn);
+        if self.open_in_doubt.contains_key(&key) {
+            return;
+        }
+        self.open_in_doubt.insert(
+            key,
+            OpenInDoubt {
+                message,
+                since_tick: tick,
+            },
+        );
+        if let Some(stats) = self.participants.get_mut(participant.index()) {
+            stats.in_doubt_intervals += 1;
+            stats.in_doubt_now += 1;
+        }
+        if let Some(a) = self.attribution_mut(message) {
+            a.in_doubt += 1;
+        }
+        self.refresh(message);
+    }
+
+    pub(crate) fn close_in_doubt(&mut self, participant: NodeId, txn: u32, tick: u64) {
+        let key = (participant.index() as u8, txn);
+        let Some(open) = self.open_in_doubt.remove(&key) else {
+            return;
+        };
+        let ticks = tick.saturating_sub(open.since_tick);
+        if let Some(stats) = self.participants.get_mut(participant.index()) {
+            stats.blocked_ticks += ticks;
+            stats.longest_in_doubt_ticks = stats.longest_in_doubt_ticks.max(ticks);
+            stats.in_doubt_now = stats.in_doubt_now.saturating_sub(1);
+        }
+        if let Some(a) = self.attribution_mut(open.message) {
+            a.in_doubt = a.in_doubt.saturating_sub(1);
+        }
+        self.refresh(open.message);
+    }
+
+    pub(crate) fn checker_mut(&mut self) -> &mut Checker {
+        &mut self.checker
+    }
+}
+
+fn verdict_of(record: &MessageRecord, quiet: bool, in_doubt: u32) -> Verdict {
+    match record.applied {
+        0 if in_doubt > 0 => Verdict::InDoubt,
+        0 if quiet => Verdict::Lost,
+        0 => Verdict::Pending,
+        1 if record.overtaken_by.is_some() => Verdict::Reordered,
+        1 => Verdict::ExactlyOnce,
+        times => Verdict::Duplicated(times),
+    }
+}
+
+fn explain(record: &MessageRecord) -> (Option<u64>, String) {
+    let id = record.id;
+    match record.verdict {
+        Verdict::Duplicated(times) => {
+            let times_text = if times == 2 { "twice".to_string() } else { format!("{times} times") };
+            match record.duplicate_cause {
+                Some(cause) => (
+                    Some(cause.step),
+                    format!("{id} applied {times_text}: {} (step {}).", cause.duplicate_reason(), cause.step),
+                ),
+                None => (None, format!("{id} applied {times_text}: it reached the consumer more than once.")),
+            }
+        }
+        Verdict::Lost => match record.loss_cause {
+            Some(cause) => (
+                Some(cause.step),
+                format!("{id} was never applied: {} (step {}).", cause.loss_reason(), cause.step),
+            ),
+            None => (None, format!("{id} was never applied, and nothing left in the run can apply it.")),
+        },
+        Verdict::Reordered => {
+            let later = record.overtaken_by.map(|m| m.to_string()).unwrap_or_default();
+            match record.delay_cause {
+                Some(cause) => (
+                    Some(cause.step),
+                    format!(
+                        "{id} was applied after {later}: {} (step {}), so it arrived late.",
+                        cause.loss_reason().replace(" and nobody published it again", "").replace(" and the broker did not redeliver it", ""),
+                        cause.step
+                    ),
+                ),
+                None => (None, format!("{id} was applied after {later}: the network let {later} overtake it.")),
+            }
+        }
+        Verdict::InDoubt => (
+            None,
+            format!("{id} is in doubt: a participant has prepared it and voted yes, and cannot learn the decision while the coordinator is unreachable."),
+        ),
+        Verdict::ExactlyOnce | Verdict::Pending => (None, String::new()),
+    }
+}

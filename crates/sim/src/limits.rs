@@ -1,0 +1,39 @@
+//! Every bound in one place. "Put a limit on everything": each queue and list in the
+//! simulation has a fixed upper bound, and going over it is either a typed error or a
+//! drop recorded in the trace, never unbounded growth.
+
+/// The most messages a scenario may have.
+pub const MAX_MESSAGES: u32 = 100_000;
+/// The longest link latency or planned delay, in ticks.
+pub const MAX_LATENCY_TICKS: u64 = 1_000_000;
+/// The longest extra delay a command may add, in ticks.
+pub const MAX_DELAY_TICKS: u64 = 1_000_000;
+/// The longest timeout or downtime, in ticks.
+pub const MAX_TIMEOUT_TICKS: u64 = 10_000_000;
+/// The most planned faults in a scenario.
+pub const MAX_PLANNED_FAULTS: u32 = 1_024;
+/// The most one-shot faults (crash points and link faults) waiting at once.
+pub const MAX_ARMED_FAULTS: u32 = 256;
+/// The largest producer window (unconfirmed publishes) and broker prefetch.
+pub const MAX_WINDOW: u32 = 1_024;
+/// The most envelopes in flight on all links together. A send beyond it is dropped and
+/// the drop is recorded in the trace as an overflow.
+pub const MAX_IN_FLIGHT: u32 = 65_536;
+/// The most entries in the broker's log, counting duplicates. A publish beyond it is
+/// refused (and not confirmed), which the trace records.
+pub const MAX_BROKER_ENTRIES_PER_MESSAGE: u32 = 16;
+/// The most records each node's displayed disk log keeps. The durable state itself is
+/// held in fields; beyond this the display log counts what it omits.
+pub const MAX_LOG_RECORDS: u32 = 1 << 20;
+/// The most trace events recorded. Beyond it recording stops (the hash continues) and
+/// `Sim::trace_truncated` says so.
+pub const MAX_TRACE_EVENTS: u32 = 1 << 22;
+/// The most transactions the coordinator may begin in one run.
+pub const MAX_TRANSACTIONS: u32 = 1 << 22;
+/// The most prepared (in-doubt) transactions one participant may hold; a prepare beyond
+/// it is answered with a no vote.
+pub const MAX_PREPARED_PER_PARTICIPANT: u32 = 8;
+/// The most commands a run may record.
+pub const MAX_COMMANDS: u32 = 100_000;
+/// How many disk-log and memory lines a snapshot shows per node (the most recent).
+pub const SNAPSHOT_LINES: u32 = 64;

@@ -1,0 +1,334 @@
+//! Links between nodes: their names, the kinds of messages they carry, their settings
+//! (latency, loss, duplication, reordering) and the envelopes in flight.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::Cause;
+use crate::mode::Mode;
+use crate::names::{named_serde, parse_name, UnknownName};
+use crate::node::NodeId;
+use crate::ratio::Ratio;
+
+/// A directed link, written "producer->broker".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LinkId {
+    /// The sending node.
+    pub from: NodeId,
+    /// The receiving node.
+    pub to: NodeId,
+}
+
+impl LinkId {
+    /// Builds a link.
+    pub const fn new(from: NodeId, to: NodeId) -> LinkId {
+        LinkId { from, to }
+    }
+
+    /// A dense index (0..16) for per-link arrays.
+    pub const fn index(self) -> usize {
+        self.from.index() * 4 + self.to.index()
+    }
+
+    /// The links that exist in a mode, in drawing order.
+    pub fn all_in(mode: Mode) -> Vec<LinkId> {
+        use NodeId::*;
+        match mode {
+            Mode::Transactional => vec![
+                LinkId::new(Coordinator, Producer),
+                LinkId::new(Producer, Coordinator),
+                LinkId::new(Coordinator, Broker),
+                LinkId::new(Broker, Coordinator),
+                LinkId::new(Coordinator, Consumer),
+                LinkId::new(Consumer, Coordinator),
+            ],
+            _ => vec![
+                LinkId::new(Producer, Broker),
+                LinkId::new(Broker, Producer),
+                LinkId::new(Broker, Consumer),
+                LinkId::new(Consumer, Broker),
+            ],
+        }
+    }
+
+    /// True when the link exists in the mode.
+    pub fn exists_in(self, mode: Mode) -> bool {
+        LinkId::all_in(mode).contains(&self)
+    }
+
+    /// The kinds of message this link carries in the mode (empty if it does not exist).
+    pub fn kinds_in(self, mode: Mode) -> &'static [MessageKind] {
+        use MessageKind::*;
+        if !self.exists_in(mode) {
+            return &[];
+        }
+        match (self.from, self.to) {
+            (NodeId::Producer, NodeId::Broker) => &[Publish],
+            (NodeId::Broker, NodeId::Producer) => &[Confirm],
+            (NodeId::Broker, NodeId::Consumer) => &[Deliver],
+            (NodeId::Consumer, NodeId::Broker) => &[Ack],
+            (NodeId::Coordinator, _) => &[Prepare, Commit, Abort],
+            (_, NodeId::Coordinator) => &[VoteYes, VoteNo, Committed, Query],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for LinkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}->{}", self.from.name(), self.to.name())
+    }
+}
+
+/// Why a link could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkParseError {
+    /// The text has no "->".
+    MissingArrow(String),
+    /// One end is not a node.
+    UnknownNode(UnknownName),
+    /// Both ends are the same node.
+    SameNode(String),
+}
+
+impl fmt::Display for LinkParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkParseError::MissingArrow(input) => {
+                write!(
+                    f,
+                    "'{input}' is not a link: write it as from->to, e.g. producer->broker"
+                )
+            }
+            LinkParseError::UnknownNode(error) => write!(f, "{error}"),
+            LinkParseError::SameNode(input) => write!(f, "'{input}' links a node to itself"),
+        }
+    }
+}
+
+impl std::error::Error for LinkParseError {}
+
+impl FromStr for LinkId {
+    type Err = LinkParseError;
+
+    fn from_str(input: &str) -> Result<LinkId, LinkParseError> {
+        let (from, to) = input
+            .split_once("->")
+            .ok_or_else(|| LinkParseError::MissingArrow(input.to_string()))?;
+        let from: NodeId = from.parse().map_err(LinkParseError::UnknownNode)?;
+        let to: NodeId = to.parse().map_err(LinkParseError::UnknownNode)?;
+        if from == to {
+            return Err(LinkParseError::SameNode(input.to_string()));
+        }
+        Ok(LinkId { from, to })
+    }
+}
+
+/// What a message on a link is. The queue's words ("publish", "deliver", "ack") and
+/// 2PC's words ("prepare", "vote", "commit") never mean each other's thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageKind {
+    /// Producer → broker: store this message.
+    Publish,
+    /// Broker → producer: the message is stored durably (publisher confirm).
+    Confirm,
+    /// Broker → consumer: here is a message.
+    Deliver,
+    /// Consumer → broker: done with this delivery, do not redeliver it.
+    Ack,
+    /// Coordinator → participant: prepare the transaction and vote.
+    Prepare,
+    /// Participant → coordinator: prepared, ready to commit.
+    VoteYes,
+    /// Participant → coordinator: cannot commit; the participant has aborted.
+    VoteNo,
+    /// Coordinator → participant: the decision is COMMIT.
+    Commit,
+    /// Coordinator → participant: the decision is ABORT.
+    Abort,
+    /// Participant → coordinator: committed; the coordinator may forget the transaction.
+    Committed,
+    /// In-doubt participant → coordinator: what was the decision?
+    Query,
+}
+
+impl MessageKind {
+    /// Every kind.
+    pub const ALL: [MessageKind; 11] = [
+        MessageKind::Publish,
+        MessageKind::Confirm,
+        MessageKind::Deliver,
+        MessageKind::Ack,
+        MessageKind::Prepare,
+        MessageKind::VoteYes,
+        MessageKind::VoteNo,
+        MessageKind::Commit,
+        MessageKind::Abort,
+        MessageKind::Committed,
+        MessageKind::Query,
+    ];
+
+    /// The machine name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Publish => "publish",
+            MessageKind::Confirm => "confirm",
+            MessageKind::Deliver => "deliver",
+            MessageKind::Ack => "ack",
+            MessageKind::Prepare => "prepare",
+            MessageKind::VoteYes => "vote_yes",
+            MessageKind::VoteNo => "vote_no",
+            MessageKind::Commit => "commit",
+            MessageKind::Abort => "abort",
+            MessageKind::Committed => "committed",
+            MessageKind::Query => "query",
+        }
+    }
+
+    /// A small number for hashing.
+    pub(crate) const fn code(self) -> u64 {
+        self as u64
+    }
+}
+
+impl FromStr for MessageKind {
+    type Err = UnknownName;
+
+    fn from_str(input: &str) -> Result<MessageKind, UnknownName> {
+        parse_name(
+            "message kind",
+            input,
+            &MessageKind::ALL,
+            MessageKind::as_str,
+        )
+    }
+}
+
+named_serde!(MessageKind);
+
+/// Settings for a link, or for every link. Latencies are in ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkConfig {
+    /// The shortest time a message spends on the link, in ticks (at least 1).
+    pub latency_ticks_min: u64,
+    /// The longest time, in ticks, before any planned delay.
+    pub latency_ticks_max: u64,
+    /// The probability that a message is lost.
+    pub loss: Ratio,
+    /// The probability that a message arrives twice.
+    pub duplicate: Ratio,
+    /// The probability that a message leaves the link's first-in-first-out order and
+    /// overtakes the messages sent before it.
+    pub reorder: Ratio,
+}
+
+impl Default for LinkConfig {
+    fn default() -> LinkConfig {
+        LinkConfig {
+            latency_ticks_min: 2,
+            latency_ticks_max: 5,
+            loss: Ratio::ZERO,
+            duplicate: Ratio::ZERO,
+            reorder: Ratio::ZERO,
+        }
+    }
+}
+
+/// One link's settings replacing the global ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkOverride {
+    /// The link.
+    pub link: LinkId,
+    /// Its settings.
+    pub config: LinkConfig,
+}
+
+/// The network: global settings and per-link overrides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct NetworkConfig {
+    /// Settings for every link without an override.
+    #[serde(flatten)]
+    pub global: LinkConfig,
+    /// Per-link settings.
+    pub links: Vec<LinkOverride>,
+}
+
+impl NetworkConfig {
+    /// The settings that apply to a link.
+    pub fn for_link(&self, link: LinkId) -> LinkConfig {
+        self.links
+            .iter()
+            .rev()
+            .find(|o| o.link == link)
+            .map(|o| o.config)
+            .unwrap_or(self.global)
+    }
+}
+
+/// A message on a link. Fields that the page must not see (whether it will be lost)
+/// stay inside the simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Envelope {
+    pub link: LinkId,
+    pub kind: MessageKind,
+    /// The message number (1..=N), 0 when the envelope carries none.
+    pub message: u32,
+    /// The broker log entry for deliver/ack, the transaction id for 2PC kinds.
+    pub tag: u32,
+    pub attempt: u32,
+    pub sent_tick: u64,
+    pub duplicate: bool,
+    /// Decided when it was sent, revealed only when it arrives.
+    pub lost: LossReason,
+    /// Why this copy exists, when it is a copy that should not have been needed.
+    pub cause: Option<Cause>,
+    /// For a prepare: which transaction kind it belongs to.
+    pub txn_kind: u8,
+}
+
+/// Whether and why an envelope will not arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LossReason {
+    Arrives,
+    Random,
+    Planned {
+        step: u64,
+    },
+    /// Dropped because `MAX_IN_FLIGHT` envelopes were already on the links.
+    Overflow,
+}
+
+/// The mutable state of one link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct LinkState {
+    pub config: LinkConfig,
+    pub partitioned: bool,
+    pub partitioned_since_step: u64,
+    /// The latest arrival tick scheduled in FIFO order; links are first-in-first-out
+    /// like a TCP connection unless a reorder fault lets a message overtake.
+    pub last_arrive_tick: u64,
+}
+
+/// A one-shot fault waiting for the matching message on a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArmedLinkFault {
+    pub link: LinkId,
+    pub kind: Option<MessageKind>,
+    pub message: Option<u32>,
+    /// How many more matching messages pass before this one is hit (0 = the next).
+    pub skip: u32,
+    pub action: LinkFaultAction,
+    /// The step at which the fault was armed: the cause of what it does.
+    pub armed_step: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinkFaultAction {
+    Drop,
+    Duplicate,
+    Delay { ticks: u64 },
+}

@@ -1,0 +1,348 @@
+//! The scenario: the whole reproducible input of a run.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fault::{Command, PlannedFault};
+use crate::limits::*;
+use crate::mode::Mode;
+use crate::network::{LinkConfig, NetworkConfig};
+use crate::node::NodeId;
+use crate::ratio::Ratio;
+
+/// Timers and pacing, all in ticks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Timing {
+    /// Ticks between the producer's first publishes.
+    pub publish_interval_ticks: u64,
+    /// How long the producer waits for a confirm before publishing again.
+    pub retry_timeout_ticks: u64,
+    /// How long the broker waits for an ack before redelivering.
+    pub redelivery_timeout_ticks: u64,
+    /// How long after an append the broker fsyncs (appends in between share the fsync).
+    pub fsync_delay_ticks: u64,
+    /// How long a crashed node stays down before it restarts by itself; `None` means it
+    /// stays down until a `Restart` command.
+    pub restart_after_ticks: Option<u64>,
+    /// The most unconfirmed publishes the producer keeps outstanding.
+    pub producer_window: u32,
+    /// The most unacked deliveries the broker keeps outstanding (prefetch).
+    pub delivery_window: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            publish_interval_ticks: 1,
+            retry_timeout_ticks: 20,
+            redelivery_timeout_ticks: 20,
+            fsync_delay_ticks: 1,
+            restart_after_ticks: Some(30),
+            producer_window: 4,
+            delivery_window: 4,
+        }
+    }
+}
+
+/// Two-phase commit settings (transactional mode), in ticks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TransactionConfig {
+    /// How long the coordinator waits for all votes before aborting.
+    pub vote_timeout_ticks: u64,
+    /// How often the coordinator re-sends COMMIT to participants that have not
+    /// answered "committed".
+    pub decision_resend_ticks: u64,
+    /// How long a prepared participant waits for the decision before asking the
+    /// coordinator, and then how often it asks again. It never decides alone.
+    pub in_doubt_query_ticks: u64,
+    /// How long the coordinator waits before retrying an aborted transaction.
+    pub retry_after_abort_ticks: u64,
+    /// The probability that a participant votes no (seeded).
+    pub vote_no: Ratio,
+}
+
+impl Default for TransactionConfig {
+    fn default() -> TransactionConfig {
+        TransactionConfig {
+            vote_timeout_ticks: 20,
+            decision_resend_ticks: 20,
+            in_doubt_query_ticks: 15,
+            retry_after_abort_ticks: 5,
+            vote_no: Ratio::ZERO,
+        }
+    }
+}
+
+/// Everything that determines a run: the same scenario (and the same commands) always
+/// gives the same trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scenario {
+    /// The delivery mode.
+    pub mode: Mode,
+    /// How many messages the producer publishes (m1..mN).
+    pub messages: u32,
+    /// The seed of the simulation's PRNG.
+    pub seed: u64,
+    /// Link settings.
+    pub network: NetworkConfig,
+    /// Timers and windows.
+    pub timing: Timing,
+    /// 2PC settings.
+    pub transaction: TransactionConfig,
+    /// The probability, per step, that a random up node crashes.
+    pub random_crash: Ratio,
+    /// Faults planned in advance.
+    pub faults: Vec<PlannedFault>,
+}
+
+impl Default for Scenario {
+    /// Five messages, at-least-once, no faults.
+    fn default() -> Scenario {
+        Scenario {
+            mode: Mode::AtLeastOnce,
+            messages: 5,
+            seed: 1,
+            network: NetworkConfig::default(),
+            timing: Timing::default(),
+            transaction: TransactionConfig::default(),
+            random_crash: Ratio::ZERO,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Why a scenario cannot be run. Each error names the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScenarioError {
+    /// `messages` is 0 or above `MAX_MESSAGES`.
+    MessagesOutOfRange {
+        /// The value given.
+        messages: u32,
+    },
+    /// A latency minimum above its maximum, or outside 1..=MAX_LATENCY_TICKS.
+    InvalidLatency {
+        /// The field, e.g. "network.latency_ticks_min".
+        field: String,
+        /// The minimum given.
+        min: u64,
+        /// The maximum given.
+        max: u64,
+    },
+    /// A ratio with denominator 0 or above 1.
+    InvalidRatio {
+        /// The field.
+        field: String,
+        /// The numerator given.
+        numerator: u32,
+        /// The denominator given.
+        denominator: u32,
+    },
+    /// A timer or window outside its allowed range.
+    OutOfRange {
+        /// The field.
+        field: String,
+        /// The value given.
+        value: u64,
+        /// The smallest allowed value.
+        min: u64,
+        /// The largest allowed value.
+        max: u64,
+    },
+    /// More than `MAX_PLANNED_FAULTS` planned faults.
+    TooManyFaults {
+        /// How many were given.
+        count: u32,
+    },
+    /// A planned fault that would be refused as a command.
+    InvalidFault {
+        /// The field, e.g. "faults[2]".
+        field: String,
+        /// Why.
+        error: crate::fault::CommandError,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::MessagesOutOfRange { messages } => write!(
+                f,
+                "messages: must be between 1 and {MAX_MESSAGES} (got {messages})"
+            ),
+            ScenarioError::InvalidLatency { field, min, max } => write!(
+                f,
+                "{field}: latency must satisfy 1 <= min <= max <= {MAX_LATENCY_TICKS} ticks (got min {min}, max {max})"
+            ),
+            ScenarioError::InvalidRatio {
+                field,
+                numerator,
+                denominator,
+            } => write!(
+                f,
+                "{field}: {numerator}/{denominator} is not a probability (denominator must be at least 1 and at least the numerator)"
+            ),
+            ScenarioError::OutOfRange {
+                field,
+                value,
+                min,
+                max,
+            } => write!(f, "{field}: must be between {min} and {max} (got {value})"),
+            ScenarioError::TooManyFaults { count } => write!(
+                f,
+                "faults: at most {MAX_PLANNED_FAULTS} planned faults (got {count})"
+            ),
+            ScenarioError::InvalidFault { field, error } => write!(f, "{field}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
+    if value < min || value > max {
+        return Err(ScenarioError::OutOfRange {
+            field: field.to_string(),
+            value,
+            min,
+            max,
+        });
+    }
+    Ok(())
+}
+
+fn check_link(field: &str, config: &LinkConfig) -> Result<(), ScenarioError> {
+    if config.latency_ticks_min == 0
+        || config.latency_ticks_min > config.latency_ticks_max
+        || config.latency_ticks_max > MAX_LATENCY_TICKS
+    {
+        return Err(ScenarioError::InvalidLatency {
+            field: field.to_string(),
+            min: config.latency_ticks_min,
+            max: config.latency_ticks_max,
+        });
+    }
+    config.loss.validate(&format!("{field}.loss"))?;
+    config.duplicate.validate(&format!("{field}.duplicate"))?;
+    config.reorder.validate(&format!("{field}.reorder"))?;
+    Ok(())
+}
+
+impl Scenario {
+    /// The nodes present in the scenario's mode (the coordinator only in transactional).
+    pub fn nodes(&self) -> Vec<NodeId> {
+        nodes_in(self.mode)
+    }
+
+    /// Checks every field; the first problem found is returned, naming its field.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.messages == 0 || self.messages > MAX_MESSAGES {
+            return Err(ScenarioError::MessagesOutOfRange {
+                messages: self.messages,
+            });
+        }
+        check_link("network", &self.network.global)?;
+        for (index, link) in self.network.links.iter().enumerate() {
+            check_link(&format!("network.links[{index}]"), &link.config)?;
+        }
+        let t = &self.timing;
+        check_range(
+            "timing.publish_interval_ticks",
+            t.publish_interval_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        check_range(
+            "timing.retry_timeout_ticks",
+            t.retry_timeout_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        check_range(
+            "timing.redelivery_timeout_ticks",
+            t.redelivery_timeout_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        check_range(
+            "timing.fsync_delay_ticks",
+            t.fsync_delay_ticks,
+            0,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        if let Some(ticks) = t.restart_after_ticks {
+            check_range("timing.restart_after_ticks", ticks, 1, MAX_TIMEOUT_TICKS)?;
+        }
+        check_range(
+            "timing.producer_window",
+            u64::from(t.producer_window),
+            1,
+            u64::from(MAX_WINDOW),
+        )?;
+        check_range(
+            "timing.delivery_window",
+            u64::from(t.delivery_window),
+            1,
+            u64::from(MAX_WINDOW),
+        )?;
+        let x = &self.transaction;
+        check_range(
+            "transaction.vote_timeout_ticks",
+            x.vote_timeout_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        check_range(
+            "transaction.decision_resend_ticks",
+            x.decision_resend_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        check_range(
+            "transaction.in_doubt_query_ticks",
+            x.in_doubt_query_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        check_range(
+            "transaction.retry_after_abort_ticks",
+            x.retry_after_abort_ticks,
+            1,
+            MAX_TIMEOUT_TICKS,
+        )?;
+        x.vote_no.validate("transaction.vote_no")?;
+        self.random_crash.validate("random_crash")?;
+        if self.faults.len() > MAX_PLANNED_FAULTS as usize {
+            return Err(ScenarioError::TooManyFaults {
+                count: u32::try_from(self.faults.len()).unwrap_or(u32::MAX),
+            });
+        }
+        for (index, fault) in self.faults.iter().enumerate() {
+            crate::sim::check_command(self, &fault.command).map_err(|error| {
+                ScenarioError::InvalidFault {
+                    field: format!("faults[{index}]"),
+                    error,
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Adds a fault armed from the start (builder style, for tests and lessons).
+    pub fn with_fault(mut self, command: Command) -> Scenario {
+        self.faults.push(PlannedFault::at_start(command));
+        self
+    }
+}
+
+/// The nodes present in a mode.
+pub fn nodes_in(mode: Mode) -> Vec<NodeId> {
+    match mode {
+        Mode::Transactional => NodeId::ALL.to_vec(),
+        _ => vec![NodeId::Producer, NodeId::Broker, NodeId::Consumer],
+    }
+}

@@ -1,0 +1,1152 @@
+//! The discrete-event engine: the event queue, the step loop, commands, crashes and the
+//! network. The node roles live in their own modules (`producer`, `broker`, `consumer`,
+//! `coordinator`) as `impl Sim` blocks whose handlers only change their node's state,
+//! send envelopes and arm timers through the helpers here.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::broker::Broker;
+use crate::consumer::Consumer;
+use crate::coordinator::{Coordinator, Participant};
+use crate::disk::{DiskLog, DiskRecord};
+use crate::fault::{Command, CommandError, CrashPoint};
+use crate::ledger::{Cause, CauseKind, Ledger, Summary};
+use crate::limits::*;
+use crate::mode::Mode;
+use crate::network::{
+    ArmedLinkFault, Envelope, LinkFaultAction, LinkId, LinkState, LossReason, MessageKind,
+};
+use crate::node::{NodeCore, NodeId};
+use crate::prng::Prng;
+use crate::producer::Producer;
+use crate::ratio::Ratio;
+use crate::scenario::{nodes_in, Scenario, ScenarioError};
+use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
+
+/// How a simulation records what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimOptions {
+    /// Keep every trace entry with its narration. The trace hash is computed either way.
+    pub record_trace: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions { record_trace: true }
+    }
+}
+
+/// What a scheduled event does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum What {
+    ProducerPublish { message: u32 },
+    ProducerRetry { message: u32, attempt: u32 },
+    BrokerFsync,
+    BrokerDeliver,
+    BrokerRedeliver { entry: u32, attempt: u32 },
+    Arrive(Envelope),
+    Restart { node: NodeId },
+    RandomCrash { node: NodeId },
+    CoordinatorNext,
+    CoordinatorVoteTimeout { txn: u32 },
+    CoordinatorResend { txn: u32 },
+    ParticipantQuery { node: NodeId, txn: u32 },
+}
+
+impl What {
+    /// The node whose memory armed this event: if that node crashed since, the event is
+    /// stale and never happens.
+    fn owner(&self) -> Option<NodeId> {
+        match self {
+            What::ProducerPublish { .. } | What::ProducerRetry { .. } => Some(NodeId::Producer),
+            What::BrokerFsync | What::BrokerDeliver | What::BrokerRedeliver { .. } => {
+                Some(NodeId::Broker)
+            }
+            What::CoordinatorNext
+            | What::CoordinatorVoteTimeout { .. }
+            | What::CoordinatorResend { .. } => Some(NodeId::Coordinator),
+            What::ParticipantQuery { node, .. } => Some(*node),
+            What::Restart { node } => Some(*node),
+            What::Arrive(_) | What::RandomCrash { .. } => None,
+        }
+    }
+}
+
+/// An entry of the event queue, ordered by (tick, seq): the earliest tick first, and
+/// among equal ticks the one scheduled first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Event {
+    pub tick: u64,
+    pub seq: u64,
+    pub epoch: u32,
+    pub what: What,
+}
+
+impl Ord for Event {
+    fn cmp(&self, other: &Event) -> Ordering {
+        // Reversed, because BinaryHeap pops the greatest.
+        (other.tick, other.seq).cmp(&(self.tick, self.seq))
+    }
+}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Event) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArmedCrash {
+    pub point: CrashPoint,
+    pub message: Option<u32>,
+}
+
+/// Why a replay could not rebuild a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayError {
+    /// The scenario is invalid.
+    Scenario(ScenarioError),
+    /// A recorded command was refused on replay (the command list does not belong to
+    /// this scenario).
+    Command {
+        /// The step at which it was recorded.
+        at_step: u64,
+        /// Why it was refused.
+        error: CommandError,
+    },
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayError::Scenario(error) => write!(f, "{error}"),
+            ReplayError::Command { at_step, error } => {
+                write!(
+                    f,
+                    "the command recorded at step {at_step} does not apply: {error}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+/// A running simulation. Cloning it is a checkpoint.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    pub(crate) scenario: Scenario,
+    pub(crate) options: SimOptions,
+    pub(crate) mode: Mode,
+    pub(crate) messages: u32,
+    pub(crate) prng: Prng,
+    pub(crate) tick: u64,
+    pub(crate) step_index: u64,
+    pub(crate) seq: u64,
+    pub(crate) queue: BinaryHeap<Event>,
+    pub(crate) in_flight: u32,
+    pub(crate) links: [LinkState; 16],
+    pub(crate) armed_links: Vec<ArmedLinkFault>,
+    pub(crate) armed_crashes: Vec<ArmedCrash>,
+    pub(crate) armed_crash_mask: u32,
+    pub(crate) random_crash: Ratio,
+    pub(crate) random_crash_pending: bool,
+    pub(crate) planned_next: u32,
+    pub(crate) planned: Vec<(u64, Command)>,
+    pub(crate) applied: Vec<(u64, Command)>,
+    pub(crate) nodes: [NodeCore; 4],
+    pub(crate) logs: [DiskLog; 4],
+    pub(crate) producer: Producer,
+    pub(crate) broker: Broker,
+    pub(crate) consumer: Consumer,
+    pub(crate) coordinator: Coordinator,
+    pub(crate) participants: [Participant; 3],
+    pub(crate) ledger: Ledger,
+    pub(crate) trace: Vec<TraceEvent>,
+    pub(crate) trace_truncated: bool,
+    pub(crate) hash: TraceHash,
+    pub(crate) cur: Record,
+    pub(crate) has_step: bool,
+}
+
+impl Sim {
+    /// Builds a simulation, recording the trace.
+    pub fn new(scenario: &Scenario) -> Result<Sim, ScenarioError> {
+        Sim::with_options(scenario, SimOptions::default())
+    }
+
+    /// Builds a simulation with recording options.
+    pub fn with_options(scenario: &Scenario, options: SimOptions) -> Result<Sim, ScenarioError> {
+        scenario.validate()?;
+        let messages = scenario.messages;
+        let mut links = [LinkState::default(); 16];
+        for link in LinkId::all_in(scenario.mode) {
+            links[link.index()].config = scenario.network.for_link(link);
+        }
+        // Planned faults are sorted by step (stable, so that faults at the same step keep
+        // their written order); faults without a step are applied before the first step.
+        let mut planned: Vec<(u64, Command)> = scenario
+            .faults
+            .iter()
+            .map(|fault| (fault.at_step.unwrap_or(0), fault.command.clone()))
+            .collect();
+        planned.sort_by_key(|(step, _)| *step);
+        let mut sim = Sim {
+            scenario: scenario.clone(),
+            options,
+            mode: scenario.mode,
+            messages,
+            prng: Prng::new(scenario.seed),
+            tick: 0,
+            step_index: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            in_flight: 0,
+            links,
+            armed_links: Vec::new(),
+            armed_crashes: Vec::new(),
+            armed_crash_mask: 0,
+            random_crash: scenario.random_crash,
+            random_crash_pending: false,
+            planned_next: 0,
+            planned,
+            applied: Vec::new(),
+            nodes: [
+                NodeCore::new(),
+                NodeCore::new(),
+                NodeCore::new(),
+                NodeCore::new(),
+            ],
+            logs: Default::default(),
+            producer: Producer::new(messages),
+            broker: Broker::new(messages),
+            consumer: Consumer::new(messages),
+            coordinator: Coordinator::new(),
+            participants: Default::default(),
+            ledger: Ledger::new(messages),
+            trace: Vec::new(),
+            trace_truncated: false,
+            hash: TraceHash::new(),
+            cur: Record::new(0, 0, EventKind::Command, NodeId::Producer),
+            has_step: false,
+        };
+        sim.apply_due_planned_faults();
+        match sim.mode {
+            Mode::Transactional => sim.schedule(0, What::CoordinatorNext),
+            _ => sim.producer_schedule_next(),
+        }
+        sim.sync_ledger();
+        Ok(sim)
+    }
+
+    /// Rebuilds a run from its scenario and its recorded commands, stopping after
+    /// `to_step` steps (or earlier if the run goes quiet). Commands recorded at a step
+    /// are applied before that step, exactly as they were.
+    pub fn replay(
+        scenario: &Scenario,
+        commands: &[(u64, Command)],
+        to_step: u64,
+    ) -> Result<Sim, ReplayError> {
+        let mut sim = Sim::new(scenario).map_err(ReplayError::Scenario)?;
+        sim.replay_forward(commands, to_step)?;
+        Ok(sim)
+    }
+
+    /// Steps forward to `to_step`, applying the commands recorded for each step on the
+    /// way. Used by `replay` and by the time-travelling `Run`.
+    pub(crate) fn replay_forward(
+        &mut self,
+        commands: &[(u64, Command)],
+        to_step: u64,
+    ) -> Result<(), ReplayError> {
+        let mut next = commands.partition_point(|(at, _)| *at < self.step_index);
+        // Commands recorded at the current step may already have been applied (a
+        // checkpoint is taken before them); the caller passes only those still to apply.
+        loop {
+            while next < commands.len() && commands[next].0 == self.step_index {
+                let (at_step, command) = &commands[next];
+                self.apply(command.clone())
+                    .map_err(|error| ReplayError::Command {
+                        at_step: *at_step,
+                        error,
+                    })?;
+                next += 1;
+            }
+            if self.step_index >= to_step {
+                return Ok(());
+            }
+            if !self.advance() {
+                // Quiet: later commands were applied at this same step index.
+                if next < commands.len() && commands[next].0 == self.step_index {
+                    continue;
+                }
+                return Ok(());
+            }
+        }
+    }
+
+    /// The scenario this run was built from.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The delivery mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The recording options.
+    pub fn options(&self) -> SimOptions {
+        self.options
+    }
+
+    /// How many steps have been taken.
+    pub fn step_index(&self) -> u64 {
+        self.step_index
+    }
+
+    /// The logical time of the last step.
+    pub fn tick(&self) -> u64 {
+        self.tick
+    }
+
+    /// True when no event is left: nothing will happen without a command.
+    pub fn is_quiet(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Every applied command with the step before which it was applied.
+    pub fn applied_commands(&self) -> &[(u64, Command)] {
+        &self.applied
+    }
+
+    /// The recorded trace (empty when recording is off).
+    pub fn trace(&self) -> &[TraceEvent] {
+        &self.trace
+    }
+
+    /// True if the trace reached `MAX_TRACE_EVENTS` and later entries were not kept.
+    pub fn trace_truncated(&self) -> bool {
+        self.trace_truncated
+    }
+
+    /// A stable hash of every step and command so far, whether or not the trace is
+    /// recorded.
+    pub fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The ledger's counters.
+    pub fn summary(&self) -> Summary {
+        self.ledger.summary()
+    }
+
+    /// True when the node is up.
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.nodes[node.index()].up
+    }
+
+    /// How many envelopes are on the links now.
+    pub fn in_flight_count(&self) -> u32 {
+        self.in_flight
+    }
+
+    /// How many events are scheduled (envelopes, timers, restarts).
+    pub fn pending_events(&self) -> u64 {
+        self.queue.len() as u64
+    }
+
+    /// Advances exactly one event and says what happened; `None` when the run is quiet.
+    pub fn step(&mut self) -> Option<StepReport> {
+        if !self.advance() {
+            return None;
+        }
+        Some(match self.trace.last() {
+            Some(last)
+                if self.options.record_trace
+                    && last.step + 1 == self.step_index
+                    && last.kind != EventKind::Command =>
+            {
+                last.clone()
+            }
+            _ => self.cur.to_event(self.mode),
+        })
+    }
+
+    /// Steps until quiet or until `max_steps` steps were taken; returns the number
+    /// taken.
+    pub fn run_until_quiet(&mut self, max_steps: u64) -> u64 {
+        let mut taken = 0;
+        while taken < max_steps && self.advance() {
+            taken += 1;
+        }
+        taken
+    }
+
+    /// Advances one event without building a report; false when quiet. This is the hot
+    /// path: with recording off it does not allocate.
+    pub fn advance(&mut self) -> bool {
+        self.apply_due_planned_faults();
+        while let Some(event) = self.queue.pop() {
+            if let Some(owner) = event.what.owner() {
+                if self.nodes[owner.index()].incarnation != event.epoch {
+                    continue;
+                }
+            }
+            self.tick = event.tick;
+            self.has_step = false;
+            self.handle(event);
+            if !self.has_step {
+                // A timer whose reason disappeared (its message was confirmed, its
+                // delivery acked): nothing happened, so it is not a step.
+                continue;
+            }
+            self.finish_step();
+            return true;
+        }
+        self.sync_ledger();
+        false
+    }
+
+    fn finish_step(&mut self) {
+        if !self.random_crash.is_zero()
+            && !self.random_crash_pending
+            && self.prng.chance(self.random_crash)
+        {
+            let up: Vec<NodeId> = nodes_in(self.mode)
+                .into_iter()
+                .filter(|n| self.nodes[n.index()].up)
+                .collect();
+            if !up.is_empty() {
+                let node = up[self.prng.below(up.len() as u64) as usize];
+                self.random_crash_pending = true;
+                self.schedule(0, What::RandomCrash { node });
+            }
+        }
+        let record = self.cur;
+        record.hash_into(&mut self.hash);
+        if self.options.record_trace {
+            self.push_trace(record.to_event(self.mode));
+        }
+        self.step_index += 1;
+        self.sync_ledger();
+    }
+
+    fn push_trace(&mut self, event: TraceEvent) {
+        if self.trace.len() < MAX_TRACE_EVENTS as usize {
+            self.trace.push(event);
+        } else {
+            self.trace_truncated = true;
+        }
+    }
+
+    pub(crate) fn sync_ledger(&mut self) {
+        self.ledger
+            .set_progress(self.step_index, self.tick, self.hash.0);
+        self.ledger.set_quiet(self.queue.is_empty());
+    }
+
+    /// Starts the record of the current step.
+    pub(crate) fn begin(&mut self, kind: EventKind, node: NodeId) {
+        self.cur = Record::new(self.step_index, self.tick, kind, node);
+        self.has_step = true;
+    }
+
+    /// A cause at the current step.
+    pub(crate) fn cause(&self, kind: CauseKind) -> Cause {
+        Cause::new(self.step_index, kind)
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event.what {
+            What::ProducerPublish { message } => self.producer_publish(message),
+            What::ProducerRetry { message, attempt } => self.producer_retry(message, attempt),
+            What::BrokerFsync => self.broker_fsync(),
+            What::BrokerDeliver => self.broker_deliver(),
+            What::BrokerRedeliver { entry, attempt } => self.broker_redeliver(entry, attempt),
+            What::Arrive(envelope) => self.arrive(envelope),
+            What::Restart { node } => {
+                if !self.nodes[node.index()].up {
+                    self.begin(EventKind::Restart, node);
+                    self.restart_node(node);
+                }
+            }
+            What::RandomCrash { node } => {
+                self.random_crash_pending = false;
+                if self.nodes[node.index()].up {
+                    self.begin(EventKind::Crash, node);
+                    self.cur.detail = Detail::RandomCrash;
+                    self.crash_node(node);
+                }
+            }
+            What::CoordinatorNext => self.coordinator_next(),
+            What::CoordinatorVoteTimeout { txn } => self.coordinator_vote_timeout(txn),
+            What::CoordinatorResend { txn } => self.coordinator_resend(txn),
+            What::ParticipantQuery { node, txn } => self.participant_query(node, txn),
+        }
+    }
+
+    /// Schedules an event `delay_ticks` from now, stamped with its owner's incarnation.
+    pub(crate) fn schedule(&mut self, delay_ticks: u64, what: What) {
+        let epoch = what
+            .owner()
+            .map_or(0, |n| self.nodes[n.index()].incarnation);
+        self.seq += 1;
+        self.queue.push(Event {
+            tick: self.tick.saturating_add(delay_ticks),
+            seq: self.seq,
+            epoch,
+            what,
+        });
+    }
+
+    pub(crate) fn log(&mut self, node: NodeId, record: DiskRecord) {
+        self.logs[node.index()].push(record);
+    }
+
+    // ----- crashes -----
+
+    /// If a crash is armed at this point for this message, crashes the point's node and
+    /// returns true: the caller must stop its handler there.
+    pub(crate) fn crash_point(&mut self, point: CrashPoint, message: u32) -> bool {
+        if self.armed_crash_mask & point.bit() == 0 {
+            return false;
+        }
+        let Some(index) = self
+            .armed_crashes
+            .iter()
+            .position(|armed| armed.point == point && armed.message.is_none_or(|m| m == message))
+        else {
+            return false;
+        };
+        self.armed_crashes.remove(index);
+        self.armed_crash_mask = self
+            .armed_crashes
+            .iter()
+            .fold(0, |mask, armed| mask | armed.point.bit());
+        self.cur.crash = Some(point);
+        self.crash_node(point.node());
+        true
+    }
+
+    /// Crashes a node: its volatile state is gone, its timers die with its incarnation,
+    /// and it restarts after the scenario's downtime if one is set.
+    pub(crate) fn crash_node(&mut self, node: NodeId) {
+        let core = &mut self.nodes[node.index()];
+        if !core.up {
+            return;
+        }
+        core.up = false;
+        core.incarnation = core.incarnation.wrapping_add(1);
+        core.crashes += 1;
+        core.down_since_tick = Some(self.tick);
+        core.restart_at_tick = None;
+        match node {
+            NodeId::Producer => self.producer_crash(),
+            NodeId::Broker => self.broker_crash(),
+            NodeId::Consumer => self.consumer_crash(),
+            NodeId::Coordinator => self.coordinator_crash(),
+        }
+        if let Some(ticks) = self.scenario.timing.restart_after_ticks {
+            self.nodes[node.index()].restart_at_tick = Some(self.tick.saturating_add(ticks));
+            self.schedule(ticks, What::Restart { node });
+        }
+    }
+
+    fn restart_node(&mut self, node: NodeId) {
+        let core = &mut self.nodes[node.index()];
+        core.up = true;
+        core.down_since_tick = None;
+        core.restart_at_tick = None;
+        match node {
+            NodeId::Producer => self.producer_restart(),
+            NodeId::Broker => self.broker_restart(),
+            NodeId::Consumer => self.consumer_restart(),
+            NodeId::Coordinator => self.coordinator_restart(),
+        }
+        if self.mode == Mode::Transactional && node != NodeId::Coordinator {
+            self.participant_restart(node);
+        }
+    }
+
+    // ----- network -----
+
+    /// Sends an envelope. Loss is decided now and revealed on arrival; the link is
+    /// first-in-first-out unless a reorder fault lets this envelope overtake.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: MessageKind,
+        message: u32,
+        tag: u32,
+        attempt: u32,
+        cause: Option<Cause>,
+        txn_kind: u8,
+    ) {
+        let link = LinkId { from, to };
+        let index = link.index();
+        let config = self.links[index].config;
+        let mut extra_ticks = 0;
+        let mut lost = LossReason::Arrives;
+        let mut duplicate_step = None;
+        if !self.armed_links.is_empty() {
+            let mut i = 0;
+            while i < self.armed_links.len() {
+                let armed = &mut self.armed_links[i];
+                let matches = armed.link == link
+                    && armed.kind.is_none_or(|k| k == kind)
+                    && armed.message.is_none_or(|m| m == message);
+                if !matches {
+                    i += 1;
+                    continue;
+                }
+                if armed.skip > 0 {
+                    armed.skip -= 1;
+                    i += 1;
+                    continue;
+                }
+                let armed = self.armed_links.remove(i);
+                match armed.action {
+                    LinkFaultAction::Drop => {
+                        lost = LossReason::Planned {
+                            step: armed.armed_step,
+                        }
+                    }
+                    LinkFaultAction::Duplicate => duplicate_step = Some(armed.armed_step),
+                    LinkFaultAction::Delay { ticks } => extra_ticks += ticks,
+                }
+            }
+        }
+        if lost == LossReason::Arrives && self.prng.chance(config.loss) {
+            lost = LossReason::Random;
+        }
+        if duplicate_step.is_none() && self.prng.chance(config.duplicate) {
+            duplicate_step = Some(self.step_index);
+        }
+        let reorder = self.prng.chance(config.reorder);
+        let latency = self
+            .prng
+            .in_range(config.latency_ticks_min, config.latency_ticks_max);
+        let envelope = Envelope {
+            link,
+            kind,
+            message,
+            tag,
+            attempt,
+            sent_tick: self.tick,
+            duplicate: false,
+            lost,
+            cause,
+            txn_kind,
+        };
+        self.put_on_link(envelope, latency + extra_ticks, reorder);
+        if let Some(step) = duplicate_step {
+            let latency = self
+                .prng
+                .in_range(config.latency_ticks_min, config.latency_ticks_max);
+            let copy = Envelope {
+                duplicate: true,
+                lost: LossReason::Arrives,
+                cause: Some(Cause::new(step, CauseKind::LinkDuplicate)),
+                ..envelope
+            };
+            self.put_on_link(copy, latency + extra_ticks, false);
+        }
+    }
+
+    fn put_on_link(&mut self, envelope: Envelope, latency: u64, reorder: bool) {
+        let index = envelope.link.index();
+        if self.in_flight >= MAX_IN_FLIGHT {
+            // The bound is reached: the envelope is dropped at once, visibly, as an
+            // overflow drop when it "arrives" one tick later (so it still is a step).
+            let envelope = Envelope {
+                lost: LossReason::Overflow,
+                ..envelope
+            };
+            self.in_flight += 1;
+            self.schedule(1, What::Arrive(envelope));
+            return;
+        }
+        let mut arrive = self.tick.saturating_add(latency);
+        if reorder {
+            arrive = self
+                .tick
+                .saturating_add(self.links[index].config.latency_ticks_min);
+        } else {
+            arrive = arrive.max(self.links[index].last_arrive_tick);
+            self.links[index].last_arrive_tick = arrive;
+        }
+        self.in_flight += 1;
+        self.seq += 1;
+        self.queue.push(Event {
+            tick: arrive,
+            seq: self.seq,
+            epoch: 0,
+            what: What::Arrive(envelope),
+        });
+    }
+
+    fn arrive(&mut self, envelope: Envelope) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let to = envelope.link.to;
+        let partitioned = self.links[envelope.link.index()].partitioned;
+        let down = !self.nodes[to.index()].up;
+        if envelope.lost != LossReason::Arrives || partitioned || down {
+            let (kind, detail, cause_kind) = if partitioned {
+                (EventKind::Drop, Detail::Partitioned, CauseKind::Partition)
+            } else if let LossReason::Planned { .. } = envelope.lost {
+                (
+                    EventKind::Drop,
+                    Detail::PlannedDrop,
+                    drop_cause(envelope.kind),
+                )
+            } else if envelope.lost == LossReason::Overflow {
+                (
+                    EventKind::Drop,
+                    Detail::Overflow,
+                    CauseKind::NetworkOverflow,
+                )
+            } else if envelope.lost == LossReason::Random {
+                (
+                    EventKind::Drop,
+                    Detail::RandomLoss,
+                    drop_cause(envelope.kind),
+                )
+            } else {
+                (
+                    EventKind::ArriveWhileDown,
+                    Detail::None,
+                    CauseKind::ArrivedWhileDown(to),
+                )
+            };
+            let node = if kind == EventKind::Drop {
+                envelope.link.from
+            } else {
+                to
+            };
+            self.begin(kind, node);
+            self.describe_envelope(&envelope);
+            self.cur.detail = detail;
+            let step = match envelope.lost {
+                LossReason::Planned { step } if !partitioned => step,
+                _ => self.step_index,
+            };
+            self.attribute_drop(&envelope, Cause::new(step, cause_kind));
+            return;
+        }
+        match envelope.kind {
+            MessageKind::Publish => self.broker_on_publish(envelope),
+            MessageKind::Confirm => self.producer_on_confirm(envelope),
+            MessageKind::Deliver => self.consumer_on_deliver(envelope),
+            MessageKind::Ack => self.broker_on_ack(envelope),
+            MessageKind::Prepare => self.participant_on_prepare(envelope),
+            MessageKind::Commit | MessageKind::Abort => self.participant_on_decision(envelope),
+            MessageKind::VoteYes | MessageKind::VoteNo => self.coordinator_on_vote(envelope),
+            MessageKind::Committed => self.coordinator_on_committed(envelope),
+            MessageKind::Query => self.coordinator_on_query(envelope),
+        }
+    }
+
+    pub(crate) fn describe_envelope(&mut self, envelope: &Envelope) {
+        self.cur.link = Some(envelope.link);
+        self.cur.peer = Some(if self.cur.node == envelope.link.to {
+            envelope.link.from
+        } else {
+            envelope.link.to
+        });
+        self.cur.message_kind = Some(envelope.kind);
+        self.cur.message = envelope.message;
+        self.cur.attempt = envelope.attempt;
+        self.cur.duplicate = envelope.duplicate;
+        self.cur.txn_kind = envelope.txn_kind;
+        if !matches!(
+            envelope.kind,
+            MessageKind::Publish | MessageKind::Confirm | MessageKind::Deliver | MessageKind::Ack
+        ) {
+            self.cur.txn = envelope.tag;
+        }
+    }
+
+    /// Remembers what a lost envelope means for its message, for the ledger's
+    /// explanations.
+    fn attribute_drop(&mut self, envelope: &Envelope, cause: Cause) {
+        let message = envelope.message;
+        match envelope.kind {
+            MessageKind::Publish => {
+                self.ledger.note_resend(message, cause);
+                self.ledger.note_loss(message, cause);
+            }
+            MessageKind::Confirm => self.ledger.note_resend(message, cause),
+            MessageKind::Deliver => {
+                self.ledger.note_redeliver(message, cause);
+                self.ledger.note_loss(message, cause);
+            }
+            MessageKind::Ack => self.ledger.note_redeliver(message, cause),
+            _ => {}
+        }
+    }
+
+    // ----- commands -----
+
+    fn apply_due_planned_faults(&mut self) {
+        while let Some((at, command)) = self.planned.get(self.planned_next as usize).cloned() {
+            if at > self.step_index {
+                break;
+            }
+            self.planned_next += 1;
+            let narration = match self.apply_command(&command) {
+                Ok(text) => format!("Planned fault: {text}"),
+                Err(error) => format!("Planned fault skipped: {error}."),
+            };
+            self.record_command(&command, narration);
+        }
+    }
+
+    /// Applies user input now. A refused command changes nothing and is not recorded.
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        if self.applied.len() >= MAX_COMMANDS as usize {
+            return Err(CommandError::TooManyArmedFaults {
+                limit: MAX_COMMANDS,
+            });
+        }
+        let text = self.apply_command(&command)?;
+        self.record_command(&command, text);
+        self.applied.push((self.step_index, command));
+        self.sync_ledger();
+        Ok(())
+    }
+
+    fn record_command(&mut self, command: &Command, narration: String) {
+        let node = command_node(command);
+        self.hash.word(self.step_index);
+        self.hash.word(0xC0FF_EE00);
+        self.hash.bytes(narration.as_bytes());
+        if self.options.record_trace {
+            let mut record = Record::new(self.step_index, self.tick, EventKind::Command, node);
+            record.crash = match command {
+                Command::Crash(_) => None,
+                _ => None,
+            };
+            let mut event = record.to_event(self.mode);
+            event.narration = narration;
+            if let Command::CrashAt {
+                message: Some(m), ..
+            } = command
+            {
+                event.message = Some(crate::ledger::MessageId(*m));
+            }
+            self.push_trace(event);
+        }
+    }
+
+    /// Applies a command and returns the sentence that narrates it.
+    fn apply_command(&mut self, command: &Command) -> Result<String, CommandError> {
+        check_command(&self.scenario, command)?;
+        Ok(match *command {
+            Command::Crash(node) => {
+                if !self.nodes[node.index()].up {
+                    return Err(CommandError::NodeAlreadyDown { node });
+                }
+                self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
+                self.crash_node(node);
+                format!("the {} crashes now and loses its memory.", node.name())
+            }
+            Command::Restart(node) => {
+                if self.nodes[node.index()].up {
+                    return Err(CommandError::NodeAlreadyUp { node });
+                }
+                self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
+                self.restart_node(node);
+                format!(
+                    "the {} restarts now and rebuilds its state from its disk.",
+                    node.name()
+                )
+            }
+            Command::CrashAt { point, message } => {
+                self.arm_check()?;
+                self.armed_crashes.push(ArmedCrash { point, message });
+                self.armed_crash_mask |= point.bit();
+                match message {
+                    Some(m) => format!("breakpoint set: {} for m{m}. {}", point, point.describe()),
+                    None => format!(
+                        "breakpoint set: {} for the next message. {}",
+                        point,
+                        point.describe()
+                    ),
+                }
+            }
+            Command::DropNext { link, kind } => {
+                self.arm_link(link, kind, None, 1, LinkFaultAction::Drop)?;
+                format!(
+                    "the next {} on {link} will be dropped.",
+                    kind.map_or("message", |k| k.as_str())
+                )
+            }
+            Command::DuplicateNext { link } => {
+                self.arm_link(link, None, None, 1, LinkFaultAction::Duplicate)?;
+                format!("the next message on {link} will arrive twice.")
+            }
+            Command::DelayNext { link, ticks } => {
+                self.arm_link(link, None, None, 1, LinkFaultAction::Delay { ticks })?;
+                format!("the next message on {link} will take {ticks} extra ticks.")
+            }
+            Command::DropMatching {
+                link,
+                kind,
+                message,
+                nth,
+            } => {
+                self.arm_link(link, kind, message, nth, LinkFaultAction::Drop)?;
+                format!(
+                    "{} on {link} will be dropped.",
+                    matching_text(kind, message, nth)
+                )
+            }
+            Command::DuplicateMatching {
+                link,
+                kind,
+                message,
+                nth,
+            } => {
+                self.arm_link(link, kind, message, nth, LinkFaultAction::Duplicate)?;
+                format!(
+                    "{} on {link} will arrive twice.",
+                    matching_text(kind, message, nth)
+                )
+            }
+            Command::DelayMatching {
+                link,
+                kind,
+                message,
+                nth,
+                ticks,
+            } => {
+                self.arm_link(link, kind, message, nth, LinkFaultAction::Delay { ticks })?;
+                format!(
+                    "{} on {link} will take {ticks} extra ticks.",
+                    matching_text(kind, message, nth)
+                )
+            }
+            Command::Partition { link } => {
+                let state = &mut self.links[link.index()];
+                if state.partitioned {
+                    return Err(CommandError::AlreadyPartitioned { link });
+                }
+                state.partitioned = true;
+                state.partitioned_since_step = self.step_index;
+                format!("link {link} is cut; everything arriving on it is lost until it heals.")
+            }
+            Command::Heal { link } => {
+                let state = &mut self.links[link.index()];
+                if !state.partitioned {
+                    return Err(CommandError::NotPartitioned { link });
+                }
+                state.partitioned = false;
+                format!("link {link} heals.")
+            }
+            Command::SetLoss(ratio) => {
+                for link in LinkId::all_in(self.mode) {
+                    self.links[link.index()].config.loss = ratio;
+                }
+                format!("every link now loses {ratio} of its messages.")
+            }
+            Command::SetDuplicate(ratio) => {
+                for link in LinkId::all_in(self.mode) {
+                    self.links[link.index()].config.duplicate = ratio;
+                }
+                format!("every link now duplicates {ratio} of its messages.")
+            }
+            Command::SetReorder(ratio) => {
+                for link in LinkId::all_in(self.mode) {
+                    self.links[link.index()].config.reorder = ratio;
+                }
+                format!("every link now reorders {ratio} of its messages.")
+            }
+            Command::SetCrashRate(ratio) => {
+                self.random_crash = ratio;
+                format!("a random node now crashes with probability {ratio} per step.")
+            }
+        })
+    }
+
+    fn arm_check(&self) -> Result<(), CommandError> {
+        if self.armed_crashes.len() + self.armed_links.len() >= MAX_ARMED_FAULTS as usize {
+            return Err(CommandError::TooManyArmedFaults {
+                limit: MAX_ARMED_FAULTS,
+            });
+        }
+        Ok(())
+    }
+
+    fn arm_link(
+        &mut self,
+        link: LinkId,
+        kind: Option<MessageKind>,
+        message: Option<u32>,
+        nth: u32,
+        action: LinkFaultAction,
+    ) -> Result<(), CommandError> {
+        self.arm_check()?;
+        self.armed_links.push(ArmedLinkFault {
+            link,
+            kind,
+            message,
+            skip: nth.saturating_sub(1),
+            action,
+            armed_step: self.step_index,
+        });
+        Ok(())
+    }
+}
+
+fn matching_text(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> String {
+    let kind = kind.map_or("message", |k| k.as_str());
+    let about = message.map(|m| format!(" about m{m}")).unwrap_or_default();
+    if nth == 1 {
+        format!("the next {kind}{about}")
+    } else {
+        format!("the {nth}th {kind}{about}")
+    }
+}
+
+fn drop_cause(kind: MessageKind) -> CauseKind {
+    match kind {
+        MessageKind::Publish => CauseKind::PublishLost,
+        MessageKind::Confirm => CauseKind::ConfirmLost,
+        MessageKind::Deliver => CauseKind::DeliveryLost,
+        MessageKind::Ack => CauseKind::AckLost,
+        _ => CauseKind::Partition,
+    }
+}
+
+fn command_node(command: &Command) -> NodeId {
+    match command {
+        Command::Crash(node) | Command::Restart(node) => *node,
+        Command::CrashAt { point, .. } => point.node(),
+        Command::DropNext { link, .. }
+        | Command::DuplicateNext { link }
+        | Command::DelayNext { link, .. }
+        | Command::DropMatching { link, .. }
+        | Command::DuplicateMatching { link, .. }
+        | Command::DelayMatching { link, .. }
+        | Command::Partition { link }
+        | Command::Heal { link } => link.from,
+        Command::SetLoss(_)
+        | Command::SetDuplicate(_)
+        | Command::SetReorder(_)
+        | Command::SetCrashRate(_) => NodeId::Broker,
+    }
+}
+
+/// Checks a command against a scenario without a running simulation: everything that
+/// does not depend on the current state (node up or down, link partitioned or not).
+pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<(), CommandError> {
+    let mode = scenario.mode;
+    let check_node = |node: NodeId| {
+        if nodes_in(mode).contains(&node) {
+            Ok(())
+        } else {
+            Err(CommandError::NodeNotInMode { node, mode })
+        }
+    };
+    let check_link = |link: LinkId, kind: Option<MessageKind>| {
+        if !link.exists_in(mode) {
+            return Err(CommandError::LinkNotInMode { link, mode });
+        }
+        if let Some(kind) = kind {
+            if !link.kinds_in(mode).contains(&kind) {
+                return Err(CommandError::KindNotOnLink { link, kind });
+            }
+        }
+        Ok(())
+    };
+    let check_message = |message: Option<u32>| match message {
+        Some(m) if m == 0 || m > scenario.messages => Err(CommandError::MessageOutOfRange {
+            message: m,
+            messages: scenario.messages,
+        }),
+        _ => Ok(()),
+    };
+    let check_delay = |ticks: u64| {
+        if ticks > MAX_DELAY_TICKS {
+            Err(CommandError::DelayTooLong { ticks })
+        } else {
+            Ok(())
+        }
+    };
+    let check_ratio = |ratio: Ratio| {
+        if ratio.denominator == 0 || ratio.numerator > ratio.denominator {
+            Err(CommandError::InvalidRatio { ratio })
+        } else {
+            Ok(())
+        }
+    };
+    let check_nth = |nth: u32| {
+        if nth == 0 {
+            Err(CommandError::NthIsZero)
+        } else {
+            Ok(())
+        }
+    };
+    match *command {
+        Command::Crash(node) | Command::Restart(node) => check_node(node),
+        Command::CrashAt { point, message } => {
+            if !point.applies_to(mode) {
+                return Err(CommandError::CrashPointNotInMode { point, mode });
+            }
+            check_message(message)
+        }
+        Command::DropNext { link, kind } => check_link(link, kind),
+        Command::DuplicateNext { link } | Command::Partition { link } | Command::Heal { link } => {
+            check_link(link, None)
+        }
+        Command::DelayNext { link, ticks } => {
+            check_link(link, None)?;
+            check_delay(ticks)
+        }
+        Command::DropMatching {
+            link,
+            kind,
+            message,
+            nth,
+        }
+        | Command::DuplicateMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => {
+            check_link(link, kind)?;
+            check_message(message)?;
+            check_nth(nth)
+        }
+        Command::DelayMatching {
+            link,
+            kind,
+            message,
+            nth,
+            ticks,
+        } => {
+            check_link(link, kind)?;
+            check_message(message)?;
+            check_nth(nth)?;
+            check_delay(ticks)
+        }
+        Command::SetLoss(ratio)
+        | Command::SetDuplicate(ratio)
+        | Command::SetReorder(ratio)
+        | Command::SetCrashRate(ratio) => check_ratio(ratio),
+    }
+}

@@ -1,0 +1,418 @@
+//! Read-only views for drawing: what each node has on disk and in memory, what is on
+//! the links, and the coordinator panel. A snapshot never reveals the future (whether
+//! an envelope in flight will be lost).
+
+use serde::{Deserialize, Serialize};
+
+use crate::coordinator::{lock_name, ActivePhase, CONSUME, PUBLISH};
+use crate::ledger::{MessageId, Summary};
+use crate::limits::SNAPSHOT_LINES;
+use crate::mode::Mode;
+use crate::network::{LinkId, MessageKind};
+use crate::node::NodeId;
+use crate::scenario::nodes_in;
+use crate::sim::{Sim, What};
+
+/// One node as drawn.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView {
+    /// The node.
+    pub id: NodeId,
+    /// Its display name.
+    pub label: String,
+    /// False while crashed.
+    pub up: bool,
+    /// When it went down.
+    pub down_since_tick: Option<u64>,
+    /// When it will restart by itself, if it will.
+    pub restart_at_tick: Option<u64>,
+    /// How many times it crashed.
+    pub crashes: u32,
+    /// Its disk log, most recent last (at most `SNAPSHOT_LINES`).
+    pub durable: Vec<String>,
+    /// How many older disk lines are not shown.
+    pub durable_hidden: u64,
+    /// Its memory (empty while down: a crash loses it).
+    pub volatile: Vec<String>,
+}
+
+/// An envelope on a link, for animating a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    /// The link.
+    pub link: LinkId,
+    /// What it is.
+    pub kind: MessageKind,
+    /// The message it is about, if any.
+    pub message: Option<MessageId>,
+    /// The transaction it belongs to, if any.
+    pub txn: Option<u32>,
+    /// When it was sent.
+    pub sent_tick: u64,
+    /// When it reaches the other end (or vanishes there).
+    pub arrive_tick: u64,
+    /// True for the extra copy of a network duplicate.
+    pub duplicate: bool,
+    /// The publish or delivery attempt (1 = first).
+    pub attempt: u32,
+}
+
+/// The kind of work a transaction does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnKind {
+    /// Write to the producer DB and publish to the broker, atomically.
+    Publish,
+    /// Take from the broker and apply to the consumer DB, atomically.
+    Consume,
+}
+
+/// The coordinator's phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoordinatorPhase {
+    /// Between transactions.
+    Idle,
+    /// Prepares sent, collecting votes.
+    Preparing,
+    /// COMMIT logged, waiting for every participant to confirm it committed.
+    Committing,
+    /// Every message went through.
+    Done,
+    /// Crashed.
+    Down,
+}
+
+/// A participant's state in its current or latest transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantState {
+    /// Not in a transaction (doing ordinary work).
+    Working,
+    /// Voted yes; waiting for the decision, holding its locks.
+    Prepared,
+    /// Prepared, and the decision is overdue or the coordinator is down: blocked.
+    InDoubt,
+    /// Committed its latest transaction.
+    Committed,
+    /// Aborted its latest transaction.
+    Aborted,
+}
+
+/// One participant in the coordinator panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantView {
+    /// The node hosting it.
+    pub node: NodeId,
+    /// Its name ("producer DB", "broker", "consumer DB").
+    pub name: String,
+    /// Whether its node is up.
+    pub up: bool,
+    /// The transaction it is in (or was last in).
+    pub txn: Option<u32>,
+    /// Its vote in that transaction, if it voted.
+    pub vote: Option<bool>,
+    /// Its state.
+    pub state: ParticipantState,
+    /// Since when it has been prepared without a decision.
+    pub in_doubt_since_tick: Option<u64>,
+    /// The locks it holds.
+    pub locks_held: Vec<String>,
+}
+
+/// The transaction the coordinator is running.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionView {
+    /// Its id (t1, t2…).
+    pub txn: u32,
+    /// What it does.
+    pub kind: TxnKind,
+    /// The message it moves.
+    pub message: MessageId,
+    /// The two participants and their votes so far.
+    pub votes: Vec<(NodeId, Option<bool>)>,
+    /// The participants that confirmed they committed.
+    pub committed: Vec<NodeId>,
+}
+
+/// The coordinator panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoordinatorView {
+    /// Whether the coordinator is up.
+    pub up: bool,
+    /// Its phase.
+    pub phase: CoordinatorPhase,
+    /// The current transaction.
+    pub transaction: Option<TransactionView>,
+    /// The last finished transaction and whether it committed.
+    pub last_outcome: Option<(u32, bool)>,
+    /// Every participant.
+    pub participants: Vec<ParticipantView>,
+    /// The coordinator's durable log.
+    pub decision_log: Vec<String>,
+}
+
+/// Everything the page draws for one moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Steps taken.
+    pub step: u64,
+    /// The current tick.
+    pub tick: u64,
+    /// The mode.
+    pub mode: Mode,
+    /// True when nothing is left to happen.
+    pub quiet: bool,
+    /// The nodes present in this mode.
+    pub nodes: Vec<NodeView>,
+    /// Envelopes on the links, earliest arrival first.
+    pub in_flight: Vec<InFlight>,
+    /// The coordinator panel (transactional mode only).
+    pub coordinator: Option<CoordinatorView>,
+    /// Partitioned links.
+    pub partitions: Vec<LinkId>,
+    /// Armed breakpoints, as "point for mK".
+    pub breakpoints: Vec<String>,
+    /// The ledger's counters.
+    pub summary: Summary,
+}
+
+fn tail(lines: Vec<String>) -> (Vec<String>, u64) {
+    let limit = SNAPSHOT_LINES as usize;
+    if lines.len() <= limit {
+        return (lines, 0);
+    }
+    let hidden = (lines.len() - limit) as u64;
+    (lines[lines.len() - limit..].to_vec(), hidden)
+}
+
+impl Sim {
+    /// The view of this moment.
+    pub fn snapshot(&self) -> Snapshot {
+        let nodes = nodes_in(self.mode)
+            .into_iter()
+            .map(|node| self.node_view(node))
+            .collect();
+        let mut in_flight: Vec<(u64, u64, InFlight)> = self
+            .queue
+            .iter()
+            .filter_map(|event| match event.what {
+                What::Arrive(envelope) => Some((
+                    event.tick,
+                    event.seq,
+                    InFlight {
+                        link: envelope.link,
+                        kind: envelope.kind,
+                        message: (envelope.message > 0).then_some(MessageId(envelope.message)),
+                        txn: (!matches!(
+                            envelope.kind,
+                            MessageKind::Publish
+                                | MessageKind::Confirm
+                                | MessageKind::Deliver
+                                | MessageKind::Ack
+                        ))
+                        .then_some(envelope.tag),
+                        sent_tick: envelope.sent_tick,
+                        arrive_tick: event.tick,
+                        duplicate: envelope.duplicate,
+                        attempt: envelope.attempt,
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        in_flight.sort_by_key(|(tick, seq, _)| (*tick, *seq));
+        let partitions = LinkId::all_in(self.mode)
+            .into_iter()
+            .filter(|link| self.links[link.index()].partitioned)
+            .collect();
+        let breakpoints = self
+            .armed_crashes
+            .iter()
+            .map(|armed| match armed.message {
+                Some(m) => format!("{} for m{m}", armed.point),
+                None => format!("{} for any message", armed.point),
+            })
+            .collect();
+        Snapshot {
+            step: self.step_index,
+            tick: self.tick,
+            mode: self.mode,
+            quiet: self.is_quiet(),
+            nodes,
+            in_flight: in_flight.into_iter().map(|(_, _, f)| f).collect(),
+            coordinator: (self.mode == Mode::Transactional).then(|| self.coordinator_view()),
+            partitions,
+            breakpoints,
+            summary: self.ledger.summary(),
+        }
+    }
+
+    fn node_view(&self, node: NodeId) -> NodeView {
+        let core = &self.nodes[node.index()];
+        let log = &self.logs[node.index()];
+        let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
+        let durable = log.records[start..].iter().map(|r| r.line()).collect();
+        let durable_hidden = start as u64 + log.omitted;
+        let volatile = if !core.up {
+            Vec::new()
+        } else if self.mode == Mode::Transactional {
+            self.transactional_memory(node)
+        } else {
+            match node {
+                NodeId::Producer => self.producer.memory_lines(self.mode),
+                NodeId::Broker => self.broker.memory_lines(),
+                NodeId::Consumer => self.consumer.memory_lines(),
+                NodeId::Coordinator => Vec::new(),
+            }
+        };
+        let (volatile, _) = tail(volatile);
+        NodeView {
+            id: node,
+            label: node.label().to_string(),
+            up: core.up,
+            down_since_tick: core.down_since_tick,
+            restart_at_tick: core.restart_at_tick,
+            crashes: core.crashes,
+            durable,
+            durable_hidden,
+            volatile,
+        }
+    }
+
+    fn transactional_memory(&self, node: NodeId) -> Vec<String> {
+        if node == NodeId::Coordinator {
+            return match self.coordinator.active {
+                Some(active) => {
+                    let votes: Vec<String> = crate::trace::participants(active.info.kind)
+                        .iter()
+                        .zip(active.votes)
+                        .map(|(p, v)| {
+                            format!(
+                                "{}: {}",
+                                p.participant_label(),
+                                match v {
+                                    Some(true) => "yes",
+                                    Some(false) => "no",
+                                    None => "?",
+                                }
+                            )
+                        })
+                        .collect();
+                    vec![format!("t{} votes: {}", active.info.txn, votes.join(", "))]
+                }
+                None => Vec::new(),
+            };
+        }
+        match self.participants[node.index().min(2)].last_seen {
+            Some((info, vote)) => vec![format!(
+                "working on t{} ({} m{}), vote {}",
+                info.txn,
+                if info.kind == PUBLISH {
+                    "publish"
+                } else {
+                    "consume"
+                },
+                info.message,
+                match vote {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "not yet",
+                }
+            )],
+            None => Vec::new(),
+        }
+    }
+
+    fn coordinator_view(&self) -> CoordinatorView {
+        let up = self.nodes[NodeId::Coordinator.index()].up;
+        let c = &self.coordinator;
+        let phase = if !up {
+            CoordinatorPhase::Down
+        } else {
+            match c.active {
+                Some(a) if a.phase == ActivePhase::Preparing => CoordinatorPhase::Preparing,
+                Some(_) => CoordinatorPhase::Committing,
+                None if c.done_consume >= self.messages => CoordinatorPhase::Done,
+                None => CoordinatorPhase::Idle,
+            }
+        };
+        let transaction = c.active.map(|a| {
+            let parts = crate::trace::participants(a.info.kind);
+            TransactionView {
+                txn: a.info.txn,
+                kind: if a.info.kind == CONSUME {
+                    TxnKind::Consume
+                } else {
+                    TxnKind::Publish
+                },
+                message: MessageId(a.info.message),
+                votes: parts.iter().copied().zip(a.votes).collect(),
+                committed: parts
+                    .iter()
+                    .zip(a.committed)
+                    .filter(|(_, done)| *done)
+                    .map(|(p, _)| *p)
+                    .collect(),
+            }
+        });
+        let participants = [NodeId::Producer, NodeId::Broker, NodeId::Consumer]
+            .into_iter()
+            .map(|node| {
+                let p = &self.participants[node.index()];
+                let node_up = self.nodes[node.index()].up;
+                let oldest = p.prepared.first();
+                let state = match oldest {
+                    Some(prepared) => {
+                        let overdue = self.tick.saturating_sub(prepared.since_tick)
+                            >= self.scenario.transaction.in_doubt_query_ticks;
+                        if !up || overdue || !node_up {
+                            ParticipantState::InDoubt
+                        } else {
+                            ParticipantState::Prepared
+                        }
+                    }
+                    None => match p.outcomes.last() {
+                        Some((txn, committed))
+                            if p.last_seen.is_some_and(|(info, _)| info.txn == *txn) =>
+                        {
+                            if *committed {
+                                ParticipantState::Committed
+                            } else {
+                                ParticipantState::Aborted
+                            }
+                        }
+                        _ => ParticipantState::Working,
+                    },
+                };
+                let (txn, vote) = match (oldest, p.last_seen) {
+                    (Some(prepared), _) => (Some(prepared.info.txn), Some(true)),
+                    (None, Some((info, vote))) => (Some(info.txn), vote),
+                    (None, None) => (None, None),
+                };
+                ParticipantView {
+                    node,
+                    name: node.participant_label().to_string(),
+                    up: node_up,
+                    txn,
+                    vote,
+                    state,
+                    in_doubt_since_tick: oldest.map(|x| x.since_tick),
+                    locks_held: p.prepared.iter().map(|x| lock_name(node, x.info)).collect(),
+                }
+            })
+            .collect();
+        let log = &self.logs[NodeId::Coordinator.index()];
+        let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
+        CoordinatorView {
+            up,
+            phase,
+            transaction,
+            last_outcome: c
+                .last_outcome
+                .map(|(info, committed)| (info.txn, committed)),
+            participants,
+            decision_log: log.records[start..].iter().map(|r| r.line()).collect(),
+        }
+    }
+}

@@ -1,0 +1,637 @@
+//! The trace: one entry per step (and per applied command), each with a plain-language
+//! narration, and a stable hash of the whole run.
+//!
+//! Narration strings are built only when an entry is recorded or a step report is
+//! requested, so a run with recording off does not allocate per event.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fault::CrashPoint;
+use crate::ledger::MessageId;
+use crate::mode::Mode;
+use crate::network::{LinkId, MessageKind};
+use crate::node::NodeId;
+
+/// What kind of thing happened in a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The producer sent a publish (attempt > 1: a retry).
+    Publish,
+    /// The broker received a publish.
+    Append,
+    /// The broker made its appended messages durable.
+    Fsync,
+    /// The producer received a confirm.
+    Confirm,
+    /// The broker sent a delivery (attempt > 1: a redelivery).
+    Deliver,
+    /// The consumer received a delivery and acted on it.
+    Receive,
+    /// The broker received an ack.
+    Ack,
+    /// A message was lost on its link.
+    Drop,
+    /// A message reached a node that was down.
+    ArriveWhileDown,
+    /// A node crashed (random crash).
+    Crash,
+    /// A node restarted after its downtime.
+    Restart,
+    /// A command was applied (user input or planned fault); not a step.
+    Command,
+    /// The coordinator began a transaction and sent the prepares.
+    TxnBegin,
+    /// A participant received a prepare and voted.
+    Prepare,
+    /// The coordinator received a vote (and perhaps decided).
+    Vote,
+    /// A participant received the decision.
+    Decision,
+    /// The coordinator heard that a participant committed.
+    Committed,
+    /// The coordinator gave up waiting for votes and aborted.
+    VoteTimeout,
+    /// The coordinator re-sent its decision.
+    DecisionResend,
+    /// An in-doubt participant asked the coordinator for the decision.
+    Query,
+    /// The coordinator answered a question about a decision.
+    QueryAnswer,
+}
+
+impl EventKind {
+    /// The machine name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Publish => "publish",
+            EventKind::Append => "append",
+            EventKind::Fsync => "fsync",
+            EventKind::Confirm => "confirm",
+            EventKind::Deliver => "deliver",
+            EventKind::Receive => "receive",
+            EventKind::Ack => "ack",
+            EventKind::Drop => "drop",
+            EventKind::ArriveWhileDown => "arrive_while_down",
+            EventKind::Crash => "crash",
+            EventKind::Restart => "restart",
+            EventKind::Command => "command",
+            EventKind::TxnBegin => "txn_begin",
+            EventKind::Prepare => "prepare",
+            EventKind::Vote => "vote",
+            EventKind::Decision => "decision",
+            EventKind::Committed => "committed",
+            EventKind::VoteTimeout => "vote_timeout",
+            EventKind::DecisionResend => "decision_resend",
+            EventKind::Query => "query",
+            EventKind::QueryAnswer => "query_answer",
+        }
+    }
+}
+
+/// Why a participant voted no.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteNoReason {
+    /// It chose to (the scenario's vote_no probability).
+    Chosen,
+    /// An in-doubt transaction holds the lock it needs.
+    LockHeld,
+    /// It already holds the most prepared transactions it may.
+    TooManyPrepared,
+    /// It had already aborted this transaction.
+    AlreadyAborted,
+}
+
+/// The outcome detail of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    /// Nothing more to say.
+    None,
+    /// The broker appended the publish.
+    Appended,
+    /// Idempotent broker: a copy is already appended and awaits its fsync.
+    DuplicateIgnored,
+    /// Idempotent broker: a copy is already durable; it confirms again.
+    DuplicateReconfirmed,
+    /// The broker's log is full; the publish is refused.
+    LogFull,
+    /// The fsync made this many appends durable.
+    Fsynced {
+        /// How many.
+        count: u32,
+    },
+    /// The broker recorded the ack.
+    AckRecorded,
+    /// The broker had already recorded that ack.
+    AckIgnored,
+    /// The producer recorded the confirm.
+    Confirmed,
+    /// The producer had already recorded it.
+    AlreadyConfirmed,
+    /// The consumer applied, then acked.
+    AppliedThenAcked,
+    /// The consumer acked, then applied (at-most-once).
+    AckedThenApplied,
+    /// Idempotent consumer: already processed; acked without applying.
+    DuplicateSkipped,
+    /// Lost by the link's random loss.
+    RandomLoss,
+    /// Lost by a planned or commanded drop.
+    PlannedDrop,
+    /// Lost because the link is partitioned.
+    Partitioned,
+    /// Lost because too many messages were in flight.
+    Overflow,
+    /// A random crash.
+    RandomCrash,
+    /// The participant voted yes.
+    VotedYes,
+    /// The participant voted no.
+    VotedNo {
+        /// Why.
+        reason: VoteNoReason,
+    },
+    /// The participant repeated its earlier yes vote.
+    RepeatedVote,
+    /// The coordinator noted the vote and waits for the others.
+    VoteRecorded,
+    /// The coordinator logged COMMIT and sent it.
+    DecidedCommit,
+    /// The coordinator decided ABORT and sent it.
+    DecidedAbort,
+    /// A vote for a finished transaction, answered with the decision.
+    LateVoteAnswered {
+        /// True for COMMIT.
+        commit: bool,
+    },
+    /// A message about a finished transaction that needs no answer.
+    Ignored,
+    /// The participant committed.
+    CommittedTxn,
+    /// The participant aborted.
+    AbortedTxn,
+    /// The participant had already committed; it says so again.
+    AlreadyCommitted,
+    /// The coordinator noted the participant's commit and waits for the other.
+    ParticipantDone,
+    /// Every participant committed; the coordinator forgets the transaction.
+    TxnEnded,
+    /// The coordinator answered with this decision (None: still collecting votes).
+    Answered {
+        /// Some(true) COMMIT, Some(false) ABORT, None no answer yet.
+        commit: Option<bool>,
+    },
+    /// The restarted coordinator re-sent a logged COMMIT.
+    RecoveredCommit,
+    /// The restarted coordinator found a transaction without a decision and aborted it.
+    RecoveredPresumedAbort,
+}
+
+impl Detail {
+    fn code(self) -> u64 {
+        match self {
+            Detail::None => 0,
+            Detail::Appended => 1,
+            Detail::DuplicateIgnored => 2,
+            Detail::DuplicateReconfirmed => 3,
+            Detail::LogFull => 4,
+            Detail::Fsynced { count } => 5 | (u64::from(count) << 8),
+            Detail::AckRecorded => 6,
+            Detail::AckIgnored => 7,
+            Detail::Confirmed => 8,
+            Detail::AlreadyConfirmed => 9,
+            Detail::AppliedThenAcked => 10,
+            Detail::AckedThenApplied => 11,
+            Detail::DuplicateSkipped => 12,
+            Detail::RandomLoss => 13,
+            Detail::PlannedDrop => 14,
+            Detail::Partitioned => 15,
+            Detail::Overflow => 16,
+            Detail::RandomCrash => 17,
+            Detail::VotedYes => 18,
+            Detail::VotedNo { reason } => 19 | ((reason as u64) << 8),
+            Detail::RepeatedVote => 20,
+            Detail::VoteRecorded => 21,
+            Detail::DecidedCommit => 22,
+            Detail::DecidedAbort => 23,
+            Detail::LateVoteAnswered { commit } => 24 | (u64::from(commit) << 8),
+            Detail::Ignored => 25,
+            Detail::CommittedTxn => 26,
+            Detail::AbortedTxn => 27,
+            Detail::AlreadyCommitted => 28,
+            Detail::ParticipantDone => 29,
+            Detail::TxnEnded => 30,
+            Detail::Answered { commit } => 31 | (commit.map_or(0, |c| 1 + u64::from(c)) << 8),
+            Detail::RecoveredCommit => 32,
+            Detail::RecoveredPresumedAbort => 33,
+        }
+    }
+}
+
+/// One entry of the trace; also what `Sim::step` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// The step index (0 for the first step). A command's entry carries the index of
+    /// the step it precedes.
+    pub step: u64,
+    /// The logical time.
+    pub tick: u64,
+    /// What happened.
+    pub kind: EventKind,
+    /// How it turned out.
+    pub detail: Detail,
+    /// The node that acted (or received).
+    pub node: NodeId,
+    /// The other node involved, if any.
+    pub peer: Option<NodeId>,
+    /// The link involved, if any.
+    pub link: Option<LinkId>,
+    /// The kind of network message involved, if any.
+    pub message_kind: Option<MessageKind>,
+    /// The application message, if any.
+    pub message: Option<MessageId>,
+    /// The 2PC transaction, if any.
+    pub txn: Option<u32>,
+    /// The attempt number (publish or delivery), 0 when not applicable.
+    pub attempt: u32,
+    /// True when the envelope was a network duplicate.
+    pub duplicate: bool,
+    /// The crash point at which the node crashed during this step, if any.
+    pub crash: Option<CrashPoint>,
+    /// One plain sentence.
+    pub narration: String,
+}
+
+/// What `Sim::step` returns: the trace entry of the step just taken.
+pub type StepReport = TraceEvent;
+
+/// The allocation-free form of a trace entry, filled while a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub step: u64,
+    pub tick: u64,
+    pub kind: EventKind,
+    pub detail: Detail,
+    pub node: NodeId,
+    pub peer: Option<NodeId>,
+    pub link: Option<LinkId>,
+    pub message_kind: Option<MessageKind>,
+    pub message: u32,
+    pub txn: u32,
+    pub attempt: u32,
+    pub duplicate: bool,
+    pub crash: Option<CrashPoint>,
+    /// For transactions: 0 publish, 1 consume.
+    pub txn_kind: u8,
+}
+
+impl Record {
+    pub fn new(step: u64, tick: u64, kind: EventKind, node: NodeId) -> Record {
+        Record {
+            step,
+            tick,
+            kind,
+            detail: Detail::None,
+            node,
+            peer: None,
+            link: None,
+            message_kind: None,
+            message: 0,
+            txn: 0,
+            attempt: 0,
+            duplicate: false,
+            crash: None,
+            txn_kind: 0,
+        }
+    }
+
+    /// Builds the full trace entry with its narration.
+    pub fn to_event(self, mode: Mode) -> TraceEvent {
+        TraceEvent {
+            step: self.step,
+            tick: self.tick,
+            kind: self.kind,
+            detail: self.detail,
+            node: self.node,
+            peer: self.peer,
+            link: self.link,
+            message_kind: self.message_kind,
+            message: (self.message > 0).then_some(MessageId(self.message)),
+            txn: (self.txn > 0).then_some(self.txn),
+            attempt: self.attempt,
+            duplicate: self.duplicate,
+            crash: self.crash,
+            narration: narrate(&self, mode),
+        }
+    }
+
+    /// Mixes the entry into the running trace hash.
+    pub fn hash_into(&self, hash: &mut TraceHash) {
+        let node_bits = |n: Option<NodeId>| n.map_or(0xf, |n| n.index() as u64);
+        let link_bits = self.link.map_or(0xff, |l| l.index() as u64);
+        hash.word(self.step);
+        hash.word(self.tick);
+        hash.word(
+            (self.kind as u64)
+                | (self.node.index() as u64) << 8
+                | node_bits(self.peer) << 12
+                | link_bits << 16
+                | self.message_kind.map_or(0xff, MessageKind::code) << 24
+                | self.crash.map_or(0xff, |c| c as u64) << 32
+                | u64::from(self.duplicate) << 40
+                | u64::from(self.txn_kind) << 41,
+        );
+        hash.word(u64::from(self.message) | u64::from(self.attempt) << 32);
+        hash.word(u64::from(self.txn) ^ self.detail.code() << 32);
+    }
+}
+
+/// FNV-1a, fed 64-bit words instead of bytes (five multiply-xor rounds per step instead
+/// of forty). Written here because std's hasher is not stable across Rust versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TraceHash(pub u64);
+
+impl TraceHash {
+    pub const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    pub const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    pub fn new() -> TraceHash {
+        TraceHash(TraceHash::OFFSET)
+    }
+
+    pub fn word(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(TraceHash::PRIME);
+    }
+
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.word(u64::from(*byte));
+        }
+    }
+}
+
+fn m(number: u32) -> String {
+    format!("m{number}")
+}
+
+fn txn_text(record: &Record) -> String {
+    let what = if record.txn_kind == 0 {
+        "publish"
+    } else {
+        "consume"
+    };
+    format!("t{} ({what} {})", record.txn, m(record.message))
+}
+
+fn crash_suffix(record: &Record) -> String {
+    match record.crash {
+        Some(point) => format!(" Then the {} crashes ({}).", point.node().name(), point),
+        None => String::new(),
+    }
+}
+
+fn attempt_text(attempt: u32, noun: &str) -> String {
+    if attempt > 1 {
+        format!(" (attempt {attempt}, a {noun})")
+    } else {
+        String::new()
+    }
+}
+
+/// One plain sentence (sometimes two) describing a step.
+pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
+    let msg = m(record.message);
+    let node = record.node.label();
+    let dup = if record.duplicate {
+        " (a network duplicate)"
+    } else {
+        ""
+    };
+    let body = match (record.kind, record.detail) {
+        (EventKind::Publish, _) => format!(
+            "Producer publishes {msg} to the broker{}.",
+            attempt_text(record.attempt, "retry")
+        ),
+        (EventKind::Append, Detail::Appended) => {
+            format!("Broker appends {msg} to its log in memory{dup}; it is not on disk until the fsync.")
+        }
+        (EventKind::Append, Detail::DuplicateIgnored) => format!(
+            "Broker recognises {msg}'s sequence number{dup}: a copy is already waiting for the fsync, so it drops this one."
+        ),
+        (EventKind::Append, Detail::DuplicateReconfirmed) => format!(
+            "Broker recognises {msg}'s sequence number{dup}: it already stored it, so it drops the copy and confirms again."
+        ),
+        (EventKind::Append, _) => format!("Broker's log is full; it refuses {msg}."),
+        (EventKind::Fsync, Detail::Fsynced { count }) => {
+            let confirms = if mode.confirms() { " and confirms them to the producer" } else { "" };
+            if count == 1 {
+                let confirms = if mode.confirms() { " and confirms it to the producer" } else { "" };
+                format!("Broker fsyncs {msg} to disk{confirms}.")
+            } else {
+                format!("Broker fsyncs {count} messages (up to {msg}) to disk{confirms}.")
+            }
+        }
+        (EventKind::Fsync, _) => "Broker fsyncs its log.".into(),
+        (EventKind::Confirm, Detail::AlreadyConfirmed) => {
+            format!("Producer receives another confirm for {msg}{dup}; it already had one.")
+        }
+        (EventKind::Confirm, _) => format!("Producer receives the confirm for {msg}{dup}: the broker has it on disk."),
+        (EventKind::Deliver, _) => format!(
+            "Broker delivers {msg} to the consumer{}.",
+            attempt_text(record.attempt, "redelivery")
+        ),
+        (EventKind::Receive, Detail::AckedThenApplied) => {
+            format!("Consumer receives {msg}{dup}, acks it at once and then applies it.")
+        }
+        (EventKind::Receive, Detail::DuplicateSkipped) => format!(
+            "Consumer receives {msg}{dup}, finds it in its processed-ids table and acks without applying it again."
+        ),
+        (EventKind::Receive, _) => match mode {
+            Mode::Idempotent => format!(
+                "Consumer receives {msg}{dup}, applies it and records its id in the same database transaction, then acks."
+            ),
+            _ => format!("Consumer receives {msg}{dup}, applies it and acks."),
+        },
+        (EventKind::Ack, Detail::AckIgnored) => format!("Broker receives another ack for {msg}{dup}; it already has one."),
+        (EventKind::Ack, _) => format!("Broker receives the ack for {msg}{dup} and will not deliver it again."),
+        (EventKind::Drop, detail) => {
+            let what = what_text(record);
+            let link = record.link.map(|l| l.to_string()).unwrap_or_default();
+            match detail {
+                Detail::Partitioned => format!("The partition on {link} swallows {what}."),
+                Detail::Overflow => format!("Too many messages are in flight: {what} is dropped."),
+                Detail::PlannedDrop => format!("{} is dropped on {link} (planned fault).", capitalise(&what)),
+                _ => format!("{} is lost on {link}.", capitalise(&what)),
+            }
+        }
+        (EventKind::ArriveWhileDown, _) => format!(
+            "{} reaches the {}, which is down, and is lost.",
+            capitalise(&what_text(record)),
+            record.node.name()
+        ),
+        (EventKind::Crash, _) => format!("{node} crashes (random crash) and loses its memory."),
+        (EventKind::Restart, Detail::RecoveredCommit) => format!(
+            "{node} restarts, reads COMMIT for t{} in its log and sends it again.",
+            record.txn
+        ),
+        (EventKind::Restart, Detail::RecoveredPresumedAbort) => format!(
+            "{node} restarts, finds t{} in its log without a decision and aborts it (presumed abort).",
+            record.txn
+        ),
+        (EventKind::Restart, _) => format!("{node} restarts and rebuilds its state from its disk log."),
+        (EventKind::Command, _) => format!("{node}: command applied."),
+        (EventKind::TxnBegin, _) => format!(
+            "Coordinator begins {} and sends prepare to the {} and the {}.",
+            txn_text(record),
+            participants(record.txn_kind)[0].participant_label(),
+            participants(record.txn_kind)[1].participant_label()
+        ),
+        (EventKind::Prepare, Detail::VotedYes) => format!(
+            "The {} prepares {}, logs it and votes yes; it now holds its locks and cannot decide alone.",
+            record.node.participant_label(),
+            txn_text(record)
+        ),
+        (EventKind::Prepare, Detail::VotedNo { reason }) => format!(
+            "The {} votes no on {} ({}).",
+            record.node.participant_label(),
+            txn_text(record),
+            match reason {
+                VoteNoReason::Chosen => "it cannot do the work",
+                VoteNoReason::LockHeld => "an in-doubt transaction holds the lock it needs",
+                VoteNoReason::TooManyPrepared => "it holds too many prepared transactions",
+                VoteNoReason::AlreadyAborted => "it has already aborted it",
+            }
+        ),
+        (EventKind::Prepare, Detail::RepeatedVote) => format!(
+            "The {} receives the prepare for {} again and repeats its yes vote.",
+            record.node.participant_label(),
+            txn_text(record)
+        ),
+        (EventKind::Prepare, _) => format!(
+            "The {} receives the prepare for {}.",
+            record.node.participant_label(),
+            txn_text(record)
+        ),
+        (EventKind::Vote, detail) => {
+            let from = record.peer.map(|p| p.participant_label()).unwrap_or("participant");
+            let vote = if record.message_kind == Some(MessageKind::VoteNo) { "no" } else { "yes" };
+            match detail {
+                Detail::DecidedCommit => format!(
+                    "Coordinator receives the {from}'s yes vote: every vote is yes, so it logs COMMIT for {} and sends it.",
+                    txn_text(record)
+                ),
+                Detail::DecidedAbort => format!(
+                    "Coordinator receives the {from}'s no vote and aborts {}.",
+                    txn_text(record)
+                ),
+                Detail::LateVoteAnswered { commit } => format!(
+                    "Coordinator receives a late {vote} vote from the {from} for t{} and answers {}.",
+                    record.txn,
+                    if commit { "COMMIT" } else { "ABORT" }
+                ),
+                Detail::Ignored => format!("Coordinator ignores a late {vote} vote from the {from} for t{}.", record.txn),
+                _ => format!(
+                    "Coordinator receives the {from}'s {vote} vote on {} and waits for the other vote.",
+                    txn_text(record)
+                ),
+            }
+        }
+        (EventKind::Decision, detail) => {
+            let who = record.node.participant_label();
+            let decision = if record.message_kind == Some(MessageKind::Abort) { "ABORT" } else { "COMMIT" };
+            match detail {
+                Detail::CommittedTxn => format!(
+                    "The {who} receives COMMIT for {}, makes its work durable, releases its locks and answers committed.",
+                    txn_text(record)
+                ),
+                Detail::AbortedTxn => format!(
+                    "The {who} receives ABORT for {}, rolls its work back and releases its locks.",
+                    txn_text(record)
+                ),
+                Detail::AlreadyCommitted => format!(
+                    "The {who} receives COMMIT for t{} again; it already committed and says so again.",
+                    record.txn
+                ),
+                _ => format!("The {who} receives {decision} for t{}, which it no longer holds.", record.txn),
+            }
+        }
+        (EventKind::Committed, Detail::TxnEnded) => format!(
+            "Coordinator hears that the {} committed {}: every participant has committed, so it forgets the transaction.",
+            record.peer.map(|p| p.participant_label()).unwrap_or("participant"),
+            txn_text(record)
+        ),
+        (EventKind::Committed, Detail::Ignored) => {
+            format!("Coordinator receives a repeated committed message for t{}.", record.txn)
+        }
+        (EventKind::Committed, _) => format!(
+            "Coordinator hears that the {} committed {} and waits for the other participant.",
+            record.peer.map(|p| p.participant_label()).unwrap_or("participant"),
+            txn_text(record)
+        ),
+        (EventKind::VoteTimeout, _) => format!(
+            "Coordinator gives up waiting for the votes on {} and aborts it.",
+            txn_text(record)
+        ),
+        (EventKind::DecisionResend, _) => format!(
+            "Coordinator has not heard back about {} and sends COMMIT again.",
+            txn_text(record)
+        ),
+        (EventKind::Query, _) => format!(
+            "The {} is in doubt about t{} and asks the coordinator for the decision.",
+            record.node.participant_label(),
+            record.txn
+        ),
+        (EventKind::QueryAnswer, Detail::Answered { commit }) => match commit {
+            Some(true) => format!("Coordinator tells the asking {} that t{} committed.", peer_label(record), record.txn),
+            Some(false) => format!(
+                "Coordinator has no COMMIT for t{} in its log and tells the {} to abort (presumed abort).",
+                record.txn,
+                peer_label(record)
+            ),
+            None => format!(
+                "Coordinator is still collecting votes for t{} and does not answer the {} yet.",
+                record.txn,
+                peer_label(record)
+            ),
+        },
+        (EventKind::QueryAnswer, _) => format!("Coordinator answers about t{}.", record.txn),
+    };
+    format!("{body}{}", crash_suffix(record))
+}
+
+fn peer_label(record: &Record) -> &'static str {
+    record
+        .peer
+        .map(|p| p.participant_label())
+        .unwrap_or("participant")
+}
+
+/// The two participants of a transaction kind (0 publish, 1 consume).
+pub(crate) const fn participants(txn_kind: u8) -> [NodeId; 2] {
+    if txn_kind == 0 {
+        [NodeId::Producer, NodeId::Broker]
+    } else {
+        [NodeId::Broker, NodeId::Consumer]
+    }
+}
+
+fn what_text(record: &Record) -> String {
+    let kind = record.message_kind.map(|k| k.as_str()).unwrap_or("message");
+    if record.message > 0 {
+        format!("the {kind} for {}", m(record.message))
+    } else if record.txn > 0 {
+        format!("the {kind} for t{}", record.txn)
+    } else {
+        format!("a {kind}")
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
