@@ -1,1 +1,8 @@
-fn main() {}
+//! MQ Lab, the web page: a Yew app over the `mqlab-sim` core.
+
+mod app;
+mod components;
+
+fn main() {
+    yew::Renderer::<app::App>::new().render();
+}

@@ -1,0 +1,56 @@
+// End-to-end tests of the built site (dist/) in Debian's Chromium. Playwright never
+// downloads a browser here. The site is served twice: at a domain root and under a
+// sub-path (as GitHub Pages does), to prove its asset URLs are relative.
+const { defineConfig } = require('@playwright/test');
+const fs = require('fs');
+const path = require('path');
+
+const dist = path.resolve(__dirname, '../../dist');
+const subRoot = path.resolve(__dirname, 'output/subpath-root');
+fs.mkdirSync(subRoot, { recursive: true });
+const mount = path.join(subRoot, 'mq-lab');
+try { fs.unlinkSync(mount); } catch (_) { /* not there yet */ }
+fs.symlinkSync(dist, mount);
+
+const ROOT_PORT = 4173;
+const SUB_PORT = 4174;
+
+module.exports = defineConfig({
+  testDir: '.',
+  testMatch: /.*\.spec\.js/,
+  outputDir: 'output/test-results',
+  timeout: 60_000,
+  fullyParallel: false,
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  projects: [
+    { name: 'root', use: { baseURL: `http://127.0.0.1:${ROOT_PORT}/` } },
+    { name: 'subpath', use: { baseURL: `http://127.0.0.1:${SUB_PORT}/mq-lab/` }, grep: /@both/ },
+  ],
+  webServer: [
+    {
+      command: `python3 -m http.server ${ROOT_PORT} --bind 127.0.0.1 --directory "${dist}"`,
+      url: `http://127.0.0.1:${ROOT_PORT}/index.html`,
+      reuseExistingServer: false,
+      stderr: 'ignore',
+      timeout: 20_000,
+    },
+    {
+      command: `python3 -m http.server ${SUB_PORT} --bind 127.0.0.1 --directory "${subRoot}"`,
+      url: `http://127.0.0.1:${SUB_PORT}/mq-lab/index.html`,
+      reuseExistingServer: false,
+      stderr: 'ignore',
+      timeout: 20_000,
+    },
+  ],
+});
