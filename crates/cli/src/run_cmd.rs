@@ -1,6 +1,261 @@
+//! `mqlab-cli run`: runs one scenario and prints the ledger summary as a JSON line
+//! (optionally preceded by the trace, one JSON object per line).
+
+use std::fmt;
 use std::process::ExitCode;
 
-pub fn main(_args: &[String]) -> ExitCode {
-    eprintln!("mqlab-cli: not built yet");
-    ExitCode::from(2)
+use mqlab_sim::{
+    Command, CrashPoint, LinkId, MessageKind, Mode, Ratio, Scenario, Sim, SimOptions, Summary,
+};
+use serde::Serialize;
+
+const USAGE: &str = "usage: mqlab-cli run [flags]
+  --mode MODE            at-most-once | at-least-once | idempotent | transactional
+  --messages N           how many messages (m1..mN)
+  --seed S               the PRNG seed (u64)
+  --crash POINT[:mK]     crash at a named point, for message K or the first to reach it (repeatable)
+  --drop LINK:KIND:mK    drop the first KIND message about mK on LINK, e.g. broker->producer:confirm:m2 (repeatable)
+  --loss PCT             random loss on every link, in percent (e.g. 5 or 2.5) or as a ratio (1/20)
+  --duplicate PCT        random duplication on every link
+  --crash-rate RATIO     probability per step that a random node crashes (e.g. 1/1000)
+  --restart-after TICKS  downtime before a crashed node restarts, or 'never'
+  --scenario FILE        start from a JSON scenario (flags override its fields)
+  --until-quiet          run until nothing is left to happen (the default)
+  --max-steps N          stop after N steps even if not quiet (default 10000000)
+  --trace                print every trace event as a JSON line before the summary
+crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
+  broker.after_fsync broker.after_deliver consumer.after_receive consumer.after_apply consumer.after_ack
+  coordinator.after_prepare_sent coordinator.after_votes coordinator.after_decision_logged
+  coordinator.mid_broadcast participant.before_vote participant.after_vote_yes participant.after_commit";
+
+/// A command-line problem, printed on stderr with exit status 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The parsed flags.
+struct Options {
+    scenario: Scenario,
+    commands: Vec<Command>,
+    max_steps: u64,
+    trace: bool,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    mode: &'a str,
+    seed: u64,
+    #[serde(flatten)]
+    summary: &'a Summary,
+    anomalies: Vec<String>,
+}
+
+fn value<'a>(args: &'a [String], index: &mut usize, flag: &str) -> Result<&'a str, UsageError> {
+    *index += 1;
+    args.get(*index)
+        .map(String::as_str)
+        .ok_or_else(|| UsageError(format!("{flag} needs a value")))
+}
+
+fn parse_message(text: &str, flag: &str) -> Result<u32, UsageError> {
+    let digits = text.strip_prefix('m').unwrap_or(text);
+    match digits.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(UsageError(format!(
+            "{flag}: '{text}' is not a message id such as m3"
+        ))),
+    }
+}
+
+fn parse_ratio(text: &str, flag: &str) -> Result<Ratio, UsageError> {
+    text.parse::<Ratio>()
+        .map_err(|e| UsageError(format!("{flag}: {e}")))
+}
+
+fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
+    // The scenario file is read first so that the other flags override it, whatever
+    // their order on the command line.
+    let mut scenario = Scenario::default();
+    let mut index = 0;
+    while index < args.len() {
+        if args[index] == "--scenario" {
+            let path = value(args, &mut index, "--scenario")?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("--scenario: cannot read {path}: {e}")))?;
+            scenario = serde_json::from_str(&text).map_err(|e| {
+                UsageError(format!("--scenario: {path} is not a valid scenario: {e}"))
+            })?;
+        }
+        index += 1;
+    }
+    let mut options = Options {
+        scenario,
+        commands: Vec::new(),
+        max_steps: 10_000_000,
+        trace: false,
+    };
+    let mut index = 0;
+    while index < args.len() {
+        let flag = args[index].as_str();
+        match flag {
+            "-h" | "--help" => return Ok(None),
+            "--scenario" => index += 1,
+            "--mode" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.mode = text
+                    .parse::<Mode>()
+                    .map_err(|e| UsageError(format!("--mode: {e}")))?;
+            }
+            "--messages" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.messages = text.parse().map_err(|_| {
+                    UsageError(format!("--messages: '{text}' is not a whole number"))
+                })?;
+            }
+            "--seed" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.seed = text
+                    .parse()
+                    .map_err(|_| UsageError(format!("--seed: '{text}' is not a u64")))?;
+            }
+            "--crash" => {
+                let text = value(args, &mut index, flag)?;
+                let (point, message) = match text.split_once(':') {
+                    Some((point, message)) => (point, Some(parse_message(message, flag)?)),
+                    None => (text, None),
+                };
+                let point = point
+                    .parse::<CrashPoint>()
+                    .map_err(|e| UsageError(format!("--crash: {e}")))?;
+                options.commands.push(Command::CrashAt { point, message });
+            }
+            "--drop" => {
+                let text = value(args, &mut index, flag)?;
+                let mut parts = text.rsplitn(3, ':');
+                let (Some(message), Some(kind), Some(link)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(UsageError(format!(
+                        "--drop: '{text}' must be LINK:KIND:mK, e.g. broker->producer:confirm:m2"
+                    )));
+                };
+                let link = link
+                    .parse::<LinkId>()
+                    .map_err(|e| UsageError(format!("--drop: {e}")))?;
+                let kind = kind
+                    .parse::<MessageKind>()
+                    .map_err(|e| UsageError(format!("--drop: {e}")))?;
+                let message = parse_message(message, flag)?;
+                options.commands.push(Command::DropMatching {
+                    link,
+                    kind: Some(kind),
+                    message: Some(message),
+                    nth: 1,
+                });
+            }
+            "--loss" => {
+                options.scenario.network.global.loss =
+                    parse_ratio(value(args, &mut index, flag)?, flag)?;
+            }
+            "--duplicate" => {
+                options.scenario.network.global.duplicate =
+                    parse_ratio(value(args, &mut index, flag)?, flag)?;
+            }
+            "--crash-rate" => {
+                options.scenario.random_crash = parse_ratio(value(args, &mut index, flag)?, flag)?;
+            }
+            "--restart-after" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.timing.restart_after_ticks = if text == "never" {
+                    None
+                } else {
+                    Some(text.parse().map_err(|_| {
+                        UsageError(format!(
+                            "--restart-after: '{text}' is not a number of ticks or 'never'"
+                        ))
+                    })?)
+                };
+            }
+            "--until-quiet" => {}
+            "--max-steps" => {
+                let text = value(args, &mut index, flag)?;
+                options.max_steps = text.parse().map_err(|_| {
+                    UsageError(format!("--max-steps: '{text}' is not a whole number"))
+                })?;
+            }
+            "--trace" => options.trace = true,
+            other => return Err(UsageError(format!("unknown flag '{other}'"))),
+        }
+        index += 1;
+    }
+    // Commands from flags become planned faults armed from the start, so that the
+    // scenario printed or exported reproduces the run on its own.
+    for command in options.commands.drain(..) {
+        options.scenario = options.scenario.clone().with_fault(command);
+    }
+    Ok(Some(options))
+}
+
+/// Runs `mqlab-cli run` with the arguments after "run".
+pub fn main(args: &[String]) -> ExitCode {
+    let options = match parse(args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("mqlab-cli run: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let sim_options = SimOptions {
+        record_trace: options.trace,
+    };
+    let mut sim = match Sim::with_options(&options.scenario, sim_options) {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("mqlab-cli run: invalid scenario: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    sim.run_until_quiet(options.max_steps);
+    if options.trace {
+        for event in sim.trace() {
+            match serde_json::to_string(event) {
+                Ok(line) => println!("{line}"),
+                Err(error) => {
+                    eprintln!("mqlab-cli run: cannot write the trace: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    let summary = sim.summary();
+    let output = Output {
+        mode: options.scenario.mode.as_str(),
+        seed: options.scenario.seed,
+        summary: &summary,
+        anomalies: sim
+            .ledger()
+            .anomalies()
+            .into_iter()
+            .map(|a| a.explanation)
+            .collect(),
+    };
+    match serde_json::to_string(&output) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("mqlab-cli run: cannot write the summary: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -316,6 +316,13 @@ struct Attribution {
     resend: Option<Cause>,
     /// Why the broker will deliver again, consumed when it does.
     redeliver: Option<Cause>,
+    /// The resend cause was recorded after the broker had stored the message: it is
+    /// the cause of a second copy, and later harmless faults must not replace it.
+    resend_sticky: bool,
+    /// The redeliver cause was recorded after the consumer had applied the message: it
+    /// is the cause of a second application, and later harmless faults (a redelivery
+    /// reaching the crashed consumer) must not replace it.
+    redeliver_sticky: bool,
     /// Open in-doubt intervals holding this message.
     in_doubt: u32,
 }
@@ -532,6 +539,10 @@ impl Ledger {
             record.stored_durably = true;
             record.stored_copies += 1;
         }
+        if let Some(a) = self.attribution_mut(message) {
+            a.resend = None;
+            a.resend_sticky = false;
+        }
     }
 
     pub(crate) fn on_delivered(&mut self, message: u32) {
@@ -555,6 +566,12 @@ impl Ledger {
                 record.duplicate_cause = cause;
             }
         }
+        if let Some(a) = self.attribution_mut(message) {
+            // A new application starts a new story: causes noted before it explained
+            // at most a late arrival, not the next extra copy.
+            a.redeliver = None;
+            a.redeliver_sticky = false;
+        }
         self.max_applied = self.max_applied.max(message);
         self.refresh(message);
     }
@@ -576,24 +593,45 @@ impl Ledger {
     }
 
     pub(crate) fn note_resend(&mut self, message: u32, cause: Cause) {
+        let stored = self
+            .record_mut(message)
+            .is_some_and(|r| r.stored_copies > 0);
         if let Some(a) = self.attribution_mut(message) {
-            a.resend = Some(cause);
+            if !a.resend_sticky {
+                a.resend = Some(cause);
+                a.resend_sticky = stored;
+            }
         }
     }
 
     pub(crate) fn take_resend(&mut self, message: u32) -> Option<Cause> {
-        self.attribution_mut(message).and_then(|a| a.resend.take())
+        self.attribution_mut(message).and_then(|a| {
+            if a.resend_sticky {
+                a.resend
+            } else {
+                a.resend.take()
+            }
+        })
     }
 
     pub(crate) fn note_redeliver(&mut self, message: u32, cause: Cause) {
+        let applied = self.record_mut(message).is_some_and(|r| r.applied > 0);
         if let Some(a) = self.attribution_mut(message) {
-            a.redeliver = Some(cause);
+            if !a.redeliver_sticky {
+                a.redeliver = Some(cause);
+                a.redeliver_sticky = applied;
+            }
         }
     }
 
     pub(crate) fn take_redeliver(&mut self, message: u32) -> Option<Cause> {
-        self.attribution_mut(message)
-            .and_then(|a| a.redeliver.take())
+        self.attribution_mut(message).and_then(|a| {
+            if a.redeliver_sticky {
+                a.redeliver
+            } else {
+                a.redeliver.take()
+            }
+        })
     }
 
     pub(crate) fn open_in_doubt(&mut self, participant: NodeId, txn: u32, message: u32, tick: u64) {

@@ -442,12 +442,22 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
             "Broker delivers {msg} to the consumer{}.",
             attempt_text(record.attempt, "redelivery")
         ),
-        (EventKind::Receive, Detail::AckedThenApplied) => {
-            format!("Consumer receives {msg}{dup}, acks it at once and then applies it.")
-        }
+        (EventKind::Receive, Detail::AckedThenApplied) => match record.crash {
+            Some(CrashPoint::ConsumerAfterReceive) => format!("Consumer receives {msg}{dup}."),
+            Some(CrashPoint::ConsumerAfterAck) => {
+                format!("Consumer receives {msg}{dup} and acks it at once, before applying it.")
+            }
+            _ => format!("Consumer receives {msg}{dup}, acks it at once and then applies it."),
+        },
         (EventKind::Receive, Detail::DuplicateSkipped) => format!(
             "Consumer receives {msg}{dup}, finds it in its processed-ids table and acks without applying it again."
         ),
+        (EventKind::Receive, _) if record.crash == Some(CrashPoint::ConsumerAfterApply) => {
+            format!("Consumer receives {msg}{dup} and applies it, but has not acked it yet.")
+        }
+        (EventKind::Receive, _) if record.crash == Some(CrashPoint::ConsumerAfterReceive) => {
+            format!("Consumer receives {msg}{dup}.")
+        }
         (EventKind::Receive, _) => match mode {
             Mode::Idempotent => format!(
                 "Consumer receives {msg}{dup}, applies it and records its id in the same database transaction, then acks."
