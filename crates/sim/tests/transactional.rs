@@ -1,0 +1,148 @@
+//! Two-phase commit in the pipeline: every 2PC crash point, the outcome after
+//! recovery, and the blocking seen while the coordinator is down.
+
+mod common;
+
+use common::*;
+use mqlab_sim::{
+    CoordinatorPhase, CrashPoint, Detail, EventKind, Mode, NodeId, ParticipantState, Ratio, Scenario, Sim,
+};
+
+fn transactional(point: CrashPoint, message: u32) -> Scenario {
+    scenario(Mode::Transactional, &[crash_at(point, message)])
+}
+
+/// Recovery leaves every message applied exactly once and the 2PC invariants intact.
+fn assert_recovered(sim: &Sim) {
+    let summary = sim.summary();
+    assert_eq!(summary.exactly_once, summary.messages, "{summary:?}");
+    assert_eq!(summary.in_doubt, 0, "{summary:?}");
+    assert!(sim.ledger().invariant_violations().is_empty(), "{:?}", sim.ledger().invariant_violations());
+}
+
+fn crash_step(sim: &Sim, point: CrashPoint) -> u64 {
+    sim.trace()
+        .iter()
+        .find(|e| e.crash == Some(point))
+        .unwrap_or_else(|| panic!("{point} never fired"))
+        .step
+}
+
+#[test]
+fn every_transactional_crash_point_recovers_to_exactly_once_without_breaking_atomicity() {
+    for point in CrashPoint::ALL.into_iter().filter(|p| p.applies_to(Mode::Transactional)) {
+        let sim = run_to_quiet(&transactional(point, 2));
+        crash_step(&sim, point);
+        assert_recovered(&sim);
+    }
+}
+
+#[test]
+fn coordinator_crash_after_votes_blocks_prepared_participants_until_it_restarts() {
+    let mut sim = Sim::new(&transactional(CrashPoint::CoordinatorAfterVotes, 2)).unwrap();
+    while sim.is_up(NodeId::Coordinator) {
+        assert!(sim.step().is_some());
+    }
+    // Let the participants wait a while: they are prepared and cannot decide alone.
+    let crashed_at = sim.tick();
+    while sim.tick() < crashed_at + 25 {
+        sim.step();
+    }
+    assert!(!sim.is_up(NodeId::Coordinator));
+    let view = sim.snapshot().coordinator.unwrap();
+    assert_eq!(view.phase, CoordinatorPhase::Down);
+    let blocked: Vec<_> = view.participants.iter().filter(|p| p.state == ParticipantState::InDoubt).collect();
+    assert_eq!(blocked.len(), 2, "{:?}", view.participants);
+    assert!(blocked.iter().all(|p| !p.locks_held.is_empty() && p.in_doubt_since_tick.is_some()));
+    assert_eq!(sim.summary().in_doubt, 2);
+    assert!(sim.summary().blocked_ticks >= 2 * 20);
+    // In doubt, they keep asking the coordinator, which cannot answer.
+    assert!(sim.trace().iter().any(|e| e.kind == EventKind::Query));
+    assert_eq!(sim.ledger().messages()[1].verdict, mqlab_sim::Verdict::InDoubt);
+
+    sim.run_until_quiet(1_000_000);
+    // No COMMIT was logged, so the restarted coordinator aborts by presumption; the
+    // transaction is retried and the message still goes through exactly once.
+    assert!(sim.trace().iter().any(|e| e.detail == Detail::RecoveredPresumedAbort));
+    assert_recovered(&sim);
+    assert!(sim.summary().blocked_ticks >= 2 * 30, "blocked for the whole downtime");
+}
+
+#[test]
+fn coordinator_crash_after_logging_commit_resends_it_after_restart() {
+    let sim = run_to_quiet(&transactional(CrashPoint::CoordinatorAfterDecisionLogged, 1));
+    let restart = sim.trace().iter().find(|e| e.detail == Detail::RecoveredCommit).expect("recovery re-sends COMMIT");
+    assert!(restart.step > crash_step(&sim, CrashPoint::CoordinatorAfterDecisionLogged));
+    assert_recovered(&sim);
+}
+
+#[test]
+fn coordinator_crash_mid_broadcast_commits_one_participant_first_and_the_other_after_recovery() {
+    let mut sim = Sim::new(&transactional(CrashPoint::CoordinatorMidBroadcast, 1)).unwrap();
+    while sim.is_up(NodeId::Coordinator) {
+        sim.step();
+    }
+    // The first COMMIT lands while the coordinator is still down.
+    let crashed_at = sim.tick();
+    while sim.tick() < crashed_at + 15 {
+        sim.step();
+    }
+    assert!(!sim.is_up(NodeId::Coordinator));
+    let view = sim.snapshot().coordinator.unwrap();
+    let states: Vec<_> = view.participants.iter().map(|p| p.state).collect();
+    assert!(states.contains(&ParticipantState::Committed), "{states:?}");
+    assert!(states.iter().any(|s| matches!(s, ParticipantState::Prepared | ParticipantState::InDoubt)), "{states:?}");
+    sim.run_until_quiet(1_000_000);
+    assert_recovered(&sim);
+}
+
+#[test]
+fn a_participant_that_crashes_before_voting_makes_the_coordinator_abort_and_retry() {
+    let sim = run_to_quiet(&transactional(CrashPoint::ParticipantBeforeVote, 1));
+    assert!(sim.trace().iter().any(|e| e.kind == EventKind::VoteTimeout));
+    assert_recovered(&sim);
+}
+
+#[test]
+fn a_participant_that_crashes_after_voting_yes_restarts_in_doubt_and_asks_for_the_decision() {
+    let sim = run_to_quiet(&transactional(CrashPoint::ParticipantAfterVoteYes, 1));
+    let crash = crash_step(&sim, CrashPoint::ParticipantAfterVoteYes);
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| e.step > crash && e.kind == EventKind::Query && e.node == NodeId::Consumer));
+    assert_recovered(&sim);
+}
+
+#[test]
+fn a_participant_that_crashes_after_committing_is_asked_again_and_confirms() {
+    let sim = run_to_quiet(&transactional(CrashPoint::ParticipantAfterCommit, 1));
+    assert!(sim.trace().iter().any(|e| e.kind == EventKind::DecisionResend));
+    assert!(sim.trace().iter().any(|e| e.detail == Detail::AlreadyCommitted));
+    assert_recovered(&sim);
+}
+
+#[test]
+fn participants_that_vote_no_cause_aborts_but_every_message_still_goes_through_once() {
+    let mut scenario = scenario(Mode::Transactional, &[]);
+    scenario.transaction.vote_no = Ratio::new(1, 4);
+    scenario.seed = 9;
+    let sim = run_to_quiet(&scenario);
+    assert!(sim.trace().iter().any(|e| matches!(e.detail, Detail::VotedNo { .. })));
+    assert_recovered(&sim);
+}
+
+#[test]
+fn a_coordinator_that_never_restarts_leaves_its_message_in_doubt() {
+    let mut scenario = transactional(CrashPoint::CoordinatorAfterVotes, 1);
+    scenario.timing.restart_after_ticks = None;
+    let mut sim = Sim::new(&scenario).unwrap();
+    sim.run_until_quiet(2_000);
+    assert!(!sim.is_quiet(), "in-doubt participants keep asking forever");
+    let summary = sim.summary();
+    assert_eq!(summary.in_doubt, 2);
+    assert_eq!(summary.in_doubt_messages, 1);
+    assert_eq!(summary.exactly_once, 0);
+    let anomaly = &sim.ledger().anomalies()[0];
+    assert!(anomaly.explanation.contains("in doubt"), "{}", anomaly.explanation);
+}
