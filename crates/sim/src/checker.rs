@@ -107,8 +107,8 @@ impl Checker {
                 ),
             );
         }
-        let committed_any = facts.outcomes.iter().any(|o| *o == Some(true));
-        let aborted_any = facts.outcomes.iter().any(|o| *o == Some(false));
+        let committed_any = facts.outcomes.contains(&Some(true));
+        let aborted_any = facts.outcomes.contains(&Some(false));
         if committed_any && aborted_any {
             self.report(
                 Invariant::Atomicity,

@@ -107,7 +107,7 @@ impl Run {
 
     fn after_step(&mut self) {
         let step = self.sim.step_index();
-        if step % self.interval == 0 {
+        if step.is_multiple_of(self.interval) {
             self.checkpoint();
         }
         let due: Vec<Command> = self

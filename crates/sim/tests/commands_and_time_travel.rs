@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use mqlab_sim::{
-    Command, CommandError, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio, Run, Scenario, ScenarioError, Sim,
+    Command, CommandError, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio, Run, Scenario, Sim,
 };
 
 #[test]
@@ -13,7 +13,9 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
     let before = sim.trace_hash();
     assert_eq!(
         sim.apply(Command::Restart(NodeId::Broker)),
-        Err(CommandError::NodeAlreadyUp { node: NodeId::Broker })
+        Err(CommandError::NodeAlreadyUp {
+            node: NodeId::Broker
+        })
     );
     assert!(matches!(
         sim.apply(Command::Crash(NodeId::Coordinator)),
@@ -25,22 +27,41 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
         Err(CommandError::LinkNotInMode { .. })
     ));
     assert_eq!(
-        sim.apply(Command::CrashAt { point: CrashPoint::ConsumerAfterApply, message: Some(9) }),
-        Err(CommandError::MessageOutOfRange { message: 9, messages: 5 })
+        sim.apply(Command::CrashAt {
+            point: CrashPoint::ConsumerAfterApply,
+            message: Some(9)
+        }),
+        Err(CommandError::MessageOutOfRange {
+            message: 9,
+            messages: 5
+        })
     );
     assert!(matches!(
-        sim.apply(Command::CrashAt { point: CrashPoint::CoordinatorAfterVotes, message: None }),
+        sim.apply(Command::CrashAt {
+            point: CrashPoint::CoordinatorAfterVotes,
+            message: None
+        }),
         Err(CommandError::CrashPointNotInMode { .. })
     ));
     let confirm_link = LinkId::new(NodeId::Broker, NodeId::Producer);
     assert!(matches!(
-        sim.apply(Command::DropNext { link: confirm_link, kind: Some(MessageKind::Deliver) }),
+        sim.apply(Command::DropNext {
+            link: confirm_link,
+            kind: Some(MessageKind::Deliver)
+        }),
         Err(CommandError::KindNotOnLink { .. })
     ));
-    assert!(matches!(sim.apply(Command::SetLoss(Ratio::new(1, 0))), Err(CommandError::InvalidRatio { .. })));
+    assert!(matches!(
+        sim.apply(Command::SetLoss(Ratio::new(1, 0))),
+        Err(CommandError::InvalidRatio { .. })
+    ));
     assert!(sim.applied_commands().is_empty());
     assert_eq!(sim.trace_hash(), before);
-    assert!(!CommandError::NodeAlreadyUp { node: NodeId::Broker }.to_string().is_empty());
+    assert!(!CommandError::NodeAlreadyUp {
+        node: NodeId::Broker
+    }
+    .to_string()
+    .is_empty());
 }
 
 #[test]
@@ -49,11 +70,20 @@ fn a_crashed_node_is_down_in_the_snapshot_and_its_memory_is_empty() {
     sim.run_until_quiet(12);
     sim.apply(Command::Crash(NodeId::Broker)).unwrap();
     let snapshot = sim.snapshot();
-    let broker = snapshot.nodes.iter().find(|n| n.id == NodeId::Broker).unwrap();
+    let broker = snapshot
+        .nodes
+        .iter()
+        .find(|n| n.id == NodeId::Broker)
+        .unwrap();
     assert!(!broker.up);
     assert!(broker.volatile.is_empty());
     assert!(!broker.durable.is_empty(), "its disk survives");
-    assert_eq!(sim.apply(Command::Crash(NodeId::Broker)), Err(CommandError::NodeAlreadyDown { node: NodeId::Broker }));
+    assert_eq!(
+        sim.apply(Command::Crash(NodeId::Broker)),
+        Err(CommandError::NodeAlreadyDown {
+            node: NodeId::Broker
+        })
+    );
     sim.apply(Command::Restart(NodeId::Broker)).unwrap();
     assert!(sim.is_up(NodeId::Broker));
     sim.run_until_quiet(100_000);
@@ -76,8 +106,20 @@ fn the_snapshot_shows_envelopes_in_flight_with_their_times() {
 #[test]
 fn scenario_errors_name_the_field() {
     let cases: Vec<(Scenario, &str)> = vec![
-        (Scenario { messages: 0, ..Scenario::default() }, "messages"),
-        (Scenario { messages: 100_001, ..Scenario::default() }, "messages"),
+        (
+            Scenario {
+                messages: 0,
+                ..Scenario::default()
+            },
+            "messages",
+        ),
+        (
+            Scenario {
+                messages: 100_001,
+                ..Scenario::default()
+            },
+            "messages",
+        ),
         (
             {
                 let mut s = Scenario::default();
@@ -104,7 +146,10 @@ fn scenario_errors_name_the_field() {
             "timing.retry_timeout_ticks",
         ),
         (
-            Scenario::default().with_fault(Command::CrashAt { point: CrashPoint::ConsumerAfterAck, message: Some(6) }),
+            Scenario::default().with_fault(Command::CrashAt {
+                point: CrashPoint::ConsumerAfterAck,
+                message: Some(6),
+            }),
             "faults[0]",
         ),
     ];
@@ -117,10 +162,14 @@ fn scenario_errors_name_the_field() {
 
 #[test]
 fn a_scenario_survives_a_json_round_trip_and_fills_missing_fields_with_defaults() {
-    let scenario = scenario(Mode::Idempotent, &[crash_at(CrashPoint::BrokerAfterFsync, 2)]);
+    let scenario = scenario(
+        Mode::Idempotent,
+        &[crash_at(CrashPoint::BrokerAfterFsync, 2)],
+    );
     let json = serde_json::to_string(&scenario).unwrap();
     assert_eq!(serde_json::from_str::<Scenario>(&json).unwrap(), scenario);
-    let partial: Scenario = serde_json::from_str(r#"{"mode":"transactional","messages":3}"#).unwrap();
+    let partial: Scenario =
+        serde_json::from_str(r#"{"mode":"transactional","messages":3}"#).unwrap();
     assert_eq!(partial.mode, Mode::Transactional);
     assert_eq!(partial.timing, Scenario::default().timing);
     assert!(serde_json::from_str::<Scenario>(r#"{"mode":"sometimes"}"#).is_err());
@@ -138,15 +187,30 @@ fn vocabulary_names_round_trip() {
     for kind in MessageKind::ALL {
         assert_eq!(kind.as_str().parse::<MessageKind>(), Ok(kind));
     }
-    assert_eq!("broker->consumer".parse::<LinkId>(), Ok(LinkId::new(NodeId::Broker, NodeId::Consumer)));
+    assert_eq!(
+        "broker->consumer".parse::<LinkId>(),
+        Ok(LinkId::new(NodeId::Broker, NodeId::Consumer))
+    );
     assert!("broker-consumer".parse::<LinkId>().is_err());
     assert_eq!(Mode::Transactional.label(), "Transactional (2PC)");
-    assert_eq!(Scenario { mode: Mode::AtLeastOnce, ..Scenario::default() }.nodes().len(), 3);
+    assert_eq!(
+        Scenario {
+            mode: Mode::AtLeastOnce,
+            ..Scenario::default()
+        }
+        .nodes()
+        .len(),
+        3
+    );
 }
 
 #[test]
 fn stepping_back_and_seeking_reproduce_the_same_states() {
-    let mut scenario = Scenario { messages: 300, seed: 5, ..Scenario::default() };
+    let mut scenario = Scenario {
+        messages: 300,
+        seed: 5,
+        ..Scenario::default()
+    };
     scenario.network.global.loss = Ratio::percent(5);
     let mut run = Run::new(&scenario).unwrap();
     run.seek(700);
@@ -167,7 +231,10 @@ fn stepping_back_and_seeking_reproduce_the_same_states() {
 
 #[test]
 fn a_command_applied_in_the_past_discards_the_old_future() {
-    let scenario = Scenario { messages: 50, ..Scenario::default() };
+    let scenario = Scenario {
+        messages: 50,
+        ..Scenario::default()
+    };
     let mut run = Run::new(&scenario).unwrap();
     run.seek(200);
     run.apply(Command::Crash(NodeId::Broker)).unwrap();

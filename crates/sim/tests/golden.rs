@@ -3,7 +3,7 @@
 //! `MQLAB_PRINT_GOLDEN=1 cargo test -p mqlab-sim --test golden -- --nocapture`, review
 //! the differences, and paste the new values here consciously.
 
-use mqlab_sim::{CrashPoint, Command, Mode, Ratio, Scenario, Sim};
+use mqlab_sim::{Command, CrashPoint, Mode, Ratio, Scenario, Sim};
 
 fn golden_scenario(mode: Mode, seed: u64) -> Scenario {
     let mut scenario = Scenario {
@@ -27,19 +27,66 @@ fn golden_scenario(mode: Mode, seed: u64) -> Scenario {
 }
 
 /// (mode, seed, trace hash, steps, exactly_once, lost, duplicated, reordered)
-const GOLDEN: &[(Mode, u64, u64, u64, u32, u32, u32, u32)] = &[
+type GoldenRow = (Mode, u64, u64, u64, u32, u32, u32, u32);
+
+const GOLDEN: &[GoldenRow] = &[
     (Mode::AtMostOnce, 1, 0xd379c486fd6d0df1, 106, 8, 11, 1, 0),
     (Mode::AtMostOnce, 42, 0xb321270d7cf1d5d4, 85, 3, 17, 0, 0),
-    (Mode::AtMostOnce, 20240601, 0xc9e7fb787ad53d55, 87, 1, 19, 0, 0),
+    (
+        Mode::AtMostOnce,
+        20240601,
+        0xc9e7fb787ad53d55,
+        87,
+        1,
+        19,
+        0,
+        0,
+    ),
     (Mode::AtLeastOnce, 1, 0xd19a27e6f6ebcfcb, 170, 12, 0, 3, 5),
     (Mode::AtLeastOnce, 42, 0x9a803056af3bace0, 180, 15, 0, 3, 2),
-    (Mode::AtLeastOnce, 20240601, 0xe8a5c0530fb36a4d, 189, 10, 0, 4, 6),
+    (
+        Mode::AtLeastOnce,
+        20240601,
+        0xe8a5c0530fb36a4d,
+        189,
+        10,
+        0,
+        4,
+        6,
+    ),
     (Mode::Idempotent, 1, 0x23140616ee495327, 164, 15, 0, 0, 5),
     (Mode::Idempotent, 42, 0x1a1d475d4ba31754, 167, 19, 0, 0, 1),
-    (Mode::Idempotent, 20240601, 0x9bc0df0fb36a4d, 189, 13, 0, 0, 7),
+    (
+        Mode::Idempotent,
+        20240601,
+        0x9bc0df0fb36a4d,
+        189,
+        13,
+        0,
+        0,
+        7,
+    ),
     (Mode::Transactional, 1, 0x5aa7b31f8ea05e23, 641, 20, 0, 0, 0),
-    (Mode::Transactional, 42, 0x6e92740865f93ad5, 567, 20, 0, 0, 0),
-    (Mode::Transactional, 20240601, 0xde139e14c676b10d, 606, 20, 0, 0, 0),
+    (
+        Mode::Transactional,
+        42,
+        0x6e92740865f93ad5,
+        567,
+        20,
+        0,
+        0,
+        0,
+    ),
+    (
+        Mode::Transactional,
+        20240601,
+        0xde139e14c676b10d,
+        606,
+        20,
+        0,
+        0,
+        0,
+    ),
 ];
 
 #[test]
@@ -51,14 +98,27 @@ fn golden_runs_reproduce_their_pinned_trace_hashes() {
             let mut sim = Sim::new(&golden_scenario(mode, seed)).unwrap();
             sim.run_until_quiet(1_000_000);
             let s = sim.summary();
-            let actual = (mode, seed, sim.trace_hash(), s.steps, s.exactly_once, s.lost, s.duplicated, s.reordered);
+            let actual = (
+                mode,
+                seed,
+                sim.trace_hash(),
+                s.steps,
+                s.exactly_once,
+                s.lost,
+                s.duplicated,
+                s.reordered,
+            );
             if print {
                 println!(
                     "    (Mode::{mode:?}, {seed}, {:#x}, {}, {}, {}, {}, {}),",
                     actual.2, actual.3, actual.4, actual.5, actual.6, actual.7
                 );
             } else {
-                assert_eq!(Some(&actual), GOLDEN.get(index), "golden run {mode} seed {seed} changed");
+                assert_eq!(
+                    Some(&actual),
+                    GOLDEN.get(index),
+                    "golden run {mode} seed {seed} changed"
+                );
             }
             index += 1;
         }

@@ -14,11 +14,21 @@ use proptest::prelude::*;
 const MAX_STEPS: u64 = 400_000;
 
 fn crash_schedule(mode: Mode) -> impl Strategy<Value = Vec<(CrashPoint, u32)>> {
-    let points: Vec<CrashPoint> = CrashPoint::ALL.into_iter().filter(|p| p.applies_to(mode)).collect();
+    let points: Vec<CrashPoint> = CrashPoint::ALL
+        .into_iter()
+        .filter(|p| p.applies_to(mode))
+        .collect();
     prop::collection::vec((prop::sample::select(points), 1u32..=8), 0..4)
 }
 
-fn build(mode: Mode, seed: u64, loss: u32, duplicate: u32, crash_rate: u32, crashes: &[(CrashPoint, u32)]) -> Scenario {
+fn build(
+    mode: Mode,
+    seed: u64,
+    loss: u32,
+    duplicate: u32,
+    crash_rate: u32,
+    crashes: &[(CrashPoint, u32)],
+) -> Scenario {
     let mut scenario = Scenario {
         mode,
         seed,
@@ -46,15 +56,28 @@ fn run(scenario: &Scenario) -> Result<Sim, TestCaseError> {
         if !sim.advance() {
             break;
         }
-        prop_assert!(sim.in_flight_count() <= MAX_IN_FLIGHT, "seed {seed}: in flight over its bound");
-        prop_assert!(sim.pending_events() <= bound, "seed {seed}: event queue over its bound");
+        prop_assert!(
+            sim.in_flight_count() <= MAX_IN_FLIGHT,
+            "seed {seed}: in flight over its bound"
+        );
+        prop_assert!(
+            sim.pending_events() <= bound,
+            "seed {seed}: event queue over its bound"
+        );
     }
-    prop_assert!(sim.is_quiet(), "seed {seed}: not quiet after {MAX_STEPS} steps");
+    prop_assert!(
+        sim.is_quiet(),
+        "seed {seed}: not quiet after {MAX_STEPS} steps"
+    );
     Ok(sim)
 }
 
 fn count(sim: &Sim, wanted: fn(Verdict) -> bool) -> usize {
-    sim.ledger().messages().iter().filter(|m| wanted(m.verdict)).count()
+    sim.ledger()
+        .messages()
+        .iter()
+        .filter(|m| wanted(m.verdict))
+        .count()
 }
 
 proptest! {

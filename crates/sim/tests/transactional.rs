@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use mqlab_sim::{
-    CoordinatorPhase, CrashPoint, Detail, EventKind, Mode, NodeId, ParticipantState, Ratio, Scenario, Sim,
+    CoordinatorPhase, CrashPoint, Detail, EventKind, Mode, NodeId, ParticipantState, Ratio,
+    Scenario, Sim,
 };
 
 fn transactional(point: CrashPoint, message: u32) -> Scenario {
@@ -17,7 +18,11 @@ fn assert_recovered(sim: &Sim) {
     let summary = sim.summary();
     assert_eq!(summary.exactly_once, summary.messages, "{summary:?}");
     assert_eq!(summary.in_doubt, 0, "{summary:?}");
-    assert!(sim.ledger().invariant_violations().is_empty(), "{:?}", sim.ledger().invariant_violations());
+    assert!(
+        sim.ledger().invariant_violations().is_empty(),
+        "{:?}",
+        sim.ledger().invariant_violations()
+    );
 }
 
 fn crash_step(sim: &Sim, point: CrashPoint) -> u64 {
@@ -30,7 +35,10 @@ fn crash_step(sim: &Sim, point: CrashPoint) -> u64 {
 
 #[test]
 fn every_transactional_crash_point_recovers_to_exactly_once_without_breaking_atomicity() {
-    for point in CrashPoint::ALL.into_iter().filter(|p| p.applies_to(Mode::Transactional)) {
+    for point in CrashPoint::ALL
+        .into_iter()
+        .filter(|p| p.applies_to(Mode::Transactional))
+    {
         let sim = run_to_quiet(&transactional(point, 2));
         crash_step(&sim, point);
         assert_recovered(&sim);
@@ -51,27 +59,49 @@ fn coordinator_crash_after_votes_blocks_prepared_participants_until_it_restarts(
     assert!(!sim.is_up(NodeId::Coordinator));
     let view = sim.snapshot().coordinator.unwrap();
     assert_eq!(view.phase, CoordinatorPhase::Down);
-    let blocked: Vec<_> = view.participants.iter().filter(|p| p.state == ParticipantState::InDoubt).collect();
+    let blocked: Vec<_> = view
+        .participants
+        .iter()
+        .filter(|p| p.state == ParticipantState::InDoubt)
+        .collect();
     assert_eq!(blocked.len(), 2, "{:?}", view.participants);
-    assert!(blocked.iter().all(|p| !p.locks_held.is_empty() && p.in_doubt_since_tick.is_some()));
+    assert!(blocked
+        .iter()
+        .all(|p| !p.locks_held.is_empty() && p.in_doubt_since_tick.is_some()));
     assert_eq!(sim.summary().in_doubt, 2);
     assert!(sim.summary().blocked_ticks >= 2 * 20);
     // In doubt, they keep asking the coordinator, which cannot answer.
     assert!(sim.trace().iter().any(|e| e.kind == EventKind::Query));
-    assert_eq!(sim.ledger().messages()[1].verdict, mqlab_sim::Verdict::InDoubt);
+    assert_eq!(
+        sim.ledger().messages()[1].verdict,
+        mqlab_sim::Verdict::InDoubt
+    );
 
     sim.run_until_quiet(1_000_000);
     // No COMMIT was logged, so the restarted coordinator aborts by presumption; the
     // transaction is retried and the message still goes through exactly once.
-    assert!(sim.trace().iter().any(|e| e.detail == Detail::RecoveredPresumedAbort));
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| e.detail == Detail::RecoveredPresumedAbort));
     assert_recovered(&sim);
-    assert!(sim.summary().blocked_ticks >= 2 * 30, "blocked for the whole downtime");
+    assert!(
+        sim.summary().blocked_ticks >= 2 * 30,
+        "blocked for the whole downtime"
+    );
 }
 
 #[test]
 fn coordinator_crash_after_logging_commit_resends_it_after_restart() {
-    let sim = run_to_quiet(&transactional(CrashPoint::CoordinatorAfterDecisionLogged, 1));
-    let restart = sim.trace().iter().find(|e| e.detail == Detail::RecoveredCommit).expect("recovery re-sends COMMIT");
+    let sim = run_to_quiet(&transactional(
+        CrashPoint::CoordinatorAfterDecisionLogged,
+        1,
+    ));
+    let restart = sim
+        .trace()
+        .iter()
+        .find(|e| e.detail == Detail::RecoveredCommit)
+        .expect("recovery re-sends COMMIT");
     assert!(restart.step > crash_step(&sim, CrashPoint::CoordinatorAfterDecisionLogged));
     assert_recovered(&sim);
 }
@@ -91,7 +121,12 @@ fn coordinator_crash_mid_broadcast_commits_one_participant_first_and_the_other_a
     let view = sim.snapshot().coordinator.unwrap();
     let states: Vec<_> = view.participants.iter().map(|p| p.state).collect();
     assert!(states.contains(&ParticipantState::Committed), "{states:?}");
-    assert!(states.iter().any(|s| matches!(s, ParticipantState::Prepared | ParticipantState::InDoubt)), "{states:?}");
+    assert!(
+        states
+            .iter()
+            .any(|s| matches!(s, ParticipantState::Prepared | ParticipantState::InDoubt)),
+        "{states:?}"
+    );
     sim.run_until_quiet(1_000_000);
     assert_recovered(&sim);
 }
@@ -117,8 +152,14 @@ fn a_participant_that_crashes_after_voting_yes_restarts_in_doubt_and_asks_for_th
 #[test]
 fn a_participant_that_crashes_after_committing_is_asked_again_and_confirms() {
     let sim = run_to_quiet(&transactional(CrashPoint::ParticipantAfterCommit, 1));
-    assert!(sim.trace().iter().any(|e| e.kind == EventKind::DecisionResend));
-    assert!(sim.trace().iter().any(|e| e.detail == Detail::AlreadyCommitted));
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| e.kind == EventKind::DecisionResend));
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| e.detail == Detail::AlreadyCommitted));
     assert_recovered(&sim);
 }
 
@@ -128,7 +169,10 @@ fn participants_that_vote_no_cause_aborts_but_every_message_still_goes_through_o
     scenario.transaction.vote_no = Ratio::new(1, 4);
     scenario.seed = 9;
     let sim = run_to_quiet(&scenario);
-    assert!(sim.trace().iter().any(|e| matches!(e.detail, Detail::VotedNo { .. })));
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| matches!(e.detail, Detail::VotedNo { .. })));
     assert_recovered(&sim);
 }
 
@@ -144,5 +188,9 @@ fn a_coordinator_that_never_restarts_leaves_its_message_in_doubt() {
     assert_eq!(summary.in_doubt_messages, 1);
     assert_eq!(summary.exactly_once, 0);
     let anomaly = &sim.ledger().anomalies()[0];
-    assert!(anomaly.explanation.contains("in doubt"), "{}", anomaly.explanation);
+    assert!(
+        anomaly.explanation.contains("in doubt"),
+        "{}",
+        anomaly.explanation
+    );
 }
