@@ -24,6 +24,7 @@ pub mod prng;
 mod producer;
 pub mod ratio;
 pub mod scenario;
+pub mod share;
 pub mod sim;
 pub mod snapshot;
 pub mod timeline;
@@ -41,6 +42,7 @@ pub use node::NodeId;
 pub use prng::Prng;
 pub use ratio::{Ratio, RatioParseError};
 pub use scenario::{Scenario, ScenarioError, Timing, TransactionConfig};
+pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
 pub use sim::{ReplayError, Sim, SimOptions};
 pub use snapshot::{
     CoordinatorPhase, CoordinatorView, InFlight, NodeView, ParticipantState, ParticipantView,

@@ -30,6 +30,11 @@ pub use link::{LinkError, LINK_VERSION, MAX_LINK_CHARS};
 /// nothing is left to happen"); the CLI's default limit too.
 pub const MAX_REBUILD_STEPS: u64 = 10_000_000;
 
+/// The most per-link overrides a shared scenario may carry. There are at most 16
+/// directed links; the bound leaves room for repeated overrides (the last one wins)
+/// while keeping decoding bounded.
+pub const MAX_LINK_OVERRIDES: u32 = 64;
+
 /// A run as it is shared: the scenario, every command applied with the step before which
 /// it was applied (sorted by step), and the step to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +73,11 @@ impl SharedRun {
     /// number of commands, their order, and each command against the scenario.
     pub fn validate(&self) -> Result<(), RebuildError> {
         self.scenario.validate().map_err(RebuildError::Scenario)?;
+        if self.scenario.network.links.len() > MAX_LINK_OVERRIDES as usize {
+            return Err(RebuildError::TooManyLinkOverrides {
+                count: index_u32(self.scenario.network.links.len()),
+            });
+        }
         if self.commands.len() > MAX_COMMANDS as usize {
             return Err(RebuildError::TooManyCommands {
                 count: u32::try_from(self.commands.len()).unwrap_or(u32::MAX),
@@ -84,8 +94,13 @@ impl SharedRun {
                 });
             }
             previous = *step;
-            crate::sim::check_command(&self.scenario, command)
-                .map_err(|error| RebuildError::CommandRefused { index, step: *step, error })?;
+            crate::sim::check_command(&self.scenario, command).map_err(|error| {
+                RebuildError::CommandRefused {
+                    index,
+                    step: *step,
+                    error,
+                }
+            })?;
         }
         Ok(())
     }
@@ -107,7 +122,11 @@ impl SharedRun {
                 });
             }
             run.apply(command.clone())
-                .map_err(|error| RebuildError::CommandRefused { index, step: *step, error })?;
+                .map_err(|error| RebuildError::CommandRefused {
+                    index,
+                    step: *step,
+                    error,
+                })?;
         }
         let target = self.step.unwrap_or(MAX_REBUILD_STEPS);
         let reached = run.seek(target);
@@ -171,7 +190,11 @@ fn replay_into(
             }
         }
         sim.apply(command.clone())
-            .map_err(|error| RebuildError::CommandRefused { index, step: *step, error })?;
+            .map_err(|error| RebuildError::CommandRefused {
+                index,
+                step: *step,
+                error,
+            })?;
     }
     while sim.step_index() < target && sim.advance() {}
     Ok(sim)
@@ -187,6 +210,11 @@ fn index_u32(index: usize) -> u32 {
 pub enum RebuildError {
     /// The scenario is invalid.
     Scenario(ScenarioError),
+    /// More than `MAX_LINK_OVERRIDES` per-link settings.
+    TooManyLinkOverrides {
+        /// How many were given.
+        count: u32,
+    },
     /// More than `MAX_COMMANDS` commands.
     TooManyCommands {
         /// How many were given.
@@ -233,6 +261,10 @@ impl fmt::Display for RebuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RebuildError::Scenario(error) => write!(f, "{error}"),
+            RebuildError::TooManyLinkOverrides { count } => write!(
+                f,
+                "network.links: at most {MAX_LINK_OVERRIDES} link settings (got {count})"
+            ),
             RebuildError::TooManyCommands { count } => write!(
                 f,
                 "commands: at most {MAX_COMMANDS} commands (got {count})"

@@ -1,0 +1,1077 @@
+//! The JSON scenario file: a shared run, optionally with its trace or the trace's hash,
+//! in a documented, versioned schema (`docs/scenario-format.md`).
+//!
+//! Import walks the JSON value by hand rather than through derived deserializers, so
+//! that every message names the field's path (`network.loss`, `commands[2].point`),
+//! unknown fields are refused by name, and the WebAssembly stays small.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::fault::{Command, PlannedFault};
+use crate::limits::{MAX_COMMANDS, MAX_PLANNED_FAULTS, MAX_TRACE_EVENTS};
+use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind, NetworkConfig};
+use crate::ratio::Ratio;
+use crate::scenario::{Scenario, Timing, TransactionConfig};
+use crate::sim::{Sim, SimOptions};
+use crate::timeline::Run;
+use crate::trace::TraceEvent;
+
+use super::link::{parse_link, parse_ratio, COMMAND_NAMES};
+use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
+
+/// The value of the `format` field.
+pub const FILE_FORMAT: &str = "mqlab-scenario";
+/// The file format version this build writes and the newest it reads.
+pub const FILE_VERSION: u32 = 1;
+/// The largest file accepted, in bytes.
+pub const MAX_FILE_BYTES: u32 = 256 << 20;
+
+/// A scenario file: the shared run, and what the file says the run produces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioFile {
+    /// The scenario, commands and step.
+    pub run: SharedRun,
+    /// The trace hash the file says the run has at its step (`Sim::trace_hash`).
+    pub trace_hash: Option<u64>,
+    /// The trace the file says the run produces up to its step.
+    pub trace: Option<Vec<TraceEvent>>,
+}
+
+/// Why a scenario file could not be imported. Field errors name the field's path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileError {
+    /// Larger than `MAX_FILE_BYTES`.
+    TooLarge {
+        /// Its size in bytes (saturated).
+        bytes: u32,
+    },
+    /// Not JSON at all.
+    Syntax {
+        /// Line, from 1.
+        line: u32,
+        /// Column, from 1.
+        column: u32,
+        /// The parser's explanation.
+        message: String,
+    },
+    /// JSON, but not an MQ Lab scenario file (no `"format": "mqlab-scenario"`).
+    NotAScenarioFile,
+    /// A scenario file from a newer version of MQ Lab.
+    FutureVersion {
+        /// The version it says.
+        version: u64,
+    },
+    /// A field is missing.
+    MissingField {
+        /// The field's path.
+        path: String,
+    },
+    /// A field that the format does not have.
+    UnknownField {
+        /// The field's path.
+        path: String,
+    },
+    /// A field's value has the wrong type or form.
+    BadValue {
+        /// The field's path.
+        path: String,
+        /// What was expected, e.g. `a ratio like "1/20"`.
+        expected: String,
+        /// A short rendering of what was found.
+        found: String,
+    },
+    /// The fields are well formed, but the run they describe is invalid or cannot be
+    /// rebuilt.
+    Invalid(RebuildError),
+    /// Re-simulating the run gives a different trace hash than the file says.
+    TraceHashMismatch {
+        /// The hash in the file.
+        file: u64,
+        /// The hash of the re-simulated run.
+        simulation: u64,
+    },
+    /// Re-simulating the run gives a different trace than the file holds.
+    TraceMismatch {
+        /// The first event that differs, from 0.
+        index: u32,
+        /// The file's event there, in words.
+        file: String,
+        /// The re-simulated event there, in words.
+        simulation: String,
+    },
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::TooLarge { bytes } => write!(
+                f,
+                "the file is too large ({bytes} bytes; the most is {MAX_FILE_BYTES})"
+            ),
+            FileError::Syntax {
+                line,
+                column,
+                message,
+            } => write!(
+                f,
+                "the file is not valid JSON (line {line}, column {column}): {message}"
+            ),
+            FileError::NotAScenarioFile => write!(
+                f,
+                "this is not an MQ Lab scenario file: it must be a JSON object with \"format\": \"{FILE_FORMAT}\""
+            ),
+            FileError::FutureVersion { version } => write!(
+                f,
+                "this scenario file is from a newer version of MQ Lab (version {version}; this one reads up to version {FILE_VERSION})"
+            ),
+            FileError::MissingField { path } => write!(f, "{path}: missing (this field is required)"),
+            FileError::UnknownField { path } => write!(
+                f,
+                "{path}: unknown field (see docs/scenario-format.md for the fields a scenario file may have)"
+            ),
+            FileError::BadValue {
+                path,
+                expected,
+                found,
+            } => write!(f, "{path}: expected {expected}, got {found}"),
+            FileError::Invalid(error) => write!(f, "{error}"),
+            FileError::TraceHashMismatch { file, simulation } => write!(
+                f,
+                "trace_hash: the file says {file:016x} but re-simulating the scenario gives {simulation:016x}; the run in this file is not the one this simulation produces"
+            ),
+            FileError::TraceMismatch {
+                index,
+                file,
+                simulation,
+            } => write!(
+                f,
+                "trace[{index}]: the file's trace differs from the re-simulation here: the file has {file}, the simulation gives {simulation}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+// ---------------------------------------------------------------------------------
+// Export
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    format: &'static str,
+    version: u32,
+    mode: &'static str,
+    messages: u32,
+    seed: u64,
+    network: NetworkOut,
+    timing: TimingOut,
+    transaction: TransactionOut,
+    random_crash: String,
+    faults: Vec<CommandOut>,
+    commands: Vec<CommandOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<&'a [TraceEvent]>,
+}
+
+#[derive(Serialize)]
+struct LinkConfigOut {
+    latency_ticks_min: u64,
+    latency_ticks_max: u64,
+    loss: String,
+    duplicate: String,
+    reorder: String,
+}
+
+#[derive(Serialize)]
+struct NetworkOut {
+    #[serde(flatten)]
+    global: LinkConfigOut,
+    links: Vec<LinkOverrideOut>,
+}
+
+#[derive(Serialize)]
+struct LinkOverrideOut {
+    link: String,
+    #[serde(flatten)]
+    config: LinkConfigOut,
+}
+
+#[derive(Serialize)]
+struct TimingOut {
+    publish_interval_ticks: u64,
+    retry_timeout_ticks: u64,
+    redelivery_timeout_ticks: u64,
+    fsync_delay_ticks: u64,
+    restart_after_ticks: Option<u64>,
+    producer_window: u32,
+    delivery_window: u32,
+}
+
+#[derive(Serialize)]
+struct TransactionOut {
+    vote_timeout_ticks: u64,
+    decision_resend_ticks: u64,
+    in_doubt_query_ticks: u64,
+    retry_after_abort_ticks: u64,
+    vote_no: String,
+}
+
+/// A command as a flat object: its step (`step` for commands, `at_step` for planned
+/// faults), its name, and its arguments by name.
+#[derive(Serialize, Default)]
+struct CommandOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_step: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<u64>,
+    command: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    point: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nth: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticks: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ratio: Option<String>,
+}
+
+fn link_config_out(c: &LinkConfig) -> LinkConfigOut {
+    LinkConfigOut {
+        latency_ticks_min: c.latency_ticks_min,
+        latency_ticks_max: c.latency_ticks_max,
+        loss: c.loss.to_string(),
+        duplicate: c.duplicate.to_string(),
+        reorder: c.reorder.to_string(),
+    }
+}
+
+fn command_out(command: &Command) -> CommandOut {
+    let link = |link: &LinkId| Some(link.to_string());
+    let kind = |kind: &Option<MessageKind>| kind.map(MessageKind::as_str);
+    let base = |name: &'static str| CommandOut {
+        command: name,
+        ..CommandOut::default()
+    };
+    match command {
+        Command::Crash(node) => CommandOut {
+            node: Some(node.name()),
+            ..base("crash")
+        },
+        Command::Restart(node) => CommandOut {
+            node: Some(node.name()),
+            ..base("restart")
+        },
+        Command::CrashAt { point, message } => CommandOut {
+            point: Some(point.as_str()),
+            message: *message,
+            ..base("crash_at")
+        },
+        Command::DropNext { link: l, kind: k } => CommandOut {
+            link: link(l),
+            kind: kind(k),
+            ..base("drop_next")
+        },
+        Command::DuplicateNext { link: l } => CommandOut {
+            link: link(l),
+            ..base("duplicate_next")
+        },
+        Command::DelayNext { link: l, ticks } => CommandOut {
+            link: link(l),
+            ticks: Some(*ticks),
+            ..base("delay_next")
+        },
+        Command::DropMatching {
+            link: l,
+            kind: k,
+            message,
+            nth,
+        } => CommandOut {
+            link: link(l),
+            kind: kind(k),
+            message: *message,
+            nth: Some(*nth),
+            ..base("drop_matching")
+        },
+        Command::DuplicateMatching {
+            link: l,
+            kind: k,
+            message,
+            nth,
+        } => CommandOut {
+            link: link(l),
+            kind: kind(k),
+            message: *message,
+            nth: Some(*nth),
+            ..base("duplicate_matching")
+        },
+        Command::DelayMatching {
+            link: l,
+            kind: k,
+            message,
+            nth,
+            ticks,
+        } => CommandOut {
+            link: link(l),
+            kind: kind(k),
+            message: *message,
+            nth: Some(*nth),
+            ticks: Some(*ticks),
+            ..base("delay_matching")
+        },
+        Command::Partition { link: l } => CommandOut {
+            link: link(l),
+            ..base("partition")
+        },
+        Command::Heal { link: l } => CommandOut {
+            link: link(l),
+            ..base("heal")
+        },
+        Command::SetLoss(r) => CommandOut {
+            ratio: Some(r.to_string()),
+            ..base("set_loss")
+        },
+        Command::SetDuplicate(r) => CommandOut {
+            ratio: Some(r.to_string()),
+            ..base("set_duplicate")
+        },
+        Command::SetReorder(r) => CommandOut {
+            ratio: Some(r.to_string()),
+            ..base("set_reorder")
+        },
+        Command::SetCrashRate(r) => CommandOut {
+            ratio: Some(r.to_string()),
+            ..base("set_crash_rate")
+        },
+    }
+}
+
+impl ScenarioFile {
+    /// Describes a run as the page holds it, at its current step, with its trace hash
+    /// and, when `with_trace`, its trace.
+    pub fn from_run(run: &Run, with_trace: bool) -> ScenarioFile {
+        ScenarioFile::from_sim(&SharedRun::from_run(run), run.sim(), with_trace)
+    }
+
+    /// Describes a run rebuilt from `shared` (as the CLI runs it): the file's step is the
+    /// step the simulation reached, and its hash the simulation's.
+    pub fn from_sim(shared: &SharedRun, sim: &Sim, with_trace: bool) -> ScenarioFile {
+        ScenarioFile {
+            run: SharedRun {
+                step: Some(sim.step_index()),
+                ..shared.clone()
+            },
+            trace_hash: Some(sim.trace_hash()),
+            trace: with_trace.then(|| sim.trace().to_vec()),
+        }
+    }
+
+    /// The file's text: pretty-printed JSON with the fields in documented order.
+    pub fn to_json(&self) -> String {
+        let s = &self.run.scenario;
+        let t = &s.timing;
+        let x = &s.transaction;
+        let out = FileOut {
+            format: FILE_FORMAT,
+            version: FILE_VERSION,
+            mode: s.mode.as_str(),
+            messages: s.messages,
+            seed: s.seed,
+            network: NetworkOut {
+                global: link_config_out(&s.network.global),
+                links: s
+                    .network
+                    .links
+                    .iter()
+                    .map(|o| LinkOverrideOut {
+                        link: o.link.to_string(),
+                        config: link_config_out(&o.config),
+                    })
+                    .collect(),
+            },
+            timing: TimingOut {
+                publish_interval_ticks: t.publish_interval_ticks,
+                retry_timeout_ticks: t.retry_timeout_ticks,
+                redelivery_timeout_ticks: t.redelivery_timeout_ticks,
+                fsync_delay_ticks: t.fsync_delay_ticks,
+                restart_after_ticks: t.restart_after_ticks,
+                producer_window: t.producer_window,
+                delivery_window: t.delivery_window,
+            },
+            transaction: TransactionOut {
+                vote_timeout_ticks: x.vote_timeout_ticks,
+                decision_resend_ticks: x.decision_resend_ticks,
+                in_doubt_query_ticks: x.in_doubt_query_ticks,
+                retry_after_abort_ticks: x.retry_after_abort_ticks,
+                vote_no: x.vote_no.to_string(),
+            },
+            random_crash: s.random_crash.to_string(),
+            faults: s
+                .faults
+                .iter()
+                .map(|fault| CommandOut {
+                    at_step: fault.at_step,
+                    ..command_out(&fault.command)
+                })
+                .collect(),
+            commands: self
+                .run
+                .commands
+                .iter()
+                .map(|(step, command)| CommandOut {
+                    step: Some(*step),
+                    ..command_out(command)
+                })
+                .collect(),
+            step: self.run.step,
+            trace_hash: self.trace_hash.map(|hash| format!("{hash:016x}")),
+            trace: self.trace.as_deref(),
+        };
+        // Serializing these plain structs cannot fail (string keys, no maps of other
+        // keys, no non-finite floats); an empty string would be refused on import.
+        serde_json::to_string_pretty(&out).unwrap_or_default()
+    }
+
+    /// Reads a file and checks everything that can be checked without simulating.
+    pub fn parse(text: &str) -> Result<ScenarioFile, FileError> {
+        if text.len() > MAX_FILE_BYTES as usize {
+            return Err(FileError::TooLarge {
+                bytes: u32::try_from(text.len()).unwrap_or(u32::MAX),
+            });
+        }
+        let value: Value = serde_json::from_str(text).map_err(|error| FileError::Syntax {
+            line: u32::try_from(error.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(error.column()).unwrap_or(u32::MAX),
+            message: syntax_message(&error),
+        })?;
+        let file = read_file(&value)?;
+        file.run.validate().map_err(FileError::Invalid)?;
+        Ok(file)
+    }
+
+    /// Checks a rebuilt simulation against the file's trace hash and trace.
+    pub fn verify(&self, sim: &Sim) -> Result<(), FileError> {
+        if let Some(trace) = &self.trace {
+            let simulated = sim.trace();
+            let common = trace.len().min(simulated.len());
+            let first_difference = (0..common)
+                .find(|&i| trace[i] != simulated[i])
+                .or((trace.len() != simulated.len()).then_some(common));
+            if let Some(index) = first_difference {
+                return Err(FileError::TraceMismatch {
+                    index: u32::try_from(index).unwrap_or(u32::MAX),
+                    file: describe_event(trace.get(index)),
+                    simulation: describe_event(simulated.get(index)),
+                });
+            }
+        }
+        if let Some(file) = self.trace_hash {
+            let simulation = sim.trace_hash();
+            if file != simulation {
+                return Err(FileError::TraceHashMismatch { file, simulation });
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the run for the page and verifies it against the file's trace and hash.
+    pub fn to_run(&self) -> Result<Run, FileError> {
+        let run = self.run.to_run().map_err(FileError::Invalid)?;
+        self.verify(run.sim())?;
+        Ok(run)
+    }
+
+    /// Rebuilds the run as the CLI runs it (see `SharedRun::to_sim`) and verifies it.
+    /// The trace is recorded when the file carries one, whatever `options` say.
+    pub fn to_sim(&self, options: SimOptions, max_steps: u64) -> Result<Sim, FileError> {
+        let options = SimOptions {
+            record_trace: options.record_trace || self.trace.is_some(),
+        };
+        let sim = self
+            .run
+            .to_sim(options, max_steps)
+            .map_err(FileError::Invalid)?;
+        self.verify(&sim)?;
+        Ok(sim)
+    }
+
+    /// Reads a file, rebuilds its run and verifies it: what "Import" does.
+    pub fn import(text: &str) -> Result<(ScenarioFile, Run), FileError> {
+        let file = ScenarioFile::parse(text)?;
+        let run = file.to_run()?;
+        Ok((file, run))
+    }
+}
+
+fn describe_event(event: Option<&TraceEvent>) -> String {
+    match event {
+        Some(event) => format!("step {}: \"{}\"", event.step, event.narration),
+        None => "nothing (its trace ends here)".to_string(),
+    }
+}
+
+fn syntax_message(error: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; the position is reported separately.
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Import
+
+/// A short rendering of a JSON value for messages.
+fn found(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let short: String = s.chars().take(40).collect();
+            if short.len() < s.len() {
+                format!("\"{short}…\"")
+            } else {
+                format!("\"{short}\"")
+            }
+        }
+        Value::Array(_) => "an array".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    }
+}
+
+fn bad(path: &str, expected: impl Into<String>, value: &Value) -> FileError {
+    FileError::BadValue {
+        path: path.to_string(),
+        expected: expected.into(),
+        found: found(value),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// An object being read: refuses keys outside `allowed`, then hands out fields.
+struct Fields<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(path: &str, value: &'a Value, allowed: &[&str]) -> Result<Fields<'a>, FileError> {
+        let map = value
+            .as_object()
+            .ok_or_else(|| bad(path, "an object", value))?;
+        // Objects keep their keys sorted, so the first unknown one reported is stable.
+        if let Some(key) = map.keys().find(|key| !allowed.contains(&key.as_str())) {
+            return Err(FileError::UnknownField {
+                path: join(path, key),
+            });
+        }
+        Ok(Fields {
+            path: path.to_string(),
+            map,
+        })
+    }
+
+    fn path(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    fn optional(&self, key: &str) -> Option<(&'a Value, String)> {
+        self.map.get(key).map(|value| (value, self.path(key)))
+    }
+
+    fn required(&self, key: &str) -> Result<(&'a Value, String), FileError> {
+        self.optional(key).ok_or_else(|| FileError::MissingField {
+            path: self.path(key),
+        })
+    }
+
+    fn u64_or(&self, key: &str, default: u64) -> Result<u64, FileError> {
+        match self.optional(key) {
+            Some((value, path)) => read_u64(value, &path),
+            None => Ok(default),
+        }
+    }
+
+    fn u32_or(&self, key: &str, default: u32) -> Result<u32, FileError> {
+        match self.optional(key) {
+            Some((value, path)) => read_u32(value, &path),
+            None => Ok(default),
+        }
+    }
+
+    fn ratio_or(&self, key: &str, default: Ratio) -> Result<Ratio, FileError> {
+        match self.optional(key) {
+            Some((value, path)) => read_ratio(value, &path),
+            None => Ok(default),
+        }
+    }
+}
+
+fn read_u64(value: &Value, path: &str) -> Result<u64, FileError> {
+    value
+        .as_u64()
+        .ok_or_else(|| bad(path, "a whole number (0 or more)", value))
+}
+
+fn read_u32(value: &Value, path: &str) -> Result<u32, FileError> {
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            bad(
+                path,
+                format!("a whole number from 0 to {}", u32::MAX),
+                value,
+            )
+        })
+}
+
+fn read_str<'a>(value: &'a Value, path: &str, expected: &str) -> Result<&'a str, FileError> {
+    value.as_str().ok_or_else(|| bad(path, expected, value))
+}
+
+fn read_ratio(value: &Value, path: &str) -> Result<Ratio, FileError> {
+    const EXPECTED: &str = "a ratio like \"1/20\"";
+    let text = read_str(value, path, EXPECTED)?;
+    parse_ratio(text).ok_or_else(|| bad(path, EXPECTED, value))
+}
+
+fn read_name<T: std::str::FromStr>(value: &Value, path: &str, what: &str) -> Result<T, FileError>
+where
+    T::Err: fmt::Display,
+{
+    let text = read_str(value, path, what)?;
+    text.parse::<T>().map_err(|error| FileError::BadValue {
+        path: path.to_string(),
+        expected: what.to_string(),
+        found: format!("{} ({error})", found(value)),
+    })
+}
+
+fn read_link(value: &Value, path: &str) -> Result<LinkId, FileError> {
+    const EXPECTED: &str = "a link like \"producer->broker\"";
+    let text = read_str(value, path, EXPECTED)?;
+    parse_link(text).map_err(|error| FileError::BadValue {
+        path: path.to_string(),
+        expected: EXPECTED.to_string(),
+        found: format!("{} ({error})", found(value)),
+    })
+}
+
+fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value], FileError> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| bad(path, "an array", value))?;
+    if items.len() > limit as usize {
+        return Err(FileError::BadValue {
+            path: path.to_string(),
+            expected: format!("at most {limit} entries"),
+            found: format!("{} entries", items.len()),
+        });
+    }
+    Ok(items)
+}
+
+const TOP_FIELDS: [&str; 15] = [
+    "format",
+    "version",
+    "mode",
+    "messages",
+    "seed",
+    "network",
+    "timing",
+    "transaction",
+    "random_crash",
+    "faults",
+    "commands",
+    "step",
+    "trace_hash",
+    "trace",
+    "$comment",
+];
+const LINK_CONFIG_FIELDS: [&str; 5] = [
+    "latency_ticks_min",
+    "latency_ticks_max",
+    "loss",
+    "duplicate",
+    "reorder",
+];
+const TIMING_FIELDS: [&str; 7] = [
+    "publish_interval_ticks",
+    "retry_timeout_ticks",
+    "redelivery_timeout_ticks",
+    "fsync_delay_ticks",
+    "restart_after_ticks",
+    "producer_window",
+    "delivery_window",
+];
+const TRANSACTION_FIELDS: [&str; 5] = [
+    "vote_timeout_ticks",
+    "decision_resend_ticks",
+    "in_doubt_query_ticks",
+    "retry_after_abort_ticks",
+    "vote_no",
+];
+const TRACE_EVENT_FIELDS: [&str; 14] = [
+    "step",
+    "tick",
+    "kind",
+    "detail",
+    "node",
+    "peer",
+    "link",
+    "message_kind",
+    "message",
+    "txn",
+    "attempt",
+    "duplicate",
+    "crash",
+    "narration",
+];
+
+fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
+    let map = value.as_object().ok_or(FileError::NotAScenarioFile)?;
+    if map.get("format").and_then(Value::as_str) != Some(FILE_FORMAT) {
+        return Err(FileError::NotAScenarioFile);
+    }
+    // The version is read before any other field: a newer file may have fields this
+    // version does not know, and "newer version" is the useful message then.
+    let version_value = map.get("version").ok_or_else(|| FileError::MissingField {
+        path: "version".to_string(),
+    })?;
+    let version = version_value
+        .as_u64()
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| bad("version", "a version number such as 1", version_value))?;
+    if version > u64::from(FILE_VERSION) {
+        return Err(FileError::FutureVersion { version });
+    }
+    let top = Fields::new("", value, &TOP_FIELDS)?;
+    let (mode, path) = top.required("mode")?;
+    let mode = read_name(
+        mode,
+        &path,
+        "a mode: \"at-most-once\", \"at-least-once\", \"idempotent\" or \"transactional\"",
+    )?;
+    let (messages, path) = top.required("messages")?;
+    let messages = read_u32(messages, &path)?;
+    let (seed, path) = top.required("seed")?;
+    let seed = read_u64(seed, &path)?;
+    let network = match top.optional("network") {
+        Some((value, path)) => read_network(value, &path)?,
+        None => NetworkConfig::default(),
+    };
+    let timing = match top.optional("timing") {
+        Some((value, path)) => read_timing(value, &path)?,
+        None => Timing::default(),
+    };
+    let transaction = match top.optional("transaction") {
+        Some((value, path)) => read_transaction(value, &path)?,
+        None => TransactionConfig::default(),
+    };
+    let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
+    let mut faults = Vec::new();
+    if let Some((value, path)) = top.optional("faults") {
+        for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
+            .iter()
+            .enumerate()
+        {
+            let (at_step, command) = read_command(item, &format!("{path}[{index}]"), "at_step")?;
+            faults.push(PlannedFault { at_step, command });
+        }
+    }
+    let mut commands = Vec::new();
+    if let Some((value, path)) = top.optional("commands") {
+        for (index, item) in read_array(value, &path, MAX_COMMANDS)?.iter().enumerate() {
+            let item_path = format!("{path}[{index}]");
+            let (step, command) = read_command(item, &item_path, "step")?;
+            let step = step.ok_or_else(|| FileError::MissingField {
+                path: format!("{item_path}.step"),
+            })?;
+            commands.push((step, command));
+        }
+    }
+    let step = match top.optional("step") {
+        Some((value, path)) => Some(read_u64(value, &path)?),
+        None => None,
+    };
+    let trace_hash = match top.optional("trace_hash") {
+        Some((value, path)) => {
+            const EXPECTED: &str = "16 hexadecimal digits such as \"00c0ffee00c0ffee\"";
+            let text = read_str(value, &path, EXPECTED)?;
+            if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad(&path, EXPECTED, value));
+            }
+            Some(u64::from_str_radix(text, 16).map_err(|_| bad(&path, EXPECTED, value))?)
+        }
+        None => None,
+    };
+    let trace = match top.optional("trace") {
+        Some((value, path)) => Some(read_trace(value, &path)?),
+        None => None,
+    };
+    Ok(ScenarioFile {
+        run: SharedRun {
+            scenario: Scenario {
+                mode,
+                messages,
+                seed,
+                network,
+                timing,
+                transaction,
+                random_crash,
+                faults,
+            },
+            commands,
+            step,
+        },
+        trace_hash,
+        trace,
+    })
+}
+
+fn read_link_config(fields: &Fields<'_>, defaults: LinkConfig) -> Result<LinkConfig, FileError> {
+    Ok(LinkConfig {
+        latency_ticks_min: fields.u64_or("latency_ticks_min", defaults.latency_ticks_min)?,
+        latency_ticks_max: fields.u64_or("latency_ticks_max", defaults.latency_ticks_max)?,
+        loss: fields.ratio_or("loss", defaults.loss)?,
+        duplicate: fields.ratio_or("duplicate", defaults.duplicate)?,
+        reorder: fields.ratio_or("reorder", defaults.reorder)?,
+    })
+}
+
+fn read_network(value: &Value, path: &str) -> Result<NetworkConfig, FileError> {
+    let mut allowed = LINK_CONFIG_FIELDS.to_vec();
+    allowed.push("links");
+    let fields = Fields::new(path, value, &allowed)?;
+    let global = read_link_config(&fields, LinkConfig::default())?;
+    let mut links = Vec::new();
+    if let Some((value, links_path)) = fields.optional("links") {
+        for (index, item) in read_array(value, &links_path, MAX_LINK_OVERRIDES)?
+            .iter()
+            .enumerate()
+        {
+            let item_path = format!("{links_path}[{index}]");
+            let mut allowed = LINK_CONFIG_FIELDS.to_vec();
+            allowed.push("link");
+            let item_fields = Fields::new(&item_path, item, &allowed)?;
+            let (link, link_path) = item_fields.required("link")?;
+            let link = read_link(link, &link_path)?;
+            // A link's settings start from the global ones: write only what differs.
+            let config = read_link_config(&item_fields, global)?;
+            links.push(LinkOverride { link, config });
+        }
+    }
+    Ok(NetworkConfig { global, links })
+}
+
+fn read_timing(value: &Value, path: &str) -> Result<Timing, FileError> {
+    let fields = Fields::new(path, value, &TIMING_FIELDS)?;
+    let d = Timing::default();
+    let restart_after_ticks = match fields.optional("restart_after_ticks") {
+        Some((Value::Null, _)) => None,
+        Some((value, path)) => Some(value.as_u64().ok_or_else(|| {
+            bad(
+                &path,
+                "a whole number of ticks, or null for \"never\"",
+                value,
+            )
+        })?),
+        None => d.restart_after_ticks,
+    };
+    Ok(Timing {
+        publish_interval_ticks: fields
+            .u64_or("publish_interval_ticks", d.publish_interval_ticks)?,
+        retry_timeout_ticks: fields.u64_or("retry_timeout_ticks", d.retry_timeout_ticks)?,
+        redelivery_timeout_ticks: fields
+            .u64_or("redelivery_timeout_ticks", d.redelivery_timeout_ticks)?,
+        fsync_delay_ticks: fields.u64_or("fsync_delay_ticks", d.fsync_delay_ticks)?,
+        restart_after_ticks,
+        producer_window: fields.u32_or("producer_window", d.producer_window)?,
+        delivery_window: fields.u32_or("delivery_window", d.delivery_window)?,
+    })
+}
+
+fn read_transaction(value: &Value, path: &str) -> Result<TransactionConfig, FileError> {
+    let fields = Fields::new(path, value, &TRANSACTION_FIELDS)?;
+    let d = TransactionConfig::default();
+    Ok(TransactionConfig {
+        vote_timeout_ticks: fields.u64_or("vote_timeout_ticks", d.vote_timeout_ticks)?,
+        decision_resend_ticks: fields.u64_or("decision_resend_ticks", d.decision_resend_ticks)?,
+        in_doubt_query_ticks: fields.u64_or("in_doubt_query_ticks", d.in_doubt_query_ticks)?,
+        retry_after_abort_ticks: fields
+            .u64_or("retry_after_abort_ticks", d.retry_after_abort_ticks)?,
+        vote_no: fields.ratio_or("vote_no", d.vote_no)?,
+    })
+}
+
+/// The argument fields each command takes; `message` and `kind` are optional ("any"),
+/// `nth` defaults to 1, the others are required.
+fn command_arguments(name: &str) -> &'static [&'static str] {
+    match name {
+        "crash" | "restart" => &["node"],
+        "crash_at" => &["point", "message"],
+        "drop_next" => &["link", "kind"],
+        "duplicate_next" | "partition" | "heal" => &["link"],
+        "delay_next" => &["link", "ticks"],
+        "drop_matching" | "duplicate_matching" => &["link", "kind", "message", "nth"],
+        "delay_matching" => &["link", "kind", "message", "nth", "ticks"],
+        _ => &["ratio"],
+    }
+}
+
+/// Reads `{ "<step_key>": N, "command": "name", ...arguments }`.
+fn read_command(
+    value: &Value,
+    path: &str,
+    step_key: &'static str,
+) -> Result<(Option<u64>, Command), FileError> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| bad(path, "a command object", value))?;
+    let name_path = join(path, "command");
+    let name_value = map.get("command").ok_or_else(|| FileError::MissingField {
+        path: name_path.clone(),
+    })?;
+    let expected_name = format!("a command name ({})", COMMAND_NAMES.join(", "));
+    let name = read_str(name_value, &name_path, &expected_name)?;
+    if !COMMAND_NAMES.contains(&name) {
+        return Err(bad(&name_path, expected_name, name_value));
+    }
+    let arguments = command_arguments(name);
+    let mut allowed = vec![step_key, "command"];
+    allowed.extend_from_slice(arguments);
+    let fields = Fields::new(path, value, &allowed)?;
+    let step = match fields.optional(step_key) {
+        Some((value, path)) => Some(read_u64(value, &path)?),
+        None => None,
+    };
+    let node = || -> Result<_, FileError> {
+        let (value, path) = fields.required("node")?;
+        read_name(
+            value,
+            &path,
+            "a node: \"producer\", \"broker\", \"consumer\" or \"coordinator\"",
+        )
+    };
+    let link = || -> Result<LinkId, FileError> {
+        let (value, path) = fields.required("link")?;
+        read_link(value, &path)
+    };
+    let kind = || -> Result<Option<MessageKind>, FileError> {
+        match fields.optional("kind") {
+            Some((value, path)) => Some(read_name(
+                value,
+                &path,
+                "a message kind such as \"publish\"",
+            ))
+            .transpose(),
+            None => Ok(None),
+        }
+    };
+    let message = || -> Result<Option<u32>, FileError> {
+        match fields.optional("message") {
+            Some((value, path)) => read_u32(value, &path).map(Some),
+            None => Ok(None),
+        }
+    };
+    let nth = || fields.u32_or("nth", 1);
+    let ticks = || -> Result<u64, FileError> {
+        let (value, path) = fields.required("ticks")?;
+        read_u64(value, &path)
+    };
+    let ratio = || -> Result<Ratio, FileError> {
+        let (value, path) = fields.required("ratio")?;
+        read_ratio(value, &path)
+    };
+    let command = match name {
+        "crash" => Command::Crash(node()?),
+        "restart" => Command::Restart(node()?),
+        "crash_at" => {
+            let (value, path) = fields.required("point")?;
+            Command::CrashAt {
+                point: read_name(
+                    value,
+                    &path,
+                    "a crash point such as \"consumer.after_apply\"",
+                )?,
+                message: message()?,
+            }
+        }
+        "drop_next" => Command::DropNext {
+            link: link()?,
+            kind: kind()?,
+        },
+        "duplicate_next" => Command::DuplicateNext { link: link()? },
+        "partition" => Command::Partition { link: link()? },
+        "heal" => Command::Heal { link: link()? },
+        "delay_next" => Command::DelayNext {
+            link: link()?,
+            ticks: ticks()?,
+        },
+        "drop_matching" => Command::DropMatching {
+            link: link()?,
+            kind: kind()?,
+            message: message()?,
+            nth: nth()?,
+        },
+        "duplicate_matching" => Command::DuplicateMatching {
+            link: link()?,
+            kind: kind()?,
+            message: message()?,
+            nth: nth()?,
+        },
+        "delay_matching" => Command::DelayMatching {
+            link: link()?,
+            kind: kind()?,
+            message: message()?,
+            nth: nth()?,
+            ticks: ticks()?,
+        },
+        "set_loss" => Command::SetLoss(ratio()?),
+        "set_duplicate" => Command::SetDuplicate(ratio()?),
+        "set_reorder" => Command::SetReorder(ratio()?),
+        _ => Command::SetCrashRate(ratio()?),
+    };
+    Ok((step, command))
+}
+
+fn read_trace(value: &Value, path: &str) -> Result<Vec<TraceEvent>, FileError> {
+    let items = read_array(value, path, MAX_TRACE_EVENTS)?;
+    let mut trace = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let item_path = format!("{path}[{index}]");
+        Fields::new(&item_path, item, &TRACE_EVENT_FIELDS)?;
+        let event: TraceEvent =
+            serde_json::from_value(item.clone()).map_err(|error| FileError::BadValue {
+                path: item_path,
+                expected: "a trace event as written by MQ Lab".to_string(),
+                found: format!("an object that does not fit ({error})"),
+            })?;
+        trace.push(event);
+    }
+    Ok(trace)
+}

@@ -1,0 +1,871 @@
+//! The link form of a shared run, for the URL fragment.
+//!
+//! A link is `v1.` + a body of `key=value` fields joined by `&` + `~` + a CRC-32 of
+//! everything before the `~`, in eight lower-case hex digits:
+//!
+//! ```text
+//! v1.mode=idempotent&messages=5&seed=42&loss=1/20&cmd=12@crash,consumer&step=40~5f0c19a2
+//! ```
+//!
+//! Only `mode`, `messages` and `seed` are always written; every other field is written
+//! only when it differs from its default, which keeps links short. Every character used
+//! is allowed in a URL fragment without escaping (letters, digits and `.-_~=&,:@/*`).
+//! The fields, the command syntax and the error messages are documented in
+//! `docs/scenario-format.md`. The checksum is why a link cut short or edited by hand is
+//! refused rather than silently reproducing a different run.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+use crate::fault::{Command, CrashPoint, PlannedFault};
+use crate::limits::{MAX_COMMANDS, MAX_PLANNED_FAULTS};
+use crate::mode::Mode;
+use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind};
+use crate::node::NodeId;
+use crate::ratio::Ratio;
+use crate::scenario::{Scenario, Timing, TransactionConfig};
+use crate::timeline::Run;
+
+use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
+
+/// The link format this build writes and the newest it reads.
+pub const LINK_VERSION: u32 = 1;
+
+/// The longest link accepted, in bytes. Browsers keep URLs of a few megabytes; a link
+/// with the most commands allowed fits well within this.
+pub const MAX_LINK_CHARS: u32 = 8 << 20;
+
+/// Why a link could not be read. Each message says what is wrong in plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// Nothing after the `#`.
+    Empty,
+    /// The text does not start like an MQ Lab link (`v1.`).
+    NotALink,
+    /// The link was written by a newer version of MQ Lab.
+    FutureVersion {
+        /// The link format version it says.
+        version: u32,
+    },
+    /// More than `MAX_LINK_CHARS` bytes.
+    TooLong {
+        /// Its length in bytes (saturated).
+        chars: u32,
+    },
+    /// The checksum at the end is missing or incomplete.
+    CutShort,
+    /// The checksum does not match the content: the link was edited or damaged.
+    Tampered,
+    /// A field is not written `key=value`.
+    MalformedField {
+        /// The field as written.
+        text: String,
+    },
+    /// A key that links do not have.
+    UnknownKey {
+        /// The key.
+        key: String,
+    },
+    /// A key that may appear once appears twice.
+    DuplicateKey {
+        /// The key.
+        key: String,
+    },
+    /// A required key is missing.
+    MissingKey {
+        /// The key.
+        key: &'static str,
+    },
+    /// A value that cannot be read.
+    BadValue {
+        /// The key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+        /// What was expected, e.g. "a whole number".
+        expected: String,
+    },
+    /// More planned faults or commands than allowed.
+    TooMany {
+        /// The key ("fault" or "cmd").
+        key: &'static str,
+        /// The limit.
+        limit: u32,
+    },
+    /// The fields are well formed but do not describe a valid run.
+    Invalid(RebuildError),
+}
+
+impl LinkError {
+    /// The noun used in messages for a key.
+    fn noun(key: &str) -> &'static str {
+        match key {
+            "mode" => "the mode",
+            "messages" => "the number of messages",
+            "seed" => "the seed",
+            "latency" => "the latency",
+            "loss" => "the loss rate",
+            "duplicate" => "the duplication rate",
+            "reorder" => "the reordering rate",
+            "link" => "a link setting",
+            "publish_interval" => "the publish interval",
+            "retry_timeout" => "the retry timeout",
+            "redelivery_timeout" => "the redelivery timeout",
+            "fsync_delay" => "the fsync delay",
+            "restart_after" => "the restart delay",
+            "producer_window" => "the producer window",
+            "delivery_window" => "the delivery window",
+            "vote_timeout" => "the vote timeout",
+            "decision_resend" => "the decision resend interval",
+            "in_doubt_query" => "the in-doubt query interval",
+            "retry_after_abort" => "the retry-after-abort delay",
+            "vote_no" => "the vote-no rate",
+            "crash_rate" => "the crash rate",
+            "fault" => "a planned fault",
+            "cmd" => "a command",
+            "step" => "the step",
+            _ => "a field",
+        }
+    }
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Empty => f.write_str("the link is empty: it holds no run"),
+            LinkError::NotALink => f.write_str(
+                "this is not an MQ Lab link: the part after # should start with v1.",
+            ),
+            LinkError::FutureVersion { version } => write!(
+                f,
+                "this link is from a newer version of MQ Lab (link format v{version}; this page reads up to v{LINK_VERSION}): open it with the newer version"
+            ),
+            LinkError::TooLong { chars } => write!(
+                f,
+                "the link is too long ({chars} characters; the most is {MAX_LINK_CHARS})"
+            ),
+            LinkError::CutShort => f.write_str(
+                "the link was cut short: its end (the checksum after ~) is missing; copy the whole link",
+            ),
+            LinkError::Tampered => f.write_str(
+                "the link was changed or damaged: its checksum does not match its content",
+            ),
+            LinkError::MalformedField { text } => {
+                write!(f, "'{text}' in the link is not written key=value")
+            }
+            LinkError::UnknownKey { key } => write!(f, "the link has an unknown field '{key}'"),
+            LinkError::DuplicateKey { key } => {
+                write!(f, "the link gives {} ('{key}') twice", LinkError::noun(key))
+            }
+            LinkError::MissingKey { key } => {
+                let noun = LinkError::noun(key);
+                let noun = noun.strip_prefix("the ").unwrap_or(noun);
+                write!(f, "the link has no {noun} ('{key}')")
+            }
+            LinkError::BadValue {
+                key,
+                value,
+                expected,
+            } => write!(
+                f,
+                "{} ('{key}') is not {expected}: got '{value}'",
+                LinkError::noun(key)
+            ),
+            LinkError::TooMany { key, limit } => {
+                let noun = LinkError::noun(key);
+                let noun = noun.strip_prefix("a ").unwrap_or(noun);
+                write!(f, "the link has more than {limit} {noun}s")
+            }
+            LinkError::Invalid(error) => write!(f, "the link describes an invalid run: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+impl SharedRun {
+    /// Encodes the run as a link fragment (without the `#`).
+    pub fn to_link(&self) -> String {
+        let body = encode_body(self);
+        seal(&body)
+    }
+
+    /// Decodes a link fragment (with or without the leading `#`, or a whole URL) and
+    /// checks the scenario and commands against each other without simulating.
+    pub fn from_link(text: &str) -> Result<SharedRun, LinkError> {
+        let shared = decode(text)?;
+        shared.validate().map_err(LinkError::Invalid)?;
+        Ok(shared)
+    }
+
+    /// Decodes a link and rebuilds the run it describes, at its step.
+    pub fn run_from_link(text: &str) -> Result<Run, LinkError> {
+        SharedRun::from_link(text)?
+            .to_run()
+            .map_err(LinkError::Invalid)
+    }
+}
+
+/// Adds the version prefix and the checksum to a body: the complete link.
+pub fn seal(body: &str) -> String {
+    let mut link = format!("v{LINK_VERSION}.{body}");
+    let checksum = crc32(link.as_bytes());
+    let _ = write!(link, "~{checksum:08x}");
+    link
+}
+
+/// CRC-32 (IEEE 802.3, reflected, the zlib one), bit by bit: links are short, and no
+/// table keeps the WebAssembly small. It catches every burst error up to 32 bits.
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+fn encode_body(shared: &SharedRun) -> String {
+    let s = &shared.scenario;
+    let mut fields: Vec<String> = vec![
+        format!("mode={}", s.mode.as_str()),
+        format!("messages={}", s.messages),
+        format!("seed={}", s.seed),
+    ];
+    let mut put = |key: &str, value: String| fields.push(format!("{key}={value}"));
+    let global = &s.network.global;
+    let default_link = LinkConfig::default();
+    if (global.latency_ticks_min, global.latency_ticks_max)
+        != (
+            default_link.latency_ticks_min,
+            default_link.latency_ticks_max,
+        )
+    {
+        put(
+            "latency",
+            format!("{}-{}", global.latency_ticks_min, global.latency_ticks_max),
+        );
+    }
+    let ratios = [
+        ("loss", global.loss, default_link.loss),
+        ("duplicate", global.duplicate, default_link.duplicate),
+        ("reorder", global.reorder, default_link.reorder),
+    ];
+    for (key, value, default) in ratios {
+        if value != default {
+            put(key, value.to_string());
+        }
+    }
+    for o in &s.network.links {
+        let c = &o.config;
+        put(
+            "link",
+            format!(
+                "{},{}-{},{},{},{}",
+                link_text(o.link),
+                c.latency_ticks_min,
+                c.latency_ticks_max,
+                c.loss,
+                c.duplicate,
+                c.reorder
+            ),
+        );
+    }
+    let t = &s.timing;
+    let d = Timing::default();
+    let numbers = [
+        (
+            "publish_interval",
+            t.publish_interval_ticks,
+            d.publish_interval_ticks,
+        ),
+        (
+            "retry_timeout",
+            t.retry_timeout_ticks,
+            d.retry_timeout_ticks,
+        ),
+        (
+            "redelivery_timeout",
+            t.redelivery_timeout_ticks,
+            d.redelivery_timeout_ticks,
+        ),
+        ("fsync_delay", t.fsync_delay_ticks, d.fsync_delay_ticks),
+    ];
+    for (key, value, default) in numbers {
+        if value != default {
+            put(key, value.to_string());
+        }
+    }
+    if t.restart_after_ticks != d.restart_after_ticks {
+        put(
+            "restart_after",
+            t.restart_after_ticks
+                .map_or_else(|| "never".to_string(), |ticks| ticks.to_string()),
+        );
+    }
+    if t.producer_window != d.producer_window {
+        put("producer_window", t.producer_window.to_string());
+    }
+    if t.delivery_window != d.delivery_window {
+        put("delivery_window", t.delivery_window.to_string());
+    }
+    let x = &s.transaction;
+    let d = TransactionConfig::default();
+    let numbers = [
+        ("vote_timeout", x.vote_timeout_ticks, d.vote_timeout_ticks),
+        (
+            "decision_resend",
+            x.decision_resend_ticks,
+            d.decision_resend_ticks,
+        ),
+        (
+            "in_doubt_query",
+            x.in_doubt_query_ticks,
+            d.in_doubt_query_ticks,
+        ),
+        (
+            "retry_after_abort",
+            x.retry_after_abort_ticks,
+            d.retry_after_abort_ticks,
+        ),
+    ];
+    for (key, value, default) in numbers {
+        if value != default {
+            put(key, value.to_string());
+        }
+    }
+    if x.vote_no != d.vote_no {
+        put("vote_no", x.vote_no.to_string());
+    }
+    if s.random_crash != Ratio::ZERO {
+        put("crash_rate", s.random_crash.to_string());
+    }
+    for fault in &s.faults {
+        let command = command_text(&fault.command);
+        match fault.at_step {
+            Some(step) => put("fault", format!("{step}@{command}")),
+            None => put("fault", command),
+        }
+    }
+    for (step, command) in &shared.commands {
+        put("cmd", format!("{step}@{}", command_text(command)));
+    }
+    if let Some(step) = shared.step {
+        put("step", step.to_string());
+    }
+    fields.join("&")
+}
+
+/// A link written `from:to` (the `>` of `from->to` is not allowed in a fragment).
+fn link_text(link: LinkId) -> String {
+    format!("{}:{}", link.from.name(), link.to.name())
+}
+
+fn or_any<T: fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "*".to_string(), |v| v.to_string())
+}
+
+fn message_text(message: Option<u32>) -> String {
+    message.map_or_else(|| "*".to_string(), |m| format!("m{m}"))
+}
+
+/// A command as `name,arg,...`, with `*` for "any".
+pub(crate) fn command_text(command: &Command) -> String {
+    match command {
+        Command::Crash(node) => format!("crash,{}", node.name()),
+        Command::Restart(node) => format!("restart,{}", node.name()),
+        Command::CrashAt { point, message } => {
+            format!("crash_at,{},{}", point.as_str(), message_text(*message))
+        }
+        Command::DropNext { link, kind } => {
+            format!("drop_next,{},{}", link_text(*link), or_any(*kind))
+        }
+        Command::DuplicateNext { link } => format!("duplicate_next,{}", link_text(*link)),
+        Command::DelayNext { link, ticks } => {
+            format!("delay_next,{},{ticks}", link_text(*link))
+        }
+        Command::DropMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => format!(
+            "drop_matching,{},{},{},{nth}",
+            link_text(*link),
+            or_any(*kind),
+            message_text(*message)
+        ),
+        Command::DuplicateMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => format!(
+            "duplicate_matching,{},{},{},{nth}",
+            link_text(*link),
+            or_any(*kind),
+            message_text(*message)
+        ),
+        Command::DelayMatching {
+            link,
+            kind,
+            message,
+            nth,
+            ticks,
+        } => format!(
+            "delay_matching,{},{},{},{nth},{ticks}",
+            link_text(*link),
+            or_any(*kind),
+            message_text(*message)
+        ),
+        Command::Partition { link } => format!("partition,{}", link_text(*link)),
+        Command::Heal { link } => format!("heal,{}", link_text(*link)),
+        Command::SetLoss(ratio) => format!("set_loss,{ratio}"),
+        Command::SetDuplicate(ratio) => format!("set_duplicate,{ratio}"),
+        Command::SetReorder(ratio) => format!("set_reorder,{ratio}"),
+        Command::SetCrashRate(ratio) => format!("set_crash_rate,{ratio}"),
+    }
+}
+
+/// Reads a decimal number made of digits only (no sign, no spaces).
+pub(crate) fn parse_u64(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+pub(crate) fn parse_u32(text: &str) -> Option<u32> {
+    parse_u64(text).and_then(|n| u32::try_from(n).ok())
+}
+
+/// Reads `n/d` exactly (the form links and files use; no percentages).
+pub(crate) fn parse_ratio(text: &str) -> Option<Ratio> {
+    let (numerator, denominator) = text.split_once('/')?;
+    Some(Ratio::new(parse_u32(numerator)?, parse_u32(denominator)?))
+}
+
+fn parse_latency(text: &str) -> Option<(u64, u64)> {
+    let (min, max) = text.split_once('-')?;
+    Some((parse_u64(min)?, parse_u64(max)?))
+}
+
+/// Reads `from:to` (links) or `from->to` (files).
+pub(crate) fn parse_link(text: &str) -> Result<LinkId, String> {
+    let (from, to) = text
+        .split_once("->")
+        .or_else(|| text.split_once(':'))
+        .ok_or_else(|| format!("'{text}' is not a link such as producer:broker"))?;
+    let from: NodeId = from.parse().map_err(|e| format!("{e}"))?;
+    let to: NodeId = to.parse().map_err(|e| format!("{e}"))?;
+    if from == to {
+        return Err(format!("'{text}' links a node to itself"));
+    }
+    Ok(LinkId::new(from, to))
+}
+
+fn parse_kind(text: &str) -> Result<Option<MessageKind>, String> {
+    if text == "*" {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|e| format!("{e}"))
+}
+
+fn parse_message(text: &str) -> Result<Option<u32>, String> {
+    if text == "*" {
+        return Ok(None);
+    }
+    text.strip_prefix('m')
+        .and_then(parse_u32)
+        .map(Some)
+        .ok_or_else(|| format!("'{text}' is not a message such as m3 (or * for any)"))
+}
+
+fn parse_number<T>(text: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
+    parse(text).ok_or_else(|| format!("the {what} '{text}' is not a whole number"))
+}
+
+fn parse_command_ratio(text: &str) -> Result<Ratio, String> {
+    parse_ratio(text).ok_or_else(|| format!("'{text}' is not a ratio such as 1/20"))
+}
+
+/// Reads a command written by `command_text`.
+pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
+    let parts: Vec<&str> = text.split(',').collect();
+    let name = parts.first().copied().unwrap_or("");
+    let args = parts.get(1..).unwrap_or(&[]);
+    let want = |count: usize| -> Result<(), String> {
+        if args.len() == count {
+            Ok(())
+        } else {
+            Err(format!(
+                "{name} takes {count} argument{} (got {})",
+                if count == 1 { "" } else { "s" },
+                args.len()
+            ))
+        }
+    };
+    let node = |text: &str| text.parse::<NodeId>().map_err(|e| format!("{e}"));
+    Ok(match name {
+        "crash" | "restart" => {
+            want(1)?;
+            let node = node(args[0])?;
+            if name == "crash" {
+                Command::Crash(node)
+            } else {
+                Command::Restart(node)
+            }
+        }
+        "crash_at" => {
+            want(2)?;
+            Command::CrashAt {
+                point: args[0].parse::<CrashPoint>().map_err(|e| format!("{e}"))?,
+                message: parse_message(args[1])?,
+            }
+        }
+        "drop_next" => {
+            want(2)?;
+            Command::DropNext {
+                link: parse_link(args[0])?,
+                kind: parse_kind(args[1])?,
+            }
+        }
+        "duplicate_next" | "partition" | "heal" => {
+            want(1)?;
+            let link = parse_link(args[0])?;
+            match name {
+                "duplicate_next" => Command::DuplicateNext { link },
+                "partition" => Command::Partition { link },
+                _ => Command::Heal { link },
+            }
+        }
+        "delay_next" => {
+            want(2)?;
+            Command::DelayNext {
+                link: parse_link(args[0])?,
+                ticks: parse_number(args[1], "delay", parse_u64)?,
+            }
+        }
+        "drop_matching" | "duplicate_matching" => {
+            want(4)?;
+            let link = parse_link(args[0])?;
+            let kind = parse_kind(args[1])?;
+            let message = parse_message(args[2])?;
+            let nth = parse_number(args[3], "count", parse_u32)?;
+            if name == "drop_matching" {
+                Command::DropMatching {
+                    link,
+                    kind,
+                    message,
+                    nth,
+                }
+            } else {
+                Command::DuplicateMatching {
+                    link,
+                    kind,
+                    message,
+                    nth,
+                }
+            }
+        }
+        "delay_matching" => {
+            want(5)?;
+            Command::DelayMatching {
+                link: parse_link(args[0])?,
+                kind: parse_kind(args[1])?,
+                message: parse_message(args[2])?,
+                nth: parse_number(args[3], "count", parse_u32)?,
+                ticks: parse_number(args[4], "delay", parse_u64)?,
+            }
+        }
+        "set_loss" | "set_duplicate" | "set_reorder" | "set_crash_rate" => {
+            want(1)?;
+            let ratio = parse_command_ratio(args[0])?;
+            match name {
+                "set_loss" => Command::SetLoss(ratio),
+                "set_duplicate" => Command::SetDuplicate(ratio),
+                "set_reorder" => Command::SetReorder(ratio),
+                _ => Command::SetCrashRate(ratio),
+            }
+        }
+        _ => {
+            return Err(format!(
+                "unknown command '{name}' (expected one of: {})",
+                COMMAND_NAMES.join(", ")
+            ))
+        }
+    })
+}
+
+/// Every command name, as written in links and files.
+pub(crate) const COMMAND_NAMES: [&str; 15] = [
+    "crash",
+    "restart",
+    "crash_at",
+    "drop_next",
+    "duplicate_next",
+    "delay_next",
+    "drop_matching",
+    "duplicate_matching",
+    "delay_matching",
+    "partition",
+    "heal",
+    "set_loss",
+    "set_duplicate",
+    "set_reorder",
+    "set_crash_rate",
+];
+
+/// The keys a link may have; those in `REPEATED` may appear more than once.
+const KEYS: [&str; 24] = [
+    "mode",
+    "messages",
+    "seed",
+    "latency",
+    "loss",
+    "duplicate",
+    "reorder",
+    "link",
+    "publish_interval",
+    "retry_timeout",
+    "redelivery_timeout",
+    "fsync_delay",
+    "restart_after",
+    "producer_window",
+    "delivery_window",
+    "vote_timeout",
+    "decision_resend",
+    "in_doubt_query",
+    "retry_after_abort",
+    "vote_no",
+    "crash_rate",
+    "fault",
+    "cmd",
+    "step",
+];
+const REPEATED: [&str; 3] = ["link", "fault", "cmd"];
+
+/// Strips what may surround the fragment: spaces, a whole URL up to the `#`, the `#`.
+fn fragment(text: &str) -> &str {
+    let text = text.trim();
+    match text.split_once('#') {
+        Some((_, after)) => after,
+        None => text,
+    }
+}
+
+fn decode(text: &str) -> Result<SharedRun, LinkError> {
+    let text = fragment(text);
+    if text.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    if text.len() > MAX_LINK_CHARS as usize {
+        return Err(LinkError::TooLong {
+            chars: u32::try_from(text.len()).unwrap_or(u32::MAX),
+        });
+    }
+    let rest = text.strip_prefix('v').ok_or(LinkError::NotALink)?;
+    let digits_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (digits, rest) = rest.split_at(digits_len);
+    // A bare version number (`v1`, `v12`) is a link cut right after its version.
+    let version = parse_u32(digits).ok_or(LinkError::NotALink)?;
+    if version == 0 {
+        return Err(LinkError::NotALink);
+    }
+    if version > LINK_VERSION {
+        return Err(LinkError::FutureVersion { version });
+    }
+    if rest.is_empty() {
+        return Err(LinkError::CutShort);
+    }
+    if !rest.starts_with('.') {
+        return Err(LinkError::NotALink);
+    }
+    let (sealed, checksum) = text.rsplit_once('~').ok_or(LinkError::CutShort)?;
+    if !checksum.bytes().all(|b| b.is_ascii_hexdigit()) || checksum.len() > 8 {
+        return Err(LinkError::Tampered);
+    }
+    if checksum.len() < 8 {
+        return Err(LinkError::CutShort);
+    }
+    let expected = u32::from_str_radix(checksum, 16).map_err(|_| LinkError::Tampered)?;
+    if crc32(sealed.as_bytes()) != expected {
+        return Err(LinkError::Tampered);
+    }
+    let body = sealed.get(digits_len + 2..).ok_or(LinkError::CutShort)?;
+    decode_body(body)
+}
+
+fn bad(key: &'static str, value: &str, expected: impl Into<String>) -> LinkError {
+    LinkError::BadValue {
+        key,
+        value: value.to_string(),
+        expected: expected.into(),
+    }
+}
+
+fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
+    let mut seen = [false; KEYS.len()];
+    let mut scenario = Scenario::default();
+    let mut commands = Vec::new();
+    let mut step = None;
+    let mut required = [false; 3];
+    for field in body.split('&') {
+        let (key, value) = field
+            .split_once('=')
+            .ok_or_else(|| LinkError::MalformedField {
+                text: field.to_string(),
+            })?;
+        let position =
+            KEYS.iter()
+                .position(|k| *k == key)
+                .ok_or_else(|| LinkError::UnknownKey {
+                    key: key.to_string(),
+                })?;
+        let key: &'static str = KEYS[position];
+        if seen[position] && !REPEATED.contains(&key) {
+            return Err(LinkError::DuplicateKey {
+                key: key.to_string(),
+            });
+        }
+        seen[position] = true;
+        if position < required.len() {
+            required[position] = true;
+        }
+        let number = || parse_u64(value).ok_or_else(|| bad(key, value, "a whole number"));
+        let small = || parse_u32(value).ok_or_else(|| bad(key, value, "a whole number"));
+        let ratio = || parse_ratio(value).ok_or_else(|| bad(key, value, "a ratio such as 1/20"));
+        let t = &mut scenario.timing;
+        let x = &mut scenario.transaction;
+        let g = &mut scenario.network.global;
+        match key {
+            "mode" => {
+                scenario.mode = value
+                    .parse::<Mode>()
+                    .map_err(|e| bad(key, value, format!("a mode ({})", e.expected)))?;
+            }
+            "messages" => scenario.messages = small()?,
+            "seed" => scenario.seed = number()?,
+            "latency" => {
+                let (min, max) = parse_latency(value)
+                    .ok_or_else(|| bad(key, value, "a range of ticks such as 2-5"))?;
+                g.latency_ticks_min = min;
+                g.latency_ticks_max = max;
+            }
+            "loss" => g.loss = ratio()?,
+            "duplicate" => g.duplicate = ratio()?,
+            "reorder" => g.reorder = ratio()?,
+            "link" => {
+                let expected = "a link setting such as producer:broker,2-5,1/20,0/1,0/1";
+                let parts: Vec<&str> = value.split(',').collect();
+                let [link, latency, loss, duplicate, reorder] = parts[..] else {
+                    return Err(bad(key, value, expected));
+                };
+                let link = parse_link(link).map_err(|e| bad(key, value, e))?;
+                let (min, max) = parse_latency(latency).ok_or_else(|| bad(key, value, expected))?;
+                let config = LinkConfig {
+                    latency_ticks_min: min,
+                    latency_ticks_max: max,
+                    loss: parse_ratio(loss).ok_or_else(|| bad(key, value, expected))?,
+                    duplicate: parse_ratio(duplicate).ok_or_else(|| bad(key, value, expected))?,
+                    reorder: parse_ratio(reorder).ok_or_else(|| bad(key, value, expected))?,
+                };
+                if scenario.network.links.len() >= MAX_LINK_OVERRIDES as usize {
+                    return Err(LinkError::TooMany {
+                        key,
+                        limit: MAX_LINK_OVERRIDES,
+                    });
+                }
+                scenario.network.links.push(LinkOverride { link, config });
+            }
+            "publish_interval" => t.publish_interval_ticks = number()?,
+            "retry_timeout" => t.retry_timeout_ticks = number()?,
+            "redelivery_timeout" => t.redelivery_timeout_ticks = number()?,
+            "fsync_delay" => t.fsync_delay_ticks = number()?,
+            "restart_after" => {
+                t.restart_after_ticks = if value == "never" {
+                    None
+                } else {
+                    Some(
+                        parse_u64(value)
+                            .ok_or_else(|| bad(key, value, "a whole number of ticks or 'never'"))?,
+                    )
+                }
+            }
+            "producer_window" => t.producer_window = small()?,
+            "delivery_window" => t.delivery_window = small()?,
+            "vote_timeout" => x.vote_timeout_ticks = number()?,
+            "decision_resend" => x.decision_resend_ticks = number()?,
+            "in_doubt_query" => x.in_doubt_query_ticks = number()?,
+            "retry_after_abort" => x.retry_after_abort_ticks = number()?,
+            "vote_no" => x.vote_no = ratio()?,
+            "crash_rate" => scenario.random_crash = ratio()?,
+            "fault" => {
+                if scenario.faults.len() >= MAX_PLANNED_FAULTS as usize {
+                    return Err(LinkError::TooMany {
+                        key,
+                        limit: MAX_PLANNED_FAULTS,
+                    });
+                }
+                let (at_step, command) = match value.split_once('@') {
+                    Some((at, command)) => (
+                        Some(parse_u64(at).ok_or_else(|| {
+                            bad(key, value, "a step (a whole number) before the @")
+                        })?),
+                        command,
+                    ),
+                    None => (None, value),
+                };
+                let command = parse_command(command).map_err(|e| bad(key, value, e))?;
+                scenario.faults.push(PlannedFault { at_step, command });
+            }
+            "cmd" => {
+                if commands.len() >= MAX_COMMANDS as usize {
+                    return Err(LinkError::TooMany {
+                        key,
+                        limit: MAX_COMMANDS,
+                    });
+                }
+                let (at, command) = value
+                    .split_once('@')
+                    .ok_or_else(|| bad(key, value, "written step@command"))?;
+                let at = parse_u64(at)
+                    .ok_or_else(|| bad(key, value, "a step (a whole number) before the @"))?;
+                let command = parse_command(command).map_err(|e| bad(key, value, e))?;
+                commands.push((at, command));
+            }
+            _ => step = Some(number()?),
+        }
+    }
+    for (index, present) in required.iter().enumerate() {
+        if !present {
+            return Err(LinkError::MissingKey { key: KEYS[index] });
+        }
+    }
+    Ok(SharedRun {
+        scenario,
+        commands,
+        step,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_zlib_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn every_command_name_is_parsed() {
+        for name in COMMAND_NAMES {
+            let error = parse_command(name).err().unwrap_or_default();
+            assert!(!error.starts_with("unknown command"), "{name}: {error}");
+        }
+    }
+}
