@@ -5,7 +5,8 @@ use std::fmt;
 use std::process::ExitCode;
 
 use mqlab_sim::{
-    Command, CrashPoint, LinkId, MessageKind, Mode, Ratio, Scenario, Sim, SimOptions, Summary,
+    Command, CrashPoint, FileError, LinkId, MessageKind, Mode, Ratio, Scenario, ScenarioFile,
+    SharedRun, SimOptions, Summary,
 };
 use serde::Serialize;
 
@@ -19,8 +20,13 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --duplicate PCT        random duplication on every link
   --crash-rate RATIO     probability per step that a random node crashes (e.g. 1/1000)
   --restart-after TICKS  downtime before a crashed node restarts, or 'never'
-  --scenario FILE        start from a JSON scenario (flags override its fields)
-  --until-quiet          run until nothing is left to happen (the default)
+  --scenario FILE        start from a scenario file (docs/scenario-format.md): its scenario, its
+                         commands at their steps, and its step; when the file has a trace_hash
+                         or trace, the run is checked against it (exit status 3 if it differs).
+                         Flags override its fields, and then nothing is checked
+  --write-scenario FILE  write the run as a scenario file, with the step reached and its trace hash
+  --until-quiet          run until nothing is left to happen, even past the file's step (the
+                         default without a file step)
   --max-steps N          stop after N steps even if not quiet (default 10000000)
   --trace                print every trace event as a JSON line before the summary
 crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
@@ -44,6 +50,12 @@ struct Options {
     commands: Vec<Command>,
     max_steps: u64,
     trace: bool,
+    /// The scenario file, if any: its recorded commands, step and trace to check.
+    file: Option<ScenarioFile>,
+    /// True when a flag changed the file's scenario, so its trace no longer applies.
+    overridden: bool,
+    until_quiet: bool,
+    write_scenario: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -79,32 +91,56 @@ fn parse_ratio(text: &str, flag: &str) -> Result<Ratio, UsageError> {
 
 fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
     // The scenario file is read first so that the other flags override it, whatever
-    // their order on the command line.
-    let mut scenario = Scenario::default();
+    // their order on the command line. It is read by the same decoder as the page's
+    // "Import", so both accept exactly the same files with the same messages.
+    let mut file = None;
     let mut index = 0;
     while index < args.len() {
         if args[index] == "--scenario" {
             let path = value(args, &mut index, "--scenario")?;
             let text = std::fs::read_to_string(path)
                 .map_err(|e| UsageError(format!("--scenario: cannot read {path}: {e}")))?;
-            scenario = serde_json::from_str(&text).map_err(|e| {
-                UsageError(format!("--scenario: {path} is not a valid scenario: {e}"))
-            })?;
+            file = Some(
+                ScenarioFile::parse(&text)
+                    .map_err(|e| UsageError(format!("--scenario: {path}: {e}")))?,
+            );
         }
         index += 1;
     }
     let mut options = Options {
-        scenario,
+        scenario: file
+            .as_ref()
+            .map_or_else(Scenario::default, |f| f.run.scenario.clone()),
         commands: Vec::new(),
         max_steps: 10_000_000,
         trace: false,
+        file,
+        overridden: false,
+        until_quiet: false,
+        write_scenario: None,
     };
     let mut index = 0;
     while index < args.len() {
         let flag = args[index].as_str();
+        let overrides = matches!(
+            flag,
+            "--mode"
+                | "--messages"
+                | "--seed"
+                | "--crash"
+                | "--drop"
+                | "--loss"
+                | "--duplicate"
+                | "--crash-rate"
+                | "--restart-after"
+        );
+        options.overridden |= overrides;
         match flag {
             "-h" | "--help" => return Ok(None),
             "--scenario" => index += 1,
+            "--write-scenario" => {
+                options.write_scenario = Some(value(args, &mut index, flag)?.to_string());
+            }
             "--mode" => {
                 let text = value(args, &mut index, flag)?;
                 options.scenario.mode = text
@@ -181,7 +217,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                     })?)
                 };
             }
-            "--until-quiet" => {}
+            "--until-quiet" => options.until_quiet = true,
             "--max-steps" => {
                 let text = value(args, &mut index, flag)?;
                 options.max_steps = text.parse().map_err(|_| {
@@ -201,6 +237,24 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
     Ok(Some(options))
 }
 
+/// The run to simulate: the file's commands and step on the (possibly overridden)
+/// scenario, and what the file says it produces, unless a flag changed the run.
+fn shared_file(options: &Options) -> ScenarioFile {
+    let file = options.file.as_ref();
+    let check = !options.overridden && !options.until_quiet;
+    ScenarioFile {
+        run: SharedRun {
+            scenario: options.scenario.clone(),
+            commands: file.map(|f| f.run.commands.clone()).unwrap_or_default(),
+            step: file
+                .and_then(|f| f.run.step)
+                .filter(|_| !options.until_quiet),
+        },
+        trace_hash: file.and_then(|f| f.trace_hash).filter(|_| check),
+        trace: file.and_then(|f| f.trace.clone()).filter(|_| check),
+    }
+}
+
 /// Runs `mqlab-cli run` with the arguments after "run".
 pub fn main(args: &[String]) -> ExitCode {
     let options = match parse(args) {
@@ -217,14 +271,25 @@ pub fn main(args: &[String]) -> ExitCode {
     let sim_options = SimOptions {
         record_trace: options.trace,
     };
-    let mut sim = match Sim::with_options(&options.scenario, sim_options) {
+    let file = shared_file(&options);
+    let sim = match file.to_sim(sim_options, options.max_steps) {
         Ok(sim) => sim,
+        Err(error @ (FileError::TraceHashMismatch { .. } | FileError::TraceMismatch { .. })) => {
+            eprintln!("mqlab-cli run: the run differs from the scenario file: {error}");
+            return ExitCode::from(3);
+        }
         Err(error) => {
             eprintln!("mqlab-cli run: invalid scenario: {error}");
             return ExitCode::from(2);
         }
     };
-    sim.run_until_quiet(options.max_steps);
+    if let Some(path) = &options.write_scenario {
+        let text = ScenarioFile::from_sim(&file.run, &sim, false).to_json();
+        if let Err(error) = std::fs::write(path, text + "\n") {
+            eprintln!("mqlab-cli run: --write-scenario: cannot write {path}: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     if options.trace {
         for event in sim.trace() {
             match serde_json::to_string(event) {

@@ -60,12 +60,15 @@ impl SharedRun {
         }
     }
 
-    /// Describes a run as the page holds it, at its current step.
+    /// Describes a run as the page holds it, at its current step. A run that has ended
+    /// (nothing is left to happen) is described with no step, "run to the end": the
+    /// step count alone would not say whether the timers left over after the last step
+    /// had been used up, and the ledger's tick and "quiet" flag depend on it.
     pub fn from_run(run: &Run) -> SharedRun {
         SharedRun {
             scenario: run.scenario().clone(),
             commands: run.commands().to_vec(),
-            step: Some(run.step_index()),
+            step: step_of(run.sim()),
         }
     }
 
@@ -198,6 +201,11 @@ fn replay_into(
     }
     while sim.step_index() < target && sim.advance() {}
     Ok(sim)
+}
+
+/// The step to record for a simulation: `None` once it has ended (see `from_run`).
+pub(crate) fn step_of(sim: &Sim) -> Option<u64> {
+    (!sim.is_quiet()).then(|| sim.step_index())
 }
 
 fn index_u32(index: usize) -> u32 {

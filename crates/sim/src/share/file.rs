@@ -368,11 +368,12 @@ impl ScenarioFile {
     }
 
     /// Describes a run rebuilt from `shared` (as the CLI runs it): the file's step is the
-    /// step the simulation reached, and its hash the simulation's.
+    /// step the simulation reached (none once the run has ended, as in
+    /// `SharedRun::from_run`), and its hash the simulation's.
     pub fn from_sim(shared: &SharedRun, sim: &Sim, with_trace: bool) -> ScenarioFile {
         ScenarioFile {
             run: SharedRun {
-                step: Some(sim.step_index()),
+                step: super::step_of(sim),
                 ..shared.clone()
             },
             trace_hash: Some(sim.trace_hash()),
