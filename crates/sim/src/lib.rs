@@ -12,6 +12,7 @@ pub mod checker;
 mod consumer;
 mod coordinator;
 mod disk;
+mod event_queue;
 pub mod explore;
 pub mod fault;
 pub mod ledger;

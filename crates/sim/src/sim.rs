@@ -4,7 +4,6 @@
 //! send envelopes and arm timers through the helpers here.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use crate::broker::Broker;
 use crate::consumer::Consumer;
 use crate::coordinator::{Coordinator, Participant};
 use crate::disk::{DiskLog, DiskRecord};
+use crate::event_queue::EventQueue;
 use crate::fault::{Command, CommandError, CrashPoint};
 use crate::ledger::{Cause, CauseKind, Ledger, Summary};
 use crate::limits::*;
@@ -77,7 +77,8 @@ impl What {
 }
 
 /// An entry of the event queue, ordered by (tick, seq): the earliest tick first, and
-/// among equal ticks the one scheduled first.
+/// among equal ticks the one scheduled first. `Ord` is that order reversed, for the
+/// queue's far-future binary heap (see `event_queue`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Event {
     pub tick: u64,
@@ -148,7 +149,7 @@ pub struct Sim {
     pub(crate) tick: u64,
     pub(crate) step_index: u64,
     pub(crate) seq: u64,
-    pub(crate) queue: BinaryHeap<Event>,
+    pub(crate) queue: EventQueue,
     pub(crate) in_flight: u32,
     pub(crate) links: [LinkState; 16],
     pub(crate) armed_links: Vec<ArmedLinkFault>,
@@ -205,7 +206,7 @@ impl Sim {
             tick: 0,
             step_index: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::new(),
             in_flight: 0,
             links,
             armed_links: Vec::new(),

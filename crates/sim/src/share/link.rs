@@ -206,7 +206,8 @@ impl SharedRun {
     }
 }
 
-/// Adds the version prefix and the checksum to a body: the complete link.
+/// Adds the version prefix and the checksum to a body: the complete link. Tools and
+/// tests use it to build links by hand; the page only needs `SharedRun::to_link`.
 pub fn seal(body: &str) -> String {
     let mut link = format!("v{LINK_VERSION}.{body}");
     let checksum = crc32(link.as_bytes());
