@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod state;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

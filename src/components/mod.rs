@@ -1,3 +1,11 @@
 //! One component per file.
 
+pub mod controls;
+pub mod coordinator_panel;
+pub mod fault_toolbar;
+pub mod help_overlay;
+pub mod ledger_view;
+pub mod narration;
+pub mod protocol_lab;
+pub mod simulator;
 pub mod stage;

@@ -1,47 +1,390 @@
-//! The stage: the pipeline drawn in SVG.
+//! The stage: the pipeline drawn in SVG, with every envelope in flight as a labelled token
+//! moving along its link, and under each node its disk and its memory.
+//!
+//! Animation only interpolates between two core snapshots: a display tick glides from
+//! the previous snapshot's tick to the current one with requestAnimationFrame, and each
+//! token is drawn where that tick puts it between its send and arrival ticks. Nothing here
+//! feeds back into the simulation.
 
-use mqlab_sim::{NodeId, Scenario};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::render::{request_animation_frame, AnimationFrame};
+use mqlab_sim::{EventKind, InFlight, LinkId, MessageKind, NodeId, NodeView, Snapshot, TraceEvent};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
-    pub scenario: Scenario,
+    pub snapshot: Snapshot,
+    /// The latest trace event, to mark drops and crashes where they happened.
+    #[prop_or_default]
+    pub last_event: Option<TraceEvent>,
+    /// How long the glide from one snapshot to the next lasts, in milliseconds.
+    #[prop_or(300)]
+    pub step_ms: u32,
 }
 
 /// Where a node sits on the stage, in SVG user units.
-fn node_position(node: NodeId) -> (i32, i32) {
+pub fn node_position(node: NodeId) -> (f64, f64) {
     match node {
-        NodeId::Producer => (120, 250),
-        NodeId::Broker => (480, 250),
-        NodeId::Consumer => (840, 250),
-        NodeId::Coordinator => (480, 70),
+        NodeId::Producer => (130.0, 300.0),
+        NodeId::Broker => (480.0, 300.0),
+        NodeId::Consumer => (830.0, 300.0),
+        NodeId::Coordinator => (480.0, 80.0),
+    }
+}
+
+const NODE_HALF_WIDTH: f64 = 95.0;
+const NODE_HALF_HEIGHT: f64 = 42.0;
+/// Messages in the two directions of a pair of nodes travel on parallel lanes.
+const LANE_OFFSET: f64 = 11.0;
+
+/// The two ends of a link's lane: from the edge of the sender's box to the edge of the
+/// receiver's, shifted sideways so that the way back does not overlap the way there.
+pub fn lane(link: LinkId) -> ((f64, f64), (f64, f64)) {
+    let (ax, ay) = node_position(link.from);
+    let (bx, by) = node_position(link.to);
+    let (dx, dy) = (bx - ax, by - ay);
+    let length = (dx * dx + dy * dy).sqrt().max(1.0);
+    let (ux, uy) = (dx / length, dy / length);
+    // Distance from a box's centre to its edge along the direction of travel.
+    let edge = |ux: f64, uy: f64| {
+        let tx = if ux.abs() > 1e-9 {
+            NODE_HALF_WIDTH / ux.abs()
+        } else {
+            f64::INFINITY
+        };
+        let ty = if uy.abs() > 1e-9 {
+            NODE_HALF_HEIGHT / uy.abs()
+        } else {
+            f64::INFINITY
+        };
+        tx.min(ty) + 6.0
+    };
+    let e = edge(ux, uy);
+    // The lane is on the sender's left-hand side, so each direction has its own.
+    let (ox, oy) = (uy * LANE_OFFSET, -ux * LANE_OFFSET);
+    (
+        (ax + ux * e + ox, ay + uy * e + oy),
+        (bx - ux * e + ox, by - uy * e + oy),
+    )
+}
+
+/// How far along its lane a token is at a display tick (0 at sending, 1 at arrival).
+pub fn progress(envelope: &InFlight, display_tick: f64) -> f64 {
+    let span = envelope
+        .arrive_tick
+        .saturating_sub(envelope.sent_tick)
+        .max(1) as f64;
+    ((display_tick - envelope.sent_tick as f64) / span).clamp(0.0, 1.0)
+}
+
+/// A token's caption, e.g. "m3", "ack m3", "↻ m3" for a redelivery, "prep t2".
+pub fn token_label(envelope: &InFlight) -> String {
+    let subject = match (envelope.message, envelope.txn) {
+        (_, Some(txn)) if envelope.message.is_none() => format!("t{txn}"),
+        (Some(message), _) => message.to_string(),
+        (None, _) => String::new(),
+    };
+    let kind = match envelope.kind {
+        MessageKind::Publish | MessageKind::Deliver => "",
+        MessageKind::Confirm => "ok ",
+        MessageKind::Ack => "ack ",
+        MessageKind::Prepare => "prep ",
+        MessageKind::VoteYes => "yes ",
+        MessageKind::VoteNo => "no ",
+        MessageKind::Commit => "commit ",
+        MessageKind::Abort => "abort ",
+        MessageKind::Committed => "done ",
+        MessageKind::Query => "ask ",
+    };
+    let retry = if envelope.attempt > 1 { "↻" } else { "" };
+    let twin = if envelope.duplicate { "⧉" } else { "" };
+    format!("{retry}{twin}{kind}{subject}")
+}
+
+fn token_class(envelope: &InFlight) -> Classes {
+    classes!(
+        "token",
+        format!("kind-{}", envelope.kind.as_str()),
+        envelope.duplicate.then_some("duplicate"),
+        (envelope.attempt > 1).then_some("retry"),
+    )
+}
+
+fn prefers_reduced_motion() -> bool {
+    gloo::utils::window()
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches())
+}
+
+fn now_ms() -> f64 {
+    gloo::utils::window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// The display tick: follows the snapshot's tick, gliding over `step_ms`.
+#[hook]
+fn use_display_tick(tick: u64, step_ms: u32) -> f64 {
+    let shown = use_state(|| tick as f64);
+    let frame: Rc<RefCell<Option<AnimationFrame>>> = use_mut_ref(|| None);
+    {
+        let shown = shown.clone();
+        use_effect_with(tick, move |tick| {
+            let target = *tick as f64;
+            let from = *shown;
+            let duration = f64::from(step_ms.clamp(1, 600));
+            if prefers_reduced_motion()
+                || (target - from).abs() < 1e-9
+                || from > target
+                || step_ms < 20
+            {
+                *frame.borrow_mut() = None;
+                shown.set(target);
+            } else {
+                let start = now_ms();
+                fn schedule(
+                    frame: Rc<RefCell<Option<AnimationFrame>>>,
+                    shown: UseStateHandle<f64>,
+                    from: f64,
+                    target: f64,
+                    start: f64,
+                    duration: f64,
+                ) {
+                    let next = frame.clone();
+                    let handle = request_animation_frame(move |now| {
+                        let t = ((now - start) / duration).clamp(0.0, 1.0);
+                        // Ease out, so a token settles where the core put it.
+                        let eased = 1.0 - (1.0 - t) * (1.0 - t);
+                        shown.set(from + (target - from) * eased);
+                        if t < 1.0 {
+                            schedule(next, shown, from, target, start, duration);
+                        }
+                    });
+                    *frame.borrow_mut() = Some(handle);
+                }
+                schedule(frame.clone(), shown.clone(), from, target, start, duration);
+            }
+            let frame = frame.clone();
+            move || drop(frame.borrow_mut().take())
+        });
+    }
+    *shown
+}
+
+fn memory_card(node: &NodeView) -> Html {
+    let status = if node.up {
+        html! { <span class="status ok"><span aria-hidden="true">{ "●" }</span>{ " up" }</span> }
+    } else {
+        html! { <span class="status bad"><span aria-hidden="true">{ "✖" }</span>{ " down" }</span> }
+    };
+    let lines = |lines: &[String], empty: &str| -> Html {
+        if lines.is_empty() {
+            html! { <li class="empty">{ empty.to_string() }</li> }
+        } else {
+            lines
+                .iter()
+                .map(|line| html! { <li>{ line }</li> })
+                .collect()
+        }
+    };
+    let memory_empty = if node.up {
+        "(empty)"
+    } else {
+        "— wiped by the crash —"
+    };
+    html! {
+        <section class={classes!("node-card", node.id.name(), (!node.up).then_some("down"))}
+                 aria-label={format!("{} state", node.label)}>
+            <header>
+                <h3>{ &node.label }</h3>
+                { status }
+                if node.crashes > 0 {
+                    <span class="crashes">{ format!("crashed {}×", node.crashes) }</span>
+                }
+            </header>
+            <div class="stores">
+                <div class="store disk">
+                    <h4><span aria-hidden="true">{ "🖴 " }</span>{ "Disk" }</h4>
+                    <ul>
+                        if node.durable_hidden > 0 {
+                            <li class="more">{ format!("… {} older lines", node.durable_hidden) }</li>
+                        }
+                        { lines(&node.durable, "(empty)") }
+                    </ul>
+                </div>
+                <div class="store memory">
+                    <h4><span aria-hidden="true">{ "⚡ " }</span>{ "Memory" }</h4>
+                    <ul>{ lines(&node.volatile, memory_empty) }</ul>
+                </div>
+            </div>
+        </section>
     }
 }
 
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
-    let present = props.scenario.nodes();
-    let nodes = NodeId::ALL.iter().map(|&node| {
-        let (x, y) = node_position(node);
-        let absent = !present.contains(&node);
-        let class = classes!("node", node.name(), absent.then_some("absent"));
+    let snapshot = &props.snapshot;
+    let display_tick = use_display_tick(snapshot.tick, props.step_ms);
+    let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+    let links = LinkId::all_in(snapshot.mode);
+
+    let link_paths = links.iter().map(|&link| {
+        let ((x1, y1), (x2, y2)) = lane(link);
+        let partitioned = snapshot.partitions.contains(&link);
         html! {
-            <g class={class} transform={format!("translate({x},{y})")}>
-                <rect class="node-box" x="-90" y="-40" width="180" height="80" rx="12"
-                      style={format!("stroke: var(--{})", node.name())} />
-                <text class="node-title" text-anchor="middle" y="2">{ node.label() }</text>
-                if absent {
-                    <text class="node-sub" text-anchor="middle" y="22">{ "transactional mode only" }</text>
+            <g class={classes!("link-group", partitioned.then_some("partitioned"))}>
+                <line class={classes!("link", partitioned.then_some("partitioned"))}
+                      x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                      marker-end="url(#arrow)">
+                    <title>{ format!("{link}{}", if partitioned { " (partitioned)" } else { "" }) }</title>
+                </line>
+                if partitioned {
+                    <text class="cut" x={format!("{:.1}", (x1 + x2) / 2.0)} y={format!("{:.1}", (y1 + y2) / 2.0 + 5.0)}
+                          text-anchor="middle">{ "⛓ cut" }</text>
                 }
             </g>
         }
     });
+
+    let nodes = NodeId::ALL.iter().map(|&node| {
+        let (x, y) = node_position(node);
+        let view = snapshot.nodes.iter().find(|n| n.id == node);
+        let absent = view.is_none();
+        let up = view.is_none_or(|v| v.up);
+        let class = classes!("node", node.name(), absent.then_some("absent"), (!up).then_some("down"));
+        let sub = match view {
+            None => "joins in Transactional (2PC) mode".to_string(),
+            Some(v) if !v.up => match v.restart_at_tick {
+                Some(at) => format!("✖ DOWN · restarts at tick {at}"),
+                None => "✖ DOWN · restart it by hand".to_string(),
+            },
+            Some(v) => format!("● up · disk {} · memory {}", v.durable.len() as u64 + v.durable_hidden, v.volatile.len()),
+        };
+        html! {
+            <g class={class} transform={format!("translate({x},{y})")}>
+                <rect class="node-box" x={(-NODE_HALF_WIDTH).to_string()} y={(-NODE_HALF_HEIGHT).to_string()}
+                      width={(2.0 * NODE_HALF_WIDTH).to_string()} height={(2.0 * NODE_HALF_HEIGHT).to_string()} rx="12" />
+                <text class="node-title" text-anchor="middle" y="-2">{ node.label() }</text>
+                <text class="node-sub" text-anchor="middle" y="20">{ sub }</text>
+            </g>
+        }
+    });
+
+    let tokens = snapshot.in_flight.iter().filter(|f| present.contains(&f.link.from) && present.contains(&f.link.to)).map(|envelope| {
+        let ((x1, y1), (x2, y2)) = lane(envelope.link);
+        let p = progress(envelope, display_tick);
+        let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
+        let label = token_label(envelope);
+        let width = 14.0 + 7.6 * label.chars().count() as f64;
+        html! {
+            <g class={token_class(envelope)} transform={format!("translate({x:.1},{y:.1})")}>
+                <rect x={format!("{:.1}", -width / 2.0)} y="-10" width={format!("{width:.1}")} height="20" rx="10" />
+                <text text-anchor="middle" y="4">{ label }</text>
+            </g>
+        }
+    });
+
+    // A mark where the latest event lost a message or crashed a node.
+    let mark = props.last_event.as_ref().filter(|e| e.step == snapshot.step).and_then(|event| match event.kind {
+        EventKind::Drop | EventKind::ArriveWhileDown => {
+            let link = event.link?;
+            let (_, (x, y)) = lane(link);
+            let text = if event.kind == EventKind::Drop { "✗ lost" } else { "✗ node down" };
+            Some(html! { <g class="mark lost" transform={format!("translate({x:.1},{y:.1})")}>
+                <circle r="13" /><text text-anchor="middle" y="28">{ text }</text>
+                <path d="M-6 -6 L6 6 M6 -6 L-6 6" />
+            </g> })
+        }
+        EventKind::Crash => {
+            let (x, y) = node_position(event.node);
+            Some(html! { <g class="mark crash" transform={format!("translate({x:.1},{:.1})", y - NODE_HALF_HEIGHT - 14.0)}>
+                <text text-anchor="middle">{ "💥 crash" }</text>
+            </g> })
+        }
+        _ => None,
+    });
+
+    let in_flight = snapshot.in_flight.len();
+    let description = format!(
+        "The message pipeline: producer, broker and consumer, with the 2PC coordinator above. Step {}, tick {}, {} message{} in flight.",
+        snapshot.step,
+        snapshot.tick,
+        in_flight,
+        if in_flight == 1 { "" } else { "s" }
+    );
+
     html! {
-        <svg role="img" aria-label="The message pipeline: producer, broker and consumer, with the 2PC coordinator above"
-             viewBox="0 0 960 330">
-            <path class="link" d="M210 250 H390" />
-            <path class="link" d="M570 250 H750" />
-            { for nodes }
-        </svg>
+        <section class="panel stage" aria-label="Stage">
+            <svg role="img" aria-label={description} viewBox="0 0 960 380">
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
+                    </marker>
+                </defs>
+                { for link_paths }
+                { for nodes }
+                { for tokens }
+                { for mark }
+                <g class="legend" transform="translate(12,368)">
+                    <text>{ "↻ retry / redelivery   ⧉ network duplicate   ✗ lost   ok = confirm" }</text>
+                </g>
+            </svg>
+            <div class="node-cards">
+                { for snapshot.nodes.iter().map(memory_card) }
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqlab_sim::MessageId;
+
+    fn envelope(kind: MessageKind, attempt: u32, duplicate: bool) -> InFlight {
+        InFlight {
+            link: LinkId::new(NodeId::Producer, NodeId::Broker),
+            kind,
+            message: Some(MessageId(3)),
+            txn: None,
+            sent_tick: 10,
+            arrive_tick: 20,
+            duplicate,
+            attempt,
+        }
+    }
+
+    #[test]
+    fn tokens_name_their_message_and_mark_retries_and_duplicates() {
+        assert_eq!(token_label(&envelope(MessageKind::Publish, 1, false)), "m3");
+        assert_eq!(token_label(&envelope(MessageKind::Ack, 1, false)), "ack m3");
+        assert_eq!(
+            token_label(&envelope(MessageKind::Publish, 2, false)),
+            "↻m3"
+        );
+        assert_eq!(token_label(&envelope(MessageKind::Deliver, 1, true)), "⧉m3");
+    }
+
+    #[test]
+    fn a_token_moves_from_sender_to_receiver_between_its_ticks() {
+        let e = envelope(MessageKind::Publish, 1, false);
+        assert_eq!(progress(&e, 5.0), 0.0);
+        assert_eq!(progress(&e, 15.0), 0.5);
+        assert_eq!(progress(&e, 25.0), 1.0);
+    }
+
+    #[test]
+    fn the_two_directions_of_a_link_use_separate_lanes() {
+        let there = lane(LinkId::new(NodeId::Producer, NodeId::Broker));
+        let back = lane(LinkId::new(NodeId::Broker, NodeId::Producer));
+        assert!((there.0 .1 - back.0 .1).abs() > 2.0 * LANE_OFFSET - 0.1);
+        // Lanes start outside the sender's box.
+        let (px, _) = node_position(NodeId::Producer);
+        assert!(there.0 .0 > px + NODE_HALF_WIDTH);
     }
 }

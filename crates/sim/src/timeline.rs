@@ -134,7 +134,24 @@ impl Run {
             }
             self.after_step();
         }
+        self.settle();
         self.sim.step_index()
+    }
+
+    /// If no step is left, consumes the events that would do nothing (timers whose reason
+    /// is gone), so that the run shows as finished. A step is then the same state whether
+    /// it was reached by stepping past the end, by seeking or by replaying a link. Cheap:
+    /// it probes a copy made without the trace.
+    pub fn settle(&mut self) {
+        let trace = std::mem::take(&mut self.sim.trace);
+        let mut probe = self.sim.clone();
+        self.sim.trace = trace;
+        if !probe.advance() {
+            let extra = std::mem::take(&mut probe.trace);
+            probe.trace = std::mem::take(&mut self.sim.trace);
+            probe.trace.extend(extra);
+            self.sim = probe;
+        }
     }
 
     /// Goes back one step; false at step 0.

@@ -1,0 +1,211 @@
+//! The fault toolbar: crash and restart nodes, arm a crash at a named protocol point,
+//! drop, duplicate or delay the next message on a link, partition a link, and set
+//! random fault rates.
+
+use mqlab_sim::{Command, CrashPoint, LinkId, Mode, NodeId, Ratio};
+use yew::prelude::*;
+
+use crate::components::controls::event_value;
+use crate::state::LabAction;
+
+#[derive(Properties, PartialEq)]
+pub struct FaultToolbarProps {
+    pub mode: Mode,
+    pub messages: u32,
+    /// (node, up) for every node present in the mode.
+    pub nodes: Vec<(NodeId, bool)>,
+    pub partitions: Vec<LinkId>,
+    pub breakpoints: Vec<String>,
+    pub dispatch: Callback<LabAction>,
+}
+
+/// A rate slider's range: per mille, so that 0.1 % steps are possible.
+const RATE_MAX_PER_MILLE: u32 = 500;
+
+#[component]
+pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
+    let points: Vec<CrashPoint> = CrashPoint::ALL
+        .iter()
+        .copied()
+        .filter(|point| point.applies_to(props.mode))
+        .collect();
+    let links = LinkId::all_in(props.mode);
+    let point = use_state(|| None::<CrashPoint>);
+    let message = use_state(|| None::<u32>);
+    let link = use_state(|| None::<LinkId>);
+    let delay_ticks = use_state(|| 20_u64);
+    let rates = use_state(|| [0_u32; 4]);
+
+    // Choices that no longer exist in the mode fall back to the first available one.
+    let chosen_point = (*point)
+        .filter(|p| points.contains(p))
+        .or_else(|| points.first().copied());
+    let chosen_link = (*link)
+        .filter(|l| links.contains(l))
+        .or_else(|| links.first().copied());
+    let chosen_message = (*message).filter(|m| *m >= 1 && *m <= props.messages);
+
+    let apply = |command: Command| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Apply(command.clone())))
+    };
+
+    let node_buttons = props.nodes.iter().map(|&(node, up)| {
+        html! {
+            <>
+                <button class="danger" disabled={!up} onclick={apply(Command::Crash(node))}
+                        aria-label={format!("Crash {}", node.name())}>
+                    { format!("✖ Crash {}", node.name()) }
+                </button>
+                <button disabled={up} onclick={apply(Command::Restart(node))}
+                        aria-label={format!("Restart {}", node.name())}>
+                    { format!("↻ Restart {}", node.name()) }
+                </button>
+            </>
+        }
+    });
+
+    let on_point = {
+        let point = point.clone();
+        Callback::from(move |event: Event| point.set(event_value(&event).parse().ok()))
+    };
+    let on_message = {
+        let message = message.clone();
+        Callback::from(move |event: Event| message.set(event_value(&event).parse().ok()))
+    };
+    let on_link = {
+        let link = link.clone();
+        Callback::from(move |event: Event| link.set(event_value(&event).parse().ok()))
+    };
+    let on_delay = {
+        let delay_ticks = delay_ticks.clone();
+        Callback::from(move |event: Event| {
+            if let Ok(ticks) = event_value(&event).trim().parse::<u64>() {
+                delay_ticks.set(ticks.clamp(1, 10_000));
+            }
+        })
+    };
+    let arm = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(point) = chosen_point {
+                dispatch.emit(LabAction::Apply(Command::CrashAt {
+                    point,
+                    message: chosen_message,
+                }));
+            }
+        })
+    };
+
+    let link_buttons = chosen_link.map(|link| {
+        let partitioned = props.partitions.contains(&link);
+        html! {
+            <div class="row">
+                <button onclick={apply(Command::DropNext { link, kind: None })}>{ "✗ Drop next" }</button>
+                <button onclick={apply(Command::DuplicateNext { link })}>{ "⧉ Duplicate next" }</button>
+                <button onclick={apply(Command::DelayNext { link, ticks: *delay_ticks })}>{ "⏱ Delay next" }</button>
+                if partitioned {
+                    <button onclick={apply(Command::Heal { link })}>{ "⚭ Heal link" }</button>
+                } else {
+                    <button class="danger" onclick={apply(Command::Partition { link })}>{ "⛓ Partition link" }</button>
+                }
+            </div>
+        }
+    });
+
+    let rate_labels = ["Loss", "Duplication", "Reordering", "Random crash"];
+    let rate_rows = rate_labels.iter().enumerate().map(|(index, label)| {
+        let value = rates[index];
+        let oninput = {
+            let rates = rates.clone();
+            let dispatch = props.dispatch.clone();
+            Callback::from(move |event: InputEvent| {
+                let event: Event = event.into();
+                let Ok(per_mille) = event_value(&event).parse::<u32>() else {
+                    return;
+                };
+                let per_mille = per_mille.min(RATE_MAX_PER_MILLE);
+                let mut next = *rates;
+                next[index] = per_mille;
+                rates.set(next);
+                let ratio = Ratio::new(per_mille, 1000);
+                let command = match index {
+                    0 => Command::SetLoss(ratio),
+                    1 => Command::SetDuplicate(ratio),
+                    2 => Command::SetReorder(ratio),
+                    _ => Command::SetCrashRate(Ratio::new(per_mille, 100_000)),
+                };
+                dispatch.emit(LabAction::Apply(command));
+            })
+        };
+        let id = format!("rate-{index}");
+        let shown = if index == 3 {
+            format!("{}‰", value as f64 / 100.0)
+        } else {
+            format!("{}%", value as f64 / 10.0)
+        };
+        html! {
+            <div class="slider-row">
+                <label for={id.clone()}>{ *label }</label>
+                <input id={id} type="range" min="0" max={RATE_MAX_PER_MILLE.to_string()} step="5"
+                       value={value.to_string()} {oninput} aria-valuetext={shown.clone()} />
+                <span class="step-readout">{ shown }</span>
+            </div>
+        }
+    });
+
+    html! {
+        <section class="panel faults" aria-label="Faults">
+            <h2>{ "Faults" }</h2>
+            <fieldset>
+                <legend>{ "Nodes" }</legend>
+                <div class="node-buttons">{ for node_buttons }</div>
+            </fieldset>
+            <fieldset role="group" aria-label="Crash at">
+                <legend>{ "Crash at" }</legend>
+                <div class="row">
+                    <label class="visually-hidden" for="crash-point">{ "Crash point" }</label>
+                    <select id="crash-point" onchange={on_point}>
+                        { for points.iter().map(|p| html! {
+                            <option value={p.as_str()} selected={Some(*p) == chosen_point} title={p.describe()}>{ p.as_str() }</option>
+                        }) }
+                    </select>
+                    <label class="visually-hidden" for="crash-message">{ "For message" }</label>
+                    <select id="crash-message" onchange={on_message}>
+                        <option value="any" selected={chosen_message.is_none()}>{ "any message" }</option>
+                        { for (1..=props.messages.min(200)).map(|m| html! {
+                            <option value={m.to_string()} selected={chosen_message == Some(m)}>{ format!("m{m}") }</option>
+                        }) }
+                    </select>
+                    <button onclick={arm} disabled={chosen_point.is_none()}>{ "Arm" }</button>
+                </div>
+                if let Some(p) = chosen_point {
+                    <p class="hint">{ p.describe() }</p>
+                }
+                if !props.breakpoints.is_empty() {
+                    <ul class="armed" aria-label="Armed crash points">
+                        { for props.breakpoints.iter().map(|b| html! { <li>{ format!("⚑ {b}") }</li> }) }
+                    </ul>
+                }
+            </fieldset>
+            <fieldset>
+                <legend>{ "Links" }</legend>
+                <div class="row">
+                    <label class="visually-hidden" for="fault-link">{ "Link" }</label>
+                    <select id="fault-link" onchange={on_link}>
+                        { for links.iter().map(|l| html! {
+                            <option value={l.to_string()} selected={Some(*l) == chosen_link}>{ l.to_string() }</option>
+                        }) }
+                    </select>
+                    <label for="delay-ticks">{ "delay" }</label>
+                    <input id="delay-ticks" type="number" min="1" max="10000" value={delay_ticks.to_string()} onchange={on_delay} />
+                </div>
+                { for link_buttons }
+            </fieldset>
+            <fieldset>
+                <legend>{ "Random fault rates" }</legend>
+                { for rate_rows }
+            </fieldset>
+        </section>
+    }
+}

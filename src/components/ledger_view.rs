@@ -1,0 +1,137 @@
+//! The ledger: counters, one row per message with its stages and verdict, and each
+//! anomaly's plain sentence, which jumps to the step of the fault that caused it.
+
+use mqlab_sim::{Anomaly, MessageRecord, Summary, Verdict};
+use yew::prelude::*;
+
+use crate::state::LabAction;
+
+#[derive(Properties, PartialEq)]
+pub struct LedgerViewProps {
+    pub summary: Summary,
+    pub records: Vec<MessageRecord>,
+    pub anomalies: Vec<Anomaly>,
+    pub dispatch: Callback<LabAction>,
+}
+
+/// The table shows at most this many rows; the counters always cover every message.
+const ROWS_SHOWN: usize = 200;
+
+/// A verdict as icon, words and style (never colour alone).
+pub fn verdict_status(verdict: Verdict) -> (&'static str, String, &'static str) {
+    let (icon, style) = match verdict {
+        Verdict::ExactlyOnce => ("✔", "ok"),
+        Verdict::Lost => ("✖", "bad"),
+        Verdict::Duplicated(_) => ("⧉", "bad"),
+        Verdict::Reordered => ("⇅", "warn"),
+        Verdict::Pending => ("…", "muted"),
+        Verdict::InDoubt => ("⏳", "doubt"),
+    };
+    (icon, verdict.label(), style)
+}
+
+/// The counters, each read as "Name: N" by people and by tests.
+pub fn counters(summary: &Summary) -> [(&'static str, u32, &'static str); 6] {
+    [
+        ("Exactly once", summary.exactly_once, "ok"),
+        ("Lost", summary.lost, "bad"),
+        ("Duplicated", summary.duplicated, "bad"),
+        ("Reordered", summary.reordered, "warn"),
+        ("In doubt", summary.in_doubt, "doubt"),
+        ("Pending", summary.pending, "muted"),
+    ]
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "✔"
+    } else {
+        "—"
+    }
+}
+
+#[component]
+pub fn LedgerView(props: &LedgerViewProps) -> Html {
+    let counter_items = counters(&props.summary)
+        .into_iter()
+        .map(|(name, value, style)| {
+            let class = classes!(
+                "counter",
+                (value > 0 && style != "ok" && style != "muted").then_some(style)
+            );
+            html! { <li class={class}>{ format!("{name}: ") }<strong>{ value }</strong></li> }
+        });
+    let rows = props.records.iter().take(ROWS_SHOWN).map(|record| {
+        let (icon, words, style) = verdict_status(record.verdict);
+        html! {
+            <tr>
+                <th scope="row">{ record.id.to_string() }</th>
+                <td class="num">{ if record.publish_attempts > 1 { format!("✔ ×{}", record.publish_attempts) } else { yes_no(record.published).to_string() } }</td>
+                <td class="num">{ if record.stored_copies > 1 { format!("✔ ×{}", record.stored_copies) } else { yes_no(record.stored_durably).to_string() } }</td>
+                <td class="num">{ record.delivered }</td>
+                <td class="num">{ record.applied }</td>
+                <td class="num">{ yes_no(record.acked) }</td>
+                <td><span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {words}") }</span></td>
+            </tr>
+        }
+    });
+    let hidden = props.records.len().saturating_sub(ROWS_SHOWN);
+    let anomalies = props.anomalies.iter().map(|anomaly| {
+        let (icon, _, style) = verdict_status(anomaly.verdict);
+        let sentence = html! { <><span class={classes!("status", style)} aria-hidden="true">{ icon }</span>{ " " }{ &anomaly.explanation }</> };
+        match anomaly.cause_step {
+            Some(step) => {
+                let dispatch = props.dispatch.clone();
+                let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)));
+                html! {
+                    <li><button {onclick} title={format!("Go to step {step}, where the fault happened")}>
+                        { sentence }<span class="jump">{ format!(" → step {step}") }</span>
+                    </button></li>
+                }
+            }
+            None => html! { <li><p>{ sentence }</p></li> },
+        }
+    });
+    html! {
+        <section class="panel ledger" aria-label="Ledger">
+            <div class="panel-header">
+                <h2>{ "Ledger" }</h2>
+                <span class="hint">{ format!("{} messages · step {}{}", props.summary.messages, props.summary.steps,
+                    if props.summary.quiet { " · run finished" } else { "" }) }</span>
+            </div>
+            <ul class="counters" aria-label="Counters">{ for counter_items }</ul>
+            if props.summary.invariant_violations > 0 {
+                <p class="notice error" role="alert">{ format!("⚠ {} 2PC invariant violation(s): a participant committed while another aborted, or a decision was reversed.", props.summary.invariant_violations) }</p>
+            }
+            if !props.anomalies.is_empty() {
+                <h3>{ "What went wrong, and why" }</h3>
+                <ul class="anomalies" aria-label="Anomalies">{ for anomalies }</ul>
+            }
+            <div class="table-wrap">
+                <table>
+                    <thead><tr>
+                        <th>{ "Message" }</th><th>{ "Published" }</th><th>{ "Stored" }</th><th>{ "Delivered" }</th>
+                        <th>{ "Applied" }</th><th>{ "Acked" }</th><th>{ "Verdict" }</th>
+                    </tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                if hidden > 0 {
+                    <p class="hint">{ format!("{hidden} more messages are counted above but not listed.") }</p>
+                }
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_verdict_reads_as_icon_and_words() {
+        let (icon, words, _) = verdict_status(Verdict::Duplicated(3));
+        assert_eq!((icon, words.as_str()), ("⧉", "duplicated ×3"));
+        let (icon, words, _) = verdict_status(Verdict::Lost);
+        assert_eq!((icon, words.as_str()), ("✖", "lost"));
+    }
+}

@@ -1,0 +1,358 @@
+//! The protocol lab: the bare 2PC protocol (the TwoPhase specification) explored
+//! exhaustively in the page. The search runs in small slices between frames, with a
+//! progress bar and a Cancel button, so the page never freezes; then every state can be
+//! browsed, with a shortest path to it from the initial state.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::timers::callback::Interval;
+use mqlab_sim::explore::{
+    Action, ExploreConfig, Explorer, Message, RmState, StateId, Status, TmState, TwoPhaseState,
+};
+use yew::prelude::*;
+
+use crate::components::controls::event_value;
+
+/// The page offers 1 to 7 resource managers (N = 7 has 296,448 states).
+pub const LAB_MAX_RMS: u32 = 7;
+/// States explored per slice; one slice takes a few milliseconds.
+const SLICE_STATES: u32 = 20_000;
+
+/// Where the lab stands.
+#[derive(Clone, Debug, PartialEq)]
+enum LabRun {
+    Idle,
+    Running {
+        explored: u32,
+        discovered: u32,
+        depth: u32,
+    },
+    Finished {
+        elapsed_ms: u32,
+    },
+    Cancelled,
+}
+
+fn rm_word(state: RmState) -> (&'static str, &'static str) {
+    match state {
+        RmState::Working => ("○", "working"),
+        RmState::Prepared => ("◐", "prepared"),
+        RmState::Committed => ("✔", "committed"),
+        RmState::Aborted => ("✖", "aborted"),
+    }
+}
+
+fn tm_word(state: TmState) -> &'static str {
+    match state {
+        TmState::Init => "init",
+        TmState::Committed => "committed",
+        TmState::Aborted => "aborted",
+    }
+}
+
+fn message_word(message: &Message) -> String {
+    match message {
+        Message::Prepared(r) => format!("Prepared({r})"),
+        Message::Commit => "Commit".into(),
+        Message::Abort => "Abort".into(),
+    }
+}
+
+/// One state, as a compact readable card.
+fn state_card(state: &TwoPhaseState) -> Html {
+    let rms = state.rm_states.iter().enumerate().map(|(r, s)| {
+        let (icon, word) = rm_word(*s);
+        html! { <li class={classes!("rm", word)}><span class="rm-name">{ format!("RM {r}") }</span><span aria-hidden="true">{ icon }</span>{ format!(" {word}") }</li> }
+    });
+    let prepared: Vec<String> = state.tm_prepared.iter().map(|r| r.to_string()).collect();
+    let msgs: Vec<String> = state.msgs.iter().map(message_word).collect();
+    html! {
+        <div class={classes!("state-card", (!state.is_consistent()).then_some("inconsistent"))}>
+            <ul class="rms">{ for rms }</ul>
+            <p><strong>{ "TM: " }</strong>{ tm_word(state.tm_state) }
+               { " · knows prepared: " }{ if prepared.is_empty() { "{}".to_string() } else { format!("{{{}}}", prepared.join(", ")) } }</p>
+            <p><strong>{ "Messages: " }</strong>{ if msgs.is_empty() { "none".to_string() } else { msgs.join(", ") } }</p>
+            if state.is_consistent() {
+                <p class="status ok">{ "✔ consistent" }</p>
+            } else {
+                <p class="status bad">{ "✖ inconsistent: one RM committed while another aborted" }</p>
+            }
+        </div>
+    }
+}
+
+#[component]
+pub fn ProtocolLab() -> Html {
+    let rm_count = use_state(|| 3_u32);
+    let broken = use_state(|| false);
+    let run = use_state(|| LabRun::Idle);
+    let explorer: Rc<RefCell<Option<Explorer>>> = use_mut_ref(|| None);
+    let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
+    let selected = use_state(|| 0_u32);
+    let error = use_state(|| None::<String>);
+
+    let start = {
+        let (rm_count, broken, run, explorer, timer, selected, error) = (
+            *rm_count,
+            *broken,
+            run.clone(),
+            explorer.clone(),
+            timer.clone(),
+            selected.clone(),
+            error.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let config = ExploreConfig {
+                broken,
+                symmetry: true,
+                ..ExploreConfig::new(rm_count)
+            };
+            match Explorer::new(config) {
+                Ok(fresh) => {
+                    *explorer.borrow_mut() = Some(fresh);
+                    error.set(None);
+                    selected.set(0);
+                    run.set(LabRun::Running {
+                        explored: 0,
+                        discovered: 1,
+                        depth: 0,
+                    });
+                    let started = js_sys::Date::now();
+                    *timer.borrow_mut() = Some(slice_timer(explorer.clone(), run.clone(), started));
+                }
+                Err(problem) => error.set(Some(format!("{problem}."))),
+            }
+        })
+    };
+    let cancel = {
+        let (run, timer) = (run.clone(), timer.clone());
+        Callback::from(move |_: MouseEvent| {
+            timer.borrow_mut().take();
+            run.set(LabRun::Cancelled);
+        })
+    };
+    // The timer lives only while the search runs (it is never dropped from inside its own
+    // callback), and leaving the view stops it.
+    {
+        let timer = timer.clone();
+        use_effect_with((*run).clone(), move |run| {
+            if !matches!(run, LabRun::Running { .. }) {
+                drop(timer.borrow_mut().take());
+            }
+            move || drop(timer.borrow_mut().take())
+        });
+    }
+    let on_rms = {
+        let (rm_count, error) = (rm_count.clone(), error.clone());
+        Callback::from(
+            move |event: Event| match event_value(&event).trim().parse::<u32>() {
+                Ok(n) if (1..=LAB_MAX_RMS).contains(&n) => {
+                    rm_count.set(n);
+                    error.set(None);
+                }
+                _ => error.set(Some(format!(
+                "The number of resource managers must be a whole number from 1 to {LAB_MAX_RMS}."
+            ))),
+            },
+        )
+    };
+    let on_broken = {
+        let broken = broken.clone();
+        Callback::from(move |event: Event| {
+            use wasm_bindgen::JsCast;
+            if let Some(input) = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                broken.set(input.checked());
+            }
+        })
+    };
+    let running = matches!(*run, LabRun::Running { .. });
+
+    let guard = explorer.borrow();
+    let results = guard.as_ref().filter(|_| !running).map(|explorer| {
+        let result = explorer.result();
+        let count = explorer.state_count();
+        let current = StateId((*selected).min(count.saturating_sub(1)));
+        let go = |id: StateId| {
+            let selected = selected.clone();
+            Callback::from(move |_: MouseEvent| selected.set(id.0))
+        };
+        let on_pick = {
+            let selected = selected.clone();
+            let error = error.clone();
+            Callback::from(move |event: Event| match event_value(&event).trim().parse::<u32>() {
+                Ok(id) if id < count => selected.set(id),
+                _ => error.set(Some(format!("State numbers go from 0 to {}.", count.saturating_sub(1)))),
+            })
+        };
+        let path = explorer.path_to(current);
+        let successors = explorer.successors(current).unwrap_or_default();
+        let elapsed = match *run {
+            LabRun::Finished { elapsed_ms } => format!("{elapsed_ms} ms"),
+            _ => "—".into(),
+        };
+        let status = match result.status {
+            Status::Complete => "complete",
+            Status::StateLimitReached => "stopped at the state limit",
+            Status::Running => "cancelled before the end (counts so far)",
+        };
+        let counterexample = result.first_violation.map(|id| html! {
+            <div class="notice error" role="alert">
+                <p>{ format!("✖ The invariant fails: {} inconsistent states. The shortest counterexample has {} steps.",
+                    result.violations, explorer.depth(id).unwrap_or(0)) }</p>
+                <button onclick={go(id)}>{ "Show the counterexample" }</button>
+            </div>
+        });
+        let path_steps = path.map(|path| {
+            let mut ids = Vec::new();
+            // Walk the path's states back to ids so each step can be opened.
+            for step in &path.steps {
+                ids.push(explorer.state_id(&step.state));
+            }
+            html! {
+                <ol class="path" start="0">
+                    <li><button class="small" onclick={go(StateId(0))}>{ "Initial state" }</button></li>
+                    { for path.steps.iter().zip(ids).map(|(step, id)| html! {
+                        <li>
+                            if let Some(id) = id {
+                                <button class="small" onclick={go(id)} title={step.action.to_string()}>{ step.action.label() }</button>
+                            } else {
+                                { step.action.label() }
+                            }
+                        </li>
+                    }) }
+                </ol>
+            }
+        });
+        let edges = successors.iter().map(|edge| html! {
+            <li>
+                if let Some(to) = edge.to {
+                    <button class="small" onclick={go(to)}>{ format!("{} → #{}", action_text(&edge.action), to.0) }</button>
+                } else {
+                    { action_text(&edge.action) }
+                }
+            </li>
+        });
+        html! {
+            <>
+                <section class="panel" aria-label="Results">
+                    <h2>{ "Results" }</h2>
+                    <dl class="figures">
+                        <div><dt>{ "Distinct states" }</dt><dd data-figure="distinct-states">{ result.distinct_states }</dd></div>
+                        <div><dt>{ "Up to renaming the RMs" }</dt><dd>{ result.symmetric_states.map(|s| s.to_string()).unwrap_or_default() }</dd></div>
+                        <div><dt>{ "Transitions" }</dt><dd>{ result.transitions }</dd></div>
+                        <div><dt>{ "Depth" }</dt><dd data-figure="depth">{ result.max_depth }</dd></div>
+                        <div><dt>{ "Invariant" }</dt><dd data-figure="invariant">{
+                            if result.violations == 0 { "✔ holds in every state".to_string() } else { format!("✖ violated in {} states", result.violations) }
+                        }</dd></div>
+                        <div><dt>{ "Search" }</dt><dd>{ format!("{status}, {elapsed}") }</dd></div>
+                    </dl>
+                    { for counterexample }
+                </section>
+                <section class="panel browser" aria-label="State browser">
+                    <div class="panel-header">
+                        <h2>{ format!("State #{} (depth {})", current.0, explorer.depth(current).unwrap_or(0)) }</h2>
+                        <div class="row">
+                            <button class="small" disabled={current.0 == 0} onclick={go(StateId(current.0.saturating_sub(1)))}>{ "◀ Previous" }</button>
+                            <label for="state-id">{ "Go to state" }</label>
+                            <input id="state-id" type="number" min="0" max={count.saturating_sub(1).to_string()} value={current.0.to_string()} onchange={on_pick} />
+                            <button class="small" disabled={current.0 + 1 >= count} onclick={go(StateId(current.0 + 1))}>{ "Next ▶" }</button>
+                        </div>
+                    </div>
+                    <div class="browser-grid">
+                        <div>
+                            <h3>{ "The state" }</h3>
+                            { for explorer.state(current).map(|s| state_card(&s)) }
+                        </div>
+                        <div>
+                            <h3>{ "A shortest path to it" }</h3>
+                            { for path_steps }
+                        </div>
+                        <div>
+                            <h3>{ "What can happen next" }</h3>
+                            if successors.is_empty() {
+                                <p class="hint">{ "Nothing: this is a final state." }</p>
+                            }
+                            <ul class="edges">{ for edges }</ul>
+                        </div>
+                    </div>
+                </section>
+            </>
+        }
+    });
+
+    let progress = match &*run {
+        LabRun::Running {
+            explored,
+            discovered,
+            depth,
+        } => html! {
+            <div class="progress" role="status">
+                <progress max={discovered.to_string()} value={explored.to_string()}></progress>
+                { format!(" explored {explored} of {discovered} states found so far · depth {depth}") }
+            </div>
+        },
+        LabRun::Cancelled => {
+            html! { <p class="hint" role="status">{ "Cancelled. The figures below are what was found before stopping." }</p> }
+        }
+        _ => html! {},
+    };
+
+    html! {
+        <div class="protocol-lab">
+            <p class="intro">
+                { "The bare two-phase commit protocol as Gray and Lamport specify it (TwoPhase): N resource managers (RMs), one transaction manager (TM) and a set of messages. The lab tries every interleaving of every action, counts the distinct states, and checks in each that no RM committed while another aborted." }
+            </p>
+            if let Some(problem) = &*error {
+                <div class="notice error" role="alert"><p>{ problem }</p></div>
+            }
+            <section class="panel" aria-label="Exploration settings">
+                <div class="row">
+                    <label for="rm-count">{ "Resource managers (N)" }</label>
+                    <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={rm_count.to_string()} onchange={on_rms} disabled={running} />
+                    <label class="check"><input type="checkbox" checked={*broken} onchange={on_broken} disabled={running} />
+                        { " Break the protocol: the TM commits after the first Prepared, without waiting for every vote" }</label>
+                    if running {
+                        <button onclick={cancel}>{ "Cancel" }</button>
+                    } else {
+                        <button class="primary" onclick={start}>{ "Explore" }</button>
+                    }
+                </div>
+                { progress }
+            </section>
+            { for results }
+        </div>
+    }
+}
+
+fn action_text(action: &Action) -> String {
+    format!("{} ({action})", action.label())
+}
+
+/// A timer that runs one slice of the search per tick, yielding to the browser between
+/// slices, and reports progress; the view drops it when the search ends.
+fn slice_timer(
+    explorer: Rc<RefCell<Option<Explorer>>>,
+    run: UseStateHandle<LabRun>,
+    started_ms: f64,
+) -> Interval {
+    Interval::new(1, move || {
+        let progress = match explorer.borrow_mut().as_mut() {
+            Some(explorer) => explorer.run_slice(SLICE_STATES),
+            None => return,
+        };
+        if progress.done {
+            let elapsed_ms = (js_sys::Date::now() - started_ms).max(0.0) as u32;
+            run.set(LabRun::Finished { elapsed_ms });
+        } else {
+            run.set(LabRun::Running {
+                explored: progress.explored,
+                discovered: progress.discovered,
+                depth: progress.depth,
+            });
+        }
+    })
+}

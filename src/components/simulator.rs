@@ -1,0 +1,262 @@
+//! The simulator view: controls, the animated stage, the fault toolbar, the coordinator
+//! panel, the ledger and the narration, over one shared `Lab`. The player's timer and the
+//! keyboard shortcuts live here, as hooks; they only dispatch actions.
+
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::timers::callback::Interval;
+use mqlab_sim::Mode;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::components::controls::Controls;
+use crate::components::coordinator_panel::CoordinatorPanel;
+use crate::components::fault_toolbar::FaultToolbar;
+use crate::components::ledger_view::LedgerView;
+use crate::components::narration::Narration;
+use crate::components::stage::Stage;
+use crate::state::{Lab, LabAction, Notice};
+
+/// The player never runs more timer callbacks per second than the screen draws frames.
+const FRAME_MS: u32 = 16;
+/// How far the End key runs ahead.
+const END_KEY_STEPS: u32 = 10_000;
+
+#[derive(Properties, PartialEq)]
+pub struct SimulatorProps {
+    pub lab: UseReducerHandle<Lab>,
+    pub on_help: Callback<()>,
+}
+
+/// The player's cadence at a speed: (milliseconds between timer callbacks, steps per
+/// callback). Slow speeds take one step per callback; fast ones batch steps per frame.
+pub fn cadence(steps_per_second: u32) -> (u32, u32) {
+    let steps_per_second = steps_per_second.max(1);
+    let period_ms = 1000 / steps_per_second;
+    if period_ms >= FRAME_MS {
+        (period_ms, 1)
+    } else {
+        (FRAME_MS, steps_per_second.div_ceil(1000 / FRAME_MS))
+    }
+}
+
+/// True when a key press is meant for a form field rather than for the shortcuts.
+fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
+    let Some(element) = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        || element.closest("[role=dialog]").ok().flatten().is_some()
+}
+
+/// The action a shortcut key stands for.
+fn shortcut(key: &str) -> Option<LabAction> {
+    Some(match key {
+        " " | "k" => LabAction::TogglePlay,
+        "ArrowRight" | "l" => LabAction::Step,
+        "ArrowLeft" | "j" => LabAction::StepBack,
+        "Home" => LabAction::Seek(0),
+        "End" => LabAction::Advance(END_KEY_STEPS),
+        "r" | "R" => LabAction::Reset,
+        "+" | "=" => LabAction::SpeedUp,
+        "-" | "_" => LabAction::SlowDown,
+        "1" | "2" | "3" | "4" => {
+            let index = key.parse::<usize>().ok()?.checked_sub(1)?;
+            LabAction::SetMode(*Mode::ALL.get(index)?)
+        }
+        _ => return None,
+    })
+}
+
+#[component]
+pub fn Simulator(props: &SimulatorProps) -> Html {
+    let lab = props.lab.clone();
+    let dispatch = {
+        let lab = lab.clone();
+        Callback::from(move |action: LabAction| lab.dispatch(action))
+    };
+
+    // The player: a timer that exists only while playing, rebuilt when the speed changes.
+    {
+        let dispatcher = lab.dispatcher();
+        let speed = lab.steps_per_second();
+        use_effect_with((lab.playing, speed), move |(playing, speed)| {
+            let timer = playing.then(|| {
+                let (period_ms, steps) = cadence(*speed);
+                Interval::new(period_ms, move || {
+                    dispatcher.dispatch(if steps == 1 {
+                        LabAction::Step
+                    } else {
+                        LabAction::Advance(steps)
+                    })
+                })
+            });
+            move || drop(timer)
+        });
+    }
+
+    // Keyboard shortcuts, for the whole document while the simulator is shown.
+    {
+        let dispatcher = lab.dispatcher();
+        let on_help = props.on_help.clone();
+        use_effect_with((), move |_| {
+            let options = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(
+                &gloo::utils::document(),
+                "keydown",
+                options,
+                move |event| {
+                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                        return;
+                    }
+                    if event.key() == "?" {
+                        event.prevent_default();
+                        on_help.emit(());
+                        return;
+                    }
+                    if typing_in_field(event) {
+                        return;
+                    }
+                    // Space on a focused button presses the button; leave it alone.
+                    let on_button = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|e| e.tag_name() == "BUTTON");
+                    if event.key() == " " && on_button {
+                        return;
+                    }
+                    if let Some(action) = shortcut(&event.key()) {
+                        event.prevent_default();
+                        dispatcher.dispatch(action);
+                    }
+                },
+            );
+            move || drop(listener)
+        });
+    }
+
+    let run = lab.run.borrow();
+    let sim = run.sim();
+    let snapshot = sim.snapshot();
+    let scenario = sim.scenario();
+    let last_event = sim.trace().last().cloned();
+    let (period_ms, _) = cadence(lab.steps_per_second());
+    let step_ms = if lab.playing { period_ms } else { 350 };
+
+    let notice = lab.notice.clone().map(|notice| {
+        let dismiss = {
+            let dispatch = dispatch.clone();
+            Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::DismissNotice))
+        };
+        let (class, icon, text, role) = match notice {
+            Notice::Error(text) => ("notice error", "⚠", text, "alert"),
+            Notice::Info(text) => ("notice info", "ℹ", text, "status"),
+        };
+        html! {
+            <div class={class} role={role}>
+                <span aria-hidden="true">{ icon }</span>
+                <p>{ text }</p>
+                <button class="small" onclick={dismiss}>{ "Dismiss" }</button>
+            </div>
+        }
+    });
+
+    let nodes: Vec<_> = snapshot.nodes.iter().map(|n| (n.id, n.up)).collect();
+    let participants = sim.ledger().participants();
+
+    html! {
+        <>
+            { for notice }
+            <p class="intro">
+                { "Press " }<kbd>{ "Space" }</kbd>{ " to play. Crash a node, or arm a crash at a protocol step, then watch which messages are lost or applied twice. Every count below comes from the simulation's ledger. " }
+                <span class="mode-blurb">{ mode_blurb(snapshot.mode) }</span>
+            </p>
+            <div class="sim-layout">
+                <div class="area-controls panel">
+                    <Controls playing={lab.playing} quiet={snapshot.quiet} step={snapshot.step} tick={snapshot.tick}
+                              speed_index={lab.speed_index} mode={snapshot.mode} seed={scenario.seed}
+                              messages={scenario.messages} dispatch={dispatch.clone()} />
+                </div>
+                <div class="area-stage">
+                    <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms} />
+                </div>
+                <div class="area-side">
+                    <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
+                                      participants={participants} dispatch={dispatch.clone()} />
+                    <FaultToolbar mode={snapshot.mode} messages={scenario.messages} nodes={nodes}
+                                  partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
+                                  dispatch={dispatch.clone()} />
+                </div>
+                <div class="area-ledger">
+                    <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().to_vec()}
+                                anomalies={sim.ledger().anomalies()} dispatch={dispatch.clone()} />
+                </div>
+                <div class="area-narration">
+                    <Narration events={recent_events(sim.trace())} step={snapshot.step}
+                               truncated={sim.trace_truncated()} dispatch={dispatch} />
+                </div>
+            </div>
+        </>
+    }
+}
+
+/// The narration keeps this many recent events on screen.
+const NARRATION_LINES: usize = 60;
+
+fn recent_events(trace: &[mqlab_sim::TraceEvent]) -> Vec<mqlab_sim::TraceEvent> {
+    trace[trace.len().saturating_sub(NARRATION_LINES)..].to_vec()
+}
+
+/// One sentence on what the chosen mode promises.
+fn mode_blurb(mode: Mode) -> &'static str {
+    match mode {
+        Mode::AtMostOnce => "At-most-once: fire and forget, the consumer acks on receipt — a crash can lose a message, never duplicate it.",
+        Mode::AtLeastOnce => "At-least-once: confirms, retries and redelivery — nothing is lost, but a crash can apply a message twice.",
+        Mode::Idempotent => "Idempotent: the broker drops duplicate publishes by sequence number and the consumer remembers what it applied — effectively once.",
+        Mode::Transactional => "Transactional (2PC): a coordinator makes each publish and each consume-apply-ack atomic — and blocks if it dies after the votes.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::SPEEDS;
+
+    #[test]
+    fn slow_speeds_take_one_step_per_timer_callback() {
+        assert_eq!(cadence(1), (1000, 1));
+        assert_eq!(cadence(4), (250, 1));
+        assert_eq!(cadence(60), (16, 1));
+    }
+
+    #[test]
+    fn fast_speeds_batch_steps_per_frame() {
+        let (period, steps) = cadence(1000);
+        assert_eq!(period, FRAME_MS);
+        // 62 callbacks a second at 16 ms: at least the asked-for speed.
+        assert!(steps * (1000 / FRAME_MS) >= 1000, "{steps} steps per frame");
+    }
+
+    #[test]
+    fn every_speed_has_a_cadence() {
+        for speed in SPEEDS {
+            let (period, steps) = cadence(speed);
+            assert!(period >= FRAME_MS && steps >= 1);
+        }
+    }
+
+    #[test]
+    fn number_keys_choose_the_four_modes_in_order() {
+        for (index, mode) in Mode::ALL.iter().enumerate() {
+            let key = (index + 1).to_string();
+            assert_eq!(shortcut(&key), Some(LabAction::SetMode(*mode)));
+        }
+        assert_eq!(shortcut("5"), None);
+        assert_eq!(shortcut("0"), None);
+    }
+}

@@ -1,0 +1,373 @@
+//! The simulator's state: a core `Run` plus the few settings that belong to the page
+//! (playing, speed, the notice shown). `reduce` only calls the core; effects such as
+//! timers, the URL and storage live in hooks.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mqlab_sim::{Command, Mode, Run, Scenario};
+use yew::prelude::*;
+
+/// Playback speeds, in simulation steps per second. The last ones are for long runs.
+pub const SPEEDS: [u32; 8] = [1, 2, 4, 8, 16, 60, 240, 1000];
+/// The speed a new page starts at (an index into `SPEEDS`).
+pub const DEFAULT_SPEED: usize = 2;
+/// A step run never takes more than this many steps, so a run without an end cannot
+/// hang the page; the core's own queues are bounded as well.
+pub const MAX_STEPS: u64 = 1_000_000;
+
+/// A message shown above the simulator: a rejected input, or a note.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The input was rejected; the run is unchanged.
+    Error(String),
+    /// Something worth saying that is not an error.
+    Info(String),
+}
+
+/// The simulator's state. The run sits behind a shared cell because cloning its
+/// checkpoints on every step would be wasteful; `version` changes whenever it does, so
+/// components re-render exactly when the run moved.
+#[derive(Clone)]
+pub struct Lab {
+    pub run: Rc<RefCell<Run>>,
+    pub version: u64,
+    pub playing: bool,
+    pub speed_index: usize,
+    pub notice: Option<Notice>,
+}
+
+impl PartialEq for Lab {
+    fn eq(&self, other: &Lab) -> bool {
+        Rc::ptr_eq(&self.run, &other.run)
+            && self.version == other.version
+            && self.playing == other.playing
+            && self.speed_index == other.speed_index
+            && self.notice == other.notice
+    }
+}
+
+/// Everything the page can ask of the simulator.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LabAction {
+    /// Advance one step (pauses at the end of the run).
+    Step,
+    /// Advance up to this many steps (the player's tick at high speed).
+    Advance(u32),
+    /// Go back one step.
+    StepBack,
+    /// Jump to a step (clamped to what the run can reach).
+    Seek(u64),
+    Play,
+    Pause,
+    TogglePlay,
+    /// Start the same scenario again from step 0, without the commands applied so far.
+    Reset,
+    SetSpeed(usize),
+    /// One speed up or down (keyboard + and −).
+    SpeedUp,
+    SlowDown,
+    SetMode(Mode),
+    SetSeed(u64),
+    SetMessages(u32),
+    /// Apply user input to the run at the current step.
+    Apply(Command),
+    /// Replace the run: a scenario, the commands applied to it, and the step to show.
+    Load {
+        scenario: Box<Scenario>,
+        commands: Vec<(u64, Command)>,
+        step: u64,
+        notice: Option<Notice>,
+    },
+    /// Show a notice without touching the run.
+    Notify(Notice),
+    DismissNotice,
+}
+
+impl Lab {
+    /// A lab on the given scenario; an invalid one falls back to the default scenario
+    /// with a notice saying why.
+    pub fn new(scenario: &Scenario) -> Lab {
+        let (run, notice) = match Run::new(scenario) {
+            Ok(run) => (run, None),
+            Err(error) => (
+                default_run(),
+                Some(Notice::Error(format!(
+                    "That scenario cannot run: {error}. Showing the default scenario instead."
+                ))),
+            ),
+        };
+        Lab {
+            run: Rc::new(RefCell::new(run)),
+            version: 0,
+            playing: false,
+            speed_index: DEFAULT_SPEED,
+            notice,
+        }
+    }
+
+    /// Steps per second at the current speed.
+    pub fn steps_per_second(&self) -> u32 {
+        SPEEDS[self.speed_index.min(SPEEDS.len() - 1)]
+    }
+
+    fn changed(&self) -> Lab {
+        Lab {
+            version: self.version.wrapping_add(1),
+            ..self.clone()
+        }
+    }
+
+    fn with_notice(&self, notice: Option<Notice>) -> Lab {
+        Lab {
+            notice,
+            ..self.changed()
+        }
+    }
+
+    /// Rebuilds the run from a new scenario, keeping the playback settings. An invalid
+    /// scenario keeps the current run and explains why.
+    fn rebuild(&self, scenario: Scenario) -> Lab {
+        match Run::new(&scenario) {
+            Ok(run) => {
+                *self.run.borrow_mut() = run;
+                Lab {
+                    playing: false,
+                    ..self.with_notice(None)
+                }
+            }
+            Err(error) => self.with_notice(Some(Notice::Error(format!(
+                "That setting cannot run: {error}. The current run is kept."
+            )))),
+        }
+    }
+}
+
+/// Rebuilds a run: the scenario, each command applied at its step (in step order), then
+/// the requested step. A command the core refuses makes the whole run unreproducible.
+pub fn replay(scenario: &Scenario, commands: &[(u64, Command)], step: u64) -> Result<Run, String> {
+    let mut run = Run::new(scenario).map_err(|error| error.to_string())?;
+    let mut ordered: Vec<&(u64, Command)> = commands.iter().collect();
+    ordered.sort_by_key(|(at, _)| *at);
+    for (at, command) in ordered {
+        if run.seek(*at) != *at {
+            return Err(format!(
+                "the run ends before step {at}, where a command was applied"
+            ));
+        }
+        run.apply(command.clone())
+            .map_err(|error| format!("at step {at}: {error}"))?;
+    }
+    run.seek(step.min(MAX_STEPS));
+    Ok(run)
+}
+
+fn default_run() -> Run {
+    // The default scenario is valid by construction; a test checks it.
+    match Run::new(&Scenario::default()) {
+        Ok(run) => run,
+        Err(error) => unreachable!("the default scenario is invalid: {error}"),
+    }
+}
+
+impl Reducible for Lab {
+    type Action = LabAction;
+
+    fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+        let next = match action {
+            LabAction::Step => {
+                let stepped = {
+                    let mut run = self.run.borrow_mut();
+                    let stepped = run.step().is_some();
+                    run.settle();
+                    stepped
+                };
+                Lab {
+                    playing: self.playing && stepped,
+                    ..self.changed()
+                }
+            }
+            LabAction::Advance(steps) => {
+                let mut run = self.run.borrow_mut();
+                let mut more = true;
+                for _ in 0..steps {
+                    if run.step_index() >= MAX_STEPS || run.step().is_none() {
+                        more = false;
+                        break;
+                    }
+                }
+                run.settle();
+                drop(run);
+                Lab {
+                    playing: self.playing && more,
+                    ..self.changed()
+                }
+            }
+            LabAction::StepBack => {
+                self.run.borrow_mut().step_back();
+                Lab {
+                    playing: false,
+                    ..self.changed()
+                }
+            }
+            LabAction::Seek(step) => {
+                self.run.borrow_mut().seek(step.min(MAX_STEPS));
+                Lab {
+                    playing: false,
+                    ..self.changed()
+                }
+            }
+            LabAction::Play => {
+                if self.run.borrow().sim().is_quiet() {
+                    return self;
+                }
+                Lab {
+                    playing: true,
+                    ..self.changed()
+                }
+            }
+            LabAction::Pause => Lab {
+                playing: false,
+                ..(*self).clone()
+            },
+            LabAction::TogglePlay => {
+                let action = if self.playing {
+                    LabAction::Pause
+                } else {
+                    LabAction::Play
+                };
+                return self.reduce(action);
+            }
+            LabAction::Reset => {
+                let scenario = self.run.borrow().scenario().clone();
+                self.rebuild(scenario)
+            }
+            LabAction::SetSpeed(index) => Lab {
+                speed_index: index.min(SPEEDS.len() - 1),
+                ..(*self).clone()
+            },
+            LabAction::SpeedUp => Lab {
+                speed_index: (self.speed_index + 1).min(SPEEDS.len() - 1),
+                ..(*self).clone()
+            },
+            LabAction::SlowDown => Lab {
+                speed_index: self.speed_index.saturating_sub(1),
+                ..(*self).clone()
+            },
+            LabAction::SetMode(mode) => {
+                let scenario = Scenario {
+                    mode,
+                    ..self.run.borrow().scenario().clone()
+                };
+                self.rebuild(scenario)
+            }
+            LabAction::SetSeed(seed) => {
+                let scenario = Scenario {
+                    seed,
+                    ..self.run.borrow().scenario().clone()
+                };
+                self.rebuild(scenario)
+            }
+            LabAction::SetMessages(messages) => {
+                let scenario = Scenario {
+                    messages,
+                    ..self.run.borrow().scenario().clone()
+                };
+                self.rebuild(scenario)
+            }
+            LabAction::Apply(command) => {
+                let result = self.run.borrow_mut().apply(command);
+                match result {
+                    Ok(()) => self.with_notice(None),
+                    Err(error) => self.with_notice(Some(Notice::Error(format!(
+                        "{error}. Nothing was changed."
+                    )))),
+                }
+            }
+            LabAction::Load {
+                scenario,
+                commands,
+                step,
+                notice,
+            } => match replay(&scenario, &commands, step) {
+                Ok(run) => {
+                    *self.run.borrow_mut() = run;
+                    Lab {
+                        playing: false,
+                        ..self.with_notice(notice)
+                    }
+                }
+                Err(error) => self.with_notice(Some(Notice::Error(format!(
+                    "That run cannot be reproduced: {error}. The current run is kept."
+                )))),
+            },
+            LabAction::Notify(notice) => self.with_notice(Some(notice)),
+            LabAction::DismissNotice => self.with_notice(None),
+        };
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqlab_sim::{CrashPoint, NodeId};
+
+    fn lab() -> Rc<Lab> {
+        Rc::new(Lab::new(&Scenario::default()))
+    }
+
+    #[test]
+    fn the_default_scenario_runs() {
+        assert!(Run::new(&Scenario::default()).is_ok());
+        assert_eq!(lab().notice, None);
+    }
+
+    #[test]
+    fn a_refused_command_keeps_the_run_and_says_why() {
+        let lab = lab().reduce(LabAction::Step).reduce(LabAction::Step);
+        let step = lab.run.borrow().step_index();
+        // Restarting a node that is up is refused by the core.
+        let after = lab
+            .clone()
+            .reduce(LabAction::Apply(Command::Restart(NodeId::Producer)));
+        assert_eq!(after.run.borrow().step_index(), step);
+        assert!(
+            matches!(after.notice, Some(Notice::Error(_))),
+            "{:?}",
+            after.notice
+        );
+    }
+
+    #[test]
+    fn an_impossible_setting_keeps_the_run() {
+        let lab = lab().reduce(LabAction::Advance(5));
+        let after = lab.reduce(LabAction::SetMessages(0));
+        assert_eq!(after.run.borrow().step_index(), 5);
+        assert!(matches!(after.notice, Some(Notice::Error(_))));
+    }
+
+    #[test]
+    fn replay_reproduces_a_run_with_its_commands() {
+        let lab = lab()
+            .reduce(LabAction::Advance(7))
+            .reduce(LabAction::Apply(Command::CrashAt {
+                point: CrashPoint::ConsumerAfterApply,
+                message: Some(1),
+            }));
+        let lab = lab.reduce(LabAction::Advance(400));
+        let run = lab.run.borrow();
+        let again = replay(run.scenario(), run.commands(), run.step_index()).expect("replays");
+        assert_eq!(again.step_index(), run.step_index());
+        assert_eq!(again.sim().trace_hash(), run.sim().trace_hash());
+        assert_eq!(again.sim().summary(), run.sim().summary());
+    }
+
+    #[test]
+    fn step_back_then_forward_gives_the_same_state() {
+        let lab = lab().reduce(LabAction::Advance(30));
+        let hash = lab.run.borrow().sim().trace_hash();
+        let lab = lab.reduce(LabAction::StepBack).reduce(LabAction::Step);
+        assert_eq!(lab.run.borrow().sim().trace_hash(), hash);
+    }
+}
