@@ -5,8 +5,8 @@ use std::fmt;
 use std::process::ExitCode;
 
 use mqlab_sim::{
-    Command, CrashPoint, FileError, LinkId, MessageKind, Mode, Ratio, Scenario, ScenarioFile,
-    SharedRun, SimOptions, Summary,
+    Command, CrashPoint, FileError, LinkId, MessageKind, Mode, NodeId, Ratio, Scenario,
+    ScenarioFile, SharedRun, Sim, SimOptions, Summary,
 };
 use serde::Serialize;
 
@@ -25,8 +25,9 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
                          or trace, the run is checked against it (exit status 3 if it differs).
                          Flags override its fields, and then nothing is checked
   --write-scenario FILE  write the run as a scenario file, with the step reached and its trace hash
-  --until-quiet          run until nothing is left to happen, even past the file's step (the
-                         default without a file step)
+  --until-quiet          run until every node is up and nothing is in flight, even past the
+                         file's step: a node left down (--restart-after never) is restarted once
+                         the run goes quiet. Without it the run stops when nothing is scheduled
   --max-steps N          stop after N steps even if not quiet (default 10000000)
   --trace                print every trace event as a JSON line before the summary
 crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
@@ -255,6 +256,31 @@ fn shared_file(options: &Options) -> ScenarioFile {
     }
 }
 
+/// `--until-quiet` after the run went quiet: a node still down (one that never restarts
+/// by itself) gets a restart command, recorded in the trace like any command, and the
+/// run goes on, until every node is up and nothing is in flight, or `max_steps` more
+/// steps were taken.
+fn restart_nodes_left_down(sim: &mut Sim, max_steps: u64) {
+    let mut remaining = max_steps;
+    while sim.is_quiet() && remaining > 0 {
+        let down: Vec<NodeId> = sim
+            .scenario()
+            .nodes()
+            .into_iter()
+            .filter(|&node| !sim.is_up(node))
+            .collect();
+        if down.is_empty() {
+            return;
+        }
+        for node in down {
+            // The node is down and nothing is scheduled, so the restart cannot be refused.
+            let restarted = sim.apply(Command::Restart(node));
+            debug_assert!(restarted.is_ok(), "{restarted:?}");
+        }
+        remaining -= sim.run_until_quiet(remaining);
+    }
+}
+
 /// Runs `mqlab-cli run` with the arguments after "run".
 pub fn main(args: &[String]) -> ExitCode {
     let options = match parse(args) {
@@ -272,7 +298,7 @@ pub fn main(args: &[String]) -> ExitCode {
         record_trace: options.trace,
     };
     let file = shared_file(&options);
-    let sim = match file.to_sim(sim_options, options.max_steps) {
+    let mut sim = match file.to_sim(sim_options, options.max_steps) {
         Ok(sim) => sim,
         Err(error @ (FileError::TraceHashMismatch { .. } | FileError::TraceMismatch { .. })) => {
             eprintln!("mqlab-cli run: the run differs from the scenario file: {error}");
@@ -283,6 +309,10 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.until_quiet {
+        let taken = sim.step_index();
+        restart_nodes_left_down(&mut sim, options.max_steps.saturating_sub(taken));
+    }
     if let Some(path) = &options.write_scenario {
         let text = ScenarioFile::from_sim(&file.run, &sim, false).to_json();
         if let Err(error) = std::fs::write(path, text + "\n") {

@@ -1,0 +1,366 @@
+//! `mqlab-cli run` as a user runs it: the flags of the simulation core issue, the JSON
+//! summary on the last line, the trace as JSON lines, and exit code 2 with a reason for
+//! every bad flag.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mqlab-cli"))
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("the CLI runs")
+}
+
+fn stdout_lines(output: &Output) -> Vec<String> {
+    String::from_utf8(output.stdout.clone())
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs successfully and returns the summary printed on the last line.
+fn summary(args: &[&str]) -> Value {
+    let output = cli(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = stdout_lines(&output);
+    let last = lines.last().expect("a summary line");
+    serde_json::from_str(last).expect("the last line is one JSON object")
+}
+
+fn count(summary: &Value, key: &str) -> u64 {
+    summary[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing or not a count in {summary}"))
+}
+
+#[test]
+fn without_faults_every_message_is_exactly_once_and_the_summary_has_every_counter() {
+    for mode in [
+        "at-most-once",
+        "at-least-once",
+        "idempotent",
+        "transactional",
+    ] {
+        let line = summary(&["--mode", mode, "--messages", "7", "--seed", "3"]);
+        for key in [
+            "exactly_once",
+            "lost",
+            "duplicated",
+            "reordered",
+            "pending",
+            "steps",
+            "in_doubt",
+            "blocked_ticks",
+        ] {
+            count(&line, key);
+        }
+        assert_eq!(line["mode"], mode);
+        assert_eq!(count(&line, "exactly_once"), 7, "{mode}: {line}");
+        assert_eq!(count(&line, "lost"), 0, "{mode}");
+        assert_eq!(count(&line, "duplicated"), 0, "{mode}");
+        assert_eq!(count(&line, "pending"), 0, "{mode}");
+        assert!(count(&line, "steps") > 0);
+    }
+}
+
+#[test]
+fn at_most_once_with_a_consumer_crash_after_receive_loses_the_message() {
+    let line = summary(&[
+        "--mode",
+        "at-most-once",
+        "--messages",
+        "3",
+        "--crash",
+        "consumer.after_receive:m2",
+    ]);
+    // m2 is lost at the crash; m3 may be lost too, delivered while the consumer is down.
+    assert!(count(&line, "lost") >= 1, "{line}");
+    assert_eq!(count(&line, "duplicated"), 0, "{line}");
+    let anomalies = line["anomalies"].as_array().expect("explanations");
+    assert!(
+        anomalies.iter().any(|a| {
+            let text = a.as_str().unwrap_or("");
+            text.starts_with("m2 was never applied") && text.contains("crashed after receiving")
+        }),
+        "{anomalies:?}"
+    );
+}
+
+#[test]
+fn at_least_once_with_a_consumer_crash_after_apply_applies_it_twice() {
+    let line = summary(&[
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "3",
+        "--crash",
+        "consumer.after_apply:m2",
+    ]);
+    assert_eq!(count(&line, "duplicated"), 1, "{line}");
+    assert_eq!(count(&line, "lost"), 0, "{line}");
+}
+
+#[test]
+fn a_dropped_confirm_duplicates_in_at_least_once_and_not_in_idempotent() {
+    let drop = "broker->producer:confirm:m2";
+    let line = summary(&["--mode", "at-least-once", "--messages", "3", "--drop", drop]);
+    assert_eq!(count(&line, "duplicated"), 1, "{line}");
+    let line = summary(&["--mode", "idempotent", "--messages", "3", "--drop", drop]);
+    assert_eq!(count(&line, "duplicated"), 0, "{line}");
+    assert_eq!(count(&line, "exactly_once"), 3, "{line}");
+}
+
+#[test]
+fn crash_and_drop_flags_repeat() {
+    let line = summary(&[
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "4",
+        "--crash",
+        "consumer.after_apply:m1",
+        "--crash",
+        "consumer.after_apply:m3",
+        "--drop",
+        "broker->producer:confirm:m2",
+        "--drop",
+        "broker->producer:confirm:m4",
+    ]);
+    assert_eq!(count(&line, "duplicated"), 4, "{line}");
+}
+
+#[test]
+fn transactional_mode_accepts_the_2pc_crash_points_and_reports_blocking() {
+    for point in [
+        "coordinator.after_prepare_sent",
+        "coordinator.after_votes",
+        "coordinator.after_decision_logged",
+        "coordinator.mid_broadcast",
+    ] {
+        let crash = format!("{point}:m1");
+        let line = summary(&[
+            "--mode",
+            "transactional",
+            "--messages",
+            "3",
+            "--crash",
+            &crash,
+        ]);
+        assert_eq!(count(&line, "exactly_once"), 3, "{point}: {line}");
+        assert_eq!(count(&line, "in_doubt"), 0, "{point}: recovered");
+        assert!(
+            count(&line, "blocked_ticks") > 0,
+            "{point}: participants were blocked while the coordinator was down: {line}"
+        );
+    }
+    for point in [
+        "participant.before_vote",
+        "participant.after_vote_yes",
+        "participant.after_commit",
+    ] {
+        let line = summary(&[
+            "--mode",
+            "transactional",
+            "--messages",
+            "3",
+            "--crash",
+            point,
+        ]);
+        assert_eq!(count(&line, "exactly_once"), 3, "{point}: {line}");
+        assert_eq!(count(&line, "invariant_violations"), 0, "{point}");
+    }
+}
+
+#[test]
+fn the_same_flags_print_the_same_run_twice() {
+    let args = [
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "30",
+        "--seed",
+        "99",
+        "--loss",
+        "5",
+        "--trace",
+    ];
+    let first = cli(&args);
+    let second = cli(&args);
+    assert!(first.status.success());
+    assert_eq!(first.stdout, second.stdout);
+    let other_seed = cli(&[
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "30",
+        "--seed",
+        "100",
+        "--loss",
+        "5",
+    ]);
+    let hash = |output: &Output| -> Value {
+        let lines = stdout_lines(output);
+        serde_json::from_str::<Value>(lines.last().unwrap()).unwrap()["trace_hash"].clone()
+    };
+    assert_ne!(hash(&first), hash(&other_seed));
+}
+
+#[test]
+fn trace_prints_one_json_event_per_line_before_the_summary() {
+    let output = cli(&[
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "2",
+        "--crash",
+        "consumer.after_apply:m1",
+        "--trace",
+    ]);
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    let (summary_line, events) = lines.split_last().expect("lines");
+    let summary: Value = serde_json::from_str(summary_line).unwrap();
+    let events: Vec<Value> = events
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("each trace line is JSON"))
+        .collect();
+    let steps = events.iter().filter(|e| e["kind"] != "command").count() as u64;
+    assert_eq!(steps, count(&summary, "steps"));
+    assert!(events
+        .iter()
+        .all(|e| e["narration"].as_str().is_some_and(|n| !n.is_empty())));
+    assert!(events
+        .iter()
+        .any(|e| e["crash"] == "consumer.after_apply" && e["message"] == "m1"));
+    // Without --trace only the summary is printed.
+    let quiet = cli(&["--mode", "at-least-once", "--messages", "2"]);
+    assert_eq!(stdout_lines(&quiet).len(), 1);
+}
+
+#[test]
+fn until_quiet_restarts_a_node_left_down_and_ends_with_every_node_up() {
+    // At-most-once has no retries, so with the consumer down for good the run soon has
+    // nothing scheduled.
+    let args = [
+        "--mode",
+        "at-most-once",
+        "--messages",
+        "3",
+        "--restart-after",
+        "never",
+        "--crash",
+        "consumer.after_receive:m1",
+        "--trace",
+    ];
+    let restarts = |output: &Output| {
+        stdout_lines(output)
+            .iter()
+            .filter(|l| l.contains("\"kind\":\"command\"") && l.contains("restarts now"))
+            .count()
+    };
+    // Without --until-quiet the run stops with the consumer still down.
+    let stopped = cli(&args);
+    assert!(stopped.status.success());
+    assert_eq!(restarts(&stopped), 0);
+    let mut with_flag = args.to_vec();
+    with_flag.push("--until-quiet");
+    let finished = cli(&with_flag);
+    assert!(finished.status.success());
+    assert_eq!(restarts(&finished), 1, "the consumer is restarted once");
+    let line: Value = serde_json::from_str(stdout_lines(&finished).last().unwrap()).unwrap();
+    assert_eq!(line["quiet"], true);
+    assert_eq!(count(&line, "pending"), 0, "{line}");
+}
+
+#[test]
+fn max_steps_stops_early_and_reports_pending_messages() {
+    let line = summary(&["--messages", "50", "--max-steps", "10"]);
+    assert_eq!(count(&line, "steps"), 10);
+    assert_eq!(line["quiet"], false);
+    assert!(count(&line, "pending") > 0);
+}
+
+#[test]
+fn bad_flags_are_refused_with_exit_code_2_and_a_reason() {
+    for (args, reason) in [
+        (&["--fast"][..], "unknown flag '--fast'"),
+        (&["--mode"][..], "--mode needs a value"),
+        (
+            &["--mode", "exactly-once"][..],
+            "unknown mode 'exactly-once'",
+        ),
+        (
+            &["--messages", "many"][..],
+            "--messages: 'many' is not a whole number",
+        ),
+        (&["--messages", "0"][..], "messages: must be between 1"),
+        (&["--seed", "-1"][..], "--seed: '-1' is not a u64"),
+        (
+            &["--crash", "consumer.after_lunch"][..],
+            "unknown crash point",
+        ),
+        (
+            &["--crash", "consumer.after_apply:x"][..],
+            "is not a message id",
+        ),
+        (
+            &["--crash", "consumer.after_apply:m9"][..],
+            "m9 does not exist",
+        ),
+        (
+            &["--crash", "coordinator.after_votes"][..],
+            "does not exist in at-least-once mode",
+        ),
+        (
+            &["--drop", "broker->producer:confirm"][..],
+            "must be LINK:KIND:mK",
+        ),
+        (&["--drop", "broker->moon:confirm:m1"][..], "--drop"),
+        (&["--drop", "broker->producer:telegram:m1"][..], "--drop"),
+        (
+            &["--drop", "producer->broker:confirm:m1"][..],
+            "never carries a confirm",
+        ),
+        (&["--loss", "150"][..], "is not a probability"),
+        (&["--loss", "lots"][..], "is not a probability"),
+        (&["--max-steps", "-3"][..], "--max-steps"),
+        (&["--restart-after", "soon"][..], "--restart-after"),
+        (
+            &["--scenario", "/nonexistent/scenario.json"][..],
+            "cannot read",
+        ),
+    ] {
+        let output = cli(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn help_exits_zero_and_lists_the_flags() {
+    let output = cli(&["--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--mode",
+        "--messages",
+        "--seed",
+        "--crash",
+        "--drop",
+        "--loss",
+        "--until-quiet",
+        "--trace",
+    ] {
+        assert!(text.contains(flag), "{flag}");
+    }
+}
