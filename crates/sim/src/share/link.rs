@@ -85,6 +85,15 @@ pub enum LinkError {
         /// What was expected, e.g. "a whole number".
         expected: String,
     },
+    /// A command, planned fault or link setting that cannot be read.
+    Unreadable {
+        /// The key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// More planned faults or commands than allowed.
     TooMany {
         /// The key ("fault" or "cmd").
@@ -169,6 +178,15 @@ impl fmt::Display for LinkError {
             } => write!(
                 f,
                 "{} ('{key}') is not {expected}: got '{value}'",
+                LinkError::noun(key)
+            ),
+            LinkError::Unreadable {
+                key,
+                value,
+                problem,
+            } => write!(
+                f,
+                "{} ('{key}') cannot be read: {problem} (in '{value}')",
                 LinkError::noun(key)
             ),
             LinkError::TooMany { key, limit } => {
@@ -708,6 +726,14 @@ fn bad(key: &'static str, value: &str, expected: impl Into<String>) -> LinkError
     }
 }
 
+fn unreadable(key: &'static str, value: &str, problem: String) -> LinkError {
+    LinkError::Unreadable {
+        key,
+        value: value.to_string(),
+        problem,
+    }
+}
+
 fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
     let mut seen = [false; KEYS.len()];
     let mut scenario = Scenario::default();
@@ -765,7 +791,7 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
                 let [link, latency, loss, duplicate, reorder] = parts[..] else {
                     return Err(bad(key, value, expected));
                 };
-                let link = parse_link(link).map_err(|e| bad(key, value, e))?;
+                let link = parse_link(link).map_err(|e| unreadable(key, value, e))?;
                 let (min, max) = parse_latency(latency).ok_or_else(|| bad(key, value, expected))?;
                 let config = LinkConfig {
                     latency_ticks_min: min,
@@ -820,7 +846,7 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
                     ),
                     None => (None, value),
                 };
-                let command = parse_command(command).map_err(|e| bad(key, value, e))?;
+                let command = parse_command(command).map_err(|e| unreadable(key, value, e))?;
                 scenario.faults.push(PlannedFault { at_step, command });
             }
             "cmd" => {
@@ -835,7 +861,7 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
                     .ok_or_else(|| bad(key, value, "written step@command"))?;
                 let at = parse_u64(at)
                     .ok_or_else(|| bad(key, value, "a step (a whole number) before the @"))?;
-                let command = parse_command(command).map_err(|e| bad(key, value, e))?;
+                let command = parse_command(command).map_err(|e| unreadable(key, value, e))?;
                 commands.push((at, command));
             }
             _ => step = Some(number()?),
