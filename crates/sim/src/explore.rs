@@ -22,6 +22,7 @@ mod table;
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
@@ -486,6 +487,28 @@ pub fn explore(config: ExploreConfig) -> Result<ExploreResult, ExploreError> {
     let mut explorer = Explorer::new(config)?;
     while !explorer.run_slice(u32::MAX).done {}
     Ok(explorer.result())
+}
+
+/// Explores in slices of `slice_states` states, calling `on_progress` after each slice;
+/// the callback cancels by returning `ControlFlow::Break(())`. A cancelled exploration
+/// returns the figures so far with `status` still `Running`.
+///
+/// This is the same loop the page runs between animation frames (there the callback is
+/// the frame boundary and cancelling is not scheduling the next slice); it needs no
+/// threads and never reads a clock.
+pub fn explore_with_progress(
+    config: ExploreConfig,
+    slice_states: u32,
+    mut on_progress: impl FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<ExploreResult, ExploreError> {
+    let mut explorer = Explorer::new(config)?;
+    let slice_states = slice_states.max(1);
+    loop {
+        let progress = explorer.run_slice(slice_states);
+        if on_progress(&progress).is_break() || progress.done {
+            return Ok(explorer.result());
+        }
+    }
 }
 
 /// One state of [`StateGraph`].

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use mqlab_sim::explore::{
-    explore, state_graph, Action, ExploreConfig, ExploreError, Explorer, Message, RmState, StateId,
-    Status, TmState, TwoPhaseState, MAX_RMS,
+    explore, explore_with_progress, state_graph, Action, ExploreConfig, ExploreError, Explorer,
+    Message, RmState, StateId, Status, TmState, TwoPhaseState, MAX_RMS,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -429,6 +429,46 @@ fn running_in_slices_gives_the_same_result_as_one_call() {
         assert_eq!(explorer.run_slice(slice), last);
         assert_eq!(explorer.run_slice(0), last);
     }
+}
+
+#[test]
+fn the_progress_callback_sees_every_slice_and_the_last_one_says_done() {
+    let whole = explore(ExploreConfig::new(5)).unwrap();
+    let mut seen = Vec::new();
+    let result = explore_with_progress(ExploreConfig::new(5), 500, |progress| {
+        seen.push(*progress);
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(result, whole);
+    // 8,832 states in slices of 500: the 18th slice explores the last 332 and, with
+    // budget left, finds the frontier empty and says done.
+    assert_eq!(seen.len(), 8_832_usize.div_ceil(500));
+    assert!(seen.windows(2).all(|w| w[1].explored >= w[0].explored));
+    assert!(seen[..seen.len() - 1].iter().all(|p| !p.done));
+    let last = seen.last().unwrap();
+    assert!(last.done);
+    assert_eq!(u64::from(last.discovered), whole.distinct_states);
+}
+
+#[test]
+fn the_progress_callback_cancels_and_keeps_the_figures_so_far() {
+    let mut calls = 0;
+    let result = explore_with_progress(ExploreConfig::new(6), 1_000, |_| {
+        calls += 1;
+        if calls == 3 {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    assert_eq!(calls, 3, "no slice runs after the cancel");
+    assert_eq!(result.status, Status::Running);
+    let whole = explore(ExploreConfig::new(6)).unwrap();
+    assert!(result.distinct_states > 3_000);
+    assert!(result.distinct_states < whole.distinct_states);
+    assert_eq!(result.violations, 0);
 }
 
 #[test]
