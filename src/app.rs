@@ -53,6 +53,7 @@ fn prefers_dark() -> bool {
 #[component]
 pub fn App() -> Html {
     let lab = use_reducer(|| Lab::new(&Scenario::default()));
+    crate::hooks::use_url_sync(lab.clone());
     let view = use_state(|| View::Simulator);
     let dark = use_state(prefers_dark);
     let large_text = use_state(|| false);

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mqlab_sim::{Command, Mode, Run, Scenario};
+use mqlab_sim::{Command, Mode, Run, Scenario, ScenarioFile, SharedRun};
 use yew::prelude::*;
 
 /// Playback speeds, in simulation steps per second. The last ones are for long runs.
@@ -72,13 +72,13 @@ pub enum LabAction {
     SetMessages(u32),
     /// Apply user input to the run at the current step.
     Apply(Command),
-    /// Replace the run: a scenario, the commands applied to it, and the step to show.
+    /// Replace the run with a shared one (from a link or a file), with a notice to show.
     Load {
-        scenario: Box<Scenario>,
-        commands: Vec<(u64, Command)>,
-        step: u64,
+        shared: Box<SharedRun>,
         notice: Option<Notice>,
     },
+    /// Replace the run with the one a scenario file describes (checked by re-simulation).
+    Import(String),
     /// Show a notice without touching the run.
     Notify(Notice),
     DismissNotice,
@@ -141,25 +141,6 @@ impl Lab {
             )))),
         }
     }
-}
-
-/// Rebuilds a run: the scenario, each command applied at its step (in step order), then
-/// the requested step. A command the core refuses makes the whole run unreproducible.
-pub fn replay(scenario: &Scenario, commands: &[(u64, Command)], step: u64) -> Result<Run, String> {
-    let mut run = Run::new(scenario).map_err(|error| error.to_string())?;
-    let mut ordered: Vec<&(u64, Command)> = commands.iter().collect();
-    ordered.sort_by_key(|(at, _)| *at);
-    for (at, command) in ordered {
-        if run.seek(*at) != *at {
-            return Err(format!(
-                "the run ends before step {at}, where a command was applied"
-            ));
-        }
-        run.apply(command.clone())
-            .map_err(|error| format!("at step {at}: {error}"))?;
-    }
-    run.seek(step.min(MAX_STEPS));
-    Ok(run)
 }
 
 fn default_run() -> Run {
@@ -284,12 +265,7 @@ impl Reducible for Lab {
                     )))),
                 }
             }
-            LabAction::Load {
-                scenario,
-                commands,
-                step,
-                notice,
-            } => match replay(&scenario, &commands, step) {
+            LabAction::Load { shared, notice } => match shared.to_run() {
                 Ok(run) => {
                     *self.run.borrow_mut() = run;
                     Lab {
@@ -299,6 +275,25 @@ impl Reducible for Lab {
                 }
                 Err(error) => self.with_notice(Some(Notice::Error(format!(
                     "That run cannot be reproduced: {error}. The current run is kept."
+                )))),
+            },
+            LabAction::Import(text) => match ScenarioFile::import(&text) {
+                Ok((file, run)) => {
+                    *self.run.borrow_mut() = run;
+                    let checked = if file.trace.is_some() || file.trace_hash.is_some() {
+                        " Its trace was re-simulated and matches."
+                    } else {
+                        ""
+                    };
+                    Lab {
+                        playing: false,
+                        ..self.with_notice(Some(Notice::Info(format!(
+                            "Imported the scenario file.{checked}"
+                        ))))
+                    }
+                }
+                Err(error) => self.with_notice(Some(Notice::Error(format!(
+                    "That file cannot be imported: {error}. The current run is kept."
                 )))),
             },
             LabAction::Notify(notice) => self.with_notice(Some(notice)),
@@ -357,7 +352,7 @@ mod tests {
             }));
         let lab = lab.reduce(LabAction::Advance(400));
         let run = lab.run.borrow();
-        let again = replay(run.scenario(), run.commands(), run.step_index()).expect("replays");
+        let again = SharedRun::from_run(&run).to_run().expect("replays");
         assert_eq!(again.step_index(), run.step_index());
         assert_eq!(again.sim().trace_hash(), run.sim().trace_hash());
         assert_eq!(again.sim().summary(), run.sim().summary());

@@ -7,5 +7,6 @@ pub mod help_overlay;
 pub mod ledger_view;
 pub mod narration;
 pub mod protocol_lab;
+pub mod share_bar;
 pub mod simulator;
 pub mod stage;

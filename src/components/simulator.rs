@@ -13,6 +13,7 @@ use crate::components::coordinator_panel::CoordinatorPanel;
 use crate::components::fault_toolbar::FaultToolbar;
 use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
+use crate::components::share_bar::ShareBar;
 use crate::components::stage::Stage;
 use crate::state::{Lab, LabAction, Notice};
 
@@ -181,6 +182,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <Controls playing={lab.playing} quiet={snapshot.quiet} step={snapshot.step} tick={snapshot.tick}
                               speed_index={lab.speed_index} mode={snapshot.mode} seed={scenario.seed}
                               messages={scenario.messages} dispatch={dispatch.clone()} />
+                    <ShareBar lab={lab.clone()} />
                 </div>
                 <div class="area-stage">
                     <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms} />

@@ -1,0 +1,120 @@
+//! Effects that live outside the simulator's state: the URL fragment that holds the
+//! current run, so that a link reproduces it exactly.
+
+use gloo::events::EventListener;
+use mqlab_sim::SharedRun;
+use yew::prelude::*;
+
+use crate::state::{Lab, LabAction, Notice};
+
+/// The current fragment, without its `#`.
+fn current_fragment() -> String {
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    hash.strip_prefix('#').unwrap_or(&hash).to_string()
+}
+
+/// Reads a fragment into an action: a run to load, or a notice saying why it can't be.
+/// Fragments that are not run links (such as `#main`, the skip link's target) are ignored.
+pub fn fragment_action(fragment: &str) -> Option<LabAction> {
+    let looks_like_a_run = fragment.starts_with('v')
+        && fragment[1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count()
+            > 0;
+    if !looks_like_a_run {
+        return None;
+    }
+    Some(match SharedRun::from_link(fragment) {
+        Ok(shared) => LabAction::Load {
+            shared: Box::new(shared),
+            notice: Some(Notice::Info(
+                "Opened the run in the link: same scenario, same faults, same step.".into(),
+            )),
+        },
+        Err(error) => LabAction::Notify(Notice::Error(format!(
+            "This link cannot be opened: {error}. Showing the default scenario instead."
+        ))),
+    })
+}
+
+/// Keeps the URL fragment equal to the run's link while paused, and opens the run a
+/// fragment describes when the page loads or the fragment changes.
+#[hook]
+pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
+    // Open the link the page was loaded with, and any link pasted into the address bar.
+    {
+        let dispatcher = lab.dispatcher();
+        use_effect_with((), move |_| {
+            if let Some(action) = fragment_action(&current_fragment()) {
+                dispatcher.dispatch(action);
+            }
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                if let Some(action) = fragment_action(&current_fragment()) {
+                    dispatcher.dispatch(action);
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    // Write the link whenever the run changes and is not playing (writing on every
+    // frame of a fast run would only churn the history entry).
+    {
+        let run = lab.run.clone();
+        use_effect_with((lab.version, lab.playing), move |(_, playing)| {
+            if !*playing {
+                let link = SharedRun::from_run(&run.borrow()).to_link();
+                if current_fragment() != link {
+                    if let Ok(history) = gloo::utils::window().history() {
+                        // Replace, not push: the back button leaves the page rather than
+                        // stepping through every state the run passed.
+                        let _ = history.replace_state_with_url(
+                            &wasm_bindgen::JsValue::NULL,
+                            "",
+                            Some(&format!("#{link}")),
+                        );
+                    }
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqlab_sim::Scenario;
+
+    #[test]
+    fn ordinary_fragments_are_not_runs() {
+        assert_eq!(fragment_action(""), None);
+        assert_eq!(fragment_action("main"), None);
+        assert_eq!(fragment_action("view"), None);
+    }
+
+    #[test]
+    fn a_valid_link_loads_its_run() {
+        let link = SharedRun::new(Scenario::default()).to_link();
+        assert!(matches!(
+            fragment_action(&link),
+            Some(LabAction::Load { .. })
+        ));
+    }
+
+    #[test]
+    fn a_damaged_link_is_explained_not_loaded() {
+        let link = SharedRun::new(Scenario::default()).to_link();
+        for broken in [
+            &link[..link.len() - 3],
+            "v1.mode=sideways",
+            "v99.mode=idempotent~00000000",
+        ] {
+            match fragment_action(broken) {
+                Some(LabAction::Notify(Notice::Error(text))) => {
+                    assert!(text.starts_with("This link cannot be opened: "), "{text}")
+                }
+                other => panic!("{broken:?} gave {other:?}"),
+            }
+        }
+    }
+}
