@@ -194,3 +194,78 @@ fn a_coordinator_that_never_restarts_leaves_its_message_in_doubt() {
         anomaly.explanation
     );
 }
+
+/// Steps until the coordinator crashes at `point`, then through its whole downtime, and
+/// returns the most participants in doubt at once while it was down, how many were in
+/// doubt just before it restarted, and the blocked ticks that accrued meanwhile; then
+/// runs to the end.
+fn blocking_while_the_coordinator_is_down(point: CrashPoint) -> (u32, u32, u64, Sim) {
+    let mut sim = Sim::new(&transactional(point, 1)).unwrap();
+    while sim.is_up(NodeId::Coordinator) {
+        assert!(sim.step().is_some(), "{point} never fired");
+    }
+    let blocked_before = sim.summary().blocked_ticks;
+    let mut most_in_doubt = sim.summary().in_doubt;
+    let mut blocked_during = 0;
+    let mut in_doubt_at_restart = most_in_doubt;
+    while !sim.is_up(NodeId::Coordinator) {
+        assert!(sim.step().is_some(), "the coordinator restarts by itself");
+        let summary = sim.summary();
+        most_in_doubt = most_in_doubt.max(summary.in_doubt);
+        if !sim.is_up(NodeId::Coordinator) {
+            blocked_during = summary.blocked_ticks - blocked_before;
+            in_doubt_at_restart = summary.in_doubt;
+        }
+    }
+    sim.run_until_quiet(1_000_000);
+    assert!(sim.is_quiet());
+    (most_in_doubt, in_doubt_at_restart, blocked_during, sim)
+}
+
+#[test]
+fn coordinator_crash_after_prepare_sent_leaves_the_participants_that_voted_yes_blocked() {
+    let (in_doubt, still_in_doubt, blocked, sim) =
+        blocking_while_the_coordinator_is_down(CrashPoint::CoordinatorAfterPrepareSent);
+    assert_eq!(in_doubt, 2, "both participants prepared and wait");
+    assert_eq!(still_in_doubt, 2, "neither can decide alone");
+    assert!(blocked > 0);
+    assert_recovered(&sim);
+}
+
+#[test]
+fn coordinator_crash_after_votes_blocks_both_participants_for_its_downtime() {
+    let (in_doubt, still_in_doubt, blocked, sim) =
+        blocking_while_the_coordinator_is_down(CrashPoint::CoordinatorAfterVotes);
+    assert_eq!((in_doubt, still_in_doubt), (2, 2));
+    assert!(blocked >= 2 * 20, "{blocked}");
+    assert_recovered(&sim);
+}
+
+#[test]
+fn coordinator_crash_after_logging_commit_blocks_both_participants_until_it_resends() {
+    let (in_doubt, still_in_doubt, blocked, sim) =
+        blocking_while_the_coordinator_is_down(CrashPoint::CoordinatorAfterDecisionLogged);
+    assert_eq!((in_doubt, still_in_doubt), (2, 2));
+    assert!(blocked >= 2 * 20, "{blocked}");
+    // The logged decision is never reversed: recovery commits, it does not presume abort.
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| e.detail == Detail::RecoveredCommit));
+    assert!(!sim
+        .trace()
+        .iter()
+        .any(|e| e.detail == Detail::RecoveredPresumedAbort));
+    assert_recovered(&sim);
+}
+
+#[test]
+fn coordinator_crash_mid_broadcast_blocks_only_the_participant_it_did_not_reach() {
+    let (in_doubt, still_in_doubt, blocked, sim) =
+        blocking_while_the_coordinator_is_down(CrashPoint::CoordinatorMidBroadcast);
+    // Both are in doubt when it crashes; the COMMIT it did send lands during the
+    // downtime, and only the other participant stays blocked.
+    assert_eq!((in_doubt, still_in_doubt), (2, 1));
+    assert!(blocked > 0);
+    assert_recovered(&sim);
+}
