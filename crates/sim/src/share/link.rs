@@ -4,7 +4,7 @@
 //! everything before the `~`, in eight lower-case hex digits:
 //!
 //! ```text
-//! v1.mode=idempotent&messages=5&seed=42&loss=1/20&cmd=12@crash,consumer&step=40~5f0c19a2
+//! v1.mode=idempotent&messages=5&seed=42&loss=1/20&cmd=12@crash,consumer&step=40~edf76fd5
 //! ```
 //!
 //! Only `mode`, `messages` and `seed` are always written; every other field is written
