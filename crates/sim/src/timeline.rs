@@ -89,6 +89,8 @@ impl Run {
     /// future of an earlier timeline) are discarded first.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         let step = self.sim.step_index();
+        // A command lands on the settled state, as replaying it later will.
+        self.settle();
         self.sim.apply(command.clone())?;
         self.commands.retain(|(at, _)| *at <= step);
         self.checkpoints.retain(|(cp, _)| cp.step_index() <= step);
@@ -116,6 +118,9 @@ impl Run {
             .filter(|(at, _)| *at == step)
             .map(|(_, c)| c.clone())
             .collect();
+        if !due.is_empty() {
+            self.settle();
+        }
         for command in due {
             // A recorded command was accepted at this step before, and the run is
             // deterministic, so it is accepted again.
@@ -184,6 +189,9 @@ impl Run {
             .filter(|(s, _)| *s == at)
             .map(|(_, c)| c.clone())
             .collect();
+        if !due.is_empty() {
+            self.settle();
+        }
         for command in due {
             let _ = self.sim.apply(command);
         }
