@@ -4,6 +4,8 @@
 //! Narration strings are built only when an entry is recorded or a step report is
 //! requested, so a run with recording off does not allocate per event.
 
+use std::fmt::{self, Write as _};
+
 use serde::{Deserialize, Serialize};
 
 use crate::fault::CrashPoint;
@@ -372,32 +374,67 @@ impl TraceHash {
     }
 }
 
-fn m(number: u32) -> String {
-    format!("m{number}")
-}
+// The narration helpers below are `Display` values rather than `String`s: a narration
+// is built by one `format!` into one allocation, which matters because the trace
+// narrates every step while recording is on.
 
-fn txn_text(record: &Record) -> String {
-    let what = if record.txn_kind == 0 {
-        "publish"
-    } else {
-        "consume"
-    };
-    format!("t{} ({what} {})", record.txn, m(record.message))
-}
+/// A message id as people read it: "m3".
+struct M(u32);
 
-fn crash_suffix(record: &Record) -> String {
-    match record.crash {
-        Some(point) => format!(" Then the {} crashes ({}).", point.node().name(), point),
-        None => String::new(),
+impl fmt::Display for M {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "m{}", self.0)
     }
 }
 
-fn attempt_text(attempt: u32, noun: &str) -> String {
-    if attempt > 1 {
-        format!(" (attempt {attempt}, a {noun})")
-    } else {
-        String::new()
+fn m(number: u32) -> M {
+    M(number)
+}
+
+/// A transaction as people read it: "t4 (consume m3)".
+struct TxnText {
+    txn: u32,
+    txn_kind: u8,
+    message: u32,
+}
+
+impl fmt::Display for TxnText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.txn_kind == 0 {
+            "publish"
+        } else {
+            "consume"
+        };
+        write!(f, "t{} ({what} {})", self.txn, m(self.message))
     }
+}
+
+fn txn_text(record: &Record) -> TxnText {
+    TxnText {
+        txn: record.txn,
+        txn_kind: record.txn_kind,
+        message: record.message,
+    }
+}
+
+/// " (attempt 2, a retry)" after the first attempt, nothing before.
+struct AttemptText {
+    attempt: u32,
+    noun: &'static str,
+}
+
+impl fmt::Display for AttemptText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.attempt > 1 {
+            write!(f, " (attempt {}, a {})", self.attempt, self.noun)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn attempt_text(attempt: u32, noun: &'static str) -> AttemptText {
+    AttemptText { attempt, noun }
 }
 
 /// One plain sentence (sometimes two) describing a step.
@@ -608,7 +645,17 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         },
         (EventKind::QueryAnswer, _) => format!("Coordinator answers about t{}.", record.txn),
     };
-    format!("{body}{}", crash_suffix(record))
+    let mut body = body;
+    if let Some(point) = record.crash {
+        // Appended in place: most steps do not crash, and those that do need no copy.
+        let _ = write!(
+            body,
+            " Then the {} crashes ({}).",
+            point.node().name(),
+            point
+        );
+    }
+    body
 }
 
 fn peer_label(record: &Record) -> &'static str {
