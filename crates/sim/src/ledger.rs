@@ -271,7 +271,9 @@ pub struct ParticipantStats {
     pub blocked_ticks: u64,
     /// The longest single interval, in ticks.
     pub longest_in_doubt_ticks: u64,
-    /// Transactions it holds prepared now.
+    /// Transactions it holds prepared now. Each holds its lock (the message's queue slot
+    /// or database row) until the decision arrives, so this is also the number of locks
+    /// it holds; the snapshot's `ParticipantView::locks_held` names them.
     pub in_doubt_now: u32,
 }
 
