@@ -437,6 +437,67 @@ fn attempt_text(attempt: u32, noun: &'static str) -> AttemptText {
     AttemptText { attempt, noun }
 }
 
+/// A piece of a narration, appended without the formatting machinery. The sentences of
+/// the steps that happen most (publish, append, fsync, confirm, deliver, receive, ack)
+/// are built from pieces into one buffer, because with recording on every step is
+/// narrated and `format!` was most of the cost of recording.
+trait Piece {
+    fn push_onto(&self, out: &mut String);
+}
+
+impl Piece for &str {
+    fn push_onto(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for u32 {
+    fn push_onto(&self, out: &mut String) {
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        let mut rest = *self;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &digit in &digits[start..] {
+            out.push(char::from(digit));
+        }
+    }
+}
+
+impl Piece for M {
+    fn push_onto(&self, out: &mut String) {
+        out.push('m');
+        self.0.push_onto(out);
+    }
+}
+
+impl Piece for AttemptText {
+    fn push_onto(&self, out: &mut String) {
+        if self.attempt > 1 {
+            out.push_str(" (attempt ");
+            self.attempt.push_onto(out);
+            out.push_str(", a ");
+            out.push_str(self.noun);
+            out.push(')');
+        }
+    }
+}
+
+/// Concatenates pieces into a new narration, with room for a crash sentence after it.
+macro_rules! pieces {
+    ($($piece:expr),+ $(,)?) => {{
+        let mut out = String::with_capacity(128);
+        $( Piece::push_onto(&$piece, &mut out); )+
+        out
+    }};
+}
+
 /// One plain sentence (sometimes two) describing a step.
 pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
     let msg = m(record.message);
@@ -447,12 +508,15 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         ""
     };
     let body = match (record.kind, record.detail) {
-        (EventKind::Publish, _) => format!(
-            "Producer publishes {msg} to the broker{}.",
-            attempt_text(record.attempt, "retry")
+        (EventKind::Publish, _) => pieces!(
+            "Producer publishes ",
+            msg,
+            " to the broker",
+            attempt_text(record.attempt, "retry"),
+            "."
         ),
         (EventKind::Append, Detail::Appended) => {
-            format!("Broker appends {msg} to its log in memory{dup}; it is not on disk until the fsync.")
+            pieces!("Broker appends ", msg, " to its log in memory", dup, "; it is not on disk until the fsync.")
         }
         (EventKind::Append, Detail::DuplicateIgnored) => format!(
             "Broker recognises {msg}'s sequence number{dup}: a copy is already waiting for the fsync, so it drops this one."
@@ -465,7 +529,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
             let confirms = if mode.confirms() { " and confirms them to the producer" } else { "" };
             if count == 1 {
                 let confirms = if mode.confirms() { " and confirms it to the producer" } else { "" };
-                format!("Broker fsyncs {msg} to disk{confirms}.")
+                pieces!("Broker fsyncs ", msg, " to disk", confirms, ".")
             } else {
                 format!("Broker fsyncs {count} messages (up to {msg}) to disk{confirms}.")
             }
@@ -474,17 +538,20 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         (EventKind::Confirm, Detail::AlreadyConfirmed) => {
             format!("Producer receives another confirm for {msg}{dup}; it already had one.")
         }
-        (EventKind::Confirm, _) => format!("Producer receives the confirm for {msg}{dup}: the broker has it on disk."),
-        (EventKind::Deliver, _) => format!(
-            "Broker delivers {msg} to the consumer{}.",
-            attempt_text(record.attempt, "redelivery")
+        (EventKind::Confirm, _) => pieces!("Producer receives the confirm for ", msg, dup, ": the broker has it on disk."),
+        (EventKind::Deliver, _) => pieces!(
+            "Broker delivers ",
+            msg,
+            " to the consumer",
+            attempt_text(record.attempt, "redelivery"),
+            "."
         ),
         (EventKind::Receive, Detail::AckedThenApplied) => match record.crash {
             Some(CrashPoint::ConsumerAfterReceive) => format!("Consumer receives {msg}{dup}."),
             Some(CrashPoint::ConsumerAfterAck) => {
                 format!("Consumer receives {msg}{dup} and acks it at once, before applying it.")
             }
-            _ => format!("Consumer receives {msg}{dup}, acks it at once and then applies it."),
+            _ => pieces!("Consumer receives ", msg, dup, ", acks it at once and then applies it."),
         },
         (EventKind::Receive, Detail::DuplicateSkipped) => format!(
             "Consumer receives {msg}{dup}, finds it in its processed-ids table and acks without applying it again."
@@ -499,10 +566,10 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
             Mode::Idempotent => format!(
                 "Consumer receives {msg}{dup}, applies it and records its id in the same database transaction, then acks."
             ),
-            _ => format!("Consumer receives {msg}{dup}, applies it and acks."),
+            _ => pieces!("Consumer receives ", msg, dup, ", applies it and acks."),
         },
         (EventKind::Ack, Detail::AckIgnored) => format!("Broker receives another ack for {msg}{dup}; it already has one."),
-        (EventKind::Ack, _) => format!("Broker receives the ack for {msg}{dup} and will not deliver it again."),
+        (EventKind::Ack, _) => pieces!("Broker receives the ack for ", msg, dup, " and will not deliver it again."),
         (EventKind::Drop, detail) => {
             let what = what_text(record);
             let link = record.link.map(|l| l.to_string()).unwrap_or_default();
