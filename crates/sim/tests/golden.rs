@@ -127,3 +127,110 @@ fn golden_runs_reproduce_their_pinned_trace_hashes() {
         assert_eq!(index, GOLDEN.len());
     }
 }
+
+/// FNV-1a over bytes, written out here so the pinned value does not depend on the
+/// simulation's own hash.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
+fn golden_narration_reproduces_its_pinned_sentences() {
+    // The run of `mqlab-cli run --mode at-least-once --messages 40 --seed 5 --loss 10
+    // --duplicate 5 --crash-rate 1/200 --trace` (the CLI reads percentages as n/100000).
+    let mut scenario = Scenario {
+        mode: Mode::AtLeastOnce,
+        seed: 5,
+        messages: 40,
+        ..Scenario::default()
+    };
+    scenario.network.global.loss = Ratio::new(10_000, 100_000);
+    scenario.network.global.duplicate = Ratio::new(5_000, 100_000);
+    scenario.random_crash = Ratio::new(1, 200);
+    let mut sim = Sim::new(&scenario).unwrap();
+    sim.run_until_quiet(1_000_000);
+    let narration = |step: u64| {
+        sim.trace()
+            .iter()
+            .find(|e| e.step == step)
+            .map(|e| e.narration.as_str())
+            .unwrap_or_default()
+    };
+    for (step, sentence) in [
+        (0, "Producer publishes m1 to the broker."),
+        (
+            2,
+            "Broker appends m1 to its log in memory; it is not on disk until the fsync.",
+        ),
+        (
+            4,
+            "Broker fsyncs m1 to disk and confirms it to the producer.",
+        ),
+        (
+            14,
+            "Producer receives the confirm for m1: the broker has it on disk.",
+        ),
+        (
+            21,
+            "Consumer receives m2 (a network duplicate), applies it and acks.",
+        ),
+        (
+            26,
+            "Broker receives the ack for m1 and will not deliver it again.",
+        ),
+        (30, "The publish for m7 is lost on producer->broker."),
+        (
+            32,
+            "Broker fsyncs 2 messages (up to m6) to disk and confirms them to the producer.",
+        ),
+        (
+            59,
+            "Broker delivers m3 to the consumer (attempt 2, a redelivery).",
+        ),
+        (
+            69,
+            "Producer publishes m7 to the broker (attempt 2, a retry).",
+        ),
+        (
+            227,
+            "Broker receives the ack for m26 (a network duplicate) and will not deliver it again.",
+        ),
+    ] {
+        assert_eq!(narration(step), sentence, "step {step}");
+    }
+    let all: String = sim
+        .trace()
+        .iter()
+        .map(|e| format!("{}\n", e.narration))
+        .collect();
+    assert_eq!(
+        (sim.trace().len(), fnv1a(&all)),
+        (374, 0xb812_e885_7f9f_6cde)
+    );
+}
+
+#[test]
+fn a_crash_point_adds_its_sentence_to_the_step_it_interrupts() {
+    let scenario = Scenario {
+        mode: Mode::AtLeastOnce,
+        messages: 2,
+        ..Scenario::default()
+    }
+    .with_fault(Command::CrashAt {
+        point: CrashPoint::ConsumerAfterApply,
+        message: Some(1),
+    });
+    let mut sim = Sim::new(&scenario).unwrap();
+    sim.run_until_quiet(1_000_000);
+    let crash = sim
+        .trace()
+        .iter()
+        .find(|e| e.crash == Some(CrashPoint::ConsumerAfterApply))
+        .expect("the crash point fired");
+    assert_eq!(
+        crash.narration,
+        "Consumer receives m1 and applies it, but has not acked it yet. Then the consumer crashes (consumer.after_apply)."
+    );
+}
