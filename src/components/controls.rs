@@ -88,12 +88,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <div class="controls" role="toolbar" aria-label="Playback">
             <div class="group">
                 if props.playing {
-                    <button class="primary" onclick={send(LabAction::Pause)} title="Pause (Space)" aria-label="Pause">{ "⏸ Pause" }</button>
+                    <button class="primary" onclick={send(LabAction::Pause)} title="Pause (Space)" aria-label="Pause">{ "❚❚ Pause" }</button>
                 } else {
                     <button class="primary" onclick={send(LabAction::Play)} disabled={props.quiet} title="Play (Space)" aria-label="Play">{ "▶ Play" }</button>
                 }
-                <button onclick={send(LabAction::StepBack)} disabled={props.step == 0} title="Step back (←)" aria-label="Step back">{ "⏮ Step back" }</button>
-                <button onclick={send(LabAction::Step)} disabled={props.quiet} title="Step (→)" aria-label="Step">{ "Step ⏭" }</button>
+                <button onclick={send(LabAction::StepBack)} disabled={props.step == 0} title="Step back (←)" aria-label="Step back">{ "⇤ Step back" }</button>
+                <button onclick={send(LabAction::Step)} disabled={props.quiet} title="Step (→)" aria-label="Step">{ "Step ⇥" }</button>
                 <button onclick={send(LabAction::Reset)} title="Reset (R)" aria-label="Reset">{ "↺ Reset" }</button>
             </div>
             <span class="sep" aria-hidden="true"></span>

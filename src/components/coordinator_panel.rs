@@ -31,7 +31,7 @@ pub fn participant_status(state: ParticipantState) -> (&'static str, &'static st
     match state {
         ParticipantState::Working => ("○", "working", "muted"),
         ParticipantState::Prepared => ("◐", "prepared", "info"),
-        ParticipantState::InDoubt => ("⏳", "in doubt", "doubt"),
+        ParticipantState::InDoubt => ("◷", "in doubt", "doubt"),
         ParticipantState::Committed => ("✔", "committed", "ok"),
         ParticipantState::Aborted => ("✖", "aborted", "bad"),
     }
@@ -55,7 +55,7 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             })
         };
         return html! {
-            <section class="panel coordinator" aria-label="Coordinator">
+            <section class="panel coordinator" aria-label="2PC coordinator">
                 <h2>{ "2PC coordinator" }</h2>
                 <p class="hint">{ "This mode has no coordinator: each hop is protected (or not) by acks and retries alone. In transactional mode a coordinator runs two-phase commit so that a publish, or a consume–apply–ack, happens on every participant or on none." }</p>
                 <button onclick={switch}>{ "Switch to Transactional (2PC)" }</button>
@@ -98,25 +98,24 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             .and_then(|t| t.votes.iter().find(|(node, _)| *node == p.node))
             .map(|(_, vote)| *vote);
         let vote = vote_in_current.unwrap_or(p.vote);
+        let details = [
+            Some(p.txn.map(|t| format!("t{t}")).unwrap_or_else(|| "no transaction yet".into())),
+            Some(format!("vote {}", vote_text(vote))),
+            waiting.map(|w| format!("in doubt for {w} ticks")),
+            stats
+                .filter(|s| s.blocked_ticks > 0)
+                .map(|s| format!("blocked {} ticks in all", s.blocked_ticks)),
+            (!p.locks_held.is_empty()).then(|| format!("▣ holds {}", p.locks_held.join(", "))),
+        ];
         html! {
-            <tr class={classes!((!p.up).then_some("down"))}>
-                <th scope="row">
-                    { &p.name }
-                    if !p.up { <span class="status bad">{ "✖ down" }</span> }
-                </th>
-                <td>{ p.txn.map(|t| format!("t{t}")).unwrap_or_else(|| "—".into()) }</td>
-                <td>{ vote_text(vote) }</td>
-                <td><span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {word}") }</span></td>
-                <td class="num">
-                    { waiting.map(|w| format!("{w} ticks")).unwrap_or_else(|| "—".into()) }
-                    if let Some(stats) = stats {
-                        if stats.blocked_ticks > 0 {
-                            <div class="sub">{ format!("total {}", stats.blocked_ticks) }</div>
-                        }
-                    }
-                </td>
-                <td>{ if p.locks_held.is_empty() { "—".to_string() } else { format!("🔒 {}", p.locks_held.join(", ")) } }</td>
-            </tr>
+            <li class={classes!("participant", (!p.up).then_some("down"))}>
+                <div class="who">
+                    <strong>{ &p.name }</strong>
+                    <span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {word}") }</span>
+                    if !p.up { <span class="status bad">{ "✖ node down" }</span> }
+                </div>
+                <div class="sub">{ details.into_iter().flatten().collect::<Vec<_>>().join(" · ") }</div>
+            </li>
         }
     });
     let blocked: u32 = view
@@ -126,7 +125,7 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
         .count() as u32;
 
     html! {
-        <section class="panel coordinator" aria-label="Coordinator">
+        <section class="panel coordinator" aria-label="2PC coordinator">
             <div class="panel-header">
                 <h2>{ "2PC coordinator" }</h2>
                 if view.up {
@@ -140,15 +139,12 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             { for outcome }
             if blocked > 0 {
                 <p class="blocked" role="status">
-                    { format!("⏳ {blocked} participant{} in doubt: prepared, holding locks, and unable to decide alone{}.",
+                    { format!("◷ {blocked} participant{} in doubt: prepared, holding locks, and unable to decide alone{}.",
                         if blocked == 1 { " is" } else { "s are" },
                         if view.up { "" } else { " while the coordinator is down" }) }
                 </p>
             }
-            <table class="participants">
-                <thead><tr><th>{ "Participant" }</th><th>{ "Txn" }</th><th>{ "Vote" }</th><th>{ "State" }</th><th>{ "In doubt" }</th><th>{ "Locks" }</th></tr></thead>
-                <tbody>{ for rows }</tbody>
-            </table>
+            <ul class="participants" aria-label="Participants">{ for rows }</ul>
             <h3>{ "Decision log (coordinator's disk)" }</h3>
             if view.decision_log.is_empty() {
                 <p class="hint">{ "No decision logged yet." }</p>

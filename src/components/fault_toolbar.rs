@@ -102,12 +102,12 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         html! {
             <div class="row">
                 <button onclick={apply(Command::DropNext { link, kind: None })}>{ "✗ Drop next" }</button>
-                <button onclick={apply(Command::DuplicateNext { link })}>{ "⧉ Duplicate next" }</button>
-                <button onclick={apply(Command::DelayNext { link, ticks: *delay_ticks })}>{ "⏱ Delay next" }</button>
+                <button onclick={apply(Command::DuplicateNext { link })}>{ "⇉ Duplicate next" }</button>
+                <button onclick={apply(Command::DelayNext { link, ticks: *delay_ticks })}>{ "◔ Delay next" }</button>
                 if partitioned {
                     <button onclick={apply(Command::Heal { link })}>{ "⚭ Heal link" }</button>
                 } else {
-                    <button class="danger" onclick={apply(Command::Partition { link })}>{ "⛓ Partition link" }</button>
+                    <button class="danger" onclick={apply(Command::Partition { link })}>{ "✂ Partition link" }</button>
                 }
             </div>
         }

@@ -22,10 +22,10 @@ pub fn verdict_status(verdict: Verdict) -> (&'static str, String, &'static str) 
     let (icon, style) = match verdict {
         Verdict::ExactlyOnce => ("✔", "ok"),
         Verdict::Lost => ("✖", "bad"),
-        Verdict::Duplicated(_) => ("⧉", "bad"),
+        Verdict::Duplicated(_) => ("⇉", "bad"),
         Verdict::Reordered => ("⇅", "warn"),
         Verdict::Pending => ("…", "muted"),
-        Verdict::InDoubt => ("⏳", "doubt"),
+        Verdict::InDoubt => ("◷", "doubt"),
     };
     (icon, verdict.label(), style)
 }
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn each_verdict_reads_as_icon_and_words() {
         let (icon, words, _) = verdict_status(Verdict::Duplicated(3));
-        assert_eq!((icon, words.as_str()), ("⧉", "duplicated ×3"));
+        assert_eq!((icon, words.as_str()), ("⇉", "duplicated ×3"));
         let (icon, words, _) = verdict_status(Verdict::Lost);
         assert_eq!((icon, words.as_str()), ("✖", "lost"));
     }

@@ -127,7 +127,7 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
 
     html! {
         <div class="share-bar" role="group" aria-label="Share">
-            <button onclick={copy} title="Copy a link that reproduces this run exactly">{ "🔗 Copy link" }</button>
+            <button onclick={copy} title="Copy a link that reproduces this run exactly">{ "↗ Copy link" }</button>
             <button onclick={export} title="Download this run as a JSON scenario file">{ "⬇ Export JSON" }</button>
             <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ " with trace" }</label>
             <label class="button file-button">

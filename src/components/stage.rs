@@ -99,7 +99,7 @@ pub fn token_label(envelope: &InFlight) -> String {
         MessageKind::Query => "ask ",
     };
     let retry = if envelope.attempt > 1 { "↻" } else { "" };
-    let twin = if envelope.duplicate { "⧉" } else { "" };
+    let twin = if envelope.duplicate { "⇉" } else { "" };
     format!("{retry}{twin}{kind}{subject}")
 }
 
@@ -209,7 +209,7 @@ fn memory_card(node: &NodeView) -> Html {
             </header>
             <div class="stores">
                 <div class="store disk">
-                    <h4><span aria-hidden="true">{ "🖴 " }</span>{ "Disk" }</h4>
+                    <h4><span aria-hidden="true">{ "▤ " }</span>{ "Disk" }</h4>
                     <ul>
                         if node.durable_hidden > 0 {
                             <li class="more">{ format!("… {} older lines", node.durable_hidden) }</li>
@@ -245,7 +245,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 </line>
                 if partitioned {
                     <text class="cut" x={format!("{:.1}", (x1 + x2) / 2.0)} y={format!("{:.1}", (y1 + y2) / 2.0 + 5.0)}
-                          text-anchor="middle">{ "⛓ cut" }</text>
+                          text-anchor="middle">{ "✂ cut" }</text>
                 }
             </g>
         }
@@ -258,7 +258,7 @@ pub fn Stage(props: &StageProps) -> Html {
         let up = view.is_none_or(|v| v.up);
         let class = classes!("node", node.name(), absent.then_some("absent"), (!up).then_some("down"));
         let sub = match view {
-            None => "joins in Transactional (2PC) mode".to_string(),
+            None => "in 2PC mode only".to_string(),
             Some(v) if !v.up => match v.restart_at_tick {
                 Some(at) => format!("✖ DOWN · restarts at tick {at}"),
                 None => "✖ DOWN · restart it by hand".to_string(),
@@ -303,7 +303,7 @@ pub fn Stage(props: &StageProps) -> Html {
         EventKind::Crash => {
             let (x, y) = node_position(event.node);
             Some(html! { <g class="mark crash" transform={format!("translate({x:.1},{:.1})", y - NODE_HALF_HEIGHT - 14.0)}>
-                <text text-anchor="middle">{ "💥 crash" }</text>
+                <text text-anchor="middle">{ "✸ crash" }</text>
             </g> })
         }
         _ => None,
@@ -331,7 +331,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 { for tokens }
                 { for mark }
                 <g class="legend" transform="translate(12,368)">
-                    <text>{ "↻ retry / redelivery   ⧉ network duplicate   ✗ lost   ok = confirm" }</text>
+                    <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
                 </g>
             </svg>
             <div class="node-cards">
@@ -367,7 +367,7 @@ mod tests {
             token_label(&envelope(MessageKind::Publish, 2, false)),
             "↻m3"
         );
-        assert_eq!(token_label(&envelope(MessageKind::Deliver, 1, true)), "⧉m3");
+        assert_eq!(token_label(&envelope(MessageKind::Deliver, 1, true)), "⇉m3");
     }
 
     #[test]
