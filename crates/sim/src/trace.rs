@@ -570,16 +570,16 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         },
         (EventKind::Ack, Detail::AckIgnored) => format!("Broker receives another ack for {msg}{dup}; it already has one."),
         (EventKind::Ack, _) => pieces!("Broker receives the ack for ", msg, dup, " and will not deliver it again."),
-        (EventKind::Drop, detail) => {
+        (EventKind::Drop, Detail::Partitioned | Detail::Overflow | Detail::PlannedDrop) => {
             let what = what_text(record);
             let link = record.link.map(|l| l.to_string()).unwrap_or_default();
-            match detail {
+            match record.detail {
                 Detail::Partitioned => format!("The partition on {link} swallows {what}."),
                 Detail::Overflow => format!("Too many messages are in flight: {what} is dropped."),
-                Detail::PlannedDrop => format!("{} is dropped on {link} (planned fault).", capitalise(&what)),
-                _ => format!("{} is lost on {link}.", capitalise(&what)),
+                _ => format!("{} is dropped on {link} (planned fault).", capitalise(&what)),
             }
         }
+        (EventKind::Drop, _) => lost_on_link(record),
         (EventKind::ArriveWhileDown, _) => format!(
             "{} reaches the {}, which is down, and is lost.",
             capitalise(&what_text(record)),
@@ -749,6 +749,29 @@ fn what_text(record: &Record) -> String {
         format!("the {kind} for t{}", record.txn)
     } else {
         format!("a {kind}")
+    }
+}
+
+/// "The confirm for m2 is lost on broker->producer.", the most frequent drop, from pieces
+/// (the same sentence as `capitalise(what_text(..))` followed by the link).
+fn lost_on_link(record: &Record) -> String {
+    let kind = record.message_kind.map_or("message", |k| k.as_str());
+    let (from, to) = record
+        .link
+        .map_or(("", ""), |link| (link.from.name(), link.to.name()));
+    let on = [" is lost on ", from, "->", to, "."];
+    if record.message > 0 {
+        let mut out = pieces!("The ", kind, " for ", m(record.message));
+        on.iter().for_each(|piece| piece.push_onto(&mut out));
+        out
+    } else if record.txn > 0 {
+        let mut out = pieces!("The ", kind, " for t", record.txn);
+        on.iter().for_each(|piece| piece.push_onto(&mut out));
+        out
+    } else {
+        let mut out = pieces!("A ", kind);
+        on.iter().for_each(|piece| piece.push_onto(&mut out));
+        out
     }
 }
 
