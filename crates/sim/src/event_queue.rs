@@ -16,7 +16,8 @@
 //!   only ever holds events of one tick.
 //!
 //! The queue is bounded by the simulation's own limits (`MAX_IN_FLIGHT` envelopes plus
-//! a fixed number of timers per node and message), not here.
+//! a fixed number of timers per node and message), not here; those limits keep every
+//! count below `u32::MAX`.
 
 use std::collections::BinaryHeap;
 
@@ -30,7 +31,7 @@ const NEAR_TICKS: u64 = 64;
 struct Bucket {
     events: Vec<Event>,
     /// The index of the first event not yet popped.
-    head: usize,
+    head: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -42,7 +43,7 @@ pub(crate) struct EventQueue {
     near: Vec<Bucket>,
     /// Bit `i` is set when `near[i]` holds events.
     occupied: u64,
-    near_len: usize,
+    near_len: u32,
     /// Events that were beyond the window when pushed.
     far: BinaryHeap<Event>,
 }
@@ -65,7 +66,7 @@ impl EventQueue {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.near_len + self.far.len()
+        self.near_len as usize + self.far.len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -109,7 +110,7 @@ impl EventQueue {
             (Some(_), None) => false,
             (Some(index), Some(far)) => {
                 let bucket = &self.near[index];
-                let first = &bucket.events[bucket.head];
+                let first = &bucket.events[bucket.head as usize];
                 (far.tick, far.seq) < (first.tick, first.seq)
             }
         };
@@ -118,9 +119,9 @@ impl EventQueue {
         } else {
             let index = near?;
             let bucket = &mut self.near[index];
-            let event = bucket.events[bucket.head];
+            let event = bucket.events[bucket.head as usize];
             bucket.head += 1;
-            if bucket.head == bucket.events.len() {
+            if bucket.head as usize == bucket.events.len() {
                 bucket.events.clear();
                 bucket.head = 0;
                 self.occupied &= !(1 << index);
@@ -136,7 +137,7 @@ impl EventQueue {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Event> {
         self.near
             .iter()
-            .flat_map(|bucket| bucket.events[bucket.head..].iter())
+            .flat_map(|bucket| bucket.events[bucket.head as usize..].iter())
             .chain(self.far.iter())
     }
 }
