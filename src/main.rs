@@ -1,10 +1,5 @@
-//! MQ Lab, the web page: a Yew app over the `mqlab-sim` core.
-
-mod app;
-mod components;
-mod hooks;
-mod state;
+//! MQ Lab, the web page: mounts the app on the document body.
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    yew::Renderer::<mqlab::app::App>::new().render();
 }

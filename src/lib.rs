@@ -1,0 +1,7 @@
+//! MQ Lab, the web page: a Yew app over the `mqlab-sim` core. The binary mounts
+//! [`app::App`]; the browser tests mount it (and its parts) into their own containers.
+
+pub mod app;
+pub mod components;
+pub mod hooks;
+pub mod state;
