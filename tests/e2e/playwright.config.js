@@ -5,20 +5,21 @@ const { defineConfig } = require('@playwright/test');
 const fs = require('fs');
 const path = require('path');
 
-const dist = path.resolve(__dirname, '../../dist');
-const subRoot = path.resolve(__dirname, 'output/subpath-root');
+// MQLAB_DIST and MQLAB_E2E_PORT let several builds be tested side by side.
+const dist = path.resolve(process.env.MQLAB_DIST || path.resolve(__dirname, '../../dist'));
+const subRoot = path.resolve(__dirname, `output/subpath-root-${process.env.MQLAB_E2E_PORT || 'default'}`);
 fs.mkdirSync(subRoot, { recursive: true });
 const mount = path.join(subRoot, 'mq-lab');
 try { fs.unlinkSync(mount); } catch (_) { /* not there yet */ }
 fs.symlinkSync(dist, mount);
 
-const ROOT_PORT = 4173;
-const SUB_PORT = 4174;
+const ROOT_PORT = Number(process.env.MQLAB_E2E_PORT || 4173);
+const SUB_PORT = ROOT_PORT + 1;
 
 module.exports = defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.js/,
-  outputDir: 'output/test-results',
+  outputDir: `output/test-results-${process.env.MQLAB_E2E_PORT || 'default'}`,
   timeout: 60_000,
   fullyParallel: false,
   workers: 2,
