@@ -1,6 +1,10 @@
 //! Properties over random seeds, fault rates and crash schedules, each run to
 //! quiescence. Every failure message starts with the seed that reproduces it.
 //!
+//! Each case draws a seed, link loss and duplication in percent, a random crash rate of
+//! up to 4 % per step (several crashes in a run of 8 messages) and up to three named
+//! crash points, so crashes land at every protocol step.
+//!
 //! Preconditions, stated once: crashed nodes restart by themselves (downtime 30
 //! ticks), link loss stays below 1 and partitions are not used, so every retry and
 //! redelivery loop ends and the run goes quiet. The at-most-once property also needs
@@ -81,11 +85,11 @@ fn count(sim: &Sim, wanted: fn(Verdict) -> bool) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn at_most_once_never_duplicates(
-        seed in any::<u64>(), loss in 0u32..20, crash_rate in 0u32..5, crashes in crash_schedule(Mode::AtMostOnce),
+        seed in any::<u64>(), loss in 0u32..20, crash_rate in 0u32..40, crashes in crash_schedule(Mode::AtMostOnce),
     ) {
         let sim = run(&build(Mode::AtMostOnce, seed, loss, 0, crash_rate, &crashes))?;
         prop_assert_eq!(count(&sim, |v| matches!(v, Verdict::Duplicated(_))), 0, "seed {}", seed);
@@ -93,7 +97,7 @@ proptest! {
 
     #[test]
     fn at_least_once_never_loses(
-        seed in any::<u64>(), loss in 0u32..20, duplicate in 0u32..10, crash_rate in 0u32..5,
+        seed in any::<u64>(), loss in 0u32..20, duplicate in 0u32..10, crash_rate in 0u32..40,
         crashes in crash_schedule(Mode::AtLeastOnce),
     ) {
         let sim = run(&build(Mode::AtLeastOnce, seed, loss, duplicate, crash_rate, &crashes))?;
@@ -102,7 +106,7 @@ proptest! {
 
     #[test]
     fn idempotent_never_loses_and_never_duplicates(
-        seed in any::<u64>(), loss in 0u32..20, duplicate in 0u32..10, crash_rate in 0u32..5,
+        seed in any::<u64>(), loss in 0u32..20, duplicate in 0u32..10, crash_rate in 0u32..40,
         crashes in crash_schedule(Mode::Idempotent),
     ) {
         let sim = run(&build(Mode::Idempotent, seed, loss, duplicate, crash_rate, &crashes))?;
@@ -112,7 +116,7 @@ proptest! {
 
     #[test]
     fn transactional_never_loses_never_duplicates_and_stays_atomic(
-        seed in any::<u64>(), loss in 0u32..15, duplicate in 0u32..10, crash_rate in 0u32..5, vote_no in 0u32..20,
+        seed in any::<u64>(), loss in 0u32..15, duplicate in 0u32..10, crash_rate in 0u32..40, vote_no in 0u32..20,
         crashes in crash_schedule(Mode::Transactional),
     ) {
         let mut scenario = build(Mode::Transactional, seed, loss, duplicate, crash_rate, &crashes);
@@ -126,7 +130,7 @@ proptest! {
 
     #[test]
     fn the_same_seed_gives_the_same_trace_hash_twice(
-        seed in any::<u64>(), mode_index in 0usize..4, loss in 0u32..20, crash_rate in 0u32..5,
+        seed in any::<u64>(), mode_index in 0usize..4, loss in 0u32..20, crash_rate in 0u32..40,
     ) {
         let mode = Mode::ALL[mode_index];
         let scenario = build(mode, seed, loss, 0, crash_rate, &[]);
