@@ -772,6 +772,7 @@ impl Sim {
         self.cur.attempt = envelope.attempt;
         self.cur.duplicate = envelope.duplicate;
         self.cur.txn_kind = envelope.txn_kind;
+        self.cur.sent_tick = Some(envelope.sent_tick);
         if !matches!(
             envelope.kind,
             MessageKind::Publish | MessageKind::Confirm | MessageKind::Deliver | MessageKind::Ack

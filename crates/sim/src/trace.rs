@@ -262,6 +262,11 @@ pub struct TraceEvent {
     pub duplicate: bool,
     /// The crash point at which the node crashed during this step, if any.
     pub crash: Option<CrashPoint>,
+    /// When the envelope involved was sent, for drawing its arrow in the space-time
+    /// diagram (the arrival is this entry's tick). Not part of the trace hash: it follows
+    /// from the entries before it.
+    #[serde(default)]
+    pub sent_tick: Option<u64>,
     /// One plain sentence.
     pub narration: String,
 }
@@ -287,6 +292,8 @@ pub(crate) struct Record {
     pub crash: Option<CrashPoint>,
     /// For transactions: 0 publish, 1 consume.
     pub txn_kind: u8,
+    /// When the envelope involved was sent (not hashed; see `TraceEvent::sent_tick`).
+    pub sent_tick: Option<u64>,
 }
 
 impl Record {
@@ -306,6 +313,7 @@ impl Record {
             duplicate: false,
             crash: None,
             txn_kind: 0,
+            sent_tick: None,
         }
     }
 
@@ -325,6 +333,7 @@ impl Record {
             attempt: self.attempt,
             duplicate: self.duplicate,
             crash: self.crash,
+            sent_tick: self.sent_tick,
             narration: narrate(&self, mode),
         }
     }

@@ -736,7 +736,7 @@ const TRANSACTION_FIELDS: [&str; 5] = [
     "retry_after_abort_ticks",
     "vote_no",
 ];
-const TRACE_EVENT_FIELDS: [&str; 14] = [
+const TRACE_EVENT_FIELDS: [&str; 15] = [
     "step",
     "tick",
     "kind",
@@ -750,6 +750,7 @@ const TRACE_EVENT_FIELDS: [&str; 14] = [
     "attempt",
     "duplicate",
     "crash",
+    "sent_tick",
     "narration",
 ];
 
