@@ -9,6 +9,7 @@
 
 mod broker;
 pub mod checker;
+pub mod compare;
 mod consumer;
 mod coordinator;
 mod disk;
@@ -17,6 +18,7 @@ pub mod explore;
 pub mod fault;
 pub mod ledger;
 pub mod limits;
+pub mod matrix;
 pub mod mode;
 mod names;
 pub mod network;

@@ -1,0 +1,261 @@
+//! Compare: one scenario and one fault plan replayed under all four delivery modes, side
+//! by side, with the messages whose verdicts differ and one plain sentence for each.
+//!
+//! A [`Comparison`] is built by [`compare`]: for every mode in [`Mode::ALL`] the scenario
+//! is copied with that mode, its planned faults and the run's commands are kept where the
+//! mode has them and reported as [`NotApplicable`] where it does not (a coordinator crash
+//! point outside transactional mode, a crash of the coordinator in a queue mode), and the
+//! run goes to quiescence or to the step bound. Nothing is dropped silently: every fault
+//! is either in a mode's run or in its list of faults that do not apply.
+//!
+//! The run's commands (applied by the learner at a step) become planned faults at the
+//! same step. A named crash point means the same protocol moment in every mode; a bare
+//! "crash the consumer at step 40" is the same step number, which in another mode may be
+//! a different moment of the protocol. The page says so next to the table.
+
+use crate::fault::{Command, CommandError, PlannedFault};
+use crate::ledger::{Anomaly, MessageId, Summary, Verdict};
+use crate::mode::Mode;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::share::SharedRun;
+use crate::sim::{check_command, Sim, SimOptions};
+
+/// The most differences a comparison lists; the rest are counted in
+/// [`Comparison::differences_total`]. A table of more rows would not be read.
+pub const MAX_DIFFERENCES: u32 = 500;
+
+/// The step bound a comparison uses when the caller has no better one: far beyond what
+/// a scenario of the page's size needs to go quiet.
+pub const DEFAULT_COMPARE_STEPS: u64 = 1_000_000;
+
+/// A fault of the plan that a mode does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotApplicable {
+    /// The fault as planned (its step, if it had one, and the command).
+    pub fault: PlannedFault,
+    /// Why the mode refuses it, e.g. "crash point coordinator.after_votes does not apply
+    /// in at-least-once mode".
+    pub reason: CommandError,
+}
+
+/// One mode's run of the compared scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModeRun {
+    /// The mode.
+    pub mode: Mode,
+    /// The ledger's counters at the end of the run.
+    pub summary: Summary,
+    /// Every message's verdict, m1 first.
+    pub verdicts: Vec<Verdict>,
+    /// The anomalies, each with its explanation and the step of its cause.
+    pub anomalies: Vec<Anomaly>,
+    /// The faults of the plan that this mode does not have.
+    pub not_applicable: Vec<NotApplicable>,
+    /// True when the run went quiet; false when it stopped at the step bound.
+    pub finished: bool,
+    /// The run as a link, to open it in the simulator.
+    pub shared: SharedRun,
+}
+
+/// A message whose verdict is not the same in every mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// The message.
+    pub message: MessageId,
+    /// Its verdict per mode, in the order of [`Mode::ALL`].
+    pub verdicts: Vec<(Mode, Verdict)>,
+    /// One plain sentence, e.g. "m3: at-least-once applies it twice (the consumer
+    /// crashed after applying it and before acking, so the broker redelivered it, step
+    /// 14); at-most-once, idempotent and transactional apply it once."
+    pub sentence: String,
+}
+
+/// The four runs and what differs between them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// One run per mode, in the order of [`Mode::ALL`].
+    pub runs: Vec<ModeRun>,
+    /// The messages whose verdicts differ, m1 first, at most [`MAX_DIFFERENCES`].
+    pub differences: Vec<Difference>,
+    /// How many messages differ in all (may exceed the rows listed).
+    pub differences_total: u32,
+}
+
+impl Comparison {
+    /// The run of one mode.
+    pub fn run(&self, mode: Mode) -> Option<&ModeRun> {
+        self.runs.iter().find(|run| run.mode == mode)
+    }
+}
+
+/// The scenario copied into `mode`, with the faults it cannot have set apart. The
+/// commands become planned faults at their steps, after the scenario's own faults.
+pub fn scenario_in_mode(
+    scenario: &Scenario,
+    commands: &[(u64, Command)],
+    mode: Mode,
+) -> (Scenario, Vec<NotApplicable>) {
+    let mut copy = Scenario {
+        mode,
+        faults: Vec::new(),
+        ..scenario.clone()
+    };
+    let planned = scenario.faults.iter().cloned().chain(
+        commands
+            .iter()
+            .map(|(step, command)| PlannedFault::at(*step, command.clone())),
+    );
+    let mut not_applicable = Vec::new();
+    for fault in planned {
+        match check_command(&copy, &fault.command) {
+            Ok(()) => copy.faults.push(fault),
+            Err(reason) => not_applicable.push(NotApplicable { fault, reason }),
+        }
+    }
+    (copy, not_applicable)
+}
+
+/// Runs the scenario and its commands under every mode, each until quiet or until
+/// `max_steps` steps. Fails only when the scenario itself is invalid (or the plan and
+/// the commands together exceed the number of planned faults a scenario may carry).
+pub fn compare(
+    scenario: &Scenario,
+    commands: &[(u64, Command)],
+    max_steps: u64,
+) -> Result<Comparison, ScenarioError> {
+    let mut runs = Vec::with_capacity(Mode::ALL.len());
+    for mode in Mode::ALL {
+        let (copy, not_applicable) = scenario_in_mode(scenario, commands, mode);
+        let options = SimOptions {
+            record_trace: false,
+        };
+        let mut sim = Sim::with_options(&copy, options)?;
+        sim.run_until_quiet(max_steps);
+        let ledger = sim.ledger();
+        runs.push(ModeRun {
+            mode,
+            summary: ledger.summary(),
+            verdicts: ledger
+                .messages()
+                .iter()
+                .map(|record| record.verdict)
+                .collect(),
+            anomalies: ledger.anomalies(),
+            not_applicable,
+            finished: sim.is_quiet(),
+            shared: SharedRun {
+                scenario: copy,
+                commands: Vec::new(),
+                step: None,
+            },
+        });
+    }
+    let (differences, differences_total) = differences(&runs);
+    Ok(Comparison {
+        runs,
+        differences,
+        differences_total,
+    })
+}
+
+fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
+    let messages = runs.first().map_or(0, |run| run.verdicts.len());
+    let mut listed = Vec::new();
+    let mut total = 0_u32;
+    for index in 0..messages {
+        let verdicts: Vec<(Mode, Verdict)> = runs
+            .iter()
+            .filter_map(|run| run.verdicts.get(index).map(|v| (run.mode, *v)))
+            .collect();
+        let first = verdicts.first().map(|(_, v)| *v);
+        if verdicts.iter().all(|(_, v)| Some(*v) == first) {
+            continue;
+        }
+        total = total.saturating_add(1);
+        if listed.len() >= MAX_DIFFERENCES as usize {
+            continue;
+        }
+        let message = MessageId(u32::try_from(index + 1).unwrap_or(u32::MAX));
+        let sentence = sentence(message, &verdicts, runs);
+        listed.push(Difference {
+            message,
+            verdicts,
+            sentence,
+        });
+    }
+    (listed, total)
+}
+
+/// What a mode did to a message, as a verb phrase ("applies it twice").
+pub fn verdict_phrase(verdict: Verdict, plural: bool) -> String {
+    let (one, many) = match verdict {
+        Verdict::ExactlyOnce => ("applies it once", "apply it once"),
+        Verdict::Lost => ("loses it", "lose it"),
+        Verdict::Duplicated(2) => ("applies it twice", "apply it twice"),
+        Verdict::Duplicated(times) => {
+            let verb = if plural { "apply" } else { "applies" };
+            return format!("{verb} it {times} times");
+        }
+        Verdict::Reordered => (
+            "applies it once, after a later message",
+            "apply it once, after a later message",
+        ),
+        Verdict::Pending => (
+            "has not finished it within the step bound",
+            "have not finished it within the step bound",
+        ),
+        Verdict::InDoubt => ("leaves it in doubt", "leave it in doubt"),
+    };
+    if plural { many } else { one }.to_string()
+}
+
+/// The cause part of an anomaly's explanation: "m1 applied twice: the consumer crashed …
+/// (step 14)." gives "the consumer crashed … (step 14)".
+fn cause_of(anomaly: &Anomaly) -> Option<&str> {
+    let (_, cause) = anomaly.explanation.split_once(": ")?;
+    let cause = cause.trim_end_matches('.');
+    (!cause.is_empty()).then_some(cause)
+}
+
+fn join_modes(modes: &[Mode]) -> String {
+    let names: Vec<&str> = modes.iter().map(|mode| mode.as_str()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "m3: at-least-once applies it twice (cause); idempotent and transactional apply it
+/// once." Modes with the same verdict and no cause to tell are grouped; an anomaly keeps
+/// its own clause with its cause.
+fn sentence(message: MessageId, verdicts: &[(Mode, Verdict)], runs: &[ModeRun]) -> String {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut grouped: Vec<(Verdict, Vec<Mode>)> = Vec::new();
+    for (mode, verdict) in verdicts {
+        let cause = runs
+            .iter()
+            .find(|run| run.mode == *mode)
+            .and_then(|run| run.anomalies.iter().find(|a| a.message == message))
+            .and_then(cause_of);
+        match cause {
+            Some(cause) => clauses.push(format!(
+                "{} {} ({cause})",
+                mode.as_str(),
+                verdict_phrase(*verdict, false)
+            )),
+            None => match grouped.iter_mut().find(|(v, _)| v == verdict) {
+                Some((_, modes)) => modes.push(*mode),
+                None => grouped.push((*verdict, vec![*mode])),
+            },
+        }
+    }
+    for (verdict, modes) in grouped {
+        clauses.push(format!(
+            "{} {}",
+            join_modes(&modes),
+            verdict_phrase(verdict, modes.len() > 1)
+        ));
+    }
+    format!("{message}: {}.", clauses.join("; "))
+}

@@ -1,0 +1,476 @@
+//! The crash matrix: every crash point of a mode tried on every message, and every pair
+//! of crash points, each run to quiescence, with the ledger's outcome per cell.
+//!
+//! Work is cut into runs, and a [`MatrixJob`] does as many as it is asked at a time
+//! ([`MatrixJob::run_slice`]), with no thread and no clock, so that the page can run it
+//! between frames with a progress bar and a Cancel button. The cells come out in a fixed
+//! order (mode, then single crashes point by point and message by message, then pairs),
+//! and slicing never changes them: a run depends only on its cell.
+//!
+//! What is tried, per mode, where P is the number of crash points that apply to the mode
+//! ([`CrashPoint::applies_to`]) and N the number of messages:
+//!
+//! - singles: each point × each message m1..mN, so P × N runs;
+//! - pairs (optional): ordered pairs (a, b) of points, a crash at a for m1 and then a
+//!   crash at b for m2, so P × P runs. Ordered, because "a on m1 then b on m2" and "b on
+//!   m1 then a on m2" are different runs, and a = b is kept (the same step failing on two
+//!   messages). With a single message both crashes are for m1 and only a ≠ b is kept,
+//!   unordered (a before b in pipeline order), so P × (P − 1) / 2 runs.
+//!
+//! The four modes have 8, 9, 9 and 7 crash points (at-most-once has no "after confirm";
+//! transactional has the coordinator and participant points instead of the queue ones),
+//! so a 10-message scenario has 330 single runs and 275 pair runs in all. The points that do not apply to a mode are
+//! listed by [`not_applicable`], never dropped silently.
+//!
+//! The scenario's own planned faults are left out: each cell shows what its crashes do
+//! on their own.
+
+use crate::fault::{Command, CrashPoint, PlannedFault};
+use crate::ledger::Summary;
+use crate::mode::Mode;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::share::SharedRun;
+use crate::sim::{Sim, SimOptions};
+
+/// The step bound per run when the caller has no better one.
+pub const DEFAULT_MATRIX_STEPS: u64 = 200_000;
+
+/// One crash of a cell: a point, for one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Crash {
+    /// The protocol step.
+    pub point: CrashPoint,
+    /// The message number (1 for m1).
+    pub message: u32,
+}
+
+impl Crash {
+    /// The command that arms it.
+    pub fn command(self) -> Command {
+        Command::CrashAt {
+            point: self.point,
+            message: Some(self.message),
+        }
+    }
+
+    /// "consumer.after_apply:m1", as the CLI's `--crash` flag takes it.
+    pub fn label(self) -> String {
+        format!("{}:m{}", self.point.as_str(), self.message)
+    }
+}
+
+/// What a cell shows: the ledger's counters, reduced to one outcome with an icon and a
+/// word, so that colour is never the only sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every message applied exactly once (in order).
+    ExactlyOnce,
+    /// Messages lost, duplicated, reordered or in doubt, and ticks blocked.
+    Anomalies {
+        /// Messages never applied.
+        lost: u32,
+        /// Messages applied more than once.
+        duplicated: u32,
+        /// Messages applied out of order.
+        reordered: u32,
+        /// Messages held in doubt by a participant.
+        in_doubt: u32,
+        /// Ticks participants spent in doubt.
+        blocked_ticks: u64,
+    },
+    /// The run did not go quiet within the step bound.
+    Unfinished {
+        /// Messages not applied yet.
+        pending: u32,
+    },
+}
+
+impl Outcome {
+    /// The outcome of a run from its ledger summary.
+    pub fn from_summary(summary: &Summary) -> Outcome {
+        if !summary.quiet {
+            return Outcome::Unfinished {
+                pending: summary.pending,
+            };
+        }
+        if summary.lost == 0
+            && summary.duplicated == 0
+            && summary.reordered == 0
+            && summary.in_doubt_messages == 0
+            && summary.blocked_ticks == 0
+            && summary.pending == 0
+        {
+            return Outcome::ExactlyOnce;
+        }
+        Outcome::Anomalies {
+            lost: summary.lost,
+            duplicated: summary.duplicated,
+            reordered: summary.reordered,
+            in_doubt: summary.in_doubt_messages,
+            blocked_ticks: summary.blocked_ticks,
+        }
+    }
+
+    /// A short machine word for styling: "ok", "lost", "duplicated", "reordered",
+    /// "in-doubt", "blocked" or "unfinished" (the worst part of the outcome).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Outcome::ExactlyOnce => "ok",
+            Outcome::Unfinished { .. } => "unfinished",
+            Outcome::Anomalies {
+                lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                ..
+            } => {
+                if lost > 0 {
+                    "lost"
+                } else if duplicated > 0 {
+                    "duplicated"
+                } else if in_doubt > 0 {
+                    "in-doubt"
+                } else if reordered > 0 {
+                    "reordered"
+                } else {
+                    "blocked"
+                }
+            }
+        }
+    }
+
+    /// An icon that carries the outcome without colour.
+    pub fn icon(self) -> &'static str {
+        match self.kind() {
+            "ok" => "✔",
+            "lost" => "✖",
+            "duplicated" => "⧉",
+            "in-doubt" => "?",
+            "reordered" => "⇅",
+            "blocked" => "⏸",
+            _ => "…",
+        }
+    }
+
+    /// The outcome in words: "exactly once", "lost 1", "duplicated 2, blocked 40 ticks".
+    pub fn text(self) -> String {
+        match self {
+            Outcome::ExactlyOnce => "exactly once".to_string(),
+            Outcome::Unfinished { pending } => format!("unfinished ({pending} pending)"),
+            Outcome::Anomalies {
+                lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                blocked_ticks,
+            } => {
+                let mut parts = Vec::new();
+                if lost > 0 {
+                    parts.push(format!("lost {lost}"));
+                }
+                if duplicated > 0 {
+                    parts.push(format!("duplicated {duplicated}"));
+                }
+                if reordered > 0 {
+                    parts.push(format!("reordered {reordered}"));
+                }
+                if in_doubt > 0 {
+                    parts.push(format!("in doubt {in_doubt}"));
+                }
+                if blocked_ticks > 0 {
+                    parts.push(format!("blocked {blocked_ticks} ticks"));
+                }
+                parts.join(", ")
+            }
+        }
+    }
+}
+
+/// One run of the matrix and what came of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// The mode.
+    pub mode: Mode,
+    /// The crashes armed: one for a single cell, two for a pair.
+    pub crashes: Vec<Crash>,
+    /// The ledger's counters at the end of the run.
+    pub summary: Summary,
+    /// The outcome shown.
+    pub outcome: Outcome,
+    /// How many of the armed crashes fired (a point is not reached in every run: a
+    /// producer that never gets a confirm never reaches "after confirm").
+    pub fired: u32,
+    /// The step right after the first crash fired, where the simulator opens the run;
+    /// `None` when none fired.
+    pub crash_step: Option<u64>,
+    /// The run, to open in the simulator at `crash_step` (see [`Cell::link_run`]).
+    pub shared: SharedRun,
+}
+
+impl Cell {
+    /// True for a pair cell.
+    pub fn is_pair(&self) -> bool {
+        self.crashes.len() > 1
+    }
+}
+
+/// How far a job has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Runs done.
+    pub done: u32,
+    /// Runs in the whole job.
+    pub total: u32,
+    /// True when every run is done.
+    pub finished: bool,
+    /// True when the job was cancelled (no run is done after that).
+    pub cancelled: bool,
+}
+
+/// What to try.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatrixOptions {
+    /// The modes, in the order the cells come out.
+    pub modes: Vec<Mode>,
+    /// Also try pairs of crash points (see the module documentation).
+    pub pairs: bool,
+    /// The most steps a run takes before it is reported unfinished.
+    pub max_steps: u64,
+}
+
+impl MatrixOptions {
+    /// Single crashes in every mode, with the default step bound.
+    pub fn singles() -> MatrixOptions {
+        MatrixOptions {
+            modes: Mode::ALL.to_vec(),
+            pairs: false,
+            max_steps: DEFAULT_MATRIX_STEPS,
+        }
+    }
+}
+
+/// The crash points that apply to a mode, in pipeline order.
+pub fn applicable_points(mode: Mode) -> Vec<CrashPoint> {
+    CrashPoint::ALL
+        .into_iter()
+        .filter(|point| point.applies_to(mode))
+        .collect()
+}
+
+/// The crash points that do not apply to a mode, reported as "not applicable".
+pub fn not_applicable(mode: Mode) -> Vec<CrashPoint> {
+    CrashPoint::ALL
+        .into_iter()
+        .filter(|point| !point.applies_to(mode))
+        .collect()
+}
+
+/// Every run of one mode, in order: singles, then pairs if asked.
+pub fn plan(mode: Mode, messages: u32, pairs: bool) -> Vec<Vec<Crash>> {
+    let points = applicable_points(mode);
+    let mut runs = Vec::new();
+    for &point in &points {
+        for message in 1..=messages {
+            runs.push(vec![Crash { point, message }]);
+        }
+    }
+    if pairs {
+        for (i, &first) in points.iter().enumerate() {
+            for (j, &second) in points.iter().enumerate() {
+                if messages >= 2 {
+                    runs.push(vec![
+                        Crash {
+                            point: first,
+                            message: 1,
+                        },
+                        Crash {
+                            point: second,
+                            message: 2,
+                        },
+                    ]);
+                } else if i < j {
+                    runs.push(vec![
+                        Crash {
+                            point: first,
+                            message: 1,
+                        },
+                        Crash {
+                            point: second,
+                            message: 1,
+                        },
+                    ]);
+                }
+            }
+        }
+    }
+    runs
+}
+
+/// How many runs a job of these options has on a scenario of `messages` messages.
+pub fn run_count(options: &MatrixOptions, messages: u32) -> u32 {
+    options
+        .modes
+        .iter()
+        .map(|&mode| {
+            let p = applicable_points(mode).len() as u32;
+            let singles = p.saturating_mul(messages);
+            let pairs = match (options.pairs, messages >= 2) {
+                (false, _) => 0,
+                (true, true) => p * p,
+                (true, false) => p * p.saturating_sub(1) / 2,
+            };
+            singles.saturating_add(pairs)
+        })
+        .fold(0, u32::saturating_add)
+}
+
+/// Runs one cell: the scenario in `mode`, without its own faults, with the crashes
+/// armed from the start, to quiescence or `max_steps`.
+pub fn run_cell(
+    scenario: &Scenario,
+    mode: Mode,
+    crashes: &[Crash],
+    max_steps: u64,
+) -> Result<Cell, ScenarioError> {
+    let cell_scenario = Scenario {
+        mode,
+        faults: crashes
+            .iter()
+            .map(|crash| PlannedFault::at_start(crash.command()))
+            .collect(),
+        ..scenario.clone()
+    };
+    let options = SimOptions {
+        record_trace: false,
+    };
+    let mut sim = Sim::with_options(&cell_scenario, options)?;
+    let armed = sim.armed_crashes.len();
+    let mut crash_step = None;
+    let mut taken = 0;
+    while taken < max_steps && sim.advance() {
+        taken += 1;
+        if crash_step.is_none() && sim.armed_crashes.len() < armed {
+            crash_step = Some(sim.step_index());
+        }
+    }
+    let fired = u32::try_from(armed.saturating_sub(sim.armed_crashes.len())).unwrap_or(0);
+    let summary = sim.summary();
+    let outcome = Outcome::from_summary(&summary);
+    let mut shared = SharedRun::new(cell_scenario);
+    shared.step = crash_step;
+    Ok(Cell {
+        mode,
+        crashes: crashes.to_vec(),
+        summary,
+        outcome,
+        fired,
+        crash_step,
+        shared,
+    })
+}
+
+/// An exhaustive crash search, run a slice at a time.
+#[derive(Clone, Debug)]
+pub struct MatrixJob {
+    scenario: Scenario,
+    options: MatrixOptions,
+    /// Every run to do, in order, with its mode.
+    runs: Vec<(Mode, Vec<Crash>)>,
+    cells: Vec<Cell>,
+    cancelled: bool,
+}
+
+impl MatrixJob {
+    /// Plans a job; fails when the scenario cannot run (checked once here, so that no
+    /// cell fails later for a reason of the scenario's own).
+    pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<MatrixJob, ScenarioError> {
+        let base = Scenario {
+            faults: Vec::new(),
+            ..scenario.clone()
+        };
+        for &mode in &options.modes {
+            Scenario {
+                mode,
+                ..base.clone()
+            }
+            .validate()?;
+        }
+        let runs = options
+            .modes
+            .iter()
+            .flat_map(|&mode| {
+                plan(mode, base.messages, options.pairs)
+                    .into_iter()
+                    .map(move |crashes| (mode, crashes))
+            })
+            .collect();
+        Ok(MatrixJob {
+            scenario: base,
+            options,
+            runs,
+            cells: Vec::new(),
+            cancelled: false,
+        })
+    }
+
+    /// The options the job was planned with.
+    pub fn options(&self) -> &MatrixOptions {
+        &self.options
+    }
+
+    /// The scenario the cells run (without its own planned faults).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Does up to `max_runs` more runs (at least one, unless finished or cancelled) and
+    /// says how far the job has got.
+    pub fn run_slice(&mut self, max_runs: u32) -> Progress {
+        let mut budget = max_runs.max(1);
+        while budget > 0 && !self.cancelled && self.cells.len() < self.runs.len() {
+            let (mode, crashes) = &self.runs[self.cells.len()];
+            match run_cell(&self.scenario, *mode, crashes, self.options.max_steps) {
+                Ok(cell) => self.cells.push(cell),
+                // The scenario was validated in every mode when the job was planned, and
+                // the crash points apply to their mode, so a cell cannot be refused; if
+                // one were, stopping is better than a grid with a hole in it.
+                Err(_) => self.cancelled = true,
+            }
+            budget -= 1;
+        }
+        self.progress()
+    }
+
+    /// Runs everything that is left.
+    pub fn run_to_end(&mut self) -> Progress {
+        let left = self.runs.len().saturating_sub(self.cells.len());
+        self.run_slice(u32::try_from(left).unwrap_or(u32::MAX))
+    }
+
+    /// Stops the job: later slices do nothing; the cells done so far are kept.
+    pub fn cancel(&mut self) {
+        self.cancelled = true;
+    }
+
+    /// How far the job has got.
+    pub fn progress(&self) -> Progress {
+        let total = u32::try_from(self.runs.len()).unwrap_or(u32::MAX);
+        let done = u32::try_from(self.cells.len()).unwrap_or(u32::MAX);
+        Progress {
+            done,
+            total,
+            finished: done == total,
+            cancelled: self.cancelled,
+        }
+    }
+
+    /// The cells done so far, in order.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// The cells of one mode done so far.
+    pub fn cells_of(&self, mode: Mode) -> impl Iterator<Item = &Cell> {
+        self.cells.iter().filter(move |cell| cell.mode == mode)
+    }
+}

@@ -1,0 +1,111 @@
+//! Compare: one fault plan under the four modes, with the differences in sentences.
+
+use mqlab_sim::compare::{compare, DEFAULT_COMPARE_STEPS};
+use mqlab_sim::{Command, CrashPoint, Mode, NodeId, Scenario, Sim, Verdict};
+
+fn crash(point: CrashPoint, message: u32) -> Command {
+    Command::CrashAt {
+        point,
+        message: Some(message),
+    }
+}
+
+#[test]
+fn a_consumer_crash_after_apply_differs_between_the_modes() {
+    let scenario = Scenario::default().with_fault(crash(CrashPoint::ConsumerAfterApply, 1));
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    assert_eq!(
+        comparison.runs.iter().map(|r| r.mode).collect::<Vec<_>>(),
+        Mode::ALL
+    );
+    let alo = comparison.run(Mode::AtLeastOnce).unwrap();
+    assert_eq!(alo.summary.duplicated, 1);
+    assert_eq!(alo.verdicts[0], Verdict::Duplicated(2));
+    let idem = comparison.run(Mode::Idempotent).unwrap();
+    assert_eq!((idem.summary.duplicated, idem.summary.lost), (0, 0));
+    // The consumer points do not exist in transactional mode: reported, not dropped.
+    let txn = comparison.run(Mode::Transactional).unwrap();
+    assert_eq!(txn.not_applicable.len(), 1);
+    assert_eq!(txn.summary.exactly_once, 5);
+    for run in &comparison.runs {
+        assert!(run.finished, "{:?}", run.mode);
+    }
+    let m1 = &comparison.differences[0];
+    assert_eq!(m1.message.0, 1);
+    assert!(
+        m1.sentence.starts_with("m1: ")
+            && m1.sentence.contains("at-least-once applies it twice (")
+            && m1.sentence.contains("idempotent")
+            && m1.sentence.ends_with('.'),
+        "{}",
+        m1.sentence
+    );
+    assert_eq!(
+        comparison.differences_total as usize,
+        comparison.differences.len()
+    );
+}
+
+#[test]
+fn each_mode_gives_what_its_own_run_gives() {
+    let scenario = Scenario::default().with_fault(crash(CrashPoint::ConsumerAfterReceive, 2));
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    for run in &comparison.runs {
+        let mut sim = Sim::new(&run.shared.scenario).unwrap();
+        sim.run_until_quiet(DEFAULT_COMPARE_STEPS);
+        assert_eq!(sim.summary(), run.summary, "{:?}", run.mode);
+    }
+    let amo = comparison.run(Mode::AtMostOnce).unwrap();
+    assert!(amo.summary.lost >= 1, "{:?}", amo.summary);
+    let lost: Vec<_> = comparison
+        .differences
+        .iter()
+        .filter(|d| d.sentence.contains("at-most-once loses it ("))
+        .collect();
+    assert!(!lost.is_empty(), "{:#?}", comparison.differences);
+}
+
+#[test]
+fn commands_are_replayed_and_those_a_mode_lacks_are_not_applicable() {
+    let commands = vec![
+        (3, Command::Crash(NodeId::Coordinator)),
+        (5, Command::Crash(NodeId::Broker)),
+    ];
+    let comparison = compare(&Scenario::default(), &commands, DEFAULT_COMPARE_STEPS).unwrap();
+    for run in &comparison.runs {
+        let expected = if run.mode == Mode::Transactional {
+            0
+        } else {
+            1
+        };
+        assert_eq!(run.not_applicable.len(), expected, "{:?}", run.mode);
+        assert_eq!(
+            run.shared.scenario.faults.len(),
+            2 - expected,
+            "{:?}",
+            run.mode
+        );
+    }
+    let reason = comparison.run(Mode::AtMostOnce).unwrap().not_applicable[0]
+        .reason
+        .to_string();
+    assert!(reason.contains("coordinator"), "{reason}");
+}
+
+#[test]
+fn no_fault_means_no_difference() {
+    let comparison = compare(&Scenario::default(), &[], DEFAULT_COMPARE_STEPS).unwrap();
+    assert!(comparison.differences.is_empty());
+    for run in &comparison.runs {
+        assert_eq!(run.summary.exactly_once, 5, "{:?}", run.mode);
+    }
+}
+
+#[test]
+fn an_invalid_scenario_is_an_error_not_a_panic() {
+    let scenario = Scenario {
+        messages: 0,
+        ..Scenario::default()
+    };
+    assert!(compare(&scenario, &[], 10).is_err());
+}
