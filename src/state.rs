@@ -35,6 +35,9 @@ pub struct Lab {
     pub playing: bool,
     pub speed_index: usize,
     pub notice: Option<Notice>,
+    /// The furthest step this timeline has reached: the time-travel cursor scrubs up
+    /// to it. A new run, or a command that rewrites the future, starts it again.
+    pub horizon: u64,
 }
 
 impl PartialEq for Lab {
@@ -44,6 +47,7 @@ impl PartialEq for Lab {
             && self.playing == other.playing
             && self.speed_index == other.speed_index
             && self.notice == other.notice
+            && self.horizon == other.horizon
     }
 }
 
@@ -103,6 +107,7 @@ impl Lab {
             playing: false,
             speed_index: DEFAULT_SPEED,
             notice,
+            horizon: 0,
         }
     }
 
@@ -155,6 +160,37 @@ impl Reducible for Lab {
     type Action = LabAction;
 
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+        // Actions that replace the run or rewrite its future restart the horizon.
+        let restarts = matches!(
+            action,
+            LabAction::Reset
+                | LabAction::SetMode(_)
+                | LabAction::SetSeed(_)
+                | LabAction::SetMessages(_)
+                | LabAction::Apply(_)
+                | LabAction::Load { .. }
+                | LabAction::Import(_)
+        );
+        let previous = Rc::clone(&self);
+        let next = self.reduce_run(action);
+        let step = next.run.borrow().step_index();
+        let horizon = if restarts {
+            step
+        } else {
+            previous.horizon.max(step)
+        };
+        if horizon == next.horizon {
+            return next;
+        }
+        Rc::new(Lab {
+            horizon,
+            ..(*next).clone()
+        })
+    }
+}
+
+impl Lab {
+    fn reduce_run(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let next = match action {
             LabAction::Step => {
                 let stepped = {
@@ -217,7 +253,7 @@ impl Reducible for Lab {
                 } else {
                     LabAction::Play
                 };
-                return self.reduce(action);
+                return self.reduce_run(action);
             }
             LabAction::Reset => {
                 let scenario = self.run.borrow().scenario().clone();

@@ -96,8 +96,8 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
         <section class="panel ledger" aria-label="Ledger">
             <div class="panel-header">
                 <h2>{ "Ledger" }</h2>
-                <span class="hint">{ format!("{} messages · step {}{}", props.summary.messages, props.summary.steps,
-                    if props.summary.quiet { " · run finished" } else { "" }) }</span>
+                <span class="hint">{ format!("{} messages · step {}{} · trace {:016x}", props.summary.messages, props.summary.steps,
+                    if props.summary.quiet { " · run finished" } else { "" }, props.summary.trace_hash) }</span>
             </div>
             <ul class="counters" aria-label="Counters">{ for counter_items }</ul>
             if props.summary.invariant_violations > 0 {

@@ -15,6 +15,7 @@ use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
 use crate::components::share_bar::ShareBar;
 use crate::components::stage::Stage;
+use crate::components::timeline::Timeline;
 use crate::state::{Lab, LabAction, Notice};
 
 /// The player never runs more timer callbacks per second than the screen draws frames.
@@ -197,6 +198,9 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 <div class="area-ledger">
                     <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().to_vec()}
                                 anomalies={sim.ledger().anomalies()} dispatch={dispatch.clone()} />
+                </div>
+                <div class="area-timeline">
+                    <Timeline lab={lab.clone()} />
                 </div>
                 <div class="area-narration">
                     <Narration events={recent_events(sim.trace())} step={snapshot.step}

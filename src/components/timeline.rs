@@ -1,0 +1,316 @@
+//! The space-time (Lamport) diagram: one lane per node, time running left to right in
+//! ticks, an arrow per message from its sending to its arrival, a cross where one was
+//! lost, marks for crashes, restarts and commands, and 2PC transactions shaded on the
+//! coordinator's lane. A cursor marks the current tick; a slider scrubs to any step up to
+//! the furthest one reached, and clicking an event jumps to its step.
+//!
+//! Only the visible window is drawn: the trace is sorted by tick, so the window's events
+//! are found by binary search and a run of 100,000 steps costs no more to draw than a
+//! short one.
+
+use mqlab_sim::{EventKind, InFlight, MessageKind, NodeId, TraceEvent};
+use yew::prelude::*;
+
+use crate::components::controls::event_value;
+use crate::state::{Lab, LabAction};
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub lab: UseReducerHandle<Lab>,
+}
+
+/// Window widths, in ticks, from closest to widest.
+pub const ZOOMS: [u64; 8] = [10, 20, 40, 80, 160, 320, 640, 1280];
+const DEFAULT_ZOOM: usize = 2;
+/// The diagram's drawing width and the left margin for lane names, in SVG units.
+const WIDTH: f64 = 1000.0;
+const MARGIN: f64 = 96.0;
+const LANE_GAP: f64 = 44.0;
+/// The most events drawn at once; beyond it the window is too wide to read anyway.
+const MAX_DRAWN: usize = 2_000;
+
+/// The window of ticks shown: the cursor sits at four fifths of its width.
+pub fn window(now_tick: u64, width_ticks: u64) -> (u64, u64) {
+    let start = now_tick.saturating_sub(width_ticks * 4 / 5);
+    (start, start + width_ticks)
+}
+
+/// The events whose tick lies in `[start, end]`, found by binary search (the trace is in
+/// tick order), and at most `MAX_DRAWN` of them (the latest).
+pub fn visible(trace: &[TraceEvent], start: u64, end: u64) -> &[TraceEvent] {
+    let from = trace.partition_point(|e| e.tick < start);
+    let to = trace.partition_point(|e| e.tick <= end);
+    let from = from.max(to.saturating_sub(MAX_DRAWN));
+    &trace[from..to]
+}
+
+/// The lanes, top to bottom: the coordinator (when present) above the pipeline.
+pub fn lanes(present: &[NodeId]) -> Vec<NodeId> {
+    [
+        NodeId::Coordinator,
+        NodeId::Producer,
+        NodeId::Broker,
+        NodeId::Consumer,
+    ]
+    .into_iter()
+    .filter(|node| present.contains(node))
+    .collect()
+}
+
+fn arrow_label(kind: MessageKind, message: Option<u32>, txn: Option<u32>) -> String {
+    let subject = match (message, txn) {
+        (Some(m), _) if m > 0 => format!("m{m}"),
+        (_, Some(t)) => format!("t{t}"),
+        _ => String::new(),
+    };
+    let word = match kind {
+        MessageKind::Publish | MessageKind::Deliver => "",
+        MessageKind::Confirm => "ok ",
+        MessageKind::Ack => "ack ",
+        MessageKind::Prepare => "prep ",
+        MessageKind::VoteYes => "yes ",
+        MessageKind::VoteNo => "no ",
+        MessageKind::Commit => "commit ",
+        MessageKind::Abort => "abort ",
+        MessageKind::Committed => "done ",
+        MessageKind::Query => "ask ",
+    };
+    format!("{word}{subject}")
+}
+
+#[component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    let zoom = use_state(|| DEFAULT_ZOOM);
+    let lab = &props.lab;
+    let run = lab.run.borrow();
+    let sim = run.sim();
+    let snapshot_nodes = lanes(&sim.scenario().nodes());
+    let now = sim.tick();
+    let step = sim.step_index();
+    let width_ticks = ZOOMS[(*zoom).min(ZOOMS.len() - 1)];
+    let (start, end) = window(now, width_ticks);
+    let x = |tick: u64| {
+        MARGIN + (tick.saturating_sub(start) as f64) * (WIDTH - MARGIN - 10.0) / width_ticks as f64
+    };
+    let x_signed = |tick: u64| {
+        if tick < start {
+            MARGIN - (start - tick) as f64 * (WIDTH - MARGIN - 10.0) / width_ticks as f64
+        } else {
+            x(tick)
+        }
+    };
+    let lane_y = |node: NodeId| {
+        let index = snapshot_nodes.iter().position(|n| *n == node).unwrap_or(0);
+        28.0 + index as f64 * LANE_GAP
+    };
+    let height = 28.0 + snapshot_nodes.len() as f64 * LANE_GAP;
+    let events = visible(sim.trace(), start, end);
+    let labels = width_ticks <= 40;
+    let seek = |target: u64| {
+        let dispatch = lab.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(LabAction::Seek(target)))
+    };
+
+    // 2PC transactions: a band on the coordinator's lane from its first to its last
+    // visible event.
+    let mut bands: Vec<(u32, u64, u64)> = Vec::new();
+    for event in events.iter().filter(|e| e.kind != EventKind::Command) {
+        if let Some(txn) = event.txn {
+            match bands.iter_mut().find(|(t, _, _)| *t == txn) {
+                Some(band) => band.2 = band.2.max(event.tick),
+                None => bands.push((txn, event.tick, event.tick)),
+            }
+        }
+    }
+    let coordinator_present = snapshot_nodes.contains(&NodeId::Coordinator);
+    let band_shapes = bands.iter().filter(|_| coordinator_present).map(|(txn, from, to)| {
+        let y = lane_y(NodeId::Coordinator);
+        let (x1, x2) = (x_signed(*from), x(*to).max(x_signed(*from) + 4.0));
+        html! {
+            <g class={classes!("txn-band", (txn % 2 == 0).then_some("even"))}>
+                <rect x={format!("{x1:.1}")} y={format!("{:.1}", y - 16.0)} width={format!("{:.1}", x2 - x1)} height="32" rx="4" />
+                <text x={format!("{:.1}", x1 + 3.0)} y={format!("{:.1}", y - 19.0)}>{ format!("t{txn}") }</text>
+            </g>
+        }
+    });
+
+    let lanes = snapshot_nodes.iter().map(|&node| {
+        let y = lane_y(node);
+        html! {
+            <g class={classes!("lane", node.name())}>
+                <text class="lane-name" x="6" y={format!("{:.1}", y + 4.0)}>{ node.label() }</text>
+                <line x1={MARGIN.to_string()} x2={WIDTH.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+            </g>
+        }
+    });
+
+    let marks = events.iter().map(|event| {
+        let on_click = seek(event.step);
+        let title = format!("step {} · tick {}: {}", event.step, event.tick, event.narration);
+        let current = event.step + 1 == step || (event.kind == EventKind::Command && event.step == step);
+        let class = classes!("event", format!("kind-{}", event.kind.as_str()), current.then_some("current"));
+        match (event.link, event.sent_tick) {
+            (Some(link), Some(sent)) if sent < event.tick || matches!(event.kind, EventKind::Drop | EventKind::ArriveWhileDown) => {
+                if !snapshot_nodes.contains(&link.from) || !snapshot_nodes.contains(&link.to) {
+                    return html! {};
+                }
+                let (x1, y1, x2, y2) = (x_signed(sent), lane_y(link.from), x(event.tick), lane_y(link.to));
+                let lost = matches!(event.kind, EventKind::Drop | EventKind::ArriveWhileDown);
+                let kind = event.message_kind.unwrap_or(MessageKind::Publish);
+                let label = arrow_label(kind, event.message.map(|m| m.number()), event.txn);
+                html! {
+                    <g class={classes!(class, "arrow", format!("msg-{}", kind.as_str()), lost.then_some("lost"), event.duplicate.then_some("duplicate"))}
+                       onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>
+                        <title>{ title }</title>
+                        <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                              marker-end={(!lost).then_some("url(#tl-arrow)")} />
+                        if lost {
+                            <path class="cross" d={format!("M{:.1} {:.1} l8 8 m0 -8 l-8 8", x2 - 4.0, y2 - 4.0)} />
+                        }
+                        if labels {
+                            <text x={format!("{:.1}", (x1 + x2) / 2.0)} y={format!("{:.1}", (y1 + y2) / 2.0 - 3.0)} text-anchor="middle">
+                                { if event.duplicate { format!("⇉{label}") } else { label } }
+                            </text>
+                        }
+                    </g>
+                }
+            }
+            _ => {
+                if !snapshot_nodes.contains(&event.node) {
+                    return html! {};
+                }
+                let (cx, cy) = (x(event.tick), lane_y(event.node));
+                let glyph = match event.kind {
+                    EventKind::Crash => "✖",
+                    EventKind::Restart => "↻",
+                    EventKind::Command => "◆",
+                    _ if event.crash.is_some() => "✖",
+                    _ => "",
+                };
+                let crashed = event.crash.is_some() || event.kind == EventKind::Crash;
+                html! {
+                    <g class={classes!(class, "point", crashed.then_some("crash"))} onclick={on_click}
+                       role="button" tabindex="-1" aria-label={title.clone()}>
+                        <title>{ title }</title>
+                        if glyph.is_empty() {
+                            <circle cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r="3.5" />
+                        } else {
+                            <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 5.0)} text-anchor="middle">{ glyph }</text>
+                        }
+                    </g>
+                }
+            }
+        }
+    });
+
+    // Envelopes still on the links: dashed, from their sending to their arrival.
+    let in_flight: Vec<InFlight> = sim.snapshot().in_flight;
+    let pending = in_flight.iter().filter(|f| snapshot_nodes.contains(&f.link.from) && snapshot_nodes.contains(&f.link.to)).map(|f| {
+        let (x1, y1, x2, y2) = (x_signed(f.sent_tick), lane_y(f.link.from), x(f.arrive_tick.min(end)), lane_y(f.link.to));
+        html! { <line class="in-flight" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} /> }
+    });
+
+    let cursor_x = x(now);
+    let ticks = (0..=4).map(|i| {
+        let tick = start + width_ticks * i / 4;
+        html! { <text class="axis" x={format!("{:.1}", x(tick))} y={format!("{:.1}", height - 2.0)} text-anchor="middle">{ format!("t{tick}") }</text> }
+    });
+
+    let on_scrub = {
+        let dispatch = lab.dispatcher();
+        Callback::from(move |event: InputEvent| {
+            let event: Event = event.into();
+            if let Ok(target) = event_value(&event).parse::<u64>() {
+                dispatch.dispatch(LabAction::Seek(target));
+            }
+        })
+    };
+    let zoom_in = {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| zoom.set(zoom.saturating_sub(1)))
+    };
+    let zoom_out = {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| zoom.set((*zoom + 1).min(ZOOMS.len() - 1)))
+    };
+    let horizon = lab.horizon.max(step);
+
+    html! {
+        <section class="panel timeline" aria-label="Space-time diagram">
+            <div class="panel-header">
+                <h2>{ "Space-time diagram" }</h2>
+                <div class="row">
+                    <button class="small" onclick={zoom_in} disabled={*zoom == 0} aria-label="Zoom in">{ "+ Zoom in" }</button>
+                    <button class="small" onclick={zoom_out} disabled={*zoom + 1 >= ZOOMS.len()} aria-label="Zoom out">{ "- Zoom out" }</button>
+                    <span class="hint">{ format!("{width_ticks} ticks wide") }</span>
+                </div>
+            </div>
+            <svg viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img"
+                 aria-label={format!("Messages between the nodes over time, ticks {start} to {end}; the cursor is at tick {now}, step {step}.")}>
+                <defs>
+                    <marker id="tl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                        <path d="M0 0 L10 5 L0 10 z" />
+                    </marker>
+                    <clipPath id="tl-clip"><rect x={MARGIN.to_string()} y="0" width={(WIDTH - MARGIN).to_string()} height={format!("{height:.0}")} /></clipPath>
+                </defs>
+                { for lanes }
+                <g clip-path="url(#tl-clip)">
+                    { for band_shapes }
+                    { for pending }
+                    { for marks }
+                    <line class="cursor" x1={format!("{cursor_x:.1}")} x2={format!("{cursor_x:.1}")} y1="6" y2={format!("{:.1}", height - 14.0)} />
+                </g>
+                { for ticks }
+            </svg>
+            <div class="scrub row">
+                <label for="scrub">{ "Scrub to step" }</label>
+                <input id="scrub" type="range" min="0" max={horizon.to_string()} value={step.to_string()} oninput={on_scrub}
+                       aria-valuetext={format!("step {step} of {horizon}")} />
+                <span class="step-readout">{ format!("{step} / {horizon}") }</span>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqlab_sim::{Scenario, Sim};
+
+    #[test]
+    fn the_cursor_sits_inside_the_window() {
+        assert_eq!(window(0, 80), (0, 80));
+        let (start, end) = window(1_000, 80);
+        assert!(start <= 1_000 && 1_000 <= end);
+    }
+
+    #[test]
+    fn the_visible_events_are_exactly_those_in_the_window() {
+        let mut sim = Sim::new(&Scenario::default()).expect("default scenario");
+        sim.run_until_quiet(10_000);
+        let trace = sim.trace();
+        let (start, end) = (10, 40);
+        let shown = visible(trace, start, end);
+        let expected = trace
+            .iter()
+            .filter(|e| e.tick >= start && e.tick <= end)
+            .count();
+        assert_eq!(shown.len(), expected);
+        assert!(shown.iter().all(|e| e.tick >= start && e.tick <= end));
+    }
+
+    #[test]
+    fn arrivals_know_when_their_envelope_was_sent() {
+        let mut sim = Sim::new(&Scenario::default()).expect("default scenario");
+        sim.run_until_quiet(10_000);
+        let arrivals: Vec<_> = sim
+            .trace()
+            .iter()
+            .filter(|e| e.kind == EventKind::Append)
+            .collect();
+        assert!(!arrivals.is_empty());
+        assert!(arrivals
+            .iter()
+            .all(|e| e.sent_tick.is_some_and(|sent| sent <= e.tick)));
+    }
+}
