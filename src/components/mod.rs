@@ -10,3 +10,4 @@ pub mod protocol_lab;
 pub mod share_bar;
 pub mod simulator;
 pub mod stage;
+pub mod timeline;
