@@ -17,6 +17,7 @@ mod event_queue;
 pub mod explore;
 pub mod fault;
 pub mod ledger;
+pub mod lessons;
 pub mod limits;
 pub mod matrix;
 pub mod mode;

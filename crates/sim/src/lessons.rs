@@ -1,0 +1,663 @@
+//! Guided lessons: each one is a scenario plus the words around it — an intro, narration
+//! cues that appear as the run reaches them, a "predict, then watch" question and a short
+//! summary.
+//!
+//! A lesson never claims its own answer. Each choice of its question is a predicate over
+//! the ledger's [`Summary`] at the end of the run, and the page shows as right whichever
+//! choices the run makes true. `intended_choice` only records what the author meant to
+//! teach, so that a test can run every lesson and say which one stopped teaching it when
+//! the core changes.
+
+use crate::fault::{Command, CrashPoint};
+use crate::ledger::{MessageId, Summary};
+use crate::mode::Mode;
+use crate::network::{LinkId, MessageKind};
+use crate::node::NodeId;
+use crate::ratio::Ratio;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::Sim;
+use crate::trace::{Detail, EventKind, TraceEvent, VoteNoReason};
+
+/// The most steps a lesson's run may take before it counts as never ending. Every lesson
+/// ends far sooner; the bound keeps a broken lesson from hanging a test or the page.
+pub const MAX_LESSON_STEPS: u64 = 20_000;
+
+/// One fact about the end of a run, read from the ledger's summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// At least this many messages were never applied.
+    LostAtLeast(u32),
+    /// No message was lost.
+    NoneLost,
+    /// At least this many messages were applied more than once.
+    DuplicatedAtLeast(u32),
+    /// No message was applied more than once.
+    NoneDuplicated,
+    /// Every message was applied exactly once, in order.
+    AllExactlyOnce,
+    /// Participants spent at least this many ticks in doubt, summed over participants.
+    BlockedTicksAtLeast(u64),
+    /// Participants spent fewer than this many ticks in doubt, summed over participants.
+    BlockedTicksBelow(u64),
+    /// At least one message is still in doubt when the run ends.
+    SomeInDoubt,
+    /// The 2PC checker found a participant committing while another aborted.
+    InvariantViolated,
+}
+
+impl Check {
+    /// True when the summary shows the fact.
+    pub fn holds(self, summary: &Summary) -> bool {
+        match self {
+            Check::LostAtLeast(count) => summary.lost >= count,
+            Check::NoneLost => summary.lost == 0,
+            Check::DuplicatedAtLeast(count) => summary.duplicated >= count,
+            Check::NoneDuplicated => summary.duplicated == 0,
+            Check::AllExactlyOnce => summary.exactly_once == summary.messages,
+            Check::BlockedTicksAtLeast(ticks) => summary.blocked_ticks >= ticks,
+            Check::BlockedTicksBelow(ticks) => summary.blocked_ticks < ticks,
+            Check::SomeInDoubt => summary.in_doubt_messages >= 1,
+            Check::InvariantViolated => summary.invariant_violations >= 1,
+        }
+    }
+}
+
+/// One answer to a lesson's question: its text and the facts that make it true (all of
+/// them must hold).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// What the learner reads.
+    pub text: &'static str,
+    /// The facts that must all hold at the end of the run for this answer to be right.
+    pub holds_when: Vec<Check>,
+}
+
+impl Choice {
+    /// True when the run's summary makes this answer right.
+    pub fn holds(&self, summary: &Summary) -> bool {
+        self.holds_when.iter().all(|check| check.holds(summary))
+    }
+}
+
+/// The "predict, then watch" question, asked before the run is played.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    /// The question.
+    pub prompt: &'static str,
+    /// The answers, in the order shown.
+    pub choices: Vec<Choice>,
+    /// The answer the author means the run to make true (an index into `choices`). The
+    /// page never reads it: it shows the choices the run makes true. Tests check that
+    /// this one, and only this one, holds.
+    pub intended_choice: usize,
+}
+
+impl Question {
+    /// For each choice, whether the summary makes it true.
+    pub fn outcome(&self, summary: &Summary) -> Vec<bool> {
+        self.choices
+            .iter()
+            .map(|choice| choice.holds(summary))
+            .collect()
+    }
+}
+
+/// When a narration cue appears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CueTrigger {
+    /// Before the first step.
+    Start,
+    /// At the first trace event of this kind (with this detail and about this message,
+    /// when given).
+    Event {
+        /// The kind of event.
+        kind: EventKind,
+        /// Only events with this detail, or any.
+        detail: Option<Detail>,
+        /// Only events about this message number, or any.
+        message: Option<u32>,
+    },
+    /// At the first event of this kind about this message that is a second or later
+    /// attempt: a publish retried, a delivery redelivered.
+    Again {
+        /// The kind of event (publish or deliver).
+        kind: EventKind,
+        /// The message number.
+        message: u32,
+    },
+    /// At the first crash of this node, at any point.
+    Crash(NodeId),
+    /// When nothing is left to happen.
+    End,
+}
+
+impl CueTrigger {
+    fn matches(self, event: &TraceEvent) -> bool {
+        match self {
+            CueTrigger::Event {
+                kind,
+                detail,
+                message,
+            } => {
+                event.kind == kind
+                    && detail.is_none_or(|detail| event.detail == detail)
+                    && message.is_none_or(|number| event.message == Some(MessageId(number)))
+            }
+            CueTrigger::Again { kind, message } => {
+                event.kind == kind
+                    && event.message == Some(MessageId(message))
+                    && event.attempt >= 2
+            }
+            CueTrigger::Crash(node) => event.node == node && event_is_a_crash(event),
+            CueTrigger::Start | CueTrigger::End => false,
+        }
+    }
+}
+
+/// A crash shows in the trace either as its own event (a random or commanded crash) or
+/// as the crash point reached during a step.
+fn event_is_a_crash(event: &TraceEvent) -> bool {
+    event.kind == EventKind::Crash || event.crash.is_some()
+}
+
+/// A line of narration, shown once the run reaches its trigger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cue {
+    /// When it appears.
+    pub when: CueTrigger,
+    /// What it says.
+    pub text: &'static str,
+}
+
+/// Where a cue was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reached {
+    /// Before the first step.
+    AtStart,
+    /// At this trace step.
+    AtStep(u64),
+    /// When the run ended.
+    AtEnd,
+}
+
+impl Cue {
+    /// Where the cue is reached in a trace, if it is yet. `quiet` says whether the run
+    /// has ended.
+    pub fn reached(&self, trace: &[TraceEvent], quiet: bool) -> Option<Reached> {
+        match self.when {
+            CueTrigger::Start => Some(Reached::AtStart),
+            CueTrigger::End => quiet.then_some(Reached::AtEnd),
+            trigger => trace
+                .iter()
+                .find(|event| trigger.matches(event))
+                .map(|event| Reached::AtStep(event.step)),
+        }
+    }
+}
+
+/// A guided lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    /// The slug used in links (`#lesson=<id>`) and in stored progress.
+    pub id: &'static str,
+    /// The title.
+    pub title: &'static str,
+    /// The run the lesson plays.
+    pub scenario: Scenario,
+    /// What the learner reads before predicting.
+    pub intro: &'static str,
+    /// Narration cues, in the order they are expected to appear.
+    pub cues: Vec<Cue>,
+    /// The question asked before the run is played.
+    pub question: Question,
+    /// What to take away, shown after the reveal.
+    pub summary: &'static str,
+}
+
+/// Why a lesson's run could not be finished.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LessonRunError {
+    /// The scenario is invalid.
+    Scenario(ScenarioError),
+    /// The run was still going after `MAX_LESSON_STEPS` steps.
+    NeverEnds {
+        /// The lesson.
+        id: &'static str,
+    },
+}
+
+impl std::fmt::Display for LessonRunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LessonRunError::Scenario(error) => {
+                write!(f, "the lesson's scenario is invalid: {error}")
+            }
+            LessonRunError::NeverEnds { id } => write!(
+                f,
+                "lesson {id} is still running after {MAX_LESSON_STEPS} steps"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LessonRunError {}
+
+impl Lesson {
+    /// The URL fragment that opens the lesson, without its `#`.
+    pub fn link_fragment(&self) -> String {
+        format!("{LINK_PREFIX}{}", self.id)
+    }
+
+    /// Runs the lesson's scenario until nothing is left to happen, with its trace.
+    pub fn run_to_end(&self) -> Result<Sim, LessonRunError> {
+        let mut sim = Sim::new(&self.scenario).map_err(LessonRunError::Scenario)?;
+        sim.run_until_quiet(MAX_LESSON_STEPS);
+        if !sim.is_quiet() {
+            return Err(LessonRunError::NeverEnds { id: self.id });
+        }
+        Ok(sim)
+    }
+}
+
+/// The prefix of a lesson link's fragment.
+pub const LINK_PREFIX: &str = "lesson=";
+
+/// The lesson with this slug.
+pub fn find(id: &str) -> Option<Lesson> {
+    all().into_iter().find(|lesson| lesson.id == id)
+}
+
+fn crash_at(point: CrashPoint, message: u32) -> Command {
+    Command::CrashAt {
+        point,
+        message: Some(message),
+    }
+}
+
+fn drop_first(from: NodeId, to: NodeId, kind: MessageKind, message: u32) -> Command {
+    Command::DropMatching {
+        link: LinkId::new(from, to),
+        kind: Some(kind),
+        message: Some(message),
+        nth: 1,
+    }
+}
+
+fn scenario(mode: Mode, messages: u32) -> Scenario {
+    Scenario {
+        mode,
+        messages,
+        seed: 1,
+        ..Scenario::default()
+    }
+}
+
+const fn event(kind: EventKind) -> CueTrigger {
+    CueTrigger::Event {
+        kind,
+        detail: None,
+        message: None,
+    }
+}
+
+const fn event_detail(kind: EventKind, detail: Detail) -> CueTrigger {
+    CueTrigger::Event {
+        kind,
+        detail: Some(detail),
+        message: None,
+    }
+}
+
+const fn cue(when: CueTrigger, text: &'static str) -> Cue {
+    Cue { when, text }
+}
+
+fn choice(text: &'static str, holds_when: &[Check]) -> Choice {
+    Choice {
+        text,
+        holds_when: holds_when.to_vec(),
+    }
+}
+
+/// The usual three wrong-or-right answers of a queue lesson: lost, duplicated, fine.
+fn queue_choices(lost: &'static str, duplicated: &'static str, fine: &'static str) -> Vec<Choice> {
+    vec![
+        choice(lost, &[Check::LostAtLeast(1), Check::NoneDuplicated]),
+        choice(duplicated, &[Check::DuplicatedAtLeast(1), Check::NoneLost]),
+        choice(fine, &[Check::AllExactlyOnce]),
+    ]
+}
+
+/// Every lesson, in teaching order: the queue's failures first, then their cures, then
+/// two-phase commit.
+pub fn all() -> Vec<Lesson> {
+    vec![
+        fire_and_forget_broker_crash(),
+        lost_confirm_duplicates(),
+        consumer_crash_before_ack(),
+        ack_before_apply(),
+        idempotent_producer(),
+        idempotent_consumer(),
+        two_phase_commit_happy_path(),
+        participant_votes_no(),
+        coordinator_dies_after_votes(),
+        coordinator_recovers_from_log(),
+        presumed_abort(),
+    ]
+}
+
+fn fire_and_forget_broker_crash() -> Lesson {
+    Lesson {
+        id: "fire-and-forget",
+        title: "Fire and forget loses messages when the broker crashes",
+        scenario: scenario(Mode::AtMostOnce, 3)
+            .with_fault(crash_at(CrashPoint::BrokerAfterAppend, 1)),
+        intro: "At-most-once is the simplest delivery mode: the producer sends each message once and never hears back. Here the broker will crash right after appending m1 to its log in memory, before the fsync makes it durable, and stay down for a while.",
+        cues: vec![
+            cue(CueTrigger::Start, "The producer publishes m1, m2 and m3, one tick apart, without waiting for confirms."),
+            cue(CueTrigger::Crash(NodeId::Broker), "The broker crashes before its fsync: m1 was only in memory, and memory is gone."),
+            cue(event(EventKind::ArriveWhileDown), "The next publish reaches a broker that is down. Nobody notices: there are no confirms in this mode."),
+            cue(event(EventKind::Restart), "The broker restarts and replays its disk log — which never held m1."),
+            cue(CueTrigger::End, "Nothing is left to happen. The producer never sends anything again."),
+        ],
+        question: Question {
+            prompt: "The broker crashes after appending m1, before the fsync. What happens to the messages?",
+            choices: queue_choices(
+                "At least one message is lost for good.",
+                "A message is applied twice.",
+                "Every message is applied exactly once: the broker recovers them.",
+            ),
+            intended_choice: 0,
+        },
+        summary: "Without confirms, the producer cannot know the broker lost a message, so nothing ever sends it again. At-most-once never duplicates, but any crash between send and durable storage loses messages silently.",
+    }
+}
+
+fn lost_confirm_duplicates() -> Lesson {
+    Lesson {
+        id: "lost-confirm",
+        title: "A lost confirm makes the producer retry — and duplicate",
+        scenario: scenario(Mode::AtLeastOnce, 3).with_fault(drop_first(
+            NodeId::Broker,
+            NodeId::Producer,
+            MessageKind::Confirm,
+            1,
+        )),
+        intro: "At-least-once adds publisher confirms: the broker confirms each message once it is on disk, and the producer publishes again when no confirm arrives in time. Here the network will drop the broker's confirm for m1.",
+        cues: vec![
+            cue(CueTrigger::Start, "The producer publishes m1..m3 and keeps each one until its confirm arrives."),
+            cue(event_detail(EventKind::Drop, Detail::PlannedDrop), "The confirm for m1 is lost on its way back. The broker has m1 safely on disk, but the producer cannot know that."),
+            cue(CueTrigger::Again { kind: EventKind::Publish, message: 1 }, "No confirm for m1 in time: the producer publishes m1 again, and the broker, which cannot tell a retry from a new message, stores a second copy."),
+            cue(CueTrigger::End, "The run is over. Count how many times the consumer applied m1."),
+        ],
+        question: Question {
+            prompt: "The confirm for m1 is lost. What does the consumer end up with?",
+            choices: queue_choices(
+                "m1 is lost: the producer gives up on it.",
+                "m1 is applied twice: the retry stores a second copy.",
+                "Every message exactly once: the broker sees the retry is a copy.",
+            ),
+            intended_choice: 1,
+        },
+        summary: "A retry cannot tell \"my message was lost\" from \"its confirm was lost\", so it publishes again and the broker stores a second copy. At-least-once trades losses for duplicates.",
+    }
+}
+
+fn consumer_crash_before_ack() -> Lesson {
+    Lesson {
+        id: "consumer-crash-before-ack",
+        title: "A consumer crash before its ack duplicates the side effect",
+        scenario: scenario(Mode::AtLeastOnce, 3)
+            .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
+        intro: "In at-least-once the consumer applies a message (say, credits an account) and only then acks it; the broker redelivers anything not acked. Here the consumer will crash after applying m1, before its ack leaves.",
+        cues: vec![
+            cue(CueTrigger::Start, "The broker delivers m1 and waits for its ack."),
+            cue(CueTrigger::Crash(NodeId::Consumer), "The consumer has credited the account for m1 — and crashes before acking."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 1 }, "The broker never got an ack for m1, so its redelivery timer sends m1 again."),
+            cue(event(EventKind::Restart), "The consumer restarts. Its database still holds the credit for m1 — and m1 is coming again, so it will credit the account a second time."),
+            cue(CueTrigger::End, "The run is over. Look at how many times m1 was applied."),
+        ],
+        question: Question {
+            prompt: "The consumer applies m1, then crashes before acking it. What happens to m1?",
+            choices: queue_choices(
+                "m1 is lost: the crash wiped it out.",
+                "m1 is applied twice: the broker redelivers it.",
+                "m1 is applied exactly once: the broker knows it was applied.",
+            ),
+            intended_choice: 1,
+        },
+        summary: "The broker only knows about acks, not about side effects. Between \"applied\" and \"acked\" a crash leaves the broker no choice but to redeliver, and the side effect happens twice.",
+    }
+}
+
+fn ack_before_apply() -> Lesson {
+    Lesson {
+        id: "ack-before-apply",
+        title: "Acking before applying loses the message",
+        scenario: scenario(Mode::AtMostOnce, 3)
+            .with_fault(crash_at(CrashPoint::ConsumerAfterAck, 1)),
+        intro: "To avoid duplicates, at-most-once consumers ack a message as soon as it arrives and apply it afterwards. Here the consumer will crash right after acking m1, before applying it.",
+        cues: vec![
+            cue(CueTrigger::Start, "The broker delivers m1; the consumer acks it on receipt."),
+            cue(CueTrigger::Crash(NodeId::Consumer), "The consumer crashes after its ack, before crediting the account. The broker has already forgotten m1."),
+            cue(event(EventKind::ArriveWhileDown), "A delivery reaches the consumer while it is down, and is lost."),
+            cue(CueTrigger::End, "The run is over. Which messages were ever applied?"),
+        ],
+        question: Question {
+            prompt: "The consumer acks m1, then crashes before applying it. What happens?",
+            choices: queue_choices(
+                "At least one message is never applied.",
+                "m1 is applied twice after the restart.",
+                "Every message is applied exactly once.",
+            ),
+            intended_choice: 0,
+        },
+        summary: "An ack is a promise to the broker that the work is done. Acking first means a crash in between breaks that promise, and the message is lost: no duplicates, but no guarantee either.",
+    }
+}
+
+fn idempotent_producer() -> Lesson {
+    Lesson {
+        id: "idempotent-producer",
+        title: "The idempotent producer: sequence numbers stop duplicate publishes",
+        scenario: scenario(Mode::Idempotent, 3).with_fault(drop_first(
+            NodeId::Broker,
+            NodeId::Producer,
+            MessageKind::Confirm,
+            1,
+        )),
+        intro: "The same fault as the lost-confirm lesson, in idempotent mode: the producer stamps each publish with its producer id and a sequence number, and the broker remembers the highest sequence it stored.",
+        cues: vec![
+            cue(CueTrigger::Start, "The producer publishes m1..m3 with sequence numbers 1..3."),
+            cue(event_detail(EventKind::Drop, Detail::PlannedDrop), "The confirm for m1 is lost, as before. The producer will retry."),
+            cue(event_detail(EventKind::Append, Detail::DuplicateReconfirmed), "The retry of m1 arrives. The broker has already stored sequence 1, so it confirms again and stores nothing."),
+            cue(CueTrigger::End, "The run is over. Count m1's copies."),
+        ],
+        question: Question {
+            prompt: "The confirm for m1 is lost and the producer retries. What does the consumer end up with?",
+            choices: queue_choices(
+                "m1 is lost.",
+                "m1 is applied twice, as in at-least-once.",
+                "Every message exactly once: the broker drops the retry.",
+            ),
+            intended_choice: 2,
+        },
+        summary: "Retries are still needed — only the broker can tell a retry from a new message. With a producer id and sequence numbers it can, and the retry costs a confirm instead of a duplicate.",
+    }
+}
+
+fn idempotent_consumer() -> Lesson {
+    Lesson {
+        id: "idempotent-consumer",
+        title: "The idempotent consumer and its dedup table",
+        scenario: scenario(Mode::Idempotent, 3)
+            .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
+        intro: "The same crash as before — the consumer applies m1 and crashes before acking — but the idempotent consumer records each processed message id in its database, in the same transaction as the side effect.",
+        cues: vec![
+            cue(CueTrigger::Start, "The broker delivers m1. The consumer credits the account and records \"m1 processed\" atomically."),
+            cue(CueTrigger::Crash(NodeId::Consumer), "The consumer crashes before acking. Its database keeps both the credit and the dedup entry."),
+            cue(event_detail(EventKind::Receive, Detail::DuplicateSkipped), "The broker redelivers m1. The consumer finds m1 in its dedup table, skips the side effect and acks."),
+            cue(CueTrigger::End, "The run is over. How many times was m1 applied?"),
+        ],
+        question: Question {
+            prompt: "The consumer applies m1 and crashes before acking; the broker redelivers it. What happens?",
+            choices: queue_choices(
+                "m1 is lost.",
+                "m1 is applied twice.",
+                "m1 is applied exactly once: the redelivery is recognised.",
+            ),
+            intended_choice: 2,
+        },
+        summary: "Redelivery cannot be avoided, but its effect can: remembering processed ids in the same transaction as the side effect makes applying twice the same as applying once. Producer dedup plus consumer dedup is \"effectively once\".",
+    }
+}
+
+fn two_phase_commit_happy_path() -> Lesson {
+    Lesson {
+        id: "2pc-happy-path",
+        title: "Two-phase commit on the happy path",
+        scenario: scenario(Mode::Transactional, 2),
+        intro: "In transactional mode a coordinator makes \"write to the database and publish\" and \"consume, apply and ack\" atomic: it asks every participant to prepare, collects the votes, logs a decision and tells everyone. No faults this time.",
+        cues: vec![
+            cue(CueTrigger::Start, "Nothing will go wrong. Watch the two phases."),
+            cue(event(EventKind::TxnBegin), "Phase 1: the coordinator sends PREPARE to each participant."),
+            cue(event_detail(EventKind::Prepare, Detail::VotedYes), "A participant makes its work durable, locks what it touched and votes yes. From now on it may not decide alone."),
+            cue(event_detail(EventKind::Vote, Detail::DecidedCommit), "Every vote is yes: the coordinator logs COMMIT — the moment the transaction is decided — and sends it."),
+            cue(event_detail(EventKind::Decision, Detail::CommittedTxn), "Phase 2: a participant commits and releases its locks."),
+            cue(CueTrigger::End, "Both messages went through both transactions."),
+        ],
+        question: Question {
+            prompt: "With no faults, what does 2PC deliver?",
+            choices: vec![
+                choice("A message is lost.", &[Check::LostAtLeast(1)]),
+                choice("A message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("Every message exactly once, and participants are in doubt only briefly.", &[Check::AllExactlyOnce, Check::BlockedTicksBelow(150)]),
+            ],
+            intended_choice: 2,
+        },
+        summary: "2PC costs two round trips and a forced log write per transaction, and each participant is briefly in doubt — prepared, holding locks — between its vote and the decision.",
+    }
+}
+
+fn participant_votes_no() -> Lesson {
+    let mut scenario = scenario(Mode::Transactional, 2);
+    scenario.seed = VOTE_NO_SEED;
+    scenario.transaction.vote_no = Ratio::new(1, 4);
+    Lesson {
+        id: "2pc-vote-no",
+        title: "A participant votes no and everyone aborts",
+        scenario,
+        intro: "Any participant may refuse to prepare — a constraint fails, a disk is full. Here each participant votes no one time in four (seeded, so the run is always the same).",
+        cues: vec![
+            cue(CueTrigger::Start, "The coordinator starts transactions as before."),
+            cue(event_detail(EventKind::Prepare, Detail::VotedNo { reason: VoteNoReason::Chosen }), "A participant votes NO. It aborts its own part at once: a no vote needs no permission."),
+            cue(event_detail(EventKind::Vote, Detail::DecidedAbort), "One no is enough: the coordinator decides ABORT and tells everyone, including participants that voted yes."),
+            cue(event_detail(EventKind::Decision, Detail::AbortedTxn), "A prepared participant rolls back and releases its locks."),
+            cue(CueTrigger::End, "The aborted work was retried as a new transaction."),
+        ],
+        question: Question {
+            prompt: "One participant votes no while the other votes yes. What happens to the messages?",
+            choices: vec![
+                choice("The yes side commits anyway, so a message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("The message is lost: an aborted transaction is gone for good.", &[Check::LostAtLeast(1)]),
+                choice("Everyone aborts, the transaction is retried, and every message is applied exactly once.", &[Check::AllExactlyOnce]),
+                choice("The participants disagree: one commits while the other aborts.", &[Check::InvariantViolated]),
+            ],
+            intended_choice: 2,
+        },
+        summary: "2PC's decision is unanimous or nothing: a single no aborts the transaction everywhere. Atomicity is kept; the work is simply tried again.",
+    }
+}
+
+/// A seed under which, at a 1-in-4 chance, exactly one vote is a chosen no, early in the
+/// run, while the other participant has voted yes; the cue test checks that it happens.
+const VOTE_NO_SEED: u64 = 12;
+
+fn coordinator_dies_after_votes() -> Lesson {
+    let mut scenario =
+        scenario(Mode::Transactional, 1).with_fault(crash_at(CrashPoint::CoordinatorAfterVotes, 1));
+    scenario.timing.restart_after_ticks = Some(BLOCKING_DOWNTIME_TICKS);
+    Lesson {
+        id: "2pc-blocking",
+        title: "The coordinator dies after the votes: participants block, holding locks",
+        scenario,
+        intro: "The famous weakness of 2PC. The coordinator will crash with every yes vote in hand, before logging a decision, and stay down for 200 ticks.",
+        cues: vec![
+            cue(CueTrigger::Start, "One message, one happy start."),
+            cue(event_detail(EventKind::Prepare, Detail::VotedYes), "A participant votes yes. It is now prepared: it holds its locks and must wait for the decision."),
+            cue(CueTrigger::Crash(NodeId::Coordinator), "The coordinator crashes with all the votes, before deciding."),
+            cue(event(EventKind::Query), "An in-doubt participant asks the coordinator for the decision. No answer: it is down. The participant may neither commit nor abort, and keeps its locks."),
+            cue(event(EventKind::Restart), "The coordinator finally restarts."),
+            cue(CueTrigger::End, "The run is over. Look at the ticks spent in doubt."),
+        ],
+        question: Question {
+            prompt: "Both participants voted yes, then the coordinator crashed for 200 ticks. What do the participants do meanwhile?",
+            choices: vec![
+                choice("They time out and abort on their own, so the message is lost.", &[Check::LostAtLeast(1)]),
+                choice("They time out and commit on their own, so the message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("They wait in doubt, holding their locks, for hundreds of ticks; the message is applied once in the end.", &[Check::BlockedTicksAtLeast(BLOCKING_DOWNTIME_TICKS), Check::AllExactlyOnce]),
+            ],
+            intended_choice: 2,
+        },
+        summary: "A prepared participant gave away its right to decide: aborting could contradict a COMMIT it has not heard, committing could contradict an ABORT. So it blocks, locks held, until the coordinator returns. This is why 2PC is called a blocking protocol.",
+    }
+}
+
+/// How long the coordinator stays down in the blocking lesson.
+const BLOCKING_DOWNTIME_TICKS: u64 = 200;
+
+fn coordinator_recovers_from_log() -> Lesson {
+    Lesson {
+        id: "2pc-recovery",
+        title: "The coordinator recovers from its log and finishes",
+        scenario: scenario(Mode::Transactional, 1)
+            .with_fault(crash_at(CrashPoint::CoordinatorAfterDecisionLogged, 1)),
+        intro: "This time the coordinator crashes a moment later: after writing COMMIT to its durable log, before telling anyone.",
+        cues: vec![
+            cue(CueTrigger::Start, "One message, two transactions to get it from producer to consumer."),
+            cue(CueTrigger::Crash(NodeId::Coordinator), "The coordinator crashes. COMMIT is on its disk; no participant has heard it."),
+            cue(event(EventKind::Restart), "The coordinator restarts and replays its decision log."),
+            cue(event_detail(EventKind::Restart, Detail::RecoveredCommit), "It finds COMMIT for the transaction and sends it again."),
+            cue(CueTrigger::End, "The run is over."),
+        ],
+        question: Question {
+            prompt: "COMMIT is logged but never sent before the crash. After the restart, what happens to the message?",
+            choices: vec![
+                choice("The coordinator forgets the transaction, so the message is lost.", &[Check::LostAtLeast(1)]),
+                choice("The coordinator starts over, so the message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("The coordinator finishes the commit from its log: exactly once.", &[Check::AllExactlyOnce]),
+                choice("The participants stay in doubt forever.", &[Check::SomeInDoubt]),
+            ],
+            intended_choice: 2,
+        },
+        summary: "The decision is made the moment it reaches the coordinator's disk, not when it is sent. A logged decision is never reversed: recovery only finishes delivering it.",
+    }
+}
+
+fn presumed_abort() -> Lesson {
+    Lesson {
+        id: "2pc-presumed-abort",
+        title: "Presumed abort: no record means abort",
+        scenario: scenario(Mode::Transactional, 1)
+            .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareSent, 1)),
+        intro: "The coordinator will crash right after sending the prepares, long before any decision. When it restarts, its log has no decision for that transaction. Under \"presumed abort\" it needs none: no record means ABORT.",
+        cues: vec![
+            cue(CueTrigger::Start, "One message."),
+            cue(CueTrigger::Crash(NodeId::Coordinator), "The coordinator crashes after sending PREPARE. Nothing about the transaction is on its disk."),
+            cue(event(EventKind::Restart), "The coordinator restarts."),
+            cue(event_detail(EventKind::Restart, Detail::RecoveredPresumedAbort), "It finds an unfinished transaction without a decision and aborts it — the presumption."),
+            cue(CueTrigger::End, "The run is over."),
+        ],
+        question: Question {
+            prompt: "The coordinator restarts with no decision logged for the transaction. What happens to the message?",
+            choices: vec![
+                choice("It is lost with the aborted transaction.", &[Check::LostAtLeast(1)]),
+                choice("The old transaction and its retry both commit: applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("The transaction aborts everywhere and a retry applies the message exactly once.", &[Check::AllExactlyOnce]),
+                choice("The participants stay in doubt forever.", &[Check::SomeInDoubt]),
+            ],
+            intended_choice: 2,
+        },
+        summary: "Presumed abort saves log writes: only COMMIT must be forced to disk, because a missing record is read as ABORT. Any participant asking about an unknown transaction is told to abort, which is always safe before a decision exists.",
+    }
+}

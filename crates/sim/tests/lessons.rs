@@ -1,0 +1,199 @@
+//! The guided lessons teach what the core does: every lesson's scenario is valid and
+//! ends, the answer its author intended is the only one the run makes true, and every
+//! narration cue is reached. When the core changes, these tests name the lesson that no
+//! longer teaches what it says.
+
+use std::collections::BTreeSet;
+
+use mqlab_sim::lessons::{self, Lesson, Reached, LINK_PREFIX};
+use mqlab_sim::SharedRun;
+
+fn describe(lesson: &Lesson) -> String {
+    let sim = lesson.run_to_end().expect("the lesson's run ends");
+    format!(
+        "lesson {} ({}): {:?}, anomalies {:?}",
+        lesson.id,
+        lesson.title,
+        sim.summary(),
+        sim.ledger()
+            .anomalies()
+            .iter()
+            .map(|a| a.explanation.clone())
+            .collect::<Vec<_>>()
+    )
+}
+
+#[test]
+fn there_are_at_least_eleven_lessons_with_distinct_slugs() {
+    let all = lessons::all();
+    assert!(all.len() >= 11, "only {} lessons", all.len());
+    let ids: BTreeSet<&str> = all.iter().map(|lesson| lesson.id).collect();
+    assert_eq!(ids.len(), all.len(), "two lessons share a slug");
+    for lesson in &all {
+        assert!(
+            !lesson.id.is_empty()
+                && lesson
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "slug {:?} is not lowercase letters, digits and dashes",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn every_lesson_scenario_is_valid_and_ends() {
+    for lesson in lessons::all() {
+        assert_eq!(
+            lesson.scenario.validate(),
+            Ok(()),
+            "lesson {} has an invalid scenario",
+            lesson.id
+        );
+        let sim = lesson
+            .run_to_end()
+            .unwrap_or_else(|error| panic!("lesson {}: {error}", lesson.id));
+        assert!(sim.is_quiet(), "lesson {} did not end", lesson.id);
+        assert_eq!(
+            sim.summary().pending,
+            0,
+            "lesson {} ends with messages pending",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn the_intended_choice_and_only_it_is_true_in_every_lesson() {
+    for lesson in lessons::all() {
+        let question = &lesson.question;
+        assert!(
+            question.choices.len() >= 3,
+            "lesson {} offers fewer than three choices",
+            lesson.id
+        );
+        assert!(
+            question.intended_choice < question.choices.len(),
+            "lesson {} intends a choice it does not have",
+            lesson.id
+        );
+        let summary = lesson.run_to_end().expect("ends").summary();
+        let outcome = question.outcome(&summary);
+        let true_choices: Vec<usize> = outcome
+            .iter()
+            .enumerate()
+            .filter(|(_, holds)| **holds)
+            .map(|(index, _)| index)
+            .collect();
+        assert_eq!(
+            true_choices,
+            vec![question.intended_choice],
+            "{} no longer teaches what it says: choices true: {:?}",
+            describe(&lesson),
+            true_choices
+                .iter()
+                .map(|&i| question.choices[i].text)
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn every_narration_cue_is_reached_in_order() {
+    for lesson in lessons::all() {
+        let sim = lesson.run_to_end().expect("ends");
+        let mut previous: Option<Reached> = None;
+        for cue in &lesson.cues {
+            let text = cue.text;
+            let reached = cue.reached(sim.trace(), sim.is_quiet());
+            let Some(reached) = reached else {
+                panic!(
+                    "lesson {}: the cue {text:?} is never reached ({})",
+                    lesson.id,
+                    describe(&lesson)
+                );
+            };
+            if let Some(previous) = previous {
+                assert!(
+                    order(previous) <= order(reached),
+                    "lesson {}: the cue {text:?} ({reached:?}) comes before the one above it ({previous:?})",
+                    lesson.id
+                );
+            }
+            previous = Some(reached);
+        }
+        assert!(
+            lesson.cues.len() >= 3,
+            "lesson {} narrates fewer than three moments",
+            lesson.id
+        );
+    }
+}
+
+fn order(reached: Reached) -> (u8, u64) {
+    match reached {
+        Reached::AtStart => (0, 0),
+        Reached::AtStep(step) => (1, step),
+        Reached::AtEnd => (2, 0),
+    }
+}
+
+#[test]
+fn cues_other_than_the_start_wait_for_the_run() {
+    for lesson in lessons::all() {
+        let fresh = mqlab_sim::Sim::new(&lesson.scenario).expect("valid");
+        for cue in &lesson.cues {
+            let reached = cue.reached(fresh.trace(), fresh.is_quiet());
+            match cue.when {
+                lessons::CueTrigger::Start => assert_eq!(reached, Some(Reached::AtStart)),
+                _ => assert_eq!(
+                    reached, None,
+                    "lesson {}: {:?} shows before anything happened",
+                    lesson.id, cue.text
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn lesson_links_name_the_lesson_and_find_it() {
+    for lesson in lessons::all() {
+        let fragment = lesson.link_fragment();
+        let slug = fragment
+            .strip_prefix(LINK_PREFIX)
+            .expect("a lesson link starts with the prefix");
+        assert_eq!(lessons::find(slug).as_ref(), Some(&lesson));
+    }
+    assert_eq!(lessons::find("no-such-lesson"), None);
+    assert_eq!(lessons::find(""), None);
+}
+
+#[test]
+fn every_lesson_loads_as_a_shared_run_at_step_zero() {
+    for lesson in lessons::all() {
+        let run = SharedRun::new(lesson.scenario.clone())
+            .to_run()
+            .unwrap_or_else(|error| panic!("lesson {}: {error}", lesson.id));
+        assert_eq!(run.step_index(), 0, "lesson {}", lesson.id);
+    }
+}
+
+#[test]
+fn every_lesson_has_words_to_read() {
+    for lesson in lessons::all() {
+        for (what, text) in [
+            ("title", lesson.title),
+            ("intro", lesson.intro),
+            ("question", lesson.question.prompt),
+            ("summary", lesson.summary),
+        ] {
+            assert!(
+                text.len() >= 10,
+                "lesson {} has a short {what}: {text:?}",
+                lesson.id
+            );
+        }
+    }
+}
