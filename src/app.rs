@@ -4,6 +4,8 @@
 use mqlab_sim::Scenario;
 use yew::prelude::*;
 
+use crate::components::compare_view::CompareView;
+use crate::components::crash_matrix::CrashMatrix;
 use crate::components::help_overlay::HelpOverlay;
 use crate::components::protocol_lab::ProtocolLab;
 use crate::components::simulator::Simulator;
@@ -13,15 +15,24 @@ use crate::state::Lab;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Simulator,
+    Compare,
+    CrashMatrix,
     ProtocolLab,
 }
 
 impl View {
-    pub const ALL: [View; 2] = [View::Simulator, View::ProtocolLab];
+    pub const ALL: [View; 4] = [
+        View::Simulator,
+        View::Compare,
+        View::CrashMatrix,
+        View::ProtocolLab,
+    ];
 
     pub const fn label(self) -> &'static str {
         match self {
             View::Simulator => "Simulator",
+            View::Compare => "Compare",
+            View::CrashMatrix => "Crash matrix",
             View::ProtocolLab => "Protocol lab",
         }
     }
@@ -29,6 +40,8 @@ impl View {
     pub const fn id(self) -> &'static str {
         match self {
             View::Simulator => "simulator",
+            View::Compare => "compare",
+            View::CrashMatrix => "crash-matrix",
             View::ProtocolLab => "protocol-lab",
         }
     }
@@ -128,6 +141,16 @@ pub fn App() -> Html {
                         <Simulator lab={lab.clone()} on_help={open_help_cb(&help_open)} />
                     </section>
                 }
+                if *view == View::Compare {
+                    <section id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
+                        <CompareView lab={lab.clone()} on_open={show_simulator(&view)} />
+                    </section>
+                }
+                if *view == View::CrashMatrix {
+                    <section id="view-crash-matrix" role="tabpanel" aria-labelledby="tab-crash-matrix">
+                        <CrashMatrix lab={lab.clone()} on_open={show_simulator(&view)} />
+                    </section>
+                }
                 if *view == View::ProtocolLab {
                     <section id="view-protocol-lab" role="tabpanel" aria-labelledby="tab-protocol-lab">
                         <ProtocolLab />
@@ -144,4 +167,10 @@ pub fn App() -> Html {
 fn open_help_cb(help_open: &UseStateHandle<bool>) -> Callback<()> {
     let help_open = help_open.clone();
     Callback::from(move |_| help_open.set(!*help_open))
+}
+
+/// Shows the simulator: a link to a run was followed from another view.
+fn show_simulator(view: &UseStateHandle<View>) -> Callback<()> {
+    let view = view.clone();
+    Callback::from(move |_| view.set(View::Simulator))
 }

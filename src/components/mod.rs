@@ -1,7 +1,9 @@
 //! One component per file.
 
+pub mod compare_view;
 pub mod controls;
 pub mod coordinator_panel;
+pub mod crash_matrix;
 pub mod fault_toolbar;
 pub mod help_overlay;
 pub mod ledger_view;

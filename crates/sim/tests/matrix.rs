@@ -21,7 +21,7 @@ fn singles(messages: u32) -> MatrixJob {
     job
 }
 
-fn cell<'a>(job: &'a MatrixJob, mode: Mode, point: CrashPoint, message: u32) -> &'a Cell {
+fn cell(job: &MatrixJob, mode: Mode, point: CrashPoint, message: u32) -> &Cell {
     job.cells()
         .iter()
         .find(|c| c.mode == mode && c.crashes == [Crash { point, message }])

@@ -1,0 +1,183 @@
+//! Compare: the simulator's scenario and fault plan replayed under all four delivery
+//! modes, side by side, with the messages whose verdicts differ and one sentence each.
+//! Every count comes from the core's ledger (`mqlab_sim::compare`).
+
+use mqlab_sim::compare::{compare, verdict_phrase, Comparison, ModeRun, DEFAULT_COMPARE_STEPS};
+use mqlab_sim::{Command, Scenario, Verdict};
+use yew::prelude::*;
+
+use crate::state::Lab;
+
+#[derive(Properties, PartialEq)]
+pub struct CompareViewProps {
+    pub lab: UseReducerHandle<Lab>,
+    /// Called when a link to a run is followed, so that the page shows the simulator.
+    pub on_open: Callback<()>,
+}
+
+/// An icon and a word for a verdict, so that colour is never the only sign.
+pub fn verdict_badge(verdict: Verdict) -> Html {
+    let (icon, word, class) = match verdict {
+        Verdict::ExactlyOnce => ("✔", "once".to_string(), "ok"),
+        Verdict::Lost => ("✖", "lost".to_string(), "lost"),
+        Verdict::Duplicated(times) => ("⧉", format!("×{times}"), "duplicated"),
+        Verdict::Reordered => ("⇅", "reordered".to_string(), "reordered"),
+        Verdict::Pending => ("…", "pending".to_string(), "unfinished"),
+        Verdict::InDoubt => ("?", "in doubt".to_string(), "in-doubt"),
+    };
+    html! {
+        <span class={classes!("verdict", class)} title={verdict_phrase(verdict, false)}>
+            <span aria-hidden="true">{ icon }</span>{ format!(" {word}") }
+        </span>
+    }
+}
+
+fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
+    let s = &run.summary;
+    let counters = [
+        ("✔", "Exactly once", s.exactly_once, "ok"),
+        ("✖", "Lost", s.lost, "lost"),
+        ("⧉", "Duplicated", s.duplicated, "duplicated"),
+        ("⇅", "Reordered", s.reordered, "reordered"),
+        ("?", "In doubt", s.in_doubt_messages, "in-doubt"),
+    ];
+    let items = counters.iter().map(|(icon, name, value, class)| {
+        let class = if *value > 0 { *class } else { "zero" };
+        html! {
+            <li class={classes!("counter", class)} data-counter={name.to_lowercase().replace(' ', "_")}>
+                <span aria-hidden="true" class="icon">{ *icon }</span>
+                <span>{ format!("{name}: {value}") }</span>
+            </li>
+        }
+    });
+    let not_applicable = run.not_applicable.iter().map(|fault| {
+        html! { <li>{ format!("Not applicable: {}.", fault.reason) }</li> }
+    });
+    let link = format!("#{}", run.shared.to_link());
+    let onclick = {
+        let on_open = on_open.clone();
+        Callback::from(move |_: MouseEvent| on_open.emit(()))
+    };
+    html! {
+        <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()}>
+            <h3>{ run.mode.label() }</h3>
+            <ul class="compare-counters" aria-label="Counters">{ for items }</ul>
+            <p class="hint">
+                { format!("{} steps, {} ticks", s.steps, s.tick) }
+                if s.blocked_ticks > 0 { { format!(" · participants blocked {} ticks", s.blocked_ticks) } }
+                if !run.finished { { " · stopped at the step bound" } }
+            </p>
+            if !run.not_applicable.is_empty() {
+                <ul class="not-applicable" aria-label="Faults that do not apply">{ for not_applicable }</ul>
+            }
+            <a class="open-run" href={link} {onclick}>{ "Open this run in the simulator" }</a>
+        </section>
+    }
+}
+
+fn differences_table(comparison: &Comparison) -> Html {
+    if comparison.differences.is_empty() {
+        return html! { <p class="hint" role="status">{ "No difference: every message has the same verdict in the four modes." }</p> };
+    }
+    let heads = comparison
+        .runs
+        .iter()
+        .map(|run| html! { <th scope="col">{ run.mode.label() }</th> });
+    let rows = comparison.differences.iter().map(|difference| {
+        let cells = difference
+            .verdicts
+            .iter()
+            .map(|(_, verdict)| html! { <td>{ verdict_badge(*verdict) }</td> });
+        html! {
+            <tr>
+                <th scope="row">{ difference.message.to_string() }</th>
+                { for cells }
+                <td class="sentence">{ &difference.sentence }</td>
+            </tr>
+        }
+    });
+    let more = comparison.differences_total as usize - comparison.differences.len();
+    html! {
+        <>
+            <div class="table-scroll">
+                <table class="differences" aria-label="Differences">
+                    <thead><tr><th scope="col">{ "Message" }</th>{ for heads }<th scope="col">{ "What differs" }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            if more > 0 {
+                <p class="hint">{ format!("…and {more} more messages differ.") }</p>
+            }
+        </>
+    }
+}
+
+#[component]
+pub fn CompareView(props: &CompareViewProps) -> Html {
+    let (scenario, commands): (Scenario, Vec<(u64, Command)>) = {
+        let run = props.lab.run.borrow();
+        (run.scenario().clone(), run.commands().to_vec())
+    };
+    let result = use_memo(
+        (scenario.clone(), commands.clone()),
+        |(scenario, commands)| {
+            compare(scenario, commands, DEFAULT_COMPARE_STEPS).map_err(|error| error.to_string())
+        },
+    );
+    let plan: Vec<String> = scenario
+        .faults
+        .iter()
+        .map(|fault| fault_text(fault.at_step, &fault.command))
+        .chain(
+            commands
+                .iter()
+                .map(|(step, command)| fault_text(Some(*step), command)),
+        )
+        .collect();
+    html! {
+        <div class="analysis compare">
+            <p class="intro">
+                { format!("The simulator's scenario ({} messages, seed {}) and its fault plan, replayed under each delivery mode until nothing is left to happen. A named crash point is the same protocol moment in every mode; a fault at a step number happens at that step, which in another mode may be a different moment.", scenario.messages, scenario.seed) }
+            </p>
+            <section class="panel" aria-label="Fault plan">
+                <h2>{ "Fault plan" }</h2>
+                if plan.is_empty() {
+                    <p class="hint">{ "No fault: arm a crash point in the simulator (fault toolbar) and come back to see the modes differ." }</p>
+                } else {
+                    <ul class="fault-plan">{ for plan.iter().map(|text| html! { <li>{ text }</li> }) }</ul>
+                }
+            </section>
+            {
+                match &*result {
+                    Ok(comparison) => html! {
+                        <>
+                            <div class="compare-columns">{ for comparison.runs.iter().map(|run| column(run, &props.on_open)) }</div>
+                            <section class="panel" aria-label="What differs">
+                                <h2>{ "What differs" }</h2>
+                                { differences_table(comparison) }
+                            </section>
+                        </>
+                    },
+                    Err(error) => html! { <div class="notice error" role="alert"><p>{ format!("This scenario cannot be compared: {error}.") }</p></div> },
+                }
+            }
+        </div>
+    }
+}
+
+fn fault_text(step: Option<u64>, command: &Command) -> String {
+    let what = match command {
+        Command::CrashAt { point, message } => format!(
+            "crash at {}{}",
+            point.as_str(),
+            message.map(|m| format!(" for m{m}")).unwrap_or_default()
+        ),
+        Command::Crash(node) => format!("crash the {}", node.name()),
+        Command::Restart(node) => format!("restart the {}", node.name()),
+        other => format!("{other:?}"),
+    };
+    match step {
+        Some(step) => format!("{what} (at step {step})"),
+        None => format!("{what} (armed from the start)"),
+    }
+}

@@ -1,0 +1,399 @@
+//! The crash matrix: every crash point of a mode tried on every message (and, if asked,
+//! every pair of crash points), each run to the end, shown as a grid of outcomes. Each
+//! cell is a link that opens its run in the simulator at the crash. The search runs in
+//! small slices between frames, with a progress bar and a Cancel button, so the page
+//! never freezes; the outcomes come from the core's ledger (`mqlab_sim::matrix`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::timers::callback::Interval;
+use mqlab_sim::matrix::{
+    applicable_points, not_applicable, run_count, Cell, MatrixJob, MatrixOptions, Outcome,
+    DEFAULT_MATRIX_STEPS,
+};
+use mqlab_sim::{Mode, Scenario};
+use yew::prelude::*;
+
+use crate::state::Lab;
+
+/// Runs per call into the core; a tick repeats calls until its time budget is spent.
+const SLICE_RUNS: u32 = 4;
+/// How long one tick may compute before it yields to the browser, in milliseconds: well
+/// under a frame, so scrolling and the Cancel button stay responsive.
+const TICK_BUDGET_MS: f64 = 12.0;
+
+#[derive(Properties, PartialEq)]
+pub struct CrashMatrixProps {
+    pub lab: UseReducerHandle<Lab>,
+    /// Called when a cell's link is followed, so that the page shows the simulator.
+    pub on_open: Callback<()>,
+}
+
+/// Where the search stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Idle,
+    Running { done: u32, total: u32 },
+    Finished { total: u32, elapsed_ms: u32 },
+    Cancelled { done: u32, total: u32 },
+}
+
+/// A short label for a grid cell; the full outcome is in its title and accessible name.
+fn short_text(outcome: Outcome) -> String {
+    match outcome {
+        Outcome::ExactlyOnce => "once".into(),
+        Outcome::Unfinished { .. } => "unfinished".into(),
+        Outcome::Anomalies {
+            lost,
+            duplicated,
+            reordered,
+            in_doubt,
+            blocked_ticks,
+        } => {
+            if lost > 0 {
+                format!("lost {lost}")
+            } else if duplicated > 0 {
+                format!("dup {duplicated}")
+            } else if in_doubt > 0 {
+                format!("doubt {in_doubt}")
+            } else if reordered > 0 {
+                format!("reord {reordered}")
+            } else {
+                format!("{blocked_ticks}t")
+            }
+        }
+    }
+}
+
+fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
+    let crashes: Vec<String> = cell.crashes.iter().map(|crash| crash.label()).collect();
+    let fired = if cell.fired == 0 {
+        " The crash point was never reached."
+    } else {
+        ""
+    };
+    let title = format!(
+        "{}, crash at {}: {}.{fired} Opens the run in the simulator at the crash.",
+        cell.mode.label(),
+        crashes.join(" then "),
+        cell.outcome.text()
+    );
+    let onclick = {
+        let on_open = on_open.clone();
+        Callback::from(move |_: MouseEvent| on_open.emit(()))
+    };
+    html! {
+        <a class={classes!("matrix-cell", cell.outcome.kind(), (cell.fired == 0).then_some("not-reached"))}
+           href={format!("#{}", cell.shared.to_link())}
+           title={title.clone()} aria-label={title}
+           data-mode={cell.mode.as_str()} data-crash={crashes.join(",")}
+           data-outcome={cell.outcome.text()} {onclick}>
+            <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
+            <span class="word" aria-hidden="true">{ short_text(cell.outcome) }</span>
+        </a>
+    }
+}
+
+/// One mode's grid: crash points down, messages across; then the pairs, first crash
+/// (m1) down, second crash (m2) across.
+fn mode_grid(mode: Mode, messages: u32, cells: &[&Cell], on_open: &Callback<()>) -> Html {
+    let points = applicable_points(mode);
+    let singles: Vec<&&Cell> = cells.iter().filter(|c| !c.is_pair()).collect();
+    let pairs: Vec<&&Cell> = cells.iter().filter(|c| c.is_pair()).collect();
+    let find_single = |point, message| {
+        singles
+            .iter()
+            .find(|c| c.crashes[0].point == point && c.crashes[0].message == message)
+    };
+    let rows = points.iter().map(|&point| {
+        let tds = (1..=messages).map(|message| match find_single(point, message) {
+            Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
+            None => html! { <td class="pending" aria-label="not run yet">{ "·" }</td> },
+        });
+        html! { <tr><th scope="row" title={point.describe()}>{ point.as_str() }</th>{ for tds }</tr> }
+    });
+    let heads = (1..=messages).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
+    let missing = not_applicable(mode);
+    let count = |kind: &str| singles.iter().filter(|c| c.outcome.kind() == kind).count();
+    let tally = format!(
+        "{} single-crash runs: {} exactly once, {} losing, {} duplicating, {} blocking or in doubt",
+        singles.len(),
+        count("ok"),
+        count("lost"),
+        count("duplicated"),
+        count("blocked") + count("in-doubt")
+    );
+    let pair_grid = (!pairs.is_empty()).then(|| {
+        let (first_message, second_message) = if messages >= 2 { (1, 2) } else { (1, 1) };
+        let heads = points.iter().map(|p| html! { <th scope="col" title={p.describe()}>{ p.as_str() }</th> });
+        let rows = points.iter().map(|&first| {
+            let tds = points.iter().map(|&second| {
+                match pairs.iter().find(|c| c.crashes[0].point == first && c.crashes[1].point == second) {
+                    Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
+                    None => html! { <td class="pending">{ "·" }</td> },
+                }
+            });
+            html! { <tr><th scope="row">{ first.as_str() }</th>{ for tds }</tr> }
+        });
+        html! {
+            <>
+                <h4>{ format!("Pairs: first crash for m{first_message} (rows), second for m{second_message} (columns)") }</h4>
+                <div class="table-scroll">
+                    <table class="matrix pairs" aria-label={format!("{} pairs", mode.label())}>
+                        <thead><tr><th scope="col">{ "first \\ second" }</th>{ for heads }</tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
+            </>
+        }
+    });
+    html! {
+        <section class="panel matrix-mode" aria-label={format!("{} crash matrix", mode.label())} data-mode={mode.as_str()}>
+            <h3>{ mode.label() }</h3>
+            <p class="hint">{ tally }</p>
+            <div class="table-scroll">
+                <table class="matrix" aria-label={format!("{} single crashes", mode.label())}>
+                    <thead><tr><th scope="col">{ "crash point \\ message" }</th>{ for heads }</tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            if !missing.is_empty() {
+                <p class="hint not-applicable">
+                    { format!("Not applicable in this mode: {}.", missing.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
+                </p>
+            }
+            { for pair_grid }
+        </section>
+    }
+}
+
+fn legend() -> Html {
+    let items = [
+        ("ok", "✔", "once: every message applied exactly once"),
+        ("lost", "✖", "lost k: k messages never applied"),
+        (
+            "duplicated",
+            "⧉",
+            "dup k: k messages applied more than once",
+        ),
+        (
+            "in-doubt",
+            "?",
+            "doubt k: held in doubt by a 2PC participant",
+        ),
+        (
+            "blocked",
+            "⏸",
+            "Nt: all applied once, participants blocked N ticks",
+        ),
+        ("reordered", "⇅", "reord k: applied out of order"),
+    ];
+    html! {
+        <ul class="matrix-legend" aria-label="Legend">
+            { for items.iter().map(|(class, icon, text)| html! {
+                <li><span class={classes!("matrix-cell", *class)} aria-hidden="true"><span class="icon">{ *icon }</span></span>{ format!(" {text}") }</li>
+            }) }
+        </ul>
+    }
+}
+
+#[component]
+pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
+    let scenario: Scenario = props.lab.run.borrow().scenario().clone();
+    let modes = use_state(|| Mode::ALL.to_vec());
+    let pairs = use_state(|| false);
+    let status = use_state(|| Status::Idle);
+    let job: Rc<RefCell<Option<MatrixJob>>> = use_mut_ref(|| None);
+    let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
+    let error = use_state(|| None::<String>);
+
+    let options = MatrixOptions {
+        modes: Mode::ALL
+            .into_iter()
+            .filter(|m| modes.contains(m))
+            .collect(),
+        pairs: *pairs,
+        max_steps: DEFAULT_MATRIX_STEPS,
+    };
+    let planned_runs = run_count(&options, scenario.messages);
+
+    let start = {
+        let (options, scenario, status, job, timer, error) = (
+            options.clone(),
+            scenario.clone(),
+            status.clone(),
+            job.clone(),
+            timer.clone(),
+            error.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            if options.modes.is_empty() {
+                error.set(Some("Choose at least one mode.".into()));
+                return;
+            }
+            match MatrixJob::new(&scenario, options.clone()) {
+                Ok(fresh) => {
+                    let total = fresh.progress().total;
+                    *job.borrow_mut() = Some(fresh);
+                    error.set(None);
+                    status.set(Status::Running { done: 0, total });
+                    let started = js_sys::Date::now();
+                    *timer.borrow_mut() = Some(slice_timer(job.clone(), status.clone(), started));
+                }
+                Err(problem) => error.set(Some(format!(
+                    "This scenario cannot be searched: {problem}."
+                ))),
+            }
+        })
+    };
+    let cancel = {
+        let (status, timer, job) = (status.clone(), timer.clone(), job.clone());
+        Callback::from(move |_: MouseEvent| {
+            timer.borrow_mut().take();
+            if let Some(job) = job.borrow_mut().as_mut() {
+                job.cancel();
+                let progress = job.progress();
+                status.set(Status::Cancelled {
+                    done: progress.done,
+                    total: progress.total,
+                });
+            }
+        })
+    };
+    // The timer lives only while the search runs (it is never dropped from inside its
+    // own callback), and leaving the view stops it.
+    {
+        let timer = timer.clone();
+        use_effect_with((*status).clone(), move |status| {
+            if !matches!(status, Status::Running { .. }) {
+                drop(timer.borrow_mut().take());
+            }
+            move || drop(timer.borrow_mut().take())
+        });
+    }
+    let running = matches!(*status, Status::Running { .. });
+
+    let mode_boxes = Mode::ALL.iter().map(|&mode| {
+        let checked = modes.contains(&mode);
+        let onchange = {
+            let modes = modes.clone();
+            Callback::from(move |_: Event| {
+                let mut next: Vec<Mode> = (*modes).clone();
+                if checked {
+                    next.retain(|m| *m != mode);
+                } else {
+                    next.push(mode);
+                }
+                modes.set(next);
+            })
+        };
+        html! {
+            <label class="check">
+                <input type="checkbox" {checked} {onchange} disabled={running} />{ format!(" {}", mode.label()) }
+            </label>
+        }
+    });
+    let on_pairs = {
+        let pairs = pairs.clone();
+        Callback::from(move |_: Event| pairs.set(!*pairs))
+    };
+
+    let progress = match &*status {
+        Status::Idle => html! {},
+        Status::Running { done, total } => html! {
+            <div class="progress" role="status">
+                <progress max={total.to_string()} value={done.to_string()}></progress>
+                { format!(" {done} of {total} runs") }
+            </div>
+        },
+        Status::Finished { total, elapsed_ms } => html! {
+            <p class="progress" role="status">
+                { format!("✔ {total} runs in ") }<span data-figure="elapsed-ms">{ elapsed_ms }</span>{ " ms" }
+            </p>
+        },
+        Status::Cancelled { done, total } => html! {
+            <p class="hint" role="status">{ format!("Cancelled after {done} of {total} runs. The cells below are the runs done before stopping.") }</p>
+        },
+    };
+
+    let guard = job.borrow();
+    let grids = guard.as_ref().map(|job| {
+        let messages = job.scenario().messages;
+        let grids = job.options().modes.iter().map(|&mode| {
+            let cells: Vec<&Cell> = job.cells_of(mode).collect();
+            mode_grid(mode, messages, &cells, &props.on_open)
+        });
+        html! { <>{ for grids }</> }
+    });
+
+    html! {
+        <div class="analysis crash-matrix">
+            <p class="intro">
+                { format!("Every crash point of each mode tried on every message of the simulator's scenario ({} messages, seed {}), each run until nothing is left to happen; with pairs, every ordered pair of crash points, the first for m1 and the second for m2. The scenario's own fault plan is left out, so each cell shows what its crash does on its own. Each cell opens its run in the simulator at the crash.", scenario.messages, scenario.seed) }
+            </p>
+            if let Some(problem) = &*error {
+                <div class="notice error" role="alert"><p>{ problem }</p></div>
+            }
+            <section class="panel" aria-label="Crash matrix settings">
+                <fieldset class="row" disabled={running}>
+                    <legend>{ "Modes" }</legend>
+                    { for mode_boxes }
+                    <label class="check"><input type="checkbox" checked={*pairs} onchange={on_pairs} />{ " Also pairs of crash points" }</label>
+                </fieldset>
+                <div class="row">
+                    if running {
+                        <button onclick={cancel}>{ "Cancel" }</button>
+                    } else {
+                        <button class="primary" onclick={start}>{ format!("Run {planned_runs} runs") }</button>
+                    }
+                </div>
+                { progress }
+                { legend() }
+            </section>
+            { for grids }
+        </div>
+    }
+}
+
+/// A timer that runs slices of the search for a few milliseconds per tick, yielding to
+/// the browser between ticks, and reports progress; the view drops it when the search
+/// ends.
+fn slice_timer(
+    job: Rc<RefCell<Option<MatrixJob>>>,
+    status: UseStateHandle<Status>,
+    started_ms: f64,
+) -> Interval {
+    Interval::new(1, move || {
+        let tick_start = js_sys::Date::now();
+        let progress = {
+            let mut guard = job.borrow_mut();
+            let Some(job) = guard.as_mut() else {
+                return;
+            };
+            let mut progress = job.run_slice(SLICE_RUNS);
+            while !progress.finished
+                && !progress.cancelled
+                && js_sys::Date::now() - tick_start < TICK_BUDGET_MS
+            {
+                progress = job.run_slice(SLICE_RUNS);
+            }
+            progress
+        };
+        if progress.cancelled {
+            return;
+        }
+        if progress.finished {
+            let elapsed_ms = (js_sys::Date::now() - started_ms).max(0.0) as u32;
+            status.set(Status::Finished {
+                total: progress.total,
+                elapsed_ms,
+            });
+        } else {
+            status.set(Status::Running {
+                done: progress.done,
+                total: progress.total,
+            });
+        }
+    })
+}
