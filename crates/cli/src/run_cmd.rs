@@ -20,6 +20,8 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --duplicate PCT        random duplication on every link
   --crash-rate RATIO     probability per step that a random node crashes (e.g. 1/1000)
   --restart-after TICKS  downtime before a crashed node restarts, or 'never'
+  --txn-size K           messages per transaction (transactional) or per batch (other modes), 1..64;
+                         the summary counts txn_committed, txn_aborted and txn_partial
   --scenario FILE        start from a scenario file (docs/scenario-format.md): its scenario, its
                          commands at their steps, and its step; when the file has a trace_hash
                          or trace, the run is checked against it (exit status 3 if it differs).
@@ -66,6 +68,10 @@ struct Output<'a> {
     #[serde(flatten)]
     summary: &'a Summary,
     anomalies: Vec<String>,
+    /// Per-transaction (or per-batch) verdicts, e.g. "t1 m1–m3 aborted"; absent when the
+    /// run has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    transactions: Vec<String>,
 }
 
 fn value<'a>(args: &'a [String], index: &mut usize, flag: &str) -> Result<&'a str, UsageError> {
@@ -134,6 +140,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--duplicate"
                 | "--crash-rate"
                 | "--restart-after"
+                | "--txn-size"
         );
         options.overridden |= overrides;
         match flag {
@@ -217,6 +224,12 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                         ))
                     })?)
                 };
+            }
+            "--txn-size" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.transaction.size = text.parse().map_err(|_| {
+                    UsageError(format!("--txn-size: '{text}' is not a whole number"))
+                })?;
             }
             "--until-quiet" => options.until_quiet = true,
             "--max-steps" => {
@@ -341,6 +354,12 @@ pub fn main(args: &[String]) -> ExitCode {
             .anomalies()
             .into_iter()
             .map(|a| a.explanation)
+            .collect(),
+        transactions: sim
+            .ledger()
+            .transactions()
+            .iter()
+            .map(|t| format!("{} {} {}", t.name(), t.messages_text(), t.verdict.as_str()))
             .collect(),
     };
     match serde_json::to_string(&output) {

@@ -364,3 +364,40 @@ fn help_exits_zero_and_lists_the_flags() {
         assert!(text.contains(flag), "{flag}");
     }
 }
+
+#[test]
+fn txn_size_groups_messages_and_the_summary_counts_transaction_verdicts() {
+    let line = summary(&[
+        "--mode",
+        "transactional",
+        "--messages",
+        "6",
+        "--txn-size",
+        "3",
+        "--crash",
+        "coordinator.after_votes:m1",
+    ]);
+    assert_eq!(count(&line, "exactly_once"), 6);
+    assert_eq!(count(&line, "txn_committed"), 4);
+    assert_eq!(count(&line, "txn_aborted"), 1);
+    assert_eq!(count(&line, "txn_partial"), 0);
+    assert_eq!(line["transactions"][0], "t1 m1–m3 aborted");
+    let line = summary(&[
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "6",
+        "--txn-size",
+        "3",
+        "--crash",
+        "producer.after_send:m1",
+    ]);
+    assert_eq!(count(&line, "txn_partial"), 1);
+    assert_eq!(line["transactions"][0], "batch 1 m1–m3 partially_visible");
+    let line = summary(&["--messages", "3"]);
+    assert_eq!(count(&line, "txn_partial"), 0);
+    assert!(line.get("transactions").is_none());
+    let output = cli(&["--txn-size", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("transaction.size"));
+}

@@ -118,8 +118,12 @@ impl Participant {
 }
 
 /// The lock a participant holds while it is prepared on a transaction.
-pub(crate) fn lock_name(node: NodeId, info: TxnInfo) -> String {
-    let m = info.message;
+pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32) -> String {
+    let m = if last > info.message {
+        format!("{}–m{last}", info.message)
+    } else {
+        info.message.to_string()
+    };
     match (node, info.kind) {
         (NodeId::Producer, _) => format!("order row m{m}"),
         (NodeId::Broker, PUBLISH) => format!("queue slot for m{m}"),
@@ -135,6 +139,11 @@ fn slot_of(kind: u8, node: NodeId) -> Option<usize> {
 impl Sim {
     fn participant_index(node: NodeId) -> usize {
         node.index().min(2)
+    }
+
+    /// The last message of the group that begins with `first` (transaction size k).
+    pub(crate) fn group_last(&self, first: u32) -> u32 {
+        self.scenario.group_of(first).1.max(first)
     }
 
     fn coordinator_up(&self) -> bool {
@@ -169,9 +178,17 @@ impl Sim {
         self.coordinator.committed.push(false);
         let info = TxnInfo { txn, kind, message };
         self.coordinator.open = Some(info);
+        let last = self.group_last(message);
+        self.ledger
+            .on_txn_begin(txn, kind == CONSUME, message, last);
         self.log(
             NodeId::Coordinator,
-            DiskRecord::Begin { txn, kind, message },
+            DiskRecord::Begin {
+                txn,
+                kind,
+                message,
+                last,
+            },
         );
         self.coordinator.active = Some(Active {
             info,
@@ -211,6 +228,7 @@ impl Sim {
         self.ledger
             .checker_mut()
             .observe_decision(info.txn, false, self.step_index);
+        self.ledger.on_txn_decided(info.txn, false, self.step_index);
         for node in participants(info.kind) {
             self.send(
                 NodeId::Coordinator,
@@ -240,10 +258,12 @@ impl Sim {
         self.ledger
             .checker_mut()
             .observe_decision(info.txn, true, self.step_index);
+        self.ledger.on_txn_decided(info.txn, true, self.step_index);
+        let last = self.group_last(info.message);
         if info.kind == PUBLISH {
-            self.coordinator.done_publish = self.coordinator.done_publish.max(info.message);
+            self.coordinator.done_publish = self.coordinator.done_publish.max(last);
         } else {
-            self.coordinator.done_consume = self.coordinator.done_consume.max(info.message);
+            self.coordinator.done_consume = self.coordinator.done_consume.max(last);
         }
         if let Some(active) = &mut self.coordinator.active {
             active.phase = ActivePhase::Committing;
@@ -311,6 +331,7 @@ impl Sim {
                 self.ledger
                     .checker_mut()
                     .observe_decision(txn, false, self.step_index);
+                self.ledger.on_txn_decided(txn, false, self.step_index);
                 self.send(
                     NodeId::Coordinator,
                     from,
@@ -450,6 +471,7 @@ impl Sim {
             self.ledger
                 .checker_mut()
                 .observe_decision(txn, false, self.step_index);
+            self.ledger.on_txn_decided(txn, false, self.step_index);
             self.send(
                 NodeId::Coordinator,
                 from,
@@ -606,19 +628,23 @@ impl Sim {
             since_tick: self.tick,
         });
         self.participants[p].last_seen = Some((info, Some(true)));
+        let last = self.group_last(info.message);
         self.log(
             node,
             DiskRecord::Prepared {
                 txn: info.txn,
                 kind: info.kind,
                 message: info.message,
+                last,
             },
         );
         if node == NodeId::Consumer {
-            self.ledger.on_delivered(info.message);
+            for message in info.message..=last {
+                self.ledger.on_delivered(message);
+            }
         }
         self.ledger
-            .open_in_doubt(node, info.txn, info.message, self.tick);
+            .open_in_doubt(node, info.txn, (info.message, last), self.tick);
         self.send(
             node,
             NodeId::Coordinator,
@@ -686,19 +712,23 @@ impl Sim {
         }
         self.cur.detail = Detail::CommittedTxn;
         self.log(node, DiskRecord::Commit(txn));
-        match (node, info.kind) {
-            (NodeId::Producer, _) => self.ledger.on_published(info.message),
-            (NodeId::Broker, PUBLISH) => self.ledger.on_stored(info.message),
-            (NodeId::Broker, _) => self.ledger.on_acked(info.message),
-            (_, _) => {
-                if let Some(count) = self
-                    .consumer
-                    .applied
-                    .get_mut((info.message as usize).wrapping_sub(1))
-                {
-                    *count += 1;
+        // The whole group commits in this one step: all of its messages become
+        // published, visible, acked or applied together.
+        for message in info.message..=self.group_last(info.message) {
+            match (node, info.kind) {
+                (NodeId::Producer, _) => self.ledger.on_published(message),
+                (NodeId::Broker, PUBLISH) => self.ledger.on_stored_by_txn(message, txn),
+                (NodeId::Broker, _) => self.ledger.on_acked(message),
+                (_, _) => {
+                    if let Some(count) = self
+                        .consumer
+                        .applied
+                        .get_mut((message as usize).wrapping_sub(1))
+                    {
+                        *count += 1;
+                    }
+                    self.ledger.on_applied(message, self.step_index, None);
                 }
-                self.ledger.on_applied(info.message, self.step_index, None);
             }
         }
         if node == CrashPoint::ParticipantAfterCommit.node()

@@ -22,7 +22,12 @@ pub(crate) enum DiskRecord {
     /// Consumer (idempotent): side effect applied and id recorded atomically.
     Processed(u32),
     /// Coordinator: transaction begun.
-    Begin { txn: u32, kind: u8, message: u32 },
+    Begin {
+        txn: u32,
+        kind: u8,
+        message: u32,
+        last: u32,
+    },
     /// Coordinator: decision logged (only COMMIT is logged; abort is presumed).
     DecisionCommit(u32),
     /// Coordinator: every participant committed; the transaction is forgotten.
@@ -30,7 +35,12 @@ pub(crate) enum DiskRecord {
     /// Coordinator: after a restart, an undecided transaction aborted by presumption.
     PresumedAbort(u32),
     /// Participant: prepared (its work and locks are durable) and voted yes.
-    Prepared { txn: u32, kind: u8, message: u32 },
+    Prepared {
+        txn: u32,
+        kind: u8,
+        message: u32,
+        last: u32,
+    },
     /// Participant: committed.
     Commit(u32),
     /// Participant: aborted.
@@ -41,6 +51,13 @@ impl DiskRecord {
     /// The line shown under the node's "disk".
     pub fn line(self) -> String {
         let kind_text = |kind: u8| if kind == 0 { "publish" } else { "consume" };
+        let group = |message: u32, last: u32| {
+            if last > message {
+                format!("m{message}–m{last}")
+            } else {
+                format!("m{message}")
+            }
+        };
         match self {
             DiskRecord::MarkedSent(m) => format!("sent m{m} (never again)"),
             DiskRecord::Confirmed(m) => format!("confirmed m{m}"),
@@ -55,14 +72,32 @@ impl DiskRecord {
             DiskRecord::Acked(m) => format!("acked m{m}"),
             DiskRecord::Applied(m) => format!("applied m{m}"),
             DiskRecord::Processed(m) => format!("processed m{m}"),
-            DiskRecord::Begin { txn, kind, message } => {
-                format!("begin t{txn} ({} m{message})", kind_text(kind))
+            DiskRecord::Begin {
+                txn,
+                kind,
+                message,
+                last,
+            } => {
+                format!(
+                    "begin t{txn} ({} {})",
+                    kind_text(kind),
+                    group(message, last)
+                )
             }
             DiskRecord::DecisionCommit(txn) => format!("decision COMMIT t{txn}"),
             DiskRecord::End(txn) => format!("end t{txn}"),
             DiskRecord::PresumedAbort(txn) => format!("abort t{txn} (presumed)"),
-            DiskRecord::Prepared { txn, kind, message } => {
-                format!("prepared t{txn} ({} m{message})", kind_text(kind))
+            DiskRecord::Prepared {
+                txn,
+                kind,
+                message,
+                last,
+            } => {
+                format!(
+                    "prepared t{txn} ({} {})",
+                    kind_text(kind),
+                    group(message, last)
+                )
             }
             DiskRecord::Commit(txn) => format!("commit t{txn}"),
             DiskRecord::Abort(txn) => format!("abort t{txn}"),

@@ -260,6 +260,135 @@ pub struct Anomaly {
     pub explanation: String,
 }
 
+/// The verdict on one transaction of k messages (or, outside transactional mode, on one
+/// batch of k messages published without a transaction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnVerdict {
+    /// Not decided yet (a transaction), or not all of it applied yet (a batch).
+    Open,
+    /// The coordinator logged COMMIT: all of its messages become visible together.
+    Committed,
+    /// The coordinator aborted it (a no vote, a vote timeout, or presumed abort after a
+    /// crash): none of its messages became visible through it.
+    Aborted,
+    /// The consumer applied some of its messages while another was not yet visible
+    /// (not stored durably at the broker). A transaction must never show this; a batch
+    /// without a transaction shows it when the producer or broker crashes mid-batch.
+    PartiallyVisible,
+    /// A batch without a transaction that became visible whole: every message was
+    /// stored before the consumer applied any.
+    VisibleWhole,
+    /// A batch without a transaction of which the consumer applied nothing, and the run
+    /// is quiet.
+    Lost,
+}
+
+impl TxnVerdict {
+    /// The machine name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TxnVerdict::Open => "open",
+            TxnVerdict::Committed => "committed",
+            TxnVerdict::Aborted => "aborted",
+            TxnVerdict::PartiallyVisible => "partially_visible",
+            TxnVerdict::VisibleWhole => "visible_whole",
+            TxnVerdict::Lost => "lost",
+        }
+    }
+
+    /// The text shown to people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            TxnVerdict::Open => "open",
+            TxnVerdict::Committed => "committed",
+            TxnVerdict::Aborted => "aborted",
+            TxnVerdict::PartiallyVisible => "partially visible",
+            TxnVerdict::VisibleWhole => "visible whole",
+            TxnVerdict::Lost => "lost",
+        }
+    }
+}
+
+/// One transaction (transactional mode: every 2PC transaction, publish and consume) or
+/// one batch (other modes, when the transaction size is above 1), with its verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionRecord {
+    /// The 2PC transaction id (t1, t2…), or the batch number for a batch published
+    /// without a transaction.
+    pub txn: u32,
+    /// True for a 2PC transaction, false for a batch without one.
+    pub transactional: bool,
+    /// What it does (a batch is always a publish).
+    pub kind: crate::snapshot::TxnKind,
+    /// Its first message.
+    pub first: MessageId,
+    /// Its last message (the same as `first` for a transaction of one).
+    pub last: MessageId,
+    /// The verdict as of now.
+    pub verdict: TxnVerdict,
+    /// The step of the decision (commit or abort) or of the application that made it
+    /// partially visible.
+    pub verdict_step: Option<u64>,
+}
+
+impl TransactionRecord {
+    /// "t3" for a transaction, "batch 2" for a batch.
+    pub fn name(&self) -> String {
+        if self.transactional {
+            format!("t{}", self.txn)
+        } else {
+            format!("batch {}", self.txn)
+        }
+    }
+
+    /// "m1–m3", or "m4" for a group of one.
+    pub fn messages_text(&self) -> String {
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{}–{}", self.first, self.last)
+        }
+    }
+
+    /// One plain sentence explaining the verdict.
+    pub fn explanation(&self) -> String {
+        let name = self.name();
+        let group = self.messages_text();
+        let at = self
+            .verdict_step
+            .map(|s| format!(" (step {s})"))
+            .unwrap_or_default();
+        match (self.verdict, self.kind) {
+            (TxnVerdict::Open, _) if self.transactional => {
+                format!("{name} ({group}) is not decided yet.")
+            }
+            (TxnVerdict::Open, _) => format!("{name} ({group}) is not fully applied yet."),
+            (TxnVerdict::Committed, crate::snapshot::TxnKind::Publish) => format!(
+                "{name} committed{at}: {group} became visible to the consumer all together."
+            ),
+            (TxnVerdict::Committed, crate::snapshot::TxnKind::Consume) => format!(
+                "{name} committed{at}: {group} were applied and acked all together."
+            ),
+            (TxnVerdict::Aborted, _) => format!(
+                "{name} aborted{at}: none of {group} became visible through it; the coordinator retries the work in a new transaction."
+            ),
+            (TxnVerdict::PartiallyVisible, _) if self.transactional => format!(
+                "{name} was partially visible{at}: the consumer applied part of {group} before the rest was committed. Transactions must never do this."
+            ),
+            (TxnVerdict::PartiallyVisible, _) => format!(
+                "{name} was partially visible{at}: the consumer applied part of {group} while the rest was not yet stored, because a batch without a transaction is not atomic."
+            ),
+            (TxnVerdict::VisibleWhole, _) => format!(
+                "{name} ({group}) happened to become visible whole: every message was stored before any was applied."
+            ),
+            (TxnVerdict::Lost, _) => {
+                format!("{name} ({group}) was lost: the consumer applied none of it.")
+            }
+        }
+    }
+}
+
 /// One participant's 2PC blocking record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantStats {
@@ -310,6 +439,13 @@ pub struct Summary {
     pub quiet: bool,
     /// The trace hash so far.
     pub trace_hash: u64,
+    /// Transactions committed (publish and consume), in transactional mode.
+    pub txn_committed: u32,
+    /// Transactions aborted, in transactional mode.
+    pub txn_aborted: u32,
+    /// Transactions or batches that were partially visible (never in transactional
+    /// mode; a batch without a transaction that a crash cut in two).
+    pub txn_partial: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -332,7 +468,33 @@ struct Attribution {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct OpenInDoubt {
     message: u32,
+    /// The last message of the transaction's group (the same as `message` for one).
+    last: u32,
     since_tick: u64,
+}
+
+/// The most transaction records the ledger keeps; beyond it only the counters grow.
+const MAX_TRANSACTION_RECORDS: usize = 1 << 16;
+
+/// Per-transaction bookkeeping: the records, the counters, and which transaction made
+/// each message visible.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+struct Transactions {
+    /// Messages per transaction or batch.
+    size: u32,
+    /// True in transactional mode.
+    transactional: bool,
+    /// The records, in the order they began (batches: in message order).
+    records: Vec<TransactionRecord>,
+    /// Transactional mode: per transaction id, the index of its record (0 = none kept).
+    index_of: BTreeMap<u32, u32>,
+    /// Records not kept because of the bound.
+    omitted: u64,
+    committed: u32,
+    aborted: u32,
+    partial: u32,
+    /// Transactional mode: per message, the publish transaction that made it visible.
+    visible_by: Vec<u32>,
 }
 
 /// The ledger. The simulation writes observations into it; the page and the tests
@@ -349,6 +511,7 @@ pub struct Ledger {
     participants: [ParticipantStats; 3],
     open_in_doubt: BTreeMap<(u8, u32), OpenInDoubt>,
     checker: Checker,
+    transactions: Transactions,
 }
 
 impl Ledger {
@@ -393,7 +556,58 @@ impl Ledger {
             ],
             open_in_doubt: BTreeMap::new(),
             checker: Checker::default(),
+            transactions: Transactions::default(),
         }
+    }
+
+    /// Sets up per-transaction verdicts: in transactional mode every transaction gets a
+    /// record when it begins; in the other modes, when `size` is above 1, every batch of
+    /// `size` messages gets one now.
+    pub(crate) fn set_groups(&mut self, size: u32, transactional: bool) {
+        let size = size.max(1);
+        let messages = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
+        let t = &mut self.transactions;
+        t.size = size;
+        t.transactional = transactional;
+        if transactional {
+            t.visible_by = vec![0; messages as usize];
+            return;
+        }
+        if size == 1 {
+            return;
+        }
+        let mut first = 1;
+        let mut batch = 1;
+        while first <= messages && t.records.len() < MAX_TRANSACTION_RECORDS {
+            let last = first.saturating_add(size - 1).min(messages);
+            t.records.push(TransactionRecord {
+                txn: batch,
+                transactional: false,
+                kind: crate::snapshot::TxnKind::Publish,
+                first: MessageId(first),
+                last: MessageId(last),
+                verdict: TxnVerdict::Open,
+                verdict_step: None,
+            });
+            batch += 1;
+            first = last.saturating_add(1);
+        }
+    }
+
+    /// Every transaction (transactional mode) or batch (other modes, size above 1) with
+    /// its verdict, oldest first. At most 65,536 are kept.
+    pub fn transactions(&self) -> &[TransactionRecord] {
+        &self.transactions.records
+    }
+
+    /// The publish transaction whose commit made the message visible (transactional
+    /// mode), if any has.
+    pub fn visible_by(&self, id: MessageId) -> Option<u32> {
+        self.transactions
+            .visible_by
+            .get((id.0 as usize).wrapping_sub(1))
+            .copied()
+            .filter(|txn| *txn > 0)
     }
 
     /// Every message, m1 first.
@@ -459,6 +673,9 @@ impl Ledger {
             tick: self.tick,
             quiet: self.quiet,
             trace_hash: self.trace_hash,
+            txn_committed: self.transactions.committed,
+            txn_aborted: self.transactions.aborted,
+            txn_partial: self.transactions.partial,
         };
         for record in &self.records {
             summary.extra_applications += record.applied.saturating_sub(1);
@@ -514,6 +731,137 @@ impl Ledger {
             let record = &mut self.records[index];
             record.verdict = verdict_of(record, quiet, in_doubt);
         }
+        if !self.transactions.transactional {
+            for index in 0..self.transactions.records.len() {
+                self.refresh_batch(index);
+            }
+        }
+    }
+
+    /// A batch's verdict from its messages (batches without a transaction only).
+    fn refresh_batch(&mut self, index: usize) {
+        let Some(batch) = self.transactions.records.get(index) else {
+            return;
+        };
+        if batch.verdict == TxnVerdict::PartiallyVisible {
+            return;
+        }
+        let (first, last) = (batch.first.0, batch.last.0);
+        let messages = self
+            .records
+            .get((first as usize).wrapping_sub(1)..(last as usize))
+            .unwrap_or(&[]);
+        let all_applied = messages.iter().all(|r| r.applied > 0);
+        let none_applied = messages.iter().all(|r| r.applied == 0);
+        let verdict = if all_applied {
+            TxnVerdict::VisibleWhole
+        } else if none_applied && self.quiet {
+            TxnVerdict::Lost
+        } else {
+            TxnVerdict::Open
+        };
+        self.transactions.records[index].verdict = verdict;
+    }
+
+    /// Called when a message is applied: if another message of its group is not yet
+    /// visible, the group was partially visible.
+    fn check_group_visibility(&mut self, message: u32, step: u64) {
+        let t = &self.transactions;
+        if t.size <= 1 && !t.transactional {
+            return;
+        }
+        let index = if t.transactional {
+            let txn = t
+                .visible_by
+                .get((message as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or(0);
+            match t.index_of.get(&txn) {
+                Some(&index) => index as usize,
+                None => return,
+            }
+        } else {
+            ((message.saturating_sub(1)) / t.size) as usize
+        };
+        let Some(group) = t.records.get(index) else {
+            return;
+        };
+        let (first, last) = (group.first.0, group.last.0);
+        let whole = (first..=last).all(|m| {
+            self.records
+                .get((m as usize).wrapping_sub(1))
+                .is_some_and(|r| r.stored_durably)
+        });
+        let group = &mut self.transactions.records[index];
+        if !whole && group.verdict != TxnVerdict::PartiallyVisible {
+            if group.verdict == TxnVerdict::Committed {
+                self.transactions.committed = self.transactions.committed.saturating_sub(1);
+            }
+            group.verdict = TxnVerdict::PartiallyVisible;
+            group.verdict_step = Some(step);
+            self.transactions.partial += 1;
+        }
+        if !self.transactions.transactional {
+            self.refresh_batch(index);
+        }
+    }
+
+    /// A 2PC transaction began (transactional mode).
+    pub(crate) fn on_txn_begin(&mut self, txn: u32, consume: bool, first: u32, last: u32) {
+        let t = &mut self.transactions;
+        if t.records.len() >= MAX_TRANSACTION_RECORDS {
+            t.omitted += 1;
+            return;
+        }
+        t.index_of
+            .insert(txn, u32::try_from(t.records.len()).unwrap_or(u32::MAX));
+        t.records.push(TransactionRecord {
+            txn,
+            transactional: true,
+            kind: if consume {
+                crate::snapshot::TxnKind::Consume
+            } else {
+                crate::snapshot::TxnKind::Publish
+            },
+            first: MessageId(first),
+            last: MessageId(last),
+            verdict: TxnVerdict::Open,
+            verdict_step: None,
+        });
+    }
+
+    /// The coordinator decided (a repeated decision changes nothing).
+    pub(crate) fn on_txn_decided(&mut self, txn: u32, commit: bool, step: u64) {
+        let t = &mut self.transactions;
+        let Some(&index) = t.index_of.get(&txn) else {
+            return;
+        };
+        let Some(record) = t.records.get_mut(index as usize) else {
+            return;
+        };
+        if record.verdict != TxnVerdict::Open {
+            return;
+        }
+        record.verdict = if commit {
+            t.committed += 1;
+            TxnVerdict::Committed
+        } else {
+            t.aborted += 1;
+            TxnVerdict::Aborted
+        };
+        record.verdict_step = Some(step);
+    }
+
+    /// The broker committed a publish transaction's message: it is now visible.
+    pub(crate) fn on_stored_by_txn(&mut self, message: u32, txn: u32) {
+        if let Some(slot) = self
+            .transactions
+            .visible_by
+            .get_mut((message as usize).wrapping_sub(1))
+        {
+            *slot = txn;
+        }
+        self.on_stored(message);
     }
 
     pub(crate) fn set_progress(&mut self, steps: u64, tick: u64, trace_hash: u64) {
@@ -576,6 +924,7 @@ impl Ledger {
         }
         self.max_applied = self.max_applied.max(message);
         self.refresh(message);
+        self.check_group_visibility(message, step);
     }
 
     pub(crate) fn on_acked(&mut self, message: u32) {
@@ -636,7 +985,14 @@ impl Ledger {
         })
     }
 
-    pub(crate) fn open_in_doubt(&mut self, participant: NodeId, txn: u32, message: u32, tick: u64) {
+    /// A participant prepared the transaction holding messages `message..=last`.
+    pub(crate) fn open_in_doubt(
+        &mut self,
+        participant: NodeId,
+        txn: u32,
+        (message, last): (u32, u32),
+        tick: u64,
+    ) {
         let key = (participant.index() as u8, txn);
         if self.open_in_doubt.contains_key(&key) {
             return;
@@ -645,6 +1001,7 @@ impl Ledger {
             key,
             OpenInDoubt {
                 message,
+                last,
                 since_tick: tick,
             },
         );
@@ -652,10 +1009,12 @@ impl Ledger {
             stats.in_doubt_intervals += 1;
             stats.in_doubt_now += 1;
         }
-        if let Some(a) = self.attribution_mut(message) {
-            a.in_doubt += 1;
+        for m in message..=last.max(message) {
+            if let Some(a) = self.attribution_mut(m) {
+                a.in_doubt += 1;
+            }
+            self.refresh(m);
         }
-        self.refresh(message);
     }
 
     pub(crate) fn close_in_doubt(&mut self, participant: NodeId, txn: u32, tick: u64) {
@@ -669,10 +1028,12 @@ impl Ledger {
             stats.longest_in_doubt_ticks = stats.longest_in_doubt_ticks.max(ticks);
             stats.in_doubt_now = stats.in_doubt_now.saturating_sub(1);
         }
-        if let Some(a) = self.attribution_mut(open.message) {
-            a.in_doubt = a.in_doubt.saturating_sub(1);
+        for m in open.message..=open.last.max(open.message) {
+            if let Some(a) = self.attribution_mut(m) {
+                a.in_doubt = a.in_doubt.saturating_sub(1);
+            }
+            self.refresh(m);
         }
-        self.refresh(open.message);
     }
 
     pub(crate) fn checker_mut(&mut self) -> &mut Checker {

@@ -33,6 +33,8 @@ pub const MAX_TRANSACTIONS: u32 = 1 << 22;
 /// The most prepared (in-doubt) transactions one participant may hold; a prepare beyond
 /// it is answered with a no vote.
 pub const MAX_PREPARED_PER_PARTICIPANT: u32 = 8;
+/// The most messages in one transaction (or, outside transactional mode, one batch).
+pub const MAX_TXN_SIZE: u32 = 64;
 /// The most commands a run may record.
 pub const MAX_COMMANDS: u32 = 100_000;
 /// How many disk-log and memory lines a snapshot shows per node (the most recent).

@@ -97,13 +97,19 @@ impl Sim {
         if self.producer.next > self.messages {
             return;
         }
-        if self.mode.confirms() && self.producer.unconfirmed >= self.scenario.timing.producer_window
+        let message = self.producer.next;
+        // A batch (transaction size above 1, outside transactional mode) goes out back
+        // to back: only its first message waits for the publish interval and for room
+        // in the window, so that the window never splits a batch.
+        let in_batch = self.scenario.grouped() && self.scenario.group_of(message).0 != message;
+        if self.mode.confirms()
+            && self.producer.unconfirmed >= self.scenario.timing.producer_window
+            && !in_batch
         {
             return;
         }
         self.producer.publish_scheduled = true;
-        let message = self.producer.next;
-        let delay = if self.step_index == 0 && self.tick == 0 && message == 1 {
+        let delay = if (self.step_index == 0 && self.tick == 0 && message == 1) || in_batch {
             0
         } else {
             self.scenario.timing.publish_interval_ticks

@@ -62,6 +62,13 @@ pub struct TransactionConfig {
     pub retry_after_abort_ticks: u64,
     /// The probability that a participant votes no (seeded).
     pub vote_no: Ratio,
+    /// How many messages one transaction carries (k): the producer groups m1..mN into
+    /// transactions of k, the last one shorter if k does not divide N. In transactional
+    /// mode the coordinator commits each group atomically, so the consumer sees all of
+    /// it or none of it. In the other modes the producer publishes each group as a
+    /// batch without a transaction, so a crash in the middle of a batch can leave part
+    /// of it visible. 1 (the default) is one message per transaction, as before.
+    pub size: u32,
 }
 
 impl Default for TransactionConfig {
@@ -72,6 +79,7 @@ impl Default for TransactionConfig {
             in_doubt_query_ticks: 15,
             retry_after_abort_ticks: 5,
             vote_no: Ratio::ZERO,
+            size: 1,
         }
     }
 }
@@ -315,6 +323,12 @@ impl Scenario {
             MAX_TIMEOUT_TICKS,
         )?;
         x.vote_no.validate("transaction.vote_no")?;
+        check_range(
+            "transaction.size",
+            u64::from(x.size),
+            1,
+            u64::from(MAX_TXN_SIZE),
+        )?;
         self.random_crash.validate("random_crash")?;
         if self.faults.len() > MAX_PLANNED_FAULTS as usize {
             return Err(ScenarioError::TooManyFaults {
@@ -330,6 +344,20 @@ impl Scenario {
             })?;
         }
         Ok(())
+    }
+
+    /// The group (transaction or batch) that holds a message: its first and last
+    /// message numbers. Groups are m1..mk, mk+1..m2k and so on; the last may be shorter.
+    pub fn group_of(&self, message: u32) -> (u32, u32) {
+        let size = self.transaction.size.max(1);
+        let first = message.saturating_sub(1) / size * size + 1;
+        let last = first.saturating_add(size - 1).min(self.messages);
+        (first, last)
+    }
+
+    /// True when messages travel in groups of more than one.
+    pub fn grouped(&self) -> bool {
+        self.transaction.size > 1
     }
 
     /// Adds a fault armed from the start (builder style, for tests and lessons).

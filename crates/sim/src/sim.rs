@@ -236,6 +236,10 @@ impl Sim {
             cur: Record::new(0, 0, EventKind::Command, NodeId::Producer),
             has_step: false,
         };
+        sim.ledger.set_groups(
+            scenario.transaction.size,
+            scenario.mode == Mode::Transactional,
+        );
         sim.apply_due_planned_faults();
         match sim.mode {
             Mode::Transactional => sim.schedule(0, What::CoordinatorNext),
@@ -523,11 +527,16 @@ impl Sim {
         if self.armed_crash_mask & point.bit() == 0 {
             return false;
         }
-        let Some(index) = self
-            .armed_crashes
-            .iter()
-            .position(|armed| armed.point == point && armed.message.is_none_or(|m| m == message))
-        else {
+        // In transactional mode a transaction moves a group of messages and its crash
+        // points are reached once per group, with the group's first message: a crash
+        // armed for any message of the group fires there.
+        let grouped = self.mode == Mode::Transactional && self.scenario.grouped();
+        let Some(index) = self.armed_crashes.iter().position(|armed| {
+            armed.point == point
+                && armed.message.is_none_or(|m| {
+                    m == message || (grouped && self.scenario.group_of(m).0 == message)
+                })
+        }) else {
             return false;
         };
         self.armed_crashes.remove(index);

@@ -398,7 +398,11 @@ impl Sim {
                     vote,
                     state,
                     in_doubt_since_tick: oldest.map(|x| x.since_tick),
-                    locks_held: p.prepared.iter().map(|x| lock_name(node, x.info)).collect(),
+                    locks_held: p
+                        .prepared
+                        .iter()
+                        .map(|x| lock_name(node, x.info, self.group_last(x.info.message)))
+                        .collect(),
                 }
             })
             .collect();

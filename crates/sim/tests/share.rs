@@ -131,15 +131,24 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     }
                 },
             );
-        let transaction = (timeout(), timeout(), timeout(), timeout(), ratio()).prop_map(
-            |(vote, resend, query, retry, vote_no)| mqlab_sim::TransactionConfig {
-                vote_timeout_ticks: vote,
-                decision_resend_ticks: resend,
-                in_doubt_query_ticks: query,
-                retry_after_abort_ticks: retry,
-                vote_no,
-            },
-        );
+        let transaction = (
+            timeout(),
+            timeout(),
+            timeout(),
+            timeout(),
+            ratio(),
+            1..=mqlab_sim::limits::MAX_TXN_SIZE,
+        )
+            .prop_map(|(vote, resend, query, retry, vote_no, size)| {
+                mqlab_sim::TransactionConfig {
+                    vote_timeout_ticks: vote,
+                    decision_resend_ticks: resend,
+                    in_doubt_query_ticks: query,
+                    retry_after_abort_ticks: retry,
+                    vote_no,
+                    size,
+                }
+            });
         let faults = prop::collection::vec(
             (prop::option::of(any::<u64>()), command(mode, messages))
                 .prop_map(|(at_step, command)| PlannedFault { at_step, command }),

@@ -221,6 +221,7 @@ struct TransactionOut {
     in_doubt_query_ticks: u64,
     retry_after_abort_ticks: u64,
     vote_no: String,
+    size: u32,
 }
 
 /// A command as a flat object: its step (`step` for commands, `at_step` for planned
@@ -419,6 +420,7 @@ impl ScenarioFile {
                 in_doubt_query_ticks: x.in_doubt_query_ticks,
                 retry_after_abort_ticks: x.retry_after_abort_ticks,
                 vote_no: x.vote_no.to_string(),
+                size: x.size,
             },
             random_crash: s.random_crash.to_string(),
             faults: s
@@ -729,12 +731,13 @@ const TIMING_FIELDS: [&str; 7] = [
     "producer_window",
     "delivery_window",
 ];
-const TRANSACTION_FIELDS: [&str; 5] = [
+const TRANSACTION_FIELDS: [&str; 6] = [
     "vote_timeout_ticks",
     "decision_resend_ticks",
     "in_doubt_query_ticks",
     "retry_after_abort_ticks",
     "vote_no",
+    "size",
 ];
 const TRACE_EVENT_FIELDS: [&str; 15] = [
     "step",
@@ -927,6 +930,7 @@ fn read_transaction(value: &Value, path: &str) -> Result<TransactionConfig, File
         retry_after_abort_ticks: fields
             .u64_or("retry_after_abort_ticks", d.retry_after_abort_ticks)?,
         vote_no: fields.ratio_or("vote_no", d.vote_no)?,
+        size: fields.u32_or("size", d.size)?,
     })
 }
 

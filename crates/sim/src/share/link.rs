@@ -129,6 +129,7 @@ impl LinkError {
             "in_doubt_query" => "the in-doubt query interval",
             "retry_after_abort" => "the retry-after-abort delay",
             "vote_no" => "the vote-no rate",
+            "txn_size" => "the transaction size",
             "crash_rate" => "the crash rate",
             "fault" => "a planned fault",
             "cmd" => "a command",
@@ -358,6 +359,9 @@ fn encode_body(shared: &SharedRun) -> String {
     }
     if x.vote_no != d.vote_no {
         put("vote_no", x.vote_no.to_string());
+    }
+    if x.size != d.size {
+        put("txn_size", x.size.to_string());
     }
     if s.random_crash != Ratio::ZERO {
         put("crash_rate", s.random_crash.to_string());
@@ -639,7 +643,7 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 24] = [
+const KEYS: [&str; 25] = [
     "mode",
     "messages",
     "seed",
@@ -660,6 +664,7 @@ const KEYS: [&str; 24] = [
     "in_doubt_query",
     "retry_after_abort",
     "vote_no",
+    "txn_size",
     "crash_rate",
     "fault",
     "cmd",
@@ -829,6 +834,7 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
             "in_doubt_query" => x.in_doubt_query_ticks = number()?,
             "retry_after_abort" => x.retry_after_abort_ticks = number()?,
             "vote_no" => x.vote_no = ratio()?,
+            "txn_size" => x.size = small()?,
             "crash_rate" => scenario.random_crash = ratio()?,
             "fault" => {
                 if scenario.faults.len() >= MAX_PLANNED_FAULTS as usize {
