@@ -148,6 +148,15 @@ impl Sim {
                 }
                 _ => {}
             }
+            // The sequence number is the message number: a publish whose predecessor
+            // has not been appended skips one, and is refused without a confirm.
+            if self.scenario.timing.sequence_check
+                && message > 1
+                && self.broker.seen(message - 1) == UNSEEN
+            {
+                self.cur.detail = Detail::OutOfSequence;
+                return;
+            }
         }
         if (self.broker.entries.len() + self.broker.unsynced.len()) as u64
             >= u64::from(self.broker.capacity)

@@ -108,8 +108,12 @@ impl Sim {
         } else {
             self.log(NodeId::Consumer, DiskRecord::Applied(message));
         }
-        self.ledger
-            .on_applied(message, self.step_index, envelope.cause);
+        self.ledger.on_applied(
+            message,
+            self.step_index,
+            envelope.cause,
+            envelope.attempt > 1,
+        );
     }
 
     fn consumer_ack(&mut self, envelope: &Envelope) {

@@ -727,7 +727,8 @@ impl Sim {
                     {
                         *count += 1;
                     }
-                    self.ledger.on_applied(message, self.step_index, None);
+                    self.ledger
+                        .on_applied(message, self.step_index, None, false);
                 }
             }
         }

@@ -212,6 +212,37 @@ impl Verdict {
     }
 }
 
+/// Why a message was applied after a later one (FIFO broken), as far as the ledger can
+/// tell from the message's own history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReorderCause {
+    /// The producer published it again (a retry) while later messages were in flight,
+    /// and they were stored first. One publish in flight, or sequence checks at the
+    /// broker, prevent this.
+    Retry,
+    /// The broker delivered it again (a redelivery) after later messages had been
+    /// applied.
+    Redelivery,
+    /// Neither: the network let a later message overtake it.
+    Network,
+}
+
+impl ReorderCause {
+    /// The end of a sentence: "m2 was applied after m3 because …".
+    pub const fn reason(self) -> &'static str {
+        match self {
+            ReorderCause::Retry => {
+                "the producer retried it while later messages were already in flight"
+            }
+            ReorderCause::Redelivery => {
+                "the broker redelivered it after later messages had been applied"
+            }
+            ReorderCause::Network => "the network let a later message overtake it",
+        }
+    }
+}
+
 /// Everything the ledger knows about one message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageRecord {
@@ -237,6 +268,8 @@ pub struct MessageRecord {
     pub first_applied_step: Option<u64>,
     /// A later message that had been applied before this one, if any.
     pub overtaken_by: Option<MessageId>,
+    /// Why it was overtaken (set with `overtaken_by`).
+    pub reorder_cause: Option<ReorderCause>,
     /// The verdict as of now.
     pub verdict: Verdict,
     /// Why it was applied more than once.
@@ -528,6 +561,7 @@ impl Ledger {
                 acked: false,
                 first_applied_step: None,
                 overtaken_by: None,
+                reorder_cause: None,
                 verdict: Verdict::Pending,
                 duplicate_cause: None,
                 loss_cause: None,
@@ -902,8 +936,14 @@ impl Ledger {
     }
 
     /// The consumer applied the side effect; `cause` is why this copy exists, if it is
-    /// an extra one.
-    pub(crate) fn on_applied(&mut self, message: u32, step: u64, cause: Option<Cause>) {
+    /// an extra one; `redelivered` when the delivery applied was not the broker's first.
+    pub(crate) fn on_applied(
+        &mut self,
+        message: u32,
+        step: u64,
+        cause: Option<Cause>,
+        redelivered: bool,
+    ) {
         let max_applied = self.max_applied;
         if let Some(record) = self.record_mut(message) {
             record.applied += 1;
@@ -911,6 +951,13 @@ impl Ledger {
                 record.first_applied_step = Some(step);
                 if max_applied > message {
                     record.overtaken_by = Some(MessageId(max_applied));
+                    record.reorder_cause = Some(if redelivered {
+                        ReorderCause::Redelivery
+                    } else if record.publish_attempts > 1 {
+                        ReorderCause::Retry
+                    } else {
+                        ReorderCause::Network
+                    });
                 }
             } else if record.duplicate_cause.is_none() {
                 record.duplicate_cause = cause;

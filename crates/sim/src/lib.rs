@@ -37,8 +37,8 @@ pub mod trace;
 pub use checker::{Invariant, InvariantViolation};
 pub use fault::{Command, CommandError, CrashPoint, PlannedFault};
 pub use ledger::{
-    Anomaly, Cause, CauseKind, Ledger, MessageId, MessageRecord, ParticipantStats, Summary,
-    TransactionRecord, TxnVerdict, Verdict,
+    Anomaly, Cause, CauseKind, Ledger, MessageId, MessageRecord, ParticipantStats, ReorderCause,
+    Summary, TransactionRecord, TxnVerdict, Verdict,
 };
 pub use mode::Mode;
 pub use names::UnknownName;

@@ -26,10 +26,18 @@ pub struct Timing {
     /// How long a crashed node stays down before it restarts by itself; `None` means it
     /// stays down until a `Restart` command.
     pub restart_after_ticks: Option<u64>,
-    /// The most unconfirmed publishes the producer keeps outstanding.
+    /// The most unconfirmed publishes the producer keeps outstanding: its "max in
+    /// flight" (Kafka's `max.in.flight.requests.per.connection`). Above 1, a retried
+    /// publish can land after later ones and reorder them, unless the broker checks
+    /// sequence numbers (`sequence_check`).
     pub producer_window: u32,
     /// The most unacked deliveries the broker keeps outstanding (prefetch).
     pub delivery_window: u32,
+    /// Idempotent mode: the broker also refuses a publish whose sequence number skips
+    /// one (the message before it is not appended yet), as Kafka's idempotent producer
+    /// requires; the producer retries it, so retries with several in flight never
+    /// reorder. Off by default (the broker then only drops duplicates).
+    pub sequence_check: bool,
 }
 
 impl Default for Timing {
@@ -42,6 +50,7 @@ impl Default for Timing {
             restart_after_ticks: Some(30),
             producer_window: 4,
             delivery_window: 4,
+            sequence_check: false,
         }
     }
 }

@@ -119,6 +119,9 @@ pub enum Detail {
     DuplicateReconfirmed,
     /// The broker's log is full; the publish is refused.
     LogFull,
+    /// Idempotent broker with sequence checks: the publish skips a sequence number and
+    /// is refused, so that the producer retries it in order.
+    OutOfSequence,
     /// The fsync made this many appends durable.
     Fsynced {
         /// How many.
@@ -228,6 +231,7 @@ impl Detail {
             Detail::Answered { commit } => 31 | (commit.map_or(0, |c| 1 + u64::from(c)) << 8),
             Detail::RecoveredCommit => 32,
             Detail::RecoveredPresumedAbort => 33,
+            Detail::OutOfSequence => 34,
         }
     }
 }
@@ -532,6 +536,9 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         ),
         (EventKind::Append, Detail::DuplicateReconfirmed) => format!(
             "Broker recognises {msg}'s sequence number{dup}: it already stored it, so it drops the copy and confirms again."
+        ),
+        (EventKind::Append, Detail::OutOfSequence) => format!(
+            "Broker refuses {msg}{dup}: its sequence number skips one (the message before it is not stored yet), so the producer will retry it in order."
         ),
         (EventKind::Append, _) => format!("Broker's log is full; it refuses {msg}."),
         (EventKind::Fsync, Detail::Fsynced { count }) => {

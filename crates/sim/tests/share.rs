@@ -116,10 +116,10 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         let timing = (
             (timeout(), timeout(), timeout(), 0..=MAX_TIMEOUT_TICKS),
             prop::option::of(timeout()),
-            (1..=MAX_WINDOW, 1..=MAX_WINDOW),
+            (1..=MAX_WINDOW, 1..=MAX_WINDOW, any::<bool>()),
         )
             .prop_map(
-                |((publish, retry, redelivery, fsync), restart, (producer, delivery))| {
+                |((publish, retry, redelivery, fsync), restart, (producer, delivery, check))| {
                     mqlab_sim::Timing {
                         publish_interval_ticks: publish,
                         retry_timeout_ticks: retry,
@@ -128,6 +128,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         restart_after_ticks: restart,
                         producer_window: producer,
                         delivery_window: delivery,
+                        sequence_check: check,
                     }
                 },
             );

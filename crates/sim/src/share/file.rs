@@ -212,6 +212,7 @@ struct TimingOut {
     restart_after_ticks: Option<u64>,
     producer_window: u32,
     delivery_window: u32,
+    sequence_check: bool,
 }
 
 #[derive(Serialize)]
@@ -413,6 +414,7 @@ impl ScenarioFile {
                 restart_after_ticks: t.restart_after_ticks,
                 producer_window: t.producer_window,
                 delivery_window: t.delivery_window,
+                sequence_check: t.sequence_check,
             },
             transaction: TransactionOut {
                 vote_timeout_ticks: x.vote_timeout_ticks,
@@ -625,6 +627,15 @@ impl<'a> Fields<'a> {
         }
     }
 
+    fn bool_or(&self, key: &str, default: bool) -> Result<bool, FileError> {
+        match self.optional(key) {
+            Some((value, path)) => value
+                .as_bool()
+                .ok_or_else(|| bad(&path, "true or false", value)),
+            None => Ok(default),
+        }
+    }
+
     fn ratio_or(&self, key: &str, default: Ratio) -> Result<Ratio, FileError> {
         match self.optional(key) {
             Some((value, path)) => read_ratio(value, &path),
@@ -722,7 +733,7 @@ const LINK_CONFIG_FIELDS: [&str; 5] = [
     "duplicate",
     "reorder",
 ];
-const TIMING_FIELDS: [&str; 7] = [
+const TIMING_FIELDS: [&str; 8] = [
     "publish_interval_ticks",
     "retry_timeout_ticks",
     "redelivery_timeout_ticks",
@@ -730,6 +741,7 @@ const TIMING_FIELDS: [&str; 7] = [
     "restart_after_ticks",
     "producer_window",
     "delivery_window",
+    "sequence_check",
 ];
 const TRANSACTION_FIELDS: [&str; 6] = [
     "vote_timeout_ticks",
@@ -917,6 +929,7 @@ fn read_timing(value: &Value, path: &str) -> Result<Timing, FileError> {
         restart_after_ticks,
         producer_window: fields.u32_or("producer_window", d.producer_window)?,
         delivery_window: fields.u32_or("delivery_window", d.delivery_window)?,
+        sequence_check: fields.bool_or("sequence_check", d.sequence_check)?,
     })
 }
 

@@ -124,6 +124,7 @@ impl LinkError {
             "restart_after" => "the restart delay",
             "producer_window" => "the producer window",
             "delivery_window" => "the delivery window",
+            "sequence_check" => "the sequence check",
             "vote_timeout" => "the vote timeout",
             "decision_resend" => "the decision resend interval",
             "in_doubt_query" => "the in-doubt query interval",
@@ -331,6 +332,9 @@ fn encode_body(shared: &SharedRun) -> String {
     }
     if t.delivery_window != d.delivery_window {
         put("delivery_window", t.delivery_window.to_string());
+    }
+    if t.sequence_check {
+        put("sequence_check", "on".to_string());
     }
     let x = &s.transaction;
     let d = TransactionConfig::default();
@@ -643,7 +647,7 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 25] = [
+const KEYS: [&str; 26] = [
     "mode",
     "messages",
     "seed",
@@ -659,6 +663,7 @@ const KEYS: [&str; 25] = [
     "restart_after",
     "producer_window",
     "delivery_window",
+    "sequence_check",
     "vote_timeout",
     "decision_resend",
     "in_doubt_query",
@@ -829,6 +834,13 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
             }
             "producer_window" => t.producer_window = small()?,
             "delivery_window" => t.delivery_window = small()?,
+            "sequence_check" => {
+                t.sequence_check = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(bad(key, value, "on or off")),
+                }
+            }
             "vote_timeout" => x.vote_timeout_ticks = number()?,
             "decision_resend" => x.decision_resend_ticks = number()?,
             "in_doubt_query" => x.in_doubt_query_ticks = number()?,
