@@ -7,6 +7,7 @@ use yew::prelude::*;
 use crate::components::compare_view::CompareView;
 use crate::components::crash_matrix::CrashMatrix;
 use crate::components::help_overlay::HelpOverlay;
+use crate::components::lessons::Lessons;
 use crate::components::protocol_lab::ProtocolLab;
 use crate::components::simulator::Simulator;
 use crate::state::Lab;
@@ -15,14 +16,16 @@ use crate::state::Lab;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Simulator,
+    Lessons,
     Compare,
     CrashMatrix,
     ProtocolLab,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [
+    pub const ALL: [View; 5] = [
         View::Simulator,
+        View::Lessons,
         View::Compare,
         View::CrashMatrix,
         View::ProtocolLab,
@@ -31,6 +34,7 @@ impl View {
     pub const fn label(self) -> &'static str {
         match self {
             View::Simulator => "Simulator",
+            View::Lessons => "Lessons",
             View::Compare => "Compare",
             View::CrashMatrix => "Crash matrix",
             View::ProtocolLab => "Protocol lab",
@@ -40,6 +44,7 @@ impl View {
     pub const fn id(self) -> &'static str {
         match self {
             View::Simulator => "simulator",
+            View::Lessons => "lessons",
             View::Compare => "compare",
             View::CrashMatrix => "crash-matrix",
             View::ProtocolLab => "protocol-lab",
@@ -67,7 +72,14 @@ fn prefers_dark() -> bool {
 pub fn App() -> Html {
     let lab = use_reducer(|| Lab::new(&Scenario::default()));
     crate::hooks::use_url_sync(lab.clone());
-    let view = use_state(|| View::Simulator);
+    let view = use_state(|| {
+        if crate::lesson_link::page_opens_a_lesson() {
+            View::Lessons
+        } else {
+            View::Simulator
+        }
+    });
+    let open_lesson = crate::lesson_link::use_lesson_link(&lab, &view);
     let dark = use_state(prefers_dark);
     let large_text = use_state(|| false);
     let help_open = use_state(|| false);
@@ -141,6 +153,11 @@ pub fn App() -> Html {
                         <Simulator lab={lab.clone()} on_help={open_help_cb(&help_open)} />
                     </section>
                 }
+                if *view == View::Lessons {
+                    <section id="view-lessons" role="tabpanel" aria-labelledby="tab-lessons">
+                        <Lessons lab={lab.clone()} open={(*open_lesson).clone()} on_open={open_lesson_cb(&open_lesson)} />
+                    </section>
+                }
                 if *view == View::Compare {
                     <section id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
                         <CompareView lab={lab.clone()} on_open={show_simulator(&view)} />
@@ -173,4 +190,10 @@ fn open_help_cb(help_open: &UseStateHandle<bool>) -> Callback<()> {
 fn show_simulator(view: &UseStateHandle<View>) -> Callback<()> {
     let view = view.clone();
     Callback::from(move |_| view.set(View::Simulator))
+}
+
+/// Opens a lesson by its slug, or the list of lessons with `None`.
+fn open_lesson_cb(open_lesson: &UseStateHandle<Option<String>>) -> Callback<Option<String>> {
+    let open_lesson = open_lesson.clone();
+    Callback::from(move |slug: Option<String>| open_lesson.set(slug))
 }

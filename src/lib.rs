@@ -4,4 +4,5 @@
 pub mod app;
 pub mod components;
 pub mod hooks;
+pub mod lesson_link;
 pub mod state;

@@ -6,6 +6,7 @@ pub mod coordinator_panel;
 pub mod crash_matrix;
 pub mod fault_toolbar;
 pub mod help_overlay;
+pub mod lessons;
 pub mod ledger_view;
 pub mod narration;
 pub mod protocol_lab;
