@@ -273,9 +273,9 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let picked = locked.unwrap_or(0);
         let right = outcome.get(picked).copied().unwrap_or(false);
         let headline = if right {
-            html! { <p class="verdict right"><span aria-hidden="true">{ "✓ " }</span>{ "Your prediction held." }</p> }
+            html! { <p class="lesson-verdict right"><span aria-hidden="true">{ "✓ " }</span>{ "Your prediction held." }</p> }
         } else {
-            html! { <p class="verdict wrong"><span aria-hidden="true">{ "✗ " }</span>{ "Not this time — see what happened." }</p> }
+            html! { <p class="lesson-verdict wrong"><span aria-hidden="true">{ "✗ " }</span>{ "Not this time — see what happened." }</p> }
         };
         let rows = question.choices.iter().zip(&outcome).enumerate().map(|(index, (option, holds))| {
             let mark = if *holds {
@@ -286,8 +286,10 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
             html! {
                 <li class={classes!(holds.then_some("held-row"))}>
                     { mark }
-                    <span>{ option.text }</span>
-                    if index == picked { <span class="your-pick">{ "your prediction" }</span> }
+                    <span>
+                        { option.text }
+                        if index == picked { { " " }<span class="your-pick">{ "your prediction" }</span> }
+                    </span>
                 </li>
             }
         });
@@ -304,7 +306,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 { headline }
                 <ul class="outcomes">{ for rows }</ul>
                 if nothing_held {
-                    <p class="verdict wrong">{ "None of the answers describes this run: the lesson needs updating." }</p>
+                    <p class="lesson-verdict wrong">{ "None of the answers describes this run: the lesson needs updating." }</p>
                 }
                 <p class="ledger-line">{ counts }</p>
                 <h3>{ "Summary" }</h3>
@@ -377,8 +379,8 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                         </div>
                     }
                     <Stage snapshot={snapshot.clone()} last_event={last_event} step_ms={step_ms} />
-                    <section class="panel lesson-cues" aria-label="Lesson narration">
-                        <h3>{ "Narration" }</h3>
+                    <section class="panel lesson-cues" aria-labelledby="lesson-cues-heading">
+                        <h3 id="lesson-cues-heading">{ "What to notice" }</h3>
                         <ol>{ for cues }</ol>
                     </section>
                     if watching {
