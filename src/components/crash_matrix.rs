@@ -261,16 +261,21 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
             }
         })
     };
-    // The timer lives only while the search runs (it is never dropped from inside its
-    // own callback), and leaving the view stops it.
+    // The timer lives only while the search runs: it is dropped here once the status
+    // says the search ended (never from inside its own callback). This effect has no
+    // cleanup, because a cleanup runs whenever the status changes and would drop the
+    // timer of a search that has just started; leaving the view stops it (below).
     {
         let timer = timer.clone();
         use_effect_with((*status).clone(), move |status| {
             if !matches!(status, Status::Running { .. }) {
                 drop(timer.borrow_mut().take());
             }
-            move || drop(timer.borrow_mut().take())
         });
+    }
+    {
+        let timer = timer.clone();
+        use_effect_with((), move |_| move || drop(timer.borrow_mut().take()));
     }
     let running = matches!(*status, Status::Running { .. });
 
