@@ -64,6 +64,7 @@ pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
         use_effect_with((lab.version, lab.playing), move |(_, playing)| {
             if !*playing {
                 let link = SharedRun::from_run(&run.borrow()).to_link();
+                crate::panic_panel::remember_run(&link, run.borrow().scenario().seed);
                 if current_fragment() != link {
                     if let Ok(history) = gloo::utils::window().history() {
                         // Replace, not push: the back button leaves the page rather than

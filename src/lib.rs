@@ -5,4 +5,6 @@ pub mod app;
 pub mod components;
 pub mod hooks;
 pub mod lesson_link;
+pub mod offline;
+pub mod panic_panel;
 pub mod state;

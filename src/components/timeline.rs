@@ -245,7 +245,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                     <span class="hint">{ format!("{width_ticks} ticks wide") }</span>
                 </div>
             </div>
-            <svg viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img"
+            <svg viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group"
                  aria-label={format!("Messages between the nodes over time, ticks {start} to {end}; the cursor is at tick {now}, step {step}.")}>
                 <defs>
                     <marker id="tl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">

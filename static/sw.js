@@ -1,0 +1,49 @@
+// MQ Lab's service worker: keeps the site's own files so that it works offline once it
+// has been loaded. It never contacts any other origin.
+//
+// On install it stores the page and every asset the page names (Trunk gives them hashed
+// names, so a new build means new entries). Requests go to the network first, so an
+// online visitor always gets the latest build, and fall back to the stored copy offline.
+const CACHE = 'mqlab-site';
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const page = await fetch('./', { cache: 'no-cache' });
+  if (!page.ok) return;
+  const html = await page.clone().text();
+  await cache.put('./', page);
+  const assets = new Set();
+  for (const match of html.matchAll(/(?:href|src|module_or_path:|from)\s*=?\s*["']\.\/([^"'#?]+)["']/g)) {
+    assets.add('./' + match[1]);
+  }
+  await Promise.all([...assets].map(async (asset) => {
+    const response = await fetch(asset, { cache: 'no-cache' });
+    if (response.ok) await cache.put(asset, response);
+  }));
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    try {
+      const response = await fetch(request);
+      if (response.ok) await cache.put(request, response.clone());
+      return response;
+    } catch (error) {
+      const cached = await cache.match(request, { ignoreSearch: true })
+        || (request.mode === 'navigate' ? await cache.match('./') : undefined);
+      if (cached) return cached;
+      throw error;
+    }
+  })());
+});
