@@ -20,10 +20,10 @@ pub fn verdict_badge(verdict: Verdict) -> Html {
     let (icon, word, class) = match verdict {
         Verdict::ExactlyOnce => ("✔", "once".to_string(), "ok"),
         Verdict::Lost => ("✖", "lost".to_string(), "lost"),
-        Verdict::Duplicated(times) => ("⧉", format!("×{times}"), "duplicated"),
+        Verdict::Duplicated(times) => ("⇉", format!("×{times}"), "duplicated"),
         Verdict::Reordered => ("⇅", "reordered".to_string(), "reordered"),
         Verdict::Pending => ("…", "pending".to_string(), "unfinished"),
-        Verdict::InDoubt => ("?", "in doubt".to_string(), "in-doubt"),
+        Verdict::InDoubt => ("◷", "in doubt".to_string(), "in-doubt"),
     };
     html! {
         <span class={classes!("verdict", class)} title={verdict_phrase(verdict, false)}>
@@ -37,9 +37,9 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
     let counters = [
         ("✔", "Exactly once", s.exactly_once, "ok"),
         ("✖", "Lost", s.lost, "lost"),
-        ("⧉", "Duplicated", s.duplicated, "duplicated"),
+        ("⇉", "Duplicated", s.duplicated, "duplicated"),
         ("⇅", "Reordered", s.reordered, "reordered"),
-        ("?", "In doubt", s.in_doubt_messages, "in-doubt"),
+        ("◷", "In doubt", s.in_doubt_messages, "in-doubt"),
     ];
     let items = counters.iter().map(|(icon, name, value, class)| {
         let class = if *value > 0 { *class } else { "zero" };

@@ -60,7 +60,7 @@ fn short_text(outcome: Outcome) -> String {
             } else if reordered > 0 {
                 format!("reord {reordered}")
             } else {
-                format!("{blocked_ticks}t")
+                format!("+{blocked_ticks}t")
             }
         }
     }
@@ -174,18 +174,18 @@ fn legend() -> Html {
         ("lost", "✖", "lost k: k messages never applied"),
         (
             "duplicated",
-            "⧉",
+            "⇉",
             "dup k: k messages applied more than once",
         ),
         (
             "in-doubt",
-            "?",
+            "◷",
             "doubt k: held in doubt by a 2PC participant",
         ),
         (
             "blocked",
-            "⏸",
-            "Nt: all applied once, participants blocked N ticks",
+            "◷",
+            "+Nt: all applied once, participants blocked N ticks longer than without a crash",
         ),
         ("reordered", "⇅", "reord k: applied out of order"),
     ];

@@ -14,14 +14,15 @@ function predict(args) {
 }
 
 // The words a matrix cell shows for a summary (the core's `Outcome::text`).
-function outcomeText(s) {
+function outcomeText(s, baselineBlockedTicks) {
+  const blocked = Math.max(0, s.blocked_ticks - baselineBlockedTicks);
   if (!s.quiet) return `unfinished (${s.pending} pending)`;
   const parts = [];
   if (s.lost > 0) parts.push(`lost ${s.lost}`);
   if (s.duplicated > 0) parts.push(`duplicated ${s.duplicated}`);
   if (s.reordered > 0) parts.push(`reordered ${s.reordered}`);
   if (s.in_doubt_messages > 0) parts.push(`in doubt ${s.in_doubt_messages}`);
-  if (s.blocked_ticks > 0) parts.push(`blocked ${s.blocked_ticks} ticks`);
+  if (blocked > 0) parts.push(`blocked ${blocked} ticks longer`);
   return parts.length === 0 && s.pending === 0 ? 'exactly once' : parts.join(', ');
 }
 
@@ -114,7 +115,9 @@ test('crash matrix: 10 messages in all four modes, cells agree with the CLI, and
   for (const [mode, crash, textbook] of checks) {
     const cell = page.locator(`a.matrix-cell[data-mode="${mode}"][data-crash="${crash}"]`);
     const shown = await cell.getAttribute('data-outcome');
-    const predicted = outcomeText(predict(['--mode', mode, '--messages', '10', '--crash', crash]));
+    // Blocking counts beyond the same mode's run without a crash.
+    const baseline = predict(['--mode', mode, '--messages', '10']).blocked_ticks;
+    const predicted = outcomeText(predict(['--mode', mode, '--messages', '10', '--crash', crash]), baseline);
     expect(shown, `${mode} × ${crash}`).toBe(predicted);
     if (textbook) expect(shown, `${mode} × ${crash}`).toContain(textbook);
   }

@@ -24,6 +24,10 @@
 //!
 //! The scenario's own planned faults are left out: each cell shows what its crashes do
 //! on their own.
+//!
+//! Blocking is measured against the same mode without a crash: in 2PC every participant
+//! is in doubt for a moment between its vote and the decision even on the happy path, so
+//! a cell reports "blocked" only for the ticks beyond that fault-free baseline.
 
 use crate::fault::{Command, CrashPoint, PlannedFault};
 use crate::ledger::Summary;
@@ -75,7 +79,7 @@ pub enum Outcome {
         reordered: u32,
         /// Messages held in doubt by a participant.
         in_doubt: u32,
-        /// Ticks participants spent in doubt.
+        /// Ticks participants spent in doubt beyond the fault-free run of the mode.
         blocked_ticks: u64,
     },
     /// The run did not go quiet within the step bound.
@@ -86,8 +90,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The outcome of a run from its ledger summary.
-    pub fn from_summary(summary: &Summary) -> Outcome {
+    /// The outcome of a run from its ledger summary, given the ticks participants spend
+    /// in doubt in the same mode without a crash.
+    pub fn from_summary(summary: &Summary, baseline_blocked_ticks: u64) -> Outcome {
+        let blocked_ticks = summary.blocked_ticks.saturating_sub(baseline_blocked_ticks);
         if !summary.quiet {
             return Outcome::Unfinished {
                 pending: summary.pending,
@@ -97,7 +103,7 @@ impl Outcome {
             && summary.duplicated == 0
             && summary.reordered == 0
             && summary.in_doubt_messages == 0
-            && summary.blocked_ticks == 0
+            && blocked_ticks == 0
             && summary.pending == 0
         {
             return Outcome::ExactlyOnce;
@@ -107,7 +113,7 @@ impl Outcome {
             duplicated: summary.duplicated,
             reordered: summary.reordered,
             in_doubt: summary.in_doubt_messages,
-            blocked_ticks: summary.blocked_ticks,
+            blocked_ticks,
         }
     }
 
@@ -144,10 +150,10 @@ impl Outcome {
         match self.kind() {
             "ok" => "✔",
             "lost" => "✖",
-            "duplicated" => "⧉",
-            "in-doubt" => "?",
+            "duplicated" => "⇉",
+            "in-doubt" => "◷",
             "reordered" => "⇅",
-            "blocked" => "⏸",
+            "blocked" => "◷",
             _ => "…",
         }
     }
@@ -178,7 +184,7 @@ impl Outcome {
                     parts.push(format!("in doubt {in_doubt}"));
                 }
                 if blocked_ticks > 0 {
-                    parts.push(format!("blocked {blocked_ticks} ticks"));
+                    parts.push(format!("blocked {blocked_ticks} ticks longer"));
                 }
                 parts.join(", ")
             }
@@ -195,6 +201,8 @@ pub struct Cell {
     pub crashes: Vec<Crash>,
     /// The ledger's counters at the end of the run.
     pub summary: Summary,
+    /// The ticks participants spend in doubt in the same mode without a crash.
+    pub baseline_blocked_ticks: u64,
     /// The outcome shown.
     pub outcome: Outcome,
     /// How many of the armed crashes fired (a point is not reached in every run: a
@@ -324,13 +332,35 @@ pub fn run_count(options: &MatrixOptions, messages: u32) -> u32 {
         .fold(0, u32::saturating_add)
 }
 
+/// The ticks participants spend in doubt in `mode` without any fault: the baseline a
+/// cell's blocking is measured against.
+pub fn baseline_blocked_ticks(
+    scenario: &Scenario,
+    mode: Mode,
+    max_steps: u64,
+) -> Result<u64, ScenarioError> {
+    let plain = Scenario {
+        mode,
+        faults: Vec::new(),
+        ..scenario.clone()
+    };
+    let options = SimOptions {
+        record_trace: false,
+    };
+    let mut sim = Sim::with_options(&plain, options)?;
+    sim.run_until_quiet(max_steps);
+    Ok(sim.summary().blocked_ticks)
+}
+
 /// Runs one cell: the scenario in `mode`, without its own faults, with the crashes
-/// armed from the start, to quiescence or `max_steps`.
+/// armed from the start, to quiescence or `max_steps`; blocking is counted beyond
+/// `baseline_blocked_ticks` (see [`baseline_blocked_ticks`]).
 pub fn run_cell(
     scenario: &Scenario,
     mode: Mode,
     crashes: &[Crash],
     max_steps: u64,
+    baseline_blocked_ticks: u64,
 ) -> Result<Cell, ScenarioError> {
     let cell_scenario = Scenario {
         mode,
@@ -355,13 +385,14 @@ pub fn run_cell(
     }
     let fired = u32::try_from(armed.saturating_sub(sim.armed_crashes.len())).unwrap_or(0);
     let summary = sim.summary();
-    let outcome = Outcome::from_summary(&summary);
+    let outcome = Outcome::from_summary(&summary, baseline_blocked_ticks);
     let mut shared = SharedRun::new(cell_scenario);
     shared.step = crash_step;
     Ok(Cell {
         mode,
         crashes: crashes.to_vec(),
         summary,
+        baseline_blocked_ticks,
         outcome,
         fired,
         crash_step,
@@ -376,24 +407,27 @@ pub struct MatrixJob {
     options: MatrixOptions,
     /// Every run to do, in order, with its mode.
     runs: Vec<(Mode, Vec<Crash>)>,
+    /// Each mode's fault-free blocking, measured when the job is planned.
+    baselines: Vec<(Mode, u64)>,
     cells: Vec<Cell>,
     cancelled: bool,
 }
 
 impl MatrixJob {
-    /// Plans a job; fails when the scenario cannot run (checked once here, so that no
-    /// cell fails later for a reason of the scenario's own).
+    /// Plans a job and runs each mode once without a crash (the blocking baseline);
+    /// fails when the scenario cannot run (checked once here, so that no cell fails
+    /// later for a reason of the scenario's own).
     pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<MatrixJob, ScenarioError> {
         let base = Scenario {
             faults: Vec::new(),
             ..scenario.clone()
         };
+        let mut baselines = Vec::with_capacity(options.modes.len());
         for &mode in &options.modes {
-            Scenario {
+            baselines.push((
                 mode,
-                ..base.clone()
-            }
-            .validate()?;
+                baseline_blocked_ticks(&base, mode, options.max_steps)?,
+            ));
         }
         let runs = options
             .modes
@@ -408,6 +442,7 @@ impl MatrixJob {
             scenario: base,
             options,
             runs,
+            baselines,
             cells: Vec::new(),
             cancelled: false,
         })
@@ -429,7 +464,18 @@ impl MatrixJob {
         let mut budget = max_runs.max(1);
         while budget > 0 && !self.cancelled && self.cells.len() < self.runs.len() {
             let (mode, crashes) = &self.runs[self.cells.len()];
-            match run_cell(&self.scenario, *mode, crashes, self.options.max_steps) {
+            let baseline = self
+                .baselines
+                .iter()
+                .find(|(m, _)| m == mode)
+                .map_or(0, |(_, ticks)| *ticks);
+            match run_cell(
+                &self.scenario,
+                *mode,
+                crashes,
+                self.options.max_steps,
+                baseline,
+            ) {
                 Ok(cell) => self.cells.push(cell),
                 // The scenario was validated in every mode when the job was planned, and
                 // the crash points apply to their mode, so a cell cannot be refused; if

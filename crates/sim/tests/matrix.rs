@@ -118,8 +118,23 @@ fn transactional_never_loses_or_duplicates_after_recovery() {
         CrashPoint::CoordinatorAfterVotes,
         1,
     );
-    assert!(blocked.summary.blocked_ticks > 0, "{:?}", blocked.summary);
+    // Blocking is counted beyond the happy path's, where participants are in doubt only
+    // between their vote and the decision.
+    assert!(
+        blocked.summary.blocked_ticks > blocked.baseline_blocked_ticks,
+        "{:?}",
+        blocked.summary
+    );
     assert_eq!(blocked.outcome.kind(), "blocked");
+    assert!(blocked.outcome.text().ends_with("ticks longer"));
+    let baseline = mqlab_sim::matrix::baseline_blocked_ticks(
+        &scenario(10),
+        Mode::Transactional,
+        DEFAULT_MATRIX_STEPS,
+    )
+    .unwrap();
+    assert_eq!(blocked.baseline_blocked_ticks, baseline);
+    assert!(baseline > 0);
 }
 
 #[test]
@@ -168,6 +183,7 @@ fn a_cell_opens_at_its_crash_and_runs_to_the_same_ledger() {
             message: 2,
         }],
         DEFAULT_MATRIX_STEPS,
+        0,
     )
     .unwrap();
     let step = c.crash_step.expect("the crash fires");
