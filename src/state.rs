@@ -74,6 +74,12 @@ pub enum LabAction {
     SetMode(Mode),
     SetSeed(u64),
     SetMessages(u32),
+    /// Set the transaction size k (messages per transaction, or per batch outside
+    /// transactional mode) and the producer's max in flight, and start again.
+    SetTxnKnobs {
+        txn_size: u32,
+        max_in_flight: u32,
+    },
     /// Apply user input to the run at the current step.
     Apply(Command),
     /// Replace the run with a shared one (from a link or a file), with a notice to show.
@@ -167,6 +173,7 @@ impl Reducible for Lab {
                 | LabAction::SetMode(_)
                 | LabAction::SetSeed(_)
                 | LabAction::SetMessages(_)
+                | LabAction::SetTxnKnobs { .. }
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
                 | LabAction::Import(_)
@@ -292,6 +299,15 @@ impl Lab {
                 };
                 self.rebuild(scenario)
             }
+            LabAction::SetTxnKnobs {
+                txn_size,
+                max_in_flight,
+            } => {
+                let mut scenario = self.run.borrow().scenario().clone();
+                scenario.transaction.size = txn_size;
+                scenario.timing.producer_window = max_in_flight;
+                self.rebuild(scenario)
+            }
             LabAction::Apply(command) => {
                 let result = self.run.borrow_mut().apply(command);
                 match result {
@@ -346,6 +362,24 @@ mod tests {
 
     fn lab() -> Rc<Lab> {
         Rc::new(Lab::new(&Scenario::default()))
+    }
+
+    #[test]
+    fn txn_knobs_rebuild_the_scenario_and_a_bad_size_keeps_the_run() {
+        let lab = lab().reduce(LabAction::SetTxnKnobs {
+            txn_size: 3,
+            max_in_flight: 1,
+        });
+        let scenario = lab.run.borrow().scenario().clone();
+        assert_eq!(scenario.transaction.size, 3);
+        assert_eq!(scenario.timing.producer_window, 1);
+        assert_eq!(lab.notice, None);
+        let after = lab.reduce(LabAction::SetTxnKnobs {
+            txn_size: 0,
+            max_in_flight: 1,
+        });
+        assert_eq!(after.run.borrow().scenario().transaction.size, 3);
+        assert!(matches!(after.notice, Some(Notice::Error(_))));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Playback and scenario controls: play, pause, step, step back, reset, speed, mode,
-//! seed and the number of messages.
+//! seed, the number of messages, the transaction size and the max in flight.
 
 use mqlab_sim::Mode;
 use yew::prelude::*;
@@ -16,6 +16,12 @@ pub struct ControlsProps {
     pub mode: Mode,
     pub seed: u64,
     pub messages: u32,
+    /// Messages per transaction (per batch outside transactional mode).
+    #[prop_or(1)]
+    pub txn_size: u32,
+    /// The producer's max in flight (its window of unconfirmed publishes).
+    #[prop_or(4)]
+    pub max_in_flight: u32,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -83,6 +89,20 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let on_txn_knob = |is_size: bool| {
+        let dispatch = props.dispatch.clone();
+        let (txn_size, max_in_flight) = (props.txn_size, props.max_in_flight);
+        Callback::from(move |event: Event| {
+            let text = event_value(&event);
+            match text.trim().parse::<u32>() {
+                Ok(value) if is_size => dispatch.emit(LabAction::SetTxnKnobs { txn_size: value, max_in_flight }),
+                Ok(value) => dispatch.emit(LabAction::SetTxnKnobs { txn_size, max_in_flight: value }),
+                Err(_) => dispatch.emit(LabAction::Notify(Notice::Error(format!(
+                    "Transaction size and max in flight must be whole numbers; \"{text}\" is not. The current run is kept."
+                )))),
+            }
+        })
+    };
     let speed = SPEEDS[props.speed_index.min(SPEEDS.len() - 1)];
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
@@ -116,6 +136,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed} />
                 <label for="messages">{ "Messages" }</label>
                 <input id="messages" type="number" min="1" value={props.messages.to_string()} onchange={on_messages} />
+                <label for="txn-size" title="Messages per transaction; outside transactional mode, per batch published without one">{ "Transaction size" }</label>
+                <input id="txn-size" type="number" min="1" max="64" value={props.txn_size.to_string()} onchange={on_txn_knob(true)} />
+                <label for="max-in-flight" title="Publishes the producer keeps unconfirmed at once (Kafka: max.in.flight.requests.per.connection)">{ "Max in flight" }</label>
+                <input id="max-in-flight" type="number" min="1" max="1024" value={props.max_in_flight.to_string()} onchange={on_txn_knob(false)} />
             </div>
             <span class="step-readout" aria-live="off">
                 { format!("step {} · tick {}", props.step, props.tick) }

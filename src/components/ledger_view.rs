@@ -1,7 +1,7 @@
 //! The ledger: counters, one row per message with its stages and verdict, and each
 //! anomaly's plain sentence, which jumps to the step of the fault that caused it.
 
-use mqlab_sim::{Anomaly, MessageRecord, Summary, Verdict};
+use mqlab_sim::{Anomaly, MessageRecord, Summary, TransactionRecord, TxnVerdict, Verdict};
 use yew::prelude::*;
 
 use crate::state::LabAction;
@@ -11,7 +11,22 @@ pub struct LedgerViewProps {
     pub summary: Summary,
     pub records: Vec<MessageRecord>,
     pub anomalies: Vec<Anomaly>,
+    /// Per-transaction (or per-batch) verdicts; empty when the run has none.
+    #[prop_or_default]
+    pub transactions: Vec<TransactionRecord>,
     pub dispatch: Callback<LabAction>,
+}
+
+/// A transaction verdict as icon, words and style (never colour alone).
+pub fn txn_status(verdict: TxnVerdict) -> (&'static str, &'static str, &'static str) {
+    let (icon, style) = match verdict {
+        TxnVerdict::Committed | TxnVerdict::VisibleWhole => ("✔", "ok"),
+        TxnVerdict::Aborted => ("↶", "warn"),
+        TxnVerdict::PartiallyVisible => ("◑", "bad"),
+        TxnVerdict::Lost => ("✖", "bad"),
+        TxnVerdict::Open => ("…", "muted"),
+    };
+    (icon, verdict.label(), style)
 }
 
 /// The table shows at most this many rows; the counters always cover every message.
@@ -71,7 +86,11 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
                 <td class="num">{ record.delivered }</td>
                 <td class="num">{ record.applied }</td>
                 <td class="num">{ yes_no(record.acked) }</td>
-                <td><span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {words}") }</span></td>
+                <td><span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {words}") }</span>
+                    if let Some(cause) = record.reorder_cause {
+                        <span class="hint reorder-cause">{ format!(" — {}", cause.reason()) }</span>
+                    }
+                </td>
             </tr>
         }
     });
@@ -106,6 +125,25 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
             if !props.anomalies.is_empty() {
                 <h3>{ "What went wrong, and why" }</h3>
                 <ul class="anomalies" aria-label="Anomalies">{ for anomalies }</ul>
+            }
+            if !props.transactions.is_empty() {
+                <h3>{ if props.transactions[0].transactional { "Transactions" } else { "Batches (no transaction)" } }</h3>
+                <ul class="counters" aria-label="Transaction counters">
+                    <li class="counter">{ "Committed: " }<strong>{ props.summary.txn_committed }</strong></li>
+                    <li class={classes!("counter", (props.summary.txn_aborted > 0).then_some("warn"))}>{ "Aborted: " }<strong>{ props.summary.txn_aborted }</strong></li>
+                    <li class={classes!("counter", (props.summary.txn_partial > 0).then_some("bad"))}>{ "Partially visible: " }<strong>{ props.summary.txn_partial }</strong></li>
+                </ul>
+                <ul class="txn-verdicts" aria-label="Transaction verdicts">
+                    { for props.transactions.iter().rev().take(ROWS_SHOWN).map(|t| {
+                        let (icon, words, style) = txn_status(t.verdict);
+                        html! {
+                            <li data-txn={t.name()} data-verdict={t.verdict.as_str()}>
+                                <span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {words}") }</span>
+                                { format!(" {} ({}): ", t.name(), t.messages_text()) }{ t.explanation() }
+                            </li>
+                        }
+                    }) }
+                </ul>
             }
             <div class="table-wrap">
                 <table>

@@ -182,7 +182,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 <div class="area-controls panel">
                     <Controls playing={lab.playing} quiet={snapshot.quiet} step={snapshot.step} tick={snapshot.tick}
                               speed_index={lab.speed_index} mode={snapshot.mode} seed={scenario.seed}
-                              messages={scenario.messages} dispatch={dispatch.clone()} />
+                              messages={scenario.messages} txn_size={scenario.transaction.size}
+                              max_in_flight={scenario.timing.producer_window} dispatch={dispatch.clone()} />
                     <ShareBar lab={lab.clone()} />
                 </div>
                 <div class="area-stage">
@@ -197,7 +198,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 </div>
                 <div class="area-ledger">
                     <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().to_vec()}
-                                anomalies={sim.ledger().anomalies()} dispatch={dispatch.clone()} />
+                                anomalies={sim.ledger().anomalies()} transactions={sim.ledger().transactions().to_vec()} dispatch={dispatch.clone()} />
+                    <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
                 </div>
                 <div class="area-timeline">
                     <Timeline lab={lab.clone()} />
