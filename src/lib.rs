@@ -2,6 +2,8 @@
 //! [`app::App`]; the browser tests mount it (and its parts) into their own containers.
 
 pub mod app;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod components;
 pub mod hooks;
 pub mod lesson_link;

@@ -94,7 +94,8 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
             </tr>
         }
     });
-    let hidden = props.records.len().saturating_sub(ROWS_SHOWN);
+    let hidden =
+        (props.summary.messages as usize).saturating_sub(ROWS_SHOWN.min(props.records.len()));
     let anomalies = props.anomalies.iter().map(|anomaly| {
         let (icon, _, style) = verdict_status(anomaly.verdict);
         let sentence = html! { <><span class={classes!("status", style)} aria-hidden="true">{ icon }</span>{ " " }{ &anomaly.explanation }</> };

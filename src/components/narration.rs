@@ -78,7 +78,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
             }
             <ol ref={list_ref}>{ for items }</ol>
             if props.truncated {
-                <p class="hint">{ "The run is long: older events are no longer kept, but the ledger still counts every message." }</p>
+                <p class="hint">{ "The trace is full: later events are no longer narrated, but the ledger still counts every message." }</p>
             }
         </section>
     }

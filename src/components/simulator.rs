@@ -197,12 +197,12 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                   dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-ledger">
-                    <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().to_vec()}
-                                anomalies={sim.ledger().anomalies()} transactions={sim.ledger().transactions().to_vec()} dispatch={dispatch.clone()} />
+                    <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().iter().take(LEDGER_ROWS).cloned().collect::<Vec<_>>()}
+                                anomalies={sim.ledger().anomalies().into_iter().take(LEDGER_ROWS).collect::<Vec<_>>()} transactions={sim.ledger().transactions().to_vec()} dispatch={dispatch.clone()} />
                     <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
                 </div>
                 <div class="area-timeline">
-                    <Timeline lab={lab.clone()} />
+                    <Timeline lab={lab.clone()} in_flight={snapshot.in_flight.clone()} />
                 </div>
                 <div class="area-narration">
                     <Narration events={recent_events(sim.trace())} step={snapshot.step}
@@ -212,6 +212,9 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         </>
     }
 }
+
+/// The ledger lists at most this many messages and anomalies; its counters cover all.
+const LEDGER_ROWS: usize = 200;
 
 /// The narration keeps this many recent events on screen.
 const NARRATION_LINES: usize = 60;

@@ -17,6 +17,8 @@ use crate::state::{Lab, LabAction};
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub lab: UseReducerHandle<Lab>,
+    /// The envelopes on the links now, from the simulator's snapshot.
+    pub in_flight: Vec<InFlight>,
 }
 
 /// Window widths, in ticks, from closest to widest.
@@ -27,7 +29,7 @@ const WIDTH: f64 = 1000.0;
 const MARGIN: f64 = 96.0;
 const LANE_GAP: f64 = 44.0;
 /// The most events drawn at once; beyond it the window is too wide to read anyway.
-const MAX_DRAWN: usize = 2_000;
+const MAX_DRAWN: usize = 400;
 
 /// The window of ticks shown: the cursor sits at four fifths of its width.
 pub fn window(now_tick: u64, width_ticks: u64) -> (u64, u64) {
@@ -105,7 +107,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     };
     let height = 28.0 + snapshot_nodes.len() as f64 * LANE_GAP;
     let events = visible(sim.trace(), start, end);
-    let labels = width_ticks <= 40;
+    let labels = width_ticks <= 40 && events.len() <= 150;
     let seek = |target: u64| {
         let dispatch = lab.dispatcher();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(LabAction::Seek(target)))
@@ -204,8 +206,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     });
 
     // Envelopes still on the links: dashed, from their sending to their arrival.
-    let in_flight: Vec<InFlight> = sim.snapshot().in_flight;
-    let pending = in_flight.iter().filter(|f| snapshot_nodes.contains(&f.link.from) && snapshot_nodes.contains(&f.link.to)).map(|f| {
+    let pending = props.in_flight.iter().filter(|f| snapshot_nodes.contains(&f.link.from) && snapshot_nodes.contains(&f.link.to)).map(|f| {
         let (x1, y1, x2, y2) = (x_signed(f.sent_tick), lane_y(f.link.from), x(f.arrive_tick.min(end)), lane_y(f.link.to));
         html! { <line class="in-flight" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} /> }
     });

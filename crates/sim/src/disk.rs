@@ -109,16 +109,36 @@ impl DiskRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub(crate) struct DiskLog {
     pub records: Vec<DiskRecord>,
-    /// Writes not kept because the list reached `MAX_LOG_RECORDS`.
+    /// Older writes dropped to keep the list within `MAX_LOG_RECORDS`.
     pub omitted: u64,
 }
 
 impl DiskLog {
+    /// Records a write. A full list drops its older half at once, so keeping the latest
+    /// writes costs no more than a push on average.
     pub fn push(&mut self, record: DiskRecord) {
-        if self.records.len() < MAX_LOG_RECORDS as usize {
-            self.records.push(record);
-        } else {
-            self.omitted += 1;
+        if self.records.len() >= MAX_LOG_RECORDS as usize {
+            let dropped = self.records.len() / 2;
+            self.records.drain(..dropped);
+            self.omitted += dropped as u64;
         }
+        self.records.push(record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_log_keeps_the_latest_writes_and_counts_the_rest() {
+        let mut log = DiskLog::default();
+        let writes = 3 * MAX_LOG_RECORDS + 5;
+        for m in 1..=writes {
+            log.push(DiskRecord::Applied(m));
+        }
+        assert!(log.records.len() <= MAX_LOG_RECORDS as usize);
+        assert_eq!(log.records.last(), Some(&DiskRecord::Applied(writes)));
+        assert_eq!(log.omitted + log.records.len() as u64, u64::from(writes));
     }
 }

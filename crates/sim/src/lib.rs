@@ -7,6 +7,7 @@
 //! [`Sim::trace`] and [`Sim::ledger`] are read-only views for the page. [`Run`] adds
 //! checkpoints for stepping back and seeking.
 
+pub mod benchmarks;
 mod broker;
 pub mod checker;
 pub mod compare;

@@ -22,12 +22,13 @@ pub const MAX_IN_FLIGHT: u32 = 65_536;
 /// The most entries in the broker's log, counting duplicates. A publish beyond it is
 /// refused (and not confirmed), which the trace records.
 pub const MAX_BROKER_ENTRIES_PER_MESSAGE: u32 = 16;
-/// The most records each node's displayed disk log keeps. The durable state itself is
-/// held in fields; beyond this the display log counts what it omits.
-pub const MAX_LOG_RECORDS: u32 = 1 << 20;
+/// The most records each node's displayed disk log keeps: the latest ones. The durable
+/// state itself is held in fields; beyond this the display log counts what it drops.
+pub const MAX_LOG_RECORDS: u32 = 1 << 12;
 /// The most trace events recorded. Beyond it recording stops (the hash continues) and
-/// `Sim::trace_truncated` says so.
-pub const MAX_TRACE_EVENTS: u32 = 1 << 22;
+/// `Sim::trace_truncated` says so. About 60 MiB of narration at most, so a run left
+/// playing for a whole lecture keeps a flat memory in the browser.
+pub const MAX_TRACE_EVENTS: u32 = 1 << 18;
 /// The most transactions the coordinator may begin in one run.
 pub const MAX_TRANSACTIONS: u32 = 1 << 22;
 /// The most prepared (in-doubt) transactions one participant may hold; a prepare beyond

@@ -11,6 +11,23 @@ pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 512;
 /// The most checkpoints kept; beyond it every other one is dropped and the interval
 /// doubles, so memory stays bounded on long runs.
 pub const MAX_CHECKPOINTS: usize = 256;
+/// The memory the checkpoints of one run may take, roughly: a scenario with many
+/// messages has larger checkpoints, so it keeps fewer of them (at least
+/// `MIN_CHECKPOINTS`).
+pub const CHECKPOINT_BUDGET_BYTES: u64 = 64 << 20;
+/// The fewest checkpoints kept, whatever their size.
+pub const MIN_CHECKPOINTS: usize = 8;
+
+/// How many checkpoints a run of `messages` messages keeps: the budget divided by an
+/// estimate of one checkpoint's size (a fixed part plus the per-message state of the
+/// ledger and the nodes).
+pub fn checkpoint_limit(messages: u32) -> usize {
+    let per_checkpoint = 4_096 + u64::from(messages) * 192;
+    let limit = CHECKPOINT_BUDGET_BYTES / per_checkpoint;
+    usize::try_from(limit)
+        .unwrap_or(MAX_CHECKPOINTS)
+        .clamp(MIN_CHECKPOINTS, MAX_CHECKPOINTS)
+}
 
 /// A simulation with checkpoints, for seeking and stepping back.
 #[derive(Clone, Debug)]
@@ -71,11 +88,14 @@ impl Run {
         {
             return;
         }
-        let mut copy = self.sim.clone();
-        let trace_len = copy.trace.len();
-        copy.trace = Vec::new();
+        // The trace is left out of the copy (it is restored from the current one), and
+        // taken aside first so that it is not copied only to be thrown away.
+        let trace = std::mem::take(&mut self.sim.trace);
+        let copy = self.sim.clone();
+        self.sim.trace = trace;
+        let trace_len = self.sim.trace.len();
         self.checkpoints.push((copy, trace_len));
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
+        if self.checkpoints.len() > checkpoint_limit(self.sim.scenario().messages) {
             let mut index = 0;
             self.checkpoints.retain(|_| {
                 index += 1;

@@ -19,7 +19,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use mqlab_sim::{Mode, Ratio, Scenario, Sim, SimOptions};
+use mqlab_sim::{Scenario, Sim, SimOptions};
 
 /// The target of issue 3, in events per second on one core.
 const TARGET_EVENTS_PER_SECOND: f64 = 5_000_000.0;
@@ -75,15 +75,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 }
 
 fn scenario(messages: u32, seed: u64) -> Scenario {
-    let mut scenario = Scenario {
-        mode: Mode::AtLeastOnce,
-        messages,
-        seed,
-        random_crash: Ratio::new(1, 1_000),
-        ..Scenario::default()
-    };
-    scenario.network.global.loss = Ratio::percent(5);
-    scenario
+    mqlab_sim::benchmarks::throughput_scenario(messages, seed)
 }
 
 /// One measured run: steps taken, wall time, trace hash and the counters that show the

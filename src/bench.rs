@@ -1,0 +1,137 @@
+//! Browser benchmarks, compiled only with the `bench` feature (bench.html builds it; the
+//! site never ships it). Each function runs in the page's WebAssembly and returns its
+//! figures as a JSON object; `scripts/bench` calls them from headless Chromium.
+
+use mqlab_sim::benchmarks::throughput_scenario;
+use mqlab_sim::explore::{explore, ExploreConfig};
+use mqlab_sim::{Mode, Ratio, Run, Scenario, SharedRun, Sim, SimOptions};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+fn now_ms() -> f64 {
+    gloo::utils::window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+fn memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map(|b| f64::from(b.byte_length()))
+                .unwrap_or(0.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// Events per second of the throughput scenario (the same run as the native benchmark).
+#[wasm_bindgen]
+pub fn bench_sim_events(messages: u32, record_trace: bool) -> String {
+    let scenario = throughput_scenario(messages, 1);
+    let Ok(mut sim) = Sim::with_options(&scenario, SimOptions { record_trace }) else {
+        return "{\"error\":\"invalid scenario\"}".into();
+    };
+    let start = now_ms();
+    let steps = sim.run_until_quiet(u64::MAX);
+    let ms = now_ms() - start;
+    format!(
+        "{{\"steps\":{steps},\"ms\":{ms:.1},\"events_per_s\":{:.0},\"trace_hash\":\"{:016x}\"}}",
+        steps as f64 / (ms / 1000.0).max(1e-9),
+        sim.trace_hash()
+    )
+}
+
+/// The 2PC protocol explorer for `rms` resource managers: distinct states and time.
+#[wasm_bindgen]
+pub fn bench_explore(rms: u32) -> String {
+    let start = now_ms();
+    match explore(ExploreConfig::new(rms)) {
+        Ok(result) => {
+            let ms = now_ms() - start;
+            format!(
+                "{{\"rms\":{rms},\"distinct_states\":{},\"ms\":{ms:.1},\"states_per_s\":{:.0}}}",
+                result.distinct_states,
+                result.distinct_states as f64 / (ms / 1000.0).max(1e-9)
+            )
+        }
+        Err(error) => format!("{{\"error\":\"{error}\"}}"),
+    }
+}
+
+/// Time travel: a run stepped to `steps`, then the time to jump back to step 0 and the
+/// time to jump forward to `steps` again (checkpoints + replay).
+#[wasm_bindgen]
+pub fn bench_seek(steps: u32) -> String {
+    let Ok(mut run) = Run::new(&throughput_scenario(10_000, 1)) else {
+        return "{\"error\":\"invalid scenario\"}".into();
+    };
+    run.seek(u64::from(steps));
+    let reached = run.step_index();
+    let start = now_ms();
+    run.seek(0);
+    let back_ms = now_ms() - start;
+    let start = now_ms();
+    run.seek(reached);
+    let forward_ms = now_ms() - start;
+    let start = now_ms();
+    run.seek(reached / 2);
+    let middle_ms = now_ms() - start;
+    format!("{{\"step\":{reached},\"to_start_ms\":{back_ms:.2},\"to_end_ms\":{forward_ms:.2},\"to_middle_ms\":{middle_ms:.2}}}")
+}
+
+/// A long run as the page holds it (trace recorded, checkpoints kept) with random faults,
+/// for `steps` steps: WebAssembly memory at the start, after the first tenth and at the
+/// end. A run that goes quiet is replaced by a fresh one with the next seed.
+#[wasm_bindgen]
+pub fn bench_soak(steps: u32) -> String {
+    let soak = |seed: u64| {
+        let mut scenario = throughput_scenario(100_000, seed);
+        scenario.network.global.duplicate = Ratio::percent(2);
+        scenario.network.global.reorder = Ratio::percent(2);
+        Run::new(&scenario)
+    };
+    let start_bytes = memory_bytes();
+    let Ok(mut run) = soak(1) else {
+        return "{\"error\":\"invalid scenario\"}".into();
+    };
+    let mut seed = 1;
+    let mut warm_bytes = start_bytes;
+    let start = now_ms();
+    for taken in 0..steps {
+        if run.step().is_none() {
+            seed += 1;
+            if let Ok(fresh) = soak(seed) {
+                run = fresh;
+            }
+        }
+        if taken == steps / 10 {
+            warm_bytes = memory_bytes();
+        }
+    }
+    let ms = now_ms() - start;
+    format!(
+        "{{\"steps\":{steps},\"runs\":{seed},\"ms\":{ms:.0},\"memory_start\":{start_bytes},\"memory_after_tenth\":{warm_bytes},\"memory_end\":{},\"trace_len\":{}}}",
+        memory_bytes(),
+        run.sim().trace().len()
+    )
+}
+
+/// A link to a run with many messages in flight at once, for frame-time measurements.
+#[wasm_bindgen]
+pub fn bench_busy_link() -> String {
+    let mut scenario = Scenario {
+        mode: Mode::AtLeastOnce,
+        messages: 2_000,
+        ..Scenario::default()
+    };
+    scenario.network.global.latency_ticks_min = 40;
+    scenario.network.global.latency_ticks_max = 80;
+    scenario.timing.producer_window = 120;
+    scenario.timing.delivery_window = 120;
+    scenario.timing.retry_timeout_ticks = 400;
+    scenario.timing.redelivery_timeout_ticks = 400;
+    SharedRun::new(scenario).to_link()
+}

@@ -1,0 +1,85 @@
+// Browser benchmarks: loads the bench build of the site (dist built from bench.gen.html
+// with the `bench` feature) in headless Chromium and prints its figures as Markdown
+// tables. Run by scripts/bench; figures, never pass/fail.
+//   node bench.js DIST_DIR [--quick]
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const dist = path.resolve(process.argv[2]);
+const quick = process.argv.includes('--quick');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(req.url.split('?')[0].split('#')[0]);
+    const file = path.join(dist, url.endsWith('/') ? url + 'index.html' : url);
+    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+(async () => {
+  const server = await serve();
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('.stage svg .node')) { window.__stageDrawnMs = performance.now(); observer.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(base);
+  await page.locator('main[data-ready="true"]').waitFor();
+  const paint = await page.evaluate(() => window.__stageDrawnMs);
+  const call = (name, ...args) => page.evaluate(([n, a]) => JSON.parse(window.wasmBindings[n](...a)), [name, args]);
+
+  console.log('### Browser (headless Chromium)\n');
+  console.log('| figure | value |\n|---|---|');
+  console.log(`| first drawing of the stage (local server) | ${paint.toFixed(0)} ms (target <= 500 ms) |`);
+  for (const record of [false, true]) {
+    const r = await call('bench_sim_events', 10000, record);
+    console.log(`| simulation, 10,000 messages at-least-once, 5 % loss, crashes, trace ${record ? 'on' : 'off'} | ${(r.events_per_s / 1e6).toFixed(2)} M events/s (${r.steps} events in ${r.ms} ms, hash ${r.trace_hash}) |`);
+  }
+  for (const rms of quick ? [7] : [7, 8, 9]) {
+    const r = await call('bench_explore', rms);
+    console.log(`| explorer N = ${rms} | ${r.distinct_states} states in ${r.ms} ms = ${(r.states_per_s / 1e6).toFixed(2)} M states/s${rms === 7 ? ' (target < 1 s)' : ''} |`);
+  }
+  const seek = await call('bench_seek', 10000);
+  console.log(`| time travel at step ${seek.step}: jump to step 0 / back to ${seek.step} / to the middle | ${seek.to_start_ms} / ${seek.to_end_ms} / ${seek.to_middle_ms} ms (target <= 50 ms) |`);
+
+  // Frame times while playing at the highest speed with many tokens on the stage.
+  const link = await page.evaluate(() => window.wasmBindings.bench_busy_link());
+  await page.goto(`${base}#${link}`);
+  await page.locator('main[data-ready="true"]').waitFor();
+  await page.locator('#speed').fill('7');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForTimeout(1500);
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    const times = []; let last = performance.now(); let tokens = 0;
+    const tick = (now) => {
+      times.push(now - last); last = now;
+      tokens = Math.max(tokens, document.querySelectorAll('.stage .token').length);
+      if (times.length < 240) requestAnimationFrame(tick); else resolve({ times, tokens });
+    };
+    requestAnimationFrame(tick);
+  }));
+  const sorted = frames.times.slice(1).sort((a, b) => a - b);
+  console.log(`| frame time at 1000 steps/s, up to ${frames.tokens} tokens on the stage | p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms (target p95 <= 16.7 ms) |`);
+
+  const soakSteps = quick ? 100000 : 1000000;
+  const soak = await call('bench_soak', soakSteps);
+  const mb = (b) => (b / 1048576).toFixed(1);
+  console.log(`| soak: ${soak.steps} steps with random faults (${soak.runs} runs, ${soak.ms} ms) | wasm memory ${mb(soak.memory_start)} MiB at start, ${mb(soak.memory_after_tenth)} MiB after a tenth, ${mb(soak.memory_end)} MiB at the end |`);
+  await browser.close();
+  server.close();
+})().catch((error) => { console.error(error); process.exit(1); });
