@@ -135,3 +135,21 @@ pub fn bench_busy_link() -> String {
     scenario.timing.redelivery_timeout_ticks = 400;
     SharedRun::new(scenario).to_link()
 }
+
+/// The crash matrix: every single crash point × message of a `messages`-message scenario
+/// in all four modes, run in slices as the page runs it.
+#[wasm_bindgen]
+pub fn bench_crash_matrix(messages: u32) -> String {
+    use mqlab_sim::matrix::{MatrixJob, MatrixOptions};
+    let scenario = Scenario {
+        messages,
+        ..Scenario::default()
+    };
+    let start = now_ms();
+    let Ok(mut job) = MatrixJob::new(&scenario, MatrixOptions::singles()) else {
+        return "{\"error\":\"invalid scenario\"}".into();
+    };
+    while !job.run_slice(16).finished {}
+    let ms = now_ms() - start;
+    format!("{{\"runs\":{},\"ms\":{ms:.1}}}", job.cells().len())
+}

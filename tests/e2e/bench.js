@@ -54,6 +54,8 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
     const r = await call('bench_explore', rms);
     console.log(`| explorer N = ${rms} | ${r.distinct_states} states in ${r.ms} ms = ${(r.states_per_s / 1e6).toFixed(2)} M states/s${rms === 7 ? ' (target < 1 s)' : ''} |`);
   }
+  const matrix = await call('bench_crash_matrix', 10);
+  console.log(`| crash matrix: every single crash point x message, 10 messages, four modes | ${matrix.runs} runs in ${matrix.ms} ms (target <= 2 s) |`);
   const seek = await call('bench_seek', 10000);
   console.log(`| time travel at step ${seek.step}: jump to step 0 / back to ${seek.step} / to the middle | ${seek.to_start_ms} / ${seek.to_end_ms} / ${seek.to_middle_ms} ms (target <= 50 ms) |`);
 
