@@ -76,7 +76,8 @@ pub fn Narration(props: &NarrationProps) -> Html {
             if props.events.is_empty() {
                 <p class="hint">{ "Nothing has happened yet. Press Step or Play." }</p>
             }
-            <ol ref={list_ref}>{ for items }</ol>
+            // A column-reverse box keeps its newest line in view without reading the layout.
+            <div class="narration-scroll"><ol>{ for items }</ol></div>
             if props.truncated {
                 <p class="hint">{ "The trace is full: later events are no longer narrated, but the ledger still counts every message." }</p>
             }

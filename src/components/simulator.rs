@@ -142,6 +142,23 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         });
     }
 
+    // While playing fast, the ledger, the diagram and the narration refresh a few times a
+    // second instead of on every frame: the stage animates every frame, the long lists
+    // follow. Paused or slow, everything follows every step.
+    let fast = lab.playing && lab.steps_per_second() > 60;
+    let heavy_key = (
+        fast,
+        if fast {
+            lab.version / HEAVY_EVERY
+        } else {
+            lab.version
+        },
+    );
+    let heavy = {
+        let run = lab.run.clone();
+        use_memo(heavy_key, move |_| HeavyViews::of(&run.borrow()))
+    };
+
     let run = lab.run.borrow();
     let sim = run.sim();
     let snapshot = sim.snapshot();
@@ -197,16 +214,17 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                   dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-ledger">
-                    <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().iter().take(LEDGER_ROWS).cloned().collect::<Vec<_>>()}
-                                anomalies={sim.ledger().anomalies().into_iter().take(LEDGER_ROWS).collect::<Vec<_>>()} transactions={sim.ledger().transactions().to_vec()} dispatch={dispatch.clone()} />
+                    <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
+                                anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()} dispatch={dispatch.clone()} />
                     <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
                 </div>
                 <div class="area-timeline">
-                    <Timeline lab={lab.clone()} in_flight={snapshot.in_flight.clone()} />
+                    <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={lab.horizon}
+                              in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-narration">
-                    <Narration events={recent_events(sim.trace())} step={snapshot.step}
-                               truncated={sim.trace_truncated()} dispatch={dispatch} />
+                    <Narration events={heavy.events.clone()} step={heavy.summary.steps}
+                               truncated={heavy.truncated} dispatch={dispatch} />
                 </div>
             </div>
         </>
@@ -215,6 +233,41 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
 
 /// The ledger lists at most this many messages and anomalies; its counters cover all.
 const LEDGER_ROWS: usize = 200;
+/// While playing fast, the heavy views refresh once every this many player ticks.
+const HEAVY_EVERY: u64 = 16;
+
+/// What the ledger, the diagram and the narration show, taken from the run at once.
+#[derive(PartialEq)]
+struct HeavyViews {
+    summary: mqlab_sim::Summary,
+    records: Vec<mqlab_sim::MessageRecord>,
+    anomalies: Vec<mqlab_sim::Anomaly>,
+    transactions: Vec<mqlab_sim::TransactionRecord>,
+    in_flight: Vec<mqlab_sim::InFlight>,
+    events: Vec<mqlab_sim::TraceEvent>,
+    truncated: bool,
+}
+
+impl HeavyViews {
+    fn of(run: &mqlab_sim::Run) -> HeavyViews {
+        let sim = run.sim();
+        let ledger = sim.ledger();
+        HeavyViews {
+            summary: sim.summary(),
+            records: ledger
+                .messages()
+                .iter()
+                .take(LEDGER_ROWS)
+                .cloned()
+                .collect(),
+            anomalies: ledger.anomalies().into_iter().take(LEDGER_ROWS).collect(),
+            transactions: ledger.transactions().to_vec(),
+            in_flight: sim.snapshot().in_flight,
+            events: recent_events(sim.trace()),
+            truncated: sim.trace_truncated(),
+        }
+    }
+}
 
 /// The narration keeps this many recent events on screen.
 const NARRATION_LINES: usize = 60;

@@ -12,13 +12,34 @@ use mqlab_sim::{EventKind, InFlight, MessageKind, NodeId, TraceEvent};
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
-use crate::state::{Lab, LabAction};
+use std::cell::RefCell;
+use std::rc::Rc;
 
-#[derive(Properties, PartialEq)]
+use mqlab_sim::Run;
+
+use crate::state::LabAction;
+
+#[derive(Properties)]
 pub struct TimelineProps {
-    pub lab: UseReducerHandle<Lab>,
+    /// The run, read when drawing.
+    pub run: Rc<RefCell<Run>>,
+    /// Changes whenever the diagram should be drawn again.
+    pub version: u64,
+    /// The furthest step reached, for the scrubber.
+    pub horizon: u64,
     /// The envelopes on the links now, from the simulator's snapshot.
     pub in_flight: Vec<InFlight>,
+    pub dispatch: Callback<LabAction>,
+}
+
+impl PartialEq for TimelineProps {
+    fn eq(&self, other: &TimelineProps) -> bool {
+        Rc::ptr_eq(&self.run, &other.run)
+            && self.version == other.version
+            && self.horizon == other.horizon
+            && self.in_flight == other.in_flight
+            && self.dispatch == other.dispatch
+    }
 }
 
 /// Window widths, in ticks, from closest to widest.
@@ -83,8 +104,7 @@ fn arrow_label(kind: MessageKind, message: Option<u32>, txn: Option<u32>) -> Str
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
     let zoom = use_state(|| DEFAULT_ZOOM);
-    let lab = &props.lab;
-    let run = lab.run.borrow();
+    let run = props.run.borrow();
     let sim = run.sim();
     let snapshot_nodes = lanes(&sim.scenario().nodes());
     let now = sim.tick();
@@ -109,8 +129,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let events = visible(sim.trace(), start, end);
     let labels = width_ticks <= 40 && events.len() <= 150;
     let seek = |target: u64| {
-        let dispatch = lab.dispatcher();
-        Callback::from(move |_: MouseEvent| dispatch.dispatch(LabAction::Seek(target)))
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(target)))
     };
 
     // 2PC transactions: a band on the coordinator's lane from its first to its last
@@ -218,11 +238,11 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     });
 
     let on_scrub = {
-        let dispatch = lab.dispatcher();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |event: InputEvent| {
             let event: Event = event.into();
             if let Ok(target) = event_value(&event).parse::<u64>() {
-                dispatch.dispatch(LabAction::Seek(target));
+                dispatch.emit(LabAction::Seek(target));
             }
         })
     };
@@ -234,7 +254,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let zoom = zoom.clone();
         Callback::from(move |_: MouseEvent| zoom.set((*zoom + 1).min(ZOOMS.len() - 1)))
     };
-    let horizon = lab.horizon.max(step);
+    let horizon = props.horizon.max(step);
 
     html! {
         <section class="panel timeline" aria-label="Space-time diagram">
