@@ -75,9 +75,14 @@ fn shortcut(key: &str) -> Option<LabAction> {
 #[component]
 pub fn Simulator(props: &SimulatorProps) -> Html {
     let lab = props.lab.clone();
+    // One callback for the life of the view, so that children whose other props are
+    // unchanged are not drawn again.
     let dispatch = {
-        let lab = lab.clone();
-        Callback::from(move |action: LabAction| lab.dispatch(action))
+        let dispatcher = lab.dispatcher();
+        (*use_memo((), move |_| {
+            Callback::from(move |action: LabAction| dispatcher.dispatch(action))
+        }))
+        .clone()
     };
 
     // The player: a timer that exists only while playing, rebuilt when the speed changes.

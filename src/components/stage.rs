@@ -251,24 +251,24 @@ pub fn Stage(props: &StageProps) -> Html {
         }
     });
 
-    // Without a coordinator the stage is cropped to the pipeline.
-    let view_box = if present.contains(&NodeId::Coordinator) {
-        "0 0 960 380"
-    } else {
-        "0 225 960 155"
-    };
-    let nodes = snapshot.nodes.iter().map(|view| {
-        let node = view.id;
+    // The coordinator is drawn in every mode, dimmed where it takes no part, so that the
+    // pipeline always shows where two-phase commit would sit.
+    let nodes = NodeId::ALL.iter().map(|&node| {
         let (x, y) = node_position(node);
-        let class = classes!("node", node.name(), (!view.up).then_some("down"));
-        let sub = match view.restart_at_tick {
-            _ if view.up => format!(
+        let view = snapshot.nodes.iter().find(|n| n.id == node);
+        let up = view.is_none_or(|v| v.up);
+        let class = classes!("node", node.name(), view.is_none().then_some("absent"), (!up).then_some("down"));
+        let sub = match view {
+            None => "takes part in 2PC mode only".to_string(),
+            Some(v) if v.up => format!(
                 "● up · disk {} · memory {}",
-                view.durable.len() as u64 + view.durable_hidden,
-                view.volatile.len()
+                v.durable.len() as u64 + v.durable_hidden,
+                v.volatile.len()
             ),
-            Some(at) => format!("✖ DOWN · restarts at tick {at}"),
-            None => "✖ DOWN · restart it by hand".to_string(),
+            Some(v) => match v.restart_at_tick {
+                Some(at) => format!("✖ DOWN · restarts at tick {at}"),
+                None => "✖ DOWN · restart it by hand".to_string(),
+            },
         };
         html! {
             <g class={class} transform={format!("translate({x},{y})")}>
@@ -325,7 +325,7 @@ pub fn Stage(props: &StageProps) -> Html {
 
     html! {
         <section class="panel stage" aria-label="Stage">
-            <svg role="img" aria-label={description} viewBox={view_box}>
+            <svg role="img" aria-label={description} viewBox="0 0 960 380">
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
