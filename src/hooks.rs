@@ -2,10 +2,33 @@
 //! current run, so that a link reproduces it exactly.
 
 use gloo::events::EventListener;
+use gloo::timers::callback::Interval;
 use mqlab_sim::SharedRun;
 use yew::prelude::*;
 
+use crate::components::simulator::cadence;
 use crate::state::{Lab, LabAction, Notice};
+
+/// The player: a timer that exists only while the lab is playing, rebuilt when the
+/// speed changes, that only dispatches steps.
+#[hook]
+pub fn use_player(lab: &UseReducerHandle<Lab>) {
+    let dispatcher = lab.dispatcher();
+    let speed = lab.steps_per_second();
+    use_effect_with((lab.playing, speed), move |(playing, speed)| {
+        let timer = playing.then(|| {
+            let (period_ms, steps) = cadence(*speed);
+            Interval::new(period_ms, move || {
+                dispatcher.dispatch(if steps == 1 {
+                    LabAction::Step
+                } else {
+                    LabAction::Advance(steps)
+                })
+            })
+        });
+        move || drop(timer)
+    });
+}
 
 /// The current fragment, without its `#`.
 fn current_fragment() -> String {

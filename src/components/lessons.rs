@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 
 use gloo::storage::{LocalStorage, Storage};
-use gloo::timers::callback::Interval;
 use mqlab_sim::lessons::{self, Lesson, Reached, MAX_LESSON_STEPS};
 use mqlab_sim::SharedRun;
 use yew::prelude::*;
@@ -159,24 +158,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         });
     }
 
-    // The player: a timer that exists only while playing.
-    {
-        let dispatcher = lab.dispatcher();
-        let speed = lab.steps_per_second();
-        use_effect_with((lab.playing, speed), move |(playing, speed)| {
-            let timer = playing.then(|| {
-                let (period_ms, steps) = cadence(*speed);
-                Interval::new(period_ms, move || {
-                    dispatcher.dispatch(if steps == 1 {
-                        LabAction::Step
-                    } else {
-                        LabAction::Advance(steps)
-                    })
-                })
-            });
-            move || drop(timer)
-        });
-    }
+    crate::hooks::use_player(&lab);
 
     let run = lab.run.borrow();
     let sim = run.sim();

@@ -3,7 +3,6 @@
 //! keyboard shortcuts live here, as hooks; they only dispatch actions.
 
 use gloo::events::{EventListener, EventListenerOptions};
-use gloo::timers::callback::Interval;
 use mqlab_sim::Mode;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -85,24 +84,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         .clone()
     };
 
-    // The player: a timer that exists only while playing, rebuilt when the speed changes.
-    {
-        let dispatcher = lab.dispatcher();
-        let speed = lab.steps_per_second();
-        use_effect_with((lab.playing, speed), move |(playing, speed)| {
-            let timer = playing.then(|| {
-                let (period_ms, steps) = cadence(*speed);
-                Interval::new(period_ms, move || {
-                    dispatcher.dispatch(if steps == 1 {
-                        LabAction::Step
-                    } else {
-                        LabAction::Advance(steps)
-                    })
-                })
-            });
-            move || drop(timer)
-        });
-    }
+    crate::hooks::use_player(&lab);
 
     // Keyboard shortcuts, for the whole document while the simulator is shown.
     {

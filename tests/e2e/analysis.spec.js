@@ -1,17 +1,6 @@
 // The Compare and Crash matrix views: every count they show is the core's, so each is
 // checked against the CLI running the same scenario natively.
-const { execFileSync } = require('child_process');
-const path = require('path');
-const { test, expect, openSite } = require('./helpers');
-
-const CLI = process.env.MQLAB_CLI || path.resolve(__dirname, '../../target/debug/mqlab-cli');
-
-// What the core says for a scenario: the CLI's last line, as JSON.
-function predict(args) {
-  const out = execFileSync(CLI, ['run', ...args], { encoding: 'utf8' });
-  const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
+const { test, expect, openSite, predict, ledgerCounters } = require('./helpers');
 
 // The words a matrix cell shows for a summary (the core's `Outcome::text`).
 function outcomeText(s, baselineBlockedTicks) {
@@ -27,21 +16,6 @@ function outcomeText(s, baselineBlockedTicks) {
 }
 
 const COUNTERS = ['exactly_once', 'lost', 'duplicated', 'reordered', 'in_doubt'];
-
-async function ledgerCounters(page) {
-  const ledger = page.getByRole('region', { name: 'Ledger' });
-  const read = async (name) => {
-    const text = await ledger.getByRole('listitem').filter({ hasText: new RegExp(`^${name}: \\d+$`) }).innerText();
-    return Number(text.split(': ')[1]);
-  };
-  return {
-    exactly_once: await read('Exactly once'),
-    lost: await read('Lost'),
-    duplicated: await read('Duplicated'),
-    reordered: await read('Reordered'),
-    in_doubt: await read('In doubt'),
-  };
-}
 
 async function columnCounters(column) {
   const shown = {};

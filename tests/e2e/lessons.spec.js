@@ -1,18 +1,7 @@
 // The Lessons view: a lesson opened from its link is predicted, watched to the end and
 // revealed; the reveal agrees with the CLI's ledger for the same scenario, and the
 // completion mark survives a reload.
-const { execFileSync } = require('child_process');
-const path = require('path');
-const { test, expect, openSite } = require('./helpers');
-
-const CLI = process.env.MQLAB_CLI || path.resolve(__dirname, '../../target/debug/mqlab-cli');
-
-// What the core says for a scenario: the CLI's last line, as JSON.
-function predict(args) {
-  const out = execFileSync(CLI, ['run', ...args], { encoding: 'utf8' });
-  const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
+const { test, expect, openSite, predict } = require('./helpers');
 
 test('a lesson opened by its link is predicted, watched and revealed, and stays completed', async ({ guarded }) => {
   const { page } = guarded;

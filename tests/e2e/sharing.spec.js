@@ -3,10 +3,7 @@
 // (WebAssembly); bad links and files get a clear message and keep the current run.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const path = require('path');
-const { test, expect, openSite } = require('./helpers');
-
-const CLI = process.env.MQLAB_CLI || path.resolve(__dirname, '../../target/debug/mqlab-cli');
+const { test, expect, openSite, CLI } = require('./helpers');
 
 async function ledgerText(page) {
   return page.getByRole('region', { name: 'Ledger' }).innerText();

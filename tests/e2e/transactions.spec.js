@@ -2,17 +2,7 @@
 // size 3 through a coordinator crash after the votes. The first transaction of m1–m3 is
 // aborted by presumption, its retry commits, and no transaction is partially visible;
 // the page's per-transaction verdicts are the ones the core (the CLI) gives.
-const { execFileSync } = require('child_process');
-const path = require('path');
-const { test, expect, openSite } = require('./helpers');
-
-const CLI = process.env.MQLAB_CLI || path.resolve(__dirname, '../../target/debug/mqlab-cli');
-
-function predict(args) {
-  const out = execFileSync(CLI, ['run', ...args], { encoding: 'utf8' });
-  const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
+const { test, expect, openSite, predict } = require('./helpers');
 
 // Types a number into a control and commits it (the change event).
 async function setNumber(page, label, value) {
