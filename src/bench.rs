@@ -129,8 +129,10 @@ pub fn bench_busy_link() -> String {
     };
     scenario.network.global.latency_ticks_min = 40;
     scenario.network.global.latency_ticks_max = 80;
-    scenario.timing.producer_window = 120;
-    scenario.timing.delivery_window = 120;
+    // About 100 envelopes on the links at once: 50 publishes and 50 deliveries in
+    // flight, with their confirms and acks.
+    scenario.timing.producer_window = 50;
+    scenario.timing.delivery_window = 50;
     scenario.timing.retry_timeout_ticks = 400;
     scenario.timing.redelivery_timeout_ticks = 400;
     SharedRun::new(scenario).to_link()

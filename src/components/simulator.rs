@@ -221,7 +221,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
 /// The ledger lists at most this many messages and anomalies; its counters cover all.
 const LEDGER_ROWS: usize = 200;
 /// While playing fast, the heavy views refresh once every this many player ticks.
-const HEAVY_EVERY: u64 = 16;
+const HEAVY_EVERY: u64 = 32;
 
 /// What the ledger, the diagram and the narration show, taken from the run at once.
 #[derive(PartialEq)]
