@@ -220,7 +220,8 @@ impl Lab {
                         break;
                     }
                 }
-                run.settle();
+                // No settle here: a batch that reached the end found it by a step that
+                // returned nothing, which settles the run by itself.
                 drop(run);
                 Lab {
                     playing: self.playing && more,

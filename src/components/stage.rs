@@ -266,7 +266,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 v.volatile.len()
             ),
             Some(v) => match v.restart_at_tick {
-                Some(at) => format!("✖ DOWN · restarts at tick {at}"),
+                Some(at) => format!("✖ DOWN · back at t{at}"),
                 None => "✖ DOWN · restart it by hand".to_string(),
             },
         };
