@@ -132,16 +132,21 @@ pub fn ProtocolLab() -> Html {
             run.set(LabRun::Cancelled);
         })
     };
-    // The timer lives only while the search runs (it is never dropped from inside its own
-    // callback), and leaving the view stops it.
+    // The timer lives only while the search runs: it is dropped (never from inside its own
+    // callback) once the search ends or is cancelled, and when the view goes away. The
+    // first effect has no cleanup, so moving from one progress report to the next never
+    // drops a running search.
     {
         let timer = timer.clone();
         use_effect_with((*run).clone(), move |run| {
             if !matches!(run, LabRun::Running { .. }) {
                 drop(timer.borrow_mut().take());
             }
-            move || drop(timer.borrow_mut().take())
         });
+    }
+    {
+        let timer = timer.clone();
+        use_effect_with((), move |_| move || drop(timer.borrow_mut().take()));
     }
     let on_rms = {
         let (rm_count, error) = (rm_count.clone(), error.clone());
