@@ -10,7 +10,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
-use mqlab_sim::{EventKind, InFlight, LinkId, MessageKind, NodeId, NodeView, Snapshot, TraceEvent};
+use mqlab_sim::{
+    EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, Snapshot, TraceEvent,
+};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -79,14 +81,15 @@ pub fn progress(envelope: &InFlight, display_tick: f64) -> f64 {
     ((display_tick - envelope.sent_tick as f64) / span).clamp(0.0, 1.0)
 }
 
-/// A token's caption, e.g. "m3", "ack m3", "↻ m3" for a redelivery, "prep t2".
-pub fn token_label(envelope: &InFlight) -> String {
-    let subject = match (envelope.message, envelope.txn) {
-        (_, Some(txn)) if envelope.message.is_none() => format!("t{txn}"),
+/// A network message's caption, e.g. "m3", "ack m3", "prep t2": the kind's short word
+/// and what it is about (the application message, else the 2PC transaction).
+pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Option<u32>) -> String {
+    let subject = match (message, txn) {
         (Some(message), _) => message.to_string(),
-        (None, _) => String::new(),
+        (None, Some(txn)) => format!("t{txn}"),
+        (None, None) => String::new(),
     };
-    let kind = match envelope.kind {
+    let word = match kind {
         MessageKind::Publish | MessageKind::Deliver => "",
         MessageKind::Confirm => "ok ",
         MessageKind::Ack => "ack ",
@@ -98,9 +101,16 @@ pub fn token_label(envelope: &InFlight) -> String {
         MessageKind::Committed => "done ",
         MessageKind::Query => "ask ",
     };
+    format!("{word}{subject}")
+}
+
+/// A token's caption: the message's, marked "↻" for a retry or redelivery and "⇉" for a
+/// network duplicate.
+pub fn token_label(envelope: &InFlight) -> String {
     let retry = if envelope.attempt > 1 { "↻" } else { "" };
     let twin = if envelope.duplicate { "⇉" } else { "" };
-    format!("{retry}{twin}{kind}{subject}")
+    let caption = message_caption(envelope.kind, envelope.message, envelope.txn);
+    format!("{retry}{twin}{caption}")
 }
 
 fn token_class(envelope: &InFlight) -> Classes {

@@ -12,6 +12,7 @@ use mqlab_sim::{EventKind, InFlight, MessageKind, NodeId, TraceEvent};
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
+use crate::components::stage::message_caption;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -78,27 +79,6 @@ pub fn lanes(present: &[NodeId]) -> Vec<NodeId> {
     .into_iter()
     .filter(|node| present.contains(node))
     .collect()
-}
-
-fn arrow_label(kind: MessageKind, message: Option<u32>, txn: Option<u32>) -> String {
-    let subject = match (message, txn) {
-        (Some(m), _) if m > 0 => format!("m{m}"),
-        (_, Some(t)) => format!("t{t}"),
-        _ => String::new(),
-    };
-    let word = match kind {
-        MessageKind::Publish | MessageKind::Deliver => "",
-        MessageKind::Confirm => "ok ",
-        MessageKind::Ack => "ack ",
-        MessageKind::Prepare => "prep ",
-        MessageKind::VoteYes => "yes ",
-        MessageKind::VoteNo => "no ",
-        MessageKind::Commit => "commit ",
-        MessageKind::Abort => "abort ",
-        MessageKind::Committed => "done ",
-        MessageKind::Query => "ask ",
-    };
-    format!("{word}{subject}")
 }
 
 #[component]
@@ -179,7 +159,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 let (x1, y1, x2, y2) = (x_signed(sent), lane_y(link.from), x(event.tick), lane_y(link.to));
                 let lost = matches!(event.kind, EventKind::Drop | EventKind::ArriveWhileDown);
                 let kind = event.message_kind.unwrap_or(MessageKind::Publish);
-                let label = arrow_label(kind, event.message.map(|m| m.number()), event.txn);
+                let label = message_caption(kind, event.message, event.txn);
                 html! {
                     <g class={classes!(class, "arrow", format!("msg-{}", kind.as_str()), lost.then_some("lost"), event.duplicate.then_some("duplicate"))}
                        onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>

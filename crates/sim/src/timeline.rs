@@ -132,6 +132,14 @@ impl Run {
         if step.is_multiple_of(self.interval) {
             self.checkpoint();
         }
+        self.apply_recorded_commands();
+    }
+
+    /// Applies the recorded commands of the current step, on the settled state as when
+    /// they were first applied. Each was accepted at this step before, and the run is
+    /// deterministic, so it is accepted again.
+    fn apply_recorded_commands(&mut self) {
+        let step = self.sim.step_index();
         let due: Vec<Command> = self
             .commands
             .iter()
@@ -142,8 +150,6 @@ impl Run {
             self.settle();
         }
         for command in due {
-            // A recorded command was accepted at this step before, and the run is
-            // deterministic, so it is accepted again.
             let _ = self.sim.apply(command);
         }
     }
@@ -202,18 +208,6 @@ impl Run {
         let trace_len = (*trace_len).min(self.sim.trace.len());
         sim.trace = self.sim.trace[..trace_len].to_vec();
         self.sim = sim;
-        let at = self.sim.step_index();
-        let due: Vec<Command> = self
-            .commands
-            .iter()
-            .filter(|(s, _)| *s == at)
-            .map(|(_, c)| c.clone())
-            .collect();
-        if !due.is_empty() {
-            self.settle();
-        }
-        for command in due {
-            let _ = self.sim.apply(command);
-        }
+        self.apply_recorded_commands();
     }
 }
