@@ -198,9 +198,17 @@ fn legend() -> Html {
     }
 }
 
+/// The grid has a column per message: beyond this many it is neither readable nor quick,
+/// so a larger scenario is tried on its first messages only (and the page says so).
+pub const MATRIX_MAX_MESSAGES: u32 = 20;
+
 #[component]
 pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
-    let scenario: Scenario = props.lab.run.borrow().scenario().clone();
+    let full: Scenario = props.lab.run.borrow().scenario().clone();
+    let scenario = Scenario {
+        messages: full.messages.min(MATRIX_MAX_MESSAGES),
+        ..full.clone()
+    };
     let modes = use_state(|| Mode::ALL.to_vec());
     let pairs = use_state(|| false);
     let status = use_state(|| Status::Idle);
@@ -336,6 +344,9 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         <div class="analysis crash-matrix">
             <p class="intro">
                 { format!("Every crash point of each mode tried on every message of the simulator's scenario ({} messages, seed {}), each run until nothing is left to happen; with pairs, every ordered pair of crash points, the first for m1 and the second for m2. The scenario's own fault plan is left out, so each cell shows what its crash does on its own. Each cell opens its run in the simulator at the crash.", scenario.messages, scenario.seed) }
+                if full.messages > scenario.messages {
+                    { format!(" The simulator's scenario has {} messages; the matrix tries the first {MATRIX_MAX_MESSAGES}.", full.messages) }
+                }
             </p>
             if let Some(problem) = &*error {
                 <div class="notice error" role="alert"><p>{ problem }</p></div>
