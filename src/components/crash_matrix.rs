@@ -200,7 +200,7 @@ fn legend() -> Html {
 
 /// The grid has a column per message: beyond this many it is neither readable nor quick,
 /// so a larger scenario is tried on its first messages only (and the page says so).
-pub const MATRIX_MAX_MESSAGES: u32 = 20;
+pub const MATRIX_MAX_MESSAGES: u32 = 60;
 
 #[component]
 pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {

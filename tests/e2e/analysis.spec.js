@@ -120,9 +120,11 @@ test('crash matrix: Cancel stops the search and keeps the cells done', async ({ 
   const { page } = guarded;
   await openSite(page);
   const messages = page.getByRole('spinbutton', { name: 'Messages' });
-  await messages.fill('60');
+  await messages.fill('100');
   await messages.press('Enter');
   await page.getByRole('tab', { name: 'Crash matrix' }).click();
+  // A large scenario is tried on its first messages only, and the page says so.
+  await expect(page.getByText('The simulator\'s scenario has 100 messages; the matrix tries the first 60.')).toBeVisible();
   await page.getByRole('checkbox', { name: 'Also pairs of crash points' }).check();
   await page.getByRole('button', { name: /^Run \d+ runs$/ }).click();
   await page.locator('progress').waitFor();
