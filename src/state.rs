@@ -181,7 +181,9 @@ impl Reducible for Lab {
         let previous = Rc::clone(&self);
         let next = self.reduce_run(action);
         let step = next.run.borrow().step_index();
-        let horizon = if restarts {
+        // A refused input changed nothing, so the horizon stands.
+        let refused = matches!(next.notice, Some(Notice::Error(_)));
+        let horizon = if restarts && !refused {
             step
         } else {
             previous.horizon.max(step)
@@ -435,5 +437,17 @@ mod tests {
         let hash = lab.run.borrow().sim().trace_hash();
         let lab = lab.reduce(LabAction::StepBack).reduce(LabAction::Step);
         assert_eq!(lab.run.borrow().sim().trace_hash(), hash);
+    }
+
+    #[test]
+    fn the_horizon_is_the_furthest_step_and_a_refused_input_keeps_it() {
+        let lab = lab()
+            .reduce(LabAction::Advance(30))
+            .reduce(LabAction::Seek(10));
+        assert_eq!((lab.run.borrow().step_index(), lab.horizon), (10, 30));
+        let refused = lab.reduce(LabAction::Apply(Command::Restart(NodeId::Producer)));
+        assert_eq!(refused.horizon, 30);
+        let rewritten = refused.reduce(LabAction::Apply(Command::Crash(NodeId::Consumer)));
+        assert_eq!(rewritten.horizon, 10, "a command rewrites the future");
     }
 }
