@@ -324,14 +324,10 @@ pub fn Stage(props: &StageProps) -> Html {
         _ => None,
     });
 
-    let in_flight = snapshot.in_flight.len();
-    let description = format!(
-        "The message pipeline: producer, broker and consumer, with the 2PC coordinator above. Step {}, tick {}, {} message{} in flight.",
-        snapshot.step,
-        snapshot.tick,
-        in_flight,
-        if in_flight == 1 { "" } else { "s" }
-    );
+    // A fixed name: the step and what happened are announced by the narration's live
+    // region, and a name that changed every frame would make assistive technology (and
+    // the browser's accessibility tree) redo work on every frame.
+    let description = "The message pipeline: producer, broker and consumer, with the 2PC coordinator above. Messages in flight move along the links as labelled tokens.";
 
     html! {
         <section class="panel stage" aria-label="Stage">
