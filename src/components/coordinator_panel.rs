@@ -104,7 +104,7 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             waiting.map(|w| format!("in doubt for {w} ticks")),
             stats
                 .filter(|s| s.blocked_ticks > 0)
-                .map(|s| format!("blocked {} ticks in all", s.blocked_ticks)),
+                .map(|s| format!("in doubt {} ticks in all", s.blocked_ticks)),
             (!p.locks_held.is_empty()).then(|| format!("▣ holds {}", p.locks_held.join(", "))),
         ];
         html! {
