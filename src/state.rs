@@ -80,6 +80,8 @@ pub enum LabAction {
         txn_size: u32,
         max_in_flight: u32,
     },
+    /// Turn consume-transform-produce on or off, and start again.
+    SetTransform(bool),
     /// Apply user input to the run at the current step.
     Apply(Command),
     /// Replace the run with a shared one (from a link or a file), with a notice to show.
@@ -174,6 +176,7 @@ impl Reducible for Lab {
                 | LabAction::SetSeed(_)
                 | LabAction::SetMessages(_)
                 | LabAction::SetTxnKnobs { .. }
+                | LabAction::SetTransform(_)
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
                 | LabAction::Import(_)
@@ -309,6 +312,11 @@ impl Lab {
                 let mut scenario = self.run.borrow().scenario().clone();
                 scenario.transaction.size = txn_size;
                 scenario.timing.producer_window = max_in_flight;
+                self.rebuild(scenario)
+            }
+            LabAction::SetTransform(transform) => {
+                let mut scenario = self.run.borrow().scenario().clone();
+                scenario.transaction.transform = transform;
                 self.rebuild(scenario)
             }
             LabAction::Apply(command) => {

@@ -1,5 +1,6 @@
 //! Playback and scenario controls: play, pause, step, step back, reset, speed, mode,
-//! seed, the number of messages, the transaction size and the max in flight.
+//! seed, the number of messages, the transaction size, the max in flight and
+//! consume-transform-produce.
 
 use mqlab_sim::Mode;
 use yew::prelude::*;
@@ -22,6 +23,9 @@ pub struct ControlsProps {
     /// The producer's max in flight (its window of unconfirmed publishes).
     #[prop_or(4)]
     pub max_in_flight: u32,
+    /// Consume-transform-produce: each consume transaction also publishes an output.
+    #[prop_or(false)]
+    pub transform: bool,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -103,6 +107,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let on_transform = {
+        let dispatch = props.dispatch.clone();
+        let transform = props.transform;
+        Callback::from(move |_: Event| dispatch.emit(LabAction::SetTransform(!transform)))
+    };
     let speed = SPEEDS[props.speed_index.min(SPEEDS.len() - 1)];
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
@@ -140,6 +149,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <input id="txn-size" type="number" min="1" max="64" value={props.txn_size.to_string()} onchange={on_txn_knob(true)} />
                 <label for="max-in-flight" title="Publishes the producer keeps unconfirmed at once (Kafka: max.in.flight.requests.per.connection)">{ "Max in flight" }</label>
                 <input id="max-in-flight" type="number" min="1" max="1024" value={props.max_in_flight.to_string()} onchange={on_txn_knob(false)} />
+                <input id="transform" type="checkbox" checked={props.transform} onchange={on_transform} />
+                <label for="transform" title="Transactional mode: the consumer also publishes an output oK to a second queue; the input ack, the side effect and the output commit together">{ "Consume-transform-produce" }</label>
             </div>
             <span class="step-readout" aria-live="off">
                 { format!("step {} · tick {}", props.step, props.tick) }

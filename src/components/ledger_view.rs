@@ -134,6 +134,13 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
                     <li class={classes!("counter", (props.summary.txn_aborted > 0).then_some("warn"))}>{ "Aborted: " }<strong>{ props.summary.txn_aborted }</strong></li>
                     <li class={classes!("counter", (props.summary.txn_partial > 0).then_some("bad"))}>{ "Partially visible: " }<strong>{ props.summary.txn_partial }</strong></li>
                 </ul>
+                if props.transactions.iter().any(|t| t.transform) {
+                    <ul class="counters" aria-label="Output counters">
+                        <li class="counter" title="Input messages whose output oK is in the output queue">{ "Outputs: " }<strong>{ props.summary.outputs }</strong></li>
+                        <li class={classes!("counter", (props.summary.outputs_duplicated > 0).then_some("bad"))} title="Inputs whose output was appended more than once">{ "Outputs duplicated: " }<strong>{ props.summary.outputs_duplicated }</strong></li>
+                        <li class={classes!("counter", (props.summary.outputs_out_of_step > 0).then_some("bad"))} title="Once the run is quiet: inputs whose output count differs from their applied count">{ "Out of step: " }<strong>{ props.summary.outputs_out_of_step }</strong></li>
+                    </ul>
+                }
                 <ul class="txn-verdicts" aria-label="Transaction verdicts">
                     { for props.transactions.iter().rev().take(ROWS_SHOWN).map(|t| {
                         let (icon, words, style) = txn_status(t.verdict);

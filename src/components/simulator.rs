@@ -187,7 +187,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <Controls playing={lab.playing} quiet={snapshot.quiet} step={snapshot.step} tick={snapshot.tick}
                               speed_index={lab.speed_index} mode={snapshot.mode} seed={scenario.seed}
                               messages={scenario.messages} txn_size={scenario.transaction.size}
-                              max_in_flight={scenario.timing.producer_window} dispatch={dispatch.clone()} />
+                              max_in_flight={scenario.timing.producer_window} transform={scenario.transaction.transform}
+                              dispatch={dispatch.clone()} />
                     <ShareBar lab={lab.clone()} />
                 </div>
                 <div class="area-stage">

@@ -81,3 +81,36 @@ test('at-least-once with transaction size 3: a producer crash mid-batch leaves i
   await expect(verdicts.locator('li[data-txn="batch 1"]')).toHaveAttribute('data-verdict', 'partially_visible');
   await expect(verdicts.locator('li[data-txn="batch 2"]')).toHaveAttribute('data-verdict', 'visible_whole');
 });
+
+test('consume-transform-produce: each committed input has exactly one output in the output queue', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page);
+  await page.getByLabel('Delivery mode').selectOption({ label: 'Transactional (2PC)' });
+  await setNumber(page, 'Messages', 4);
+  await page.getByLabel('Consume-transform-produce').check();
+  await expect(page.getByLabel('Consume-transform-produce')).toBeChecked();
+
+  const group = page.getByRole('group', { name: 'Crash at' });
+  await group.getByLabel('Crash point').selectOption('coordinator.after_votes');
+  await group.getByLabel('For message').selectOption('2');
+  await group.getByRole('button', { name: 'Arm' }).click();
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 5; i++) await page.keyboard.press('End');
+  const ledger = page.getByRole('region', { name: 'Ledger' });
+  await expect(ledger).toContainText('run finished');
+
+  const predicted = predict(['--mode', 'transactional', '--messages', '4', '--transform',
+    '--crash', 'coordinator.after_votes:m2']);
+  expect(predicted.outputs).toBe(4);
+  expect(predicted.outputs_duplicated).toBe(0);
+  const outputs = ledger.getByRole('list', { name: 'Output counters' });
+  await expect(outputs.getByRole('listitem').filter({ hasText: /^Outputs: / })).toHaveText(`Outputs: ${predicted.outputs}`);
+  await expect(outputs.getByRole('listitem').filter({ hasText: /^Outputs duplicated: / })).toHaveText('Outputs duplicated: 0');
+  await expect(outputs.getByRole('listitem').filter({ hasText: /^Out of step: / })).toHaveText('Out of step: 0');
+  await expect(ledger.getByRole('listitem').filter({ hasText: /^Exactly once: \d+$/ })).toHaveText('Exactly once: 4');
+  const verdicts = ledger.getByRole('list', { name: 'Transaction verdicts' });
+  await expect(verdicts).toContainText('their outputs appended to the output queue, all together');
+
+  // The output queue is drawn with the broker.
+  await expect(page.getByRole('region', { name: 'Broker state' })).toContainText('output queue: o1 o2 o3 o4');
+});

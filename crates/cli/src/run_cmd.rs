@@ -22,6 +22,9 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --restart-after TICKS  downtime before a crashed node restarts, or 'never'
   --txn-size K           messages per transaction (transactional) or per batch (other modes), 1..64;
                          the summary counts txn_committed, txn_aborted and txn_partial
+  --transform            consume-transform-produce (transactional mode): each consume transaction
+                         also appends the input's output oK to an output queue on the broker; the
+                         summary counts outputs, outputs_duplicated and outputs_out_of_step
   --scenario FILE        start from a scenario file (docs/scenario-format.md): its scenario, its
                          commands at their steps, and its step; when the file has a trace_hash
                          or trace, the run is checked against it (exit status 3 if it differs).
@@ -141,6 +144,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--crash-rate"
                 | "--restart-after"
                 | "--txn-size"
+                | "--transform"
         );
         options.overridden |= overrides;
         match flag {
@@ -231,6 +235,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                     UsageError(format!("--txn-size: '{text}' is not a whole number"))
                 })?;
             }
+            "--transform" => options.scenario.transaction.transform = true,
             "--until-quiet" => options.until_quiet = true,
             "--max-steps" => {
                 let text = value(args, &mut index, flag)?;

@@ -401,3 +401,22 @@ fn txn_size_groups_messages_and_the_summary_counts_transaction_verdicts() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("transaction.size"));
 }
+
+#[test]
+fn transform_counts_one_output_per_committed_input() {
+    let line = summary(&[
+        "--mode",
+        "transactional",
+        "--messages",
+        "4",
+        "--transform",
+        "--crash",
+        "coordinator.after_votes:m2",
+    ]);
+    assert_eq!(count(&line, "exactly_once"), 4);
+    assert_eq!(count(&line, "outputs"), 4);
+    assert_eq!(count(&line, "outputs_duplicated"), 0);
+    assert_eq!(count(&line, "outputs_out_of_step"), 0);
+    let line = summary(&["--mode", "transactional", "--messages", "4"]);
+    assert_eq!(count(&line, "outputs"), 0);
+}

@@ -52,6 +52,10 @@ pub(crate) struct Broker {
     pub seen: Vec<u8>,
     /// The most entries the log may hold.
     pub capacity: u32,
+    /// Durable (consume-transform-produce): per input message mK, how many copies of
+    /// its output oK the output queue holds. Appended only by a committed consume
+    /// transaction, so at most one each; bounded by the number of messages.
+    pub outputs: Vec<u32>,
 }
 
 impl Broker {
@@ -66,6 +70,7 @@ impl Broker {
             unacked: 0,
             seen: vec![UNSEEN; messages as usize],
             capacity: messages.saturating_mul(MAX_BROKER_ENTRIES_PER_MESSAGE),
+            outputs: vec![0; messages as usize],
         }
     }
 
@@ -80,6 +85,29 @@ impl Broker {
         if let Some(slot) = self.seen.get_mut((message as usize).wrapping_sub(1)) {
             *slot = value;
         }
+    }
+
+    /// The output queue's contents as one line ("output queue: o1 o2 …"), the first 16
+    /// copies in message order; `None` when it is empty.
+    pub fn output_queue_line(&self) -> Option<String> {
+        let total: u64 = self.outputs.iter().map(|c| u64::from(*c)).sum();
+        if total == 0 {
+            return None;
+        }
+        let copies: Vec<String> = self
+            .outputs
+            .iter()
+            .enumerate()
+            .flat_map(|(index, count)| std::iter::repeat_n(index as u64 + 1, *count as usize))
+            .take(16)
+            .map(|m| format!("o{m}"))
+            .collect();
+        let more = if total > 16 {
+            format!(" … ({total} in all)")
+        } else {
+            String::new()
+        };
+        Some(format!("output queue: {}{more}", copies.join(" ")))
     }
 
     /// Volatile lines for the snapshot.

@@ -8,6 +8,17 @@
 //! alone: it holds its locks and asks until it learns the decision. Transactions run one
 //! at a time, m1's publish, then m1's consume, then m2's publish and so on, so that the
 //! coordinator panel always shows one transaction's story.
+//!
+//! Consume-transform-produce (`transaction.transform`): the consumer also publishes an
+//! output oK for each input mK to a second queue, the output queue, which lives on the
+//! broker. Rather than enlisting a third participant, the broker's prepared work in the
+//! consume transaction holds both the input ack and the output append — one
+//! participant, two queues, made durable together by the one PREPARED record and
+//! applied together by the one COMMIT. This is how Kafka does it: the consumed offsets
+//! and the produced records are written in one transaction on the brokers. The
+//! transaction keeps its two participants (broker, consumer DB), so the input ack, the
+//! side effect and the output publish commit or abort together: an aborted consume
+//! leaves no output behind, and a committed one leaves exactly one.
 
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
@@ -118,7 +129,7 @@ impl Participant {
 }
 
 /// The lock a participant holds while it is prepared on a transaction.
-pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32) -> String {
+pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32, transform: bool) -> String {
     let m = if last > info.message {
         format!("{}–m{last}", info.message)
     } else {
@@ -127,6 +138,14 @@ pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32) -> String {
     match (node, info.kind) {
         (NodeId::Producer, _) => format!("order row m{m}"),
         (NodeId::Broker, PUBLISH) => format!("queue slot for m{m}"),
+        (NodeId::Broker, _) if transform => {
+            let o = if last > info.message {
+                format!("{}–o{last}", info.message)
+            } else {
+                info.message.to_string()
+            };
+            format!("message m{m} (being consumed) and output slot o{o}")
+        }
         (NodeId::Broker, _) => format!("message m{m} (being consumed)"),
         (_, _) => format!("account row for m{m}"),
     }
@@ -714,11 +733,36 @@ impl Sim {
         self.log(node, DiskRecord::Commit(txn));
         // The whole group commits in this one step: all of its messages become
         // published, visible, acked or applied together.
-        for message in info.message..=self.group_last(info.message) {
+        let last = self.group_last(info.message);
+        let transform = self.scenario.transforms();
+        if transform && node == NodeId::Broker && info.kind == CONSUME {
+            self.log(
+                node,
+                DiskRecord::OutputAppended {
+                    message: info.message,
+                    last,
+                },
+            );
+        }
+        for message in info.message..=last {
             match (node, info.kind) {
                 (NodeId::Producer, _) => self.ledger.on_published(message),
                 (NodeId::Broker, PUBLISH) => self.ledger.on_stored_by_txn(message, txn),
-                (NodeId::Broker, _) => self.ledger.on_acked(message),
+                (NodeId::Broker, _) => {
+                    self.ledger.on_acked(message);
+                    if transform {
+                        // The output append was part of the broker's prepared work: it
+                        // becomes visible in the same step as the input's ack.
+                        if let Some(count) = self
+                            .broker
+                            .outputs
+                            .get_mut((message as usize).wrapping_sub(1))
+                        {
+                            *count = count.saturating_add(1);
+                        }
+                        self.ledger.on_output(message);
+                    }
+                }
                 (_, _) => {
                     if let Some(count) = self
                         .consumer

@@ -43,6 +43,9 @@ pub(crate) enum DiskRecord {
     },
     /// Participant: committed.
     Commit(u32),
+    /// Broker (consume-transform-produce): the committed consume transaction appended
+    /// the outputs of its messages to the output queue (first and last input message).
+    OutputAppended { message: u32, last: u32 },
     /// Participant: aborted.
     Abort(u32),
 }
@@ -100,6 +103,13 @@ impl DiskRecord {
                 )
             }
             DiskRecord::Commit(txn) => format!("commit t{txn}"),
+            DiskRecord::OutputAppended { message, last } => {
+                if last > message {
+                    format!("output queue: append o{message}–o{last}")
+                } else {
+                    format!("output queue: append o{message}")
+                }
+            }
             DiskRecord::Abort(txn) => format!("abort t{txn}"),
         }
     }

@@ -278,6 +278,19 @@ pub struct MessageRecord {
     pub loss_cause: Option<Cause>,
     /// The latest fault that delayed it (for reordering).
     pub delay_cause: Option<Cause>,
+    /// Consume-transform-produce: how many copies of its output oK were appended to
+    /// the output queue. In transactional mode this is always its `applied` count once
+    /// the run is quiet: one for a committed input, none for an aborted one.
+    #[serde(default)]
+    pub outputs: u32,
+}
+
+impl MessageRecord {
+    /// Consume-transform-produce: true when the output queue holds as many outputs of
+    /// this message as its side effect was applied (both 1, or both 0).
+    pub fn outputs_in_step(&self) -> bool {
+        self.outputs == self.applied
+    }
 }
 
 /// An anomalous message, with its cause and a one-sentence explanation.
@@ -363,6 +376,10 @@ pub struct TransactionRecord {
     /// The step of the decision (commit or abort) or of the application that made it
     /// partially visible.
     pub verdict_step: Option<u64>,
+    /// A consume transaction that also appends each input's output to the output queue
+    /// (consume-transform-produce).
+    #[serde(default)]
+    pub transform: bool,
 }
 
 impl TransactionRecord {
@@ -400,9 +417,19 @@ impl TransactionRecord {
             (TxnVerdict::Committed, crate::snapshot::TxnKind::Publish) => format!(
                 "{name} committed{at}: {group} became visible to the consumer all together."
             ),
+            (TxnVerdict::Committed, crate::snapshot::TxnKind::Consume) if self.transform => {
+                format!(
+                    "{name} committed{at}: {group} were applied and acked, and their outputs appended to the output queue, all together."
+                )
+            }
             (TxnVerdict::Committed, crate::snapshot::TxnKind::Consume) => format!(
                 "{name} committed{at}: {group} were applied and acked all together."
             ),
+            (TxnVerdict::Aborted, crate::snapshot::TxnKind::Consume) if self.transform => {
+                format!(
+                    "{name} aborted{at}: none of {group} was applied or acked through it and none of their outputs was appended; the coordinator retries the work in a new transaction."
+                )
+            }
             (TxnVerdict::Aborted, _) => format!(
                 "{name} aborted{at}: none of {group} became visible through it; the coordinator retries the work in a new transaction."
             ),
@@ -479,6 +506,19 @@ pub struct Summary {
     /// Transactions or batches that were partially visible (never in transactional
     /// mode; a batch without a transaction that a crash cut in two).
     pub txn_partial: u32,
+    /// Consume-transform-produce: input messages whose output is in the output queue.
+    #[serde(default)]
+    pub outputs: u32,
+    /// Consume-transform-produce: input messages whose output was appended more than
+    /// once (never in transactional mode).
+    #[serde(default)]
+    pub outputs_duplicated: u32,
+    /// Consume-transform-produce, once the run is quiet: input messages whose output
+    /// count differs from their applied count (an output without its side effect, or
+    /// the reverse). Never in transactional mode. While the run goes on it is 0: the
+    /// broker and the consumer DB commit a transaction in different steps.
+    #[serde(default)]
+    pub outputs_out_of_step: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -545,6 +585,8 @@ pub struct Ledger {
     open_in_doubt: BTreeMap<(u8, u32), OpenInDoubt>,
     checker: Checker,
     transactions: Transactions,
+    /// Consume-transform-produce is on.
+    transform: bool,
 }
 
 impl Ledger {
@@ -566,6 +608,7 @@ impl Ledger {
                 duplicate_cause: None,
                 loss_cause: None,
                 delay_cause: None,
+                outputs: 0,
             })
             .collect();
         let stats = |participant| ParticipantStats {
@@ -591,6 +634,7 @@ impl Ledger {
             open_in_doubt: BTreeMap::new(),
             checker: Checker::default(),
             transactions: Transactions::default(),
+            transform: false,
         }
     }
 
@@ -622,10 +666,22 @@ impl Ledger {
                 last: MessageId(last),
                 verdict: TxnVerdict::Open,
                 verdict_step: None,
+                transform: false,
             });
             batch += 1;
             first = last.saturating_add(1);
         }
+    }
+
+    /// Turns on the output counts of consume-transform-produce.
+    pub(crate) fn set_transform(&mut self, transform: bool) {
+        self.transform = transform;
+    }
+
+    /// True when consume-transform-produce is on: each input has an output in the
+    /// output queue.
+    pub fn transforms(&self) -> bool {
+        self.transform
     }
 
     /// Every transaction (transactional mode) or batch (other modes, size above 1) with
@@ -710,9 +766,21 @@ impl Ledger {
             txn_committed: self.transactions.committed,
             txn_aborted: self.transactions.aborted,
             txn_partial: self.transactions.partial,
+            outputs: 0,
+            outputs_duplicated: 0,
+            outputs_out_of_step: 0,
         };
         for record in &self.records {
             summary.extra_applications += record.applied.saturating_sub(1);
+            if record.outputs > 0 {
+                summary.outputs += 1;
+            }
+            if record.outputs > 1 {
+                summary.outputs_duplicated += 1;
+            }
+            if self.transform && self.quiet && !record.outputs_in_step() {
+                summary.outputs_out_of_step += 1;
+            }
             match record.verdict {
                 Verdict::ExactlyOnce => summary.exactly_once += 1,
                 Verdict::Lost => summary.lost += 1,
@@ -861,6 +929,7 @@ impl Ledger {
             last: MessageId(last),
             verdict: TxnVerdict::Open,
             verdict_step: None,
+            transform: consume && self.transform,
         });
     }
 
@@ -972,6 +1041,14 @@ impl Ledger {
         self.max_applied = self.max_applied.max(message);
         self.refresh(message);
         self.check_group_visibility(message, step);
+    }
+
+    /// Consume-transform-produce: the message's output was appended to the output
+    /// queue.
+    pub(crate) fn on_output(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.outputs = record.outputs.saturating_add(1);
+        }
     }
 
     pub(crate) fn on_acked(&mut self, message: u32) {

@@ -78,6 +78,14 @@ pub struct TransactionConfig {
     /// batch without a transaction, so a crash in the middle of a batch can leave part
     /// of it visible. 1 (the default) is one message per transaction, as before.
     pub size: u32,
+    /// Consume-transform-produce (transactional mode only, like the other 2PC
+    /// settings): for each input message mK the consumer also publishes an output
+    /// message oK to a second queue on the broker, the output queue. The input ack, the
+    /// side effect and the output publish commit or abort together: the broker's
+    /// prepared work in the consume transaction holds both the input ack and the output
+    /// append, as Kafka keeps consumed offsets and produced records in one transaction.
+    /// Off by default.
+    pub transform: bool,
 }
 
 impl Default for TransactionConfig {
@@ -89,6 +97,7 @@ impl Default for TransactionConfig {
             retry_after_abort_ticks: 5,
             vote_no: Ratio::ZERO,
             size: 1,
+            transform: false,
         }
     }
 }
@@ -367,6 +376,12 @@ impl Scenario {
     /// True when messages travel in groups of more than one.
     pub fn grouped(&self) -> bool {
         self.transaction.size > 1
+    }
+
+    /// True when the consumer publishes an output message per input in the consume
+    /// transaction (consume-transform-produce, transactional mode only).
+    pub fn transforms(&self) -> bool {
+        self.transaction.transform && self.mode == Mode::Transactional
     }
 
     /// Adds a fault armed from the start (builder style, for tests and lessons).

@@ -240,6 +240,7 @@ impl Sim {
             scenario.transaction.size,
             scenario.mode == Mode::Transactional,
         );
+        sim.ledger.set_transform(scenario.transforms());
         sim.apply_due_planned_faults();
         match sim.mode {
             Mode::Transactional => sim.schedule(0, What::CoordinatorNext),

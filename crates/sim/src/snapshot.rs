@@ -304,7 +304,7 @@ impl Sim {
                 None => Vec::new(),
             };
         }
-        match self.participants[node.index().min(2)].last_seen {
+        let mut lines = match self.participants[node.index().min(2)].last_seen {
             Some((info, vote)) => vec![format!(
                 "working on t{} ({} m{}), vote {}",
                 info.txn,
@@ -321,7 +321,16 @@ impl Sim {
                 }
             )],
             None => Vec::new(),
+        };
+        if node == NodeId::Broker && self.scenario.transforms() {
+            // The second queue that consume-transform-produce writes to.
+            lines.push(
+                self.broker
+                    .output_queue_line()
+                    .unwrap_or_else(|| "output queue: empty".to_string()),
+            );
         }
+        lines
     }
 
     fn coordinator_view(&self) -> CoordinatorView {
@@ -401,7 +410,14 @@ impl Sim {
                     locks_held: p
                         .prepared
                         .iter()
-                        .map(|x| lock_name(node, x.info, self.group_last(x.info.message)))
+                        .map(|x| {
+                            lock_name(
+                                node,
+                                x.info,
+                                self.group_last(x.info.message),
+                                self.scenario.transforms(),
+                            )
+                        })
                         .collect(),
                 }
             })

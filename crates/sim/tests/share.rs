@@ -138,9 +138,9 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             timeout(),
             timeout(),
             ratio(),
-            1..=mqlab_sim::limits::MAX_TXN_SIZE,
+            (1..=mqlab_sim::limits::MAX_TXN_SIZE, any::<bool>()),
         )
-            .prop_map(|(vote, resend, query, retry, vote_no, size)| {
+            .prop_map(|(vote, resend, query, retry, vote_no, (size, transform))| {
                 mqlab_sim::TransactionConfig {
                     vote_timeout_ticks: vote,
                     decision_resend_ticks: resend,
@@ -148,6 +148,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     retry_after_abort_ticks: retry,
                     vote_no,
                     size,
+                    transform,
                 }
             });
         let faults = prop::collection::vec(

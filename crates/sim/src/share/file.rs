@@ -223,6 +223,7 @@ struct TransactionOut {
     retry_after_abort_ticks: u64,
     vote_no: String,
     size: u32,
+    transform: bool,
 }
 
 /// A command as a flat object: its step (`step` for commands, `at_step` for planned
@@ -423,6 +424,7 @@ impl ScenarioFile {
                 retry_after_abort_ticks: x.retry_after_abort_ticks,
                 vote_no: x.vote_no.to_string(),
                 size: x.size,
+                transform: x.transform,
             },
             random_crash: s.random_crash.to_string(),
             faults: s
@@ -743,13 +745,14 @@ const TIMING_FIELDS: [&str; 8] = [
     "delivery_window",
     "sequence_check",
 ];
-const TRANSACTION_FIELDS: [&str; 6] = [
+const TRANSACTION_FIELDS: [&str; 7] = [
     "vote_timeout_ticks",
     "decision_resend_ticks",
     "in_doubt_query_ticks",
     "retry_after_abort_ticks",
     "vote_no",
     "size",
+    "transform",
 ];
 const TRACE_EVENT_FIELDS: [&str; 15] = [
     "step",
@@ -944,6 +947,7 @@ fn read_transaction(value: &Value, path: &str) -> Result<TransactionConfig, File
             .u64_or("retry_after_abort_ticks", d.retry_after_abort_ticks)?,
         vote_no: fields.ratio_or("vote_no", d.vote_no)?,
         size: fields.u32_or("size", d.size)?,
+        transform: fields.bool_or("transform", d.transform)?,
     })
 }
 

@@ -131,6 +131,7 @@ impl LinkError {
             "retry_after_abort" => "the retry-after-abort delay",
             "vote_no" => "the vote-no rate",
             "txn_size" => "the transaction size",
+            "transform" => "the consume-transform-produce switch",
             "crash_rate" => "the crash rate",
             "fault" => "a planned fault",
             "cmd" => "a command",
@@ -366,6 +367,9 @@ fn encode_body(shared: &SharedRun) -> String {
     }
     if x.size != d.size {
         put("txn_size", x.size.to_string());
+    }
+    if x.transform {
+        put("transform", "on".to_string());
     }
     if s.random_crash != Ratio::ZERO {
         put("crash_rate", s.random_crash.to_string());
@@ -647,7 +651,7 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 26] = [
+const KEYS: [&str; 27] = [
     "mode",
     "messages",
     "seed",
@@ -670,6 +674,7 @@ const KEYS: [&str; 26] = [
     "retry_after_abort",
     "vote_no",
     "txn_size",
+    "transform",
     "crash_rate",
     "fault",
     "cmd",
@@ -847,6 +852,13 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
             "retry_after_abort" => x.retry_after_abort_ticks = number()?,
             "vote_no" => x.vote_no = ratio()?,
             "txn_size" => x.size = small()?,
+            "transform" => {
+                x.transform = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(bad(key, value, "on or off")),
+                }
+            }
             "crash_rate" => scenario.random_crash = ratio()?,
             "fault" => {
                 if scenario.faults.len() >= MAX_PLANNED_FAULTS as usize {
