@@ -237,10 +237,7 @@ fn a_transaction_size_out_of_range_is_refused_naming_the_field() {
 const MAX_STEPS: u64 = 400_000;
 
 fn transactional_points() -> Vec<CrashPoint> {
-    CrashPoint::ALL
-        .into_iter()
-        .filter(|p| p.applies_to(Mode::Transactional))
-        .collect()
+    mqlab_sim::matrix::applicable_points(Mode::Transactional)
 }
 
 proptest! {

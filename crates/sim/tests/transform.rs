@@ -213,10 +213,7 @@ fn the_transform_switch_travels_in_links_and_files_and_is_checked() {
 }
 
 fn transactional_points() -> Vec<CrashPoint> {
-    CrashPoint::ALL
-        .into_iter()
-        .filter(|p| p.applies_to(Mode::Transactional))
-        .collect()
+    mqlab_sim::matrix::applicable_points(Mode::Transactional)
 }
 
 const MAX_STEPS: u64 = 400_000;
