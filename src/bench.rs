@@ -83,7 +83,7 @@ pub fn bench_seek(steps: u32) -> String {
 }
 
 /// A long run as the page holds it (trace recorded, checkpoints kept) with random faults,
-/// for `steps` steps: WebAssembly memory at the start, after the first tenth and at the
+/// for `steps` steps: WebAssembly memory at the start, after each tenth and at the
 /// end. A run that goes quiet is replaced by a fresh one with the next seed.
 #[wasm_bindgen]
 pub fn bench_soak(steps: u32) -> String {
@@ -98,7 +98,7 @@ pub fn bench_soak(steps: u32) -> String {
         return "{\"error\":\"invalid scenario\"}".into();
     };
     let mut seed = 1;
-    let mut warm_bytes = start_bytes;
+    let mut tenths = Vec::with_capacity(10);
     let start = now_ms();
     for taken in 0..steps {
         if run.step().is_none() {
@@ -107,13 +107,13 @@ pub fn bench_soak(steps: u32) -> String {
                 run = fresh;
             }
         }
-        if taken == steps / 10 {
-            warm_bytes = memory_bytes();
+        if steps >= 10 && (taken + 1) % (steps / 10) == 0 && tenths.len() < 10 {
+            tenths.push((memory_bytes() as f64 / 1_048_576.0).round() as u64);
         }
     }
     let ms = now_ms() - start;
     format!(
-        "{{\"steps\":{steps},\"runs\":{seed},\"ms\":{ms:.0},\"memory_start\":{start_bytes},\"memory_after_tenth\":{warm_bytes},\"memory_end\":{},\"trace_len\":{}}}",
+        "{{\"steps\":{steps},\"runs\":{seed},\"ms\":{ms:.0},\"memory_start\":{start_bytes},\"memory_mib_each_tenth\":{tenths:?},\"memory_end\":{},\"trace_len\":{}}}",
         memory_bytes(),
         run.sim().trace().len()
     )

@@ -143,7 +143,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     );
     let heavy = {
         let run = lab.run.clone();
-        use_memo(heavy_key, move |_| HeavyViews::of(&run.borrow()))
+        let horizon = lab.horizon;
+        use_memo(heavy_key, move |_| HeavyViews::of(&run.borrow(), horizon))
     };
 
     let run = lab.run.borrow();
@@ -207,7 +208,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
                 </div>
                 <div class="area-timeline">
-                    <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={lab.horizon}
+                    <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
                               in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-narration">
@@ -234,10 +235,12 @@ struct HeavyViews {
     in_flight: Vec<mqlab_sim::InFlight>,
     events: Vec<mqlab_sim::TraceEvent>,
     truncated: bool,
+    /// The furthest step reached, for the diagram's scrubber.
+    horizon: u64,
 }
 
 impl HeavyViews {
-    fn of(run: &mqlab_sim::Run) -> HeavyViews {
+    fn of(run: &mqlab_sim::Run, horizon: u64) -> HeavyViews {
         let sim = run.sim();
         let ledger = sim.ledger();
         HeavyViews {
@@ -253,6 +256,7 @@ impl HeavyViews {
             in_flight: sim.snapshot().in_flight,
             events: recent_events(sim.trace()),
             truncated: sim.trace_truncated(),
+            horizon,
         }
     }
 }

@@ -122,6 +122,37 @@ fn token_class(envelope: &InFlight) -> Classes {
     )
 }
 
+/// A token's identity while it crosses its link, so that the page moves the same element
+/// from frame to frame instead of relabelling a row of them when one arrives.
+fn token_key(envelope: &InFlight) -> String {
+    format!(
+        "{}/{}/{:?}/{:?}/{}/{}/{}",
+        envelope.link,
+        envelope.kind.as_str(),
+        envelope.message.map(|m| m.0),
+        envelope.txn,
+        envelope.sent_tick,
+        envelope.duplicate,
+        envelope.attempt
+    )
+}
+
+/// The keys made unique: the second and later copies of a key get "#2", "#3", … so that
+/// equal lines or twin envelopes still have keys of their own.
+pub fn unique_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    keys.map(|key| {
+        let count = seen.entry(key.clone()).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            key
+        } else {
+            format!("{key}#{count}")
+        }
+    })
+    .collect()
+}
+
 fn prefers_reduced_motion() -> bool {
     gloo::utils::window()
         .match_media("(prefers-reduced-motion: reduce)")
@@ -192,16 +223,23 @@ fn memory_card(node: &NodeView) -> Html {
     } else {
         html! { <span class="status bad"><span aria-hidden="true">{ "✖" }</span>{ " down" }</span> }
     };
-    let lines = |lines: &[String], empty: &str| -> Html {
+    // Keyed lines: when a log grows by one line, the page adds one line and drops one,
+    // instead of rewriting the text of every line.
+    let lines = |lines: &[String], keys: Vec<String>, empty: &str| -> Html {
         if lines.is_empty() {
             html! { <li class="empty">{ empty.to_string() }</li> }
         } else {
             lines
                 .iter()
-                .map(|line| html! { <li>{ line }</li> })
+                .zip(keys)
+                .map(|(line, key)| html! { <li key={key}>{ line }</li> })
                 .collect()
         }
     };
+    let durable_keys = (0..node.durable.len() as u64)
+        .map(|i| (node.durable_hidden + i).to_string())
+        .collect();
+    let volatile_keys = unique_keys(node.volatile.iter().cloned());
     let memory_empty = if node.up {
         "(empty)"
     } else {
@@ -224,12 +262,12 @@ fn memory_card(node: &NodeView) -> Html {
                         if node.durable_hidden > 0 {
                             <li class="more">{ format!("… {} older lines", node.durable_hidden) }</li>
                         }
-                        { lines(&node.durable, "(empty)") }
+                        { lines(&node.durable, durable_keys, "(empty)") }
                     </ul>
                 </div>
                 <div class="store memory">
                     <h4><span aria-hidden="true">{ "⚡ " }</span>{ "Memory" }</h4>
-                    <ul>{ lines(&node.volatile, memory_empty) }</ul>
+                    <ul>{ lines(&node.volatile, volatile_keys, memory_empty) }</ul>
                 </div>
             </div>
         </section>
@@ -290,14 +328,23 @@ pub fn Stage(props: &StageProps) -> Html {
         }
     });
 
-    let tokens = snapshot.in_flight.iter().filter(|f| present.contains(&f.link.from) && present.contains(&f.link.to)).map(|envelope| {
+    // Oldest first: a new token joins the end of the list and an arriving one leaves it,
+    // so the elements of the tokens still travelling are left where they are.
+    let mut shown: Vec<&InFlight> = snapshot
+        .in_flight
+        .iter()
+        .filter(|f| present.contains(&f.link.from) && present.contains(&f.link.to))
+        .collect();
+    shown.sort_by_key(|f| f.sent_tick);
+    let token_keys = unique_keys(shown.iter().map(|envelope| token_key(envelope)));
+    let tokens = shown.iter().zip(token_keys).map(|(envelope, key)| {
         let ((x1, y1), (x2, y2)) = lane(envelope.link);
         let p = progress(envelope, display_tick);
         let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
         let label = token_label(envelope);
         let width = 14.0 + 7.6 * label.chars().count() as f64;
         html! {
-            <g class={token_class(envelope)} transform={format!("translate({x:.1},{y:.1})")}>
+            <g key={key} class={token_class(envelope)} transform={format!("translate({x:.1},{y:.1})")}>
                 <rect x={format!("{:.1}", -width / 2.0)} y="-10" width={format!("{width:.1}")} height="20" rx="10" />
                 <text text-anchor="middle" y="4">{ label }</text>
             </g>
@@ -339,7 +386,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 </defs>
                 { for link_paths }
                 { for nodes }
-                { for tokens }
+                <g class="tokens">{ for tokens }</g>
                 { for mark }
                 <g class="legend" transform="translate(12,368)">
                     <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
@@ -379,6 +426,15 @@ mod tests {
             "↻m3"
         );
         assert_eq!(token_label(&envelope(MessageKind::Deliver, 1, true)), "⇉m3");
+    }
+
+    #[test]
+    fn keys_stay_unique_when_lines_or_envelopes_repeat() {
+        let keys = unique_keys(["a", "b", "a", "a"].map(String::from).into_iter());
+        assert_eq!(keys, ["a", "b", "a#2", "a#3"]);
+        let e = envelope(MessageKind::Publish, 1, false);
+        let twin = envelope(MessageKind::Publish, 1, true);
+        assert_ne!(token_key(&e), token_key(&twin));
     }
 
     #[test]
