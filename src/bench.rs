@@ -108,7 +108,7 @@ pub fn bench_soak(steps: u32) -> String {
             }
         }
         if steps >= 10 && (taken + 1) % (steps / 10) == 0 && tenths.len() < 10 {
-            tenths.push((memory_bytes() as f64 / 1_048_576.0).round() as u64);
+            tenths.push((memory_bytes() / 1_048_576.0).round() as u64);
         }
     }
     let ms = now_ms() - start;

@@ -5,6 +5,7 @@ pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod components;
+pub mod decimal;
 pub mod hooks;
 pub mod lesson_link;
 pub mod offline;

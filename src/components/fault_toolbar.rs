@@ -140,9 +140,9 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         };
         let id = format!("rate-{index}");
         let shown = if index == 3 {
-            format!("{}‰", value as f64 / 100.0)
+            format!("{}‰", crate::decimal::fixed_point(i64::from(value), 2))
         } else {
-            format!("{}%", value as f64 / 10.0)
+            format!("{}%", crate::decimal::fixed_point(i64::from(value), 1))
         };
         html! {
             <div class="slider-row">

@@ -15,6 +15,8 @@ use mqlab_sim::{
 };
 use yew::prelude::*;
 
+use crate::decimal::tenths;
+
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
     pub snapshot: Snapshot,
@@ -140,7 +142,7 @@ fn token_key(envelope: &InFlight) -> String {
 /// The keys made unique: the second and later copies of a key get "#2", "#3", … so that
 /// equal lines or twin envelopes still have keys of their own.
 pub fn unique_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
-    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut seen: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
     keys.map(|key| {
         let count = seen.entry(key.clone()).or_insert(0);
         *count += 1;
@@ -287,12 +289,12 @@ pub fn Stage(props: &StageProps) -> Html {
         html! {
             <g class={classes!("link-group", partitioned.then_some("partitioned"))}>
                 <line class={classes!("link", partitioned.then_some("partitioned"))}
-                      x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                      x1={tenths(x1)} y1={tenths(y1)} x2={tenths(x2)} y2={tenths(y2)}
                       marker-end="url(#arrow)">
                     <title>{ format!("{link}{}", if partitioned { " (partitioned)" } else { "" }) }</title>
                 </line>
                 if partitioned {
-                    <text class="cut" x={format!("{:.1}", (x1 + x2) / 2.0)} y={format!("{:.1}", (y1 + y2) / 2.0 + 5.0)}
+                    <text class="cut" x={tenths((x1 + x2) / 2.0)} y={tenths((y1 + y2) / 2.0 + 5.0)}
                           text-anchor="middle">{ "✂ cut" }</text>
                 }
             </g>
@@ -319,9 +321,9 @@ pub fn Stage(props: &StageProps) -> Html {
             },
         };
         html! {
-            <g class={class} transform={format!("translate({x},{y})")}>
-                <rect class="node-box" x={(-NODE_HALF_WIDTH).to_string()} y={(-NODE_HALF_HEIGHT).to_string()}
-                      width={(2.0 * NODE_HALF_WIDTH).to_string()} height={(2.0 * NODE_HALF_HEIGHT).to_string()} rx="12" />
+            <g class={class} transform={format!("translate({},{})", tenths(x), tenths(y))}>
+                <rect class="node-box" x={tenths(-NODE_HALF_WIDTH)} y={tenths(-NODE_HALF_HEIGHT)}
+                      width={tenths(2.0 * NODE_HALF_WIDTH)} height={tenths(2.0 * NODE_HALF_HEIGHT)} rx="12" />
                 <text class="node-title" text-anchor="middle" y="-2">{ node.label() }</text>
                 <text class="node-sub" text-anchor="middle" y="20">{ sub }</text>
             </g>
@@ -344,8 +346,8 @@ pub fn Stage(props: &StageProps) -> Html {
         let label = token_label(envelope);
         let width = 14.0 + 7.6 * label.chars().count() as f64;
         html! {
-            <g key={key} class={token_class(envelope)} transform={format!("translate({x:.1},{y:.1})")}>
-                <rect x={format!("{:.1}", -width / 2.0)} y="-10" width={format!("{width:.1}")} height="20" rx="10" />
+            <g key={key} class={token_class(envelope)} transform={format!("translate({},{})", tenths(x), tenths(y))}>
+                <rect x={tenths(-width / 2.0)} y="-10" width={tenths(width)} height="20" rx="10" />
                 <text text-anchor="middle" y="4">{ label }</text>
             </g>
         }
@@ -357,14 +359,14 @@ pub fn Stage(props: &StageProps) -> Html {
             let link = event.link?;
             let (_, (x, y)) = lane(link);
             let text = if event.kind == EventKind::Drop { "✗ lost" } else { "✗ node down" };
-            Some(html! { <g class="mark lost" transform={format!("translate({x:.1},{y:.1})")}>
+            Some(html! { <g class="mark lost" transform={format!("translate({},{})", tenths(x), tenths(y))}>
                 <circle r="13" /><text text-anchor="middle" y="28">{ text }</text>
                 <path d="M-6 -6 L6 6 M6 -6 L-6 6" />
             </g> })
         }
         EventKind::Crash => {
             let (x, y) = node_position(event.node);
-            Some(html! { <g class="mark crash" transform={format!("translate({x:.1},{:.1})", y - NODE_HALF_HEIGHT - 14.0)}>
+            Some(html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
                 <text text-anchor="middle">{ "✸ crash" }</text>
             </g> })
         }

@@ -11,6 +11,8 @@
 use mqlab_sim::{EventKind, InFlight, MessageKind, NodeId, TraceEvent};
 use yew::prelude::*;
 
+use crate::decimal::tenths;
+
 use crate::components::controls::event_value;
 use crate::components::stage::message_caption;
 use std::cell::RefCell;
@@ -130,8 +132,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let (x1, x2) = (x_signed(*from), x(*to).max(x_signed(*from) + 4.0));
         html! {
             <g class={classes!("txn-band", (txn % 2 == 0).then_some("even"))}>
-                <rect x={format!("{x1:.1}")} y={format!("{:.1}", y - 16.0)} width={format!("{:.1}", x2 - x1)} height="32" rx="4" />
-                <text x={format!("{:.1}", x1 + 3.0)} y={format!("{:.1}", y - 19.0)}>{ format!("t{txn}") }</text>
+                <rect x={tenths(x1)} y={tenths(y - 16.0)} width={tenths(x2 - x1)} height="32" rx="4" />
+                <text x={tenths(x1 + 3.0)} y={tenths(y - 19.0)}>{ format!("t{txn}") }</text>
             </g>
         }
     });
@@ -140,8 +142,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let y = lane_y(node);
         html! {
             <g class={classes!("lane", node.name())}>
-                <text class="lane-name" x="6" y={format!("{:.1}", y + 4.0)}>{ node.label() }</text>
-                <line x1={MARGIN.to_string()} x2={WIDTH.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                <text class="lane-name" x="6" y={tenths(y + 4.0)}>{ node.label() }</text>
+                <line x1={tenths(MARGIN)} x2={tenths(WIDTH)} y1={tenths(y)} y2={tenths(y)} />
             </g>
         }
     });
@@ -164,13 +166,13 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                     <g class={classes!(class, "arrow", format!("msg-{}", kind.as_str()), lost.then_some("lost"), event.duplicate.then_some("duplicate"))}
                        onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>
                         <title>{ title }</title>
-                        <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                        <line x1={tenths(x1)} y1={tenths(y1)} x2={tenths(x2)} y2={tenths(y2)}
                               marker-end={(!lost).then_some("url(#tl-arrow)")} />
                         if lost {
-                            <path class="cross" d={format!("M{:.1} {:.1} l8 8 m0 -8 l-8 8", x2 - 4.0, y2 - 4.0)} />
+                            <path class="cross" d={format!("M{} {} l8 8 m0 -8 l-8 8", tenths(x2 - 4.0), tenths(y2 - 4.0))} />
                         }
                         if labels {
-                            <text x={format!("{:.1}", (x1 + x2) / 2.0)} y={format!("{:.1}", (y1 + y2) / 2.0 - 3.0)} text-anchor="middle">
+                            <text x={tenths((x1 + x2) / 2.0)} y={tenths((y1 + y2) / 2.0 - 3.0)} text-anchor="middle">
                                 { if event.duplicate { format!("⇉{label}") } else { label } }
                             </text>
                         }
@@ -195,9 +197,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                        role="button" tabindex="-1" aria-label={title.clone()}>
                         <title>{ title }</title>
                         if glyph.is_empty() {
-                            <circle cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r="3.5" />
+                            <circle cx={tenths(cx)} cy={tenths(cy)} r="3.5" />
                         } else {
-                            <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 5.0)} text-anchor="middle">{ glyph }</text>
+                            <text x={tenths(cx)} y={tenths(cy + 5.0)} text-anchor="middle">{ glyph }</text>
                         }
                     </g>
                 }
@@ -208,13 +210,13 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     // Envelopes still on the links: dashed, from their sending to their arrival.
     let pending = props.in_flight.iter().filter(|f| snapshot_nodes.contains(&f.link.from) && snapshot_nodes.contains(&f.link.to)).map(|f| {
         let (x1, y1, x2, y2) = (x_signed(f.sent_tick), lane_y(f.link.from), x(f.arrive_tick.min(end)), lane_y(f.link.to));
-        html! { <line class="in-flight" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} /> }
+        html! { <line class="in-flight" x1={tenths(x1)} y1={tenths(y1)} x2={tenths(x2)} y2={tenths(y2)} /> }
     });
 
     let cursor_x = x(now);
     let ticks = (0..=4).map(|i| {
         let tick = start + width_ticks * i / 4;
-        html! { <text class="axis" x={format!("{:.1}", x(tick))} y={format!("{:.1}", height - 2.0)} text-anchor="middle">{ format!("t{tick}") }</text> }
+        html! { <text class="axis" x={tenths(x(tick))} y={tenths(height - 2.0)} text-anchor="middle">{ format!("t{tick}") }</text> }
     });
 
     let on_scrub = {
@@ -246,20 +248,20 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                     <span class="hint">{ format!("{width_ticks} ticks wide") }</span>
                 </div>
             </div>
-            <svg viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group"
+            <svg viewBox={format!("0 0 {} {}", tenths(WIDTH), tenths(height))} role="group"
                  aria-label={format!("Messages between the nodes over time, ticks {start} to {end}; the cursor is at tick {now}, step {step}.")}>
                 <defs>
                     <marker id="tl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                         <path d="M0 0 L10 5 L0 10 z" />
                     </marker>
-                    <clipPath id="tl-clip"><rect x={MARGIN.to_string()} y="0" width={(WIDTH - MARGIN).to_string()} height={format!("{height:.0}")} /></clipPath>
+                    <clipPath id="tl-clip"><rect x={tenths(MARGIN)} y="0" width={tenths(WIDTH - MARGIN)} height={tenths(height)} /></clipPath>
                 </defs>
                 { for lanes }
                 <g clip-path="url(#tl-clip)">
                     { for band_shapes }
                     { for pending }
                     { for marks }
-                    <line class="cursor" x1={format!("{cursor_x:.1}")} x2={format!("{cursor_x:.1}")} y1="6" y2={format!("{:.1}", height - 14.0)} />
+                    <line class="cursor" x1={tenths(cursor_x)} x2={tenths(cursor_x)} y1="6" y2={tenths(height - 14.0)} />
                 </g>
                 { for ticks }
             </svg>
