@@ -44,7 +44,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
     let items = counters.iter().map(|(icon, name, value, class)| {
         let class = if *value > 0 { *class } else { "zero" };
         html! {
-            <li class={classes!("counter", class)} data-counter={name.to_lowercase().replace(' ', "_")}>
+            <li class={classes!("counter", class)} data-counter={name.to_ascii_lowercase().replace(' ', "_")}>
                 <span aria-hidden="true" class="icon">{ *icon }</span>
                 <span>{ format!("{name}: {value}") }</span>
             </li>
@@ -174,7 +174,8 @@ fn fault_text(step: Option<u64>, command: &Command) -> String {
         ),
         Command::Crash(node) => format!("crash the {}", node.name()),
         Command::Restart(node) => format!("restart the {}", node.name()),
-        other => format!("{other:?}"),
+        // The others in the words of a shared link, e.g. "drop_next,producer->broker,publish".
+        other => mqlab_sim::share::command_text(other),
     };
     match step {
         Some(step) => format!("{what} (at step {step})"),

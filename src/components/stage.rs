@@ -127,12 +127,15 @@ fn token_class(envelope: &InFlight) -> Classes {
 /// A token's identity while it crosses its link, so that the page moves the same element
 /// from frame to frame instead of relabelling a row of them when one arrives.
 fn token_key(envelope: &InFlight) -> String {
+    let message = envelope
+        .message
+        .map(|m| m.0.to_string())
+        .unwrap_or_default();
+    let txn = envelope.txn.map(|t| t.to_string()).unwrap_or_default();
     format!(
-        "{}/{}/{:?}/{:?}/{}/{}/{}",
+        "{}/{}/{message}/{txn}/{}/{}/{}",
         envelope.link,
         envelope.kind.as_str(),
-        envelope.message.map(|m| m.0),
-        envelope.txn,
         envelope.sent_tick,
         envelope.duplicate,
         envelope.attempt

@@ -150,12 +150,31 @@ impl Cause {
 }
 
 fn cause_name(kind: CauseKind) -> String {
-    match kind {
+    let name = match kind {
         CauseKind::ArrivedWhileDown(node) => {
-            format!("a message reached the {} while it was down", node.name())
+            return format!("a message reached the {} while it was down", node.name())
         }
-        other => format!("{other:?}"),
-    }
+        CauseKind::PublishLost => "a publish lost",
+        CauseKind::ConfirmLost => "a confirm lost",
+        CauseKind::DeliveryLost => "a delivery lost",
+        CauseKind::AckLost => "an ack lost",
+        CauseKind::NetworkOverflow => "too many messages in flight",
+        CauseKind::LinkDuplicate => "a network duplicate",
+        CauseKind::ProducerCrashBeforeSend => "a producer crash before sending",
+        CauseKind::ProducerCrashAfterSend => "a producer crash after sending",
+        CauseKind::ProducerCrash => "a producer crash",
+        CauseKind::BrokerCrashBeforeFsync => "a broker crash before the fsync",
+        CauseKind::BrokerCrashAfterFsync => "a broker crash after the fsync",
+        CauseKind::BrokerCrash => "a broker crash",
+        CauseKind::ConsumerCrashAfterReceive => "a consumer crash after receiving",
+        CauseKind::ConsumerCrashAfterApply => "a consumer crash after applying",
+        CauseKind::ConsumerCrashAfterAck => "a consumer crash after acking",
+        CauseKind::RetryTimeout => "the producer's retry timer",
+        CauseKind::RedeliveryTimeout => "the broker's redelivery timer",
+        CauseKind::BrokerLogFull => "a full broker log",
+        CauseKind::Partition => "a partition",
+    };
+    name.to_string()
 }
 
 /// The verdict on one message.

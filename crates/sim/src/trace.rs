@@ -794,7 +794,11 @@ fn lost_on_link(record: &Record) -> String {
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        // Every sentence starts with an ASCII word; ASCII case mapping keeps the
+        // Unicode case tables out of the page's bundle.
+        Some(first) => std::iter::once(first.to_ascii_uppercase())
+            .chain(chars)
+            .collect(),
         None => String::new(),
     }
 }

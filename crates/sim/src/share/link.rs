@@ -404,7 +404,7 @@ fn message_text(message: Option<u32>) -> String {
 }
 
 /// A command as `name,arg,...`, with `*` for "any".
-pub(crate) fn command_text(command: &Command) -> String {
+pub fn command_text(command: &Command) -> String {
     match command {
         Command::Crash(node) => format!("crash,{}", node.name()),
         Command::Restart(node) => format!("restart,{}", node.name()),
