@@ -135,22 +135,34 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </div>
             <span class="sep" aria-hidden="true"></span>
             <div class="group">
-                <label for="mode">{ "Delivery mode" }</label>
-                <select id="mode" onchange={on_mode}>
-                    { for Mode::ALL.iter().map(|mode| html! {
-                        <option value={mode.as_str()} selected={*mode == props.mode}>{ mode.label() }</option>
-                    }) }
-                </select>
-                <label for="seed">{ "Seed" }</label>
-                <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed} />
-                <label for="messages">{ "Messages" }</label>
-                <input id="messages" type="number" min="1" value={props.messages.to_string()} onchange={on_messages} />
-                <label for="txn-size" title="Messages per transaction; outside transactional mode, per batch published without one">{ "Transaction size" }</label>
-                <input id="txn-size" type="number" min="1" max="64" value={props.txn_size.to_string()} onchange={on_txn_knob(true)} />
-                <label for="max-in-flight" title="Publishes the producer keeps unconfirmed at once (Kafka: max.in.flight.requests.per.connection)">{ "Max in flight" }</label>
-                <input id="max-in-flight" type="number" min="1" max="1024" value={props.max_in_flight.to_string()} onchange={on_txn_knob(false)} />
-                <input id="transform" type="checkbox" checked={props.transform} onchange={on_transform} />
-                <label for="transform" title="Transactional mode: the consumer also publishes an output oK to a second queue; the input ack, the side effect and the output commit together">{ "Consume-transform-produce" }</label>
+                <span class="field">
+                    <label for="mode">{ "Delivery mode" }</label>
+                    <select id="mode" onchange={on_mode}>
+                        { for Mode::ALL.iter().map(|mode| html! {
+                            <option value={mode.as_str()} selected={*mode == props.mode}>{ mode.label() }</option>
+                        }) }
+                    </select>
+                </span>
+                <span class="field">
+                    <label for="seed">{ "Seed" }</label>
+                    <input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={on_seed} />
+                </span>
+                <span class="field">
+                    <label for="messages">{ "Messages" }</label>
+                    <input id="messages" type="number" min="1" value={props.messages.to_string()} onchange={on_messages} />
+                </span>
+                <span class="field">
+                    <label for="txn-size" title="Messages per transaction; outside transactional mode, per batch published without one">{ "Transaction size" }</label>
+                    <input id="txn-size" type="number" min="1" max="64" value={props.txn_size.to_string()} onchange={on_txn_knob(true)} />
+                </span>
+                <span class="field">
+                    <label for="max-in-flight" title="Publishes the producer keeps unconfirmed at once (Kafka: max.in.flight.requests.per.connection)">{ "Max in flight" }</label>
+                    <input id="max-in-flight" type="number" min="1" max="1024" value={props.max_in_flight.to_string()} onchange={on_txn_knob(false)} />
+                </span>
+                <span class="field">
+                    <input id="transform" type="checkbox" checked={props.transform} onchange={on_transform} />
+                    <label for="transform" title="Transactional mode: the consumer also publishes an output to a second queue; the input ack, the side effect and the output commit together">{ "Consume-transform-produce" }</label>
+                </span>
             </div>
             <span class="step-readout" aria-live="off">
                 { format!("step {} · tick {}", props.step, props.tick) }
