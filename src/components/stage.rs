@@ -279,10 +279,80 @@ fn memory_card(node: &NodeView) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct TokensProps {
+    in_flight: Vec<InFlight>,
+    /// The nodes of the scenario: envelopes to or from others are not drawn.
+    present: Vec<NodeId>,
+    tick: u64,
+    step_ms: u32,
+}
+
+/// What a token looks like, worked out once per snapshot; only its position changes from
+/// one animation frame to the next.
+#[derive(PartialEq)]
+struct TokenShape {
+    envelope: InFlight,
+    key: yew::virtual_dom::Key,
+    class: Classes,
+    label: AttrValue,
+    left: AttrValue,
+    width: AttrValue,
+}
+
+fn token_shapes(in_flight: &[InFlight], present: &[NodeId]) -> Vec<TokenShape> {
+    // Oldest first: a new token joins the end of the list and an arriving one leaves it,
+    // so the elements of the tokens still travelling are left where they are.
+    let mut shown: Vec<&InFlight> = in_flight
+        .iter()
+        .filter(|f| present.contains(&f.link.from) && present.contains(&f.link.to))
+        .collect();
+    shown.sort_by_key(|f| f.sent_tick);
+    let keys = unique_keys(shown.iter().map(|envelope| token_key(envelope)));
+    shown
+        .into_iter()
+        .zip(keys)
+        .map(|(envelope, key)| {
+            let label = token_label(envelope);
+            let width = 14.0 + 7.6 * label.chars().count() as f64;
+            TokenShape {
+                envelope: envelope.clone(),
+                key: yew::virtual_dom::Key::from(key),
+                class: token_class(envelope),
+                label: label.into(),
+                left: tenths(-width / 2.0).into(),
+                width: tenths(width).into(),
+            }
+        })
+        .collect()
+}
+
+/// The tokens in flight, in a component of their own: their glide redraws only them on
+/// every animation frame, not the nodes, links and cards around them.
+#[component]
+fn Tokens(props: &TokensProps) -> Html {
+    let display_tick = use_display_tick(props.tick, props.step_ms);
+    let shapes = use_memo(
+        (props.in_flight.clone(), props.present.clone()),
+        |(in_flight, present)| token_shapes(in_flight, present),
+    );
+    let tokens = shapes.iter().map(|shape| {
+        let ((x1, y1), (x2, y2)) = lane(shape.envelope.link);
+        let p = progress(&shape.envelope, display_tick);
+        let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
+        html! {
+            <g key={shape.key.clone()} class={shape.class.clone()} transform={format!("translate({},{})", tenths(x), tenths(y))}>
+                <rect x={shape.left.clone()} y="-10" width={shape.width.clone()} height="20" rx="10" />
+                <text text-anchor="middle" y="4">{ shape.label.clone() }</text>
+            </g>
+        }
+    });
+    html! { <g class="tokens">{ for tokens }</g> }
+}
+
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
     let snapshot = &props.snapshot;
-    let display_tick = use_display_tick(snapshot.tick, props.step_ms);
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
     let links = LinkId::all_in(snapshot.mode);
 
@@ -333,29 +403,6 @@ pub fn Stage(props: &StageProps) -> Html {
         }
     });
 
-    // Oldest first: a new token joins the end of the list and an arriving one leaves it,
-    // so the elements of the tokens still travelling are left where they are.
-    let mut shown: Vec<&InFlight> = snapshot
-        .in_flight
-        .iter()
-        .filter(|f| present.contains(&f.link.from) && present.contains(&f.link.to))
-        .collect();
-    shown.sort_by_key(|f| f.sent_tick);
-    let token_keys = unique_keys(shown.iter().map(|envelope| token_key(envelope)));
-    let tokens = shown.iter().zip(token_keys).map(|(envelope, key)| {
-        let ((x1, y1), (x2, y2)) = lane(envelope.link);
-        let p = progress(envelope, display_tick);
-        let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
-        let label = token_label(envelope);
-        let width = 14.0 + 7.6 * label.chars().count() as f64;
-        html! {
-            <g key={key} class={token_class(envelope)} transform={format!("translate({},{})", tenths(x), tenths(y))}>
-                <rect x={tenths(-width / 2.0)} y="-10" width={tenths(width)} height="20" rx="10" />
-                <text text-anchor="middle" y="4">{ label }</text>
-            </g>
-        }
-    });
-
     // A mark where the latest event lost a message or crashed a node.
     let mark = props.last_event.as_ref().filter(|e| e.step == snapshot.step).and_then(|event| match event.kind {
         EventKind::Drop | EventKind::ArriveWhileDown => {
@@ -391,7 +438,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 </defs>
                 { for link_paths }
                 { for nodes }
-                <g class="tokens">{ for tokens }</g>
+                <Tokens in_flight={snapshot.in_flight.clone()} present={present} tick={snapshot.tick} step_ms={props.step_ms} />
                 { for mark }
                 <g class="legend" transform="translate(12,368)">
                     <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
