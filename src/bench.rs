@@ -124,7 +124,8 @@ pub fn bench_soak(steps: u32) -> String {
 pub fn bench_busy_link() -> String {
     let mut scenario = Scenario {
         mode: Mode::AtLeastOnce,
-        messages: 2_000,
+        // Enough for the run to stay busy through every frame-time sample.
+        messages: 5_000,
         ..Scenario::default()
     };
     scenario.network.global.latency_ticks_min = 40;
