@@ -430,20 +430,26 @@ pub fn Stage(props: &StageProps) -> Html {
 
     html! {
         <section class="panel stage" aria-label="Stage">
-            <svg role="img" aria-label={description} viewBox="0 0 960 380">
-                <defs>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                        <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
-                    </marker>
-                </defs>
-                { for link_paths }
-                { for nodes }
-                <Tokens in_flight={snapshot.in_flight.clone()} present={present} tick={snapshot.tick} step_ms={props.step_ms} />
-                { for mark }
-                <g class="legend" transform="translate(12,368)">
-                    <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
-                </g>
-            </svg>
+            <div class="stage-drawing">
+                <svg role="img" aria-label={description} viewBox="0 0 960 380">
+                    <defs>
+                        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                            <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
+                        </marker>
+                    </defs>
+                    { for link_paths }
+                    { for nodes }
+                    { for mark }
+                    <g class="legend" transform="translate(12,368)">
+                        <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
+                    </g>
+                </svg>
+                // The tokens move on every frame: on a layer of their own, the browser
+                // redraws only them, not the nodes and links underneath.
+                <svg class="token-layer" aria-hidden="true" viewBox="0 0 960 380">
+                    <Tokens in_flight={snapshot.in_flight.clone()} present={present} tick={snapshot.tick} step_ms={props.step_ms} />
+                </svg>
+            </div>
             <div class="node-cards">
                 { for snapshot.nodes.iter().map(memory_card) }
             </div>
