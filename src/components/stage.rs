@@ -144,7 +144,7 @@ fn token_key(envelope: &InFlight) -> String {
 
 /// The keys made unique: the second and later copies of a key get "#2", "#3", … so that
 /// equal lines or twin envelopes still have keys of their own.
-pub fn unique_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
+fn unique_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
     let mut seen: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
     keys.map(|key| {
         let count = seen.entry(key.clone()).or_insert(0);
@@ -281,9 +281,8 @@ fn memory_card(node: &NodeView) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct TokensProps {
-    in_flight: Vec<InFlight>,
-    /// The nodes of the scenario: envelopes to or from others are not drawn.
-    present: Vec<NodeId>,
+    /// Worked out by the stage once per snapshot, not on every frame of a glide.
+    shapes: Rc<Vec<TokenShape>>,
     tick: u64,
     step_ms: u32,
 }
@@ -332,11 +331,7 @@ fn token_shapes(in_flight: &[InFlight], present: &[NodeId]) -> Vec<TokenShape> {
 #[component]
 fn Tokens(props: &TokensProps) -> Html {
     let display_tick = use_display_tick(props.tick, props.step_ms);
-    let shapes = use_memo(
-        (props.in_flight.clone(), props.present.clone()),
-        |(in_flight, present)| token_shapes(in_flight, present),
-    );
-    let tokens = shapes.iter().map(|shape| {
+    let tokens = props.shapes.iter().map(|shape| {
         let ((x1, y1), (x2, y2)) = lane(shape.envelope.link);
         let p = progress(&shape.envelope, display_tick);
         let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
@@ -447,7 +442,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 // The tokens move on every frame: on a layer of their own, the browser
                 // redraws only them, not the nodes and links underneath.
                 <svg class="token-layer" aria-hidden="true" viewBox="0 0 960 380">
-                    <Tokens in_flight={snapshot.in_flight.clone()} present={present} tick={snapshot.tick} step_ms={props.step_ms} />
+                    <Tokens shapes={Rc::new(token_shapes(&snapshot.in_flight, &present))} tick={snapshot.tick} step_ms={props.step_ms} />
                 </svg>
             </div>
             <div class="node-cards">

@@ -236,10 +236,6 @@ fn a_transaction_size_out_of_range_is_refused_naming_the_field() {
 
 const MAX_STEPS: u64 = 400_000;
 
-fn transactional_points() -> Vec<CrashPoint> {
-    mqlab_sim::matrix::applicable_points(Mode::Transactional)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -254,7 +250,7 @@ proptest! {
         crash_rate in 0u32..40,
         loss in 0u32..10,
         vote_no in 0u32..15,
-        crashes in prop::collection::vec((prop::sample::select(transactional_points()), 1u32..=12), 0..4),
+        crashes in prop::collection::vec((prop::sample::select(mqlab_sim::matrix::applicable_points(Mode::Transactional)), 1u32..=12), 0..4),
     ) {
         let mut scenario = grouped(Mode::Transactional, messages, size, &[]);
         scenario.seed = seed;

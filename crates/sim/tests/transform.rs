@@ -212,10 +212,6 @@ fn the_transform_switch_travels_in_links_and_files_and_is_checked() {
     assert!(error.contains("transaction.transform"), "{error}");
 }
 
-fn transactional_points() -> Vec<CrashPoint> {
-    mqlab_sim::matrix::applicable_points(Mode::Transactional)
-}
-
 const MAX_STEPS: u64 = 400_000;
 
 proptest! {
@@ -233,7 +229,7 @@ proptest! {
         crash_rate in 0u32..40,
         loss in 0u32..10,
         vote_no in 0u32..15,
-        crashes in prop::collection::vec((prop::sample::select(transactional_points()), 1u32..=10), 0..4),
+        crashes in prop::collection::vec((prop::sample::select(mqlab_sim::matrix::applicable_points(Mode::Transactional)), 1u32..=10), 0..4),
     ) {
         let mut scenario = transform(messages);
         scenario.seed = seed;
