@@ -7,12 +7,10 @@
 //! [`Sim::trace`] and [`Sim::ledger`] are read-only views for the page. [`Run`] adds
 //! checkpoints for stepping back and seeking.
 
+mod actor;
 pub mod benchmarks;
-mod broker;
 pub mod checker;
 pub mod compare;
-mod consumer;
-mod coordinator;
 mod disk;
 mod event_queue;
 pub mod explore;
@@ -26,7 +24,6 @@ mod names;
 pub mod network;
 pub mod node;
 pub mod prng;
-mod producer;
 pub mod ratio;
 pub mod scenario;
 pub mod share;

@@ -1,17 +1,19 @@
 //! The discrete-event engine: the event queue, the step loop, commands, crashes and the
-//! network. The node roles live in their own modules (`producer`, `broker`, `consumer`,
-//! `coordinator`) as `impl Sim` blocks whose handlers only change their node's state,
-//! send envelopes and arm timers through the helpers here.
+//! network. The nodes' roles live in `actor` as sans-IO state machines: the engine hands
+//! each node its inputs (start, timers, arriving messages, crash, recovery) and carries
+//! out what the role asks (send, set a timer, persist), feeding the facts it reports to
+//! the ledger and the trace.
 
 use std::cmp::Ordering;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::broker::Broker;
-use crate::consumer::Consumer;
-use crate::coordinator::{Coordinator, Participant};
-use crate::disk::{DiskLog, DiskRecord};
+use crate::actor::{
+    Because, Breakpoints, Broker, Consumer, Coordinator, Ctx, Fact, Input, Mark, Output,
+    Participant, Producer, Role, Timer,
+};
+use crate::disk::DiskLog;
 use crate::event_queue::EventQueue;
 use crate::fault::{Command, CommandError, CrashPoint};
 use crate::ledger::{Cause, CauseKind, Ledger, Summary};
@@ -22,7 +24,6 @@ use crate::network::{
 };
 use crate::node::{NodeCore, NodeId};
 use crate::prng::Prng;
-use crate::producer::Producer;
 use crate::ratio::Ratio;
 use crate::scenario::{nodes_in, Scenario, ScenarioError};
 use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
@@ -43,18 +44,18 @@ impl Default for SimOptions {
 /// What a scheduled event does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum What {
-    ProducerPublish { message: u32 },
-    ProducerRetry { message: u32, attempt: u32 },
-    BrokerFsync,
-    BrokerDeliver,
-    BrokerRedeliver { entry: u32, attempt: u32 },
+    /// A timer a node's role set.
+    Timer {
+        node: NodeId,
+        timer: Timer,
+    },
     Arrive(Envelope),
-    Restart { node: NodeId },
-    RandomCrash { node: NodeId },
-    CoordinatorNext,
-    CoordinatorVoteTimeout { txn: u32 },
-    CoordinatorResend { txn: u32 },
-    ParticipantQuery { node: NodeId, txn: u32 },
+    Restart {
+        node: NodeId,
+    },
+    RandomCrash {
+        node: NodeId,
+    },
 }
 
 impl What {
@@ -62,18 +63,20 @@ impl What {
     /// stale and never happens.
     fn owner(&self) -> Option<NodeId> {
         match self {
-            What::ProducerPublish { .. } | What::ProducerRetry { .. } => Some(NodeId::Producer),
-            What::BrokerFsync | What::BrokerDeliver | What::BrokerRedeliver { .. } => {
-                Some(NodeId::Broker)
-            }
-            What::CoordinatorNext
-            | What::CoordinatorVoteTimeout { .. }
-            | What::CoordinatorResend { .. } => Some(NodeId::Coordinator),
-            What::ParticipantQuery { node, .. } => Some(*node),
-            What::Restart { node } => Some(*node),
+            What::Timer { node, .. } | What::Restart { node } => Some(*node),
             What::Arrive(_) | What::RandomCrash { .. } => None,
         }
     }
+}
+
+/// A node of the world: what every node has, and its role. A node that a transaction
+/// can enlist also hosts a 2PC participant.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub core: NodeCore,
+    pub log: DiskLog,
+    pub role: Role,
+    pub participant: Participant,
 }
 
 /// An entry of the event queue, ordered by (tick, seq): the earliest tick first, and
@@ -104,6 +107,40 @@ impl PartialOrd for Event {
 pub(crate) struct ArmedCrash {
     pub point: CrashPoint,
     pub message: Option<u32>,
+}
+
+/// The armed crash points as a role meets them.
+struct ArmedCrashes<'a> {
+    armed: &'a mut Vec<ArmedCrash>,
+    mask: &'a mut u32,
+    scenario: &'a Scenario,
+}
+
+impl Breakpoints for ArmedCrashes<'_> {
+    fn reached(&mut self, point: CrashPoint, message: u32) -> bool {
+        if *self.mask & point.bit() == 0 {
+            return false;
+        }
+        // In transactional mode a transaction moves a group of messages and its crash
+        // points are reached once per group, with the group's first message: a crash
+        // armed for any message of the group fires there.
+        let grouped = self.scenario.mode == Mode::Transactional && self.scenario.grouped();
+        let scenario = self.scenario;
+        let Some(index) = self.armed.iter().position(|armed| {
+            armed.point == point
+                && armed
+                    .message
+                    .is_none_or(|m| m == message || (grouped && scenario.group_of(m).0 == message))
+        }) else {
+            return false;
+        };
+        self.armed.remove(index);
+        *self.mask = self
+            .armed
+            .iter()
+            .fold(0, |mask, armed| mask | armed.point.bit());
+        true
+    }
 }
 
 /// Why a replay could not rebuild a run.
@@ -160,13 +197,10 @@ pub struct Sim {
     pub(crate) planned_next: u32,
     pub(crate) planned: Vec<(u64, Command)>,
     pub(crate) applied: Vec<(u64, Command)>,
-    pub(crate) nodes: [NodeCore; 4],
-    pub(crate) logs: [DiskLog; 4],
-    pub(crate) producer: Producer,
-    pub(crate) broker: Broker,
-    pub(crate) consumer: Consumer,
-    pub(crate) coordinator: Coordinator,
-    pub(crate) participants: [Participant; 3],
+    /// Every node, indexed by `NodeId::index`.
+    pub(crate) nodes: Vec<Node>,
+    /// The outputs of the role being run (kept to reuse its allocation).
+    outbox: Vec<Output>,
     pub(crate) ledger: Ledger,
     pub(crate) trace: Vec<TraceEvent>,
     pub(crate) trace_truncated: bool,
@@ -217,18 +251,21 @@ impl Sim {
             planned_next: 0,
             planned,
             applied: Vec::new(),
-            nodes: [
-                NodeCore::new(),
-                NodeCore::new(),
-                NodeCore::new(),
-                NodeCore::new(),
-            ],
-            logs: Default::default(),
-            producer: Producer::new(messages),
-            broker: Broker::new(messages),
-            consumer: Consumer::new(messages),
-            coordinator: Coordinator::new(),
-            participants: Default::default(),
+            nodes: NodeId::ALL
+                .iter()
+                .map(|id| Node {
+                    core: NodeCore::new(),
+                    log: DiskLog::default(),
+                    role: match id {
+                        NodeId::Producer => Role::Producer(Producer::new(messages)),
+                        NodeId::Broker => Role::Broker(Broker::new(messages)),
+                        NodeId::Consumer => Role::Consumer(Consumer::new(messages)),
+                        NodeId::Coordinator => Role::Coordinator(Coordinator::new()),
+                    },
+                    participant: Participant::default(),
+                })
+                .collect(),
+            outbox: Vec::new(),
             ledger: Ledger::new(messages),
             trace: Vec::new(),
             trace_truncated: false,
@@ -242,9 +279,10 @@ impl Sim {
         );
         sim.ledger.set_transform(scenario.transforms());
         sim.apply_due_planned_faults();
-        match sim.mode {
-            Mode::Transactional => sim.schedule(0, What::CoordinatorNext),
-            _ => sim.producer_schedule_next(),
+        for node in NodeId::ALL {
+            if sim.is_up(node) {
+                sim.dispatch(node, Input::Start);
+            }
         }
         sim.sync_ledger();
         Ok(sim)
@@ -359,7 +397,15 @@ impl Sim {
 
     /// True when the node is up.
     pub fn is_up(&self, node: NodeId) -> bool {
-        self.nodes[node.index()].up
+        self.nodes[node.index()].core.up
+    }
+
+    /// The coordinator's state (the node always exists; it is idle outside 2PC).
+    pub(crate) fn coordinator(&self) -> &Coordinator {
+        match &self.nodes[NodeId::Coordinator.index()].role {
+            Role::Coordinator(coordinator) => coordinator,
+            _ => unreachable!("the coordinator node plays the coordinator role"),
+        }
     }
 
     /// How many envelopes are on the links now.
@@ -405,7 +451,7 @@ impl Sim {
         self.apply_due_planned_faults();
         while let Some(event) = self.queue.pop() {
             if let Some(owner) = event.what.owner() {
-                if self.nodes[owner.index()].incarnation != event.epoch {
+                if self.nodes[owner.index()].core.incarnation != event.epoch {
                     continue;
                 }
             }
@@ -431,7 +477,7 @@ impl Sim {
         {
             let up: Vec<NodeId> = nodes_in(self.mode)
                 .into_iter()
-                .filter(|n| self.nodes[n.index()].up)
+                .filter(|n| self.nodes[n.index()].core.up)
                 .collect();
             if !up.is_empty() {
                 let node = up[self.prng.below(up.len() as u64) as usize];
@@ -475,30 +521,163 @@ impl Sim {
 
     fn handle(&mut self, event: Event) {
         match event.what {
-            What::ProducerPublish { message } => self.producer_publish(message),
-            What::ProducerRetry { message, attempt } => self.producer_retry(message, attempt),
-            What::BrokerFsync => self.broker_fsync(),
-            What::BrokerDeliver => self.broker_deliver(),
-            What::BrokerRedeliver { entry, attempt } => self.broker_redeliver(entry, attempt),
+            What::Timer { node, timer } => self.dispatch(node, Input::Timer(timer)),
             What::Arrive(envelope) => self.arrive(envelope),
             What::Restart { node } => {
-                if !self.nodes[node.index()].up {
+                if !self.nodes[node.index()].core.up {
                     self.begin(EventKind::Restart, node);
                     self.restart_node(node);
                 }
             }
             What::RandomCrash { node } => {
                 self.random_crash_pending = false;
-                if self.nodes[node.index()].up {
+                if self.nodes[node.index()].core.up {
                     self.begin(EventKind::Crash, node);
                     self.cur.detail = Detail::RandomCrash;
                     self.crash_node(node);
                 }
             }
-            What::CoordinatorNext => self.coordinator_next(),
-            What::CoordinatorVoteTimeout { txn } => self.coordinator_vote_timeout(txn),
-            What::CoordinatorResend { txn } => self.coordinator_resend(txn),
-            What::ParticipantQuery { node, txn } => self.participant_query(node, txn),
+        }
+    }
+
+    /// Runs a node's role (or, for 2PC messages and timers, its participant) on one
+    /// input, then carries out what it asked, in the order it asked.
+    fn dispatch(&mut self, id: NodeId, input: Input<'_>) {
+        let mut out = std::mem::take(&mut self.outbox);
+        {
+            let node = &mut self.nodes[id.index()];
+            let mut armed = ArmedCrashes {
+                armed: &mut self.armed_crashes,
+                mask: &mut self.armed_crash_mask,
+                scenario: &self.scenario,
+            };
+            let at_start = self.step_index == 0 && self.tick == 0;
+            let mut ctx = Ctx::new(
+                id,
+                self.tick,
+                at_start,
+                &self.scenario,
+                &mut self.prng,
+                &mut armed,
+                &mut out,
+            );
+            match input {
+                Input::Crash | Input::Recover => {
+                    node.role.handle(input, &mut ctx);
+                    node.participant.handle(input, &mut node.role, &mut ctx);
+                }
+                _ if Participant::takes(&input) => {
+                    node.participant.handle(input, &mut node.role, &mut ctx)
+                }
+                _ => node.role.handle(input, &mut ctx),
+            }
+        }
+        for output in out.drain(..) {
+            self.carry_out(id, output);
+        }
+        if self.outbox.is_empty() {
+            // Give the buffer back so that the next input does not allocate.
+            self.outbox = out;
+        }
+    }
+
+    /// Carries out one thing a node's role asked for.
+    fn carry_out(&mut self, id: NodeId, output: Output) {
+        match output {
+            Output::Step(kind) => self.begin(kind, id),
+            Output::Mark(mark) => match mark {
+                Mark::Detail(detail) => self.cur.detail = detail,
+                Mark::Message(message) => self.cur.message = message,
+                Mark::Attempt(attempt) => self.cur.attempt = attempt,
+                Mark::Peer(peer) => self.cur.peer = Some(peer),
+                Mark::Link(link) => self.cur.link = Some(link),
+                Mark::Kind(kind) => self.cur.message_kind = Some(kind),
+                Mark::Txn { txn, message, kind } => {
+                    self.cur.txn = txn;
+                    self.cur.message = message;
+                    self.cur.txn_kind = kind;
+                }
+            },
+            Output::Send(send) => {
+                let cause = match send.because {
+                    Because::Given(cause) => cause,
+                    Because::Resend(otherwise) => Some(
+                        self.ledger
+                            .take_resend(send.message)
+                            .unwrap_or_else(|| self.cause(otherwise)),
+                    ),
+                    Because::Redeliver(otherwise) => Some(
+                        self.ledger
+                            .take_redeliver(send.message)
+                            .unwrap_or_else(|| self.cause(otherwise)),
+                    ),
+                };
+                self.send(
+                    id,
+                    send.to,
+                    send.kind,
+                    send.message,
+                    send.tag,
+                    send.attempt,
+                    cause,
+                    send.txn_kind,
+                );
+            }
+            Output::SetTimer { delay_ticks, timer } => {
+                self.schedule(delay_ticks, What::Timer { node: id, timer })
+            }
+            Output::Persist(record) => self.nodes[id.index()].log.push(record),
+            Output::Fact(fact) => self.observe(id, fact),
+            Output::Crash(point) => {
+                self.cur.crash = Some(point);
+                self.crash_node(point.node());
+            }
+        }
+    }
+
+    /// Hands a role's fact to the ledger and the checker.
+    fn observe(&mut self, id: NodeId, fact: Fact) {
+        let step = self.step_index;
+        let ledger = &mut self.ledger;
+        match fact {
+            Fact::PublishSent(message) => ledger.on_publish_sent(message),
+            Fact::Published(message) => ledger.on_published(message),
+            Fact::Stored(message) => ledger.on_stored(message),
+            Fact::StoredByTxn { message, txn } => ledger.on_stored_by_txn(message, txn),
+            Fact::Delivered(message) => ledger.on_delivered(message),
+            Fact::Applied {
+                message,
+                cause,
+                redelivered,
+            } => ledger.on_applied(message, step, cause, redelivered),
+            Fact::Output(message) => ledger.on_output(message),
+            Fact::Acked(message) => ledger.on_acked(message),
+            Fact::MayBeLost { message, cause } => {
+                ledger.note_loss(message, Cause::new(step, cause))
+            }
+            Fact::WillResend { message, cause } => {
+                ledger.note_resend(message, Cause::new(step, cause))
+            }
+            Fact::WillRedeliver { message, cause } => {
+                ledger.note_redeliver(message, Cause::new(step, cause))
+            }
+            Fact::TxnBegun {
+                txn,
+                consume,
+                first,
+                last,
+            } => ledger.on_txn_begin(txn, consume, first, last),
+            Fact::Decided { txn, commit } => {
+                ledger.checker_mut().observe_decision(txn, commit, step);
+                ledger.on_txn_decided(txn, commit, step);
+            }
+            Fact::Outcome { txn, commit } => {
+                ledger.checker_mut().observe_outcome(txn, id, commit, step)
+            }
+            Fact::InDoubt { txn, first, last } => {
+                ledger.open_in_doubt(id, txn, (first, last), self.tick)
+            }
+            Fact::Decision { txn } => ledger.close_in_doubt(id, txn, self.tick),
         }
     }
 
@@ -506,7 +685,7 @@ impl Sim {
     pub(crate) fn schedule(&mut self, delay_ticks: u64, what: What) {
         let epoch = what
             .owner()
-            .map_or(0, |n| self.nodes[n.index()].incarnation);
+            .map_or(0, |n| self.nodes[n.index()].core.incarnation);
         self.seq += 1;
         self.queue.push(Event {
             tick: self.tick.saturating_add(delay_ticks),
@@ -516,44 +695,10 @@ impl Sim {
         });
     }
 
-    pub(crate) fn log(&mut self, node: NodeId, record: DiskRecord) {
-        self.logs[node.index()].push(record);
-    }
-
-    // ----- crashes -----
-
-    /// If a crash is armed at this point for this message, crashes the point's node and
-    /// returns true: the caller must stop its handler there.
-    pub(crate) fn crash_point(&mut self, point: CrashPoint, message: u32) -> bool {
-        if self.armed_crash_mask & point.bit() == 0 {
-            return false;
-        }
-        // In transactional mode a transaction moves a group of messages and its crash
-        // points are reached once per group, with the group's first message: a crash
-        // armed for any message of the group fires there.
-        let grouped = self.mode == Mode::Transactional && self.scenario.grouped();
-        let Some(index) = self.armed_crashes.iter().position(|armed| {
-            armed.point == point
-                && armed.message.is_none_or(|m| {
-                    m == message || (grouped && self.scenario.group_of(m).0 == message)
-                })
-        }) else {
-            return false;
-        };
-        self.armed_crashes.remove(index);
-        self.armed_crash_mask = self
-            .armed_crashes
-            .iter()
-            .fold(0, |mask, armed| mask | armed.point.bit());
-        self.cur.crash = Some(point);
-        self.crash_node(point.node());
-        true
-    }
-
     /// Crashes a node: its volatile state is gone, its timers die with its incarnation,
     /// and it restarts after the scenario's downtime if one is set.
     pub(crate) fn crash_node(&mut self, node: NodeId) {
-        let core = &mut self.nodes[node.index()];
+        let core = &mut self.nodes[node.index()].core;
         if !core.up {
             return;
         }
@@ -562,32 +707,19 @@ impl Sim {
         core.crashes += 1;
         core.down_since_tick = Some(self.tick);
         core.restart_at_tick = None;
-        match node {
-            NodeId::Producer => self.producer_crash(),
-            NodeId::Broker => self.broker_crash(),
-            NodeId::Consumer => self.consumer_crash(),
-            NodeId::Coordinator => self.coordinator_crash(),
-        }
+        self.dispatch(node, Input::Crash);
         if let Some(ticks) = self.scenario.timing.restart_after_ticks {
-            self.nodes[node.index()].restart_at_tick = Some(self.tick.saturating_add(ticks));
+            self.nodes[node.index()].core.restart_at_tick = Some(self.tick.saturating_add(ticks));
             self.schedule(ticks, What::Restart { node });
         }
     }
 
     fn restart_node(&mut self, node: NodeId) {
-        let core = &mut self.nodes[node.index()];
+        let core = &mut self.nodes[node.index()].core;
         core.up = true;
         core.down_since_tick = None;
         core.restart_at_tick = None;
-        match node {
-            NodeId::Producer => self.producer_restart(),
-            NodeId::Broker => self.broker_restart(),
-            NodeId::Consumer => self.consumer_restart(),
-            NodeId::Coordinator => self.coordinator_restart(),
-        }
-        if self.mode == Mode::Transactional && node != NodeId::Coordinator {
-            self.participant_restart(node);
-        }
+        self.dispatch(node, Input::Recover);
     }
 
     // ----- network -----
@@ -713,7 +845,7 @@ impl Sim {
         self.in_flight = self.in_flight.saturating_sub(1);
         let to = envelope.link.to;
         let partitioned = self.links[envelope.link.index()].partitioned;
-        let down = !self.nodes[to.index()].up;
+        let down = !self.nodes[to.index()].core.up;
         if envelope.lost != LossReason::Arrives || partitioned || down {
             let (kind, detail, cause_kind) = if partitioned {
                 (EventKind::Drop, Detail::Partitioned, CauseKind::Partition)
@@ -757,20 +889,12 @@ impl Sim {
             self.attribute_drop(&envelope, Cause::new(step, cause_kind));
             return;
         }
-        match envelope.kind {
-            MessageKind::Publish => self.broker_on_publish(envelope),
-            MessageKind::Confirm => self.producer_on_confirm(envelope),
-            MessageKind::Deliver => self.consumer_on_deliver(envelope),
-            MessageKind::Ack => self.broker_on_ack(envelope),
-            MessageKind::Prepare => self.participant_on_prepare(envelope),
-            MessageKind::Commit | MessageKind::Abort => self.participant_on_decision(envelope),
-            MessageKind::VoteYes | MessageKind::VoteNo => self.coordinator_on_vote(envelope),
-            MessageKind::Committed => self.coordinator_on_committed(envelope),
-            MessageKind::Query => self.coordinator_on_query(envelope),
-        }
+        self.begin(arrival_kind(envelope.kind), to);
+        self.describe_envelope(&envelope);
+        self.dispatch(to, Input::Message(&envelope));
     }
 
-    pub(crate) fn describe_envelope(&mut self, envelope: &Envelope) {
+    fn describe_envelope(&mut self, envelope: &Envelope) {
         self.cur.link = Some(envelope.link);
         self.cur.peer = Some(if self.cur.node == envelope.link.to {
             envelope.link.from
@@ -868,7 +992,7 @@ impl Sim {
         check_command(&self.scenario, command)?;
         Ok(match *command {
             Command::Crash(node) => {
-                if !self.nodes[node.index()].up {
+                if !self.nodes[node.index()].core.up {
                     return Err(CommandError::NodeAlreadyDown { node });
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
@@ -876,7 +1000,7 @@ impl Sim {
                 format!("the {} crashes now and loses its memory.", node.name())
             }
             Command::Restart(node) => {
-                if self.nodes[node.index()].up {
+                if self.nodes[node.index()].core.up {
                     return Err(CommandError::NodeAlreadyUp { node });
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
@@ -1030,6 +1154,21 @@ fn matching_text(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> S
         format!("the next {kind}{about}")
     } else {
         format!("the {nth}th {kind}{about}")
+    }
+}
+
+/// The kind of step a message's arrival is.
+fn arrival_kind(kind: MessageKind) -> EventKind {
+    match kind {
+        MessageKind::Publish => EventKind::Append,
+        MessageKind::Confirm => EventKind::Confirm,
+        MessageKind::Deliver => EventKind::Receive,
+        MessageKind::Ack => EventKind::Ack,
+        MessageKind::Prepare => EventKind::Prepare,
+        MessageKind::Commit | MessageKind::Abort => EventKind::Decision,
+        MessageKind::VoteYes | MessageKind::VoteNo => EventKind::Vote,
+        MessageKind::Committed => EventKind::Committed,
+        MessageKind::Query => EventKind::QueryAnswer,
     }
 }
 

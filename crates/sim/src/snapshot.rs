@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::coordinator::{lock_name, ActivePhase, CONSUME, PUBLISH};
+use crate::actor::coordinator::{ActivePhase, CONSUME, PUBLISH};
+use crate::actor::participant::lock_name;
+use crate::actor::Role;
 use crate::ledger::{MessageId, Summary};
 use crate::limits::SNAPSHOT_LINES;
 use crate::mode::Mode;
@@ -249,8 +251,8 @@ impl Sim {
     }
 
     fn node_view(&self, node: NodeId) -> NodeView {
-        let core = &self.nodes[node.index()];
-        let log = &self.logs[node.index()];
+        let core = &self.nodes[node.index()].core;
+        let log = &self.nodes[node.index()].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
         let durable = log.records[start..].iter().map(|r| r.line()).collect();
         let durable_hidden = start as u64 + log.omitted;
@@ -259,11 +261,11 @@ impl Sim {
         } else if self.mode == Mode::Transactional {
             self.transactional_memory(node)
         } else {
-            match node {
-                NodeId::Producer => self.producer.memory_lines(self.mode),
-                NodeId::Broker => self.broker.memory_lines(),
-                NodeId::Consumer => self.consumer.memory_lines(),
-                NodeId::Coordinator => Vec::new(),
+            match &self.nodes[node.index()].role {
+                Role::Producer(producer) => producer.memory_lines(self.mode),
+                Role::Broker(broker) => broker.memory_lines(),
+                Role::Consumer(consumer) => consumer.memory_lines(),
+                Role::Coordinator(_) => Vec::new(),
             }
         };
         let (volatile, _) = tail(volatile);
@@ -282,7 +284,7 @@ impl Sim {
 
     fn transactional_memory(&self, node: NodeId) -> Vec<String> {
         if node == NodeId::Coordinator {
-            return match self.coordinator.active {
+            return match self.coordinator().memory.active {
                 Some(active) => {
                     let votes: Vec<String> = crate::trace::participants(active.info.kind)
                         .iter()
@@ -304,7 +306,7 @@ impl Sim {
                 None => Vec::new(),
             };
         }
-        let mut lines = match self.participants[node.index().min(2)].last_seen {
+        let mut lines = match self.nodes[node.index()].participant.memory.last_seen {
             Some((info, vote)) => vec![format!(
                 "working on t{} ({} m{}), vote {}",
                 info.txn,
@@ -322,10 +324,12 @@ impl Sim {
             )],
             None => Vec::new(),
         };
-        if node == NodeId::Broker && self.scenario.transforms() {
+        if let (Role::Broker(broker), true) =
+            (&self.nodes[node.index()].role, self.scenario.transforms())
+        {
             // The second queue that consume-transform-produce writes to.
             lines.push(
-                self.broker
+                broker
                     .output_queue_line()
                     .unwrap_or_else(|| "output queue: empty".to_string()),
             );
@@ -334,19 +338,19 @@ impl Sim {
     }
 
     fn coordinator_view(&self) -> CoordinatorView {
-        let up = self.nodes[NodeId::Coordinator.index()].up;
-        let c = &self.coordinator;
+        let up = self.nodes[NodeId::Coordinator.index()].core.up;
+        let c = self.coordinator();
         let phase = if !up {
             CoordinatorPhase::Down
         } else {
-            match c.active {
+            match c.memory.active {
                 Some(a) if a.phase == ActivePhase::Preparing => CoordinatorPhase::Preparing,
                 Some(_) => CoordinatorPhase::Committing,
-                None if c.done_consume >= self.messages => CoordinatorPhase::Done,
+                None if c.disk.done_consume >= self.messages => CoordinatorPhase::Done,
                 None => CoordinatorPhase::Idle,
             }
         };
-        let transaction = c.active.map(|a| {
+        let transaction = c.memory.active.map(|a| {
             let parts = crate::trace::participants(a.info.kind);
             TransactionView {
                 txn: a.info.txn,
@@ -368,9 +372,9 @@ impl Sim {
         let participants = [NodeId::Producer, NodeId::Broker, NodeId::Consumer]
             .into_iter()
             .map(|node| {
-                let p = &self.participants[node.index()];
-                let node_up = self.nodes[node.index()].up;
-                let oldest = p.prepared.first();
+                let p = &self.nodes[node.index()].participant;
+                let node_up = self.nodes[node.index()].core.up;
+                let oldest = p.disk.prepared.first();
                 let state = match oldest {
                     Some(prepared) => {
                         let overdue = self.tick.saturating_sub(prepared.since_tick)
@@ -381,9 +385,9 @@ impl Sim {
                             ParticipantState::Prepared
                         }
                     }
-                    None => match p.outcomes.last() {
+                    None => match p.disk.outcomes.last() {
                         Some((txn, committed))
-                            if p.last_seen.is_some_and(|(info, _)| info.txn == *txn) =>
+                            if p.memory.last_seen.is_some_and(|(info, _)| info.txn == *txn) =>
                         {
                             if *committed {
                                 ParticipantState::Committed
@@ -394,7 +398,7 @@ impl Sim {
                         _ => ParticipantState::Working,
                     },
                 };
-                let (txn, vote) = match (oldest, p.last_seen) {
+                let (txn, vote) = match (oldest, p.memory.last_seen) {
                     (Some(prepared), _) => (Some(prepared.info.txn), Some(true)),
                     (None, Some((info, vote))) => (Some(info.txn), vote),
                     (None, None) => (None, None),
@@ -408,13 +412,14 @@ impl Sim {
                     state,
                     in_doubt_since_tick: oldest.map(|x| x.since_tick),
                     locks_held: p
+                        .disk
                         .prepared
                         .iter()
                         .map(|x| {
                             lock_name(
                                 node,
                                 x.info,
-                                self.group_last(x.info.message),
+                                self.scenario.group_of(x.info.message).1.max(x.info.message),
                                 self.scenario.transforms(),
                             )
                         })
@@ -422,13 +427,14 @@ impl Sim {
                 }
             })
             .collect();
-        let log = &self.logs[NodeId::Coordinator.index()];
+        let log = &self.nodes[NodeId::Coordinator.index()].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
         CoordinatorView {
             up,
             phase,
             transaction,
             last_outcome: c
+                .disk
                 .last_outcome
                 .map(|(info, committed)| (info.txn, committed)),
             participants,

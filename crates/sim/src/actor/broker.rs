@@ -1,0 +1,466 @@
+//! The broker: the queue. It appends publishes to its log in memory, makes them durable
+//! with an fsync, confirms them, delivers them within a window and redelivers what is
+//! not acked after a timeout.
+
+use std::collections::VecDeque;
+
+use crate::actor::{Because, Ctx, Fact, Input, Mark, Timer};
+use crate::disk::DiskRecord;
+use crate::fault::CrashPoint;
+use crate::ledger::{Cause, CauseKind};
+use crate::limits::MAX_BROKER_ENTRIES_PER_MESSAGE;
+use crate::mode::Mode;
+use crate::network::{Envelope, LinkId, MessageKind};
+use crate::node::NodeId;
+use crate::trace::{Detail, EventKind};
+
+/// One durable log entry: a stored copy of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub message: u32,
+    /// The consumer's ack was recorded.
+    pub acked: bool,
+    /// At-most-once: handed to the network and forgotten.
+    pub forgotten: bool,
+    /// How many times this entry was delivered (for narration).
+    pub deliveries: u32,
+    /// Why this copy exists if it is an extra one.
+    pub cause: Option<Cause>,
+}
+
+/// Dedup index values (idempotent mode).
+const UNSEEN: u8 = 0;
+const APPENDED: u8 = 1;
+const STORED: u8 = 2;
+
+/// What the broker's disk holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BrokerDisk {
+    /// The fsynced log.
+    pub entries: Vec<Entry>,
+    /// Consume-transform-produce: per input message mK, how many copies of its output
+    /// oK the output queue holds. Appended only by a committed consume transaction, so
+    /// at most one each; bounded by the number of messages.
+    pub outputs: Vec<u32>,
+}
+
+/// What the broker holds in memory, lost in a crash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BrokerMemory {
+    /// Appended, waiting for the fsync.
+    pub unsynced: Vec<(u32, Option<Cause>)>,
+    pub fsync_scheduled: bool,
+    pub deliver_scheduled: bool,
+    /// Entries waiting to be delivered, in log order.
+    pub ready: VecDeque<u32>,
+    /// Per entry, the attempt in flight (0 = none).
+    pub in_flight: Vec<u32>,
+    /// Deliveries awaiting an ack.
+    pub unacked: u32,
+    /// Rebuilt from the log: per message, UNSEEN, APPENDED or STORED.
+    pub seen: Vec<u8>,
+}
+
+impl BrokerMemory {
+    fn new(messages: u32, entries: usize) -> BrokerMemory {
+        BrokerMemory {
+            unsynced: Vec::new(),
+            fsync_scheduled: false,
+            deliver_scheduled: false,
+            ready: VecDeque::new(),
+            in_flight: vec![0; entries],
+            unacked: 0,
+            seen: vec![UNSEEN; messages as usize],
+        }
+    }
+
+    fn seen(&self, message: u32) -> u8 {
+        self.seen
+            .get((message as usize).wrapping_sub(1))
+            .copied()
+            .unwrap_or(UNSEEN)
+    }
+
+    fn set_seen(&mut self, message: u32, value: u8) {
+        if let Some(slot) = self.seen.get_mut((message as usize).wrapping_sub(1)) {
+            *slot = value;
+        }
+    }
+}
+
+/// The broker's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Broker {
+    pub disk: BrokerDisk,
+    pub memory: BrokerMemory,
+    /// The most entries the log may hold.
+    pub capacity: u32,
+}
+
+impl Broker {
+    pub fn new(messages: u32) -> Broker {
+        Broker {
+            disk: BrokerDisk {
+                entries: Vec::new(),
+                outputs: vec![0; messages as usize],
+            },
+            memory: BrokerMemory::new(messages, 0),
+            capacity: messages.saturating_mul(MAX_BROKER_ENTRIES_PER_MESSAGE),
+        }
+    }
+
+    pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Start => {}
+            Input::Timer(Timer::Fsync) => self.fsync(ctx),
+            Input::Timer(Timer::Deliver) => self.deliver(ctx),
+            Input::Timer(Timer::Redeliver { entry, attempt }) => {
+                self.redeliver(entry, attempt, ctx)
+            }
+            Input::Message(envelope) => match envelope.kind {
+                MessageKind::Publish => self.on_publish(envelope, ctx),
+                MessageKind::Ack => self.on_ack(envelope, ctx),
+                _ => {}
+            },
+            Input::Crash => self.crash(ctx),
+            Input::Recover => self.recover(ctx),
+            Input::Timer(_) => {}
+        }
+    }
+
+    fn on_publish(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        if ctx.mode() == Mode::Idempotent {
+            // The producer id is fixed and the sequence number is the message number, so
+            // the dedup key is the message number.
+            match self.memory.seen(message) {
+                STORED => {
+                    ctx.detail(Detail::DuplicateReconfirmed);
+                    self.confirm(message, ctx);
+                    return;
+                }
+                APPENDED => {
+                    ctx.detail(Detail::DuplicateIgnored);
+                    return;
+                }
+                _ => {}
+            }
+            // The sequence number is the message number: a publish whose predecessor
+            // has not been appended skips one, and is refused without a confirm.
+            if ctx.scenario.timing.sequence_check
+                && message > 1
+                && self.memory.seen(message - 1) == UNSEEN
+            {
+                ctx.detail(Detail::OutOfSequence);
+                return;
+            }
+        }
+        if (self.disk.entries.len() + self.memory.unsynced.len()) as u64 >= u64::from(self.capacity)
+        {
+            ctx.detail(Detail::LogFull);
+            ctx.fact(Fact::WillResend {
+                message,
+                cause: CauseKind::BrokerLogFull,
+            });
+            return;
+        }
+        ctx.detail(Detail::Appended);
+        self.memory.unsynced.push((message, envelope.cause));
+        self.memory.set_seen(message, APPENDED);
+        if ctx.crash_point(CrashPoint::BrokerAfterAppend, message) {
+            return;
+        }
+        if !self.memory.fsync_scheduled {
+            self.memory.fsync_scheduled = true;
+            ctx.set_timer(ctx.scenario.timing.fsync_delay_ticks, Timer::Fsync);
+        }
+    }
+
+    fn confirm(&self, message: u32, ctx: &mut Ctx<'_>) {
+        ctx.send(
+            NodeId::Producer,
+            MessageKind::Confirm,
+            message,
+            0,
+            1,
+            Because::Given(None),
+            0,
+        );
+    }
+
+    fn fsync(&mut self, ctx: &mut Ctx<'_>) {
+        self.memory.fsync_scheduled = false;
+        if self.memory.unsynced.is_empty() {
+            return;
+        }
+        ctx.step(EventKind::Fsync);
+        let mut batch = std::mem::take(&mut self.memory.unsynced);
+        let first_entry = self.disk.entries.len() as u32;
+        for &(message, cause) in &batch {
+            self.disk.entries.push(Entry {
+                message,
+                acked: false,
+                forgotten: false,
+                deliveries: 0,
+                cause,
+            });
+            self.memory.in_flight.push(0);
+            self.memory.set_seen(message, STORED);
+            ctx.fact(Fact::Stored(message));
+        }
+        let count = batch.len() as u32;
+        let last = batch.last().map_or(0, |(m, _)| *m);
+        ctx.mark(Mark::Message(last));
+        ctx.detail(Detail::Fsynced { count });
+        ctx.persist(DiskRecord::Fsync { last, count });
+        let crashed = batch
+            .iter()
+            .any(|&(message, _)| ctx.crash_point(CrashPoint::BrokerAfterFsync, message));
+        if crashed {
+            for &(message, _) in &batch {
+                ctx.fact(Fact::WillResend {
+                    message,
+                    cause: CauseKind::BrokerCrashAfterFsync,
+                });
+            }
+            return;
+        }
+        for (offset, &(message, _)) in batch.iter().enumerate() {
+            if ctx.mode().confirms() {
+                self.confirm(message, ctx);
+            }
+            self.memory.ready.push_back(first_entry + offset as u32);
+        }
+        self.schedule_deliver(ctx);
+        batch.clear();
+        if self.memory.unsynced.is_empty() {
+            // Give the buffer back so that the next batch does not allocate.
+            self.memory.unsynced = batch;
+        }
+    }
+
+    fn window_full(&self, ctx: &Ctx<'_>) -> bool {
+        ctx.mode().redelivers() && self.memory.unacked >= ctx.scenario.timing.delivery_window
+    }
+
+    fn schedule_deliver(&mut self, ctx: &mut Ctx<'_>) {
+        if self.memory.deliver_scheduled || self.memory.ready.is_empty() || self.window_full(ctx) {
+            return;
+        }
+        self.memory.deliver_scheduled = true;
+        ctx.set_timer(0, Timer::Deliver);
+    }
+
+    fn deliver(&mut self, ctx: &mut Ctx<'_>) {
+        self.memory.deliver_scheduled = false;
+        if self.window_full(ctx) {
+            return;
+        }
+        let entry = loop {
+            let Some(entry) = self.memory.ready.pop_front() else {
+                return;
+            };
+            let e = &self.disk.entries[entry as usize];
+            if !e.acked && !e.forgotten && self.memory.in_flight[entry as usize] == 0 {
+                break entry;
+            }
+        };
+        ctx.step(EventKind::Deliver);
+        let e = self.disk.entries[entry as usize];
+        let because = if e.deliveries > 0 {
+            Because::Redeliver(CauseKind::BrokerCrash)
+        } else {
+            Because::Given(e.cause)
+        };
+        self.send_delivery(entry, because, ctx);
+        if ctx.crash_point(CrashPoint::BrokerAfterDeliver, e.message) {
+            return;
+        }
+        self.schedule_deliver(ctx);
+    }
+
+    fn send_delivery(&mut self, entry: u32, because: Because, ctx: &mut Ctx<'_>) {
+        let e = &mut self.disk.entries[entry as usize];
+        e.deliveries += 1;
+        let attempt = e.deliveries;
+        let message = e.message;
+        ctx.mark(Mark::Message(message));
+        ctx.mark(Mark::Attempt(attempt));
+        ctx.mark(Mark::Peer(NodeId::Consumer));
+        ctx.mark(Mark::Link(LinkId::new(NodeId::Broker, NodeId::Consumer)));
+        ctx.mark(Mark::Kind(MessageKind::Deliver));
+        if ctx.mode().redelivers() {
+            self.memory.in_flight[entry as usize] = attempt;
+            self.memory.unacked += 1;
+            ctx.set_timer(
+                ctx.scenario.timing.redelivery_timeout_ticks,
+                Timer::Redeliver { entry, attempt },
+            );
+        } else {
+            // At-most-once: the broker forgets the message as it hands it off (auto-ack),
+            // so nothing can ever bring it back.
+            e.forgotten = true;
+            ctx.persist(DiskRecord::DeliveredForgotten(message));
+        }
+        ctx.send(
+            NodeId::Consumer,
+            MessageKind::Deliver,
+            message,
+            entry,
+            attempt,
+            because,
+            0,
+        );
+    }
+
+    fn redeliver(&mut self, entry: u32, attempt: u32, ctx: &mut Ctx<'_>) {
+        let index = entry as usize;
+        if index >= self.disk.entries.len()
+            || self.disk.entries[index].acked
+            || self.memory.in_flight[index] != attempt
+        {
+            return;
+        }
+        ctx.step(EventKind::Deliver);
+        let message = self.disk.entries[index].message;
+        self.memory.in_flight[index] = 0;
+        self.memory.unacked -= 1;
+        self.send_delivery(entry, Because::Redeliver(CauseKind::RedeliveryTimeout), ctx);
+        ctx.crash_point(CrashPoint::BrokerAfterDeliver, message);
+    }
+
+    fn on_ack(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let index = envelope.tag as usize;
+        let Some(entry) = self.disk.entries.get_mut(index) else {
+            ctx.detail(Detail::AckIgnored);
+            return;
+        };
+        if entry.acked {
+            ctx.detail(Detail::AckIgnored);
+            return;
+        }
+        entry.acked = true;
+        let message = entry.message;
+        ctx.detail(Detail::AckRecorded);
+        ctx.fact(Fact::Acked(message));
+        if ctx.mode().redelivers() {
+            ctx.persist(DiskRecord::Acked(message));
+        }
+        if self.memory.in_flight[index] > 0 {
+            self.memory.in_flight[index] = 0;
+            self.memory.unacked -= 1;
+        }
+        self.schedule_deliver(ctx);
+    }
+
+    /// Deliveries awaiting an ack will be redelivered; appended publishes not yet
+    /// fsynced are gone.
+    fn crash(&mut self, ctx: &mut Ctx<'_>) {
+        for (index, attempt) in self.memory.in_flight.iter().enumerate() {
+            if *attempt > 0 {
+                ctx.fact(Fact::WillRedeliver {
+                    message: self.disk.entries[index].message,
+                    cause: CauseKind::BrokerCrash,
+                });
+            }
+        }
+        for &(message, _) in &self.memory.unsynced {
+            ctx.fact(Fact::MayBeLost {
+                message,
+                cause: CauseKind::BrokerCrashBeforeFsync,
+            });
+        }
+        self.memory = BrokerMemory::new(self.disk.outputs.len() as u32, self.disk.entries.len());
+    }
+
+    /// Replaying the durable log: the dedup index and the ready queue are rebuilt from
+    /// the stored entries.
+    fn recover(&mut self, ctx: &mut Ctx<'_>) {
+        for (index, entry) in self.disk.entries.iter().enumerate() {
+            self.memory.set_seen(entry.message, STORED);
+            if !entry.acked && !entry.forgotten {
+                self.memory.ready.push_back(index as u32);
+            }
+        }
+        self.schedule_deliver(ctx);
+    }
+
+    /// Consume-transform-produce: the committed consume transaction's outputs become
+    /// part of the output queue.
+    pub fn append_output(&mut self, message: u32) {
+        if let Some(count) = self
+            .disk
+            .outputs
+            .get_mut((message as usize).wrapping_sub(1))
+        {
+            *count = count.saturating_add(1);
+        }
+    }
+
+    /// The output queue's contents as one line ("output queue: o1 o2 …"), the first 16
+    /// copies in message order; `None` when it is empty.
+    pub fn output_queue_line(&self) -> Option<String> {
+        let total: u64 = self.disk.outputs.iter().map(|c| u64::from(*c)).sum();
+        if total == 0 {
+            return None;
+        }
+        let copies: Vec<String> = self
+            .disk
+            .outputs
+            .iter()
+            .enumerate()
+            .flat_map(|(index, count)| std::iter::repeat_n(index as u64 + 1, *count as usize))
+            .take(16)
+            .map(|m| format!("o{m}"))
+            .collect();
+        let more = if total > 16 {
+            format!(" … ({total} in all)")
+        } else {
+            String::new()
+        };
+        Some(format!("output queue: {}{more}", copies.join(" ")))
+    }
+
+    /// Volatile lines for the snapshot.
+    pub fn memory_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if !self.memory.unsynced.is_empty() {
+            let ids: Vec<String> = self
+                .memory
+                .unsynced
+                .iter()
+                .map(|(m, _)| format!("m{m}"))
+                .collect();
+            lines.push(format!("appended, not fsynced: {}", ids.join(" ")));
+        }
+        let flying: Vec<String> = self
+            .memory
+            .in_flight
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a > 0)
+            .map(|(e, a)| {
+                let m = self.disk.entries[e].message;
+                if *a > 1 {
+                    format!("m{m} (attempt {a})")
+                } else {
+                    format!("m{m}")
+                }
+            })
+            .collect();
+        if !flying.is_empty() {
+            lines.push(format!("awaiting ack: {}", flying.join(" ")));
+        }
+        if !self.memory.ready.is_empty() {
+            let ids: Vec<String> = self
+                .memory
+                .ready
+                .iter()
+                .take(16)
+                .map(|e| format!("m{}", self.disk.entries[*e as usize].message))
+                .collect();
+            lines.push(format!("ready to deliver: {}", ids.join(" ")));
+        }
+        lines
+    }
+}

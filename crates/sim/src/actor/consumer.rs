@@ -1,0 +1,167 @@
+//! The consumer: receives deliveries, applies each message's side effect to its own
+//! database (crediting an account, say) and acks — before or after applying, by mode.
+
+use std::collections::VecDeque;
+
+use crate::actor::{Because, Ctx, Fact, Input};
+use crate::disk::DiskRecord;
+use crate::fault::CrashPoint;
+use crate::ledger::CauseKind;
+use crate::mode::Mode;
+use crate::network::{Envelope, MessageKind};
+use crate::node::NodeId;
+use crate::trace::Detail;
+
+/// How many recently received ids the consumer's memory shows.
+const RECENT: usize = 8;
+
+/// What the consumer's database holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConsumerDisk {
+    /// How many times each message's side effect was applied.
+    pub applied: Vec<u32>,
+    /// Idempotent: the processed-ids table, written in the same database transaction
+    /// as the side effect.
+    pub processed: Vec<bool>,
+}
+
+/// What the consumer holds in memory, lost in a crash.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct ConsumerMemory {
+    /// The last ids received.
+    pub recent: VecDeque<u32>,
+}
+
+/// The consumer's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Consumer {
+    pub disk: ConsumerDisk,
+    pub memory: ConsumerMemory,
+}
+
+impl Consumer {
+    pub fn new(messages: u32) -> Consumer {
+        Consumer {
+            disk: ConsumerDisk {
+                applied: vec![0; messages as usize],
+                processed: vec![false; messages as usize],
+            },
+            memory: ConsumerMemory::default(),
+        }
+    }
+
+    pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Message(envelope) if envelope.kind == MessageKind::Deliver => {
+                self.on_deliver(envelope, ctx)
+            }
+            Input::Crash => self.memory = ConsumerMemory::default(),
+            Input::Start | Input::Recover | Input::Timer(_) | Input::Message(_) => {}
+        }
+    }
+
+    fn on_deliver(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        ctx.fact(Fact::Delivered(message));
+        if self.memory.recent.len() == RECENT {
+            self.memory.recent.pop_front();
+        }
+        self.memory.recent.push_back(message);
+        if ctx.crash_point(CrashPoint::ConsumerAfterReceive, message) {
+            let cause = CauseKind::ConsumerCrashAfterReceive;
+            ctx.fact(Fact::MayBeLost { message, cause });
+            ctx.fact(Fact::WillRedeliver { message, cause });
+            return;
+        }
+        match ctx.mode() {
+            Mode::AtMostOnce => {
+                ctx.detail(Detail::AckedThenApplied);
+                self.ack(envelope, ctx);
+                if ctx.crash_point(CrashPoint::ConsumerAfterAck, message) {
+                    ctx.fact(Fact::MayBeLost {
+                        message,
+                        cause: CauseKind::ConsumerCrashAfterAck,
+                    });
+                    return;
+                }
+                self.apply(envelope, false, ctx);
+                ctx.crash_point(CrashPoint::ConsumerAfterApply, message);
+            }
+            Mode::AtLeastOnce | Mode::Idempotent | Mode::Transactional => {
+                let idempotent = ctx.mode() == Mode::Idempotent;
+                let seen = self.disk.processed.get((message as usize).wrapping_sub(1));
+                if idempotent && seen == Some(&true) {
+                    ctx.detail(Detail::DuplicateSkipped);
+                } else {
+                    ctx.detail(Detail::AppliedThenAcked);
+                    self.apply(envelope, idempotent, ctx);
+                    if ctx.crash_point(CrashPoint::ConsumerAfterApply, message) {
+                        ctx.fact(Fact::WillRedeliver {
+                            message,
+                            cause: CauseKind::ConsumerCrashAfterApply,
+                        });
+                        return;
+                    }
+                }
+                self.ack(envelope, ctx);
+                ctx.crash_point(CrashPoint::ConsumerAfterAck, message);
+            }
+        }
+    }
+
+    /// Applies the side effect; in idempotent mode the message id is recorded in the
+    /// same database transaction.
+    fn apply(&mut self, envelope: &Envelope, record_id: bool, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        self.apply_side_effect(message);
+        if record_id {
+            if let Some(done) = self
+                .disk
+                .processed
+                .get_mut((message as usize).wrapping_sub(1))
+            {
+                *done = true;
+            }
+            ctx.persist(DiskRecord::Processed(message));
+        } else {
+            ctx.persist(DiskRecord::Applied(message));
+        }
+        ctx.fact(Fact::Applied {
+            message,
+            cause: envelope.cause,
+            redelivered: envelope.attempt > 1,
+        });
+    }
+
+    /// The side effect itself: the account is credited once more.
+    pub fn apply_side_effect(&mut self, message: u32) {
+        if let Some(count) = self
+            .disk
+            .applied
+            .get_mut((message as usize).wrapping_sub(1))
+        {
+            *count += 1;
+        }
+    }
+
+    fn ack(&self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        ctx.send(
+            NodeId::Broker,
+            MessageKind::Ack,
+            envelope.message,
+            envelope.tag,
+            envelope.attempt,
+            Because::Given(None),
+            0,
+        );
+    }
+
+    /// Volatile lines for the snapshot.
+    pub fn memory_lines(&self) -> Vec<String> {
+        if self.memory.recent.is_empty() {
+            return Vec::new();
+        }
+        let ids: Vec<String> = self.memory.recent.iter().map(|m| format!("m{m}")).collect();
+        vec![format!("recently received: {}", ids.join(" "))]
+    }
+}

@@ -1,0 +1,326 @@
+//! The roles of the simulated world, each a sans-IO state machine in its own file.
+//!
+//! A role gets an [`Input`] (start, a timer it set, a message from a node, a crash, a
+//! recovery) and a [`Ctx`] (its id, the tick, the scenario's settings, the seeded PRNG,
+//! and whether an armed crash point is reached), and answers only by recording
+//! [`Output`]s: send to a node, set a timer, persist a record, and facts for the
+//! ledger, the checker and the trace. A role never sees the world, the ledger or the
+//! trace. Each role keeps what is on its disk and what is in its memory in separate
+//! types, so what a crash loses follows from the types: a crash replaces the memory.
+//!
+//! Roles are an enum ([`Role`]), not trait objects, so that the world stays `Clone`
+//! for checkpoints and time travel.
+
+pub(crate) mod broker;
+pub(crate) mod consumer;
+pub(crate) mod coordinator;
+pub(crate) mod participant;
+pub(crate) mod producer;
+
+use crate::disk::DiskRecord;
+use crate::fault::CrashPoint;
+use crate::ledger::{Cause, CauseKind};
+use crate::mode::Mode;
+use crate::network::{Envelope, LinkId, MessageKind};
+use crate::node::NodeId;
+use crate::prng::Prng;
+use crate::ratio::Ratio;
+use crate::scenario::Scenario;
+use crate::trace::{Detail, EventKind};
+
+pub(crate) use broker::Broker;
+pub(crate) use consumer::Consumer;
+pub(crate) use coordinator::Coordinator;
+pub(crate) use participant::Participant;
+pub(crate) use producer::Producer;
+
+/// A timer a role set; it fires only if the role has not crashed since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// Producer: publish this message (the publish interval has passed).
+    Publish { message: u32 },
+    /// Producer: no confirm came for this attempt within the retry timeout.
+    Retry { message: u32, attempt: u32 },
+    /// Broker: make the appended publishes durable.
+    Fsync,
+    /// Broker: hand the next ready entry to the consumer.
+    Deliver,
+    /// Broker: no ack came for this delivery within the redelivery timeout.
+    Redeliver { entry: u32, attempt: u32 },
+    /// Coordinator: begin the next transaction.
+    NextTransaction,
+    /// Coordinator: the votes for this transaction did not all come in time.
+    VoteTimeout { txn: u32 },
+    /// Coordinator: send the decision again to those that have not answered.
+    ResendDecision { txn: u32 },
+    /// Participant: still in doubt about this transaction; ask the coordinator.
+    Query { txn: u32 },
+}
+
+/// What happens to a role.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Input<'a> {
+    /// The run begins.
+    Start,
+    /// A timer the role set fires.
+    Timer(Timer),
+    /// A message arrives (its sender is `envelope.link.from`).
+    Message(&'a Envelope),
+    /// The node crashes: the role says what its memory held, then forgets it.
+    Crash,
+    /// The node restarts and rebuilds its memory from its disk.
+    Recover,
+}
+
+/// Why a message is sent again, as far as the role knows; the ledger, which the role
+/// does not see, fills in the fault that made the copy necessary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Because {
+    /// A first copy, or one whose reason is carried along.
+    Given(Option<Cause>),
+    /// A publish sent again: the fault noted for its resend, else this.
+    Resend(CauseKind),
+    /// A delivery sent again: the fault noted for its redelivery, else this.
+    Redeliver(CauseKind),
+}
+
+/// A message a role sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Send {
+    pub to: NodeId,
+    pub kind: MessageKind,
+    pub message: u32,
+    /// The broker log entry for deliver/ack, the transaction id for 2PC kinds.
+    pub tag: u32,
+    pub attempt: u32,
+    pub because: Because,
+    /// For 2PC messages: the transaction kind (0 publish, 1 consume).
+    pub txn_kind: u8,
+}
+
+/// A fact for the ledger and the checker: what happened to a message or a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fact {
+    PublishSent(u32),
+    Published(u32),
+    Stored(u32),
+    StoredByTxn {
+        message: u32,
+        txn: u32,
+    },
+    Delivered(u32),
+    Applied {
+        message: u32,
+        cause: Option<Cause>,
+        redelivered: bool,
+    },
+    Output(u32),
+    Acked(u32),
+    /// A fault that could lose the message (and delays it).
+    MayBeLost {
+        message: u32,
+        cause: CauseKind,
+    },
+    /// A fault that will make the producer publish the message again.
+    WillResend {
+        message: u32,
+        cause: CauseKind,
+    },
+    /// A fault that will make the broker deliver the message again.
+    WillRedeliver {
+        message: u32,
+        cause: CauseKind,
+    },
+    TxnBegun {
+        txn: u32,
+        consume: bool,
+        first: u32,
+        last: u32,
+    },
+    /// The coordinator decided (or, presuming abort, answered) a transaction.
+    Decided {
+        txn: u32,
+        commit: bool,
+    },
+    /// This participant committed or aborted its part of a transaction.
+    Outcome {
+        txn: u32,
+        commit: bool,
+    },
+    /// This participant prepared and is now in doubt until it learns the decision.
+    InDoubt {
+        txn: u32,
+        first: u32,
+        last: u32,
+    },
+    /// This participant learnt the decision.
+    Decision {
+        txn: u32,
+    },
+}
+
+/// What the step's trace record says beyond its kind and node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mark {
+    Detail(Detail),
+    Message(u32),
+    Attempt(u32),
+    Peer(NodeId),
+    Link(LinkId),
+    Kind(MessageKind),
+    Txn { txn: u32, message: u32, kind: u8 },
+}
+
+/// What a role asks of the world, in the order it asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Output {
+    /// This input is a step of the run, of this kind (a message's arrival always is).
+    Step(EventKind),
+    Mark(Mark),
+    Send(Send),
+    SetTimer {
+        delay_ticks: u64,
+        timer: Timer,
+    },
+    Persist(DiskRecord),
+    Fact(Fact),
+    /// An armed crash point was reached: the node dies here.
+    Crash(CrashPoint),
+}
+
+/// The crash points armed by the learner, as a role meets them.
+pub(crate) trait Breakpoints {
+    /// True (and disarmed) if a crash is armed at `point` for `message`.
+    fn reached(&mut self, point: CrashPoint, message: u32) -> bool;
+}
+
+/// Everything a role may know besides its own state, and where its outputs go.
+pub(crate) struct Ctx<'a> {
+    /// The node this role runs on.
+    pub id: NodeId,
+    /// The logical time now.
+    pub tick: u64,
+    /// True at the very start of the run (step 0, tick 0).
+    pub at_start: bool,
+    /// The scenario's settings (mode, message count, timing, transactions).
+    pub scenario: &'a Scenario,
+    prng: &'a mut Prng,
+    breakpoints: &'a mut dyn Breakpoints,
+    out: &'a mut Vec<Output>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        id: NodeId,
+        tick: u64,
+        at_start: bool,
+        scenario: &'a Scenario,
+        prng: &'a mut Prng,
+        breakpoints: &'a mut dyn Breakpoints,
+        out: &'a mut Vec<Output>,
+    ) -> Ctx<'a> {
+        Ctx {
+            id,
+            tick,
+            at_start,
+            scenario,
+            prng,
+            breakpoints,
+            out,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.scenario.mode
+    }
+
+    pub fn messages(&self) -> u32 {
+        self.scenario.messages
+    }
+
+    /// The last message of the transaction group that begins with `first`.
+    pub fn group_last(&self, first: u32) -> u32 {
+        self.scenario.group_of(first).1.max(first)
+    }
+
+    pub fn chance(&mut self, ratio: Ratio) -> bool {
+        self.prng.chance(ratio)
+    }
+
+    /// If a crash is armed at this point, the node dies here: the caller must stop.
+    pub fn crash_point(&mut self, point: CrashPoint, message: u32) -> bool {
+        if self.breakpoints.reached(point, message) {
+            self.out.push(Output::Crash(point));
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn step(&mut self, kind: EventKind) {
+        self.out.push(Output::Step(kind));
+    }
+
+    pub fn mark(&mut self, mark: Mark) {
+        self.out.push(Output::Mark(mark));
+    }
+
+    pub fn detail(&mut self, detail: Detail) {
+        self.mark(Mark::Detail(detail));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &mut self,
+        to: NodeId,
+        kind: MessageKind,
+        message: u32,
+        tag: u32,
+        attempt: u32,
+        because: Because,
+        txn_kind: u8,
+    ) {
+        self.out.push(Output::Send(Send {
+            to,
+            kind,
+            message,
+            tag,
+            attempt,
+            because,
+            txn_kind,
+        }));
+    }
+
+    pub fn set_timer(&mut self, delay_ticks: u64, timer: Timer) {
+        self.out.push(Output::SetTimer { delay_ticks, timer });
+    }
+
+    pub fn persist(&mut self, record: DiskRecord) {
+        self.out.push(Output::Persist(record));
+    }
+
+    pub fn fact(&mut self, fact: Fact) {
+        self.out.push(Output::Fact(fact));
+    }
+}
+
+/// The role a node plays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Producer(Producer),
+    Broker(Broker),
+    Consumer(Consumer),
+    Coordinator(Coordinator),
+}
+
+impl Role {
+    /// The role's answer to an input.
+    pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
+        match self {
+            Role::Producer(producer) => producer.handle(input, ctx),
+            Role::Broker(broker) => broker.handle(input, ctx),
+            Role::Consumer(consumer) => consumer.handle(input, ctx),
+            Role::Coordinator(coordinator) => coordinator.handle(input, ctx),
+        }
+    }
+}

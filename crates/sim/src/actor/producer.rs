@@ -1,0 +1,271 @@
+//! The producer: publishes m1..mN. Its database holds the application events (the
+//! outbox) from the start; what it has confirmed (or, at-most-once, handed off) is
+//! durable, its window of unconfirmed publishes is memory.
+
+use crate::actor::{Because, Ctx, Fact, Input, Mark, Timer};
+use crate::disk::DiskRecord;
+use crate::fault::CrashPoint;
+use crate::ledger::CauseKind;
+use crate::mode::Mode;
+use crate::network::{Envelope, LinkId, MessageKind};
+use crate::node::NodeId;
+use crate::trace::{Detail, EventKind};
+
+/// Durable state per message.
+const NEW: u8 = 0;
+const HANDED_OFF: u8 = 1;
+const CONFIRMED: u8 = 2;
+
+/// What the producer's database holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ProducerDisk {
+    /// Per message, NEW, HANDED_OFF (at-most-once) or CONFIRMED.
+    pub outbox: Vec<u8>,
+    /// How many are confirmed.
+    pub confirmed: u32,
+    /// How many times each message was published (an attempt counter that outlives a
+    /// crash, so that every attempt has its own number in the narration).
+    pub attempts: Vec<u32>,
+}
+
+/// What the producer holds in memory, lost in a crash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ProducerMemory {
+    /// Per message: sent in this incarnation and not confirmed.
+    pub in_window: Vec<bool>,
+    /// How many are in the window.
+    pub unconfirmed: u32,
+    /// The next message number to consider publishing.
+    pub next: u32,
+    /// A publish timer is set.
+    pub publish_scheduled: bool,
+}
+
+impl ProducerMemory {
+    fn new(messages: u32) -> ProducerMemory {
+        ProducerMemory {
+            in_window: vec![false; messages as usize],
+            unconfirmed: 0,
+            next: 1,
+            publish_scheduled: false,
+        }
+    }
+}
+
+/// The producer's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Producer {
+    pub disk: ProducerDisk,
+    pub memory: ProducerMemory,
+}
+
+fn index(message: u32) -> usize {
+    (message as usize).wrapping_sub(1)
+}
+
+impl Producer {
+    pub fn new(messages: u32) -> Producer {
+        Producer {
+            disk: ProducerDisk {
+                outbox: vec![NEW; messages as usize],
+                confirmed: 0,
+                attempts: vec![0; messages as usize],
+            },
+            memory: ProducerMemory::new(messages),
+        }
+    }
+
+    fn state(&self, message: u32) -> u8 {
+        self.disk
+            .outbox
+            .get(index(message))
+            .copied()
+            .unwrap_or(CONFIRMED)
+    }
+
+    pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
+        match input {
+            Input::Start | Input::Recover => self.schedule_next(ctx),
+            Input::Timer(Timer::Publish { message }) => self.publish(message, ctx),
+            Input::Timer(Timer::Retry { message, attempt }) => self.retry(message, attempt, ctx),
+            Input::Message(envelope) if envelope.kind == MessageKind::Confirm => {
+                self.on_confirm(envelope, ctx)
+            }
+            Input::Crash => self.crash(ctx),
+            Input::Timer(_) | Input::Message(_) => {}
+        }
+    }
+
+    /// Sets the publish timer if the window and the outbox allow it.
+    fn schedule_next(&mut self, ctx: &mut Ctx<'_>) {
+        if ctx.mode() == Mode::Transactional || self.memory.publish_scheduled {
+            return;
+        }
+        while self.memory.next <= ctx.messages() && self.state(self.memory.next) != NEW {
+            self.memory.next += 1;
+        }
+        if self.memory.next > ctx.messages() {
+            return;
+        }
+        let message = self.memory.next;
+        // A batch (transaction size above 1, outside transactional mode) goes out back
+        // to back: only its first message waits for the publish interval and for room
+        // in the window, so that the window never splits a batch.
+        let in_batch = ctx.scenario.grouped() && ctx.scenario.group_of(message).0 != message;
+        if ctx.mode().confirms()
+            && self.memory.unconfirmed >= ctx.scenario.timing.producer_window
+            && !in_batch
+        {
+            return;
+        }
+        self.memory.publish_scheduled = true;
+        let delay = if (ctx.at_start && message == 1) || in_batch {
+            0
+        } else {
+            ctx.scenario.timing.publish_interval_ticks
+        };
+        ctx.set_timer(delay, Timer::Publish { message });
+    }
+
+    fn publish(&mut self, message: u32, ctx: &mut Ctx<'_>) {
+        self.memory.publish_scheduled = false;
+        if self.state(message) != NEW {
+            self.schedule_next(ctx);
+            return;
+        }
+        ctx.step(EventKind::Publish);
+        ctx.mark(Mark::Message(message));
+        ctx.mark(Mark::Peer(NodeId::Broker));
+        self.memory.next = message + 1;
+        if ctx.mode() == Mode::AtMostOnce {
+            // At-most-once marks the message as sent before sending, so that it is never
+            // sent twice, even after a crash.
+            self.disk.outbox[index(message)] = HANDED_OFF;
+            ctx.persist(DiskRecord::MarkedSent(message));
+        }
+        if ctx.crash_point(CrashPoint::ProducerBeforeSend, message) {
+            ctx.fact(Fact::MayBeLost {
+                message,
+                cause: CauseKind::ProducerCrashBeforeSend,
+            });
+            return;
+        }
+        self.send(message, Because::Given(None), ctx);
+        if ctx.crash_point(CrashPoint::ProducerAfterSend, message) {
+            ctx.fact(Fact::WillResend {
+                message,
+                cause: CauseKind::ProducerCrashAfterSend,
+            });
+            return;
+        }
+        self.schedule_next(ctx);
+    }
+
+    fn send(&mut self, message: u32, because: Because, ctx: &mut Ctx<'_>) {
+        let i = index(message);
+        self.disk.attempts[i] += 1;
+        let attempt = self.disk.attempts[i];
+        ctx.mark(Mark::Attempt(attempt));
+        ctx.mark(Mark::Link(LinkId::new(NodeId::Producer, NodeId::Broker)));
+        ctx.mark(Mark::Kind(MessageKind::Publish));
+        ctx.fact(Fact::PublishSent(message));
+        ctx.send(
+            NodeId::Broker,
+            MessageKind::Publish,
+            message,
+            0,
+            attempt,
+            because,
+            0,
+        );
+        if ctx.mode().confirms() {
+            if !self.memory.in_window[i] {
+                self.memory.in_window[i] = true;
+                self.memory.unconfirmed += 1;
+            }
+            ctx.set_timer(
+                ctx.scenario.timing.retry_timeout_ticks,
+                Timer::Retry { message, attempt },
+            );
+        }
+    }
+
+    fn retry(&mut self, message: u32, attempt: u32, ctx: &mut Ctx<'_>) {
+        if self.state(message) == CONFIRMED
+            || self.disk.attempts.get(index(message)) != Some(&attempt)
+        {
+            return;
+        }
+        ctx.step(EventKind::Publish);
+        ctx.mark(Mark::Message(message));
+        ctx.mark(Mark::Peer(NodeId::Broker));
+        if ctx.crash_point(CrashPoint::ProducerBeforeSend, message) {
+            return;
+        }
+        self.send(message, Because::Resend(CauseKind::RetryTimeout), ctx);
+        if ctx.crash_point(CrashPoint::ProducerAfterSend, message) {
+            ctx.fact(Fact::WillResend {
+                message,
+                cause: CauseKind::ProducerCrashAfterSend,
+            });
+        }
+    }
+
+    fn on_confirm(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        let i = index(message);
+        if self.state(message) == CONFIRMED {
+            ctx.detail(Detail::AlreadyConfirmed);
+            return;
+        }
+        ctx.detail(Detail::Confirmed);
+        if let Some(state) = self.disk.outbox.get_mut(i) {
+            *state = CONFIRMED;
+            self.disk.confirmed += 1;
+        }
+        ctx.persist(DiskRecord::Confirmed(message));
+        if self.memory.in_window.get(i) == Some(&true) {
+            self.memory.in_window[i] = false;
+            self.memory.unconfirmed -= 1;
+        }
+        if ctx.crash_point(CrashPoint::ProducerAfterConfirm, message) {
+            return;
+        }
+        self.schedule_next(ctx);
+    }
+
+    /// Every publish awaiting its confirm will be sent again after the restart.
+    fn crash(&mut self, ctx: &mut Ctx<'_>) {
+        for (i, waiting) in self.memory.in_window.iter().enumerate() {
+            if *waiting {
+                ctx.fact(Fact::WillResend {
+                    message: i as u32 + 1,
+                    cause: CauseKind::ProducerCrash,
+                });
+            }
+        }
+        self.memory = ProducerMemory::new(self.disk.outbox.len() as u32);
+    }
+
+    /// Volatile lines for the snapshot.
+    pub fn memory_lines(&self, mode: Mode) -> Vec<String> {
+        let mut lines = Vec::new();
+        if mode.confirms() {
+            let waiting: Vec<String> = self
+                .memory
+                .in_window
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w)
+                .map(|(i, _)| format!("m{}", i + 1))
+                .collect();
+            if !waiting.is_empty() {
+                lines.push(format!("awaiting confirm: {}", waiting.join(" ")));
+            }
+        }
+        if (self.memory.next as usize) <= self.disk.outbox.len() {
+            lines.push(format!("next to publish: m{}", self.memory.next));
+        }
+        lines
+    }
+}
