@@ -406,7 +406,7 @@ mod tests {
         // Restarting a node that is up is refused by the core.
         let after = lab
             .clone()
-            .reduce(LabAction::Apply(Command::Restart(NodeId::Producer)));
+            .reduce(LabAction::Apply(Command::Restart(NodeId::PRODUCER)));
         assert_eq!(after.run.borrow().step_index(), step);
         assert!(
             matches!(after.notice, Some(Notice::Error(_))),
@@ -453,9 +453,9 @@ mod tests {
             .reduce(LabAction::Advance(30))
             .reduce(LabAction::Seek(10));
         assert_eq!((lab.run.borrow().step_index(), lab.horizon), (10, 30));
-        let refused = lab.reduce(LabAction::Apply(Command::Restart(NodeId::Producer)));
+        let refused = lab.reduce(LabAction::Apply(Command::Restart(NodeId::PRODUCER)));
         assert_eq!(refused.horizon, 30);
-        let rewritten = refused.reduce(LabAction::Apply(Command::Crash(NodeId::Consumer)));
+        let rewritten = refused.reduce(LabAction::Apply(Command::Crash(NodeId::CONSUMER)));
         assert_eq!(rewritten.horizon, 10, "a command rewrites the future");
     }
 }

@@ -29,7 +29,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         .copied()
         .filter(|point| point.applies_to(props.mode))
         .collect();
-    let links = LinkId::all_in(props.mode);
+    let links = mqlab_sim::Topology::default().links(props.mode);
     let point = use_state(|| None::<CrashPoint>);
     let message = use_state(|| None::<u32>);
     let link = use_state(|| None::<LinkId>);

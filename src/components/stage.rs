@@ -11,7 +11,8 @@ use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
 use mqlab_sim::{
-    EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, Snapshot, TraceEvent,
+    EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, RoleKind, Snapshot,
+    TraceEvent,
 };
 use yew::prelude::*;
 
@@ -30,11 +31,12 @@ pub struct StageProps {
 
 /// Where a node sits on the stage, in SVG user units.
 pub fn node_position(node: NodeId) -> (f64, f64) {
-    match node {
-        NodeId::Producer => (130.0, 300.0),
-        NodeId::Broker => (480.0, 300.0),
-        NodeId::Consumer => (830.0, 300.0),
-        NodeId::Coordinator => (480.0, 80.0),
+    let below = 100.0 * f64::from(node.instance());
+    match node.role() {
+        RoleKind::Producer => (130.0, 300.0 + below),
+        RoleKind::Broker => (480.0, 300.0 + below),
+        RoleKind::Consumer => (830.0, 300.0 + below),
+        RoleKind::Coordinator => (480.0, 80.0),
     }
 }
 
@@ -251,7 +253,7 @@ fn memory_card(node: &NodeView) -> Html {
         "— wiped by the crash —"
     };
     html! {
-        <section class={classes!("node-card", node.id.name(), (!node.up).then_some("down"))}
+        <section class={classes!("node-card", node.id.role().name(), (!node.up).then_some("down"))}
                  aria-label={format!("{} state", node.label)}>
             <header>
                 <h3>{ &node.label }</h3>
@@ -349,7 +351,7 @@ fn Tokens(props: &TokensProps) -> Html {
 pub fn Stage(props: &StageProps) -> Html {
     let snapshot = &props.snapshot;
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
-    let links = LinkId::all_in(snapshot.mode);
+    let links = mqlab_sim::Topology::default().links(snapshot.mode);
 
     let link_paths = links.iter().map(|&link| {
         let ((x1, y1), (x2, y2)) = lane(link);
@@ -375,7 +377,7 @@ pub fn Stage(props: &StageProps) -> Html {
         let (x, y) = node_position(node);
         let view = snapshot.nodes.iter().find(|n| n.id == node);
         let up = view.is_none_or(|v| v.up);
-        let class = classes!("node", node.name(), view.is_none().then_some("absent"), (!up).then_some("down"));
+        let class = classes!("node", node.role().name(), view.is_none().then_some("absent"), (!up).then_some("down"));
         let sub = match view {
             None => "takes part in 2PC mode only".to_string(),
             Some(v) if v.up => format!(
@@ -392,7 +394,7 @@ pub fn Stage(props: &StageProps) -> Html {
             <g class={class} transform={format!("translate({},{})", tenths(x), tenths(y))}>
                 <rect class="node-box" x={tenths(-NODE_HALF_WIDTH)} y={tenths(-NODE_HALF_HEIGHT)}
                       width={tenths(2.0 * NODE_HALF_WIDTH)} height={tenths(2.0 * NODE_HALF_HEIGHT)} rx="12" />
-                <text class="node-title" text-anchor="middle" y="-2">{ node.label() }</text>
+                <text class="node-title" text-anchor="middle" y="-2">{ node.label().to_string() }</text>
                 <text class="node-sub" text-anchor="middle" y="20">{ sub }</text>
             </g>
         }
@@ -459,7 +461,7 @@ mod tests {
 
     fn envelope(kind: MessageKind, attempt: u32, duplicate: bool) -> InFlight {
         InFlight {
-            link: LinkId::new(NodeId::Producer, NodeId::Broker),
+            link: LinkId::new(NodeId::PRODUCER, NodeId::BROKER),
             kind,
             message: Some(MessageId(3)),
             txn: None,
@@ -500,11 +502,11 @@ mod tests {
 
     #[test]
     fn the_two_directions_of_a_link_use_separate_lanes() {
-        let there = lane(LinkId::new(NodeId::Producer, NodeId::Broker));
-        let back = lane(LinkId::new(NodeId::Broker, NodeId::Producer));
+        let there = lane(LinkId::new(NodeId::PRODUCER, NodeId::BROKER));
+        let back = lane(LinkId::new(NodeId::BROKER, NodeId::PRODUCER));
         assert!((there.0 .1 - back.0 .1).abs() > 2.0 * LANE_OFFSET - 0.1);
         // Lanes start outside the sender's box.
-        let (px, _) = node_position(NodeId::Producer);
+        let (px, _) = node_position(NodeId::PRODUCER);
         assert!(there.0 .0 > px + NODE_HALF_WIDTH);
     }
 }

@@ -73,10 +73,10 @@ pub fn visible(trace: &[TraceEvent], start: u64, end: u64) -> &[TraceEvent] {
 /// The lanes, top to bottom: the coordinator (when present) above the pipeline.
 pub fn lanes(present: &[NodeId]) -> Vec<NodeId> {
     [
-        NodeId::Coordinator,
-        NodeId::Producer,
-        NodeId::Broker,
-        NodeId::Consumer,
+        NodeId::COORDINATOR,
+        NodeId::PRODUCER,
+        NodeId::BROKER,
+        NodeId::CONSUMER,
     ]
     .into_iter()
     .filter(|node| present.contains(node))
@@ -126,9 +126,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             }
         }
     }
-    let coordinator_present = snapshot_nodes.contains(&NodeId::Coordinator);
+    let coordinator_present = snapshot_nodes.contains(&NodeId::COORDINATOR);
     let band_shapes = bands.iter().filter(|_| coordinator_present).map(|(txn, from, to)| {
-        let y = lane_y(NodeId::Coordinator);
+        let y = lane_y(NodeId::COORDINATOR);
         let (x1, x2) = (x_signed(*from), x(*to).max(x_signed(*from) + 4.0));
         html! {
             <g class={classes!("txn-band", (txn % 2 == 0).then_some("even"))}>
@@ -141,8 +141,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let lanes = snapshot_nodes.iter().map(|&node| {
         let y = lane_y(node);
         html! {
-            <g class={classes!("lane", node.name())}>
-                <text class="lane-name" x="6" y={tenths(y + 4.0)}>{ node.label() }</text>
+            <g class={classes!("lane", node.role().name())}>
+                <text class="lane-name" x="6" y={tenths(y + 4.0)}>{ node.label().to_string() }</text>
                 <line x1={tenths(MARGIN)} x2={tenths(WIDTH)} y1={tenths(y)} y2={tenths(y)} />
             </g>
         }

@@ -40,7 +40,7 @@ fn page_run() -> Run {
     });
     let mut run = Run::new(&scenario).unwrap();
     run.seek(8);
-    run.apply(Command::Crash(NodeId::Broker)).unwrap();
+    run.apply(Command::Crash(NodeId::BROKER)).unwrap();
     run.seek(30);
     run
 }

@@ -33,12 +33,12 @@ pub struct InvariantViolation {
     pub explanation: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 struct TxnFacts {
     /// The coordinator's decision as announced: true = commit.
     decision: Option<bool>,
-    /// Per participant (producer, broker, consumer): true = committed, false = aborted.
-    outcomes: [Option<bool>; 3],
+    /// Per participant that applied an outcome: true = committed, false = aborted.
+    outcomes: BTreeMap<NodeId, bool>,
 }
 
 /// Watches every transaction.
@@ -90,13 +90,12 @@ impl Checker {
 
     /// A participant committed (true) or aborted (false) a transaction.
     pub fn observe_outcome(&mut self, txn: u32, participant: NodeId, committed: bool, step: u64) {
-        let Some(slot) = participant_slot(participant) else {
-            return;
-        };
         let facts = self.txns.entry(txn).or_default();
-        facts.outcomes[slot] = Some(committed);
-        let facts = *facts;
-        if committed && facts.decision != Some(true) {
+        facts.outcomes.insert(participant, committed);
+        let decision = facts.decision;
+        let committed_any = facts.outcomes.values().any(|c| *c);
+        let aborted_any = facts.outcomes.values().any(|c| !*c);
+        if committed && decision != Some(true) {
             self.report(
                 Invariant::CommitOnlyAfterDecision,
                 txn,
@@ -107,8 +106,6 @@ impl Checker {
                 ),
             );
         }
-        let committed_any = facts.outcomes.contains(&Some(true));
-        let aborted_any = facts.outcomes.contains(&Some(false));
         if committed_any && aborted_any {
             self.report(
                 Invariant::Atomicity,
@@ -128,15 +125,6 @@ fn word(commit: bool) -> &'static str {
     }
 }
 
-fn participant_slot(node: NodeId) -> Option<usize> {
-    match node {
-        NodeId::Producer => Some(0),
-        NodeId::Broker => Some(1),
-        NodeId::Consumer => Some(2),
-        NodeId::Coordinator => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,8 +133,8 @@ mod tests {
     fn a_commit_beside_an_abort_breaks_atomicity() {
         let mut checker = Checker::default();
         checker.observe_decision(1, true, 3);
-        checker.observe_outcome(1, NodeId::Broker, true, 4);
-        checker.observe_outcome(1, NodeId::Consumer, false, 5);
+        checker.observe_outcome(1, NodeId::BROKER, true, 4);
+        checker.observe_outcome(1, NodeId::CONSUMER, false, 5);
         assert_eq!(checker.violations().len(), 1);
         assert_eq!(checker.violations()[0].invariant, Invariant::Atomicity);
     }
@@ -165,9 +153,9 @@ mod tests {
     #[test]
     fn a_participant_that_aborts_alone_before_any_decision_is_fine() {
         let mut checker = Checker::default();
-        checker.observe_outcome(3, NodeId::Consumer, false, 1);
+        checker.observe_outcome(3, NodeId::CONSUMER, false, 1);
         checker.observe_decision(3, false, 2);
-        checker.observe_outcome(3, NodeId::Broker, false, 3);
+        checker.observe_outcome(3, NodeId::BROKER, false, 3);
         assert!(checker.violations().is_empty());
     }
 }

@@ -155,7 +155,7 @@ mod tests {
             seq,
             epoch: 0,
             what: What::Restart {
-                node: NodeId::Broker,
+                node: NodeId::BROKER,
             },
         }
     }

@@ -99,20 +99,20 @@ impl CrashPoint {
         match self {
             CrashPoint::ProducerBeforeSend
             | CrashPoint::ProducerAfterSend
-            | CrashPoint::ProducerAfterConfirm => NodeId::Producer,
+            | CrashPoint::ProducerAfterConfirm => NodeId::PRODUCER,
             CrashPoint::BrokerAfterAppend
             | CrashPoint::BrokerAfterFsync
-            | CrashPoint::BrokerAfterDeliver => NodeId::Broker,
+            | CrashPoint::BrokerAfterDeliver => NodeId::BROKER,
             CrashPoint::ConsumerAfterReceive
             | CrashPoint::ConsumerAfterApply
             | CrashPoint::ConsumerAfterAck
             | CrashPoint::ParticipantBeforeVote
             | CrashPoint::ParticipantAfterVoteYes
-            | CrashPoint::ParticipantAfterCommit => NodeId::Consumer,
+            | CrashPoint::ParticipantAfterCommit => NodeId::CONSUMER,
             CrashPoint::CoordinatorAfterPrepareSent
             | CrashPoint::CoordinatorAfterVotes
             | CrashPoint::CoordinatorAfterDecisionLogged
-            | CrashPoint::CoordinatorMidBroadcast => NodeId::Coordinator,
+            | CrashPoint::CoordinatorMidBroadcast => NodeId::COORDINATOR,
         }
     }
 

@@ -119,8 +119,8 @@ impl Cause {
         match self.kind {
             CauseKind::ConsumerCrashAfterApply => "the consumer crashed after applying it and before acking, so the broker redelivered it".into(),
             CauseKind::AckLost => "the consumer's ack was lost on the consumer->broker link, so the broker redelivered it".into(),
-            CauseKind::ArrivedWhileDown(NodeId::Broker) => "the consumer's ack reached the broker while it was down, so the broker redelivered it".into(),
-            CauseKind::ArrivedWhileDown(NodeId::Producer) => "the broker's confirm reached the producer while it was down, so the producer published it again and the broker stored a second copy".into(),
+            CauseKind::ArrivedWhileDown(NodeId::BROKER) => "the consumer's ack reached the broker while it was down, so the broker redelivered it".into(),
+            CauseKind::ArrivedWhileDown(NodeId::PRODUCER) => "the broker's confirm reached the producer while it was down, so the producer published it again and the broker stored a second copy".into(),
             CauseKind::BrokerCrash => "the broker crashed before it had recorded the ack, so it redelivered the message after restarting".into(),
             CauseKind::RedeliveryTimeout => "the broker's redelivery timer fired before the ack arrived, so it delivered the message again".into(),
             CauseKind::ConfirmLost => "the broker's confirm was lost, so the producer published it again and the broker stored a second copy".into(),
@@ -600,8 +600,10 @@ pub struct Ledger {
     steps: u64,
     tick: u64,
     trace_hash: u64,
-    participants: [ParticipantStats; 3],
-    open_in_doubt: BTreeMap<(u8, u32), OpenInDoubt>,
+    /// One entry per node that hosted a participant, in node order (the default
+    /// world's three from the start).
+    participants: Vec<ParticipantStats>,
+    open_in_doubt: BTreeMap<(NodeId, u32), OpenInDoubt>,
     checker: Checker,
     transactions: Transactions,
     /// Consume-transform-produce is on.
@@ -645,10 +647,10 @@ impl Ledger {
             steps: 0,
             tick: 0,
             trace_hash: 0,
-            participants: [
-                stats(NodeId::Producer),
-                stats(NodeId::Broker),
-                stats(NodeId::Consumer),
+            participants: vec![
+                stats(NodeId::PRODUCER),
+                stats(NodeId::BROKER),
+                stats(NodeId::CONSUMER),
             ],
             open_in_doubt: BTreeMap::new(),
             checker: Checker::default(),
@@ -736,9 +738,11 @@ impl Ledger {
 
     /// Per-participant blocking records (transactional mode).
     pub fn participants(&self) -> Vec<ParticipantStats> {
-        let mut stats = self.participants.clone().to_vec();
+        let mut stats = self.participants.clone();
         for (&(node, _), open) in &self.open_in_doubt {
-            let entry = &mut stats[node as usize];
+            let Some(entry) = stats.iter_mut().find(|s| s.participant == node) else {
+                continue;
+            };
             let ticks = self.tick.saturating_sub(open.since_tick);
             entry.blocked_ticks += ticks;
             entry.longest_in_doubt_ticks = entry.longest_in_doubt_ticks.max(ticks);
@@ -1128,6 +1132,30 @@ impl Ledger {
         })
     }
 
+    /// The blocking record of the participant on `node`, made when it is first needed.
+    fn participant_stats_mut(&mut self, node: NodeId) -> Option<&mut ParticipantStats> {
+        let at = match self
+            .participants
+            .binary_search_by_key(&node, |s| s.participant)
+        {
+            Ok(at) => at,
+            Err(at) => {
+                self.participants.insert(
+                    at,
+                    ParticipantStats {
+                        participant: node,
+                        in_doubt_intervals: 0,
+                        blocked_ticks: 0,
+                        longest_in_doubt_ticks: 0,
+                        in_doubt_now: 0,
+                    },
+                );
+                at
+            }
+        };
+        self.participants.get_mut(at)
+    }
+
     /// A participant prepared the transaction holding messages `message..=last`.
     pub(crate) fn open_in_doubt(
         &mut self,
@@ -1136,7 +1164,7 @@ impl Ledger {
         (message, last): (u32, u32),
         tick: u64,
     ) {
-        let key = (participant.index() as u8, txn);
+        let key = (participant, txn);
         if self.open_in_doubt.contains_key(&key) {
             return;
         }
@@ -1148,7 +1176,7 @@ impl Ledger {
                 since_tick: tick,
             },
         );
-        if let Some(stats) = self.participants.get_mut(participant.index()) {
+        if let Some(stats) = self.participant_stats_mut(participant) {
             stats.in_doubt_intervals += 1;
             stats.in_doubt_now += 1;
         }
@@ -1161,12 +1189,12 @@ impl Ledger {
     }
 
     pub(crate) fn close_in_doubt(&mut self, participant: NodeId, txn: u32, tick: u64) {
-        let key = (participant.index() as u8, txn);
+        let key = (participant, txn);
         let Some(open) = self.open_in_doubt.remove(&key) else {
             return;
         };
         let ticks = tick.saturating_sub(open.since_tick);
-        if let Some(stats) = self.participants.get_mut(participant.index()) {
+        if let Some(stats) = self.participant_stats_mut(participant) {
             stats.blocked_ticks += ticks;
             stats.longest_in_doubt_ticks = stats.longest_in_doubt_ticks.max(ticks);
             stats.in_doubt_now = stats.in_doubt_now.saturating_sub(1);

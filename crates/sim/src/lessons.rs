@@ -355,7 +355,7 @@ fn fire_and_forget_broker_crash() -> Lesson {
         intro: "At-most-once is the simplest delivery mode: the producer sends each message once and never hears back. Here the broker will crash right after appending m1 to its log in memory, before the fsync makes it durable, and stay down for a while.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1, m2 and m3, one tick apart, without waiting for confirms."),
-            cue(CueTrigger::Crash(NodeId::Broker), "The broker crashes before its fsync: m1 was only in memory, and memory is gone."),
+            cue(CueTrigger::Crash(NodeId::BROKER), "The broker crashes before its fsync: m1 was only in memory, and memory is gone."),
             cue(event(EventKind::ArriveWhileDown), "The next publish reaches a broker that is down. Nobody notices: there are no confirms in this mode."),
             cue(event(EventKind::Restart), "The broker restarts and replays its disk log — which never held m1."),
             cue(CueTrigger::End, "Nothing is left to happen. The producer never sends anything again."),
@@ -378,8 +378,8 @@ fn lost_confirm_duplicates() -> Lesson {
         id: "lost-confirm",
         title: "A lost confirm makes the producer retry — and duplicate",
         scenario: scenario(Mode::AtLeastOnce, 3).with_fault(drop_first(
-            NodeId::Broker,
-            NodeId::Producer,
+            NodeId::BROKER,
+            NodeId::PRODUCER,
             MessageKind::Confirm,
             1,
         )),
@@ -412,7 +412,7 @@ fn consumer_crash_before_ack() -> Lesson {
         intro: "In at-least-once the consumer applies a message (say, credits an account) and only then acks it; the broker redelivers anything not acked. Here the consumer will crash after applying m1, before its ack leaves.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1 and waits for its ack."),
-            cue(CueTrigger::Crash(NodeId::Consumer), "The consumer has credited the account for m1 — and crashes before acking."),
+            cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer has credited the account for m1 — and crashes before acking."),
             cue(CueTrigger::Again { kind: EventKind::Deliver, message: 1 }, "The broker never got an ack for m1, so its redelivery timer sends m1 again."),
             cue(event(EventKind::Restart), "The consumer restarts. Its database still holds the credit for m1 — and m1 is coming again, so it will credit the account a second time."),
             cue(CueTrigger::End, "The run is over. Look at how many times m1 was applied."),
@@ -439,7 +439,7 @@ fn ack_before_apply() -> Lesson {
         intro: "To avoid duplicates, at-most-once consumers ack a message as soon as it arrives and apply it afterwards. Here the consumer will crash right after acking m1, before applying it.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1; the consumer acks it on receipt."),
-            cue(CueTrigger::Crash(NodeId::Consumer), "The consumer crashes after its ack, before crediting the account. The broker has already forgotten m1."),
+            cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer crashes after its ack, before crediting the account. The broker has already forgotten m1."),
             cue(event(EventKind::ArriveWhileDown), "A delivery reaches the consumer while it is down, and is lost."),
             cue(CueTrigger::End, "The run is over. Which messages were ever applied?"),
         ],
@@ -461,8 +461,8 @@ fn idempotent_producer() -> Lesson {
         id: "idempotent-producer",
         title: "The idempotent producer: sequence numbers stop duplicate publishes",
         scenario: scenario(Mode::Idempotent, 3).with_fault(drop_first(
-            NodeId::Broker,
-            NodeId::Producer,
+            NodeId::BROKER,
+            NodeId::PRODUCER,
             MessageKind::Confirm,
             1,
         )),
@@ -495,7 +495,7 @@ fn idempotent_consumer() -> Lesson {
         intro: "The same crash as before — the consumer applies m1 and crashes before acking — but the idempotent consumer records each processed message id in its database, in the same transaction as the side effect.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1. The consumer credits the account and records \"m1 processed\" atomically."),
-            cue(CueTrigger::Crash(NodeId::Consumer), "The consumer crashes before acking. Its database keeps both the credit and the dedup entry."),
+            cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer crashes before acking. Its database keeps both the credit and the dedup entry."),
             cue(event_detail(EventKind::Receive, Detail::DuplicateSkipped), "The broker redelivers m1. The consumer finds m1 in its dedup table, skips the side effect and acks."),
             cue(CueTrigger::End, "The run is over. How many times was m1 applied?"),
         ],
@@ -585,7 +585,7 @@ fn coordinator_dies_after_votes() -> Lesson {
         cues: vec![
             cue(CueTrigger::Start, "One message, one happy start."),
             cue(event_detail(EventKind::Prepare, Detail::VotedYes), "A participant votes yes. It is now prepared: it holds its locks and must wait for the decision."),
-            cue(CueTrigger::Crash(NodeId::Coordinator), "The coordinator crashes with all the votes, before deciding."),
+            cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes with all the votes, before deciding."),
             cue(event(EventKind::Query), "An in-doubt participant asks the coordinator for the decision. No answer: it is down. The participant may neither commit nor abort, and keeps its locks."),
             cue(event(EventKind::Restart), "The coordinator finally restarts."),
             cue(CueTrigger::End, "The run is over. Look at the ticks spent in doubt."),
@@ -615,7 +615,7 @@ fn coordinator_recovers_from_log() -> Lesson {
         intro: "This time the coordinator crashes a moment later: after writing COMMIT to its durable log, before telling anyone.",
         cues: vec![
             cue(CueTrigger::Start, "One message, two transactions to get it from producer to consumer."),
-            cue(CueTrigger::Crash(NodeId::Coordinator), "The coordinator crashes. COMMIT is on its disk; no participant has heard it."),
+            cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes. COMMIT is on its disk; no participant has heard it."),
             cue(event(EventKind::Restart), "The coordinator restarts and replays its decision log."),
             cue(event_detail(EventKind::Restart, Detail::RecoveredCommit), "It finds COMMIT for the transaction and sends it again."),
             cue(CueTrigger::End, "The run is over."),
@@ -643,7 +643,7 @@ fn presumed_abort() -> Lesson {
         intro: "The coordinator will crash right after sending the prepares, long before any decision. When it restarts, its log has no decision for that transaction. Under \"presumed abort\" it needs none: no record means ABORT.",
         cues: vec![
             cue(CueTrigger::Start, "One message."),
-            cue(CueTrigger::Crash(NodeId::Coordinator), "The coordinator crashes after sending PREPARE. Nothing about the transaction is on its disk."),
+            cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes after sending PREPARE. Nothing about the transaction is on its disk."),
             cue(event(EventKind::Restart), "The coordinator restarts."),
             cue(event_detail(EventKind::Restart, Detail::RecoveredPresumedAbort), "It finds an unfinished transaction without a decision and aborts it — the presumption."),
             cue(CueTrigger::End, "The run is over."),

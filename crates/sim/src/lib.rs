@@ -30,6 +30,7 @@ pub mod share;
 pub mod sim;
 pub mod snapshot;
 pub mod timeline;
+pub mod topology;
 pub mod trace;
 
 pub use checker::{Invariant, InvariantViolation};
@@ -41,7 +42,7 @@ pub use ledger::{
 pub use mode::Mode;
 pub use names::UnknownName;
 pub use network::{LinkConfig, LinkId, LinkOverride, LinkParseError, MessageKind, NetworkConfig};
-pub use node::NodeId;
+pub use node::{NodeId, RoleKind};
 pub use prng::Prng;
 pub use ratio::{Ratio, RatioParseError};
 pub use scenario::{Scenario, ScenarioError, Timing, TransactionConfig};
@@ -52,4 +53,5 @@ pub use snapshot::{
     Snapshot, TransactionView, TxnKind,
 };
 pub use timeline::Run;
+pub use topology::Topology;
 pub use trace::{Detail, EventKind, StepReport, TraceEvent, VoteNoReason};

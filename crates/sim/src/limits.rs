@@ -2,6 +2,13 @@
 //! simulation has a fixed upper bound, and going over it is either a typed error or a
 //! drop recorded in the trace, never unbounded growth.
 
+/// The most producers a topology may have.
+pub const MAX_PRODUCERS: u16 = 3;
+/// The most broker nodes a topology may have. Replication (several brokers holding one
+/// queue) is not in this build: until it is, a topology runs exactly one broker.
+pub const MAX_BROKERS: u16 = 7;
+/// The most consumers a topology may have.
+pub const MAX_CONSUMERS: u16 = 8;
 /// The most messages a scenario may have.
 pub const MAX_MESSAGES: u32 = 100_000;
 /// The longest link latency or planned delay, in ticks.

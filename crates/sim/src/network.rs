@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ledger::Cause;
 use crate::mode::Mode;
 use crate::names::{named_serde, parse_name, UnknownName};
-use crate::node::NodeId;
+use crate::node::{NodeId, RoleKind};
 use crate::ratio::Ratio;
 
 /// A directed link, written "producer->broker".
@@ -27,50 +27,19 @@ impl LinkId {
         LinkId { from, to }
     }
 
-    /// A dense index (0..16) for per-link arrays.
-    pub const fn index(self) -> usize {
-        self.from.index() * 4 + self.to.index()
-    }
-
-    /// The links that exist in a mode, in drawing order.
-    pub fn all_in(mode: Mode) -> Vec<LinkId> {
-        use NodeId::*;
-        match mode {
-            Mode::Transactional => vec![
-                LinkId::new(Coordinator, Producer),
-                LinkId::new(Producer, Coordinator),
-                LinkId::new(Coordinator, Broker),
-                LinkId::new(Broker, Coordinator),
-                LinkId::new(Coordinator, Consumer),
-                LinkId::new(Consumer, Coordinator),
-            ],
-            _ => vec![
-                LinkId::new(Producer, Broker),
-                LinkId::new(Broker, Producer),
-                LinkId::new(Broker, Consumer),
-                LinkId::new(Consumer, Broker),
-            ],
-        }
-    }
-
-    /// True when the link exists in the mode.
-    pub fn exists_in(self, mode: Mode) -> bool {
-        LinkId::all_in(mode).contains(&self)
-    }
-
-    /// The kinds of message this link carries in the mode (empty if it does not exist).
+    /// The kinds of message this link carries in a mode (empty if a link between these
+    /// roles does not exist in the mode).
     pub fn kinds_in(self, mode: Mode) -> &'static [MessageKind] {
         use MessageKind::*;
-        if !self.exists_in(mode) {
-            return &[];
-        }
-        match (self.from, self.to) {
-            (NodeId::Producer, NodeId::Broker) => &[Publish],
-            (NodeId::Broker, NodeId::Producer) => &[Confirm],
-            (NodeId::Broker, NodeId::Consumer) => &[Deliver],
-            (NodeId::Consumer, NodeId::Broker) => &[Ack],
-            (NodeId::Coordinator, _) => &[Prepare, Commit, Abort],
-            (_, NodeId::Coordinator) => &[VoteYes, VoteNo, Committed, Query],
+        let transactional = mode == Mode::Transactional;
+        match (self.from.role(), self.to.role()) {
+            (RoleKind::Producer, RoleKind::Broker) if !transactional => &[Publish],
+            (RoleKind::Broker, RoleKind::Producer) if !transactional => &[Confirm],
+            (RoleKind::Broker, RoleKind::Consumer) if !transactional => &[Deliver],
+            (RoleKind::Consumer, RoleKind::Broker) if !transactional => &[Ack],
+            (RoleKind::Coordinator, RoleKind::Coordinator) => &[],
+            (RoleKind::Coordinator, _) if transactional => &[Prepare, Commit, Abort],
+            (_, RoleKind::Coordinator) if transactional => &[VoteYes, VoteNo, Committed, Query],
             _ => &[],
         }
     }

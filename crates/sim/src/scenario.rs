@@ -10,6 +10,7 @@ use crate::mode::Mode;
 use crate::network::{LinkConfig, NetworkConfig};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
+pub use crate::topology::Topology;
 
 /// Timers and pacing, all in ticks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +114,9 @@ pub struct Scenario {
     pub messages: u32,
     /// The seed of the simulation's PRNG.
     pub seed: u64,
+    /// Which nodes the world has.
+    #[serde(skip_serializing_if = "Topology::is_default")]
+    pub topology: Topology,
     /// Link settings.
     pub network: NetworkConfig,
     /// Timers and windows.
@@ -132,6 +136,7 @@ impl Default for Scenario {
             mode: Mode::AtLeastOnce,
             messages: 5,
             seed: 1,
+            topology: Topology::default(),
             network: NetworkConfig::default(),
             timing: Timing::default(),
             transaction: TransactionConfig::default(),
@@ -184,6 +189,13 @@ pub enum ScenarioError {
         /// How many were given.
         count: u32,
     },
+    /// A setting this version cannot run.
+    Unsupported {
+        /// The field.
+        field: String,
+        /// Why, in a sentence.
+        reason: String,
+    },
     /// A planned fault that would be refused as a command.
     InvalidFault {
         /// The field, e.g. "faults[2]".
@@ -223,11 +235,43 @@ impl fmt::Display for ScenarioError {
                 "faults: at most {MAX_PLANNED_FAULTS} planned faults (got {count})"
             ),
             ScenarioError::InvalidFault { field, error } => write!(f, "{field}: {error}"),
+            ScenarioError::Unsupported { field, reason } => write!(f, "{field}: {reason}"),
         }
     }
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// Checks the node counts against the limits.
+fn check_topology(topology: &Topology) -> Result<(), ScenarioError> {
+    check_range(
+        "topology.producers",
+        u64::from(topology.producers),
+        1,
+        u64::from(MAX_PRODUCERS),
+    )?;
+    check_range(
+        "topology.consumers",
+        u64::from(topology.consumers),
+        1,
+        u64::from(MAX_CONSUMERS),
+    )?;
+    check_range(
+        "topology.brokers",
+        u64::from(topology.brokers),
+        1,
+        u64::from(MAX_BROKERS),
+    )?;
+    if topology.brokers > 1 {
+        return Err(ScenarioError::Unsupported {
+            field: "topology.brokers".to_string(),
+            reason: "this version runs one broker node; a queue replicated over \
+                     several brokers is not available yet"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
 
 fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
     if value < min || value > max {
@@ -271,6 +315,7 @@ impl Scenario {
                 messages: self.messages,
             });
         }
+        check_topology(&self.topology)?;
         check_link("network", &self.network.global)?;
         for (index, link) in self.network.links.iter().enumerate() {
             check_link(&format!("network.links[{index}]"), &link.config)?;
@@ -391,10 +436,7 @@ impl Scenario {
     }
 }
 
-/// The nodes present in a mode.
+/// The nodes present in a mode in the default topology (one of each).
 pub fn nodes_in(mode: Mode) -> Vec<NodeId> {
-    match mode {
-        Mode::Transactional => NodeId::ALL.to_vec(),
-        _ => vec![NodeId::Producer, NodeId::Broker, NodeId::Consumer],
-    }
+    Topology::default().nodes_in(mode)
 }

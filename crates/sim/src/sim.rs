@@ -22,10 +22,10 @@ use crate::mode::Mode;
 use crate::network::{
     ArmedLinkFault, Envelope, LinkFaultAction, LinkId, LinkState, LossReason, MessageKind,
 };
-use crate::node::{NodeCore, NodeId};
+use crate::node::{NodeCore, NodeId, RoleKind};
 use crate::prng::Prng;
 use crate::ratio::Ratio;
-use crate::scenario::{nodes_in, Scenario, ScenarioError};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
 
 /// How a simulation records what it does.
@@ -188,7 +188,8 @@ pub struct Sim {
     pub(crate) seq: u64,
     pub(crate) queue: EventQueue,
     pub(crate) in_flight: u32,
-    pub(crate) links: [LinkState; 16],
+    /// Every link's state, indexed by `link_index`.
+    pub(crate) links: Vec<LinkState>,
     pub(crate) armed_links: Vec<ArmedLinkFault>,
     pub(crate) armed_crashes: Vec<ArmedCrash>,
     pub(crate) armed_crash_mask: u32,
@@ -219,9 +220,11 @@ impl Sim {
     pub fn with_options(scenario: &Scenario, options: SimOptions) -> Result<Sim, ScenarioError> {
         scenario.validate()?;
         let messages = scenario.messages;
-        let mut links = [LinkState::default(); 16];
-        for link in LinkId::all_in(scenario.mode) {
-            links[link.index()].config = scenario.network.for_link(link);
+        let topology = scenario.topology;
+        let mut links = vec![LinkState::default(); topology.len() * topology.len()];
+        for link in topology.links(scenario.mode) {
+            links[topology.slot(link.from) * topology.len() + topology.slot(link.to)].config =
+                scenario.network.for_link(link);
         }
         // Planned faults are sorted by step (stable, so that faults at the same step keep
         // their written order); faults without a step are applied before the first step.
@@ -251,16 +254,17 @@ impl Sim {
             planned_next: 0,
             planned,
             applied: Vec::new(),
-            nodes: NodeId::ALL
-                .iter()
+            nodes: topology
+                .all_nodes()
+                .into_iter()
                 .map(|id| Node {
                     core: NodeCore::new(),
                     log: DiskLog::default(),
-                    role: match id {
-                        NodeId::Producer => Role::Producer(Producer::new(messages)),
-                        NodeId::Broker => Role::Broker(Broker::new(messages)),
-                        NodeId::Consumer => Role::Consumer(Consumer::new(messages)),
-                        NodeId::Coordinator => Role::Coordinator(Coordinator::new()),
+                    role: match id.role() {
+                        RoleKind::Producer => Role::Producer(Producer::new(messages)),
+                        RoleKind::Broker => Role::Broker(Broker::new(messages)),
+                        RoleKind::Consumer => Role::Consumer(Consumer::new(messages)),
+                        RoleKind::Coordinator => Role::Coordinator(Coordinator::new()),
                     },
                     participant: Participant::default(),
                 })
@@ -270,7 +274,7 @@ impl Sim {
             trace: Vec::new(),
             trace_truncated: false,
             hash: TraceHash::new(),
-            cur: Record::new(0, 0, EventKind::Command, NodeId::Producer),
+            cur: Record::new(0, 0, EventKind::Command, NodeId::PRODUCER),
             has_step: false,
         };
         sim.ledger.set_groups(
@@ -279,7 +283,7 @@ impl Sim {
         );
         sim.ledger.set_transform(scenario.transforms());
         sim.apply_due_planned_faults();
-        for node in NodeId::ALL {
+        for node in topology.all_nodes() {
             if sim.is_up(node) {
                 sim.dispatch(node, Input::Start);
             }
@@ -397,12 +401,18 @@ impl Sim {
 
     /// True when the node is up.
     pub fn is_up(&self, node: NodeId) -> bool {
-        self.nodes[node.index()].core.up
+        self.nodes[self.scenario.topology.slot(node)].core.up
+    }
+
+    /// The dense index of a link between two nodes of the topology.
+    pub(crate) fn link_index(&self, link: LinkId) -> usize {
+        let topology = &self.scenario.topology;
+        topology.slot(link.from) * topology.len() + topology.slot(link.to)
     }
 
     /// The coordinator's state (the node always exists; it is idle outside 2PC).
     pub(crate) fn coordinator(&self) -> &Coordinator {
-        match &self.nodes[NodeId::Coordinator.index()].role {
+        match &self.nodes[self.scenario.topology.slot(NodeId::COORDINATOR)].role {
             Role::Coordinator(coordinator) => coordinator,
             _ => unreachable!("the coordinator node plays the coordinator role"),
         }
@@ -431,7 +441,7 @@ impl Sim {
             {
                 last.clone()
             }
-            _ => self.cur.to_event(self.mode),
+            _ => self.cur.to_event(self.mode, &self.scenario.topology),
         })
     }
 
@@ -451,7 +461,11 @@ impl Sim {
         self.apply_due_planned_faults();
         while let Some(event) = self.queue.pop() {
             if let Some(owner) = event.what.owner() {
-                if self.nodes[owner.index()].core.incarnation != event.epoch {
+                if self.nodes[self.scenario.topology.slot(owner)]
+                    .core
+                    .incarnation
+                    != event.epoch
+                {
                     continue;
                 }
             }
@@ -475,9 +489,12 @@ impl Sim {
             && !self.random_crash_pending
             && self.prng.chance(self.random_crash)
         {
-            let up: Vec<NodeId> = nodes_in(self.mode)
+            let up: Vec<NodeId> = self
+                .scenario
+                .topology
+                .nodes_in(self.mode)
                 .into_iter()
-                .filter(|n| self.nodes[n.index()].core.up)
+                .filter(|n| self.nodes[self.scenario.topology.slot(*n)].core.up)
                 .collect();
             if !up.is_empty() {
                 let node = up[self.prng.below(up.len() as u64) as usize];
@@ -488,7 +505,7 @@ impl Sim {
         let record = self.cur;
         record.hash_into(&mut self.hash);
         if self.options.record_trace {
-            self.push_trace(record.to_event(self.mode));
+            self.push_trace(record.to_event(self.mode, &self.scenario.topology));
         }
         self.step_index += 1;
         self.sync_ledger();
@@ -524,14 +541,14 @@ impl Sim {
             What::Timer { node, timer } => self.dispatch(node, Input::Timer(timer)),
             What::Arrive(envelope) => self.arrive(envelope),
             What::Restart { node } => {
-                if !self.nodes[node.index()].core.up {
+                if !self.nodes[self.scenario.topology.slot(node)].core.up {
                     self.begin(EventKind::Restart, node);
                     self.restart_node(node);
                 }
             }
             What::RandomCrash { node } => {
                 self.random_crash_pending = false;
-                if self.nodes[node.index()].core.up {
+                if self.nodes[self.scenario.topology.slot(node)].core.up {
                     self.begin(EventKind::Crash, node);
                     self.cur.detail = Detail::RandomCrash;
                     self.crash_node(node);
@@ -545,7 +562,7 @@ impl Sim {
     fn dispatch(&mut self, id: NodeId, input: Input<'_>) {
         let mut out = std::mem::take(&mut self.outbox);
         {
-            let node = &mut self.nodes[id.index()];
+            let node = &mut self.nodes[self.scenario.topology.slot(id)];
             let mut armed = ArmedCrashes {
                 armed: &mut self.armed_crashes,
                 mask: &mut self.armed_crash_mask,
@@ -626,7 +643,7 @@ impl Sim {
             Output::SetTimer { delay_ticks, timer } => {
                 self.schedule(delay_ticks, What::Timer { node: id, timer })
             }
-            Output::Persist(record) => self.nodes[id.index()].log.push(record),
+            Output::Persist(record) => self.nodes[self.scenario.topology.slot(id)].log.push(record),
             Output::Fact(fact) => self.observe(id, fact),
             Output::Crash(point) => {
                 self.cur.crash = Some(point);
@@ -683,9 +700,9 @@ impl Sim {
 
     /// Schedules an event `delay_ticks` from now, stamped with its owner's incarnation.
     pub(crate) fn schedule(&mut self, delay_ticks: u64, what: What) {
-        let epoch = what
-            .owner()
-            .map_or(0, |n| self.nodes[n.index()].core.incarnation);
+        let epoch = what.owner().map_or(0, |n| {
+            self.nodes[self.scenario.topology.slot(n)].core.incarnation
+        });
         self.seq += 1;
         self.queue.push(Event {
             tick: self.tick.saturating_add(delay_ticks),
@@ -698,7 +715,7 @@ impl Sim {
     /// Crashes a node: its volatile state is gone, its timers die with its incarnation,
     /// and it restarts after the scenario's downtime if one is set.
     pub(crate) fn crash_node(&mut self, node: NodeId) {
-        let core = &mut self.nodes[node.index()].core;
+        let core = &mut self.nodes[self.scenario.topology.slot(node)].core;
         if !core.up {
             return;
         }
@@ -709,13 +726,15 @@ impl Sim {
         core.restart_at_tick = None;
         self.dispatch(node, Input::Crash);
         if let Some(ticks) = self.scenario.timing.restart_after_ticks {
-            self.nodes[node.index()].core.restart_at_tick = Some(self.tick.saturating_add(ticks));
+            self.nodes[self.scenario.topology.slot(node)]
+                .core
+                .restart_at_tick = Some(self.tick.saturating_add(ticks));
             self.schedule(ticks, What::Restart { node });
         }
     }
 
     fn restart_node(&mut self, node: NodeId) {
-        let core = &mut self.nodes[node.index()].core;
+        let core = &mut self.nodes[self.scenario.topology.slot(node)].core;
         core.up = true;
         core.down_since_tick = None;
         core.restart_at_tick = None;
@@ -739,7 +758,7 @@ impl Sim {
         txn_kind: u8,
     ) {
         let link = LinkId { from, to };
-        let index = link.index();
+        let index = self.link_index(link);
         let config = self.links[index].config;
         let mut extra_ticks = 0;
         let mut lost = LossReason::Arrives;
@@ -810,7 +829,7 @@ impl Sim {
     }
 
     fn put_on_link(&mut self, envelope: Envelope, latency: u64, reorder: bool) {
-        let index = envelope.link.index();
+        let index = self.link_index(envelope.link);
         if self.in_flight >= MAX_IN_FLIGHT {
             // The bound is reached: the envelope is dropped at once, visibly, as an
             // overflow drop when it "arrives" one tick later (so it still is a step).
@@ -844,8 +863,8 @@ impl Sim {
     fn arrive(&mut self, envelope: Envelope) {
         self.in_flight = self.in_flight.saturating_sub(1);
         let to = envelope.link.to;
-        let partitioned = self.links[envelope.link.index()].partitioned;
-        let down = !self.nodes[to.index()].core.up;
+        let partitioned = self.links[self.link_index(envelope.link)].partitioned;
+        let down = !self.nodes[self.scenario.topology.slot(to)].core.up;
         if envelope.lost != LossReason::Arrives || partitioned || down {
             let (kind, detail, cause_kind) = if partitioned {
                 (EventKind::Drop, Detail::Partitioned, CauseKind::Partition)
@@ -975,7 +994,7 @@ impl Sim {
                 Command::Crash(_) => None,
                 _ => None,
             };
-            let mut event = record.to_event(self.mode);
+            let mut event = record.to_event(self.mode, &self.scenario.topology);
             event.narration = narration;
             if let Command::CrashAt {
                 message: Some(m), ..
@@ -992,7 +1011,7 @@ impl Sim {
         check_command(&self.scenario, command)?;
         Ok(match *command {
             Command::Crash(node) => {
-                if !self.nodes[node.index()].core.up {
+                if !self.nodes[self.scenario.topology.slot(node)].core.up {
                     return Err(CommandError::NodeAlreadyDown { node });
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
@@ -1000,7 +1019,7 @@ impl Sim {
                 format!("the {} crashes now and loses its memory.", node.name())
             }
             Command::Restart(node) => {
-                if self.nodes[node.index()].core.up {
+                if self.nodes[self.scenario.topology.slot(node)].core.up {
                     return Err(CommandError::NodeAlreadyUp { node });
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
@@ -1076,7 +1095,8 @@ impl Sim {
                 )
             }
             Command::Partition { link } => {
-                let state = &mut self.links[link.index()];
+                let index = self.link_index(link);
+                let state = &mut self.links[index];
                 if state.partitioned {
                     return Err(CommandError::AlreadyPartitioned { link });
                 }
@@ -1085,7 +1105,8 @@ impl Sim {
                 format!("link {link} is cut; everything arriving on it is lost until it heals.")
             }
             Command::Heal { link } => {
-                let state = &mut self.links[link.index()];
+                let index = self.link_index(link);
+                let state = &mut self.links[index];
                 if !state.partitioned {
                     return Err(CommandError::NotPartitioned { link });
                 }
@@ -1093,20 +1114,23 @@ impl Sim {
                 format!("link {link} heals.")
             }
             Command::SetLoss(ratio) => {
-                for link in LinkId::all_in(self.mode) {
-                    self.links[link.index()].config.loss = ratio;
+                for link in self.scenario.topology.links(self.mode) {
+                    let index = self.link_index(link);
+                    self.links[index].config.loss = ratio;
                 }
                 format!("every link now loses {ratio} of its messages.")
             }
             Command::SetDuplicate(ratio) => {
-                for link in LinkId::all_in(self.mode) {
-                    self.links[link.index()].config.duplicate = ratio;
+                for link in self.scenario.topology.links(self.mode) {
+                    let index = self.link_index(link);
+                    self.links[index].config.duplicate = ratio;
                 }
                 format!("every link now duplicates {ratio} of its messages.")
             }
             Command::SetReorder(ratio) => {
-                for link in LinkId::all_in(self.mode) {
-                    self.links[link.index()].config.reorder = ratio;
+                for link in self.scenario.topology.links(self.mode) {
+                    let index = self.link_index(link);
+                    self.links[index].config.reorder = ratio;
                 }
                 format!("every link now reorders {ratio} of its messages.")
             }
@@ -1197,7 +1221,7 @@ fn command_node(command: &Command) -> NodeId {
         Command::SetLoss(_)
         | Command::SetDuplicate(_)
         | Command::SetReorder(_)
-        | Command::SetCrashRate(_) => NodeId::Broker,
+        | Command::SetCrashRate(_) => NodeId::BROKER,
     }
 }
 
@@ -1206,14 +1230,14 @@ fn command_node(command: &Command) -> NodeId {
 pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<(), CommandError> {
     let mode = scenario.mode;
     let check_node = |node: NodeId| {
-        if nodes_in(mode).contains(&node) {
+        if scenario.topology.nodes_in(mode).contains(&node) {
             Ok(())
         } else {
             Err(CommandError::NodeNotInMode { node, mode })
         }
     };
     let check_link = |link: LinkId, kind: Option<MessageKind>| {
-        if !link.exists_in(mode) {
+        if !scenario.topology.links(mode).contains(&link) {
             return Err(CommandError::LinkNotInMode { link, mode });
         }
         if let Some(kind) = kind {

@@ -12,7 +12,6 @@ use crate::limits::SNAPSHOT_LINES;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
-use crate::scenario::nodes_in;
 use crate::sim::{Sim, What};
 
 /// One node as drawn.
@@ -191,7 +190,10 @@ fn tail(lines: Vec<String>) -> (Vec<String>, u64) {
 impl Sim {
     /// The view of this moment.
     pub fn snapshot(&self) -> Snapshot {
-        let nodes = nodes_in(self.mode)
+        let nodes = self
+            .scenario
+            .topology
+            .nodes_in(self.mode)
             .into_iter()
             .map(|node| self.node_view(node))
             .collect();
@@ -224,9 +226,12 @@ impl Sim {
             })
             .collect();
         in_flight.sort_by_key(|(tick, seq, _)| (*tick, *seq));
-        let partitions = LinkId::all_in(self.mode)
+        let partitions = self
+            .scenario
+            .topology
+            .links(self.mode)
             .into_iter()
-            .filter(|link| self.links[link.index()].partitioned)
+            .filter(|link| self.links[self.link_index(*link)].partitioned)
             .collect();
         let breakpoints = self
             .armed_crashes
@@ -251,8 +256,8 @@ impl Sim {
     }
 
     fn node_view(&self, node: NodeId) -> NodeView {
-        let core = &self.nodes[node.index()].core;
-        let log = &self.nodes[node.index()].log;
+        let core = &self.nodes[self.scenario.topology.slot(node)].core;
+        let log = &self.nodes[self.scenario.topology.slot(node)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
         let durable = log.records[start..].iter().map(|r| r.line()).collect();
         let durable_hidden = start as u64 + log.omitted;
@@ -261,7 +266,7 @@ impl Sim {
         } else if self.mode == Mode::Transactional {
             self.transactional_memory(node)
         } else {
-            match &self.nodes[node.index()].role {
+            match &self.nodes[self.scenario.topology.slot(node)].role {
                 Role::Producer(producer) => producer.memory_lines(self.mode),
                 Role::Broker(broker) => broker.memory_lines(),
                 Role::Consumer(consumer) => consumer.memory_lines(),
@@ -283,10 +288,13 @@ impl Sim {
     }
 
     fn transactional_memory(&self, node: NodeId) -> Vec<String> {
-        if node == NodeId::Coordinator {
+        if node == NodeId::COORDINATOR {
             return match self.coordinator().memory.active {
                 Some(active) => {
-                    let votes: Vec<String> = crate::trace::participants(active.info.kind)
+                    let votes: Vec<String> = self
+                        .scenario
+                        .topology
+                        .participants(active.info.kind, active.info.message)
                         .iter()
                         .zip(active.votes)
                         .map(|(p, v)| {
@@ -306,7 +314,11 @@ impl Sim {
                 None => Vec::new(),
             };
         }
-        let mut lines = match self.nodes[node.index()].participant.memory.last_seen {
+        let mut lines = match self.nodes[self.scenario.topology.slot(node)]
+            .participant
+            .memory
+            .last_seen
+        {
             Some((info, vote)) => vec![format!(
                 "working on t{} ({} m{}), vote {}",
                 info.txn,
@@ -324,9 +336,10 @@ impl Sim {
             )],
             None => Vec::new(),
         };
-        if let (Role::Broker(broker), true) =
-            (&self.nodes[node.index()].role, self.scenario.transforms())
-        {
+        if let (Role::Broker(broker), true) = (
+            &self.nodes[self.scenario.topology.slot(node)].role,
+            self.scenario.transforms(),
+        ) {
             // The second queue that consume-transform-produce writes to.
             lines.push(
                 broker
@@ -338,7 +351,9 @@ impl Sim {
     }
 
     fn coordinator_view(&self) -> CoordinatorView {
-        let up = self.nodes[NodeId::Coordinator.index()].core.up;
+        let up = self.nodes[self.scenario.topology.slot(NodeId::COORDINATOR)]
+            .core
+            .up;
         let c = self.coordinator();
         let phase = if !up {
             CoordinatorPhase::Down
@@ -351,7 +366,10 @@ impl Sim {
             }
         };
         let transaction = c.memory.active.map(|a| {
-            let parts = crate::trace::participants(a.info.kind);
+            let parts = self
+                .scenario
+                .topology
+                .participants(a.info.kind, a.info.message);
             TransactionView {
                 txn: a.info.txn,
                 kind: if a.info.kind == CONSUME {
@@ -369,11 +387,11 @@ impl Sim {
                     .collect(),
             }
         });
-        let participants = [NodeId::Producer, NodeId::Broker, NodeId::Consumer]
+        let participants = [NodeId::PRODUCER, NodeId::BROKER, NodeId::CONSUMER]
             .into_iter()
             .map(|node| {
-                let p = &self.nodes[node.index()].participant;
-                let node_up = self.nodes[node.index()].core.up;
+                let p = &self.nodes[self.scenario.topology.slot(node)].participant;
+                let node_up = self.nodes[self.scenario.topology.slot(node)].core.up;
                 let oldest = p.disk.prepared.first();
                 let state = match oldest {
                     Some(prepared) => {
@@ -427,7 +445,7 @@ impl Sim {
                 }
             })
             .collect();
-        let log = &self.nodes[NodeId::Coordinator.index()].log;
+        let log = &self.nodes[self.scenario.topology.slot(NodeId::COORDINATOR)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
         CoordinatorView {
             up,

@@ -13,6 +13,7 @@ use crate::ledger::MessageId;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
+use crate::topology::Topology;
 
 /// What kind of thing happened in a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -322,7 +323,7 @@ impl Record {
     }
 
     /// Builds the full trace entry with its narration.
-    pub fn to_event(self, mode: Mode) -> TraceEvent {
+    pub fn to_event(self, mode: Mode, topology: &Topology) -> TraceEvent {
         TraceEvent {
             step: self.step,
             tick: self.tick,
@@ -338,19 +339,23 @@ impl Record {
             duplicate: self.duplicate,
             crash: self.crash,
             sent_tick: self.sent_tick,
-            narration: narrate(&self, mode),
+            narration: narrate(&self, mode, topology),
         }
     }
 
     /// Mixes the entry into the running trace hash.
     pub fn hash_into(&self, hash: &mut TraceHash) {
-        let node_bits = |n: Option<NodeId>| n.map_or(0xf, |n| n.index() as u64);
-        let link_bits = self.link.map_or(0xff, |l| l.index() as u64);
+        let node_bits = |n: Option<NodeId>| n.map_or(0xf, |n| n.hash_code());
+        // The first node of each role keeps its old number (0..4), so that a default
+        // run's links hash as from * 4 + to, as they always have.
+        let link_bits = self
+            .link
+            .map_or(0xff, |l| l.from.hash_code() * 4 + l.to.hash_code());
         hash.word(self.step);
         hash.word(self.tick);
         hash.word(
             (self.kind as u64)
-                | (self.node.index() as u64) << 8
+                | self.node.hash_code() << 8
                 | node_bits(self.peer) << 12
                 | link_bits << 16
                 | self.message_kind.map_or(0xff, MessageKind::code) << 24
@@ -512,7 +517,7 @@ macro_rules! pieces {
 }
 
 /// One plain sentence (sometimes two) describing a step.
-pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
+pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> String {
     let msg = m(record.message);
     let node = record.node.label();
     let dup = if record.duplicate {
@@ -615,8 +620,8 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         (EventKind::TxnBegin, _) => format!(
             "Coordinator begins {} and sends prepare to the {} and the {}.",
             txn_text(record),
-            participants(record.txn_kind)[0].participant_label(),
-            participants(record.txn_kind)[1].participant_label()
+            topology.participants(record.txn_kind, record.message)[0].participant_label(),
+            topology.participants(record.txn_kind, record.message)[1].participant_label()
         ),
         (EventKind::Prepare, Detail::VotedYes) => format!(
             "The {} prepares {}, logs it and votes yes; it now holds its locks and cannot decide alone.",
@@ -645,7 +650,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
             txn_text(record)
         ),
         (EventKind::Vote, detail) => {
-            let from = record.peer.map(|p| p.participant_label()).unwrap_or("participant");
+            let from = peer_label(record);
             let vote = if record.message_kind == Some(MessageKind::VoteNo) { "no" } else { "yes" };
             match detail {
                 Detail::DecidedCommit => format!(
@@ -689,7 +694,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         }
         (EventKind::Committed, Detail::TxnEnded) => format!(
             "Coordinator hears that the {} committed {}: every participant has committed, so it forgets the transaction.",
-            record.peer.map(|p| p.participant_label()).unwrap_or("participant"),
+            peer_label(record),
             txn_text(record)
         ),
         (EventKind::Committed, Detail::Ignored) => {
@@ -697,7 +702,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
         }
         (EventKind::Committed, _) => format!(
             "Coordinator hears that the {} committed {} and waits for the other participant.",
-            record.peer.map(|p| p.participant_label()).unwrap_or("participant"),
+            peer_label(record),
             txn_text(record)
         ),
         (EventKind::VoteTimeout, _) => format!(
@@ -741,20 +746,11 @@ pub(crate) fn narrate(record: &Record, mode: Mode) -> String {
     body
 }
 
-fn peer_label(record: &Record) -> &'static str {
-    record
-        .peer
-        .map(|p| p.participant_label())
-        .unwrap_or("participant")
-}
-
-/// The two participants of a transaction kind (0 publish, 1 consume).
-pub(crate) const fn participants(txn_kind: u8) -> [NodeId; 2] {
-    if txn_kind == 0 {
-        [NodeId::Producer, NodeId::Broker]
-    } else {
-        [NodeId::Broker, NodeId::Consumer]
-    }
+fn peer_label(record: &Record) -> String {
+    record.peer.map_or_else(
+        || "participant".to_string(),
+        |p| p.participant_label().to_string(),
+    )
 }
 
 fn what_text(record: &Record) -> String {
@@ -772,9 +768,11 @@ fn what_text(record: &Record) -> String {
 /// (the same sentence as `capitalise(what_text(..))` followed by the link).
 fn lost_on_link(record: &Record) -> String {
     let kind = record.message_kind.map_or("message", |k| k.as_str());
-    let (from, to) = record
-        .link
-        .map_or(("", ""), |link| (link.from.name(), link.to.name()));
+    let (from, to) = record.link.map_or((None, None), |link| {
+        (Some(link.from.name()), Some(link.to.name()))
+    });
+    let from = from.as_ref().map_or("", |name| name.as_str());
+    let to = to.as_ref().map_or("", |name| name.as_str());
     let on = [" is lost on ", from, "->", to, "."];
     if record.message > 0 {
         let mut out = pieces!("The ", kind, " for ", m(record.message));

@@ -12,16 +12,16 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
     let mut sim = Sim::new(&Scenario::default()).unwrap();
     let before = sim.trace_hash();
     assert_eq!(
-        sim.apply(Command::Restart(NodeId::Broker)),
+        sim.apply(Command::Restart(NodeId::BROKER)),
         Err(CommandError::NodeAlreadyUp {
-            node: NodeId::Broker
+            node: NodeId::BROKER
         })
     );
     assert!(matches!(
-        sim.apply(Command::Crash(NodeId::Coordinator)),
+        sim.apply(Command::Crash(NodeId::COORDINATOR)),
         Err(CommandError::NodeNotInMode { .. })
     ));
-    let missing = LinkId::new(NodeId::Producer, NodeId::Consumer);
+    let missing = LinkId::new(NodeId::PRODUCER, NodeId::CONSUMER);
     assert!(matches!(
         sim.apply(Command::Partition { link: missing }),
         Err(CommandError::LinkNotInMode { .. })
@@ -43,7 +43,7 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
         }),
         Err(CommandError::CrashPointNotInMode { .. })
     ));
-    let confirm_link = LinkId::new(NodeId::Broker, NodeId::Producer);
+    let confirm_link = LinkId::new(NodeId::BROKER, NodeId::PRODUCER);
     assert!(matches!(
         sim.apply(Command::DropNext {
             link: confirm_link,
@@ -58,7 +58,7 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
     assert!(sim.applied_commands().is_empty());
     assert_eq!(sim.trace_hash(), before);
     assert!(!CommandError::NodeAlreadyUp {
-        node: NodeId::Broker
+        node: NodeId::BROKER
     }
     .to_string()
     .is_empty());
@@ -68,24 +68,24 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
 fn a_crashed_node_is_down_in_the_snapshot_and_its_memory_is_empty() {
     let mut sim = Sim::new(&Scenario::default()).unwrap();
     sim.run_until_quiet(12);
-    sim.apply(Command::Crash(NodeId::Broker)).unwrap();
+    sim.apply(Command::Crash(NodeId::BROKER)).unwrap();
     let snapshot = sim.snapshot();
     let broker = snapshot
         .nodes
         .iter()
-        .find(|n| n.id == NodeId::Broker)
+        .find(|n| n.id == NodeId::BROKER)
         .unwrap();
     assert!(!broker.up);
     assert!(broker.volatile.is_empty());
     assert!(!broker.durable.is_empty(), "its disk survives");
     assert_eq!(
-        sim.apply(Command::Crash(NodeId::Broker)),
+        sim.apply(Command::Crash(NodeId::BROKER)),
         Err(CommandError::NodeAlreadyDown {
-            node: NodeId::Broker
+            node: NodeId::BROKER
         })
     );
-    sim.apply(Command::Restart(NodeId::Broker)).unwrap();
-    assert!(sim.is_up(NodeId::Broker));
+    sim.apply(Command::Restart(NodeId::BROKER)).unwrap();
+    assert!(sim.is_up(NodeId::BROKER));
     sim.run_until_quiet(100_000);
     assert_eq!(sim.summary().lost, 0);
 }
@@ -189,7 +189,7 @@ fn vocabulary_names_round_trip() {
     }
     assert_eq!(
         "broker->consumer".parse::<LinkId>(),
-        Ok(LinkId::new(NodeId::Broker, NodeId::Consumer))
+        Ok(LinkId::new(NodeId::BROKER, NodeId::CONSUMER))
     );
     assert!("broker-consumer".parse::<LinkId>().is_err());
     assert_eq!(Mode::Transactional.label(), "Transactional (2PC)");
@@ -214,7 +214,7 @@ fn stepping_back_and_seeking_reproduce_the_same_states() {
     scenario.network.global.loss = Ratio::percent(5);
     let mut run = Run::new(&scenario).unwrap();
     run.seek(700);
-    run.apply(Command::Crash(NodeId::Consumer)).unwrap();
+    run.apply(Command::Crash(NodeId::CONSUMER)).unwrap();
     run.seek(1_500);
     let forward = run.sim().clone();
     run.seek(650);
@@ -237,9 +237,9 @@ fn a_command_applied_in_the_past_discards_the_old_future() {
     };
     let mut run = Run::new(&scenario).unwrap();
     run.seek(200);
-    run.apply(Command::Crash(NodeId::Broker)).unwrap();
+    run.apply(Command::Crash(NodeId::BROKER)).unwrap();
     run.seek(40);
-    run.apply(Command::Crash(NodeId::Producer)).unwrap();
+    run.apply(Command::Crash(NodeId::PRODUCER)).unwrap();
     assert_eq!(run.commands().len(), 1);
     run.seek(250);
     let replayed = Sim::replay(&scenario, run.commands(), 250).unwrap();

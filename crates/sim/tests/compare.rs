@@ -68,8 +68,8 @@ fn each_mode_gives_what_its_own_run_gives() {
 #[test]
 fn commands_are_replayed_and_those_a_mode_lacks_are_not_applicable() {
     let commands = vec![
-        (3, Command::Crash(NodeId::Coordinator)),
-        (5, Command::Crash(NodeId::Broker)),
+        (3, Command::Crash(NodeId::COORDINATOR)),
+        (5, Command::Crash(NodeId::BROKER)),
     ];
     let comparison = compare(&Scenario::default(), &commands, DEFAULT_COMPARE_STEPS).unwrap();
     for run in &comparison.runs {

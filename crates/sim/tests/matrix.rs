@@ -192,7 +192,7 @@ fn a_cell_opens_at_its_crash_and_runs_to_the_same_ledger() {
     assert_eq!(shared, c.shared);
     let mut run = shared.to_run().unwrap();
     assert_eq!(run.step_index(), step);
-    assert!(!run.sim().is_up(mqlab_sim::NodeId::Consumer));
+    assert!(!run.sim().is_up(mqlab_sim::NodeId::CONSUMER));
     // Played to the end it gives the cell's ledger, as the CLI would.
     run.seek(u64::MAX);
     assert_eq!(run.sim().summary(), c.summary);

@@ -15,8 +15,8 @@ fn first_publish_lost(mode: Mode, max_in_flight: u32, sequence_check: bool) -> S
         ..Scenario::default()
     }
     .with_fault(drop_first(
-        NodeId::Producer,
-        NodeId::Broker,
+        NodeId::PRODUCER,
+        NodeId::BROKER,
         MessageKind::Publish,
         1,
     ));
@@ -88,8 +88,8 @@ fn a_lost_delivery_redelivered_after_later_messages_is_reordered_by_redelivery()
         ..Scenario::default()
     }
     .with_fault(drop_first(
-        NodeId::Broker,
-        NodeId::Consumer,
+        NodeId::BROKER,
+        NodeId::CONSUMER,
         MessageKind::Deliver,
         1,
     ));

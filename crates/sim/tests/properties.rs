@@ -149,9 +149,9 @@ proptest! {
         scenario.timing.restart_after_ticks = None;
         let mut sim = Sim::new(&scenario).unwrap();
         sim.run_until_quiet(crash_after);
-        let _ = sim.apply(Command::Crash(mqlab_sim::NodeId::Consumer));
+        let _ = sim.apply(Command::Crash(mqlab_sim::NodeId::CONSUMER));
         sim.run_until_quiet(restart_after);
-        let _ = sim.apply(Command::Restart(mqlab_sim::NodeId::Consumer));
+        let _ = sim.apply(Command::Restart(mqlab_sim::NodeId::CONSUMER));
         sim.run_until_quiet(MAX_STEPS);
         let replayed = Sim::replay(&scenario, sim.applied_commands(), sim.step_index()).unwrap();
         prop_assert_eq!(replayed.trace_hash(), sim.trace_hash(), "seed {}", seed);

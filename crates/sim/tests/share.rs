@@ -36,7 +36,7 @@ fn link_config() -> impl Strategy<Value = LinkConfig> {
 /// A command valid (statically) for the mode and message count.
 fn command(mode: Mode, messages: u32) -> BoxedStrategy<Command> {
     let nodes = mqlab_sim::scenario::nodes_in(mode);
-    let links = LinkId::all_in(mode);
+    let links = mqlab_sim::Topology::default().links(mode);
     let points: Vec<CrashPoint> = CrashPoint::ALL
         .into_iter()
         .filter(|p| p.applies_to(mode))
@@ -109,7 +109,10 @@ fn scenario() -> impl Strategy<Value = Scenario> {
     );
     head.prop_flat_map(|(mode, messages, seed)| {
         let overrides = prop::collection::vec(
-            (prop::sample::select(LinkId::all_in(mode)), link_config())
+            (
+                prop::sample::select(mqlab_sim::Topology::default().links(mode)),
+                link_config(),
+            )
                 .prop_map(|(link, config)| LinkOverride { link, config }),
             0..3,
         );
@@ -169,6 +172,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     mode,
                     messages,
                     seed,
+                    topology: mqlab_sim::Topology::default(),
                     network: mqlab_sim::NetworkConfig { global, links },
                     timing,
                     transaction,
@@ -234,7 +238,7 @@ fn page_run(mode: Mode, seed: u64, script: &[(u8, u8)]) -> Run {
     };
     let mut run = Run::new(&scenario).expect("valid scenario");
     let nodes = mqlab_sim::scenario::nodes_in(mode);
-    let links = LinkId::all_in(mode);
+    let links = mqlab_sim::Topology::default().links(mode);
     for &(steps, action) in script {
         for _ in 0..steps {
             run.step();
@@ -343,7 +347,7 @@ fn a_link_to_a_finished_run_reproduces_its_ledger_exactly() {
 fn a_link_keeps_the_recorded_future_of_a_run_that_stepped_back() {
     let mut run = Run::new(&Scenario::default()).unwrap();
     run.seek(10);
-    run.apply(Command::Crash(NodeId::Consumer)).unwrap();
+    run.apply(Command::Crash(NodeId::CONSUMER)).unwrap();
     run.seek(30);
     run.seek(4);
     let rebuilt = SharedRun::run_from_link(&SharedRun::from_run(&run).to_link()).unwrap();
@@ -923,11 +927,11 @@ fn no_input_makes_the_link_or_file_decoder_panic() {
         })
         .unwrap();
         run.seek(5);
-        let _ = run.apply(Command::Crash(NodeId::Broker));
+        let _ = run.apply(Command::Crash(NodeId::BROKER));
         run.seek(9);
-        let _ = run.apply(Command::Restart(NodeId::Broker));
+        let _ = run.apply(Command::Restart(NodeId::BROKER));
         let _ = run.apply(Command::DropMatching {
-            link: LinkId::all_in(mode)[0],
+            link: mqlab_sim::Topology::default().links(mode)[0],
             kind: None,
             message: Some(2),
             nth: 1,
@@ -987,7 +991,7 @@ fn the_documented_example_link_decodes() {
     assert_eq!(shared.scenario.mode, Mode::Idempotent);
     assert_eq!(
         shared.commands,
-        vec![(12, Command::Crash(NodeId::Consumer))]
+        vec![(12, Command::Crash(NodeId::CONSUMER))]
     );
     assert_eq!(shared.step, Some(40));
     let run = shared.to_run().unwrap();
@@ -1005,7 +1009,7 @@ fn a_run_playing_over_a_recorded_command_at_its_end_gives_the_trace_it_first_gav
     let mut run = Run::new(&scenario).unwrap();
     run.seek(u64::MAX);
     let end = run.step_index();
-    let link = LinkId::new(NodeId::Broker, NodeId::Producer);
+    let link = LinkId::new(NodeId::BROKER, NodeId::PRODUCER);
     run.apply(Command::DelayNext { link, ticks: 7 }).unwrap();
     let first = run.sim().trace().to_vec();
     run.seek(end / 2);

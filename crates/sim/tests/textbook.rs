@@ -92,8 +92,8 @@ fn at_least_once_stores_and_applies_a_message_twice_when_its_confirm_is_dropped(
     let sim = run_to_quiet(&scenario(
         Mode::AtLeastOnce,
         &[drop_first(
-            NodeId::Broker,
-            NodeId::Producer,
+            NodeId::BROKER,
+            NodeId::PRODUCER,
             MessageKind::Confirm,
             2,
         )],
@@ -129,8 +129,8 @@ fn at_least_once_duplicates_a_message_whose_ack_is_dropped() {
     let sim = run_to_quiet(&scenario(
         Mode::AtLeastOnce,
         &[drop_first(
-            NodeId::Consumer,
-            NodeId::Broker,
+            NodeId::CONSUMER,
+            NodeId::BROKER,
             MessageKind::Ack,
             4,
         )],
@@ -161,8 +161,8 @@ fn idempotent_turns_a_dropped_confirm_into_exactly_once() {
     let sim = run_to_quiet(&scenario(
         Mode::Idempotent,
         &[drop_first(
-            NodeId::Broker,
-            NodeId::Producer,
+            NodeId::BROKER,
+            NodeId::PRODUCER,
             MessageKind::Confirm,
             2,
         )],

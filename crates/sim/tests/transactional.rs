@@ -48,7 +48,7 @@ fn every_transactional_crash_point_recovers_to_exactly_once_without_breaking_ato
 #[test]
 fn coordinator_crash_after_votes_blocks_prepared_participants_until_it_restarts() {
     let mut sim = Sim::new(&transactional(CrashPoint::CoordinatorAfterVotes, 2)).unwrap();
-    while sim.is_up(NodeId::Coordinator) {
+    while sim.is_up(NodeId::COORDINATOR) {
         assert!(sim.step().is_some());
     }
     // Let the participants wait a while: they are prepared and cannot decide alone.
@@ -56,7 +56,7 @@ fn coordinator_crash_after_votes_blocks_prepared_participants_until_it_restarts(
     while sim.tick() < crashed_at + 25 {
         sim.step();
     }
-    assert!(!sim.is_up(NodeId::Coordinator));
+    assert!(!sim.is_up(NodeId::COORDINATOR));
     let view = sim.snapshot().coordinator.unwrap();
     assert_eq!(view.phase, CoordinatorPhase::Down);
     let blocked: Vec<_> = view
@@ -109,7 +109,7 @@ fn coordinator_crash_after_logging_commit_resends_it_after_restart() {
 #[test]
 fn coordinator_crash_mid_broadcast_commits_one_participant_first_and_the_other_after_recovery() {
     let mut sim = Sim::new(&transactional(CrashPoint::CoordinatorMidBroadcast, 1)).unwrap();
-    while sim.is_up(NodeId::Coordinator) {
+    while sim.is_up(NodeId::COORDINATOR) {
         sim.step();
     }
     // The first COMMIT lands while the coordinator is still down.
@@ -117,7 +117,7 @@ fn coordinator_crash_mid_broadcast_commits_one_participant_first_and_the_other_a
     while sim.tick() < crashed_at + 15 {
         sim.step();
     }
-    assert!(!sim.is_up(NodeId::Coordinator));
+    assert!(!sim.is_up(NodeId::COORDINATOR));
     let view = sim.snapshot().coordinator.unwrap();
     let states: Vec<_> = view.participants.iter().map(|p| p.state).collect();
     assert!(states.contains(&ParticipantState::Committed), "{states:?}");
@@ -145,7 +145,7 @@ fn a_participant_that_crashes_after_voting_yes_restarts_in_doubt_and_asks_for_th
     assert!(sim
         .trace()
         .iter()
-        .any(|e| e.step > crash && e.kind == EventKind::Query && e.node == NodeId::Consumer));
+        .any(|e| e.step > crash && e.kind == EventKind::Query && e.node == NodeId::CONSUMER));
     assert_recovered(&sim);
 }
 
@@ -201,18 +201,18 @@ fn a_coordinator_that_never_restarts_leaves_its_message_in_doubt() {
 /// runs to the end.
 fn blocking_while_the_coordinator_is_down(point: CrashPoint) -> (u32, u32, u64, Sim) {
     let mut sim = Sim::new(&transactional(point, 1)).unwrap();
-    while sim.is_up(NodeId::Coordinator) {
+    while sim.is_up(NodeId::COORDINATOR) {
         assert!(sim.step().is_some(), "{point} never fired");
     }
     let blocked_before = sim.summary().blocked_ticks;
     let mut most_in_doubt = sim.summary().in_doubt;
     let mut blocked_during = 0;
     let mut in_doubt_at_restart = most_in_doubt;
-    while !sim.is_up(NodeId::Coordinator) {
+    while !sim.is_up(NodeId::COORDINATOR) {
         assert!(sim.step().is_some(), "the coordinator restarts by itself");
         let summary = sim.summary();
         most_in_doubt = most_in_doubt.max(summary.in_doubt);
-        if !sim.is_up(NodeId::Coordinator) {
+        if !sim.is_up(NodeId::COORDINATOR) {
             blocked_during = summary.blocked_ticks - blocked_before;
             in_doubt_at_restart = summary.in_doubt;
         }

@@ -178,7 +178,7 @@ impl Broker {
 
     fn confirm(&self, message: u32, ctx: &mut Ctx<'_>) {
         ctx.send(
-            NodeId::Producer,
+            NodeId::PRODUCER,
             MessageKind::Confirm,
             message,
             0,
@@ -286,8 +286,8 @@ impl Broker {
         let message = e.message;
         ctx.mark(Mark::Message(message));
         ctx.mark(Mark::Attempt(attempt));
-        ctx.mark(Mark::Peer(NodeId::Consumer));
-        ctx.mark(Mark::Link(LinkId::new(NodeId::Broker, NodeId::Consumer)));
+        ctx.mark(Mark::Peer(NodeId::CONSUMER));
+        ctx.mark(Mark::Link(LinkId::new(NodeId::BROKER, NodeId::CONSUMER)));
         ctx.mark(Mark::Kind(MessageKind::Deliver));
         if ctx.mode().redelivers() {
             self.memory.in_flight[entry as usize] = attempt;
@@ -303,7 +303,7 @@ impl Broker {
             ctx.persist(DiskRecord::DeliveredForgotten(message));
         }
         ctx.send(
-            NodeId::Consumer,
+            NodeId::CONSUMER,
             MessageKind::Deliver,
             message,
             entry,

@@ -146,7 +146,7 @@ impl Consumer {
 
     fn ack(&self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
         ctx.send(
-            NodeId::Broker,
+            NodeId::BROKER,
             MessageKind::Ack,
             envelope.message,
             envelope.tag,

@@ -14,7 +14,7 @@ use crate::limits::MAX_TRANSACTIONS;
 use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
 use crate::node::NodeId;
-use crate::trace::{participants, Detail, EventKind};
+use crate::trace::{Detail, EventKind};
 
 /// Transaction kinds, as stored in envelopes and records.
 pub(crate) const PUBLISH: u8 = 0;
@@ -78,8 +78,9 @@ pub(crate) struct Coordinator {
     pub memory: CoordinatorMemory,
 }
 
-fn slot_of(kind: u8, node: NodeId) -> Option<usize> {
-    participants(kind).iter().position(|p| *p == node)
+/// The two participants that a transaction enlists.
+fn participants(info: TxnInfo, ctx: &Ctx<'_>) -> [NodeId; 2] {
+    ctx.scenario.topology.participants(info.kind, info.message)
 }
 
 impl Coordinator {
@@ -193,7 +194,7 @@ impl Coordinator {
         ctx.step(EventKind::TxnBegin);
         ctx.mark(Mark::Txn { txn, message, kind });
         ctx.mark(Mark::Kind(MessageKind::Prepare));
-        for node in participants(kind) {
+        for node in participants(info, ctx) {
             self.tell(node, MessageKind::Prepare, info, ctx);
         }
         if ctx.crash_point(CrashPoint::CoordinatorAfterPrepareSent, message) {
@@ -209,7 +210,7 @@ impl Coordinator {
     /// anyone who asks later gets ABORT because there is no COMMIT in the log.
     fn abort(&mut self, info: TxnInfo, ctx: &mut Ctx<'_>) {
         self.decided(info.txn, false, ctx);
-        for node in participants(info.kind) {
+        for node in participants(info, ctx) {
             self.tell(node, MessageKind::Abort, info, ctx);
         }
         self.memory.active = None;
@@ -240,7 +241,7 @@ impl Coordinator {
         if ctx.crash_point(CrashPoint::CoordinatorAfterDecisionLogged, info.message) {
             return;
         }
-        let [first, second] = participants(info.kind);
+        let [first, second] = participants(info, ctx);
         self.tell(first, MessageKind::Commit, info, ctx);
         if ctx.crash_point(CrashPoint::CoordinatorMidBroadcast, info.message) {
             return;
@@ -279,7 +280,10 @@ impl Coordinator {
             }
             return;
         };
-        let Some(slot) = slot_of(active.info.kind, from) else {
+        let Some(slot) = participants(active.info, ctx)
+            .iter()
+            .position(|p| *p == from)
+        else {
             ctx.detail(Detail::Ignored);
             return;
         };
@@ -307,7 +311,11 @@ impl Coordinator {
             ctx.detail(Detail::Ignored);
             return;
         };
-        let Some(slot) = slot_of(active.info.kind, envelope.link.from) else {
+        let from = envelope.link.from;
+        let Some(slot) = participants(active.info, ctx)
+            .iter()
+            .position(|p| *p == from)
+        else {
             ctx.detail(Detail::Ignored);
             return;
         };
@@ -360,7 +368,7 @@ impl Coordinator {
             kind: info.kind,
         });
         ctx.mark(Mark::Kind(MessageKind::Commit));
-        for (slot, node) in participants(info.kind).into_iter().enumerate() {
+        for (slot, node) in participants(info, ctx).into_iter().enumerate() {
             if !active.committed[slot] {
                 self.tell(node, MessageKind::Commit, info, ctx);
             }
@@ -413,7 +421,7 @@ impl Coordinator {
                 votes: [Some(true), Some(true)],
                 committed: [false, false],
             });
-            for node in participants(info.kind) {
+            for node in participants(info, ctx) {
                 self.tell(node, MessageKind::Commit, info, ctx);
             }
             ctx.set_timer(

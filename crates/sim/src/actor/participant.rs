@@ -67,9 +67,9 @@ pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32, transform: bool)
         info.message.to_string()
     };
     match (node, info.kind) {
-        (NodeId::Producer, _) => format!("order row m{m}"),
-        (NodeId::Broker, PUBLISH) => format!("queue slot for m{m}"),
-        (NodeId::Broker, _) if transform => {
+        (NodeId::PRODUCER, _) => format!("order row m{m}"),
+        (NodeId::BROKER, PUBLISH) => format!("queue slot for m{m}"),
+        (NodeId::BROKER, _) if transform => {
             let o = if last > info.message {
                 format!("{}–o{last}", info.message)
             } else {
@@ -77,7 +77,7 @@ pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32, transform: bool)
             };
             format!("message m{m} (being consumed) and output slot o{o}")
         }
-        (NodeId::Broker, _) => format!("message m{m} (being consumed)"),
+        (NodeId::BROKER, _) => format!("message m{m} (being consumed)"),
         (_, _) => format!("account row for m{m}"),
     }
 }
@@ -143,7 +143,7 @@ impl Participant {
 
     fn answer(&self, kind: MessageKind, info: TxnInfo, ctx: &mut Ctx<'_>) {
         ctx.send(
-            NodeId::Coordinator,
+            NodeId::COORDINATOR,
             kind,
             info.message,
             info.txn,
@@ -223,7 +223,7 @@ impl Participant {
             message: info.message,
             last,
         });
-        if node == NodeId::Consumer {
+        if node == NodeId::CONSUMER {
             for message in info.message..=last {
                 ctx.fact(Fact::Delivered(message));
             }
@@ -278,7 +278,7 @@ impl Participant {
         // published, visible, acked or applied together.
         let last = ctx.group_last(info.message);
         let transform = ctx.scenario.transforms();
-        if transform && node == NodeId::Broker && info.kind == CONSUME {
+        if transform && node == NodeId::BROKER && info.kind == CONSUME {
             ctx.persist(DiskRecord::OutputAppended {
                 message: info.message,
                 last,
@@ -329,7 +329,7 @@ impl Participant {
             kind: info.kind,
         });
         ctx.mark(Mark::Kind(MessageKind::Query));
-        ctx.mark(Mark::Peer(NodeId::Coordinator));
+        ctx.mark(Mark::Peer(NodeId::COORDINATOR));
         self.answer(MessageKind::Query, info, ctx);
         ctx.set_timer(
             ctx.scenario.transaction.in_doubt_query_ticks,

@@ -135,7 +135,7 @@ impl Producer {
         }
         ctx.step(EventKind::Publish);
         ctx.mark(Mark::Message(message));
-        ctx.mark(Mark::Peer(NodeId::Broker));
+        ctx.mark(Mark::Peer(NodeId::BROKER));
         self.memory.next = message + 1;
         if ctx.mode() == Mode::AtMostOnce {
             // At-most-once marks the message as sent before sending, so that it is never
@@ -166,11 +166,11 @@ impl Producer {
         self.disk.attempts[i] += 1;
         let attempt = self.disk.attempts[i];
         ctx.mark(Mark::Attempt(attempt));
-        ctx.mark(Mark::Link(LinkId::new(NodeId::Producer, NodeId::Broker)));
+        ctx.mark(Mark::Link(LinkId::new(NodeId::PRODUCER, NodeId::BROKER)));
         ctx.mark(Mark::Kind(MessageKind::Publish));
         ctx.fact(Fact::PublishSent(message));
         ctx.send(
-            NodeId::Broker,
+            NodeId::BROKER,
             MessageKind::Publish,
             message,
             0,
@@ -198,7 +198,7 @@ impl Producer {
         }
         ctx.step(EventKind::Publish);
         ctx.mark(Mark::Message(message));
-        ctx.mark(Mark::Peer(NodeId::Broker));
+        ctx.mark(Mark::Peer(NodeId::BROKER));
         if ctx.crash_point(CrashPoint::ProducerBeforeSend, message) {
             return;
         }

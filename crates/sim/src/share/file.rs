@@ -14,7 +14,7 @@ use crate::fault::{Command, PlannedFault};
 use crate::limits::{MAX_COMMANDS, MAX_PLANNED_FAULTS, MAX_TRACE_EVENTS};
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind, NetworkConfig};
 use crate::ratio::Ratio;
-use crate::scenario::{Scenario, Timing, TransactionConfig};
+use crate::scenario::{Scenario, Timing, Topology, TransactionConfig};
 use crate::sim::{Sim, SimOptions};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
@@ -236,7 +236,7 @@ struct CommandOut {
     step: Option<u64>,
     command: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    node: Option<&'static str>,
+    node: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     point: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -272,11 +272,11 @@ fn command_out(command: &Command) -> CommandOut {
     };
     match command {
         Command::Crash(node) => CommandOut {
-            node: Some(node.name()),
+            node: Some(node.name().to_string()),
             ..base("crash")
         },
         Command::Restart(node) => CommandOut {
-            node: Some(node.name()),
+            node: Some(node.name().to_string()),
             ..base("restart")
         },
         Command::CrashAt { point, message } => CommandOut {
@@ -859,6 +859,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 mode,
                 messages,
                 seed,
+                topology: Topology::default(),
                 network,
                 timing,
                 transaction,
