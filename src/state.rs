@@ -430,6 +430,7 @@ mod tests {
             .reduce(LabAction::Apply(Command::CrashAt {
                 point: CrashPoint::ConsumerAfterApply,
                 message: Some(1),
+                instance: 0,
             }));
         let lab = lab.reduce(LabAction::Advance(400));
         let run = lab.run.borrow();

@@ -98,6 +98,7 @@ async fn the_ledger_reads_its_counters_from_the_summary() {
     sim.apply(Command::CrashAt {
         point: CrashPoint::ConsumerAfterApply,
         message: Some(1),
+        instance: 0,
     })
     .expect("armed");
     sim.run_until_quiet(100_000);

@@ -167,9 +167,13 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
 
 fn fault_text(step: Option<u64>, command: &Command) -> String {
     let what = match command {
-        Command::CrashAt { point, message } => format!(
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => format!(
             "crash at {}{}",
-            point.as_str(),
+            point.name_at(*instance),
             message.map(|m| format!(" for m{m}")).unwrap_or_default()
         ),
         Command::Crash(node) => format!("crash the {}", node.name()),

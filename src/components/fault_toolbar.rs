@@ -92,6 +92,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                 dispatch.emit(LabAction::Apply(Command::CrashAt {
                     point,
                     message: chosen_message,
+                    instance: 0,
                 }));
             }
         })

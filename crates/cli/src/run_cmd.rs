@@ -14,8 +14,14 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --mode MODE            at-most-once | at-least-once | idempotent | transactional
   --messages N           how many messages (m1..mN)
   --seed S               the PRNG seed (u64)
-  --crash POINT[:mK]     crash at a named point, for message K or the first to reach it (repeatable)
-  --drop LINK:KIND:mK    drop the first KIND message about mK on LINK, e.g. broker->producer:confirm:m2 (repeatable)
+  --producers N          how many producers (1..3, default 1); message mK belongs to producer
+                         ((K-1) mod N)+1, named producer, producer-2, producer-3
+  --consumers N          how many consumers (1..8, default 1); they take turns on the one queue,
+                         named consumer, consumer-2, ...
+  --crash POINT[:mK]     crash at a named point, for message K or the first to reach it (repeatable);
+                         a point of a numbered node is written like consumer-2.after_apply
+  --drop LINK:KIND:mK    drop the first KIND message about mK on LINK, e.g. broker->producer:confirm:m2
+                         or broker->consumer-2:deliver:m4 (repeatable)
   --loss PCT             random loss on every link, in percent (e.g. 5 or 2.5) or as a ratio (1/20)
   --duplicate PCT        random duplication on every link
   --crash-rate RATIO     probability per step that a random node crashes (e.g. 1/1000)
@@ -137,6 +143,8 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
             "--mode"
                 | "--messages"
                 | "--seed"
+                | "--producers"
+                | "--consumers"
                 | "--crash"
                 | "--drop"
                 | "--loss"
@@ -171,16 +179,30 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                     .parse()
                     .map_err(|_| UsageError(format!("--seed: '{text}' is not a u64")))?;
             }
+            "--producers" | "--consumers" => {
+                let text = value(args, &mut index, flag)?;
+                let count: u16 = text
+                    .parse()
+                    .map_err(|_| UsageError(format!("{flag}: '{text}' is not a whole number")))?;
+                if flag == "--producers" {
+                    options.scenario.topology.producers = count;
+                } else {
+                    options.scenario.topology.consumers = count;
+                }
+            }
             "--crash" => {
                 let text = value(args, &mut index, flag)?;
                 let (point, message) = match text.split_once(':') {
                     Some((point, message)) => (point, Some(parse_message(message, flag)?)),
                     None => (text, None),
                 };
-                let point = point
-                    .parse::<CrashPoint>()
-                    .map_err(|e| UsageError(format!("--crash: {e}")))?;
-                options.commands.push(Command::CrashAt { point, message });
+                let (point, instance) =
+                    CrashPoint::parse_at(point).map_err(|e| UsageError(format!("--crash: {e}")))?;
+                options.commands.push(Command::CrashAt {
+                    point,
+                    message,
+                    instance,
+                });
             }
             "--drop" => {
                 let text = value(args, &mut index, flag)?;

@@ -37,6 +37,7 @@ fn page_run() -> Run {
     .with_fault(Command::CrashAt {
         point: CrashPoint::ConsumerAfterApply,
         message: Some(3),
+        instance: 0,
     });
     let mut run = Run::new(&scenario).unwrap();
     run.seek(8);

@@ -162,6 +162,61 @@ impl CrashPoint {
     }
 }
 
+fn is_first(instance: &u8) -> bool {
+    *instance == 0
+}
+
+impl CrashPoint {
+    /// The node of the topology that crashes at this point: the `instance`-th node of
+    /// the point's role.
+    pub const fn node_at(self, instance: u8) -> NodeId {
+        NodeId::new(self.node().role(), instance)
+    }
+
+    /// The point's name for the `instance`-th node of its role: "broker.after_append",
+    /// "broker-2.after_append", "participant-2.before_vote" (the second consumer DB).
+    pub fn name_at(self, instance: u8) -> String {
+        if instance == 0 {
+            return self.as_str().to_string();
+        }
+        let (role, step) = self.as_str().split_once('.').unwrap_or((self.as_str(), ""));
+        format!("{role}-{}.{step}", u32::from(instance) + 1)
+    }
+
+    /// Reads a point named for a node instance ("broker-2.after_append"), or for the
+    /// first node of its role ("broker.after_append").
+    pub fn parse_at(input: &str) -> Result<(CrashPoint, u8), UnknownName> {
+        let text = input.trim();
+        if let Ok(point) = text.parse::<CrashPoint>() {
+            return Ok((point, 0));
+        }
+        let unknown = || UnknownName {
+            what: "crash point",
+            input: input.to_string(),
+            expected: format!(
+                "{}; a point of a node numbered from 2 is written like broker-2.after_append",
+                CrashPoint::ALL.map(CrashPoint::as_str).join(", ")
+            ),
+        };
+        let (who, step) = text.split_once('.').ok_or_else(unknown)?;
+        let (role, number) = who.rsplit_once('-').ok_or_else(unknown)?;
+        if number.is_empty() || number.len() > 3 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(unknown());
+        }
+        let number: u32 = number.parse().map_err(|_| unknown())?;
+        if !(2..=256).contains(&number) {
+            return Err(unknown());
+        }
+        let point = format!("{role}.{step}")
+            .parse::<CrashPoint>()
+            .map_err(|_| unknown())?;
+        if point.node().role() == crate::node::RoleKind::Coordinator {
+            return Err(unknown());
+        }
+        Ok((point, (number - 1) as u8))
+    }
+}
+
 impl FromStr for CrashPoint {
     type Err = UnknownName;
 
@@ -188,6 +243,9 @@ pub enum Command {
         point: CrashPoint,
         /// The message number (1 for m1), or any.
         message: Option<u32>,
+        /// Which node of the point's role, from 0 ("broker" is 0, "broker-2" is 1).
+        #[serde(default, skip_serializing_if = "is_first")]
+        instance: u8,
     },
     /// Drop the next message sent on the link (of the kind, if given).
     DropNext {
@@ -305,6 +363,11 @@ pub enum CommandError {
         /// The mode.
         mode: Mode,
     },
+    /// The node is not in this world's topology (a third consumer when there are two).
+    NodeNotInTopology {
+        /// The node.
+        node: NodeId,
+    },
     /// Crash of a node that is already down.
     NodeAlreadyDown {
         /// The node.
@@ -378,6 +441,12 @@ impl fmt::Display for CommandError {
             CommandError::NodeNotInMode { node, mode } => {
                 write!(f, "there is no {} in {} mode", node.name(), mode.as_str())
             }
+            CommandError::NodeNotInTopology { node } => write!(
+                f,
+                "there is no {} in this world: it has fewer {}s",
+                node.name(),
+                node.role().name()
+            ),
             CommandError::NodeAlreadyDown { node } => write!(f, "the {} is already down", node.name()),
             CommandError::NodeAlreadyUp { node } => {
                 write!(f, "the {} is up; only a crashed node can be restarted", node.name())

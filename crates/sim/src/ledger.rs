@@ -245,6 +245,12 @@ pub enum ReorderCause {
     Redelivery,
     /// Neither: the network let a later message overtake it.
     Network,
+    /// The later message came from another producer: several producers publish side
+    /// by side, and the queue keeps the order of arrival, not of numbering.
+    ParallelProducers,
+    /// Another consumer applied the later message first: competing consumers share one
+    /// queue and work side by side, so the queue's order is not kept between them.
+    CompetingConsumers,
 }
 
 impl ReorderCause {
@@ -258,6 +264,12 @@ impl ReorderCause {
                 "the broker redelivered it after later messages had been applied"
             }
             ReorderCause::Network => "the network let a later message overtake it",
+            ReorderCause::ParallelProducers => {
+                "another producer published a later message side by side, and it reached the queue first"
+            }
+            ReorderCause::CompetingConsumers => {
+                "another consumer took a later message from the queue and applied it first"
+            }
         }
     }
 }
@@ -596,6 +608,10 @@ pub struct Ledger {
     records: Vec<MessageRecord>,
     attribution: Vec<Attribution>,
     max_applied: u32,
+    /// The consumer that applied `max_applied`.
+    max_applied_by: Option<NodeId>,
+    /// How many producers publish (message mK belongs to producer (K - 1) mod P).
+    producers: u32,
     quiet: bool,
     steps: u64,
     tick: u64,
@@ -643,6 +659,8 @@ impl Ledger {
             records,
             attribution: vec![Attribution::default(); messages as usize],
             max_applied: 0,
+            max_applied_by: None,
+            producers: 1,
             quiet: false,
             steps: 0,
             tick: 0,
@@ -695,6 +713,11 @@ impl Ledger {
     }
 
     /// Turns on the output counts of consume-transform-produce.
+    /// How many producers publish, for explaining why a message was overtaken.
+    pub(crate) fn set_producers(&mut self, producers: u16) {
+        self.producers = u32::from(producers.max(1));
+    }
+
     pub(crate) fn set_transform(&mut self, transform: bool) {
         self.transform = transform;
     }
@@ -1035,8 +1058,13 @@ impl Ledger {
         step: u64,
         cause: Option<Cause>,
         redelivered: bool,
+        consumer: NodeId,
     ) {
         let max_applied = self.max_applied;
+        let producers = self.producers.max(1);
+        let other_producer =
+            message.saturating_sub(1) % producers != max_applied.saturating_sub(1) % producers;
+        let other_consumer = self.max_applied_by.is_some_and(|by| by != consumer);
         if let Some(record) = self.record_mut(message) {
             record.applied += 1;
             if record.applied == 1 {
@@ -1047,6 +1075,10 @@ impl Ledger {
                         ReorderCause::Redelivery
                     } else if record.publish_attempts > 1 {
                         ReorderCause::Retry
+                    } else if other_producer {
+                        ReorderCause::ParallelProducers
+                    } else if other_consumer {
+                        ReorderCause::CompetingConsumers
                     } else {
                         ReorderCause::Network
                     });
@@ -1061,7 +1093,10 @@ impl Ledger {
             a.redeliver = None;
             a.redeliver_sticky = false;
         }
-        self.max_applied = self.max_applied.max(message);
+        if message > self.max_applied {
+            self.max_applied = message;
+            self.max_applied_by = Some(consumer);
+        }
         self.refresh(message);
         self.check_group_visibility(message, step);
     }
@@ -1254,7 +1289,11 @@ fn explain(record: &MessageRecord) -> (Option<u64>, String) {
                         cause.step
                     ),
                 ),
-                None => (None, format!("{id} was applied after {later}: the network let {later} overtake it.")),
+                None => match record.reorder_cause {
+                    Some(ReorderCause::ParallelProducers) => (None, format!("{id} was applied after {later}: another producer published {later} side by side, and it reached the queue first.")),
+                    Some(ReorderCause::CompetingConsumers) => (None, format!("{id} was applied after {later}: another consumer took {later} from the queue and applied it first.")),
+                    _ => (None, format!("{id} was applied after {later}: the network let {later} overtake it.")),
+                },
             }
         }
         Verdict::InDoubt => (

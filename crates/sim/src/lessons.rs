@@ -271,6 +271,7 @@ fn crash_at(point: CrashPoint, message: u32) -> Command {
     Command::CrashAt {
         point,
         message: Some(message),
+        instance: 0,
     }
 }
 

@@ -54,6 +54,7 @@ impl Crash {
         Command::CrashAt {
             point: self.point,
             message: Some(self.message),
+            instance: 0,
         }
     }
 

@@ -305,7 +305,7 @@ fn check_link(field: &str, config: &LinkConfig) -> Result<(), ScenarioError> {
 impl Scenario {
     /// The nodes present in the scenario's mode (the coordinator only in transactional).
     pub fn nodes(&self) -> Vec<NodeId> {
-        nodes_in(self.mode)
+        self.topology.nodes_in(self.mode)
     }
 
     /// Checks every field; the first problem found is returned, naming its field.
@@ -316,6 +316,15 @@ impl Scenario {
             });
         }
         check_topology(&self.topology)?;
+        if self.topology.producers > 1 && self.transaction.size > 1 {
+            return Err(ScenarioError::Unsupported {
+                field: "transaction.size".to_string(),
+                reason: "transactions and batches of several messages need a single producer \
+                         (with several producers, consecutive messages belong to different \
+                         producers)"
+                    .to_string(),
+            });
+        }
         check_link("network", &self.network.global)?;
         for (index, link) in self.network.links.iter().enumerate() {
             check_link(&format!("network.links[{index}]"), &link.config)?;

@@ -106,6 +106,8 @@ impl PartialOrd for Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ArmedCrash {
     pub point: CrashPoint,
+    /// The node that crashes there.
+    pub node: NodeId,
     pub message: Option<u32>,
 }
 
@@ -117,7 +119,7 @@ struct ArmedCrashes<'a> {
 }
 
 impl Breakpoints for ArmedCrashes<'_> {
-    fn reached(&mut self, point: CrashPoint, message: u32) -> bool {
+    fn reached(&mut self, point: CrashPoint, node: NodeId, message: u32) -> bool {
         if *self.mask & point.bit() == 0 {
             return false;
         }
@@ -128,6 +130,7 @@ impl Breakpoints for ArmedCrashes<'_> {
         let scenario = self.scenario;
         let Some(index) = self.armed.iter().position(|armed| {
             armed.point == point
+                && armed.node == node
                 && armed
                     .message
                     .is_none_or(|m| m == message || (grouped && scenario.group_of(m).0 == message))
@@ -282,6 +285,7 @@ impl Sim {
             scenario.mode == Mode::Transactional,
         );
         sim.ledger.set_transform(scenario.transforms());
+        sim.ledger.set_producers(scenario.topology.producers);
         sim.apply_due_planned_faults();
         for node in topology.all_nodes() {
             if sim.is_up(node) {
@@ -647,7 +651,7 @@ impl Sim {
             Output::Fact(fact) => self.observe(id, fact),
             Output::Crash(point) => {
                 self.cur.crash = Some(point);
-                self.crash_node(point.node());
+                self.crash_node(id);
             }
         }
     }
@@ -666,7 +670,7 @@ impl Sim {
                 message,
                 cause,
                 redelivered,
-            } => ledger.on_applied(message, step, cause, redelivered),
+            } => ledger.on_applied(message, step, cause, redelivered, id),
             Fact::Output(message) => ledger.on_output(message),
             Fact::Acked(message) => ledger.on_acked(message),
             Fact::MayBeLost { message, cause } => {
@@ -1029,15 +1033,23 @@ impl Sim {
                     node.name()
                 )
             }
-            Command::CrashAt { point, message } => {
+            Command::CrashAt {
+                point,
+                message,
+                instance,
+            } => {
                 self.arm_check()?;
-                self.armed_crashes.push(ArmedCrash { point, message });
+                self.armed_crashes.push(ArmedCrash {
+                    point,
+                    node: point.node_at(instance),
+                    message,
+                });
                 self.armed_crash_mask |= point.bit();
+                let name = point.name_at(instance);
                 match message {
-                    Some(m) => format!("breakpoint set: {} for m{m}. {}", point, point.describe()),
+                    Some(m) => format!("breakpoint set: {name} for m{m}. {}", point.describe()),
                     None => format!(
-                        "breakpoint set: {} for the next message. {}",
-                        point,
+                        "breakpoint set: {name} for the next message. {}",
                         point.describe()
                     ),
                 }
@@ -1209,7 +1221,9 @@ fn drop_cause(kind: MessageKind) -> CauseKind {
 fn command_node(command: &Command) -> NodeId {
     match command {
         Command::Crash(node) | Command::Restart(node) => *node,
-        Command::CrashAt { point, .. } => point.node(),
+        Command::CrashAt {
+            point, instance, ..
+        } => point.node_at(*instance),
         Command::DropNext { link, .. }
         | Command::DuplicateNext { link }
         | Command::DelayNext { link, .. }
@@ -1230,13 +1244,20 @@ fn command_node(command: &Command) -> NodeId {
 pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<(), CommandError> {
     let mode = scenario.mode;
     let check_node = |node: NodeId| {
-        if scenario.topology.nodes_in(mode).contains(&node) {
+        if !scenario.topology.has(node) {
+            Err(CommandError::NodeNotInTopology { node })
+        } else if scenario.topology.nodes_in(mode).contains(&node) {
             Ok(())
         } else {
             Err(CommandError::NodeNotInMode { node, mode })
         }
     };
     let check_link = |link: LinkId, kind: Option<MessageKind>| {
+        for node in [link.from, link.to] {
+            if !scenario.topology.has(node) {
+                return Err(CommandError::NodeNotInTopology { node });
+            }
+        }
         if !scenario.topology.links(mode).contains(&link) {
             return Err(CommandError::LinkNotInMode { link, mode });
         }
@@ -1277,10 +1298,15 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
     };
     match *command {
         Command::Crash(node) | Command::Restart(node) => check_node(node),
-        Command::CrashAt { point, message } => {
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => {
             if !point.applies_to(mode) {
                 return Err(CommandError::CrashPointNotInMode { point, mode });
             }
+            check_node(point.node_at(instance))?;
             check_message(message)
         }
         Command::DropNext { link, kind } => check_link(link, kind),

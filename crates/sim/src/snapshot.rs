@@ -12,6 +12,7 @@ use crate::limits::SNAPSHOT_LINES;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
+use crate::node::RoleKind;
 use crate::sim::{Sim, What};
 
 /// One node as drawn.
@@ -236,9 +237,12 @@ impl Sim {
         let breakpoints = self
             .armed_crashes
             .iter()
-            .map(|armed| match armed.message {
-                Some(m) => format!("{} for m{m}", armed.point),
-                None => format!("{} for any message", armed.point),
+            .map(|armed| {
+                let name = armed.point.name_at(armed.node.instance());
+                match armed.message {
+                    Some(m) => format!("{name} for m{m}"),
+                    None => format!("{name} for any message"),
+                }
             })
             .collect();
         Snapshot {
@@ -387,8 +391,15 @@ impl Sim {
                     .collect(),
             }
         });
-        let participants = [NodeId::PRODUCER, NodeId::BROKER, NodeId::CONSUMER]
+        let participants = self
+            .scenario
+            .topology
+            .all_nodes()
             .into_iter()
+            .filter(|node| {
+                node.role() != RoleKind::Coordinator
+                    && !(node.role() == RoleKind::Broker && *node != NodeId::BROKER)
+            })
             .map(|node| {
                 let p = &self.nodes[self.scenario.topology.slot(node)].participant;
                 let node_up = self.nodes[self.scenario.topology.slot(node)].core.up;

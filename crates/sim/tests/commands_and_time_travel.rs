@@ -29,7 +29,8 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
     assert_eq!(
         sim.apply(Command::CrashAt {
             point: CrashPoint::ConsumerAfterApply,
-            message: Some(9)
+            message: Some(9),
+            instance: 0,
         }),
         Err(CommandError::MessageOutOfRange {
             message: 9,
@@ -39,7 +40,8 @@ fn invalid_commands_are_typed_errors_and_change_nothing() {
     assert!(matches!(
         sim.apply(Command::CrashAt {
             point: CrashPoint::CoordinatorAfterVotes,
-            message: None
+            message: None,
+            instance: 0,
         }),
         Err(CommandError::CrashPointNotInMode { .. })
     ));
@@ -149,6 +151,7 @@ fn scenario_errors_name_the_field() {
             Scenario::default().with_fault(Command::CrashAt {
                 point: CrashPoint::ConsumerAfterAck,
                 message: Some(6),
+                instance: 0,
             }),
             "faults[0]",
         ),

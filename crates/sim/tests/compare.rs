@@ -7,6 +7,7 @@ fn crash(point: CrashPoint, message: u32) -> Command {
     Command::CrashAt {
         point,
         message: Some(message),
+        instance: 0,
     }
 }
 

@@ -23,6 +23,7 @@ fn golden_scenario(mode: Mode, seed: u64) -> Scenario {
     scenario.with_fault(Command::CrashAt {
         point,
         message: Some(3),
+        instance: 0,
     })
 }
 
@@ -221,6 +222,7 @@ fn a_crash_point_adds_its_sentence_to_the_step_it_interrupts() {
     .with_fault(Command::CrashAt {
         point: CrashPoint::ConsumerAfterApply,
         message: Some(1),
+        instance: 0,
     });
     let mut sim = Sim::new(&scenario).unwrap();
     sim.run_until_quiet(1_000_000);

@@ -46,6 +46,7 @@ fn build(
         scenario = scenario.with_fault(Command::CrashAt {
             point,
             message: Some(message),
+            instance: 0,
         });
     }
     scenario

@@ -51,8 +51,13 @@ fn command(mode: Mode, messages: u32) -> BoxedStrategy<Command> {
     prop_oneof![
         node.clone().prop_map(Command::Crash),
         node.prop_map(Command::Restart),
-        (prop::sample::select(points), message.clone())
-            .prop_map(|(point, message)| Command::CrashAt { point, message }),
+        (prop::sample::select(points), message.clone()).prop_map(|(point, message)| {
+            Command::CrashAt {
+                point,
+                message,
+                instance: 0,
+            }
+        }),
         link_kind
             .clone()
             .prop_map(|(link, kind)| Command::DropNext { link, kind }),
@@ -329,6 +334,7 @@ fn a_link_to_a_finished_run_reproduces_its_ledger_exactly() {
     .with_fault(Command::CrashAt {
         point: CrashPoint::ConsumerAfterApply,
         message: Some(2),
+        instance: 0,
     });
     let mut run = Run::new(&scenario).unwrap();
     run.seek(u64::MAX);

@@ -11,7 +11,7 @@ use crate::ledger::{Cause, CauseKind};
 use crate::limits::MAX_BROKER_ENTRIES_PER_MESSAGE;
 use crate::mode::Mode;
 use crate::network::{Envelope, LinkId, MessageKind};
-use crate::node::NodeId;
+use crate::node::{NodeId, RoleKind};
 use crate::trace::{Detail, EventKind};
 
 /// One durable log entry: a stored copy of a message.
@@ -47,8 +47,9 @@ pub(crate) struct BrokerDisk {
 /// What the broker holds in memory, lost in a crash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BrokerMemory {
-    /// Appended, waiting for the fsync.
-    pub unsynced: Vec<(u32, Option<Cause>)>,
+    /// Appended, waiting for the fsync: the message, why this copy exists, and the
+    /// producer that published it (who gets the confirm).
+    pub unsynced: Vec<(u32, Option<Cause>, NodeId)>,
     pub fsync_scheduled: bool,
     pub deliver_scheduled: bool,
     /// Entries waiting to be delivered, in log order.
@@ -59,6 +60,8 @@ pub(crate) struct BrokerMemory {
     pub unacked: u32,
     /// Rebuilt from the log: per message, UNSEEN, APPENDED or STORED.
     pub seen: Vec<u8>,
+    /// The consumer that gets the next delivery (consumers take turns), from 0.
+    pub next_consumer: u8,
 }
 
 impl BrokerMemory {
@@ -71,6 +74,7 @@ impl BrokerMemory {
             in_flight: vec![0; entries],
             unacked: 0,
             seen: vec![UNSEEN; messages as usize],
+            next_consumer: 0,
         }
     }
 
@@ -136,7 +140,7 @@ impl Broker {
             match self.memory.seen(message) {
                 STORED => {
                     ctx.detail(Detail::DuplicateReconfirmed);
-                    self.confirm(message, ctx);
+                    self.confirm(message, envelope.link.from, ctx);
                     return;
                 }
                 APPENDED => {
@@ -145,11 +149,12 @@ impl Broker {
                 }
                 _ => {}
             }
-            // The sequence number is the message number: a publish whose predecessor
-            // has not been appended skips one, and is refused without a confirm.
+            // Each producer numbers its own messages in order: a publish whose
+            // predecessor from the same producer has not been appended skips a sequence
+            // number, and is refused without a confirm.
+            let previous = ctx.scenario.topology.previous_of_producer(message);
             if ctx.scenario.timing.sequence_check
-                && message > 1
-                && self.memory.seen(message - 1) == UNSEEN
+                && previous.is_some_and(|p| self.memory.seen(p) == UNSEEN)
             {
                 ctx.detail(Detail::OutOfSequence);
                 return;
@@ -165,7 +170,9 @@ impl Broker {
             return;
         }
         ctx.detail(Detail::Appended);
-        self.memory.unsynced.push((message, envelope.cause));
+        self.memory
+            .unsynced
+            .push((message, envelope.cause, envelope.link.from));
         self.memory.set_seen(message, APPENDED);
         if ctx.crash_point(CrashPoint::BrokerAfterAppend, message) {
             return;
@@ -176,9 +183,9 @@ impl Broker {
         }
     }
 
-    fn confirm(&self, message: u32, ctx: &mut Ctx<'_>) {
+    fn confirm(&self, message: u32, producer: NodeId, ctx: &mut Ctx<'_>) {
         ctx.send(
-            NodeId::PRODUCER,
+            producer,
             MessageKind::Confirm,
             message,
             0,
@@ -196,7 +203,7 @@ impl Broker {
         ctx.step(EventKind::Fsync);
         let mut batch = std::mem::take(&mut self.memory.unsynced);
         let first_entry = self.disk.entries.len() as u32;
-        for &(message, cause) in &batch {
+        for &(message, cause, _) in &batch {
             self.disk.entries.push(Entry {
                 message,
                 acked: false,
@@ -209,15 +216,15 @@ impl Broker {
             ctx.fact(Fact::Stored(message));
         }
         let count = batch.len() as u32;
-        let last = batch.last().map_or(0, |(m, _)| *m);
+        let last = batch.last().map_or(0, |(m, _, _)| *m);
         ctx.mark(Mark::Message(last));
         ctx.detail(Detail::Fsynced { count });
         ctx.persist(DiskRecord::Fsync { last, count });
         let crashed = batch
             .iter()
-            .any(|&(message, _)| ctx.crash_point(CrashPoint::BrokerAfterFsync, message));
+            .any(|&(message, _, _)| ctx.crash_point(CrashPoint::BrokerAfterFsync, message));
         if crashed {
-            for &(message, _) in &batch {
+            for &(message, _, _) in &batch {
                 ctx.fact(Fact::WillResend {
                     message,
                     cause: CauseKind::BrokerCrashAfterFsync,
@@ -225,9 +232,9 @@ impl Broker {
             }
             return;
         }
-        for (offset, &(message, _)) in batch.iter().enumerate() {
+        for (offset, &(message, _, producer)) in batch.iter().enumerate() {
             if ctx.mode().confirms() {
-                self.confirm(message, ctx);
+                self.confirm(message, producer, ctx);
             }
             self.memory.ready.push_back(first_entry + offset as u32);
         }
@@ -284,10 +291,14 @@ impl Broker {
         e.deliveries += 1;
         let attempt = e.deliveries;
         let message = e.message;
+        // Consumers take turns: each delivery goes to the next one.
+        let consumers = ctx.scenario.topology.consumers.max(1);
+        let consumer = NodeId::new(RoleKind::Consumer, self.memory.next_consumer);
+        self.memory.next_consumer = ((u16::from(self.memory.next_consumer) + 1) % consumers) as u8;
         ctx.mark(Mark::Message(message));
         ctx.mark(Mark::Attempt(attempt));
-        ctx.mark(Mark::Peer(NodeId::CONSUMER));
-        ctx.mark(Mark::Link(LinkId::new(NodeId::BROKER, NodeId::CONSUMER)));
+        ctx.mark(Mark::Peer(consumer));
+        ctx.mark(Mark::Link(LinkId::new(ctx.id, consumer)));
         ctx.mark(Mark::Kind(MessageKind::Deliver));
         if ctx.mode().redelivers() {
             self.memory.in_flight[entry as usize] = attempt;
@@ -303,7 +314,7 @@ impl Broker {
             ctx.persist(DiskRecord::DeliveredForgotten(message));
         }
         ctx.send(
-            NodeId::CONSUMER,
+            consumer,
             MessageKind::Deliver,
             message,
             entry,
@@ -364,7 +375,7 @@ impl Broker {
                 });
             }
         }
-        for &(message, _) in &self.memory.unsynced {
+        for &(message, _, _) in &self.memory.unsynced {
             ctx.fact(Fact::MayBeLost {
                 message,
                 cause: CauseKind::BrokerCrashBeforeFsync,
@@ -429,7 +440,7 @@ impl Broker {
                 .memory
                 .unsynced
                 .iter()
-                .map(|(m, _)| format!("m{m}"))
+                .map(|(m, _, _)| format!("m{m}"))
                 .collect();
             lines.push(format!("appended, not fsynced: {}", ids.join(" ")));
         }

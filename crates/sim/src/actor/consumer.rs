@@ -9,7 +9,6 @@ use crate::fault::CrashPoint;
 use crate::ledger::CauseKind;
 use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
-use crate::node::NodeId;
 use crate::trace::Detail;
 
 /// How many recently received ids the consumer's memory shows.
@@ -146,7 +145,7 @@ impl Consumer {
 
     fn ack(&self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
         ctx.send(
-            NodeId::BROKER,
+            envelope.link.from,
             MessageKind::Ack,
             envelope.message,
             envelope.tag,

@@ -190,8 +190,8 @@ pub(crate) enum Output {
 
 /// The crash points armed by the learner, as a role meets them.
 pub(crate) trait Breakpoints {
-    /// True (and disarmed) if a crash is armed at `point` for `message`.
-    fn reached(&mut self, point: CrashPoint, message: u32) -> bool;
+    /// True (and disarmed) if a crash is armed at `point` on `node` for `message`.
+    fn reached(&mut self, point: CrashPoint, node: NodeId, message: u32) -> bool;
 }
 
 /// Everything a role may know besides its own state, and where its outputs go.
@@ -249,7 +249,7 @@ impl<'a> Ctx<'a> {
 
     /// If a crash is armed at this point, the node dies here: the caller must stop.
     pub fn crash_point(&mut self, point: CrashPoint, message: u32) -> bool {
-        if self.breakpoints.reached(point, message) {
+        if self.breakpoints.reached(point, self.id, message) {
             self.out.push(Output::Crash(point));
             true
         } else {

@@ -23,7 +23,7 @@ use crate::fault::CrashPoint;
 use crate::limits::MAX_PREPARED_PER_PARTICIPANT;
 use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
-use crate::node::NodeId;
+use crate::node::{NodeId, RoleKind};
 use crate::trace::{Detail, EventKind, VoteNoReason};
 
 /// One prepared transaction at a participant.
@@ -66,10 +66,10 @@ pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32, transform: bool)
     } else {
         info.message.to_string()
     };
-    match (node, info.kind) {
-        (NodeId::PRODUCER, _) => format!("order row m{m}"),
-        (NodeId::BROKER, PUBLISH) => format!("queue slot for m{m}"),
-        (NodeId::BROKER, _) if transform => {
+    match (node.role(), info.kind) {
+        (RoleKind::Producer, _) => format!("order row m{m}"),
+        (RoleKind::Broker, PUBLISH) => format!("queue slot for m{m}"),
+        (RoleKind::Broker, _) if transform => {
             let o = if last > info.message {
                 format!("{}–o{last}", info.message)
             } else {
@@ -77,7 +77,7 @@ pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32, transform: bool)
             };
             format!("message m{m} (being consumed) and output slot o{o}")
         }
-        (NodeId::BROKER, _) => format!("message m{m} (being consumed)"),
+        (RoleKind::Broker, _) => format!("message m{m} (being consumed)"),
         (_, _) => format!("account row for m{m}"),
     }
 }
@@ -179,7 +179,7 @@ impl Participant {
             }
             None => {}
         }
-        if node == CrashPoint::ParticipantBeforeVote.node()
+        if node.role() == CrashPoint::ParticipantBeforeVote.node().role()
             && ctx.crash_point(CrashPoint::ParticipantBeforeVote, info.message)
         {
             return;
@@ -223,7 +223,7 @@ impl Participant {
             message: info.message,
             last,
         });
-        if node == NodeId::CONSUMER {
+        if node.role() == RoleKind::Consumer {
             for message in info.message..=last {
                 ctx.fact(Fact::Delivered(message));
             }
@@ -234,7 +234,7 @@ impl Participant {
             last,
         });
         self.vote(true, info, ctx);
-        if node == CrashPoint::ParticipantAfterVoteYes.node()
+        if node.role() == CrashPoint::ParticipantAfterVoteYes.node().role()
             && ctx.crash_point(CrashPoint::ParticipantAfterVoteYes, info.message)
         {
             return;
@@ -278,7 +278,7 @@ impl Participant {
         // published, visible, acked or applied together.
         let last = ctx.group_last(info.message);
         let transform = ctx.scenario.transforms();
-        if transform && node == NodeId::BROKER && info.kind == CONSUME {
+        if transform && node.role() == RoleKind::Broker && info.kind == CONSUME {
             ctx.persist(DiskRecord::OutputAppended {
                 message: info.message,
                 last,
@@ -308,7 +308,7 @@ impl Participant {
                 (Role::Coordinator(_), _) => {}
             }
         }
-        if node == CrashPoint::ParticipantAfterCommit.node()
+        if node.role() == CrashPoint::ParticipantAfterCommit.node().role()
             && ctx.crash_point(CrashPoint::ParticipantAfterCommit, info.message)
         {
             return;

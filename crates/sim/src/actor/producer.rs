@@ -1,6 +1,7 @@
-//! The producer: publishes m1..mN. Its database holds the application events (the
-//! outbox) from the start; what it has confirmed (or, at-most-once, handed off) is
-//! durable, its window of unconfirmed publishes is memory.
+//! The producer: publishes its share of m1..mN (all of them when it is the only one;
+//! with P producers, mK belongs to producer ((K - 1) mod P) + 1). Its database holds
+//! the application events (the outbox) from the start; what it has confirmed (or,
+//! at-most-once, handed off) is durable, its window of unconfirmed publishes is memory.
 
 use crate::actor::{Because, Ctx, Fact, Input, Mark, Timer};
 use crate::disk::DiskRecord;
@@ -101,7 +102,11 @@ impl Producer {
         if ctx.mode() == Mode::Transactional || self.memory.publish_scheduled {
             return;
         }
-        while self.memory.next <= ctx.messages() && self.state(self.memory.next) != NEW {
+        let topology = &ctx.scenario.topology;
+        while self.memory.next <= ctx.messages()
+            && (self.state(self.memory.next) != NEW
+                || topology.producer_of(self.memory.next) != ctx.id)
+        {
             self.memory.next += 1;
         }
         if self.memory.next > ctx.messages() {
@@ -119,7 +124,8 @@ impl Producer {
             return;
         }
         self.memory.publish_scheduled = true;
-        let delay = if (ctx.at_start && message == 1) || in_batch {
+        let first_of_mine = message <= u32::from(topology.producers);
+        let delay = if (ctx.at_start && first_of_mine) || in_batch {
             0
         } else {
             ctx.scenario.timing.publish_interval_ticks
@@ -166,7 +172,7 @@ impl Producer {
         self.disk.attempts[i] += 1;
         let attempt = self.disk.attempts[i];
         ctx.mark(Mark::Attempt(attempt));
-        ctx.mark(Mark::Link(LinkId::new(NodeId::PRODUCER, NodeId::BROKER)));
+        ctx.mark(Mark::Link(LinkId::new(ctx.id, NodeId::BROKER)));
         ctx.mark(Mark::Kind(MessageKind::Publish));
         ctx.fact(Fact::PublishSent(message));
         ctx.send(

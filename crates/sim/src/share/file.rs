@@ -238,7 +238,7 @@ struct CommandOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     node: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    point: Option<&'static str>,
+    point: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     link: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -279,8 +279,12 @@ fn command_out(command: &Command) -> CommandOut {
             node: Some(node.name().to_string()),
             ..base("restart")
         },
-        Command::CrashAt { point, message } => CommandOut {
-            point: Some(point.as_str()),
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => CommandOut {
+            point: Some(point.name_at(*instance)),
             message: *message,
             ..base("crash_at")
         },
@@ -687,6 +691,17 @@ where
     })
 }
 
+/// A crash point named for a node instance, as files write it.
+struct PointAt(crate::fault::CrashPoint, u8);
+
+impl std::str::FromStr for PointAt {
+    type Err = crate::names::UnknownName;
+
+    fn from_str(input: &str) -> Result<PointAt, Self::Err> {
+        crate::fault::CrashPoint::parse_at(input).map(|(point, instance)| PointAt(point, instance))
+    }
+}
+
 fn read_link(value: &Value, path: &str) -> Result<LinkId, FileError> {
     const EXPECTED: &str = "a link like \"producer->broker\"";
     let text = read_str(value, path, EXPECTED)?;
@@ -1036,13 +1051,15 @@ fn read_command(
         "restart" => Command::Restart(node()?),
         "crash_at" => {
             let (value, path) = fields.required("point")?;
+            let PointAt(point, instance) = read_name(
+                value,
+                &path,
+                "a crash point such as \"consumer.after_apply\" or \"consumer-2.after_apply\"",
+            )?;
             Command::CrashAt {
-                point: read_name(
-                    value,
-                    &path,
-                    "a crash point such as \"consumer.after_apply\"",
-                )?,
+                point,
                 message: message()?,
+                instance,
             }
         }
         "drop_next" => Command::DropNext {

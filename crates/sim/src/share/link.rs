@@ -408,9 +408,15 @@ pub fn command_text(command: &Command) -> String {
     match command {
         Command::Crash(node) => format!("crash,{}", node.name()),
         Command::Restart(node) => format!("restart,{}", node.name()),
-        Command::CrashAt { point, message } => {
-            format!("crash_at,{},{}", point.as_str(), message_text(*message))
-        }
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => format!(
+            "crash_at,{},{}",
+            point.name_at(*instance),
+            message_text(*message)
+        ),
         Command::DropNext { link, kind } => {
             format!("drop_next,{},{}", link_text(*link), or_any(*kind))
         }
@@ -552,9 +558,11 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
         }
         "crash_at" => {
             want(2)?;
+            let (point, instance) = CrashPoint::parse_at(args[0]).map_err(|e| format!("{e}"))?;
             Command::CrashAt {
-                point: args[0].parse::<CrashPoint>().map_err(|e| format!("{e}"))?,
+                point,
                 message: parse_message(args[1])?,
+                instance,
             }
         }
         "drop_next" => {

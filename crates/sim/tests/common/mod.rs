@@ -27,6 +27,7 @@ pub fn crash_at(point: CrashPoint, message: u32) -> Command {
     Command::CrashAt {
         point,
         message: Some(message),
+        instance: 0,
     }
 }
 
