@@ -24,7 +24,7 @@ use crate::sim::{Sim, SimOptions};
 use crate::timeline::Run;
 
 pub use file::{FileError, ScenarioFile, FILE_FORMAT, FILE_VERSION, MAX_FILE_BYTES};
-pub use link::{command_text, seal, LinkError, LINK_VERSION, MAX_LINK_CHARS};
+pub use link::{command_text, seal, seal_version, LinkError, LINK_VERSION, MAX_LINK_CHARS};
 
 /// The most steps a rebuild takes when the shared run names no step ("run until
 /// nothing is left to happen"); the CLI's default limit too.

@@ -386,8 +386,8 @@ fn link_errors_say_what_is_wrong() {
     assert_eq!(error, LinkError::NotALink);
     assert!(message.contains("not an MQ Lab link"), "{message}");
 
-    let (error, message) = link_error("v2.mode=idempotent~00000000");
-    assert_eq!(error, LinkError::FutureVersion { version: 2 });
+    let (error, message) = link_error("v3.mode=idempotent~00000000");
+    assert_eq!(error, LinkError::FutureVersion { version: 3 });
     assert!(message.contains("newer version"), "{message}");
 
     let (error, message) = link_error(&good[..good.len() - 12]);
@@ -561,10 +561,10 @@ fn file_errors_name_the_field() {
     );
 
     let mut file = default_file();
-    file["version"] = 2.into();
+    file["version"] = 3.into();
     file["hologram"] = true.into();
     let (error, message) = file_error(&file);
-    assert_eq!(error, FileError::FutureVersion { version: 2 });
+    assert_eq!(error, FileError::FutureVersion { version: 3 });
     assert!(message.contains("newer version of MQ Lab"), "{message}");
 
     let mut file = default_file();

@@ -219,3 +219,55 @@ fn the_default_topology_is_one_of_each_and_rebuilds_todays_world() {
     let json = serde_json::to_string(&scenario).unwrap();
     assert!(!json.contains("topology"), "{json}");
 }
+
+#[test]
+fn links_and_files_carry_the_topology_and_todays_links_still_open() {
+    use mqlab_sim::{ScenarioFile, SharedRun};
+    let scenario = world(Mode::Idempotent, 2, 3, 8).with_fault(Command::CrashAt {
+        point: CrashPoint::ConsumerAfterApply,
+        message: Some(4),
+        instance: 2,
+    });
+    let shared = SharedRun {
+        scenario: scenario.clone(),
+        commands: vec![(3, Command::Crash(consumer(1)))],
+        step: Some(30),
+    };
+    let link = shared.to_link();
+    assert!(link.starts_with("v2."), "{link}");
+    assert!(
+        link.contains("producers=2") && link.contains("consumers=3"),
+        "{link}"
+    );
+    assert!(link.contains("consumer-3.after_apply"), "{link}");
+    let back = SharedRun::from_link(&link).expect("the link reads back");
+    assert_eq!(back, shared);
+
+    let run = shared.to_run().expect("the run rebuilds");
+    let file = ScenarioFile::from_sim(&shared, run.sim(), false);
+    let json = file.to_json();
+    assert!(
+        json.contains("\"version\": 2") && json.contains("\"topology\""),
+        "{json}"
+    );
+    let read = ScenarioFile::parse(&json).expect("the file reads back");
+    assert_eq!(read.run.scenario, scenario);
+
+    // A link of the default world is written exactly as before, in version 1.
+    let default = SharedRun {
+        scenario: Scenario::default(),
+        commands: Vec::new(),
+        step: None,
+    };
+    assert!(default.to_link().starts_with("v1."));
+    // Version 1 links and files cannot carry a topology.
+    let v1 = mqlab_sim::share::seal("mode=idempotent&messages=5&seed=1&consumers=2");
+    assert!(SharedRun::from_link(&v1).is_err());
+    let v1_file = json.replace("\"version\": 2", "\"version\": 1");
+    assert!(ScenarioFile::parse(&v1_file).is_err());
+    // A topology the limits refuse is an error, not a panic.
+    let too_many =
+        mqlab_sim::share::seal_version(2, "mode=idempotent&messages=5&seed=1&consumers=99");
+    let error = SharedRun::from_link(&too_many).unwrap_err();
+    assert!(error.to_string().contains("topology.consumers"), "{error}");
+}

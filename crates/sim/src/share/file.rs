@@ -25,7 +25,7 @@ use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 /// The value of the `format` field.
 pub const FILE_FORMAT: &str = "mqlab-scenario";
 /// The file format version this build writes and the newest it reads.
-pub const FILE_VERSION: u32 = 1;
+pub const FILE_VERSION: u32 = 2;
 /// The largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: u32 = 256 << 20;
 
@@ -166,6 +166,8 @@ struct FileOut<'a> {
     mode: &'static str,
     messages: u32,
     seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topology: Option<TopologyOut>,
     network: NetworkOut,
     timing: TimingOut,
     transaction: TransactionOut,
@@ -178,6 +180,13 @@ struct FileOut<'a> {
     trace_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<&'a [TraceEvent]>,
+}
+
+#[derive(Serialize)]
+struct TopologyOut {
+    producers: u16,
+    brokers: u16,
+    consumers: u16,
 }
 
 #[derive(Serialize)]
@@ -395,10 +404,21 @@ impl ScenarioFile {
         let x = &s.transaction;
         let out = FileOut {
             format: FILE_FORMAT,
-            version: FILE_VERSION,
+            // A file of the default world is written as version 1, which every MQ Lab that
+            // reads files reads; version 2 only adds the topology.
+            version: if s.topology.is_default() {
+                1
+            } else {
+                FILE_VERSION
+            },
             mode: s.mode.as_str(),
             messages: s.messages,
             seed: s.seed,
+            topology: (!s.topology.is_default()).then_some(TopologyOut {
+                producers: s.topology.producers,
+                brokers: s.topology.brokers,
+                consumers: s.topology.consumers,
+            }),
             network: NetworkOut {
                 global: link_config_out(&s.network.global),
                 links: s
@@ -726,12 +746,13 @@ fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value
     Ok(items)
 }
 
-const TOP_FIELDS: [&str; 15] = [
+const TOP_FIELDS: [&str; 16] = [
     "format",
     "version",
     "mode",
     "messages",
     "seed",
+    "topology",
     "network",
     "timing",
     "transaction",
@@ -743,6 +764,7 @@ const TOP_FIELDS: [&str; 15] = [
     "trace",
     "$comment",
 ];
+const TOPOLOGY_FIELDS: [&str; 3] = ["producers", "brokers", "consumers"];
 const LINK_CONFIG_FIELDS: [&str; 5] = [
     "latency_ticks_min",
     "latency_ticks_max",
@@ -815,6 +837,18 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let messages = read_u32(messages, &path)?;
     let (seed, path) = top.required("seed")?;
     let seed = read_u64(seed, &path)?;
+    let topology = match top.optional("topology") {
+        // Version 1 files describe the default world only.
+        Some((value, _)) if version < 2 => {
+            return Err(bad(
+                "topology",
+                "no topology in a version 1 file (write \"version\": 2)",
+                value,
+            ))
+        }
+        Some((value, path)) => read_topology(value, &path)?,
+        None => Topology::default(),
+    };
     let network = match top.optional("network") {
         Some((value, path)) => read_network(value, &path)?,
         None => NetworkConfig::default(),
@@ -874,7 +908,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 mode,
                 messages,
                 seed,
-                topology: Topology::default(),
+                topology,
                 network,
                 timing,
                 transaction,
@@ -949,6 +983,24 @@ fn read_timing(value: &Value, path: &str) -> Result<Timing, FileError> {
         producer_window: fields.u32_or("producer_window", d.producer_window)?,
         delivery_window: fields.u32_or("delivery_window", d.delivery_window)?,
         sequence_check: fields.bool_or("sequence_check", d.sequence_check)?,
+    })
+}
+
+fn read_topology(value: &Value, path: &str) -> Result<Topology, FileError> {
+    let fields = Fields::new(path, value, &TOPOLOGY_FIELDS)?;
+    let d = Topology::default();
+    let count = |key: &'static str, default: u16| -> Result<u16, FileError> {
+        let value = fields.u32_or(key, u32::from(default))?;
+        u16::try_from(value).map_err(|_| FileError::BadValue {
+            path: format!("{path}.{key}"),
+            expected: "a small whole number".to_string(),
+            found: value.to_string(),
+        })
+    };
+    Ok(Topology {
+        producers: count("producers", d.producers)?,
+        brokers: count("brokers", d.brokers)?,
+        consumers: count("consumers", d.consumers)?,
     })
 }
 

@@ -1,7 +1,9 @@
 //! The link form of a shared run, for the URL fragment.
 //!
-//! A link is `v1.` + a body of `key=value` fields joined by `&` + `~` + a CRC-32 of
-//! everything before the `~`, in eight lower-case hex digits:
+//! A link is `v1.` (or `v2.` for a world of several producers or consumers, which adds
+//! the fields `producers`, `brokers` and `consumers`) + a body of `key=value` fields
+//! joined by `&` + `~` + a CRC-32 of everything before the `~`, in eight lower-case hex
+//! digits:
 //!
 //! ```text
 //! v1.mode=idempotent&messages=5&seed=42&loss=1/20&cmd=12@crash,consumer&step=40~edf76fd5
@@ -23,13 +25,18 @@ use crate::mode::Mode;
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
-use crate::scenario::{Scenario, Timing, TransactionConfig};
+use crate::scenario::{Scenario, Timing, Topology, TransactionConfig};
 use crate::timeline::Run;
 
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 
 /// The link format this build writes and the newest it reads.
-pub const LINK_VERSION: u32 = 1;
+pub const LINK_VERSION: u32 = 2;
+
+/// The version a link of the default world (one producer, broker and consumer) is
+/// written in: version 2 only adds the topology fields, so such a link reads the same
+/// in every MQ Lab that reads links.
+const DEFAULT_WORLD_LINK_VERSION: u32 = 1;
 
 /// The longest link accepted, in bytes. Browsers keep URLs of a few megabytes; a link
 /// with the most commands allowed fits well within this.
@@ -112,6 +119,9 @@ impl LinkError {
             "mode" => "the mode",
             "messages" => "the number of messages",
             "seed" => "the seed",
+            "producers" => "the number of producers",
+            "brokers" => "the number of brokers",
+            "consumers" => "the number of consumers",
             "latency" => "the latency",
             "loss" => "the loss rate",
             "duplicate" => "the duplication rate",
@@ -208,7 +218,11 @@ impl SharedRun {
     /// Encodes the run as a link fragment (without the `#`).
     pub fn to_link(&self) -> String {
         let body = encode_body(self);
-        seal(&body)
+        if self.scenario.topology.is_default() {
+            seal(&body)
+        } else {
+            seal_version(LINK_VERSION, &body)
+        }
     }
 
     /// Decodes a link fragment (with or without the leading `#`, or a whole URL) and
@@ -230,7 +244,12 @@ impl SharedRun {
 /// Adds the version prefix and the checksum to a body: the complete link. Tools and
 /// tests use it to build links by hand; the page only needs `SharedRun::to_link`.
 pub fn seal(body: &str) -> String {
-    let mut link = format!("v{LINK_VERSION}.{body}");
+    seal_version(DEFAULT_WORLD_LINK_VERSION, body)
+}
+
+/// `seal` for a given format version (2 for a link with topology fields).
+pub fn seal_version(version: u32, body: &str) -> String {
+    let mut link = format!("v{version}.{body}");
     let checksum = crc32(link.as_bytes());
     let _ = write!(link, "~{checksum:08x}");
     link
@@ -258,6 +277,17 @@ fn encode_body(shared: &SharedRun) -> String {
         format!("seed={}", s.seed),
     ];
     let mut put = |key: &str, value: String| fields.push(format!("{key}={value}"));
+    let topology = &s.topology;
+    let one = Topology::default();
+    for (key, value, default) in [
+        ("producers", topology.producers, one.producers),
+        ("brokers", topology.brokers, one.brokers),
+        ("consumers", topology.consumers, one.consumers),
+    ] {
+        if value != default {
+            put(key, value.to_string());
+        }
+    }
     let global = &s.network.global;
     let default_link = LinkConfig::default();
     if (global.latency_ticks_min, global.latency_ticks_max)
@@ -659,10 +689,13 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 27] = [
+const KEYS: [&str; 30] = [
     "mode",
     "messages",
     "seed",
+    "producers",
+    "brokers",
+    "consumers",
     "latency",
     "loss",
     "duplicate",
@@ -738,7 +771,7 @@ fn decode(text: &str) -> Result<SharedRun, LinkError> {
         return Err(LinkError::Tampered);
     }
     let body = sealed.get(digits_len + 2..).ok_or(LinkError::CutShort)?;
-    decode_body(body)
+    decode_body(body, version)
 }
 
 fn bad(key: &'static str, value: &str, expected: impl Into<String>) -> LinkError {
@@ -757,7 +790,7 @@ fn unreadable(key: &'static str, value: &str, problem: String) -> LinkError {
     }
 }
 
-fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
+fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
     let mut seen = [false; KEYS.len()];
     let mut scenario = Scenario::default();
     let mut commands = Vec::new();
@@ -776,6 +809,13 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
                     key: key.to_string(),
                 })?;
         let key: &'static str = KEYS[position];
+        let topology_key = matches!(key, "producers" | "brokers" | "consumers");
+        if topology_key && version < 2 {
+            // Version 1 links describe the default world only.
+            return Err(LinkError::UnknownKey {
+                key: key.to_string(),
+            });
+        }
         if seen[position] && !REPEATED.contains(&key) {
             return Err(LinkError::DuplicateKey {
                 key: key.to_string(),
@@ -798,6 +838,15 @@ fn decode_body(body: &str) -> Result<SharedRun, LinkError> {
                     .map_err(|e| bad(key, value, format!("a mode ({})", e.expected)))?;
             }
             "messages" => scenario.messages = small()?,
+            "producers" | "brokers" | "consumers" => {
+                let count =
+                    u16::try_from(small()?).map_err(|_| bad(key, value, "a small whole number"))?;
+                match key {
+                    "producers" => scenario.topology.producers = count,
+                    "brokers" => scenario.topology.brokers = count,
+                    _ => scenario.topology.consumers = count,
+                }
+            }
             "seed" => scenario.seed = number()?,
             "latency" => {
                 let (min, max) = parse_latency(value)
