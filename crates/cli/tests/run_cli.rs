@@ -337,6 +337,35 @@ fn bad_flags_are_refused_with_exit_code_2_and_a_reason() {
             &["--scenario", "/nonexistent/scenario.json"][..],
             "cannot read",
         ),
+        (
+            &["--consumers", "three"][..],
+            "--consumers: 'three' is not a whole number",
+        ),
+        (
+            &["--consumers", "9"][..],
+            "topology.consumers: must be between 1 and 8",
+        ),
+        (
+            &["--producers", "0"][..],
+            "topology.producers: must be between 1 and 3",
+        ),
+        (
+            &["--consumers", "2", "--crash", "consumer-3.after_apply:m2"][..],
+            "there is no consumer-3",
+        ),
+        (
+            &[
+                "--consumers",
+                "2",
+                "--drop",
+                "broker->consumer-3:deliver:m2",
+            ][..],
+            "there is no consumer-3",
+        ),
+        (
+            &["--crash", "consumer-1.after_apply"][..],
+            "unknown crash point",
+        ),
     ] {
         let output = cli(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -419,4 +448,63 @@ fn transform_counts_one_output_per_committed_input() {
     assert_eq!(count(&line, "outputs_out_of_step"), 0);
     let line = summary(&["--mode", "transactional", "--messages", "4"]);
     assert_eq!(count(&line, "outputs"), 0);
+}
+
+#[test]
+fn several_producers_and_consumers_run_clean_in_every_mode() {
+    for mode in [
+        "at-most-once",
+        "at-least-once",
+        "idempotent",
+        "transactional",
+    ] {
+        let line = summary(&[
+            "--producers",
+            "2",
+            "--consumers",
+            "3",
+            "--mode",
+            mode,
+            "--messages",
+            "20",
+            "--until-quiet",
+        ]);
+        assert_eq!(count(&line, "lost"), 0, "{mode}: {line}");
+        assert_eq!(count(&line, "duplicated"), 0, "{mode}: {line}");
+        assert_eq!(count(&line, "in_doubt"), 0, "{mode}: {line}");
+        assert_eq!(count(&line, "invariant_violations"), 0, "{mode}: {line}");
+        assert_eq!(
+            count(&line, "exactly_once") + count(&line, "reordered"),
+            20,
+            "{mode}: {line}"
+        );
+        assert_eq!(line["quiet"], true, "{mode}: {line}");
+    }
+}
+
+#[test]
+fn a_crash_point_and_a_drop_can_name_a_numbered_node() {
+    let line = summary(&[
+        "--consumers",
+        "3",
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "6",
+        "--crash",
+        "consumer-2.after_apply:m2",
+        "--until-quiet",
+    ]);
+    assert_eq!(count(&line, "duplicated"), 1, "{line}");
+    let line = summary(&[
+        "--consumers",
+        "3",
+        "--mode",
+        "at-most-once",
+        "--messages",
+        "6",
+        "--drop",
+        "broker->consumer-3:deliver:m3",
+    ]);
+    assert_eq!(count(&line, "lost"), 1, "{line}");
 }
