@@ -16,7 +16,30 @@ pub struct FaultToolbarProps {
     pub nodes: Vec<(NodeId, bool)>,
     pub partitions: Vec<LinkId>,
     pub breakpoints: Vec<String>,
+    /// The fault plan: planned faults, then the commands applied, each with its step
+    /// (`None`: armed from the start). Reset keeps it; each entry can be removed.
+    #[prop_or_default]
+    pub plan: Vec<(Option<u64>, Command)>,
     pub dispatch: Callback<LabAction>,
+}
+
+/// A fault of the plan in words, with when it happens.
+pub fn fault_text(step: Option<u64>, command: &Command) -> String {
+    let what = match command {
+        Command::CrashAt { point, message } => format!(
+            "crash at {}{}",
+            point.as_str(),
+            message.map(|m| format!(" for m{m}")).unwrap_or_default()
+        ),
+        Command::Crash(node) => format!("crash the {}", node.name()),
+        Command::Restart(node) => format!("restart the {}", node.name()),
+        // The others in the words of a shared link, e.g. "drop_next,producer->broker,publish".
+        other => mqlab_sim::share::command_text(other),
+    };
+    match step {
+        Some(step) => format!("{what} (at step {step})"),
+        None => format!("{what} (armed from the start)"),
+    }
 }
 
 /// A rate slider's range: per mille, so that 0.1 % steps are possible.
@@ -97,6 +120,10 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         })
     };
 
+    let clear = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::ClearFaults))
+    };
     let link_buttons = chosen_link.map(|link| {
         let partitioned = props.partitions.contains(&link);
         html! {
@@ -186,6 +213,27 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     <ul class="armed" aria-label="Armed crash points">
                         { for props.breakpoints.iter().map(|b| html! { <li>{ format!("⚑ {b}") }</li> }) }
                     </ul>
+                }
+            </fieldset>
+            <fieldset role="group" aria-label="Fault plan">
+                <legend>{ "Fault plan" }</legend>
+                if props.plan.is_empty() {
+                    <p class="hint">{ "No fault yet. Faults you arm or apply are kept here; Reset replays them from step 0." }</p>
+                } else {
+                    <ul class="fault-plan-list" aria-label="Faults in the plan">
+                        { for props.plan.iter().enumerate().map(|(index, (step, command))| {
+                            let text = fault_text(*step, command);
+                            let dispatch = props.dispatch.clone();
+                            let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::RemoveFault(index)));
+                            html! {
+                                <li>
+                                    <span>{ text.clone() }</span>
+                                    <button class="small" {onclick} aria-label={format!("Remove fault: {text}")} title="Remove this fault and replay the run without it">{ "✕" }</button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                    <button class="small" onclick={clear} title="Remove every fault and start again from step 0">{ "Clear faults" }</button>
                 }
             </fieldset>
             <fieldset>
