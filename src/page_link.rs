@@ -224,11 +224,17 @@ pub fn initial_view() -> Option<View> {
 pub fn use_page_link(view: &UseStateHandle<View>, dark: bool, large_text: bool, system_dark: bool) {
     {
         let view_now = **view;
+        // The settings are remembered once chosen, not on the first render: a visitor who
+        // never chose a theme keeps following the system's.
+        let chosen = use_mut_ref(|| None::<(bool, bool)>);
         use_effect_with((view_now, dark, large_text), move |&(view, dark, large)| {
-            if let Some(storage) = storage() {
-                // Storage may be full or forbidden; the choice then lasts for this visit.
-                let _ = storage.set_item(THEME_KEY, if dark { "dark" } else { "light" });
-                let _ = storage.set_item(TEXT_KEY, if large { "large" } else { "normal" });
+            let previous = chosen.borrow_mut().replace((dark, large));
+            if previous.is_some_and(|before| before != (dark, large)) {
+                if let Some(storage) = storage() {
+                    // Storage may be full or forbidden; the choice then lasts for this visit.
+                    let _ = storage.set_item(THEME_KEY, if dark { "dark" } else { "light" });
+                    let _ = storage.set_item(TEXT_KEY, if large { "large" } else { "normal" });
+                }
             }
             let fragment = current_fragment();
             let in_lesson = crate::lesson_link::lesson_in_fragment(&fragment).is_some();
