@@ -119,10 +119,12 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     let on_start = {
         let start = start.clone();
         Callback::from(move |event: Event| {
-            start.set(match crate::components::controls::event_value(&event).as_str() {
-                "start" => LinkStart::FromStart,
-                _ => LinkStart::ThisStep,
-            })
+            start.set(
+                match crate::components::controls::event_value(&event).as_str() {
+                    "start" => LinkStart::FromStart,
+                    _ => LinkStart::ThisStep,
+                },
+            )
         })
     };
     let on_trace = {

@@ -118,7 +118,13 @@ const LABEL_CHAR_WIDTH: f64 = 6.2;
 const LABEL_HEIGHT: f64 = 11.0;
 /// Where a label may go, relative to its arrow's middle: there, then a line above or
 /// below. A label with no free place is left out; the arrow keeps its title.
-const LABEL_OFFSETS: [f64; 5] = [0.0, -LABEL_HEIGHT, LABEL_HEIGHT, -2.0 * LABEL_HEIGHT, 2.0 * LABEL_HEIGHT];
+const LABEL_OFFSETS: [f64; 5] = [
+    0.0,
+    -LABEL_HEIGHT,
+    LABEL_HEIGHT,
+    -2.0 * LABEL_HEIGHT,
+    2.0 * LABEL_HEIGHT,
+];
 
 /// Finds a place for a label near `(x, y)` that overlaps no label placed before it, and
 /// takes it; `None` when every place tried is taken.
