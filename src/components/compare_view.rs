@@ -100,7 +100,18 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
 
 fn differences_table(comparison: &Comparison) -> Html {
     if comparison.differences.is_empty() {
-        return html! { <p class="hint" role="status">{ "No difference: every message has the same verdict in the four modes." }</p> };
+        let ran = comparison
+            .runs
+            .iter()
+            .filter(|run| run.plan_applies())
+            .count();
+        let text = match ran {
+            0 => "No mode can run this fault plan, so there is nothing to compare.".to_string(),
+            1 => "Only one mode can run this fault plan, so there is nothing to compare it with.".to_string(),
+            4 => "No difference: every message has the same verdict in the four modes.".to_string(),
+            n => format!("No difference: every message has the same verdict in the {n} modes that can run this fault plan."),
+        };
+        return html! { <p class="hint" role="status">{ text }</p> };
     }
     let heads = comparison
         .runs

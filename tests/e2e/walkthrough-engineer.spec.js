@@ -148,8 +148,8 @@ test('8: the space-time diagram\'s labels never print over each other', async ({
   await openSite(page);
   for (const mode of ['At-least-once', 'Transactional (2PC)']) {
     await page.getByLabel('Delivery mode').selectOption({ label: mode });
-    await page.getByLabel('Messages').fill('8');
-    await page.getByLabel('Messages').press('Enter');
+    await page.getByRole('spinbutton', { name: 'Messages' }).fill('8');
+    await page.getByRole('spinbutton', { name: 'Messages' }).press('Enter');
     for (const steps of [12, 25, 40]) {
       await page.getByRole('button', { name: 'Reset' }).click();
       await stepForward(page, steps);
@@ -354,7 +354,7 @@ for (const dark of [false, true]) {
     }
     const txn = page.getByRole('region', { name: 'Transactional (2PC)', exact: true });
     const predicted = predict(['--mode', 'transactional', '--crash', 'coordinator.after_votes:m2']);
-    await expect(txn.locator('li[data-counter="exactly_once"]')).toHaveText(`Exactly once: ${predicted.exactly_once}`);
+    await expect(txn.locator('li[data-counter="exactly_once"]')).toHaveText(new RegExp(`Exactly once: ${predicted.exactly_once}$`));
     const split = txn.getByRole('group', { name: 'Time in doubt' }).or(txn.locator('dl.in-doubt-split'));
     const blocked = Number((await split.locator('[data-figure="blocked"] dd').innerText()).split(' ')[0]);
     const normal = Number((await split.locator('[data-figure="normal"] dd').innerText()).split(' ')[0]);
@@ -363,7 +363,7 @@ for (const dark of [false, true]) {
     // Both parts together are the ledger's whole time in doubt.
     expect(blocked + normal).toBe(predicted.blocked_ticks);
     // The differences table has no verdict for a mode that did not run the plan.
-    await expect(page.getByText('No difference')).toBeVisible();
+    await expect(page.getByText('Only one mode can run this fault plan, so there is nothing to compare it with.')).toBeVisible();
     await page.screenshot({ path: `output/screenshots/engineer-compare${dark ? '-dark' : ''}.png`, fullPage: true });
 
     // Without a fault, the blocking is zero and the wait is all normal.
@@ -404,11 +404,14 @@ for (const size of ['laptop', 'tablet', 'projector']) {
       const { scrollWidth, clientWidth } = await scroller.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
       if (scrollWidth > clientWidth + 1) {
         // It scrolls inside the card, and the row names stay in view.
+        // (It sits at the scroller's left edge, a border-spacing left of where it starts.)
         const head = table.locator('tbody th').first();
         const before = (await head.boundingBox()).x;
         await scroller.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
-        await expect.poll(async () => (await head.boundingBox()).x).toBeCloseTo(before, 0);
-        await expect(head).toBeInViewport();
+        await expect.poll(async () => (await scroller.evaluate((el) => el.scrollLeft))).toBeGreaterThan(0);
+        const after = (await head.boundingBox()).x;
+        expect(after).toBeGreaterThanOrEqual(box.x - 0.5);
+        expect(after).toBeLessThanOrEqual(before + 0.5);
       }
     }
     await card.screenshot({ path: `output/screenshots/engineer-matrix-pairs-${size}.png` });
