@@ -83,7 +83,7 @@ pub fn App() -> Html {
     let system_dark = *use_state(prefers_dark);
     let dark = use_state(|| crate::page_link::initial_dark(system_dark));
     let large_text = use_state(crate::page_link::initial_large_text);
-    crate::page_link::use_page_link(&view, *dark, *large_text, system_dark);
+    crate::page_link::use_page_link(&view, *dark, *large_text, system_dark, lab.version);
     crate::page_link::use_simulator_kept_apart(&lab, &view);
     let help_open = use_state(|| false);
 

@@ -221,36 +221,47 @@ pub fn initial_view() -> Option<View> {
 /// kept only while it is open. Lessons write their own fragment (`#lesson=…`), so a
 /// lesson's address is left to them.
 #[hook]
-pub fn use_page_link(view: &UseStateHandle<View>, dark: bool, large_text: bool, system_dark: bool) {
+pub fn use_page_link(
+    view: &UseStateHandle<View>,
+    dark: bool,
+    large_text: bool,
+    system_dark: bool,
+    run_version: u64,
+) {
     {
         let view_now = **view;
         // The settings are remembered once chosen, not on the first render: a visitor who
         // never chose a theme keeps following the system's.
         let chosen = use_mut_ref(|| None::<(bool, bool)>);
-        use_effect_with((view_now, dark, large_text), move |&(view, dark, large)| {
-            let previous = chosen.borrow_mut().replace((dark, large));
-            if previous.is_some_and(|before| before != (dark, large)) {
-                if let Some(storage) = storage() {
-                    // Storage may be full or forbidden; the choice then lasts for this visit.
-                    let _ = storage.set_item(THEME_KEY, if dark { "dark" } else { "light" });
-                    let _ = storage.set_item(TEXT_KEY, if large { "large" } else { "normal" });
-                }
-            }
-            let fragment = current_fragment();
-            let in_lesson = crate::lesson_link::lesson_in_fragment(&fragment).is_some();
-            if !(view == View::Lessons && in_lesson) {
-                update(|part| {
-                    part.view = Some(view);
-                    part.dark = (dark != system_dark).then_some(dark);
-                    part.large_text = Some(large);
-                    if view != View::ProtocolLab {
-                        part.rms = None;
-                        part.state = None;
-                        part.broken = None;
+        // The run's version is a dependency too: leaving a lesson rewrites the fragment
+        // to the run link alone, and the page part is put back in front of it.
+        use_effect_with(
+            (view_now, dark, large_text, run_version),
+            move |&(view, dark, large, _)| {
+                let previous = chosen.borrow_mut().replace((dark, large));
+                if previous.is_some_and(|before| before != (dark, large)) {
+                    if let Some(storage) = storage() {
+                        // Storage may be full or forbidden; the choice then lasts for this visit.
+                        let _ = storage.set_item(THEME_KEY, if dark { "dark" } else { "light" });
+                        let _ = storage.set_item(TEXT_KEY, if large { "large" } else { "normal" });
                     }
-                });
-            }
-        });
+                }
+                let fragment = current_fragment();
+                let in_lesson = crate::lesson_link::lesson_in_fragment(&fragment).is_some();
+                if !(view == View::Lessons && in_lesson) {
+                    update(|part| {
+                        part.view = Some(view);
+                        part.dark = (dark != system_dark).then_some(dark);
+                        part.large_text = Some(large);
+                        if view != View::ProtocolLab {
+                            part.rms = None;
+                            part.state = None;
+                            part.broken = None;
+                        }
+                    });
+                }
+            },
+        );
     }
     // An address edited by hand (or a link followed in the page) can name a view.
     {
