@@ -99,8 +99,9 @@ pub fn ProtocolLab() -> Html {
     let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
     let selected = use_state(|| from_address.state.unwrap_or(0));
     let error = use_state(|| None::<String>);
-    // True while the N box holds a value that was refused: nothing can be explored then.
-    let rms_refused = use_state(|| false);
+    // The text of a refused N, kept in the box for the user to fix; nothing can be
+    // explored until a valid N replaces it.
+    let rms_refused = use_state(|| None::<String>);
 
     let start = {
         let (rm_count, broken, run, explorer, timer, selected, error) = (
@@ -204,11 +205,11 @@ pub fn ProtocolLab() -> Html {
                         run.set(LabRun::Idle);
                     }
                     rm_count.set(n);
-                    rms_refused.set(false);
+                    rms_refused.set(None);
                     error.set(None);
                 }
                 _ => {
-                    rms_refused.set(true);
+                    rms_refused.set(Some(text.chars().take(20).collect()));
                     // A refused N clears the old results too, so that no figure on the
                     // page belongs to an N other than the one in the box.
                     timer.borrow_mut().take();
@@ -377,13 +378,13 @@ pub fn ProtocolLab() -> Html {
             <section class="panel" aria-label="Exploration settings">
                 <div class="row">
                     <label for="rm-count">{ "Resource managers (N)" }</label>
-                    <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={rm_count.to_string()} onchange={on_rms} disabled={running} />
+                    <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={(*rms_refused).clone().unwrap_or_else(|| rm_count.to_string())} onchange={on_rms} disabled={running} />
                     <label class="check"><input type="checkbox" checked={*broken} onchange={on_broken} disabled={running} />
                         { " Break the protocol: the TM commits after the first Prepared, without waiting for every vote" }</label>
                     if running {
                         <button onclick={cancel}>{ "Cancel" }</button>
                     } else {
-                        <button class="primary" onclick={start.reform(|_: MouseEvent| false)} disabled={*rms_refused}>{ "Explore" }</button>
+                        <button class="primary" onclick={start.reform(|_: MouseEvent| false)} disabled={rms_refused.is_some()}>{ "Explore" }</button>
                     }
                 </div>
                 { progress }

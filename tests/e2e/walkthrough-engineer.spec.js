@@ -459,6 +459,8 @@ test('14: the protocol lab clears old results when a new N is refused', async ({
     await expect(results).toHaveCount(0);
     await expect(page.getByRole('region', { name: 'State browser' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Explore' })).toBeDisabled();
+    // The refused value stays in the box for the user to fix.
+    await expect(page.getByLabel('Resource managers (N)')).toHaveValue(refused);
   }
   // A valid N again: exploring works and shows that N's results.
   await page.getByLabel('Resource managers (N)').fill('2');
