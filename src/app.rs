@@ -76,12 +76,15 @@ pub fn App() -> Html {
         if crate::lesson_link::page_opens_a_lesson() {
             View::Lessons
         } else {
-            View::Simulator
+            crate::page_link::initial_view().unwrap_or(View::Simulator)
         }
     });
     let open_lesson = crate::lesson_link::use_lesson_link(&lab, &view);
-    let dark = use_state(prefers_dark);
-    let large_text = use_state(|| false);
+    let system_dark = *use_state(prefers_dark);
+    let dark = use_state(|| crate::page_link::initial_dark(system_dark));
+    let large_text = use_state(crate::page_link::initial_large_text);
+    crate::page_link::use_page_link(&view, *dark, *large_text, system_dark, lab.version);
+    crate::page_link::use_simulator_kept_apart(&lab, &view);
     let help_open = use_state(|| false);
 
     {

@@ -56,7 +56,7 @@ pub fn fragment_action(fragment: &str) -> Option<LabAction> {
             )),
         },
         Err(error) => LabAction::Notify(Notice::Error(format!(
-            "This link cannot be opened: {error}. Showing the default scenario instead."
+            "This link cannot be opened: {error}. The current run is kept, and the link stays in the address bar for you to fix."
         ))),
     })
 }
@@ -68,12 +68,24 @@ pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
     // Open the link the page was loaded with, and any link pasted into the address bar.
     {
         let dispatcher = lab.dispatcher();
+        let run = lab.run.clone();
         use_effect_with((), move |_| {
-            if let Some(action) = fragment_action(&current_fragment()) {
+            // The run link follows the page part (view, theme) of the address, if any. A
+            // link that cannot be opened stays in the address bar until the run changes.
+            let open = move || {
+                let fragment = current_fragment();
+                let action = fragment_action(crate::page_link::split(&fragment).1)?;
+                if matches!(action, LabAction::Notify(_)) {
+                    let link = SharedRun::from_run(&run.borrow()).to_link();
+                    crate::page_link::note_bad_fragment(&fragment, &link);
+                }
+                Some(action)
+            };
+            if let Some(action) = open() {
                 dispatcher.dispatch(action);
             }
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-                if let Some(action) = fragment_action(&current_fragment()) {
+                if let Some(action) = open() {
                     dispatcher.dispatch(action);
                 }
             });
@@ -88,14 +100,17 @@ pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
             if !*playing {
                 let link = SharedRun::from_run(&run.borrow()).to_link();
                 crate::panic_panel::remember_run(&link, run.borrow().scenario().seed);
-                if current_fragment() != link {
+                let fragment = current_fragment();
+                let (page, _) = crate::page_link::split(&fragment);
+                let wanted = crate::page_link::join(&page, &link);
+                if fragment != wanted && !crate::page_link::keeps_bad_fragment(&fragment, &link) {
                     if let Ok(history) = gloo::utils::window().history() {
                         // Replace, not push: the back button leaves the page rather than
                         // stepping through every state the run passed.
                         let _ = history.replace_state_with_url(
                             &wasm_bindgen::JsValue::NULL,
                             "",
-                            Some(&format!("#{link}")),
+                            Some(&format!("#{wanted}")),
                         );
                     }
                 }

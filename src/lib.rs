@@ -9,5 +9,6 @@ pub mod decimal;
 pub mod hooks;
 pub mod lesson_link;
 pub mod offline;
+pub mod page_link;
 pub mod panic_panel;
 pub mod state;

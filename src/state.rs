@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mqlab_sim::{Command, Mode, Run, Scenario, ScenarioFile, SharedRun};
+use mqlab_sim::{Command, Mode, PlannedFault, Run, Scenario, ScenarioFile, SharedRun};
 use yew::prelude::*;
 
 /// Playback speeds, in simulation steps per second. The last ones are for long runs.
@@ -65,8 +65,14 @@ pub enum LabAction {
     Play,
     Pause,
     TogglePlay,
-    /// Start the same scenario again from step 0, without the commands applied so far.
+    /// Start the same scenario again from step 0. The fault plan survives: the faults
+    /// applied so far become planned faults of the scenario, at the same steps.
     Reset,
+    /// Remove every fault (planned or applied) and start again from step 0.
+    ClearFaults,
+    /// Remove one fault of the plan (`Lab::fault_plan`'s order) and rebuild the run
+    /// without it, at the same step when it can be.
+    RemoveFault(usize),
     SetSpeed(usize),
     /// One speed up or down (keyboard + and −).
     SpeedUp,
@@ -156,6 +162,90 @@ impl Lab {
     }
 }
 
+/// The run's fault plan: the scenario's planned faults, then the commands applied so
+/// far, each with its step (`None`: armed from the start).
+pub fn fault_plan(run: &Run) -> Vec<(Option<u64>, Command)> {
+    run.scenario()
+        .faults
+        .iter()
+        .map(|fault| (fault.at_step, fault.command.clone()))
+        .chain(
+            run.commands()
+                .iter()
+                .map(|(step, command)| (Some(*step), command.clone())),
+        )
+        .collect()
+}
+
+/// The scenario with the run's commands written into it as planned faults at their
+/// steps, so that starting it again replays the same faults.
+fn scenario_with_plan(run: &Run) -> Scenario {
+    let mut scenario = run.scenario().clone();
+    scenario
+        .faults
+        .extend(run.commands().iter().map(|(step, command)| {
+            if *step == 0 {
+                PlannedFault::at_start(command.clone())
+            } else {
+                PlannedFault::at(*step, command.clone())
+            }
+        }));
+    scenario
+}
+
+impl Lab {
+    /// Rebuilds the run without one fault of its plan: at the same step, with the
+    /// other commands, when that run can still be reproduced; otherwise from step 0
+    /// with the rest of the plan.
+    fn remove_fault(&self, index: usize) -> Lab {
+        let (scenario, commands, step) = {
+            let run = self.run.borrow();
+            let mut scenario = run.scenario().clone();
+            let mut commands = run.commands().to_vec();
+            let planned = scenario.faults.len();
+            if index < planned {
+                scenario.faults.remove(index);
+            } else if index - planned < commands.len() {
+                commands.remove(index - planned);
+            } else {
+                return self.with_notice(Some(Notice::Error(
+                    "That fault is no longer in the plan. Nothing was changed.".into(),
+                )));
+            }
+            (scenario, commands, run.step_index())
+        };
+        let same_step = SharedRun {
+            scenario: scenario.clone(),
+            commands: commands.clone(),
+            step: Some(step),
+        };
+        if let Ok(run) = same_step.to_run() {
+            *self.run.borrow_mut() = run;
+            return Lab {
+                playing: false,
+                ..self.with_notice(Some(Notice::Info(format!(
+                    "The fault was removed; the run was replayed without it up to step {step}."
+                ))))
+            };
+        }
+        // Without that fault the run no longer reaches the same state (a later command
+        // no longer fits it): start again with the rest of the plan.
+        let mut restart = scenario;
+        restart.faults.extend(
+            commands
+                .into_iter()
+                .map(|(at, command)| PlannedFault::at(at, command)),
+        );
+        let next = self.rebuild(restart);
+        if next.notice.is_some() {
+            return next;
+        }
+        next.with_notice(Some(Notice::Info(
+            "The fault was removed. Without it the run cannot reach the same step, so it starts again from step 0 with the rest of the plan.".into(),
+        )))
+    }
+}
+
 fn default_run() -> Run {
     // The default scenario is valid by construction; a test checks it.
     match Run::new(&Scenario::default()) {
@@ -172,6 +262,8 @@ impl Reducible for Lab {
         let restarts = matches!(
             action,
             LabAction::Reset
+                | LabAction::ClearFaults
+                | LabAction::RemoveFault(_)
                 | LabAction::SetMode(_)
                 | LabAction::SetSeed(_)
                 | LabAction::SetMessages(_)
@@ -269,9 +361,23 @@ impl Lab {
                 return self.reduce_run(action);
             }
             LabAction::Reset => {
-                let scenario = self.run.borrow().scenario().clone();
+                let scenario = scenario_with_plan(&self.run.borrow());
                 self.rebuild(scenario)
             }
+            LabAction::ClearFaults => {
+                let scenario = Scenario {
+                    faults: Vec::new(),
+                    ..self.run.borrow().scenario().clone()
+                };
+                let next = self.rebuild(scenario);
+                if next.notice.is_none() {
+                    return Rc::new(next.with_notice(Some(Notice::Info(
+                        "Every fault was removed; the run starts again from step 0.".into(),
+                    ))));
+                }
+                next
+            }
+            LabAction::RemoveFault(index) => self.remove_fault(index),
             LabAction::SetSpeed(index) => Lab {
                 speed_index: index.min(SPEEDS.len() - 1),
                 ..(*self).clone()
@@ -285,11 +391,23 @@ impl Lab {
                 ..(*self).clone()
             },
             LabAction::SetMode(mode) => {
-                let scenario = Scenario {
-                    mode,
-                    ..self.run.borrow().scenario().clone()
-                };
-                self.rebuild(scenario)
+                // Planned faults the new mode does not have (a coordinator crash outside
+                // 2PC) are left out, and the notice names them.
+                let (scenario, dropped) =
+                    mqlab_sim::compare::scenario_in_mode(self.run.borrow().scenario(), &[], mode);
+                let next = self.rebuild(scenario);
+                if dropped.is_empty() || next.notice.is_some() {
+                    next
+                } else {
+                    let reasons: Vec<String> = dropped
+                        .iter()
+                        .map(|fault| fault.reason.to_string())
+                        .collect();
+                    next.with_notice(Some(Notice::Info(format!(
+                        "Left out of the fault plan: {}.",
+                        reasons.join("; ")
+                    ))))
+                }
             }
             LabAction::SetSeed(seed) => {
                 let scenario = Scenario {
@@ -391,6 +509,85 @@ mod tests {
         });
         assert_eq!(after.run.borrow().scenario().transaction.size, 3);
         assert!(matches!(after.notice, Some(Notice::Error(_))));
+    }
+
+    fn arm_at_step(lab: Rc<Lab>, steps: u32) -> Rc<Lab> {
+        lab.reduce(LabAction::Advance(steps))
+            .reduce(LabAction::Apply(Command::CrashAt {
+                point: CrashPoint::ConsumerAfterApply,
+                message: Some(2),
+                instance: 0,
+            }))
+    }
+
+    #[test]
+    fn reset_keeps_the_fault_plan_and_replays_the_same_run() {
+        let lab = arm_at_step(lab(), 3).reduce(LabAction::Advance(400));
+        let summary = lab.run.borrow().sim().summary();
+        assert_eq!(summary.duplicated, 1);
+        let reset = lab.reduce(LabAction::Reset);
+        assert_eq!(reset.run.borrow().step_index(), 0);
+        assert_eq!(fault_plan(&reset.run.borrow()).len(), 1);
+        let again = reset.reduce(LabAction::Advance(400));
+        assert_eq!(again.run.borrow().sim().summary().duplicated, 1);
+        // A second reset keeps the same plan, once.
+        let twice = again.reduce(LabAction::Reset);
+        assert_eq!(fault_plan(&twice.run.borrow()).len(), 1);
+    }
+
+    #[test]
+    fn clear_faults_removes_the_plan() {
+        let lab = arm_at_step(lab(), 3).reduce(LabAction::Reset);
+        let cleared = lab.reduce(LabAction::ClearFaults);
+        assert!(fault_plan(&cleared.run.borrow()).is_empty());
+        let end = cleared.reduce(LabAction::Advance(400));
+        assert_eq!(end.run.borrow().sim().summary().duplicated, 0);
+    }
+
+    #[test]
+    fn one_fault_can_be_removed_and_the_others_stay() {
+        let lab = arm_at_step(lab(), 3)
+            .reduce(LabAction::Apply(Command::CrashAt {
+                point: CrashPoint::BrokerAfterAppend,
+                message: Some(4),
+                instance: 0,
+            }))
+            .reduce(LabAction::Advance(2));
+        assert_eq!(fault_plan(&lab.run.borrow()).len(), 2);
+        let removed = lab.reduce(LabAction::RemoveFault(0));
+        let plan = fault_plan(&removed.run.borrow());
+        assert_eq!(plan.len(), 1);
+        assert!(matches!(
+            plan[0].1,
+            Command::CrashAt {
+                point: CrashPoint::BrokerAfterAppend,
+                ..
+            }
+        ));
+        assert_eq!(removed.run.borrow().step_index(), 5);
+        let missing = removed.reduce(LabAction::RemoveFault(7));
+        assert!(matches!(missing.notice, Some(Notice::Error(_))));
+    }
+
+    #[test]
+    fn a_mode_change_leaves_out_the_faults_the_mode_lacks() {
+        let lab = lab()
+            .reduce(LabAction::SetMode(Mode::Transactional))
+            .reduce(LabAction::Apply(Command::CrashAt {
+                point: CrashPoint::CoordinatorAfterVotes,
+                message: Some(1),
+                instance: 0,
+            }))
+            .reduce(LabAction::Reset);
+        assert_eq!(fault_plan(&lab.run.borrow()).len(), 1);
+        let queue = lab.reduce(LabAction::SetMode(Mode::AtLeastOnce));
+        assert_eq!(queue.run.borrow().scenario().mode, Mode::AtLeastOnce);
+        assert!(fault_plan(&queue.run.borrow()).is_empty());
+        assert!(
+            matches!(queue.notice, Some(Notice::Info(_))),
+            "{:?}",
+            queue.notice
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ async fn the_stage_draws_the_nodes_the_core_names() {
     let shown = text(&root);
     for node in NodeId::ALL {
         assert!(
-            shown.contains(node.label()),
+            shown.contains(node.label().as_str()),
             "{} missing from {shown}",
             node.label()
         );

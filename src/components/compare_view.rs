@@ -6,6 +6,7 @@ use mqlab_sim::compare::{compare, verdict_phrase, Comparison, ModeRun, DEFAULT_C
 use mqlab_sim::{Command, Scenario, Verdict};
 use yew::prelude::*;
 
+use crate::components::fault_toolbar::fault_text;
 use crate::state::Lab;
 
 #[derive(Properties, PartialEq)]
@@ -34,6 +35,26 @@ pub fn verdict_badge(verdict: Verdict) -> Html {
 
 fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
     let s = &run.summary;
+    let not_applicable = run.not_applicable.iter().map(|fault| {
+        html! { <li>{ format!("{}: {}.", fault_text(fault.fault.at_step, &fault.fault.command), fault.reason) }</li> }
+    });
+    let onclick = {
+        let on_open = on_open.clone();
+        Callback::from(move |_: MouseEvent| on_open.emit(()))
+    };
+    if !run.plan_applies() {
+        // This mode cannot run the whole plan, so it did not run the compared run: it
+        // shows no counters and no verdict, only why.
+        return html! {
+            <section class={classes!("compare-column", "panel", "not-applicable-run")} aria-label={run.mode.label()}
+                     data-mode={run.mode.as_str()} data-applies="false">
+                <h3>{ run.mode.label() }</h3>
+                <p class="na-badge" role="note"><span aria-hidden="true">{ "⊘ " }</span>{ "Not applicable" }</p>
+                <p class="hint">{ "This mode has no such fault, so it cannot run this fault plan; there is no result to compare." }</p>
+                <ul class="not-applicable" aria-label="Faults that do not apply">{ for not_applicable }</ul>
+            </section>
+        };
+    }
     let counters = [
         ("✔", "Exactly once", s.exactly_once, "ok"),
         ("✖", "Lost", s.lost, "lost"),
@@ -50,25 +71,27 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
             </li>
         }
     });
-    let not_applicable = run.not_applicable.iter().map(|fault| {
-        html! { <li>{ format!("Not applicable: {}.", fault.reason) }</li> }
-    });
+    let split = run.in_doubt;
     let link = format!("#{}", run.shared.to_link());
-    let onclick = {
-        let on_open = on_open.clone();
-        Callback::from(move |_: MouseEvent| on_open.emit(()))
-    };
     html! {
-        <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()}>
+        <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()} data-applies="true">
             <h3>{ run.mode.label() }</h3>
             <ul class="compare-counters" aria-label="Counters">{ for items }</ul>
             <p class="hint">
                 { format!("{} steps, {} ticks", s.steps, s.tick) }
-                if s.blocked_ticks > 0 { { format!(" · participants blocked {} ticks", s.blocked_ticks) } }
                 if !run.finished { { " · stopped at the step bound" } }
             </p>
-            if !run.not_applicable.is_empty() {
-                <ul class="not-applicable" aria-label="Faults that do not apply">{ for not_applicable }</ul>
+            if split.in_doubt_ticks > 0 {
+                <dl class="in-doubt-split" aria-label="Time in doubt">
+                    <div data-figure="blocked">
+                        <dt title={format!("Time a prepared participant waited past its {}-tick in-doubt timer: it could not decide alone and had to ask the coordinator. Only a fault causes it.", split.timer_ticks)}>{ "Blocked by the fault" }</dt>
+                        <dd>{ format!("{} ticks", split.blocked_ticks) }</dd>
+                    </div>
+                    <div data-figure="normal">
+                        <dt title={format!("Time prepared participants waited for the decision within their {}-tick in-doubt timer: every transaction has it.", split.timer_ticks)}>{ "Normal prepare-to-commit wait" }</dt>
+                        <dd>{ format!("{} ticks", split.normal_ticks) }</dd>
+                    </div>
+                </dl>
             }
             <a class="open-run" href={link} {onclick}>{ "Open this run in the simulator" }</a>
         </section>
@@ -77,17 +100,31 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
 
 fn differences_table(comparison: &Comparison) -> Html {
     if comparison.differences.is_empty() {
-        return html! { <p class="hint" role="status">{ "No difference: every message has the same verdict in the four modes." }</p> };
+        let ran = comparison
+            .runs
+            .iter()
+            .filter(|run| run.plan_applies())
+            .count();
+        let text = match ran {
+            0 => "No mode can run this fault plan, so there is nothing to compare.".to_string(),
+            1 => "Only one mode can run this fault plan, so there is nothing to compare it with.".to_string(),
+            4 => "No difference: every message has the same verdict in the four modes.".to_string(),
+            n => format!("No difference: every message has the same verdict in the {n} modes that can run this fault plan."),
+        };
+        return html! { <p class="hint" role="status">{ text }</p> };
     }
     let heads = comparison
         .runs
         .iter()
         .map(|run| html! { <th scope="col">{ run.mode.label() }</th> });
     let rows = comparison.differences.iter().map(|difference| {
-        let cells = difference
-            .verdicts
-            .iter()
-            .map(|(_, verdict)| html! { <td>{ verdict_badge(*verdict) }</td> });
+        // A mode that could not run the plan has no verdict: its cell says so.
+        let cells = comparison.runs.iter().map(|run| {
+            match difference.verdicts.iter().find(|(mode, _)| *mode == run.mode) {
+                Some((_, verdict)) => html! { <td>{ verdict_badge(*verdict) }</td> },
+                None => html! { <td class="na" title="This mode cannot run the fault plan">{ "not applicable" }</td> },
+            }
+        });
         html! {
             <tr>
                 <th scope="row">{ difference.message.to_string() }</th>
@@ -162,27 +199,5 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 }
             }
         </div>
-    }
-}
-
-fn fault_text(step: Option<u64>, command: &Command) -> String {
-    let what = match command {
-        Command::CrashAt {
-            point,
-            message,
-            instance,
-        } => format!(
-            "crash at {}{}",
-            point.name_at(*instance),
-            message.map(|m| format!(" for m{m}")).unwrap_or_default()
-        ),
-        Command::Crash(node) => format!("crash the {}", node.name()),
-        Command::Restart(node) => format!("restart the {}", node.name()),
-        // The others in the words of a shared link, e.g. "drop_next,producer->broker,publish".
-        other => mqlab_sim::share::command_text(other),
-    };
-    match step {
-        Some(step) => format!("{what} (at step {step})"),
-        None => format!("{what} (armed from the start)"),
     }
 }

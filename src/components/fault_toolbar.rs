@@ -2,7 +2,7 @@
 //! drop, duplicate or delay the next message on a link, partition a link, and set
 //! random fault rates.
 
-use mqlab_sim::{Command, CrashPoint, LinkId, Mode, NodeId, Ratio};
+use mqlab_sim::{Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio};
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
@@ -16,7 +16,87 @@ pub struct FaultToolbarProps {
     pub nodes: Vec<(NodeId, bool)>,
     pub partitions: Vec<LinkId>,
     pub breakpoints: Vec<String>,
+    /// The fault plan: planned faults, then the commands applied, each with its step
+    /// (`None`: armed from the start). Reset keeps it; each entry can be removed.
+    #[prop_or_default]
+    pub plan: Vec<(Option<u64>, Command)>,
     pub dispatch: Callback<LabAction>,
+}
+
+/// "message", or the kind of message ("publish", "ack").
+fn kind_word(kind: Option<MessageKind>) -> String {
+    kind.map_or_else(|| "message".to_string(), |kind| kind.to_string())
+}
+
+/// "the 2nd ack about m3": which envelope a matching fault picks.
+fn matching(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> String {
+    let ordinal = match nth {
+        1 => "next".to_string(),
+        n if n % 10 == 2 && n % 100 != 12 => format!("{n}nd"),
+        n if n % 10 == 3 && n % 100 != 13 => format!("{n}rd"),
+        n if n % 10 == 1 && n % 100 != 11 => format!("{n}st"),
+        n => format!("{n}th"),
+    };
+    let about = message.map(|m| format!(" about m{m}")).unwrap_or_default();
+    format!("the {ordinal} {}{about}", kind_word(kind))
+}
+
+/// A fault of the plan in words, with when it happens.
+pub fn fault_text(step: Option<u64>, command: &Command) -> String {
+    let what = match command {
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => format!(
+            "crash at {}{}",
+            point.name_at(*instance),
+            message.map(|m| format!(" for m{m}")).unwrap_or_default()
+        ),
+        Command::Crash(node) => format!("crash the {}", node.name()),
+        Command::Restart(node) => format!("restart the {}", node.name()),
+        Command::DropNext { link, kind } => format!("drop the next {} on {link}", kind_word(*kind)),
+        Command::DuplicateNext { link } => format!("duplicate the next message on {link}"),
+        Command::DelayNext { link, ticks } => {
+            format!("delay the next message on {link} by {ticks} ticks")
+        }
+        Command::DropMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => {
+            format!("drop {} on {link}", matching(*kind, *message, *nth))
+        }
+        Command::DuplicateMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => {
+            format!("duplicate {} on {link}", matching(*kind, *message, *nth))
+        }
+        Command::DelayMatching {
+            link,
+            kind,
+            message,
+            nth,
+            ticks,
+        } => format!(
+            "delay {} on {link} by {ticks} ticks",
+            matching(*kind, *message, *nth)
+        ),
+        Command::Partition { link } => format!("partition {link}"),
+        Command::Heal { link } => format!("heal {link}"),
+        Command::SetLoss(ratio) => format!("loss rate {ratio} on every link"),
+        Command::SetDuplicate(ratio) => format!("duplication rate {ratio} on every link"),
+        Command::SetReorder(ratio) => format!("reordering rate {ratio} on every link"),
+        Command::SetCrashRate(ratio) => format!("random crash rate {ratio} per step"),
+    };
+    match step {
+        Some(step) => format!("{what} (at step {step})"),
+        None => format!("{what} (armed from the start)"),
+    }
 }
 
 /// A rate slider's range: per mille, so that 0.1 % steps are possible.
@@ -98,6 +178,10 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         })
     };
 
+    let clear = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::ClearFaults))
+    };
     let link_buttons = chosen_link.map(|link| {
         let partitioned = props.partitions.contains(&link);
         html! {
@@ -189,6 +273,27 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     </ul>
                 }
             </fieldset>
+            <fieldset role="group" aria-label="Fault plan">
+                <legend>{ "Fault plan" }</legend>
+                if props.plan.is_empty() {
+                    <p class="hint">{ "No fault yet. Faults you arm or apply are kept here; Reset replays them from step 0." }</p>
+                } else {
+                    <ul class="fault-plan-list" aria-label="Faults in the plan">
+                        { for props.plan.iter().enumerate().map(|(index, (step, command))| {
+                            let text = fault_text(*step, command);
+                            let dispatch = props.dispatch.clone();
+                            let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::RemoveFault(index)));
+                            html! {
+                                <li>
+                                    <span>{ text.clone() }</span>
+                                    <button class="small" {onclick} aria-label={format!("Remove fault: {text}")} title="Remove this fault and replay the run without it">{ "✕" }</button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                    <button class="small" onclick={clear} title="Remove every fault and start again from step 0">{ "Clear faults" }</button>
+                }
+            </fieldset>
             <fieldset>
                 <legend>{ "Links" }</legend>
                 <div class="row">
@@ -208,5 +313,46 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                 { for rate_rows }
             </fieldset>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_of_a_plan_reads_as_words() {
+        let link: LinkId = "producer->broker".parse().expect("a link");
+        assert_eq!(
+            fault_text(
+                Some(3),
+                &Command::CrashAt {
+                    point: CrashPoint::ConsumerAfterApply,
+                    message: Some(2),
+                    instance: 0,
+                }
+            ),
+            "crash at consumer.after_apply for m2 (at step 3)"
+        );
+        assert_eq!(
+            fault_text(None, &Command::DropNext { link, kind: None }),
+            format!("drop the next message on {link} (armed from the start)")
+        );
+        assert_eq!(
+            fault_text(
+                Some(0),
+                &Command::DropMatching {
+                    link,
+                    kind: Some(MessageKind::Publish),
+                    message: Some(3),
+                    nth: 2
+                }
+            ),
+            format!("drop the 2nd publish about m3 on {link} (at step 0)")
+        );
+        assert_eq!(
+            fault_text(Some(5), &Command::SetLoss(Ratio::new(1, 20))),
+            format!("loss rate {} on every link (at step 5)", Ratio::new(1, 20))
+        );
     }
 }

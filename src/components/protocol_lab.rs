@@ -84,13 +84,24 @@ fn state_card(state: &TwoPhaseState) -> Html {
 
 #[component]
 pub fn ProtocolLab() -> Html {
-    let rm_count = use_state(|| 3_u32);
-    let broken = use_state(|| false);
+    // The address can name N, the variant and a state (`rms=4;state=17`): the lab then
+    // explores at once and opens that state, so a reload shows the same thing.
+    let from_address = use_memo((), |_| crate::page_link::current());
+    let rm_count = use_state(|| {
+        from_address
+            .rms
+            .filter(|n| (1..=LAB_MAX_RMS).contains(n))
+            .unwrap_or(3)
+    });
+    let broken = use_state(|| from_address.broken.unwrap_or(false));
     let run = use_state(|| LabRun::Idle);
     let explorer: Rc<RefCell<Option<Explorer>>> = use_mut_ref(|| None);
     let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
-    let selected = use_state(|| 0_u32);
+    let selected = use_state(|| from_address.state.unwrap_or(0));
     let error = use_state(|| None::<String>);
+    // The text of a refused N, kept in the box for the user to fix; nothing can be
+    // explored until a valid N replaces it.
+    let rms_refused = use_state(|| None::<String>);
 
     let start = {
         let (rm_count, broken, run, explorer, timer, selected, error) = (
@@ -102,7 +113,7 @@ pub fn ProtocolLab() -> Html {
             selected.clone(),
             error.clone(),
         );
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |keep_selected: bool| {
             let config = ExploreConfig {
                 broken,
                 symmetry: true,
@@ -112,7 +123,9 @@ pub fn ProtocolLab() -> Html {
                 Ok(fresh) => {
                     *explorer.borrow_mut() = Some(fresh);
                     error.set(None);
-                    selected.set(0);
+                    if !keep_selected {
+                        selected.set(0);
+                    }
                     run.set(LabRun::Running {
                         explored: 0,
                         discovered: 1,
@@ -148,19 +161,67 @@ pub fn ProtocolLab() -> Html {
         let timer = timer.clone();
         use_effect_with((), move |_| move || drop(timer.borrow_mut().take()));
     }
+    // A link that names N explores at once, keeping the state it names.
+    {
+        let start = start.clone();
+        let wanted = from_address.rms.is_some();
+        use_effect_with((), move |_| {
+            if wanted {
+                start.emit(true);
+            }
+        });
+    }
+    // The address follows N, the variant and the state shown.
+    {
+        // A state is named while there is a search (running or done) to show it from.
+        let has_results = explorer.borrow().is_some();
+        use_effect_with(
+            (*rm_count, *broken, *selected, has_results),
+            move |&(rms, broken, selected, has_results)| {
+                crate::page_link::update(|part| {
+                    part.rms = Some(rms);
+                    part.broken = Some(broken);
+                    part.state = has_results.then_some(selected);
+                });
+            },
+        );
+    }
     let on_rms = {
-        let (rm_count, error) = (rm_count.clone(), error.clone());
-        Callback::from(
-            move |event: Event| match event_value(&event).trim().parse::<u32>() {
+        let (rm_count, error, explorer, run, timer, rms_refused) = (
+            rm_count.clone(),
+            error.clone(),
+            explorer.clone(),
+            run.clone(),
+            timer.clone(),
+            rms_refused.clone(),
+        );
+        Callback::from(move |event: Event| {
+            let text = event_value(&event);
+            match text.trim().parse::<u32>() {
                 Ok(n) if (1..=LAB_MAX_RMS).contains(&n) => {
+                    if n != *rm_count {
+                        // Results belong to one N: a new N clears them.
+                        *explorer.borrow_mut() = None;
+                        run.set(LabRun::Idle);
+                    }
                     rm_count.set(n);
+                    rms_refused.set(None);
                     error.set(None);
                 }
-                _ => error.set(Some(format!(
-                "The number of resource managers must be a whole number from 1 to {LAB_MAX_RMS}."
-            ))),
-            },
-        )
+                _ => {
+                    rms_refused.set(Some(text.chars().take(20).collect()));
+                    // A refused N clears the old results too, so that no figure on the
+                    // page belongs to an N other than the one in the box.
+                    timer.borrow_mut().take();
+                    *explorer.borrow_mut() = None;
+                    run.set(LabRun::Idle);
+                    error.set(Some(format!(
+                        "The number of resource managers must be a whole number from 1 to {LAB_MAX_RMS}; \"{}\" is not. Explore again with a valid N.",
+                        text.trim().chars().take(20).collect::<String>()
+                    )));
+                }
+            }
+        })
     };
     let on_broken = {
         let broken = broken.clone();
@@ -317,13 +378,13 @@ pub fn ProtocolLab() -> Html {
             <section class="panel" aria-label="Exploration settings">
                 <div class="row">
                     <label for="rm-count">{ "Resource managers (N)" }</label>
-                    <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={rm_count.to_string()} onchange={on_rms} disabled={running} />
+                    <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={(*rms_refused).clone().unwrap_or_else(|| rm_count.to_string())} onchange={on_rms} disabled={running} />
                     <label class="check"><input type="checkbox" checked={*broken} onchange={on_broken} disabled={running} />
                         { " Break the protocol: the TM commits after the first Prepared, without waiting for every vote" }</label>
                     if running {
                         <button onclick={cancel}>{ "Cancel" }</button>
                     } else {
-                        <button class="primary" onclick={start}>{ "Explore" }</button>
+                        <button class="primary" onclick={start.reform(|_: MouseEvent| false)} disabled={rms_refused.is_some()}>{ "Explore" }</button>
                     }
                 </div>
                 { progress }

@@ -14,12 +14,33 @@ pub struct ShareBarProps {
     pub lab: UseReducerHandle<Lab>,
 }
 
-/// The page's address with the run's link as its fragment.
+/// The page's address with the run's link as its fragment, after the page part of the
+/// current address (the theme and text size, when they are not the defaults).
 fn link_url(link: &str) -> String {
     let location = gloo::utils::window().location();
     let href = location.href().unwrap_or_default();
     let base = href.split('#').next().unwrap_or_default();
-    format!("{base}#{link}")
+    let page = crate::page_link::current();
+    format!("{base}#{}", crate::page_link::join(&page, link))
+}
+
+/// Where a copied link opens the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LinkStart {
+    /// At the step shown now.
+    ThisStep,
+    /// At step 0, with the same scenario and faults: the class watches it unfold.
+    FromStart,
+}
+
+/// The run as a link that opens at `start`. From the start, the commands applied so far
+/// are kept as the run's recorded future, so stepping forward replays them.
+fn shared_link(run: &mqlab_sim::Run, start: LinkStart) -> String {
+    let mut shared = SharedRun::from_run(run);
+    if start == LinkStart::FromStart {
+        shared.step = Some(0);
+    }
+    shared.to_link()
 }
 
 /// Offers text as a file download, without any network request.
@@ -45,22 +66,28 @@ fn download(name: &str, text: &str) -> Result<(), String> {
 #[component]
 pub fn ShareBar(props: &ShareBarProps) -> Html {
     let with_trace = use_state(|| false);
+    let start = use_state(|| LinkStart::ThisStep);
     let reader = use_mut_ref(|| None::<FileReader>);
     let dispatcher = props.lab.dispatcher();
 
     let copy = {
         let lab = props.lab.clone();
         let dispatcher = dispatcher.clone();
+        let start = *start;
         Callback::from(move |_: MouseEvent| {
-            let url = link_url(&SharedRun::from_run(&lab.run.borrow()).to_link());
+            let url = link_url(&shared_link(&lab.run.borrow(), start));
+            let opens = match start {
+                LinkStart::ThisStep => "Opening it reproduces this run at this step.",
+                LinkStart::FromStart => {
+                    "Opening it starts this run from step 0, with the same scenario and faults."
+                }
+            };
             let clipboard = gloo::utils::window().navigator().clipboard();
             let promise = clipboard.write_text(&url);
             let dispatcher = dispatcher.clone();
             yew::platform::spawn_local(async move {
                 let notice = match wasm_bindgen_futures::JsFuture::from(promise).await {
-                    Ok(_) => Notice::Info(
-                        "Link copied. Opening it reproduces this run at this step.".into(),
-                    ),
+                    Ok(_) => Notice::Info(format!("Link copied. {opens}")),
                     Err(_) => Notice::Error(format!(
                         "The browser did not allow copying. The link is in the address bar: {url}"
                     )),
@@ -87,6 +114,17 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
                     "Export failed: {problem}."
                 ))));
             }
+        })
+    };
+    let on_start = {
+        let start = start.clone();
+        Callback::from(move |event: Event| {
+            start.set(
+                match crate::components::controls::event_value(&event).as_str() {
+                    "start" => LinkStart::FromStart,
+                    _ => LinkStart::ThisStep,
+                },
+            )
         })
     };
     let on_trace = {
@@ -128,6 +166,11 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     html! {
         <div class="share-bar" role="group" aria-label="Share">
             <button onclick={copy} title="Copy a link that reproduces this run exactly">{ "↗ Copy link" }</button>
+            <label class="visually-hidden" for="link-start">{ "The link opens the run" }</label>
+            <select id="link-start" onchange={on_start} title="Where the copied link opens the run">
+                <option value="step" selected={*start == LinkStart::ThisStep}>{ "at this step" }</option>
+                <option value="start" selected={*start == LinkStart::FromStart}>{ "from the start" }</option>
+            </select>
             <button onclick={export} title="Download this run as a JSON scenario file">{ "⬇ Export JSON" }</button>
             <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ " with trace" }</label>
             <label class="button file-button">

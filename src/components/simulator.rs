@@ -202,7 +202,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                       participants={participants} dispatch={dispatch.clone()} />
                     <FaultToolbar mode={snapshot.mode} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
-                                  dispatch={dispatch.clone()} />
+                                  plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-ledger">
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}

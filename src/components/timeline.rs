@@ -83,6 +83,62 @@ pub fn lanes(present: &[NodeId]) -> Vec<NodeId> {
     .collect()
 }
 
+/// A label's box in the diagram's units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LabelBox {
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+}
+
+impl LabelBox {
+    /// The box of a label of `chars` characters centred on `x`, with its baseline at `y`.
+    pub fn around(x: f64, y: f64, chars: usize) -> LabelBox {
+        let half = chars as f64 * LABEL_CHAR_WIDTH / 2.0 + 1.0;
+        LabelBox {
+            left: x - half,
+            right: x + half,
+            top: y - LABEL_HEIGHT + 2.0,
+            bottom: y + 2.0,
+        }
+    }
+
+    fn overlaps(&self, other: &LabelBox) -> bool {
+        self.left < other.right
+            && other.left < self.right
+            && self.top < other.bottom
+            && other.top < self.bottom
+    }
+}
+
+/// The width of one character of an arrow's label (10 px monospace), and a label's
+/// height, in the diagram's units.
+const LABEL_CHAR_WIDTH: f64 = 6.2;
+const LABEL_HEIGHT: f64 = 11.0;
+/// Where a label may go, relative to its arrow's middle: there, then a line above or
+/// below. A label with no free place is left out; the arrow keeps its title.
+const LABEL_OFFSETS: [f64; 5] = [
+    0.0,
+    -LABEL_HEIGHT,
+    LABEL_HEIGHT,
+    -2.0 * LABEL_HEIGHT,
+    2.0 * LABEL_HEIGHT,
+];
+
+/// Finds a place for a label near `(x, y)` that overlaps no label placed before it, and
+/// takes it; `None` when every place tried is taken.
+pub fn place_label(placed: &mut Vec<LabelBox>, x: f64, y: f64, chars: usize) -> Option<(f64, f64)> {
+    for offset in LABEL_OFFSETS {
+        let candidate = LabelBox::around(x, y + offset, chars);
+        if placed.iter().all(|other| !candidate.overlaps(other)) {
+            placed.push(candidate);
+            return Some((x, y + offset));
+        }
+    }
+    None
+}
+
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
     let zoom = use_state(|| DEFAULT_ZOOM);
@@ -127,9 +183,16 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         }
     }
     let coordinator_present = snapshot_nodes.contains(&NodeId::COORDINATOR);
+    // Labels already drawn, so that no two print over each other: the transactions'
+    // names first, then the arrows' in time order.
+    let placed = std::cell::RefCell::new(Vec::<LabelBox>::new());
     let band_shapes = bands.iter().filter(|_| coordinator_present).map(|(txn, from, to)| {
         let y = lane_y(NodeId::COORDINATOR);
         let (x1, x2) = (x_signed(*from), x(*to).max(x_signed(*from) + 4.0));
+        let name = format!("t{txn}");
+        let chars = name.chars().count();
+        // The name is drawn from the band's left edge: its box is centred half its width on.
+        placed.borrow_mut().push(LabelBox::around(x1 + 3.0 + chars as f64 * LABEL_CHAR_WIDTH / 2.0, y - 19.0, chars));
         html! {
             <g class={classes!("txn-band", (txn % 2 == 0).then_some("even"))}>
                 <rect x={tenths(x1)} y={tenths(y - 16.0)} width={tenths(x2 - x1)} height="32" rx="4" />
@@ -171,10 +234,12 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                         if lost {
                             <path class="cross" d={format!("M{} {} l8 8 m0 -8 l-8 8", tenths(x2 - 4.0), tenths(y2 - 4.0))} />
                         }
-                        if labels {
-                            <text x={tenths((x1 + x2) / 2.0)} y={tenths((y1 + y2) / 2.0 - 3.0)} text-anchor="middle">
-                                { if event.duplicate { format!("⇉{label}") } else { label } }
-                            </text>
+                        if let Some((text, (lx, ly))) = labels.then(|| {
+                            let text = if event.duplicate { format!("⇉{label}") } else { label };
+                            let at = place_label(&mut placed.borrow_mut(), (x1 + x2) / 2.0, (y1 + y2) / 2.0 - 3.0, text.chars().count());
+                            at.map(|at| (text, at))
+                        }).flatten() {
+                            <text x={tenths(lx)} y={tenths(ly)} text-anchor="middle">{ text }</text>
                         }
                     </g>
                 }
@@ -279,6 +344,27 @@ pub fn Timeline(props: &TimelineProps) -> Html {
 mod tests {
     use super::*;
     use mqlab_sim::{Scenario, Sim};
+
+    #[test]
+    fn labels_never_overlap_and_a_crowded_one_is_left_out() {
+        let mut placed = Vec::new();
+        // Ten labels at the same spot: five places are tried for each.
+        let spots: Vec<_> = (0..10)
+            .map(|_| place_label(&mut placed, 100.0, 50.0, 4))
+            .collect();
+        assert_eq!(spots.iter().filter(|s| s.is_some()).count(), 5);
+        for (i, a) in placed.iter().enumerate() {
+            for b in &placed[i + 1..] {
+                assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
+            }
+        }
+        // Far apart, every label keeps its own place.
+        let mut apart = Vec::new();
+        for i in 0..10 {
+            let x = 100.0 + f64::from(i) * 60.0;
+            assert_eq!(place_label(&mut apart, x, 50.0, 4), Some((x, 50.0)));
+        }
+    }
 
     #[test]
     fn the_cursor_sits_inside_the_window() {

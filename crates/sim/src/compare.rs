@@ -14,7 +14,7 @@
 //! a different moment of the protocol. The page says so next to the table.
 
 use crate::fault::{Command, CommandError, PlannedFault};
-use crate::ledger::{Anomaly, MessageId, Summary, Verdict};
+use crate::ledger::{Anomaly, InDoubtSplit, MessageId, Summary, Verdict};
 use crate::mode::Mode;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
@@ -49,8 +49,14 @@ pub struct ModeRun {
     pub verdicts: Vec<Verdict>,
     /// The anomalies, each with its explanation and the step of its cause.
     pub anomalies: Vec<Anomaly>,
-    /// The faults of the plan that this mode does not have.
+    /// The faults of the plan that this mode does not have. When there is any, the run
+    /// is not the compared run (it lacks part of the plan): the page shows "not
+    /// applicable" in place of its counters, and its verdicts are left out of the
+    /// differences (see [`ModeRun::plan_applies`]).
     pub not_applicable: Vec<NotApplicable>,
+    /// The time participants spent in doubt, split at the scenario's in-doubt timer
+    /// into the normal wait for a decision and the blocking a fault caused.
+    pub in_doubt: InDoubtSplit,
     /// True when the run went quiet; false when it stopped at the step bound.
     pub finished: bool,
     /// The run as a link, to open it in the simulator.
@@ -62,7 +68,7 @@ pub struct ModeRun {
 pub struct Difference {
     /// The message.
     pub message: MessageId,
-    /// Its verdict per mode, in the order of [`Mode::ALL`].
+    /// Its verdict per mode that ran the whole plan, in the order of [`Mode::ALL`].
     pub verdicts: Vec<(Mode, Verdict)>,
     /// One plain sentence, e.g. "m3: at-least-once applies it twice (the consumer
     /// crashed after applying it and before acking, so the broker redelivered it, step
@@ -79,6 +85,14 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
     /// How many messages differ in all (may exceed the rows listed).
     pub differences_total: u32,
+}
+
+impl ModeRun {
+    /// True when every fault of the plan exists in this mode, so that its run is the
+    /// compared run and its counters and verdicts can be shown.
+    pub fn plan_applies(&self) -> bool {
+        self.not_applicable.is_empty()
+    }
 }
 
 impl Comparison {
@@ -141,6 +155,7 @@ pub fn compare(
                 .map(|record| record.verdict)
                 .collect(),
             anomalies: ledger.anomalies(),
+            in_doubt: ledger.in_doubt_split(copy.transaction.in_doubt_query_ticks),
             not_applicable,
             finished: sim.is_quiet(),
             shared: SharedRun {
@@ -158,7 +173,10 @@ pub fn compare(
     })
 }
 
+/// The messages whose verdicts differ between the modes that ran the whole plan; a mode
+/// that lacks part of the plan has no verdict to compare.
 fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
+    let runs: Vec<&ModeRun> = runs.iter().filter(|run| run.plan_applies()).collect();
     let messages = runs.first().map_or(0, |run| run.verdicts.len());
     let mut listed = Vec::new();
     let mut total = 0_u32;
@@ -168,7 +186,7 @@ fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
             .filter_map(|run| run.verdicts.get(index).map(|v| (run.mode, *v)))
             .collect();
         let first = verdicts.first().map(|(_, v)| *v);
-        if verdicts.iter().all(|(_, v)| Some(*v) == first) {
+        if verdicts.len() < 2 || verdicts.iter().all(|(_, v)| Some(*v) == first) {
             continue;
         }
         total = total.saturating_add(1);
@@ -176,7 +194,7 @@ fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
             continue;
         }
         let message = MessageId(u32::try_from(index + 1).unwrap_or(u32::MAX));
-        let sentence = sentence(message, &verdicts, runs);
+        let sentence = sentence(message, &verdicts, &runs);
         listed.push(Difference {
             message,
             verdicts,
@@ -229,7 +247,7 @@ fn join_modes(modes: &[Mode]) -> String {
 /// "m3: at-least-once applies it twice (cause); idempotent and transactional apply it
 /// once." Modes with the same verdict and no cause to tell are grouped; an anomaly keeps
 /// its own clause with its cause.
-fn sentence(message: MessageId, verdicts: &[(Mode, Verdict)], runs: &[ModeRun]) -> String {
+fn sentence(message: MessageId, verdicts: &[(Mode, Verdict)], runs: &[&ModeRun]) -> String {
     let mut clauses: Vec<String> = Vec::new();
     let mut grouped: Vec<(Verdict, Vec<Mode>)> = Vec::new();
     for (mode, verdict) in verdicts {

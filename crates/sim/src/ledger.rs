@@ -497,6 +497,28 @@ pub struct ParticipantStats {
     pub in_doubt_now: u32,
 }
 
+/// Time in doubt split into its two parts. A prepared participant waits for the
+/// coordinator's decision in every transaction: that wait, up to its in-doubt timer, is the
+/// protocol's normal prepare-to-commit time. A participant still without a decision when
+/// its timer fires has to ask the coordinator, because it cannot decide alone: from then
+/// on it is blocked, and that waiting is what a fault (a crashed coordinator, a lost
+/// decision) caused. In a run without faults the decision comes before the timer and
+/// nothing is blocked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InDoubtSplit {
+    /// The in-doubt timer the split was made with, in ticks.
+    pub timer_ticks: u64,
+    /// Every tick spent in doubt, summed over participants and transactions (the
+    /// summary's `blocked_ticks`).
+    pub in_doubt_ticks: u64,
+    /// The part up to each participant's in-doubt timer: the normal wait for a decision.
+    pub normal_ticks: u64,
+    /// The part past the timer: a prepared participant that could not decide.
+    pub blocked_ticks: u64,
+    /// How many in-doubt intervals went past the timer.
+    pub blocked_intervals: u32,
+}
+
 /// The counters the page and the CLI print.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -580,6 +602,12 @@ struct OpenInDoubt {
 /// The most transaction records the ledger keeps; beyond it only the counters grow.
 const MAX_TRANSACTION_RECORDS: usize = 1 << 16;
 
+/// The most distinct in-doubt interval lengths the ledger keeps apart. Intervals of one
+/// run have few distinct lengths (latencies and timers are small sets); past the bound a
+/// new length is counted with the nearest shorter one kept, which can only understate
+/// blocking, never invent it.
+const MAX_IN_DOUBT_LENGTHS: usize = 4_096;
+
 /// Per-transaction bookkeeping: the records, the counters, and which transaction made
 /// each message visible.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -620,6 +648,10 @@ pub struct Ledger {
     /// world's three from the start).
     participants: Vec<ParticipantStats>,
     open_in_doubt: BTreeMap<(NodeId, u32), OpenInDoubt>,
+    /// How many closed in-doubt intervals had each length in ticks, so that the time in
+    /// doubt can be split at any timer ([`Ledger::in_doubt_split`]). At most
+    /// `MAX_IN_DOUBT_LENGTHS` lengths are kept apart (see `record_in_doubt_length`).
+    in_doubt_lengths: BTreeMap<u64, u32>,
     checker: Checker,
     transactions: Transactions,
     /// Consume-transform-produce is on.
@@ -671,6 +703,7 @@ impl Ledger {
                 stats(NodeId::CONSUMER),
             ],
             open_in_doubt: BTreeMap::new(),
+            in_doubt_lengths: BTreeMap::new(),
             checker: Checker::default(),
             transactions: Transactions::default(),
             transform: false,
@@ -771,6 +804,52 @@ impl Ledger {
             entry.longest_in_doubt_ticks = entry.longest_in_doubt_ticks.max(ticks);
         }
         stats
+    }
+
+    /// The time in doubt so far (closed intervals, and open ones up to now), split at
+    /// an in-doubt timer of `timer_ticks` into the normal wait for a decision and the
+    /// blocking past it (see [`InDoubtSplit`]). The page passes the scenario's
+    /// `transaction.in_doubt_query_ticks`, the timer after which a participant asks.
+    pub fn in_doubt_split(&self, timer_ticks: u64) -> InDoubtSplit {
+        let mut split = InDoubtSplit {
+            timer_ticks,
+            ..InDoubtSplit::default()
+        };
+        let mut add = |ticks: u64, count: u32| {
+            let count = u64::from(count);
+            split.in_doubt_ticks += ticks * count;
+            split.normal_ticks += ticks.min(timer_ticks) * count;
+            if ticks > timer_ticks {
+                split.blocked_ticks += (ticks - timer_ticks) * count;
+                split.blocked_intervals = split
+                    .blocked_intervals
+                    .saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+            }
+        };
+        for (&ticks, &count) in &self.in_doubt_lengths {
+            add(ticks, count);
+        }
+        for open in self.open_in_doubt.values() {
+            add(self.tick.saturating_sub(open.since_tick), 1);
+        }
+        split
+    }
+
+    fn record_in_doubt_length(&mut self, ticks: u64) {
+        let key = if self.in_doubt_lengths.len() < MAX_IN_DOUBT_LENGTHS
+            || self.in_doubt_lengths.contains_key(&ticks)
+        {
+            ticks
+        } else {
+            // Full: count it with the nearest shorter length kept, or as 0 ticks when it
+            // is shorter than every length kept (one entry past the bound at most).
+            self.in_doubt_lengths
+                .range(..=ticks)
+                .next_back()
+                .map_or(0, |(&kept, _)| kept)
+        };
+        let count = self.in_doubt_lengths.entry(key).or_insert(0);
+        *count = count.saturating_add(1);
     }
 
     /// Every message whose verdict is an anomaly, with its explanation.
@@ -1229,6 +1308,7 @@ impl Ledger {
             return;
         };
         let ticks = tick.saturating_sub(open.since_tick);
+        self.record_in_doubt_length(ticks);
         if let Some(stats) = self.participant_stats_mut(participant) {
             stats.blocked_ticks += ticks;
             stats.longest_in_doubt_ticks = stats.longest_in_doubt_ticks.max(ticks);

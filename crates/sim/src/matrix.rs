@@ -209,10 +209,10 @@ pub struct Cell {
     /// How many of the armed crashes fired (a point is not reached in every run: a
     /// producer that never gets a confirm never reaches "after confirm").
     pub fired: u32,
-    /// The step right after the first crash fired, where the simulator opens the run;
-    /// `None` when none fired.
+    /// The step right after the first crash fired; `None` when none fired.
     pub crash_step: Option<u64>,
-    /// The run, to open in the simulator at `crash_step` (see [`Cell::link_run`]).
+    /// The run, to open in the simulator one step before `crash_step`: just before the
+    /// crash, with the crash as the next step.
     pub shared: SharedRun,
 }
 
@@ -387,8 +387,10 @@ pub fn run_cell(
     let fired = u32::try_from(armed.saturating_sub(sim.armed_crashes.len())).unwrap_or(0);
     let summary = sim.summary();
     let outcome = Outcome::from_summary(&summary, baseline_blocked_ticks);
+    // The link opens the run just before the step in which the first crash fires, so
+    // that the crash is the next step, as the ledger's jump to a fault's step does.
     let mut shared = SharedRun::new(cell_scenario);
-    shared.step = crash_step;
+    shared.step = crash_step.map(|step| step.saturating_sub(1));
     Ok(Cell {
         mode,
         crashes: crashes.to_vec(),

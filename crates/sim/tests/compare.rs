@@ -110,3 +110,73 @@ fn an_invalid_scenario_is_an_error_not_a_panic() {
     };
     assert!(compare(&scenario, &[], 10).is_err());
 }
+
+#[test]
+fn a_mode_without_part_of_the_plan_has_no_verdict_to_compare() {
+    let scenario = Scenario::default().with_fault(crash(CrashPoint::ConsumerAfterApply, 1));
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    for run in &comparison.runs {
+        assert_eq!(
+            run.plan_applies(),
+            run.mode != Mode::Transactional,
+            "{:?}",
+            run.mode
+        );
+    }
+    for difference in &comparison.differences {
+        assert!(
+            difference
+                .verdicts
+                .iter()
+                .all(|(mode, _)| *mode != Mode::Transactional),
+            "{difference:?}"
+        );
+        assert!(
+            !difference.sentence.contains("transactional"),
+            "{}",
+            difference.sentence
+        );
+    }
+}
+
+#[test]
+fn without_a_fault_participants_wait_only_the_normal_time() {
+    let scenario = Scenario {
+        mode: Mode::Transactional,
+        ..Scenario::default()
+    };
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    let txn = comparison.run(Mode::Transactional).unwrap();
+    let split = txn.in_doubt;
+    assert!(split.in_doubt_ticks > 0, "{split:?}");
+    assert_eq!(split.blocked_ticks, 0, "{split:?}");
+    assert_eq!(split.normal_ticks, split.in_doubt_ticks, "{split:?}");
+    assert_eq!(split.in_doubt_ticks, txn.summary.blocked_ticks);
+}
+
+#[test]
+fn a_coordinator_crash_after_the_votes_blocks_past_the_timer() {
+    let scenario = Scenario {
+        mode: Mode::Transactional,
+        ..Scenario::default()
+    }
+    .with_fault(crash(CrashPoint::CoordinatorAfterVotes, 2));
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    let txn = comparison.run(Mode::Transactional).unwrap();
+    let split = txn.in_doubt;
+    assert_eq!(split.timer_ticks, scenario.transaction.in_doubt_query_ticks);
+    assert!(split.blocked_ticks > 0, "{split:?}");
+    assert!(split.blocked_intervals >= 1, "{split:?}");
+    assert_eq!(
+        split.normal_ticks + split.blocked_ticks,
+        split.in_doubt_ticks,
+        "{split:?}"
+    );
+    // The split covers the same time as the ledger's total in doubt.
+    assert_eq!(split.in_doubt_ticks, txn.summary.blocked_ticks);
+    // The queue modes have no coordinator: not applicable, no verdicts.
+    for mode in [Mode::AtMostOnce, Mode::AtLeastOnce, Mode::Idempotent] {
+        assert!(!comparison.run(mode).unwrap().plan_applies(), "{mode:?}");
+    }
+    assert!(comparison.differences.is_empty());
+}

@@ -174,7 +174,7 @@ fn cancel_stops_and_keeps_the_cells_done() {
 }
 
 #[test]
-fn a_cell_opens_at_its_crash_and_runs_to_the_same_ledger() {
+fn a_cell_opens_just_before_its_crash_and_runs_to_the_same_ledger() {
     let c = run_cell(
         &scenario(5),
         Mode::AtLeastOnce,
@@ -187,12 +187,31 @@ fn a_cell_opens_at_its_crash_and_runs_to_the_same_ledger() {
     )
     .unwrap();
     let step = c.crash_step.expect("the crash fires");
-    // The link opens the run right after the crash: the consumer is down.
+    // The link opens the run just before the crash: the consumer is still up, and the
+    // next step is the one in which it crashes.
     let shared = SharedRun::from_link(&c.shared.to_link()).unwrap();
     assert_eq!(shared, c.shared);
     let mut run = shared.to_run().unwrap();
+    assert_eq!(run.step_index(), step - 1);
+    assert!(run.sim().is_up(mqlab_sim::NodeId::CONSUMER));
+    run.step();
     assert_eq!(run.step_index(), step);
     assert!(!run.sim().is_up(mqlab_sim::NodeId::CONSUMER));
+    // The ledger's jump to the fault that duplicated m2 lands on the same step the
+    // cell opens at.
+    let mut end = run.clone();
+    end.seek(u64::MAX);
+    let anomaly = end
+        .sim()
+        .ledger()
+        .anomalies()
+        .into_iter()
+        .find(|a| a.message.0 == 2);
+    assert_eq!(
+        anomaly.and_then(|a| a.cause_step),
+        shared.step,
+        "the ledger's jump and the cell open at the same step"
+    );
     // Played to the end it gives the cell's ledger, as the CLI would.
     run.seek(u64::MAX);
     assert_eq!(run.sim().summary(), c.summary);

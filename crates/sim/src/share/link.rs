@@ -156,7 +156,7 @@ impl fmt::Display for LinkError {
         match self {
             LinkError::Empty => f.write_str("the link is empty: it holds no run"),
             LinkError::NotALink => f.write_str(
-                "this is not an MQ Lab link: the part after # should start with v1.",
+                "this is not an MQ Lab link: the part after # should start with 'v1.'",
             ),
             LinkError::FutureVersion { version } => write!(
                 f,
