@@ -475,3 +475,140 @@ impl Broker {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::scenario::Scenario;
+
+    fn scenario(mode: Mode) -> Scenario {
+        Scenario {
+            mode,
+            messages: 3,
+            ..Scenario::default()
+        }
+    }
+
+    fn publish(message: u32) -> Envelope {
+        bench::envelope(
+            NodeId::PRODUCER,
+            NodeId::BROKER,
+            MessageKind::Publish,
+            message,
+            0,
+        )
+    }
+
+    #[test]
+    fn a_publish_is_appended_in_memory_and_the_fsync_is_scheduled() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut broker = Broker::new(3);
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 3, |ctx| {
+            broker.handle(Input::Message(&publish(1)), ctx)
+        });
+        assert_eq!(bench::timers(&out), vec![Timer::Fsync]);
+        assert_eq!(broker.memory.unsynced.len(), 1);
+        assert!(
+            broker.disk.entries.is_empty(),
+            "nothing is durable before the fsync"
+        );
+    }
+
+    #[test]
+    fn the_fsync_stores_confirms_to_the_publisher_and_readies_the_delivery() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut broker = Broker::new(3);
+        bench::run(NodeId::BROKER, &s, &mut Armed::default(), 3, |ctx| {
+            broker.handle(Input::Message(&publish(1)), ctx)
+        });
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 4, |ctx| {
+            broker.handle(Input::Timer(Timer::Fsync), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::PRODUCER, MessageKind::Confirm, 1)]
+        );
+        assert_eq!(
+            bench::persisted(&out),
+            vec![DiskRecord::Fsync { last: 1, count: 1 }]
+        );
+        assert_eq!(bench::facts(&out), vec![Fact::Stored(1)]);
+        assert_eq!(bench::timers(&out), vec![Timer::Deliver]);
+    }
+
+    #[test]
+    fn a_crash_before_the_fsync_loses_the_appended_publish() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut broker = Broker::new(3);
+        bench::run(NodeId::BROKER, &s, &mut Armed::default(), 3, |ctx| {
+            broker.handle(Input::Message(&publish(1)), ctx)
+        });
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 4, |ctx| {
+            broker.handle(Input::Crash, ctx)
+        });
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::MayBeLost {
+                message: 1,
+                cause: CauseKind::BrokerCrashBeforeFsync
+            }]
+        );
+        assert!(broker.memory.unsynced.is_empty());
+    }
+
+    #[test]
+    fn the_idempotent_broker_reconfirms_a_stored_duplicate_without_storing_it_again() {
+        let s = scenario(Mode::Idempotent);
+        let mut broker = Broker::new(3);
+        for (tick, input) in [
+            (3, Input::Message(&publish(1))),
+            (4, Input::Timer(Timer::Fsync)),
+        ] {
+            bench::run(NodeId::BROKER, &s, &mut Armed::default(), tick, |ctx| {
+                broker.handle(input, ctx)
+            });
+        }
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
+            broker.handle(Input::Message(&publish(1)), ctx)
+        });
+        assert_eq!(
+            out,
+            vec![
+                Output::Mark(Mark::Detail(Detail::DuplicateReconfirmed)),
+                Output::Send(crate::actor::Send {
+                    to: NodeId::PRODUCER,
+                    kind: MessageKind::Confirm,
+                    message: 1,
+                    tag: 0,
+                    attempt: 1,
+                    because: Because::Given(None),
+                    txn_kind: 0,
+                })
+            ]
+        );
+        assert_eq!(broker.disk.entries.len(), 1);
+    }
+
+    #[test]
+    fn recovery_rebuilds_the_ready_queue_from_the_unacked_entries_on_disk() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut broker = Broker::new(3);
+        for (tick, input) in [
+            (3, Input::Message(&publish(1))),
+            (4, Input::Timer(Timer::Fsync)),
+            (5, Input::Crash),
+        ] {
+            bench::run(NodeId::BROKER, &s, &mut Armed::default(), tick, |ctx| {
+                broker.handle(input, ctx)
+            });
+        }
+        assert!(broker.memory.ready.is_empty());
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
+            broker.handle(Input::Recover, ctx)
+        });
+        assert_eq!(broker.memory.ready, VecDeque::from([0]));
+        assert_eq!(bench::timers(&out), vec![Timer::Deliver]);
+    }
+}

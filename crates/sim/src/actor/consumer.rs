@@ -164,3 +164,113 @@ impl Consumer {
         vec![format!("recently received: {}", ids.join(" "))]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::node::NodeId;
+    use crate::scenario::Scenario;
+
+    fn scenario(mode: Mode) -> Scenario {
+        Scenario {
+            mode,
+            messages: 3,
+            ..Scenario::default()
+        }
+    }
+
+    fn deliver(message: u32) -> Envelope {
+        bench::envelope(
+            NodeId::BROKER,
+            NodeId::CONSUMER,
+            MessageKind::Deliver,
+            message,
+            0,
+        )
+    }
+
+    fn position(out: &[Output], wanted: impl Fn(&Output) -> bool) -> usize {
+        out.iter().position(wanted).expect("present")
+    }
+
+    #[test]
+    fn at_least_once_applies_then_acks_to_the_broker_that_delivered() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut consumer = Consumer::new(3);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 4, |ctx| {
+            consumer.handle(Input::Message(&deliver(2)), ctx)
+        });
+        let applied = position(&out, |o| {
+            matches!(o, Output::Persist(DiskRecord::Applied(2)))
+        });
+        let acked = position(&out, |o| matches!(o, Output::Send(_)));
+        assert!(applied < acked);
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Ack, 2)]
+        );
+        assert_eq!(consumer.disk.applied, vec![0, 1, 0]);
+    }
+
+    #[test]
+    fn at_most_once_acks_before_applying() {
+        let s = scenario(Mode::AtMostOnce);
+        let mut consumer = Consumer::new(3);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 4, |ctx| {
+            consumer.handle(Input::Message(&deliver(2)), ctx)
+        });
+        let acked = position(&out, |o| matches!(o, Output::Send(_)));
+        let applied = position(&out, |o| {
+            matches!(o, Output::Persist(DiskRecord::Applied(2)))
+        });
+        assert!(acked < applied);
+    }
+
+    #[test]
+    fn a_crash_after_apply_sends_no_ack_and_the_message_will_be_redelivered() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut consumer = Consumer::new(3);
+        let mut armed = Armed(vec![(
+            CrashPoint::ConsumerAfterApply,
+            NodeId::CONSUMER,
+            None,
+        )]);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut armed, 4, |ctx| {
+            consumer.handle(Input::Message(&deliver(1)), ctx)
+        });
+        assert!(bench::sends(&out).is_empty());
+        assert!(bench::facts(&out).contains(&Fact::WillRedeliver {
+            message: 1,
+            cause: CauseKind::ConsumerCrashAfterApply
+        }));
+        assert_eq!(
+            consumer.disk.applied,
+            vec![1, 0, 0],
+            "the side effect is durable"
+        );
+    }
+
+    #[test]
+    fn the_idempotent_consumer_skips_a_processed_id_and_still_acks() {
+        let s = scenario(Mode::Idempotent);
+        let mut consumer = Consumer::new(3);
+        for _ in 0..2 {
+            bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 4, |ctx| {
+                consumer.handle(Input::Message(&deliver(1)), ctx)
+            });
+        }
+        assert_eq!(consumer.disk.applied, vec![1, 0, 0]);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            consumer.handle(Input::Message(&deliver(1)), ctx)
+        });
+        assert!(out.contains(&Output::Mark(crate::actor::Mark::Detail(
+            Detail::DuplicateSkipped
+        ))));
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Ack, 1)]
+        );
+    }
+}

@@ -435,3 +435,163 @@ impl Coordinator {
         self.abort(info, ctx);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::scenario::Scenario;
+
+    fn scenario() -> Scenario {
+        Scenario {
+            mode: Mode::Transactional,
+            messages: 2,
+            ..Scenario::default()
+        }
+    }
+
+    fn vote(from: NodeId, yes: bool, txn: u32) -> Envelope {
+        let kind = if yes {
+            MessageKind::VoteYes
+        } else {
+            MessageKind::VoteNo
+        };
+        bench::envelope(from, NodeId::COORDINATOR, kind, 1, txn)
+    }
+
+    fn begun(s: &Scenario) -> Coordinator {
+        let mut coordinator = Coordinator::new();
+        bench::run(NodeId::COORDINATOR, s, &mut Armed::default(), 1, |ctx| {
+            coordinator.handle(Input::Timer(Timer::NextTransaction), ctx)
+        });
+        coordinator
+    }
+
+    #[test]
+    fn the_first_transaction_publishes_m1_and_prepares_both_participants() {
+        let s = scenario();
+        let mut coordinator = Coordinator::new();
+        let out = bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 1, |ctx| {
+            coordinator.handle(Input::Timer(Timer::NextTransaction), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![
+                (NodeId::PRODUCER, MessageKind::Prepare, 1),
+                (NodeId::BROKER, MessageKind::Prepare, 1)
+            ]
+        );
+        assert_eq!(
+            bench::persisted(&out),
+            vec![DiskRecord::Begin {
+                txn: 1,
+                kind: PUBLISH,
+                message: 1,
+                last: 1
+            }]
+        );
+        assert_eq!(bench::timers(&out), vec![Timer::VoteTimeout { txn: 1 }]);
+    }
+
+    #[test]
+    fn two_yes_votes_log_commit_before_sending_it() {
+        let s = scenario();
+        let mut coordinator = begun(&s);
+        bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 3, |ctx| {
+            coordinator.handle(Input::Message(&vote(NodeId::PRODUCER, true, 1)), ctx)
+        });
+        let out = bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 4, |ctx| {
+            coordinator.handle(Input::Message(&vote(NodeId::BROKER, true, 1)), ctx)
+        });
+        let logged = out
+            .iter()
+            .position(|o| *o == Output::Persist(DiskRecord::DecisionCommit(1)));
+        let sent = out.iter().position(|o| matches!(o, Output::Send(_)));
+        assert!(logged.is_some() && logged < sent, "{out:?}");
+        assert_eq!(
+            bench::sends(&out),
+            vec![
+                (NodeId::PRODUCER, MessageKind::Commit, 1),
+                (NodeId::BROKER, MessageKind::Commit, 1)
+            ]
+        );
+        assert!(coordinator.is_committed(1));
+    }
+
+    #[test]
+    fn a_no_vote_aborts_by_presumption_without_logging_anything() {
+        let s = scenario();
+        let mut coordinator = begun(&s);
+        let out = bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 3, |ctx| {
+            coordinator.handle(Input::Message(&vote(NodeId::BROKER, false, 1)), ctx)
+        });
+        assert!(bench::persisted(&out).is_empty());
+        assert_eq!(
+            bench::sends(&out),
+            vec![
+                (NodeId::PRODUCER, MessageKind::Abort, 1),
+                (NodeId::BROKER, MessageKind::Abort, 1)
+            ]
+        );
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::Decided {
+                txn: 1,
+                commit: false
+            }]
+        );
+    }
+
+    #[test]
+    fn a_crash_after_the_votes_leaves_no_decision_and_recovery_presumes_abort() {
+        let s = scenario();
+        let mut coordinator = begun(&s);
+        let mut armed = Armed(vec![(
+            CrashPoint::CoordinatorAfterVotes,
+            NodeId::COORDINATOR,
+            None,
+        )]);
+        for from in [NodeId::PRODUCER, NodeId::BROKER] {
+            bench::run(NodeId::COORDINATOR, &s, &mut armed, 3, |ctx| {
+                coordinator.handle(Input::Message(&vote(from, true, 1)), ctx)
+            });
+        }
+        assert!(!coordinator.is_committed(1));
+        bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 4, |ctx| {
+            coordinator.handle(Input::Crash, ctx)
+        });
+        let out = bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 30, |ctx| {
+            coordinator.handle(Input::Recover, ctx)
+        });
+        assert_eq!(bench::persisted(&out), vec![DiskRecord::PresumedAbort(1)]);
+        assert!(bench::sends(&out)
+            .iter()
+            .all(|(_, kind, _)| *kind == MessageKind::Abort));
+    }
+
+    #[test]
+    fn a_query_about_a_committed_transaction_is_answered_commit() {
+        let s = scenario();
+        let mut coordinator = begun(&s);
+        for from in [NodeId::PRODUCER, NodeId::BROKER] {
+            bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 3, |ctx| {
+                coordinator.handle(Input::Message(&vote(from, true, 1)), ctx)
+            });
+        }
+        let query = bench::envelope(
+            NodeId::BROKER,
+            NodeId::COORDINATOR,
+            MessageKind::Query,
+            1,
+            1,
+        );
+        let out = bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 9, |ctx| {
+            coordinator.handle(Input::Message(&query), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Commit, 1)]
+        );
+    }
+}

@@ -324,3 +324,104 @@ impl Role {
         }
     }
 }
+
+/// A bench for one role alone: its context without a world, and what it recorded.
+#[cfg(test)]
+pub(crate) mod bench {
+    use super::*;
+
+    /// Crash points armed for the bench: (point, node, message or any).
+    #[derive(Default)]
+    pub struct Armed(pub Vec<(CrashPoint, NodeId, Option<u32>)>);
+
+    impl Breakpoints for Armed {
+        fn reached(&mut self, point: CrashPoint, node: NodeId, message: u32) -> bool {
+            let hit = self
+                .0
+                .iter()
+                .position(|(p, n, m)| *p == point && *n == node && m.is_none_or(|m| m == message));
+            hit.map(|i| self.0.remove(i)).is_some()
+        }
+    }
+
+    /// Runs one input through a role on `node` and returns what it asked for.
+    pub fn run(
+        node: NodeId,
+        scenario: &Scenario,
+        armed: &mut Armed,
+        tick: u64,
+        handle: impl FnOnce(&mut Ctx<'_>),
+    ) -> Vec<Output> {
+        let mut prng = Prng::new(scenario.seed);
+        let mut out = Vec::new();
+        let mut ctx = Ctx::new(node, tick, tick == 0, scenario, &mut prng, armed, &mut out);
+        handle(&mut ctx);
+        out
+    }
+
+    /// The messages sent, as (to, kind, message).
+    pub fn sends(outputs: &[Output]) -> Vec<(NodeId, MessageKind, u32)> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send(s) => Some((s.to, s.kind, s.message)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The timers set.
+    pub fn timers(outputs: &[Output]) -> Vec<Timer> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::SetTimer { timer, .. } => Some(*timer),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The records persisted.
+    pub fn persisted(outputs: &[Output]) -> Vec<DiskRecord> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Persist(r) => Some(*r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The facts reported.
+    pub fn facts(outputs: &[Output]) -> Vec<Fact> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Fact(f) => Some(*f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// An envelope as the world would hand it over.
+    pub fn envelope(
+        from: NodeId,
+        to: NodeId,
+        kind: MessageKind,
+        message: u32,
+        tag: u32,
+    ) -> Envelope {
+        Envelope {
+            link: LinkId::new(from, to),
+            kind,
+            message,
+            tag,
+            attempt: 1,
+            sent_tick: 0,
+            duplicate: false,
+            lost: crate::network::LossReason::Arrives,
+            cause: None,
+            txn_kind: 0,
+        }
+    }
+}

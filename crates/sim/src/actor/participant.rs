@@ -350,3 +350,132 @@ impl Participant {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::{Consumer, Output};
+    use crate::scenario::Scenario;
+
+    fn scenario() -> Scenario {
+        Scenario {
+            mode: Mode::Transactional,
+            messages: 2,
+            ..Scenario::default()
+        }
+    }
+
+    fn prepare(txn: u32, kind: u8) -> Envelope {
+        let mut envelope = bench::envelope(
+            NodeId::COORDINATOR,
+            NodeId::CONSUMER,
+            MessageKind::Prepare,
+            1,
+            txn,
+        );
+        envelope.txn_kind = kind;
+        envelope
+    }
+
+    fn decision(txn: u32, commit: bool) -> Envelope {
+        let kind = if commit {
+            MessageKind::Commit
+        } else {
+            MessageKind::Abort
+        };
+        let mut envelope = bench::envelope(NodeId::COORDINATOR, NodeId::CONSUMER, kind, 1, txn);
+        envelope.txn_kind = CONSUME;
+        envelope
+    }
+
+    #[test]
+    fn prepare_logs_prepared_votes_yes_and_waits_in_doubt() {
+        let s = scenario();
+        let mut participant = Participant::default();
+        let mut db = Role::Consumer(Consumer::new(2));
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
+        });
+        assert_eq!(
+            bench::persisted(&out),
+            vec![DiskRecord::Prepared {
+                txn: 2,
+                kind: CONSUME,
+                message: 1,
+                last: 1
+            }]
+        );
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::COORDINATOR, MessageKind::VoteYes, 1)]
+        );
+        assert_eq!(bench::timers(&out), vec![Timer::Query { txn: 2 }]);
+        assert_eq!(participant.disk.prepared.len(), 1);
+    }
+
+    #[test]
+    fn commit_applies_the_side_effect_to_the_database_it_manages_and_answers_committed() {
+        let s = scenario();
+        let mut participant = Participant::default();
+        let mut db = Role::Consumer(Consumer::new(2));
+        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
+        });
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 9, |ctx| {
+            participant.handle(Input::Message(&decision(2, true)), &mut db, ctx)
+        });
+        let Role::Consumer(consumer) = &db else {
+            unreachable!()
+        };
+        assert_eq!(consumer.disk.applied, vec![1, 0]);
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::COORDINATOR, MessageKind::Committed, 1)]
+        );
+        assert!(participant.disk.prepared.is_empty());
+    }
+
+    #[test]
+    fn abort_releases_the_work_without_touching_the_database() {
+        let s = scenario();
+        let mut participant = Participant::default();
+        let mut db = Role::Consumer(Consumer::new(2));
+        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
+        });
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 9, |ctx| {
+            participant.handle(Input::Message(&decision(2, false)), &mut db, ctx)
+        });
+        let Role::Consumer(consumer) = &db else {
+            unreachable!()
+        };
+        assert_eq!(consumer.disk.applied, vec![0, 0]);
+        assert_eq!(bench::persisted(&out), vec![DiskRecord::Abort(2)]);
+        assert!(bench::sends(&out).is_empty());
+    }
+
+    #[test]
+    fn a_restarted_participant_asks_about_each_prepared_transaction() {
+        let s = scenario();
+        let mut participant = Participant::default();
+        let mut db = Role::Consumer(Consumer::new(2));
+        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
+        });
+        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 6, |ctx| {
+            participant.handle(Input::Crash, &mut db, ctx)
+        });
+        assert_eq!(participant.memory, ParticipantMemory::default());
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 40, |ctx| {
+            participant.handle(Input::Recover, &mut db, ctx)
+        });
+        assert_eq!(
+            out,
+            vec![Output::SetTimer {
+                delay_ticks: 1,
+                timer: Timer::Query { txn: 2 }
+            }]
+        );
+    }
+}

@@ -275,3 +275,151 @@ impl Producer {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::node::RoleKind;
+    use crate::scenario::Scenario;
+
+    fn scenario(mode: Mode) -> Scenario {
+        Scenario {
+            mode,
+            messages: 3,
+            ..Scenario::default()
+        }
+    }
+
+    #[test]
+    fn at_start_it_sets_the_publish_timer_for_m1_at_once() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut producer = Producer::new(3);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 0, |ctx| {
+            producer.handle(Input::Start, ctx)
+        });
+        assert_eq!(
+            out,
+            vec![Output::SetTimer {
+                delay_ticks: 0,
+                timer: Timer::Publish { message: 1 }
+            }]
+        );
+    }
+
+    #[test]
+    fn publishing_sends_to_the_broker_and_sets_a_retry_timer_with_confirms() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut producer = Producer::new(3);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 5, |ctx| {
+            producer.handle(Input::Timer(Timer::Publish { message: 1 }), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Publish, 1)]
+        );
+        assert!(bench::timers(&out).contains(&Timer::Retry {
+            message: 1,
+            attempt: 1
+        }));
+        assert_eq!(producer.memory.unconfirmed, 1);
+        assert!(bench::facts(&out).contains(&Fact::PublishSent(1)));
+    }
+
+    #[test]
+    fn at_most_once_marks_the_message_sent_on_disk_before_sending_and_sets_no_retry() {
+        let s = scenario(Mode::AtMostOnce);
+        let mut producer = Producer::new(3);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 5, |ctx| {
+            producer.handle(Input::Timer(Timer::Publish { message: 1 }), ctx)
+        });
+        let persist = out
+            .iter()
+            .position(|o| matches!(o, Output::Persist(DiskRecord::MarkedSent(1))));
+        let send = out.iter().position(|o| matches!(o, Output::Send(_)));
+        assert!(persist < send, "{out:?}");
+        assert!(!bench::timers(&out)
+            .iter()
+            .any(|t| matches!(t, Timer::Retry { .. })));
+    }
+
+    #[test]
+    fn a_crash_before_send_sends_nothing_and_reports_the_possible_loss() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut producer = Producer::new(3);
+        let mut armed = Armed(vec![(
+            CrashPoint::ProducerBeforeSend,
+            NodeId::PRODUCER,
+            Some(1),
+        )]);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut armed, 5, |ctx| {
+            producer.handle(Input::Timer(Timer::Publish { message: 1 }), ctx)
+        });
+        assert!(bench::sends(&out).is_empty());
+        assert!(out.contains(&Output::Crash(CrashPoint::ProducerBeforeSend)));
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::MayBeLost {
+                message: 1,
+                cause: CauseKind::ProducerCrashBeforeSend
+            }]
+        );
+    }
+
+    #[test]
+    fn a_crash_forgets_the_window_and_every_unconfirmed_publish_will_be_sent_again() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut producer = Producer::new(3);
+        bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 5, |ctx| {
+            producer.handle(Input::Timer(Timer::Publish { message: 1 }), ctx)
+        });
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 6, |ctx| {
+            producer.handle(Input::Crash, ctx)
+        });
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::WillResend {
+                message: 1,
+                cause: CauseKind::ProducerCrash
+            }]
+        );
+        assert_eq!(producer.memory, ProducerMemory::new(3));
+        assert_eq!(producer.disk.attempts, vec![1, 0, 0], "the disk is kept");
+    }
+
+    #[test]
+    fn a_confirm_is_made_durable_and_a_second_one_is_recognised() {
+        let s = scenario(Mode::AtLeastOnce);
+        let mut producer = Producer::new(3);
+        let confirm = bench::envelope(NodeId::BROKER, NodeId::PRODUCER, MessageKind::Confirm, 2, 0);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 9, |ctx| {
+            producer.handle(Input::Message(&confirm), ctx)
+        });
+        assert_eq!(bench::persisted(&out), vec![DiskRecord::Confirmed(2)]);
+        let again = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 10, |ctx| {
+            producer.handle(Input::Message(&confirm), ctx)
+        });
+        assert_eq!(
+            again,
+            vec![Output::Mark(Mark::Detail(Detail::AlreadyConfirmed))]
+        );
+    }
+
+    #[test]
+    fn a_second_producer_publishes_only_its_own_messages() {
+        let mut s = scenario(Mode::AtLeastOnce);
+        s.messages = 6;
+        s.topology.producers = 2;
+        let second = NodeId::new(RoleKind::Producer, 1);
+        let mut producer = Producer::new(6);
+        let out = bench::run(second, &s, &mut Armed::default(), 0, |ctx| {
+            producer.handle(Input::Start, ctx)
+        });
+        assert_eq!(bench::timers(&out), vec![Timer::Publish { message: 2 }]);
+        let out = bench::run(second, &s, &mut Armed::default(), 1, |ctx| {
+            producer.handle(Input::Timer(Timer::Publish { message: 2 }), ctx)
+        });
+        assert!(bench::timers(&out).contains(&Timer::Publish { message: 4 }));
+    }
+}
