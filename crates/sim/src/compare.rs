@@ -16,9 +16,10 @@
 use crate::fault::{Command, CommandError, PlannedFault};
 use crate::ledger::{Anomaly, InDoubtSplit, MessageId, Summary, Verdict};
 use crate::mode::Mode;
+use crate::scenario::check_command;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
-use crate::sim::{check_command, Sim, SimOptions};
+use crate::sim::{Sim, SimOptions};
 
 /// The most differences a comparison lists; the rest are counted in
 /// [`Comparison::differences_total`]. A table of more rows would not be read.

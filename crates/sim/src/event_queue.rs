@@ -21,7 +21,63 @@
 
 use std::collections::BinaryHeap;
 
-use crate::sim::Event;
+use std::cmp::Ordering;
+
+use crate::actor::Timer;
+use crate::network::Envelope;
+use crate::node::NodeId;
+
+/// What a scheduled event does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum What {
+    /// A timer a node's role set.
+    Timer {
+        node: NodeId,
+        timer: Timer,
+    },
+    Arrive(Envelope),
+    Restart {
+        node: NodeId,
+    },
+    RandomCrash {
+        node: NodeId,
+    },
+}
+
+impl What {
+    /// The node whose memory armed this event: if that node crashed since, the event is
+    /// stale and never happens.
+    pub(crate) fn owner(&self) -> Option<NodeId> {
+        match self {
+            What::Timer { node, .. } | What::Restart { node } => Some(*node),
+            What::Arrive(_) | What::RandomCrash { .. } => None,
+        }
+    }
+}
+
+/// An entry of the event queue, ordered by (tick, seq): the earliest tick first, and
+/// among equal ticks the one scheduled first. `Ord` is that order reversed, for the
+/// queue's far-future binary heap (see `event_queue`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Event {
+    pub tick: u64,
+    pub seq: u64,
+    pub epoch: u32,
+    pub what: What,
+}
+
+impl Ord for Event {
+    fn cmp(&self, other: &Event) -> Ordering {
+        // Reversed, because BinaryHeap pops the greatest.
+        (other.tick, other.seq).cmp(&(self.tick, self.seq))
+    }
+}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Event) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// The number of ticks the ring covers. A power of two, and at most 64 so that one
 /// `u64` holds the occupancy mask.
@@ -145,9 +201,7 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::NodeId;
     use crate::prng::Prng;
-    use crate::sim::What;
 
     fn event(tick: u64, seq: u64) -> Event {
         Event {

@@ -397,7 +397,7 @@ pub struct TransactionRecord {
     /// True for a 2PC transaction, false for a batch without one.
     pub transactional: bool,
     /// What it does (a batch is always a publish).
-    pub kind: crate::snapshot::TxnKind,
+    pub kind: TxnKind,
     /// Its first message.
     pub first: MessageId,
     /// Its last message (the same as `first` for a transaction of one).
@@ -445,18 +445,18 @@ impl TransactionRecord {
                 format!("{name} ({group}) is not decided yet.")
             }
             (TxnVerdict::Open, _) => format!("{name} ({group}) is not fully applied yet."),
-            (TxnVerdict::Committed, crate::snapshot::TxnKind::Publish) => format!(
+            (TxnVerdict::Committed, TxnKind::Publish) => format!(
                 "{name} committed{at}: {group} became visible to the consumer all together."
             ),
-            (TxnVerdict::Committed, crate::snapshot::TxnKind::Consume) if self.transform => {
+            (TxnVerdict::Committed, TxnKind::Consume) if self.transform => {
                 format!(
                     "{name} committed{at}: {group} were applied and acked, and their outputs appended to the output queue, all together."
                 )
             }
-            (TxnVerdict::Committed, crate::snapshot::TxnKind::Consume) => format!(
+            (TxnVerdict::Committed, TxnKind::Consume) => format!(
                 "{name} committed{at}: {group} were applied and acked all together."
             ),
-            (TxnVerdict::Aborted, crate::snapshot::TxnKind::Consume) if self.transform => {
+            (TxnVerdict::Aborted, TxnKind::Consume) if self.transform => {
                 format!(
                     "{name} aborted{at}: none of {group} was applied or acked through it and none of their outputs was appended; the coordinator retries the work in a new transaction."
                 )
@@ -517,6 +517,16 @@ pub struct InDoubtSplit {
     pub blocked_ticks: u64,
     /// How many in-doubt intervals went past the timer.
     pub blocked_intervals: u32,
+}
+
+/// The kind of work a transaction does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnKind {
+    /// Write to the producer DB and publish to the broker, atomically.
+    Publish,
+    /// Take from the broker and apply to the consumer DB, atomically.
+    Consume,
 }
 
 /// The counters the page and the CLI print.
@@ -733,7 +743,7 @@ impl Ledger {
             t.records.push(TransactionRecord {
                 txn: batch,
                 transactional: false,
-                kind: crate::snapshot::TxnKind::Publish,
+                kind: TxnKind::Publish,
                 first: MessageId(first),
                 last: MessageId(last),
                 verdict: TxnVerdict::Open,
@@ -1046,9 +1056,9 @@ impl Ledger {
             txn,
             transactional: true,
             kind: if consume {
-                crate::snapshot::TxnKind::Consume
+                TxnKind::Consume
             } else {
-                crate::snapshot::TxnKind::Publish
+                TxnKind::Publish
             },
             first: MessageId(first),
             last: MessageId(last),

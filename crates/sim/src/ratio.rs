@@ -39,18 +39,6 @@ impl Ratio {
     pub const fn is_zero(self) -> bool {
         self.numerator == 0
     }
-
-    /// Checks that the ratio is a probability, naming the offending field.
-    pub fn validate(self, field: &str) -> Result<(), crate::scenario::ScenarioError> {
-        if self.denominator == 0 || self.numerator > self.denominator {
-            return Err(crate::scenario::ScenarioError::InvalidRatio {
-                field: field.to_string(),
-                numerator: self.numerator,
-                denominator: self.denominator,
-            });
-        }
-        Ok(())
-    }
 }
 
 impl Default for Ratio {

@@ -4,10 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fault::{Command, PlannedFault};
+use crate::fault::{Command, CommandError, PlannedFault};
 use crate::limits::*;
 use crate::mode::Mode;
-use crate::network::{LinkConfig, NetworkConfig};
+use crate::network::{LinkConfig, LinkId, MessageKind, NetworkConfig};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
 pub use crate::topology::Topology;
@@ -273,6 +273,18 @@ fn check_topology(topology: &Topology) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// Checks that a ratio is a probability, naming the offending field.
+fn check_ratio(field: &str, ratio: Ratio) -> Result<(), ScenarioError> {
+    if ratio.denominator == 0 || ratio.numerator > ratio.denominator {
+        return Err(ScenarioError::InvalidRatio {
+            field: field.to_string(),
+            numerator: ratio.numerator,
+            denominator: ratio.denominator,
+        });
+    }
+    Ok(())
+}
+
 fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
     if value < min || value > max {
         return Err(ScenarioError::OutOfRange {
@@ -296,9 +308,9 @@ fn check_link(field: &str, config: &LinkConfig) -> Result<(), ScenarioError> {
             max: config.latency_ticks_max,
         });
     }
-    config.loss.validate(&format!("{field}.loss"))?;
-    config.duplicate.validate(&format!("{field}.duplicate"))?;
-    config.reorder.validate(&format!("{field}.reorder"))?;
+    check_ratio(&format!("{field}.loss"), config.loss)?;
+    check_ratio(&format!("{field}.duplicate"), config.duplicate)?;
+    check_ratio(&format!("{field}.reorder"), config.reorder)?;
     Ok(())
 }
 
@@ -394,25 +406,23 @@ impl Scenario {
             1,
             MAX_TIMEOUT_TICKS,
         )?;
-        x.vote_no.validate("transaction.vote_no")?;
+        check_ratio("transaction.vote_no", x.vote_no)?;
         check_range(
             "transaction.size",
             u64::from(x.size),
             1,
             u64::from(MAX_TXN_SIZE),
         )?;
-        self.random_crash.validate("random_crash")?;
+        check_ratio("random_crash", self.random_crash)?;
         if self.faults.len() > MAX_PLANNED_FAULTS as usize {
             return Err(ScenarioError::TooManyFaults {
                 count: u32::try_from(self.faults.len()).unwrap_or(u32::MAX),
             });
         }
         for (index, fault) in self.faults.iter().enumerate() {
-            crate::sim::check_command(self, &fault.command).map_err(|error| {
-                ScenarioError::InvalidFault {
-                    field: format!("faults[{index}]"),
-                    error,
-                }
+            check_command(self, &fault.command).map_err(|error| ScenarioError::InvalidFault {
+                field: format!("faults[{index}]"),
+                error,
             })?;
         }
         Ok(())
@@ -448,4 +458,117 @@ impl Scenario {
 /// The nodes present in a mode in the default topology (one of each).
 pub fn nodes_in(mode: Mode) -> Vec<NodeId> {
     Topology::default().nodes_in(mode)
+}
+
+/// Checks a command against a scenario without a running simulation: everything that
+/// does not depend on the current state (node up or down, link partitioned or not).
+pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<(), CommandError> {
+    let mode = scenario.mode;
+    let check_node = |node: NodeId| {
+        if !scenario.topology.has(node) {
+            Err(CommandError::NodeNotInTopology { node })
+        } else if scenario.topology.nodes_in(mode).contains(&node) {
+            Ok(())
+        } else {
+            Err(CommandError::NodeNotInMode { node, mode })
+        }
+    };
+    let check_link = |link: LinkId, kind: Option<MessageKind>| {
+        for node in [link.from, link.to] {
+            if !scenario.topology.has(node) {
+                return Err(CommandError::NodeNotInTopology { node });
+            }
+        }
+        if !scenario.topology.links(mode).contains(&link) {
+            return Err(CommandError::LinkNotInMode { link, mode });
+        }
+        if let Some(kind) = kind {
+            if !link.kinds_in(mode).contains(&kind) {
+                return Err(CommandError::KindNotOnLink { link, kind });
+            }
+        }
+        Ok(())
+    };
+    let check_message = |message: Option<u32>| match message {
+        Some(m) if m == 0 || m > scenario.messages => Err(CommandError::MessageOutOfRange {
+            message: m,
+            messages: scenario.messages,
+        }),
+        _ => Ok(()),
+    };
+    let check_delay = |ticks: u64| {
+        if ticks > MAX_DELAY_TICKS {
+            Err(CommandError::DelayTooLong { ticks })
+        } else {
+            Ok(())
+        }
+    };
+    let check_ratio = |ratio: Ratio| {
+        if ratio.denominator == 0 || ratio.numerator > ratio.denominator {
+            Err(CommandError::InvalidRatio { ratio })
+        } else {
+            Ok(())
+        }
+    };
+    let check_nth = |nth: u32| {
+        if nth == 0 {
+            Err(CommandError::NthIsZero)
+        } else {
+            Ok(())
+        }
+    };
+    match *command {
+        Command::Crash(node) | Command::Restart(node) => check_node(node),
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => {
+            if !point.applies_to(mode) {
+                return Err(CommandError::CrashPointNotInMode { point, mode });
+            }
+            check_node(point.node_at(instance))?;
+            check_message(message)
+        }
+        Command::DropNext { link, kind } => check_link(link, kind),
+        Command::DuplicateNext { link } | Command::Partition { link } | Command::Heal { link } => {
+            check_link(link, None)
+        }
+        Command::DelayNext { link, ticks } => {
+            check_link(link, None)?;
+            check_delay(ticks)
+        }
+        Command::DropMatching {
+            link,
+            kind,
+            message,
+            nth,
+        }
+        | Command::DuplicateMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => {
+            check_link(link, kind)?;
+            check_message(message)?;
+            check_nth(nth)
+        }
+        Command::DelayMatching {
+            link,
+            kind,
+            message,
+            nth,
+            ticks,
+        } => {
+            check_link(link, kind)?;
+            check_message(message)?;
+            check_nth(nth)?;
+            check_delay(ticks)
+        }
+        Command::SetLoss(ratio)
+        | Command::SetDuplicate(ratio)
+        | Command::SetReorder(ratio)
+        | Command::SetCrashRate(ratio) => check_ratio(ratio),
+    }
 }

@@ -97,7 +97,7 @@ impl SharedRun {
                 });
             }
             previous = *step;
-            crate::sim::check_command(&self.scenario, command).map_err(|error| {
+            crate::scenario::check_command(&self.scenario, command).map_err(|error| {
                 RebuildError::CommandRefused {
                     index,
                     step: *step,

@@ -4,17 +4,16 @@
 //! out what the role asks (send, set a timer, persist), feeding the facts it reports to
 //! the ledger and the trace.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{
     Because, Breakpoints, Broker, Consumer, Coordinator, Ctx, Fact, Input, Mark, Output,
-    Participant, Producer, Role, Timer,
+    Participant, Producer, Role,
 };
 use crate::disk::DiskLog;
-use crate::event_queue::EventQueue;
+use crate::event_queue::{Event, EventQueue, What};
 use crate::fault::{Command, CommandError, CrashPoint};
 use crate::ledger::{Cause, CauseKind, Ledger, Summary};
 use crate::limits::*;
@@ -25,7 +24,7 @@ use crate::network::{
 use crate::node::{NodeCore, NodeId, RoleKind};
 use crate::prng::Prng;
 use crate::ratio::Ratio;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{check_command, Scenario, ScenarioError};
 use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
 
 /// How a simulation records what it does.
@@ -41,34 +40,6 @@ impl Default for SimOptions {
     }
 }
 
-/// What a scheduled event does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum What {
-    /// A timer a node's role set.
-    Timer {
-        node: NodeId,
-        timer: Timer,
-    },
-    Arrive(Envelope),
-    Restart {
-        node: NodeId,
-    },
-    RandomCrash {
-        node: NodeId,
-    },
-}
-
-impl What {
-    /// The node whose memory armed this event: if that node crashed since, the event is
-    /// stale and never happens.
-    fn owner(&self) -> Option<NodeId> {
-        match self {
-            What::Timer { node, .. } | What::Restart { node } => Some(*node),
-            What::Arrive(_) | What::RandomCrash { .. } => None,
-        }
-    }
-}
-
 /// A node of the world: what every node has, and its role. A node that a transaction
 /// can enlist also hosts a 2PC participant.
 #[derive(Clone, Debug)]
@@ -77,30 +48,6 @@ pub(crate) struct Node {
     pub log: DiskLog,
     pub role: Role,
     pub participant: Participant,
-}
-
-/// An entry of the event queue, ordered by (tick, seq): the earliest tick first, and
-/// among equal ticks the one scheduled first. `Ord` is that order reversed, for the
-/// queue's far-future binary heap (see `event_queue`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Event {
-    pub tick: u64,
-    pub seq: u64,
-    pub epoch: u32,
-    pub what: What,
-}
-
-impl Ord for Event {
-    fn cmp(&self, other: &Event) -> Ordering {
-        // Reversed, because BinaryHeap pops the greatest.
-        (other.tick, other.seq).cmp(&(self.tick, self.seq))
-    }
-}
-
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Event) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1236,118 +1183,5 @@ fn command_node(command: &Command) -> NodeId {
         | Command::SetDuplicate(_)
         | Command::SetReorder(_)
         | Command::SetCrashRate(_) => NodeId::BROKER,
-    }
-}
-
-/// Checks a command against a scenario without a running simulation: everything that
-/// does not depend on the current state (node up or down, link partitioned or not).
-pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<(), CommandError> {
-    let mode = scenario.mode;
-    let check_node = |node: NodeId| {
-        if !scenario.topology.has(node) {
-            Err(CommandError::NodeNotInTopology { node })
-        } else if scenario.topology.nodes_in(mode).contains(&node) {
-            Ok(())
-        } else {
-            Err(CommandError::NodeNotInMode { node, mode })
-        }
-    };
-    let check_link = |link: LinkId, kind: Option<MessageKind>| {
-        for node in [link.from, link.to] {
-            if !scenario.topology.has(node) {
-                return Err(CommandError::NodeNotInTopology { node });
-            }
-        }
-        if !scenario.topology.links(mode).contains(&link) {
-            return Err(CommandError::LinkNotInMode { link, mode });
-        }
-        if let Some(kind) = kind {
-            if !link.kinds_in(mode).contains(&kind) {
-                return Err(CommandError::KindNotOnLink { link, kind });
-            }
-        }
-        Ok(())
-    };
-    let check_message = |message: Option<u32>| match message {
-        Some(m) if m == 0 || m > scenario.messages => Err(CommandError::MessageOutOfRange {
-            message: m,
-            messages: scenario.messages,
-        }),
-        _ => Ok(()),
-    };
-    let check_delay = |ticks: u64| {
-        if ticks > MAX_DELAY_TICKS {
-            Err(CommandError::DelayTooLong { ticks })
-        } else {
-            Ok(())
-        }
-    };
-    let check_ratio = |ratio: Ratio| {
-        if ratio.denominator == 0 || ratio.numerator > ratio.denominator {
-            Err(CommandError::InvalidRatio { ratio })
-        } else {
-            Ok(())
-        }
-    };
-    let check_nth = |nth: u32| {
-        if nth == 0 {
-            Err(CommandError::NthIsZero)
-        } else {
-            Ok(())
-        }
-    };
-    match *command {
-        Command::Crash(node) | Command::Restart(node) => check_node(node),
-        Command::CrashAt {
-            point,
-            message,
-            instance,
-        } => {
-            if !point.applies_to(mode) {
-                return Err(CommandError::CrashPointNotInMode { point, mode });
-            }
-            check_node(point.node_at(instance))?;
-            check_message(message)
-        }
-        Command::DropNext { link, kind } => check_link(link, kind),
-        Command::DuplicateNext { link } | Command::Partition { link } | Command::Heal { link } => {
-            check_link(link, None)
-        }
-        Command::DelayNext { link, ticks } => {
-            check_link(link, None)?;
-            check_delay(ticks)
-        }
-        Command::DropMatching {
-            link,
-            kind,
-            message,
-            nth,
-        }
-        | Command::DuplicateMatching {
-            link,
-            kind,
-            message,
-            nth,
-        } => {
-            check_link(link, kind)?;
-            check_message(message)?;
-            check_nth(nth)
-        }
-        Command::DelayMatching {
-            link,
-            kind,
-            message,
-            nth,
-            ticks,
-        } => {
-            check_link(link, kind)?;
-            check_message(message)?;
-            check_nth(nth)?;
-            check_delay(ticks)
-        }
-        Command::SetLoss(ratio)
-        | Command::SetDuplicate(ratio)
-        | Command::SetReorder(ratio)
-        | Command::SetCrashRate(ratio) => check_ratio(ratio),
     }
 }

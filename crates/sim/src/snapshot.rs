@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::actor::coordinator::{ActivePhase, CONSUME, PUBLISH};
 use crate::actor::participant::lock_name;
 use crate::actor::Role;
+use crate::event_queue::What;
 use crate::ledger::{MessageId, Summary};
 use crate::limits::SNAPSHOT_LINES;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
 use crate::node::RoleKind;
-use crate::sim::{Sim, What};
+use crate::sim::Sim;
 
 /// One node as drawn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,15 +60,7 @@ pub struct InFlight {
     pub attempt: u32,
 }
 
-/// The kind of work a transaction does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TxnKind {
-    /// Write to the producer DB and publish to the broker, atomically.
-    Publish,
-    /// Take from the broker and apply to the consumer DB, atomically.
-    Consume,
-}
+pub use crate::ledger::TxnKind;
 
 /// The coordinator's phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
