@@ -471,3 +471,25 @@ for (const size of [{ width: 1280, height: 800 }, { width: 768, height: 1024 }])
     expect(order.length).toBeGreaterThanOrEqual(5);
   });
 }
+
+// Screenshots of a lesson at its key moment and at its end, kept in the output to be
+// looked at: nothing may stick out sideways at any size.
+for (const size of [{ name: 'tablet', width: 768, height: 1024 }, { name: 'laptop', width: 1280, height: 800 },
+  { name: 'projector', width: 1920, height: 1080 }]) {
+  for (const theme of ['light', 'dark']) {
+    test(`lesson 9 screenshots at ${size.name} size, ${theme} theme`, async ({ guarded }) => {
+      const { page } = guarded;
+      await page.setViewportSize({ width: size.width, height: size.height });
+      await page.emulateMedia({ colorScheme: theme });
+      const lesson = await openLesson(page, '2pc-blocking', LESSON_9);
+      await lockIn(lesson, 'They wait in doubt, holding locks; it is applied once.');
+      await page.keyboard.press('k');
+      for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, 'horizontal overflow in pixels').toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `output/screenshots/student-lesson9-${size.name}-${theme}.png` });
+      await skipToEnd(lesson);
+      await page.screenshot({ path: `output/screenshots/student-lesson9-end-${size.name}-${theme}.png`, fullPage: true });
+    });
+  }
+}
