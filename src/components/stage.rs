@@ -21,7 +21,7 @@ use crate::decimal::tenths;
 /// The whole drawing, with the coordinator's strip above the pipeline.
 const FULL_VIEW_BOX: &str = "0 0 960 380";
 /// The pipeline alone, for the modes without a coordinator.
-const PIPELINE_VIEW_BOX: &str = "0 196 960 184";
+const PIPELINE_VIEW_BOX: &str = "0 186 960 194";
 
 /// The short word for a network message that is not an application message.
 fn control_word(kind: MessageKind) -> &'static str {
@@ -435,7 +435,7 @@ pub fn Stage(props: &StageProps) -> Html {
     // box above the broker says where two-phase commit would sit.
     let placeholder = (!present.contains(&NodeId::Coordinator)).then(|| {
         html! {
-            <g class="node coordinator absent compact" transform="translate(480,222)">
+            <g class="node coordinator absent compact" transform="translate(480,207)">
                 <rect class="node-box" x="-80" y="-15" width="160" height="30" rx="10" />
                 <text class="node-title" text-anchor="middle" y="6">{ NodeId::Coordinator.label() }</text>
                 <text class="node-sub" x="92" y="5">{ "takes part in 2PC mode only" }</text>

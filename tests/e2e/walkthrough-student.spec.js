@@ -177,6 +177,12 @@ test('on a tablet the running stage is in view after "Lock in"', async ({ guarde
   await expect.poll(() => inViewport(page, lesson.locator('.stage svg[role="img"]'))).toBe(true);
   expect(await inViewport(page, lesson.getByRole('group', { name: 'Playback' }))).toBe(true);
   await page.screenshot({ path: 'output/screenshots/student-tablet-after-lock-in.png' });
+  // Cues appearing above it while the run plays do not push the stage out of view.
+  const playback = lesson.getByRole('group', { name: 'Playback' });
+  await expect(playback.getByRole('status')).toContainText('Paused at a moment to notice', { timeout: 15_000 });
+  await expect(lesson.getByRole('region', { name: 'What to notice' }).locator('li.newest')).toContainText('The broker crashes');
+  expect(await inViewport(page, lesson.locator('.stage svg[role="img"]'))).toBe(true);
+  await page.screenshot({ path: 'output/screenshots/student-tablet-paused.png' });
 });
 
 // Item 4: questions do not give their answers away.
