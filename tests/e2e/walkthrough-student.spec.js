@@ -499,3 +499,23 @@ for (const size of [{ name: 'tablet', width: 768, height: 1024 }, { name: 'lapto
     });
   }
 }
+
+// The lesson page with everything on it (coordinator panel, cues, the reveal, the help)
+// passes the same accessibility bar as the other views, in both themes.
+for (const theme of ['light', 'dark']) {
+  test(`an ended 2PC lesson has no serious or critical accessibility violations (${theme})`, async ({ guarded }) => {
+    const { default: AxeBuilder } = require('@axe-core/playwright');
+    const { page } = guarded;
+    await page.emulateMedia({ colorScheme: theme });
+    const lesson = await openLesson(page, '2pc-blocking', LESSON_9);
+    await lockIn(lesson, 'They wait in doubt, holding locks; it is applied once.');
+    await skipToEnd(lesson);
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    expect(serious, serious.join('\n')).toEqual([]);
+  });
+}
