@@ -407,6 +407,13 @@ test('keyboard: the help dialog keeps the focus and gives it back', async ({ gua
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
   await expect(help).toBeFocused();
+  // "?" opens the help from a lesson as well.
+  await openLesson(page, 'fire-and-forget', LESSON_1);
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('?');
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press('?');
+  await expect(dialog).toHaveCount(0);
 });
 
 test('keyboard: ← → move between the view tabs without stepping the run', async ({ guarded }) => {
