@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use gloo::storage::{LocalStorage, Storage};
 use mqlab_sim::lessons::{self, Lesson, Reached, MAX_LESSON_STEPS};
 use mqlab_sim::{Mode, ParticipantStats, SharedRun, Summary};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::controls::{pause_icon, play_icon};
@@ -262,6 +263,30 @@ fn in_doubt_sentence(result: &LessonResult) -> Option<String> {
     })
 }
 
+/// True when the top of an element, and a few lines below it, are inside the window.
+fn in_view(element: &web_sys::HtmlElement) -> bool {
+    // Its place in the document: offsets added up its chain of offset parents.
+    let mut top = 0.0;
+    let mut next = Some(element.clone());
+    while let Some(current) = next {
+        top += f64::from(current.offset_top());
+        next = current
+            .offset_parent()
+            .and_then(|parent| parent.dyn_into::<web_sys::HtmlElement>().ok());
+    }
+    let window = gloo::utils::window();
+    let scrolled = window.scroll_y().unwrap_or(0.0);
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    top >= scrolled && top + REVEAL_SEEN_PX <= scrolled + height
+}
+
+/// How much of the result must be on screen for it to count as seen, in CSS pixels.
+const REVEAL_SEEN_PX: f64 = 120.0;
+
 #[component]
 fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let all = use_memo((), |_| lessons::all());
@@ -272,6 +297,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let result = use_state(|| None::<LessonResult>);
     let toggle_ref = use_node_ref();
     let controls_ref = use_node_ref();
+    let reveal_ref = use_node_ref();
 
     // Opening a lesson loads its scenario into the shared simulator, from step 0.
     {
@@ -356,7 +382,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         .flatten()
         .filter_map(|r| step_after(*r))
         .collect();
-    let paused_at_cue = !lab.playing && watching && pause_steps.contains(&step_index);
+    let paused_at_cue = !lab.playing && watching && !quiet && pause_steps.contains(&step_index);
 
     // Played slowly, the run pauses right after each moment "What to notice" names, so
     // that the learner sees it happen instead of seven steps going by in two seconds.
@@ -391,6 +417,19 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                     if let Some(controls) = controls_ref.cast::<web_sys::Element>() {
                         controls.scroll_into_view_with_bool(true);
                     }
+                }
+            }
+        });
+    }
+
+    // When the result first appears out of sight (below the cues on a wide screen, above
+    // the stage on one column), the page brings it into view: the run is over.
+    {
+        let reveal_ref = reveal_ref.clone();
+        use_effect_with(result.is_some(), move |shown| {
+            if let (true, Some(reveal)) = (*shown, reveal_ref.cast::<web_sys::HtmlElement>()) {
+                if !in_view(&reveal) {
+                    reveal.scroll_into_view_with_bool(true);
                 }
             }
         });
@@ -588,7 +627,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                         <h3 id="lesson-cues-heading">{ "What to notice" }</h3>
                         <ol>{ for cues }</ol>
                     </section>
-                    <section class="panel lesson-reveal" aria-labelledby="reveal-heading">
+                    <section class="panel lesson-reveal" aria-labelledby="reveal-heading" ref={reveal_ref}>
                         <h3 id="reveal-heading">{ "What happened" }</h3>
                         <div aria-live="polite" aria-atomic="true" class="reveal-live">
                             if let Some(reveal) = reveal { { reveal } }

@@ -82,6 +82,8 @@ test('lesson 9 ends explaining presumed abort, the retry, and in-doubt ticks per
   await expect(cues).toContainText('it presumes abort');
   await expect(cues).toContainText('retries it in a new transaction');
   await expect(cues).toContainText('In doubt is counted per participant');
+  // The result is brought into view when it appears below the long list of cues.
+  await expect.poll(() => inViewport(page, lesson.locator('.lesson-verdict').first())).toBe(true);
 
   const cli = predict(['--mode', 'transactional', '--messages', '1', '--crash', 'coordinator.after_votes:m1',
     '--restart-after', '200']);
@@ -183,6 +185,12 @@ test('on a tablet the running stage is in view after "Lock in"', async ({ guarde
   await expect(lesson.getByRole('region', { name: 'What to notice' }).locator('li.newest')).toContainText('The broker crashes');
   expect(await inViewport(page, lesson.locator('.stage svg[role="img"]'))).toBe(true);
   await page.screenshot({ path: 'output/screenshots/student-tablet-paused.png' });
+  // At the end the result, above the stage on one column, comes into view.
+  await page.keyboard.press('End');
+  await expect(lesson.locator('.reveal-live')).toContainText('Your prediction held.');
+  await expect.poll(() => inViewport(page, lesson.locator('.lesson-verdict').first())).toBe(true);
+  await expect(playback.getByRole('status')).toHaveCount(0); // the run is over, not paused
+  await page.screenshot({ path: 'output/screenshots/student-tablet-end.png' });
 });
 
 // Item 4: questions do not give their answers away.
