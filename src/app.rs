@@ -1,7 +1,9 @@
 //! The top-level component: header, view tabs, theme and text-size settings, and the
 //! simulator state that the views share.
 
+use gloo::events::EventListener;
 use mqlab_sim::Scenario;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::compare_view::CompareView;
@@ -112,11 +114,67 @@ pub fn App() -> Html {
         let help_open = help_open.clone();
         Callback::from(move |_| help_open.set(true))
     };
+    // "?" shows or hides the help from every view.
+    {
+        let toggle = open_help_cb(&help_open);
+        use_effect_with(*help_open, move |_| {
+            let listener = EventListener::new(&gloo::utils::document(), "keydown", move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                if event.key() == "?"
+                    && !event.ctrl_key()
+                    && !event.meta_key()
+                    && !in_text_field(event)
+                {
+                    toggle.emit(());
+                }
+            });
+            move || drop(listener)
+        });
+    }
     let close_help = {
         let help_open = help_open.clone();
         Callback::from(move |_| help_open.set(false))
     };
 
+    // The tab list is one stop for Tab; ← → (and Home, End) move between its tabs.
+    let on_tab_key = {
+        let view = view.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            let current = View::ALL.iter().position(|tab| *tab == *view).unwrap_or(0);
+            let last = View::ALL.len() - 1;
+            let next = match event.key().as_str() {
+                "ArrowRight" => {
+                    if current == last {
+                        0
+                    } else {
+                        current + 1
+                    }
+                }
+                "ArrowLeft" => {
+                    if current == 0 {
+                        last
+                    } else {
+                        current - 1
+                    }
+                }
+                "Home" => 0,
+                "End" => last,
+                _ => return,
+            };
+            event.prevent_default();
+            let tab = View::ALL[next];
+            view.set(tab);
+            if let Some(button) =
+                gloo::utils::document().get_element_by_id(&format!("tab-{}", tab.id()))
+            {
+                if let Ok(button) = button.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        })
+    };
     let tabs = View::ALL.iter().map(|&tab| {
         let selected = *view == tab;
         let onclick = {
@@ -125,7 +183,8 @@ pub fn App() -> Html {
         };
         html! {
             <button role="tab" id={format!("tab-{}", tab.id())} aria-selected={selected.to_string()}
-                    aria-controls={format!("view-{}", tab.id())} {onclick}>
+                    tabindex={if selected { "0" } else { "-1" }}
+                    aria-controls={format!("view-{}", tab.id())} {onclick} onmousedown={keep_focus()}>
                 { tab.label() }
             </button>
         }
@@ -139,21 +198,21 @@ pub fn App() -> Html {
                     <h1>{ "MQ Lab" }</h1>
                     <p>{ "Crash a producer, a queue or a consumer and see which messages get lost or duplicated — and how acks, retries, idempotence and two-phase commit prevent it." }</p>
                 </div>
-                <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
+                <nav class="tabs" role="tablist" aria-label="Views" onkeydown={on_tab_key}>{ for tabs }</nav>
                 <div class="header-tools">
-                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} title="Dark theme">
+                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} onmousedown={keep_focus()} title="Dark theme">
                         { if *dark { "☀ Light" } else { "☾ Dark" } }
                     </button>
-                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} title="Large text for projectors">
+                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title="Large text for projectors">
                         { "A+ Large text" }
                     </button>
-                    <button onclick={open_help} aria-haspopup="dialog" title="Keyboard shortcuts (?)">{ "? Help" }</button>
+                    <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title="Keyboard shortcuts and words used (?)">{ "? Help" }</button>
                 </div>
             </header>
             <main id="main" data-ready="true">
                 if *view == View::Simulator {
                     <section id="view-simulator" role="tabpanel" aria-labelledby="tab-simulator">
-                        <Simulator lab={lab.clone()} on_help={open_help_cb(&help_open)} />
+                        <Simulator lab={lab.clone()} />
                     </section>
                 }
                 if *view == View::Lessons {
@@ -182,6 +241,21 @@ pub fn App() -> Html {
             }
         </>
     }
+}
+
+/// A mouse click on a header button leaves the keyboard focus where it was, so that
+/// Space still plays the run after switching the theme or a view with the mouse. The
+/// keyboard reaches these buttons with Tab as usual.
+fn keep_focus() -> Callback<MouseEvent> {
+    Callback::from(|event: MouseEvent| event.prevent_default())
+}
+
+/// True when a key press is typed into a form field.
+fn in_text_field(event: &web_sys::KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA"))
 }
 
 fn open_help_cb(help_open: &UseStateHandle<bool>) -> Callback<()> {

@@ -1,9 +1,10 @@
 //! Effects that live outside the simulator's state: the URL fragment that holds the
 //! current run, so that a link reproduces it exactly.
 
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use mqlab_sim::SharedRun;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::simulator::cadence;
@@ -27,6 +28,65 @@ pub fn use_player(lab: &UseReducerHandle<Lab>) {
             })
         });
         move || drop(timer)
+    });
+}
+
+/// True when a key press is meant for a form field or a dialog rather than for the
+/// playback shortcuts.
+fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
+    let Some(element) = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        || element.closest("[role=dialog]").ok().flatten().is_some()
+}
+
+/// Playback shortcuts for the whole document while `active`: each key that `shortcut`
+/// maps to an action dispatches it. Keys a focused element already handled (a tab list's
+/// arrows) are left alone, and Space on a focused button presses that button.
+#[hook]
+pub fn use_playback_keys(
+    lab: &UseReducerHandle<Lab>,
+    active: bool,
+    shortcut: fn(&str) -> Option<LabAction>,
+) {
+    let dispatcher = lab.dispatcher();
+    use_effect_with(active, move |active| {
+        let listener = active.then(|| {
+            EventListener::new_with_options(
+                &gloo::utils::document(),
+                "keydown",
+                EventListenerOptions::enable_prevent_default(),
+                move |event| {
+                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    if event.default_prevented()
+                        || event.ctrl_key()
+                        || event.meta_key()
+                        || event.alt_key()
+                        || typing_in_field(event)
+                    {
+                        return;
+                    }
+                    let on_button = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|e| e.tag_name() == "BUTTON" || e.tag_name() == "A");
+                    if event.key() == " " && on_button {
+                        return;
+                    }
+                    if let Some(action) = shortcut(&event.key()) {
+                        event.prevent_default();
+                        dispatcher.dispatch(action);
+                    }
+                },
+            )
+        });
+        move || drop(listener)
     });
 }
 

@@ -29,6 +29,25 @@ pub struct ControlsProps {
     pub dispatch: Callback<LabAction>,
 }
 
+/// The pause sign, drawn rather than typed: the fonts a page can count on have no glyph
+/// for it, and a missing glyph shows as an empty box.
+pub fn pause_icon() -> Html {
+    html! {
+        <svg class="icon" aria-hidden="true" viewBox="0 0 10 10" width="10" height="10">
+            <rect x="1" y="1" width="3" height="8" /><rect x="6" y="1" width="3" height="8" />
+        </svg>
+    }
+}
+
+/// The play sign, drawn like the pause sign so that the two match.
+pub fn play_icon() -> Html {
+    html! {
+        <svg class="icon" aria-hidden="true" viewBox="0 0 10 10" width="10" height="10">
+            <path d="M2 1 L9 5 L2 9 Z" />
+        </svg>
+    }
+}
+
 /// Reads the value of the input or select that fired an event.
 pub fn event_value(event: &Event) -> String {
     use wasm_bindgen::JsCast;
@@ -117,9 +136,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <div class="controls" role="toolbar" aria-label="Playback">
             <div class="group">
                 if props.playing {
-                    <button class="primary" onclick={send(LabAction::Pause)} title="Pause (Space)" aria-label="Pause">{ "❚❚ Pause" }</button>
+                    <button class="primary" onclick={send(LabAction::Pause)} title="Pause (Space)" aria-label="Pause">{ pause_icon() }{ " Pause" }</button>
                 } else {
-                    <button class="primary" onclick={send(LabAction::Play)} disabled={props.quiet} title="Play (Space)" aria-label="Play">{ "▶ Play" }</button>
+                    <button class="primary" onclick={send(LabAction::Play)} disabled={props.quiet} title="Play (Space)" aria-label="Play">{ play_icon() }{ " Play" }</button>
                 }
                 <button onclick={send(LabAction::StepBack)} disabled={props.step == 0} title="Step back (←)" aria-label="Step back">{ "⇤ Step back" }</button>
                 <button onclick={send(LabAction::Step)} disabled={props.quiet} title="Step (→)" aria-label="Step">{ "Step ⇥" }</button>
@@ -165,7 +184,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </span>
             </div>
             <span class="step-readout" aria-live="off">
-                { format!("step {} · tick {}", props.step, props.tick) }
+                { format!("step {} · ", props.step) }
+                <abbr title={crate::components::help_overlay::TICK_HELP}>{ "tick" }</abbr>
+                { format!(" {}", props.tick) }
                 if props.quiet { { " · finished" } }
             </span>
         </div>

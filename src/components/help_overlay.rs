@@ -1,4 +1,5 @@
-//! The keyboard shortcuts, in a dialog.
+//! The keyboard shortcuts and the words the page uses, in a dialog that keeps the
+//! keyboard focus while it is open and gives it back when it closes.
 
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
@@ -20,39 +21,153 @@ pub const SHORTCUTS: [(&str, &str); 9] = [
     ("?", "Show or hide this help"),
 ];
 
+/// What a tick is, where ticks are shown.
+pub const TICK_HELP: &str = "A tick is the simulation's unit of time: a message takes a few ticks to cross a link, and timeouts and downtimes are counted in ticks. A step is one event; several steps can fall in the same tick.";
+/// What an armed crash point is, where the narration says "breakpoint set".
+pub const BREAKPOINT_HELP: &str = "Breakpoint set: a crash is armed at a named protocol step. The node crashes when it reaches that step, not now.";
+/// What an fsync is, where the narration mentions one.
+pub const FSYNC_HELP: &str = "fsync: forcing what was written onto the disk for real. Until the broker fsyncs its log, an appended message is only in memory, and a crash loses it.";
+/// What "in doubt" means and how it is counted.
+pub const IN_DOUBT_HELP: &str = "In doubt: a 2PC participant that voted yes and has not heard the decision. It holds its locks and may neither commit nor abort alone. Counted per participant, in ticks, from its vote until the decision reaches it.";
+
+/// The words the page uses that a newcomer may not know, as (word, meaning).
+pub const GLOSSARY: [(&str, &str); 7] = [
+    ("tick", TICK_HELP),
+    ("step", "One event of the run: a message arriving, a timer firing, a crash. ← and → move one step; the narration's #numbers are steps."),
+    ("trace", "The list of every event of the run, in order. The number after \"trace\" under the ledger is its fingerprint: the same seed and faults give the same number, in the page and on the command line."),
+    ("breakpoint set", BREAKPOINT_HELP),
+    ("fsync", FSYNC_HELP),
+    ("max in flight", "How many publishes the producer may have sent without a confirm at once (Kafka: max.in.flight.requests.per.connection). More is faster; with retries it can reorder messages."),
+    ("in doubt", IN_DOUBT_HELP),
+];
+
 #[derive(Properties, PartialEq)]
 pub struct HelpOverlayProps {
     pub on_close: Callback<()>,
 }
 
+/// The elements inside `root` that Tab stops at, in document order.
+fn focusable_in(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    let Ok(list) =
+        root.query_selector_all("button:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])")
+    else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|index| list.item(index))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+fn active_element() -> Option<web_sys::Element> {
+    gloo::utils::document().active_element()
+}
+
 #[component]
 pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
     let close_ref = use_node_ref();
+    let dialog_ref = use_node_ref();
     {
-        // Focus the close button when the dialog opens, and close on Escape.
+        // Focus the close button when the dialog opens; keep Tab inside the dialog; close
+        // on Escape; give the focus back to where it was when the dialog closes.
         let close_ref = close_ref.clone();
+        let dialog_ref = dialog_ref.clone();
         let on_close = props.on_close.clone();
         use_effect_with((), move |_| {
+            let opener = active_element();
             if let Some(button) = close_ref.cast::<web_sys::HtmlElement>() {
                 let _ = button.focus();
             }
-            let listener = EventListener::new(&gloo::utils::document(), "keydown", move |event| {
-                if let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() {
-                    if event.key() == "Escape" {
-                        on_close.emit(());
+            let keys = {
+                let dialog_ref = dialog_ref.clone();
+                EventListener::new_with_options(
+                    &gloo::utils::document(),
+                    "keydown",
+                    gloo::events::EventListenerOptions::enable_prevent_default(),
+                    move |event| {
+                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                            return;
+                        };
+                        if event.key() == "Escape" {
+                            on_close.emit(());
+                            return;
+                        }
+                        if event.key() != "Tab" {
+                            return;
+                        }
+                        let Some(dialog) = dialog_ref.cast::<web_sys::Element>() else {
+                            return;
+                        };
+                        let stops = focusable_in(&dialog);
+                        let (Some(first), Some(last)) = (stops.first(), stops.last()) else {
+                            return;
+                        };
+                        let active = active_element();
+                        let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)));
+                        let at = |stop: &web_sys::HtmlElement| {
+                            active
+                                .as_ref()
+                                .is_some_and(|a| a == stop.unchecked_ref::<web_sys::Element>())
+                        };
+                        let target = if !inside {
+                            Some(first)
+                        } else if event.shift_key() && at(first) {
+                            Some(last)
+                        } else if !event.shift_key() && at(last) {
+                            Some(first)
+                        } else {
+                            None
+                        };
+                        if let Some(target) = target {
+                            event.prevent_default();
+                            let _ = target.focus();
+                        }
+                    },
+                )
+            };
+            // A click outside the dialog does not take the focus away either.
+            let focus = EventListener::new(&gloo::utils::document(), "focusin", move |event| {
+                let Some(dialog) = dialog_ref.cast::<web_sys::Element>() else {
+                    return;
+                };
+                let target = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+                if !dialog.contains(target.as_ref()) {
+                    if let Some(first) = focusable_in(&dialog).first() {
+                        let _ = first.focus();
                     }
                 }
             });
-            move || drop(listener)
+            move || {
+                drop(keys);
+                drop(focus);
+                if let Some(opener) = opener.and_then(|o| o.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    if opener.is_connected() {
+                        let _ = opener.focus();
+                    }
+                }
+            }
         });
     }
     let close = {
         let on_close = props.on_close.clone();
         Callback::from(move |_| on_close.emit(()))
     };
+    // A press on the shade around the dialog would move the focus to the page behind it.
+    let keep_focus = Callback::from(|event: MouseEvent| {
+        let on_shade = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.class_name().split_whitespace().any(|c| c == "overlay"));
+        if on_shade {
+            event.prevent_default();
+        }
+    });
     html! {
-        <div class="overlay" role="presentation">
-            <div class="panel" role="dialog" aria-modal="true" aria-labelledby="help-title">
+        <div class="overlay" role="presentation" onmousedown={keep_focus}>
+            <div class="panel" role="dialog" aria-modal="true" aria-labelledby="help-title" ref={dialog_ref}>
                 <div class="panel-header">
                     <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
                     <button ref={close_ref} onclick={close}>{ "Close" }</button>
@@ -62,7 +177,13 @@ pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
                         <><dt><kbd>{ *keys }</kbd></dt><dd>{ *action }</dd></>
                     }) }
                 </dl>
-                <p>{ "Shortcuts work whenever the focus is not in a text field. Every button also works with Tab and Enter." }</p>
+                <p>{ "Shortcuts work whenever the focus is not in a text field; in a lesson, Space, ← and → work once your prediction is locked in. Every button also works with Tab and Enter." }</p>
+                <h3 id="glossary-title">{ "Words used on this page" }</h3>
+                <dl class="glossary" aria-labelledby="glossary-title">
+                    { for GLOSSARY.iter().map(|(word, meaning)| html! {
+                        <><dt>{ *word }</dt><dd>{ *meaning }</dd></>
+                    }) }
+                </dl>
             </div>
         </div>
     }

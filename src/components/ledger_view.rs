@@ -116,7 +116,7 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
         <section class="panel ledger" aria-label="Ledger">
             <div class="panel-header">
                 <h2>{ "Ledger" }</h2>
-                <span class="hint">{ format!("{} messages · step {}{} · trace {:016x}", props.summary.messages, props.summary.steps,
+                <span class="hint" title="The trace number is the run's fingerprint: the same seed and faults give the same number, in the page and on the command line.">{ format!("{} message{} · step {}{} · trace {:016x}", props.summary.messages, if props.summary.messages == 1 { "" } else { "s" }, props.summary.steps,
                     if props.summary.quiet { " · run finished" } else { "" }, props.summary.trace_hash) }</span>
             </div>
             <ul class="counters" aria-label="Counters">{ for counter_items }</ul>

@@ -7,9 +7,13 @@ use std::collections::BTreeSet;
 
 use gloo::storage::{LocalStorage, Storage};
 use mqlab_sim::lessons::{self, Lesson, Reached, MAX_LESSON_STEPS};
-use mqlab_sim::SharedRun;
+use mqlab_sim::{Mode, ParticipantStats, SharedRun, Summary};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::components::controls::{pause_icon, play_icon};
+use crate::components::coordinator_panel::CoordinatorPanel;
+use crate::components::help_overlay::IN_DOUBT_HELP;
 use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
 use crate::components::simulator::cadence;
@@ -18,12 +22,21 @@ use crate::state::{Lab, LabAction, SPEEDS};
 
 /// Where the completed lessons' slugs are kept in local storage.
 pub const PROGRESS_KEY: &str = "mqlab.lessons.completed";
+/// Where the slugs of the lessons whose latest prediction was wrong are kept.
+pub const PREDICTED_WRONG_KEY: &str = "mqlab.lessons.predicted-wrong";
 
 /// "Skip to the end" advances this many steps: every lesson ends well before.
 const SKIP_STEPS: u32 = MAX_LESSON_STEPS as u32;
 
 /// The narration panel keeps this many recent core events on screen.
 const NARRATION_LINES: usize = 40;
+
+/// Up to this speed (steps per second) a lesson pauses at each moment its "What to
+/// notice" names; faster, the learner chose to skip ahead.
+const PAUSE_AT_CUES_UP_TO: u32 = 16;
+
+/// Below this width the lesson is one column, and the stage sits under the question.
+const ONE_COLUMN_QUERY: &str = "(max-width: 900px)";
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsProps {
@@ -32,6 +45,69 @@ pub struct LessonsProps {
     pub open: Option<String>,
     /// Opens a lesson by slug, or goes back to the list with `None`.
     pub on_open: Callback<Option<String>>,
+}
+
+/// The learner's progress in this browser: the lessons watched to the end after a
+/// prediction, and among them those whose latest prediction was wrong.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub completed: BTreeSet<String>,
+    pub predicted_wrong: BTreeSet<String>,
+}
+
+/// Where a lesson stands for the learner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonStatus {
+    NotYet,
+    PredictedRight,
+    PredictedWrong,
+}
+
+impl Progress {
+    /// The progress stored in this browser, keeping only slugs that still exist.
+    pub fn load() -> Progress {
+        let completed = load_progress();
+        let wrong: Vec<String> = LocalStorage::get(PREDICTED_WRONG_KEY).unwrap_or_default();
+        let predicted_wrong = known_slugs(wrong)
+            .into_iter()
+            .filter(|slug| completed.contains(slug))
+            .collect();
+        Progress {
+            completed,
+            predicted_wrong,
+        }
+    }
+
+    /// The progress with a lesson completed, the prediction right or wrong.
+    pub fn record(&self, id: &str, right: bool) -> Progress {
+        let mut next = self.clone();
+        next.completed.insert(id.to_string());
+        if right {
+            next.predicted_wrong.remove(id);
+        } else {
+            next.predicted_wrong.insert(id.to_string());
+        }
+        next
+    }
+
+    pub fn status(&self, id: &str) -> LessonStatus {
+        if !self.completed.contains(id) {
+            LessonStatus::NotYet
+        } else if self.predicted_wrong.contains(id) {
+            LessonStatus::PredictedWrong
+        } else {
+            LessonStatus::PredictedRight
+        }
+    }
+
+    fn save(&self) {
+        // Storage can be full or disabled (private browsing); progress then lasts the visit.
+        let _ = LocalStorage::set(PROGRESS_KEY, self.completed.iter().collect::<Vec<_>>());
+        let _ = LocalStorage::set(
+            PREDICTED_WRONG_KEY,
+            self.predicted_wrong.iter().collect::<Vec<_>>(),
+        );
+    }
 }
 
 /// The completed lessons stored in this browser, keeping only slugs that still exist.
@@ -49,24 +125,45 @@ pub fn known_slugs(stored: Vec<String>) -> BTreeSet<String> {
         .collect()
 }
 
-fn save_progress(completed: &BTreeSet<String>) {
-    let list: Vec<&String> = completed.iter().collect();
-    // Storage can be full or disabled (private browsing); progress then lasts the visit.
-    let _ = LocalStorage::set(PROGRESS_KEY, list);
+/// Completion as icon and words (never colour alone).
+fn completion_status(status: LessonStatus) -> Html {
+    match status {
+        LessonStatus::PredictedRight => html! {
+            <span class="lesson-status done"><span aria-hidden="true">{ "✓" }</span>{ " Completed" }</span>
+        },
+        LessonStatus::PredictedWrong => html! {
+            <span class="lesson-status done wrong"><span aria-hidden="true">{ "◐" }</span>{ " Completed, predicted wrong" }</span>
+        },
+        LessonStatus::NotYet => html! {
+            <span class="lesson-status todo"><span aria-hidden="true">{ "○" }</span>{ " Not yet" }</span>
+        },
+    }
 }
 
-/// Completion as icon and words (never colour alone).
-fn completion_status(done: bool) -> Html {
-    if done {
-        html! { <span class="lesson-status done"><span aria-hidden="true">{ "✓" }</span>{ " Completed" }</span> }
-    } else {
-        html! { <span class="lesson-status todo"><span aria-hidden="true">{ "○" }</span>{ " Not yet" }</span> }
+/// The keys a lesson understands once the prediction is locked in: the simulator's
+/// playback keys, without the ones that would change the lesson's scenario.
+fn lesson_shortcut(key: &str) -> Option<LabAction> {
+    Some(match key {
+        " " | "k" => LabAction::TogglePlay,
+        "ArrowRight" | "l" => LabAction::Step,
+        "ArrowLeft" | "j" => LabAction::StepBack,
+        "Home" => LabAction::Seek(0),
+        "End" => LabAction::Advance(SKIP_STEPS),
+        _ => return None,
+    })
+}
+
+/// The step the run shows right after a cue's event.
+fn step_after(reached: Reached) -> Option<u64> {
+    match reached {
+        Reached::AtStep(step) => Some(step + 1),
+        Reached::AtStart | Reached::AtEnd => None,
     }
 }
 
 #[component]
 pub fn Lessons(props: &LessonsProps) -> Html {
-    let completed = use_state(load_progress);
+    let progress = use_state(Progress::load);
     let all = use_memo((), |_| lessons::all());
     let lesson = props
         .open
@@ -76,7 +173,7 @@ pub fn Lessons(props: &LessonsProps) -> Html {
     match (props.open.as_deref(), lesson) {
         (Some(_), Some(index)) => html! {
             <LessonPlayer lab={props.lab.clone()} index={index} on_open={props.on_open.clone()}
-                          completed={completed.clone()} />
+                          progress={progress.clone()} />
         },
         (slug, _) => {
             let unknown = slug.map(|slug| {
@@ -90,25 +187,25 @@ pub fn Lessons(props: &LessonsProps) -> Html {
             html! {
                 <>
                     { for unknown }
-                    { lesson_list(&all, &completed) }
+                    { lesson_list(&all, &progress) }
                 </>
             }
         }
     }
 }
 
-fn lesson_list(all: &[Lesson], completed: &BTreeSet<String>) -> Html {
+fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
     let done = all
         .iter()
-        .filter(|lesson| completed.contains(lesson.id))
+        .filter(|lesson| progress.completed.contains(lesson.id))
         .count();
     let items = all.iter().enumerate().map(|(index, lesson)| {
-        let is_done = completed.contains(lesson.id);
+        let status = progress.status(lesson.id);
         html! {
-            <li class={classes!("lesson-item", is_done.then_some("done"))} data-lesson={lesson.id}>
+            <li class={classes!("lesson-item", (status != LessonStatus::NotYet).then_some("done"))} data-lesson={lesson.id}>
                 <span class="lesson-number" aria-hidden="true">{ index + 1 }</span>
                 <a href={format!("#{}", lesson.link_fragment())}>{ lesson.title }</a>
-                { completion_status(is_done) }
+                { completion_status(status) }
             </li>
         }
     });
@@ -130,8 +227,65 @@ struct LessonPlayerProps {
     lab: UseReducerHandle<Lab>,
     index: usize,
     on_open: Callback<Option<String>>,
-    completed: UseStateHandle<BTreeSet<String>>,
+    progress: UseStateHandle<Progress>,
 }
+
+/// What the ledger said when the lesson's run ended, kept while the learner looks back
+/// at earlier steps.
+#[derive(Clone, Debug, PartialEq)]
+struct LessonResult {
+    summary: Summary,
+    participants: Vec<ParticipantStats>,
+    /// The step the run ended at.
+    end_step: u64,
+}
+
+/// Each participant's ticks in doubt, from the ledger, in one sentence.
+fn in_doubt_sentence(result: &LessonResult) -> Option<String> {
+    let parts: Vec<String> = result
+        .participants
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} tick{}",
+                p.participant.participant_label(),
+                p.blocked_ticks,
+                if p.blocked_ticks == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    (result.summary.blocked_ticks > 0).then(|| {
+        format!(
+            "In doubt, per participant (from its yes vote until the decision reached it, in every transaction): {} — {} ticks in all.",
+            parts.join(", "),
+            result.summary.blocked_ticks
+        )
+    })
+}
+
+/// True when the top of an element, and a few lines below it, are inside the window.
+fn in_view(element: &web_sys::HtmlElement) -> bool {
+    // Its place in the document: offsets added up its chain of offset parents.
+    let mut top = 0.0;
+    let mut next = Some(element.clone());
+    while let Some(current) = next {
+        top += f64::from(current.offset_top());
+        next = current
+            .offset_parent()
+            .and_then(|parent| parent.dyn_into::<web_sys::HtmlElement>().ok());
+    }
+    let window = gloo::utils::window();
+    let scrolled = window.scroll_y().unwrap_or(0.0);
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    top >= scrolled && top + REVEAL_SEEN_PX <= scrolled + height
+}
+
+/// How much of the result must be on screen for it to count as seen, in CSS pixels.
+const REVEAL_SEEN_PX: f64 = 120.0;
 
 #[component]
 fn LessonPlayer(props: &LessonPlayerProps) -> Html {
@@ -140,12 +294,17 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let lab = props.lab.clone();
     let choice = use_state(|| None::<usize>);
     let locked = use_state(|| None::<usize>);
+    let result = use_state(|| None::<LessonResult>);
+    let toggle_ref = use_node_ref();
+    let controls_ref = use_node_ref();
+    let reveal_ref = use_node_ref();
 
     // Opening a lesson loads its scenario into the shared simulator, from step 0.
     {
         let dispatcher = lab.dispatcher();
         let choice = choice.clone();
         let locked = locked.clone();
+        let result = result.clone();
         use_effect_with(lesson.id, move |id| {
             if let Some(lesson) = lessons::find(id) {
                 dispatcher.dispatch(LabAction::Load {
@@ -155,10 +314,13 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
             }
             choice.set(None);
             locked.set(None);
+            result.set(None);
         });
     }
 
     crate::hooks::use_player(&lab);
+    let watching = locked.is_some();
+    crate::hooks::use_playback_keys(&lab, watching, lesson_shortcut);
 
     let run = lab.run.borrow();
     let sim = run.sim();
@@ -166,18 +328,109 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     // load lands, or after it was refused, nothing of it is shown as the lesson's.
     let loaded = sim.scenario() == &lesson.scenario;
     let quiet = loaded && sim.is_quiet();
-    let revealed = loaded && locked.is_some() && quiet;
+    let ended = loaded && watching && quiet;
+    let step_index = run.step_index();
 
-    // A lesson is completed once its run was watched to the end after a prediction.
+    // The first time the run ends after a prediction, the ledger's verdict is kept, and
+    // the lesson is completed — predicted right or wrong, as the ledger says.
     {
-        let completed = props.completed.clone();
-        let id = lesson.id;
-        use_effect_with((revealed, id), move |(revealed, id)| {
-            if *revealed && !completed.contains(*id) {
-                let mut next = (*completed).clone();
-                next.insert((*id).to_string());
-                save_progress(&next);
-                completed.set(next);
+        let result = result.clone();
+        let progress = props.progress.clone();
+        let run = lab.run.clone();
+        let question = lesson.question.clone();
+        let picked = *locked;
+        use_effect_with((ended, lesson.id), move |(ended, id)| {
+            if let (true, None, Some(picked)) = (*ended, result.as_ref(), picked) {
+                let run = run.borrow();
+                let sim = run.sim();
+                let summary = sim.summary();
+                let right = question
+                    .outcome(&summary)
+                    .get(picked)
+                    .copied()
+                    .unwrap_or(false);
+                let next = progress.record(id, right);
+                next.save();
+                progress.set(next);
+                result.set(Some(LessonResult {
+                    participants: if sim.scenario().mode == Mode::Transactional {
+                        sim.ledger().participants()
+                    } else {
+                        Vec::new()
+                    },
+                    summary,
+                    end_step: run.step_index(),
+                }));
+            }
+        });
+    }
+
+    // Where the cues were reached so far, in the lesson's order.
+    let reached: Vec<Option<Reached>> = lesson
+        .cues
+        .iter()
+        .map(|cue| {
+            if loaded {
+                cue.reached(sim.trace(), quiet)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let pause_steps: Vec<u64> = reached
+        .iter()
+        .flatten()
+        .filter_map(|r| step_after(*r))
+        .collect();
+    let paused_at_cue = !lab.playing && watching && !quiet && pause_steps.contains(&step_index);
+
+    // Played slowly, the run pauses right after each moment "What to notice" names, so
+    // that the learner sees it happen instead of seven steps going by in two seconds.
+    {
+        let dispatcher = lab.dispatcher();
+        let slow = lab.steps_per_second() <= PAUSE_AT_CUES_UP_TO;
+        let playing = lab.playing;
+        let at_cue = pause_steps.contains(&step_index);
+        use_effect_with(step_index, move |_| {
+            if playing && slow && at_cue {
+                dispatcher.dispatch(LabAction::Pause);
+            }
+        });
+    }
+
+    // Locking in moves the keyboard focus to the player, so that it is not lost with the
+    // button that disappears; on one column, the stage scrolls into view.
+    {
+        let toggle_ref = toggle_ref.clone();
+        let controls_ref = controls_ref.clone();
+        use_effect_with(watching, move |watching| {
+            if *watching {
+                if let Some(button) = toggle_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+                let one_column = gloo::utils::window()
+                    .match_media(ONE_COLUMN_QUERY)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|query| query.matches());
+                if one_column {
+                    if let Some(controls) = controls_ref.cast::<web_sys::Element>() {
+                        controls.scroll_into_view_with_bool(true);
+                    }
+                }
+            }
+        });
+    }
+
+    // When the result first appears out of sight (below the cues on a wide screen, above
+    // the stage on one column), the page brings it into view: the run is over.
+    {
+        let reveal_ref = reveal_ref.clone();
+        use_effect_with(result.is_some(), move |shown| {
+            if let (true, Some(reveal)) = (*shown, reveal_ref.cast::<web_sys::HtmlElement>()) {
+                if !in_view(&reveal) {
+                    reveal.scroll_into_view_with_bool(true);
+                }
             }
         });
     }
@@ -216,7 +469,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         })
     };
 
-    let is_done = props.completed.contains(lesson.id);
+    let status = props.progress.status(lesson.id);
     let total = all.len();
     let question = &lesson.question;
     let choices = question.choices.iter().enumerate().map(|(index, option)| {
@@ -224,8 +477,10 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
             let choice = choice.clone();
             Callback::from(move |_: Event| choice.set(Some(index)))
         };
+        // Once locked in, only the learner's own prediction stays on screen.
+        let hidden = locked.is_some_and(|picked| picked != index);
         html! {
-            <label class={classes!("choice", (*choice == Some(index)).then_some("picked"))}>
+            <label class={classes!("choice", (*choice == Some(index)).then_some("picked"), hidden.then_some("unpicked"))}>
                 <input type="radio" name="lesson-prediction" value={index.to_string()}
                        checked={*choice == Some(index)} disabled={locked.is_some()} {onchange} />
                 <span>{ option.text }</span>
@@ -233,25 +488,34 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         }
     });
 
-    let cues = lesson.cues.iter().filter_map(|cue| {
-        let reached = if loaded {
-            cue.reached(sim.trace(), quiet)
-        } else {
-            None
-        }?;
-        let when = match reached {
-            Reached::AtStart => "Start".to_string(),
-            Reached::AtStep(step) => format!("Step {step}"),
-            Reached::AtEnd => "End".to_string(),
+    // The newest cue reached is the one the stage is showing.
+    let newest_cue = reached.iter().rposition(Option::is_some);
+    let cues = lesson.cues.iter().zip(&reached).enumerate().filter_map(|(index, (cue, reached))| {
+        let reached = (*reached)?;
+        let when = match step_after(reached) {
+            Some(step) => {
+                let onclick = {
+                    let dispatch = dispatch.clone();
+                    Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)))
+                };
+                html! {
+                    <button class="cue-when" {onclick} title={format!("Go to step {step}, right after this moment")}>
+                        { format!("Step {step}") }
+                    </button>
+                }
+            }
+            None if reached == Reached::AtStart => html! { <span class="cue-when">{ "Start" }</span> },
+            None => html! { <span class="cue-when">{ "End" }</span> },
         };
+        let newest = newest_cue == Some(index);
         Some(html! {
-            <li><span class="cue-when">{ when }</span>{ cue.text }</li>
+            <li class={classes!(newest.then_some("newest"))} aria-current={newest.then_some("step")}>{ when }<span>{ cue.text }</span></li>
         })
     });
 
-    let reveal = revealed.then(|| {
-        let summary = sim.summary();
-        let outcome = question.outcome(&summary);
+    let reveal = result.as_ref().map(|result| {
+        let summary = &result.summary;
+        let outcome = question.outcome(summary);
         let picked = locked.unwrap_or(0);
         let right = outcome.get(picked).copied().unwrap_or(false);
         let headline = if right {
@@ -280,17 +544,25 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
             "Ledger: {} of {} exactly once, {} lost, {} duplicated, {} ticks in doubt.",
             summary.exactly_once, summary.messages, summary.lost, summary.duplicated, summary.blocked_ticks
         );
+        let in_doubt = in_doubt_sentence(result);
+        let looking_back = step_index < result.end_step;
         let next = all.get(props.index + 1).map(|next| html! {
             <a class="next-lesson" href={format!("#{}", next.link_fragment())}>{ format!("Next lesson: {} →", next.title) }</a>
         });
         html! {
             <>
+                if looking_back {
+                    <p class="hint looking-back">{ format!("You are looking back at step {step_index}; this is how the whole run ended, at step {}.", result.end_step) }</p>
+                }
                 { headline }
                 <ul class="outcomes">{ for rows }</ul>
                 if nothing_held {
                     <p class="lesson-verdict wrong">{ "None of the answers describes this run: the lesson needs updating." }</p>
                 }
                 <p class="ledger-line">{ counts }</p>
+                if let Some(in_doubt) = in_doubt {
+                    <p class="in-doubt-line" title={IN_DOUBT_HELP}>{ in_doubt }</p>
+                }
                 <h3>{ "Summary" }</h3>
                 <p class="lesson-summary">{ lesson.summary }</p>
                 { for next }
@@ -306,14 +578,29 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let speeds = SPEEDS.iter().enumerate().map(|(index, speed)| {
         html! { <option value={index.to_string()} selected={index == lab.speed_index}>{ format!("{speed} steps/s") }</option> }
     });
-    let watching = locked.is_some();
+    let transactional = lesson.scenario.mode == Mode::Transactional;
+    let toggle = if lab.playing {
+        html! {
+            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Pause)} aria-label="Pause" title="Pause (Space)">
+                { pause_icon() }{ " Pause" }
+            </button>
+        }
+    } else {
+        // Never disabled: a disabled button would drop the keyboard focus at the end.
+        html! {
+            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Play)} aria-label="Play"
+                    aria-disabled={quiet.then_some("true")} title="Play (Space)">
+                { play_icon() }{ " Play" }
+            </button>
+        }
+    };
 
     html! {
         <article class="lesson" aria-labelledby="lesson-title" data-lesson={lesson.id}>
             <nav class="lesson-nav" aria-label="Lesson">
                 <button onclick={back}>{ "← All lessons" }</button>
                 <span>{ format!("Lesson {} of {total}", props.index + 1) }</span>
-                { completion_status(is_done) }
+                { completion_status(status) }
                 <a href={format!("#{}", lesson.link_fragment())} class="lesson-link">{ "Link to this lesson" }</a>
             </nav>
             <div class="lesson-layout">
@@ -322,19 +609,25 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                         <h2 id="lesson-title">{ lesson.title }</h2>
                         <p>{ lesson.intro }</p>
                     </section>
-                    <section class="panel lesson-question">
+                    <section class={classes!("panel", "lesson-question", watching.then_some("locked"))}>
                         <fieldset role="radiogroup" aria-describedby="prediction-hint">
                             <legend>{ "Predict: " }{ question.prompt }</legend>
                             { for choices }
                         </fieldset>
                         <p class="hint" id="prediction-hint">
-                            { if watching { "Prediction locked in. Watch the run." } else { "Pick an answer, then play the run to see if you were right." } }
+                            { if watching { "Your prediction is locked in. Watch the run." } else { "Pick an answer, then play the run to see if you were right." } }
                         </p>
-                        <button class="primary" disabled={choice.is_none() || watching} onclick={lock_in}>
-                            { "Lock in my prediction and play" }
-                        </button>
+                        if !watching {
+                            <button class="primary" disabled={choice.is_none()} onclick={lock_in}>
+                                { "Lock in my prediction and play" }
+                            </button>
+                        }
                     </section>
-                    <section class="panel lesson-reveal" aria-labelledby="reveal-heading">
+                    <section class="panel lesson-cues" aria-labelledby="lesson-cues-heading">
+                        <h3 id="lesson-cues-heading">{ "What to notice" }</h3>
+                        <ol>{ for cues }</ol>
+                    </section>
+                    <section class="panel lesson-reveal" aria-labelledby="reveal-heading" ref={reveal_ref}>
                         <h3 id="reveal-heading">{ "What happened" }</h3>
                         <div aria-live="polite" aria-atomic="true" class="reveal-live">
                             if let Some(reveal) = reveal { { reveal } }
@@ -345,30 +638,32 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 </div>
                 <div class="lesson-watch">
                     if watching {
-                        <div class="panel lesson-controls" role="group" aria-label="Playback">
-                            if lab.playing {
-                                <button onclick={action(LabAction::Pause)}>{ "⏸ Pause" }</button>
-                            } else {
-                                <button onclick={action(LabAction::Play)} disabled={quiet}>{ "▶ Play" }</button>
-                            }
-                            <button onclick={action(LabAction::Step)} disabled={quiet}>{ "Step" }</button>
-                            <button onclick={action(LabAction::Advance(SKIP_STEPS))} disabled={quiet}>{ "Skip to the end" }</button>
-                            <button onclick={action(LabAction::Seek(0))}>{ "Replay from the start" }</button>
+                        <div class="panel lesson-controls" role="group" aria-label="Playback" ref={controls_ref}>
+                            { toggle }
+                            <button onclick={action(LabAction::StepBack)} aria-disabled={(step_index == 0).then_some("true")} title="Step back (←)">{ "⇤ Step back" }</button>
+                            <button onclick={action(LabAction::Step)} aria-disabled={quiet.then_some("true")} title="Step (→)">{ "Step ⇥" }</button>
+                            <button onclick={action(LabAction::Advance(SKIP_STEPS))} aria-disabled={quiet.then_some("true")} title="Skip to the end (End)">{ "Skip to the end" }</button>
+                            <button onclick={action(LabAction::Seek(0))} title="Replay from the start (Home)">{ "Replay from the start" }</button>
                             <label>{ "Speed " }
                                 <select onchange={on_speed}>{ for speeds }</select>
                             </label>
                             <span class="lesson-step">{ format!("Step {}", snapshot.step) }</span>
+                            if paused_at_cue {
+                                <p class="hint paused-at-cue" role="status">
+                                    { "Paused at a moment to notice (see “What to notice”). Press " }<kbd>{ "Space" }</kbd>{ " or Play to go on, " }<kbd>{ "←" }</kbd>{ " to look back." }
+                                </p>
+                            }
                         </div>
                     }
                     <Stage snapshot={snapshot.clone()} last_event={last_event} step_ms={step_ms} />
-                    <section class="panel lesson-cues" aria-labelledby="lesson-cues-heading">
-                        <h3 id="lesson-cues-heading">{ "What to notice" }</h3>
-                        <ol>{ for cues }</ol>
-                    </section>
+                    if transactional {
+                        <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
+                                          participants={sim.ledger().participants()} dispatch={dispatch.clone()} />
+                    }
                     if watching {
                         <Narration events={events} step={snapshot.step} truncated={sim.trace_truncated()} dispatch={dispatch.clone()} />
                     }
-                    if revealed {
+                    if result.is_some() {
                         <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().to_vec()}
                                     anomalies={sim.ledger().anomalies()} dispatch={dispatch.clone()} />
                     }
@@ -392,6 +687,31 @@ mod tests {
             first.clone(),
         ]);
         assert_eq!(kept.into_iter().collect::<Vec<_>>(), vec![first]);
+    }
+
+    #[test]
+    fn a_wrong_prediction_is_kept_until_a_right_one() {
+        let progress = Progress::default().record("fire-and-forget", false);
+        assert_eq!(
+            progress.status("fire-and-forget"),
+            LessonStatus::PredictedWrong
+        );
+        assert_eq!(progress.status("lost-confirm"), LessonStatus::NotYet);
+        let progress = progress.record("fire-and-forget", true);
+        assert_eq!(
+            progress.status("fire-and-forget"),
+            LessonStatus::PredictedRight
+        );
+    }
+
+    #[test]
+    fn lesson_keys_play_and_step_but_never_change_the_scenario() {
+        for key in ["r", "R", "1", "4", "+", "-", "?"] {
+            assert_eq!(lesson_shortcut(key), None, "{key:?}");
+        }
+        assert_eq!(lesson_shortcut(" "), Some(LabAction::TogglePlay));
+        assert_eq!(lesson_shortcut("ArrowRight"), Some(LabAction::Step));
+        assert_eq!(lesson_shortcut("ArrowLeft"), Some(LabAction::StepBack));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The narration: a running plain-language account of the run, newest last, with the
 //! latest line repeated in an ARIA live region for screen readers.
 
-use mqlab_sim::{EventKind, TraceEvent};
+use mqlab_sim::{EventKind, MessageKind, TraceEvent};
 use yew::prelude::*;
 
+use crate::components::help_overlay::{BREAKPOINT_HELP, FSYNC_HELP, TICK_HELP};
 use crate::state::LabAction;
 
 #[derive(Properties, PartialEq)]
@@ -16,8 +17,29 @@ pub struct NarrationProps {
     pub dispatch: Callback<LabAction>,
 }
 
-fn event_class(kind: EventKind) -> &'static str {
-    match kind {
+/// True when the envelope an event is about carries an application message (a publish
+/// or a delivery); acks, confirms and the coordinator's messages are control messages.
+pub fn carries_business(kind: Option<MessageKind>) -> bool {
+    matches!(kind, Some(MessageKind::Publish | MessageKind::Deliver))
+}
+
+/// The step the run shows after an event: right after it for an event of a step (the
+/// event's own number is the index of its step), and at it for a command, which is
+/// applied before the step it carries the number of.
+pub fn step_after(event: &TraceEvent) -> u64 {
+    if event.kind == EventKind::Command {
+        event.step
+    } else {
+        event.step + 1
+    }
+}
+
+fn event_class(event: &TraceEvent) -> &'static str {
+    match event.kind {
+        // Losing a query or an ack is drawn apart from losing a message itself.
+        EventKind::Drop | EventKind::ArriveWhileDown if !carries_business(event.message_kind) => {
+            "control-lost"
+        }
         EventKind::Drop | EventKind::ArriveWhileDown | EventKind::Crash => "bad",
         EventKind::Command => "command",
         EventKind::Restart => "ok",
@@ -54,17 +76,30 @@ pub fn Narration(props: &NarrationProps) -> Html {
         .last()
         .map(|e| e.narration.clone())
         .unwrap_or_default();
-    let items = props.events.iter().map(|event| {
-        let current = event.step == props.step;
-        let step = event.step;
+    // The latest event at or before the step shown is the current one.
+    let current_index = props
+        .events
+        .iter()
+        .rposition(|event| step_after(event) <= props.step);
+    let items = props.events.iter().enumerate().map(|(index, event)| {
+        let current = current_index == Some(index);
+        // A jump lands right after the event, so that what it did (a crash, a loss) shows.
+        let step = step_after(event);
         let dispatch = props.dispatch.clone();
         let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)));
+        let word_help = if event.kind == EventKind::Command && event.narration.contains("breakpoint set") {
+            Some(BREAKPOINT_HELP)
+        } else if event.kind == EventKind::Fsync {
+            Some(FSYNC_HELP)
+        } else {
+            None
+        };
         html! {
-            <li class={classes!(event_class(event.kind), current.then_some("current"))}>
-                <button class="when" {onclick} title={format!("Go to step {step}")} aria-label={format!("Go to step {step}")}>
+            <li class={classes!(event_class(event), current.then_some("current"))} title={word_help}>
+                <button class="when" {onclick} title={format!("Go to step {step}, right after this event")} aria-label={format!("Go to step {step}")}>
                     { format!("#{step}") }
                 </button>
-                <span class="tick">{ format!("t{}", event.tick) }</span>
+                <abbr class="tick" title={TICK_HELP}>{ format!("t{}", event.tick) }</abbr>
                 { &event.narration }
             </li>
         }

@@ -2,9 +2,7 @@
 //! panel, the ledger and the narration, over one shared `Lab`. The player's timer and the
 //! keyboard shortcuts live here, as hooks; they only dispatch actions.
 
-use gloo::events::{EventListener, EventListenerOptions};
 use mqlab_sim::Mode;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::controls::Controls;
@@ -27,7 +25,6 @@ const END_KEY_STEPS: u32 = 10_000;
 #[derive(Properties, PartialEq)]
 pub struct SimulatorProps {
     pub lab: UseReducerHandle<Lab>,
-    pub on_help: Callback<()>,
 }
 
 /// The player's cadence at a speed: (milliseconds between timer callbacks, steps per
@@ -40,18 +37,6 @@ pub fn cadence(steps_per_second: u32) -> (u32, u32) {
     } else {
         (FRAME_MS, steps_per_second.div_ceil(1000 / FRAME_MS))
     }
-}
-
-/// True when a key press is meant for a form field rather than for the shortcuts.
-fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
-    let Some(element) = event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-    else {
-        return false;
-    };
-    matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-        || element.closest("[role=dialog]").ok().flatten().is_some()
 }
 
 /// The action a shortcut key stands for.
@@ -89,47 +74,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     crate::hooks::use_player(&lab);
 
     // Keyboard shortcuts, for the whole document while the simulator is shown.
-    {
-        let dispatcher = lab.dispatcher();
-        let on_help = props.on_help.clone();
-        use_effect_with((), move |_| {
-            let options = EventListenerOptions::enable_prevent_default();
-            let listener = EventListener::new_with_options(
-                &gloo::utils::document(),
-                "keydown",
-                options,
-                move |event| {
-                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                        return;
-                    };
-                    if event.ctrl_key() || event.meta_key() || event.alt_key() {
-                        return;
-                    }
-                    if event.key() == "?" {
-                        event.prevent_default();
-                        on_help.emit(());
-                        return;
-                    }
-                    if typing_in_field(event) {
-                        return;
-                    }
-                    // Space on a focused button presses the button; leave it alone.
-                    let on_button = event
-                        .target()
-                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                        .is_some_and(|e| e.tag_name() == "BUTTON");
-                    if event.key() == " " && on_button {
-                        return;
-                    }
-                    if let Some(action) = shortcut(&event.key()) {
-                        event.prevent_default();
-                        dispatcher.dispatch(action);
-                    }
-                },
-            );
-            move || drop(listener)
-        });
-    }
+    crate::hooks::use_playback_keys(&lab, true, shortcut);
 
     // While playing fast, the ledger, the diagram and the narration refresh a few times a
     // second instead of on every frame: the stage animates every frame, the long lists
@@ -198,24 +143,22 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms} />
                 </div>
                 <div class="area-side">
+                    <Narration events={heavy.events.clone()} step={heavy.summary.steps}
+                               truncated={heavy.truncated} dispatch={dispatch.clone()} />
                     <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
                                       participants={participants} dispatch={dispatch.clone()} />
                     <FaultToolbar mode={snapshot.mode} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
                                   plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
                 </div>
-                <div class="area-ledger">
-                    <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
-                                anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()} dispatch={dispatch.clone()} />
-                    <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
-                </div>
                 <div class="area-timeline">
                     <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
                               in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
                 </div>
-                <div class="area-narration">
-                    <Narration events={heavy.events.clone()} step={heavy.summary.steps}
-                               truncated={heavy.truncated} dispatch={dispatch} />
+                <div class="area-ledger">
+                    <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
+                                anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()} dispatch={dispatch.clone()} />
+                    <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
                 </div>
             </div>
         </>

@@ -16,7 +16,69 @@ use mqlab_sim::{
 };
 use yew::prelude::*;
 
+use crate::components::narration::{carries_business, step_after};
 use crate::decimal::tenths;
+
+/// The whole drawing, with the coordinator's strip above the pipeline.
+const FULL_VIEW_BOX: &str = "0 0 960 380";
+/// The pipeline alone, for the modes without a coordinator.
+const PIPELINE_VIEW_BOX: &str = "0 186 960 194";
+
+/// The short word for a network message that is not an application message.
+fn control_word(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Publish | MessageKind::Deliver => "message",
+        MessageKind::Confirm => "confirm",
+        MessageKind::Ack => "ack",
+        MessageKind::Prepare => "prepare",
+        MessageKind::VoteYes | MessageKind::VoteNo => "vote",
+        MessageKind::Commit => "commit",
+        MessageKind::Abort => "abort",
+        MessageKind::Committed => "done",
+        MessageKind::Query => "query",
+    }
+}
+
+/// The mark an event leaves on the stage: a cross where a message was lost (red for an
+/// application message, grey and dashed for a control message such as an ack or a
+/// coordinator query), a burst where a node crashed.
+fn event_mark(event: &TraceEvent) -> Option<Html> {
+    match event.kind {
+        EventKind::Drop | EventKind::ArriveWhileDown => {
+            let link = event.link?;
+            let (_, (x, y)) = lane(link);
+            let business = carries_business(event.message_kind);
+            let text = match (business, event.kind == EventKind::Drop) {
+                (true, true) => "✗ lost".to_string(),
+                (true, false) => "✗ node down".to_string(),
+                (false, true) => format!(
+                    "✗ {} lost",
+                    event.message_kind.map_or("message", control_word)
+                ),
+                (false, false) => format!(
+                    "✗ {} lost · node down",
+                    event.message_kind.map_or("message", control_word)
+                ),
+            };
+            let class = classes!("mark", "lost", (!business).then_some("control"));
+            Some(
+                html! { <g class={class} transform={format!("translate({},{})", tenths(x), tenths(y))}>
+                    <circle r="13" /><text text-anchor="middle" y="28">{ text }</text>
+                    <path d="M-6 -6 L6 6 M6 -6 L-6 6" />
+                </g> },
+            )
+        }
+        _ if event.kind == EventKind::Crash || event.crash.is_some() => {
+            let (x, y) = node_position(event.node);
+            Some(
+                html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
+                    <text text-anchor="middle">{ "✸ crash" }</text>
+                </g> },
+            )
+        }
+        _ => None,
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
@@ -371,9 +433,18 @@ pub fn Stage(props: &StageProps) -> Html {
         }
     });
 
-    // The coordinator is drawn in every mode, dimmed where it takes no part, so that the
-    // pipeline always shows where two-phase commit would sit.
-    let nodes = NodeId::ALL.iter().map(|&node| {
+    // Outside transactional mode the coordinator's strip is left out, and a slim dimmed
+    // box above the broker says where two-phase commit would sit.
+    let placeholder = (!present.contains(&NodeId::COORDINATOR)).then(|| {
+        html! {
+            <g class="node coordinator absent compact" transform="translate(480,207)">
+                <rect class="node-box" x="-80" y="-15" width="160" height="30" rx="10" />
+                <text class="node-title" text-anchor="middle" y="6">{ NodeId::COORDINATOR.label().to_string() }</text>
+                <text class="node-sub" x="92" y="5">{ "takes part in 2PC mode only" }</text>
+            </g>
+        }
+    });
+    let nodes = NodeId::ALL.iter().filter(|node| present.contains(node)).map(|&node| {
         let (x, y) = node_position(node);
         let view = snapshot.nodes.iter().find(|n| n.id == node);
         let up = view.is_none_or(|v| v.up);
@@ -400,35 +471,35 @@ pub fn Stage(props: &StageProps) -> Html {
         }
     });
 
-    // A mark where the latest event lost a message or crashed a node.
-    let mark = props.last_event.as_ref().filter(|e| e.step == snapshot.step).and_then(|event| match event.kind {
-        EventKind::Drop | EventKind::ArriveWhileDown => {
-            let link = event.link?;
-            let (_, (x, y)) = lane(link);
-            let text = if event.kind == EventKind::Drop { "✗ lost" } else { "✗ node down" };
-            Some(html! { <g class="mark lost" transform={format!("translate({},{})", tenths(x), tenths(y))}>
-                <circle r="13" /><text text-anchor="middle" y="28">{ text }</text>
-                <path d="M-6 -6 L6 6 M6 -6 L-6 6" />
-            </g> })
-        }
-        EventKind::Crash => {
-            let (x, y) = node_position(event.node);
-            Some(html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
-                <text text-anchor="middle">{ "✸ crash" }</text>
-            </g> })
-        }
-        _ => None,
-    });
+    // A mark where the latest event lost a message or crashed a node, while the step
+    // shown is the one right after it.
+    let mark = props
+        .last_event
+        .as_ref()
+        .filter(|e| step_after(e) == snapshot.step)
+        .and_then(event_mark);
 
-    // A fixed name: the step and what happened are announced by the narration's live
-    // region, and a name that changed every frame would make assistive technology (and
-    // the browser's accessibility tree) redo work on every frame.
-    let description = "The message pipeline: producer, broker and consumer, with the 2PC coordinator above. Messages in flight move along the links as labelled tokens.";
+    // A name that changes only with the mode: the step and what happened are announced
+    // by the narration's live region, and a name that changed every frame would make
+    // assistive technology (and the browser's accessibility tree) redo work on every frame.
+    let with_coordinator = present.contains(&NodeId::COORDINATOR);
+    let description = if with_coordinator {
+        "The message pipeline: producer, broker and consumer, with the 2PC coordinator above. Messages in flight move along the links as labelled tokens."
+    } else {
+        "The message pipeline: producer, broker and consumer. Messages in flight move along the links as labelled tokens."
+    };
+    // Without two-phase commit the coordinator's strip above the pipeline would stay
+    // empty, so the drawing starts below it.
+    let view_box = if with_coordinator {
+        FULL_VIEW_BOX
+    } else {
+        PIPELINE_VIEW_BOX
+    };
 
     html! {
         <section class="panel stage" aria-label="Stage">
             <div class="stage-drawing">
-                <svg role="img" aria-label={description} viewBox="0 0 960 380">
+                <svg role="img" aria-label={description} viewBox={view_box}>
                     <defs>
                         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                             <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
@@ -436,6 +507,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     </defs>
                     { for link_paths }
                     { for nodes }
+                    { for placeholder }
                     { for mark }
                     <g class="legend" transform="translate(12,368)">
                         <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
@@ -443,7 +515,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 </svg>
                 // The tokens move on every frame: on a layer of their own, the browser
                 // redraws only them, not the nodes and links underneath.
-                <svg class="token-layer" aria-hidden="true" viewBox="0 0 960 380">
+                <svg class="token-layer" aria-hidden="true" viewBox={view_box}>
                     <Tokens shapes={Rc::new(token_shapes(&snapshot.in_flight, &present))} tick={snapshot.tick} step_ms={props.step_ms} />
                 </svg>
             </div>

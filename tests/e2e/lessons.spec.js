@@ -7,7 +7,7 @@ test('a lesson opened by its link is predicted, watched and revealed, and stays 
   const { page } = guarded;
   await openSite(page, '#lesson=consumer-crash-before-ack');
   await expect(page.getByRole('tab', { name: 'Lessons' })).toHaveAttribute('aria-selected', 'true');
-  const lesson = page.getByRole('article', { name: 'A consumer crash before its ack duplicates the side effect' });
+  const lesson = page.getByRole('article', { name: 'What happens when the consumer crashes before its ack?' });
   await expect(lesson).toBeVisible();
   await expect(lesson.getByRole('navigation', { name: 'Lesson' })).toContainText('Not yet');
   // The link stays on the lesson while it is open.
@@ -46,7 +46,7 @@ test('a lesson opened by its link is predicted, watched and revealed, and stays 
   // Progress is kept across a reload.
   await page.reload();
   await page.locator('main[data-ready="true"]').waitFor();
-  const again = page.getByRole('article', { name: 'A consumer crash before its ack duplicates the side effect' });
+  const again = page.getByRole('article', { name: 'What happens when the consumer crashes before its ack?' });
   await expect(again.getByRole('navigation', { name: 'Lesson' })).toContainText('Completed');
   await again.getByRole('button', { name: '← All lessons' }).click();
   const list = page.getByRole('region', { name: 'Lessons' });
@@ -56,8 +56,8 @@ test('a lesson opened by its link is predicted, watched and revealed, and stays 
   await page.screenshot({ path: 'output/screenshots/lessons-list.png', fullPage: true });
 
   // A lesson link in the list opens that lesson.
-  await list.getByRole('link', { name: 'Two-phase commit on the happy path' }).click();
-  await expect(page.getByRole('article', { name: 'Two-phase commit on the happy path' })).toBeVisible();
+  await list.getByRole('link', { name: 'What does two-phase commit do when nothing goes wrong?' }).click();
+  await expect(page.getByRole('article', { name: 'What does two-phase commit do when nothing goes wrong?' })).toBeVisible();
   await expect(page).toHaveURL(/#lesson=2pc-happy-path$/);
 });
 

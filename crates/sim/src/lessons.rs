@@ -350,7 +350,7 @@ pub fn all() -> Vec<Lesson> {
 fn fire_and_forget_broker_crash() -> Lesson {
     Lesson {
         id: "fire-and-forget",
-        title: "Fire and forget loses messages when the broker crashes",
+        title: "What does fire-and-forget do when the broker crashes?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::BrokerAfterAppend, 1)),
         intro: "At-most-once is the simplest delivery mode: the producer sends each message once and never hears back. Here the broker will crash right after appending m1 to its log in memory, before the fsync makes it durable, and stay down for a while.",
@@ -365,8 +365,8 @@ fn fire_and_forget_broker_crash() -> Lesson {
             prompt: "The broker crashes after appending m1, before the fsync. What happens to the messages?",
             choices: queue_choices(
                 "At least one message is lost for good.",
-                "A message is applied twice.",
-                "Every message is applied exactly once: the broker recovers them.",
+                "A message is applied twice after a retry.",
+                "Every message is applied exactly once.",
             ),
             intended_choice: 0,
         },
@@ -377,7 +377,7 @@ fn fire_and_forget_broker_crash() -> Lesson {
 fn lost_confirm_duplicates() -> Lesson {
     Lesson {
         id: "lost-confirm",
-        title: "A lost confirm makes the producer retry — and duplicate",
+        title: "What happens when a confirm is lost on its way back?",
         scenario: scenario(Mode::AtLeastOnce, 3).with_fault(drop_first(
             NodeId::BROKER,
             NodeId::PRODUCER,
@@ -395,8 +395,8 @@ fn lost_confirm_duplicates() -> Lesson {
             prompt: "The confirm for m1 is lost. What does the consumer end up with?",
             choices: queue_choices(
                 "m1 is lost: the producer gives up on it.",
-                "m1 is applied twice: the retry stores a second copy.",
-                "Every message exactly once: the broker sees the retry is a copy.",
+                "m1 is applied twice: the retry is stored again.",
+                "m1 is applied once: the broker spots the retry.",
             ),
             intended_choice: 1,
         },
@@ -407,7 +407,7 @@ fn lost_confirm_duplicates() -> Lesson {
 fn consumer_crash_before_ack() -> Lesson {
     Lesson {
         id: "consumer-crash-before-ack",
-        title: "A consumer crash before its ack duplicates the side effect",
+        title: "What happens when the consumer crashes before its ack?",
         scenario: scenario(Mode::AtLeastOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
         intro: "In at-least-once the consumer applies a message (say, credits an account) and only then acks it; the broker redelivers anything not acked. Here the consumer will crash after applying m1, before its ack leaves.",
@@ -421,9 +421,9 @@ fn consumer_crash_before_ack() -> Lesson {
         question: Question {
             prompt: "The consumer applies m1, then crashes before acking it. What happens to m1?",
             choices: queue_choices(
-                "m1 is lost: the crash wiped it out.",
+                "m1 is lost: the crash wiped it out for good.",
                 "m1 is applied twice: the broker redelivers it.",
-                "m1 is applied exactly once: the broker knows it was applied.",
+                "m1 is applied once: the broker knows it was applied.",
             ),
             intended_choice: 1,
         },
@@ -434,7 +434,7 @@ fn consumer_crash_before_ack() -> Lesson {
 fn ack_before_apply() -> Lesson {
     Lesson {
         id: "ack-before-apply",
-        title: "Acking before applying loses the message",
+        title: "What happens when the consumer acks before it applies?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterAck, 1)),
         intro: "To avoid duplicates, at-most-once consumers ack a message as soon as it arrives and apply it afterwards. Here the consumer will crash right after acking m1, before applying it.",
@@ -460,7 +460,7 @@ fn ack_before_apply() -> Lesson {
 fn idempotent_producer() -> Lesson {
     Lesson {
         id: "idempotent-producer",
-        title: "The idempotent producer: sequence numbers stop duplicate publishes",
+        title: "Can sequence numbers stop a retried publish from duplicating?",
         scenario: scenario(Mode::Idempotent, 3).with_fault(drop_first(
             NodeId::BROKER,
             NodeId::PRODUCER,
@@ -477,9 +477,9 @@ fn idempotent_producer() -> Lesson {
         question: Question {
             prompt: "The confirm for m1 is lost and the producer retries. What does the consumer end up with?",
             choices: queue_choices(
-                "m1 is lost.",
+                "m1 is lost: the broker refuses the retry.",
                 "m1 is applied twice, as in at-least-once.",
-                "Every message exactly once: the broker drops the retry.",
+                "m1 is applied once: the broker drops the retry.",
             ),
             intended_choice: 2,
         },
@@ -490,7 +490,7 @@ fn idempotent_producer() -> Lesson {
 fn idempotent_consumer() -> Lesson {
     Lesson {
         id: "idempotent-consumer",
-        title: "The idempotent consumer and its dedup table",
+        title: "What does a dedup table do with a redelivered message?",
         scenario: scenario(Mode::Idempotent, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
         intro: "The same crash as before — the consumer applies m1 and crashes before acking — but the idempotent consumer records each processed message id in its database, in the same transaction as the side effect.",
@@ -503,9 +503,9 @@ fn idempotent_consumer() -> Lesson {
         question: Question {
             prompt: "The consumer applies m1 and crashes before acking; the broker redelivers it. What happens?",
             choices: queue_choices(
-                "m1 is lost.",
-                "m1 is applied twice.",
-                "m1 is applied exactly once: the redelivery is recognised.",
+                "m1 is lost: the crash wiped out its delivery.",
+                "m1 is applied twice: once per delivery.",
+                "m1 is applied once: the redelivery is recognised.",
             ),
             intended_choice: 2,
         },
@@ -516,7 +516,7 @@ fn idempotent_consumer() -> Lesson {
 fn two_phase_commit_happy_path() -> Lesson {
     Lesson {
         id: "2pc-happy-path",
-        title: "Two-phase commit on the happy path",
+        title: "What does two-phase commit do when nothing goes wrong?",
         scenario: scenario(Mode::Transactional, 2),
         intro: "In transactional mode a coordinator makes \"write to the database and publish\" and \"consume, apply and ack\" atomic: it asks every participant to prepare, collects the votes, logs a decision and tells everyone. No faults this time.",
         cues: vec![
@@ -530,9 +530,9 @@ fn two_phase_commit_happy_path() -> Lesson {
         question: Question {
             prompt: "With no faults, what does 2PC deliver?",
             choices: vec![
-                choice("A message is lost.", &[Check::LostAtLeast(1)]),
-                choice("A message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
-                choice("Every message exactly once, and participants are in doubt only briefly.", &[Check::AllExactlyOnce, Check::BlockedTicksBelow(150)]),
+                choice("A message is lost between the two phases.", &[Check::LostAtLeast(1)]),
+                choice("A message is applied twice, once per phase.", &[Check::DuplicatedAtLeast(1)]),
+                choice("Each message once, with only brief waits in doubt.", &[Check::AllExactlyOnce, Check::BlockedTicksBelow(150)]),
             ],
             intended_choice: 2,
         },
@@ -546,7 +546,7 @@ fn participant_votes_no() -> Lesson {
     scenario.transaction.vote_no = Ratio::new(1, 4);
     Lesson {
         id: "2pc-vote-no",
-        title: "A participant votes no and everyone aborts",
+        title: "What happens when one participant votes no?",
         scenario,
         intro: "Any participant may refuse to prepare — a constraint fails, a disk is full. Here each participant votes no one time in four (seeded, so the run is always the same).",
         cues: vec![
@@ -559,10 +559,10 @@ fn participant_votes_no() -> Lesson {
         question: Question {
             prompt: "One participant votes no while the other votes yes. What happens to the messages?",
             choices: vec![
-                choice("The yes side commits anyway, so a message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("The yes side commits anyway: a message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
                 choice("The message is lost: an aborted transaction is gone for good.", &[Check::LostAtLeast(1)]),
-                choice("Everyone aborts, the transaction is retried, and every message is applied exactly once.", &[Check::AllExactlyOnce]),
-                choice("The participants disagree: one commits while the other aborts.", &[Check::InvariantViolated]),
+                choice("All abort, then a retry applies each message exactly once.", &[Check::AllExactlyOnce]),
+                choice("The two disagree: one commits while the other aborts.", &[Check::InvariantViolated]),
             ],
             intended_choice: 2,
         },
@@ -580,7 +580,7 @@ fn coordinator_dies_after_votes() -> Lesson {
     scenario.timing.restart_after_ticks = Some(BLOCKING_DOWNTIME_TICKS);
     Lesson {
         id: "2pc-blocking",
-        title: "The coordinator dies after the votes: participants block, holding locks",
+        title: "What do participants do when the coordinator dies after the votes?",
         scenario,
         intro: "The famous weakness of 2PC. The coordinator will crash with every yes vote in hand, before logging a decision, and stay down for 200 ticks.",
         cues: vec![
@@ -589,14 +589,16 @@ fn coordinator_dies_after_votes() -> Lesson {
             cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes with all the votes, before deciding."),
             cue(event(EventKind::Query), "An in-doubt participant asks the coordinator for the decision. No answer: it is down. The participant may neither commit nor abort, and keeps its locks."),
             cue(event(EventKind::Restart), "The coordinator finally restarts."),
-            cue(CueTrigger::End, "The run is over. Look at the ticks spent in doubt."),
+            cue(event_detail(EventKind::Restart, Detail::RecoveredPresumedAbort), "Its log holds t1 but no decision, so it presumes abort: no logged COMMIT means nobody can have committed. It tells both participants to roll back, and they release their locks at last."),
+            cue(event_detail(EventKind::Decision, Detail::AbortedTxn), "Aborting loses nothing: the producer still has m1, so the coordinator retries it in a new transaction that commits, and another carries it to the consumer. These are the retries in the narration."),
+            cue(CueTrigger::End, "The run is over. In doubt is counted per participant, from its yes vote until the decision reaches it, in every transaction. Both publish participants waited through the 200 ticks of downtime at the same time, so their sum is more than twice the downtime."),
         ],
         question: Question {
             prompt: "Both participants voted yes, then the coordinator crashed for 200 ticks. What do the participants do meanwhile?",
             choices: vec![
-                choice("They time out and abort on their own, so the message is lost.", &[Check::LostAtLeast(1)]),
-                choice("They time out and commit on their own, so the message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
-                choice("They wait in doubt, holding their locks, for hundreds of ticks; the message is applied once in the end.", &[Check::BlockedTicksAtLeast(BLOCKING_DOWNTIME_TICKS), Check::AllExactlyOnce]),
+                choice("They time out and abort alone: the message is lost.", &[Check::LostAtLeast(1)]),
+                choice("They time out and commit alone: it is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("They wait in doubt, holding locks; it is applied once.", &[Check::BlockedTicksAtLeast(BLOCKING_DOWNTIME_TICKS), Check::AllExactlyOnce]),
             ],
             intended_choice: 2,
         },
@@ -610,7 +612,7 @@ const BLOCKING_DOWNTIME_TICKS: u64 = 200;
 fn coordinator_recovers_from_log() -> Lesson {
     Lesson {
         id: "2pc-recovery",
-        title: "The coordinator recovers from its log and finishes",
+        title: "What does a coordinator do with a COMMIT it logged but never sent?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterDecisionLogged, 1)),
         intro: "This time the coordinator crashes a moment later: after writing COMMIT to its durable log, before telling anyone.",
@@ -624,10 +626,10 @@ fn coordinator_recovers_from_log() -> Lesson {
         question: Question {
             prompt: "COMMIT is logged but never sent before the crash. After the restart, what happens to the message?",
             choices: vec![
-                choice("The coordinator forgets the transaction, so the message is lost.", &[Check::LostAtLeast(1)]),
-                choice("The coordinator starts over, so the message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
-                choice("The coordinator finishes the commit from its log: exactly once.", &[Check::AllExactlyOnce]),
-                choice("The participants stay in doubt forever.", &[Check::SomeInDoubt]),
+                choice("The coordinator forgets it, so the message is lost.", &[Check::LostAtLeast(1)]),
+                choice("The coordinator starts over: the message is applied twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("The coordinator finishes the commit from its log: once.", &[Check::AllExactlyOnce]),
+                choice("The participants stay in doubt forever, holding locks.", &[Check::SomeInDoubt]),
             ],
             intended_choice: 2,
         },
@@ -638,7 +640,7 @@ fn coordinator_recovers_from_log() -> Lesson {
 fn presumed_abort() -> Lesson {
     Lesson {
         id: "2pc-presumed-abort",
-        title: "Presumed abort: no record means abort",
+        title: "What does a restarted coordinator do with no decision in its log?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareSent, 1)),
         intro: "The coordinator will crash right after sending the prepares, long before any decision. When it restarts, its log has no decision for that transaction. Under \"presumed abort\" it needs none: no record means ABORT.",
@@ -652,13 +654,68 @@ fn presumed_abort() -> Lesson {
         question: Question {
             prompt: "The coordinator restarts with no decision logged for the transaction. What happens to the message?",
             choices: vec![
-                choice("It is lost with the aborted transaction.", &[Check::LostAtLeast(1)]),
-                choice("The old transaction and its retry both commit: applied twice.", &[Check::DuplicatedAtLeast(1)]),
-                choice("The transaction aborts everywhere and a retry applies the message exactly once.", &[Check::AllExactlyOnce]),
-                choice("The participants stay in doubt forever.", &[Check::SomeInDoubt]),
+                choice("The message is lost with the aborted transaction.", &[Check::LostAtLeast(1)]),
+                choice("The old transaction and its retry both commit: twice.", &[Check::DuplicatedAtLeast(1)]),
+                choice("It aborts everywhere, and a retry applies it once.", &[Check::AllExactlyOnce]),
+                choice("The participants stay in doubt forever, holding locks.", &[Check::SomeInDoubt]),
             ],
             intended_choice: 2,
         },
         summary: "Presumed abort saves log writes: only COMMIT must be forced to disk, because a missing record is read as ABORT. Any participant asking about an unknown transaction is told to abort, which is always safe before a decision exists.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_title_asks_a_question() {
+        for lesson in all() {
+            assert!(
+                lesson.title.ends_with('?'),
+                "lesson {} states its answer: {:?}",
+                lesson.id,
+                lesson.title
+            );
+        }
+    }
+
+    #[test]
+    fn the_choices_of_a_question_are_of_similar_length() {
+        for lesson in all() {
+            let lengths: Vec<usize> = lesson
+                .question
+                .choices
+                .iter()
+                .map(|choice| choice.text.chars().count())
+                .collect();
+            let (shortest, longest) = (
+                *lengths.iter().min().expect("choices"),
+                *lengths.iter().max().expect("choices"),
+            );
+            assert!(
+                longest * 10 <= shortest * 13,
+                "lesson {}: choices from {shortest} to {longest} characters give the answer away",
+                lesson.id
+            );
+        }
+    }
+
+    #[test]
+    fn after_the_last_commit_no_memory_still_reads_as_work_in_progress() {
+        for lesson in all() {
+            let sim = lesson.run_to_end().expect("ends");
+            for node in sim.snapshot().nodes {
+                for line in &node.volatile {
+                    assert!(
+                        !line.starts_with("working on"),
+                        "lesson {}: {} still remembers {line:?} at the end",
+                        lesson.id,
+                        node.label
+                    );
+                }
+            }
+        }
     }
 }

@@ -311,26 +311,40 @@ impl Sim {
                 None => Vec::new(),
             };
         }
-        let mut lines = match self.nodes[self.scenario.topology.slot(node)]
-            .participant
-            .memory
-            .last_seen
-        {
-            Some((info, vote)) => vec![format!(
-                "working on t{} ({} m{}), vote {}",
-                info.txn,
-                if info.kind == PUBLISH {
-                    "publish"
-                } else {
-                    "consume"
-                },
-                info.message,
-                match vote {
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                    None => "not yet",
-                }
-            )],
+        let participant = &self.nodes[self.scenario.topology.slot(node)].participant;
+        let mut lines = match participant.memory.last_seen {
+            Some((info, vote)) => {
+                let what = format!(
+                    "t{} ({} m{})",
+                    info.txn,
+                    if info.kind == PUBLISH {
+                        "publish"
+                    } else {
+                        "consume"
+                    },
+                    info.message
+                );
+                // Once the decision for the transaction arrived, memory says how it
+                // ended rather than still reading as work in progress.
+                let ended = participant
+                    .disk
+                    .outcomes
+                    .last()
+                    .filter(|(txn, _)| *txn == info.txn && participant.disk.prepared.is_empty())
+                    .map(|(_, committed)| *committed);
+                vec![match ended {
+                    Some(true) => format!("{what} committed, locks released"),
+                    Some(false) => format!("{what} aborted, rolled back"),
+                    None => format!(
+                        "working on {what}, vote {}",
+                        match vote {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "not yet",
+                        }
+                    ),
+                }]
+            }
             None => Vec::new(),
         };
         if let (Role::Broker(broker), true) = (
