@@ -111,7 +111,7 @@ test('7: opening a lesson does not replace the simulator\'s run; coming back res
 
   await page.getByRole('tab', { name: 'Lessons' }).click();
   await page.locator('li[data-lesson="consumer-crash-before-ack"] a').click();
-  await expect(page.getByRole('article', { name: 'A consumer crash before its ack duplicates the side effect' })).toBeVisible();
+  await expect(page.getByRole('article', { name: 'What happens when the consumer crashes before its ack?' })).toBeVisible();
   await page.getByRole('tab', { name: 'Simulator' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Your simulator run is back' })).toBeVisible();
   await expect(page.getByLabel('Seed')).toHaveValue('7');

@@ -90,6 +90,9 @@ pub enum CauseKind {
     ConsumerCrashAfterApply,
     /// The consumer crashed after acking, before applying (at-most-once).
     ConsumerCrashAfterAck,
+    /// The consumer crashed holding the delivery unacked: its connection closed and the
+    /// broker put the message back in the queue.
+    ConsumerConnectionClosed(NodeId),
     /// The producer's retry timer fired before the confirm arrived.
     RetryTimeout,
     /// The broker's redelivery timer fired before the ack arrived.
@@ -119,6 +122,7 @@ impl Cause {
         match self.kind {
             CauseKind::ConsumerCrashAfterApply => "the consumer crashed after applying it and before acking, so the broker redelivered it".into(),
             CauseKind::AckLost => "the consumer's ack was lost on the consumer->broker link, so the broker redelivered it".into(),
+            CauseKind::ConsumerConnectionClosed(consumer) => format!("the {} crashed before acking it; its connection closed, so the broker put the message back in the queue and delivered it again", consumer.name()),
             CauseKind::ArrivedWhileDown(NodeId::BROKER) => "the consumer's ack reached the broker while it was down, so the broker redelivered it".into(),
             CauseKind::ArrivedWhileDown(NodeId::PRODUCER) => "the broker's confirm reached the producer while it was down, so the producer published it again and the broker stored a second copy".into(),
             CauseKind::BrokerCrash => "the broker crashed before it had recorded the ack, so it redelivered the message after restarting".into(),
@@ -169,6 +173,7 @@ fn cause_name(kind: CauseKind) -> String {
         CauseKind::ConsumerCrashAfterReceive => "a consumer crash after receiving",
         CauseKind::ConsumerCrashAfterApply => "a consumer crash after applying",
         CauseKind::ConsumerCrashAfterAck => "a consumer crash after acking",
+        CauseKind::ConsumerConnectionClosed(_) => "a consumer's connection closing",
         CauseKind::RetryTimeout => "the producer's retry timer",
         CauseKind::RedeliveryTimeout => "the broker's redelivery timer",
         CauseKind::BrokerLogFull => "a full broker log",

@@ -413,9 +413,9 @@ fn consumer_crash_before_ack() -> Lesson {
         intro: "In at-least-once the consumer applies a message (say, credits an account) and only then acks it; the broker redelivers anything not acked. Here the consumer will crash after applying m1, before its ack leaves.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1 and waits for its ack."),
-            cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer has credited the account for m1 — and crashes before acking."),
-            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 1 }, "The broker never got an ack for m1, so its redelivery timer sends m1 again."),
-            cue(event(EventKind::Restart), "The consumer restarts. Its database still holds the credit for m1 — and m1 is coming again, so it will credit the account a second time."),
+            cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer has credited the account for m1 — and crashes before acking. Its connection closes with it, so the broker puts m1 back in the queue and waits for a consumer."),
+            cue(event(EventKind::Restart), "The consumer restarts and connects again. Its database still holds the credit for m1."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 1 }, "The broker never got an ack for m1, so it delivers m1 again — and the consumer will credit the account a second time."),
             cue(CueTrigger::End, "The run is over. Look at how many times m1 was applied."),
         ],
         question: Question {

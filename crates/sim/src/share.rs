@@ -192,7 +192,7 @@ fn replay_into(
                 });
             }
         }
-        settle(&mut sim);
+        sim.settle();
         sim.apply(command.clone())
             .map_err(|error| RebuildError::CommandRefused {
                 index,
@@ -201,23 +201,8 @@ fn replay_into(
             })?;
     }
     while sim.step_index() < target && sim.advance() {}
-    settle(&mut sim);
+    sim.settle();
     Ok(sim)
-}
-
-/// Does for a bare simulation what `Run::seek` does after every seek: when no step is
-/// left, consume the events that would do nothing, so that a command applied at the end
-/// of a run meets the same state (the same tick) as it did on the page.
-fn settle(sim: &mut Sim) {
-    let trace = std::mem::take(&mut sim.trace);
-    let mut probe = sim.clone();
-    sim.trace = trace;
-    if !probe.advance() {
-        let extra = std::mem::take(&mut probe.trace);
-        probe.trace = std::mem::take(&mut sim.trace);
-        probe.trace.extend(extra);
-        *sim = probe;
-    }
 }
 
 /// The step to record for a simulation: `None` once it has ended (see `from_run`).

@@ -289,6 +289,23 @@ impl Sim {
         }
     }
 
+    /// If no step is left, consumes the events that would do nothing (timers whose
+    /// reason is gone), so that the run shows as finished and a command applied now
+    /// meets the same state (the same tick) however the step was reached: by stepping
+    /// past the end, by seeking, or by replaying a link. It probes a copy made without
+    /// the trace.
+    pub(crate) fn settle(&mut self) {
+        let trace = std::mem::take(&mut self.trace);
+        let mut probe = self.clone();
+        self.trace = trace;
+        if !probe.advance() {
+            let extra = std::mem::take(&mut probe.trace);
+            probe.trace = std::mem::take(&mut self.trace);
+            probe.trace.extend(extra);
+            *self = probe;
+        }
+    }
+
     /// The scenario this run was built from.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
@@ -676,6 +693,7 @@ impl Sim {
         core.down_since_tick = Some(self.tick);
         core.restart_at_tick = None;
         self.dispatch(node, Input::Crash);
+        self.tell_connection(node, Input::ConnectionClosed(node));
         if let Some(ticks) = self.scenario.timing.restart_after_ticks {
             self.nodes[self.scenario.topology.slot(node)]
                 .core
@@ -690,6 +708,31 @@ impl Sim {
         core.down_since_tick = None;
         core.restart_at_tick = None;
         self.dispatch(node, Input::Recover);
+        self.tell_connection(node, Input::ConnectionOpened(node));
+        if node == NodeId::BROKER {
+            // The consumers that are down have no connection to the restarted broker.
+            let down: Vec<NodeId> = self
+                .scenario
+                .topology
+                .nodes_in(self.mode)
+                .into_iter()
+                .filter(|n| n.role() == RoleKind::Consumer && !self.is_up(*n))
+                .collect();
+            for consumer in down {
+                self.dispatch(NodeId::BROKER, Input::ConnectionClosed(consumer));
+            }
+        }
+    }
+
+    /// A consumer's connection to the broker closes when the consumer crashes and opens
+    /// again when it restarts; the broker, if up, learns it at once.
+    fn tell_connection(&mut self, node: NodeId, input: Input<'_>) {
+        if node.role() == RoleKind::Consumer
+            && self.mode != Mode::Transactional
+            && self.is_up(NodeId::BROKER)
+        {
+            self.dispatch(NodeId::BROKER, input);
+        }
     }
 
     // ----- network -----
@@ -921,11 +964,17 @@ impl Sim {
     }
 
     /// Applies user input now. A refused command changes nothing and is not recorded.
+    /// A command lands on the settled state (see `settle`), so that it meets the same
+    /// state when the run is replayed from its link, whatever was left in the queue.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         if self.applied.len() >= MAX_COMMANDS as usize {
             return Err(CommandError::TooManyArmedFaults {
                 limit: MAX_COMMANDS,
             });
+        }
+        check_command(&self.scenario, &command)?;
+        if !self.queue.is_empty() {
+            self.settle();
         }
         let text = self.apply_command(&command)?;
         self.record_command(&command, text);

@@ -174,15 +174,7 @@ impl Run {
     /// it was reached by stepping past the end, by seeking or by replaying a link. Cheap:
     /// it probes a copy made without the trace.
     pub fn settle(&mut self) {
-        let trace = std::mem::take(&mut self.sim.trace);
-        let mut probe = self.sim.clone();
-        self.sim.trace = trace;
-        if !probe.advance() {
-            let extra = std::mem::take(&mut probe.trace);
-            probe.trace = std::mem::take(&mut self.sim.trace);
-            probe.trace.extend(extra);
-            self.sim = probe;
-        }
+        self.sim.settle();
     }
 
     /// Goes back one step; false at step 0.

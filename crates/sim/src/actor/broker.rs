@@ -62,6 +62,13 @@ pub(crate) struct BrokerMemory {
     pub seen: Vec<u8>,
     /// The consumer that gets the next delivery (consumers take turns), from 0.
     pub next_consumer: u8,
+    /// Per entry, the consumer (instance) holding its delivery in flight, or that held
+    /// it last.
+    pub holder: Vec<u8>,
+    /// Per entry: put back in the queue because its consumer's connection closed.
+    pub requeued: Vec<bool>,
+    /// Per consumer (instance): its connection is closed, so nothing is pushed to it.
+    pub closed: Vec<bool>,
 }
 
 impl BrokerMemory {
@@ -75,6 +82,9 @@ impl BrokerMemory {
             unacked: 0,
             seen: vec![UNSEEN; messages as usize],
             next_consumer: 0,
+            holder: vec![0; entries],
+            requeued: vec![false; entries],
+            closed: Vec::new(),
         }
     }
 
@@ -128,8 +138,65 @@ impl Broker {
             },
             Input::Crash => self.crash(ctx),
             Input::Recover => self.recover(ctx),
+            Input::ConnectionClosed(consumer) => self.on_connection_closed(consumer, ctx),
+            Input::ConnectionOpened(consumer) => self.on_connection_opened(consumer, ctx),
             Input::Timer(_) => {}
         }
+    }
+
+    fn is_closed(&self, instance: u8) -> bool {
+        self.memory
+            .closed
+            .get(usize::from(instance))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn set_closed(&mut self, instance: u8, closed: bool) {
+        let index = usize::from(instance);
+        if self.memory.closed.len() <= index {
+            self.memory.closed.resize(index + 1, false);
+        }
+        self.memory.closed[index] = closed;
+    }
+
+    /// The consumer whose turn it is among those connected, if any.
+    fn next_open_consumer(&self, ctx: &Ctx<'_>) -> Option<u8> {
+        let consumers = ctx.scenario.topology.consumers.max(1);
+        (0..consumers)
+            .map(|offset| ((u16::from(self.memory.next_consumer) + offset) % consumers) as u8)
+            .find(|instance| !self.is_closed(*instance))
+    }
+
+    /// A consumer crashed: as RabbitMQ does when a channel closes, the broker stops
+    /// pushing to it at once and puts every delivery it held unacked back in the queue,
+    /// in log order (with automatic acks, at-most-once, there is nothing to put back:
+    /// those messages were let go when they were sent).
+    fn on_connection_closed(&mut self, consumer: NodeId, ctx: &mut Ctx<'_>) {
+        self.set_closed(consumer.instance(), true);
+        let mut requeued = false;
+        for index in 0..self.memory.in_flight.len() {
+            if self.memory.in_flight[index] == 0 || self.memory.holder[index] != consumer.instance()
+            {
+                continue;
+            }
+            self.memory.in_flight[index] = 0;
+            self.memory.unacked -= 1;
+            self.memory.requeued[index] = true;
+            let entry = index as u32;
+            let at = self.memory.ready.partition_point(|e| *e < entry);
+            self.memory.ready.insert(at, entry);
+            requeued = true;
+        }
+        if requeued {
+            self.schedule_deliver(ctx);
+        }
+    }
+
+    /// A consumer is back: deliveries to it resume.
+    fn on_connection_opened(&mut self, consumer: NodeId, ctx: &mut Ctx<'_>) {
+        self.set_closed(consumer.instance(), false);
+        self.schedule_deliver(ctx);
     }
 
     fn on_publish(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
@@ -212,6 +279,8 @@ impl Broker {
                 cause,
             });
             self.memory.in_flight.push(0);
+            self.memory.holder.push(0);
+            self.memory.requeued.push(false);
             self.memory.set_seen(message, STORED);
             ctx.fact(Fact::Stored(message));
         }
@@ -260,7 +329,7 @@ impl Broker {
 
     fn deliver(&mut self, ctx: &mut Ctx<'_>) {
         self.memory.deliver_scheduled = false;
-        if self.window_full(ctx) {
+        if self.window_full(ctx) || self.next_open_consumer(ctx).is_none() {
             return;
         }
         let entry = loop {
@@ -275,7 +344,15 @@ impl Broker {
         ctx.step(EventKind::Deliver);
         let e = self.disk.entries[entry as usize];
         let because = if e.deliveries > 0 {
-            Because::Redeliver(CauseKind::BrokerCrash)
+            // Why it is delivered again, unless a more precise fault was noted (the
+            // consumer's crash point, a lost ack): its consumer went away, or the
+            // broker itself crashed and forgot the delivery.
+            Because::Redeliver(if self.memory.requeued[entry as usize] {
+                let holder = self.memory.holder[entry as usize];
+                CauseKind::ConsumerConnectionClosed(NodeId::new(RoleKind::Consumer, holder))
+            } else {
+                CauseKind::BrokerCrash
+            })
         } else {
             Because::Given(e.cause)
         };
@@ -287,14 +364,19 @@ impl Broker {
     }
 
     fn send_delivery(&mut self, entry: u32, because: Because, ctx: &mut Ctx<'_>) {
+        // Consumers take turns: each delivery goes to the next one still connected.
+        let consumers = ctx.scenario.topology.consumers.max(1);
+        let instance = self
+            .next_open_consumer(ctx)
+            .unwrap_or(self.memory.next_consumer);
         let e = &mut self.disk.entries[entry as usize];
         e.deliveries += 1;
         let attempt = e.deliveries;
         let message = e.message;
-        // Consumers take turns: each delivery goes to the next one.
-        let consumers = ctx.scenario.topology.consumers.max(1);
-        let consumer = NodeId::new(RoleKind::Consumer, self.memory.next_consumer);
-        self.memory.next_consumer = ((u16::from(self.memory.next_consumer) + 1) % consumers) as u8;
+        let consumer = NodeId::new(RoleKind::Consumer, instance);
+        self.memory.next_consumer = ((u16::from(instance) + 1) % consumers) as u8;
+        self.memory.holder[entry as usize] = instance;
+        self.memory.requeued[entry as usize] = false;
         ctx.mark(Mark::Message(message));
         ctx.mark(Mark::Attempt(attempt));
         ctx.mark(Mark::Peer(consumer));

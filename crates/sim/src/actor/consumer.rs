@@ -55,7 +55,12 @@ impl Consumer {
                 self.on_deliver(envelope, ctx)
             }
             Input::Crash => self.memory = ConsumerMemory::default(),
-            Input::Start | Input::Recover | Input::Timer(_) | Input::Message(_) => {}
+            Input::Start
+            | Input::Recover
+            | Input::Timer(_)
+            | Input::Message(_)
+            | Input::ConnectionClosed(_)
+            | Input::ConnectionOpened(_) => {}
         }
     }
 

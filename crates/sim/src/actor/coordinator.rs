@@ -123,7 +123,7 @@ impl Coordinator {
             },
             Input::Crash => self.memory = CoordinatorMemory::default(),
             Input::Recover => self.recover(ctx),
-            Input::Timer(_) => {}
+            Input::Timer(_) | Input::ConnectionClosed(_) | Input::ConnectionOpened(_) => {}
         }
     }
 

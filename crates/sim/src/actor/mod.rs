@@ -70,6 +70,11 @@ pub(crate) enum Input<'a> {
     Crash,
     /// The node restarts and rebuilds its memory from its disk.
     Recover,
+    /// The connection from this node closed: the node on the other end crashed (its
+    /// operating system closes its sockets at once).
+    ConnectionClosed(NodeId),
+    /// The node on the other end of a closed connection is back and connected again.
+    ConnectionOpened(NodeId),
 }
 
 /// Why a message is sent again, as far as the role knows; the ledger, which the role

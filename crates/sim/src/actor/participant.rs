@@ -107,7 +107,12 @@ impl Participant {
                 envelope.kind,
                 MessageKind::Prepare | MessageKind::Commit | MessageKind::Abort
             ),
-            Input::Start | Input::Crash | Input::Recover | Input::Timer(_) => false,
+            Input::Start
+            | Input::Crash
+            | Input::Recover
+            | Input::Timer(_)
+            | Input::ConnectionClosed(_)
+            | Input::ConnectionOpened(_) => false,
         }
     }
 
@@ -128,7 +133,10 @@ impl Participant {
             Input::Timer(Timer::Query { txn }) => self.query(txn, ctx),
             Input::Crash => self.memory = ParticipantMemory::default(),
             Input::Recover => self.recover(ctx),
-            Input::Start | Input::Timer(_) => {}
+            Input::Start
+            | Input::Timer(_)
+            | Input::ConnectionClosed(_)
+            | Input::ConnectionOpened(_) => {}
         }
     }
 

@@ -93,7 +93,10 @@ impl Producer {
                 self.on_confirm(envelope, ctx)
             }
             Input::Crash => self.crash(ctx),
-            Input::Timer(_) | Input::Message(_) => {}
+            Input::Timer(_)
+            | Input::Message(_)
+            | Input::ConnectionClosed(_)
+            | Input::ConnectionOpened(_) => {}
         }
     }
 
