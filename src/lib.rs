@@ -11,4 +11,5 @@ pub mod lesson_link;
 pub mod offline;
 pub mod page_link;
 pub mod panic_panel;
+pub mod plural;
 pub mod state;

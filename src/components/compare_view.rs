@@ -174,7 +174,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     html! {
         <div class="analysis compare">
             <p class="intro">
-                { format!("The simulator's scenario ({} messages, seed {}) and its fault plan, replayed under each delivery mode until nothing is left to happen. A named crash point is the same protocol moment in every mode; a fault at a step number happens at that step, which in another mode may be a different moment.", scenario.messages, scenario.seed) }
+                { format!("The simulator's scenario ({}, seed {}) and its fault plan, replayed under each delivery mode until nothing is left to happen. A named crash point is the same protocol moment in every mode; a fault at a step number happens at that step, which in another mode may be a different moment.", crate::plural::count(u64::from(scenario.messages), "message"), scenario.seed) }
             </p>
             <section class="panel" aria-label="Fault plan">
                 <h2>{ "Fault plan" }</h2>

@@ -343,7 +343,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     html! {
         <div class="analysis crash-matrix">
             <p class="intro">
-                { format!("Every crash point of each mode tried on every message of the simulator's scenario ({} messages, seed {}), each run until nothing is left to happen; with pairs, every ordered pair of crash points, the first for m1 and the second for m2. The scenario's own fault plan is left out, so each cell shows what its crash does on its own. Each cell opens its run in the simulator at the crash.", scenario.messages, scenario.seed) }
+                { format!("Every crash point of each mode tried on every message of the simulator's scenario ({}, seed {}), each run until nothing is left to happen; with pairs, every ordered pair of crash points, the first for m1 and the second for m2. The scenario's own fault plan is left out, so each cell shows what its crash does on its own. Each cell opens its run in the simulator at the crash.", crate::plural::count(u64::from(scenario.messages), "message"), scenario.seed) }
                 if full.messages > scenario.messages {
                     { format!(" The simulator's scenario has {} messages; the matrix tries the first {MATRIX_MAX_MESSAGES}.", full.messages) }
                 }

@@ -162,7 +162,7 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
                     <tbody>{ for rows }</tbody>
                 </table>
                 if hidden > 0 {
-                    <p class="hint">{ format!("{hidden} more messages are counted above but not listed.") }</p>
+                    <p class="hint">{ format!("{} more are counted above but not listed.", crate::plural::count(hidden as u64, "message")) }</p>
                 }
             </div>
         </section>
