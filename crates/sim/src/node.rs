@@ -110,6 +110,11 @@ impl NodeId {
         }
     }
 
+    /// The role as a dense number (0 producer, 1 broker, 2 consumer, 3 coordinator).
+    pub(crate) const fn role_code(self) -> usize {
+        (self.0 >> 8) as usize
+    }
+
     /// Which node of its role this is, from 0.
     pub const fn instance(self) -> u8 {
         (self.0 & 0xff) as u8

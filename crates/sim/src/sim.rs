@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{
-    Because, Breakpoints, Broker, Consumer, Coordinator, Ctx, Fact, Input, Mark, Output,
+    Because, Breakpoints, Broker, Consumer, Coordinator, Ctx, Fact, Input, Notes, Output,
     Participant, Producer, Role,
 };
 use crate::disk::DiskLog;
@@ -148,8 +148,11 @@ pub struct Sim {
     pub(crate) planned_next: u32,
     pub(crate) planned: Vec<(u64, Command)>,
     pub(crate) applied: Vec<(u64, Command)>,
-    /// Every node, indexed by `NodeId::index`.
+    /// Every node, indexed by `slot`.
     pub(crate) nodes: Vec<Node>,
+    /// Where each role's nodes begin in `nodes`, by `NodeId::role_code` (the topology's
+    /// dense index, worked out once: it is looked up several times per step).
+    role_offsets: [u16; 4],
     /// The outputs of the role being run (kept to reuse its allocation).
     outbox: Vec<Output>,
     pub(crate) ledger: Ledger,
@@ -220,6 +223,15 @@ impl Sim {
                 })
                 .collect(),
             outbox: Vec::new(),
+            role_offsets: {
+                let mut offsets = [0u16; 4];
+                let mut next = 0u16;
+                for (code, role) in RoleKind::ALL.into_iter().enumerate() {
+                    offsets[code] = next;
+                    next += topology.count(role);
+                }
+                offsets
+            },
             ledger: Ledger::new(messages),
             trace: Vec::new(),
             trace_truncated: false,
@@ -369,18 +381,22 @@ impl Sim {
 
     /// True when the node is up.
     pub fn is_up(&self, node: NodeId) -> bool {
-        self.nodes[self.scenario.topology.slot(node)].core.up
+        self.nodes[self.slot(node)].core.up
     }
 
     /// The dense index of a link between two nodes of the topology.
     pub(crate) fn link_index(&self, link: LinkId) -> usize {
-        let topology = &self.scenario.topology;
-        topology.slot(link.from) * topology.len() + topology.slot(link.to)
+        self.slot(link.from) * self.nodes.len() + self.slot(link.to)
+    }
+
+    /// The dense index of a node of the topology.
+    pub(crate) fn slot(&self, node: NodeId) -> usize {
+        usize::from(self.role_offsets[node.role_code()]) + usize::from(node.instance())
     }
 
     /// The coordinator's state (the node always exists; it is idle outside 2PC).
     pub(crate) fn coordinator(&self) -> &Coordinator {
-        match &self.nodes[self.scenario.topology.slot(NodeId::COORDINATOR)].role {
+        match &self.nodes[self.slot(NodeId::COORDINATOR)].role {
             Role::Coordinator(coordinator) => coordinator,
             _ => unreachable!("the coordinator node plays the coordinator role"),
         }
@@ -429,11 +445,7 @@ impl Sim {
         self.apply_due_planned_faults();
         while let Some(event) = self.queue.pop() {
             if let Some(owner) = event.what.owner() {
-                if self.nodes[self.scenario.topology.slot(owner)]
-                    .core
-                    .incarnation
-                    != event.epoch
-                {
+                if self.nodes[self.slot(owner)].core.incarnation != event.epoch {
                     continue;
                 }
             }
@@ -462,7 +474,7 @@ impl Sim {
                 .topology
                 .nodes_in(self.mode)
                 .into_iter()
-                .filter(|n| self.nodes[self.scenario.topology.slot(*n)].core.up)
+                .filter(|n| self.nodes[self.slot(*n)].core.up)
                 .collect();
             if !up.is_empty() {
                 let node = up[self.prng.below(up.len() as u64) as usize];
@@ -509,14 +521,14 @@ impl Sim {
             What::Timer { node, timer } => self.dispatch(node, Input::Timer(timer)),
             What::Arrive(envelope) => self.arrive(envelope),
             What::Restart { node } => {
-                if !self.nodes[self.scenario.topology.slot(node)].core.up {
+                if !self.nodes[self.slot(node)].core.up {
                     self.begin(EventKind::Restart, node);
                     self.restart_node(node);
                 }
             }
             What::RandomCrash { node } => {
                 self.random_crash_pending = false;
-                if self.nodes[self.scenario.topology.slot(node)].core.up {
+                if self.nodes[self.slot(node)].core.up {
                     self.begin(EventKind::Crash, node);
                     self.cur.detail = Detail::RandomCrash;
                     self.crash_node(node);
@@ -529,8 +541,11 @@ impl Sim {
     /// input, then carries out what it asked, in the order it asked.
     fn dispatch(&mut self, id: NodeId, input: Input<'_>) {
         let mut out = std::mem::take(&mut self.outbox);
+        let mut notes = Notes::default();
+        let armed_mask = self.armed_crash_mask;
         {
-            let node = &mut self.nodes[self.scenario.topology.slot(id)];
+            let slot = self.slot(id);
+            let node = &mut self.nodes[slot];
             let mut armed = ArmedCrashes {
                 armed: &mut self.armed_crashes,
                 mask: &mut self.armed_crash_mask,
@@ -543,8 +558,10 @@ impl Sim {
                 at_start,
                 &self.scenario,
                 &mut self.prng,
+                armed_mask,
                 &mut armed,
                 &mut out,
+                &mut notes,
             );
             match input {
                 Input::Crash | Input::Recover => {
@@ -560,9 +577,39 @@ impl Sim {
         for output in out.drain(..) {
             self.carry_out(id, output);
         }
+        self.note(notes);
         if self.outbox.is_empty() {
             // Give the buffer back so that the next input does not allocate.
             self.outbox = out;
+        }
+    }
+
+    /// Copies what the role marked onto the step's record.
+    fn note(&mut self, notes: Notes) {
+        let cur = &mut self.cur;
+        if let Some(detail) = notes.detail {
+            cur.detail = detail;
+        }
+        if let Some(message) = notes.message {
+            cur.message = message;
+        }
+        if let Some(attempt) = notes.attempt {
+            cur.attempt = attempt;
+        }
+        if let Some(peer) = notes.peer {
+            cur.peer = Some(peer);
+        }
+        if let Some(link) = notes.link {
+            cur.link = Some(link);
+        }
+        if let Some(kind) = notes.kind {
+            cur.message_kind = Some(kind);
+        }
+        if let Some(txn) = notes.txn {
+            cur.txn = txn;
+        }
+        if let Some(kind) = notes.txn_kind {
+            cur.txn_kind = kind;
         }
     }
 
@@ -570,19 +617,6 @@ impl Sim {
     fn carry_out(&mut self, id: NodeId, output: Output) {
         match output {
             Output::Step(kind) => self.begin(kind, id),
-            Output::Mark(mark) => match mark {
-                Mark::Detail(detail) => self.cur.detail = detail,
-                Mark::Message(message) => self.cur.message = message,
-                Mark::Attempt(attempt) => self.cur.attempt = attempt,
-                Mark::Peer(peer) => self.cur.peer = Some(peer),
-                Mark::Link(link) => self.cur.link = Some(link),
-                Mark::Kind(kind) => self.cur.message_kind = Some(kind),
-                Mark::Txn { txn, message, kind } => {
-                    self.cur.txn = txn;
-                    self.cur.message = message;
-                    self.cur.txn_kind = kind;
-                }
-            },
             Output::Send(send) => {
                 let cause = match send.because {
                     Because::Given(cause) => cause,
@@ -611,7 +645,10 @@ impl Sim {
             Output::SetTimer { delay_ticks, timer } => {
                 self.schedule(delay_ticks, What::Timer { node: id, timer })
             }
-            Output::Persist(record) => self.nodes[self.scenario.topology.slot(id)].log.push(record),
+            Output::Persist(record) => {
+                let slot = self.slot(id);
+                self.nodes[slot].log.push(record)
+            }
             Output::Fact(fact) => self.observe(id, fact),
             Output::Crash(point) => {
                 self.cur.crash = Some(point);
@@ -668,9 +705,9 @@ impl Sim {
 
     /// Schedules an event `delay_ticks` from now, stamped with its owner's incarnation.
     pub(crate) fn schedule(&mut self, delay_ticks: u64, what: What) {
-        let epoch = what.owner().map_or(0, |n| {
-            self.nodes[self.scenario.topology.slot(n)].core.incarnation
-        });
+        let epoch = what
+            .owner()
+            .map_or(0, |n| self.nodes[self.slot(n)].core.incarnation);
         self.seq += 1;
         self.queue.push(Event {
             tick: self.tick.saturating_add(delay_ticks),
@@ -683,7 +720,8 @@ impl Sim {
     /// Crashes a node: its volatile state is gone, its timers die with its incarnation,
     /// and it restarts after the scenario's downtime if one is set.
     pub(crate) fn crash_node(&mut self, node: NodeId) {
-        let core = &mut self.nodes[self.scenario.topology.slot(node)].core;
+        let slot = self.slot(node);
+        let core = &mut self.nodes[slot].core;
         if !core.up {
             return;
         }
@@ -695,15 +733,15 @@ impl Sim {
         self.dispatch(node, Input::Crash);
         self.tell_connection(node, Input::ConnectionClosed(node));
         if let Some(ticks) = self.scenario.timing.restart_after_ticks {
-            self.nodes[self.scenario.topology.slot(node)]
-                .core
-                .restart_at_tick = Some(self.tick.saturating_add(ticks));
+            let slot = self.slot(node);
+            self.nodes[slot].core.restart_at_tick = Some(self.tick.saturating_add(ticks));
             self.schedule(ticks, What::Restart { node });
         }
     }
 
     fn restart_node(&mut self, node: NodeId) {
-        let core = &mut self.nodes[self.scenario.topology.slot(node)].core;
+        let slot = self.slot(node);
+        let core = &mut self.nodes[slot].core;
         core.up = true;
         core.down_since_tick = None;
         core.restart_at_tick = None;
@@ -858,7 +896,7 @@ impl Sim {
         self.in_flight = self.in_flight.saturating_sub(1);
         let to = envelope.link.to;
         let partitioned = self.links[self.link_index(envelope.link)].partitioned;
-        let down = !self.nodes[self.scenario.topology.slot(to)].core.up;
+        let down = !self.nodes[self.slot(to)].core.up;
         if envelope.lost != LossReason::Arrives || partitioned || down {
             let (kind, detail, cause_kind) = if partitioned {
                 (EventKind::Drop, Detail::Partitioned, CauseKind::Partition)
@@ -1011,7 +1049,7 @@ impl Sim {
         check_command(&self.scenario, command)?;
         Ok(match *command {
             Command::Crash(node) => {
-                if !self.nodes[self.scenario.topology.slot(node)].core.up {
+                if !self.nodes[self.slot(node)].core.up {
                     return Err(CommandError::NodeAlreadyDown { node });
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
@@ -1019,7 +1057,7 @@ impl Sim {
                 format!("the {} crashes now and loses its memory.", node.name())
             }
             Command::Restart(node) => {
-                if self.nodes[self.scenario.topology.slot(node)].core.up {
+                if self.nodes[self.slot(node)].core.up {
                     return Err(CommandError::NodeAlreadyUp { node });
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);

@@ -253,8 +253,8 @@ impl Sim {
     }
 
     fn node_view(&self, node: NodeId) -> NodeView {
-        let core = &self.nodes[self.scenario.topology.slot(node)].core;
-        let log = &self.nodes[self.scenario.topology.slot(node)].log;
+        let core = &self.nodes[self.slot(node)].core;
+        let log = &self.nodes[self.slot(node)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
         let durable = log.records[start..].iter().map(|r| r.line()).collect();
         let durable_hidden = start as u64 + log.omitted;
@@ -263,7 +263,7 @@ impl Sim {
         } else if self.mode == Mode::Transactional {
             self.transactional_memory(node)
         } else {
-            match &self.nodes[self.scenario.topology.slot(node)].role {
+            match &self.nodes[self.slot(node)].role {
                 Role::Producer(producer) => producer.memory_lines(self.mode),
                 Role::Broker(broker) => broker.memory_lines(),
                 Role::Consumer(consumer) => consumer.memory_lines(),
@@ -311,7 +311,7 @@ impl Sim {
                 None => Vec::new(),
             };
         }
-        let participant = &self.nodes[self.scenario.topology.slot(node)].participant;
+        let participant = &self.nodes[self.slot(node)].participant;
         let mut lines = match participant.memory.last_seen {
             Some((info, vote)) => {
                 let what = format!(
@@ -348,7 +348,7 @@ impl Sim {
             None => Vec::new(),
         };
         if let (Role::Broker(broker), true) = (
-            &self.nodes[self.scenario.topology.slot(node)].role,
+            &self.nodes[self.slot(node)].role,
             self.scenario.transforms(),
         ) {
             // The second queue that consume-transform-produce writes to.
@@ -362,9 +362,7 @@ impl Sim {
     }
 
     fn coordinator_view(&self) -> CoordinatorView {
-        let up = self.nodes[self.scenario.topology.slot(NodeId::COORDINATOR)]
-            .core
-            .up;
+        let up = self.nodes[self.slot(NodeId::COORDINATOR)].core.up;
         let c = self.coordinator();
         let phase = if !up {
             CoordinatorPhase::Down
@@ -408,8 +406,8 @@ impl Sim {
                     && !(node.role() == RoleKind::Broker && *node != NodeId::BROKER)
             })
             .map(|node| {
-                let p = &self.nodes[self.scenario.topology.slot(node)].participant;
-                let node_up = self.nodes[self.scenario.topology.slot(node)].core.up;
+                let p = &self.nodes[self.slot(node)].participant;
+                let node_up = self.nodes[self.slot(node)].core.up;
                 let oldest = p.disk.prepared.first();
                 let state = match oldest {
                     Some(prepared) => {
@@ -463,7 +461,7 @@ impl Sim {
                 }
             })
             .collect();
-        let log = &self.nodes[self.scenario.topology.slot(NodeId::COORDINATOR)].log;
+        let log = &self.nodes[self.slot(NodeId::COORDINATOR)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
         CoordinatorView {
             up,

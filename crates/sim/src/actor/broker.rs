@@ -652,23 +652,21 @@ mod tests {
                 broker.handle(input, ctx)
             });
         }
-        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
+        let (out, notes) = bench::run_noted(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
             broker.handle(Input::Message(&publish(1)), ctx)
         });
+        assert_eq!(notes.detail, Some(Detail::DuplicateReconfirmed));
         assert_eq!(
             out,
-            vec![
-                Output::Mark(Mark::Detail(Detail::DuplicateReconfirmed)),
-                Output::Send(crate::actor::Send {
-                    to: NodeId::PRODUCER,
-                    kind: MessageKind::Confirm,
-                    message: 1,
-                    tag: 0,
-                    attempt: 1,
-                    because: Because::Given(None),
-                    txn_kind: 0,
-                })
-            ]
+            vec![Output::Send(crate::actor::Send {
+                to: NodeId::PRODUCER,
+                kind: MessageKind::Confirm,
+                message: 1,
+                tag: 0,
+                attempt: 1,
+                because: Because::Given(None),
+                txn_kind: 0,
+            })]
         );
         assert_eq!(broker.disk.entries.len(), 1);
     }

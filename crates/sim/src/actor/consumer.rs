@@ -267,12 +267,11 @@ mod tests {
             });
         }
         assert_eq!(consumer.disk.applied, vec![1, 0, 0]);
-        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
-            consumer.handle(Input::Message(&deliver(1)), ctx)
-        });
-        assert!(out.contains(&Output::Mark(crate::actor::Mark::Detail(
-            Detail::DuplicateSkipped
-        ))));
+        let (out, notes) =
+            bench::run_noted(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+                consumer.handle(Input::Message(&deliver(1)), ctx)
+            });
+        assert_eq!(notes.detail, Some(Detail::DuplicateSkipped));
         assert_eq!(
             bench::sends(&out),
             vec![(NodeId::BROKER, MessageKind::Ack, 1)]

@@ -176,12 +176,44 @@ pub(crate) enum Mark {
     Txn { txn: u32, message: u32, kind: u8 },
 }
 
+/// What the step's trace record says beyond its kind and node, as the role marked it
+/// (the last mark of each kind wins). The world copies these onto the step's record
+/// once the role is done; they are not in the order-sensitive output stream.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Notes {
+    pub detail: Option<Detail>,
+    pub message: Option<u32>,
+    pub attempt: Option<u32>,
+    pub peer: Option<NodeId>,
+    pub link: Option<LinkId>,
+    pub kind: Option<MessageKind>,
+    pub txn: Option<u32>,
+    pub txn_kind: Option<u8>,
+}
+
+impl Notes {
+    fn mark(&mut self, mark: Mark) {
+        match mark {
+            Mark::Detail(detail) => self.detail = Some(detail),
+            Mark::Message(message) => self.message = Some(message),
+            Mark::Attempt(attempt) => self.attempt = Some(attempt),
+            Mark::Peer(peer) => self.peer = Some(peer),
+            Mark::Link(link) => self.link = Some(link),
+            Mark::Kind(kind) => self.kind = Some(kind),
+            Mark::Txn { txn, message, kind } => {
+                self.txn = Some(txn);
+                self.message = Some(message);
+                self.txn_kind = Some(kind);
+            }
+        }
+    }
+}
+
 /// What a role asks of the world, in the order it asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Output {
     /// This input is a step of the run, of this kind (a message's arrival always is).
     Step(EventKind),
-    Mark(Mark),
     Send(Send),
     SetTimer {
         delay_ticks: u64,
@@ -210,19 +242,25 @@ pub(crate) struct Ctx<'a> {
     /// The scenario's settings (mode, message count, timing, transactions).
     pub scenario: &'a Scenario,
     prng: &'a mut Prng,
+    /// A quick filter: the bits of the points armed when the role was called.
+    armed_mask: u32,
     breakpoints: &'a mut dyn Breakpoints,
     out: &'a mut Vec<Output>,
+    notes: &'a mut Notes,
 }
 
 impl<'a> Ctx<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: NodeId,
         tick: u64,
         at_start: bool,
         scenario: &'a Scenario,
         prng: &'a mut Prng,
+        armed_mask: u32,
         breakpoints: &'a mut dyn Breakpoints,
         out: &'a mut Vec<Output>,
+        notes: &'a mut Notes,
     ) -> Ctx<'a> {
         Ctx {
             id,
@@ -230,8 +268,10 @@ impl<'a> Ctx<'a> {
             at_start,
             scenario,
             prng,
+            armed_mask,
             breakpoints,
             out,
+            notes,
         }
     }
 
@@ -254,6 +294,9 @@ impl<'a> Ctx<'a> {
 
     /// If a crash is armed at this point, the node dies here: the caller must stop.
     pub fn crash_point(&mut self, point: CrashPoint, message: u32) -> bool {
+        if self.armed_mask & point.bit() == 0 {
+            return false;
+        }
         if self.breakpoints.reached(point, self.id, message) {
             self.out.push(Output::Crash(point));
             true
@@ -267,7 +310,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn mark(&mut self, mark: Mark) {
-        self.out.push(Output::Mark(mark));
+        self.notes.mark(mark);
     }
 
     pub fn detail(&mut self, detail: Detail) {
@@ -357,11 +400,37 @@ pub(crate) mod bench {
         tick: u64,
         handle: impl FnOnce(&mut Ctx<'_>),
     ) -> Vec<Output> {
+        run_noted(node, scenario, armed, tick, handle).0
+    }
+
+    /// `run`, with what the role marked on the step's record.
+    pub fn run_noted(
+        node: NodeId,
+        scenario: &Scenario,
+        armed: &mut Armed,
+        tick: u64,
+        handle: impl FnOnce(&mut Ctx<'_>),
+    ) -> (Vec<Output>, Notes) {
         let mut prng = Prng::new(scenario.seed);
         let mut out = Vec::new();
-        let mut ctx = Ctx::new(node, tick, tick == 0, scenario, &mut prng, armed, &mut out);
+        let mut notes = Notes::default();
+        let mask = armed
+            .0
+            .iter()
+            .fold(0, |mask, (point, _, _)| mask | point.bit());
+        let mut ctx = Ctx::new(
+            node,
+            tick,
+            tick == 0,
+            scenario,
+            &mut prng,
+            mask,
+            armed,
+            &mut out,
+            &mut notes,
+        );
         handle(&mut ctx);
-        out
+        (out, notes)
     }
 
     /// The messages sent, as (to, kind, message).
