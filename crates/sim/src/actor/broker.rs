@@ -566,11 +566,7 @@ mod tests {
     use crate::scenario::Scenario;
 
     fn scenario(mode: Mode) -> Scenario {
-        Scenario {
-            mode,
-            messages: 3,
-            ..Scenario::default()
-        }
+        bench::scenario(mode, 3)
     }
 
     fn publish(message: u32) -> Envelope {

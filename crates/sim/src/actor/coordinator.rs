@@ -28,6 +28,17 @@ pub(crate) struct TxnInfo {
     pub message: u32,
 }
 
+impl TxnInfo {
+    /// The mark that names this transaction on the step's record.
+    pub fn mark(self) -> Mark {
+        Mark::Txn {
+            txn: self.txn,
+            message: self.message,
+            kind: self.kind,
+        }
+    }
+}
+
 /// Where the coordinator is with its current transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ActivePhase {
@@ -262,11 +273,7 @@ impl Coordinator {
             kind: envelope.txn_kind,
             message: envelope.message,
         };
-        let Some(mut active) = self
-            .memory
-            .active
-            .filter(|a| a.info.txn == txn && a.phase == ActivePhase::Preparing)
-        else {
+        let Some(mut active) = self.active_in(txn, ActivePhase::Preparing) else {
             // A vote for a transaction that is no longer being prepared.
             if self.is_committed(txn) {
                 ctx.detail(Detail::LateVoteAnswered { commit: true });
@@ -303,11 +310,7 @@ impl Coordinator {
 
     fn on_committed(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
         let txn = envelope.tag;
-        let Some(mut active) = self
-            .memory
-            .active
-            .filter(|a| a.info.txn == txn && a.phase == ActivePhase::Committing)
-        else {
+        let Some(mut active) = self.active_in(txn, ActivePhase::Committing) else {
             ctx.detail(Detail::Ignored);
             return;
         };
@@ -333,40 +336,31 @@ impl Coordinator {
         }
     }
 
-    fn vote_timeout(&mut self, txn: u32, ctx: &mut Ctx<'_>) {
-        let Some(active) = self
-            .memory
+    /// The transaction in progress, if it is `txn` and in `phase`.
+    fn active_in(&self, txn: u32, phase: ActivePhase) -> Option<Active> {
+        self.memory
             .active
-            .filter(|a| a.info.txn == txn && a.phase == ActivePhase::Preparing)
-        else {
+            .filter(|a| a.info.txn == txn && a.phase == phase)
+    }
+
+    fn vote_timeout(&mut self, txn: u32, ctx: &mut Ctx<'_>) {
+        let Some(active) = self.active_in(txn, ActivePhase::Preparing) else {
             return;
         };
         let info = active.info;
         ctx.step(EventKind::VoteTimeout);
-        ctx.mark(Mark::Txn {
-            txn,
-            message: info.message,
-            kind: info.kind,
-        });
+        ctx.mark(info.mark());
         ctx.detail(Detail::DecidedAbort);
         self.abort(info, ctx);
     }
 
     fn resend(&mut self, txn: u32, ctx: &mut Ctx<'_>) {
-        let Some(active) = self
-            .memory
-            .active
-            .filter(|a| a.info.txn == txn && a.phase == ActivePhase::Committing)
-        else {
+        let Some(active) = self.active_in(txn, ActivePhase::Committing) else {
             return;
         };
         let info = active.info;
         ctx.step(EventKind::DecisionResend);
-        ctx.mark(Mark::Txn {
-            txn,
-            message: info.message,
-            kind: info.kind,
-        });
+        ctx.mark(info.mark());
         ctx.mark(Mark::Kind(MessageKind::Commit));
         for (slot, node) in participants(info, ctx).into_iter().enumerate() {
             if !active.committed[slot] {
@@ -408,11 +402,7 @@ impl Coordinator {
             self.schedule_next(1, ctx);
             return;
         };
-        ctx.mark(Mark::Txn {
-            txn: info.txn,
-            message: info.message,
-            kind: info.kind,
-        });
+        ctx.mark(info.mark());
         if self.is_committed(info.txn) {
             ctx.detail(Detail::RecoveredCommit);
             self.memory.active = Some(Active {
@@ -444,11 +434,7 @@ mod tests {
     use crate::scenario::Scenario;
 
     fn scenario() -> Scenario {
-        Scenario {
-            mode: Mode::Transactional,
-            messages: 2,
-            ..Scenario::default()
-        }
+        bench::scenario(Mode::Transactional, 2)
     }
 
     fn vote(from: NodeId, yes: bool, txn: u32) -> Envelope {

@@ -392,6 +392,15 @@ pub(crate) mod bench {
         }
     }
 
+    /// A scenario of `messages` messages in `mode`, otherwise the default.
+    pub fn scenario(mode: crate::mode::Mode, messages: u32) -> Scenario {
+        Scenario {
+            mode,
+            messages,
+            ..Scenario::default()
+        }
+    }
+
     /// Runs one input through a role on `node` and returns what it asked for.
     pub fn run(
         node: NodeId,

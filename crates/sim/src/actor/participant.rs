@@ -331,11 +331,7 @@ impl Participant {
         };
         let info = prepared.info;
         ctx.step(EventKind::Query);
-        ctx.mark(Mark::Txn {
-            txn,
-            message: info.message,
-            kind: info.kind,
-        });
+        ctx.mark(info.mark());
         ctx.mark(Mark::Kind(MessageKind::Query));
         ctx.mark(Mark::Peer(NodeId::COORDINATOR));
         self.answer(MessageKind::Query, info, ctx);
@@ -367,11 +363,7 @@ mod tests {
     use crate::scenario::Scenario;
 
     fn scenario() -> Scenario {
-        Scenario {
-            mode: Mode::Transactional,
-            messages: 2,
-            ..Scenario::default()
-        }
+        bench::scenario(Mode::Transactional, 2)
     }
 
     fn prepare(txn: u32, kind: u8) -> Envelope {
