@@ -12,3 +12,4 @@ pub mod offline;
 pub mod page_link;
 pub mod panic_panel;
 pub mod state;
+pub mod view;
