@@ -121,6 +121,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                               speed_index={lab.speed_index} mode={snapshot.mode} seed={scenario.seed}
                               messages={scenario.messages} txn_size={scenario.transaction.size}
                               max_in_flight={scenario.timing.producer_window} transform={scenario.transaction.transform}
+                              producers={scenario.topology.producers} consumers={scenario.topology.consumers}
                               dispatch={dispatch.clone()} />
                     <ShareBar lab={lab.clone()} />
                 </div>
@@ -132,7 +133,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                truncated={heavy.truncated} dispatch={dispatch.clone()} />
                     <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
                                       participants={participants} dispatch={dispatch.clone()} />
-                    <FaultToolbar mode={snapshot.mode} messages={scenario.messages} nodes={nodes}
+                    <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
                                   plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
                 </div>
