@@ -80,7 +80,19 @@ test('2 producers and 3 consumers: every node drawn, the ledger the core predict
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, 'horizontal overflow in pixels').toBeLessThanOrEqual(0);
     await page.screenshot({ path: `output/screenshots/topology-${size.width}x${size.height}.png`, fullPage: true });
+    await page.locator('.stage').screenshot({ path: `output/screenshots/topology-stage-${size.width}x${size.height}.png` });
+    await page.getByRole('region', { name: 'Faults' }).screenshot({ path: `output/screenshots/topology-faults-${size.width}x${size.height}.png` });
   }
+
+  // In transactional mode the coordinator sits above, linked to every participant, and
+  // its panel lists them all.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByLabel('Delivery mode').selectOption({ label: 'Transactional (2PC)' });
+  await expect(nodeBoxes(page)).toHaveCount(7);
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+  await expect(page.locator('.timeline .lane')).toHaveCount(7);
+  await page.locator('.sim-layout').screenshot({ path: 'output/screenshots/topology-transactional-1280x800.png' });
 });
 
 test('a crash of consumer-2 from the toolbar shows on the stage and survives a reload', async ({ guarded }) => {
