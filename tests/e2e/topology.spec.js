@@ -154,3 +154,25 @@ test('9 consumers is refused with a message and the run is kept', async ({ guard
   await expect(nodeBoxes(page)).toHaveCount(3);
   await expect(page.locator('.stage .stage-drawing svg[role="img"]')).toHaveAttribute('viewBox', '0 186 960 194');
 });
+
+test('the largest topology, 3 producers and 8 consumers in 2PC, fits without overlaps', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page);
+  await page.getByLabel('Delivery mode').selectOption({ label: 'Transactional (2PC)' });
+  await setNumber(page, 'Producers', 3);
+  await setNumber(page, 'Consumers', 8);
+  const boxes = nodeBoxes(page);
+  await expect(boxes).toHaveCount(13);
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
+  const drawing = await page.locator('.stage .stage-drawing svg[role="img"]').boundingBox();
+  const rects = [];
+  for (let i = 0; i < 13; i++) rects.push(await boxes.nth(i).locator('rect.node-box').boundingBox());
+  for (const [i, a] of rects.entries()) {
+    expect(a.y + a.height).toBeLessThanOrEqual(drawing.y + drawing.height + 1);
+    for (const b of rects.slice(i + 1)) expect(overlap(a, b), 'two node boxes overlap').toBe(false);
+  }
+  await expect(page.locator('.timeline .lane')).toHaveCount(13);
+  await expect(page.getByRole('list', { name: 'Participants' }).getByRole('listitem')).not.toHaveCount(0);
+  await page.locator('.sim-layout').screenshot({ path: 'output/screenshots/topology-largest-1280x800.png' });
+});
