@@ -173,6 +173,12 @@ test('the largest topology, 3 producers and 8 consumers in 2PC, fits without ove
     for (const b of rects.slice(i + 1)) expect(overlap(a, b), 'two node boxes overlap').toBe(false);
   }
   await expect(page.locator('.timeline .lane')).toHaveCount(13);
-  await expect(page.getByRole('list', { name: 'Participants' }).getByRole('listitem')).not.toHaveCount(0);
+  // The panel lists every participant of the run, and names the database each
+  // transaction writes.
+  const participants = page.getByRole('list', { name: 'Participants' }).getByRole('listitem');
+  for (const name of ['producer-3 DB', 'consumer-8 DB', 'broker']) {
+    await expect(participants.filter({ hasText: name })).not.toHaveCount(0);
+  }
+  await expect(page.locator('.coordinator .txn')).toHaveText(/ the (producer|consumer)(-\d)? DB/);
   await page.locator('.sim-layout').screenshot({ path: 'output/screenshots/topology-largest-1280x800.png' });
 });
