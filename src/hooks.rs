@@ -7,8 +7,24 @@ use mqlab_sim::SharedRun;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::simulator::cadence;
 use crate::state::{Lab, LabAction, Notice};
+
+/// The shortest time between two player callbacks: about 30 a second, so the whole page
+/// is drawn at most every other frame while the stage glides its tokens on every frame in
+/// between (a callback's glide lasts as long as the callback period).
+const FRAME_MS: u32 = 33;
+
+/// The player's cadence at a speed: (milliseconds between timer callbacks, steps per
+/// callback). Slow speeds take one step per callback; fast ones batch steps per frame.
+pub fn cadence(steps_per_second: u32) -> (u32, u32) {
+    let steps_per_second = steps_per_second.max(1);
+    let period_ms = 1000 / steps_per_second;
+    if period_ms >= FRAME_MS {
+        (period_ms, 1)
+    } else {
+        (FRAME_MS, steps_per_second.div_ceil(1000 / FRAME_MS))
+    }
+}
 
 /// The player: a timer that exists only while the lab is playing, rebuilt when the
 /// speed changes, that only dispatches steps.
@@ -182,7 +198,39 @@ pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::SPEEDS;
     use mqlab_sim::Scenario;
+
+    #[test]
+    fn slow_speeds_take_one_step_per_timer_callback() {
+        assert_eq!(cadence(1), (1000, 1));
+        assert_eq!(cadence(4), (250, 1));
+        assert_eq!(cadence(16), (62, 1));
+        // Above 30 a second, steps are batched: two per callback at 60 steps a second.
+        assert_eq!(cadence(60), (33, 2));
+    }
+
+    #[test]
+    fn fast_speeds_batch_steps_per_frame() {
+        let (period, steps) = cadence(1000);
+        assert_eq!(period, FRAME_MS);
+        // 30 callbacks a second at 33 ms: at least the asked-for speed.
+        assert!(steps * (1000 / FRAME_MS) >= 1000, "{steps} steps per frame");
+    }
+
+    #[test]
+    fn every_speed_has_a_cadence() {
+        for speed in SPEEDS {
+            let (period, steps) = cadence(speed);
+            assert!(period >= FRAME_MS && steps >= 1);
+        }
+    }
+
+    #[test]
+    fn a_lesson_link_is_not_a_run_link() {
+        let lesson = &mqlab_sim::lessons::all()[0];
+        assert_eq!(fragment_action(&lesson.link_fragment()), None);
+    }
 
     #[test]
     fn ordinary_fragments_are_not_runs() {

@@ -13,3 +13,4 @@ pub mod page_link;
 pub mod panic_panel;
 pub mod plural;
 pub mod state;
+pub mod view;

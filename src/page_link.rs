@@ -18,8 +18,8 @@ use yew::prelude::*;
 
 use mqlab_sim::SharedRun;
 
-use crate::app::View;
 use crate::state::{Lab, LabAction, Notice};
+use crate::view::View;
 
 /// Protocol-lab and view settings that travel in the address.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -80,6 +80,11 @@ pub enum LabAction {
     SetMode(Mode),
     SetSeed(u64),
     SetMessages(u32),
+    /// Set how many producers and consumers the run has (one broker), and start again.
+    SetTopology {
+        producers: u16,
+        consumers: u16,
+    },
     /// Set the transaction size k (messages per transaction, or per batch outside
     /// transactional mode) and the producer's max in flight, and start again.
     SetTxnKnobs {
@@ -267,6 +272,7 @@ impl Reducible for Lab {
                 | LabAction::SetMode(_)
                 | LabAction::SetSeed(_)
                 | LabAction::SetMessages(_)
+                | LabAction::SetTopology { .. }
                 | LabAction::SetTxnKnobs { .. }
                 | LabAction::SetTransform(_)
                 | LabAction::Apply(_)
@@ -421,6 +427,15 @@ impl Lab {
                     messages,
                     ..self.run.borrow().scenario().clone()
                 };
+                self.rebuild(scenario)
+            }
+            LabAction::SetTopology {
+                producers,
+                consumers,
+            } => {
+                let mut scenario = self.run.borrow().scenario().clone();
+                scenario.topology.producers = producers;
+                scenario.topology.consumers = consumers;
                 self.rebuild(scenario)
             }
             LabAction::SetTxnKnobs {
@@ -618,6 +633,41 @@ mod tests {
         let after = lab.reduce(LabAction::SetMessages(0));
         assert_eq!(after.run.borrow().step_index(), 5);
         assert!(matches!(after.notice, Some(Notice::Error(_))));
+    }
+
+    #[test]
+    fn a_topology_setting_starts_a_new_run_with_those_nodes() {
+        let lab = lab().reduce(LabAction::SetTopology {
+            producers: 2,
+            consumers: 3,
+        });
+        assert_eq!(lab.notice, None);
+        let run = lab.run.borrow();
+        let topology = run.scenario().topology;
+        assert_eq!(
+            (topology.producers, topology.brokers, topology.consumers),
+            (2, 1, 3)
+        );
+        assert_eq!(run.sim().snapshot().nodes.len(), 6);
+    }
+
+    #[test]
+    fn an_impossible_topology_is_explained_and_the_run_kept() {
+        let lab = lab().reduce(LabAction::Advance(5));
+        for (producers, consumers) in [(0, 1), (1, 9), (4, 1), (1, 0), (u16::MAX, u16::MAX)] {
+            let after = Rc::clone(&lab).reduce(LabAction::SetTopology {
+                producers,
+                consumers,
+            });
+            assert_eq!(after.run.borrow().step_index(), 5);
+            assert!(after.run.borrow().scenario().topology.is_default());
+            match &after.notice {
+                Some(Notice::Error(text)) => {
+                    assert!(text.contains("The current run is kept"), "{text}")
+                }
+                other => panic!("{producers}/{consumers} gave {other:?}"),
+            }
+        }
     }
 
     #[test]

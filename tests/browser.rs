@@ -88,6 +88,51 @@ async fn the_stage_draws_the_nodes_the_core_names() {
 }
 
 #[wasm_bindgen_test]
+async fn the_stage_draws_every_node_of_the_topology_inside_its_drawing() {
+    let root = container();
+    let scenario = Scenario {
+        topology: mqlab_sim::Topology {
+            producers: 2,
+            brokers: 1,
+            consumers: 3,
+        },
+        ..Scenario::default()
+    };
+    let snapshot = Sim::new(&scenario)
+        .expect("two producers and three consumers")
+        .snapshot();
+    #[derive(Properties, PartialEq)]
+    struct Props {
+        snapshot: mqlab_sim::Snapshot,
+    }
+    #[component]
+    fn Host(props: &Props) -> Html {
+        html! { <Stage snapshot={props.snapshot.clone()} /> }
+    }
+    yew::Renderer::<Host>::with_root_and_props(root.clone(), Props { snapshot }).render();
+    settle().await;
+    let boxes = root
+        .query_selector_all("svg[role=img] g.node:not(.absent)")
+        .expect("query");
+    assert_eq!(boxes.length(), 6);
+    let cards = root.query_selector_all(".node-card").expect("query");
+    assert_eq!(cards.length(), 6);
+    let shown = text(&root);
+    for label in ["Producer 2", "Consumer 2", "Consumer 3"] {
+        assert!(shown.contains(label), "{label} missing from {shown}");
+    }
+    // The drawing grew by two rows to hold the third consumer.
+    let svg = root
+        .query_selector("svg[role=img]")
+        .expect("query")
+        .expect("the drawing");
+    assert_eq!(
+        svg.get_attribute("viewBox").as_deref(),
+        Some("0 186 960 394")
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_ledger_reads_its_counters_from_the_summary() {
     let root = container();
     let mut sim = Sim::new(&Scenario {

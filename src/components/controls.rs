@@ -26,6 +26,11 @@ pub struct ControlsProps {
     /// Consume-transform-produce: each consume transaction also publishes an output.
     #[prop_or(false)]
     pub transform: bool,
+    /// How many producers and consumers the run has.
+    #[prop_or(1)]
+    pub producers: u16,
+    #[prop_or(1)]
+    pub consumers: u16,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -112,6 +117,20 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let on_topology = |is_producers: bool| {
+        let dispatch = props.dispatch.clone();
+        let (producers, consumers) = (props.producers, props.consumers);
+        Callback::from(move |event: Event| {
+            let text = event_value(&event);
+            match text.trim().parse::<u16>() {
+                Ok(value) if is_producers => dispatch.emit(LabAction::SetTopology { producers: value, consumers }),
+                Ok(value) => dispatch.emit(LabAction::SetTopology { producers, consumers: value }),
+                Err(_) => dispatch.emit(LabAction::Notify(Notice::Error(format!(
+                    "The number of producers and of consumers must be whole numbers; \"{text}\" is not. The current run is kept."
+                )))),
+            }
+        })
+    };
     let on_txn_knob = |is_size: bool| {
         let dispatch = props.dispatch.clone();
         let (txn_size, max_in_flight) = (props.txn_size, props.max_in_flight);
@@ -169,6 +188,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <span class="field">
                     <label for="messages">{ "Messages" }</label>
                     <input id="messages" type="number" min="1" value={props.messages.to_string()} onchange={on_messages} />
+                </span>
+                <span class="field">
+                    <label for="producers" title="Producers publishing in turn: message mK comes from producer ((K − 1) mod P) + 1">{ "Producers" }</label>
+                    <input id="producers" type="number" min="1" max="3" value={props.producers.to_string()} onchange={on_topology(true)} />
+                </span>
+                <span class="field">
+                    <label for="consumers" title="Consumers taking turns on the one queue">{ "Consumers" }</label>
+                    <input id="consumers" type="number" min="1" max="8" value={props.consumers.to_string()} onchange={on_topology(false)} />
                 </span>
                 <span class="field">
                     <label for="txn-size" title="Messages per transaction; outside transactional mode, per batch published without one">{ "Transaction size" }</label>

@@ -2,7 +2,7 @@
 //! participant's vote and state, in-doubt timers and held locks, and the decision log.
 
 use mqlab_sim::{
-    CoordinatorPhase, CoordinatorView, Mode, ParticipantState, ParticipantStats, TxnKind,
+    CoordinatorPhase, CoordinatorView, Mode, ParticipantState, ParticipantStats, RoleKind, TxnKind,
 };
 use yew::prelude::*;
 
@@ -75,14 +75,30 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
         }
     });
     let transaction = view.transaction.as_ref().map(|t| {
+        // The database this transaction writes: the participant of the producer's or the
+        // consumer's role among those that vote ("producer-2 DB" with several producers).
+        let database = |role: RoleKind| {
+            t.votes
+                .iter()
+                .map(|(node, _)| *node)
+                .find(|node| node.role() == role)
+                .map_or_else(
+                    || format!("{} DB", role.name()),
+                    |node| node.participant_label().to_string(),
+                )
+        };
         let what = match t.kind {
             TxnKind::Publish => format!(
-                "t{}: write {} to the producer DB and publish it",
-                t.txn, t.message
+                "t{}: write {} to the {} and publish it",
+                t.txn,
+                t.message,
+                database(RoleKind::Producer)
             ),
             TxnKind::Consume => format!(
-                "t{}: take {} from the broker and apply it to the consumer DB",
-                t.txn, t.message
+                "t{}: take {} from the broker and apply it to the {}",
+                t.txn,
+                t.message,
+                database(RoleKind::Consumer)
             ),
         };
         html! { <p class="txn">{ what }</p> }

@@ -2,7 +2,7 @@
 //! drop, duplicate or delay the next message on a link, partition a link, and set
 //! random fault rates.
 
-use mqlab_sim::{Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio};
+use mqlab_sim::{Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio, Topology};
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
@@ -11,6 +11,9 @@ use crate::state::LabAction;
 #[derive(Properties, PartialEq)]
 pub struct FaultToolbarProps {
     pub mode: Mode,
+    /// The run's nodes and links: every node can crash, every link can fail.
+    #[prop_or_default]
+    pub topology: Topology,
     pub messages: u32,
     /// (node, up) for every node present in the mode.
     pub nodes: Vec<(NodeId, bool)>,
@@ -99,18 +102,31 @@ pub fn fault_text(step: Option<u64>, command: &Command) -> String {
     }
 }
 
+/// With more nodes than this, the node buttons shrink to one short row per node.
+const COMPACT_NODES: usize = 4;
+
+/// Every crash point of a mode, once for each node of the point's role: ("consumer-2
+/// after apply" is the second consumer's), in the order of `CrashPoint::ALL`.
+pub fn crash_choices(topology: &Topology, mode: Mode) -> Vec<(CrashPoint, u8)> {
+    CrashPoint::ALL
+        .iter()
+        .copied()
+        .filter(|point| point.applies_to(mode))
+        .flat_map(|point| {
+            let count = topology.count(point.node().role()).min(u16::from(u8::MAX));
+            (0..count).map(move |instance| (point, instance as u8))
+        })
+        .collect()
+}
+
 /// A rate slider's range: per mille, so that 0.1 % steps are possible.
 const RATE_MAX_PER_MILLE: u32 = 500;
 
 #[component]
 pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
-    let points: Vec<CrashPoint> = CrashPoint::ALL
-        .iter()
-        .copied()
-        .filter(|point| point.applies_to(props.mode))
-        .collect();
-    let links = mqlab_sim::Topology::default().links(props.mode);
-    let point = use_state(|| None::<CrashPoint>);
+    let points = crash_choices(&props.topology, props.mode);
+    let links = props.topology.links(props.mode);
+    let point = use_state(|| None::<(CrashPoint, u8)>);
     let message = use_state(|| None::<u32>);
     let link = use_state(|| None::<LinkId>);
     let delay_ticks = use_state(|| 20_u64);
@@ -130,7 +146,23 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Apply(command.clone())))
     };
 
+    let compact = props.nodes.len() > COMPACT_NODES;
     let node_buttons = props.nodes.iter().map(|&(node, up)| {
+        if compact {
+            return html! {
+                <div class="node-row">
+                    <span class="node-name">{ node.name().to_string() }</span>
+                    <button class="danger small" disabled={!up} onclick={apply(Command::Crash(node))}
+                            aria-label={format!("Crash {}", node.name())} title={format!("Crash {}", node.name())}>
+                        { "✖ Crash" }
+                    </button>
+                    <button class="small" disabled={up} onclick={apply(Command::Restart(node))}
+                            aria-label={format!("Restart {}", node.name())} title={format!("Restart {}", node.name())}>
+                        { "↻ Restart" }
+                    </button>
+                </div>
+            };
+        }
         html! {
             <>
                 <button class="danger" disabled={!up} onclick={apply(Command::Crash(node))}
@@ -147,7 +179,9 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
 
     let on_point = {
         let point = point.clone();
-        Callback::from(move |event: Event| point.set(event_value(&event).parse().ok()))
+        Callback::from(move |event: Event| {
+            point.set(CrashPoint::parse_at(&event_value(&event)).ok())
+        })
     };
     let on_message = {
         let message = message.clone();
@@ -168,11 +202,11 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     let arm = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(point) = chosen_point {
+            if let Some((point, instance)) = chosen_point {
                 dispatch.emit(LabAction::Apply(Command::CrashAt {
                     point,
                     message: chosen_message,
-                    instance: 0,
+                    instance,
                 }));
             }
         })
@@ -244,15 +278,15 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
             <h2>{ "Faults" }</h2>
             <fieldset>
                 <legend>{ "Nodes" }</legend>
-                <div class="node-buttons">{ for node_buttons }</div>
+                <div class={classes!("node-buttons", compact.then_some("compact"))}>{ for node_buttons }</div>
             </fieldset>
             <fieldset role="group" aria-label="Crash at">
                 <legend>{ "Crash at" }</legend>
                 <div class="row">
                     <label class="visually-hidden" for="crash-point">{ "Crash point" }</label>
                     <select id="crash-point" onchange={on_point}>
-                        { for points.iter().map(|p| html! {
-                            <option value={p.as_str()} selected={Some(*p) == chosen_point} title={p.describe()}>{ p.as_str() }</option>
+                        { for points.iter().map(|&(p, instance)| html! {
+                            <option value={p.name_at(instance)} selected={Some((p, instance)) == chosen_point} title={p.describe()}>{ p.name_at(instance) }</option>
                         }) }
                     </select>
                     <label class="visually-hidden" for="crash-message">{ "For message" }</label>
@@ -264,7 +298,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     </select>
                     <button onclick={arm} disabled={chosen_point.is_none()}>{ "Arm" }</button>
                 </div>
-                if let Some(p) = chosen_point {
+                if let Some((p, _)) = chosen_point {
                     <p class="hint">{ p.describe() }</p>
                 }
                 if !props.breakpoints.is_empty() {
@@ -354,5 +388,41 @@ mod tests {
             fault_text(Some(5), &Command::SetLoss(Ratio::new(1, 20))),
             format!("loss rate {} on every link (at step 5)", Ratio::new(1, 20))
         );
+    }
+
+    #[test]
+    fn each_crash_point_is_offered_for_every_node_of_its_role() {
+        let single = crash_choices(&Topology::default(), Mode::AtLeastOnce);
+        assert!(single.iter().all(|(_, instance)| *instance == 0));
+        let topology = Topology {
+            producers: 2,
+            brokers: 1,
+            consumers: 3,
+        };
+        let names: Vec<String> = crash_choices(&topology, Mode::AtLeastOnce)
+            .into_iter()
+            .map(|(point, instance)| point.name_at(instance))
+            .collect();
+        for name in [
+            "consumer.after_apply",
+            "consumer-2.after_apply",
+            "consumer-3.after_apply",
+            "producer-2.after_send",
+        ] {
+            assert!(
+                names.iter().any(|n| n == name),
+                "{name} missing from {names:?}"
+            );
+        }
+        assert!(!names
+            .iter()
+            .any(|n| n.starts_with("consumer-4") || n.starts_with("broker-2")));
+        // Each name reads back as the choice it came from.
+        for (point, instance) in crash_choices(&topology, Mode::Transactional) {
+            assert_eq!(
+                CrashPoint::parse_at(&point.name_at(instance)),
+                Ok((point, instance))
+            );
+        }
     }
 }

@@ -16,8 +16,8 @@ use crate::components::coordinator_panel::CoordinatorPanel;
 use crate::components::help_overlay::IN_DOUBT_HELP;
 use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
-use crate::components::simulator::cadence;
 use crate::components::stage::Stage;
+use crate::hooks::cadence;
 use crate::state::{Lab, LabAction, SPEEDS};
 
 /// Where the completed lessons' slugs are kept in local storage.

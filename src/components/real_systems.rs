@@ -242,7 +242,7 @@ fn abstracted(mode: Mode) -> &'static [&'static str] {
             "Timeouts such as transaction.timeout.ms, producer fencing by epoch, and replication are not simulated.",
         ],
         _ => &[
-            "One producer, one broker, one partition or queue and one consumer: no replication, leader election, consumer groups or rebalancing.",
+            "One broker and one partition or queue; up to three producers and eight consumers, the consumers taking turns on the queue: no replication, leader election, consumer groups or rebalancing.",
             "Time is in ticks, the network is a few probabilities, and an fsync is one event; real brokers batch, compress and replicate.",
             "Sequence numbers here are message numbers; Kafka keeps them per partition and producer epoch, and RabbitMQ has none for publishes.",
         ],

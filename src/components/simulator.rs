@@ -13,30 +13,15 @@ use crate::components::narration::Narration;
 use crate::components::share_bar::ShareBar;
 use crate::components::stage::Stage;
 use crate::components::timeline::Timeline;
+use crate::hooks::cadence;
 use crate::state::{Lab, LabAction, Notice};
 
-/// The shortest time between two player callbacks: about 30 a second, so the whole page
-/// is drawn at most every other frame while the stage glides its tokens on every frame in
-/// between (a callback's glide lasts as long as the callback period).
-const FRAME_MS: u32 = 33;
 /// How far the End key runs ahead.
 const END_KEY_STEPS: u32 = 10_000;
 
 #[derive(Properties, PartialEq)]
 pub struct SimulatorProps {
     pub lab: UseReducerHandle<Lab>,
-}
-
-/// The player's cadence at a speed: (milliseconds between timer callbacks, steps per
-/// callback). Slow speeds take one step per callback; fast ones batch steps per frame.
-pub fn cadence(steps_per_second: u32) -> (u32, u32) {
-    let steps_per_second = steps_per_second.max(1);
-    let period_ms = 1000 / steps_per_second;
-    if period_ms >= FRAME_MS {
-        (period_ms, 1)
-    } else {
-        (FRAME_MS, steps_per_second.div_ceil(1000 / FRAME_MS))
-    }
 }
 
 /// The action a shortcut key stands for.
@@ -136,6 +121,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                               speed_index={lab.speed_index} mode={snapshot.mode} seed={scenario.seed}
                               messages={scenario.messages} txn_size={scenario.transaction.size}
                               max_in_flight={scenario.timing.producer_window} transform={scenario.transaction.transform}
+                              producers={scenario.topology.producers} consumers={scenario.topology.consumers}
                               dispatch={dispatch.clone()} />
                     <ShareBar lab={lab.clone()} />
                 </div>
@@ -147,7 +133,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                truncated={heavy.truncated} dispatch={dispatch.clone()} />
                     <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
                                       participants={participants} dispatch={dispatch.clone()} />
-                    <FaultToolbar mode={snapshot.mode} messages={scenario.messages} nodes={nodes}
+                    <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
                                   plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
                 </div>
@@ -226,32 +212,6 @@ fn mode_blurb(mode: Mode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::SPEEDS;
-
-    #[test]
-    fn slow_speeds_take_one_step_per_timer_callback() {
-        assert_eq!(cadence(1), (1000, 1));
-        assert_eq!(cadence(4), (250, 1));
-        assert_eq!(cadence(16), (62, 1));
-        // Above 30 a second, steps are batched: two per callback at 60 steps a second.
-        assert_eq!(cadence(60), (33, 2));
-    }
-
-    #[test]
-    fn fast_speeds_batch_steps_per_frame() {
-        let (period, steps) = cadence(1000);
-        assert_eq!(period, FRAME_MS);
-        // 30 callbacks a second at 33 ms: at least the asked-for speed.
-        assert!(steps * (1000 / FRAME_MS) >= 1000, "{steps} steps per frame");
-    }
-
-    #[test]
-    fn every_speed_has_a_cadence() {
-        for speed in SPEEDS {
-            let (period, steps) = cadence(speed);
-            assert!(period >= FRAME_MS && steps >= 1);
-        }
-    }
 
     #[test]
     fn number_keys_choose_the_four_modes_in_order() {

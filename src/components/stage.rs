@@ -12,17 +12,18 @@ use std::rc::Rc;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use mqlab_sim::{
     EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, RoleKind, Snapshot,
-    TraceEvent,
+    Topology, TraceEvent,
 };
 use yew::prelude::*;
 
 use crate::components::narration::{carries_business, step_after};
 use crate::decimal::tenths;
 
-/// The whole drawing, with the coordinator's strip above the pipeline.
-const FULL_VIEW_BOX: &str = "0 0 960 380";
-/// The pipeline alone, for the modes without a coordinator.
-const PIPELINE_VIEW_BOX: &str = "0 186 960 194";
+/// The height of the whole drawing of a single pipeline, with the coordinator's strip
+/// above it ("0 0 960 380").
+const FULL_HEIGHT: f64 = 380.0;
+/// Where the pipeline alone starts, for the modes without a coordinator ("0 186 960 194").
+const PIPELINE_TOP: f64 = 186.0;
 
 /// The short word for a network message that is not an application message.
 fn control_word(kind: MessageKind) -> &'static str {
@@ -42,11 +43,11 @@ fn control_word(kind: MessageKind) -> &'static str {
 /// The mark an event leaves on the stage: a cross where a message was lost (red for an
 /// application message, grey and dashed for a control message such as an ack or a
 /// coordinator query), a burst where a node crashed.
-fn event_mark(event: &TraceEvent) -> Option<Html> {
+fn event_mark(layout: Layout, event: &TraceEvent) -> Option<Html> {
     match event.kind {
         EventKind::Drop | EventKind::ArriveWhileDown => {
             let link = event.link?;
-            let (_, (x, y)) = lane(link);
+            let (_, (x, y)) = layout.lane(link);
             let business = carries_business(event.message_kind);
             let text = match (business, event.kind == EventKind::Drop) {
                 (true, true) => "✗ lost".to_string(),
@@ -69,7 +70,7 @@ fn event_mark(event: &TraceEvent) -> Option<Html> {
             )
         }
         _ if event.kind == EventKind::Crash || event.crash.is_some() => {
-            let (x, y) = node_position(event.node);
+            let (x, y) = layout.position(event.node);
             Some(
                 html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
                     <text text-anchor="middle">{ "✸ crash" }</text>
@@ -91,14 +92,98 @@ pub struct StageProps {
     pub step_ms: u32,
 }
 
-/// Where a node sits on the stage, in SVG user units.
-pub fn node_position(node: NodeId) -> (f64, f64) {
-    let below = 100.0 * f64::from(node.instance());
-    match node.role() {
-        RoleKind::Producer => (130.0, 300.0 + below),
-        RoleKind::Broker => (480.0, 300.0 + below),
-        RoleKind::Consumer => (830.0, 300.0 + below),
-        RoleKind::Coordinator => (480.0, 80.0),
+/// How far apart the instances of one role sit, centre to centre, in SVG user units: a
+/// node box is 84 high, so two stacked boxes keep a gap between them.
+const ROW_GAP: f64 = 100.0;
+
+/// Where the nodes of a run sit on the stage: roles in columns (producers, broker,
+/// consumers), the instances of a role stacked and centred on the tallest column, the
+/// coordinator above. One node of each role gives the drawing of a single pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    producers: u16,
+    brokers: u16,
+    consumers: u16,
+}
+
+impl Default for Layout {
+    fn default() -> Layout {
+        Layout::of(&[NodeId::PRODUCER, NodeId::BROKER, NodeId::CONSUMER])
+    }
+}
+
+impl Layout {
+    /// The layout of the nodes a snapshot lists: each role's column is as tall as its
+    /// highest instance.
+    pub fn of(nodes: &[NodeId]) -> Layout {
+        let count = |role: RoleKind| {
+            nodes
+                .iter()
+                .filter(|node| node.role() == role)
+                .map(|node| u16::from(node.instance()) + 1)
+                .max()
+                .unwrap_or(1)
+        };
+        Layout {
+            producers: count(RoleKind::Producer),
+            brokers: count(RoleKind::Broker),
+            consumers: count(RoleKind::Consumer),
+        }
+    }
+
+    /// The topology these columns hold (for its links).
+    pub fn topology(self) -> Topology {
+        Topology {
+            producers: self.producers,
+            brokers: self.brokers,
+            consumers: self.consumers,
+        }
+    }
+
+    /// How many nodes the tallest column stacks.
+    fn rows(self) -> u16 {
+        self.producers.max(self.brokers).max(self.consumers).max(1)
+    }
+
+    /// How much taller than a single pipeline the drawing is.
+    pub fn extra_height(self) -> f64 {
+        f64::from(self.rows() - 1) * ROW_GAP
+    }
+
+    /// Where a node sits, in SVG user units.
+    pub fn position(self, node: NodeId) -> (f64, f64) {
+        let (x, column) = match node.role() {
+            RoleKind::Producer => (130.0, self.producers),
+            RoleKind::Broker => (480.0, self.brokers),
+            RoleKind::Consumer => (830.0, self.consumers),
+            RoleKind::Coordinator => return (480.0, 80.0),
+        };
+        // The middle of the tallest column; a shorter column is centred on it.
+        let middle = 300.0 + self.extra_height() / 2.0;
+        let offset = f64::from(node.instance()) - f64::from(column.max(1) - 1) / 2.0;
+        (x, middle + offset * ROW_GAP)
+    }
+
+    /// The two ends of a link's lane: from the edge of the sender's box to the edge of
+    /// the receiver's, shifted sideways so that the way back does not overlap the way
+    /// there.
+    pub fn lane(self, link: LinkId) -> ((f64, f64), (f64, f64)) {
+        lane_between(self.position(link.from), self.position(link.to))
+    }
+
+    /// The drawing's view box: the coordinator's strip above the pipeline, or the
+    /// pipeline alone for the modes without a coordinator.
+    fn view_box(self, with_coordinator: bool) -> String {
+        let (top, height) = if with_coordinator {
+            (0.0, FULL_HEIGHT)
+        } else {
+            (PIPELINE_TOP, FULL_HEIGHT - PIPELINE_TOP)
+        };
+        format!(
+            "0 {} 960 {}",
+            tenths(top),
+            tenths(height + self.extra_height())
+        )
     }
 }
 
@@ -107,11 +192,8 @@ const NODE_HALF_HEIGHT: f64 = 42.0;
 /// Messages in the two directions of a pair of nodes travel on parallel lanes.
 const LANE_OFFSET: f64 = 11.0;
 
-/// The two ends of a link's lane: from the edge of the sender's box to the edge of the
-/// receiver's, shifted sideways so that the way back does not overlap the way there.
-pub fn lane(link: LinkId) -> ((f64, f64), (f64, f64)) {
-    let (ax, ay) = node_position(link.from);
-    let (bx, by) = node_position(link.to);
+/// A lane between two node centres (see `Layout::lane`).
+fn lane_between((ax, ay): (f64, f64), (bx, by): (f64, f64)) -> ((f64, f64), (f64, f64)) {
     let (dx, dy) = (bx - ax, by - ay);
     let length = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / length, dy / length);
@@ -347,6 +429,7 @@ fn memory_card(node: &NodeView) -> Html {
 struct TokensProps {
     /// Worked out by the stage once per snapshot, not on every frame of a glide.
     shapes: Rc<Vec<TokenShape>>,
+    layout: Layout,
     tick: u64,
     step_ms: u32,
 }
@@ -396,7 +479,7 @@ fn token_shapes(in_flight: &[InFlight], present: &[NodeId]) -> Vec<TokenShape> {
 fn Tokens(props: &TokensProps) -> Html {
     let display_tick = use_display_tick(props.tick, props.step_ms);
     let tokens = props.shapes.iter().map(|shape| {
-        let ((x1, y1), (x2, y2)) = lane(shape.envelope.link);
+        let ((x1, y1), (x2, y2)) = props.layout.lane(shape.envelope.link);
         let p = progress(&shape.envelope, display_tick);
         let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
         html! {
@@ -413,10 +496,11 @@ fn Tokens(props: &TokensProps) -> Html {
 pub fn Stage(props: &StageProps) -> Html {
     let snapshot = &props.snapshot;
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
-    let links = mqlab_sim::Topology::default().links(snapshot.mode);
+    let layout = Layout::of(&present);
+    let links = layout.topology().links(snapshot.mode);
 
     let link_paths = links.iter().map(|&link| {
-        let ((x1, y1), (x2, y2)) = lane(link);
+        let ((x1, y1), (x2, y2)) = layout.lane(link);
         let partitioned = snapshot.partitions.contains(&link);
         html! {
             <g class={classes!("link-group", partitioned.then_some("partitioned"))}>
@@ -444,8 +528,8 @@ pub fn Stage(props: &StageProps) -> Html {
             </g>
         }
     });
-    let nodes = NodeId::ALL.iter().filter(|node| present.contains(node)).map(|&node| {
-        let (x, y) = node_position(node);
+    let nodes = present.iter().map(|&node| {
+        let (x, y) = layout.position(node);
         let view = snapshot.nodes.iter().find(|n| n.id == node);
         let up = view.is_none_or(|v| v.up);
         let class = classes!("node", node.role().name(), view.is_none().then_some("absent"), (!up).then_some("down"));
@@ -477,7 +561,7 @@ pub fn Stage(props: &StageProps) -> Html {
         .last_event
         .as_ref()
         .filter(|e| step_after(e) == snapshot.step)
-        .and_then(event_mark);
+        .and_then(|event| event_mark(layout, event));
 
     // A name that changes only with the mode: the step and what happened are announced
     // by the narration's live region, and a name that changed every frame would make
@@ -490,16 +574,12 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     // Without two-phase commit the coordinator's strip above the pipeline would stay
     // empty, so the drawing starts below it.
-    let view_box = if with_coordinator {
-        FULL_VIEW_BOX
-    } else {
-        PIPELINE_VIEW_BOX
-    };
+    let view_box = layout.view_box(with_coordinator);
 
     html! {
         <section class="panel stage" aria-label="Stage">
             <div class="stage-drawing">
-                <svg role="img" aria-label={description} viewBox={view_box}>
+                <svg role="img" aria-label={description} viewBox={view_box.clone()}>
                     <defs>
                         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                             <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
@@ -509,14 +589,14 @@ pub fn Stage(props: &StageProps) -> Html {
                     { for nodes }
                     { for placeholder }
                     { for mark }
-                    <g class="legend" transform="translate(12,368)">
+                    <g class="legend" transform={format!("translate(12,{})", tenths(368.0 + layout.extra_height()))}>
                         <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
                     </g>
                 </svg>
                 // The tokens move on every frame: on a layer of their own, the browser
                 // redraws only them, not the nodes and links underneath.
                 <svg class="token-layer" aria-hidden="true" viewBox={view_box}>
-                    <Tokens shapes={Rc::new(token_shapes(&snapshot.in_flight, &present))} tick={snapshot.tick} step_ms={props.step_ms} />
+                    <Tokens shapes={Rc::new(token_shapes(&snapshot.in_flight, &present))} layout={layout} tick={snapshot.tick} step_ms={props.step_ms} />
                 </svg>
             </div>
             <div class="node-cards">
@@ -574,11 +654,73 @@ mod tests {
 
     #[test]
     fn the_two_directions_of_a_link_use_separate_lanes() {
-        let there = lane(LinkId::new(NodeId::PRODUCER, NodeId::BROKER));
-        let back = lane(LinkId::new(NodeId::BROKER, NodeId::PRODUCER));
+        let layout = Layout::default();
+        let there = layout.lane(LinkId::new(NodeId::PRODUCER, NodeId::BROKER));
+        let back = layout.lane(LinkId::new(NodeId::BROKER, NodeId::PRODUCER));
         assert!((there.0 .1 - back.0 .1).abs() > 2.0 * LANE_OFFSET - 0.1);
         // Lanes start outside the sender's box.
-        let (px, _) = node_position(NodeId::PRODUCER);
+        let (px, _) = layout.position(NodeId::PRODUCER);
         assert!(there.0 .0 > px + NODE_HALF_WIDTH);
+    }
+
+    fn consumer(instance: u8) -> NodeId {
+        NodeId::new(RoleKind::Consumer, instance)
+    }
+
+    #[test]
+    fn one_node_of_each_role_sits_where_the_single_pipeline_always_did() {
+        let layout = Layout::default();
+        assert_eq!(layout.position(NodeId::PRODUCER), (130.0, 300.0));
+        assert_eq!(layout.position(NodeId::BROKER), (480.0, 300.0));
+        assert_eq!(layout.position(NodeId::CONSUMER), (830.0, 300.0));
+        assert_eq!(layout.position(NodeId::COORDINATOR), (480.0, 80.0));
+        assert_eq!(layout.view_box(true), "0 0 960 380");
+        assert_eq!(layout.view_box(false), "0 186 960 194");
+    }
+
+    #[test]
+    fn instances_stack_in_their_column_centred_on_the_tallest() {
+        let topology = Topology {
+            producers: 2,
+            brokers: 1,
+            consumers: 3,
+        };
+        let layout = Layout::of(&topology.all_nodes());
+        assert_eq!(layout.topology(), topology);
+        let ys = |nodes: &[NodeId]| {
+            nodes
+                .iter()
+                .map(|n| layout.position(*n).1)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ys(&[consumer(0), consumer(1), consumer(2)]),
+            [300.0, 400.0, 500.0]
+        );
+        let producer_2 = NodeId::new(RoleKind::Producer, 1);
+        assert_eq!(ys(&[NodeId::PRODUCER, producer_2]), [350.0, 450.0]);
+        assert_eq!(ys(&[NodeId::BROKER]), [400.0]);
+        assert_eq!(layout.position(NodeId::COORDINATOR), (480.0, 80.0));
+        // The drawing grows by two rows, so the last consumer's box is inside it.
+        assert_eq!(layout.view_box(true), "0 0 960 580");
+    }
+
+    #[test]
+    fn no_two_boxes_of_the_largest_topology_overlap() {
+        let topology = Topology {
+            producers: 3,
+            brokers: 1,
+            consumers: 8,
+        };
+        let layout = Layout::of(&topology.all_nodes());
+        let nodes = topology.all_nodes();
+        for (i, a) in nodes.iter().enumerate() {
+            for b in &nodes[i + 1..] {
+                let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
+                let apart = (ax - bx).abs() >= 2.0 * NODE_HALF_WIDTH
+                    || (ay - by).abs() >= 2.0 * NODE_HALF_HEIGHT;
+                assert!(apart, "{a} and {b} overlap");
+            }
+        }
     }
 }

@@ -70,17 +70,18 @@ pub fn visible(trace: &[TraceEvent], start: u64, end: u64) -> &[TraceEvent] {
     &trace[from..to]
 }
 
-/// The lanes, top to bottom: the coordinator (when present) above the pipeline.
+/// The lanes, top to bottom: the coordinator (when present) above the pipeline, then
+/// every other node of the run in drawing order (producers, brokers, consumers).
 pub fn lanes(present: &[NodeId]) -> Vec<NodeId> {
-    [
-        NodeId::COORDINATOR,
-        NodeId::PRODUCER,
-        NodeId::BROKER,
-        NodeId::CONSUMER,
-    ]
-    .into_iter()
-    .filter(|node| present.contains(node))
-    .collect()
+    let coordinator = present
+        .iter()
+        .copied()
+        .filter(|n| *n == NodeId::COORDINATOR);
+    let pipeline = present
+        .iter()
+        .copied()
+        .filter(|n| *n != NodeId::COORDINATOR);
+    coordinator.chain(pipeline).collect()
 }
 
 /// A label's box in the diagram's units.
@@ -401,5 +402,36 @@ mod tests {
         assert!(arrivals
             .iter()
             .all(|e| e.sent_tick.is_some_and(|sent| sent <= e.tick)));
+    }
+
+    #[test]
+    fn every_node_of_the_run_has_a_lane_with_the_coordinator_on_top() {
+        let topology = mqlab_sim::Topology {
+            producers: 2,
+            brokers: 1,
+            consumers: 3,
+        };
+        let nodes = topology.nodes_in(mqlab_sim::Mode::Transactional);
+        let lanes = lanes(&nodes);
+        assert_eq!(lanes.len(), 7);
+        assert_eq!(lanes[0], NodeId::COORDINATOR);
+        let names: Vec<String> = lanes.iter().map(|n| n.name().to_string()).collect();
+        assert_eq!(
+            names[1..],
+            [
+                "producer",
+                "producer-2",
+                "broker",
+                "consumer",
+                "consumer-2",
+                "consumer-3"
+            ]
+        );
+        let single = lanes_of_default();
+        assert_eq!(single, [NodeId::PRODUCER, NodeId::BROKER, NodeId::CONSUMER]);
+    }
+
+    fn lanes_of_default() -> Vec<NodeId> {
+        lanes(&mqlab_sim::Topology::default().nodes_in(mqlab_sim::Mode::AtLeastOnce))
     }
 }
