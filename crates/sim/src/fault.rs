@@ -447,9 +447,9 @@ impl fmt::Display for CommandError {
                 node.name(),
                 node.role().name()
             ),
-            CommandError::NodeAlreadyDown { node } => write!(f, "the {} is already down", node.name()),
+            CommandError::NodeAlreadyDown { node } => write!(f, "{} is already down", node.the()),
             CommandError::NodeAlreadyUp { node } => {
-                write!(f, "the {} is up; only a crashed node can be restarted", node.name())
+                write!(f, "{} is up; only a crashed node can be restarted", node.the())
             }
             CommandError::CrashPointNotInMode { point, mode } => {
                 write!(f, "crash point {} does not exist in {} mode", point, mode.as_str())

@@ -122,7 +122,7 @@ impl Cause {
         match self.kind {
             CauseKind::ConsumerCrashAfterApply => "the consumer crashed after applying it and before acking, so the broker redelivered it".into(),
             CauseKind::AckLost => "the consumer's ack was lost on the consumer->broker link, so the broker redelivered it".into(),
-            CauseKind::ConsumerConnectionClosed(consumer) => format!("the {} crashed before acking it; its connection closed, so the broker put the message back in the queue and delivered it again", consumer.name()),
+            CauseKind::ConsumerConnectionClosed(consumer) => format!("{} crashed before acking it; its connection closed, so the broker put the message back in the queue and delivered it again", consumer.the()),
             CauseKind::ArrivedWhileDown(NodeId::BROKER) => "the consumer's ack reached the broker while it was down, so the broker redelivered it".into(),
             CauseKind::ArrivedWhileDown(NodeId::PRODUCER) => "the broker's confirm reached the producer while it was down, so the producer published it again and the broker stored a second copy".into(),
             CauseKind::BrokerCrash => "the broker crashed before it had recorded the ack, so it redelivered the message after restarting".into(),
@@ -141,7 +141,7 @@ impl Cause {
         match self.kind {
             CauseKind::PublishLost => "its publish was lost on the producer->broker link and nobody published it again".into(),
             CauseKind::DeliveryLost => "its delivery was lost on the broker->consumer link and the broker did not redeliver it".into(),
-            CauseKind::ArrivedWhileDown(node) => format!("it reached the {} while it was down", node.name()),
+            CauseKind::ArrivedWhileDown(node) => format!("it reached {} while it was down", node.the()),
             CauseKind::ProducerCrashBeforeSend => "the producer had marked it as sent and crashed before sending it".into(),
             CauseKind::BrokerCrashBeforeFsync => "the broker crashed after appending it and before the fsync, so it vanished from the broker's memory and nobody published it again".into(),
             CauseKind::ConsumerCrashAfterReceive => "the consumer crashed after receiving it and before applying it, and the broker had already let it go".into(),
@@ -156,7 +156,7 @@ impl Cause {
 fn cause_name(kind: CauseKind) -> String {
     let name = match kind {
         CauseKind::ArrivedWhileDown(node) => {
-            return format!("a message reached the {} while it was down", node.name())
+            return format!("a message reached {} while it was down", node.the())
         }
         CauseKind::PublishLost => "a publish lost",
         CauseKind::ConfirmLost => "a confirm lost",

@@ -125,6 +125,16 @@ impl NodeId {
         NodeName::of(self.role().name(), self.instance(), "-", "")
     }
 
+    /// The node as a sentence names it: "the consumer" for the first of its role,
+    /// "consumer-2" for the others.
+    pub fn the(self) -> String {
+        if self.instance() == 0 {
+            format!("the {}", self.role().name())
+        } else {
+            self.name().to_string()
+        }
+    }
+
     /// The display name: "Broker", "Broker 2".
     pub fn label(self) -> NodeName {
         NodeName::of(self.role().label(), self.instance(), " ", "")

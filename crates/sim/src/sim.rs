@@ -1054,7 +1054,7 @@ impl Sim {
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
                 self.crash_node(node);
-                format!("the {} crashes now and loses its memory.", node.name())
+                format!("{} crashes now and loses its memory.", node.the())
             }
             Command::Restart(node) => {
                 if self.nodes[self.slot(node)].core.up {
@@ -1063,8 +1063,8 @@ impl Sim {
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
                 self.restart_node(node);
                 format!(
-                    "the {} restarts now and rebuilds its state from its disk.",
-                    node.name()
+                    "{} restarts now and rebuilds its state from its disk.",
+                    node.the()
                 )
             }
             Command::CrashAt {

@@ -602,9 +602,9 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         }
         (EventKind::Drop, _) => lost_on_link(record),
         (EventKind::ArriveWhileDown, _) => format!(
-            "{} reaches the {}, which is down, and is lost.",
+            "{} reaches {}, which is down, and is lost.",
             capitalise(&what_text(record)),
-            record.node.name()
+            record.node.the()
         ),
         (EventKind::Crash, _) => format!("{node} crashes (random crash) and loses its memory."),
         (EventKind::Restart, Detail::RecoveredCommit) => format!(
@@ -738,9 +738,9 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         // Appended in place: most steps do not crash, and those that do need no copy.
         let _ = write!(
             body,
-            " Then the {} crashes ({}).",
-            point.node().name(),
-            point
+            " Then {} crashes ({}).",
+            record.node.the(),
+            point.name_at(record.node.instance())
         );
     }
     body

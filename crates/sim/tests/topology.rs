@@ -122,6 +122,13 @@ fn a_crash_point_naming_an_instance_crashes_that_node_only() {
     let crashes: Vec<_> = sim.trace().iter().filter(|e| e.crash.is_some()).collect();
     assert_eq!(crashes.len(), 1);
     assert_eq!(crashes[0].node, consumer(1));
+    assert!(
+        crashes[0]
+            .narration
+            .ends_with("Then consumer-2 crashes (consumer-2.after_apply)."),
+        "{}",
+        crashes[0].narration
+    );
     // consumer-2 got the second delivery, m2; it applied it and crashed before acking,
     // so the broker redelivered it and it was applied twice.
     assert_eq!(verdict(&sim, 2), Verdict::Duplicated(2));
