@@ -224,10 +224,12 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 }
                 let (x1, y1, x2, y2) = (x_signed(sent), lane_y(link.from), x(event.tick), lane_y(link.to));
                 let lost = matches!(event.kind, EventKind::Drop | EventKind::ArriveWhileDown);
+                // A lost ack, confirm or query is drawn apart from a lost message itself.
+                let control = lost && !crate::components::narration::carries_business(event.message_kind);
                 let kind = event.message_kind.unwrap_or(MessageKind::Publish);
                 let label = message_caption(kind, event.message, event.txn);
                 html! {
-                    <g class={classes!(class, "arrow", format!("msg-{}", kind.as_str()), lost.then_some("lost"), event.duplicate.then_some("duplicate"))}
+                    <g class={classes!(class, "arrow", format!("msg-{}", kind.as_str()), lost.then_some("lost"), control.then_some("control"), event.duplicate.then_some("duplicate"))}
                        onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>
                         <title>{ title }</title>
                         <line x1={tenths(x1)} y1={tenths(y1)} x2={tenths(x2)} y2={tenths(y2)}

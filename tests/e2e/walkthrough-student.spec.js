@@ -286,6 +286,14 @@ test('in a lesson, step back and the keys work, jumps land on the event, and loo
   const cue = lesson.getByRole('region', { name: 'What to notice' }).getByRole('listitem').filter({ hasText: 'credited the account' });
   await expect(cue).toHaveCount(0); // not reached at step 0
   for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
+  // Let the page take every key press before the jump, so none lands after it.
+  let last = -1;
+  await expect.poll(async () => {
+    const now = await lessonStep(lesson);
+    const settled = now === last;
+    last = now;
+    return settled;
+  }, { intervals: [250] }).toBe(true);
   await cue.getByRole('button').click();
   await expect(lesson.getByRole('region', { name: 'Consumer state' })).toContainText('wiped by the crash');
   await page.screenshot({ path: 'output/screenshots/student-looking-back.png', fullPage: true });
