@@ -11,7 +11,8 @@ const subRoot = path.resolve(__dirname, `output/subpath-root-${process.env.MQLAB
 fs.mkdirSync(subRoot, { recursive: true });
 const mount = path.join(subRoot, 'mq-lab');
 try { fs.unlinkSync(mount); } catch (_) { /* not there yet */ }
-fs.symlinkSync(dist, mount);
+// Every worker process loads this file: two may make the same link at once.
+try { fs.symlinkSync(dist, mount); } catch (error) { if (error.code !== 'EEXIST') throw error; }
 
 const ROOT_PORT = Number(process.env.MQLAB_E2E_PORT || 4173);
 const SUB_PORT = ROOT_PORT + 1;
