@@ -157,6 +157,7 @@ impl CrashPoint {
     }
 
     /// A dense bit position for quick "is anything armed here" checks.
+    #[inline]
     pub(crate) const fn bit(self) -> u32 {
         1 << (self as u32)
     }

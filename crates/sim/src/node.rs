@@ -96,11 +96,13 @@ impl NodeId {
     ];
 
     /// The `instance`-th node (from 0) of a role.
+    #[inline]
     pub const fn new(role: RoleKind, instance: u8) -> NodeId {
         NodeId(role.code() << 8 | instance as u16)
     }
 
     /// The role this node plays.
+    #[inline]
     pub const fn role(self) -> RoleKind {
         match self.0 >> 8 {
             0 => RoleKind::Producer,
@@ -111,11 +113,13 @@ impl NodeId {
     }
 
     /// The role as a dense number (0 producer, 1 broker, 2 consumer, 3 coordinator).
+    #[inline]
     pub(crate) const fn role_code(self) -> usize {
         (self.0 >> 8) as usize
     }
 
     /// Which node of its role this is, from 0.
+    #[inline]
     pub const fn instance(self) -> u8 {
         (self.0 & 0xff) as u8
     }
@@ -152,6 +156,7 @@ impl NodeId {
 
     /// A number for the trace hash; the first node of each role keeps the number it had
     /// when there was one node per role, so that default runs hash as before.
+    #[inline]
     pub(crate) const fn hash_code(self) -> u64 {
         let role = (self.0 >> 8) as u64;
         let instance = (self.0 & 0xff) as u64;

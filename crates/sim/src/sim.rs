@@ -380,16 +380,19 @@ impl Sim {
     }
 
     /// True when the node is up.
+    #[inline]
     pub fn is_up(&self, node: NodeId) -> bool {
         self.nodes[self.slot(node)].core.up
     }
 
     /// The dense index of a link between two nodes of the topology.
+    #[inline]
     pub(crate) fn link_index(&self, link: LinkId) -> usize {
         self.slot(link.from) * self.nodes.len() + self.slot(link.to)
     }
 
     /// The dense index of a node of the topology.
+    #[inline]
     pub(crate) fn slot(&self, node: NodeId) -> usize {
         usize::from(self.role_offsets[node.role_code()]) + usize::from(node.instance())
     }
@@ -568,7 +571,7 @@ impl Sim {
                     node.role.handle(input, &mut ctx);
                     node.participant.handle(input, &mut node.role, &mut ctx);
                 }
-                _ if Participant::takes(&input) => {
+                _ if self.mode == Mode::Transactional && Participant::takes(&input) => {
                     node.participant.handle(input, &mut node.role, &mut ctx)
                 }
                 _ => node.role.handle(input, &mut ctx),

@@ -40,6 +40,7 @@ impl Topology {
 
     /// How many nodes of a role there are (the coordinator always exists; it is idle
     /// outside transactional mode).
+    #[inline]
     pub fn count(&self, role: RoleKind) -> u16 {
         match role {
             RoleKind::Producer => self.producers,
@@ -92,6 +93,7 @@ impl Topology {
     }
 
     /// The producer that publishes message `message`.
+    #[inline]
     pub fn producer_of(&self, message: u32) -> NodeId {
         let instance = message.saturating_sub(1) % u32::from(self.producers.max(1));
         NodeId::new(RoleKind::Producer, instance as u8)
@@ -99,6 +101,7 @@ impl Topology {
 
     /// The consumer whose turn it is to consume message `message` in a consume
     /// transaction (consumers take turns in message order).
+    #[inline]
     pub fn consumer_for(&self, message: u32) -> NodeId {
         let instance = message.saturating_sub(1) % u32::from(self.consumers.max(1));
         NodeId::new(RoleKind::Consumer, instance as u8)
@@ -106,6 +109,7 @@ impl Topology {
 
     /// The previous message of the same producer (its sequence number minus one), if
     /// any.
+    #[inline]
     pub fn previous_of_producer(&self, message: u32) -> Option<u32> {
         message
             .checked_sub(u32::from(self.producers.max(1)))

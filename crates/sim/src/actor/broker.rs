@@ -162,6 +162,10 @@ impl Broker {
 
     /// The consumer whose turn it is among those connected, if any.
     fn next_open_consumer(&self, ctx: &Ctx<'_>) -> Option<u8> {
+        if !self.memory.closed.contains(&true) {
+            // Every consumer is connected (the usual case): the next in turn.
+            return Some(self.memory.next_consumer);
+        }
         let consumers = ctx.scenario.topology.consumers.max(1);
         (0..consumers)
             .map(|offset| ((u16::from(self.memory.next_consumer) + offset) % consumers) as u8)

@@ -192,6 +192,7 @@ pub(crate) struct Notes {
 }
 
 impl Notes {
+    #[inline]
     fn mark(&mut self, mark: Mark) {
         match mark {
             Mark::Detail(detail) => self.detail = Some(detail),
@@ -275,24 +276,29 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    #[inline]
     pub fn mode(&self) -> Mode {
         self.scenario.mode
     }
 
+    #[inline]
     pub fn messages(&self) -> u32 {
         self.scenario.messages
     }
 
     /// The last message of the transaction group that begins with `first`.
+    #[inline]
     pub fn group_last(&self, first: u32) -> u32 {
         self.scenario.group_of(first).1.max(first)
     }
 
+    #[inline]
     pub fn chance(&mut self, ratio: Ratio) -> bool {
         self.prng.chance(ratio)
     }
 
     /// If a crash is armed at this point, the node dies here: the caller must stop.
+    #[inline]
     pub fn crash_point(&mut self, point: CrashPoint, message: u32) -> bool {
         if self.armed_mask & point.bit() == 0 {
             return false;
@@ -305,19 +311,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    #[inline]
     pub fn step(&mut self, kind: EventKind) {
         self.out.push(Output::Step(kind));
     }
 
+    #[inline]
     pub fn mark(&mut self, mark: Mark) {
         self.notes.mark(mark);
     }
 
+    #[inline]
     pub fn detail(&mut self, detail: Detail) {
         self.mark(Mark::Detail(detail));
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn send(
         &mut self,
         to: NodeId,
@@ -339,14 +349,17 @@ impl<'a> Ctx<'a> {
         }));
     }
 
+    #[inline]
     pub fn set_timer(&mut self, delay_ticks: u64, timer: Timer) {
         self.out.push(Output::SetTimer { delay_ticks, timer });
     }
 
+    #[inline]
     pub fn persist(&mut self, record: DiskRecord) {
         self.out.push(Output::Persist(record));
     }
 
+    #[inline]
     pub fn fact(&mut self, fact: Fact) {
         self.out.push(Output::Fact(fact));
     }

@@ -106,9 +106,10 @@ impl Producer {
             return;
         }
         let topology = &ctx.scenario.topology;
+        let shared = topology.producers > 1;
         while self.memory.next <= ctx.messages()
             && (self.state(self.memory.next) != NEW
-                || topology.producer_of(self.memory.next) != ctx.id)
+                || (shared && topology.producer_of(self.memory.next) != ctx.id))
         {
             self.memory.next += 1;
         }
