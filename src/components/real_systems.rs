@@ -243,6 +243,7 @@ fn abstracted(mode: Mode) -> &'static [&'static str] {
         ],
         _ => &[
             "One broker and one partition or queue; up to three producers and eight consumers, the consumers taking turns on the queue: no replication, leader election, consumer groups or rebalancing.",
+            "Each consumer here has a database of its own, so an idempotent consumer's processed-ids table is per consumer: a message redelivered to another consumer is applied there again. Competing consumers of one service usually share one database, whose inbox table would catch it.",
             "Time is in ticks, the network is a few probabilities, and an fsync is one event; real brokers batch, compress and replicate.",
             "Sequence numbers here are message numbers; Kafka keeps them per partition and producer epoch, and RabbitMQ has none for publishes.",
         ],
