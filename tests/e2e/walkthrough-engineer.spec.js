@@ -315,6 +315,9 @@ test('10: a malformed link says plainly what is wrong, keeps the run, and stays 
   const { page } = guarded;
   await openSite(page);
   await stepForward(page, 3);
+  // The address bar follows the run a moment later: wait for it, so that its update
+  // cannot land after the bad link below and replace it.
+  await expect(page).toHaveURL(/step=3~/);
   const good = page.url();
   const bad = `${good.split('#')[0]}#v1mode=idempotent`;
   await page.goto(bad);
