@@ -25,7 +25,10 @@ async function arm(page, point, message) {
 
 async function stepForward(page, steps) {
   await focusPage(page);
+  const start = Number((await readout(page).innerText()).match(/step (\d+)/)[1]);
   for (let i = 0; i < steps; i++) await page.keyboard.press('ArrowRight');
+  // The page takes key presses one by one: wait until it has taken them all.
+  await expect(readout(page)).toContainText(`step ${start + steps} ·`);
 }
 
 async function runToEnd(page) {
