@@ -57,12 +57,8 @@ fn set_fragment(fragment: &str) {
         .expect("fragment set");
 }
 
-#[wasm_bindgen_test]
-async fn the_stage_draws_the_nodes_the_core_names() {
-    let root = container();
-    let snapshot = Sim::new(&Scenario::default())
-        .expect("default scenario")
-        .snapshot();
+/// Draws the stage for a snapshot into `root` and waits for it to settle.
+async fn mount_stage(root: &web_sys::Element, snapshot: mqlab_sim::Snapshot) {
     #[derive(Properties, PartialEq)]
     struct Props {
         snapshot: mqlab_sim::Snapshot,
@@ -73,6 +69,15 @@ async fn the_stage_draws_the_nodes_the_core_names() {
     }
     yew::Renderer::<Host>::with_root_and_props(root.clone(), Props { snapshot }).render();
     settle().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_stage_draws_the_nodes_the_core_names() {
+    let root = container();
+    let snapshot = Sim::new(&Scenario::default())
+        .expect("default scenario")
+        .snapshot();
+    mount_stage(&root, snapshot).await;
     let shown = text(&root);
     for node in NodeId::ALL {
         assert!(
@@ -101,16 +106,7 @@ async fn the_stage_draws_every_node_of_the_topology_inside_its_drawing() {
     let snapshot = Sim::new(&scenario)
         .expect("two producers and three consumers")
         .snapshot();
-    #[derive(Properties, PartialEq)]
-    struct Props {
-        snapshot: mqlab_sim::Snapshot,
-    }
-    #[component]
-    fn Host(props: &Props) -> Html {
-        html! { <Stage snapshot={props.snapshot.clone()} /> }
-    }
-    yew::Renderer::<Host>::with_root_and_props(root.clone(), Props { snapshot }).render();
-    settle().await;
+    mount_stage(&root, snapshot).await;
     let boxes = root
         .query_selector_all("svg[role=img] g.node:not(.absent)")
         .expect("query");

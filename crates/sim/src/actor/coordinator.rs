@@ -454,6 +454,15 @@ mod tests {
         coordinator
     }
 
+    /// The producer DB and the broker both vote yes on t1.
+    fn both_vote_yes(s: &Scenario, coordinator: &mut Coordinator, armed: &mut Armed) {
+        for from in [NodeId::PRODUCER, NodeId::BROKER] {
+            bench::run(NodeId::COORDINATOR, s, armed, 3, |ctx| {
+                coordinator.handle(Input::Message(&vote(from, true, 1)), ctx)
+            });
+        }
+    }
+
     #[test]
     fn the_first_transaction_publishes_m1_and_prepares_both_participants() {
         let s = scenario();
@@ -538,11 +547,7 @@ mod tests {
             NodeId::COORDINATOR,
             None,
         )]);
-        for from in [NodeId::PRODUCER, NodeId::BROKER] {
-            bench::run(NodeId::COORDINATOR, &s, &mut armed, 3, |ctx| {
-                coordinator.handle(Input::Message(&vote(from, true, 1)), ctx)
-            });
-        }
+        both_vote_yes(&s, &mut coordinator, &mut armed);
         assert!(!coordinator.is_committed(1));
         bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 4, |ctx| {
             coordinator.handle(Input::Crash, ctx)
@@ -560,11 +565,7 @@ mod tests {
     fn a_query_about_a_committed_transaction_is_answered_commit() {
         let s = scenario();
         let mut coordinator = begun(&s);
-        for from in [NodeId::PRODUCER, NodeId::BROKER] {
-            bench::run(NodeId::COORDINATOR, &s, &mut Armed::default(), 3, |ctx| {
-                coordinator.handle(Input::Message(&vote(from, true, 1)), ctx)
-            });
-        }
+        both_vote_yes(&s, &mut coordinator, &mut Armed::default());
         let query = bench::envelope(
             NodeId::BROKER,
             NodeId::COORDINATOR,

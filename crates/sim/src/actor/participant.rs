@@ -389,6 +389,16 @@ mod tests {
         envelope
     }
 
+    /// The consumer DB's participant after it prepared t2 (consuming m1).
+    fn prepared(s: &Scenario) -> (Participant, Role) {
+        let mut participant = Participant::default();
+        let mut db = Role::Consumer(Consumer::new(2));
+        bench::run(NodeId::CONSUMER, s, &mut Armed::default(), 5, |ctx| {
+            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
+        });
+        (participant, db)
+    }
+
     #[test]
     fn prepare_logs_prepared_votes_yes_and_waits_in_doubt() {
         let s = scenario();
@@ -417,11 +427,7 @@ mod tests {
     #[test]
     fn commit_applies_the_side_effect_to_the_database_it_manages_and_answers_committed() {
         let s = scenario();
-        let mut participant = Participant::default();
-        let mut db = Role::Consumer(Consumer::new(2));
-        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
-            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
-        });
+        let (mut participant, mut db) = prepared(&s);
         let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 9, |ctx| {
             participant.handle(Input::Message(&decision(2, true)), &mut db, ctx)
         });
@@ -439,11 +445,7 @@ mod tests {
     #[test]
     fn abort_releases_the_work_without_touching_the_database() {
         let s = scenario();
-        let mut participant = Participant::default();
-        let mut db = Role::Consumer(Consumer::new(2));
-        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
-            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
-        });
+        let (mut participant, mut db) = prepared(&s);
         let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 9, |ctx| {
             participant.handle(Input::Message(&decision(2, false)), &mut db, ctx)
         });
@@ -458,11 +460,7 @@ mod tests {
     #[test]
     fn a_restarted_participant_asks_about_each_prepared_transaction() {
         let s = scenario();
-        let mut participant = Participant::default();
-        let mut db = Role::Consumer(Consumer::new(2));
-        bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
-            participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
-        });
+        let (mut participant, mut db) = prepared(&s);
         bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 6, |ctx| {
             participant.handle(Input::Crash, &mut db, ctx)
         });
