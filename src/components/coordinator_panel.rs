@@ -19,8 +19,9 @@ pub struct CoordinatorPanelProps {
 }
 
 /// The phases in the order a transaction goes through them.
-const PHASES: [(CoordinatorPhase, &str); 4] = [
+const PHASES: [(CoordinatorPhase, &str); 5] = [
     (CoordinatorPhase::Idle, "init"),
+    (CoordinatorPhase::Working, "working"),
     (CoordinatorPhase::Preparing, "preparing"),
     (CoordinatorPhase::Committing, "decided"),
     (CoordinatorPhase::Done, "all done"),

@@ -286,7 +286,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     <label class="visually-hidden" for="crash-point">{ "Crash point" }</label>
                     <select id="crash-point" onchange={on_point}>
                         { for points.iter().map(|&(p, instance)| html! {
-                            <option value={p.name_at(instance)} selected={Some((p, instance)) == chosen_point} title={p.describe()}>{ p.name_at(instance) }</option>
+                            <option value={p.name_at(instance)} selected={Some((p, instance)) == chosen_point} title={p.describe_in(props.mode)}>{ p.name_at(instance) }</option>
                         }) }
                     </select>
                     <label class="visually-hidden" for="crash-message">{ "For message" }</label>
@@ -299,7 +299,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     <button onclick={arm} disabled={chosen_point.is_none()}>{ "Arm" }</button>
                 </div>
                 if let Some((p, _)) = chosen_point {
-                    <p class="hint">{ p.describe() }</p>
+                    <p class="hint">{ p.describe_in(props.mode) }</p>
                 }
                 if !props.breakpoints.is_empty() {
                     <ul class="armed" aria-label="Armed crash points">

@@ -51,7 +51,8 @@ fn event_class(event: &TraceEvent) -> &'static str {
         | EventKind::VoteTimeout
         | EventKind::DecisionResend
         | EventKind::Query
-        | EventKind::QueryAnswer => "txn",
+        | EventKind::QueryAnswer
+        | EventKind::WorkDone => "txn",
         _ => "",
     }
 }

@@ -37,6 +37,8 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::Abort => "abort",
         MessageKind::Committed => "done",
         MessageKind::Query => "query",
+        MessageKind::Begin => "begin",
+        MessageKind::WorkDone => "work done",
     }
 }
 
@@ -248,6 +250,8 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::Abort => "abort ",
         MessageKind::Committed => "done ",
         MessageKind::Query => "ask ",
+        MessageKind::Begin => "begin ",
+        MessageKind::WorkDone => "did ",
     };
     format!("{word}{subject}")
 }

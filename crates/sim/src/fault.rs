@@ -116,12 +116,15 @@ impl CrashPoint {
         }
     }
 
-    /// True when the point can fire in the mode: the queue points in the three queue
-    /// modes (a producer without confirms has no "after confirm"), the coordinator and
-    /// participant points in transactional mode.
+    /// True when the point can fire in the mode: the delivery points in every mode (a
+    /// producer without confirms has no "after confirm"; in transactional mode the
+    /// message travels inside its transaction), the coordinator and participant points
+    /// in transactional mode.
     pub const fn applies_to(self, mode: Mode) -> bool {
         match self {
-            CrashPoint::ProducerAfterConfirm => mode.confirms(),
+            CrashPoint::ProducerAfterConfirm => {
+                mode.confirms() || matches!(mode, Mode::Transactional)
+            }
             CrashPoint::ProducerBeforeSend
             | CrashPoint::ProducerAfterSend
             | CrashPoint::BrokerAfterAppend
@@ -129,7 +132,7 @@ impl CrashPoint {
             | CrashPoint::BrokerAfterDeliver
             | CrashPoint::ConsumerAfterReceive
             | CrashPoint::ConsumerAfterApply
-            | CrashPoint::ConsumerAfterAck => !matches!(mode, Mode::Transactional),
+            | CrashPoint::ConsumerAfterAck => true,
             _ => matches!(mode, Mode::Transactional),
         }
     }
@@ -153,6 +156,26 @@ impl CrashPoint {
             CrashPoint::ParticipantBeforeVote => "The consumer DB crashes after receiving the prepare, before it votes.",
             CrashPoint::ParticipantAfterVoteYes => "The consumer DB crashes after logging prepared and voting yes, before it learns the decision.",
             CrashPoint::ParticipantAfterCommit => "The consumer DB crashes after committing, before telling the coordinator.",
+        }
+    }
+
+    /// One plain sentence saying when the crash happens in `mode`: in transactional
+    /// mode the delivery points fall inside a transaction's work.
+    pub const fn describe_in(self, mode: Mode) -> &'static str {
+        if !matches!(mode, Mode::Transactional) {
+            return self.describe();
+        }
+        match self {
+            CrashPoint::ProducerBeforeSend => "The producer crashes inside its transaction, just before it publishes the message to the broker.",
+            CrashPoint::ProducerAfterSend => "The producer crashes inside its transaction right after publishing the message, before the broker confirms it.",
+            CrashPoint::ProducerAfterConfirm => "The producer crashes right after the broker's confirm, before it tells the coordinator that its work is done.",
+            CrashPoint::BrokerAfterAppend => "The broker crashes after holding the message in memory inside its transaction, before it confirms it.",
+            CrashPoint::BrokerAfterFsync => "The broker crashes after logging its prepared record for the transaction, before it votes.",
+            CrashPoint::BrokerAfterDeliver => "The broker crashes right after delivering the message inside its consume transaction.",
+            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after receiving the message inside its transaction.",
+            CrashPoint::ConsumerAfterApply => "The consumer crashes after applying the message inside its transaction, not yet committed, before it acks it.",
+            CrashPoint::ConsumerAfterAck => "The consumer crashes right after acking the message inside its transaction, before the transaction commits.",
+            _ => self.describe(),
         }
     }
 

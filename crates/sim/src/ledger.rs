@@ -256,6 +256,9 @@ pub enum ReorderCause {
     /// Another consumer applied the later message first: competing consumers share one
     /// queue and work side by side, so the queue's order is not kept between them.
     CompetingConsumers,
+    /// The later message's consume transaction committed first: several transactions
+    /// run side by side (max in flight), and each commits when it is done.
+    ParallelTransactions,
 }
 
 impl ReorderCause {
@@ -274,6 +277,9 @@ impl ReorderCause {
             }
             ReorderCause::CompetingConsumers => {
                 "another consumer took a later message from the queue and applied it first"
+            }
+            ReorderCause::ParallelTransactions => {
+                "a later message's transaction committed first: several transactions run side by side, and each commits when it is done"
             }
         }
     }
@@ -671,6 +677,8 @@ pub struct Ledger {
     transactions: Transactions,
     /// Consume-transform-produce is on.
     transform: bool,
+    /// Messages travel inside 2PC transactions (transactional mode).
+    transactional: bool,
 }
 
 impl Ledger {
@@ -722,6 +730,7 @@ impl Ledger {
             checker: Checker::default(),
             transactions: Transactions::default(),
             transform: false,
+            transactional: false,
         }
     }
 
@@ -764,6 +773,10 @@ impl Ledger {
     /// How many producers publish, for explaining why a message was overtaken.
     pub(crate) fn set_producers(&mut self, producers: u16) {
         self.producers = u32::from(producers.max(1));
+    }
+
+    pub(crate) fn set_transactional(&mut self, transactional: bool) {
+        self.transactional = transactional;
     }
 
     pub(crate) fn set_transform(&mut self, transform: bool) {
@@ -1159,6 +1172,7 @@ impl Ledger {
         let other_producer =
             message.saturating_sub(1) % producers != max_applied.saturating_sub(1) % producers;
         let other_consumer = self.max_applied_by.is_some_and(|by| by != consumer);
+        let transactional = self.transactional;
         if let Some(record) = self.record_mut(message) {
             record.applied += 1;
             if record.applied == 1 {
@@ -1173,6 +1187,8 @@ impl Ledger {
                         ReorderCause::ParallelProducers
                     } else if other_consumer {
                         ReorderCause::CompetingConsumers
+                    } else if transactional {
+                        ReorderCause::ParallelTransactions
                     } else {
                         ReorderCause::Network
                     });
@@ -1387,6 +1403,7 @@ fn explain(record: &MessageRecord) -> (Option<u64>, String) {
                 None => match record.reorder_cause {
                     Some(ReorderCause::ParallelProducers) => (None, format!("{id} was applied after {later}: another producer published {later} side by side, and it reached the queue first.")),
                     Some(ReorderCause::CompetingConsumers) => (None, format!("{id} was applied after {later}: another consumer took {later} from the queue and applied it first.")),
+                    Some(ReorderCause::ParallelTransactions) => (None, format!("{id} was applied after {later}: {later}'s transaction committed first; several transactions run side by side, and each commits when it is done.")),
                     _ => (None, format!("{id} was applied after {later}: the network let {later} overtake it.")),
                 },
             }

@@ -33,13 +33,23 @@ impl LinkId {
         use MessageKind::*;
         let transactional = mode == Mode::Transactional;
         match (self.from.role(), self.to.role()) {
-            (RoleKind::Producer, RoleKind::Broker) if !transactional => &[Publish],
-            (RoleKind::Broker, RoleKind::Producer) if !transactional => &[Confirm],
-            (RoleKind::Broker, RoleKind::Consumer) if !transactional => &[Deliver],
-            (RoleKind::Consumer, RoleKind::Broker) if !transactional => &[Ack],
+            (RoleKind::Producer, RoleKind::Broker) => &[Publish],
+            (RoleKind::Broker, RoleKind::Producer) => &[Confirm],
+            (RoleKind::Broker, RoleKind::Consumer) => &[Deliver],
+            (RoleKind::Consumer, RoleKind::Broker) => &[Ack],
             (RoleKind::Coordinator, RoleKind::Coordinator) => &[],
-            (RoleKind::Coordinator, _) if transactional => &[Prepare, Commit, Abort],
-            (_, RoleKind::Coordinator) if transactional => &[VoteYes, VoteNo, Committed, Query],
+            // The coordinator opens a transaction's work at the producer (publish) or
+            // the broker (consume); the consumer's work starts with a delivery.
+            (RoleKind::Coordinator, RoleKind::Consumer) if transactional => {
+                &[Prepare, Commit, Abort]
+            }
+            (RoleKind::Coordinator, _) if transactional => &[Begin, Prepare, Commit, Abort],
+            (RoleKind::Consumer, RoleKind::Coordinator) if transactional => {
+                &[VoteYes, VoteNo, Committed, Query]
+            }
+            (_, RoleKind::Coordinator) if transactional => {
+                &[WorkDone, VoteYes, VoteNo, Committed, Query]
+            }
             _ => &[],
         }
     }
@@ -121,11 +131,18 @@ pub enum MessageKind {
     Committed,
     /// In-doubt participant → coordinator: what was the decision?
     Query,
+    /// Coordinator → the application whose work a transaction is (the producer for a
+    /// publish, the broker that delivers for a consume): the transaction is open, do
+    /// its work now.
+    Begin,
+    /// Application → coordinator: the work of the transaction is done (its publishes
+    /// confirmed, or its deliveries applied and acked); commit it.
+    WorkDone,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 11] = [
+    pub const ALL: [MessageKind; 13] = [
         MessageKind::Publish,
         MessageKind::Confirm,
         MessageKind::Deliver,
@@ -137,6 +154,8 @@ impl MessageKind {
         MessageKind::Abort,
         MessageKind::Committed,
         MessageKind::Query,
+        MessageKind::Begin,
+        MessageKind::WorkDone,
     ];
 
     /// The machine name.
@@ -153,6 +172,8 @@ impl MessageKind {
             MessageKind::Abort => "abort",
             MessageKind::Committed => "committed",
             MessageKind::Query => "query",
+            MessageKind::Begin => "begin",
+            MessageKind::WorkDone => "work_done",
         }
     }
 

@@ -244,6 +244,8 @@ impl Sim {
             scenario.mode == Mode::Transactional,
         );
         sim.ledger.set_transform(scenario.transforms());
+        sim.ledger
+            .set_transactional(scenario.mode == Mode::Transactional);
         sim.ledger.set_producers(scenario.topology.producers);
         sim.apply_due_planned_faults();
         for node in topology.all_nodes() {
@@ -943,7 +945,7 @@ impl Sim {
             self.attribute_drop(&envelope, Cause::new(step, cause_kind));
             return;
         }
-        self.begin(arrival_kind(envelope.kind), to);
+        self.begin(arrival_kind(envelope.kind, to), to);
         self.describe_envelope(&envelope);
         self.dispatch(to, Input::Message(&envelope));
     }
@@ -961,10 +963,17 @@ impl Sim {
         self.cur.duplicate = envelope.duplicate;
         self.cur.txn_kind = envelope.txn_kind;
         self.cur.sent_tick = Some(envelope.sent_tick);
-        if !matches!(
-            envelope.kind,
-            MessageKind::Publish | MessageKind::Confirm | MessageKind::Deliver | MessageKind::Ack
-        ) {
+        // The tag is the transaction, except on the queue's own messages outside
+        // transactional mode, where it is the broker's log entry.
+        if self.mode == Mode::Transactional
+            || !matches!(
+                envelope.kind,
+                MessageKind::Publish
+                    | MessageKind::Confirm
+                    | MessageKind::Deliver
+                    | MessageKind::Ack
+            )
+        {
             self.cur.txn = envelope.tag;
         }
     }
@@ -1084,10 +1093,13 @@ impl Sim {
                 self.armed_crash_mask |= point.bit();
                 let name = point.name_at(instance);
                 match message {
-                    Some(m) => format!("breakpoint set: {name} for m{m}. {}", point.describe()),
+                    Some(m) => format!(
+                        "breakpoint set: {name} for m{m}. {}",
+                        point.describe_in(self.mode)
+                    ),
                     None => format!(
                         "breakpoint set: {name} for the next message. {}",
-                        point.describe()
+                        point.describe_in(self.mode)
                     ),
                 }
             }
@@ -1230,9 +1242,14 @@ fn matching_text(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> S
     }
 }
 
-/// The kind of step a message's arrival is.
-fn arrival_kind(kind: MessageKind) -> EventKind {
+/// The kind of step a message's arrival at `to` is.
+fn arrival_kind(kind: MessageKind, to: NodeId) -> EventKind {
     match kind {
+        // The application starts its work in the transaction at once: the producer
+        // publishes, the broker delivers.
+        MessageKind::Begin if to.role() == RoleKind::Producer => EventKind::Publish,
+        MessageKind::Begin => EventKind::Deliver,
+        MessageKind::WorkDone => EventKind::WorkDone,
         MessageKind::Publish => EventKind::Append,
         MessageKind::Confirm => EventKind::Confirm,
         MessageKind::Deliver => EventKind::Receive,

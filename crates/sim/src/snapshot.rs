@@ -68,6 +68,9 @@ pub use crate::ledger::TxnKind;
 pub enum CoordinatorPhase {
     /// Between transactions.
     Idle,
+    /// A transaction is begun; its work (publishes, or deliveries and acks) is under
+    /// way.
+    Working,
     /// Prepares sent, collecting votes.
     Preparing,
     /// COMMIT logged, waiting for every participant to confirm it committed.
@@ -286,8 +289,15 @@ impl Sim {
 
     fn transactional_memory(&self, node: NodeId) -> Vec<String> {
         if node == NodeId::COORDINATOR {
-            return match self.coordinator().memory.active {
-                Some(active) => {
+            return self
+                .coordinator()
+                .memory
+                .active
+                .iter()
+                .map(|active| {
+                    if active.phase == ActivePhase::Working {
+                        return format!("t{}: work under way", active.info.txn);
+                    }
                     let votes: Vec<String> = self
                         .scenario
                         .topology
@@ -306,10 +316,9 @@ impl Sim {
                             )
                         })
                         .collect();
-                    vec![format!("t{} votes: {}", active.info.txn, votes.join(", "))]
-                }
-                None => Vec::new(),
-            };
+                    format!("t{} votes: {}", active.info.txn, votes.join(", "))
+                })
+                .collect();
         }
         let participant = &self.nodes[self.slot(node)].participant;
         let mut lines = match participant.memory.last_seen {
@@ -347,10 +356,23 @@ impl Sim {
             }
             None => Vec::new(),
         };
-        if let (Role::Broker(broker), true) = (
-            &self.nodes[self.slot(node)].role,
-            self.scenario.transforms(),
-        ) {
+        let role = &self.nodes[self.slot(node)].role;
+        let (works, verb) = match role {
+            Role::Producer(producer) => (&producer.memory.work, "confirmed"),
+            Role::Broker(broker) => (&broker.memory.work, "holds"),
+            Role::Consumer(consumer) => (&consumer.memory.work, "applied"),
+            Role::Coordinator(_) => unreachable!("the coordinator's memory is drawn above"),
+        };
+        for work in works.iter() {
+            let done: Vec<String> = work.done().map(|m| format!("m{m}")).collect();
+            let done = if done.is_empty() {
+                "nothing yet".to_string()
+            } else {
+                done.join(" ")
+            };
+            lines.push(format!("t{}: {verb} {done} (not committed)", work.txn));
+        }
+        if let (Role::Broker(broker), true) = (role, self.scenario.transforms()) {
             // The second queue that consume-transform-produce writes to.
             lines.push(
                 broker
@@ -367,14 +389,16 @@ impl Sim {
         let phase = if !up {
             CoordinatorPhase::Down
         } else {
-            match c.memory.active {
+            // The panel tells the story of the oldest transaction in progress.
+            match c.memory.active.first() {
+                Some(a) if a.phase == ActivePhase::Working => CoordinatorPhase::Working,
                 Some(a) if a.phase == ActivePhase::Preparing => CoordinatorPhase::Preparing,
                 Some(_) => CoordinatorPhase::Committing,
-                None if c.disk.done_consume >= self.messages => CoordinatorPhase::Done,
+                None if c.all_consumed(self.messages) => CoordinatorPhase::Done,
                 None => CoordinatorPhase::Idle,
             }
         };
-        let transaction = c.memory.active.map(|a| {
+        let transaction = c.memory.active.first().map(|a| {
             let parts = self
                 .scenario
                 .topology

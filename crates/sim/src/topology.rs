@@ -131,7 +131,17 @@ impl Topology {
         let mut links = Vec::new();
         let nodes = self.nodes_in(mode);
         let of = |role: RoleKind| nodes.iter().copied().filter(move |n| n.role() == role);
+        for producer in of(RoleKind::Producer) {
+            links.push(LinkId::new(producer, NodeId::BROKER));
+            links.push(LinkId::new(NodeId::BROKER, producer));
+        }
+        for consumer in of(RoleKind::Consumer) {
+            links.push(LinkId::new(NodeId::BROKER, consumer));
+            links.push(LinkId::new(consumer, NodeId::BROKER));
+        }
         if mode == Mode::Transactional {
+            // The messages travel on the pipeline inside their transactions; the
+            // coordinator talks to every node a transaction enlists.
             let coordinator = NodeId::COORDINATOR;
             for node in nodes.iter().copied().filter(|n| *n != coordinator) {
                 if node.role() == RoleKind::Broker && node != NodeId::BROKER {
@@ -139,15 +149,6 @@ impl Topology {
                 }
                 links.push(LinkId::new(coordinator, node));
                 links.push(LinkId::new(node, coordinator));
-            }
-        } else {
-            for producer in of(RoleKind::Producer) {
-                links.push(LinkId::new(producer, NodeId::BROKER));
-                links.push(LinkId::new(NodeId::BROKER, producer));
-            }
-            for consumer in of(RoleKind::Consumer) {
-                links.push(LinkId::new(NodeId::BROKER, consumer));
-                links.push(LinkId::new(consumer, NodeId::BROKER));
             }
         }
         links

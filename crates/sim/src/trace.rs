@@ -61,6 +61,8 @@ pub enum EventKind {
     Query,
     /// The coordinator answered a question about a decision.
     QueryAnswer,
+    /// The coordinator heard that a transaction's work is done and sent the prepares.
+    WorkDone,
 }
 
 impl EventKind {
@@ -88,6 +90,7 @@ impl EventKind {
             EventKind::DecisionResend => "decision_resend",
             EventKind::Query => "query",
             EventKind::QueryAnswer => "query_answer",
+            EventKind::WorkDone => "work_done",
         }
     }
 }
@@ -104,6 +107,9 @@ pub enum VoteNoReason {
     TooManyPrepared,
     /// It had already aborted this transaction.
     AlreadyAborted,
+    /// Its work in the transaction is not there: it crashed since, or the work never
+    /// reached it.
+    WorkMissing,
 }
 
 /// The outcome detail of a step.
@@ -193,6 +199,18 @@ pub enum Detail {
     RecoveredCommit,
     /// The restarted coordinator found a transaction without a decision and aborted it.
     RecoveredPresumedAbort,
+    /// The broker holds a publish inside its transaction, invisible until the commit.
+    HeldInTxn,
+    /// The broker holds an ack inside its transaction, effective at the commit.
+    AckHeldInTxn,
+    /// The consumer applied a delivery inside its transaction, not yet committed.
+    AppliedInTxn,
+    /// The node finished its part of the transaction's work and told the coordinator.
+    WorkDone,
+    /// The coordinator gave up waiting for the transaction's work and aborted it.
+    WorkTimedOut,
+    /// A message about a transaction the node has no work for (it crashed since).
+    NotInTxn,
 }
 
 impl Detail {
@@ -233,6 +251,12 @@ impl Detail {
             Detail::RecoveredCommit => 32,
             Detail::RecoveredPresumedAbort => 33,
             Detail::OutOfSequence => 34,
+            Detail::HeldInTxn => 35,
+            Detail::AckHeldInTxn => 36,
+            Detail::AppliedInTxn => 37,
+            Detail::WorkDone => 38,
+            Detail::WorkTimedOut => 39,
+            Detail::NotInTxn => 40,
         }
     }
 }
@@ -526,6 +550,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         ""
     };
     let body = match (record.kind, record.detail) {
+        _ if mode == Mode::Transactional && is_work_step(record) => narrate_work(record),
         (EventKind::Publish, _) => pieces!(
             "Producer publishes ",
             msg,
@@ -617,11 +642,38 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         ),
         (EventKind::Restart, _) => format!("{node} restarts and rebuilds its state from its disk log."),
         (EventKind::Command, _) => format!("{node}: command applied."),
-        (EventKind::TxnBegin, _) => format!(
-            "Coordinator begins {} and sends prepare to the {} and the {}.",
-            txn_text(record),
-            topology.participants(record.txn_kind, record.message)[0].participant_label(),
-            topology.participants(record.txn_kind, record.message)[1].participant_label()
+        (EventKind::TxnBegin, _) => {
+            let worker = topology.participants(record.txn_kind, record.message)[0];
+            if record.txn_kind == 0 {
+                format!(
+                    "Coordinator begins {}, logs it and tells {} to do its work.",
+                    txn_text(record),
+                    worker.the()
+                )
+            } else {
+                format!(
+                    "Coordinator begins {}, logs it and asks the broker to deliver {} inside it.",
+                    txn_text(record),
+                    m(record.message)
+                )
+            }
+        }
+        (EventKind::WorkDone, Detail::Ignored) => format!(
+            "Coordinator hears that the work of t{} is done, but no longer runs that transaction.",
+            record.txn
+        ),
+        (EventKind::WorkDone, _) => {
+            let [first, second] = topology.participants(record.txn_kind, record.message);
+            format!(
+                "Coordinator hears that the work of {} is done and starts phase 1: it sends prepare to the {} and the {}.",
+                txn_text(record),
+                first.participant_label(),
+                second.participant_label()
+            )
+        }
+        (EventKind::VoteTimeout, Detail::WorkTimedOut) => format!(
+            "Coordinator gives up waiting for the work of {} and aborts it.",
+            txn_text(record)
         ),
         (EventKind::Prepare, Detail::VotedYes) => format!(
             "The {} prepares {}, logs it and votes yes; it now holds its locks and cannot decide alone.",
@@ -637,6 +689,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
                 VoteNoReason::LockHeld => "an in-doubt transaction holds the lock it needs",
                 VoteNoReason::TooManyPrepared => "it holds too many prepared transactions",
                 VoteNoReason::AlreadyAborted => "it has already aborted it",
+                VoteNoReason::WorkMissing => "its work in the transaction is gone: it crashed since, or the work never reached it",
             }
         ),
         (EventKind::Prepare, Detail::RepeatedVote) => format!(
@@ -744,6 +797,80 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         );
     }
     body
+}
+
+/// True for the steps of a transaction's work: the message travelling on the publish
+/// and deliver links inside its transaction.
+fn is_work_step(record: &Record) -> bool {
+    record.txn > 0
+        && matches!(
+            record.kind,
+            EventKind::Publish
+                | EventKind::Append
+                | EventKind::Confirm
+                | EventKind::Deliver
+                | EventKind::Receive
+                | EventKind::Ack
+        )
+}
+
+/// The steps of a transaction's work, in transactional mode.
+fn narrate_work(record: &Record) -> String {
+    let msg = m(record.message);
+    let t = record.txn;
+    let dup = if record.duplicate {
+        " (a network duplicate)"
+    } else {
+        ""
+    };
+    match (record.kind, record.detail) {
+        (EventKind::Publish, _) => format!(
+            "{} begins its part of {}: it writes the order row in its database, not yet committed, and publishes {msg} to the broker inside t{t}.",
+            capitalise(&record.node.the()),
+            txn_text(record)
+        ),
+        (EventKind::Append, _) => format!(
+            "Broker holds {msg}{dup} for t{t} in memory, invisible to consumers until t{t} commits, and confirms it to the producer."
+        ),
+        (EventKind::Confirm, Detail::WorkDone) => format!(
+            "Producer receives the confirm for {msg} in t{t}{dup}: the broker holds all of t{t}'s messages, so the producer tells the coordinator its work is done."
+        ),
+        (EventKind::Confirm, Detail::AlreadyConfirmed) => format!(
+            "Producer receives another confirm for {msg} in t{t}{dup}; it already had one."
+        ),
+        (EventKind::Confirm, Detail::NotInTxn) => format!(
+            "Producer receives a confirm for {msg} in t{t}{dup}, which it no longer works on (it crashed since); it ignores it."
+        ),
+        (EventKind::Confirm, _) => format!(
+            "Producer receives the confirm for {msg} in t{t}{dup} and waits for the rest of t{t}."
+        ),
+        (EventKind::Deliver, Detail::NotInTxn) => {
+            format!("Broker has nothing left to deliver for t{t}.")
+        }
+        (EventKind::Deliver, _) => format!(
+            "Broker delivers {msg} to {} inside {} and locks it: nobody else gets it while t{t} runs.",
+            record.peer.map_or_else(|| "the consumer".to_string(), |p| p.the()),
+            txn_text(record)
+        ),
+        (EventKind::Receive, _) => match record.crash {
+            Some(CrashPoint::ConsumerAfterReceive) => format!("Consumer receives {msg} in t{t}{dup}."),
+            Some(CrashPoint::ConsumerAfterApply) => format!(
+                "Consumer receives {msg} in t{t}{dup} and applies it to its database, not yet committed; it has not acked it."
+            ),
+            _ => format!(
+                "Consumer receives {msg} in t{t}{dup}, applies it to its database without committing and acks it inside t{t}."
+            ),
+        },
+        (EventKind::Ack, Detail::NotInTxn) => format!(
+            "Broker receives an ack for {msg} in t{t}{dup}, which it has no work for (it crashed since); it ignores it."
+        ),
+        (_, Detail::WorkDone) => format!(
+            "Broker receives the ack for {msg} in t{t}{dup} and holds it: {msg} leaves the queue only if t{t} commits. Every message of t{t} is applied and acked, so the broker tells the coordinator the work is done."
+        ),
+        (_, _) => format!(
+            "Broker receives the ack for {msg} in t{t}{dup} and holds it: {msg} leaves the queue only if t{t} commits."
+        ),
+    }
 }
 
 fn peer_label(record: &Record) -> String {

@@ -29,12 +29,12 @@ fn cell(job: &MatrixJob, mode: Mode, point: CrashPoint, message: u32) -> &Cell {
 }
 
 #[test]
-fn crash_points_per_mode_are_eight_nine_nine_seven() {
+fn crash_points_per_mode_are_eight_nine_nine_sixteen() {
     let counts: Vec<usize> = Mode::ALL
         .iter()
         .map(|&m| applicable_points(m).len())
         .collect();
-    assert_eq!(counts, [8, 9, 9, 7]);
+    assert_eq!(counts, [8, 9, 9, 16]);
     for mode in Mode::ALL {
         assert_eq!(
             applicable_points(mode).len() + not_applicable(mode).len(),
@@ -46,19 +46,19 @@ fn crash_points_per_mode_are_eight_nine_nine_seven() {
 
 #[test]
 fn counts_of_cells_are_exact() {
-    // 10 messages: singles (8 + 9 + 9 + 7) × 10 = 330; pairs 64 + 81 + 81 + 49 = 275.
+    // 10 messages: singles (8 + 9 + 9 + 16) × 10 = 420; pairs 64 + 81 + 81 + 256 = 482.
     let mut options = MatrixOptions::singles();
-    assert_eq!(run_count(&options, 10), 330);
+    assert_eq!(run_count(&options, 10), 420);
     options.pairs = true;
-    assert_eq!(run_count(&options, 10), 605);
-    // One message: pairs are unordered and distinct, 28 + 36 + 36 + 21 = 121.
-    assert_eq!(run_count(&options, 1), 33 + 121);
+    assert_eq!(run_count(&options, 10), 902);
+    // One message: pairs are unordered and distinct, 28 + 36 + 36 + 120 = 220.
+    assert_eq!(run_count(&options, 1), 42 + 220);
     assert_eq!(plan(Mode::AtLeastOnce, 3, true).len(), 9 * 3 + 81);
     let mut job = MatrixJob::new(&scenario(3), options).unwrap();
     assert_eq!(job.progress().total, run_count(job.options(), 3));
     job.run_to_end();
     assert_eq!(job.cells().len() as u32, run_count(job.options(), 3));
-    assert_eq!(job.cells().iter().filter(|c| c.is_pair()).count(), 275);
+    assert_eq!(job.cells().iter().filter(|c| c.is_pair()).count(), 482);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn idempotent_never_loses_or_duplicates_in_any_single_crash_cell() {
 fn transactional_never_loses_or_duplicates_after_recovery() {
     let job = singles(10);
     let cells: Vec<&Cell> = job.cells_of(Mode::Transactional).collect();
-    assert_eq!(cells.len(), 70);
+    assert_eq!(cells.len(), 160);
     for c in cells {
         assert!(c.summary.quiet, "{:?}", c.crashes);
         assert_eq!(c.summary.lost, 0, "{:?}", c.crashes);

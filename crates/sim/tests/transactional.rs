@@ -5,12 +5,19 @@ mod common;
 
 use common::*;
 use mqlab_sim::{
-    CoordinatorPhase, CrashPoint, Detail, EventKind, Mode, NodeId, ParticipantState, Ratio,
-    Scenario, Sim,
+    CoordinatorPhase, CrashPoint, Detail, EventKind, MessageId, MessageKind, Mode, NodeId,
+    ParticipantState, Ratio, Scenario, Sim,
 };
 
+/// One transaction at a time, so that each test follows one transaction's story
+/// (several in flight: `several_transactions_in_flight_recover_from_every_crash_point`).
+fn one_at_a_time(mut scenario: Scenario) -> Scenario {
+    scenario.timing.producer_window = 1;
+    scenario
+}
+
 fn transactional(point: CrashPoint, message: u32) -> Scenario {
-    scenario(Mode::Transactional, &[crash_at(point, message)])
+    one_at_a_time(scenario(Mode::Transactional, &[crash_at(point, message)]))
 }
 
 /// Recovery leaves every message applied exactly once and the 2PC invariants intact.
@@ -165,7 +172,7 @@ fn a_participant_that_crashes_after_committing_is_asked_again_and_confirms() {
 
 #[test]
 fn participants_that_vote_no_cause_aborts_but_every_message_still_goes_through_once() {
-    let mut scenario = scenario(Mode::Transactional, &[]);
+    let mut scenario = one_at_a_time(scenario(Mode::Transactional, &[]));
     scenario.transaction.vote_no = Ratio::new(1, 4);
     scenario.seed = 9;
     let sim = run_to_quiet(&scenario);
@@ -268,4 +275,69 @@ fn coordinator_crash_mid_broadcast_blocks_only_the_participant_it_did_not_reach(
     assert_eq!((in_doubt, still_in_doubt), (2, 1));
     assert!(blocked > 0);
     assert_recovered(&sim);
+}
+
+#[test]
+fn several_transactions_in_flight_recover_from_every_crash_point() {
+    for point in CrashPoint::ALL
+        .into_iter()
+        .filter(|p| p.applies_to(Mode::Transactional))
+    {
+        for message in [1, 2, 5] {
+            let mut scenario = scenario(Mode::Transactional, &[crash_at(point, message)]);
+            scenario.messages = 8;
+            assert_eq!(scenario.timing.producer_window, 4, "four in flight");
+            let sim = run_to_quiet(&scenario);
+            let summary = sim.summary();
+            let what = format!("{} m{message}: {summary:?}", point.as_str());
+            assert_eq!((summary.lost, summary.duplicated), (0, 0), "{what}");
+            assert_eq!(
+                summary.exactly_once + summary.reordered,
+                summary.messages,
+                "{what}"
+            );
+            assert_eq!(summary.in_doubt, 0, "{what}");
+            assert!(sim.ledger().invariant_violations().is_empty(), "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_message_travels_on_the_pipeline_inside_its_transactions() {
+    let sim = run_to_quiet(&scenario(Mode::Transactional, &[]));
+    let kinds_for_m1: Vec<(MessageKind, Option<u32>)> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.message == Some(MessageId(1)))
+        .filter_map(|e| e.message_kind.map(|k| (k, e.txn)))
+        .filter(|(k, _)| {
+            matches!(
+                k,
+                MessageKind::Publish
+                    | MessageKind::Confirm
+                    | MessageKind::Deliver
+                    | MessageKind::Ack
+            )
+        })
+        .collect();
+    // m1 is published and confirmed inside its publish transaction (t1), delivered and
+    // acked inside its consume transaction.
+    assert!(
+        kinds_for_m1.contains(&(MessageKind::Publish, Some(1))),
+        "{kinds_for_m1:?}"
+    );
+    assert!(
+        kinds_for_m1.contains(&(MessageKind::Confirm, Some(1))),
+        "{kinds_for_m1:?}"
+    );
+    let consume = kinds_for_m1
+        .iter()
+        .find(|(k, _)| *k == MessageKind::Deliver)
+        .and_then(|(_, t)| *t)
+        .expect("m1 is delivered inside a transaction");
+    assert!(consume > 1);
+    assert!(
+        kinds_for_m1.contains(&(MessageKind::Ack, Some(consume))),
+        "{kinds_for_m1:?}"
+    );
 }

@@ -19,6 +19,10 @@ fn grouped(mode: Mode, messages: u32, size: u32, faults: &[Command]) -> Scenario
         ..Scenario::default()
     };
     scenario.transaction.size = size;
+    if mode == Mode::Transactional {
+        // One transaction at a time, so that the transaction ids follow the groups.
+        scenario.timing.producer_window = 1;
+    }
     for fault in faults {
         scenario = scenario.with_fault(fault.clone());
     }

@@ -19,6 +19,8 @@ fn transform(messages: u32) -> Scenario {
         ..Scenario::default()
     };
     scenario.transaction.transform = true;
+    // One transaction at a time, so that each test follows one transaction's story.
+    scenario.timing.producer_window = 1;
     scenario
 }
 

@@ -1,6 +1,6 @@
 //! Crash matrix time: every single crash point × every message of a 10-message scenario
-//! in all four modes (330 runs, each to quiescence), the figure issue 7 sets a target
-//! for (≤ 2 s in headless Chromium; the page shows its own figure).
+//! in all four modes (420 runs, each to quiescence; the page's target is 2 s in headless
+//! Chromium, and the page shows its own figure).
 //!
 //! The job runs in slices of 16 runs, as the page runs it between frames, so the figure
 //! includes the slicing. Each repetition must give the same cells.

@@ -1,9 +1,17 @@
 //! The broker: the queue. It appends publishes to its log in memory, makes them durable
 //! with an fsync, confirms them, delivers them within a window and redelivers what is
 //! not acked after a timeout.
+//!
+//! In transactional mode nothing moves outside a transaction. A publish arrives inside
+//! its transaction: the broker holds it in memory, invisible to consumers, and confirms
+//! it; the commit appends it to the log. A consume transaction asks the broker to
+//! deliver: it sends the message inside the transaction and holds the consumer's ack
+//! until the commit, which removes the message from the queue (an abort leaves it
+//! there for the next try). The broker's participant votes on, and commits, this work.
 
 use std::collections::VecDeque;
 
+use crate::actor::work::Works;
 use crate::actor::{Because, Ctx, Fact, Input, Mark, Timer};
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
@@ -69,6 +77,9 @@ pub(crate) struct BrokerMemory {
     pub requeued: Vec<bool>,
     /// Per consumer (instance): its connection is closed, so nothing is pushed to it.
     pub closed: Vec<bool>,
+    /// Transactional mode: per transaction, the publishes it holds (publish) or the
+    /// acks it holds (consume), until the participant prepares.
+    pub work: Works,
 }
 
 impl BrokerMemory {
@@ -85,6 +96,7 @@ impl BrokerMemory {
             holder: vec![0; entries],
             requeued: vec![false; entries],
             closed: Vec::new(),
+            work: Works::default(),
         }
     }
 
@@ -131,6 +143,12 @@ impl Broker {
             Input::Timer(Timer::Redeliver { entry, attempt }) => {
                 self.redeliver(entry, attempt, ctx)
             }
+            Input::Message(envelope) if ctx.mode() == Mode::Transactional => match envelope.kind {
+                MessageKind::Publish => self.hold_publish(envelope, ctx),
+                MessageKind::Begin => self.deliver_in_txn(envelope, ctx),
+                MessageKind::Ack => self.hold_ack(envelope, ctx),
+                _ => {}
+            },
             Input::Message(envelope) => match envelope.kind {
                 MessageKind::Publish => self.on_publish(envelope, ctx),
                 MessageKind::Ack => self.on_ack(envelope, ctx),
@@ -266,6 +284,130 @@ impl Broker {
         );
     }
 
+    /// Transactional mode: a publish inside its transaction. The broker holds it in
+    /// memory, invisible to consumers until the transaction commits, and confirms it.
+    fn hold_publish(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        let txn = envelope.tag;
+        let (first, last) = ctx.scenario.group_of(message);
+        self.memory.work.open(txn, first, last).mark(message);
+        ctx.detail(Detail::HeldInTxn);
+        if ctx.crash_point(CrashPoint::BrokerAfterAppend, message) {
+            return;
+        }
+        ctx.send(
+            envelope.link.from,
+            MessageKind::Confirm,
+            message,
+            txn,
+            1,
+            Because::Given(None),
+            envelope.txn_kind,
+        );
+    }
+
+    /// Transactional mode: consume transaction `txn` begins; the broker delivers its
+    /// messages to their consumer inside it. No one else gets them while it runs: the
+    /// queue is only ever read inside a transaction, one at a time per message.
+    fn deliver_in_txn(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let txn = envelope.tag;
+        let first = envelope.message;
+        let last = ctx.group_last(first);
+        let consumer = ctx.scenario.topology.consumer_for(first);
+        self.memory.work.open(txn, first, last);
+        ctx.mark(Mark::Peer(consumer));
+        ctx.mark(Mark::Link(LinkId::new(ctx.id, consumer)));
+        ctx.mark(Mark::Kind(MessageKind::Deliver));
+        let mut delivered = false;
+        for message in first..=last {
+            let Some(index) = self.entry_of(message) else {
+                continue;
+            };
+            let entry = &mut self.disk.entries[index];
+            entry.deliveries += 1;
+            let attempt = entry.deliveries;
+            delivered = true;
+            ctx.mark(Mark::Attempt(attempt));
+            ctx.send(
+                consumer,
+                MessageKind::Deliver,
+                message,
+                txn,
+                attempt,
+                Because::Given(None),
+                envelope.txn_kind,
+            );
+            if ctx.crash_point(CrashPoint::BrokerAfterDeliver, message) {
+                return;
+            }
+        }
+        if !delivered {
+            ctx.detail(Detail::NotInTxn);
+        }
+    }
+
+    /// The log entry of `message` that is not consumed yet (transactional mode: a
+    /// committed publish appends each message once, in about message order).
+    fn entry_of(&self, message: u32) -> Option<usize> {
+        let hint = (message as usize).wrapping_sub(1);
+        let unconsumed = |e: &Entry| e.message == message && !e.acked;
+        if self.disk.entries.get(hint).is_some_and(unconsumed) {
+            return Some(hint);
+        }
+        self.disk.entries.iter().position(unconsumed)
+    }
+
+    /// Transactional mode: the consumer's ack inside its transaction. The broker holds
+    /// it: the message leaves the queue only if the transaction commits. With every
+    /// ack of the transaction in hand, the consume's work is done (the consumer acks
+    /// only what it applied), and the broker tells the coordinator.
+    fn hold_ack(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let txn = envelope.tag;
+        let Some(work) = self.memory.work.get_mut(txn) else {
+            ctx.detail(Detail::NotInTxn);
+            return;
+        };
+        if !work.mark(envelope.message) || !work.complete() {
+            ctx.detail(Detail::AckHeldInTxn);
+            return;
+        }
+        let first = work.first;
+        ctx.detail(Detail::WorkDone);
+        ctx.send(
+            NodeId::COORDINATOR,
+            MessageKind::WorkDone,
+            first,
+            txn,
+            1,
+            Because::Given(None),
+            envelope.txn_kind,
+        );
+    }
+
+    /// Transactional mode: the publish transaction holding `message` committed; the
+    /// message is appended to the log, where consume transactions find it.
+    pub fn commit_publish(&mut self, message: u32) {
+        self.disk.entries.push(Entry {
+            message,
+            acked: false,
+            forgotten: false,
+            deliveries: 0,
+            cause: None,
+        });
+        self.memory.in_flight.push(0);
+        self.memory.holder.push(0);
+        self.memory.requeued.push(false);
+        self.memory.set_seen(message, STORED);
+    }
+
+    /// Transactional mode: the consume transaction holding the ack of `message`
+    /// committed; the message leaves the queue.
+    pub fn commit_consume(&mut self, message: u32) {
+        if let Some(index) = self.entry_of(message) {
+            self.disk.entries[index].acked = true;
+        }
+    }
+
     fn fsync(&mut self, ctx: &mut Ctx<'_>) {
         self.memory.fsync_scheduled = false;
         if self.memory.unsynced.is_empty() {
@@ -324,7 +466,11 @@ impl Broker {
     }
 
     fn schedule_deliver(&mut self, ctx: &mut Ctx<'_>) {
-        if self.memory.deliver_scheduled || self.memory.ready.is_empty() || self.window_full(ctx) {
+        if self.memory.deliver_scheduled
+            || self.memory.ready.is_empty()
+            || self.window_full(ctx)
+            || ctx.mode() == Mode::Transactional
+        {
             return;
         }
         self.memory.deliver_scheduled = true;

@@ -1,8 +1,14 @@
 //! The consumer: receives deliveries, applies each message's side effect to its own
 //! database (crediting an account, say) and acks — before or after applying, by mode.
+//!
+//! In transactional mode a delivery comes inside a consume transaction: the consumer
+//! applies it in its database without committing and acks it inside the transaction
+//! (the broker, holding every ack, tells the coordinator the work is done). Its database is a participant (see `participant`): the side
+//! effect becomes real only at the commit.
 
 use std::collections::VecDeque;
 
+use crate::actor::work::Works;
 use crate::actor::{Because, Ctx, Fact, Input};
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
@@ -29,6 +35,9 @@ pub(crate) struct ConsumerDisk {
 pub(crate) struct ConsumerMemory {
     /// The last ids received.
     pub recent: VecDeque<u32>,
+    /// Transactional mode: per transaction, the deliveries applied (uncommitted) and
+    /// acked inside it.
+    pub work: Works,
 }
 
 /// The consumer's state.
@@ -52,7 +61,11 @@ impl Consumer {
     pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
         match input {
             Input::Message(envelope) if envelope.kind == MessageKind::Deliver => {
-                self.on_deliver(envelope, ctx)
+                if ctx.mode() == Mode::Transactional {
+                    self.on_deliver_in_txn(envelope, ctx)
+                } else {
+                    self.on_deliver(envelope, ctx)
+                }
             }
             Input::Crash => self.memory = ConsumerMemory::default(),
             Input::Start
@@ -64,13 +77,36 @@ impl Consumer {
         }
     }
 
-    fn on_deliver(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
-        let message = envelope.message;
+    fn received(&mut self, message: u32, ctx: &mut Ctx<'_>) {
         ctx.fact(Fact::Delivered(message));
         if self.memory.recent.len() == RECENT {
             self.memory.recent.pop_front();
         }
         self.memory.recent.push_back(message);
+    }
+
+    /// Transactional mode: a delivery inside consume transaction `txn`. The consumer
+    /// applies it without committing and acks it inside the transaction.
+    fn on_deliver_in_txn(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        let txn = envelope.tag;
+        self.received(message, ctx);
+        if ctx.crash_point(CrashPoint::ConsumerAfterReceive, message) {
+            return;
+        }
+        let (first, last) = ctx.scenario.group_of(message);
+        let new = self.memory.work.open(txn, first, last).mark(message);
+        ctx.detail(Detail::AppliedInTxn);
+        if new && ctx.crash_point(CrashPoint::ConsumerAfterApply, message) {
+            return;
+        }
+        self.ack(envelope, ctx);
+        ctx.crash_point(CrashPoint::ConsumerAfterAck, message);
+    }
+
+    fn on_deliver(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        self.received(message, ctx);
         if ctx.crash_point(CrashPoint::ConsumerAfterReceive, message) {
             let cause = CauseKind::ConsumerCrashAfterReceive;
             ctx.fact(Fact::MayBeLost { message, cause });
@@ -156,7 +192,7 @@ impl Consumer {
             envelope.tag,
             envelope.attempt,
             Because::Given(None),
-            0,
+            envelope.txn_kind,
         );
     }
 

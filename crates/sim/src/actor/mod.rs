@@ -16,6 +16,7 @@ pub(crate) mod consumer;
 pub(crate) mod coordinator;
 pub(crate) mod participant;
 pub(crate) mod producer;
+pub(crate) mod work;
 
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
@@ -49,6 +50,8 @@ pub(crate) enum Timer {
     Redeliver { entry: u32, attempt: u32 },
     /// Coordinator: begin the next transaction.
     NextTransaction,
+    /// Coordinator: the work of this transaction was not done in time.
+    WorkTimeout { txn: u32 },
     /// Coordinator: the votes for this transaction did not all come in time.
     VoteTimeout { txn: u32 },
     /// Coordinator: send the decision again to those that have not answered.
@@ -375,6 +378,38 @@ pub(crate) enum Role {
 }
 
 impl Role {
+    /// The node's work in transaction `txn` is all done (what its participant votes
+    /// on).
+    pub fn work_complete(&self, txn: u32) -> bool {
+        match self {
+            Role::Producer(producer) => producer.memory.work.complete(txn),
+            Role::Broker(broker) => broker.memory.work.complete(txn),
+            Role::Consumer(consumer) => consumer.memory.work.complete(txn),
+            Role::Coordinator(_) => false,
+        }
+    }
+
+    /// The node has some of `txn`'s work in memory.
+    pub fn has_work(&self, txn: u32) -> bool {
+        match self {
+            Role::Producer(producer) => producer.memory.work.has(txn),
+            Role::Broker(broker) => broker.memory.work.has(txn),
+            Role::Consumer(consumer) => consumer.memory.work.has(txn),
+            Role::Coordinator(_) => false,
+        }
+    }
+
+    /// The node's work in `txn` is prepared (durable in the participant's log) or
+    /// decided: its memory lets it go.
+    pub fn end_work(&mut self, txn: u32) {
+        match self {
+            Role::Producer(producer) => producer.memory.work.end(txn),
+            Role::Broker(broker) => broker.memory.work.end(txn),
+            Role::Consumer(consumer) => consumer.memory.work.end(txn),
+            Role::Coordinator(_) => {}
+        }
+    }
+
     /// The role's answer to an input.
     pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
         match self {

@@ -2,7 +2,8 @@
 //! producer DB, the broker (for publish and for consume) or the consumer DB.
 //!
 //! On PREPARE it makes its work and locks durable and votes yes, or votes no (which
-//! lets it forget the work at once). A prepared participant never decides alone: it
+//! lets it forget the work at once) — always no when the work is not all there: the
+//! node crashed since and lost it, or part of it never arrived. A prepared participant never decides alone: it
 //! holds its locks and asks the coordinator until it learns the decision. On COMMIT it
 //! applies its work to the resource it manages and answers COMMITTED.
 //!
@@ -124,7 +125,7 @@ impl Participant {
         }
         match input {
             Input::Message(envelope) => match envelope.kind {
-                MessageKind::Prepare => self.on_prepare(envelope, ctx),
+                MessageKind::Prepare => self.on_prepare(envelope, resource, ctx),
                 MessageKind::Commit | MessageKind::Abort => {
                     self.on_decision(envelope, resource, ctx)
                 }
@@ -161,7 +162,7 @@ impl Participant {
         );
     }
 
-    fn on_prepare(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+    fn on_prepare(&mut self, envelope: &Envelope, resource: &mut Role, ctx: &mut Ctx<'_>) {
         let node = ctx.id;
         let info = TxnInfo {
             txn: envelope.tag,
@@ -192,7 +193,9 @@ impl Participant {
         {
             return;
         }
-        let reason = if self
+        let reason = if !resource.work_complete(info.txn) {
+            Some(VoteNoReason::WorkMissing)
+        } else if self
             .disk
             .prepared
             .iter()
@@ -206,6 +209,9 @@ impl Participant {
         } else {
             None
         };
+        // Either way the work leaves the node's memory: a yes vote makes it durable in
+        // the participant's log, a no vote forgets it.
+        resource.end_work(info.txn);
         if let Some(reason) = reason {
             // Voting no is a unilateral abort: the participant may forget the work.
             ctx.detail(Detail::VotedNo { reason });
@@ -231,10 +237,11 @@ impl Participant {
             message: info.message,
             last,
         });
-        if node.role() == RoleKind::Consumer {
-            for message in info.message..=last {
-                ctx.fact(Fact::Delivered(message));
-            }
+        if node.role() == RoleKind::Broker
+            && ctx.crash_point(CrashPoint::BrokerAfterFsync, info.message)
+        {
+            // The prepared record is on the broker's disk; no vote went out.
+            return;
         }
         ctx.fact(Fact::InDoubt {
             txn: info.txn,
@@ -258,7 +265,12 @@ impl Participant {
         let txn = envelope.tag;
         let commit = envelope.kind == MessageKind::Commit;
         let Some(position) = self.disk.prepared.iter().position(|x| x.info.txn == txn) else {
-            if commit && self.outcome(txn) == Some(true) {
+            if !commit && resource.has_work(txn) {
+                // Aborted before it prepared: the work in memory is rolled back.
+                resource.end_work(txn);
+                self.remember(txn, false);
+                ctx.detail(Detail::AbortedTxn);
+            } else if commit && self.outcome(txn) == Some(true) {
                 ctx.detail(Detail::AlreadyCommitted);
                 let about = TxnInfo {
                     txn,
@@ -294,9 +306,16 @@ impl Participant {
         }
         for message in info.message..=last {
             match (&mut *resource, info.kind) {
-                (Role::Producer(_), _) => ctx.fact(Fact::Published(message)),
-                (Role::Broker(_), PUBLISH) => ctx.fact(Fact::StoredByTxn { message, txn }),
+                (Role::Producer(producer), _) => {
+                    producer.commit_published(message);
+                    ctx.fact(Fact::Published(message));
+                }
+                (Role::Broker(broker), PUBLISH) => {
+                    broker.commit_publish(message);
+                    ctx.fact(Fact::StoredByTxn { message, txn });
+                }
                 (Role::Broker(broker), _) => {
+                    broker.commit_consume(message);
                     ctx.fact(Fact::Acked(message));
                     if transform {
                         // The output append was part of the broker's prepared work: it
@@ -389,10 +408,17 @@ mod tests {
         envelope
     }
 
+    /// The consumer with m1 applied and acked inside t2, not yet committed.
+    fn worked(txn: u32) -> Role {
+        let mut consumer = Consumer::new(2);
+        consumer.memory.work.open(txn, 1, 1).mark(1);
+        Role::Consumer(consumer)
+    }
+
     /// The consumer DB's participant after it prepared t2 (consuming m1).
     fn prepared(s: &Scenario) -> (Participant, Role) {
         let mut participant = Participant::default();
-        let mut db = Role::Consumer(Consumer::new(2));
+        let mut db = worked(2);
         bench::run(NodeId::CONSUMER, s, &mut Armed::default(), 5, |ctx| {
             participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
         });
@@ -400,10 +426,32 @@ mod tests {
     }
 
     #[test]
-    fn prepare_logs_prepared_votes_yes_and_waits_in_doubt() {
+    fn prepare_without_the_work_votes_no_and_logs_nothing() {
         let s = scenario();
         let mut participant = Participant::default();
         let mut db = Role::Consumer(Consumer::new(2));
+        let (out, notes) =
+            bench::run_noted(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+                participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
+            });
+        assert_eq!(
+            notes.detail,
+            Some(Detail::VotedNo {
+                reason: VoteNoReason::WorkMissing
+            })
+        );
+        assert!(bench::persisted(&out).is_empty());
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::COORDINATOR, MessageKind::VoteNo, 1)]
+        );
+    }
+
+    #[test]
+    fn prepare_logs_prepared_votes_yes_and_waits_in_doubt() {
+        let s = scenario();
+        let mut participant = Participant::default();
+        let mut db = worked(2);
         let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
             participant.handle(Input::Message(&prepare(2, CONSUME)), &mut db, ctx)
         });
@@ -422,6 +470,7 @@ mod tests {
         );
         assert_eq!(bench::timers(&out), vec![Timer::Query { txn: 2 }]);
         assert_eq!(participant.disk.prepared.len(), 1);
+        assert!(!db.has_work(2), "the work is in the prepared record now");
     }
 
     #[test]

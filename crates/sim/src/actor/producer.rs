@@ -2,7 +2,14 @@
 //! with P producers, mK belongs to producer ((K - 1) mod P) + 1). Its database holds
 //! the application events (the outbox) from the start; what it has confirmed (or,
 //! at-most-once, handed off) is durable, its window of unconfirmed publishes is memory.
+//!
+//! In transactional mode the producer publishes only inside a transaction the
+//! coordinator opened: it writes the order rows in its database (not yet committed) and
+//! publishes the transaction's messages to the broker; once the broker has confirmed
+//! them all, it tells the coordinator that its work is done. Its database is a
+//! participant of the transaction (see `participant`).
 
+use crate::actor::work::Works;
 use crate::actor::{Because, Ctx, Fact, Input, Mark, Timer};
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
@@ -40,6 +47,8 @@ pub(crate) struct ProducerMemory {
     pub next: u32,
     /// A publish timer is set.
     pub publish_scheduled: bool,
+    /// Transactional mode: the transactions whose messages it is publishing.
+    pub work: Works,
 }
 
 impl ProducerMemory {
@@ -49,6 +58,7 @@ impl ProducerMemory {
             unconfirmed: 0,
             next: 1,
             publish_scheduled: false,
+            work: Works::default(),
         }
     }
 }
@@ -89,8 +99,15 @@ impl Producer {
             Input::Start | Input::Recover => self.schedule_next(ctx),
             Input::Timer(Timer::Publish { message }) => self.publish(message, ctx),
             Input::Timer(Timer::Retry { message, attempt }) => self.retry(message, attempt, ctx),
+            Input::Message(envelope) if envelope.kind == MessageKind::Begin => {
+                self.on_begin(envelope, ctx)
+            }
             Input::Message(envelope) if envelope.kind == MessageKind::Confirm => {
-                self.on_confirm(envelope, ctx)
+                if ctx.mode() == Mode::Transactional {
+                    self.on_confirm_in_txn(envelope, ctx)
+                } else {
+                    self.on_confirm(envelope, ctx)
+                }
             }
             Input::Crash => self.crash(ctx),
             Input::Timer(_)
@@ -171,7 +188,76 @@ impl Producer {
         self.schedule_next(ctx);
     }
 
+    /// Transactional mode: the coordinator opened publish transaction `txn`. The
+    /// producer writes the order rows in its database, not yet committed, and
+    /// publishes each of the transaction's messages to the broker inside it.
+    fn on_begin(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let txn = envelope.tag;
+        let first = envelope.message;
+        let last = ctx.group_last(first);
+        ctx.mark(Mark::Peer(NodeId::BROKER));
+        self.memory.work.open(txn, first, last);
+        for message in first..=last {
+            if ctx.crash_point(CrashPoint::ProducerBeforeSend, message) {
+                return;
+            }
+            self.send_tagged(message, txn, Because::Given(None), ctx);
+            if ctx.crash_point(CrashPoint::ProducerAfterSend, message) {
+                return;
+            }
+        }
+    }
+
+    /// Transactional mode: the broker holds `message` in its transaction. When it holds
+    /// them all, the producer's work is done and the coordinator may prepare.
+    fn on_confirm_in_txn(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let txn = envelope.tag;
+        let message = envelope.message;
+        let Some(work) = self.memory.work.get_mut(txn) else {
+            ctx.detail(Detail::NotInTxn);
+            return;
+        };
+        if !work.mark(message) {
+            ctx.detail(Detail::AlreadyConfirmed);
+            return;
+        }
+        let (complete, first) = (work.complete(), work.first);
+        if ctx.crash_point(CrashPoint::ProducerAfterConfirm, message) {
+            return;
+        }
+        if !complete {
+            ctx.detail(Detail::Confirmed);
+            return;
+        }
+        ctx.detail(Detail::WorkDone);
+        ctx.send(
+            NodeId::COORDINATOR,
+            MessageKind::WorkDone,
+            first,
+            txn,
+            1,
+            Because::Given(None),
+            0,
+        );
+    }
+
+    /// Transactional mode: the publish transaction committed; the order row is
+    /// committed with it.
+    pub fn commit_published(&mut self, message: u32) {
+        if let Some(state) = self.disk.outbox.get_mut(index(message)) {
+            if *state != CONFIRMED {
+                *state = CONFIRMED;
+                self.disk.confirmed += 1;
+            }
+        }
+    }
+
     fn send(&mut self, message: u32, because: Because, ctx: &mut Ctx<'_>) {
+        self.send_tagged(message, 0, because, ctx);
+    }
+
+    /// Sends a publish; `txn` is its transaction (0 outside transactional mode).
+    fn send_tagged(&mut self, message: u32, txn: u32, because: Because, ctx: &mut Ctx<'_>) {
         let i = index(message);
         self.disk.attempts[i] += 1;
         let attempt = self.disk.attempts[i];
@@ -183,7 +269,7 @@ impl Producer {
             NodeId::BROKER,
             MessageKind::Publish,
             message,
-            0,
+            txn,
             attempt,
             because,
             0,
