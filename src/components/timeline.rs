@@ -184,20 +184,43 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         }
     }
     let coordinator_present = snapshot_nodes.contains(&NodeId::COORDINATOR);
+    // Transactions run side by side (up to "max in flight"): each band takes the first
+    // row of the coordinator's lane that is free when it begins.
+    let mut row_ends: Vec<u64> = Vec::new();
+    let rows: Vec<usize> = bands
+        .iter()
+        .map(
+            |(_, from, to)| match row_ends.iter().position(|end| *end < *from) {
+                Some(row) => {
+                    row_ends[row] = *to;
+                    row
+                }
+                None => {
+                    row_ends.push(*to);
+                    row_ends.len() - 1
+                }
+            },
+        )
+        .collect();
+    let row_height = 32.0 / row_ends.len().max(1) as f64;
     // Labels already drawn, so that no two print over each other: the transactions'
-    // names first, then the arrows' in time order.
+    // names first, then the arrows' in time order. A name with no free place is left
+    // out; its band keeps its title.
     let placed = std::cell::RefCell::new(Vec::<LabelBox>::new());
-    let band_shapes = bands.iter().filter(|_| coordinator_present).map(|(txn, from, to)| {
+    let band_shapes = bands.iter().zip(rows).filter(|_| coordinator_present).map(|((txn, from, to), row)| {
         let y = lane_y(NodeId::COORDINATOR);
         let (x1, x2) = (x_signed(*from), x(*to).max(x_signed(*from) + 4.0));
         let name = format!("t{txn}");
         let chars = name.chars().count();
-        // The name is drawn from the band's left edge: its box is centred half its width on.
-        placed.borrow_mut().push(LabelBox::around(x1 + 3.0 + chars as f64 * LABEL_CHAR_WIDTH / 2.0, y - 19.0, chars));
+        let top = y - 16.0 + row as f64 * row_height;
+        let at = place_label(&mut placed.borrow_mut(), x1 + 3.0 + chars as f64 * LABEL_CHAR_WIDTH / 2.0, y - 19.0, chars);
         html! {
             <g class={classes!("txn-band", (txn % 2 == 0).then_some("even"))}>
-                <rect x={tenths(x1)} y={tenths(y - 16.0)} width={tenths(x2 - x1)} height="32" rx="4" />
-                <text x={tenths(x1 + 3.0)} y={tenths(y - 19.0)}>{ format!("t{txn}") }</text>
+                <title>{ format!("transaction t{txn}, ticks {from} to {to}") }</title>
+                <rect x={tenths(x1)} y={tenths(top)} width={tenths(x2 - x1)} height={tenths(row_height - 1.0)} rx="4" />
+                if let Some((lx, ly)) = at {
+                    <text x={tenths(lx)} y={tenths(ly)} text-anchor="middle">{ name }</text>
+                }
             </g>
         }
     });

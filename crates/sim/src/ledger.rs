@@ -1410,7 +1410,7 @@ fn explain(record: &MessageRecord) -> (Option<u64>, String) {
         }
         Verdict::InDoubt => (
             None,
-            format!("{id} is in doubt: a participant has prepared it and voted yes, and cannot learn the decision while the coordinator is unreachable."),
+            format!("{id} is in doubt: a participant has prepared it and voted yes, and may neither commit nor abort until the coordinator's decision reaches it."),
         ),
         Verdict::ExactlyOnce | Verdict::Pending => (None, String::new()),
     }

@@ -357,20 +357,31 @@ impl Sim {
             None => Vec::new(),
         };
         let role = &self.nodes[self.slot(node)].role;
-        let (works, verb) = match role {
-            Role::Producer(producer) => (&producer.memory.work, "confirmed"),
-            Role::Broker(broker) => (&broker.memory.work, "holds"),
-            Role::Consumer(consumer) => (&consumer.memory.work, "applied"),
+        let works = match role {
+            Role::Producer(producer) => &producer.memory.work,
+            Role::Broker(broker) => &broker.memory.work,
+            Role::Consumer(consumer) => &consumer.memory.work,
             Role::Coordinator(_) => unreachable!("the coordinator's memory is drawn above"),
         };
         for work in works.iter() {
             let done: Vec<String> = work.done().map(|m| format!("m{m}")).collect();
             let done = if done.is_empty() {
-                "nothing yet".to_string()
+                "none yet".to_string()
             } else {
                 done.join(" ")
             };
-            lines.push(format!("t{}: {verb} {done} (not committed)", work.txn));
+            let what = if work.kind == PUBLISH {
+                "publish"
+            } else {
+                "consume"
+            };
+            let state = match (node.role(), work.kind == PUBLISH) {
+                (RoleKind::Producer, _) => format!("published, not committed; confirmed: {done}"),
+                (RoleKind::Broker, true) => format!("holds {done}, invisible until the commit"),
+                (RoleKind::Broker, false) => format!("delivered; acks held: {done}"),
+                _ => format!("applied {done}, not committed"),
+            };
+            lines.push(format!("t{} ({what} m{}): {state}", work.txn, work.first));
         }
         if let (Role::Broker(broker), true) = (role, self.scenario.transforms()) {
             // The second queue that consume-transform-produce writes to.

@@ -290,7 +290,10 @@ impl Broker {
         let message = envelope.message;
         let txn = envelope.tag;
         let (first, last) = ctx.scenario.group_of(message);
-        self.memory.work.open(txn, first, last).mark(message);
+        self.memory
+            .work
+            .open(txn, envelope.txn_kind, first, last)
+            .mark(message);
         ctx.detail(Detail::HeldInTxn);
         if ctx.crash_point(CrashPoint::BrokerAfterAppend, message) {
             return;
@@ -314,7 +317,7 @@ impl Broker {
         let first = envelope.message;
         let last = ctx.group_last(first);
         let consumer = ctx.scenario.topology.consumer_for(first);
-        self.memory.work.open(txn, first, last);
+        self.memory.work.open(txn, envelope.txn_kind, first, last);
         ctx.mark(Mark::Peer(consumer));
         ctx.mark(Mark::Link(LinkId::new(ctx.id, consumer)));
         ctx.mark(Mark::Kind(MessageKind::Deliver));
@@ -836,5 +839,60 @@ mod tests {
         });
         assert_eq!(broker.memory.ready, VecDeque::from([0]));
         assert_eq!(bench::timers(&out), vec![Timer::Deliver]);
+    }
+
+    fn txn_envelope(from: NodeId, kind: MessageKind, message: u32, txn: u32) -> Envelope {
+        bench::envelope(from, NodeId::BROKER, kind, message, txn)
+    }
+
+    #[test]
+    fn a_publish_inside_a_transaction_is_held_invisible_and_confirmed() {
+        let s = bench::scenario(Mode::Transactional, 2);
+        let mut broker = Broker::new(2);
+        let publish = txn_envelope(NodeId::PRODUCER, MessageKind::Publish, 1, 3);
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 4, |ctx| {
+            broker.handle(Input::Message(&publish), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::PRODUCER, MessageKind::Confirm, 1)]
+        );
+        assert!(
+            broker.disk.entries.is_empty(),
+            "not in the log before the commit"
+        );
+        assert!(bench::timers(&out).is_empty(), "no fsync, no delivery");
+        assert!(broker.memory.work.complete(3));
+        broker.commit_publish(1);
+        assert_eq!(broker.disk.entries.len(), 1);
+    }
+
+    #[test]
+    fn a_consume_transaction_delivers_inside_it_and_the_last_ack_completes_the_work() {
+        let s = bench::scenario(Mode::Transactional, 2);
+        let mut broker = Broker::new(2);
+        broker.commit_publish(1);
+        let begin = txn_envelope(NodeId::COORDINATOR, MessageKind::Begin, 1, 4);
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 5, |ctx| {
+            broker.handle(Input::Message(&begin), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::CONSUMER, MessageKind::Deliver, 1)]
+        );
+        let ack = txn_envelope(NodeId::CONSUMER, MessageKind::Ack, 1, 4);
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
+            broker.handle(Input::Message(&ack), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::COORDINATOR, MessageKind::WorkDone, 1)]
+        );
+        assert!(
+            !broker.disk.entries[0].acked,
+            "the ack waits for the commit"
+        );
+        broker.commit_consume(1);
+        assert!(broker.disk.entries[0].acked);
     }
 }

@@ -95,7 +95,11 @@ impl Consumer {
             return;
         }
         let (first, last) = ctx.scenario.group_of(message);
-        let new = self.memory.work.open(txn, first, last).mark(message);
+        let new = self
+            .memory
+            .work
+            .open(txn, envelope.txn_kind, first, last)
+            .mark(message);
         ctx.detail(Detail::AppliedInTxn);
         if new && ctx.crash_point(CrashPoint::ConsumerAfterApply, message) {
             return;
@@ -308,5 +312,28 @@ mod tests {
             bench::sends(&out),
             vec![(NodeId::BROKER, MessageKind::Ack, 1)]
         );
+    }
+
+    #[test]
+    fn inside_a_transaction_the_consumer_applies_without_committing_and_acks() {
+        let s = scenario(Mode::Transactional);
+        let mut consumer = Consumer::new(3);
+        let mut delivery = deliver(2);
+        delivery.tag = 6;
+        delivery.txn_kind = 1;
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            consumer.handle(Input::Message(&delivery), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Ack, 2)]
+        );
+        assert_eq!(
+            consumer.disk.applied,
+            vec![0, 0, 0],
+            "nothing committed yet"
+        );
+        assert!(bench::persisted(&out).is_empty());
+        assert!(consumer.memory.work.complete(6));
     }
 }

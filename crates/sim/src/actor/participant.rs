@@ -411,7 +411,7 @@ mod tests {
     /// The consumer with m1 applied and acked inside t2, not yet committed.
     fn worked(txn: u32) -> Role {
         let mut consumer = Consumer::new(2);
-        consumer.memory.work.open(txn, 1, 1).mark(1);
+        consumer.memory.work.open(txn, CONSUME, 1, 1).mark(1);
         Role::Consumer(consumer)
     }
 

@@ -196,7 +196,7 @@ impl Producer {
         let first = envelope.message;
         let last = ctx.group_last(first);
         ctx.mark(Mark::Peer(NodeId::BROKER));
-        self.memory.work.open(txn, first, last);
+        self.memory.work.open(txn, envelope.txn_kind, first, last);
         for message in first..=last {
             if ctx.crash_point(CrashPoint::ProducerBeforeSend, message) {
                 return;
@@ -506,5 +506,60 @@ mod tests {
             producer.handle(Input::Timer(Timer::Publish { message: 2 }), ctx)
         });
         assert!(bench::timers(&out).contains(&Timer::Publish { message: 4 }));
+    }
+
+    /// An envelope about transaction `txn`, of transaction kind publish.
+    fn in_txn(from: NodeId, kind: MessageKind, message: u32, txn: u32) -> Envelope {
+        bench::envelope(from, NodeId::PRODUCER, kind, message, txn)
+    }
+
+    #[test]
+    fn in_a_transaction_the_producer_publishes_when_the_coordinator_begins_it() {
+        let s = scenario(Mode::Transactional);
+        let mut producer = Producer::new(3);
+        let start = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 0, |ctx| {
+            producer.handle(Input::Start, ctx)
+        });
+        assert!(start.is_empty(), "nothing moves outside a transaction");
+        let begin = in_txn(NodeId::COORDINATOR, MessageKind::Begin, 1, 7);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 3, |ctx| {
+            producer.handle(Input::Message(&begin), ctx)
+        });
+        let sent: Vec<(NodeId, MessageKind, u32, u32)> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send(s) => Some((s.to, s.kind, s.message, s.tag)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent, vec![(NodeId::BROKER, MessageKind::Publish, 1, 7)]);
+        assert!(
+            bench::persisted(&out).is_empty(),
+            "the order row is not committed"
+        );
+    }
+
+    #[test]
+    fn the_broker_s_confirm_completes_the_work_and_the_producer_says_so() {
+        let s = scenario(Mode::Transactional);
+        let mut producer = Producer::new(3);
+        let begin = in_txn(NodeId::COORDINATOR, MessageKind::Begin, 1, 7);
+        bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 3, |ctx| {
+            producer.handle(Input::Message(&begin), ctx)
+        });
+        let confirm = in_txn(NodeId::BROKER, MessageKind::Confirm, 1, 7);
+        let out = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 8, |ctx| {
+            producer.handle(Input::Message(&confirm), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::COORDINATOR, MessageKind::WorkDone, 1)]
+        );
+        assert!(producer.memory.work.complete(7));
+        let crash = bench::run(NodeId::PRODUCER, &s, &mut Armed::default(), 9, |ctx| {
+            producer.handle(Input::Crash, ctx)
+        });
+        assert!(crash.is_empty());
+        assert!(!producer.memory.work.has(7), "a crash loses the work");
     }
 }

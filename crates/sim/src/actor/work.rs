@@ -8,6 +8,8 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Work {
     pub txn: u32,
+    /// The transaction kind: 0 publish, 1 consume.
+    pub kind: u8,
     pub first: u32,
     pub last: u32,
     /// One bit per message of the transaction, from `first`: its part is done.
@@ -52,13 +54,14 @@ impl Work {
 pub(crate) struct Works(Vec<Work>);
 
 impl Works {
-    /// The work of `txn`, begun if it was not.
-    pub fn open(&mut self, txn: u32, first: u32, last: u32) -> &mut Work {
+    /// The work of `txn` (of `kind`, 0 publish or 1 consume), begun if it was not.
+    pub fn open(&mut self, txn: u32, kind: u8, first: u32, last: u32) -> &mut Work {
         let index = match self.0.iter().position(|w| w.txn == txn) {
             Some(index) => index,
             None => {
                 self.0.push(Work {
                     txn,
+                    kind,
                     first,
                     last: last.max(first),
                     done: 0,
@@ -106,7 +109,7 @@ mod tests {
     #[test]
     fn a_work_is_complete_when_each_of_its_messages_is_done_once() {
         let mut works = Works::default();
-        let work = works.open(3, 4, 6);
+        let work = works.open(3, 0, 4, 6);
         assert!(work.mark(4));
         assert!(work.mark(6));
         assert!(!work.mark(6), "done already");
