@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use mqlab_sim::matrix::{MatrixJob, MatrixOptions};
 use mqlab_sim::Scenario;
 
-/// The target of issue 7 (in the browser), in milliseconds.
+/// The target (in the browser), in milliseconds.
 const TARGET_MS: u128 = 2_000;
 /// Runs per slice, as in the page.
 const SLICE_RUNS: u32 = 16;
