@@ -39,6 +39,10 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::Query => "query",
         MessageKind::Begin => "begin",
         MessageKind::WorkDone => "work done",
+        MessageKind::Fetch | MessageKind::EpochQuery => "fetch",
+        MessageKind::FetchResponse | MessageKind::EpochAnswer => "records",
+        MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "leader",
+        MessageKind::NotEnoughReplicas => "error",
     }
 }
 
@@ -159,6 +163,7 @@ impl Layout {
             RoleKind::Broker => (480.0, self.brokers),
             RoleKind::Consumer => (830.0, self.consumers),
             RoleKind::Coordinator => return (480.0, 80.0),
+            RoleKind::Controller => return (480.0, 40.0),
         };
         // The middle of the tallest column; a shorter column is centred on it.
         let middle = 300.0 + self.extra_height() / 2.0;
@@ -252,6 +257,10 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::Query => "ask ",
         MessageKind::Begin => "begin ",
         MessageKind::WorkDone => "did ",
+        MessageKind::Fetch | MessageKind::EpochQuery => "fetch ",
+        MessageKind::FetchResponse | MessageKind::EpochAnswer => "rec ",
+        MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "isr ",
+        MessageKind::NotEnoughReplicas => "err ",
     };
     format!("{word}{subject}")
 }

@@ -5,8 +5,8 @@ use std::fmt;
 use std::process::ExitCode;
 
 use mqlab_sim::{
-    Command, CrashPoint, FileError, LinkId, MessageKind, Mode, NodeId, Ratio, Scenario,
-    ScenarioFile, SharedRun, Sim, SimOptions, Summary,
+    Acks, Command, CrashPoint, FileError, LinkId, MessageKind, Mode, NodeId, Ratio, Scenario,
+    ScenarioFile, SharedRun, Sim, SimOptions, Summary, TimedFault,
 };
 use serde::Serialize;
 
@@ -31,6 +31,17 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --transform            consume-transform-produce (transactional mode): each consume transaction
                          also appends the input's output oK to an output queue on the broker; the
                          summary counts outputs, outputs_duplicated and outputs_out_of_step
+  --replicas R           how many brokers hold the queue (1..5, default 1): `broker` is the first
+                         replica and the initial leader, followers are broker-2..broker-R, and a
+                         controller elects leaders (Kafka 3.7+ replication: leader epochs, in-sync set)
+  --acks 0|1|all         when the leader confirms a write (default: 0 for at-most-once, all otherwise)
+  --min-isr K            min.insync.replicas (1..R, default 1)
+  --unclean-election     a replica outside the in-sync set may become leader
+  --truncate-to-hw       a returning replica truncates to its high watermark (Kafka before KIP-101)
+                         instead of the leader-epoch boundary
+  --partition A/B@FROM..TO  cut the links between nodes A and B, both directions, from tick FROM to
+                         tick TO (repeatable), e.g. broker/controller@10..60
+  --at TICK:crash:NODE   crash NODE at tick TICK; also TICK:restart:NODE (repeatable)
   --scenario FILE        start from a scenario file (docs/scenario-format.md): its scenario, its
                          commands at their steps, and its step; when the file has a trace_hash
                          or trace, the run is checked against it (exit status 3 if it differs).
@@ -44,7 +55,12 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
 crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
   broker.after_fsync broker.after_deliver consumer.after_receive consumer.after_apply consumer.after_ack
   coordinator.after_prepare_sent coordinator.after_votes coordinator.after_decision_logged
-  coordinator.mid_broadcast participant.before_vote participant.after_vote_yes participant.after_commit";
+  coordinator.mid_broadcast participant.before_vote participant.after_vote_yes participant.after_commit
+  with --replicas above 1: broker.after_append (the leader appended mK), broker.after_confirm (the
+  leader sent the confirm for mK), broker-N.after_fetch (follower N appended mK and sent its next
+  fetch, before it learns the new high watermark)
+the summary counts acked_lost (lost after the producer was told the write succeeded; also in lost),
+  producer_errors (\"not enough replicas\"), leader_changes and unavailable_ticks";
 
 /// A command-line problem, printed on stderr with exit status 2.
 #[derive(Debug)]
@@ -153,6 +169,13 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--restart-after"
                 | "--txn-size"
                 | "--transform"
+                | "--replicas"
+                | "--acks"
+                | "--min-isr"
+                | "--unclean-election"
+                | "--truncate-to-hw"
+                | "--partition"
+                | "--at"
         );
         options.overridden |= overrides;
         match flag {
@@ -258,6 +281,41 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 })?;
             }
             "--transform" => options.scenario.transaction.transform = true,
+            "--replicas" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.topology.brokers = text.parse().map_err(|_| {
+                    UsageError(format!("--replicas: '{text}' is not a whole number"))
+                })?;
+            }
+            "--acks" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.replication.acks = Some(
+                    text.parse::<Acks>()
+                        .map_err(|e| UsageError(format!("--acks: {e}")))?,
+                );
+            }
+            "--min-isr" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.replication.min_insync_replicas = text.parse().map_err(|_| {
+                    UsageError(format!("--min-isr: '{text}' is not a whole number"))
+                })?;
+            }
+            "--unclean-election" => options.scenario.replication.unclean_election = true,
+            "--truncate-to-hw" => {
+                options.scenario.replication.truncate_to_high_watermark = true;
+            }
+            "--partition" => {
+                let text = value(args, &mut index, flag)?;
+                let fault = TimedFault::parse_partition(text)
+                    .map_err(|e| UsageError(format!("--partition: {e}")))?;
+                options.scenario.timed_faults.push(fault);
+            }
+            "--at" => {
+                let text = value(args, &mut index, flag)?;
+                let fault =
+                    TimedFault::parse_at(text).map_err(|e| UsageError(format!("--at: {e}")))?;
+                options.scenario.timed_faults.push(fault);
+            }
             "--until-quiet" => options.until_quiet = true,
             "--max-steps" => {
                 let text = value(args, &mut index, flag)?;

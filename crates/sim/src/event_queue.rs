@@ -42,6 +42,11 @@ pub(crate) enum What {
     RandomCrash {
         node: NodeId,
     },
+    /// A fault of the scenario timed by the tick (`heal`: a partition's end).
+    Timed {
+        index: u32,
+        heal: bool,
+    },
 }
 
 impl What {
@@ -50,7 +55,7 @@ impl What {
     pub(crate) fn owner(&self) -> Option<NodeId> {
         match self {
             What::Timer { node, .. } | What::Restart { node } => Some(*node),
-            What::Arrive(_) | What::RandomCrash { .. } => None,
+            What::Arrive(_) | What::RandomCrash { .. } | What::Timed { .. } => None,
         }
     }
 }

@@ -47,6 +47,13 @@ pub enum CrashPoint {
     ParticipantAfterVoteYes,
     /// The consumer DB participant has committed, before telling the coordinator.
     ParticipantAfterCommit,
+    /// Replicated queue: the leader has sent the confirm for the message (`acks=1`
+    /// right after its append, `acks=all` once the high watermark passed it).
+    BrokerAfterConfirm,
+    /// Replicated queue: a follower has appended the message and sent its next fetch
+    /// (which tells the leader it has the message), before the answer that carries the
+    /// new high watermark arrives: KIP-101's window.
+    BrokerAfterFetch,
 }
 
 impl CrashPoint {
@@ -70,6 +77,14 @@ impl CrashPoint {
         CrashPoint::ParticipantAfterCommit,
     ];
 
+    /// The points that exist only in a replicated queue (several brokers). They are
+    /// not in `ALL`, which lists the points of every world.
+    pub const REPLICATION: [CrashPoint; 3] = [
+        CrashPoint::BrokerAfterAppend,
+        CrashPoint::BrokerAfterConfirm,
+        CrashPoint::BrokerAfterFetch,
+    ];
+
     /// The name, e.g. "consumer.after_apply".
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -89,6 +104,8 @@ impl CrashPoint {
             CrashPoint::ParticipantBeforeVote => "participant.before_vote",
             CrashPoint::ParticipantAfterVoteYes => "participant.after_vote_yes",
             CrashPoint::ParticipantAfterCommit => "participant.after_commit",
+            CrashPoint::BrokerAfterConfirm => "broker.after_confirm",
+            CrashPoint::BrokerAfterFetch => "broker.after_fetch",
         }
     }
 
@@ -102,7 +119,9 @@ impl CrashPoint {
             | CrashPoint::ProducerAfterConfirm => NodeId::PRODUCER,
             CrashPoint::BrokerAfterAppend
             | CrashPoint::BrokerAfterFsync
-            | CrashPoint::BrokerAfterDeliver => NodeId::BROKER,
+            | CrashPoint::BrokerAfterDeliver
+            | CrashPoint::BrokerAfterConfirm
+            | CrashPoint::BrokerAfterFetch => NodeId::BROKER,
             CrashPoint::ConsumerAfterReceive
             | CrashPoint::ConsumerAfterApply
             | CrashPoint::ConsumerAfterAck
@@ -133,6 +152,9 @@ impl CrashPoint {
             | CrashPoint::ConsumerAfterReceive
             | CrashPoint::ConsumerAfterApply
             | CrashPoint::ConsumerAfterAck => true,
+            CrashPoint::BrokerAfterConfirm | CrashPoint::BrokerAfterFetch => {
+                !matches!(mode, Mode::Transactional)
+            }
             _ => matches!(mode, Mode::Transactional),
         }
     }
@@ -156,6 +178,8 @@ impl CrashPoint {
             CrashPoint::ParticipantBeforeVote => "The consumer DB crashes after receiving the prepare, before it votes.",
             CrashPoint::ParticipantAfterVoteYes => "The consumer DB crashes after logging prepared and voting yes, before it learns the decision.",
             CrashPoint::ParticipantAfterCommit => "The consumer DB crashes after committing, before telling the coordinator.",
+            CrashPoint::BrokerAfterConfirm => "The leader crashes right after sending the confirm for the message (acks=1: after its own append; acks=all: once every in-sync replica has it).",
+            CrashPoint::BrokerAfterFetch => "The follower crashes after appending the message and sending its next fetch, before it learns the new high watermark.",
         }
     }
 
@@ -245,7 +269,18 @@ impl FromStr for CrashPoint {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<CrashPoint, UnknownName> {
-        parse_name("crash point", input, &CrashPoint::ALL, CrashPoint::as_str)
+        const EVERY: [CrashPoint; 18] = {
+            let mut every = [CrashPoint::ProducerBeforeSend; 18];
+            let mut i = 0;
+            while i < 16 {
+                every[i] = CrashPoint::ALL[i];
+                i += 1;
+            }
+            every[16] = CrashPoint::BrokerAfterConfirm;
+            every[17] = CrashPoint::BrokerAfterFetch;
+            every
+        };
+        parse_name("crash point", input, &EVERY, CrashPoint::as_str)
     }
 }
 

@@ -101,6 +101,12 @@ pub enum CauseKind {
     BrokerLogFull,
     /// The link was partitioned.
     Partition,
+    /// A replica cut its log and dropped the message.
+    LogTruncated(NodeId),
+    /// The leader crashed while no follower had the message yet.
+    LeaderCrashBeforeReplicated(NodeId),
+    /// The leader refused the write: too few in-sync replicas.
+    NotEnoughReplicas,
 }
 
 /// A cause: what happened and the trace step at which it happened.
@@ -148,6 +154,9 @@ impl Cause {
             CauseKind::ConsumerCrashAfterAck => "the consumer acked it on receipt and crashed before applying it".into(),
             CauseKind::NetworkOverflow => "it was dropped because too many messages were in flight".into(),
             CauseKind::Partition => "a partitioned link swallowed it".into(),
+            CauseKind::LogTruncated(node) => format!("{} truncated its log and dropped it: the replica that led the queue then did not have it", node.the()),
+            CauseKind::LeaderCrashBeforeReplicated(node) => format!("{} led the queue and crashed before every in-sync follower had it, and a replica without it became leader", node.the()),
+            CauseKind::NotEnoughReplicas => "the leader refused it with \"not enough replicas\" (too few in-sync replicas) and it was never stored".into(),
             other => format!("a fault ({}) stopped it", cause_name(other)),
         }
     }
@@ -178,6 +187,9 @@ fn cause_name(kind: CauseKind) -> String {
         CauseKind::RedeliveryTimeout => "the broker's redelivery timer",
         CauseKind::BrokerLogFull => "a full broker log",
         CauseKind::Partition => "a partition",
+        CauseKind::LogTruncated(_) => "a replica's log truncation",
+        CauseKind::LeaderCrashBeforeReplicated(_) => "a leader crash before replication",
+        CauseKind::NotEnoughReplicas => "a \"not enough replicas\" refusal",
     };
     name.to_string()
 }
@@ -325,6 +337,16 @@ pub struct MessageRecord {
     /// the run is quiet: one for a committed input, none for an aborted one.
     #[serde(default)]
     pub outputs: u32,
+    /// Replicated queue: the producer was told the write succeeded.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub acknowledged: bool,
+    /// Replicated queue: the leader refused a write of it ("not enough replicas").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub refused: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl MessageRecord {
@@ -593,6 +615,20 @@ pub struct Summary {
     /// broker and the consumer DB commit a transaction in different steps.
     #[serde(default)]
     pub outputs_out_of_step: u32,
+    /// Replicated queue: lost messages whose write the producer was told had
+    /// succeeded ("acknowledged, then lost"); counted in `lost` too.
+    #[serde(default)]
+    pub acked_lost: u32,
+    /// Replicated queue: writes the leader refused with "not enough replicas" (before
+    /// or after the append).
+    #[serde(default)]
+    pub producer_errors: u32,
+    /// Replicated queue: how many times the controller elected a new leader.
+    #[serde(default)]
+    pub leader_changes: u32,
+    /// Replicated queue: ticks during which the queue had no leader that was up.
+    #[serde(default)]
+    pub unavailable_ticks: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -679,6 +715,12 @@ pub struct Ledger {
     transform: bool,
     /// Messages travel inside 2PC transactions (transactional mode).
     transactional: bool,
+    /// Replicated queue: writes refused with "not enough replicas".
+    producer_errors: u32,
+    /// Replicated queue: elections of a new leader.
+    leader_changes: u32,
+    /// Replicated queue: ticks without a leader that is up.
+    unavailable_ticks: u64,
 }
 
 impl Ledger {
@@ -701,6 +743,8 @@ impl Ledger {
                 loss_cause: None,
                 delay_cause: None,
                 outputs: 0,
+                acknowledged: false,
+                refused: false,
             })
             .collect();
         let stats = |participant| ParticipantStats {
@@ -731,6 +775,9 @@ impl Ledger {
             transactions: Transactions::default(),
             transform: false,
             transactional: false,
+            producer_errors: 0,
+            leader_changes: 0,
+            unavailable_ticks: 0,
         }
     }
 
@@ -922,6 +969,10 @@ impl Ledger {
             outputs: 0,
             outputs_duplicated: 0,
             outputs_out_of_step: 0,
+            acked_lost: 0,
+            producer_errors: self.producer_errors,
+            leader_changes: self.leader_changes,
+            unavailable_ticks: self.unavailable_ticks,
         };
         for record in &self.records {
             summary.extra_applications += record.applied.saturating_sub(1);
@@ -936,7 +987,12 @@ impl Ledger {
             }
             match record.verdict {
                 Verdict::ExactlyOnce => summary.exactly_once += 1,
-                Verdict::Lost => summary.lost += 1,
+                Verdict::Lost => {
+                    summary.lost += 1;
+                    if record.acknowledged {
+                        summary.acked_lost += 1;
+                    }
+                }
                 Verdict::Duplicated(_) => summary.duplicated += 1,
                 Verdict::Reordered => summary.reordered += 1,
                 Verdict::Pending => summary.pending += 1,
@@ -1124,6 +1180,30 @@ impl Ledger {
         self.steps = steps;
         self.tick = tick;
         self.trace_hash = trace_hash;
+    }
+
+    /// Replicated queue: the producer received a confirm for the message.
+    pub(crate) fn on_acknowledged(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.acknowledged = true;
+        }
+    }
+
+    /// Replicated queue: the leader refused a write of the message.
+    pub(crate) fn on_refused(&mut self, message: u32, after_append: bool, cause: Cause) {
+        self.producer_errors += 1;
+        if let Some(record) = self.record_mut(message) {
+            record.refused = true;
+        }
+        if !after_append {
+            self.note_loss(message, cause);
+        }
+    }
+
+    /// Replicated queue: the world's counters.
+    pub(crate) fn set_replication(&mut self, leader_changes: u32, unavailable_ticks: u64) {
+        self.leader_changes = leader_changes;
+        self.unavailable_ticks = unavailable_ticks;
     }
 
     pub(crate) fn on_publish_sent(&mut self, message: u32) {
@@ -1382,6 +1462,20 @@ fn explain(record: &MessageRecord) -> (Option<u64>, String) {
                 None => (None, format!("{id} applied {times_text}: it reached the consumer more than once.")),
             }
         }
+        Verdict::Lost if record.acknowledged => match record.loss_cause {
+            Some(cause) => (
+                Some(cause.step),
+                format!("{id} was acknowledged, then lost: the producer was told it was written, but {} (step {}).", cause.loss_reason(), cause.step),
+            ),
+            None => (None, format!("{id} was acknowledged, then lost: the producer was told it was written, and no replica that holds it leads the queue.")),
+        },
+        Verdict::Lost if record.refused && !record.stored_durably => match record.loss_cause {
+            Some(cause) => (
+                Some(cause.step),
+                format!("{id} was refused: {} (step {}).", cause.loss_reason(), cause.step),
+            ),
+            None => (None, format!("{id} was refused: the leader answered \"not enough replicas\" and it was never stored.")),
+        },
         Verdict::Lost => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),

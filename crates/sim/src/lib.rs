@@ -25,6 +25,7 @@ pub mod network;
 pub mod node;
 pub mod prng;
 pub mod ratio;
+pub mod replication;
 pub mod scenario;
 pub mod share;
 pub mod sim;
@@ -45,6 +46,7 @@ pub use network::{LinkConfig, LinkId, LinkOverride, LinkParseError, MessageKind,
 pub use node::{NodeId, RoleKind};
 pub use prng::Prng;
 pub use ratio::{Ratio, RatioParseError};
+pub use replication::{Acks, Replication, TimedAction, TimedFault};
 pub use scenario::{Scenario, ScenarioError, Timing, TransactionConfig};
 pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
 pub use sim::{ReplayError, Sim, SimOptions};
@@ -54,4 +56,4 @@ pub use snapshot::{
 };
 pub use timeline::Run;
 pub use topology::Topology;
-pub use trace::{Detail, EventKind, StepReport, TraceEvent, VoteNoReason};
+pub use trace::{Detail, EventKind, ReplicaDetail, StepReport, TraceEvent, VoteNoReason};

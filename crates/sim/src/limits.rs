@@ -4,9 +4,11 @@
 
 /// The most producers a topology may have.
 pub const MAX_PRODUCERS: u16 = 3;
-/// The most broker nodes a topology may have. Replication (several brokers holding one
-/// queue) is not in this build: until it is, a topology runs exactly one broker.
+/// The most broker nodes a topology may have (a queue replicated over several brokers
+/// is checked against `MAX_REPLICAS`).
 pub const MAX_BROKERS: u16 = 7;
+/// The most replicas of a replicated queue: broker nodes holding it.
+pub const MAX_REPLICAS: u16 = 5;
 /// The most consumers a topology may have.
 pub const MAX_CONSUMERS: u16 = 8;
 /// The most messages a scenario may have.

@@ -34,7 +34,12 @@ impl LinkId {
         let transactional = mode == Mode::Transactional;
         match (self.from.role(), self.to.role()) {
             (RoleKind::Producer, RoleKind::Broker) => &[Publish],
-            (RoleKind::Broker, RoleKind::Producer) => &[Confirm],
+            (RoleKind::Broker, RoleKind::Producer) => &[Confirm, NotEnoughReplicas],
+            (RoleKind::Broker, RoleKind::Broker) => {
+                &[Fetch, FetchResponse, EpochQuery, EpochAnswer]
+            }
+            (RoleKind::Broker, RoleKind::Controller) => &[AlterIsr],
+            (RoleKind::Controller, RoleKind::Broker) => &[LeaderAndIsr],
             (RoleKind::Broker, RoleKind::Consumer) => &[Deliver],
             (RoleKind::Consumer, RoleKind::Broker) => &[Ack],
             (RoleKind::Coordinator, RoleKind::Coordinator) => &[],
@@ -138,11 +143,27 @@ pub enum MessageKind {
     /// Application → coordinator: the work of the transaction is done (its publishes
     /// confirmed, or its deliveries applied and acked); commit it.
     WorkDone,
+    /// Follower → leader: send me the records from this offset (the offset also tells
+    /// the leader how far the follower's log reaches).
+    Fetch,
+    /// Leader → follower: the next record (or none) and the leader's high watermark.
+    FetchResponse,
+    /// Returning follower → leader: where did my latest leader epoch end in your log?
+    EpochQuery,
+    /// Leader → follower: the end offset of the epoch asked about (KIP-101).
+    EpochAnswer,
+    /// Controller → replicas: the partition's leader, leader epoch and in-sync set.
+    LeaderAndIsr,
+    /// Leader → controller: change the in-sync set to this.
+    AlterIsr,
+    /// Leader → producer: the write is refused, too few in-sync replicas (before the
+    /// append, or after it when the set shrank while waiting).
+    NotEnoughReplicas,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 13] = [
+    pub const ALL: [MessageKind; 20] = [
         MessageKind::Publish,
         MessageKind::Confirm,
         MessageKind::Deliver,
@@ -156,6 +177,13 @@ impl MessageKind {
         MessageKind::Query,
         MessageKind::Begin,
         MessageKind::WorkDone,
+        MessageKind::Fetch,
+        MessageKind::FetchResponse,
+        MessageKind::EpochQuery,
+        MessageKind::EpochAnswer,
+        MessageKind::LeaderAndIsr,
+        MessageKind::AlterIsr,
+        MessageKind::NotEnoughReplicas,
     ];
 
     /// The machine name.
@@ -174,6 +202,13 @@ impl MessageKind {
             MessageKind::Query => "query",
             MessageKind::Begin => "begin",
             MessageKind::WorkDone => "work_done",
+            MessageKind::Fetch => "fetch",
+            MessageKind::FetchResponse => "fetch_response",
+            MessageKind::EpochQuery => "epoch_query",
+            MessageKind::EpochAnswer => "epoch_answer",
+            MessageKind::LeaderAndIsr => "leader_and_isr",
+            MessageKind::AlterIsr => "alter_isr",
+            MessageKind::NotEnoughReplicas => "not_enough_replicas",
         }
     }
 
@@ -278,6 +313,9 @@ pub(crate) struct Envelope {
     pub cause: Option<Cause>,
     /// For a prepare: which transaction kind it belongs to.
     pub txn_kind: u8,
+    /// Replication messages only: what a fetch response or a leader-and-ISR message
+    /// carries beyond `message`, `tag` and `attempt` (see `actor::replica`).
+    pub extra: [u32; 2],
 }
 
 /// Whether and why an envelope will not arrive.

@@ -24,15 +24,19 @@ pub enum RoleKind {
     Consumer,
     /// The 2PC transaction manager (transactional mode only).
     Coordinator,
+    /// Elects the leader of a replicated queue and keeps its in-sync set (only in a
+    /// world of several brokers).
+    Controller,
 }
 
 impl RoleKind {
     /// Every role, in drawing order.
-    pub const ALL: [RoleKind; 4] = [
+    pub const ALL: [RoleKind; 5] = [
         RoleKind::Producer,
         RoleKind::Broker,
         RoleKind::Consumer,
         RoleKind::Coordinator,
+        RoleKind::Controller,
     ];
 
     /// The lower-case name of the role's first node.
@@ -42,6 +46,7 @@ impl RoleKind {
             RoleKind::Broker => "broker",
             RoleKind::Consumer => "consumer",
             RoleKind::Coordinator => "coordinator",
+            RoleKind::Controller => "controller",
         }
     }
 
@@ -51,6 +56,7 @@ impl RoleKind {
             RoleKind::Broker => "Broker",
             RoleKind::Consumer => "Consumer",
             RoleKind::Coordinator => "Coordinator",
+            RoleKind::Controller => "Controller",
         }
     }
 
@@ -60,6 +66,7 @@ impl RoleKind {
             RoleKind::Broker => "broker",
             RoleKind::Consumer => "consumer DB",
             RoleKind::Coordinator => "coordinator",
+            RoleKind::Controller => "controller",
         }
     }
 
@@ -69,6 +76,7 @@ impl RoleKind {
             RoleKind::Broker => 1,
             RoleKind::Consumer => 2,
             RoleKind::Coordinator => 3,
+            RoleKind::Controller => 4,
         }
     }
 }
@@ -86,6 +94,8 @@ impl NodeId {
     pub const CONSUMER: NodeId = NodeId::new(RoleKind::Consumer, 0);
     /// The 2PC coordinator.
     pub const COORDINATOR: NodeId = NodeId::new(RoleKind::Coordinator, 0);
+    /// The controller of a replicated queue.
+    pub const CONTROLLER: NodeId = NodeId::new(RoleKind::Controller, 0);
 
     /// The nodes of the default world (one of each), in drawing order.
     pub const ALL: [NodeId; 4] = [
@@ -108,11 +118,13 @@ impl NodeId {
             0 => RoleKind::Producer,
             1 => RoleKind::Broker,
             2 => RoleKind::Consumer,
-            _ => RoleKind::Coordinator,
+            3 => RoleKind::Coordinator,
+            _ => RoleKind::Controller,
         }
     }
 
-    /// The role as a dense number (0 producer, 1 broker, 2 consumer, 3 coordinator).
+    /// The role as a dense number (0 producer, 1 broker, 2 consumer, 3 coordinator, 4
+    /// controller).
     #[inline]
     pub(crate) const fn role_code(self) -> usize {
         (self.0 >> 8) as usize
@@ -258,8 +270,8 @@ impl FromStr for NodeId {
         let unknown = || UnknownName {
             what: "node",
             input: input.to_string(),
-            expected: "producer, broker, consumer, coordinator, or one of them numbered \
-                       from 2 (broker-2, consumer-3)"
+            expected: "producer, broker, consumer, coordinator, controller, or one of them \
+                       numbered from 2 (broker-2, consumer-3)"
                 .to_string(),
         };
         let (base, number) = match wanted.rsplit_once('-') {
@@ -279,7 +291,7 @@ impl FromStr for NodeId {
         if number < 2 && wanted.contains('-') || number == 0 || number > 256 {
             return Err(unknown());
         }
-        if role == RoleKind::Coordinator && number > 1 {
+        if matches!(role, RoleKind::Coordinator | RoleKind::Controller) && number > 1 {
             return Err(unknown());
         }
         Ok(NodeId::new(role, (number - 1) as u8))
@@ -336,7 +348,11 @@ mod tests {
     #[test]
     fn names_read_back_as_the_same_node() {
         for role in RoleKind::ALL {
-            let count = if role == RoleKind::Coordinator { 1 } else { 12 };
+            let count = if matches!(role, RoleKind::Coordinator | RoleKind::Controller) {
+                1
+            } else {
+                12
+            };
             for instance in 0..count {
                 let node = NodeId::new(role, instance);
                 assert_eq!(node.name().parse::<NodeId>(), Ok(node), "{node:?}");

@@ -10,6 +10,7 @@ use crate::mode::Mode;
 use crate::network::{LinkConfig, LinkId, MessageKind, NetworkConfig};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
+use crate::replication::{Replication, TimedAction, TimedFault};
 pub use crate::topology::Topology;
 
 /// Timers and pacing, all in ticks.
@@ -127,6 +128,12 @@ pub struct Scenario {
     pub random_crash: Ratio,
     /// Faults planned in advance.
     pub faults: Vec<PlannedFault>,
+    /// The replicated queue's settings (in effect with more than one broker).
+    #[serde(skip_serializing_if = "Replication::is_default")]
+    pub replication: Replication,
+    /// Faults at a tick: crashes, restarts and cut links.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timed_faults: Vec<TimedFault>,
 }
 
 impl Default for Scenario {
@@ -142,6 +149,8 @@ impl Default for Scenario {
             transaction: TransactionConfig::default(),
             random_crash: Ratio::ZERO,
             faults: Vec::new(),
+            replication: Replication::default(),
+            timed_faults: Vec::new(),
         }
     }
 }
@@ -262,13 +271,96 @@ fn check_topology(topology: &Topology) -> Result<(), ScenarioError> {
         1,
         u64::from(MAX_BROKERS),
     )?;
-    if topology.brokers > 1 {
+    check_range(
+        "topology.brokers",
+        u64::from(topology.brokers),
+        1,
+        u64::from(MAX_REPLICAS),
+    )?;
+    Ok(())
+}
+
+/// Checks the replication settings and the timed faults against the topology.
+fn check_replication(scenario: &Scenario) -> Result<(), ScenarioError> {
+    let r = &scenario.replication;
+    let brokers = scenario.topology.brokers;
+    if scenario.topology.replicated() && scenario.mode == Mode::Transactional {
         return Err(ScenarioError::Unsupported {
             field: "topology.brokers".to_string(),
-            reason: "this version runs one broker node; a queue replicated over \
-                     several brokers is not available yet"
+            reason: "a replicated queue runs in the at-most-once, at-least-once and \
+                     idempotent modes; transactional mode needs one broker"
                 .to_string(),
         });
+    }
+    if r.min_insync_replicas == 0 || r.min_insync_replicas > brokers {
+        return Err(ScenarioError::OutOfRange {
+            field: "replication.min_insync_replicas".to_string(),
+            value: u64::from(r.min_insync_replicas),
+            min: 1,
+            max: u64::from(brokers),
+        });
+    }
+    check_range(
+        "replication.lag_timeout_ticks",
+        r.lag_timeout_ticks,
+        1,
+        MAX_TIMEOUT_TICKS,
+    )?;
+    check_range(
+        "replication.request_timeout_ticks",
+        r.request_timeout_ticks,
+        1,
+        MAX_TIMEOUT_TICKS,
+    )?;
+    check_range(
+        "replication.session_timeout_ticks",
+        r.session_timeout_ticks,
+        1,
+        MAX_TIMEOUT_TICKS,
+    )?;
+    if scenario.timed_faults.len() > MAX_PLANNED_FAULTS as usize {
+        return Err(ScenarioError::TooManyFaults {
+            count: u32::try_from(scenario.timed_faults.len()).unwrap_or(u32::MAX),
+        });
+    }
+    let nodes = scenario.nodes();
+    for (index, fault) in scenario.timed_faults.iter().enumerate() {
+        let field = format!("timed_faults[{index}]");
+        for node in fault.nodes() {
+            if !nodes.contains(&node) {
+                return Err(ScenarioError::InvalidFault {
+                    field,
+                    error: if scenario.topology.has(node) {
+                        CommandError::NodeNotInMode {
+                            node,
+                            mode: scenario.mode,
+                        }
+                    } else {
+                        CommandError::NodeNotInTopology { node }
+                    },
+                });
+            }
+        }
+        if let TimedAction::Crash { node } = fault.action {
+            if node == NodeId::CONTROLLER {
+                return Err(ScenarioError::Unsupported {
+                    field,
+                    reason: "the controller cannot crash in this version (it can be \
+                             partitioned away)"
+                        .to_string(),
+                });
+            }
+        }
+        if let TimedAction::Partition { until_tick, .. } = fault.action {
+            if until_tick <= fault.tick || until_tick > MAX_TIMEOUT_TICKS.saturating_mul(10) {
+                return Err(ScenarioError::OutOfRange {
+                    field,
+                    value: until_tick,
+                    min: fault.tick + 1,
+                    max: MAX_TIMEOUT_TICKS.saturating_mul(10),
+                });
+            }
+        }
     }
     Ok(())
 }
@@ -328,6 +420,7 @@ impl Scenario {
             });
         }
         check_topology(&self.topology)?;
+        check_replication(self)?;
         if self.topology.producers > 1 && self.transaction.size > 1 {
             return Err(ScenarioError::Unsupported {
                 field: "transaction.size".to_string(),
@@ -518,6 +611,10 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
         }
     };
     match *command {
+        Command::Crash(NodeId::CONTROLLER) => Err(CommandError::NodeNotInMode {
+            node: NodeId::CONTROLLER,
+            mode,
+        }),
         Command::Crash(node) | Command::Restart(node) => check_node(node),
         Command::CrashAt {
             point,

@@ -9,8 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{
-    Because, Breakpoints, Broker, Consumer, Coordinator, Ctx, Fact, Input, Notes, Output,
-    Participant, Producer, Role,
+    Because, Breakpoints, Broker, Consumer, Controller, Coordinator, Ctx, Fact, Input, Notes,
+    Output, Participant, Producer, Replica, Role, Timer,
 };
 use crate::disk::DiskLog;
 use crate::event_queue::{Event, EventQueue, What};
@@ -19,11 +19,13 @@ use crate::ledger::{Cause, CauseKind, Ledger, Summary};
 use crate::limits::*;
 use crate::mode::Mode;
 use crate::network::{
-    ArmedLinkFault, Envelope, LinkFaultAction, LinkId, LinkState, LossReason, MessageKind,
+    ArmedLinkFault, Envelope, LinkConfig, LinkFaultAction, LinkId, LinkState, LossReason,
+    MessageKind,
 };
 use crate::node::{NodeCore, NodeId, RoleKind};
 use crate::prng::Prng;
 use crate::ratio::Ratio;
+use crate::replication::TimedAction;
 use crate::scenario::{check_command, Scenario, ScenarioError};
 use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
 
@@ -152,7 +154,7 @@ pub struct Sim {
     pub(crate) nodes: Vec<Node>,
     /// Where each role's nodes begin in `nodes`, by `NodeId::role_code` (the topology's
     /// dense index, worked out once: it is looked up several times per step).
-    role_offsets: [u16; 4],
+    role_offsets: [u16; 5],
     /// The outputs of the role being run (kept to reuse its allocation).
     outbox: Vec<Output>,
     pub(crate) ledger: Ledger,
@@ -161,6 +163,27 @@ pub struct Sim {
     pub(crate) hash: TraceHash,
     pub(crate) cur: Record,
     pub(crate) has_step: bool,
+    /// A replicated queue's state as the world sees it (none with one broker).
+    pub(crate) replication: Option<ReplicationState>,
+}
+
+/// What the world keeps about a replicated queue: where clients send their writes,
+/// which connections the controller and the replicas hold, and the counters.
+#[derive(Clone, Debug)]
+pub(crate) struct ReplicationState {
+    /// The leader the controller elected last (none: the partition has no leader).
+    pub leader: Option<NodeId>,
+    /// Where producers send their publishes: the leader, or the last one there was
+    /// (the clients' metadata).
+    pub route: NodeId,
+    /// The brokers the controller hears from (one bit per instance).
+    pub heard: u8,
+    /// Which broker can reach which: bit `8 * from + to`.
+    pub connected: u64,
+    /// Elections of a new leader.
+    pub leader_changes: u32,
+    /// Ticks without a leader that is up.
+    pub unavailable_ticks: u64,
 }
 
 impl Sim {
@@ -215,7 +238,11 @@ impl Sim {
                     log: DiskLog::default(),
                     role: match id.role() {
                         RoleKind::Producer => Role::Producer(Producer::new(messages)),
+                        RoleKind::Broker if topology.replicated() => {
+                            Role::Replica(Box::new(Replica::new(messages)))
+                        }
                         RoleKind::Broker => Role::Broker(Broker::new(messages)),
+                        RoleKind::Controller => Role::Controller(Controller::new(topology.brokers)),
                         RoleKind::Consumer => Role::Consumer(Consumer::new(messages)),
                         RoleKind::Coordinator => Role::Coordinator(Coordinator::new()),
                     },
@@ -224,7 +251,7 @@ impl Sim {
                 .collect(),
             outbox: Vec::new(),
             role_offsets: {
-                let mut offsets = [0u16; 4];
+                let mut offsets = [0u16; 5];
                 let mut next = 0u16;
                 for (code, role) in RoleKind::ALL.into_iter().enumerate() {
                     offsets[code] = next;
@@ -238,7 +265,50 @@ impl Sim {
             hash: TraceHash::new(),
             cur: Record::new(0, 0, EventKind::Command, NodeId::PRODUCER),
             has_step: false,
+            replication: topology.replicated().then(|| ReplicationState {
+                leader: Some(NodeId::BROKER),
+                route: NodeId::BROKER,
+                heard: ((1u16 << topology.brokers) - 1) as u8,
+                connected: u64::MAX,
+                leader_changes: 0,
+                unavailable_ticks: 0,
+            }),
         };
+        for link in topology.replication_links(scenario.mode) {
+            // Replication travels on its own connections: the latency of the network,
+            // without its random loss, duplication or reordering (a cut link still
+            // loses what it carries).
+            let global = scenario.network.global;
+            let index = topology.slot(link.from) * topology.len() + topology.slot(link.to);
+            sim.links[index].config = LinkConfig {
+                latency_ticks_min: global.latency_ticks_min,
+                latency_ticks_max: global.latency_ticks_max,
+                ..LinkConfig::default()
+            };
+            if matches!(link.from.role(), RoleKind::Producer | RoleKind::Consumer)
+                || matches!(link.to.role(), RoleKind::Producer | RoleKind::Consumer)
+            {
+                sim.links[index].config = scenario.network.for_link(link);
+            }
+        }
+        for (index, fault) in scenario.timed_faults.iter().enumerate() {
+            sim.schedule(
+                fault.tick,
+                What::Timed {
+                    index: index as u32,
+                    heal: false,
+                },
+            );
+            if let TimedAction::Partition { until_tick, .. } = fault.action {
+                sim.schedule(
+                    until_tick,
+                    What::Timed {
+                        index: index as u32,
+                        heal: true,
+                    },
+                );
+            }
+        }
         sim.ledger.set_groups(
             scenario.transaction.size,
             scenario.mode == Mode::Transactional,
@@ -399,6 +469,33 @@ impl Sim {
         usize::from(self.role_offsets[node.role_code()]) + usize::from(node.instance())
     }
 
+    /// Elections of a new leader so far (a replicated queue; 0 otherwise).
+    pub fn leader_changes(&self) -> u32 {
+        self.replication.as_ref().map_or(0, |r| r.leader_changes)
+    }
+
+    /// The replicated queue's leader now, as the controller elected it.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.replication
+            .as_ref()
+            .map_or(Some(NodeId::BROKER), |r| r.leader)
+    }
+
+    /// A replica's log as message numbers, in offset order, and its high watermark
+    /// (a replicated queue only).
+    pub fn replica_log(&self, node: NodeId) -> Option<(Vec<u32>, u32)> {
+        if !self.scenario.topology.has(node) || node.role() != RoleKind::Broker {
+            return None;
+        }
+        match &self.nodes[self.slot(node)].role {
+            Role::Replica(replica) => Some((
+                replica.disk.log.iter().map(|r| r.message).collect(),
+                replica.memory.high_watermark,
+            )),
+            _ => None,
+        }
+    }
+
     /// The coordinator's state (the node always exists; it is idle outside 2PC).
     pub(crate) fn coordinator(&self) -> &Coordinator {
         match &self.nodes[self.slot(NodeId::COORDINATOR)].role {
@@ -454,6 +551,15 @@ impl Sim {
                     continue;
                 }
             }
+            if let Some(replication) = &self.replication {
+                let leader_up = replication.leader.is_some_and(|l| self.is_up(l));
+                if !leader_up {
+                    let ticks = event.tick.saturating_sub(self.tick);
+                    if let Some(replication) = &mut self.replication {
+                        replication.unavailable_ticks += ticks;
+                    }
+                }
+            }
             self.tick = event.tick;
             self.has_step = false;
             self.handle(event);
@@ -479,7 +585,7 @@ impl Sim {
                 .topology
                 .nodes_in(self.mode)
                 .into_iter()
-                .filter(|n| self.nodes[self.slot(*n)].core.up)
+                .filter(|n| self.nodes[self.slot(*n)].core.up && n.role() != RoleKind::Controller)
                 .collect();
             if !up.is_empty() {
                 let node = up[self.prng.below(up.len() as u64) as usize];
@@ -505,6 +611,10 @@ impl Sim {
     }
 
     pub(crate) fn sync_ledger(&mut self) {
+        if let Some(replication) = &self.replication {
+            self.ledger
+                .set_replication(replication.leader_changes, replication.unavailable_ticks);
+        }
         self.ledger
             .set_progress(self.step_index, self.tick, self.hash.0);
         self.ledger.set_quiet(self.queue.is_empty());
@@ -537,6 +647,115 @@ impl Sim {
                     self.begin(EventKind::Crash, node);
                     self.cur.detail = Detail::RandomCrash;
                     self.crash_node(node);
+                }
+            }
+            What::Timed { index, heal } => self.timed_fault(index, heal),
+        }
+    }
+
+    /// A fault of the scenario timed by the tick.
+    fn timed_fault(&mut self, index: u32, heal: bool) {
+        let Some(fault) = self.scenario.timed_faults.get(index as usize).copied() else {
+            return;
+        };
+        match fault.action {
+            TimedAction::Crash { node } => {
+                if self.is_up(node) {
+                    self.begin(EventKind::Crash, node);
+                    self.crash_node(node);
+                }
+            }
+            TimedAction::Restart { node } => {
+                if !self.is_up(node) {
+                    self.begin(EventKind::Restart, node);
+                    self.restart_node(node);
+                }
+            }
+            TimedAction::Partition { a, b, .. } => {
+                for link in [LinkId::new(a, b), LinkId::new(b, a)] {
+                    let index = self.link_index(link);
+                    let state = &mut self.links[index];
+                    state.partitioned = !heal;
+                    if !heal {
+                        state.partitioned_since_step = self.step_index;
+                    }
+                }
+                let text = if heal {
+                    format!("Planned fault: the links between {a} and {b} heal.")
+                } else {
+                    format!(
+                        "Planned fault: the links between {a} and {b} are cut in both directions; everything on them is lost until they heal."
+                    )
+                };
+                let command = if heal {
+                    Command::Heal {
+                        link: LinkId::new(a, b),
+                    }
+                } else {
+                    Command::Partition {
+                        link: LinkId::new(a, b),
+                    }
+                };
+                self.record_command(&command, text);
+                self.sync_connections();
+            }
+        }
+    }
+
+    /// A replicated queue: tells the controller which brokers it stopped or started
+    /// hearing from, and each replica which other replicas it can reach again.
+    fn sync_connections(&mut self) {
+        let Some(state) = &self.replication else {
+            return;
+        };
+        let (heard_before, connected_before) = (state.heard, state.connected);
+        let brokers = self.scenario.topology.brokers;
+        let broker = |i: u16| NodeId::new(RoleKind::Broker, i as u8);
+        let cut = |sim: &Sim, a: NodeId, b: NodeId| {
+            sim.links[sim.link_index(LinkId::new(a, b))].partitioned
+                || sim.links[sim.link_index(LinkId::new(b, a))].partitioned
+        };
+        let mut heard = 0u8;
+        let mut connected = 0u64;
+        for i in 0..brokers {
+            let a = broker(i);
+            if self.is_up(a) && !cut(self, a, NodeId::CONTROLLER) {
+                heard |= 1 << i;
+            }
+            for j in 0..brokers {
+                let b = broker(j);
+                if i != j && self.is_up(a) && self.is_up(b) && !cut(self, a, b) {
+                    connected |= 1 << (8 * i + j);
+                }
+            }
+        }
+        if let Some(state) = &mut self.replication {
+            state.heard = heard;
+            state.connected = connected;
+        }
+        for i in 0..brokers {
+            let was = heard_before & (1 << i) != 0;
+            let is = heard & (1 << i) != 0;
+            if was != is {
+                let timer = if is {
+                    Timer::BrokerHeard { broker: i as u8 }
+                } else {
+                    Timer::BrokerSilent { broker: i as u8 }
+                };
+                self.schedule(
+                    0,
+                    What::Timer {
+                        node: NodeId::CONTROLLER,
+                        timer,
+                    },
+                );
+            }
+        }
+        for i in 0..brokers {
+            for j in 0..brokers {
+                let bit = 1u64 << (8 * i + j);
+                if connected & bit != 0 && connected_before & bit == 0 {
+                    self.dispatch(broker(i), Input::ConnectionOpened(broker(j)));
                 }
             }
         }
@@ -622,7 +841,14 @@ impl Sim {
     fn carry_out(&mut self, id: NodeId, output: Output) {
         match output {
             Output::Step(kind) => self.begin(kind, id),
-            Output::Send(send) => {
+            Output::Send(mut send) => {
+                if let Some(replication) = &self.replication {
+                    // Clients send their writes to the partition's leader, as their
+                    // metadata says.
+                    if send.kind == MessageKind::Publish && send.to.role() == RoleKind::Broker {
+                        send.to = replication.route;
+                    }
+                }
                 let cause = match send.because {
                     Because::Given(cause) => cause,
                     Because::Resend(otherwise) => Some(
@@ -645,6 +871,7 @@ impl Sim {
                     send.attempt,
                     cause,
                     send.txn_kind,
+                    send.extra,
                 );
             }
             Output::SetTimer { delay_ticks, timer } => {
@@ -705,6 +932,23 @@ impl Sim {
                 ledger.open_in_doubt(id, txn, (first, last), self.tick)
             }
             Fact::Decision { txn } => ledger.close_in_doubt(id, txn, self.tick),
+            Fact::Refused {
+                message,
+                after_append,
+            } => ledger.on_refused(
+                message,
+                after_append,
+                Cause::new(step, CauseKind::NotEnoughReplicas),
+            ),
+            Fact::LeaderChanged { leader } => {
+                if let Some(replication) = &mut self.replication {
+                    replication.leader = leader;
+                    if let Some(leader) = leader {
+                        replication.route = leader;
+                        replication.leader_changes += 1;
+                    }
+                }
+            }
         }
     }
 
@@ -737,6 +981,7 @@ impl Sim {
         core.restart_at_tick = None;
         self.dispatch(node, Input::Crash);
         self.tell_connection(node, Input::ConnectionClosed(node));
+        self.sync_connections();
         if let Some(ticks) = self.scenario.timing.restart_after_ticks {
             let slot = self.slot(node);
             self.nodes[slot].core.restart_at_tick = Some(self.tick.saturating_add(ticks));
@@ -752,7 +997,8 @@ impl Sim {
         core.restart_at_tick = None;
         self.dispatch(node, Input::Recover);
         self.tell_connection(node, Input::ConnectionOpened(node));
-        if node == NodeId::BROKER {
+        self.sync_connections();
+        if node == NodeId::BROKER && self.replication.is_none() {
             // The consumers that are down have no connection to the restarted broker.
             let down: Vec<NodeId> = self
                 .scenario
@@ -770,11 +1016,15 @@ impl Sim {
     /// A consumer's connection to the broker closes when the consumer crashes and opens
     /// again when it restarts; the broker, if up, learns it at once.
     fn tell_connection(&mut self, node: NodeId, input: Input<'_>) {
+        let broker = self
+            .replication
+            .as_ref()
+            .map_or(NodeId::BROKER, |r| r.route);
         if node.role() == RoleKind::Consumer
             && self.mode != Mode::Transactional
-            && self.is_up(NodeId::BROKER)
+            && self.is_up(broker)
         {
-            self.dispatch(NodeId::BROKER, input);
+            self.dispatch(broker, input);
         }
     }
 
@@ -793,6 +1043,7 @@ impl Sim {
         attempt: u32,
         cause: Option<Cause>,
         txn_kind: u8,
+        extra: [u32; 2],
     ) {
         let link = LinkId { from, to };
         let index = self.link_index(link);
@@ -849,6 +1100,7 @@ impl Sim {
             lost,
             cause,
             txn_kind,
+            extra,
         };
         self.put_on_link(envelope, latency + extra_ticks, reorder);
         if let Some(step) = duplicate_step {
@@ -947,6 +1199,15 @@ impl Sim {
         }
         self.begin(arrival_kind(envelope.kind, to), to);
         self.describe_envelope(&envelope);
+        if self.replication.is_some() && envelope.kind == MessageKind::Confirm {
+            // The producer is told the write succeeded.
+            self.ledger.on_acknowledged(envelope.message);
+        }
+        if envelope.kind == MessageKind::NotEnoughReplicas {
+            self.cur.detail = Detail::Replication(crate::trace::ReplicaDetail::ProducerRefused {
+                after_append: envelope.tag == 1,
+            });
+        }
         self.dispatch(to, Input::Message(&envelope));
     }
 
@@ -1259,6 +1520,12 @@ fn arrival_kind(kind: MessageKind, to: NodeId) -> EventKind {
         MessageKind::VoteYes | MessageKind::VoteNo => EventKind::Vote,
         MessageKind::Committed => EventKind::Committed,
         MessageKind::Query => EventKind::QueryAnswer,
+        MessageKind::Fetch
+        | MessageKind::FetchResponse
+        | MessageKind::EpochQuery
+        | MessageKind::EpochAnswer => EventKind::Replicate,
+        MessageKind::LeaderAndIsr | MessageKind::AlterIsr => EventKind::Election,
+        MessageKind::NotEnoughReplicas => EventKind::Confirm,
     }
 }
 

@@ -270,7 +270,8 @@ impl Sim {
                 Role::Producer(producer) => producer.memory_lines(self.mode),
                 Role::Broker(broker) => broker.memory_lines(),
                 Role::Consumer(consumer) => consumer.memory_lines(),
-                Role::Coordinator(_) => Vec::new(),
+                Role::Replica(replica) => replica.memory_lines(),
+                Role::Coordinator(_) | Role::Controller(_) => Vec::new(),
             }
         };
         let (volatile, _) = tail(volatile);
@@ -361,7 +362,10 @@ impl Sim {
             Role::Producer(producer) => &producer.memory.work,
             Role::Broker(broker) => &broker.memory.work,
             Role::Consumer(consumer) => &consumer.memory.work,
-            Role::Coordinator(_) => unreachable!("the coordinator's memory is drawn above"),
+            Role::Replica(replica) => &replica.queue.memory.work,
+            Role::Coordinator(_) | Role::Controller(_) => {
+                unreachable!("the coordinator's memory is drawn above; no controller in 2PC")
+            }
         };
         for work in works.iter() {
             let done: Vec<String> = work.done().map(|m| format!("m{m}")).collect();

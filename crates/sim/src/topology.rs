@@ -33,6 +33,13 @@ impl Default for Topology {
 }
 
 impl Topology {
+    /// True when the queue is replicated over several brokers (a controller then
+    /// joins the world).
+    #[inline]
+    pub fn replicated(&self) -> bool {
+        self.brokers > 1
+    }
+
     /// True for one producer, one broker and one consumer.
     pub fn is_default(&self) -> bool {
         *self == Topology::default()
@@ -47,6 +54,7 @@ impl Topology {
             RoleKind::Broker => self.brokers,
             RoleKind::Consumer => self.consumers,
             RoleKind::Coordinator => 1,
+            RoleKind::Controller => u16::from(self.replicated()),
         }
     }
 
@@ -85,6 +93,7 @@ impl Topology {
     /// How many nodes the world has, the coordinator included.
     pub fn len(&self) -> usize {
         usize::from(self.producers + self.brokers + self.consumers + 1)
+            + usize::from(self.replicated())
     }
 
     /// Never true: the coordinator is always there.
@@ -149,6 +158,39 @@ impl Topology {
                 }
                 links.push(LinkId::new(coordinator, node));
                 links.push(LinkId::new(node, coordinator));
+            }
+        }
+        links
+    }
+
+    /// The links of replication (several brokers only): between every two brokers
+    /// (any may lead), from every broker to the controller and back, and from every
+    /// client to every broker that may lead (the clients follow the leader).
+    pub fn replication_links(&self, mode: Mode) -> Vec<LinkId> {
+        let mut links = Vec::new();
+        if !self.replicated() {
+            return links;
+        }
+        let brokers: Vec<NodeId> = (0..self.brokers)
+            .map(|i| NodeId::new(RoleKind::Broker, i as u8))
+            .collect();
+        for &a in &brokers {
+            for &b in &brokers {
+                if a != b {
+                    links.push(LinkId::new(a, b));
+                }
+            }
+            links.push(LinkId::new(a, NodeId::CONTROLLER));
+            links.push(LinkId::new(NodeId::CONTROLLER, a));
+        }
+        let clients = self
+            .nodes_in(mode)
+            .into_iter()
+            .filter(|n| matches!(n.role(), RoleKind::Producer | RoleKind::Consumer));
+        for client in clients {
+            for &broker in brokers.iter().skip(1) {
+                links.push(LinkId::new(client, broker));
+                links.push(LinkId::new(broker, client));
             }
         }
         links

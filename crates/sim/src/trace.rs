@@ -63,6 +63,12 @@ pub enum EventKind {
     QueryAnswer,
     /// The coordinator heard that a transaction's work is done and sent the prepares.
     WorkDone,
+    /// A replica of a replicated queue took a step of the replication protocol (a
+    /// fetch, its answer, a truncation).
+    Replicate,
+    /// The controller of a replicated queue changed the leader or the in-sync set, or
+    /// a replica learnt of the change.
+    Election,
 }
 
 impl EventKind {
@@ -91,6 +97,8 @@ impl EventKind {
             EventKind::Query => "query",
             EventKind::QueryAnswer => "query_answer",
             EventKind::WorkDone => "work_done",
+            EventKind::Replicate => "replicate",
+            EventKind::Election => "election",
         }
     }
 }
@@ -211,6 +219,138 @@ pub enum Detail {
     WorkTimedOut,
     /// A message about a transaction the node has no work for (it crashed since).
     NotInTxn,
+    /// A step of a replicated queue.
+    Replication(ReplicaDetail),
+}
+
+/// What a step of a replicated queue did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicaDetail {
+    /// The leader appended the publish at this offset.
+    LeaderAppended {
+        /// The offset.
+        offset: u32,
+    },
+    /// A publish or fetch reached a replica that is not the leader; it is ignored.
+    NotLeader,
+    /// `acks=all` and too few in-sync replicas: the leader refused the publish before
+    /// appending it.
+    NotEnoughReplicas {
+        /// The in-sync set's size.
+        in_sync: u16,
+    },
+    /// Idempotent: the record is already in the log; the leader drops the copy.
+    DuplicateInLog,
+    /// The leader answered a fetch with the record at this offset.
+    Served {
+        /// The offset.
+        offset: u32,
+    },
+    /// The leader answered a fetch with no record, only its high watermark.
+    ServedHighWatermark {
+        /// The high watermark.
+        high_watermark: u32,
+    },
+    /// The follower is caught up; the leader holds its fetch until there is news.
+    Parked,
+    /// The follower asked for offsets beyond the leader's log end; the leader tells it
+    /// to truncate there.
+    OutOfRange {
+        /// The leader's log end offset.
+        log_end: u32,
+    },
+    /// The follower appended a record at this offset and fetches the next.
+    FollowerAppended {
+        /// The offset.
+        offset: u32,
+    },
+    /// The follower learnt the leader's high watermark.
+    LearntHighWatermark {
+        /// The high watermark.
+        high_watermark: u32,
+    },
+    /// The replica cut its log back to this length, dropping this many records.
+    Truncated {
+        /// The new log end offset.
+        log_end: u32,
+        /// How many records were dropped.
+        dropped: u32,
+    },
+    /// The leader answered where an epoch ends in its log.
+    EpochAnswered {
+        /// The end offset.
+        end: u32,
+    },
+    /// The controller elected a leader.
+    Elected {
+        /// The new leader epoch.
+        epoch: u32,
+        /// The leader was not in the in-sync set (unclean election).
+        unclean: bool,
+    },
+    /// The controller found no replica it may elect: the partition has no leader.
+    Offline,
+    /// The controller changed the in-sync set.
+    IsrChanged {
+        /// Its new size.
+        size: u16,
+    },
+    /// The controller's session with a broker timed out: the broker is fenced.
+    Fenced,
+    /// A replica learnt the partition's leader, epoch and in-sync set.
+    LeaderAndIsr {
+        /// The leader epoch.
+        epoch: u32,
+    },
+    /// The in-sync set shrank below `min.insync.replicas` while these `acks=all`
+    /// writes waited: the leader answers "not enough replicas after append".
+    RefusedAfterAppend {
+        /// How many writes.
+        count: u32,
+    },
+    /// The producer received "not enough replicas" for its write.
+    ProducerRefused {
+        /// The error came after the append (the record is in the leader's log).
+        after_append: bool,
+    },
+    /// The high watermark advanced: these records are committed.
+    Committed {
+        /// The new high watermark.
+        high_watermark: u32,
+    },
+}
+
+impl ReplicaDetail {
+    fn code(self) -> u64 {
+        let (variant, value): (u64, u64) = match self {
+            ReplicaDetail::LeaderAppended { offset } => (0, offset.into()),
+            ReplicaDetail::NotLeader => (1, 0),
+            ReplicaDetail::NotEnoughReplicas { in_sync } => (2, in_sync.into()),
+            ReplicaDetail::DuplicateInLog => (3, 0),
+            ReplicaDetail::Served { offset } => (4, offset.into()),
+            ReplicaDetail::ServedHighWatermark { high_watermark } => (5, high_watermark.into()),
+            ReplicaDetail::Parked => (6, 0),
+            ReplicaDetail::OutOfRange { log_end } => (7, log_end.into()),
+            ReplicaDetail::FollowerAppended { offset } => (8, offset.into()),
+            ReplicaDetail::LearntHighWatermark { high_watermark } => (9, high_watermark.into()),
+            ReplicaDetail::Truncated { log_end, dropped } => {
+                (10, u64::from(log_end) | u64::from(dropped) << 32)
+            }
+            ReplicaDetail::EpochAnswered { end } => (11, end.into()),
+            ReplicaDetail::Elected { epoch, unclean } => {
+                (12, u64::from(epoch) | u64::from(unclean) << 32)
+            }
+            ReplicaDetail::Offline => (13, 0),
+            ReplicaDetail::IsrChanged { size } => (14, size.into()),
+            ReplicaDetail::Fenced => (15, 0),
+            ReplicaDetail::LeaderAndIsr { epoch } => (16, epoch.into()),
+            ReplicaDetail::RefusedAfterAppend { count } => (17, count.into()),
+            ReplicaDetail::Committed { high_watermark } => (18, high_watermark.into()),
+            ReplicaDetail::ProducerRefused { after_append } => (19, after_append.into()),
+        };
+        variant | value << 5
+    }
 }
 
 impl Detail {
@@ -257,6 +397,7 @@ impl Detail {
             Detail::WorkDone => 38,
             Detail::WorkTimedOut => 39,
             Detail::NotInTxn => 40,
+            Detail::Replication(detail) => 41 | detail.code() << 8,
         }
     }
 }
@@ -540,6 +681,83 @@ macro_rules! pieces {
     }};
 }
 
+/// One plain sentence about a step of a replicated queue.
+fn narrate_replication(record: &Record, detail: ReplicaDetail) -> String {
+    let msg = m(record.message);
+    let node = record.node.label();
+    let peer = record
+        .peer
+        .map_or_else(|| "a replica".to_string(), |p| p.the());
+    match detail {
+        ReplicaDetail::LeaderAppended { offset } => {
+            format!("{node} (the leader) appends {msg} to its log at offset {offset}.")
+        }
+        ReplicaDetail::NotLeader => {
+            format!("{node} is not the leader now; it ignores the message from {peer}.")
+        }
+        ReplicaDetail::NotEnoughReplicas { in_sync } => format!(
+            "{node} refuses {msg} before appending it: only {in_sync} replica(s) are in sync, fewer than min.insync.replicas (a retriable error)."
+        ),
+        ReplicaDetail::DuplicateInLog => format!(
+            "{node} finds {msg}'s sequence number in its log (it travelled with the log): it drops the copy."
+        ),
+        ReplicaDetail::Served { offset } => {
+            format!("{node} answers {peer}'s fetch with {msg} (offset {offset}).")
+        }
+        ReplicaDetail::ServedHighWatermark { high_watermark } => format!(
+            "{node} answers {peer}'s fetch with no record, only its high watermark {high_watermark}."
+        ),
+        ReplicaDetail::Parked => format!(
+            "{node} holds {peer}'s fetch: the follower is caught up and there is nothing new."
+        ),
+        ReplicaDetail::OutOfRange { log_end } => format!(
+            "{node} tells {peer} that its fetch offset is beyond the leader's log end ({log_end})."
+        ),
+        ReplicaDetail::FollowerAppended { offset } => format!(
+            "{node} (a follower) appends {msg} at offset {offset} and fetches the next offset."
+        ),
+        ReplicaDetail::LearntHighWatermark { high_watermark } => {
+            format!("{node} learns the leader's high watermark: {high_watermark}.")
+        }
+        ReplicaDetail::Truncated { log_end, dropped } => format!(
+            "{node} truncates its log to offset {log_end}, dropping {dropped} record(s)."
+        ),
+        ReplicaDetail::EpochAnswered { end } => format!(
+            "{node} tells {peer} where its leader epoch ends in the leader's log: offset {end}."
+        ),
+        ReplicaDetail::Elected { epoch, unclean } => {
+            let leader = record.peer.map_or_else(|| "a replica".to_string(), |p| p.the());
+            if unclean {
+                format!("Controller elects {leader} leader (epoch {epoch}) although it is not in sync: an unclean election.")
+            } else {
+                format!("Controller elects {leader} leader from the in-sync set (epoch {epoch}).")
+            }
+        }
+        ReplicaDetail::Offline => "Controller finds no in-sync replica to elect: the queue has no leader and takes no writes.".to_string(),
+        ReplicaDetail::IsrChanged { size } => {
+            format!("Controller changes the in-sync set; it now has {size} member(s).")
+        }
+        ReplicaDetail::Fenced => format!(
+            "Controller has not heard from {peer} for its session timeout and fences it."
+        ),
+        ReplicaDetail::LeaderAndIsr { epoch } => {
+            format!("{node} learns the leader and the in-sync set of epoch {epoch}.")
+        }
+        ReplicaDetail::RefusedAfterAppend { count } => format!(
+            "{node}'s in-sync set shrank below min.insync.replicas: it answers {count} waiting write(s) with \"not enough replicas after append\"."
+        ),
+        ReplicaDetail::ProducerRefused { after_append: false } => format!(
+            "Producer receives \"not enough replicas\" for {msg}: nothing was written; it will retry."
+        ),
+        ReplicaDetail::ProducerRefused { after_append: true } => format!(
+            "Producer receives \"not enough replicas after append\" for {msg}: the record is in the leader's log but not committed; a retry may store it twice."
+        ),
+        ReplicaDetail::Committed { high_watermark } => format!(
+            "{node} advances its high watermark to {high_watermark}: every in-sync replica has the records below it."
+        ),
+    }
+}
+
 /// One plain sentence (sometimes two) describing a step.
 pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> String {
     let msg = m(record.message);
@@ -550,6 +768,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         ""
     };
     let body = match (record.kind, record.detail) {
+        (_, Detail::Replication(detail)) => narrate_replication(record, detail),
         _ if mode == Mode::Transactional && is_work_step(record) => narrate_work(record),
         (EventKind::Publish, _) => pieces!(
             "Producer publishes ",
@@ -670,6 +889,9 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
                 first.participant_label(),
                 second.participant_label()
             )
+        }
+        (EventKind::Replicate | EventKind::Election, _) => {
+            format!("{} takes a step of the replication protocol.", record.node.label())
         }
         (EventKind::VoteTimeout, Detail::WorkTimedOut) => format!(
             "Coordinator gives up waiting for the work of {} and aborts it.",

@@ -183,6 +183,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     transaction,
                     random_crash,
                     faults,
+                    ..Scenario::default()
                 },
             )
     })

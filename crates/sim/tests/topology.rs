@@ -193,7 +193,14 @@ fn a_topology_over_the_limits_or_a_node_it_lacks_is_refused() {
             "{producers}/{consumers}: {error}"
         );
     }
+    // A replicated queue holds up to five replicas, outside transactional mode.
     let mut replicated = world(Mode::AtLeastOnce, 1, 1, 5);
+    replicated.topology.brokers = 6;
+    assert!(matches!(
+        Sim::new(&replicated),
+        Err(ScenarioError::OutOfRange { .. })
+    ));
+    let mut replicated = world(Mode::Transactional, 1, 1, 5);
     replicated.topology.brokers = 2;
     assert!(matches!(
         Sim::new(&replicated),

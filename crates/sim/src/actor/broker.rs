@@ -631,6 +631,63 @@ impl Broker {
         self.schedule_deliver(ctx);
     }
 
+    // ----- the queue of a replica (a replicated queue; see `replica`) -----
+
+    /// How many records the replica has handed to this queue.
+    pub(crate) fn exposed(&self) -> u32 {
+        self.disk.entries.len() as u32
+    }
+
+    /// The replica committed a record: it joins the queue (entry = offset), and the
+    /// leader delivers it.
+    pub(crate) fn expose(
+        &mut self,
+        message: u32,
+        cause: Option<Cause>,
+        deliver: bool,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let entry = self.disk.entries.len() as u32;
+        self.commit_publish(message);
+        if let Some(last) = self.disk.entries.last_mut() {
+            last.cause = cause;
+        }
+        if deliver {
+            self.memory.ready.push_back(entry);
+            self.schedule_deliver(ctx);
+        }
+    }
+
+    /// How many entries from the first are acked (the consumers' committed position).
+    pub(crate) fn acked_prefix(&self) -> u32 {
+        self.disk.entries.iter().take_while(|e| e.acked).count() as u32
+    }
+
+    /// The leader's consumers have acked every entry below `count`.
+    pub(crate) fn ack_below(&mut self, count: u32) {
+        for entry in self.disk.entries.iter_mut().take(count as usize) {
+            entry.acked = true;
+        }
+    }
+
+    /// The replica cut its log: entries from `len` on are gone.
+    pub(crate) fn truncate_queue(&mut self, len: u32) {
+        let len = len as usize;
+        if self.disk.entries.len() <= len {
+            return;
+        }
+        self.disk.entries.truncate(len);
+        for index in len..self.memory.in_flight.len() {
+            if self.memory.in_flight[index] > 0 {
+                self.memory.unacked -= 1;
+            }
+        }
+        self.memory.in_flight.truncate(len);
+        self.memory.holder.truncate(len);
+        self.memory.requeued.truncate(len);
+        self.memory.ready.retain(|e| (*e as usize) < len);
+    }
+
     /// Consume-transform-produce: the committed consume transaction's outputs become
     /// part of the output queue.
     pub fn append_output(&mut self, message: u32) {
@@ -815,6 +872,7 @@ mod tests {
                 attempt: 1,
                 because: Because::Given(None),
                 txn_kind: 0,
+                extra: [0; 2],
             })]
         );
         assert_eq!(broker.disk.entries.len(), 1);

@@ -13,9 +13,11 @@
 
 pub(crate) mod broker;
 pub(crate) mod consumer;
+pub(crate) mod controller;
 pub(crate) mod coordinator;
 pub(crate) mod participant;
 pub(crate) mod producer;
+pub(crate) mod replica;
 pub(crate) mod work;
 
 use crate::disk::DiskRecord;
@@ -31,9 +33,11 @@ use crate::trace::{Detail, EventKind};
 
 pub(crate) use broker::Broker;
 pub(crate) use consumer::Consumer;
+pub(crate) use controller::Controller;
 pub(crate) use coordinator::Coordinator;
 pub(crate) use participant::Participant;
 pub(crate) use producer::Producer;
+pub(crate) use replica::Replica;
 
 /// A timer a role set; it fires only if the role has not crashed since.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +62,15 @@ pub(crate) enum Timer {
     ResendDecision { txn: u32 },
     /// Participant: still in doubt about this transaction; ask the coordinator.
     Query { txn: u32 },
+    /// Replica (leader): see whether a follower has lagged for the lag timeout.
+    LagCheck,
+    /// Controller: the world tells it that it stopped hearing from this broker (it
+    /// crashed, or their link was cut).
+    BrokerSilent { broker: u8 },
+    /// Controller: the world tells it that it hears from this broker again.
+    BrokerHeard { broker: u8 },
+    /// Controller: the session of this broker, as numbered, timed out.
+    SessionTimeout { broker: u8, session: u32 },
 }
 
 /// What happens to a role.
@@ -104,6 +117,9 @@ pub(crate) struct Send {
     pub because: Because,
     /// For 2PC messages: the transaction kind (0 publish, 1 consume).
     pub txn_kind: u8,
+    /// Replication messages only: what they carry beyond `message`, `tag` and
+    /// `attempt`.
+    pub extra: [u32; 2],
 }
 
 /// A fact for the ledger and the checker: what happened to a message or a transaction.
@@ -164,6 +180,16 @@ pub(crate) enum Fact {
     /// This participant learnt the decision.
     Decision {
         txn: u32,
+    },
+    /// The leader refused a write: too few in-sync replicas, before the append or
+    /// after it.
+    Refused {
+        message: u32,
+        after_append: bool,
+    },
+    /// The controller changed the partition's leader (none: no replica may lead).
+    LeaderChanged {
+        leader: Option<NodeId>,
     },
 }
 
@@ -324,6 +350,40 @@ impl<'a> Ctx<'a> {
         self.notes.mark(mark);
     }
 
+    /// What the step's record says so far (to put back after a side task).
+    #[inline]
+    pub fn notes_snapshot(&self) -> Notes {
+        *self.notes
+    }
+
+    /// Puts back what the step's record said.
+    #[inline]
+    pub fn restore_notes(&mut self, notes: Notes) {
+        *self.notes = notes;
+    }
+
+    /// True when the producer waits for confirms: the mode has them, and a
+    /// replicated queue's `acks` is not 0.
+    #[inline]
+    pub fn confirms(&self) -> bool {
+        self.scenario.mode.confirms()
+            && !(self.scenario.topology.replicated()
+                && self.scenario.replication.acks_in(self.scenario.mode)
+                    == crate::replication::Acks::Zero)
+    }
+
+    /// How long the producer waits for a confirm: the retry timeout, or with a
+    /// replicated queue its own request timeout (an `acks=all` write waits for the
+    /// followers' fetches).
+    #[inline]
+    pub fn retry_timeout_ticks(&self) -> u64 {
+        if self.scenario.topology.replicated() {
+            self.scenario.replication.request_timeout_ticks
+        } else {
+            self.scenario.timing.retry_timeout_ticks
+        }
+    }
+
     #[inline]
     pub fn detail(&mut self, detail: Detail) {
         self.mark(Mark::Detail(detail));
@@ -349,6 +409,28 @@ impl<'a> Ctx<'a> {
             attempt,
             because,
             txn_kind,
+            extra: [0; 2],
+        }));
+    }
+
+    /// Sends a replication message (between replicas, or with the controller).
+    #[inline]
+    pub fn send_replication(
+        &mut self,
+        to: NodeId,
+        kind: MessageKind,
+        (message, tag, attempt): (u32, u32, u32),
+        extra: [u32; 2],
+    ) {
+        self.out.push(Output::Send(Send {
+            to,
+            kind,
+            message,
+            tag,
+            attempt,
+            because: Because::Given(None),
+            txn_kind: 0,
+            extra,
         }));
     }
 
@@ -375,6 +457,9 @@ pub(crate) enum Role {
     Broker(Broker),
     Consumer(Consumer),
     Coordinator(Coordinator),
+    /// Boxed: a replica holds its log and a whole queue.
+    Replica(Box<Replica>),
+    Controller(Controller),
 }
 
 impl Role {
@@ -385,7 +470,7 @@ impl Role {
             Role::Producer(producer) => producer.memory.work.complete(txn),
             Role::Broker(broker) => broker.memory.work.complete(txn),
             Role::Consumer(consumer) => consumer.memory.work.complete(txn),
-            Role::Coordinator(_) => false,
+            Role::Coordinator(_) | Role::Replica(_) | Role::Controller(_) => false,
         }
     }
 
@@ -395,7 +480,7 @@ impl Role {
             Role::Producer(producer) => producer.memory.work.has(txn),
             Role::Broker(broker) => broker.memory.work.has(txn),
             Role::Consumer(consumer) => consumer.memory.work.has(txn),
-            Role::Coordinator(_) => false,
+            Role::Coordinator(_) | Role::Replica(_) | Role::Controller(_) => false,
         }
     }
 
@@ -406,7 +491,7 @@ impl Role {
             Role::Producer(producer) => producer.memory.work.end(txn),
             Role::Broker(broker) => broker.memory.work.end(txn),
             Role::Consumer(consumer) => consumer.memory.work.end(txn),
-            Role::Coordinator(_) => {}
+            Role::Coordinator(_) | Role::Replica(_) | Role::Controller(_) => {}
         }
     }
 
@@ -417,6 +502,8 @@ impl Role {
             Role::Broker(broker) => broker.handle(input, ctx),
             Role::Consumer(consumer) => consumer.handle(input, ctx),
             Role::Coordinator(coordinator) => coordinator.handle(input, ctx),
+            Role::Replica(replica) => replica.handle(input, ctx),
+            Role::Controller(controller) => controller.handle(input, ctx),
         }
     }
 }
@@ -553,6 +640,7 @@ pub(crate) mod bench {
             lost: crate::network::LossReason::Arrives,
             cause: None,
             txn_kind: 0,
+            extra: [0; 2],
         }
     }
 }

@@ -310,6 +310,7 @@ impl Participant {
                     producer.commit_published(message);
                     ctx.fact(Fact::Published(message));
                 }
+                (Role::Replica(_) | Role::Controller(_), _) => {}
                 (Role::Broker(broker), PUBLISH) => {
                     broker.commit_publish(message);
                     ctx.fact(Fact::StoredByTxn { message, txn });

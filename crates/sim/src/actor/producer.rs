@@ -138,7 +138,7 @@ impl Producer {
         // to back: only its first message waits for the publish interval and for room
         // in the window, so that the window never splits a batch.
         let in_batch = ctx.scenario.grouped() && ctx.scenario.group_of(message).0 != message;
-        if ctx.mode().confirms()
+        if ctx.confirms()
             && self.memory.unconfirmed >= ctx.scenario.timing.producer_window
             && !in_batch
         {
@@ -274,15 +274,12 @@ impl Producer {
             because,
             0,
         );
-        if ctx.mode().confirms() {
+        if ctx.confirms() {
             if !self.memory.in_window[i] {
                 self.memory.in_window[i] = true;
                 self.memory.unconfirmed += 1;
             }
-            ctx.set_timer(
-                ctx.scenario.timing.retry_timeout_ticks,
-                Timer::Retry { message, attempt },
-            );
+            ctx.set_timer(ctx.retry_timeout_ticks(), Timer::Retry { message, attempt });
         }
     }
 

@@ -914,6 +914,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 transaction,
                 random_crash,
                 faults,
+                ..Scenario::default()
             },
             commands,
             step,
