@@ -39,6 +39,8 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::Query => "query",
         MessageKind::Begin => "begin",
         MessageKind::WorkDone => "work done",
+        MessageKind::Reject => "reject",
+        MessageKind::Nack => "nack",
     }
 }
 
@@ -252,6 +254,8 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::Query => "ask ",
         MessageKind::Begin => "begin ",
         MessageKind::WorkDone => "did ",
+        MessageKind::Reject => "reject ",
+        MessageKind::Nack => "nack ",
     };
     format!("{word}{subject}")
 }

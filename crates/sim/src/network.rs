@@ -36,7 +36,8 @@ impl LinkId {
             (RoleKind::Producer, RoleKind::Broker) => &[Publish],
             (RoleKind::Broker, RoleKind::Producer) => &[Confirm],
             (RoleKind::Broker, RoleKind::Consumer) => &[Deliver],
-            (RoleKind::Consumer, RoleKind::Broker) => &[Ack],
+            (RoleKind::Consumer, RoleKind::Broker) if transactional => &[Ack],
+            (RoleKind::Consumer, RoleKind::Broker) => &[Ack, Reject, Nack],
             (RoleKind::Coordinator, RoleKind::Coordinator) => &[],
             // The coordinator opens a transaction's work at the producer (publish) or
             // the broker (consume); the consumer's work starts with a delivery.
@@ -138,11 +139,17 @@ pub enum MessageKind {
     /// Application → coordinator: the work of the transaction is done (its publishes
     /// confirmed, or its deliveries applied and acked); commit it.
     WorkDone,
+    /// Consumer → broker: processing failed, put the message back in the queue
+    /// (`basic.reject` with requeue=true).
+    Reject,
+    /// Consumer → broker: processing failed, do not requeue (`basic.nack` with
+    /// requeue=false): the broker dead-letters the message, or drops it.
+    Nack,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 13] = [
+    pub const ALL: [MessageKind; 15] = [
         MessageKind::Publish,
         MessageKind::Confirm,
         MessageKind::Deliver,
@@ -156,6 +163,8 @@ impl MessageKind {
         MessageKind::Query,
         MessageKind::Begin,
         MessageKind::WorkDone,
+        MessageKind::Reject,
+        MessageKind::Nack,
     ];
 
     /// The machine name.
@@ -174,6 +183,8 @@ impl MessageKind {
             MessageKind::Query => "query",
             MessageKind::Begin => "begin",
             MessageKind::WorkDone => "work_done",
+            MessageKind::Reject => "reject",
+            MessageKind::Nack => "nack",
         }
     }
 
