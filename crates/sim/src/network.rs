@@ -188,6 +188,18 @@ impl MessageKind {
         }
     }
 
+    /// The word for it in a sentence ("the yes vote for m4"): the queue's own
+    /// messages go by their names, the others by what people call them.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            MessageKind::VoteYes => "yes vote",
+            MessageKind::VoteNo => "no vote",
+            MessageKind::Committed => "committed reply",
+            MessageKind::WorkDone => "work-done message",
+            other => other.as_str(),
+        }
+    }
+
     /// A small number for hashing.
     pub(crate) const fn code(self) -> u64 {
         self as u64

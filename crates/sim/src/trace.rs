@@ -922,7 +922,7 @@ fn peer_label(record: &Record) -> String {
 }
 
 fn what_text(record: &Record) -> String {
-    let kind = record.message_kind.map(|k| k.as_str()).unwrap_or("message");
+    let kind = record.message_kind.map(MessageKind::noun).unwrap_or("message");
     if record.message > 0 {
         format!("the {kind} for {}", m(record.message))
     } else if record.txn > 0 {
@@ -935,7 +935,7 @@ fn what_text(record: &Record) -> String {
 /// "The confirm for m2 is lost on broker->producer.", the most frequent drop, from pieces
 /// (the same sentence as `capitalise(what_text(..))` followed by the link).
 fn lost_on_link(record: &Record) -> String {
-    let kind = record.message_kind.map_or("message", |k| k.as_str());
+    let kind = record.message_kind.map_or("message", MessageKind::noun);
     let (from, to) = record.link.map_or((None, None), |link| {
         (Some(link.from.name()), Some(link.to.name()))
     });
