@@ -93,6 +93,11 @@ pub enum LabAction {
     },
     /// Turn consume-transform-produce on or off, and start again.
     SetTransform(bool),
+    /// Set the queue's consumer-side settings and the prefetch, and start again.
+    SetQueue {
+        queue: mqlab_sim::QueueConfig,
+        prefetch: u32,
+    },
     /// Apply user input to the run at the current step.
     Apply(Command),
     /// Replace the run with a shared one (from a link or a file), with a notice to show.
@@ -275,6 +280,7 @@ impl Reducible for Lab {
                 | LabAction::SetTopology { .. }
                 | LabAction::SetTxnKnobs { .. }
                 | LabAction::SetTransform(_)
+                | LabAction::SetQueue { .. }
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
                 | LabAction::Import(_)
@@ -450,6 +456,12 @@ impl Lab {
             LabAction::SetTransform(transform) => {
                 let mut scenario = self.run.borrow().scenario().clone();
                 scenario.transaction.transform = transform;
+                self.rebuild(scenario)
+            }
+            LabAction::SetQueue { queue, prefetch } => {
+                let mut scenario = self.run.borrow().scenario().clone();
+                scenario.queue = queue;
+                scenario.timing.delivery_window = prefetch;
                 self.rebuild(scenario)
             }
             LabAction::Apply(command) => {

@@ -25,6 +25,8 @@ pub fn verdict_badge(verdict: Verdict) -> Html {
         Verdict::Reordered => ("⇅", "reordered".to_string(), "reordered"),
         Verdict::Pending => ("…", "pending".to_string(), "unfinished"),
         Verdict::InDoubt => ("◷", "in doubt".to_string(), "in-doubt"),
+        Verdict::DeadLettered => ("☠", "dead-lettered".to_string(), "lost"),
+        Verdict::Dropped => ("✖", "dropped".to_string(), "lost"),
     };
     html! {
         <span class={classes!("verdict", class)} title={verdict_phrase(verdict, false)}>

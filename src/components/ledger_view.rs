@@ -41,6 +41,8 @@ pub fn verdict_status(verdict: Verdict) -> (&'static str, String, &'static str) 
         Verdict::Reordered => ("⇅", "warn"),
         Verdict::Pending => ("…", "muted"),
         Verdict::InDoubt => ("◷", "doubt"),
+        Verdict::DeadLettered => ("☠", "bad"),
+        Verdict::Dropped => ("✖", "bad"),
     };
     (icon, verdict.label(), style)
 }

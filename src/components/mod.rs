@@ -10,6 +10,7 @@ pub mod ledger_view;
 pub mod lessons;
 pub mod narration;
 pub mod protocol_lab;
+pub mod queue_settings;
 pub mod real_systems;
 pub mod share_bar;
 pub mod simulator;

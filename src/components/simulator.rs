@@ -136,6 +136,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
                                   plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
+                    <crate::components::queue_settings::QueueSettings mode={snapshot.mode} queue={scenario.queue.clone()}
+                                  prefetch={scenario.timing.delivery_window} dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-timeline">
                     <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}

@@ -4,9 +4,10 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use mqlab_sim::limits::MAX_WINDOW;
 use mqlab_sim::{
-    Acks, Command, CrashPoint, FileError, LinkId, MessageKind, Mode, NodeId, Ratio, Scenario,
-    ScenarioFile, SharedRun, Sim, SimOptions, Summary, TimedFault,
+    Acks, Command, CrashPoint, FileError, LinkId, MessageKind, Mode, NodeId, PoisonFails, Ratio,
+    Scenario, ScenarioFile, SharedRun, Sim, SimOptions, Summary, TimedFault,
 };
 use serde::Serialize;
 
@@ -31,6 +32,16 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --transform            consume-transform-produce (transactional mode): each consume transaction
                          also appends the input's output oK to an output queue on the broker; the
                          summary counts outputs, outputs_duplicated and outputs_out_of_step
+  --style rabbitmq       the consumer side is a RabbitMQ quorum queue (4.0-4.2): competing consumers,
+                         prefetch, acks, requeue, delivery limit, dead-lettering (the default)
+  --prefetch N           unacked deliveries per consumer (basic.qos), 1..1024, or 0 for no limit
+                         (default 4)
+  --auto-ack             automatic acks: the broker forgets each message as it delivers it
+  --poison mK            message K fails every consumer that processes it (repeatable)
+  --poison-fails HOW     crash (default) | reject (basic.reject, requeue) | nack (no requeue)
+  --delivery-limit N     a message returned to the queue more than N times is dead-lettered, or
+                         dropped without --dlq (default 20; 0 = no limit, as RabbitMQ 3.13)
+  --dlq                  a dead-letter queue is configured (x-dead-letter-exchange)
   --replicas R           how many brokers hold the queue (1..5, default 1): `broker` is the first
                          replica and the initial leader, followers are broker-2..broker-R, and a
                          controller elects leaders (Kafka 3.7+ replication: leader epochs, in-sync set)
@@ -97,6 +108,24 @@ struct Output<'a> {
     /// run has none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     transactions: Vec<String>,
+    /// Per consumer group, its counters: with competing consumers on one queue, the
+    /// consumers form one group.
+    groups: Vec<GroupOut>,
+    /// Per consumer, its name and how many side effects it applied.
+    consumers: Vec<ConsumerOut>,
+}
+
+#[derive(Serialize)]
+struct GroupOut {
+    exactly_once: u32,
+    lost: u32,
+    duplicated: u32,
+}
+
+#[derive(Serialize)]
+struct ConsumerOut {
+    name: String,
+    applied: u32,
 }
 
 fn value<'a>(args: &'a [String], index: &mut usize, flag: &str) -> Result<&'a str, UsageError> {
@@ -169,6 +198,13 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--restart-after"
                 | "--txn-size"
                 | "--transform"
+                | "--style"
+                | "--prefetch"
+                | "--auto-ack"
+                | "--poison"
+                | "--poison-fails"
+                | "--delivery-limit"
+                | "--dlq"
                 | "--replicas"
                 | "--acks"
                 | "--min-isr"
@@ -281,6 +317,44 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 })?;
             }
             "--transform" => options.scenario.transaction.transform = true,
+            "--style" => {
+                let text = value(args, &mut index, flag)?;
+                if text != "rabbitmq" {
+                    return Err(UsageError(format!(
+                        "--style: '{text}' is not available; the consumer side is modelled as a RabbitMQ quorum queue (--style rabbitmq)"
+                    )));
+                }
+            }
+            "--prefetch" => {
+                let text = value(args, &mut index, flag)?;
+                let prefetch: u32 = text.parse().map_err(|_| {
+                    UsageError(format!("--prefetch: '{text}' is not a whole number"))
+                })?;
+                // 0 is RabbitMQ's "no limit": as many as the broker may keep outstanding.
+                options.scenario.timing.delivery_window =
+                    if prefetch == 0 { MAX_WINDOW } else { prefetch };
+            }
+            "--auto-ack" => options.scenario.queue.auto_ack = true,
+            "--poison" => {
+                let message = parse_message(value(args, &mut index, flag)?, flag)?;
+                let poison = &mut options.scenario.queue.poison;
+                if let Err(at) = poison.binary_search(&message) {
+                    poison.insert(at, message);
+                }
+            }
+            "--poison-fails" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.queue.poison_fails = text
+                    .parse::<PoisonFails>()
+                    .map_err(|e| UsageError(format!("--poison-fails: {e}")))?;
+            }
+            "--delivery-limit" => {
+                let text = value(args, &mut index, flag)?;
+                options.scenario.queue.delivery_limit = text.parse().map_err(|_| {
+                    UsageError(format!("--delivery-limit: '{text}' is not a whole number"))
+                })?;
+            }
+            "--dlq" => options.scenario.queue.dead_letter_queue = true,
             "--replicas" => {
                 let text = value(args, &mut index, flag)?;
                 options.scenario.topology.brokers = text.parse().map_err(|_| {
@@ -445,6 +519,25 @@ pub fn main(args: &[String]) -> ExitCode {
             .transactions()
             .iter()
             .map(|t| format!("{} {} {}", t.name(), t.messages_text(), t.verdict.as_str()))
+            .collect(),
+        groups: vec![GroupOut {
+            exactly_once: summary.exactly_once,
+            lost: summary.lost,
+            duplicated: summary.duplicated,
+        }],
+        consumers: (0..options.scenario.topology.consumers.max(1))
+            .map(|instance| {
+                let node = NodeId::new(mqlab_sim::RoleKind::Consumer, instance as u8);
+                ConsumerOut {
+                    name: node.name().to_string(),
+                    applied: sim
+                        .ledger()
+                        .applied_by_consumer()
+                        .get(usize::from(instance))
+                        .copied()
+                        .unwrap_or(0),
+                }
+            })
             .collect(),
     };
     match serde_json::to_string(&output) {

@@ -510,3 +510,73 @@ fn a_crash_point_and_a_drop_can_name_a_numbered_node() {
     ]);
     assert_eq!(count(&line, "lost"), 1, "{line}");
 }
+
+#[test]
+fn poison_messages_reach_the_delivery_limit_and_the_dead_letter_queue() {
+    let line = summary(&[
+        "--consumers",
+        "2",
+        "--messages",
+        "6",
+        "--style",
+        "rabbitmq",
+        "--poison",
+        "m3",
+        "--poison-fails",
+        "reject",
+        "--delivery-limit",
+        "3",
+        "--dlq",
+        "--until-quiet",
+    ]);
+    assert_eq!(count(&line, "dead_lettered"), 1);
+    assert_eq!(count(&line, "dropped"), 0);
+    assert_eq!(count(&line, "redelivered"), 3);
+    assert_eq!(count(&line, "blocked"), 0);
+    assert_eq!(count(&line, "lost"), 0);
+    assert_eq!(
+        line["reordered_per_key"], line["reordered"],
+        "one queue, one key"
+    );
+    let groups = line["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["exactly_once"], line["exactly_once"]);
+    let consumers = line["consumers"].as_array().expect("consumers");
+    let names: Vec<&str> = consumers
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["consumer", "consumer-2"]);
+    let applied: u64 = consumers
+        .iter()
+        .map(|c| c["applied"].as_u64().unwrap())
+        .sum();
+    assert_eq!(applied, 5, "every message but the poison one, once");
+    // Without a dead-letter queue, a nack drops it at once.
+    let line = summary(&["--poison", "m2", "--poison-fails", "nack"]);
+    assert_eq!(count(&line, "dropped"), 1);
+    assert_eq!(count(&line, "redelivered"), 0);
+    // With automatic acks the broker has let it go: lost.
+    let line = summary(&["--poison", "m2", "--poison-fails", "reject", "--auto-ack"]);
+    assert_eq!(count(&line, "lost"), 1);
+    // And when it crashes the consumer, what was on its way to the consumer is lost too.
+    let line = summary(&["--poison", "m2", "--auto-ack"]);
+    assert!(count(&line, "lost") > 1, "{line}");
+}
+
+#[test]
+fn impossible_queue_settings_exit_with_status_2() {
+    for args in [
+        &["--poison", "m9"][..],
+        &["--poison", "x"][..],
+        &["--poison-fails", "explode"][..],
+        &["--style", "kafka"][..],
+        &["--delivery-limit", "5000"][..],
+        &["--mode", "transactional", "--poison", "m1"][..],
+        &["--prefetch", "-1"][..],
+    ] {
+        let output = cli(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}: says why");
+    }
+}

@@ -224,6 +224,8 @@ pub fn verdict_phrase(verdict: Verdict, plural: bool) -> String {
             "have not finished it within the step bound",
         ),
         Verdict::InDoubt => ("leaves it in doubt", "leave it in doubt"),
+        Verdict::DeadLettered => ("dead-letters it", "dead-letter it"),
+        Verdict::Dropped => ("drops it", "drop it"),
     };
     if plural { many } else { one }.to_string()
 }

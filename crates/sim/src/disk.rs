@@ -48,6 +48,12 @@ pub(crate) enum DiskRecord {
     OutputAppended { message: u32, last: u32 },
     /// Participant: aborted.
     Abort(u32),
+    /// Broker: the message went to the dead-letter queue (delivery limit reached, or
+    /// rejected without requeue).
+    DeadLettered(u32),
+    /// Broker: the message was dropped (delivery limit reached, or rejected without
+    /// requeue, and no dead-letter queue).
+    Dropped(u32),
 }
 
 impl DiskRecord {
@@ -111,6 +117,8 @@ impl DiskRecord {
                 }
             }
             DiskRecord::Abort(txn) => format!("abort t{txn}"),
+            DiskRecord::DeadLettered(m) => format!("dead-letter m{m}"),
+            DiskRecord::Dropped(m) => format!("drop m{m}"),
         }
     }
 }

@@ -99,6 +99,8 @@ pub enum CauseKind {
     RedeliveryTimeout,
     /// The broker's log was full.
     BrokerLogFull,
+    /// A poison message: processing it fails, on every consumer, every time.
+    PoisonMessage,
     /// The link was partitioned.
     Partition,
     /// A replica cut its log and dropped the message.
@@ -152,6 +154,7 @@ impl Cause {
             CauseKind::BrokerCrashBeforeFsync => "the broker crashed after appending it and before the fsync, so it vanished from the broker's memory and nobody published it again".into(),
             CauseKind::ConsumerCrashAfterReceive => "the consumer crashed after receiving it and before applying it, and the broker had already let it go".into(),
             CauseKind::ConsumerCrashAfterAck => "the consumer acked it on receipt and crashed before applying it".into(),
+            CauseKind::PoisonMessage => "it is a poison message: processing it failed, and with automatic acks the broker had already let it go".into(),
             CauseKind::NetworkOverflow => "it was dropped because too many messages were in flight".into(),
             CauseKind::Partition => "a partitioned link swallowed it".into(),
             CauseKind::LogTruncated(node) => format!("{} truncated its log and dropped it: the replica that led the queue then did not have it", node.the()),
@@ -186,6 +189,7 @@ fn cause_name(kind: CauseKind) -> String {
         CauseKind::RetryTimeout => "the producer's retry timer",
         CauseKind::RedeliveryTimeout => "the broker's redelivery timer",
         CauseKind::BrokerLogFull => "a full broker log",
+        CauseKind::PoisonMessage => "a poison message",
         CauseKind::Partition => "a partition",
         CauseKind::LogTruncated(_) => "a replica's log truncation",
         CauseKind::LeaderCrashBeforeReplicated(_) => "a leader crash before replication",
@@ -211,6 +215,10 @@ pub enum Verdict {
     /// Not applied, and a 2PC participant holds it prepared without knowing the
     /// decision.
     InDoubt,
+    /// Not applied: the broker moved it to the dead-letter queue, where it waits.
+    DeadLettered,
+    /// Not applied: the broker dropped it (no dead-letter queue was configured).
+    Dropped,
 }
 
 impl Verdict {
@@ -223,6 +231,8 @@ impl Verdict {
             Verdict::Reordered => "reordered",
             Verdict::Pending => "pending",
             Verdict::InDoubt => "in_doubt",
+            Verdict::DeadLettered => "dead_lettered",
+            Verdict::Dropped => "dropped",
         }
     }
 
@@ -235,15 +245,22 @@ impl Verdict {
             Verdict::Reordered => "reordered".into(),
             Verdict::Pending => "pending".into(),
             Verdict::InDoubt => "in doubt".into(),
+            Verdict::DeadLettered => "dead-lettered".into(),
+            Verdict::Dropped => "dropped".into(),
         }
     }
 
     /// True for the verdicts that are anomalies (lost, duplicated, reordered, in doubt
-    /// once the run is quiet).
+    /// once the run is quiet, dead-lettered, dropped).
     pub const fn is_anomaly(self) -> bool {
         matches!(
             self,
-            Verdict::Lost | Verdict::Duplicated(_) | Verdict::Reordered | Verdict::InDoubt
+            Verdict::Lost
+                | Verdict::Duplicated(_)
+                | Verdict::Reordered
+                | Verdict::InDoubt
+                | Verdict::DeadLettered
+                | Verdict::Dropped
         )
     }
 }
@@ -313,6 +330,22 @@ pub struct MessageRecord {
     pub stored_copies: u32,
     /// How many times the consumer received it.
     pub delivered: u32,
+    /// How many of its deliveries were redeliveries (marked redelivered).
+    #[serde(default)]
+    pub redelivered: u32,
+    /// The broker moved it to the dead-letter queue.
+    #[serde(default)]
+    pub dead_lettered: bool,
+    /// The broker dropped it (no dead-letter queue).
+    #[serde(default)]
+    pub dropped: bool,
+    /// It left the queue because its consumer rejected it without requeue (else: it
+    /// reached the delivery limit).
+    #[serde(default)]
+    pub rejected: bool,
+    /// The step at which it left the queue unconsumed.
+    #[serde(default)]
+    pub gone_step: Option<u64>,
     /// How many times the consumer applied its side effect.
     pub applied: u32,
     /// The broker recorded an ack for it (transactional: the consume transaction
@@ -615,6 +648,23 @@ pub struct Summary {
     /// broker and the consumer DB commit a transaction in different steps.
     #[serde(default)]
     pub outputs_out_of_step: u32,
+    /// Messages in the dead-letter queue, never applied.
+    #[serde(default)]
+    pub dead_lettered: u32,
+    /// Messages the broker dropped, never applied.
+    #[serde(default)]
+    pub dropped: u32,
+    /// Deliveries marked redelivered.
+    #[serde(default)]
+    pub redelivered: u32,
+    /// Messages held up behind a poison record (a partition's head-of-line; a queue
+    /// has none).
+    #[serde(default)]
+    pub blocked: u32,
+    /// Messages applied after a later message of the same key. Without keys every
+    /// message is of the one key, so this is `reordered`.
+    #[serde(default)]
+    pub reordered_per_key: u32,
     /// Replicated queue: lost messages whose write the producer was told had
     /// succeeded ("acknowledged, then lost"); counted in `lost` too.
     #[serde(default)]
@@ -715,6 +765,8 @@ pub struct Ledger {
     transform: bool,
     /// Messages travel inside 2PC transactions (transactional mode).
     transactional: bool,
+    /// Per consumer instance, how many side effects it applied.
+    applied_by: Vec<u32>,
     /// Replicated queue: writes refused with "not enough replicas".
     producer_errors: u32,
     /// Replicated queue: elections of a new leader.
@@ -733,6 +785,11 @@ impl Ledger {
                 stored_durably: false,
                 stored_copies: 0,
                 delivered: 0,
+                redelivered: 0,
+                dead_lettered: false,
+                dropped: false,
+                rejected: false,
+                gone_step: None,
                 applied: 0,
                 acked: false,
                 first_applied_step: None,
@@ -775,6 +832,7 @@ impl Ledger {
             transactions: Transactions::default(),
             transform: false,
             transactional: false,
+            applied_by: Vec::new(),
             producer_errors: 0,
             leader_changes: 0,
             unavailable_ticks: 0,
@@ -969,6 +1027,11 @@ impl Ledger {
             outputs: 0,
             outputs_duplicated: 0,
             outputs_out_of_step: 0,
+            dead_lettered: 0,
+            dropped: 0,
+            redelivered: 0,
+            blocked: 0,
+            reordered_per_key: 0,
             acked_lost: 0,
             producer_errors: self.producer_errors,
             leader_changes: self.leader_changes,
@@ -976,6 +1039,7 @@ impl Ledger {
         };
         for record in &self.records {
             summary.extra_applications += record.applied.saturating_sub(1);
+            summary.redelivered += record.redelivered;
             if record.outputs > 0 {
                 summary.outputs += 1;
             }
@@ -997,8 +1061,11 @@ impl Ledger {
                 Verdict::Reordered => summary.reordered += 1,
                 Verdict::Pending => summary.pending += 1,
                 Verdict::InDoubt => summary.in_doubt_messages += 1,
+                Verdict::DeadLettered => summary.dead_lettered += 1,
+                Verdict::Dropped => summary.dropped += 1,
             }
         }
+        summary.reordered_per_key = summary.reordered;
         for stats in self.participants() {
             summary.blocked_ticks += stats.blocked_ticks;
         }
@@ -1231,6 +1298,31 @@ impl Ledger {
         }
     }
 
+    /// The broker delivered the message again, marked redelivered.
+    pub(crate) fn on_redelivered(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.redelivered += 1;
+        }
+    }
+
+    /// The message left the queue unconsumed: to the dead-letter queue, or dropped.
+    pub(crate) fn on_gone(&mut self, message: u32, dead_lettered: bool, rejected: bool, step: u64) {
+        if let Some(record) = self.record_mut(message) {
+            if dead_lettered {
+                record.dead_lettered = true;
+            } else {
+                record.dropped = true;
+            }
+            record.rejected = rejected;
+            record.gone_step = Some(step);
+        }
+    }
+
+    /// How many times each consumer (by instance) applied a side effect.
+    pub fn applied_by_consumer(&self) -> &[u32] {
+        &self.applied_by
+    }
+
     pub(crate) fn on_delivered(&mut self, message: u32) {
         if let Some(record) = self.record_mut(message) {
             record.delivered += 1;
@@ -1252,6 +1344,11 @@ impl Ledger {
         let other_producer =
             message.saturating_sub(1) % producers != max_applied.saturating_sub(1) % producers;
         let other_consumer = self.max_applied_by.is_some_and(|by| by != consumer);
+        let instance = usize::from(consumer.instance());
+        if self.applied_by.len() <= instance {
+            self.applied_by.resize(instance + 1, 0);
+        }
+        self.applied_by[instance] += 1;
         let transactional = self.transactional;
         if let Some(record) = self.record_mut(message) {
             record.applied += 1;
@@ -1441,6 +1538,8 @@ impl Ledger {
 fn verdict_of(record: &MessageRecord, quiet: bool, in_doubt: u32) -> Verdict {
     match record.applied {
         0 if in_doubt > 0 => Verdict::InDoubt,
+        0 if record.dead_lettered => Verdict::DeadLettered,
+        0 if record.dropped => Verdict::Dropped,
         0 if quiet => Verdict::Lost,
         0 => Verdict::Pending,
         1 if record.overtaken_by.is_some() => Verdict::Reordered,
@@ -1506,6 +1605,20 @@ fn explain(record: &MessageRecord) -> (Option<u64>, String) {
             None,
             format!("{id} is in doubt: a participant has prepared it and voted yes, and may neither commit nor abort until the coordinator's decision reaches it."),
         ),
+        Verdict::DeadLettered | Verdict::Dropped => {
+            let why = if record.rejected {
+                "its consumer rejected it without requeue"
+            } else {
+                "it came back to the queue more times than the delivery limit allows (a poison message, or a consumer that kept crashing on it)"
+            };
+            let step = record.gone_step.unwrap_or(0);
+            let end = if record.verdict == Verdict::DeadLettered {
+                "so the broker moved it to the dead-letter queue, where it waits to be looked at or replayed"
+            } else {
+                "and with no dead-letter queue configured the broker dropped it"
+            };
+            (record.gone_step, format!("{id} was never applied: {why}, {end} (step {step})."))
+        }
         Verdict::ExactlyOnce | Verdict::Pending => (None, String::new()),
     }
 }

@@ -47,7 +47,7 @@ pub use node::{NodeId, RoleKind};
 pub use prng::Prng;
 pub use ratio::{Ratio, RatioParseError};
 pub use replication::{Acks, Replication, TimedAction, TimedFault};
-pub use scenario::{Scenario, ScenarioError, Timing, TransactionConfig};
+pub use scenario::{PoisonFails, QueueConfig, Scenario, ScenarioError, Timing, TransactionConfig};
 pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
 pub use sim::{ReplayError, Sim, SimOptions};
 pub use snapshot::{

@@ -49,3 +49,9 @@ pub const MAX_TXN_SIZE: u32 = 64;
 pub const MAX_COMMANDS: u32 = 100_000;
 /// How many disk-log and memory lines a snapshot shows per node (the most recent).
 pub const SNAPSHOT_LINES: u32 = 64;
+
+/// The largest delivery limit a queue may have.
+pub const MAX_DELIVERY_LIMIT: u32 = 1_000;
+
+/// A quorum queue's delivery limit unless set (RabbitMQ 4.0 and later).
+pub const DEFAULT_DELIVERY_LIMIT: u32 = 20;

@@ -41,7 +41,8 @@ impl LinkId {
             (RoleKind::Broker, RoleKind::Controller) => &[AlterIsr],
             (RoleKind::Controller, RoleKind::Broker) => &[LeaderAndIsr],
             (RoleKind::Broker, RoleKind::Consumer) => &[Deliver],
-            (RoleKind::Consumer, RoleKind::Broker) => &[Ack],
+            (RoleKind::Consumer, RoleKind::Broker) if transactional => &[Ack],
+            (RoleKind::Consumer, RoleKind::Broker) => &[Ack, Reject, Nack],
             (RoleKind::Coordinator, RoleKind::Coordinator) => &[],
             // The coordinator opens a transaction's work at the producer (publish) or
             // the broker (consume); the consumer's work starts with a delivery.
@@ -143,6 +144,12 @@ pub enum MessageKind {
     /// Application → coordinator: the work of the transaction is done (its publishes
     /// confirmed, or its deliveries applied and acked); commit it.
     WorkDone,
+    /// Consumer → broker: processing failed, put the message back in the queue
+    /// (`basic.reject` with requeue=true).
+    Reject,
+    /// Consumer → broker: processing failed, do not requeue (`basic.nack` with
+    /// requeue=false): the broker dead-letters the message, or drops it.
+    Nack,
     /// Follower → leader: send me the records from this offset (the offset also tells
     /// the leader how far the follower's log reaches).
     Fetch,
@@ -163,7 +170,7 @@ pub enum MessageKind {
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 20] = [
+    pub const ALL: [MessageKind; 22] = [
         MessageKind::Publish,
         MessageKind::Confirm,
         MessageKind::Deliver,
@@ -184,6 +191,8 @@ impl MessageKind {
         MessageKind::LeaderAndIsr,
         MessageKind::AlterIsr,
         MessageKind::NotEnoughReplicas,
+        MessageKind::Reject,
+        MessageKind::Nack,
     ];
 
     /// The machine name.
@@ -202,6 +211,8 @@ impl MessageKind {
             MessageKind::Query => "query",
             MessageKind::Begin => "begin",
             MessageKind::WorkDone => "work_done",
+            MessageKind::Reject => "reject",
+            MessageKind::Nack => "nack",
             MessageKind::Fetch => "fetch",
             MessageKind::FetchResponse => "fetch_response",
             MessageKind::EpochQuery => "epoch_query",
@@ -209,6 +220,18 @@ impl MessageKind {
             MessageKind::LeaderAndIsr => "leader_and_isr",
             MessageKind::AlterIsr => "alter_isr",
             MessageKind::NotEnoughReplicas => "not_enough_replicas",
+        }
+    }
+
+    /// The word for it in a sentence ("the yes vote for m4"): the queue's own
+    /// messages go by their names, the others by what people call them.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            MessageKind::VoteYes => "yes vote",
+            MessageKind::VoteNo => "no vote",
+            MessageKind::Committed => "committed reply",
+            MessageKind::WorkDone => "work-done message",
+            other => other.as_str(),
         }
     }
 

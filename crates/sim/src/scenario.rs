@@ -104,6 +104,92 @@ impl Default for TransactionConfig {
     }
 }
 
+/// How a poison message fails the consumer that processes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoisonFails {
+    /// Processing it crashes the consumer (its connection closes, and with manual acks
+    /// the broker puts the delivery back in the queue).
+    #[default]
+    Crash,
+    /// The consumer rejects it with requeue (`basic.reject`, requeue=true): back in the
+    /// queue, near its head.
+    Reject,
+    /// The consumer rejects it without requeue (`basic.nack`, requeue=false): the broker
+    /// dead-letters it at once, or drops it without a dead-letter queue.
+    Nack,
+}
+
+impl PoisonFails {
+    /// Every way, in the order the page offers them.
+    pub const ALL: [PoisonFails; 3] = [PoisonFails::Crash, PoisonFails::Reject, PoisonFails::Nack];
+
+    /// The machine name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PoisonFails::Crash => "crash",
+            PoisonFails::Reject => "reject",
+            PoisonFails::Nack => "nack",
+        }
+    }
+}
+
+impl std::str::FromStr for PoisonFails {
+    type Err = crate::names::UnknownName;
+
+    fn from_str(input: &str) -> Result<PoisonFails, crate::names::UnknownName> {
+        crate::names::parse_name(
+            "poison failure",
+            input,
+            &PoisonFails::ALL,
+            PoisonFails::as_str,
+        )
+    }
+}
+
+/// The queue's consumer-side settings, as a RabbitMQ quorum queue has them (RabbitMQ
+/// 4.0–4.2: every return to the queue — a rejected delivery, or one put back because
+/// its consumer's connection closed — counts toward the delivery limit, 20 by default).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueConfig {
+    /// Poison messages: each fails every consumer that processes it (sorted, unique).
+    pub poison: Vec<u32>,
+    /// How a poison message fails its consumer.
+    pub poison_fails: PoisonFails,
+    /// A message returned to the queue more times than this is dead-lettered, or
+    /// dropped without a dead-letter queue; 0 means no limit (RabbitMQ 3.13).
+    pub delivery_limit: u32,
+    /// A dead-letter queue is configured (`x-dead-letter-exchange`).
+    pub dead_letter_queue: bool,
+    /// Consumers use automatic acks: the broker forgets a message as it delivers it,
+    /// whatever the delivery mode.
+    pub auto_ack: bool,
+}
+
+impl Default for QueueConfig {
+    fn default() -> QueueConfig {
+        QueueConfig {
+            poison: Vec::new(),
+            poison_fails: PoisonFails::Crash,
+            delivery_limit: DEFAULT_DELIVERY_LIMIT,
+            dead_letter_queue: false,
+            auto_ack: false,
+        }
+    }
+}
+
+impl QueueConfig {
+    pub fn is_default(&self) -> bool {
+        *self == QueueConfig::default()
+    }
+
+    /// True when `message` is a poison message.
+    pub fn is_poison(&self, message: u32) -> bool {
+        !self.poison.is_empty() && self.poison.binary_search(&message).is_ok()
+    }
+}
+
 /// Everything that determines a run: the same scenario (and the same commands) always
 /// gives the same trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +210,10 @@ pub struct Scenario {
     pub timing: Timing,
     /// 2PC settings.
     pub transaction: TransactionConfig,
+    /// The queue's consumer-side settings: poison messages, delivery limit,
+    /// dead-lettering, automatic acks.
+    #[serde(skip_serializing_if = "QueueConfig::is_default")]
+    pub queue: QueueConfig,
     /// The probability, per step, that a random up node crashes.
     pub random_crash: Ratio,
     /// Faults planned in advance.
@@ -147,6 +237,7 @@ impl Default for Scenario {
             network: NetworkConfig::default(),
             timing: Timing::default(),
             transaction: TransactionConfig::default(),
+            queue: QueueConfig::default(),
             random_crash: Ratio::ZERO,
             faults: Vec::new(),
             replication: Replication::default(),
@@ -377,6 +468,52 @@ fn check_ratio(field: &str, ratio: Ratio) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+fn check_queue(scenario: &Scenario) -> Result<(), ScenarioError> {
+    let q = &scenario.queue;
+    check_range(
+        "queue.delivery_limit",
+        u64::from(q.delivery_limit),
+        0,
+        u64::from(MAX_DELIVERY_LIMIT),
+    )?;
+    if q.poison.len() > scenario.messages as usize {
+        return Err(ScenarioError::OutOfRange {
+            field: "queue.poison".to_string(),
+            value: q.poison.len() as u64,
+            min: 0,
+            max: u64::from(scenario.messages),
+        });
+    }
+    for (index, message) in q.poison.iter().enumerate() {
+        check_range(
+            &format!("queue.poison[{index}]"),
+            u64::from(*message),
+            1,
+            u64::from(scenario.messages),
+        )?;
+        if index > 0 && q.poison[index - 1] >= *message {
+            return Err(ScenarioError::Unsupported {
+                field: format!("queue.poison[{index}]"),
+                reason: "poison messages are listed once each, in increasing order".to_string(),
+            });
+        }
+    }
+    if scenario.mode == Mode::Transactional && (q.auto_ack || !q.poison.is_empty()) {
+        return Err(ScenarioError::Unsupported {
+            field: if q.auto_ack {
+                "queue.auto_ack"
+            } else {
+                "queue.poison"
+            }
+            .to_string(),
+            reason: "poison messages and automatic acks are modelled for the queue modes; in \
+                     transactional mode the consumer's ack is part of its transaction"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
     if value < min || value > max {
         return Err(ScenarioError::OutOfRange {
@@ -430,6 +567,7 @@ impl Scenario {
                     .to_string(),
             });
         }
+        check_queue(self)?;
         check_link("network", &self.network.global)?;
         for (index, link) in self.network.links.iter().enumerate() {
             check_link(&format!("network.links[{index}]"), &link.config)?;

@@ -932,6 +932,11 @@ impl Sim {
                 ledger.open_in_doubt(id, txn, (first, last), self.tick)
             }
             Fact::Decision { txn } => ledger.close_in_doubt(id, txn, self.tick),
+            Fact::Redelivered(message) => ledger.on_redelivered(message),
+            Fact::DeadLettered { message, rejected } => {
+                ledger.on_gone(message, true, rejected, step)
+            }
+            Fact::Dropped { message, rejected } => ledger.on_gone(message, false, rejected, step),
             Fact::Refused {
                 message,
                 after_append,
@@ -1511,6 +1516,7 @@ fn arrival_kind(kind: MessageKind, to: NodeId) -> EventKind {
         MessageKind::Begin if to.role() == RoleKind::Producer => EventKind::Publish,
         MessageKind::Begin => EventKind::Deliver,
         MessageKind::WorkDone => EventKind::WorkDone,
+        MessageKind::Reject | MessageKind::Nack => EventKind::Reject,
         MessageKind::Publish => EventKind::Append,
         MessageKind::Confirm => EventKind::Confirm,
         MessageKind::Deliver => EventKind::Receive,

@@ -63,6 +63,8 @@ pub enum EventKind {
     QueryAnswer,
     /// The coordinator heard that a transaction's work is done and sent the prepares.
     WorkDone,
+    /// The broker received a reject or a nack.
+    Reject,
     /// A replica of a replicated queue took a step of the replication protocol (a
     /// fetch, its answer, a truncation).
     Replicate,
@@ -97,6 +99,7 @@ impl EventKind {
             EventKind::Query => "query",
             EventKind::QueryAnswer => "query_answer",
             EventKind::WorkDone => "work_done",
+            EventKind::Reject => "reject",
             EventKind::Replicate => "replicate",
             EventKind::Election => "election",
         }
@@ -219,6 +222,14 @@ pub enum Detail {
     WorkTimedOut,
     /// A message about a transaction the node has no work for (it crashed since).
     NotInTxn,
+    /// The consumer received a poison message: processing it failed.
+    Poison,
+    /// The broker put a rejected delivery back in the queue.
+    Requeued,
+    /// The broker dead-lettered the message.
+    DeadLettered,
+    /// The broker dropped the message (no dead-letter queue).
+    DroppedMessage,
     /// A step of a replicated queue.
     Replication(ReplicaDetail),
 }
@@ -397,7 +408,11 @@ impl Detail {
             Detail::WorkDone => 38,
             Detail::WorkTimedOut => 39,
             Detail::NotInTxn => 40,
-            Detail::Replication(detail) => 41 | detail.code() << 8,
+            Detail::Poison => 41,
+            Detail::Requeued => 42,
+            Detail::DeadLettered => 43,
+            Detail::DroppedMessage => 44,
+            Detail::Replication(detail) => 45 | detail.code() << 8,
         }
     }
 }
@@ -818,6 +833,18 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
             }
             _ => pieces!("Consumer receives ", msg, dup, ", acks it at once and then applies it."),
         },
+        (EventKind::Receive, Detail::Poison) => match record.message_kind {
+            Some(MessageKind::Reject) => format!(
+                "Consumer receives {msg}{dup}, a poison message: processing it fails, and the consumer rejects it with requeue."
+            ),
+            Some(MessageKind::Nack) => format!(
+                "Consumer receives {msg}{dup}, a poison message: processing it fails, and the consumer rejects it without requeue (nack)."
+            ),
+            Some(MessageKind::Ack) => format!(
+                "Consumer receives {msg}{dup}, a poison message, and acks it on receipt: processing it fails, and the broker has already let it go."
+            ),
+            _ => format!("Consumer receives {msg}{dup}, a poison message: processing it crashes the consumer."),
+        },
         (EventKind::Receive, Detail::DuplicateSkipped) => format!(
             "Consumer receives {msg}{dup}, finds it in its processed-ids table and acks without applying it again."
         ),
@@ -835,6 +862,20 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         },
         (EventKind::Ack, Detail::AckIgnored) => format!("Broker receives another ack for {msg}{dup}; it already has one."),
         (EventKind::Ack, _) => pieces!("Broker receives the ack for ", msg, dup, " and will not deliver it again."),
+        (EventKind::Reject, Detail::Requeued) => format!(
+            "Broker receives the reject for {msg}{dup} and puts it back at the head of the queue (returned {} time{}).",
+            record.attempt,
+            if record.attempt == 1 { "" } else { "s" }
+        ),
+        (EventKind::Reject, Detail::DeadLettered) => format!(
+            "Broker dead-letters {msg}{dup}: {}, so it goes to the dead-letter queue.",
+            if record.message_kind == Some(MessageKind::Nack) { "its consumer rejected it without requeue" } else { "it was returned more times than the delivery limit allows" }
+        ),
+        (EventKind::Reject, Detail::DroppedMessage) => format!(
+            "Broker drops {msg}{dup}: {}, and no dead-letter queue is configured.",
+            if record.message_kind == Some(MessageKind::Nack) { "its consumer rejected it without requeue" } else { "it was returned more times than the delivery limit allows" }
+        ),
+        (EventKind::Reject, _) => format!("Broker receives a reject for {msg}{dup}, which it no longer holds."),
         (EventKind::Drop, Detail::Partitioned | Detail::Overflow | Detail::PlannedDrop) => {
             let what = what_text(record);
             let link = record.link.map(|l| l.to_string()).unwrap_or_default();
@@ -1009,7 +1050,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         (EventKind::QueryAnswer, _) => format!("Coordinator answers about t{}.", record.txn),
     };
     let mut body = body;
-    if let Some(point) = record.crash {
+    if let Some(point) = record.crash.filter(|_| record.detail != Detail::Poison) {
         // Appended in place: most steps do not crash, and those that do need no copy.
         let _ = write!(
             body,
@@ -1103,7 +1144,10 @@ fn peer_label(record: &Record) -> String {
 }
 
 fn what_text(record: &Record) -> String {
-    let kind = record.message_kind.map(|k| k.as_str()).unwrap_or("message");
+    let kind = record
+        .message_kind
+        .map(MessageKind::noun)
+        .unwrap_or("message");
     if record.message > 0 {
         format!("the {kind} for {}", m(record.message))
     } else if record.txn > 0 {
@@ -1116,7 +1160,7 @@ fn what_text(record: &Record) -> String {
 /// "The confirm for m2 is lost on broker->producer.", the most frequent drop, from pieces
 /// (the same sentence as `capitalise(what_text(..))` followed by the link).
 fn lost_on_link(record: &Record) -> String {
-    let kind = record.message_kind.map_or("message", |k| k.as_str());
+    let kind = record.message_kind.map_or("message", MessageKind::noun);
     let (from, to) = record.link.map_or((None, None), |link| {
         (Some(link.from.name()), Some(link.to.name()))
     });

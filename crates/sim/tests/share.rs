@@ -164,26 +164,53 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 .prop_map(|(at_step, command)| PlannedFault { at_step, command }),
             0..4,
         );
+        // Poison messages and automatic acks are for the queue modes.
+        let queue_modes = mode != Mode::Transactional;
+        let queue = (
+            prop::collection::btree_set(1..=messages, 0..3),
+            prop::sample::select(mqlab_sim::PoisonFails::ALL.to_vec()),
+            0u32..=30,
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(
+                move |(poison, poison_fails, delivery_limit, dlq, auto_ack)| {
+                    mqlab_sim::QueueConfig {
+                        poison: if queue_modes {
+                            poison.into_iter().collect()
+                        } else {
+                            Vec::new()
+                        },
+                        poison_fails,
+                        delivery_limit,
+                        dead_letter_queue: dlq,
+                        auto_ack: auto_ack && queue_modes,
+                    }
+                },
+            );
         (
             link_config(),
             overrides,
             timing,
-            transaction,
+            (transaction, queue),
             ratio(),
             faults,
         )
             .prop_map(
-                move |(global, links, timing, transaction, random_crash, faults)| Scenario {
-                    mode,
-                    messages,
-                    seed,
-                    topology: mqlab_sim::Topology::default(),
-                    network: mqlab_sim::NetworkConfig { global, links },
-                    timing,
-                    transaction,
-                    random_crash,
-                    faults,
-                    ..Scenario::default()
+                move |(global, links, timing, (transaction, queue), random_crash, faults)| {
+                    Scenario {
+                        mode,
+                        messages,
+                        seed,
+                        topology: mqlab_sim::Topology::default(),
+                        network: mqlab_sim::NetworkConfig { global, links },
+                        timing,
+                        transaction,
+                        queue,
+                        random_crash,
+                        faults,
+                        ..Scenario::default()
+                    }
                 },
             )
     })
@@ -387,8 +414,8 @@ fn link_errors_say_what_is_wrong() {
     assert_eq!(error, LinkError::NotALink);
     assert!(message.contains("not an MQ Lab link"), "{message}");
 
-    let (error, message) = link_error("v3.mode=idempotent~00000000");
-    assert_eq!(error, LinkError::FutureVersion { version: 3 });
+    let (error, message) = link_error("v4.mode=idempotent~00000000");
+    assert_eq!(error, LinkError::FutureVersion { version: 4 });
     assert!(message.contains("newer version"), "{message}");
 
     let (error, message) = link_error(&good[..good.len() - 12]);
@@ -562,10 +589,10 @@ fn file_errors_name_the_field() {
     );
 
     let mut file = default_file();
-    file["version"] = 3.into();
+    file["version"] = 4.into();
     file["hologram"] = true.into();
     let (error, message) = file_error(&file);
-    assert_eq!(error, FileError::FutureVersion { version: 3 });
+    assert_eq!(error, FileError::FutureVersion { version: 4 });
     assert!(message.contains("newer version of MQ Lab"), "{message}");
 
     let mut file = default_file();

@@ -32,6 +32,12 @@ pub(crate) struct Entry {
     pub forgotten: bool,
     /// How many times this entry was delivered (for narration).
     pub deliveries: u32,
+    /// How many times a delivery of it came back to the queue (rejected with requeue,
+    /// or put back when its consumer's connection closed): the quorum queue's delivery
+    /// count, which the delivery limit caps.
+    pub returns: u32,
+    /// Dead-lettered or dropped: it left the queue without being consumed.
+    pub gone: bool,
     /// Why this copy exists if it is an extra one.
     pub cause: Option<Cause>,
 }
@@ -46,6 +52,8 @@ const STORED: u8 = 2;
 pub(crate) struct BrokerDisk {
     /// The fsynced log.
     pub entries: Vec<Entry>,
+    /// The dead-letter queue's messages, in the order they arrived there.
+    pub dead_letters: Vec<u32>,
     /// Consume-transform-produce: per input message mK, how many copies of its output
     /// oK the output queue holds. Appended only by a committed consume transaction, so
     /// at most one each; bounded by the number of messages.
@@ -128,6 +136,7 @@ impl Broker {
         Broker {
             disk: BrokerDisk {
                 entries: Vec::new(),
+                dead_letters: Vec::new(),
                 outputs: vec![0; messages as usize],
             },
             memory: BrokerMemory::new(messages, 0),
@@ -152,6 +161,7 @@ impl Broker {
             Input::Message(envelope) => match envelope.kind {
                 MessageKind::Publish => self.on_publish(envelope, ctx),
                 MessageKind::Ack => self.on_ack(envelope, ctx),
+                MessageKind::Reject | MessageKind::Nack => self.on_reject(envelope, ctx),
                 _ => {}
             },
             Input::Crash => self.crash(ctx),
@@ -205,14 +215,84 @@ impl Broker {
             self.memory.in_flight[index] = 0;
             self.memory.unacked -= 1;
             self.memory.requeued[index] = true;
-            let entry = index as u32;
-            let at = self.memory.ready.partition_point(|e| *e < entry);
-            self.memory.ready.insert(at, entry);
+            if self.returned(index, ctx) {
+                let entry = index as u32;
+                let at = self.memory.ready.partition_point(|e| *e < entry);
+                self.memory.ready.insert(at, entry);
+            }
             requeued = true;
         }
         if requeued {
             self.schedule_deliver(ctx);
         }
+    }
+
+    /// A delivery of entry `index` came back to the queue: its delivery count grows,
+    /// and past the delivery limit the message leaves the queue for the dead-letter
+    /// queue, or is dropped without one. True when it goes back in the queue.
+    fn returned(&mut self, index: usize, ctx: &mut Ctx<'_>) -> bool {
+        let entry = &mut self.disk.entries[index];
+        entry.returns += 1;
+        let limit = ctx.scenario.queue.delivery_limit;
+        if limit == 0 || entry.returns <= limit {
+            return true;
+        }
+        self.dead_letter(index, false, ctx);
+        false
+    }
+
+    /// The message of entry `index` leaves the queue unconsumed: to the dead-letter
+    /// queue when one is configured, else dropped. `rejected` when its consumer
+    /// rejected it without requeue, rather than its reaching the delivery limit.
+    fn dead_letter(&mut self, index: usize, rejected: bool, ctx: &mut Ctx<'_>) {
+        let entry = &mut self.disk.entries[index];
+        entry.gone = true;
+        let message = entry.message;
+        if ctx.scenario.queue.dead_letter_queue {
+            self.disk.dead_letters.push(message);
+            ctx.persist(DiskRecord::DeadLettered(message));
+            ctx.fact(Fact::DeadLettered { message, rejected });
+        } else {
+            ctx.persist(DiskRecord::Dropped(message));
+            ctx.fact(Fact::Dropped { message, rejected });
+        }
+    }
+
+    /// The consumer could not process a delivery: with requeue (`basic.reject`) it
+    /// goes back to the head of the queue, marked redelivered, unless it has reached
+    /// the delivery limit; without (`basic.nack`) it leaves the queue at once.
+    fn on_reject(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let index = envelope.tag as usize;
+        let held = self
+            .disk
+            .entries
+            .get(index)
+            .is_some_and(|e| !e.acked && !e.gone)
+            && self.memory.in_flight.get(index).is_some_and(|a| *a > 0);
+        if !held {
+            ctx.detail(Detail::AckIgnored);
+            return;
+        }
+        self.memory.in_flight[index] = 0;
+        self.memory.unacked -= 1;
+        let gone = if envelope.kind == MessageKind::Nack {
+            self.dead_letter(index, true, ctx);
+            true
+        } else {
+            !self.returned(index, ctx)
+        };
+        if gone {
+            ctx.detail(if ctx.scenario.queue.dead_letter_queue {
+                Detail::DeadLettered
+            } else {
+                Detail::DroppedMessage
+            });
+        } else {
+            ctx.detail(Detail::Requeued);
+            ctx.mark(Mark::Attempt(self.disk.entries[index].returns));
+            self.memory.ready.push_front(index as u32);
+        }
+        self.schedule_deliver(ctx);
     }
 
     /// A consumer is back: deliveries to it resume.
@@ -395,6 +475,8 @@ impl Broker {
             acked: false,
             forgotten: false,
             deliveries: 0,
+            returns: 0,
+            gone: false,
             cause: None,
         });
         self.memory.in_flight.push(0);
@@ -425,6 +507,8 @@ impl Broker {
                 acked: false,
                 forgotten: false,
                 deliveries: 0,
+                returns: 0,
+                gone: false,
                 cause,
             });
             self.memory.in_flight.push(0);
@@ -465,7 +549,7 @@ impl Broker {
     }
 
     fn window_full(&self, ctx: &Ctx<'_>) -> bool {
-        ctx.mode().redelivers() && self.memory.unacked >= ctx.scenario.timing.delivery_window
+        ctx.manual_acks() && self.memory.unacked >= ctx.scenario.timing.delivery_window
     }
 
     fn schedule_deliver(&mut self, ctx: &mut Ctx<'_>) {
@@ -490,7 +574,7 @@ impl Broker {
                 return;
             };
             let e = &self.disk.entries[entry as usize];
-            if !e.acked && !e.forgotten && self.memory.in_flight[entry as usize] == 0 {
+            if !e.acked && !e.forgotten && !e.gone && self.memory.in_flight[entry as usize] == 0 {
                 break entry;
             }
         };
@@ -535,7 +619,10 @@ impl Broker {
         ctx.mark(Mark::Peer(consumer));
         ctx.mark(Mark::Link(LinkId::new(ctx.id, consumer)));
         ctx.mark(Mark::Kind(MessageKind::Deliver));
-        if ctx.mode().redelivers() {
+        if attempt > 1 {
+            ctx.fact(Fact::Redelivered(message));
+        }
+        if ctx.manual_acks() {
             self.memory.in_flight[entry as usize] = attempt;
             self.memory.unacked += 1;
             ctx.set_timer(
@@ -581,7 +668,7 @@ impl Broker {
             ctx.detail(Detail::AckIgnored);
             return;
         };
-        if entry.acked {
+        if entry.acked || entry.gone {
             ctx.detail(Detail::AckIgnored);
             return;
         }
@@ -589,7 +676,7 @@ impl Broker {
         let message = entry.message;
         ctx.detail(Detail::AckRecorded);
         ctx.fact(Fact::Acked(message));
-        if ctx.mode().redelivers() {
+        if ctx.manual_acks() {
             ctx.persist(DiskRecord::Acked(message));
         }
         if self.memory.in_flight[index] > 0 {
@@ -624,7 +711,7 @@ impl Broker {
     fn recover(&mut self, ctx: &mut Ctx<'_>) {
         for (index, entry) in self.disk.entries.iter().enumerate() {
             self.memory.set_seen(entry.message, STORED);
-            if !entry.acked && !entry.forgotten {
+            if !entry.acked && !entry.forgotten && !entry.gone {
                 self.memory.ready.push_back(index as u32);
             }
         }
@@ -952,5 +1039,34 @@ mod tests {
         );
         broker.commit_consume(1);
         assert!(broker.disk.entries[0].acked);
+    }
+
+    #[test]
+    fn a_rejected_delivery_goes_back_to_the_head_until_the_limit_then_to_the_dead_letters() {
+        let mut s = bench::scenario(Mode::AtLeastOnce, 2);
+        s.queue.delivery_limit = 1;
+        s.queue.dead_letter_queue = true;
+        let mut broker = Broker::new(2);
+        broker.commit_publish(1);
+        broker.memory.in_flight[0] = 1;
+        broker.memory.unacked = 1;
+        let reject = bench::envelope(NodeId::CONSUMER, NodeId::BROKER, MessageKind::Reject, 1, 0);
+        let (out, notes) = bench::run_noted(NodeId::BROKER, &s, &mut Armed::default(), 5, |ctx| {
+            broker.handle(Input::Message(&reject), ctx)
+        });
+        assert_eq!(notes.detail, Some(Detail::Requeued));
+        assert_eq!(broker.memory.ready.front(), Some(&0));
+        assert!(bench::persisted(&out).is_empty());
+        // Delivered again, rejected again: one return more than the limit allows.
+        broker.memory.ready.clear();
+        broker.memory.in_flight[0] = 2;
+        broker.memory.unacked = 1;
+        let (out, notes) = bench::run_noted(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
+            broker.handle(Input::Message(&reject), ctx)
+        });
+        assert_eq!(notes.detail, Some(Detail::DeadLettered));
+        assert_eq!(bench::persisted(&out), vec![DiskRecord::DeadLettered(1)]);
+        assert_eq!(broker.disk.dead_letters, vec![1]);
+        assert!(broker.memory.ready.is_empty());
     }
 }

@@ -9,12 +9,13 @@
 use std::collections::VecDeque;
 
 use crate::actor::work::Works;
-use crate::actor::{Because, Ctx, Fact, Input};
+use crate::actor::{Because, Ctx, Fact, Input, Mark};
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
 use crate::ledger::CauseKind;
 use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
+use crate::scenario::PoisonFails;
 use crate::trace::Detail;
 
 /// How many recently received ids the consumer's memory shows.
@@ -117,8 +118,11 @@ impl Consumer {
             ctx.fact(Fact::WillRedeliver { message, cause });
             return;
         }
+        let poison = ctx.scenario.queue.is_poison(message);
         match ctx.mode() {
-            Mode::AtMostOnce => {
+            // Automatic acks (at-most-once, or a queue set to them): the broker let the
+            // message go as it delivered it.
+            _ if !ctx.manual_acks() => {
                 ctx.detail(Detail::AckedThenApplied);
                 self.ack(envelope, ctx);
                 if ctx.crash_point(CrashPoint::ConsumerAfterAck, message) {
@@ -128,10 +132,15 @@ impl Consumer {
                     });
                     return;
                 }
+                if poison {
+                    self.fail(envelope, false, ctx);
+                    return;
+                }
                 self.apply(envelope, false, ctx);
                 ctx.crash_point(CrashPoint::ConsumerAfterApply, message);
             }
-            Mode::AtLeastOnce | Mode::Idempotent | Mode::Transactional => {
+            _ if poison => self.fail(envelope, true, ctx),
+            Mode::AtMostOnce | Mode::AtLeastOnce | Mode::Idempotent | Mode::Transactional => {
                 let idempotent = ctx.mode() == Mode::Idempotent;
                 let seen = self.disk.processed.get((message as usize).wrapping_sub(1));
                 if idempotent && seen == Some(&true) {
@@ -149,6 +158,48 @@ impl Consumer {
                 }
                 self.ack(envelope, ctx);
                 ctx.crash_point(CrashPoint::ConsumerAfterAck, message);
+            }
+        }
+    }
+
+    /// A poison message: processing it fails, on this consumer as on every other. It
+    /// crashes the consumer, or the consumer rejects it — with requeue (back to the
+    /// queue) or without (to the dead-letter queue). With automatic acks the broker has
+    /// already let it go, so a failure loses it.
+    fn fail(&mut self, envelope: &Envelope, manual_ack: bool, ctx: &mut Ctx<'_>) {
+        let message = envelope.message;
+        ctx.detail(Detail::Poison);
+        let cause = CauseKind::PoisonMessage;
+        match (ctx.scenario.queue.poison_fails, manual_ack) {
+            (PoisonFails::Crash, true) => {
+                ctx.fact(Fact::WillRedeliver { message, cause });
+                ctx.crash_now(CrashPoint::ConsumerAfterReceive);
+            }
+            (PoisonFails::Crash, false) => {
+                ctx.fact(Fact::MayBeLost { message, cause });
+                ctx.crash_now(CrashPoint::ConsumerAfterReceive);
+            }
+            (_, false) => {
+                ctx.mark(Mark::Kind(MessageKind::Ack));
+                ctx.fact(Fact::MayBeLost { message, cause });
+            }
+            (fails, true) => {
+                let kind = if fails == PoisonFails::Reject {
+                    ctx.fact(Fact::WillRedeliver { message, cause });
+                    MessageKind::Reject
+                } else {
+                    MessageKind::Nack
+                };
+                ctx.mark(Mark::Kind(kind));
+                ctx.send(
+                    envelope.link.from,
+                    kind,
+                    message,
+                    envelope.tag,
+                    envelope.attempt,
+                    Because::Given(None),
+                    0,
+                );
             }
         }
     }
@@ -335,5 +386,27 @@ mod tests {
         );
         assert!(bench::persisted(&out).is_empty());
         assert!(consumer.memory.work.complete(6));
+    }
+
+    #[test]
+    fn a_poison_message_is_rejected_without_being_applied() {
+        let mut s = scenario(Mode::AtLeastOnce);
+        s.queue.poison = vec![2];
+        s.queue.poison_fails = PoisonFails::Nack;
+        let mut consumer = Consumer::new(3);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            consumer.handle(Input::Message(&deliver(2)), ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Nack, 2)]
+        );
+        assert_eq!(consumer.disk.applied, vec![0, 0, 0]);
+        s.queue.poison_fails = PoisonFails::Crash;
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 6, |ctx| {
+            consumer.handle(Input::Message(&deliver(2)), ctx)
+        });
+        assert!(out.contains(&Output::Crash(CrashPoint::ConsumerAfterReceive)));
+        assert!(bench::sends(&out).is_empty());
     }
 }

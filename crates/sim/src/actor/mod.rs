@@ -181,6 +181,20 @@ pub(crate) enum Fact {
     Decision {
         txn: u32,
     },
+    /// The broker delivered this message again, marked redelivered.
+    Redelivered(u32),
+    /// The broker moved the message to the dead-letter queue.
+    DeadLettered {
+        message: u32,
+        /// True when its consumer rejected it without requeue, false when it reached
+        /// the delivery limit.
+        rejected: bool,
+    },
+    /// The broker dropped the message (no dead-letter queue).
+    Dropped {
+        message: u32,
+        rejected: bool,
+    },
     /// The leader refused a write: too few in-sync replicas, before the append or
     /// after it.
     Refused {
@@ -310,6 +324,13 @@ impl<'a> Ctx<'a> {
         self.scenario.mode
     }
 
+    /// True when consumers ack by hand and the broker redelivers what is not acked
+    /// (at-least-once and idempotent, unless the queue is set to automatic acks).
+    #[inline]
+    pub fn manual_acks(&self) -> bool {
+        self.scenario.mode.redelivers() && !self.scenario.queue.auto_ack
+    }
+
     #[inline]
     pub fn messages(&self) -> u32 {
         self.scenario.messages
@@ -324,6 +345,13 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn chance(&mut self, ratio: Ratio) -> bool {
         self.prng.chance(ratio)
+    }
+
+    /// The node dies here, at `point`, whatever is armed (a poison message crashes the
+    /// consumer that processes it): the caller must stop.
+    #[inline]
+    pub fn crash_now(&mut self, point: CrashPoint) {
+        self.out.push(Output::Crash(point));
     }
 
     /// If a crash is armed at this point, the node dies here: the caller must stop.

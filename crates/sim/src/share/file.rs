@@ -11,10 +11,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::fault::{Command, PlannedFault};
-use crate::limits::{MAX_COMMANDS, MAX_PLANNED_FAULTS, MAX_TRACE_EVENTS};
+use crate::limits::{MAX_COMMANDS, MAX_MESSAGES, MAX_PLANNED_FAULTS, MAX_TRACE_EVENTS};
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind, NetworkConfig};
 use crate::ratio::Ratio;
-use crate::scenario::{Scenario, Timing, Topology, TransactionConfig};
+use crate::scenario::{PoisonFails, QueueConfig, Scenario, Timing, Topology, TransactionConfig};
 use crate::sim::{Sim, SimOptions};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
@@ -25,7 +25,7 @@ use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 /// The value of the `format` field.
 pub const FILE_FORMAT: &str = "mqlab-scenario";
 /// The file format version this build writes and the newest it reads.
-pub const FILE_VERSION: u32 = 2;
+pub const FILE_VERSION: u32 = 3;
 /// The largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: u32 = 256 << 20;
 
@@ -171,6 +171,8 @@ struct FileOut<'a> {
     network: NetworkOut,
     timing: TimingOut,
     transaction: TransactionOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue: Option<QueueOut>,
     random_crash: String,
     faults: Vec<CommandOut>,
     commands: Vec<CommandOut>,
@@ -233,6 +235,15 @@ struct TransactionOut {
     vote_no: String,
     size: u32,
     transform: bool,
+}
+
+#[derive(Serialize)]
+struct QueueOut {
+    poison: Vec<String>,
+    poison_fails: &'static str,
+    delivery_limit: u32,
+    dead_letter_queue: bool,
+    auto_ack: bool,
 }
 
 /// A command as a flat object: its step (`step` for commands, `at_step` for planned
@@ -405,11 +416,13 @@ impl ScenarioFile {
         let out = FileOut {
             format: FILE_FORMAT,
             // A file of the default world is written as version 1, which every MQ Lab that
-            // reads files reads; version 2 only adds the topology.
-            version: if s.topology.is_default() {
-                1
+            // reads files reads; version 2 only adds the topology, version 3 the queue.
+            version: if !s.queue.is_default() {
+                3
+            } else if !s.topology.is_default() {
+                2
             } else {
-                FILE_VERSION
+                1
             },
             mode: s.mode.as_str(),
             messages: s.messages,
@@ -450,6 +463,13 @@ impl ScenarioFile {
                 size: x.size,
                 transform: x.transform,
             },
+            queue: (!s.queue.is_default()).then(|| QueueOut {
+                poison: s.queue.poison.iter().map(|m| format!("m{m}")).collect(),
+                poison_fails: s.queue.poison_fails.as_str(),
+                delivery_limit: s.queue.delivery_limit,
+                dead_letter_queue: s.queue.dead_letter_queue,
+                auto_ack: s.queue.auto_ack,
+            }),
             random_crash: s.random_crash.to_string(),
             faults: s
                 .faults
@@ -746,7 +766,7 @@ fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value
     Ok(items)
 }
 
-const TOP_FIELDS: [&str; 16] = [
+const TOP_FIELDS: [&str; 17] = [
     "format",
     "version",
     "mode",
@@ -756,6 +776,7 @@ const TOP_FIELDS: [&str; 16] = [
     "network",
     "timing",
     "transaction",
+    "queue",
     "random_crash",
     "faults",
     "commands",
@@ -790,6 +811,13 @@ const TRANSACTION_FIELDS: [&str; 7] = [
     "vote_no",
     "size",
     "transform",
+];
+const QUEUE_FIELDS: [&str; 5] = [
+    "poison",
+    "poison_fails",
+    "delivery_limit",
+    "dead_letter_queue",
+    "auto_ack",
 ];
 const TRACE_EVENT_FIELDS: [&str; 15] = [
     "step",
@@ -861,6 +889,17 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
         Some((value, path)) => read_transaction(value, &path)?,
         None => TransactionConfig::default(),
     };
+    let queue = match top.optional("queue") {
+        Some((value, _)) if version < 3 => {
+            return Err(bad(
+                "queue",
+                "no queue settings before version 3 (write \"version\": 3)",
+                value,
+            ))
+        }
+        Some((value, path)) => read_queue(value, &path)?,
+        None => QueueConfig::default(),
+    };
     let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
     let mut faults = Vec::new();
     if let Some((value, path)) = top.optional("faults") {
@@ -912,6 +951,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 network,
                 timing,
                 transaction,
+                queue,
                 random_crash,
                 faults,
                 ..Scenario::default()
@@ -1017,6 +1057,40 @@ fn read_transaction(value: &Value, path: &str) -> Result<TransactionConfig, File
         vote_no: fields.ratio_or("vote_no", d.vote_no)?,
         size: fields.u32_or("size", d.size)?,
         transform: fields.bool_or("transform", d.transform)?,
+    })
+}
+
+fn read_queue(value: &Value, path: &str) -> Result<QueueConfig, FileError> {
+    let fields = Fields::new(path, value, &QUEUE_FIELDS)?;
+    let d = QueueConfig::default();
+    let mut poison = Vec::new();
+    if let Some((value, path)) = fields.optional("poison") {
+        for (index, item) in read_array(value, &path, MAX_MESSAGES)?.iter().enumerate() {
+            let item_path = format!("{path}[{index}]");
+            const EXPECTED: &str = "a message like \"m3\"";
+            let text = read_str(item, &item_path, EXPECTED)?;
+            let message = text
+                .strip_prefix('m')
+                .and_then(|n| n.parse::<u32>().ok())
+                .ok_or_else(|| bad(&item_path, EXPECTED, item))?;
+            poison.push(message);
+        }
+    }
+    let poison_fails = match fields.optional("poison_fails") {
+        Some((value, path)) => {
+            const EXPECTED: &str = "\"crash\", \"reject\" or \"nack\"";
+            read_str(value, &path, EXPECTED)?
+                .parse::<PoisonFails>()
+                .map_err(|_| bad(&path, EXPECTED, value))?
+        }
+        None => d.poison_fails,
+    };
+    Ok(QueueConfig {
+        poison,
+        poison_fails,
+        delivery_limit: fields.u32_or("delivery_limit", d.delivery_limit)?,
+        dead_letter_queue: fields.bool_or("dead_letter_queue", d.dead_letter_queue)?,
+        auto_ack: fields.bool_or("auto_ack", d.auto_ack)?,
     })
 }
 

@@ -20,18 +20,18 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use crate::fault::{Command, CrashPoint, PlannedFault};
-use crate::limits::{MAX_COMMANDS, MAX_PLANNED_FAULTS};
+use crate::limits::{MAX_COMMANDS, MAX_MESSAGES, MAX_PLANNED_FAULTS};
 use crate::mode::Mode;
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
-use crate::scenario::{Scenario, Timing, Topology, TransactionConfig};
+use crate::scenario::{PoisonFails, QueueConfig, Scenario, Timing, Topology, TransactionConfig};
 use crate::timeline::Run;
 
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 
 /// The link format this build writes and the newest it reads.
-pub const LINK_VERSION: u32 = 2;
+pub const LINK_VERSION: u32 = 3;
 
 /// The version a link of the default world (one producer, broker and consumer) is
 /// written in: version 2 only adds the topology fields, so such a link reads the same
@@ -142,6 +142,11 @@ impl LinkError {
             "vote_no" => "the vote-no rate",
             "txn_size" => "the transaction size",
             "transform" => "the consume-transform-produce switch",
+            "poison" => "the poison messages",
+            "poison_fails" => "how a poison message fails",
+            "delivery_limit" => "the delivery limit",
+            "dlq" => "the dead-letter queue switch",
+            "auto_ack" => "the automatic-ack switch",
             "crash_rate" => "the crash rate",
             "fault" => "a planned fault",
             "cmd" => "a command",
@@ -218,10 +223,14 @@ impl SharedRun {
     /// Encodes the run as a link fragment (without the `#`).
     pub fn to_link(&self) -> String {
         let body = encode_body(self);
-        if self.scenario.topology.is_default() {
-            seal(&body)
+        // Each version only adds fields: a link is written in the oldest version that
+        // has every field it needs (2 the topology, 3 the queue settings).
+        if !self.scenario.queue.is_default() {
+            seal_version(3, &body)
+        } else if !self.scenario.topology.is_default() {
+            seal_version(2, &body)
         } else {
-            seal_version(LINK_VERSION, &body)
+            seal(&body)
         }
     }
 
@@ -400,6 +409,24 @@ fn encode_body(shared: &SharedRun) -> String {
     }
     if x.transform {
         put("transform", "on".to_string());
+    }
+    let q = &s.queue;
+    let dq = QueueConfig::default();
+    if !q.poison.is_empty() {
+        let list: Vec<String> = q.poison.iter().map(|m| format!("m{m}")).collect();
+        put("poison", list.join(","));
+    }
+    if q.poison_fails != dq.poison_fails {
+        put("poison_fails", q.poison_fails.as_str().to_string());
+    }
+    if q.delivery_limit != dq.delivery_limit {
+        put("delivery_limit", q.delivery_limit.to_string());
+    }
+    if q.dead_letter_queue {
+        put("dlq", "on".to_string());
+    }
+    if q.auto_ack {
+        put("auto_ack", "on".to_string());
     }
     if s.random_crash != Ratio::ZERO {
         put("crash_rate", s.random_crash.to_string());
@@ -689,7 +716,7 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 30] = [
+const KEYS: [&str; 35] = [
     "mode",
     "messages",
     "seed",
@@ -716,6 +743,11 @@ const KEYS: [&str; 30] = [
     "vote_no",
     "txn_size",
     "transform",
+    "poison",
+    "poison_fails",
+    "delivery_limit",
+    "dlq",
+    "auto_ack",
     "crash_rate",
     "fault",
     "cmd",
@@ -810,8 +842,13 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 })?;
         let key: &'static str = KEYS[position];
         let topology_key = matches!(key, "producers" | "brokers" | "consumers");
-        if topology_key && version < 2 {
-            // Version 1 links describe the default world only.
+        let queue_key = matches!(
+            key,
+            "poison" | "poison_fails" | "delivery_limit" | "dlq" | "auto_ack"
+        );
+        if (topology_key && version < 2) || (queue_key && version < 3) {
+            // Version 1 links describe the default world only; version 2 adds the
+            // topology, version 3 the queue settings.
             return Err(LinkError::UnknownKey {
                 key: key.to_string(),
             });
@@ -914,6 +951,41 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                     "on" => true,
                     "off" => false,
                     _ => return Err(bad(key, value, "on or off")),
+                }
+            }
+            "poison" => {
+                let mut poison = Vec::new();
+                for item in value.split(',') {
+                    if poison.len() >= MAX_MESSAGES as usize {
+                        return Err(LinkError::TooMany {
+                            key,
+                            limit: MAX_MESSAGES,
+                        });
+                    }
+                    let message = item
+                        .strip_prefix('m')
+                        .and_then(parse_u32)
+                        .ok_or_else(|| bad(key, value, "messages such as m3,m7"))?;
+                    poison.push(message);
+                }
+                scenario.queue.poison = poison;
+            }
+            "poison_fails" => {
+                scenario.queue.poison_fails = value
+                    .parse::<PoisonFails>()
+                    .map_err(|_| bad(key, value, "crash, reject or nack"))?;
+            }
+            "delivery_limit" => scenario.queue.delivery_limit = small()?,
+            "dlq" | "auto_ack" => {
+                let on = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(bad(key, value, "on or off")),
+                };
+                if key == "dlq" {
+                    scenario.queue.dead_letter_queue = on;
+                } else {
+                    scenario.queue.auto_ack = on;
                 }
             }
             "crash_rate" => scenario.random_crash = ratio()?,
