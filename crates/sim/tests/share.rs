@@ -5,7 +5,8 @@ use mqlab_sim::limits::{MAX_DELAY_TICKS, MAX_LATENCY_TICKS, MAX_TIMEOUT_TICKS, M
 use mqlab_sim::share::seal;
 use mqlab_sim::{
     Command, CrashPoint, FileError, LinkConfig, LinkError, LinkId, LinkOverride, Mode, NodeId,
-    PlannedFault, Ratio, RebuildError, Run, Scenario, ScenarioFile, SharedRun, Sim, SimOptions,
+    PlannedFault, Ratio, RebuildError, Replication, RoleKind, Run, Scenario, ScenarioFile,
+    SharedRun, Sim, SimOptions, TimedAction, TimedFault,
 };
 use proptest::prelude::*;
 
@@ -106,6 +107,73 @@ fn timeout() -> impl Strategy<Value = u64> {
     1..=MAX_TIMEOUT_TICKS
 }
 
+/// Faults timed by the tick among the nodes of a world with `brokers` brokers: crashes
+/// and restarts of the producer, the consumer and the brokers, and cut links between
+/// any two of them and the controller.
+fn timed_faults(brokers: u16) -> impl Strategy<Value = Vec<TimedFault>> {
+    let mut nodes = vec![
+        NodeId::new(RoleKind::Producer, 0),
+        NodeId::new(RoleKind::Consumer, 0),
+    ];
+    nodes.extend((0..brokers).map(|i| NodeId::new(RoleKind::Broker, i as u8)));
+    let crashable = nodes.clone();
+    if brokers > 1 {
+        nodes.push(NodeId::CONTROLLER);
+    }
+    let ends = nodes;
+    let fault = (
+        0u64..1_000,
+        0u8..3,
+        prop::sample::select(crashable),
+        prop::sample::select(ends.clone()),
+        prop::sample::select(ends),
+        1u64..1_000,
+    )
+        .prop_map(|(tick, action, node, a, b, length)| {
+            let action = match action {
+                0 => TimedAction::Crash { node },
+                1 => TimedAction::Restart { node },
+                _ if a != b => TimedAction::Partition {
+                    a,
+                    b,
+                    until_tick: tick + length,
+                },
+                _ => TimedAction::Crash { node },
+            };
+            TimedFault { tick, action }
+        });
+    prop::collection::vec(fault, 0..4)
+}
+
+/// A replicated queue's settings, its number of brokers and its timed faults (one
+/// broker and no timed faults a third of the time).
+fn replication() -> impl Strategy<Value = (u16, Replication, Vec<TimedFault>)> {
+    prop_oneof![
+        Just((1u16, Replication::default(), Vec::new())),
+        (1u16..=5).prop_flat_map(|brokers| {
+            let settings = (
+                prop::option::of(prop::sample::select(mqlab_sim::Acks::ALL.to_vec())),
+                1..=brokers,
+                any::<bool>(),
+                any::<bool>(),
+                (timeout(), timeout(), timeout()),
+            )
+                .prop_map(
+                    |(acks, min_isr, unclean, truncate, (lag, session, request))| Replication {
+                        acks,
+                        min_insync_replicas: min_isr,
+                        unclean_election: unclean,
+                        truncate_to_high_watermark: truncate,
+                        lag_timeout_ticks: lag,
+                        session_timeout_ticks: session,
+                        request_timeout_ticks: request,
+                    },
+                );
+            (Just(brokers), settings, timed_faults(brokers))
+        }),
+    ]
+}
+
 fn scenario() -> impl Strategy<Value = Scenario> {
     let head = (
         prop::sample::select(Mode::ALL.to_vec()),
@@ -188,6 +256,12 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     }
                 },
             );
+        // A replicated queue runs in the queue modes only.
+        let replication = if mode == Mode::Transactional {
+            Just((1u16, Replication::default(), Vec::new())).boxed()
+        } else {
+            replication().boxed()
+        };
         (
             link_config(),
             overrides,
@@ -195,21 +269,35 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             (transaction, queue),
             ratio(),
             faults,
+            replication,
         )
             .prop_map(
-                move |(global, links, timing, (transaction, queue), random_crash, faults)| {
+                move |(
+                    global,
+                    links,
+                    timing,
+                    (transaction, queue),
+                    random_crash,
+                    faults,
+                    (brokers, replication, timed_faults),
+                )| {
+                    let topology = mqlab_sim::Topology {
+                        brokers,
+                        ..mqlab_sim::Topology::default()
+                    };
                     Scenario {
                         mode,
                         messages,
                         seed,
-                        topology: mqlab_sim::Topology::default(),
+                        topology,
                         network: mqlab_sim::NetworkConfig { global, links },
                         timing,
                         transaction,
                         queue,
                         random_crash,
                         faults,
-                        ..Scenario::default()
+                        replication,
+                        timed_faults,
                     }
                 },
             )
@@ -269,9 +357,17 @@ fn page_run(mode: Mode, seed: u64, script: &[(u8, u8)]) -> Run {
         messages: 6,
         ..Scenario::default()
     };
-    let mut run = Run::new(&scenario).expect("valid scenario");
-    let nodes = mqlab_sim::scenario::nodes_in(mode);
-    let links = mqlab_sim::Topology::default().links(mode);
+    page_run_of(&scenario, script)
+}
+
+fn page_run_of(scenario: &Scenario, script: &[(u8, u8)]) -> Run {
+    let mut run = Run::new(scenario).expect("valid scenario");
+    let nodes: Vec<NodeId> = scenario
+        .nodes()
+        .into_iter()
+        .filter(|node| *node != NodeId::CONTROLLER)
+        .collect();
+    let links = scenario.topology.links(scenario.mode);
     for &(steps, action) in script {
         for _ in 0..steps {
             run.step();
@@ -352,6 +448,63 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_replicated_run_rebuilt_from_its_link_or_file_has_the_same_trace_hash(
+        mode in prop::sample::select(vec![Mode::AtMostOnce, Mode::AtLeastOnce, Mode::Idempotent]),
+        seed in any::<u64>(),
+        (brokers, replication, faults) in (2u16..=5).prop_flat_map(|brokers| {
+            (Just(brokers), 1..=brokers, any::<bool>(), any::<bool>(), prop::collection::vec(
+                (0u64..200, 0u8..3, 0u16..brokers, 0u16..brokers, 1u64..200), 0..5))
+        }).prop_map(|(brokers, min_isr, unclean, truncate, faults)| {
+            let replication = Replication {
+                min_insync_replicas: min_isr,
+                unclean_election: unclean,
+                truncate_to_high_watermark: truncate,
+                ..Replication::default()
+            };
+            let broker = |i: u16| NodeId::new(RoleKind::Broker, i as u8);
+            let faults = faults.into_iter().map(|(tick, action, a, b, length)| TimedFault {
+                tick,
+                action: match action {
+                    0 => TimedAction::Crash { node: broker(a) },
+                    1 => TimedAction::Restart { node: broker(a) },
+                    _ if a != b => TimedAction::Partition { a: broker(a), b: broker(b), until_tick: tick + length },
+                    _ => TimedAction::Partition { a: broker(a), b: NodeId::CONTROLLER, until_tick: tick + length },
+                },
+            }).collect::<Vec<_>>();
+            (brokers, replication, faults)
+        }),
+        script in prop::collection::vec((0u8..40, any::<u8>()), 0..6),
+        finish in any::<bool>(),
+    ) {
+        let mut scenario = Scenario { mode, seed, messages: 6, ..Scenario::default() };
+        scenario.topology.brokers = brokers;
+        scenario.replication = replication;
+        scenario.timed_faults = faults;
+        let mut original = page_run_of(&scenario, &script);
+        if finish {
+            original.seek(1_000_000);
+        }
+        let context = format!("seed {seed}, mode {mode}, {brokers} brokers, script {script:?}");
+        let link = SharedRun::from_run(&original).to_link();
+        prop_assert!(link.starts_with("v4."), "{}", link);
+        let rebuilt = SharedRun::run_from_link(&link).unwrap_or_else(|e| panic!("{context}: {e}\n{link}"));
+        assert_same_run(&original, &rebuilt, &context);
+
+        let text = ScenarioFile::from_run(&original, true).to_json();
+        let (_, imported) = ScenarioFile::import(&text).unwrap_or_else(|e| panic!("{context}: {e}"));
+        assert_same_run(&original, &imported, &context);
+
+        let file = ScenarioFile::parse(&text).expect("parses");
+        let sim = file.to_sim(SimOptions { record_trace: false }, u64::MAX).unwrap_or_else(|e| panic!("{context}: {e}"));
+        prop_assert_eq!(sim.trace_hash(), original.sim().trace_hash(), "{}: CLI-style rebuild", context);
+        prop_assert_eq!(sim.summary(), original.sim().summary(), "{}: CLI-style summary", context);
+    }
+}
+
 #[test]
 fn a_link_to_a_finished_run_reproduces_its_ledger_exactly() {
     let scenario = Scenario {
@@ -414,9 +567,42 @@ fn link_errors_say_what_is_wrong() {
     assert_eq!(error, LinkError::NotALink);
     assert!(message.contains("not an MQ Lab link"), "{message}");
 
-    let (error, message) = link_error("v4.mode=idempotent~00000000");
-    assert_eq!(error, LinkError::FutureVersion { version: 4 });
+    let (error, message) = link_error("v5.mode=idempotent~00000000");
+    assert_eq!(error, LinkError::FutureVersion { version: 5 });
     assert!(message.contains("newer version"), "{message}");
+
+    // Replication settings and timed faults came with version 4.
+    let older = mqlab_sim::share::seal_version(3, "mode=at-least-once&messages=3&seed=1&acks=1");
+    assert_eq!(
+        link_error(&older).0,
+        LinkError::UnknownKey {
+            key: "acks".to_string()
+        }
+    );
+    let (error, message) = link_error(&mqlab_sim::share::seal_version(
+        4,
+        "mode=at-least-once&messages=3&seed=1&brokers=3&at=5:explode:broker",
+    ));
+    assert!(
+        matches!(error, LinkError::Unreadable { key: "at", .. }),
+        "{error:?}"
+    );
+    assert!(message.contains("TICK:crash:NODE"), "{message}");
+    let replicated = mqlab_sim::share::seal_version(
+        4,
+        "mode=at-least-once&messages=3&seed=1&brokers=3&acks=1&min_isr=2&unclean=on&at=5:crash:broker&at=broker/broker-2@1..9",
+    );
+    let shared = SharedRun::from_link(&replicated).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shared.scenario.replication.acks, Some(mqlab_sim::Acks::One));
+    assert_eq!(shared.scenario.replication.min_insync_replicas, 2);
+    assert!(shared.scenario.replication.unclean_election);
+    assert_eq!(shared.scenario.timed_faults.len(), 2);
+    assert_eq!(shared.to_link(), replicated);
+    let (error, _) = link_error(&mqlab_sim::share::seal_version(
+        4,
+        "mode=at-least-once&messages=3&seed=1&brokers=3&min_isr=4",
+    ));
+    assert!(matches!(error, LinkError::Invalid(_)), "{error:?}");
 
     let (error, message) = link_error(&good[..good.len() - 12]);
     assert_eq!(error, LinkError::CutShort);
@@ -589,11 +775,49 @@ fn file_errors_name_the_field() {
     );
 
     let mut file = default_file();
-    file["version"] = 4.into();
+    file["version"] = 5.into();
     file["hologram"] = true.into();
     let (error, message) = file_error(&file);
-    assert_eq!(error, FileError::FutureVersion { version: 4 });
+    assert_eq!(error, FileError::FutureVersion { version: 5 });
     assert!(message.contains("newer version of MQ Lab"), "{message}");
+
+    // Replication settings and timed faults came with version 4.
+    let mut file = default_file();
+    file["version"] = 3.into();
+    file["replication"] = serde_json::json!({ "acks": "1" });
+    let (error, message) = file_error(&file);
+    assert!(
+        matches!(&error, FileError::BadValue { path, .. } if path == "replication"),
+        "{error:?}"
+    );
+    assert!(message.contains("version 4"), "{message}");
+    let mut file = default_file();
+    file["version"] = 4.into();
+    file["topology"] = serde_json::json!({ "brokers": 3 });
+    file["timed_faults"] = serde_json::json!([{ "tick": 5, "action": "crash", "a": "broker" }]);
+    let (error, _) = file_error(&file);
+    assert_eq!(
+        error,
+        FileError::UnknownField {
+            path: "timed_faults[0].a".to_string()
+        }
+    );
+    file["timed_faults"] =
+        serde_json::json!([{ "tick": 5, "action": "explode", "node": "broker" }]);
+    let (error, _) = file_error(&file);
+    assert!(
+        matches!(&error, FileError::BadValue { path, .. } if path == "timed_faults[0].action"),
+        "{error:?}"
+    );
+    file["timed_faults"] = serde_json::json!([
+        { "tick": 5, "action": "crash", "node": "broker" },
+        { "tick": 1, "action": "partition", "a": "broker", "b": "broker-2", "until_tick": 9 }
+    ]);
+    file["replication"] = serde_json::json!({ "acks": "all", "min_insync_replicas": 2 });
+    let text = file.to_string();
+    let parsed = ScenarioFile::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parsed.run.scenario.timed_faults.len(), 2);
+    assert_eq!(parsed.run.scenario.replication.min_insync_replicas, 2);
 
     let mut file = default_file();
     file.as_object_mut().unwrap().remove("seed");

@@ -13,19 +13,21 @@ use serde_json::{Map, Value};
 use crate::fault::{Command, PlannedFault};
 use crate::limits::{MAX_COMMANDS, MAX_MESSAGES, MAX_PLANNED_FAULTS, MAX_TRACE_EVENTS};
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind, NetworkConfig};
+use crate::node::NodeId;
 use crate::ratio::Ratio;
+use crate::replication::{Acks, Replication, TimedAction, TimedFault};
 use crate::scenario::{PoisonFails, QueueConfig, Scenario, Timing, Topology, TransactionConfig};
 use crate::sim::{Sim, SimOptions};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
 
-use super::link::{parse_link, parse_ratio, COMMAND_NAMES};
+use super::link::{needs_version_4, parse_link, parse_ratio, COMMAND_NAMES};
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 
 /// The value of the `format` field.
 pub const FILE_FORMAT: &str = "mqlab-scenario";
 /// The file format version this build writes and the newest it reads.
-pub const FILE_VERSION: u32 = 3;
+pub const FILE_VERSION: u32 = 4;
 /// The largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: u32 = 256 << 20;
 
@@ -173,6 +175,10 @@ struct FileOut<'a> {
     transaction: TransactionOut,
     #[serde(skip_serializing_if = "Option::is_none")]
     queue: Option<QueueOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replication: Option<ReplicationOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    timed_faults: Vec<TimedFaultOut>,
     random_crash: String,
     faults: Vec<CommandOut>,
     commands: Vec<CommandOut>,
@@ -244,6 +250,61 @@ struct QueueOut {
     delivery_limit: u32,
     dead_letter_queue: bool,
     auto_ack: bool,
+}
+
+#[derive(Serialize)]
+struct ReplicationOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acks: Option<&'static str>,
+    min_insync_replicas: u16,
+    unclean_election: bool,
+    truncate_to_high_watermark: bool,
+    lag_timeout_ticks: u64,
+    session_timeout_ticks: u64,
+    request_timeout_ticks: u64,
+}
+
+/// A fault at a tick as a flat object: `tick`, `action`, and `node` (crash, restart)
+/// or `a`, `b` and `until_tick` (partition).
+#[derive(Serialize)]
+struct TimedFaultOut {
+    tick: u64,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_tick: Option<u64>,
+}
+
+impl TimedFaultOut {
+    fn new(fault: &TimedFault) -> TimedFaultOut {
+        let mut out = TimedFaultOut {
+            tick: fault.tick,
+            action: "crash",
+            node: None,
+            a: None,
+            b: None,
+            until_tick: None,
+        };
+        match fault.action {
+            TimedAction::Crash { node } => out.node = Some(node.to_string()),
+            TimedAction::Restart { node } => {
+                out.action = "restart";
+                out.node = Some(node.to_string());
+            }
+            TimedAction::Partition { a, b, until_tick } => {
+                out.action = "partition";
+                out.a = Some(a.to_string());
+                out.b = Some(b.to_string());
+                out.until_tick = Some(until_tick);
+            }
+        }
+        out
+    }
 }
 
 /// A command as a flat object: its step (`step` for commands, `at_step` for planned
@@ -416,8 +477,11 @@ impl ScenarioFile {
         let out = FileOut {
             format: FILE_FORMAT,
             // A file of the default world is written as version 1, which every MQ Lab that
-            // reads files reads; version 2 only adds the topology, version 3 the queue.
-            version: if !s.queue.is_default() {
+            // reads files reads; version 2 only adds the topology, version 3 the queue,
+            // version 4 the replicated queue and the timed faults.
+            version: if needs_version_4(s) {
+                4
+            } else if !s.queue.is_default() {
                 3
             } else if !s.topology.is_default() {
                 2
@@ -470,6 +534,19 @@ impl ScenarioFile {
                 dead_letter_queue: s.queue.dead_letter_queue,
                 auto_ack: s.queue.auto_ack,
             }),
+            replication: (s.topology.replicated() || !s.replication.is_default()).then(|| {
+                let r = &s.replication;
+                ReplicationOut {
+                    acks: r.acks.map(Acks::as_str),
+                    min_insync_replicas: r.min_insync_replicas,
+                    unclean_election: r.unclean_election,
+                    truncate_to_high_watermark: r.truncate_to_high_watermark,
+                    lag_timeout_ticks: r.lag_timeout_ticks,
+                    session_timeout_ticks: r.session_timeout_ticks,
+                    request_timeout_ticks: r.request_timeout_ticks,
+                }
+            }),
+            timed_faults: s.timed_faults.iter().map(TimedFaultOut::new).collect(),
             random_crash: s.random_crash.to_string(),
             faults: s
                 .faults
@@ -766,7 +843,7 @@ fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value
     Ok(items)
 }
 
-const TOP_FIELDS: [&str; 17] = [
+const TOP_FIELDS: [&str; 19] = [
     "format",
     "version",
     "mode",
@@ -777,6 +854,8 @@ const TOP_FIELDS: [&str; 17] = [
     "timing",
     "transaction",
     "queue",
+    "replication",
+    "timed_faults",
     "random_crash",
     "faults",
     "commands",
@@ -819,6 +898,16 @@ const QUEUE_FIELDS: [&str; 5] = [
     "dead_letter_queue",
     "auto_ack",
 ];
+const REPLICATION_FIELDS: [&str; 7] = [
+    "acks",
+    "min_insync_replicas",
+    "unclean_election",
+    "truncate_to_high_watermark",
+    "lag_timeout_ticks",
+    "session_timeout_ticks",
+    "request_timeout_ticks",
+];
+const TIMED_FAULT_FIELDS: [&str; 6] = ["tick", "action", "node", "a", "b", "until_tick"];
 const TRACE_EVENT_FIELDS: [&str; 15] = [
     "step",
     "tick",
@@ -900,6 +989,36 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
         Some((value, path)) => read_queue(value, &path)?,
         None => QueueConfig::default(),
     };
+    let replication = match top.optional("replication") {
+        Some((value, _)) if version < 4 => {
+            return Err(bad(
+                "replication",
+                "no replication settings before version 4 (write \"version\": 4)",
+                value,
+            ))
+        }
+        Some((value, path)) => read_replication(value, &path)?,
+        None => Replication::default(),
+    };
+    let mut timed_faults = Vec::new();
+    match top.optional("timed_faults") {
+        Some((value, _)) if version < 4 => {
+            return Err(bad(
+                "timed_faults",
+                "no timed faults before version 4 (write \"version\": 4)",
+                value,
+            ))
+        }
+        Some((value, path)) => {
+            for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
+                .iter()
+                .enumerate()
+            {
+                timed_faults.push(read_timed_fault(item, &format!("{path}[{index}]"))?);
+            }
+        }
+        None => {}
+    }
     let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
     let mut faults = Vec::new();
     if let Some((value, path)) = top.optional("faults") {
@@ -952,9 +1071,10 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 timing,
                 transaction,
                 queue,
+                replication,
+                timed_faults,
                 random_crash,
                 faults,
-                ..Scenario::default()
             },
             commands,
             step,
@@ -1092,6 +1212,75 @@ fn read_queue(value: &Value, path: &str) -> Result<QueueConfig, FileError> {
         dead_letter_queue: fields.bool_or("dead_letter_queue", d.dead_letter_queue)?,
         auto_ack: fields.bool_or("auto_ack", d.auto_ack)?,
     })
+}
+
+fn read_replication(value: &Value, path: &str) -> Result<Replication, FileError> {
+    let fields = Fields::new(path, value, &REPLICATION_FIELDS)?;
+    let d = Replication::default();
+    let acks = match fields.optional("acks") {
+        Some((value, path)) => Some(read_name::<Acks>(value, &path, "\"0\", \"1\" or \"all\"")?),
+        None => None,
+    };
+    let min_insync_replicas = match fields.optional("min_insync_replicas") {
+        Some((value, path)) => value
+            .as_u64()
+            .and_then(|n| u16::try_from(n).ok())
+            .ok_or_else(|| bad(&path, "a small whole number", value))?,
+        None => d.min_insync_replicas,
+    };
+    Ok(Replication {
+        acks,
+        min_insync_replicas,
+        unclean_election: fields.bool_or("unclean_election", d.unclean_election)?,
+        truncate_to_high_watermark: fields
+            .bool_or("truncate_to_high_watermark", d.truncate_to_high_watermark)?,
+        lag_timeout_ticks: fields.u64_or("lag_timeout_ticks", d.lag_timeout_ticks)?,
+        session_timeout_ticks: fields.u64_or("session_timeout_ticks", d.session_timeout_ticks)?,
+        request_timeout_ticks: fields.u64_or("request_timeout_ticks", d.request_timeout_ticks)?,
+    })
+}
+
+fn read_timed_fault(value: &Value, path: &str) -> Result<TimedFault, FileError> {
+    let fields = Fields::new(path, value, &TIMED_FAULT_FIELDS)?;
+    let (tick, tick_path) = fields.required("tick")?;
+    let tick = read_u64(tick, &tick_path)?;
+    let (action, action_path) = fields.required("action")?;
+    const ACTIONS: &str = "\"crash\", \"restart\" or \"partition\"";
+    let node_at = |key: &str| -> Result<NodeId, FileError> {
+        let (value, path) = fields.required(key)?;
+        read_name::<NodeId>(value, &path, "a node such as \"broker-2\"")
+    };
+    // Only the fields of the action are allowed.
+    let refuse = |keys: &[&str]| -> Result<(), FileError> {
+        match keys.iter().find(|key| fields.optional(key).is_some()) {
+            Some(key) => Err(FileError::UnknownField {
+                path: fields.path(key),
+            }),
+            None => Ok(()),
+        }
+    };
+    let action = match read_str(action, &action_path, ACTIONS)? {
+        "crash" | "restart" => {
+            refuse(&["a", "b", "until_tick"])?;
+            let node = node_at("node")?;
+            if action.as_str() == Some("crash") {
+                TimedAction::Crash { node }
+            } else {
+                TimedAction::Restart { node }
+            }
+        }
+        "partition" => {
+            refuse(&["node"])?;
+            let (until, until_path) = fields.required("until_tick")?;
+            TimedAction::Partition {
+                a: node_at("a")?,
+                b: node_at("b")?,
+                until_tick: read_u64(until, &until_path)?,
+            }
+        }
+        _ => return Err(bad(&action_path, ACTIONS, action)),
+    };
+    Ok(TimedFault { tick, action })
 }
 
 /// The argument fields each command takes; `message` and `kind` are optional ("any"),

@@ -1,7 +1,8 @@
 //! The link form of a shared run, for the URL fragment.
 //!
 //! A link is `v1.` (or `v2.` for a world of several producers or consumers, which adds
-//! the fields `producers`, `brokers` and `consumers`) + a body of `key=value` fields
+//! the fields `producers`, `brokers` and `consumers`; `v3.` with queue settings; `v4.`
+//! for a replicated queue or faults timed by the tick) + a body of `key=value` fields
 //! joined by `&` + `~` + a CRC-32 of everything before the `~`, in eight lower-case hex
 //! digits:
 //!
@@ -25,13 +26,14 @@ use crate::mode::Mode;
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
+use crate::replication::{Acks, Replication, TimedFault};
 use crate::scenario::{PoisonFails, QueueConfig, Scenario, Timing, Topology, TransactionConfig};
 use crate::timeline::Run;
 
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 
 /// The link format this build writes and the newest it reads.
-pub const LINK_VERSION: u32 = 3;
+pub const LINK_VERSION: u32 = 4;
 
 /// The version a link of the default world (one producer, broker and consumer) is
 /// written in: version 2 only adds the topology fields, so such a link reads the same
@@ -147,6 +149,14 @@ impl LinkError {
             "delivery_limit" => "the delivery limit",
             "dlq" => "the dead-letter queue switch",
             "auto_ack" => "the automatic-ack switch",
+            "acks" => "the acks setting",
+            "min_isr" => "min.insync.replicas",
+            "unclean" => "the unclean-election switch",
+            "truncate_to_hw" => "the truncate-to-high-watermark switch",
+            "lag_timeout" => "the replica lag timeout",
+            "session_timeout" => "the broker session timeout",
+            "request_timeout" => "the producer request timeout",
+            "at" => "a fault timed by the tick",
             "crash_rate" => "the crash rate",
             "fault" => "a planned fault",
             "cmd" => "a command",
@@ -224,8 +234,11 @@ impl SharedRun {
     pub fn to_link(&self) -> String {
         let body = encode_body(self);
         // Each version only adds fields: a link is written in the oldest version that
-        // has every field it needs (2 the topology, 3 the queue settings).
-        if !self.scenario.queue.is_default() {
+        // has every field it needs (2 the topology, 3 the queue settings, 4 the
+        // replicated queue and the timed faults).
+        if needs_version_4(&self.scenario) {
+            seal_version(4, &body)
+        } else if !self.scenario.queue.is_default() {
             seal_version(3, &body)
         } else if !self.scenario.topology.is_default() {
             seal_version(2, &body)
@@ -248,6 +261,15 @@ impl SharedRun {
             .to_run()
             .map_err(LinkError::Invalid)
     }
+}
+
+/// True when a scenario needs the fields of version 4: several brokers (a replicated
+/// queue; older versions refuse more than one broker), replication settings or faults
+/// timed by the tick. Files use the same rule.
+pub(crate) fn needs_version_4(scenario: &Scenario) -> bool {
+    scenario.topology.replicated()
+        || !scenario.replication.is_default()
+        || !scenario.timed_faults.is_empty()
 }
 
 /// Adds the version prefix and the checksum to a body: the complete link. Tools and
@@ -427,6 +449,40 @@ fn encode_body(shared: &SharedRun) -> String {
     }
     if q.auto_ack {
         put("auto_ack", "on".to_string());
+    }
+    let r = &s.replication;
+    let dr = Replication::default();
+    if let Some(acks) = r.acks {
+        put("acks", acks.as_str().to_string());
+    }
+    if r.min_insync_replicas != dr.min_insync_replicas {
+        put("min_isr", r.min_insync_replicas.to_string());
+    }
+    if r.unclean_election {
+        put("unclean", "on".to_string());
+    }
+    if r.truncate_to_high_watermark {
+        put("truncate_to_hw", "on".to_string());
+    }
+    for (key, value, default) in [
+        ("lag_timeout", r.lag_timeout_ticks, dr.lag_timeout_ticks),
+        (
+            "session_timeout",
+            r.session_timeout_ticks,
+            dr.session_timeout_ticks,
+        ),
+        (
+            "request_timeout",
+            r.request_timeout_ticks,
+            dr.request_timeout_ticks,
+        ),
+    ] {
+        if value != default {
+            put(key, value.to_string());
+        }
+    }
+    for fault in &s.timed_faults {
+        put("at", fault.to_string());
     }
     if s.random_crash != Ratio::ZERO {
         put("crash_rate", s.random_crash.to_string());
@@ -716,7 +772,7 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 35] = [
+const KEYS: [&str; 43] = [
     "mode",
     "messages",
     "seed",
@@ -748,12 +804,20 @@ const KEYS: [&str; 35] = [
     "delivery_limit",
     "dlq",
     "auto_ack",
+    "acks",
+    "min_isr",
+    "unclean",
+    "truncate_to_hw",
+    "lag_timeout",
+    "session_timeout",
+    "request_timeout",
+    "at",
     "crash_rate",
     "fault",
     "cmd",
     "step",
 ];
-const REPEATED: [&str; 3] = ["link", "fault", "cmd"];
+const REPEATED: [&str; 4] = ["link", "at", "fault", "cmd"];
 
 /// Strips what may surround the fragment: spaces, a whole URL up to the `#`, the `#`.
 fn fragment(text: &str) -> &str {
@@ -846,9 +910,24 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
             key,
             "poison" | "poison_fails" | "delivery_limit" | "dlq" | "auto_ack"
         );
-        if (topology_key && version < 2) || (queue_key && version < 3) {
+        let replication_key = matches!(
+            key,
+            "acks"
+                | "min_isr"
+                | "unclean"
+                | "truncate_to_hw"
+                | "lag_timeout"
+                | "session_timeout"
+                | "request_timeout"
+                | "at"
+        );
+        if (topology_key && version < 2)
+            || (queue_key && version < 3)
+            || (replication_key && version < 4)
+        {
             // Version 1 links describe the default world only; version 2 adds the
-            // topology, version 3 the queue settings.
+            // topology, version 3 the queue settings, version 4 the replicated queue
+            // and the timed faults.
             return Err(LinkError::UnknownKey {
                 key: key.to_string(),
             });
@@ -987,6 +1066,47 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 } else {
                     scenario.queue.auto_ack = on;
                 }
+            }
+            "acks" => {
+                scenario.replication.acks = Some(
+                    value
+                        .parse::<Acks>()
+                        .map_err(|_| bad(key, value, "0, 1 or all"))?,
+                );
+            }
+            "min_isr" => {
+                scenario.replication.min_insync_replicas =
+                    u16::try_from(small()?).map_err(|_| bad(key, value, "a small whole number"))?;
+            }
+            "unclean" | "truncate_to_hw" => {
+                let on = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(bad(key, value, "on or off")),
+                };
+                if key == "unclean" {
+                    scenario.replication.unclean_election = on;
+                } else {
+                    scenario.replication.truncate_to_high_watermark = on;
+                }
+            }
+            "lag_timeout" => scenario.replication.lag_timeout_ticks = number()?,
+            "session_timeout" => scenario.replication.session_timeout_ticks = number()?,
+            "request_timeout" => scenario.replication.request_timeout_ticks = number()?,
+            "at" => {
+                if scenario.timed_faults.len() >= MAX_PLANNED_FAULTS as usize {
+                    return Err(LinkError::TooMany {
+                        key,
+                        limit: MAX_PLANNED_FAULTS,
+                    });
+                }
+                let fault = if value.contains('@') {
+                    TimedFault::parse_partition(value)
+                } else {
+                    TimedFault::parse_at(value)
+                }
+                .map_err(|e| unreadable(key, value, e.to_string()))?;
+                scenario.timed_faults.push(fault);
             }
             "crash_rate" => scenario.random_crash = ratio()?,
             "fault" => {
