@@ -362,3 +362,20 @@ fn truncating_to_the_high_watermark_loses_some_acknowledged_writes() {
     let summary = run(&scenario);
     assert_eq!(summary.acked_lost, 0, "seed {seed}: {summary:?}");
 }
+
+#[test]
+fn a_new_leader_does_not_deliver_again_what_the_consumer_acked_before_the_failover() {
+    // The followers are caught up and idle when the consumer's acks arrive; the acked
+    // position must still reach them (Kafka keeps committed offsets in a replicated
+    // log of their own), or the new leader hands every message out again.
+    let mut scenario = replicated(3, 4);
+    scenario.timing.restart_after_ticks = None;
+    scenario.timed_faults = vec![
+        at(100, TimedAction::Crash { node: broker(1) }),
+        at(300, TimedAction::Restart { node: broker(1) }),
+    ];
+    let summary = run(&scenario);
+    assert_eq!(summary.leader_changes, 1, "{summary:?}");
+    assert_eq!(summary.exactly_once, 4, "{summary:?}");
+    assert_eq!(summary.duplicated, 0, "{summary:?}");
+}

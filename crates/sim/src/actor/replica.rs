@@ -80,6 +80,10 @@ pub(crate) struct ReplicaMemory {
     pub caught_up_tick: [u64; 8],
     /// Leader: the high watermark each follower was last told.
     pub told_high_watermark: [u32; 8],
+    /// Leader: how many records each follower was last told the consumers had acked
+    /// (the committed consumer position, which Kafka keeps in a replicated log of its
+    /// own: a new leader must not hand out again what was acked before the failover).
+    pub told_acked: [u32; 8],
     /// Leader: the followers whose fetch it holds (one bit per instance).
     pub parked: u8,
     /// Leader: a lag check is scheduled.
@@ -102,6 +106,7 @@ impl ReplicaMemory {
             follower_end: [0; 8],
             caught_up_tick: [0; 8],
             told_high_watermark: [0; 8],
+            told_acked: [0; 8],
             parked: 0,
             lag_check_scheduled: false,
             waiting: Vec::new(),
@@ -176,6 +181,13 @@ impl Replica {
                 MessageKind::EpochQuery => self.on_epoch_query(envelope, ctx),
                 MessageKind::EpochAnswer => self.on_epoch_answer(envelope, ctx),
                 MessageKind::LeaderAndIsr => self.on_leader_and_isr(envelope, ctx),
+                MessageKind::Ack => {
+                    self.queue.handle(input, ctx);
+                    // A caught-up follower's held fetch carries the new acked position.
+                    if self.is_leader(ctx) {
+                        self.answer_parked(ctx);
+                    }
+                }
                 _ => self.queue.handle(input, ctx),
             },
             Input::Timer(Timer::LagCheck) => self.check_lag(ctx),
@@ -328,17 +340,21 @@ impl Replica {
             ctx.mark(Mark::Message(record.message));
             ctx.detail(Detail::Replication(ReplicaDetail::Served { offset }));
             self.memory.told_high_watermark[index] = high_watermark;
+            self.memory.told_acked[index] = acked;
             ctx.send_replication(
                 follower,
                 MessageKind::FetchResponse,
                 (record.message, offset, record.epoch),
                 [high_watermark, acked],
             );
-        } else if self.memory.told_high_watermark[index] < high_watermark {
+        } else if self.memory.told_high_watermark[index] < high_watermark
+            || self.memory.told_acked[index] < acked
+        {
             ctx.detail(Detail::Replication(ReplicaDetail::ServedHighWatermark {
                 high_watermark,
             }));
             self.memory.told_high_watermark[index] = high_watermark;
+            self.memory.told_acked[index] = acked;
             ctx.send_replication(
                 follower,
                 MessageKind::FetchResponse,
@@ -365,7 +381,8 @@ impl Replica {
             let follower = broker(instance);
             let offset = self.memory.follower_end[instance as usize];
             let has_news = offset < self.log_end()
-                || self.memory.told_high_watermark[instance as usize] < self.memory.high_watermark;
+                || self.memory.told_high_watermark[instance as usize] < self.memory.high_watermark
+                || self.memory.told_acked[instance as usize] < self.queue.acked_prefix();
             if has_news {
                 self.memory.parked &= !(1 << instance);
                 self.serve(follower, offset, ctx);
@@ -699,6 +716,7 @@ impl Replica {
         }
         self.memory.follower_end = [0; 8];
         self.memory.told_high_watermark = [0; 8];
+        self.memory.told_acked = [0; 8];
         self.memory.caught_up_tick = [ctx.tick; 8];
         self.memory.parked = 0;
         self.memory.awaiting_epoch = false;
