@@ -207,3 +207,171 @@ impl Controller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::mode::Mode;
+    use crate::scenario::Scenario;
+
+    fn scenario(brokers: u16, unclean_election: bool) -> Scenario {
+        let mut s = bench::scenario(Mode::AtLeastOnce, 3);
+        s.topology.brokers = brokers;
+        s.replication.unclean_election = unclean_election;
+        s
+    }
+
+    fn run(s: &Scenario, tick: u64, input: Input<'_>, c: &mut Controller) -> Vec<Output> {
+        bench::run(NodeId::CONTROLLER, s, &mut Armed::default(), tick, |ctx| {
+            c.handle(input, ctx)
+        })
+    }
+
+    fn silent(instance: u8) -> Input<'static> {
+        Input::Timer(Timer::BrokerSilent { broker: instance })
+    }
+
+    /// Who was told the partition's state: (to, leader + 1 or 0, epoch).
+    fn told(outputs: &[Output]) -> Vec<(NodeId, u32, u32)> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send(s) if s.kind == MessageKind::LeaderAndIsr => {
+                    Some((s.to, s.message, s.tag))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_silent_broker_gets_a_session_timer_and_nothing_else_happens_yet() {
+        let s = scenario(3, false);
+        let mut c = Controller::new(3);
+        let out = run(&s, 10, silent(0), &mut c);
+        assert_eq!(
+            bench::timers(&out),
+            vec![Timer::SessionTimeout {
+                broker: 0,
+                session: 1
+            }]
+        );
+        assert!(bench::sends(&out).is_empty());
+        assert_eq!(c.leader, Some(NodeId::BROKER));
+    }
+
+    #[test]
+    fn the_leaders_session_timing_out_elects_the_next_in_sync_replica() {
+        let s = scenario(3, false);
+        let mut c = Controller::new(3);
+        run(&s, 10, silent(0), &mut c);
+        let timeout = Input::Timer(Timer::SessionTimeout {
+            broker: 0,
+            session: 1,
+        });
+        let out = run(&s, 25, timeout, &mut c);
+        let broker_2 = NodeId::new(RoleKind::Broker, 1);
+        let broker_3 = NodeId::new(RoleKind::Broker, 2);
+        assert_eq!(c.leader, Some(broker_2));
+        assert_eq!(c.epoch, 1);
+        assert_eq!(c.isr, 0b110, "the fenced leader leaves the in-sync set");
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::LeaderChanged {
+                leader: Some(broker_2)
+            }]
+        );
+        // Everyone still heard from learns it; the silent broker does not.
+        assert_eq!(told(&out), vec![(broker_2, 2, 1), (broker_3, 2, 1)]);
+    }
+
+    #[test]
+    fn a_broker_heard_again_before_its_session_times_out_keeps_its_place() {
+        let s = scenario(3, false);
+        let mut c = Controller::new(3);
+        run(&s, 10, silent(1), &mut c);
+        run(
+            &s,
+            12,
+            Input::Timer(Timer::BrokerHeard { broker: 1 }),
+            &mut c,
+        );
+        let stale = Input::Timer(Timer::SessionTimeout {
+            broker: 1,
+            session: 1,
+        });
+        let out = run(&s, 25, stale, &mut c);
+        assert!(out.is_empty(), "the old session's timer is ignored");
+        assert_eq!(c.isr, 0b111);
+        assert_eq!(c.fenced, 0);
+    }
+
+    /// A controller whose in-sync set has shrunk to the leader, which then falls
+    /// silent for good.
+    fn leader_alone_and_gone(s: &Scenario) -> (Controller, Vec<Output>) {
+        let mut c = Controller::new(3);
+        c.isr = 0b001;
+        run(s, 10, silent(0), &mut c);
+        let timeout = Input::Timer(Timer::SessionTimeout {
+            broker: 0,
+            session: 1,
+        });
+        let out = run(s, 25, timeout, &mut c);
+        (c, out)
+    }
+
+    #[test]
+    fn with_clean_election_and_no_in_sync_replica_left_the_partition_has_no_leader() {
+        let (c, out) = leader_alone_and_gone(&scenario(3, false));
+        assert_eq!(c.leader, None);
+        assert_eq!(c.isr, 0b001, "Kafka keeps the last member in the set");
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::LeaderChanged { leader: None }]
+        );
+    }
+
+    #[test]
+    fn with_unclean_election_an_out_of_sync_replica_leads_alone() {
+        let (c, out) = leader_alone_and_gone(&scenario(3, true));
+        let broker_2 = NodeId::new(RoleKind::Broker, 1);
+        assert_eq!(c.leader, Some(broker_2));
+        assert_eq!(c.isr, bit(broker_2));
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::LeaderChanged {
+                leader: Some(broker_2)
+            }]
+        );
+    }
+
+    #[test]
+    fn an_in_sync_change_from_a_replica_that_does_not_lead_is_refused() {
+        let s = scenario(3, false);
+        let mut c = Controller::new(3);
+        let broker_2 = NodeId::new(RoleKind::Broker, 1);
+        let alter = bench::envelope(
+            broker_2,
+            NodeId::CONTROLLER,
+            MessageKind::AlterIsr,
+            0b010,
+            0,
+        );
+        let out = run(&s, 5, Input::Message(&alter), &mut c);
+        assert_eq!(c.isr, 0b111);
+        assert_eq!(told(&out), vec![(broker_2, 1, 0)], "told who leads instead");
+        // From the leader, in its epoch, the change is applied and announced.
+        let alter = bench::envelope(
+            NodeId::BROKER,
+            NodeId::CONTROLLER,
+            MessageKind::AlterIsr,
+            0b011,
+            0,
+        );
+        let out = run(&s, 6, Input::Message(&alter), &mut c);
+        assert_eq!(c.isr, 0b011);
+        assert_eq!(told(&out).len(), 3);
+    }
+}

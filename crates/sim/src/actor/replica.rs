@@ -774,3 +774,313 @@ impl Replica {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::scenario::Scenario;
+
+    fn scenario(brokers: u16, acks: Acks, min_insync_replicas: u16) -> Scenario {
+        let mut s = bench::scenario(Mode::AtLeastOnce, 3);
+        s.topology.brokers = brokers;
+        s.replication.acks = Some(acks);
+        s.replication.min_insync_replicas = min_insync_replicas;
+        s
+    }
+
+    fn run(
+        node: NodeId,
+        s: &Scenario,
+        tick: u64,
+        input: Input<'_>,
+        r: &mut Replica,
+    ) -> Vec<Output> {
+        bench::run(node, s, &mut Armed::default(), tick, |ctx| {
+            r.handle(input, ctx)
+        })
+    }
+
+    /// A replica on `node` after the start of the run (`broker` leads epoch 0).
+    fn started(node: NodeId, s: &Scenario) -> Replica {
+        let mut r = Replica::new(s.messages);
+        run(node, s, 0, Input::Start, &mut r);
+        r
+    }
+
+    fn publish(message: u32) -> Envelope {
+        bench::envelope(
+            NodeId::PRODUCER,
+            NodeId::BROKER,
+            MessageKind::Publish,
+            message,
+            0,
+        )
+    }
+
+    fn fetch(follower: u32, offset: u32) -> Envelope {
+        bench::envelope(
+            broker(follower),
+            NodeId::BROKER,
+            MessageKind::Fetch,
+            0,
+            offset,
+        )
+    }
+
+    /// What the leader sent a follower in answer to a fetch: (message, offset, high
+    /// watermark, acked).
+    fn answers(outputs: &[Output], follower: u32) -> Vec<(u32, u32, u32, u32)> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send(s)
+                    if s.to == broker(follower) && s.kind == MessageKind::FetchResponse =>
+                {
+                    Some((s.message, s.tag, s.extra[0], s.extra[1]))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn with_acks_all_the_leader_confirms_only_when_the_follower_has_fetched_past_the_record() {
+        let s = scenario(2, Acks::All, 1);
+        let mut leader = started(NodeId::BROKER, &s);
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            1,
+            Input::Message(&publish(1)),
+            &mut leader,
+        );
+        assert_eq!(leader.log_end(), 1);
+        assert!(
+            bench::sends(&out).is_empty(),
+            "no confirm before replication"
+        );
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            2,
+            Input::Message(&fetch(1, 0)),
+            &mut leader,
+        );
+        assert_eq!(answers(&out, 1), vec![(1, 0, 0, 0)]);
+        assert_eq!(leader.memory.high_watermark, 0);
+        // The next fetch says the follower has offset 0: the high watermark passes it.
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            3,
+            Input::Message(&fetch(1, 1)),
+            &mut leader,
+        );
+        assert_eq!(leader.memory.high_watermark, 1);
+        assert!(bench::sends(&out).contains(&(NodeId::PRODUCER, MessageKind::Confirm, 1)));
+    }
+
+    #[test]
+    fn with_acks_1_the_leader_confirms_after_its_own_append() {
+        let s = scenario(3, Acks::One, 1);
+        let mut leader = started(NodeId::BROKER, &s);
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            1,
+            Input::Message(&publish(1)),
+            &mut leader,
+        );
+        assert_eq!(leader.log_end(), 1);
+        assert_eq!(leader.memory.high_watermark, 0);
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::PRODUCER, MessageKind::Confirm, 1)]
+        );
+    }
+
+    #[test]
+    fn with_acks_all_and_too_few_in_sync_replicas_the_write_is_refused_before_the_append() {
+        let s = scenario(2, Acks::All, 2);
+        let mut leader = started(NodeId::BROKER, &s);
+        leader.memory.isr = bit(NodeId::BROKER);
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            1,
+            Input::Message(&publish(1)),
+            &mut leader,
+        );
+        assert_eq!(leader.log_end(), 0);
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::PRODUCER, MessageKind::NotEnoughReplicas, 1)]
+        );
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::Refused {
+                message: 1,
+                after_append: false
+            }]
+        );
+    }
+
+    #[test]
+    fn the_high_watermark_does_not_advance_while_the_in_sync_set_is_below_the_minimum() {
+        // acks=1 writes are appended, but not committed (Kafka 3.7 and later).
+        let s = scenario(2, Acks::One, 2);
+        let mut leader = started(NodeId::BROKER, &s);
+        leader.memory.isr = bit(NodeId::BROKER);
+        run(
+            NodeId::BROKER,
+            &s,
+            1,
+            Input::Message(&publish(1)),
+            &mut leader,
+        );
+        run(
+            NodeId::BROKER,
+            &s,
+            2,
+            Input::Message(&fetch(1, 1)),
+            &mut leader,
+        );
+        assert_eq!(leader.memory.high_watermark, 0);
+    }
+
+    #[test]
+    fn a_caught_up_follower_has_its_fetch_held_until_a_consumer_acks() {
+        let s = scenario(2, Acks::All, 1);
+        let mut leader = started(NodeId::BROKER, &s);
+        run(
+            NodeId::BROKER,
+            &s,
+            1,
+            Input::Message(&publish(1)),
+            &mut leader,
+        );
+        run(
+            NodeId::BROKER,
+            &s,
+            2,
+            Input::Message(&fetch(1, 0)),
+            &mut leader,
+        );
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            3,
+            Input::Message(&fetch(1, 1)),
+            &mut leader,
+        );
+        assert_eq!(
+            answers(&out, 1),
+            vec![(0, 1, 1, 0)],
+            "the new high watermark"
+        );
+        let out = run(
+            NodeId::BROKER,
+            &s,
+            4,
+            Input::Message(&fetch(1, 1)),
+            &mut leader,
+        );
+        assert!(
+            answers(&out, 1).is_empty(),
+            "nothing new: the fetch is held"
+        );
+        assert_eq!(leader.memory.parked, bit(broker(1)));
+        // The consumer's ack is news: the held fetch carries the acked position.
+        leader.queue.ack_below(1);
+        let ack = bench::envelope(NodeId::CONSUMER, NodeId::BROKER, MessageKind::Ack, 1, 0);
+        let out = run(NodeId::BROKER, &s, 5, Input::Message(&ack), &mut leader);
+        assert_eq!(answers(&out, 1), vec![(0, 1, 1, 1)]);
+        assert_eq!(leader.memory.parked, 0);
+    }
+
+    #[test]
+    fn a_follower_appends_the_record_it_is_sent_and_fetches_the_next_offset() {
+        let s = scenario(2, Acks::All, 1);
+        let mut follower = Replica::new(3);
+        let out = run(broker(1), &s, 0, Input::Start, &mut follower);
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::Fetch, 0)]
+        );
+        let mut response =
+            bench::envelope(NodeId::BROKER, broker(1), MessageKind::FetchResponse, 1, 0);
+        response.attempt = 0;
+        let out = run(broker(1), &s, 3, Input::Message(&response), &mut follower);
+        assert_eq!(follower.log_end(), 1);
+        assert_eq!(follower.memory.high_watermark, 0, "learnt one fetch later");
+        let fetches: Vec<u32> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send(s) if s.kind == MessageKind::Fetch => Some(s.tag),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fetches, vec![1]);
+    }
+
+    /// A follower whose log holds m1 and m2, with m1 below its high watermark.
+    fn follower_with_two_records() -> Replica {
+        let mut follower = Replica::new(3);
+        for message in [1, 2] {
+            follower.disk.log.push(LogRecord {
+                message,
+                epoch: 0,
+                cause: None,
+            });
+        }
+        follower.disk.epochs.push((0, 0));
+        follower.disk.high_watermark = 1;
+        follower
+    }
+
+    #[test]
+    fn before_kip_101_a_returning_replica_cuts_its_log_to_its_high_watermark() {
+        let mut s = scenario(2, Acks::All, 1);
+        s.replication.truncate_to_high_watermark = true;
+        let mut follower = follower_with_two_records();
+        let out = run(broker(1), &s, 9, Input::Recover, &mut follower);
+        assert_eq!(follower.log_end(), 1);
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::MayBeLost {
+                message: 2,
+                cause: CauseKind::LogTruncated(broker(1)),
+            }]
+        );
+    }
+
+    #[test]
+    fn with_leader_epochs_a_returning_replica_keeps_its_log_and_asks_the_leader_first() {
+        let s = scenario(2, Acks::All, 1);
+        let mut follower = follower_with_two_records();
+        run(broker(1), &s, 9, Input::Recover, &mut follower);
+        assert_eq!(follower.log_end(), 2);
+        // The controller says `broker` leads epoch 0: ask where epoch 0 ends.
+        let mut told = bench::envelope(
+            NodeId::CONTROLLER,
+            broker(1),
+            MessageKind::LeaderAndIsr,
+            1,
+            0,
+        );
+        told.attempt = 0b11;
+        let out = run(broker(1), &s, 10, Input::Message(&told), &mut follower);
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::EpochQuery, 0)]
+        );
+        assert_eq!(follower.log_end(), 2);
+        // The leader's epoch 0 reaches offset 2 in its log: nothing is cut.
+        let answer = bench::envelope(NodeId::BROKER, broker(1), MessageKind::EpochAnswer, 0, 2);
+        let out = run(broker(1), &s, 12, Input::Message(&answer), &mut follower);
+        assert_eq!(follower.log_end(), 2);
+        assert!(bench::sends(&out).contains(&(NodeId::BROKER, MessageKind::Fetch, 0)));
+    }
+}
