@@ -745,16 +745,31 @@ impl Broker {
         }
     }
 
-    /// How many entries from the first are acked (the consumers' committed position).
-    pub(crate) fn acked_prefix(&self) -> u32 {
-        self.disk.entries.iter().take_while(|e| e.acked).count() as u32
+    /// How many entries from the first are acked (the consumers' committed position),
+    /// given that the first `known` are (an ack is never undone, so a caller that
+    /// remembers the last answer only looks at what is new).
+    pub(crate) fn acked_prefix_from(&self, known: u32) -> u32 {
+        let known = (known as usize).min(self.disk.entries.len());
+        let more = self.disk.entries[known..]
+            .iter()
+            .take_while(|e| e.acked)
+            .count();
+        (known + more) as u32
+    }
+
+    /// The leader's consumers have acked every entry from `from` to below `count`.
+    pub(crate) fn ack_range(&mut self, from: u32, count: u32) {
+        let end = (count as usize).min(self.disk.entries.len());
+        let start = (from as usize).min(end);
+        for entry in &mut self.disk.entries[start..end] {
+            entry.acked = true;
+        }
     }
 
     /// The leader's consumers have acked every entry below `count`.
+    #[cfg(test)]
     pub(crate) fn ack_below(&mut self, count: u32) {
-        for entry in self.disk.entries.iter_mut().take(count as usize) {
-            entry.acked = true;
-        }
+        self.ack_range(0, count);
     }
 
     /// The replica cut its log: entries from `len` on are gone.

@@ -84,6 +84,9 @@ pub(crate) struct ReplicaMemory {
     /// (the committed consumer position, which Kafka keeps in a replicated log of its
     /// own: a new leader must not hand out again what was acked before the failover).
     pub told_acked: [u32; 8],
+    /// How many records from the first the queue is known to have acked (a lower
+    /// bound that saves scanning the whole queue on every fetch).
+    pub acked_known: u32,
     /// Leader: the followers whose fetch it holds (one bit per instance).
     pub parked: u8,
     /// Leader: a lag check is scheduled.
@@ -107,6 +110,7 @@ impl ReplicaMemory {
             caught_up_tick: [0; 8],
             told_high_watermark: [0; 8],
             told_acked: [0; 8],
+            acked_known: 0,
             parked: 0,
             lag_check_scheduled: false,
             waiting: Vec::new(),
@@ -152,6 +156,13 @@ impl Replica {
             memory: ReplicaMemory::new(0),
             queue: Broker::new(messages),
         }
+    }
+
+    /// How many records from the first the consumers have acked.
+    fn acked_prefix(&mut self) -> u32 {
+        let acked = self.queue.acked_prefix_from(self.memory.acked_known);
+        self.memory.acked_known = acked;
+        acked
     }
 
     /// The log end offset.
@@ -325,7 +336,7 @@ impl Replica {
     fn serve(&mut self, follower: NodeId, offset: u32, ctx: &mut Ctx<'_>) {
         let index = usize::from(follower.instance());
         let high_watermark = self.memory.high_watermark;
-        let acked = self.queue.acked_prefix();
+        let acked = self.acked_prefix();
         ctx.mark(Mark::Peer(follower));
         if offset > self.log_end() {
             let log_end = self.log_end();
@@ -382,7 +393,7 @@ impl Replica {
             let offset = self.memory.follower_end[instance as usize];
             let has_news = offset < self.log_end()
                 || self.memory.told_high_watermark[instance as usize] < self.memory.high_watermark
-                || self.memory.told_acked[instance as usize] < self.queue.acked_prefix();
+                || self.memory.told_acked[instance as usize] < self.acked_prefix();
             if has_news {
                 self.memory.parked &= !(1 << instance);
                 self.serve(follower, offset, ctx);
@@ -604,7 +615,10 @@ impl Replica {
         if high_watermark > self.memory.high_watermark {
             self.commit_to(high_watermark, false, ctx);
         }
-        self.queue.ack_below(acked);
+        if acked > self.memory.acked_known {
+            self.queue.ack_range(self.memory.acked_known, acked);
+            self.memory.acked_known = acked.min(self.queue.disk.entries.len() as u32);
+        }
         self.fetch(ctx);
         if appended.is_some() {
             ctx.crash_point(CrashPoint::BrokerAfterFetch, envelope.message);
@@ -644,6 +658,7 @@ impl Replica {
         self.memory.high_watermark = self.memory.high_watermark.min(log_end);
         self.disk.high_watermark = self.disk.high_watermark.min(log_end);
         self.queue.truncate_queue(log_end);
+        self.memory.acked_known = self.memory.acked_known.min(log_end);
         ctx.detail(Detail::Replication(ReplicaDetail::Truncated {
             log_end,
             dropped,
