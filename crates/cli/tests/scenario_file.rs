@@ -163,3 +163,57 @@ fn until_quiet_runs_past_the_files_step() {
     finished.seek(u64::MAX);
     assert_eq!(line["trace_hash"], finished.sim().trace_hash());
 }
+
+#[test]
+fn a_replicated_run_written_by_the_cli_reproduces_from_its_file_and_its_link() {
+    let path = temp_file("replicated.json");
+    let output = cli(&[
+        "--mode",
+        "at-least-once",
+        "--messages",
+        "6",
+        "--replicas",
+        "3",
+        "--acks",
+        "1",
+        "--min-isr",
+        "2",
+        "--unclean-election",
+        "--partition",
+        "broker/broker-2@0..80",
+        "--at",
+        "30:crash:broker",
+        "--at",
+        "90:restart:broker",
+        "--until-quiet",
+        "--write-scenario",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = summary_line(&output);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (file, run) = ScenarioFile::import(&text).expect("the page imports what the CLI wrote");
+    assert_eq!(line["trace_hash"], run.sim().trace_hash());
+    let scenario = &file.run.scenario;
+    assert_eq!(scenario.topology.brokers, 3);
+    assert_eq!(scenario.replication.min_insync_replicas, 2);
+    assert!(scenario.replication.unclean_election);
+    assert_eq!(scenario.timed_faults.len(), 3);
+    // The link of the same run rebuilds it too.
+    let link = SharedRun::from_run(&run).to_link();
+    assert!(link.starts_with("v4."), "{link}");
+    let rebuilt = SharedRun::run_from_link(&link).expect("the link rebuilds the run");
+    assert_eq!(rebuilt.sim().trace_hash(), run.sim().trace_hash());
+    assert_eq!(rebuilt.sim().summary(), run.sim().summary());
+    let again = cli(&["--scenario", path.to_str().unwrap()]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(summary_line(&again), line);
+}
