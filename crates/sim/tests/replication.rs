@@ -379,3 +379,21 @@ fn a_new_leader_does_not_deliver_again_what_the_consumer_acked_before_the_failov
     assert_eq!(summary.exactly_once, 4, "{summary:?}");
     assert_eq!(summary.duplicated, 0, "{summary:?}");
 }
+
+#[test]
+fn a_dead_lettered_message_does_not_hold_back_what_a_new_leader_knows_was_consumed() {
+    // m2 is nacked into the dead-letter queue; the messages after it are acked. The
+    // position the followers learn passes the dead-lettered message, so a new leader
+    // delivers none of them again.
+    let mut scenario = replicated(3, 6);
+    scenario.queue.poison = vec![2];
+    scenario.queue.poison_fails = mqlab_sim::PoisonFails::Nack;
+    scenario.queue.dead_letter_queue = true;
+    scenario.timing.restart_after_ticks = None;
+    scenario.timed_faults = vec![at(100, TimedAction::Crash { node: broker(1) })];
+    let summary = run(&scenario);
+    assert_eq!(summary.leader_changes, 1, "{summary:?}");
+    assert_eq!(summary.dead_lettered, 1, "{summary:?}");
+    assert_eq!(summary.exactly_once, 5, "{summary:?}");
+    assert_eq!(summary.duplicated, 0, "{summary:?}");
+}

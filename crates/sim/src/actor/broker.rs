@@ -745,14 +745,15 @@ impl Broker {
         }
     }
 
-    /// How many entries from the first are acked (the consumers' committed position),
-    /// given that the first `known` are (an ack is never undone, so a caller that
-    /// remembers the last answer only looks at what is new).
+    /// How many entries from the first are settled: acked, or gone to the dead-letter
+    /// queue or dropped (the consumers' committed position, which a dead-lettered
+    /// message does not hold back), given that the first `known` are (neither is ever
+    /// undone, so a caller that remembers the last answer only looks at what is new).
     pub(crate) fn acked_prefix_from(&self, known: u32) -> u32 {
         let known = (known as usize).min(self.disk.entries.len());
         let more = self.disk.entries[known..]
             .iter()
-            .take_while(|e| e.acked)
+            .take_while(|e| e.acked || e.gone)
             .count();
         (known + more) as u32
     }
