@@ -295,6 +295,17 @@ fn acks_all_min_insync_2_clean_election_and_leader_epochs_never_lose_an_acknowle
             "seed {seed}: an acknowledged write was lost: {summary:?}, faults {:?}",
             scenario.timed_faults
         );
+        assert_eq!(
+            (summary.lost, summary.pending),
+            (0, 0),
+            "seed {seed}: {summary:?}, faults {:?}",
+            scenario.timed_faults
+        );
+        assert_eq!(
+            summary.invariant_violations, 0,
+            "seed {seed}: {summary:?}, faults {:?}",
+            scenario.timed_faults
+        );
         failovers += u64::from(summary.leader_changes > 0);
         leader_changes += u64::from(summary.leader_changes);
         refused += u64::from(summary.producer_errors > 0);

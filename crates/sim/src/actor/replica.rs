@@ -207,9 +207,14 @@ impl Replica {
             Input::Recover => self.recover(ctx),
             Input::ConnectionOpened(peer) if peer.role() == RoleKind::Broker => {
                 // The link to the leader is back (it healed, or the leader restarted):
-                // a follower fetches again, since its last fetch may have been lost.
-                if self.memory.leader == Some(peer) && !self.memory.awaiting_epoch {
-                    self.fetch(ctx);
+                // a follower asks again what it last asked, since the question may
+                // have been lost: where its epoch ends, or the next records.
+                if self.memory.leader == Some(peer) {
+                    if self.memory.awaiting_epoch {
+                        self.ask_epoch_end(ctx);
+                    } else {
+                        self.fetch(ctx);
+                    }
                 }
             }
             Input::ConnectionClosed(peer) | Input::ConnectionOpened(peer) => {
@@ -673,11 +678,16 @@ impl Replica {
             }
             self.fetch(ctx);
         } else {
-            let latest = self.disk.epochs.last().map_or(0, |(e, _)| *e);
             self.memory.awaiting_epoch = true;
-            if let Some(leader) = self.memory.leader {
-                ctx.send_replication(leader, MessageKind::EpochQuery, (0, latest, 0), [0; 2]);
-            }
+            self.ask_epoch_end(ctx);
+        }
+    }
+
+    /// Asks the leader where the latest epoch of this replica's log ends in its log.
+    fn ask_epoch_end(&mut self, ctx: &mut Ctx<'_>) {
+        let latest = self.disk.epochs.last().map_or(0, |(e, _)| *e);
+        if let Some(leader) = self.memory.leader {
+            ctx.send_replication(leader, MessageKind::EpochQuery, (0, latest, 0), [0; 2]);
         }
     }
 
@@ -1097,5 +1107,33 @@ mod tests {
         let out = run(broker(1), &s, 12, Input::Message(&answer), &mut follower);
         assert_eq!(follower.log_end(), 2);
         assert!(bench::sends(&out).contains(&(NodeId::BROKER, MessageKind::Fetch, 0)));
+    }
+
+    #[test]
+    fn a_follower_whose_epoch_question_was_lost_asks_again_when_the_leader_is_reachable() {
+        let s = scenario(2, Acks::All, 1);
+        let mut follower = follower_with_two_records();
+        let mut told = bench::envelope(
+            NodeId::CONTROLLER,
+            broker(1),
+            MessageKind::LeaderAndIsr,
+            1,
+            0,
+        );
+        told.attempt = 0b11;
+        run(broker(1), &s, 10, Input::Message(&told), &mut follower);
+        assert!(follower.memory.awaiting_epoch);
+        let out = run(
+            broker(1),
+            &s,
+            30,
+            Input::ConnectionOpened(NodeId::BROKER),
+            &mut follower,
+        );
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::EpochQuery, 0)],
+            "the question again, not a fetch: the log is not cut yet"
+        );
     }
 }
