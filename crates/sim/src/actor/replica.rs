@@ -96,6 +96,10 @@ pub(crate) struct ReplicaMemory {
     pub waiting: Vec<(u32, u32, NodeId)>,
     /// Follower: waiting for the leader's answer about its latest epoch.
     pub awaiting_epoch: bool,
+    /// Fetches and epoch questions from followers that already know of a newer
+    /// leader epoch than this replica (the controller's word reached them first): kept,
+    /// at most one per follower, and answered if this replica leads that epoch.
+    pub early: Vec<Envelope>,
 }
 
 impl ReplicaMemory {
@@ -115,6 +119,7 @@ impl ReplicaMemory {
             lag_check_scheduled: false,
             waiting: Vec::new(),
             awaiting_epoch: false,
+            early: Vec::new(),
         }
     }
 }
@@ -322,6 +327,7 @@ impl Replica {
         let follower = envelope.link.from;
         if !self.is_leader(ctx) {
             ctx.detail(Detail::Replication(ReplicaDetail::NotLeader));
+            self.keep_if_early(envelope);
             return;
         }
         let index = usize::from(follower.instance());
@@ -548,6 +554,7 @@ impl Replica {
     fn on_epoch_query(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
         if !self.is_leader(ctx) {
             ctx.detail(Detail::Replication(ReplicaDetail::NotLeader));
+            self.keep_if_early(envelope);
             return;
         }
         let end = self.epoch_end(envelope.tag);
@@ -559,6 +566,40 @@ impl Replica {
             (0, end, envelope.tag),
             [0; 2],
         );
+    }
+
+    /// Keeps a follower's request made in a leader epoch newer than this replica knows
+    /// (the latest one from that follower).
+    fn keep_if_early(&mut self, envelope: &Envelope) {
+        if envelope.attempt <= self.memory.epoch {
+            return;
+        }
+        let from = envelope.link.from;
+        self.memory.early.retain(|e| e.link.from != from);
+        self.memory.early.push(*envelope);
+    }
+
+    /// Having learnt a new epoch: answers the requests kept for it if this replica
+    /// leads it, and forgets those of older epochs.
+    fn answer_early(&mut self, ctx: &mut Ctx<'_>) {
+        if self.memory.early.is_empty() {
+            return;
+        }
+        let epoch = self.memory.epoch;
+        let early = std::mem::take(&mut self.memory.early);
+        let notes_before = ctx.notes_snapshot();
+        for envelope in &early {
+            if envelope.attempt == epoch && self.is_leader(ctx) {
+                match envelope.kind {
+                    MessageKind::Fetch => self.on_fetch(envelope, ctx),
+                    _ => self.on_epoch_query(envelope, ctx),
+                }
+            }
+        }
+        ctx.restore_notes(notes_before);
+        self.memory
+            .early
+            .extend(early.into_iter().filter(|e| e.attempt > epoch));
     }
 
     /// Where `epoch` ends in this log: where the first later epoch begins, or the log
@@ -687,7 +728,13 @@ impl Replica {
     fn ask_epoch_end(&mut self, ctx: &mut Ctx<'_>) {
         let latest = self.disk.epochs.last().map_or(0, |(e, _)| *e);
         if let Some(leader) = self.memory.leader {
-            ctx.send_replication(leader, MessageKind::EpochQuery, (0, latest, 0), [0; 2]);
+            // The leader epoch it asks in goes along, as a fetch's does.
+            ctx.send_replication(
+                leader,
+                MessageKind::EpochQuery,
+                (0, latest, self.memory.epoch),
+                [0; 2],
+            );
         }
     }
 
@@ -731,6 +778,7 @@ impl Replica {
             self.update_isr(ctx);
             self.schedule_lag_check(ctx);
         }
+        self.answer_early(ctx);
     }
 
     /// Becomes the leader of the current epoch.
@@ -1135,5 +1183,28 @@ mod tests {
             vec![(NodeId::BROKER, MessageKind::EpochQuery, 0)],
             "the question again, not a fetch: the log is not cut yet"
         );
+    }
+
+    #[test]
+    fn a_question_that_arrives_before_the_replica_knows_it_leads_is_answered_when_it_learns() {
+        let s = scenario(3, Acks::All, 1);
+        let mut replica = started(broker(1), &s);
+        // broker-3 already knows that broker-2 leads epoch 1 and asks where its epoch 0
+        // ends; broker-2 has not heard yet.
+        let mut query = bench::envelope(broker(2), broker(1), MessageKind::EpochQuery, 0, 0);
+        query.attempt = 1;
+        let out = run(broker(1), &s, 5, Input::Message(&query), &mut replica);
+        assert!(bench::sends(&out).is_empty());
+        let mut told = bench::envelope(
+            NodeId::CONTROLLER,
+            broker(1),
+            MessageKind::LeaderAndIsr,
+            2,
+            1,
+        );
+        told.attempt = 0b110;
+        let out = run(broker(1), &s, 6, Input::Message(&told), &mut replica);
+        assert!(bench::sends(&out).contains(&(broker(2), MessageKind::EpochAnswer, 0)));
+        assert!(replica.memory.early.is_empty());
     }
 }
