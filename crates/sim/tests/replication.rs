@@ -281,14 +281,17 @@ fn property_scenario(seed: u64) -> Scenario {
 
 #[test]
 fn acks_all_min_insync_2_clean_election_and_leader_epochs_never_lose_an_acknowledged_write() {
-    // Kafka's guarantee: one broker crashes (so a replica that was in sync when the
-    // write was acknowledged stays up), and links may be cut meanwhile.
+    // Kafka's guarantee holds while a replica that was in sync when the write was
+    // acknowledged stays up. Here a crashed broker keeps its log (the process dies,
+    // the operating system keeps its page cache), so even two crashes with links cut
+    // meanwhile lose nothing acknowledged: a leader is only ever elected from the
+    // in-sync set, and returning replicas truncate at the leader-epoch boundary.
     let count = schedules();
     let (mut failovers, mut leader_changes, mut refused) = (0u64, 0u64, 0u64);
     for seed in 0..count {
         let mut scenario = property_scenario(seed);
         scenario.replication.min_insync_replicas = 2;
-        scenario.timed_faults = random_schedule(seed, 3, 1, 2);
+        scenario.timed_faults = random_schedule(seed, 3, 2, 3);
         let summary = run(&scenario);
         assert_eq!(
             summary.acked_lost, 0,

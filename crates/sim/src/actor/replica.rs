@@ -20,7 +20,9 @@
 //!    set; a follower that catches up joins it again. The leader asks the controller
 //!    for each change and applies it when the controller answers.
 //! 5. A replica that follows a new leader, or returns after a crash, first cuts its
-//!    log where its latest leader epoch ended in the leader's log (KIP-101), or, with
+//!    log where its latest leader epoch ended in the leader's log (KIP-101; when the
+//!    leader never had that epoch, where the latest epoch they share ends in either
+//!    log, whichever is sooner, as KIP-279 refined it), or, with
 //!    `truncate_to_high_watermark`, to its own high watermark (Kafka before KIP-101).
 //!
 //! What survives a crash: the log, the leader-epoch cache and the high-watermark
@@ -557,13 +559,24 @@ impl Replica {
             self.keep_if_early(envelope);
             return;
         }
-        let end = self.epoch_end(envelope.tag);
+        // The answer names the latest epoch of this log not after the one asked
+        // about, with where it ends here (KIP-279): a follower whose epoch this log
+        // never had learns where their histories part.
+        let asked = envelope.tag;
+        let end = self.epoch_end(asked);
+        let epoch = self
+            .disk
+            .epochs
+            .iter()
+            .rev()
+            .find(|(e, _)| *e <= asked)
+            .map_or(asked, |(e, _)| *e);
         ctx.mark(Mark::Peer(envelope.link.from));
         ctx.detail(Detail::Replication(ReplicaDetail::EpochAnswered { end }));
         ctx.send_replication(
             envelope.link.from,
             MessageKind::EpochAnswer,
-            (0, end, envelope.tag),
+            (0, end, epoch),
             [0; 2],
         );
     }
@@ -677,7 +690,9 @@ impl Replica {
             return;
         }
         self.memory.awaiting_epoch = false;
-        let end = envelope.tag;
+        // Cut where the leader's epoch ends, or where the same epoch ends in this log if
+        // that is sooner (the leader may never have had this replica's later epochs).
+        let end = envelope.tag.min(self.epoch_end(envelope.attempt));
         if end < self.log_end() {
             self.truncate_to(end, ctx);
         } else {
@@ -1206,5 +1221,37 @@ mod tests {
         let out = run(broker(1), &s, 6, Input::Message(&told), &mut replica);
         assert!(bench::sends(&out).contains(&(broker(2), MessageKind::EpochAnswer, 0)));
         assert!(replica.memory.early.is_empty());
+    }
+
+    #[test]
+    fn a_follower_drops_the_records_of_an_epoch_the_new_leader_never_had() {
+        // KIP-279: broker-2 led epoch 1 briefly and appended m6 at offset 3; the new
+        // leader's log has m4 there, in epoch 0, and its epoch 0 ends at 4. Cutting at
+        // 4 would keep m6 where the leader has m4; the follower cuts where its own
+        // epoch 0 ends, at 3.
+        let s = scenario(3, Acks::All, 2);
+        let mut follower = Replica::new(8);
+        for (message, epoch) in [(1, 0), (2, 0), (3, 0), (6, 1)] {
+            follower.disk.log.push(LogRecord {
+                message,
+                epoch,
+                cause: None,
+            });
+        }
+        follower.disk.epochs = vec![(0, 0), (1, 3)];
+        follower.memory.leader = Some(broker(2));
+        follower.memory.epoch = 2;
+        follower.memory.awaiting_epoch = true;
+        let mut answer = bench::envelope(broker(2), broker(1), MessageKind::EpochAnswer, 0, 4);
+        answer.attempt = 0;
+        let out = run(broker(1), &s, 30, Input::Message(&answer), &mut follower);
+        assert_eq!(follower.log_end(), 3);
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::MayBeLost {
+                message: 6,
+                cause: CauseKind::LogTruncated(broker(1)),
+            }]
+        );
     }
 }
