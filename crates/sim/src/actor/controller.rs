@@ -131,9 +131,12 @@ impl Controller {
 
     fn on_alter_isr(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
         let from = envelope.link.from;
+        // The answer to the asker says which request it answers, so that a leader
+        // with a later request in flight keeps counting that one's members.
+        let answered = envelope.message + 1;
         if self.leader != Some(from) || envelope.tag != self.epoch {
             ctx.detail(Detail::Replication(ReplicaDetail::NotLeader));
-            self.tell(from, ctx);
+            self.tell_answering(from, answered, ctx);
             return;
         }
         // A fenced broker cannot be added back; the leader itself stays.
@@ -144,7 +147,13 @@ impl Controller {
                 size: size(wanted),
             }));
         }
-        self.broadcast(ctx);
+        for instance in 0..u32::from(ctx.scenario.topology.brokers) {
+            let node = broker(instance);
+            if self.silent & bit(node) == 0 {
+                let answer = if node == from { answered } else { 0 };
+                self.tell_answering(node, answer, ctx);
+            }
+        }
     }
 
     /// Elects a leader: the first live member of the in-sync set other than the
@@ -189,12 +198,18 @@ impl Controller {
     }
 
     fn tell(&self, node: NodeId, ctx: &mut Ctx<'_>) {
+        self.tell_answering(node, 0, ctx);
+    }
+
+    /// Tells a broker the partition's state; `answered` is 1 + the in-sync set the
+    /// broker asked for when this answers its request, else 0.
+    fn tell_answering(&self, node: NodeId, answered: u32, ctx: &mut Ctx<'_>) {
         let leader = self.leader.map_or(0, |l| u32::from(l.instance()) + 1);
         ctx.send_replication(
             node,
             MessageKind::LeaderAndIsr,
             (leader, self.epoch, u32::from(self.isr)),
-            [0; 2],
+            [answered, 0],
         );
     }
 

@@ -768,7 +768,25 @@ impl Replica {
         self.memory.epoch = epoch;
         self.memory.leader = leader;
         self.memory.isr = envelope.attempt as u8;
-        self.memory.proposed_isr = None;
+        // A request to change the in-sync set stays in flight until the controller
+        // answers that very request (or the epoch moves on): until then its members
+        // still count for the high watermark (Kafka's maximal in-sync set), even when
+        // the answer to an earlier request arrives first.
+        let answered = envelope.extra[0]
+            .checked_sub(1)
+            .is_some_and(|set| self.memory.proposed_isr == Some(set as u8));
+        if new_epoch || answered {
+            self.memory.proposed_isr = None;
+        } else if let Some(set) = self.memory.proposed_isr.filter(|_| leader == Some(ctx.id)) {
+            // The controller spoke without answering it: the request or its answer
+            // may have been lost on a cut link, so it goes again.
+            ctx.send_replication(
+                NodeId::CONTROLLER,
+                MessageKind::AlterIsr,
+                (u32::from(set), epoch, 0),
+                [0; 2],
+            );
+        }
         ctx.detail(Detail::Replication(ReplicaDetail::LeaderAndIsr { epoch }));
         if new_epoch {
             if was_leader && leader != Some(ctx.id) {
@@ -1253,5 +1271,43 @@ mod tests {
                 cause: CauseKind::LogTruncated(broker(1)),
             }]
         );
+    }
+
+    #[test]
+    fn a_pending_in_sync_request_still_counts_when_the_answer_to_an_earlier_one_arrives() {
+        // The leader asked to shrink the set to itself (0b01), then to take broker-2
+        // back (0b11). The answer to the first must not let the high watermark pass
+        // records broker-2 lacks while the second is in flight.
+        let s = scenario(2, Acks::All, 1);
+        let mut leader = started(NodeId::BROKER, &s);
+        run(
+            NodeId::BROKER,
+            &s,
+            1,
+            Input::Message(&publish(1)),
+            &mut leader,
+        );
+        leader.memory.proposed_isr = Some(0b11);
+        let mut answer = bench::envelope(
+            NodeId::CONTROLLER,
+            NodeId::BROKER,
+            MessageKind::LeaderAndIsr,
+            1,
+            0,
+        );
+        answer.attempt = 0b01;
+        answer.extra = [0b01 + 1, 0];
+        let out = run(NodeId::BROKER, &s, 5, Input::Message(&answer), &mut leader);
+        assert_eq!(leader.memory.proposed_isr, Some(0b11));
+        assert_eq!(
+            leader.memory.high_watermark, 0,
+            "broker-2 has not fetched m1"
+        );
+        assert!(!bench::sends(&out).contains(&(NodeId::PRODUCER, MessageKind::Confirm, 1)));
+        // The answer to the second request ends it.
+        answer.attempt = 0b11;
+        answer.extra = [0b11 + 1, 0];
+        run(NodeId::BROKER, &s, 6, Input::Message(&answer), &mut leader);
+        assert_eq!(leader.memory.proposed_isr, None);
     }
 }
