@@ -922,7 +922,10 @@ fn peer_label(record: &Record) -> String {
 }
 
 fn what_text(record: &Record) -> String {
-    let kind = record.message_kind.map(MessageKind::noun).unwrap_or("message");
+    let kind = record
+        .message_kind
+        .map(MessageKind::noun)
+        .unwrap_or("message");
     if record.message > 0 {
         format!("the {kind} for {}", m(record.message))
     } else if record.txn > 0 {

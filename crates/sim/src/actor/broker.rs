@@ -168,6 +168,7 @@ impl Broker {
             Input::Recover => self.recover(ctx),
             Input::ConnectionClosed(consumer) => self.on_connection_closed(consumer, ctx),
             Input::ConnectionOpened(consumer) => self.on_connection_opened(consumer, ctx),
+            Input::ReplayDeadLetters => self.replay_dead_letters(ctx),
             Input::Timer(_) => {}
         }
     }
@@ -291,6 +292,19 @@ impl Broker {
             ctx.detail(Detail::Requeued);
             ctx.mark(Mark::Attempt(self.disk.entries[index].returns));
             self.memory.ready.push_front(index as u32);
+        }
+        self.schedule_deliver(ctx);
+    }
+
+    /// The dead-letter queue's messages go back to the queue, as new copies at its
+    /// tail with a fresh delivery count (a shovel moving them back).
+    fn replay_dead_letters(&mut self, ctx: &mut Ctx<'_>) {
+        for message in std::mem::take(&mut self.disk.dead_letters) {
+            let index = self.disk.entries.len() as u32;
+            self.commit_publish(message);
+            self.memory.ready.push_back(index);
+            ctx.persist(DiskRecord::Replayed(message));
+            ctx.fact(Fact::Replayed(message));
         }
         self.schedule_deliver(ctx);
     }

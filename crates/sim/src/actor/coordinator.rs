@@ -161,7 +161,10 @@ impl Coordinator {
             },
             Input::Crash => self.memory = CoordinatorMemory::default(),
             Input::Recover => self.recover(ctx),
-            Input::Timer(_) | Input::ConnectionClosed(_) | Input::ConnectionOpened(_) => {}
+            Input::Timer(_)
+            | Input::ConnectionClosed(_)
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 

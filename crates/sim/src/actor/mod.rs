@@ -78,6 +78,8 @@ pub(crate) enum Input<'a> {
     ConnectionClosed(NodeId),
     /// The node on the other end of a closed connection is back and connected again.
     ConnectionOpened(NodeId),
+    /// Broker: move the dead-letter queue's messages back to the queue (a command).
+    ReplayDeadLetters,
 }
 
 /// Why a message is sent again, as far as the role knows; the ledger, which the role
@@ -179,6 +181,8 @@ pub(crate) enum Fact {
         message: u32,
         rejected: bool,
     },
+    /// The broker moved the message from the dead-letter queue back to the queue.
+    Replayed(u32),
 }
 
 /// What the step's trace record says beyond its kind and node.

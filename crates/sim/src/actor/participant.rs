@@ -113,7 +113,8 @@ impl Participant {
             | Input::Recover
             | Input::Timer(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => false,
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => false,
         }
     }
 
@@ -137,7 +138,8 @@ impl Participant {
             Input::Start
             | Input::Timer(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => {}
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 

@@ -113,7 +113,8 @@ impl Producer {
             Input::Timer(_)
             | Input::Message(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => {}
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 
