@@ -1,13 +1,93 @@
-// Shared test fixtures: every page load records console errors, uncaught exceptions and
-// any request that leaves the page's own origin; each test fails if any occurred.
+// Shared test fixtures: every page load records console errors, uncaught exceptions, any
+// request that leaves the page's own origin, and every main-thread task longer than 50 ms
+// after the first paint; each test fails if any occurred.
 const { execFileSync } = require('child_process');
 const path = require('path');
 const base = require('@playwright/test');
 
+// The longest main-thread task allowed after the first paint: a longer one is a frozen
+// page that the learner can feel.
+const LONG_TASK_MS = 50;
+
+// Runs in the page before its own scripts: reports each long task after the first
+// contentful paint (PerformanceObserver), with the view on screen and the learner's last
+// action, to the test through the __mqlabLongTask binding (which survives reloads). A
+// performance mark ties the page's clock to the browser's trace, where the test reads how
+// much of the task was the main thread's own work (see cpuMs below).
+function watchLongTasks(limitMs) {
+  const page = Math.random().toString(36).slice(2);
+  let firstPaint;
+  let action = 'loading the page';
+  const describe = (event) => {
+    const target = event.target instanceof Element
+      ? event.target.closest('button, a, input, select, textarea, label, [role="tab"]') || event.target
+      : null;
+    if (!target) return event.type;
+    const label = target === document.body ? '' : (target.getAttribute('aria-label') || target.textContent || target.getAttribute('name') || '');
+    const name = label.trim().replace(/\s+/g, ' ').slice(0, 60);
+    const what = `${target.tagName.toLowerCase()}${name ? ` "${name}"` : ''}`;
+    return event.type === 'keydown' ? `key ${event.key} on ${what}` : `${event.type} on ${what}`;
+  };
+  for (const type of ['click', 'keydown', 'change', 'input']) {
+    document.addEventListener(type, (event) => { action = describe(event); }, true);
+  }
+  window.addEventListener('hashchange', () => { action = `the address changing to ${location.hash.slice(0, 60)}`; });
+  const view = () => {
+    const tab = document.querySelector('[role="tab"][aria-selected="true"]');
+    return tab ? tab.textContent.trim() : 'page';
+  };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.name !== 'first-contentful-paint') continue;
+      firstPaint = entry.startTime;
+      const now = performance.now();
+      performance.mark(`mqlab-clock:${page}:${now}`);
+    }
+  }).observe({ type: 'paint', buffered: true });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.duration <= limitMs || firstPaint === undefined || entry.startTime < firstPaint) continue;
+      window.__mqlabLongTask({
+        ms: Math.round(entry.duration), startMs: entry.startTime, view: view(), action, page,
+      });
+    }
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+// How many milliseconds of a long task the page's main thread spent working, from the
+// browser's trace: the wall-clock length that PerformanceObserver reports also counts the
+// time the operating system gave the CPU to other programs, which on a busy machine is
+// most of it. Null when the trace does not show the task.
+function cpuMs(task, events) {
+  if (!events) return null;
+  const clock = events.find((event) => typeof event.name === 'string' && event.name.startsWith(`mqlab-clock:${task.page}:`));
+  if (!clock) return null;
+  const offsetUs = clock.ts - Number(clock.name.split(':')[2]) * 1000;
+  const startUs = offsetUs + task.startMs * 1000;
+  const endUs = startUs + task.ms * 1000;
+  const mainThreads = new Set(events
+    .filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args && event.args.name === 'CrRendererMain')
+    .map((event) => `${event.pid}:${event.tid}`));
+  let best = null;
+  let bestOverlap = 0;
+  for (const event of events) {
+    if (event.ph !== 'X' || event.name !== 'ThreadControllerImpl::RunTask' || event.tdur === undefined) continue;
+    if (!mainThreads.has(`${event.pid}:${event.tid}`)) continue;
+    const overlap = Math.min(endUs, event.ts + event.dur) - Math.max(startUs, event.ts);
+    if (overlap > bestOverlap) { bestOverlap = overlap; best = event; }
+  }
+  return best && bestOverlap > task.ms * 500 ? Math.round(best.tdur / 1000) : null;
+}
+
 const test = base.test.extend({
-  guarded: async ({ page, baseURL }, use) => {
+  guarded: async ({ page, baseURL, browser }, use) => {
     const problems = [];
     const origin = new URL(baseURL).origin;
+    const longTasks = [];
+    await page.exposeBinding('__mqlabLongTask', (_source, task) => { longTasks.push(task); });
+    await page.addInitScript(watchLongTasks, LONG_TASK_MS);
+    const tracing = await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] })
+      .then(() => true, () => false);
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
@@ -18,6 +98,21 @@ const test = base.test.extend({
       if (new URL(url).origin !== origin) problems.push(`request outside the origin: ${url}`);
     });
     await use({ page, problems });
+    if (tracing) {
+      const trace = await browser.stopTracing().catch(() => null);
+      const events = longTasks.length && trace ? JSON.parse(trace.toString()).traceEvents : null;
+      for (const task of longTasks) {
+        const cpu = cpuMs(task, events);
+        if ((cpu ?? task.ms) > LONG_TASK_MS) {
+          const work = cpu === null ? '' : `, ${cpu} ms of it the page's own work,`;
+          problems.push(`a main-thread task of ${task.ms} ms${work} over ${LONG_TASK_MS} ms in the ${task.view} view, after ${task.action}`);
+        }
+      }
+    } else {
+      for (const task of longTasks) {
+        problems.push(`a main-thread task of ${task.ms} ms, over ${LONG_TASK_MS} ms, in the ${task.view} view, after ${task.action}`);
+      }
+    }
     base.expect(problems, problems.join('\n')).toEqual([]);
   },
 });
