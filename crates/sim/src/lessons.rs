@@ -1,6 +1,6 @@
-//! Guided lessons: each one is a scenario plus the words around it — an intro, narration
-//! cues that appear as the run reaches them, a "predict, then watch" question and a short
-//! summary.
+//! Guided lessons: each one is a scenario plus the words around it — narration cues that
+//! appear as the run reaches them and a "predict, then watch" question. The longer texts
+//! (an intro and a summary per lesson) are the page's, kept in a text file by lesson id.
 //!
 //! A lesson never claims its own answer. Each choice of its question is a predicate over
 //! the ledger's [`Summary`] at the end of the run, and the page shows as right whichever
@@ -204,14 +204,10 @@ pub struct Lesson {
     pub title: &'static str,
     /// The run the lesson plays.
     pub scenario: Scenario,
-    /// What the learner reads before predicting.
-    pub intro: &'static str,
     /// Narration cues, in the order they are expected to appear.
     pub cues: Vec<Cue>,
     /// The question asked before the run is played.
     pub question: Question,
-    /// What to take away, shown after the reveal.
-    pub summary: &'static str,
 }
 
 /// Why a lesson's run could not be finished.
@@ -353,7 +349,6 @@ fn fire_and_forget_broker_crash() -> Lesson {
         title: "What does fire-and-forget do when the broker crashes?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::BrokerAfterAppend, 1)),
-        intro: "At-most-once is the simplest delivery mode: the producer sends each message once and never hears back. Here the broker will crash right after appending m1 to its log in memory, before the fsync makes it durable, and stay down for a while.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1, m2 and m3, one tick apart, without waiting for confirms."),
             cue(CueTrigger::Crash(NodeId::BROKER), "The broker crashes before its fsync: m1 was only in memory, and memory is gone."),
@@ -370,7 +365,6 @@ fn fire_and_forget_broker_crash() -> Lesson {
             ),
             intended_choice: 0,
         },
-        summary: "Without confirms, the producer cannot know the broker lost a message, so nothing ever sends it again. At-most-once never duplicates, but any crash between send and durable storage loses messages silently.",
     }
 }
 
@@ -384,7 +378,6 @@ fn lost_confirm_duplicates() -> Lesson {
             MessageKind::Confirm,
             1,
         )),
-        intro: "At-least-once adds publisher confirms: the broker confirms each message once it is on disk, and the producer publishes again when no confirm arrives in time. Here the network will drop the broker's confirm for m1.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1..m3 and keeps each one until its confirm arrives."),
             cue(event_detail(EventKind::Drop, Detail::PlannedDrop), "The confirm for m1 is lost on its way back. The broker has m1 safely on disk, but the producer cannot know that."),
@@ -400,7 +393,6 @@ fn lost_confirm_duplicates() -> Lesson {
             ),
             intended_choice: 1,
         },
-        summary: "A retry cannot tell \"my message was lost\" from \"its confirm was lost\", so it publishes again and the broker stores a second copy. At-least-once trades losses for duplicates.",
     }
 }
 
@@ -410,7 +402,6 @@ fn consumer_crash_before_ack() -> Lesson {
         title: "What happens when the consumer crashes before its ack?",
         scenario: scenario(Mode::AtLeastOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
-        intro: "In at-least-once the consumer applies a message (say, credits an account) and only then acks it; the broker redelivers anything not acked. Here the consumer will crash after applying m1, before its ack leaves.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1 and waits for its ack."),
             cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer has credited the account for m1 — and crashes before acking. Its connection closes with it, so the broker puts m1 back in the queue and waits for a consumer."),
@@ -427,7 +418,6 @@ fn consumer_crash_before_ack() -> Lesson {
             ),
             intended_choice: 1,
         },
-        summary: "The broker only knows about acks, not about side effects. Between \"applied\" and \"acked\" a crash leaves the broker no choice but to redeliver, and the side effect happens twice.",
     }
 }
 
@@ -437,7 +427,6 @@ fn ack_before_apply() -> Lesson {
         title: "What happens when the consumer acks before it applies?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterAck, 1)),
-        intro: "To avoid duplicates, at-most-once consumers ack a message as soon as it arrives and apply it afterwards. Here the consumer will crash right after acking m1, before applying it.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1; the consumer acks it on receipt."),
             cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer crashes after its ack, before crediting the account. The broker has already forgotten m1."),
@@ -453,7 +442,6 @@ fn ack_before_apply() -> Lesson {
             ),
             intended_choice: 0,
         },
-        summary: "An ack is a promise to the broker that the work is done. Acking first means a crash in between breaks that promise, and the message is lost: no duplicates, but no guarantee either.",
     }
 }
 
@@ -467,7 +455,6 @@ fn idempotent_producer() -> Lesson {
             MessageKind::Confirm,
             1,
         )),
-        intro: "The same fault as the lost-confirm lesson, in idempotent mode: the producer stamps each publish with its producer id and a sequence number, and the broker remembers the highest sequence it stored.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1..m3 with sequence numbers 1..3."),
             cue(event_detail(EventKind::Drop, Detail::PlannedDrop), "The confirm for m1 is lost, as before. The producer will retry."),
@@ -483,7 +470,6 @@ fn idempotent_producer() -> Lesson {
             ),
             intended_choice: 2,
         },
-        summary: "Retries are still needed — only the broker can tell a retry from a new message. With a producer id and sequence numbers it can, and the retry costs a confirm instead of a duplicate.",
     }
 }
 
@@ -493,7 +479,6 @@ fn idempotent_consumer() -> Lesson {
         title: "What does a dedup table do with a redelivered message?",
         scenario: scenario(Mode::Idempotent, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
-        intro: "The same crash as before — the consumer applies m1 and crashes before acking — but the idempotent consumer records each processed message id in its database, in the same transaction as the side effect.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1. The consumer credits the account and records \"m1 processed\" atomically."),
             cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer crashes before acking. Its database keeps both the credit and the dedup entry."),
@@ -509,7 +494,6 @@ fn idempotent_consumer() -> Lesson {
             ),
             intended_choice: 2,
         },
-        summary: "Redelivery cannot be avoided, but its effect can: remembering processed ids in the same transaction as the side effect makes applying twice the same as applying once. Producer dedup plus consumer dedup is \"effectively once\".",
     }
 }
 
@@ -518,7 +502,6 @@ fn two_phase_commit_happy_path() -> Lesson {
         id: "2pc-happy-path",
         title: "What does two-phase commit do when nothing goes wrong?",
         scenario: scenario(Mode::Transactional, 2),
-        intro: "In transactional mode a coordinator makes \"write to the database and publish\" and \"consume, apply and ack\" atomic: the message travels inside a transaction, held invisible until the commit; then the coordinator asks every participant to prepare, collects the votes, logs a decision and tells everyone. No faults this time.",
         cues: vec![
             cue(CueTrigger::Start, "Nothing will go wrong. Watch the work, then the two phases."),
             cue(event(EventKind::TxnBegin), "The coordinator begins a transaction and tells the producer to do its work: it publishes the message inside the transaction."),
@@ -539,7 +522,6 @@ fn two_phase_commit_happy_path() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "2PC costs two round trips and a forced log write per transaction, and each participant is briefly in doubt — prepared, holding locks — between its vote and the decision.",
     }
 }
 
@@ -551,7 +533,6 @@ fn participant_votes_no() -> Lesson {
         id: "2pc-vote-no",
         title: "What happens when one participant votes no?",
         scenario,
-        intro: "Any participant may refuse to prepare — a constraint fails, a disk is full. Here each participant votes no one time in four (seeded, so the run is always the same).",
         cues: vec![
             cue(CueTrigger::Start, "The coordinator starts transactions as before."),
             cue(event_detail(EventKind::Prepare, Detail::VotedNo { reason: VoteNoReason::Chosen }), "A participant votes NO. It aborts its own part at once: a no vote needs no permission."),
@@ -569,7 +550,6 @@ fn participant_votes_no() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "2PC's decision is unanimous or nothing: a single no aborts the transaction everywhere. Atomicity is kept; the work is simply tried again.",
     }
 }
 
@@ -585,7 +565,6 @@ fn coordinator_dies_after_votes() -> Lesson {
         id: "2pc-blocking",
         title: "What do participants do when the coordinator dies after the votes?",
         scenario,
-        intro: "The famous weakness of 2PC. The coordinator will crash with every yes vote in hand, before logging a decision, and stay down for 200 ticks.",
         cues: vec![
             cue(CueTrigger::Start, "One message, one happy start."),
             cue(event_detail(EventKind::Prepare, Detail::VotedYes), "A participant votes yes. It is now prepared: it holds its locks and must wait for the decision."),
@@ -605,7 +584,6 @@ fn coordinator_dies_after_votes() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "A prepared participant gave away its right to decide: aborting could contradict a COMMIT it has not heard, committing could contradict an ABORT. So it blocks, locks held, until the coordinator returns. This is why 2PC is called a blocking protocol.",
     }
 }
 
@@ -618,7 +596,6 @@ fn coordinator_recovers_from_log() -> Lesson {
         title: "What does a coordinator do with a COMMIT it logged but never sent?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterDecisionLogged, 1)),
-        intro: "This time the coordinator crashes a moment later: after writing COMMIT to its durable log, before telling anyone.",
         cues: vec![
             cue(CueTrigger::Start, "One message, two transactions to get it from producer to consumer."),
             cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes. COMMIT is on its disk; no participant has heard it."),
@@ -636,7 +613,6 @@ fn coordinator_recovers_from_log() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "The decision is made the moment it reaches the coordinator's disk, not when it is sent. A logged decision is never reversed: recovery only finishes delivering it.",
     }
 }
 
@@ -646,7 +622,6 @@ fn presumed_abort() -> Lesson {
         title: "What does a restarted coordinator do with no decision in its log?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareSent, 1)),
-        intro: "The coordinator will crash right after sending the prepares, long before any decision. When it restarts, its log has no decision for that transaction. Under \"presumed abort\" it needs none: no record means ABORT.",
         cues: vec![
             cue(CueTrigger::Start, "One message."),
             cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes after sending PREPARE. Nothing about the transaction is on its disk."),
@@ -664,7 +639,6 @@ fn presumed_abort() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "Presumed abort saves log writes: only COMMIT must be forced to disk, because a missing record is read as ABORT. Any participant asking about an unknown transaction is told to abort, which is always safe before a decision exists.",
     }
 }
 
