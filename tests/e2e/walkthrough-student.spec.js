@@ -48,7 +48,7 @@ test('every 2PC lesson shows the coordinator panel, and lesson 9 shows participa
   await openSite(page, '#lesson=fire-and-forget');
   const list = [];
   for (const slug of ['fire-and-forget', 'lost-confirm', 'consumer-crash-before-ack', 'ack-before-apply',
-    'idempotent-producer', 'idempotent-consumer', ...TWO_PC_SLUGS]) list.push(slug);
+    'idempotent-producer', 'idempotent-consumer', 'poison-message', ...TWO_PC_SLUGS]) list.push(slug);
   for (const slug of list) {
     await page.evaluate((s) => { window.location.hash = `lesson=${s}`; }, slug);
     const lesson = page.locator(`article.lesson[data-lesson="${slug}"]`);
@@ -199,7 +199,7 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await openSite(page);
   await page.getByRole('tab', { name: 'Lessons' }).click();
   const links = page.getByRole('region', { name: 'Lessons' }).getByRole('link');
-  await expect(links).toHaveCount(11);
+  await expect(links).toHaveCount(12);
   const slugs = [];
   for (let i = 0; i < 11; i++) {
     expect(await links.nth(i).innerText()).toMatch(/\?$/);
@@ -227,7 +227,7 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await expect(page.getByRole('navigation', { name: 'Lesson' })).toContainText('Completed, predicted wrong');
   await page.getByRole('button', { name: '← All lessons' }).click();
   const list = page.getByRole('region', { name: 'Lessons' });
-  await expect(list).toContainText('1 of 11 lessons completed');
+  await expect(list).toContainText('1 of 12 lessons completed');
   await expect(list.locator('[data-lesson="fire-and-forget"]')).toContainText('Completed, predicted wrong');
 
   // Predicting again, and right, clears the mark.

@@ -43,6 +43,10 @@ pub enum Check {
     SomeInDoubt,
     /// The 2PC checker found a participant committing while another aborted.
     InvariantViolated,
+    /// At least this many messages ended in the dead-letter queue.
+    DeadLetteredAtLeast(u32),
+    /// At least this many messages were dropped by the broker.
+    DroppedAtLeast(u32),
 }
 
 impl Check {
@@ -50,6 +54,8 @@ impl Check {
     pub fn holds(self, summary: &Summary) -> bool {
         match self {
             Check::LostAtLeast(count) => summary.lost >= count,
+            Check::DeadLetteredAtLeast(count) => summary.dead_lettered >= count,
+            Check::DroppedAtLeast(count) => summary.dropped >= count,
             Check::NoneLost => summary.lost == 0,
             Check::DuplicatedAtLeast(count) => summary.duplicated >= count,
             Check::NoneDuplicated => summary.duplicated == 0,
@@ -335,6 +341,7 @@ pub fn all() -> Vec<Lesson> {
         ack_before_apply(),
         idempotent_producer(),
         idempotent_consumer(),
+        poison_message(),
         two_phase_commit_happy_path(),
         participant_votes_no(),
         coordinator_dies_after_votes(),
@@ -496,6 +503,39 @@ fn idempotent_consumer() -> Lesson {
         },
     }
 }
+
+fn poison_message() -> Lesson {
+    let mut scenario = scenario(Mode::AtLeastOnce, 4);
+    scenario.topology.consumers = 2;
+    scenario.queue.poison = vec![2];
+    scenario.queue.delivery_limit = POISON_DELIVERY_LIMIT;
+    scenario.queue.dead_letter_queue = true;
+    scenario.timing.delivery_window = 1;
+    scenario.timing.restart_after_ticks = Some(10);
+    Lesson {
+        id: "poison-message",
+        title: "What happens to a message that crashes every consumer that takes it?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "Two consumers share the queue, each holding one delivery at a time. m2 is a poison message."),
+            cue(event_detail(EventKind::Receive, Detail::Poison), "A consumer takes m2 and crashes. Its connection closes, so the broker puts m2 back in the queue: one more return on its delivery count."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 2 }, "The broker delivers m2 again, marked redelivered, to a consumer that is connected. The poison does not go away by itself: it will crash this one too."),
+            cue(CueTrigger::End, "The run is over. Where did m2 end up, and were the others applied?"),
+        ],
+        question: Question {
+            prompt: "m2 crashes every consumer that takes it. With a delivery limit of 3 and a dead-letter queue, how does the run end?",
+            choices: vec![
+                choice("m2 is lost at its first crash, as with automatic acks.", &[Check::LostAtLeast(1)]),
+                choice("m2 waits in the dead-letter queue; the rest are applied.", &[Check::DeadLetteredAtLeast(1), Check::NoneLost]),
+                choice("m2 is dropped for good, and nobody can look at it again.", &[Check::DroppedAtLeast(1)]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+/// The delivery limit in the poison-message lesson: small, so that the run is short.
+const POISON_DELIVERY_LIMIT: u32 = 3;
 
 fn two_phase_commit_happy_path() -> Lesson {
     Lesson {
