@@ -469,16 +469,7 @@ impl Broker {
             return;
         }
         let first = work.first;
-        ctx.detail(Detail::WorkDone);
-        ctx.send(
-            NodeId::COORDINATOR,
-            MessageKind::WorkDone,
-            first,
-            txn,
-            1,
-            Because::Given(None),
-            envelope.txn_kind,
-        );
+        ctx.work_done(txn, first, envelope.txn_kind);
     }
 
     /// Transactional mode: the publish transaction holding `message` committed; the

@@ -384,6 +384,21 @@ impl<'a> Ctx<'a> {
         }));
     }
 
+    /// Tells the coordinator that this node's part of transaction `txn` (whose first
+    /// message is `first`) is done, and says so on the step's record.
+    pub fn work_done(&mut self, txn: u32, first: u32, txn_kind: u8) {
+        self.detail(Detail::WorkDone);
+        self.send(
+            NodeId::COORDINATOR,
+            MessageKind::WorkDone,
+            first,
+            txn,
+            1,
+            Because::Given(None),
+            txn_kind,
+        );
+    }
+
     #[inline]
     pub fn set_timer(&mut self, delay_ticks: u64, timer: Timer) {
         self.out.push(Output::SetTimer { delay_ticks, timer });

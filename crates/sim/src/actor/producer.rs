@@ -230,16 +230,7 @@ impl Producer {
             ctx.detail(Detail::Confirmed);
             return;
         }
-        ctx.detail(Detail::WorkDone);
-        ctx.send(
-            NodeId::COORDINATOR,
-            MessageKind::WorkDone,
-            first,
-            txn,
-            1,
-            Because::Given(None),
-            0,
-        );
+        ctx.work_done(txn, first, envelope.txn_kind);
     }
 
     /// Transactional mode: the publish transaction committed; the order row is
