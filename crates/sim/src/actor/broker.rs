@@ -444,14 +444,24 @@ impl Broker {
     }
 
     /// The log entry of `message` that is not consumed yet (transactional mode: a
-    /// committed publish appends each message once, in about message order).
+    /// committed publish appends each message once, in about message order, since
+    /// transactions in flight commit in any order among themselves).
     fn entry_of(&self, message: u32) -> Option<usize> {
-        let hint = (message as usize).wrapping_sub(1);
-        let unconsumed = |e: &Entry| e.message == message && !e.acked;
-        if self.disk.entries.get(hint).is_some_and(unconsumed) {
-            return Some(hint);
-        }
-        self.disk.entries.iter().position(unconsumed)
+        let entries = &self.disk.entries;
+        let unconsumed = |i: usize| {
+            entries
+                .get(i)
+                .is_some_and(|e| e.message == message && !e.acked)
+        };
+        // Outward from where it would be had the commits kept message order: it is
+        // found after as many looks as the transactions in flight reordered it.
+        let start = (message as usize)
+            .saturating_sub(1)
+            .min(entries.len().saturating_sub(1));
+        (0..entries.len())
+            .flat_map(|d| [start.checked_add(d), start.checked_sub(d)])
+            .flatten()
+            .find(|&i| unconsumed(i))
     }
 
     /// Transactional mode: the consumer's ack inside its transaction. The broker holds

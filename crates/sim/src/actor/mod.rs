@@ -18,6 +18,8 @@ pub(crate) mod participant;
 pub(crate) mod producer;
 pub(crate) mod work;
 
+use work::Works;
+
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
 use crate::ledger::{Cause, CauseKind};
@@ -425,35 +427,23 @@ pub(crate) enum Role {
 }
 
 impl Role {
-    /// The node's work in transaction `txn` is all done (what its participant votes
-    /// on).
-    pub fn work_complete(&self, txn: u32) -> bool {
+    /// The transactions' work the node holds in memory (transactional mode); the
+    /// coordinator does no work of its own.
+    pub fn works(&self) -> Option<&Works> {
         match self {
-            Role::Producer(producer) => producer.memory.work.complete(txn),
-            Role::Broker(broker) => broker.memory.work.complete(txn),
-            Role::Consumer(consumer) => consumer.memory.work.complete(txn),
-            Role::Coordinator(_) => false,
+            Role::Producer(producer) => Some(&producer.memory.work),
+            Role::Broker(broker) => Some(&broker.memory.work),
+            Role::Consumer(consumer) => Some(&consumer.memory.work),
+            Role::Coordinator(_) => None,
         }
     }
 
-    /// The node has some of `txn`'s work in memory.
-    pub fn has_work(&self, txn: u32) -> bool {
+    pub fn works_mut(&mut self) -> Option<&mut Works> {
         match self {
-            Role::Producer(producer) => producer.memory.work.has(txn),
-            Role::Broker(broker) => broker.memory.work.has(txn),
-            Role::Consumer(consumer) => consumer.memory.work.has(txn),
-            Role::Coordinator(_) => false,
-        }
-    }
-
-    /// The node's work in `txn` is prepared (durable in the participant's log) or
-    /// decided: its memory lets it go.
-    pub fn end_work(&mut self, txn: u32) {
-        match self {
-            Role::Producer(producer) => producer.memory.work.end(txn),
-            Role::Broker(broker) => broker.memory.work.end(txn),
-            Role::Consumer(consumer) => consumer.memory.work.end(txn),
-            Role::Coordinator(_) => {}
+            Role::Producer(producer) => Some(&mut producer.memory.work),
+            Role::Broker(broker) => Some(&mut broker.memory.work),
+            Role::Consumer(consumer) => Some(&mut consumer.memory.work),
+            Role::Coordinator(_) => None,
         }
     }
 
