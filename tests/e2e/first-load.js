@@ -3,33 +3,14 @@
 // and prints as JSON every file of the site that the page requested, relative to dist/.
 // Run by scripts/test, whose size report gzips these files and holds them to the budget.
 //   node first-load.js DIST_DIR
-const http = require('http');
-const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { serve, launch } = require('./static-site');
 
 const dist = path.resolve(process.argv[2]);
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml', '.txt': 'text/plain' };
-
-function serve() {
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0].split('#')[0]);
-    const file = path.join(dist, url.endsWith('/') ? url + 'index.html' : url);
-    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 (async () => {
-  const server = await serve();
+  const server = await serve(dist);
   const base = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     // No service worker: what it stores in the background for offline use is not part of
     // what the view needs, and a first visit has none installed yet anyway.
