@@ -13,8 +13,18 @@ NATIVE_TARGET_DIR="${MQLAB_NATIVE_TARGET_DIR:-$MQLAB_HOME/target-native}"
 WASM_TARGET_DIR="${MQLAB_WASM_TARGET_DIR:-$MQLAB_HOME/target-wasm}"
 WASM_ENV_FILE="$MQLAB_HOME/wasm-route"
 E2E_DIR="$ROOT/tests/e2e"
+TWIGGY_VERSION="0.8.0"
+# The wasm features Rust's output uses, which wasm-opt must be told about when it runs
+# outside Trunk (the analysis module, the named copy of the page's module).
+WASM_OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
 export PATH="$TOOLS_DIR/bin:$PATH"
+# The browser the tests drive, and its driver: Debian's Chromium unless the caller names
+# another. GitHub's Ubuntu runners name the Google Chrome and chromedriver their image
+# carries (.github/workflows/pages.yml), since apt's chromium there is only a snap wrapper.
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 

@@ -6,11 +6,9 @@ use mqlab_sim::Scenario;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::compare_view::CompareView;
-use crate::components::crash_matrix::CrashMatrix;
+use crate::components::analysis_host::AnalysisHost;
 use crate::components::help_overlay::HelpOverlay;
 use crate::components::lessons::Lessons;
-use crate::components::protocol_lab::ProtocolLab;
 use crate::components::simulator::Simulator;
 use crate::state::Lab;
 use crate::view::View;
@@ -183,17 +181,17 @@ pub fn App() -> Html {
                 }
                 if *view == View::Compare {
                     <section id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
-                        <CompareView lab={lab.clone()} on_open={show_simulator(&view)} />
+                        <AnalysisHost view={View::Compare} lab={lab.clone()} on_open={show_simulator(&view)} />
                     </section>
                 }
                 if *view == View::CrashMatrix {
                     <section id="view-crash-matrix" role="tabpanel" aria-labelledby="tab-crash-matrix">
-                        <CrashMatrix lab={lab.clone()} on_open={show_simulator(&view)} />
+                        <AnalysisHost view={View::CrashMatrix} lab={lab.clone()} on_open={show_simulator(&view)} />
                     </section>
                 }
                 if *view == View::ProtocolLab {
                     <section id="view-protocol-lab" role="tabpanel" aria-labelledby="tab-protocol-lab">
-                        <ProtocolLab />
+                        <AnalysisHost view={View::ProtocolLab} lab={lab.clone()} on_open={show_simulator(&view)} />
                     </section>
                 }
             </main>

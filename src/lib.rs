@@ -4,9 +4,11 @@
 pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod catalogue;
 pub mod components;
 pub mod decimal;
 pub mod hooks;
+pub mod lazy;
 pub mod lesson_link;
 pub mod offline;
 pub mod page_link;

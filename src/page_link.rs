@@ -41,10 +41,6 @@ pub struct PagePart {
 /// The longest page part read; anything longer is not one.
 const MAX_PAGE_PART_CHARS: usize = 200;
 
-fn view_by_id(id: &str) -> Option<View> {
-    View::ALL.into_iter().find(|view| view.id() == id)
-}
-
 fn flag(value: &str, yes: &str, no: &str) -> Option<bool> {
     match value {
         v if v == yes => Some(true),
@@ -64,7 +60,7 @@ impl PagePart {
         for item in text.split(';') {
             let (key, value) = item.split_once('=')?;
             match key {
-                "view" => part.view = Some(view_by_id(value)?),
+                "view" => part.view = Some(View::from_id(value)?),
                 "theme" => part.dark = Some(flag(value, "dark", "light")?),
                 "text" => part.large_text = Some(flag(value, "large", "normal")?),
                 "rms" => part.rms = Some(value.parse().ok().filter(|n| (1..=64).contains(n))?),

@@ -39,4 +39,14 @@ impl View {
             View::ProtocolLab => "protocol-lab",
         }
     }
+
+    /// The view with this id, if any.
+    pub fn from_id(id: &str) -> Option<View> {
+        View::ALL.into_iter().find(|view| view.id() == id)
+    }
+
+    /// True for the views built into the analysis module, loaded when first opened.
+    pub const fn is_analysis(self) -> bool {
+        matches!(self, View::Compare | View::CrashMatrix | View::ProtocolLab)
+    }
 }

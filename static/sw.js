@@ -1,10 +1,23 @@
 // MQ Lab's service worker: keeps the site's own files so that it works offline once it
 // has been loaded. It never contacts any other origin.
 //
-// On install it stores the page and every asset the page names (Trunk gives them hashed
-// names, so a new build means new entries). Requests go to the network first, so an
-// online visitor always gets the latest build, and fall back to the stored copy offline.
+// On install it stores the page, every asset the page names (Trunk gives them hashed
+// names, so a new build means new entries; the analysis module is named by <meta> tags)
+// and the parts loaded on demand. Requests go to the network first, so an online
+// visitor always gets the latest build, and fall back to the stored copy offline.
 const CACHE = 'mqlab-site';
+
+// The parts that the page fetches only when they are first shown (src/lazy.rs): their
+// words and stylesheets. They are stored with the rest, so that every part also opens
+// offline. A test checks that this list names every file under static/text and
+// static/parts.
+const PARTS = [
+  './parts/lessons.css',
+  './parts/protocol-lab.css',
+  './parts/real-systems.css',
+  './text/en/lessons.txt',
+  './text/en/real-systems.txt',
+];
 
 async function precache() {
   const cache = await caches.open(CACHE);
@@ -13,9 +26,10 @@ async function precache() {
   const html = await page.clone().text();
   await cache.put('./', page);
   const assets = new Set();
-  for (const match of html.matchAll(/(?:href|src|module_or_path:|from)\s*=?\s*["']\.\/([^"'#?]+)["']/g)) {
+  for (const match of html.matchAll(/(?:href|src|content|module_or_path:|from)\s*=?\s*["']\.\/([^"'#?]+)["']/g)) {
     assets.add('./' + match[1]);
   }
+  for (const part of PARTS) assets.add(part);
   await Promise.all([...assets].map(async (asset) => {
     const response = await fetch(asset, { cache: 'no-cache' });
     if (response.ok) await cache.put(asset, response);

@@ -95,6 +95,7 @@ pub fn fault_text(step: Option<u64>, command: &Command) -> String {
         Command::SetDuplicate(ratio) => format!("duplication rate {ratio} on every link"),
         Command::SetReorder(ratio) => format!("reordering rate {ratio} on every link"),
         Command::SetCrashRate(ratio) => format!("random crash rate {ratio} per step"),
+        Command::ReplayDeadLetters => "replay the dead-letter queue".to_string(),
     };
     match step {
         Some(step) => format!("{what} (at step {step})"),

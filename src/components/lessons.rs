@@ -18,6 +18,7 @@ use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
 use crate::components::stage::Stage;
 use crate::hooks::cadence;
+use crate::lazy::{self, Loaded, Part};
 use crate::state::{Lab, LabAction, SPEEDS};
 
 /// Where the completed lessons' slugs are kept in local storage.
@@ -153,6 +154,23 @@ fn lesson_shortcut(key: &str) -> Option<LabAction> {
     })
 }
 
+/// One of a lesson's longer texts (`intro`, `summary`), from the lessons' catalogue; while
+/// it loads, or if it could not be loaded, the part's status in its place.
+fn lesson_text(
+    text: &Loaded,
+    retry: &Callback<()>,
+    lesson: &Lesson,
+    which: &str,
+    class: &'static str,
+) -> Html {
+    match text {
+        Loaded::Ready(catalogue) => html! {
+            <p {class}>{ catalogue.text(&format!("{}.{which}", lesson.id)) }</p>
+        },
+        other => lazy::status(Part::Lessons, other, retry),
+    }
+}
+
 /// The step the run shows right after a cue's event.
 fn step_after(reached: Reached) -> Option<u64> {
     match reached {
@@ -163,6 +181,8 @@ fn step_after(reached: Reached) -> Option<u64> {
 
 #[component]
 pub fn Lessons(props: &LessonsProps) -> Html {
+    // The lessons' stylesheet and texts start loading as soon as the view opens.
+    let _ = lazy::use_part(Part::Lessons);
     let progress = use_state(Progress::load);
     let all = use_memo((), |_| lessons::all());
     let lesson = props
@@ -289,6 +309,7 @@ const REVEAL_SEEN_PX: f64 = 120.0;
 
 #[component]
 fn LessonPlayer(props: &LessonPlayerProps) -> Html {
+    let (text, retry) = lazy::use_part(Part::Lessons);
     let all = use_memo((), |_| lessons::all());
     let lesson = &all[props.index.min(all.len() - 1)];
     let lab = props.lab.clone();
@@ -564,7 +585,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                     <p class="in-doubt-line" title={IN_DOUBT_HELP}>{ in_doubt }</p>
                 }
                 <h3>{ "Summary" }</h3>
-                <p class="lesson-summary">{ lesson.summary }</p>
+                { lesson_text(&text, &retry, lesson, "summary", "lesson-summary") }
                 { for next }
             </>
         }
@@ -607,7 +628,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 <div class="lesson-text">
                     <section class="panel">
                         <h2 id="lesson-title">{ lesson.title }</h2>
-                        <p>{ lesson.intro }</p>
+                        { lesson_text(&text, &retry, lesson, "intro", "lesson-intro") }
                     </section>
                     <section class={classes!("panel", "lesson-question", watching.then_some("locked"))}>
                         <fieldset role="radiogroup" aria-describedby="prediction-hint">
@@ -676,6 +697,28 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::Catalogue;
+
+    #[test]
+    fn every_lesson_has_an_intro_and_a_summary_and_the_file_no_other_text() {
+        let text = Catalogue::parse(include_str!("../../static/text/en/lessons.txt"))
+            .expect("the lessons' catalogue is well formed");
+        let mut expected = Vec::new();
+        for lesson in lessons::all() {
+            for which in ["intro", "summary"] {
+                let key = format!("{}.{which}", lesson.id);
+                let words = text.get(&key).unwrap_or_default();
+                assert!(
+                    words.len() >= 40,
+                    "lesson {} has a short {which}: {words:?}",
+                    lesson.id
+                );
+                expected.push(key);
+            }
+        }
+        // The file follows the lessons' order, so that it reads as the course does.
+        assert_eq!(text.keys().collect::<Vec<_>>(), expected);
+    }
 
     #[test]
     fn stored_progress_keeps_only_lessons_that_exist() {

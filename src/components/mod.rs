@@ -1,5 +1,7 @@
 //! One component per file.
 
+pub mod analysis_host;
+pub mod analysis_views;
 pub mod compare_view;
 pub mod controls;
 pub mod coordinator_panel;

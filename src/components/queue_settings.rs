@@ -4,7 +4,7 @@
 //! reported and the current run kept.
 
 use mqlab_sim::limits::MAX_WINDOW;
-use mqlab_sim::{Mode, PoisonFails, QueueConfig};
+use mqlab_sim::{Command, Mode, PoisonFails, QueueConfig};
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
@@ -91,6 +91,12 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
         .collect::<Vec<_>>()
         .join(" ");
     let queue_modes = props.mode != Mode::Transactional;
+    let on_replay = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(LabAction::Apply(Command::ReplayDeadLetters))
+        })
+    };
     html! {
         <section class="panel queue-settings" aria-label="Queue">
             <h2>{ "Queue" }</h2>
@@ -119,6 +125,9 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
                     <label for="auto-ack" title="The broker forgets each message as it delivers it">{ "Automatic acks" }</label>
                 </span>
             </p>
+            if props.queue.dead_letter_queue && queue_modes {
+                <button class="small" onclick={on_replay} title="Move the dead-letter queue's messages back to the queue, at its tail, with a fresh delivery count">{ "↻ Replay dead letters" }</button>
+            }
             if !queue_modes {
                 <p class="hint">{ "In transactional mode the consumer's ack is part of its transaction: poison messages and automatic acks are for the queue modes." }</p>
             }

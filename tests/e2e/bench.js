@@ -2,36 +2,17 @@
 // with the `bench` feature) in headless Chromium and prints its figures as Markdown
 // tables. Run by scripts/bench; figures, never pass/fail.
 //   node bench.js DIST_DIR [--quick]
-const http = require('http');
-const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { serve, launch } = require('./static-site');
 
 const dist = path.resolve(process.argv[2]);
 const quick = process.argv.includes('--quick');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
-
-function serve() {
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0].split('#')[0]);
-    const file = path.join(dist, url.endsWith('/') ? url + 'index.html' : url);
-    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 (async () => {
-  const server = await serve();
+  const server = await serve(dist);
   const base = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.addInitScript(() => {
     new MutationObserver((_, observer) => {

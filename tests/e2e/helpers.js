@@ -1,13 +1,111 @@
-// Shared test fixtures: every page load records console errors, uncaught exceptions and
-// any request that leaves the page's own origin; each test fails if any occurred.
+// Shared test fixtures: every page load records console errors, uncaught exceptions, any
+// request that leaves the page's own origin, and every main-thread task longer than 50 ms
+// after the first paint; each test fails if any occurred.
 const { execFileSync } = require('child_process');
 const path = require('path');
 const base = require('@playwright/test');
 
+// The longest main-thread task allowed after the first paint: a longer one is a frozen
+// page that the learner can feel.
+const LONG_TASK_MS = 50;
+
+// Long tasks known today, each with what it costs and why; they are printed on every
+// run instead of failing it, until the work is split. Keep this list short.
+const KNOWN_LONG_TASKS = [
+  {
+    view: 'Crash matrix',
+    action: /^click on button "Run \d+ runs"$/,
+    why: 'starting a search plans every run and draws the whole grid of pending cells in one task (about 55 ms of the page\'s own work for 2,255 runs with pairs)',
+  },
+];
+
+// Runs in the page before its own scripts: reports each long task after the first
+// contentful paint (PerformanceObserver), with the view on screen and the learner's last
+// action, to the test through the __mqlabLongTask binding (which survives reloads). A
+// performance mark ties the page's clock to the browser's trace, where the test reads how
+// much of the task was the main thread's own work (see cpuMs below).
+function watchLongTasks(limitMs) {
+  const page = Math.random().toString(36).slice(2);
+  let firstPaint;
+  let action = 'loading the page';
+  const describe = (event) => {
+    const target = event.target instanceof Element
+      ? event.target.closest('button, a, input, select, textarea, label, [role="tab"]') || event.target
+      : null;
+    if (!target) return event.type;
+    const label = target === document.body ? '' : (target.getAttribute('aria-label') || target.textContent || target.getAttribute('name') || '');
+    const name = label.trim().replace(/\s+/g, ' ').slice(0, 60);
+    const what = `${target.tagName.toLowerCase()}${name ? ` "${name}"` : ''}`;
+    return event.type === 'keydown' ? `key ${event.key} on ${what}` : `${event.type} on ${what}`;
+  };
+  for (const type of ['click', 'keydown', 'change', 'input']) {
+    document.addEventListener(type, (event) => { action = describe(event); }, true);
+  }
+  window.addEventListener('hashchange', () => { action = `the address changing to ${location.hash.slice(0, 60)}`; });
+  const view = () => {
+    const tab = document.querySelector('[role="tab"][aria-selected="true"]');
+    return tab ? tab.textContent.trim() : 'page';
+  };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.name !== 'first-contentful-paint') continue;
+      firstPaint = entry.startTime;
+      const now = performance.now();
+      performance.mark(`mqlab-clock:${page}:${now}`);
+    }
+  }).observe({ type: 'paint', buffered: true });
+  // Work the tests themselves run in the page (the accessibility checker) is not the page's.
+  const tooling = [];
+  window.__mqlabTooling = (running) => {
+    if (running) tooling.push([performance.now(), Infinity]);
+    else if (tooling.length) tooling[tooling.length - 1][1] = performance.now();
+  };
+  const byTooling = (entry) => tooling.some(([from, to]) => entry.startTime < to && entry.startTime + entry.duration > from);
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.duration <= limitMs || firstPaint === undefined || entry.startTime < firstPaint) continue;
+      if (byTooling(entry)) continue;
+      window.__mqlabLongTask({
+        ms: Math.round(entry.duration), startMs: entry.startTime, view: view(), action, page,
+      });
+    }
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+// How many milliseconds of a long task the page's main thread spent working, from the
+// browser's trace: the wall-clock length that PerformanceObserver reports also counts the
+// time the operating system gave the CPU to other programs, which on a busy machine is
+// most of it. Null when the trace does not show the task.
+function cpuMs(task, events) {
+  if (!events) return null;
+  const clock = events.find((event) => typeof event.name === 'string' && event.name.startsWith(`mqlab-clock:${task.page}:`));
+  if (!clock) return null;
+  const offsetUs = clock.ts - Number(clock.name.split(':')[2]) * 1000;
+  const startUs = offsetUs + task.startMs * 1000;
+  const endUs = startUs + task.ms * 1000;
+  const mainThreads = new Set(events
+    .filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args && event.args.name === 'CrRendererMain')
+    .map((event) => `${event.pid}:${event.tid}`));
+  let best = null;
+  let bestOverlap = 0;
+  for (const event of events) {
+    if (event.ph !== 'X' || event.name !== 'ThreadControllerImpl::RunTask' || event.tdur === undefined) continue;
+    if (!mainThreads.has(`${event.pid}:${event.tid}`)) continue;
+    const overlap = Math.min(endUs, event.ts + event.dur) - Math.max(startUs, event.ts);
+    if (overlap > bestOverlap) { bestOverlap = overlap; best = event; }
+  }
+  return best && bestOverlap > task.ms * 500 ? Math.round(best.tdur / 1000) : null;
+}
+
 const test = base.test.extend({
-  guarded: async ({ page, baseURL }, use) => {
+  guarded: async ({ page, baseURL, browser }, use) => {
     const problems = [];
     const origin = new URL(baseURL).origin;
+    const longTasks = [];
+    await page.exposeBinding('__mqlabLongTask', (_source, task) => { longTasks.push(task); });
+    await page.addInitScript(watchLongTasks, LONG_TASK_MS);
+    const tracing = await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] })
+      .then(() => true, () => false);
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
@@ -18,9 +116,38 @@ const test = base.test.extend({
       if (new URL(url).origin !== origin) problems.push(`request outside the origin: ${url}`);
     });
     await use({ page, problems });
+    const trace = tracing ? await browser.stopTracing().catch(() => null) : null;
+    const events = longTasks.length && trace ? JSON.parse(trace.toString()).traceEvents : null;
+    for (const task of longTasks) {
+      const cpu = cpuMs(task, events);
+      const where = `in the ${task.view} view, after ${task.action}`;
+      if (cpu === null) {
+        // Without the trace only the wall-clock length is known, which on a busy machine
+        // says little about the page: reported, not failed.
+        console.log(`long task: ${task.ms} ms (the page's own share unknown) ${where}`);
+      } else if (cpu > LONG_TASK_MS) {
+        const known = KNOWN_LONG_TASKS.find((entry) => entry.view === task.view && entry.action.test(task.action));
+        if (known) {
+          console.log(`known long task: ${task.ms} ms, ${cpu} ms of it the page's own work, ${where}: ${known.why}`);
+          continue;
+        }
+        problems.push(`a main-thread task of ${task.ms} ms, ${cpu} ms of it the page's own work, over ${LONG_TASK_MS} ms ${where}`);
+      }
+    }
     base.expect(problems, problems.join('\n')).toEqual([]);
   },
 });
+
+// Runs the accessibility checker in the page; its own long tasks are not the page's.
+async function checkAccessibility(page) {
+  const { default: AxeBuilder } = require('@axe-core/playwright');
+  await page.evaluate(() => window.__mqlabTooling && window.__mqlabTooling(true));
+  try {
+    return await new AxeBuilder({ page }).analyze();
+  } finally {
+    await page.evaluate(() => window.__mqlabTooling && window.__mqlabTooling(false));
+  }
+}
 
 // Opens the site (relative to the project's baseURL) and waits for the app to mount.
 async function openSite(page, fragment = '') {
@@ -54,4 +181,4 @@ async function ledgerCounters(page) {
   };
 }
 
-module.exports = { test, expect: base.expect, openSite, predict, ledgerCounters, CLI };
+module.exports = { test, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, CLI };

@@ -23,7 +23,9 @@ module.exports = defineConfig({
   outputDir: `output/test-results-${process.env.MQLAB_E2E_PORT || 'default'}`,
   timeout: 60_000,
   fullyParallel: false,
-  workers: 2,
+  // One browser at a time: the tests hold the page's main-thread tasks to 50 ms of its
+  // own work, and a second browser on the same cores inflates what each task measures.
+  workers: 1,
   retries: 0,
   reporter: [['list']],
   use: {

@@ -1,12 +1,11 @@
 // Quality bars: accessibility (axe-core) on every view in both themes, keyboard focus,
 // the error panel that replaces a dead page, offline use once loaded, and the time to the
 // first drawing of the stage (printed as a figure, not asserted against a clock).
-const { default: AxeBuilder } = require('@axe-core/playwright');
 const base = require('@playwright/test');
-const { test, expect, openSite } = require('./helpers');
+const { test, expect, openSite, checkAccessibility } = require('./helpers');
 
 async function seriousViolations(page) {
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await checkAccessibility(page);
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);

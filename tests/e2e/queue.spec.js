@@ -34,6 +34,13 @@ test('a poison message reaches the delivery limit and the dead-letter queue, as 
   // The link carries the queue settings.
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('v3.');
 
+  // Replaying the dead-letter queue puts m3 back; being poison, it comes back again.
+  await queue.getByRole('button', { name: 'Replay dead letters' }).click();
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 5; i++) await page.keyboard.press('End');
+  await expect(page.locator('.node-card').filter({ hasText: 'Broker' })).toContainText('replay m3 from the dead-letter queue');
+  await expect(ledger.getByRole('row').filter({ hasText: 'dead-lettered' })).toHaveCount(1);
+
   // A poison list the core cannot read is refused, and the run is kept.
   await queue.getByLabel('Poison messages').fill('m3 mx');
   await queue.getByLabel('Poison messages').press('Enter');

@@ -156,11 +156,13 @@ test('8: the space-time diagram\'s labels never print over each other', async ({
     for (const steps of [12, 25, 40]) {
       await page.getByRole('button', { name: 'Reset' }).click();
       await stepForward(page, steps);
-      const boxes = [];
-      for (const label of await page.locator('.timeline svg text').all()) {
-        const box = await label.boundingBox();
-        if (box && box.width > 0) boxes.push({ box, text: await label.textContent() });
-      }
+      // Every label's box read at once, so that the diagram cannot change in between.
+      const boxes = await page.locator('.timeline svg text').evaluateAll((labels) => labels
+        .map((label) => {
+          const r = label.getBoundingClientRect();
+          return { box: { x: r.x, y: r.y, width: r.width, height: r.height }, text: label.textContent };
+        })
+        .filter(({ box }) => box.width > 0));
       expect(boxes.length).toBeGreaterThan(3);
       for (let i = 0; i < boxes.length; i++) {
         for (let j = i + 1; j < boxes.length; j++) {

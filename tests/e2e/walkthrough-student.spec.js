@@ -3,7 +3,7 @@
 // questions do not give their answers away, going back works, the words are explained,
 // and the keyboard works throughout. Every count checked here is the core's (the CLI
 // runs the same scenario natively).
-const { test, expect, openSite, predict } = require('./helpers');
+const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
 
 const LESSON_1 = 'What does fire-and-forget do when the broker crashes?';
 const LESSON_3 = 'What happens when the consumer crashes before its ack?';
@@ -48,7 +48,7 @@ test('every 2PC lesson shows the coordinator panel, and lesson 9 shows participa
   await openSite(page, '#lesson=fire-and-forget');
   const list = [];
   for (const slug of ['fire-and-forget', 'lost-confirm', 'consumer-crash-before-ack', 'ack-before-apply',
-    'idempotent-producer', 'idempotent-consumer', ...TWO_PC_SLUGS]) list.push(slug);
+    'idempotent-producer', 'idempotent-consumer', 'poison-message', ...TWO_PC_SLUGS]) list.push(slug);
   for (const slug of list) {
     await page.evaluate((s) => { window.location.hash = `lesson=${s}`; }, slug);
     const lesson = page.locator(`article.lesson[data-lesson="${slug}"]`);
@@ -199,7 +199,7 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await openSite(page);
   await page.getByRole('tab', { name: 'Lessons' }).click();
   const links = page.getByRole('region', { name: 'Lessons' }).getByRole('link');
-  await expect(links).toHaveCount(11);
+  await expect(links).toHaveCount(12);
   const slugs = [];
   for (let i = 0; i < 11; i++) {
     expect(await links.nth(i).innerText()).toMatch(/\?$/);
@@ -227,7 +227,7 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await expect(page.getByRole('navigation', { name: 'Lesson' })).toContainText('Completed, predicted wrong');
   await page.getByRole('button', { name: '← All lessons' }).click();
   const list = page.getByRole('region', { name: 'Lessons' });
-  await expect(list).toContainText('1 of 11 lessons completed');
+  await expect(list).toContainText('1 of 12 lessons completed');
   await expect(list.locator('[data-lesson="fire-and-forget"]')).toContainText('Completed, predicted wrong');
 
   // Predicting again, and right, clears the mark.
@@ -527,7 +527,6 @@ for (const size of [{ name: 'tablet', width: 768, height: 1024 }, { name: 'lapto
 // passes the same accessibility bar as the other views, in both themes.
 for (const theme of ['light', 'dark']) {
   test(`an ended 2PC lesson has no serious or critical accessibility violations (${theme})`, async ({ guarded }) => {
-    const { default: AxeBuilder } = require('@axe-core/playwright');
     const { page } = guarded;
     await page.emulateMedia({ colorScheme: theme });
     const lesson = await openLesson(page, '2pc-blocking', LESSON_9);
@@ -535,7 +534,7 @@ for (const theme of ['light', 'dark']) {
     await skipToEnd(lesson);
     await page.keyboard.press('Home');
     for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
-    const results = await new AxeBuilder({ page }).analyze();
+    const results = await checkAccessibility(page);
     const serious = results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);

@@ -54,6 +54,8 @@ pub(crate) enum DiskRecord {
     /// Broker: the message was dropped (delivery limit reached, or rejected without
     /// requeue, and no dead-letter queue).
     Dropped(u32),
+    /// Broker: the message went from the dead-letter queue back to the queue.
+    Replayed(u32),
 }
 
 impl DiskRecord {
@@ -119,6 +121,7 @@ impl DiskRecord {
             DiskRecord::Abort(txn) => format!("abort t{txn}"),
             DiskRecord::DeadLettered(m) => format!("dead-letter m{m}"),
             DiskRecord::Dropped(m) => format!("drop m{m}"),
+            DiskRecord::Replayed(m) => format!("replay m{m} from the dead-letter queue"),
         }
     }
 }

@@ -379,6 +379,9 @@ pub enum Command {
     SetReorder(Ratio),
     /// Set the probability, per step, that a random node crashes.
     SetCrashRate(Ratio),
+    /// Move every message of the dead-letter queue back to the queue (a shovel, after
+    /// the cause was fixed or to try again).
+    ReplayDeadLetters,
 }
 
 /// A fault written into the scenario: a command applied when the run reaches a step
@@ -492,6 +495,12 @@ pub enum CommandError {
         /// The limit.
         limit: u32,
     },
+    /// The scenario has no dead-letter queue (or is in transactional mode).
+    NoDeadLetterQueue,
+    /// The dead-letter queue is empty.
+    NothingToReplay,
+    /// The broker is down, so it cannot replay its dead letters.
+    BrokerDown,
 }
 
 impl fmt::Display for CommandError {
@@ -536,6 +545,13 @@ impl fmt::Display for CommandError {
                 f,
                 "{ratio} is not a probability (the denominator must be at least 1 and at least the numerator)"
             ),
+            CommandError::NoDeadLetterQueue => {
+                f.write_str("this run has no dead-letter queue (turn it on in the queue settings)")
+            }
+            CommandError::NothingToReplay => f.write_str("the dead-letter queue is empty"),
+            CommandError::BrokerDown => {
+                f.write_str("the broker is down, so it cannot replay its dead letters")
+            }
             CommandError::TooManyArmedFaults { limit } => {
                 write!(f, "at most {limit} one-shot faults can wait at once")
             }

@@ -1318,6 +1318,15 @@ impl Ledger {
         }
     }
 
+    /// The message went back from the dead-letter queue to the queue: it may yet be
+    /// applied.
+    pub(crate) fn on_replayed(&mut self, message: u32) {
+        if let Some(record) = self.record_mut(message) {
+            record.dead_lettered = false;
+            record.gone_step = None;
+        }
+    }
+
     /// How many times each consumer (by instance) applied a side effect.
     pub fn applied_by_consumer(&self) -> &[u32] {
         &self.applied_by

@@ -1,6 +1,6 @@
-//! Guided lessons: each one is a scenario plus the words around it — an intro, narration
-//! cues that appear as the run reaches them, a "predict, then watch" question and a short
-//! summary.
+//! Guided lessons: each one is a scenario plus the words around it — narration cues that
+//! appear as the run reaches them and a "predict, then watch" question. The longer texts
+//! (an intro and a summary per lesson) are the page's, kept in a text file by lesson id.
 //!
 //! A lesson never claims its own answer. Each choice of its question is a predicate over
 //! the ledger's [`Summary`] at the end of the run, and the page shows as right whichever
@@ -43,6 +43,10 @@ pub enum Check {
     SomeInDoubt,
     /// The 2PC checker found a participant committing while another aborted.
     InvariantViolated,
+    /// At least this many messages ended in the dead-letter queue.
+    DeadLetteredAtLeast(u32),
+    /// At least this many messages were dropped by the broker.
+    DroppedAtLeast(u32),
 }
 
 impl Check {
@@ -50,6 +54,8 @@ impl Check {
     pub fn holds(self, summary: &Summary) -> bool {
         match self {
             Check::LostAtLeast(count) => summary.lost >= count,
+            Check::DeadLetteredAtLeast(count) => summary.dead_lettered >= count,
+            Check::DroppedAtLeast(count) => summary.dropped >= count,
             Check::NoneLost => summary.lost == 0,
             Check::DuplicatedAtLeast(count) => summary.duplicated >= count,
             Check::NoneDuplicated => summary.duplicated == 0,
@@ -204,14 +210,10 @@ pub struct Lesson {
     pub title: &'static str,
     /// The run the lesson plays.
     pub scenario: Scenario,
-    /// What the learner reads before predicting.
-    pub intro: &'static str,
     /// Narration cues, in the order they are expected to appear.
     pub cues: Vec<Cue>,
     /// The question asked before the run is played.
     pub question: Question,
-    /// What to take away, shown after the reveal.
-    pub summary: &'static str,
 }
 
 /// Why a lesson's run could not be finished.
@@ -339,6 +341,7 @@ pub fn all() -> Vec<Lesson> {
         ack_before_apply(),
         idempotent_producer(),
         idempotent_consumer(),
+        poison_message(),
         two_phase_commit_happy_path(),
         participant_votes_no(),
         coordinator_dies_after_votes(),
@@ -353,7 +356,6 @@ fn fire_and_forget_broker_crash() -> Lesson {
         title: "What does fire-and-forget do when the broker crashes?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::BrokerAfterAppend, 1)),
-        intro: "At-most-once is the simplest delivery mode: the producer sends each message once and never hears back. Here the broker will crash right after appending m1 to its log in memory, before the fsync makes it durable, and stay down for a while.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1, m2 and m3, one tick apart, without waiting for confirms."),
             cue(CueTrigger::Crash(NodeId::BROKER), "The broker crashes before its fsync: m1 was only in memory, and memory is gone."),
@@ -370,7 +372,6 @@ fn fire_and_forget_broker_crash() -> Lesson {
             ),
             intended_choice: 0,
         },
-        summary: "Without confirms, the producer cannot know the broker lost a message, so nothing ever sends it again. At-most-once never duplicates, but any crash between send and durable storage loses messages silently.",
     }
 }
 
@@ -384,7 +385,6 @@ fn lost_confirm_duplicates() -> Lesson {
             MessageKind::Confirm,
             1,
         )),
-        intro: "At-least-once adds publisher confirms: the broker confirms each message once it is on disk, and the producer publishes again when no confirm arrives in time. Here the network will drop the broker's confirm for m1.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1..m3 and keeps each one until its confirm arrives."),
             cue(event_detail(EventKind::Drop, Detail::PlannedDrop), "The confirm for m1 is lost on its way back. The broker has m1 safely on disk, but the producer cannot know that."),
@@ -400,7 +400,6 @@ fn lost_confirm_duplicates() -> Lesson {
             ),
             intended_choice: 1,
         },
-        summary: "A retry cannot tell \"my message was lost\" from \"its confirm was lost\", so it publishes again and the broker stores a second copy. At-least-once trades losses for duplicates.",
     }
 }
 
@@ -410,7 +409,6 @@ fn consumer_crash_before_ack() -> Lesson {
         title: "What happens when the consumer crashes before its ack?",
         scenario: scenario(Mode::AtLeastOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
-        intro: "In at-least-once the consumer applies a message (say, credits an account) and only then acks it; the broker redelivers anything not acked. Here the consumer will crash after applying m1, before its ack leaves.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1 and waits for its ack."),
             cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer has credited the account for m1 — and crashes before acking. Its connection closes with it, so the broker puts m1 back in the queue and waits for a consumer."),
@@ -427,7 +425,6 @@ fn consumer_crash_before_ack() -> Lesson {
             ),
             intended_choice: 1,
         },
-        summary: "The broker only knows about acks, not about side effects. Between \"applied\" and \"acked\" a crash leaves the broker no choice but to redeliver, and the side effect happens twice.",
     }
 }
 
@@ -437,7 +434,6 @@ fn ack_before_apply() -> Lesson {
         title: "What happens when the consumer acks before it applies?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterAck, 1)),
-        intro: "To avoid duplicates, at-most-once consumers ack a message as soon as it arrives and apply it afterwards. Here the consumer will crash right after acking m1, before applying it.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1; the consumer acks it on receipt."),
             cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer crashes after its ack, before crediting the account. The broker has already forgotten m1."),
@@ -453,7 +449,6 @@ fn ack_before_apply() -> Lesson {
             ),
             intended_choice: 0,
         },
-        summary: "An ack is a promise to the broker that the work is done. Acking first means a crash in between breaks that promise, and the message is lost: no duplicates, but no guarantee either.",
     }
 }
 
@@ -467,7 +462,6 @@ fn idempotent_producer() -> Lesson {
             MessageKind::Confirm,
             1,
         )),
-        intro: "The same fault as the lost-confirm lesson, in idempotent mode: the producer stamps each publish with its producer id and a sequence number, and the broker remembers the highest sequence it stored.",
         cues: vec![
             cue(CueTrigger::Start, "The producer publishes m1..m3 with sequence numbers 1..3."),
             cue(event_detail(EventKind::Drop, Detail::PlannedDrop), "The confirm for m1 is lost, as before. The producer will retry."),
@@ -483,7 +477,6 @@ fn idempotent_producer() -> Lesson {
             ),
             intended_choice: 2,
         },
-        summary: "Retries are still needed — only the broker can tell a retry from a new message. With a producer id and sequence numbers it can, and the retry costs a confirm instead of a duplicate.",
     }
 }
 
@@ -493,7 +486,6 @@ fn idempotent_consumer() -> Lesson {
         title: "What does a dedup table do with a redelivered message?",
         scenario: scenario(Mode::Idempotent, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
-        intro: "The same crash as before — the consumer applies m1 and crashes before acking — but the idempotent consumer records each processed message id in its database, in the same transaction as the side effect.",
         cues: vec![
             cue(CueTrigger::Start, "The broker delivers m1. The consumer credits the account and records \"m1 processed\" atomically."),
             cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer crashes before acking. Its database keeps both the credit and the dedup entry."),
@@ -509,16 +501,47 @@ fn idempotent_consumer() -> Lesson {
             ),
             intended_choice: 2,
         },
-        summary: "Redelivery cannot be avoided, but its effect can: remembering processed ids in the same transaction as the side effect makes applying twice the same as applying once. Producer dedup plus consumer dedup is \"effectively once\".",
     }
 }
+
+fn poison_message() -> Lesson {
+    let mut scenario = scenario(Mode::AtLeastOnce, 4);
+    scenario.topology.consumers = 2;
+    scenario.queue.poison = vec![2];
+    scenario.queue.delivery_limit = POISON_DELIVERY_LIMIT;
+    scenario.queue.dead_letter_queue = true;
+    scenario.timing.delivery_window = 1;
+    scenario.timing.restart_after_ticks = Some(10);
+    Lesson {
+        id: "poison-message",
+        title: "What happens to a message that crashes every consumer that takes it?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "Two consumers share the queue, each holding one delivery at a time. m2 is a poison message."),
+            cue(event_detail(EventKind::Receive, Detail::Poison), "A consumer takes m2 and crashes. Its connection closes, so the broker puts m2 back in the queue: one more return on its delivery count."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 2 }, "The broker delivers m2 again, marked redelivered, to a consumer that is connected. The poison does not go away by itself: it will crash this one too."),
+            cue(CueTrigger::End, "The run is over. Where did m2 end up, and were the others applied?"),
+        ],
+        question: Question {
+            prompt: "m2 crashes every consumer that takes it. With a delivery limit of 3 and a dead-letter queue, how does the run end?",
+            choices: vec![
+                choice("m2 is lost at its first crash, as with automatic acks.", &[Check::LostAtLeast(1)]),
+                choice("m2 waits in the dead-letter queue; the rest are applied.", &[Check::DeadLetteredAtLeast(1), Check::NoneLost]),
+                choice("m2 is dropped for good, and nobody can look at it again.", &[Check::DroppedAtLeast(1)]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+/// The delivery limit in the poison-message lesson: small, so that the run is short.
+const POISON_DELIVERY_LIMIT: u32 = 3;
 
 fn two_phase_commit_happy_path() -> Lesson {
     Lesson {
         id: "2pc-happy-path",
         title: "What does two-phase commit do when nothing goes wrong?",
         scenario: scenario(Mode::Transactional, 2),
-        intro: "In transactional mode a coordinator makes \"write to the database and publish\" and \"consume, apply and ack\" atomic: the message travels inside a transaction, held invisible until the commit; then the coordinator asks every participant to prepare, collects the votes, logs a decision and tells everyone. No faults this time.",
         cues: vec![
             cue(CueTrigger::Start, "Nothing will go wrong. Watch the work, then the two phases."),
             cue(event(EventKind::TxnBegin), "The coordinator begins a transaction and tells the producer to do its work: it publishes the message inside the transaction."),
@@ -539,7 +562,6 @@ fn two_phase_commit_happy_path() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "2PC costs two round trips and a forced log write per transaction, and each participant is briefly in doubt — prepared, holding locks — between its vote and the decision.",
     }
 }
 
@@ -551,7 +573,6 @@ fn participant_votes_no() -> Lesson {
         id: "2pc-vote-no",
         title: "What happens when one participant votes no?",
         scenario,
-        intro: "Any participant may refuse to prepare — a constraint fails, a disk is full. Here each participant votes no one time in four (seeded, so the run is always the same).",
         cues: vec![
             cue(CueTrigger::Start, "The coordinator starts transactions as before."),
             cue(event_detail(EventKind::Prepare, Detail::VotedNo { reason: VoteNoReason::Chosen }), "A participant votes NO. It aborts its own part at once: a no vote needs no permission."),
@@ -569,7 +590,6 @@ fn participant_votes_no() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "2PC's decision is unanimous or nothing: a single no aborts the transaction everywhere. Atomicity is kept; the work is simply tried again.",
     }
 }
 
@@ -585,7 +605,6 @@ fn coordinator_dies_after_votes() -> Lesson {
         id: "2pc-blocking",
         title: "What do participants do when the coordinator dies after the votes?",
         scenario,
-        intro: "The famous weakness of 2PC. The coordinator will crash with every yes vote in hand, before logging a decision, and stay down for 200 ticks.",
         cues: vec![
             cue(CueTrigger::Start, "One message, one happy start."),
             cue(event_detail(EventKind::Prepare, Detail::VotedYes), "A participant votes yes. It is now prepared: it holds its locks and must wait for the decision."),
@@ -605,7 +624,6 @@ fn coordinator_dies_after_votes() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "A prepared participant gave away its right to decide: aborting could contradict a COMMIT it has not heard, committing could contradict an ABORT. So it blocks, locks held, until the coordinator returns. This is why 2PC is called a blocking protocol.",
     }
 }
 
@@ -618,7 +636,6 @@ fn coordinator_recovers_from_log() -> Lesson {
         title: "What does a coordinator do with a COMMIT it logged but never sent?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterDecisionLogged, 1)),
-        intro: "This time the coordinator crashes a moment later: after writing COMMIT to its durable log, before telling anyone.",
         cues: vec![
             cue(CueTrigger::Start, "One message, two transactions to get it from producer to consumer."),
             cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes. COMMIT is on its disk; no participant has heard it."),
@@ -636,7 +653,6 @@ fn coordinator_recovers_from_log() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "The decision is made the moment it reaches the coordinator's disk, not when it is sent. A logged decision is never reversed: recovery only finishes delivering it.",
     }
 }
 
@@ -646,7 +662,6 @@ fn presumed_abort() -> Lesson {
         title: "What does a restarted coordinator do with no decision in its log?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareSent, 1)),
-        intro: "The coordinator will crash right after sending the prepares, long before any decision. When it restarts, its log has no decision for that transaction. Under \"presumed abort\" it needs none: no record means ABORT.",
         cues: vec![
             cue(CueTrigger::Start, "One message."),
             cue(CueTrigger::Crash(NodeId::COORDINATOR), "The coordinator crashes after sending PREPARE. Nothing about the transaction is on its disk."),
@@ -664,7 +679,6 @@ fn presumed_abort() -> Lesson {
             ],
             intended_choice: 2,
         },
-        summary: "Presumed abort saves log writes: only COMMIT must be forced to disk, because a missing record is read as ABORT. Any participant asking about an unknown transaction is told to abort, which is always safe before a decision exists.",
     }
 }
 

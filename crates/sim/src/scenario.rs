@@ -805,5 +805,12 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
         | Command::SetDuplicate(ratio)
         | Command::SetReorder(ratio)
         | Command::SetCrashRate(ratio) => check_ratio(ratio),
+        Command::ReplayDeadLetters => {
+            if scenario.queue.dead_letter_queue && mode != Mode::Transactional {
+                Ok(())
+            } else {
+                Err(CommandError::NoDeadLetterQueue)
+            }
+        }
     }
 }

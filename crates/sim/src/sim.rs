@@ -954,6 +954,7 @@ impl Sim {
                     }
                 }
             }
+            Fact::Replayed(message) => ledger.on_replayed(message),
         }
     }
 
@@ -1465,6 +1466,26 @@ impl Sim {
                 self.random_crash = ratio;
                 format!("a random node now crashes with probability {ratio} per step.")
             }
+            Command::ReplayDeadLetters => {
+                let broker = NodeId::BROKER;
+                let slot = self.slot(broker);
+                if !self.nodes[slot].core.up {
+                    return Err(CommandError::BrokerDown);
+                }
+                let count = match &self.nodes[slot].role {
+                    Role::Broker(b) => b.disk.dead_letters.len(),
+                    _ => 0,
+                };
+                if count == 0 {
+                    return Err(CommandError::NothingToReplay);
+                }
+                self.cur = Record::new(self.step_index, self.tick, EventKind::Command, broker);
+                self.dispatch(broker, Input::ReplayDeadLetters);
+                format!(
+                    "the broker moves the dead-letter queue's {count} message{} back to the queue.",
+                    if count == 1 { "" } else { "s" }
+                )
+            }
         })
     }
 
@@ -1562,6 +1583,7 @@ fn command_node(command: &Command) -> NodeId {
         Command::SetLoss(_)
         | Command::SetDuplicate(_)
         | Command::SetReorder(_)
-        | Command::SetCrashRate(_) => NodeId::BROKER,
+        | Command::SetCrashRate(_)
+        | Command::ReplayDeadLetters => NodeId::BROKER,
     }
 }

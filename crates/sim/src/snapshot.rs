@@ -358,16 +358,7 @@ impl Sim {
             None => Vec::new(),
         };
         let role = &self.nodes[self.slot(node)].role;
-        let works = match role {
-            Role::Producer(producer) => &producer.memory.work,
-            Role::Broker(broker) => &broker.memory.work,
-            Role::Consumer(consumer) => &consumer.memory.work,
-            Role::Replica(replica) => &replica.queue.memory.work,
-            Role::Coordinator(_) | Role::Controller(_) => {
-                unreachable!("the coordinator's memory is drawn above; no controller in 2PC")
-            }
-        };
-        for work in works.iter() {
+        for work in role.works().into_iter().flat_map(|works| works.iter()) {
             let done: Vec<String> = work.done().map(|m| format!("m{m}")).collect();
             let done = if done.is_empty() {
                 "none yet".to_string()

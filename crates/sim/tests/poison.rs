@@ -170,3 +170,30 @@ fn the_queue_settings_travel_in_links_and_files() {
     let default_link = mqlab_sim::SharedRun::new(Scenario::default()).to_link();
     assert!(default_link.starts_with("v1."), "{default_link}");
 }
+
+#[test]
+fn replaying_the_dead_letter_queue_puts_its_messages_back_in_the_queue() {
+    // m3 is rejected once too often and dead-lettered; replayed, it comes back with a
+    // fresh delivery count and fails again, as a poison message does.
+    let mut sim = Sim::new(&poisoned(4, PoisonFails::Reject, 1, true)).unwrap();
+    sim.run_until_quiet(100_000);
+    assert_eq!(verdict(&sim, 3), Verdict::DeadLettered);
+    let delivered = record(&sim, 3).delivered;
+    sim.apply(mqlab_sim::Command::ReplayDeadLetters).unwrap();
+    assert_eq!(verdict(&sim, 3), Verdict::Pending, "back in the queue");
+    sim.run_until_quiet(100_000);
+    assert_eq!(verdict(&sim, 3), Verdict::DeadLettered);
+    assert_eq!(record(&sim, 3).delivered, delivered + 2);
+    // Nothing left to replay until it is dead-lettered again, and no replay without a
+    // dead-letter queue.
+    let mut empty = Sim::new(&poisoned(4, PoisonFails::Reject, 1, true)).unwrap();
+    assert_eq!(
+        empty.apply(mqlab_sim::Command::ReplayDeadLetters),
+        Err(mqlab_sim::CommandError::NothingToReplay)
+    );
+    let mut none = Sim::new(&poisoned(4, PoisonFails::Reject, 1, false)).unwrap();
+    assert_eq!(
+        none.apply(mqlab_sim::Command::ReplayDeadLetters),
+        Err(mqlab_sim::CommandError::NoDeadLetterQueue)
+    );
+}

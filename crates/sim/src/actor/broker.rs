@@ -168,6 +168,7 @@ impl Broker {
             Input::Recover => self.recover(ctx),
             Input::ConnectionClosed(consumer) => self.on_connection_closed(consumer, ctx),
             Input::ConnectionOpened(consumer) => self.on_connection_opened(consumer, ctx),
+            Input::ReplayDeadLetters => self.replay_dead_letters(ctx),
             Input::Timer(_) => {}
         }
     }
@@ -291,6 +292,19 @@ impl Broker {
             ctx.detail(Detail::Requeued);
             ctx.mark(Mark::Attempt(self.disk.entries[index].returns));
             self.memory.ready.push_front(index as u32);
+        }
+        self.schedule_deliver(ctx);
+    }
+
+    /// The dead-letter queue's messages go back to the queue, as new copies at its
+    /// tail with a fresh delivery count (a shovel moving them back).
+    fn replay_dead_letters(&mut self, ctx: &mut Ctx<'_>) {
+        for message in std::mem::take(&mut self.disk.dead_letters) {
+            let index = self.disk.entries.len() as u32;
+            self.commit_publish(message);
+            self.memory.ready.push_back(index);
+            ctx.persist(DiskRecord::Replayed(message));
+            ctx.fact(Fact::Replayed(message));
         }
         self.schedule_deliver(ctx);
     }
@@ -430,14 +444,24 @@ impl Broker {
     }
 
     /// The log entry of `message` that is not consumed yet (transactional mode: a
-    /// committed publish appends each message once, in about message order).
+    /// committed publish appends each message once, in about message order, since
+    /// transactions in flight commit in any order among themselves).
     fn entry_of(&self, message: u32) -> Option<usize> {
-        let hint = (message as usize).wrapping_sub(1);
-        let unconsumed = |e: &Entry| e.message == message && !e.acked;
-        if self.disk.entries.get(hint).is_some_and(unconsumed) {
-            return Some(hint);
-        }
-        self.disk.entries.iter().position(unconsumed)
+        let entries = &self.disk.entries;
+        let unconsumed = |i: usize| {
+            entries
+                .get(i)
+                .is_some_and(|e| e.message == message && !e.acked)
+        };
+        // Outward from where it would be had the commits kept message order: it is
+        // found after as many looks as the transactions in flight reordered it.
+        let start = (message as usize)
+            .saturating_sub(1)
+            .min(entries.len().saturating_sub(1));
+        (0..entries.len())
+            .flat_map(|d| [start.checked_add(d), start.checked_sub(d)])
+            .flatten()
+            .find(|&i| unconsumed(i))
     }
 
     /// Transactional mode: the consumer's ack inside its transaction. The broker holds
@@ -455,16 +479,7 @@ impl Broker {
             return;
         }
         let first = work.first;
-        ctx.detail(Detail::WorkDone);
-        ctx.send(
-            NodeId::COORDINATOR,
-            MessageKind::WorkDone,
-            first,
-            txn,
-            1,
-            Because::Given(None),
-            envelope.txn_kind,
-        );
+        ctx.work_done(txn, first, envelope.txn_kind);
     }
 
     /// Transactional mode: the publish transaction holding `message` committed; the

@@ -74,7 +74,8 @@ impl Consumer {
             | Input::Timer(_)
             | Input::Message(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => {}
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 

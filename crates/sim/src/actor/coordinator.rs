@@ -149,8 +149,12 @@ impl Coordinator {
                 ctx.set_timer(0, Timer::NextTransaction);
             }
             Input::Timer(Timer::NextTransaction) => self.begin_next(ctx),
-            Input::Timer(Timer::WorkTimeout { txn }) => self.work_timeout(txn, ctx),
-            Input::Timer(Timer::VoteTimeout { txn }) => self.vote_timeout(txn, ctx),
+            Input::Timer(Timer::WorkTimeout { txn }) => {
+                self.time_out(txn, ActivePhase::Working, Detail::WorkTimedOut, ctx)
+            }
+            Input::Timer(Timer::VoteTimeout { txn }) => {
+                self.time_out(txn, ActivePhase::Preparing, Detail::DecidedAbort, ctx)
+            }
             Input::Timer(Timer::ResendDecision { txn }) => self.resend(txn, ctx),
             Input::Message(envelope) => match envelope.kind {
                 MessageKind::WorkDone => self.on_work_done(envelope, ctx),
@@ -161,7 +165,10 @@ impl Coordinator {
             },
             Input::Crash => self.memory = CoordinatorMemory::default(),
             Input::Recover => self.recover(ctx),
-            Input::Timer(_) | Input::ConnectionClosed(_) | Input::ConnectionOpened(_) => {}
+            Input::Timer(_)
+            | Input::ConnectionClosed(_)
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 
@@ -303,15 +310,16 @@ impl Coordinator {
         );
     }
 
-    /// The work did not come back in time (a crash, a lost message): abort.
-    fn work_timeout(&mut self, txn: u32, ctx: &mut Ctx<'_>) {
-        let Some(active) = self.active_in(txn, ActivePhase::Working) else {
+    /// The work, or the votes, did not all come back in time (a crash, a lost
+    /// message): if the transaction is still in that phase, abort it.
+    fn time_out(&mut self, txn: u32, phase: ActivePhase, detail: Detail, ctx: &mut Ctx<'_>) {
+        let Some(active) = self.active_in(txn, phase) else {
             return;
         };
         let info = active.info;
         ctx.step(EventKind::VoteTimeout);
         ctx.mark(info.mark());
-        ctx.detail(Detail::WorkTimedOut);
+        ctx.detail(detail);
         self.abort(info, ctx);
     }
 
@@ -488,17 +496,6 @@ impl Coordinator {
     /// True when every message was consumed.
     pub fn all_consumed(&self, messages: u32) -> bool {
         self.disk.consumed_count >= messages
-    }
-
-    fn vote_timeout(&mut self, txn: u32, ctx: &mut Ctx<'_>) {
-        let Some(active) = self.active_in(txn, ActivePhase::Preparing) else {
-            return;
-        };
-        let info = active.info;
-        ctx.step(EventKind::VoteTimeout);
-        ctx.mark(info.mark());
-        ctx.detail(Detail::DecidedAbort);
-        self.abort(info, ctx);
     }
 
     fn resend(&mut self, txn: u32, ctx: &mut Ctx<'_>) {

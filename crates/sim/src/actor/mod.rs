@@ -20,6 +20,8 @@ pub(crate) mod producer;
 pub(crate) mod replica;
 pub(crate) mod work;
 
+use work::Works;
+
 use crate::disk::DiskRecord;
 use crate::fault::CrashPoint;
 use crate::ledger::{Cause, CauseKind};
@@ -91,6 +93,8 @@ pub(crate) enum Input<'a> {
     ConnectionClosed(NodeId),
     /// The node on the other end of a closed connection is back and connected again.
     ConnectionOpened(NodeId),
+    /// Broker: move the dead-letter queue's messages back to the queue (a command).
+    ReplayDeadLetters,
 }
 
 /// Why a message is sent again, as far as the role knows; the ledger, which the role
@@ -205,6 +209,8 @@ pub(crate) enum Fact {
     LeaderChanged {
         leader: Option<NodeId>,
     },
+    /// The broker moved the message from the dead-letter queue back to the queue.
+    Replayed(u32),
 }
 
 /// What the step's trace record says beyond its kind and node.
@@ -462,6 +468,21 @@ impl<'a> Ctx<'a> {
         }));
     }
 
+    /// Tells the coordinator that this node's part of transaction `txn` (whose first
+    /// message is `first`) is done, and says so on the step's record.
+    pub fn work_done(&mut self, txn: u32, first: u32, txn_kind: u8) {
+        self.detail(Detail::WorkDone);
+        self.send(
+            NodeId::COORDINATOR,
+            MessageKind::WorkDone,
+            first,
+            txn,
+            1,
+            Because::Given(None),
+            txn_kind,
+        );
+    }
+
     #[inline]
     pub fn set_timer(&mut self, delay_ticks: u64, timer: Timer) {
         self.out.push(Output::SetTimer { delay_ticks, timer });
@@ -491,35 +512,25 @@ pub(crate) enum Role {
 }
 
 impl Role {
-    /// The node's work in transaction `txn` is all done (what its participant votes
-    /// on).
-    pub fn work_complete(&self, txn: u32) -> bool {
+    /// The transactions' work the node holds in memory (transactional mode); the
+    /// coordinator does no work of its own.
+    pub fn works(&self) -> Option<&Works> {
         match self {
-            Role::Producer(producer) => producer.memory.work.complete(txn),
-            Role::Broker(broker) => broker.memory.work.complete(txn),
-            Role::Consumer(consumer) => consumer.memory.work.complete(txn),
-            Role::Coordinator(_) | Role::Replica(_) | Role::Controller(_) => false,
+            Role::Producer(producer) => Some(&producer.memory.work),
+            Role::Broker(broker) => Some(&broker.memory.work),
+            Role::Consumer(consumer) => Some(&consumer.memory.work),
+            Role::Replica(replica) => Some(&replica.queue.memory.work),
+            Role::Coordinator(_) | Role::Controller(_) => None,
         }
     }
 
-    /// The node has some of `txn`'s work in memory.
-    pub fn has_work(&self, txn: u32) -> bool {
+    pub fn works_mut(&mut self) -> Option<&mut Works> {
         match self {
-            Role::Producer(producer) => producer.memory.work.has(txn),
-            Role::Broker(broker) => broker.memory.work.has(txn),
-            Role::Consumer(consumer) => consumer.memory.work.has(txn),
-            Role::Coordinator(_) | Role::Replica(_) | Role::Controller(_) => false,
-        }
-    }
-
-    /// The node's work in `txn` is prepared (durable in the participant's log) or
-    /// decided: its memory lets it go.
-    pub fn end_work(&mut self, txn: u32) {
-        match self {
-            Role::Producer(producer) => producer.memory.work.end(txn),
-            Role::Broker(broker) => broker.memory.work.end(txn),
-            Role::Consumer(consumer) => consumer.memory.work.end(txn),
-            Role::Coordinator(_) | Role::Replica(_) | Role::Controller(_) => {}
+            Role::Producer(producer) => Some(&mut producer.memory.work),
+            Role::Broker(broker) => Some(&mut broker.memory.work),
+            Role::Consumer(consumer) => Some(&mut consumer.memory.work),
+            Role::Replica(replica) => Some(&mut replica.queue.memory.work),
+            Role::Coordinator(_) | Role::Controller(_) => None,
         }
     }
 

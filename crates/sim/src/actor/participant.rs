@@ -113,7 +113,8 @@ impl Participant {
             | Input::Recover
             | Input::Timer(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => false,
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => false,
         }
     }
 
@@ -137,7 +138,8 @@ impl Participant {
             Input::Start
             | Input::Timer(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => {}
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 
@@ -193,7 +195,7 @@ impl Participant {
         {
             return;
         }
-        let reason = if !resource.work_complete(info.txn) {
+        let reason = if !resource.works().is_some_and(|w| w.complete(info.txn)) {
             Some(VoteNoReason::WorkMissing)
         } else if self
             .disk
@@ -211,7 +213,9 @@ impl Participant {
         };
         // Either way the work leaves the node's memory: a yes vote makes it durable in
         // the participant's log, a no vote forgets it.
-        resource.end_work(info.txn);
+        if let Some(works) = resource.works_mut() {
+            works.end(info.txn);
+        }
         if let Some(reason) = reason {
             // Voting no is a unilateral abort: the participant may forget the work.
             ctx.detail(Detail::VotedNo { reason });
@@ -265,9 +269,9 @@ impl Participant {
         let txn = envelope.tag;
         let commit = envelope.kind == MessageKind::Commit;
         let Some(position) = self.disk.prepared.iter().position(|x| x.info.txn == txn) else {
-            if !commit && resource.has_work(txn) {
+            if let Some(works) = resource.works_mut().filter(|w| !commit && w.has(txn)) {
                 // Aborted before it prepared: the work in memory is rolled back.
-                resource.end_work(txn);
+                works.end(txn);
                 self.remember(txn, false);
                 ctx.detail(Detail::AbortedTxn);
             } else if commit && self.outcome(txn) == Some(true) {
@@ -471,7 +475,10 @@ mod tests {
         );
         assert_eq!(bench::timers(&out), vec![Timer::Query { txn: 2 }]);
         assert_eq!(participant.disk.prepared.len(), 1);
-        assert!(!db.has_work(2), "the work is in the prepared record now");
+        assert!(
+            !db.works().is_some_and(|w| w.has(2)),
+            "the work is in the prepared record now"
+        );
     }
 
     #[test]

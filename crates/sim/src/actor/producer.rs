@@ -113,7 +113,8 @@ impl Producer {
             Input::Timer(_)
             | Input::Message(_)
             | Input::ConnectionClosed(_)
-            | Input::ConnectionOpened(_) => {}
+            | Input::ConnectionOpened(_)
+            | Input::ReplayDeadLetters => {}
         }
     }
 
@@ -229,16 +230,7 @@ impl Producer {
             ctx.detail(Detail::Confirmed);
             return;
         }
-        ctx.detail(Detail::WorkDone);
-        ctx.send(
-            NodeId::COORDINATOR,
-            MessageKind::WorkDone,
-            first,
-            txn,
-            1,
-            Because::Given(None),
-            0,
-        );
+        ctx.work_done(txn, first, envelope.txn_kind);
     }
 
     /// Transactional mode: the publish transaction committed; the order row is

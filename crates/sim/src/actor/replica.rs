@@ -212,6 +212,7 @@ impl Replica {
             Input::Timer(_) => self.queue.handle(input, ctx),
             Input::Crash => self.crash(ctx),
             Input::Recover => self.recover(ctx),
+            Input::ReplayDeadLetters => self.queue.handle(input, ctx),
             Input::ConnectionOpened(peer) if peer.role() == RoleKind::Broker => {
                 // The link to the leader is back (it healed, or the leader restarted):
                 // a follower asks again what it last asked, since the question may

@@ -445,6 +445,7 @@ fn command_out(command: &Command) -> CommandOut {
             ratio: Some(r.to_string()),
             ..base("set_crash_rate")
         },
+        Command::ReplayDeadLetters => base("replay_dead_letters"),
     }
 }
 
@@ -1294,6 +1295,7 @@ fn command_arguments(name: &str) -> &'static [&'static str] {
         "delay_next" => &["link", "ticks"],
         "drop_matching" | "duplicate_matching" => &["link", "kind", "message", "nth"],
         "delay_matching" => &["link", "kind", "message", "nth", "ticks"],
+        "replay_dead_letters" => &[],
         _ => &["ratio"],
     }
 }
@@ -1385,6 +1387,7 @@ fn read_command(
         "duplicate_next" => Command::DuplicateNext { link: link()? },
         "partition" => Command::Partition { link: link()? },
         "heal" => Command::Heal { link: link()? },
+        "replay_dead_letters" => Command::ReplayDeadLetters,
         "delay_next" => Command::DelayNext {
             link: link()?,
             ticks: ticks()?,

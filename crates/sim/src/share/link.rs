@@ -577,6 +577,7 @@ pub fn command_text(command: &Command) -> String {
         Command::SetDuplicate(ratio) => format!("set_duplicate,{ratio}"),
         Command::SetReorder(ratio) => format!("set_reorder,{ratio}"),
         Command::SetCrashRate(ratio) => format!("set_crash_rate,{ratio}"),
+        Command::ReplayDeadLetters => "replay_dead_letters".to_string(),
     }
 }
 
@@ -733,6 +734,10 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
                 ticks: parse_number(args[4], "delay", parse_u64)?,
             }
         }
+        "replay_dead_letters" => {
+            want(0)?;
+            Command::ReplayDeadLetters
+        }
         "set_loss" | "set_duplicate" | "set_reorder" | "set_crash_rate" => {
             want(1)?;
             let ratio = parse_command_ratio(args[0])?;
@@ -753,7 +758,7 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
 }
 
 /// Every command name, as written in links and files.
-pub(crate) const COMMAND_NAMES: [&str; 15] = [
+pub(crate) const COMMAND_NAMES: [&str; 16] = [
     "crash",
     "restart",
     "crash_at",
@@ -769,6 +774,7 @@ pub(crate) const COMMAND_NAMES: [&str; 15] = [
     "set_duplicate",
     "set_reorder",
     "set_crash_rate",
+    "replay_dead_letters",
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.

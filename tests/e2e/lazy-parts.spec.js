@@ -1,0 +1,130 @@
+// Parts loaded on demand: the first view fetches none of them; each says so while it
+// loads and when it cannot be fetched, offers to try again, and the rest of the page
+// keeps working meanwhile. Failures here are made on purpose (the browser logs the failed
+// request), so these tests check uncaught exceptions only.
+const base = require('@playwright/test');
+const { test, expect, openSite } = require('./helpers');
+
+const LAZY = /mqlab-analysis-|text\/en\/lessons\.txt|parts\/lessons\.css|parts\/protocol-lab\.css/;
+
+// Takes a screenshot at laptop and at tablet size.
+async function shoot(page, name) {
+  await page.screenshot({ path: `output/screenshots/${name}-laptop.png` });
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await page.screenshot({ path: `output/screenshots/${name}-tablet.png` });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+// A page that fails its test on any uncaught exception.
+async function watched(page) {
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+test('the first view fetches none of the parts that other views need', async ({ guarded }) => {
+  const { page } = guarded;
+  const fetched = [];
+  page.on('request', (request) => fetched.push(request.url()));
+  await openSite(page);
+  await expect(page.getByRole('region', { name: 'In real systems' })).toContainText('enable.idempotence');
+  await page.waitForLoadState('networkidle');
+  expect(fetched.filter((url) => LAZY.test(url))).toEqual([]);
+  // Opening a view fetches its part.
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await expect(page.getByRole('tabpanel', { name: 'Compare' })).toContainText('Transactional');
+  expect(fetched.some((url) => /mqlab-analysis-[0-9a-f]+_bg\.wasm/.test(url))).toBe(true);
+});
+
+base.test.describe('without a service worker, so that failed requests stay failed', () => {
+  base.test.use({ serviceWorkers: 'block' });
+
+  base.test('the real-systems panel shows that it is loading, then its settings', async ({ page }) => {
+    const errors = await watched(page);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/text/en/real-systems.txt', async (route) => { await held; await route.continue(); });
+    await openSite(page);
+    const panel = page.getByRole('region', { name: 'In real systems' });
+    await expect(panel.getByRole('status')).toHaveText('Loading the Kafka and RabbitMQ settings…');
+    await panel.scrollIntoViewIfNeeded();
+    await shoot(page, 'real-systems-loading');
+    release();
+    await expect(panel.getByRole('row', { name: /enable\.idempotence/ })).toBeVisible();
+    await expect(panel.getByRole('status')).toHaveCount(0);
+    await panel.scrollIntoViewIfNeeded();
+    await shoot(page, 'real-systems-loaded');
+    expect(errors).toEqual([]);
+  });
+
+  base.test('a panel whose words cannot be fetched says why, the run goes on, and Try again loads them', async ({ page }) => {
+    const errors = await watched(page);
+    await page.route('**/text/en/real-systems.txt', (route) => route.abort());
+    await openSite(page);
+    const panel = page.getByRole('region', { name: 'In real systems' });
+    await expect(panel.getByRole('alert')).toContainText('Could not load the Kafka and RabbitMQ settings');
+    await expect(panel.getByRole('alert')).toContainText('The rest of the page keeps working');
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect(page.locator('.controls .step-readout').last()).toContainText('step 1');
+    await page.unroute('**/text/en/real-systems.txt');
+    await panel.getByRole('button', { name: 'Try again' }).click();
+    await expect(panel.getByRole('row', { name: /enable\.idempotence/ })).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+
+  base.test('a lesson shows that its words are loading, then its intro and summary', async ({ page }) => {
+    const errors = await watched(page);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/text/en/lessons.txt', async (route) => { await held; await route.continue(); });
+    await openSite(page, '#lesson=consumer-crash-before-ack');
+    const lesson = page.locator('article.lesson');
+    await expect(lesson.getByRole('status').first()).toHaveText('Loading the lessons\' texts…');
+    await shoot(page, 'lesson-loading');
+    release();
+    await expect(lesson.locator('.lesson-intro')).toContainText('the consumer applies a message');
+    await shoot(page, 'lesson-loaded');
+    expect(errors).toEqual([]);
+  });
+
+  base.test('an analysis view whose module cannot be fetched says why, the simulator keeps working, and Try again loads it', async ({ page }) => {
+    const errors = await watched(page);
+    await page.route(/mqlab-analysis-/, (route) => route.abort());
+    await openSite(page);
+    await page.getByRole('tab', { name: 'Crash matrix' }).click();
+    const view = page.getByRole('tabpanel', { name: 'Crash matrix' });
+    await expect(view.getByRole('alert')).toContainText('Could not load the crash matrix');
+    await page.getByRole('tab', { name: 'Simulator' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect(page.locator('.controls .step-readout').last()).toContainText('step 1');
+    await page.getByRole('tab', { name: 'Crash matrix' }).click();
+    await expect(view.getByRole('alert')).toContainText('Could not load the crash matrix');
+    await page.unroute(/mqlab-analysis-/);
+    await view.getByRole('button', { name: 'Try again' }).click();
+    await expect(view.getByRole('button', { name: /^Run \d+ runs$/ })).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+});
+
+test('every part opens offline once the site has been loaded @both', async ({ guarded, context }) => {
+  const { page } = guarded;
+  await openSite(page);
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  // The worker stores the parts in the background; wait until it has them all.
+  await page.waitForFunction(async () => {
+    const keys = (await (await caches.open('mqlab-site')).keys()).map((request) => request.url);
+    return ['text/en/lessons.txt', 'text/en/real-systems.txt', 'parts/lessons.css', 'parts/protocol-lab.css']
+      .every((part) => keys.some((url) => url.endsWith(part)))
+      && keys.some((url) => /mqlab-analysis-[0-9a-f]+_bg\.wasm$/.test(url));
+  });
+  await context.setOffline(true);
+  await page.reload();
+  await page.locator('main[data-ready="true"]').waitFor({ timeout: 20_000 });
+  await expect(page.getByRole('region', { name: 'In real systems' })).toContainText('enable.idempotence');
+  await page.getByRole('tab', { name: 'Protocol lab' }).click();
+  await expect(page.getByLabel('Resource managers (N)')).toBeVisible();
+  await page.getByRole('tab', { name: 'Lessons' }).click();
+  await page.getByRole('link', { name: /consumer crashes before its ack/ }).click();
+  await expect(page.locator('.lesson-intro')).toContainText('the consumer applies a message');
+  await context.setOffline(false);
+});
