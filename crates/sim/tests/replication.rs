@@ -3,8 +3,8 @@
 //! property tests over seeded random fault schedules.
 
 use mqlab_sim::{
-    Acks, Command, CrashPoint, Mode, NodeId, RoleKind, Scenario, ScenarioError, Sim, SimOptions,
-    Summary, TimedAction, TimedFault,
+    Acks, Command, CrashPoint, Mode, NodeId, Ratio, RoleKind, Scenario, ScenarioError, Sim,
+    SimOptions, Summary, TimedAction, TimedFault,
 };
 
 fn broker(number: u8) -> NodeId {
@@ -318,6 +318,68 @@ fn acks_all_min_insync_2_clean_election_and_leader_epochs_never_lose_an_acknowle
          {leader_changes} leader changes, {refused} with refused writes"
     );
     // The schedules must exercise failover, or the property says little.
+    assert!(
+        failovers * 5 >= count,
+        "only {failovers} of {count} schedules fail over"
+    );
+}
+
+#[test]
+fn a_leader_cut_off_from_the_controller_commits_nothing_with_a_set_the_controller_never_held() {
+    // The leader asks the controller to add broker-2 to the in-sync set; the
+    // controller does, but its answer is lost on a cut link. Then broker-2 falls
+    // behind and broker-3 catches up. If the leader replaced its first request with
+    // "leader and broker-3" and counted only those, it would acknowledge m8 once
+    // broker-3 had it, while the controller, which holds "leader and broker-2", elects
+    // broker-2, which never had m8. A leader keeps one request in flight (KIP-497).
+    let mut scenario = property_scenario(44_644);
+    scenario.mode = Mode::Idempotent;
+    scenario.network.global.loss = Ratio::new(1, 20);
+    let consumer = NodeId::new(RoleKind::Consumer, 0);
+    let cut = |a, b, from, until_tick| at(from, TimedAction::Partition { a, b, until_tick });
+    scenario.timed_faults = vec![
+        at(10, TimedAction::Crash { node: broker(2) }),
+        at(11, TimedAction::Restart { node: broker(2) }),
+        at(13, TimedAction::Crash { node: broker(3) }),
+        at(17, TimedAction::Restart { node: broker(3) }),
+        cut(consumer, broker(1), 53, 116),
+        cut(broker(3), NodeId::CONTROLLER, 34, 116),
+        cut(NodeId::CONTROLLER, broker(1), 55, 132),
+    ];
+    let summary = run(&scenario);
+    assert!(summary.leader_changes > 0, "{summary:?}");
+    assert_eq!((summary.acked_lost, summary.lost), (0, 0), "{summary:?}");
+}
+
+#[test]
+fn acks_all_loses_no_acknowledged_write_on_lossy_links_even_with_min_insync_1() {
+    // With min.insync.replicas=1 the in-sync set may shrink to the leader alone, and
+    // then the leader's copy is the only one; as crashed brokers keep their logs here,
+    // clean election and leader epochs still lose nothing acknowledged, with lossy
+    // links and cut links besides.
+    let count = schedules() / 2;
+    let mut failovers = 0u64;
+    for seed in 0..count {
+        let mut scenario = property_scenario(seed);
+        scenario.mode = Mode::Idempotent;
+        scenario.network.global.loss = Ratio::new(1, 20);
+        scenario.timed_faults = random_schedule(seed, 3, 2, 3);
+        let summary = run(&scenario);
+        assert_eq!(
+            (
+                summary.acked_lost,
+                summary.lost,
+                summary.invariant_violations
+            ),
+            (0, 0, 0),
+            "seed {seed}: {summary:?}, faults {:?}",
+            scenario.timed_faults
+        );
+        failovers += u64::from(summary.leader_changes > 0);
+    }
+    println!(
+        "acks=all, min.insync.replicas=1, 5% loss: {count} schedules, {failovers} with a failover"
+    );
     assert!(
         failovers * 5 >= count,
         "only {failovers} of {count} schedules fail over"

@@ -439,7 +439,11 @@ impl Replica {
                 wanted &= !bit(follower);
             }
         }
-        if wanted != self.memory.isr && self.memory.proposed_isr != Some(wanted) {
+        // One request at a time, as in Kafka (KIP-497): while one is in flight the
+        // controller may already have made it the partition's set, so the leader
+        // neither replaces it nor counts fewer members than it names; it asks for the
+        // next change once the controller has answered.
+        if wanted != self.memory.isr && self.memory.proposed_isr.is_none() {
             self.memory.proposed_isr = Some(wanted);
             ctx.send_replication(
                 NodeId::CONTROLLER,
