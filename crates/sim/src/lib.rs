@@ -49,10 +49,11 @@ pub use ratio::{Ratio, RatioParseError};
 pub use replication::{Acks, Replication, TimedAction, TimedFault};
 pub use scenario::{PoisonFails, QueueConfig, Scenario, ScenarioError, Timing, TransactionConfig};
 pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
-pub use sim::{ReplayError, Sim, SimOptions};
+pub use sim::{Outage, ReplayError, Sim, SimOptions};
 pub use snapshot::{
-    CoordinatorPhase, CoordinatorView, InFlight, NodeView, ParticipantState, ParticipantView,
-    Snapshot, TransactionView, TxnKind,
+    CoordinatorPhase, CoordinatorView, HiddenReason, HiddenWrite, InFlight, NodeView,
+    ParticipantState, ParticipantView, ReplicaView, ReplicationView, Snapshot, TransactionView,
+    TxnKind,
 };
 pub use timeline::Run;
 pub use topology::Topology;

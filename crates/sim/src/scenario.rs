@@ -710,7 +710,9 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
                 return Err(CommandError::NodeNotInTopology { node });
             }
         }
-        if !scenario.topology.links(mode).contains(&link) {
+        if !scenario.topology.links(mode).contains(&link)
+            && !scenario.topology.replication_links(mode).contains(&link)
+        {
             return Err(CommandError::LinkNotInMode { link, mode });
         }
         if let Some(kind) = kind {

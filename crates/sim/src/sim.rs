@@ -184,6 +184,45 @@ pub(crate) struct ReplicationState {
     pub leader_changes: u32,
     /// Ticks without a leader that is up.
     pub unavailable_ticks: u64,
+    /// The spells without a leader that is up, oldest first (at most `MAX_OUTAGES`; the
+    /// ticks of later ones still count in `unavailable_ticks`).
+    pub outages: Vec<Outage>,
+}
+
+/// A replicated queue's spells without a leader that is up are kept up to this many.
+const MAX_OUTAGES: usize = 16;
+
+/// A spell during which a replicated queue had no leader that was up: producers could
+/// not write and consumers could not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outage {
+    /// The step at which the queue was first seen without a leader that is up.
+    pub from_step: u64,
+    /// When it began.
+    pub from_tick: u64,
+    /// When a leader was up again (none: not yet).
+    pub to_tick: Option<u64>,
+    /// The leader the controller had elected when it began (it was down), or none when
+    /// the partition had no leader at all.
+    pub leader: Option<NodeId>,
+}
+
+impl ReplicationState {
+    /// Notes whether the queue has a leader that is up, at the current step and tick.
+    fn note_availability(&mut self, leader_up: bool, step: u64, tick: u64) {
+        let full = self.outages.len() >= MAX_OUTAGES;
+        let open = self.outages.last_mut().filter(|o| o.to_tick.is_none());
+        match (leader_up, open) {
+            (true, Some(outage)) => outage.to_tick = Some(tick),
+            (false, None) if !full => self.outages.push(Outage {
+                from_step: step,
+                from_tick: tick,
+                to_tick: None,
+                leader: self.leader,
+            }),
+            _ => {}
+        }
+    }
 }
 
 impl Sim {
@@ -272,6 +311,7 @@ impl Sim {
                 connected: u64::MAX,
                 leader_changes: 0,
                 unavailable_ticks: 0,
+                outages: Vec::new(),
             }),
         };
         for link in topology.replication_links(scenario.mode) {
@@ -481,6 +521,12 @@ impl Sim {
             .map_or(Some(NodeId::BROKER), |r| r.leader)
     }
 
+    /// A replicated queue's spells without a leader that is up, oldest first (empty
+    /// for a single broker).
+    pub fn outages(&self) -> &[Outage] {
+        self.replication.as_ref().map_or(&[], |r| &r.outages)
+    }
+
     /// A replica's log as message numbers, in offset order, and its high watermark
     /// (a replicated queue only).
     pub fn replica_log(&self, node: NodeId) -> Option<(Vec<u32>, u32)> {
@@ -553,11 +599,12 @@ impl Sim {
             }
             if let Some(replication) = &self.replication {
                 let leader_up = replication.leader.is_some_and(|l| self.is_up(l));
-                if !leader_up {
-                    let ticks = event.tick.saturating_sub(self.tick);
-                    if let Some(replication) = &mut self.replication {
-                        replication.unavailable_ticks += ticks;
+                let (tick, step) = (self.tick, self.step_index);
+                if let Some(replication) = &mut self.replication {
+                    if !leader_up {
+                        replication.unavailable_ticks += event.tick.saturating_sub(tick);
                     }
+                    replication.note_availability(leader_up, step, tick);
                 }
             }
             self.tick = event.tick;
@@ -1430,6 +1477,8 @@ impl Sim {
                 }
                 state.partitioned = true;
                 state.partitioned_since_step = self.step_index;
+                // A replicated queue: the controller and the replicas notice the cut.
+                self.sync_connections();
                 format!("link {link} is cut; everything arriving on it is lost until it heals.")
             }
             Command::Heal { link } => {
@@ -1439,6 +1488,7 @@ impl Sim {
                     return Err(CommandError::NotPartitioned { link });
                 }
                 state.partitioned = false;
+                self.sync_connections();
                 format!("link {link} heals.")
             }
             Command::SetLoss(ratio) => {

@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::actor::controller::Controller;
 use crate::actor::coordinator::{ActivePhase, CONSUME, PUBLISH};
 use crate::actor::participant::lock_name;
+use crate::actor::replica::{bit, Replica};
 use crate::actor::Role;
 use crate::event_queue::What;
 use crate::ledger::{MessageId, Summary};
@@ -15,6 +17,7 @@ use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
 use crate::node::RoleKind;
 use crate::sim::Sim;
+use crate::trace::{Detail, ReplicaDetail};
 
 /// One node as drawn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +153,87 @@ pub struct CoordinatorView {
     pub decision_log: Vec<String>,
 }
 
+/// One replica of a replicated queue, as drawn: its log and its marks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaView {
+    /// The broker node that holds it.
+    pub node: NodeId,
+    /// False while crashed.
+    pub up: bool,
+    /// The offset of the first record in `records` (older ones are left out).
+    pub first_offset: u32,
+    /// The latest records of its log, at most `SNAPSHOT_LOG_RECORDS`, in offset
+    /// order: the message and the leader epoch in which it was appended. The log is on
+    /// disk and survives a crash.
+    pub records: Vec<(MessageId, u32)>,
+    /// The log end offset: where the next record goes.
+    pub log_end: u32,
+    /// The high watermark it knows now (memory: a follower learns it one fetch after
+    /// the leader; zero while down).
+    pub high_watermark: u32,
+    /// The high watermark as last written to disk, which it returns with after a crash.
+    pub high_watermark_on_disk: u32,
+    /// The leader epoch it was last told (memory).
+    pub epoch: u32,
+    /// It leads the partition (the controller elected it).
+    pub leader: bool,
+    /// It is in the controller's in-sync set.
+    pub in_sync: bool,
+}
+
+/// A replicated queue (several brokers): the partition as the controller keeps it,
+/// and each replica.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicationView {
+    /// The leader the controller elected (none: the partition has no leader).
+    pub leader: Option<NodeId>,
+    /// The current leader epoch.
+    pub epoch: u32,
+    /// The in-sync set, in broker order.
+    pub in_sync: Vec<NodeId>,
+    /// The replicas, in broker order.
+    pub replicas: Vec<ReplicaView>,
+}
+
+/// Why a write the leader holds is not yet below its high watermark, so consumers
+/// cannot read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HiddenReason {
+    /// The in-sync set is smaller than `min.insync.replicas`, so the high watermark
+    /// does not advance (Kafka 3.7 and later).
+    TooFewInSync {
+        /// Members of the in-sync set.
+        in_sync: u16,
+        /// `min.insync.replicas`.
+        min_insync_replicas: u16,
+    },
+    /// These in-sync followers have not yet told the leader (by their next fetch) that
+    /// they hold it.
+    NotYetFetched {
+        /// The followers.
+        by: Vec<NodeId>,
+    },
+    /// Every in-sync follower has it, and the leader has not yet moved its high
+    /// watermark: it was just elected and has not yet heard so from the controller.
+    LeaderNotYetTold,
+}
+
+/// A write that is in the leader's log but not yet below its high watermark: written,
+/// hidden from consumers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenWrite {
+    /// The message.
+    pub message: MessageId,
+    /// Its offset in the leader's log.
+    pub offset: u32,
+    /// The leader's high watermark.
+    pub high_watermark: u32,
+    /// The step at which the leader appended it, when the trace shows it.
+    pub appended_step: Option<u64>,
+    /// Why it is not yet visible.
+    pub reason: HiddenReason,
+}
+
 /// Everything the page draws for one moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -173,7 +257,14 @@ pub struct Snapshot {
     pub breakpoints: Vec<String>,
     /// The ledger's counters.
     pub summary: Summary,
+    /// The replicated queue (several brokers only).
+    pub replication: Option<ReplicationView>,
 }
+
+/// A replica view shows at most this many records of its log (the latest).
+pub const SNAPSHOT_LOG_RECORDS: usize = 10;
+/// At most this many hidden writes are listed.
+const HIDDEN_WRITES: usize = 64;
 
 fn tail(lines: Vec<String>) -> (Vec<String>, u64) {
     let limit = SNAPSHOT_LINES as usize;
@@ -223,11 +314,11 @@ impl Sim {
             })
             .collect();
         in_flight.sort_by_key(|(tick, seq, _)| (*tick, *seq));
-        let partitions = self
-            .scenario
-            .topology
+        let topology = &self.scenario.topology;
+        let partitions = topology
             .links(self.mode)
             .into_iter()
+            .chain(topology.replication_links(self.mode))
             .filter(|link| self.links[self.link_index(*link)].partitioned)
             .collect();
         let breakpoints = self
@@ -252,14 +343,131 @@ impl Sim {
             partitions,
             breakpoints,
             summary: self.ledger.summary(),
+            replication: self.replication_view(),
         }
+    }
+
+    fn replica(&self, node: NodeId) -> Option<&Replica> {
+        match &self.nodes[self.slot(node)].role {
+            Role::Replica(replica) => Some(replica),
+            _ => None,
+        }
+    }
+
+    fn controller(&self) -> Option<&Controller> {
+        if !self.scenario.topology.replicated() {
+            return None;
+        }
+        match &self.nodes[self.slot(NodeId::CONTROLLER)].role {
+            Role::Controller(controller) => Some(controller),
+            _ => None,
+        }
+    }
+
+    fn brokers(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.scenario.topology.brokers).map(|i| NodeId::new(RoleKind::Broker, i as u8))
+    }
+
+    /// The replicated queue as drawn (several brokers only).
+    pub fn replication_view(&self) -> Option<ReplicationView> {
+        let controller = self.controller()?;
+        let replicas = self
+            .brokers()
+            .filter_map(|node| {
+                let replica = self.replica(node)?;
+                let log = &replica.disk.log;
+                let first = log.len().saturating_sub(SNAPSHOT_LOG_RECORDS);
+                let up = self.is_up(node);
+                Some(ReplicaView {
+                    node,
+                    up,
+                    first_offset: first as u32,
+                    records: log[first..]
+                        .iter()
+                        .map(|r| (MessageId(r.message), r.epoch))
+                        .collect(),
+                    log_end: replica.log_end(),
+                    high_watermark: if up { replica.memory.high_watermark } else { 0 },
+                    high_watermark_on_disk: replica.disk.high_watermark,
+                    epoch: if up { replica.memory.epoch } else { 0 },
+                    leader: controller.leader == Some(node),
+                    in_sync: controller.isr & bit(node) != 0,
+                })
+            })
+            .collect();
+        Some(ReplicationView {
+            leader: controller.leader,
+            epoch: controller.epoch,
+            in_sync: self
+                .brokers()
+                .filter(|node| controller.isr & bit(*node) != 0)
+                .collect(),
+            replicas,
+        })
+    }
+
+    /// The writes in the leader's log that are not yet below its high watermark, with
+    /// why (a replicated queue only; the first `HIDDEN_WRITES`). Reads the trace for
+    /// the step of each append, so the page asks for it with the ledger, not on every
+    /// frame.
+    pub fn hidden_writes(&self) -> Vec<HiddenWrite> {
+        let Some(controller) = self.controller() else {
+            return Vec::new();
+        };
+        let Some(leader) = controller.leader.filter(|l| self.is_up(*l)) else {
+            return Vec::new();
+        };
+        let Some(replica) = self.replica(leader) else {
+            return Vec::new();
+        };
+        let high_watermark = replica.memory.high_watermark;
+        let min_insync_replicas = self.scenario.replication.min_insync_replicas;
+        let log = &replica.disk.log;
+        log.iter()
+            .enumerate()
+            .skip(high_watermark as usize)
+            .take(HIDDEN_WRITES)
+            .map(|(offset, record)| {
+                let offset = offset as u32;
+                let reason = match replica.lacking(leader, offset, min_insync_replicas) {
+                    Err(in_sync) => HiddenReason::TooFewInSync {
+                        in_sync,
+                        min_insync_replicas,
+                    },
+                    Ok(by) if by.is_empty() => HiddenReason::LeaderNotYetTold,
+                    Ok(by) => HiddenReason::NotYetFetched { by },
+                };
+                HiddenWrite {
+                    message: MessageId(record.message),
+                    offset,
+                    high_watermark,
+                    appended_step: self.trace.iter().rev().find_map(|e| {
+                        let appended = matches!(e.detail,
+                            Detail::Replication(ReplicaDetail::LeaderAppended { offset: o }) if o == offset);
+                        (appended && e.node == leader).then_some(e.step)
+                    }),
+                    reason,
+                }
+            })
+            .collect()
     }
 
     fn node_view(&self, node: NodeId) -> NodeView {
         let core = &self.nodes[self.slot(node)].core;
         let log = &self.nodes[self.slot(node)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
-        let durable = log.records[start..].iter().map(|r| r.line()).collect();
+        let mut durable: Vec<String> = log.records[start..].iter().map(|r| r.line()).collect();
+        match &self.nodes[self.slot(node)].role {
+            Role::Replica(replica) => {
+                let mut lines = replica.disk_lines();
+                lines.append(&mut durable);
+                durable = lines;
+            }
+            Role::Controller(controller) => {
+                durable = controller.disk_lines(self.scenario.topology.brokers)
+            }
+            _ => {}
+        }
         let durable_hidden = start as u64 + log.omitted;
         let volatile = if !core.up {
             Vec::new()

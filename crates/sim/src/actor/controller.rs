@@ -58,6 +58,24 @@ impl Controller {
         }
     }
 
+    /// Disk lines for the snapshot (all of the controller's state is durable).
+    pub fn disk_lines(&self, brokers: u16) -> Vec<String> {
+        let members: Vec<String> = (0..u32::from(brokers))
+            .map(broker)
+            .filter(|b| self.isr & bit(*b) != 0)
+            .map(|b| b.to_string())
+            .collect();
+        vec![
+            format!(
+                "leader {} · epoch {}",
+                self.leader
+                    .map_or_else(|| "none".to_string(), |l| l.to_string()),
+                self.epoch
+            ),
+            format!("in-sync set: {}", members.join(" ")),
+        ]
+    }
+
     pub fn handle(&mut self, input: Input<'_>, ctx: &mut Ctx<'_>) {
         match input {
             Input::Timer(Timer::BrokerSilent { broker }) => {

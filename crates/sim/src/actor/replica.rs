@@ -483,7 +483,28 @@ impl Replica {
                 size: size(self.memory.proposed_isr.unwrap_or(self.memory.isr)),
             }));
         }
-        self.schedule_lag_check(ctx);
+        // While a request is in flight nothing changes until the controller answers,
+        // and its answer schedules the next check; checking again meanwhile would tick
+        // forever, without a step, when the controller cannot be reached.
+        if self.memory.proposed_isr.is_none() {
+            self.schedule_lag_check(ctx);
+        }
+    }
+
+    /// Leader, for the page: what keeps the record at `offset` above the high
+    /// watermark — the in-sync set's size when it is below `min.insync.replicas`
+    /// (`Err`), else the in-sync followers (or followers joining it) whose log does not
+    /// reach past it yet, by the rule of `advance_high_watermark`.
+    pub fn lacking(&self, id: NodeId, offset: u32, min_insync: u16) -> Result<Vec<NodeId>, u16> {
+        if size(self.memory.isr) < min_insync {
+            return Err(size(self.memory.isr));
+        }
+        let members = self.memory.isr | self.memory.proposed_isr.unwrap_or(0);
+        Ok((0..8u32)
+            .map(broker)
+            .filter(|f| *f != id && members & bit(*f) != 0)
+            .filter(|f| self.memory.follower_end[f.instance() as usize] <= offset)
+            .collect())
     }
 
     /// Moves the high watermark to the smallest log end over the in-sync set (and any
@@ -859,6 +880,32 @@ impl Replica {
         {
             self.truncate_to(self.disk.high_watermark, ctx);
         }
+    }
+
+    /// Disk lines for the snapshot: the log's latest records, the leader-epoch cache
+    /// and the high-watermark checkpoint.
+    pub fn disk_lines(&self) -> Vec<String> {
+        let log = &self.disk.log;
+        let first = log.len().saturating_sub(12);
+        let records: Vec<String> = log[first..]
+            .iter()
+            .map(|r| format!("m{}", r.message))
+            .collect();
+        let epochs: Vec<String> = self
+            .disk
+            .epochs
+            .iter()
+            .map(|(epoch, start)| format!("{epoch}@{start}"))
+            .collect();
+        vec![
+            format!(
+                "log{}: {}",
+                if first > 0 { " (latest)" } else { "" },
+                records.join(" ")
+            ),
+            format!("leader epochs (epoch@offset): {}", epochs.join(" ")),
+            format!("high watermark checkpoint: {}", self.disk.high_watermark),
+        ]
     }
 
     /// Memory lines for the snapshot.
