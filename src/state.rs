@@ -98,6 +98,11 @@ pub enum LabAction {
         queue: mqlab_sim::QueueConfig,
         prefetch: u32,
     },
+    /// Set how many brokers hold the queue and its replication settings, and start again.
+    SetReplication {
+        brokers: u16,
+        replication: Box<mqlab_sim::Replication>,
+    },
     /// Apply user input to the run at the current step.
     Apply(Command),
     /// Replace the run with a shared one (from a link or a file), with a notice to show.
@@ -281,6 +286,7 @@ impl Reducible for Lab {
                 | LabAction::SetTxnKnobs { .. }
                 | LabAction::SetTransform(_)
                 | LabAction::SetQueue { .. }
+                | LabAction::SetReplication { .. }
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
                 | LabAction::Import(_)
@@ -462,6 +468,15 @@ impl Lab {
                 let mut scenario = self.run.borrow().scenario().clone();
                 scenario.queue = queue;
                 scenario.timing.delivery_window = prefetch;
+                self.rebuild(scenario)
+            }
+            LabAction::SetReplication {
+                brokers,
+                replication,
+            } => {
+                let mut scenario = self.run.borrow().scenario().clone();
+                scenario.topology.brokers = brokers;
+                scenario.replication = *replication;
                 self.rebuild(scenario)
             }
             LabAction::Apply(command) => {
@@ -679,6 +694,43 @@ mod tests {
                 }
                 other => panic!("{producers}/{consumers} gave {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn replication_settings_start_a_replicated_run_and_an_impossible_one_keeps_the_run() {
+        let replication = mqlab_sim::Replication {
+            acks: Some(mqlab_sim::Acks::One),
+            ..mqlab_sim::Replication::default()
+        };
+        let lab = lab().reduce(LabAction::SetReplication {
+            brokers: 3,
+            replication: Box::new(replication.clone()),
+        });
+        assert_eq!(lab.notice, None);
+        assert_eq!(lab.run.borrow().scenario().topology.brokers, 3);
+        assert!(lab.run.borrow().sim().snapshot().replication.is_some());
+        let lab = lab.reduce(LabAction::Advance(5));
+        let refused = lab.reduce(LabAction::SetReplication {
+            brokers: 3,
+            replication: Box::new(mqlab_sim::Replication {
+                min_insync_replicas: 4,
+                ..replication
+            }),
+        });
+        assert_eq!(refused.run.borrow().step_index(), 5);
+        assert_eq!(
+            refused
+                .run
+                .borrow()
+                .scenario()
+                .replication
+                .min_insync_replicas,
+            1
+        );
+        match &refused.notice {
+            Some(Notice::Error(text)) => assert!(text.contains("min_insync_replicas"), "{text}"),
+            other => panic!("{other:?}"),
         }
     }
 

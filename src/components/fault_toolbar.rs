@@ -2,7 +2,9 @@
 //! drop, duplicate or delay the next message on a link, partition a link, and set
 //! random fault rates.
 
-use mqlab_sim::{Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio, Topology};
+use mqlab_sim::{
+    Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio, RoleKind, Topology,
+};
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
@@ -109,10 +111,20 @@ const COMPACT_NODES: usize = 4;
 /// Every crash point of a mode, once for each node of the point's role: ("consumer-2
 /// after apply" is the second consumer's), in the order of `CrashPoint::ALL`.
 pub fn crash_choices(topology: &Topology, mode: Mode) -> Vec<(CrashPoint, u8)> {
+    // A replicated queue has no fsync point (its log survives a process crash in the
+    // page cache) and adds the replication points, for every replica.
+    let replicated = topology.replicated();
+    let extra: &[CrashPoint] = if replicated {
+        &CrashPoint::REPLICATION[1..]
+    } else {
+        &[]
+    };
     CrashPoint::ALL
         .iter()
+        .chain(extra)
         .copied()
         .filter(|point| point.applies_to(mode))
+        .filter(|point| !(replicated && *point == CrashPoint::BrokerAfterFsync))
         .flat_map(|point| {
             let count = topology.count(point.node().role()).min(u16::from(u8::MAX));
             (0..count).map(move |instance| (point, instance as u8))
@@ -126,7 +138,8 @@ const RATE_MAX_PER_MILLE: u32 = 500;
 #[component]
 pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     let points = crash_choices(&props.topology, props.mode);
-    let links = props.topology.links(props.mode);
+    let mut links = props.topology.links(props.mode);
+    links.extend(props.topology.replication_links(props.mode));
     let point = use_state(|| None::<(CrashPoint, u8)>);
     let message = use_state(|| None::<u32>);
     let link = use_state(|| None::<LinkId>);
@@ -148,7 +161,12 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     };
 
     let compact = props.nodes.len() > COMPACT_NODES;
-    let node_buttons = props.nodes.iter().map(|&(node, up)| {
+    // The controller cannot crash in this version; its links can be cut.
+    let crashable = props
+        .nodes
+        .iter()
+        .filter(|(node, _)| node.role() != RoleKind::Controller);
+    let node_buttons = crashable.map(|&(node, up)| {
         if compact {
             return html! {
                 <div class="node-row">
@@ -219,15 +237,37 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     };
     let link_buttons = chosen_link.map(|link| {
         let partitioned = props.partitions.contains(&link);
+        // A replicated world cuts and heals both directions at once, as a cut cable
+        // would: one command per direction that needs it, so that links and time travel
+        // replay them.
+        let pair = if props.topology.replicated() {
+            vec![link, LinkId::new(link.to, link.from)]
+        } else {
+            vec![link]
+        };
+        let toggle = {
+            let dispatch = props.dispatch.clone();
+            let partitions = props.partitions.clone();
+            Callback::from(move |_: MouseEvent| {
+                for &link in pair.iter().filter(|l| partitions.contains(l) == partitioned) {
+                    let command = if partitioned {
+                        Command::Heal { link }
+                    } else {
+                        Command::Partition { link }
+                    };
+                    dispatch.emit(LabAction::Apply(command));
+                }
+            })
+        };
         html! {
             <div class="row">
                 <button onclick={apply(Command::DropNext { link, kind: None })}>{ "✗ Drop next" }</button>
                 <button onclick={apply(Command::DuplicateNext { link })}>{ "⇉ Duplicate next" }</button>
                 <button onclick={apply(Command::DelayNext { link, ticks: *delay_ticks })}>{ "◔ Delay next" }</button>
                 if partitioned {
-                    <button onclick={apply(Command::Heal { link })}>{ "⚭ Heal link" }</button>
+                    <button onclick={toggle}>{ "⚭ Heal link" }</button>
                 } else {
-                    <button class="danger" onclick={apply(Command::Partition { link })}>{ "✂ Partition link" }</button>
+                    <button class="danger" onclick={toggle}>{ "✂ Partition link" }</button>
                 }
             </div>
         }
@@ -418,6 +458,25 @@ mod tests {
         assert!(!names
             .iter()
             .any(|n| n.starts_with("consumer-4") || n.starts_with("broker-2")));
+        // A replicated queue offers the replication points for every replica, and no
+        // fsync point.
+        let replicated = Topology {
+            brokers: 3,
+            ..Topology::default()
+        };
+        let names: Vec<String> = crash_choices(&replicated, Mode::AtLeastOnce)
+            .into_iter()
+            .map(|(point, instance)| point.name_at(instance))
+            .collect();
+        for name in [
+            "broker.after_append",
+            "broker.after_confirm",
+            "broker-2.after_fetch",
+            "broker-3.after_append",
+        ] {
+            assert!(names.iter().any(|n| n == name), "{name} missing");
+        }
+        assert!(!names.iter().any(|n| n.ends_with("after_fsync")), "{names:?}");
         // Each name reads back as the choice it came from.
         for (point, instance) in crash_choices(&topology, Mode::Transactional) {
             assert_eq!(

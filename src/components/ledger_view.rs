@@ -14,6 +14,10 @@ pub struct LedgerViewProps {
     /// Per-transaction (or per-batch) verdicts; empty when the run has none.
     #[prop_or_default]
     pub transactions: Vec<TransactionRecord>,
+    /// A replicated queue's writes not yet visible and spells without a leader; `None`
+    /// for a single broker.
+    #[prop_or_default]
+    pub replication: Option<crate::components::replication_ledger::ReplicationFacts>,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -79,7 +83,14 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
             html! { <li class={class}>{ format!("{name}: ") }<strong>{ value }</strong></li> }
         });
     let rows = props.records.iter().take(ROWS_SHOWN).map(|record| {
-        let (icon, words, style) = verdict_status(record.verdict);
+        let (icon, mut words, style) = verdict_status(record.verdict);
+        // A replicated queue tells a lost write the producer was told had succeeded
+        // from one it was refused.
+        if record.verdict == Verdict::Lost && record.acknowledged {
+            words = "acknowledged, then lost".into();
+        } else if record.verdict == Verdict::Lost && record.refused && !record.stored_durably {
+            words = "lost, refused".into();
+        }
         html! {
             <tr>
                 <th scope="row">{ record.id.to_string() }</th>
@@ -124,6 +135,9 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
             <ul class="counters" aria-label="Counters">{ for counter_items }</ul>
             if props.summary.invariant_violations > 0 {
                 <p class="notice error" role="alert">{ format!("⚠ {} 2PC invariant violation(s): a participant committed while another aborted, or a decision was reversed.", props.summary.invariant_violations) }</p>
+            }
+            if let Some(facts) = &props.replication {
+                { crate::components::replication_ledger::replication_part(&props.summary, &props.records, facts, &props.dispatch) }
             }
             if !props.anomalies.is_empty() {
                 <h3>{ "What went wrong, and why" }</h3>

@@ -14,6 +14,8 @@ pub mod narration;
 pub mod protocol_lab;
 pub mod queue_settings;
 pub mod real_systems;
+pub mod replication_ledger;
+pub mod replication_settings;
 pub mod share_bar;
 pub mod simulator;
 pub mod stage;

@@ -17,6 +17,10 @@ pub struct RealSystemsProps {
     /// Messages per transaction (per batch outside transactional mode).
     #[prop_or(1)]
     pub txn_size: u32,
+    /// The queue is replicated over several brokers: the replication settings are
+    /// mapped too.
+    #[prop_or_default]
+    pub replicated: bool,
 }
 
 /// The catalogue key of what the simulator leaves out in a mode.
@@ -41,7 +45,10 @@ pub fn RealSystems(props: &RealSystemsProps) -> Html {
         String::new()
     };
     let body = match &loaded {
-        Loaded::Ready(text) => panel_body(text, mode),
+        Loaded::Ready(text) => html! { <>
+            { panel_body(text, mode) }
+            if props.replicated { { replication_body(text) } }
+        </> },
         other => lazy::status(Part::RealSystems, other, &retry),
     };
     html! {
@@ -58,21 +65,41 @@ pub fn RealSystems(props: &RealSystemsProps) -> Html {
     }
 }
 
+fn settings_table(text: &Catalogue, caption: &str, key: &str) -> Html {
+    html! {
+        <table class="real-settings">
+            <caption>{ caption.to_string() }</caption>
+            <tbody>
+                { for text.pairs(key).into_iter().map(|(name, value)| html! {
+                    <tr><th scope="row"><code>{ name.to_string() }</code></th><td>{ value.to_string() }</td></tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+/// The replicated queue: each setting by Kafka's name and the quorum queue's nearest
+/// equivalent, and where the two differ.
+fn replication_body(text: &Catalogue) -> Html {
+    html! {
+        <>
+            <h3>{ "Replication" }</h3>
+            <div class="real-columns">
+                { settings_table(text, "Kafka", "replication.kafka") }
+                { settings_table(text, "RabbitMQ quorum queue", "replication.rabbitmq") }
+            </div>
+            <h3>{ "Where they differ" }</h3>
+            <ul class="abstracted">
+                { for text.lines("replication.differences").into_iter().map(|line| html! { <li>{ line.to_string() }</li> }) }
+            </ul>
+        </>
+    }
+}
+
 /// The panel's tables, sketches and list, read from its catalogue.
 fn panel_body(text: &Catalogue, mode: Mode) -> Html {
     let slug = mode.as_str();
-    let table = |caption: &str, key: String| {
-        html! {
-            <table class="real-settings">
-                <caption>{ caption.to_string() }</caption>
-                <tbody>
-                    { for text.pairs(&key).into_iter().map(|(name, value)| html! {
-                        <tr><th scope="row"><code>{ name.to_string() }</code></th><td>{ value.to_string() }</td></tr>
-                    }) }
-                </tbody>
-            </table>
-        }
-    };
+    let table = |caption: &str, key: String| settings_table(text, caption, &key);
     html! {
         <>
             <div class="real-columns">
@@ -153,5 +180,40 @@ mod tests {
             }
             assert!(text.lines(abstracted_key(mode)).len() >= 3, "{mode:?}");
         }
+    }
+
+    #[test]
+    fn each_replication_setting_has_its_kafka_name_and_a_quorum_queue_equivalent() {
+        let text = Catalogue::parse(FILE).expect("the real-systems catalogue is well formed");
+        let kafka: Vec<&str> = text
+            .pairs("replication.kafka")
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        for name in [
+            "acks",
+            "min.insync.replicas",
+            "unclean.leader.election.enable",
+            "replica.lag.time.max.ms",
+            "leader epochs",
+        ] {
+            assert!(kafka.contains(&name), "replication lacks {name}");
+        }
+        let rabbit = text.pairs("replication.rabbitmq");
+        for name in kafka {
+            assert!(
+                rabbit
+                    .iter()
+                    .any(|(n, value)| *n == name && !value.is_empty()),
+                "the quorum queue lacks {name}"
+            );
+        }
+        let min_isr = text
+            .pairs("replication.kafka")
+            .into_iter()
+            .find(|(name, _)| *name == "min.insync.replicas")
+            .map(|(_, value)| value);
+        assert!(min_isr.is_some_and(|v| v.contains("Kafka 3.7 and later")));
+        assert!(text.lines("replication.differences").len() >= 3);
     }
 }

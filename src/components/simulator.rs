@@ -136,6 +136,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
                                   plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
+                    <crate::components::replication_settings::ReplicationSettings mode={snapshot.mode} brokers={scenario.topology.brokers}
+                                  replication={scenario.replication.clone()} dispatch={dispatch.clone()} />
                     <crate::components::queue_settings::QueueSettings mode={snapshot.mode} queue={scenario.queue.clone()}
                                   prefetch={scenario.timing.delivery_window} dispatch={dispatch.clone()} />
                 </div>
@@ -145,8 +147,10 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 </div>
                 <div class="area-ledger">
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
-                                anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()} dispatch={dispatch.clone()} />
-                    <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size} />
+                                anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()}
+                                replication={heavy.replication.clone()} dispatch={dispatch.clone()} />
+                    <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
+                                  replicated={scenario.topology.replicated()} />
                 </div>
             </div>
         </>
@@ -170,6 +174,7 @@ struct HeavyViews {
     truncated: bool,
     /// The furthest step reached, for the diagram's scrubber.
     horizon: u64,
+    replication: Option<crate::components::replication_ledger::ReplicationFacts>,
 }
 
 impl HeavyViews {
@@ -190,6 +195,12 @@ impl HeavyViews {
             events: recent_events(sim.trace()),
             truncated: sim.trace_truncated(),
             horizon,
+            replication: sim.scenario().topology.replicated().then(|| {
+                crate::components::replication_ledger::ReplicationFacts {
+                    hidden: sim.hidden_writes(),
+                    outages: sim.outages().to_vec(),
+                }
+            }),
         }
     }
 }

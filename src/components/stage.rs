@@ -11,8 +11,8 @@ use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
 use mqlab_sim::{
-    EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, RoleKind, Snapshot,
-    Topology, TraceEvent,
+    EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, ReplicaView, RoleKind,
+    Snapshot, Topology, TraceEvent,
 };
 use yew::prelude::*;
 
@@ -41,9 +41,12 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::WorkDone => "work done",
         MessageKind::Reject => "reject",
         MessageKind::Nack => "nack",
-        MessageKind::Fetch | MessageKind::EpochQuery => "fetch",
-        MessageKind::FetchResponse | MessageKind::EpochAnswer => "records",
-        MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "leader",
+        MessageKind::Fetch => "fetch",
+        MessageKind::FetchResponse => "fetch response",
+        MessageKind::EpochQuery => "epoch query",
+        MessageKind::EpochAnswer => "epoch answer",
+        MessageKind::LeaderAndIsr => "leader-and-ISR",
+        MessageKind::AlterIsr => "alter-ISR",
         MessageKind::NotEnoughReplicas => "error",
     }
 }
@@ -79,6 +82,15 @@ fn event_mark(layout: Layout, event: &TraceEvent) -> Option<Html> {
         }
         _ if event.kind == EventKind::Crash || event.crash.is_some() => {
             let (x, y) = layout.position(event.node);
+            if layout.replicated() && event.node.role() == RoleKind::Broker {
+                // Replicas stack closely: the mark goes beside the box, not above it.
+                let x = x - REPLICA_HALF_WIDTH - 8.0;
+                return Some(
+                    html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y + 5.0))}>
+                        <text text-anchor="end">{ "✸ crash" }</text>
+                    </g> },
+                );
+            }
             Some(
                 html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
                     <text text-anchor="middle">{ "✸ crash" }</text>
@@ -158,6 +170,20 @@ impl Layout {
         f64::from(self.rows() - 1) * ROW_GAP
     }
 
+    /// True when the queue is replicated over several brokers (a controller joins).
+    pub fn replicated(self) -> bool {
+        self.brokers > 1
+    }
+
+    /// Half the width and half the height of a node's box.
+    fn half_size(self, node: NodeId) -> (f64, f64) {
+        match node.role() {
+            RoleKind::Broker if self.replicated() => (REPLICA_HALF_WIDTH, NODE_HALF_HEIGHT),
+            RoleKind::Controller => (CONTROLLER_HALF_WIDTH, CONTROLLER_HALF_HEIGHT),
+            _ => (NODE_HALF_WIDTH, NODE_HALF_HEIGHT),
+        }
+    }
+
     /// Where a node sits, in SVG user units.
     pub fn position(self, node: NodeId) -> (f64, f64) {
         let (x, column) = match node.role() {
@@ -165,7 +191,7 @@ impl Layout {
             RoleKind::Broker => (480.0, self.brokers),
             RoleKind::Consumer => (830.0, self.consumers),
             RoleKind::Coordinator => return (480.0, 80.0),
-            RoleKind::Controller => return (480.0, 40.0),
+            RoleKind::Controller => return CONTROLLER_AT,
         };
         // The middle of the tallest column; a shorter column is centred on it.
         let middle = 300.0 + self.extra_height() / 2.0;
@@ -177,7 +203,77 @@ impl Layout {
     /// the receiver's, shifted sideways so that the way back does not overlap the way
     /// there.
     pub fn lane(self, link: LinkId) -> ((f64, f64), (f64, f64)) {
-        lane_between(self.position(link.from), self.position(link.to))
+        let (from, to) = (link.from, link.to);
+        if let Some((upper, lower, down)) = self.between_replicas(link) {
+            // Both ends on the left edge of the column: the way down starts and ends
+            // nearer the middle of the boxes than the way up, so the two arcs nest.
+            let x = 480.0 - REPLICA_HALF_WIDTH;
+            let inset = if down { 20.0 } else { 4.0 };
+            let (top, bottom) = (upper + inset, lower - inset);
+            return if down {
+                ((x, top), (x, bottom))
+            } else {
+                ((x, bottom), (x, top))
+            };
+        }
+        // The controller's lanes end at the right edge of a replica's box, so that
+        // they run beside the column rather than across the boxes above.
+        let end = |node: NodeId, other: NodeId| {
+            let (x, y) = self.position(node);
+            if node.role() == RoleKind::Broker && other.role() == RoleKind::Controller {
+                ((x + REPLICA_HALF_WIDTH, y), (0.0, 0.0))
+            } else {
+                ((x, y), self.half_size(node))
+            }
+        };
+        let (a, a_half) = end(from, to);
+        let (b, b_half) = end(to, from);
+        lane_between(a, a_half, b, b_half)
+    }
+
+    /// For a link between two replicas: the two boxes' centres (upper, lower) and
+    /// whether it runs downwards.
+    fn between_replicas(self, link: LinkId) -> Option<(f64, f64, bool)> {
+        if !(link.from.role() == RoleKind::Broker && link.to.role() == RoleKind::Broker) {
+            return None;
+        }
+        let (a, b) = (self.position(link.from).1, self.position(link.to).1);
+        Some((a.min(b), a.max(b), a < b))
+    }
+
+    /// The control point of a curved lane (between two replicas, bulging to the left of
+    /// the column); `None` for a straight one.
+    fn curve(self, link: LinkId) -> Option<(f64, f64)> {
+        let (upper, lower, down) = self.between_replicas(link)?;
+        let rows = (lower - upper) / ROW_GAP;
+        let bulge = if down { 30.0 } else { 60.0 } + 40.0 * rows;
+        Some((480.0 - REPLICA_HALF_WIDTH - bulge, (upper + lower) / 2.0))
+    }
+
+    /// The point a fraction `p` of the way along a link's lane.
+    pub fn point(self, link: LinkId, p: f64) -> (f64, f64) {
+        let ((x1, y1), (x2, y2)) = self.lane(link);
+        match self.curve(link) {
+            Some((cx, cy)) => {
+                let q = 1.0 - p;
+                (
+                    q * q * x1 + 2.0 * q * p * cx + p * p * x2,
+                    q * q * y1 + 2.0 * q * p * cy + p * p * y2,
+                )
+            }
+            None => (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p),
+        }
+    }
+
+    /// The SVG path of a link's lane.
+    fn path(self, link: LinkId) -> String {
+        let ((x1, y1), (x2, y2)) = self.lane(link);
+        let to = format!("{} {}", tenths(x2), tenths(y2));
+        let via = match self.curve(link) {
+            Some((cx, cy)) => format!("Q{} {} ", tenths(cx), tenths(cy)),
+            None => "L".to_string(),
+        };
+        format!("M{} {} {via}{to}", tenths(x1), tenths(y1))
     }
 
     /// The drawing's view box: the coordinator's strip above the pipeline, or the
@@ -185,6 +281,8 @@ impl Layout {
     fn view_box(self, with_coordinator: bool) -> String {
         let (top, height) = if with_coordinator {
             (0.0, FULL_HEIGHT)
+        } else if self.replicated() {
+            (REPLICATED_TOP, FULL_HEIGHT - REPLICATED_TOP)
         } else {
             (PIPELINE_TOP, FULL_HEIGHT - PIPELINE_TOP)
         };
@@ -198,34 +296,51 @@ impl Layout {
 
 const NODE_HALF_WIDTH: f64 = 95.0;
 const NODE_HALF_HEIGHT: f64 = 42.0;
+/// A replica's box is wider than a node's: it holds the replica's log.
+const REPLICA_HALF_WIDTH: f64 = 130.0;
+/// The controller's box is a slim one, above the gap between the brokers and the
+/// consumers (a replicated queue has no coordinator, whose strip it would share).
+const CONTROLLER_HALF_WIDTH: f64 = 92.0;
+const CONTROLLER_HALF_HEIGHT: f64 = 22.0;
+const CONTROLLER_AT: (f64, f64) = (700.0, 214.0);
+/// Where a replicated queue's drawing starts: room for the controller above the column.
+const REPLICATED_TOP: f64 = 182.0;
+/// The width of one record of a replica's log, and where the first one starts.
+const CELL_WIDTH: f64 = 24.0;
+const LOG_LEFT: f64 = -120.0;
 /// Messages in the two directions of a pair of nodes travel on parallel lanes.
 const LANE_OFFSET: f64 = 11.0;
 
-/// A lane between two node centres (see `Layout::lane`).
-fn lane_between((ax, ay): (f64, f64), (bx, by): (f64, f64)) -> ((f64, f64), (f64, f64)) {
+/// A lane between two boxes, given their centres and half sizes (see `Layout::lane`).
+fn lane_between(
+    (ax, ay): (f64, f64),
+    a_half: (f64, f64),
+    (bx, by): (f64, f64),
+    b_half: (f64, f64),
+) -> ((f64, f64), (f64, f64)) {
     let (dx, dy) = (bx - ax, by - ay);
     let length = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / length, dy / length);
     // Distance from a box's centre to its edge along the direction of travel.
-    let edge = |ux: f64, uy: f64| {
+    let edge = |(half_width, half_height): (f64, f64)| {
         let tx = if ux.abs() > 1e-9 {
-            NODE_HALF_WIDTH / ux.abs()
+            half_width / ux.abs()
         } else {
             f64::INFINITY
         };
         let ty = if uy.abs() > 1e-9 {
-            NODE_HALF_HEIGHT / uy.abs()
+            half_height / uy.abs()
         } else {
             f64::INFINITY
         };
         tx.min(ty) + 6.0
     };
-    let e = edge(ux, uy);
+    let (ea, eb) = (edge(a_half), edge(b_half));
     // The lane is on the sender's left-hand side, so each direction has its own.
     let (ox, oy) = (uy * LANE_OFFSET, -ux * LANE_OFFSET);
     (
-        (ax + ux * e + ox, ay + uy * e + oy),
-        (bx - ux * e + ox, by - uy * e + oy),
+        (ax + ux * ea + ox, ay + uy * ea + oy),
+        (bx - ux * eb + ox, by - uy * eb + oy),
     )
 }
 
@@ -261,9 +376,15 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::WorkDone => "did ",
         MessageKind::Reject => "reject ",
         MessageKind::Nack => "nack ",
-        MessageKind::Fetch | MessageKind::EpochQuery => "fetch ",
-        MessageKind::FetchResponse | MessageKind::EpochAnswer => "rec ",
-        MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "isr ",
+        // Replication: the tag is an offset, not a transaction, so only the message
+        // (a fetch response's record, a refused write) is named.
+        MessageKind::Fetch => return "fetch".into(),
+        MessageKind::FetchResponse if message.is_none() => return "hw".into(),
+        MessageKind::FetchResponse => "rec ",
+        MessageKind::EpochQuery => return "epoch?".into(),
+        MessageKind::EpochAnswer => return "epoch".into(),
+        MessageKind::LeaderAndIsr => return "leader".into(),
+        MessageKind::AlterIsr => return "isr".into(),
         MessageKind::NotEnoughReplicas => "err ",
     };
     format!("{word}{subject}")
@@ -272,7 +393,21 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
 /// A token's caption: the message's, marked "↻" for a retry or redelivery and "⇉" for a
 /// network duplicate.
 pub fn token_label(envelope: &InFlight) -> String {
-    let retry = if envelope.attempt > 1 { "↻" } else { "" };
+    // A replication message's attempt is its leader epoch, not a retry.
+    let replication = matches!(
+        envelope.kind,
+        MessageKind::Fetch
+            | MessageKind::FetchResponse
+            | MessageKind::EpochQuery
+            | MessageKind::EpochAnswer
+            | MessageKind::LeaderAndIsr
+            | MessageKind::AlterIsr
+    );
+    let retry = if envelope.attempt > 1 && !replication {
+        "↻"
+    } else {
+        ""
+    };
     let twin = if envelope.duplicate { "⇉" } else { "" };
     let caption = message_caption(envelope.kind, envelope.message, envelope.txn);
     format!("{retry}{twin}{caption}")
@@ -442,6 +577,38 @@ fn memory_card(node: &NodeView) -> Html {
     }
 }
 
+/// A replica's log: one cell per record (its message; those not yet below the high
+/// watermark dashed, alternate leader epochs tinted), the high-watermark mark, and the
+/// high watermark and log end offset. A replica that is down shows the high watermark
+/// on its disk.
+fn replica_log(replica: &ReplicaView) -> Html {
+    let high_watermark = if replica.up {
+        replica.high_watermark
+    } else {
+        replica.high_watermark_on_disk
+    };
+    let x_of = |offset: u32| {
+        LOG_LEFT + f64::from(offset.saturating_sub(replica.first_offset)) * CELL_WIDTH
+    };
+    let cells = replica.records.iter().zip(replica.first_offset..).map(|((message, epoch), offset)| {
+        let x = x_of(offset);
+        let class = classes!("cell", (offset >= high_watermark).then_some("hidden"), (epoch % 2 == 1).then_some("odd-epoch"));
+        html! { <>
+            <rect class={class} x={tenths(x)} y="-16" width="24" height="22"><title>{ format!("offset {offset} · epoch {epoch}") }</title></rect>
+            <text x={tenths(x + CELL_WIDTH / 2.0)} y="-1" text-anchor="middle">{ message.to_string() }</text>
+        </> }
+    });
+    let hx = tenths(x_of(high_watermark));
+    let start = if replica.first_offset > 0 { "… " } else { "" };
+    html! {
+        <g class="log">
+            { for cells }
+            <line class="hw-mark" x1={hx.clone()} x2={hx} y1="-19" y2="9" />
+            <text class="log-mark" x="-120" y="21">{ format!("{start}HW {high_watermark} · LEO {}", replica.log_end) }</text>
+        </g>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct TokensProps {
     /// Worked out by the stage once per snapshot, not on every frame of a glide.
@@ -496,9 +663,8 @@ fn token_shapes(in_flight: &[InFlight], present: &[NodeId]) -> Vec<TokenShape> {
 fn Tokens(props: &TokensProps) -> Html {
     let display_tick = use_display_tick(props.tick, props.step_ms);
     let tokens = props.shapes.iter().map(|shape| {
-        let ((x1, y1), (x2, y2)) = props.layout.lane(shape.envelope.link);
         let p = progress(&shape.envelope, display_tick);
-        let (x, y) = (x1 + (x2 - x1) * p, y1 + (y2 - y1) * p);
+        let (x, y) = props.layout.point(shape.envelope.link, p);
         html! {
             <g key={shape.key.clone()} class={shape.class.clone()} transform={format!("translate({},{})", tenths(x), tenths(y))}>
                 <rect x={shape.left.clone()} y="-10" width={shape.width.clone()} height="20" rx="10" />
@@ -514,20 +680,24 @@ pub fn Stage(props: &StageProps) -> Html {
     let snapshot = &props.snapshot;
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
     let layout = Layout::of(&present);
-    let links = layout.topology().links(snapshot.mode);
+    let topology = layout.topology();
+    let mut links = topology.links(snapshot.mode);
+    links.extend(topology.replication_links(snapshot.mode));
 
     let link_paths = links.iter().map(|&link| {
-        let ((x1, y1), (x2, y2)) = layout.lane(link);
+        let (mx, my) = layout.point(link, 0.5);
         let partitioned = snapshot.partitions.contains(&link);
+        let replication = link.from.role() == link.to.role()
+            || link.to.role() == RoleKind::Controller
+            || link.from.role() == RoleKind::Controller;
         html! {
             <g class={classes!("link-group", partitioned.then_some("partitioned"))}>
-                <line class={classes!("link", partitioned.then_some("partitioned"))}
-                      x1={tenths(x1)} y1={tenths(y1)} x2={tenths(x2)} y2={tenths(y2)}
-                      marker-end="url(#arrow)">
+                <path class={classes!("link", partitioned.then_some("partitioned"), replication.then_some("replication"))}
+                      d={layout.path(link)} marker-end="url(#arrow)">
                     <title>{ format!("{link}{}", if partitioned { " (partitioned)" } else { "" }) }</title>
-                </line>
+                </path>
                 if partitioned {
-                    <text class="cut" x={tenths((x1 + x2) / 2.0)} y={tenths((y1 + y2) / 2.0 + 5.0)}
+                    <text class="cut" x={tenths(mx)} y={tenths(my + 5.0)}
                           text-anchor="middle">{ "✂ cut" }</text>
                 }
             </g>
@@ -536,7 +706,7 @@ pub fn Stage(props: &StageProps) -> Html {
 
     // Outside transactional mode the coordinator's strip is left out, and a slim dimmed
     // box above the broker says where two-phase commit would sit.
-    let placeholder = (!present.contains(&NodeId::COORDINATOR)).then(|| {
+    let placeholder = (!present.contains(&NodeId::COORDINATOR) && !layout.replicated()).then(|| {
         html! {
             <g class="node coordinator absent compact" transform="translate(480,207)">
                 <rect class="node-box" x="-80" y="-15" width="160" height="30" rx="10" />
@@ -549,8 +719,10 @@ pub fn Stage(props: &StageProps) -> Html {
         let (x, y) = layout.position(node);
         let view = snapshot.nodes.iter().find(|n| n.id == node);
         let up = view.is_none_or(|v| v.up);
-        let class = classes!("node", node.role().name(), view.is_none().then_some("absent"), (!up).then_some("down"));
-        let sub = match view {
+        let replication = snapshot.replication.as_ref();
+        let replica = replication.and_then(|r| r.replicas.iter().find(|r| r.node == node));
+        let mut title = node.label().to_string();
+        let mut sub = match view {
             None => "takes part in 2PC mode only".to_string(),
             Some(v) if v.up => format!(
                 "● up · disk {} · memory {}",
@@ -562,12 +734,61 @@ pub fn Stage(props: &StageProps) -> Html {
                 None => "✖ DOWN · restart it by hand".to_string(),
             },
         };
+        // A replica says whether it leads or is in sync, and what its disk holds beside
+        // its log; the controller, the partition as it keeps it.
+        if let Some(r) = replica {
+            let state = if r.leader {
+                "♛ leader"
+            } else if r.in_sync {
+                "✓ in sync"
+            } else {
+                "✗ not in sync"
+            };
+            title = format!("{title} · {state}");
+            if r.up {
+                sub = format!(
+                    "epoch {} · on disk: log, HW {}",
+                    r.epoch, r.high_watermark_on_disk
+                );
+            }
+        }
+        if let (Some(r), RoleKind::Controller) = (replication, node.role()) {
+            title = format!("Controller · epoch {}", r.epoch);
+            let members: Vec<String> = r
+                .in_sync
+                .iter()
+                .map(|n| (n.instance() + 1).to_string())
+                .collect();
+            sub = match r.leader {
+                Some(l) => format!(
+                    "leader {} · in sync {{{}}}",
+                    l.instance() + 1,
+                    members.join(",")
+                ),
+                None => format!("no leader · in sync {{{}}}", members.join(",")),
+            };
+        }
+        let (half_width, half_height) = layout.half_size(node);
+        let (title_y, sub_y) = match (node.role(), replica.is_some()) {
+            (RoleKind::Controller, _) => ("-4", "14"),
+            (_, true) => ("-23", "37"),
+            _ => ("-2", "20"),
+        };
+        let class = classes!(
+            "node",
+            node.role().name(),
+            view.is_none().then_some("absent"),
+            (!up).then_some("down"),
+            replica.map(|_| "replica"),
+            replica.filter(|r| r.leader).map(|_| "leader")
+        );
         html! {
             <g class={class} transform={format!("translate({},{})", tenths(x), tenths(y))}>
-                <rect class="node-box" x={tenths(-NODE_HALF_WIDTH)} y={tenths(-NODE_HALF_HEIGHT)}
-                      width={tenths(2.0 * NODE_HALF_WIDTH)} height={tenths(2.0 * NODE_HALF_HEIGHT)} rx="12" />
-                <text class="node-title" text-anchor="middle" y="-2">{ node.label().to_string() }</text>
-                <text class="node-sub" text-anchor="middle" y="20">{ sub }</text>
+                <rect class="node-box" x={tenths(-half_width)} y={tenths(-half_height)}
+                      width={tenths(2.0 * half_width)} height={tenths(2.0 * half_height)} rx="12" />
+                <text class="node-title" text-anchor="middle" y={title_y}>{ title }</text>
+                <text class="node-sub" text-anchor="middle" y={sub_y}>{ sub }</text>
+                { for replica.map(replica_log) }
             </g>
         }
     });
@@ -720,6 +941,56 @@ mod tests {
         assert_eq!(layout.position(NodeId::COORDINATOR), (480.0, 80.0));
         // The drawing grows by two rows, so the last consumer's box is inside it.
         assert_eq!(layout.view_box(true), "0 0 960 580");
+    }
+
+    #[test]
+    fn replicas_and_the_controller_never_overlap_and_replicas_talk_on_arcs_beside_the_column() {
+        let topology = Topology {
+            producers: 3,
+            brokers: 5,
+            consumers: 8,
+        };
+        let layout = Layout::of(&topology.all_nodes());
+        assert!(layout.replicated());
+        let nodes = topology.all_nodes();
+        for (i, a) in nodes.iter().enumerate() {
+            for b in &nodes[i + 1..] {
+                let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
+                let ((aw, ah), (bw, bh)) = (layout.half_size(*a), layout.half_size(*b));
+                let apart = (ax - bx).abs() >= aw + bw || (ay - by).abs() >= ah + bh;
+                assert!(apart, "{a} and {b} overlap");
+            }
+        }
+        // Between two replicas a lane leaves the column's left edge and bulges away
+        // from it; its middle is left of every replica box.
+        let broker = |i| NodeId::new(RoleKind::Broker, i);
+        for (a, b) in [(0, 1), (0, 4), (3, 1)] {
+            let link = LinkId::new(broker(a), broker(b));
+            let ((x1, _), (x2, _)) = layout.lane(link);
+            assert_eq!(
+                (x1, x2),
+                (480.0 - REPLICA_HALF_WIDTH, 480.0 - REPLICA_HALF_WIDTH)
+            );
+            assert!(layout.point(link, 0.5).0 < 480.0 - REPLICA_HALF_WIDTH - 10.0);
+            let back = LinkId::new(broker(b), broker(a));
+            assert_ne!(layout.point(link, 0.5), layout.point(back, 0.5));
+        }
+        // The controller's lanes end at a replica's right edge.
+        let (_, (x, _)) = layout.lane(LinkId::new(NodeId::CONTROLLER, broker(4)));
+        assert!(x >= 480.0 + REPLICA_HALF_WIDTH);
+    }
+
+    #[test]
+    fn a_replication_token_names_no_transaction_and_no_retry() {
+        let mut fetch = envelope(MessageKind::Fetch, 2, false);
+        fetch.message = None;
+        fetch.txn = Some(7);
+        assert_eq!(token_label(&fetch), "fetch");
+        let response = InFlight {
+            kind: MessageKind::FetchResponse,
+            ..envelope(MessageKind::Publish, 3, false)
+        };
+        assert_eq!(token_label(&response), "rec m3");
     }
 
     #[test]
