@@ -227,7 +227,7 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await expect(page.getByRole('navigation', { name: 'Lesson' })).toContainText('Completed, predicted wrong');
   await page.getByRole('button', { name: '← All lessons' }).click();
   const list = page.getByRole('region', { name: 'Lessons' });
-  await expect(list).toContainText('1 of 12 lessons completed');
+  await expect(list).toContainText('1 of 16 lessons completed');
   await expect(list.locator('[data-lesson="fire-and-forget"]')).toContainText('Completed, predicted wrong');
 
   // Predicting again, and right, clears the mark.
