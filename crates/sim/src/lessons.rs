@@ -609,7 +609,7 @@ fn acks_1_failover() -> Lesson {
             choices: vec![
                 choice("Nothing is lost: the producer got its confirm, so m3 is safe.", &[Check::NoneLost]),
                 choice("m3 is lost, although the producer was told it was written.", &[Check::AckedLostAtLeast(1)]),
-                choice("The producer publishes m3 again and it is applied twice.", &[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
+                choice("The producer publishes m3 again, and it is applied twice.", &[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
             ],
             intended_choice: 1,
         },
@@ -637,9 +637,9 @@ fn acks_all_min_insync_2() -> Lesson {
         question: Question {
             prompt: "acks=all, min.insync.replicas=2. The leader crashes after confirming m2; later a second broker crashes. How does the run end?",
             choices: vec![
-                choice("A confirmed write is lost in the failover.", &[Check::AckedLostAtLeast(1)]),
-                choice("Some writes are refused for a while; in the end every message is stored once and nothing confirmed is lost.", &[Check::RefusedAtLeast(1), Check::NoneAckedLost, Check::NoneLost, Check::NoneDuplicated]),
-                choice("No write is ever refused: acks=all just waits for the replicas that are left.", &[Check::NoneRefused]),
+                choice("A confirmed write is lost in the failover; the rest get through.", &[Check::AckedLostAtLeast(1)]),
+                choice("Some writes are refused for a while; in the end nothing is lost.", &[Check::RefusedAtLeast(1), Check::NoneAckedLost, Check::NoneLost, Check::NoneDuplicated]),
+                choice("No write is refused: acks=all waits for the replicas left.", &[Check::NoneRefused]),
             ],
             intended_choice: 1,
         },
@@ -671,7 +671,7 @@ fn unclean_election() -> Lesson {
     ];
     Lesson {
         id: "unclean-election",
-        title: "Unclean leader election: availability at the price of confirmed writes",
+        title: "What does unclean leader election trade for availability?",
         scenario,
         cues: vec![
             cue(CueTrigger::Start, "The leader is cut off from both followers (and from a lagging consumer). It still takes writes and confirms them: once the followers are out of the in-sync set, acks=all means the leader alone."),
@@ -684,9 +684,9 @@ fn unclean_election() -> Lesson {
         question: Question {
             prompt: "The only in-sync replica crashes while the followers are out of sync. With unclean election on, what happens?",
             choices: vec![
-                choice("The queue waits for the old leader: nothing is lost, but nobody can write for a long time.", &[Check::NoneAckedLost, Check::UnavailableTicksAtLeast(150)]),
-                choice("A follower leads at once; the confirmed writes it never had are lost.", &[Check::AckedLostAtLeast(1), Check::UnavailableTicksBelow(150)]),
-                choice("The new leader copies the missing writes from the old one when it returns: nothing is lost.", &[Check::NoneLost]),
+                choice("The queue waits for the old leader: nothing lost, long unavailable.", &[Check::NoneAckedLost, Check::UnavailableTicksAtLeast(150)]),
+                choice("A follower leads at once; the confirmed writes it lacks are lost.", &[Check::AckedLostAtLeast(1), Check::UnavailableTicksBelow(150)]),
+                choice("The new leader copies the missing writes back from the old one.", &[Check::NoneLost]),
             ],
             intended_choice: 1,
         },
@@ -708,7 +708,7 @@ fn leader_epochs() -> Lesson {
     scenario.timing.restart_after_ticks = Some(2);
     Lesson {
         id: "leader-epochs",
-        title: "Why leader epochs: the high-watermark truncation bug (KIP-101)",
+        title: "How can a restarted follower throw away a confirmed write (KIP-101)?",
         scenario,
         cues: vec![
             cue(CueTrigger::Start, "Two brokers, and the old recovery rule (Kafka before KIP-101): a replica that restarts cuts its log back to its own high watermark."),
@@ -722,8 +722,8 @@ fn leader_epochs() -> Lesson {
             prompt: "Without leader epochs, the follower restarts inside KIP-101's window and then becomes leader. What happens to m2, which the producer was told was written?",
             choices: vec![
                 choice("m2 survives: it was on both replicas before the confirm.", &[Check::NoneAckedLost]),
-                choice("m2 is lost, although it was confirmed and both replicas once had it.", &[Check::AckedLostAtLeast(1)]),
-                choice("The producer publishes m2 again after the failover, and it is applied twice.", &[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
+                choice("m2 is lost, although both replicas had it and it was confirmed.", &[Check::AckedLostAtLeast(1)]),
+                choice("The producer publishes m2 again, and it is applied twice.", &[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
             ],
             intended_choice: 1,
         },
