@@ -1,13 +1,14 @@
 //! The page's later WebAssembly modules: views built apart from the page, so that the
 //! first view downloads none of their code, and fetched the first time one of their
 //! views opens. The analysis module holds Compare, the crash matrix and the protocol lab
-//! (`bin/mqlab-analysis.rs`). A module is an ES module that the page imports once and
-//! asks to show its view inside an element of the page (`mount`), to show it with new
-//! settings (`update`, where the module has it) and to take it away (`unmount`).
+//! (`bin/mqlab-analysis.rs`); the lessons module holds the Lessons view
+//! (`bin/mqlab-lessons.rs`). Each is an ES module that the page imports once and asks to
+//! show its view inside an element of the page (`mount`), to show it with new settings
+//! (`update`, where the module has it) and to take it away (`unmount`).
 //!
 //! The build names each module's files by the hash of their content and writes those
-//! names into index.html as `<meta>` tags (scripts/build-analysis-module), which is where
-//! the page reads them and the service worker finds them to store for offline use.
+//! names into index.html as `<meta>` tags (scripts/build-lazy-modules), which is where the
+//! page reads them and the service worker finds them to store for offline use.
 
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -68,6 +69,8 @@ extern "C" {
 pub enum Module {
     /// Compare, the crash matrix and the protocol lab.
     Analysis,
+    /// The Lessons view.
+    Lessons,
 }
 
 impl Module {
@@ -76,6 +79,7 @@ impl Module {
     pub const fn name(self) -> &'static str {
         match self {
             Module::Analysis => "mqlab-analysis",
+            Module::Lessons => "mqlab-lessons",
         }
     }
 
