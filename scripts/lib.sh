@@ -15,7 +15,7 @@ WASM_ENV_FILE="$MQLAB_HOME/wasm-route"
 E2E_DIR="$ROOT/tests/e2e"
 TWIGGY_VERSION="0.8.0"
 # The wasm features Rust's output uses, which wasm-opt must be told about when it runs
-# outside Trunk (the analysis module, the named copy of the page's module).
+# outside Trunk (the analysis and lessons modules, the named copy of the page's module).
 WASM_OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 

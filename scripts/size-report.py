@@ -28,6 +28,8 @@ def group_of(name):
     base = os.path.basename(name)
     if base.startswith("mqlab-analysis-"):
         return "analysis module (Compare, Crash matrix, Protocol lab)"
+    if base.startswith("mqlab-lessons-"):
+        return "lessons module (Lessons)"
     if name == "sw.js":
         return "service worker (registered after the first view)"
     if name.startswith("text/"):

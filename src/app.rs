@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::components::analysis_host::AnalysisHost;
 use crate::components::help_overlay::HelpOverlay;
-use crate::components::lessons::Lessons;
+use crate::components::lessons_host::LessonsHost;
 use crate::components::simulator::Simulator;
 use crate::state::Lab;
 use crate::view::View;
@@ -44,8 +44,13 @@ pub fn App() -> Html {
     let system_dark = *use_state(prefers_dark);
     let dark = use_state(|| crate::page_link::initial_dark(system_dark));
     let large_text = use_state(crate::page_link::initial_large_text);
-    crate::page_link::use_page_link(&view, *dark, *large_text, system_dark, lab.version);
-    crate::page_link::use_simulator_kept_apart(&lab, &view);
+    crate::page_link::use_page_link(
+        &view,
+        *dark,
+        *large_text,
+        system_dark,
+        (lab.version, open_lesson.is_some()),
+    );
     let help_open = use_state(|| false);
 
     {
@@ -176,7 +181,7 @@ pub fn App() -> Html {
                 }
                 if *view == View::Lessons {
                     <section id="view-lessons" role="tabpanel" aria-labelledby="tab-lessons">
-                        <Lessons lab={lab.clone()} open={(*open_lesson).clone()} on_open={open_lesson_cb(&open_lesson)} />
+                        <LessonsHost open={(*open_lesson).clone()} on_open={open_lesson_cb(&open_lesson)} />
                     </section>
                 }
                 if *view == View::Compare {

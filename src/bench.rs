@@ -156,3 +156,37 @@ pub fn bench_crash_matrix(messages: u32) -> String {
     let ms = now_ms() - start;
     format!("{{\"runs\":{},\"ms\":{ms:.1}}}", job.cells().len())
 }
+
+/// The crash matrix of a replicated queue: three brokers, `messages` messages, every
+/// crash point of the replicated world (the leader's and each follower's) × message, in
+/// the three modes a replicated queue runs, with acks=1 (so that some cells lose
+/// acknowledged writes and the runs go through failover and truncation).
+#[wasm_bindgen]
+pub fn bench_replicated_crash_matrix(messages: u32) -> String {
+    use mqlab_sim::matrix::{modes_for, MatrixJob, MatrixOptions};
+    let mut scenario = Scenario {
+        messages,
+        ..Scenario::default()
+    };
+    scenario.topology.brokers = 3;
+    scenario.replication.acks = Some(mqlab_sim::Acks::One);
+    let options = MatrixOptions {
+        modes: modes_for(&scenario),
+        ..MatrixOptions::singles()
+    };
+    let start = now_ms();
+    let Ok(mut job) = MatrixJob::new(&scenario, options) else {
+        return "{\"error\":\"invalid scenario\"}".into();
+    };
+    while !job.run_slice(16).finished {}
+    let ms = now_ms() - start;
+    let acked_lost = job
+        .cells()
+        .iter()
+        .filter(|cell| cell.summary.acked_lost > 0)
+        .count();
+    format!(
+        "{{\"runs\":{},\"acked_lost_cells\":{acked_lost},\"ms\":{ms:.1}}}",
+        job.cells().len()
+    )
+}

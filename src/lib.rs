@@ -10,6 +10,7 @@ pub mod decimal;
 pub mod hooks;
 pub mod lazy;
 pub mod lesson_link;
+pub mod module_loader;
 pub mod offline;
 pub mod page_link;
 pub mod panic_panel;

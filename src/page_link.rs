@@ -16,9 +16,6 @@ use std::cell::RefCell;
 use gloo::events::EventListener;
 use yew::prelude::*;
 
-use mqlab_sim::SharedRun;
-
-use crate::state::{Lab, LabAction, Notice};
 use crate::view::View;
 
 /// Protocol-lab and view settings that travel in the address.
@@ -222,17 +219,18 @@ pub fn use_page_link(
     dark: bool,
     large_text: bool,
     system_dark: bool,
-    run_version: u64,
+    run_and_lesson: (u64, bool),
 ) {
     {
         let view_now = **view;
         // The settings are remembered once chosen, not on the first render: a visitor who
         // never chose a theme keeps following the system's.
         let chosen = use_mut_ref(|| None::<(bool, bool)>);
-        // The run's version is a dependency too: leaving a lesson rewrites the fragment
-        // to the run link alone, and the page part is put back in front of it.
+        // The run's version and whether a lesson is open are dependencies too: a run link
+        // followed in the address bar, or leaving a lesson, leaves the fragment to the run
+        // link alone, and the page part is put back in front of it.
         use_effect_with(
-            (view_now, dark, large_text, run_version),
+            (view_now, dark, large_text, run_and_lesson),
             move |&(view, dark, large, _)| {
                 let previous = chosen.borrow_mut().replace((dark, large));
                 if previous.is_some_and(|before| before != (dark, large)) {
@@ -271,38 +269,6 @@ pub fn use_page_link(
             move || drop(listener)
         });
     }
-}
-
-/// Keeps the simulator's run apart from the lessons': a lesson loads its own scenario
-/// into the shared run, so the run as the learner left it is kept while any other view
-/// is open, and put back (with a note saying so) when they leave the Lessons view.
-#[hook]
-pub fn use_simulator_kept_apart(lab: &UseReducerHandle<Lab>, view: &UseStateHandle<View>) {
-    let kept = use_mut_ref(|| None::<SharedRun>);
-    let previous = use_mut_ref(|| **view);
-    let dispatcher = lab.dispatcher();
-    let run = lab.run.clone();
-    use_effect_with((lab.version, **view), move |&(_, view)| {
-        let was = std::mem::replace(&mut *previous.borrow_mut(), view);
-        if view == View::Lessons {
-            return;
-        }
-        let now = SharedRun::from_run(&run.borrow());
-        if was == View::Lessons {
-            if let Some(left) = kept.borrow_mut().take() {
-                if left != now {
-                    dispatcher.dispatch(LabAction::Load {
-                        shared: Box::new(left),
-                        notice: Some(Notice::Info(
-                            "Your simulator run is back as you left it: the lesson ran its own scenario.".into(),
-                        )),
-                    });
-                    return;
-                }
-            }
-        }
-        *kept.borrow_mut() = Some(now);
-    });
 }
 
 #[cfg(test)]

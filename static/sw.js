@@ -2,9 +2,9 @@
 // has been loaded. It never contacts any other origin.
 //
 // On install it stores the page, every asset the page names (Trunk gives them hashed
-// names, so a new build means new entries; the analysis module is named by <meta> tags)
-// and the parts loaded on demand. Requests go to the network first, so an online
-// visitor always gets the latest build, and fall back to the stored copy offline.
+// names, so a new build means new entries; the analysis and lessons modules are named by
+// <meta> tags) and the parts loaded on demand. Requests go to the network first, so an
+// online visitor always gets the latest build, and fall back to the stored copy offline.
 const CACHE = 'mqlab-site';
 
 // The parts that the page fetches only when they are first shown (src/lazy.rs): their

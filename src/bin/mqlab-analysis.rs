@@ -1,6 +1,7 @@
 //! The analysis module: Compare, the crash matrix and the protocol lab, built apart from
 //! the page so that the first view does not download them. The page loads it when one of
-//! these views first opens and calls `mount` and `unmount` (`analysis_host.rs`).
+//! these views first opens and calls `mount` and `unmount` (`analysis_host.rs`,
+//! `module_loader.rs`).
 
 use std::cell::RefCell;
 
@@ -16,26 +17,7 @@ thread_local! {
 
 fn main() {
     mqlab::panic_panel::install();
-    spend_the_first_tree_number();
-}
-
-/// Yew numbers the element trees it controls from 1 in each WebAssembly module, marks
-/// their elements with that number, and hands an event to the tree whose number its
-/// element carries. The page's own tree is number 1 and the views are mounted inside it,
-/// so this module spends its number 1 on an empty tree that is never attached: its views
-/// then carry numbers that the page's tree never claims, and each module handles only
-/// its own events.
-fn spend_the_first_tree_number() {
-    if let Ok(spare) = gloo::utils::document().create_element("div") {
-        yew::Renderer::<Nothing>::with_root(spare)
-            .render()
-            .destroy();
-    }
-}
-
-#[component]
-fn Nothing() -> Html {
-    Html::default()
+    mqlab::module_loader::spend_the_first_tree_number();
 }
 
 /// Shows an analysis view (by its id) inside `root`, on the simulator's run given as its

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
 use mqlab_sim::matrix::{
-    applicable_points, not_applicable, run_count, Cell, MatrixJob, MatrixOptions, Outcome,
+    modes_for, points, points_left_out, run_count, Cell, MatrixJob, MatrixOptions, Outcome,
     DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
@@ -46,12 +46,15 @@ fn short_text(outcome: Outcome) -> String {
         Outcome::Unfinished { .. } => "unfinished".into(),
         Outcome::Anomalies {
             lost,
+            acked_lost,
             duplicated,
             reordered,
             in_doubt,
             blocked_ticks,
         } => {
-            if lost > 0 {
+            if acked_lost > 0 {
+                format!("acked lost {acked_lost}")
+            } else if lost > 0 {
                 format!("lost {lost}")
             } else if duplicated > 0 {
                 format!("dup {duplicated}")
@@ -97,44 +100,50 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
 
 /// One mode's grid: crash points down, messages across; then the pairs, first crash
 /// (m1) down, second crash (m2) across.
-fn mode_grid(mode: Mode, messages: u32, cells: &[&Cell], on_open: &Callback<()>) -> Html {
-    let points = applicable_points(mode);
+fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callback<()>) -> Html {
+    let messages = scenario.messages;
+    let points = points(scenario, mode);
     let singles: Vec<&&Cell> = cells.iter().filter(|c| !c.is_pair()).collect();
     let pairs: Vec<&&Cell> = cells.iter().filter(|c| c.is_pair()).collect();
-    let find_single = |point, message| {
+    let find_single = |at, message| {
         singles
             .iter()
-            .find(|c| c.crashes[0].point == point && c.crashes[0].message == message)
+            .find(|c| c.crashes[0].at == at && c.crashes[0].message == message)
     };
-    let rows = points.iter().map(|&point| {
-        let tds = (1..=messages).map(|message| match find_single(point, message) {
+    let rows = points.iter().map(|&at| {
+        let tds = (1..=messages).map(|message| match find_single(at, message) {
             Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
             None => html! { <td class="pending" aria-label="not run yet">{ "·" }</td> },
         });
-        html! { <tr><th scope="row" title={point.describe()}>{ point.as_str() }</th>{ for tds }</tr> }
+        html! { <tr><th scope="row" title={at.point.describe()}>{ at.name() }</th>{ for tds }</tr> }
     });
     let heads = (1..=messages).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
-    let missing = not_applicable(mode);
+    let missing = points_left_out(scenario, mode);
     let count = |kind: &str| singles.iter().filter(|c| c.outcome.kind() == kind).count();
+    let acked_lost = if scenario.topology.replicated() {
+        format!(" ({} of them acknowledged first)", count("acked-lost"))
+    } else {
+        String::new()
+    };
     let tally = format!(
-        "{} single-crash runs: {} exactly once, {} losing, {} duplicating, {} blocking or in doubt",
+        "{} single-crash runs: {} exactly once, {} losing{acked_lost}, {} duplicating, {} blocking or in doubt",
         singles.len(),
         count("ok"),
-        count("lost"),
+        count("lost") + count("acked-lost"),
         count("duplicated"),
         count("blocked") + count("in-doubt")
     );
     let pair_grid = (!pairs.is_empty()).then(|| {
         let (first_message, second_message) = if messages >= 2 { (1, 2) } else { (1, 1) };
-        let heads = points.iter().map(|p| html! { <th scope="col" title={p.describe()}>{ p.as_str() }</th> });
+        let heads = points.iter().map(|p| html! { <th scope="col" title={p.point.describe()}>{ p.name() }</th> });
         let rows = points.iter().map(|&first| {
             let tds = points.iter().map(|&second| {
-                match pairs.iter().find(|c| c.crashes[0].point == first && c.crashes[1].point == second) {
+                match pairs.iter().find(|c| c.crashes[0].at == first && c.crashes[1].at == second) {
                     Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
                     None => html! { <td class="pending">{ "·" }</td> },
                 }
             });
-            html! { <tr><th scope="row">{ first.as_str() }</th>{ for tds }</tr> }
+            html! { <tr><th scope="row">{ first.name() }</th>{ for tds }</tr> }
         });
         html! {
             <>
@@ -171,6 +180,11 @@ fn mode_grid(mode: Mode, messages: u32, cells: &[&Cell], on_open: &Callback<()>)
 fn legend() -> Html {
     let items = [
         ("ok", "✔", "once: every message applied exactly once"),
+        (
+            "acked-lost",
+            "✖!",
+            "acked lost k: lost although the producer was told they were written",
+        ),
         ("lost", "✖", "lost k: k messages never applied"),
         (
             "duplicated",
@@ -209,6 +223,8 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         messages: full.messages.min(MATRIX_MAX_MESSAGES),
         ..full.clone()
     };
+    // A replicated queue has no transactional mode; the boxes offer the world's modes.
+    let world_modes = modes_for(&scenario);
     let modes = use_state(|| Mode::ALL.to_vec());
     let pairs = use_state(|| false);
     let status = use_state(|| Status::Idle);
@@ -217,14 +233,15 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     let error = use_state(|| None::<String>);
 
     let options = MatrixOptions {
-        modes: Mode::ALL
-            .into_iter()
+        modes: world_modes
+            .iter()
+            .copied()
             .filter(|m| modes.contains(m))
             .collect(),
         pairs: *pairs,
         max_steps: DEFAULT_MATRIX_STEPS,
     };
-    let planned_runs = run_count(&options, scenario.messages);
+    let planned_runs = run_count(&options, &scenario);
 
     let start = {
         let (options, scenario, status, job, timer, error) = (
@@ -287,7 +304,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     }
     let running = matches!(*status, Status::Running { .. });
 
-    let mode_boxes = Mode::ALL.iter().map(|&mode| {
+    let mode_boxes = world_modes.iter().map(|&mode| {
         let checked = modes.contains(&mode);
         let onchange = {
             let modes = modes.clone();
@@ -332,10 +349,9 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
 
     let guard = job.borrow();
     let grids = guard.as_ref().map(|job| {
-        let messages = job.scenario().messages;
         let grids = job.options().modes.iter().map(|&mode| {
             let cells: Vec<&Cell> = job.cells_of(mode).collect();
-            mode_grid(mode, messages, &cells, &props.on_open)
+            mode_grid(mode, job.scenario(), &cells, &props.on_open)
         });
         html! { <>{ for grids }</> }
     });
@@ -344,6 +360,9 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         <div class="analysis crash-matrix">
             <p class="intro">
                 { format!("Every crash point of each mode tried on every message of the simulator's scenario ({}, seed {}), each run until nothing is left to happen; with pairs, every ordered pair of crash points, the first for m1 and the second for m2. The scenario's own fault plan is left out, so each cell shows what its crash does on its own. Each cell opens its run in the simulator at the crash.", crate::plural::count(u64::from(scenario.messages), "message"), scenario.seed) }
+                if scenario.topology.replicated() {
+                    { format!(" The queue is replicated on {} brokers, with the simulator's settings ({}); its rows are the leader's and each follower's crash points, and a red cell marked ✖! lost a message the producer had been told was written.", scenario.topology.brokers, scenario.replication.describe_in(scenario.mode)) }
+                }
                 if full.messages > scenario.messages {
                     { format!(" The simulator's scenario has {} messages; the matrix tries the first {MATRIX_MAX_MESSAGES}.", full.messages) }
                 }

@@ -476,7 +476,10 @@ mod tests {
         ] {
             assert!(names.iter().any(|n| n == name), "{name} missing");
         }
-        assert!(!names.iter().any(|n| n.ends_with("after_fsync")), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n.ends_with("after_fsync")),
+            "{names:?}"
+        );
         // Each name reads back as the choice it came from.
         for (point, instance) in crash_choices(&topology, Mode::Transactional) {
             assert_eq!(

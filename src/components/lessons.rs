@@ -1,7 +1,11 @@
 //! The Lessons view: a list of guided lessons with the learner's progress, and one lesson
-//! at a time — its intro, a "predict, then watch" question, the run played on the shared
-//! simulator, narration cues as the run reaches them, and the reveal. Whether a
+//! at a time — its intro, a "predict, then watch" question, the run played on a lab of
+//! the view's own, narration cues as the run reaches them, and the reveal. Whether a
 //! prediction was right is read from the run's ledger, never from the lesson's text.
+//!
+//! The view is built into a WebAssembly module of its own (`bin/mqlab-lessons.rs`), which
+//! the page fetches when the view first opens (`lessons_host.rs`). Its lab is not the
+//! simulator's: a lesson never changes the run the learner left in the simulator.
 
 use std::collections::BTreeSet;
 
@@ -41,7 +45,6 @@ const ONE_COLUMN_QUERY: &str = "(max-width: 900px)";
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsProps {
-    pub lab: UseReducerHandle<Lab>,
     /// The slug of the lesson asked for, if any (it may name no lesson).
     pub open: Option<String>,
     /// Opens a lesson by slug, or goes back to the list with `None`.
@@ -185,6 +188,11 @@ pub fn Lessons(props: &LessonsProps) -> Html {
     let _ = lazy::use_part(Part::Lessons);
     let progress = use_state(Progress::load);
     let all = use_memo((), |_| lessons::all());
+    // The view's own lab, on the scenario of the lesson asked for first.
+    let lab = {
+        let first = props.open.as_deref().and_then(lessons::find);
+        use_reducer(move || Lab::new(&first.map(|lesson| lesson.scenario).unwrap_or_default()))
+    };
     let lesson = props
         .open
         .as_deref()
@@ -192,7 +200,7 @@ pub fn Lessons(props: &LessonsProps) -> Html {
 
     match (props.open.as_deref(), lesson) {
         (Some(_), Some(index)) => html! {
-            <LessonPlayer lab={props.lab.clone()} index={index} on_open={props.on_open.clone()}
+            <LessonPlayer lab={lab} index={index} on_open={props.on_open.clone()}
                           progress={progress.clone()} />
         },
         (slug, _) => {
@@ -320,7 +328,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let controls_ref = use_node_ref();
     let reveal_ref = use_node_ref();
 
-    // Opening a lesson loads its scenario into the shared simulator, from step 0.
+    // Opening a lesson loads its scenario into the view's lab, from step 0.
     {
         let dispatcher = lab.dispatcher();
         let choice = choice.clone();
@@ -345,7 +353,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
 
     let run = lab.run.borrow();
     let sim = run.sim();
-    // The shared run is this lesson's only while its scenario is the lesson's: until the
+    // The lab's run is this lesson's only while its scenario is the lesson's: until the
     // load lands, or after it was refused, nothing of it is shown as the lesson's.
     let loaded = sim.scenario() == &lesson.scenario;
     let quiet = loaded && sim.is_quiet();

@@ -10,6 +10,7 @@ pub mod fault_toolbar;
 pub mod help_overlay;
 pub mod ledger_view;
 pub mod lessons;
+pub mod lessons_host;
 pub mod narration;
 pub mod protocol_lab;
 pub mod queue_settings;

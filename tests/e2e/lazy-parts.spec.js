@@ -5,7 +5,7 @@
 const base = require('@playwright/test');
 const { test, expect, openSite } = require('./helpers');
 
-const LAZY = /mqlab-analysis-|text\/en\/lessons\.txt|parts\/lessons\.css|parts\/protocol-lab\.css/;
+const LAZY = /mqlab-analysis-|mqlab-lessons-|text\/en\/lessons\.txt|parts\/lessons\.css|parts\/protocol-lab\.css/;
 
 // Takes a screenshot at laptop and at tablet size.
 async function shoot(page, name) {
@@ -34,6 +34,10 @@ test('the first view fetches none of the parts that other views need', async ({ 
   await page.getByRole('tab', { name: 'Compare' }).click();
   await expect(page.getByRole('tabpanel', { name: 'Compare' })).toContainText('Transactional');
   expect(fetched.some((url) => /mqlab-analysis-[0-9a-f]+_bg\.wasm/.test(url))).toBe(true);
+  expect(fetched.some((url) => /mqlab-lessons-/.test(url))).toBe(false);
+  await page.getByRole('tab', { name: 'Lessons' }).click();
+  await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 16 lessons completed');
+  expect(fetched.some((url) => /mqlab-lessons-[0-9a-f]+_bg\.wasm/.test(url))).toBe(true);
 });
 
 base.test.describe('without a service worker, so that failed requests stay failed', () => {
@@ -87,6 +91,46 @@ base.test.describe('without a service worker, so that failed requests stay faile
     expect(errors).toEqual([]);
   });
 
+  base.test('the Lessons view shows that it is loading, then the lessons', async ({ page }) => {
+    const errors = await watched(page);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(/mqlab-lessons-[0-9a-f]+_bg\.wasm/, async (route) => { await held; await route.continue(); });
+    await openSite(page, '#lesson=consumer-crash-before-ack');
+    const view = page.getByRole('tabpanel', { name: 'Lessons' });
+    await expect(view.getByRole('status')).toHaveText('Loading the lessons…');
+    await expect(view.locator('[aria-busy]')).toHaveAttribute('aria-busy', 'true');
+    await shoot(page, 'lessons-module-loading');
+    release();
+    const lesson = page.getByRole('article', { name: 'What happens when the consumer crashes before its ack?' });
+    await expect(lesson.getByRole('radiogroup')).toContainText('m1 is applied twice');
+    await expect(view.getByText('Loading the lessons…')).toHaveCount(0);
+    await expect(view.locator('[aria-busy]').first()).toHaveAttribute('aria-busy', 'false');
+    await expect(lesson.locator('.lesson-intro')).toContainText('the consumer applies a message');
+    await shoot(page, 'lessons-module-loaded');
+    expect(errors).toEqual([]);
+  });
+
+  base.test('a Lessons view whose module cannot be fetched says why, the simulator keeps working, and Try again loads it', async ({ page }) => {
+    const errors = await watched(page);
+    await page.route(/mqlab-lessons-/, (route) => route.abort());
+    await openSite(page);
+    await page.getByRole('tab', { name: 'Lessons' }).click();
+    const view = page.getByRole('tabpanel', { name: 'Lessons' });
+    await expect(view.getByRole('alert')).toContainText('Could not load the lessons');
+    await expect(view.getByRole('alert')).toContainText('The rest of the page keeps working');
+    await page.getByRole('tab', { name: 'Simulator' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect(page.locator('.controls .step-readout').last()).toContainText('step 1');
+    await page.getByRole('tab', { name: 'Lessons' }).click();
+    await expect(view.getByRole('alert')).toContainText('Could not load the lessons');
+    await page.unroute(/mqlab-lessons-/);
+    await view.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 16 lessons completed');
+    await expect(view.getByRole('alert')).toHaveCount(0);
+    expect(errors).toEqual([]);
+  });
+
   base.test('an analysis view whose module cannot be fetched says why, the simulator keeps working, and Try again loads it', async ({ page }) => {
     const errors = await watched(page);
     await page.route(/mqlab-analysis-/, (route) => route.abort());
@@ -115,7 +159,8 @@ test('every part opens offline once the site has been loaded @both', async ({ gu
     const keys = (await (await caches.open('mqlab-site')).keys()).map((request) => request.url);
     return ['text/en/lessons.txt', 'text/en/real-systems.txt', 'parts/lessons.css', 'parts/protocol-lab.css']
       .every((part) => keys.some((url) => url.endsWith(part)))
-      && keys.some((url) => /mqlab-analysis-[0-9a-f]+_bg\.wasm$/.test(url));
+      && keys.some((url) => /mqlab-analysis-[0-9a-f]+_bg\.wasm$/.test(url))
+      && keys.some((url) => /mqlab-lessons-[0-9a-f]+_bg\.wasm$/.test(url));
   });
   await context.setOffline(true);
   await page.reload();

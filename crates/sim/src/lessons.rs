@@ -14,9 +14,10 @@ use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
+use crate::replication::{Acks, TimedAction, TimedFault};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Sim;
-use crate::trace::{Detail, EventKind, TraceEvent, VoteNoReason};
+use crate::trace::{Detail, EventKind, ReplicaDetail, TraceEvent, VoteNoReason};
 
 /// The most steps a lesson's run may take before it counts as never ending. Every lesson
 /// ends far sooner; the bound keeps a broken lesson from hanging a test or the page.
@@ -47,6 +48,19 @@ pub enum Check {
     DeadLetteredAtLeast(u32),
     /// At least this many messages were dropped by the broker.
     DroppedAtLeast(u32),
+    /// At least this many messages were lost after the producer was told they were
+    /// written.
+    AckedLostAtLeast(u32),
+    /// No message the producer was told was written was lost.
+    NoneAckedLost,
+    /// The leader refused at least this many writes ("not enough replicas").
+    RefusedAtLeast(u32),
+    /// The leader refused no write.
+    NoneRefused,
+    /// The queue had no leader for at least this many ticks.
+    UnavailableTicksAtLeast(u64),
+    /// The queue had no leader for fewer than this many ticks.
+    UnavailableTicksBelow(u64),
 }
 
 impl Check {
@@ -64,6 +78,12 @@ impl Check {
             Check::BlockedTicksBelow(ticks) => summary.blocked_ticks < ticks,
             Check::SomeInDoubt => summary.in_doubt_messages >= 1,
             Check::InvariantViolated => summary.invariant_violations >= 1,
+            Check::AckedLostAtLeast(count) => summary.acked_lost >= count,
+            Check::NoneAckedLost => summary.acked_lost == 0,
+            Check::RefusedAtLeast(count) => summary.producer_errors >= count,
+            Check::NoneRefused => summary.producer_errors == 0,
+            Check::UnavailableTicksAtLeast(ticks) => summary.unavailable_ticks >= ticks,
+            Check::UnavailableTicksBelow(ticks) => summary.unavailable_ticks < ticks,
         }
     }
 }
@@ -332,7 +352,7 @@ fn queue_choices(lost: &'static str, duplicated: &'static str, fine: &'static st
 }
 
 /// Every lesson, in teaching order: the queue's failures first, then their cures, then
-/// two-phase commit.
+/// the replicated queue, then two-phase commit.
 pub fn all() -> Vec<Lesson> {
     vec![
         fire_and_forget_broker_crash(),
@@ -342,6 +362,10 @@ pub fn all() -> Vec<Lesson> {
         idempotent_producer(),
         idempotent_consumer(),
         poison_message(),
+        acks_1_failover(),
+        acks_all_min_insync_2(),
+        unclean_election(),
+        leader_epochs(),
         two_phase_commit_happy_path(),
         participant_votes_no(),
         coordinator_dies_after_votes(),
@@ -536,6 +560,175 @@ fn poison_message() -> Lesson {
 
 /// The delivery limit in the poison-message lesson: small, so that the run is short.
 const POISON_DELIVERY_LIMIT: u32 = 3;
+
+/// A queue held by `replicas` brokers, with its settings as the lesson sets them.
+fn replicated(mode: Mode, messages: u32, replicas: u16) -> Scenario {
+    let mut scenario = scenario(mode, messages);
+    scenario.topology.brokers = replicas;
+    scenario
+}
+
+fn broker(number: u8) -> NodeId {
+    NodeId::new(crate::node::RoleKind::Broker, number - 1)
+}
+
+const fn at(tick: u64, action: TimedAction) -> TimedFault {
+    TimedFault { tick, action }
+}
+
+const fn replica_event(kind: EventKind, detail: ReplicaDetail) -> CueTrigger {
+    event_detail(kind, Detail::Replication(detail))
+}
+
+/// The first clean election after the initial leader is lost.
+const FIRST_ELECTION: CueTrigger = replica_event(
+    EventKind::Election,
+    ReplicaDetail::Elected {
+        epoch: 1,
+        unclean: false,
+    },
+);
+
+fn acks_1_failover() -> Lesson {
+    let mut scenario =
+        replicated(Mode::AtLeastOnce, 5, 3).with_fault(crash_at(CrashPoint::BrokerAfterConfirm, 3));
+    scenario.replication.acks = Some(Acks::One);
+    Lesson {
+        id: "acks-1-failover",
+        title: "Does acks=1 keep a write the leader has confirmed?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "Three brokers hold the queue: the leader takes the writes, two followers fetch from it. With acks=1 the leader confirms a write as soon as it has appended it to its own log."),
+            cue(CueTrigger::Crash(NodeId::BROKER), "The leader appended m3, confirmed it to the producer — and crashed. The producer counts m3 as written. The followers had not fetched it yet."),
+            cue(FIRST_ELECTION, "The controller has not heard from the leader for its session timeout: it elects broker-2, an in-sync follower, as the new leader. Broker-2's log ends before m3."),
+            cue(replica_event(EventKind::Replicate, ReplicaDetail::Truncated { log_end: 1, dropped: 2 }), "The old leader comes back as a follower and truncates its log to where the new leader's epoch begins: its copies of m2 and m3 are gone, and no replica has them any more."),
+            cue(CueTrigger::End, "The run is over. Which confirmed writes did the consumer never see?"),
+        ],
+        question: Question {
+            prompt: "acks=1: the leader confirms m3, then crashes before a follower fetched it. What happens to m3?",
+            choices: vec![
+                choice("Nothing is lost: the producer got its confirm, so m3 is safe.", &[Check::NoneLost]),
+                choice("m3 is lost, although the producer was told it was written.", &[Check::AckedLostAtLeast(1)]),
+                choice("The producer publishes m3 again, and it is applied twice.", &[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+fn acks_all_min_insync_2() -> Lesson {
+    let mut scenario =
+        replicated(Mode::Idempotent, 6, 3).with_fault(crash_at(CrashPoint::BrokerAfterConfirm, 2));
+    scenario.replication.acks = Some(Acks::All);
+    scenario.replication.min_insync_replicas = 2;
+    scenario.timed_faults = vec![at(60, TimedAction::Crash { node: broker(3) })];
+    Lesson {
+        id: "acks-all-min-isr",
+        title: "acks=all with min.insync.replicas=2: what survives one broker, and what happens on two?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "Three brokers, acks=all and min.insync.replicas=2: the leader confirms a write only once every in-sync replica has it, and only while at least two replicas are in sync."),
+            cue(CueTrigger::Crash(NodeId::BROKER), "The leader confirmed m2 — and crashed. With acks=all the confirm went out only after the followers had fetched m2."),
+            cue(FIRST_ELECTION, "Broker-2 was in sync, so it has every confirmed write: the controller elects it, and nothing confirmed is missing."),
+            cue(CueTrigger::Crash(broker(3)), "Now a second broker crashes: broker-3. The old leader is back but still catching up, so for a while only broker-2 is in sync."),
+            cue(replica_event(EventKind::Append, ReplicaDetail::NotEnoughReplicas { in_sync: 1 }), "One in-sync replica is fewer than min.insync.replicas=2: the leader refuses the write before appending it, with a retriable \"not enough replicas\" error. The producer keeps the message and tries again."),
+            cue(CueTrigger::End, "The run is over. Was any confirmed write lost? Were the refused writes stored in the end?"),
+        ],
+        question: Question {
+            prompt: "acks=all, min.insync.replicas=2. The leader crashes after confirming m2; later a second broker crashes. How does the run end?",
+            choices: vec![
+                choice("A confirmed write is lost in the failover; the rest get through.", &[Check::AckedLostAtLeast(1)]),
+                choice("Some writes are refused for a while; in the end nothing is lost.", &[Check::RefusedAtLeast(1), Check::NoneAckedLost, Check::NoneLost, Check::NoneDuplicated]),
+                choice("No write is refused: acks=all waits for the replicas left.", &[Check::NoneRefused]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+fn unclean_election() -> Lesson {
+    let mut scenario = replicated(Mode::AtLeastOnce, 4, 3);
+    scenario.replication.unclean_election = true;
+    scenario.timing.restart_after_ticks = None;
+    let consumer = NodeId::new(crate::node::RoleKind::Consumer, 0);
+    let cut = |b, until_tick| {
+        at(
+            0,
+            TimedAction::Partition {
+                a: broker(1),
+                b,
+                until_tick,
+            },
+        )
+    };
+    scenario.timed_faults = vec![
+        cut(broker(2), 400),
+        cut(broker(3), 400),
+        // The consumer is cut off too: it stands for a reader that lags behind.
+        cut(consumer, 400),
+        at(100, TimedAction::Crash { node: broker(1) }),
+        at(300, TimedAction::Restart { node: broker(1) }),
+    ];
+    Lesson {
+        id: "unclean-election",
+        title: "What does unclean leader election trade for availability?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "The leader is cut off from both followers (and from a lagging consumer). It still takes writes and confirms them: once the followers are out of the in-sync set, acks=all means the leader alone."),
+            cue(replica_event(EventKind::Replicate, ReplicaDetail::IsrChanged { size: 1 }), "The followers have not caught up for longer than the lag timeout: the leader asks the controller to drop them from the in-sync set. From now on acks=all waits for the leader alone, and the leader confirms the writes it holds."),
+            cue(CueTrigger::Crash(NodeId::BROKER), "Now the leader crashes. It was the only in-sync replica, and it holds every confirmed write."),
+            cue(replica_event(EventKind::Election, ReplicaDetail::Elected { epoch: 1, unclean: true }), "Unclean election is on: the controller makes an out-of-sync follower the leader at once. The queue is available again, but the new leader never had the confirmed writes."),
+            cue(event(EventKind::Restart), "The old leader returns as a follower. It must agree with the new leader's log, so it throws away the writes only it had."),
+            cue(CueTrigger::End, "The run is over. Compare how long the queue had no leader with what was lost."),
+        ],
+        question: Question {
+            prompt: "The only in-sync replica crashes while the followers are out of sync. With unclean election on, what happens?",
+            choices: vec![
+                choice("The queue waits for the old leader: nothing lost, long unavailable.", &[Check::NoneAckedLost, Check::UnavailableTicksAtLeast(150)]),
+                choice("A follower leads at once; the confirmed writes it lacks are lost.", &[Check::AckedLostAtLeast(1), Check::UnavailableTicksBelow(150)]),
+                choice("The new leader copies the missing writes back from the old one.", &[Check::NoneLost]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+fn leader_epochs() -> Lesson {
+    // KIP-101's first scenario: the follower appends m2, tells the leader with its next
+    // fetch, and crashes before it learns the new high watermark; it restarts at once.
+    // The leader confirms m2 and dies before the follower fetches again.
+    let mut scenario = replicated(Mode::AtLeastOnce, 3, 2)
+        .with_fault(Command::CrashAt {
+            point: CrashPoint::BrokerAfterFetch,
+            message: Some(2),
+            instance: 1,
+        })
+        .with_fault(crash_at(CrashPoint::BrokerAfterConfirm, 2));
+    scenario.replication.truncate_to_high_watermark = true;
+    scenario.timing.restart_after_ticks = Some(2);
+    Lesson {
+        id: "leader-epochs",
+        title: "How can a restarted follower throw away a confirmed write (KIP-101)?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "Two brokers, and the old recovery rule (Kafka before KIP-101): a replica that restarts cuts its log back to its own high watermark."),
+            cue(CueTrigger::Crash(broker(2)), "The follower appended m2 and told the leader so with its next fetch — then crashed before the answer that would carry the new high watermark. Its own high watermark still says m2 is not committed."),
+            cue(replica_event(EventKind::Restart, ReplicaDetail::Truncated { log_end: 1, dropped: 1 }), "Back at once, the follower cuts its log to its high watermark: it throws away m2, which it had."),
+            cue(CueTrigger::Crash(NodeId::BROKER), "The fetch the follower sent before its crash reaches the leader: it says the follower has m2. The leader advances its high watermark, confirms m2 — and crashes."),
+            cue(FIRST_ELECTION, "The follower is the only replica left in sync, so it becomes the leader — without m2."),
+            cue(CueTrigger::End, "The run is over. Switch \"leader epochs\" on in the replication settings and play it again: the follower then asks the leader where its epoch ends instead of trusting its stale high watermark."),
+        ],
+        question: Question {
+            prompt: "Without leader epochs, the follower restarts inside KIP-101's window and then becomes leader. What happens to m2, which the producer was told was written?",
+            choices: vec![
+                choice("m2 survives: it was on both replicas before the confirm.", &[Check::NoneAckedLost]),
+                choice("m2 is lost, although both replicas had it and it was confirmed.", &[Check::AckedLostAtLeast(1)]),
+                choice("The producer publishes m2 again, and it is applied twice.", &[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
 
 fn two_phase_commit_happy_path() -> Lesson {
     Lesson {

@@ -22,6 +22,11 @@
 //! so a 10-message scenario has 330 single runs and 275 pair runs in all. The points that do not apply to a mode are
 //! listed by [`not_applicable`], never dropped silently.
 //!
+//! In a replicated queue ([`points`]) the rows follow the world: the leader's "after
+//! append" and "after confirm", each follower's "after fetch" (KIP-101's window), and no
+//! fsync; the transactional mode, which needs one broker, is not among its modes
+//! ([`modes_for`]). A cell whose acknowledged messages were lost says so apart.
+//!
 //! The scenario's own planned faults are left out: each cell shows what its crashes do
 //! on their own.
 //!
@@ -32,6 +37,7 @@
 use crate::fault::{Command, CrashPoint, PlannedFault};
 use crate::ledger::Summary;
 use crate::mode::Mode;
+use crate::replication::Acks;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
 use crate::sim::{Sim, SimOptions};
@@ -39,11 +45,33 @@ use crate::sim::{Sim, SimOptions};
 /// The step bound per run when the caller has no better one.
 pub const DEFAULT_MATRIX_STEPS: u64 = 200_000;
 
+/// A row of a mode's grid: a crash point on one node of its role (`broker-2` is
+/// instance 1 of the brokers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Point {
+    /// The protocol step.
+    pub point: CrashPoint,
+    /// Which node of the point's role crashes (0 for the first).
+    pub instance: u8,
+}
+
+impl Point {
+    /// A point on the first node of its role.
+    pub const fn first(point: CrashPoint) -> Point {
+        Point { point, instance: 0 }
+    }
+
+    /// "broker-2.after_fetch", as the CLI's `--crash` flag takes it.
+    pub fn name(self) -> String {
+        self.point.name_at(self.instance)
+    }
+}
+
 /// One crash of a cell: a point, for one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Crash {
-    /// The protocol step.
-    pub point: CrashPoint,
+    /// The protocol step and the node.
+    pub at: Point,
     /// The message number (1 for m1).
     pub message: u32,
 }
@@ -52,15 +80,15 @@ impl Crash {
     /// The command that arms it.
     pub fn command(self) -> Command {
         Command::CrashAt {
-            point: self.point,
+            point: self.at.point,
             message: Some(self.message),
-            instance: 0,
+            instance: self.at.instance,
         }
     }
 
     /// "consumer.after_apply:m1", as the CLI's `--crash` flag takes it.
     pub fn label(self) -> String {
-        format!("{}:m{}", self.point.as_str(), self.message)
+        format!("{}:m{}", self.at.name(), self.message)
     }
 }
 
@@ -74,6 +102,9 @@ pub enum Outcome {
     Anomalies {
         /// Messages never applied.
         lost: u32,
+        /// Of those, messages the producer had been told were written (a replicated
+        /// queue's failover can lose them).
+        acked_lost: u32,
         /// Messages applied more than once.
         duplicated: u32,
         /// Messages applied out of order.
@@ -111,6 +142,7 @@ impl Outcome {
         }
         Outcome::Anomalies {
             lost: summary.lost,
+            acked_lost: summary.acked_lost,
             duplicated: summary.duplicated,
             reordered: summary.reordered,
             in_doubt: summary.in_doubt_messages,
@@ -118,20 +150,24 @@ impl Outcome {
         }
     }
 
-    /// A short machine word for styling: "ok", "lost", "duplicated", "reordered",
-    /// "in-doubt", "blocked" or "unfinished" (the worst part of the outcome).
+    /// A short machine word for styling: "ok", "acked-lost", "lost", "duplicated",
+    /// "reordered", "in-doubt", "blocked" or "unfinished" (the worst part of the
+    /// outcome).
     pub fn kind(self) -> &'static str {
         match self {
             Outcome::ExactlyOnce => "ok",
             Outcome::Unfinished { .. } => "unfinished",
             Outcome::Anomalies {
                 lost,
+                acked_lost,
                 duplicated,
                 reordered,
                 in_doubt,
                 ..
             } => {
-                if lost > 0 {
+                if acked_lost > 0 {
+                    "acked-lost"
+                } else if lost > 0 {
                     "lost"
                 } else if duplicated > 0 {
                     "duplicated"
@@ -150,6 +186,7 @@ impl Outcome {
     pub fn icon(self) -> &'static str {
         match self.kind() {
             "ok" => "✔",
+            "acked-lost" => "✖!",
             "lost" => "✖",
             "duplicated" => "⇉",
             "in-doubt" => "◷",
@@ -166,13 +203,16 @@ impl Outcome {
             Outcome::Unfinished { pending } => format!("unfinished ({pending} pending)"),
             Outcome::Anomalies {
                 lost,
+                acked_lost,
                 duplicated,
                 reordered,
                 in_doubt,
                 blocked_ticks,
             } => {
                 let mut parts = Vec::new();
-                if lost > 0 {
+                if acked_lost > 0 {
+                    parts.push(format!("lost {lost}, {acked_lost} acknowledged"));
+                } else if lost > 0 {
                     parts.push(format!("lost {lost}"));
                 }
                 if duplicated > 0 {
@@ -274,13 +314,68 @@ pub fn not_applicable(mode: Mode) -> Vec<CrashPoint> {
         .collect()
 }
 
+/// The modes a scenario's world runs in: a replicated queue has no transactional mode.
+pub fn modes_for(scenario: &Scenario) -> Vec<Mode> {
+    Mode::ALL
+        .into_iter()
+        .filter(|&mode| !(scenario.topology.replicated() && mode == Mode::Transactional))
+        .collect()
+}
+
+/// The rows of a mode's grid for a scenario's world, in pipeline order. With one
+/// broker they are the points of the mode. A replicated queue has no fsync step (its
+/// copies on the followers are its durability, as in Kafka) and adds the leader's
+/// "after confirm" (unless `acks=0`, where no confirm is sent) and each follower's
+/// "after fetch".
+pub fn points(scenario: &Scenario, mode: Mode) -> Vec<Point> {
+    if !scenario.topology.replicated() {
+        return applicable_points(mode)
+            .into_iter()
+            .map(Point::first)
+            .collect();
+    }
+    let confirms = scenario.replication.acks_in(mode) != Acks::Zero;
+    let mut points = Vec::new();
+    for point in applicable_points(mode) {
+        match point {
+            CrashPoint::BrokerAfterFsync => {}
+            CrashPoint::BrokerAfterAppend => {
+                points.push(Point::first(point));
+                if confirms {
+                    points.push(Point::first(CrashPoint::BrokerAfterConfirm));
+                }
+            }
+            CrashPoint::BrokerAfterDeliver => {
+                points.push(Point::first(point));
+                points.extend((1..scenario.topology.brokers).map(|follower| Point {
+                    point: CrashPoint::BrokerAfterFetch,
+                    instance: follower as u8,
+                }));
+            }
+            _ => points.push(Point::first(point)),
+        }
+    }
+    points
+}
+
+/// The crash points of every world that a mode's grid for this scenario leaves out,
+/// reported as "not applicable".
+pub fn points_left_out(scenario: &Scenario, mode: Mode) -> Vec<CrashPoint> {
+    let mut left_out = not_applicable(mode);
+    if scenario.topology.replicated() {
+        left_out.push(CrashPoint::BrokerAfterFsync);
+    }
+    left_out
+}
+
 /// Every run of one mode, in order: singles, then pairs if asked.
-pub fn plan(mode: Mode, messages: u32, pairs: bool) -> Vec<Vec<Crash>> {
-    let points = applicable_points(mode);
+pub fn plan(scenario: &Scenario, mode: Mode, pairs: bool) -> Vec<Vec<Crash>> {
+    let points = points(scenario, mode);
+    let messages = scenario.messages;
     let mut runs = Vec::new();
-    for &point in &points {
+    for &at in &points {
         for message in 1..=messages {
-            runs.push(vec![Crash { point, message }]);
+            runs.push(vec![Crash { at, message }]);
         }
     }
     if pairs {
@@ -289,22 +384,22 @@ pub fn plan(mode: Mode, messages: u32, pairs: bool) -> Vec<Vec<Crash>> {
                 if messages >= 2 {
                     runs.push(vec![
                         Crash {
-                            point: first,
+                            at: first,
                             message: 1,
                         },
                         Crash {
-                            point: second,
+                            at: second,
                             message: 2,
                         },
                     ]);
                 } else if i < j {
                     runs.push(vec![
                         Crash {
-                            point: first,
+                            at: first,
                             message: 1,
                         },
                         Crash {
-                            point: second,
+                            at: second,
                             message: 1,
                         },
                     ]);
@@ -315,13 +410,14 @@ pub fn plan(mode: Mode, messages: u32, pairs: bool) -> Vec<Vec<Crash>> {
     runs
 }
 
-/// How many runs a job of these options has on a scenario of `messages` messages.
-pub fn run_count(options: &MatrixOptions, messages: u32) -> u32 {
+/// How many runs a job of these options has on a scenario.
+pub fn run_count(options: &MatrixOptions, scenario: &Scenario) -> u32 {
+    let messages = scenario.messages;
     options
         .modes
         .iter()
         .map(|&mode| {
-            let p = applicable_points(mode).len() as u32;
+            let p = points(scenario, mode).len() as u32;
             let singles = p.saturating_mul(messages);
             let pairs = match (options.pairs, messages >= 2) {
                 (false, _) => 0,
@@ -343,6 +439,7 @@ pub fn baseline_blocked_ticks(
     let plain = Scenario {
         mode,
         faults: Vec::new(),
+        timed_faults: Vec::new(),
         ..scenario.clone()
     };
     let options = SimOptions {
@@ -369,6 +466,7 @@ pub fn run_cell(
             .iter()
             .map(|crash| PlannedFault::at_start(crash.command()))
             .collect(),
+        timed_faults: Vec::new(),
         ..scenario.clone()
     };
     let options = SimOptions {
@@ -423,6 +521,7 @@ impl MatrixJob {
     pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<MatrixJob, ScenarioError> {
         let base = Scenario {
             faults: Vec::new(),
+            timed_faults: Vec::new(),
             ..scenario.clone()
         };
         let mut baselines = Vec::with_capacity(options.modes.len());
@@ -436,7 +535,7 @@ impl MatrixJob {
             .modes
             .iter()
             .flat_map(|&mode| {
-                plan(mode, base.messages, options.pairs)
+                plan(&base, mode, options.pairs)
                     .into_iter()
                     .map(move |crashes| (mode, crashes))
             })

@@ -123,6 +123,26 @@ impl Replication {
     pub fn acks_in(&self, mode: Mode) -> Acks {
         self.acks.unwrap_or(Acks::default_for(mode))
     }
+
+    /// The settings that decide what a crash can lose, in Kafka's words: "acks=all,
+    /// min.insync.replicas=2, clean election, leader epochs".
+    pub fn describe_in(&self, mode: Mode) -> String {
+        format!(
+            "acks={}, min.insync.replicas={}, {} election, {}",
+            self.acks_in(mode).as_str(),
+            self.min_insync_replicas,
+            if self.unclean_election {
+                "unclean"
+            } else {
+                "clean"
+            },
+            if self.truncate_to_high_watermark {
+                "truncation to the high watermark"
+            } else {
+                "leader epochs"
+            }
+        )
+    }
 }
 
 /// A fault that happens at a tick rather than before a step.

@@ -12,7 +12,7 @@ use crate::fault::CrashPoint;
 use crate::ledger::MessageId;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
-use crate::node::NodeId;
+use crate::node::{NodeId, RoleKind};
 use crate::topology::Topology;
 
 /// What kind of thing happened in a step.
@@ -749,9 +749,12 @@ fn narrate_replication(record: &Record, detail: ReplicaDetail) -> String {
             }
         }
         ReplicaDetail::Offline => "Controller finds no in-sync replica to elect: the queue has no leader and takes no writes.".to_string(),
-        ReplicaDetail::IsrChanged { size } => {
+        ReplicaDetail::IsrChanged { size } if record.node.role() == RoleKind::Controller => {
             format!("Controller changes the in-sync set; it now has {size} member(s).")
         }
+        ReplicaDetail::IsrChanged { size } => format!(
+            "{node} (the leader) asks the controller to change the in-sync set to {size} member(s): a follower fell behind for longer than the lag timeout, or caught up."
+        ),
         ReplicaDetail::Fenced => format!(
             "Controller has not heard from {peer} for its session timeout and fences it."
         ),

@@ -2,8 +2,8 @@
 //! nothing, cancel stops, and the number of cells is exact.
 
 use mqlab_sim::matrix::{
-    applicable_points, not_applicable, plan, run_cell, run_count, Cell, Crash, MatrixJob,
-    MatrixOptions, Outcome, DEFAULT_MATRIX_STEPS,
+    applicable_points, modes_for, not_applicable, plan, points, points_left_out, run_cell,
+    run_count, Cell, Crash, MatrixJob, MatrixOptions, Outcome, Point, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{CrashPoint, Mode, Scenario, SharedRun, Sim};
 
@@ -24,7 +24,14 @@ fn singles(messages: u32) -> MatrixJob {
 fn cell(job: &MatrixJob, mode: Mode, point: CrashPoint, message: u32) -> &Cell {
     job.cells()
         .iter()
-        .find(|c| c.mode == mode && c.crashes == [Crash { point, message }])
+        .find(|c| {
+            c.mode == mode
+                && c.crashes
+                    == [Crash {
+                        at: Point::first(point),
+                        message,
+                    }]
+        })
         .unwrap_or_else(|| panic!("no cell {mode:?} {point:?} m{message}"))
 }
 
@@ -48,16 +55,22 @@ fn crash_points_per_mode_are_eight_nine_nine_sixteen() {
 fn counts_of_cells_are_exact() {
     // 10 messages: singles (8 + 9 + 9 + 16) × 10 = 420; pairs 64 + 81 + 81 + 256 = 482.
     let mut options = MatrixOptions::singles();
-    assert_eq!(run_count(&options, 10), 420);
+    assert_eq!(run_count(&options, &scenario(10)), 420);
     options.pairs = true;
-    assert_eq!(run_count(&options, 10), 902);
+    assert_eq!(run_count(&options, &scenario(10)), 902);
     // One message: pairs are unordered and distinct, 28 + 36 + 36 + 120 = 220.
-    assert_eq!(run_count(&options, 1), 42 + 220);
-    assert_eq!(plan(Mode::AtLeastOnce, 3, true).len(), 9 * 3 + 81);
+    assert_eq!(run_count(&options, &scenario(1)), 42 + 220);
+    assert_eq!(
+        plan(&scenario(3), Mode::AtLeastOnce, true).len(),
+        9 * 3 + 81
+    );
     let mut job = MatrixJob::new(&scenario(3), options).unwrap();
-    assert_eq!(job.progress().total, run_count(job.options(), 3));
+    assert_eq!(job.progress().total, run_count(job.options(), &scenario(3)));
     job.run_to_end();
-    assert_eq!(job.cells().len() as u32, run_count(job.options(), 3));
+    assert_eq!(
+        job.cells().len() as u32,
+        run_count(job.options(), &scenario(3))
+    );
     assert_eq!(job.cells().iter().filter(|c| c.is_pair()).count(), 482);
 }
 
@@ -179,7 +192,7 @@ fn a_cell_opens_just_before_its_crash_and_runs_to_the_same_ledger() {
         &scenario(5),
         Mode::AtLeastOnce,
         &[Crash {
-            point: CrashPoint::ConsumerAfterApply,
+            at: Point::first(CrashPoint::ConsumerAfterApply),
             message: 2,
         }],
         DEFAULT_MATRIX_STEPS,
@@ -236,4 +249,114 @@ fn outcomes_are_told_in_words_and_icons() {
 fn an_invalid_scenario_is_refused_when_the_job_is_planned() {
     let error = MatrixJob::new(&scenario(0), MatrixOptions::singles()).unwrap_err();
     assert!(error.to_string().starts_with("messages:"), "{error}");
+}
+
+fn replicated(acks: mqlab_sim::Acks, min_insync_replicas: u16) -> Scenario {
+    let mut scenario = scenario(5);
+    scenario.topology.brokers = 3;
+    scenario.replication.acks = Some(acks);
+    scenario.replication.min_insync_replicas = min_insync_replicas;
+    scenario
+}
+
+#[test]
+fn a_replicated_queue_has_the_leaders_and_each_followers_points_and_no_transactions() {
+    let scenario = replicated(mqlab_sim::Acks::All, 2);
+    assert_eq!(
+        modes_for(&scenario),
+        [Mode::AtMostOnce, Mode::AtLeastOnce, Mode::Idempotent]
+    );
+    let names: Vec<String> = points(&scenario, Mode::AtLeastOnce)
+        .into_iter()
+        .map(Point::name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "producer.before_send",
+            "producer.after_send",
+            "producer.after_confirm",
+            "broker.after_append",
+            "broker.after_confirm",
+            "broker.after_deliver",
+            "broker-2.after_fetch",
+            "broker-3.after_fetch",
+            "consumer.after_receive",
+            "consumer.after_apply",
+            "consumer.after_ack",
+        ]
+    );
+    // No confirm is sent with acks=0 (at-most-once's default), so its point is not
+    // a row.
+    let mut defaults = scenario.clone();
+    defaults.replication.acks = None;
+    assert!(!points(&defaults, Mode::AtMostOnce)
+        .iter()
+        .any(|p| p.point == CrashPoint::BrokerAfterConfirm));
+    assert!(points_left_out(&scenario, Mode::AtLeastOnce).contains(&CrashPoint::BrokerAfterFsync));
+    let options = MatrixOptions {
+        modes: modes_for(&scenario),
+        ..MatrixOptions::singles()
+    };
+    // acks=all is set for every mode here, so at-most-once has "after confirm" too:
+    // its eight points less the fsync, plus the confirm and two fetches.
+    assert_eq!(run_count(&options, &scenario), (10 + 11 + 11) * 5);
+}
+
+/// The crash matrix of one replicated setting, at-least-once, single crashes.
+fn replicated_job(acks: mqlab_sim::Acks, min_insync_replicas: u16) -> MatrixJob {
+    let scenario = replicated(acks, min_insync_replicas);
+    let options = MatrixOptions {
+        modes: vec![Mode::AtLeastOnce],
+        ..MatrixOptions::singles()
+    };
+    let mut job = MatrixJob::new(&scenario, options).unwrap();
+    assert!(job.run_to_end().finished);
+    job
+}
+
+#[test]
+fn under_acks_1_a_leader_crash_after_its_confirm_loses_acknowledged_writes() {
+    let job = replicated_job(mqlab_sim::Acks::One, 1);
+    let acked_lost: Vec<String> = job
+        .cells()
+        .iter()
+        .filter(|c| c.outcome.kind() == "acked-lost")
+        .map(|c| c.crashes[0].label())
+        .collect();
+    assert!(
+        acked_lost
+            .iter()
+            .any(|label| label.starts_with("broker.after_confirm")),
+        "{acked_lost:?}"
+    );
+    for cell in job.cells() {
+        assert_eq!(
+            cell.outcome.kind() == "acked-lost",
+            cell.summary.acked_lost > 0
+        );
+    }
+}
+
+#[test]
+fn under_acks_all_and_min_insync_2_no_single_crash_loses_an_acknowledged_write() {
+    let job = replicated_job(mqlab_sim::Acks::All, 2);
+    assert_eq!(job.cells().len(), 11 * 5);
+    for cell in job.cells() {
+        assert_eq!(
+            cell.summary.acked_lost,
+            0,
+            "{}: {:?}",
+            cell.crashes[0].label(),
+            cell.summary
+        );
+        assert!(cell.summary.quiet, "{}", cell.crashes[0].label());
+    }
+    // Every follower's fetch point is reached for some message.
+    for follower in ["broker-2.after_fetch", "broker-3.after_fetch"] {
+        assert!(job
+            .cells()
+            .iter()
+            .any(|c| c.crashes[0].label().starts_with(follower) && c.fired == 1));
+    }
 }

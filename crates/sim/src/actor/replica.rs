@@ -340,7 +340,7 @@ impl Replica {
         if offset >= self.log_end() {
             self.memory.caught_up_tick[index] = ctx.tick;
         }
-        self.update_isr(ctx);
+        self.update_isr(Some(follower), ctx);
         self.advance_high_watermark(ctx);
         self.serve(follower, offset, ctx);
         self.answer_parked(ctx);
@@ -419,8 +419,13 @@ impl Replica {
     }
 
     /// The in-sync set the leader wants: the current one, less the followers that lag
-    /// for longer than the lag timeout, plus those caught up with the log end.
-    fn update_isr(&mut self, ctx: &mut Ctx<'_>) {
+    /// for longer than the lag timeout, plus the followers caught up with the log end
+    /// that are fetching: `fetcher`, whose fetch is being answered, and those whose
+    /// fetch the leader holds. As in Kafka, a follower is added back on a fetch of its
+    /// own: a crashed follower whose last fetch reached the log end is not (the
+    /// controller, which fenced it, would refuse it, and the leader would ask again).
+    fn update_isr(&mut self, fetcher: Option<NodeId>, ctx: &mut Ctx<'_>) {
+        let fetching = self.memory.parked | fetcher.map_or(0, bit);
         let lag_timeout = ctx.scenario.replication.lag_timeout_ticks;
         let mut wanted = self.memory.isr | bit(ctx.id);
         for instance in 0..u32::from(ctx.scenario.topology.brokers) {
@@ -433,7 +438,7 @@ impl Replica {
                 && self.memory.follower_end[index] >= self.memory.high_watermark;
             let lagging = !caught_up
                 && ctx.tick.saturating_sub(self.memory.caught_up_tick[index]) >= lag_timeout;
-            if caught_up {
+            if caught_up && (fetching | wanted) & bit(follower) != 0 {
                 wanted |= bit(follower);
             } else if lagging {
                 wanted &= !bit(follower);
@@ -476,7 +481,7 @@ impl Replica {
             return;
         }
         let before = self.memory.proposed_isr;
-        self.update_isr(ctx);
+        self.update_isr(None, ctx);
         if self.memory.proposed_isr != before {
             ctx.step(EventKind::Replicate);
             ctx.detail(Detail::Replication(ReplicaDetail::IsrChanged {
@@ -834,7 +839,7 @@ impl Replica {
             }
             self.advance_high_watermark(ctx);
             self.answer_parked(ctx);
-            self.update_isr(ctx);
+            self.update_isr(None, ctx);
             self.schedule_lag_check(ctx);
         }
         self.answer_early(ctx);

@@ -1,0 +1,208 @@
+//! The page's later WebAssembly modules: views built apart from the page, so that the
+//! first view downloads none of their code, and fetched the first time one of their
+//! views opens. The analysis module holds Compare, the crash matrix and the protocol lab
+//! (`bin/mqlab-analysis.rs`); the lessons module holds the Lessons view
+//! (`bin/mqlab-lessons.rs`). Each is an ES module that the page imports once and asks to
+//! show its view inside an element of the page (`mount`), to show it with new settings
+//! (`update`, where the module has it) and to take it away (`unmount`).
+//!
+//! The build names each module's files by the hash of their content and writes those
+//! names into index.html as `<meta>` tags (scripts/build-lazy-modules), which is where the
+//! page reads them and the service worker finds them to store for offline use.
+
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+// One record per module: the import on its way or done, the arguments of the view it
+// should show, and a generation number that makes a late start harmless when the learner
+// has already left the view.
+#[wasm_bindgen(inline_js = r#"
+const modules = {};
+function record(name) {
+  if (!modules[name]) modules[name] = { generation: 0 };
+  return modules[name];
+}
+export function module_show(name, js, wasm, root, args) {
+  const module = record(name);
+  const mine = ++module.generation;
+  module.args = args;
+  if (!module.loaded) {
+    const base = document.baseURI;
+    module.loaded = import(new URL(js, base).href).then(async (exports) => {
+      await exports.default({ module_or_path: new URL(wasm, base).href });
+      return exports;
+    });
+    module.loaded.catch(() => { module.loaded = undefined; });
+  }
+  return module.loaded.then((exports) => {
+    if (mine !== module.generation) return;
+    exports.mount(root, ...module.args);
+    module.shown = exports;
+  });
+}
+export function module_update(name, args) {
+  const module = record(name);
+  module.args = args;
+  if (module.shown) module.shown.update(...args);
+}
+export function module_hide(name) {
+  const module = record(name);
+  module.generation++;
+  module.shown = undefined;
+  if (module.loaded) module.loaded.then((exports) => exports.unmount(), () => {});
+}
+"#)]
+extern "C" {
+    fn module_show(
+        name: &str,
+        js: &str,
+        wasm: &str,
+        root: &web_sys::Element,
+        args: &js_sys::Array,
+    ) -> js_sys::Promise;
+    fn module_update(name: &str, args: &js_sys::Array);
+    fn module_hide(name: &str);
+}
+
+/// A module that the page loads when one of its views first opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Module {
+    /// Compare, the crash matrix and the protocol lab.
+    Analysis,
+    /// The Lessons view.
+    Lessons,
+}
+
+impl Module {
+    /// The module's name: its files start with it, and so do the names of its `<meta>`
+    /// tags.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Module::Analysis => "mqlab-analysis",
+            Module::Lessons => "mqlab-lessons",
+        }
+    }
+
+    /// The module's script and WebAssembly, as index.html names them.
+    fn files(self) -> Option<(String, String)> {
+        Some((meta(self.name())?, meta(&format!("{}-wasm", self.name()))?))
+    }
+}
+
+/// A `<meta>` of the page, by name.
+fn meta(name: &str) -> Option<String> {
+    gloo::utils::document()
+        .query_selector(&format!("meta[name=\"{name}\"]"))
+        .ok()
+        .flatten()?
+        .get_attribute("content")
+}
+
+/// Where a module's view stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shown {
+    /// The module is on its way, or starting.
+    Loading,
+    /// The view is on screen.
+    Ready,
+    /// The module could not be fetched or started: why, in words.
+    Failed(String),
+}
+
+/// Loads `module` if it is not yet, and shows its view in `root` with `args` (the
+/// arguments of the module's `mount` after the element). `attempt` counts the learner's
+/// tries after a failure: each asks for the module at a new address, so that the browser
+/// fetches it again rather than repeating the failed import. `shown` follows the load.
+pub fn show(
+    module: Module,
+    root: &web_sys::Element,
+    args: &js_sys::Array,
+    attempt: u32,
+    shown: &UseStateHandle<Shown>,
+) {
+    let Some((js, wasm)) = module.files() else {
+        shown.set(Shown::Failed(format!(
+            "the page does not name its module {}",
+            module.name()
+        )));
+        return;
+    };
+    let js = if attempt == 0 {
+        js
+    } else {
+        format!("{js}?attempt={attempt}")
+    };
+    shown.set(Shown::Loading);
+    let promise = module_show(module.name(), &js, &wasm, root, args);
+    let shown = shown.clone();
+    yew::platform::spawn_local(async move {
+        match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(_) => shown.set(Shown::Ready),
+            Err(error) => shown.set(Shown::Failed(describe(&error))),
+        }
+    });
+}
+
+/// Shows the module's view with new arguments, once it is on screen; until then, the
+/// view starts with them.
+pub fn update(module: Module, args: &js_sys::Array) {
+    module_update(module.name(), args);
+}
+
+/// Takes the module's view away, with its timers and listeners.
+pub fn hide(module: Module) {
+    module_hide(module.name());
+}
+
+/// A failed import or start, in words.
+fn describe(error: &JsValue) -> String {
+    let message = error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_default();
+    if message.is_empty() {
+        "the module could not be fetched or started".into()
+    } else {
+        format!("the module could not be fetched or started ({message})")
+    }
+}
+
+/// What a view shows while its module loads (`what` names the view), or when it could
+/// not be loaded, with a button that tries again.
+pub fn status(what: &str, shown: &Shown, retry: Callback<MouseEvent>) -> Html {
+    match shown {
+        Shown::Ready => Html::default(),
+        Shown::Loading => html! {
+            <p class="part-loading" role="status">
+                <span class="spinner" aria-hidden="true"></span>
+                { format!("Loading {what}…") }
+            </p>
+        },
+        Shown::Failed(reason) => html! {
+            <div class="notice error part-failed" role="alert">
+                <p>{ format!("Could not load {what}: {reason}. The rest of the page keeps working.") }</p>
+                <button onclick={retry}>{ "Try again" }</button>
+            </div>
+        },
+    }
+}
+
+/// For a module's own start: Yew numbers the element trees it controls from 1 in each
+/// WebAssembly module, marks their elements with that number, and hands an event to the
+/// tree whose number its element carries. The page's own tree is number 1 and a module's
+/// views are mounted inside it, so each module spends its number 1 on an empty tree that
+/// is never attached: its views then carry numbers that the page's tree never claims, and
+/// each module handles only its own events.
+pub fn spend_the_first_tree_number() {
+    if let Ok(spare) = gloo::utils::document().create_element("div") {
+        yew::Renderer::<Nothing>::with_root(spare)
+            .render()
+            .destroy();
+    }
+}
+
+#[component]
+fn Nothing() -> Html {
+    Html::default()
+}
