@@ -45,6 +45,8 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::FetchResponse | MessageKind::EpochAnswer => "records",
         MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "leader",
         MessageKind::NotEnoughReplicas => "error",
+        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "group",
+        MessageKind::OffsetCommit => "commit",
     }
 }
 
@@ -265,6 +267,8 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::FetchResponse | MessageKind::EpochAnswer => "rec ",
         MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "isr ",
         MessageKind::NotEnoughReplicas => "err ",
+        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "grp ",
+        MessageKind::OffsetCommit => "off ",
     };
     format!("{word}{subject}")
 }

@@ -47,7 +47,10 @@ pub use node::{NodeId, RoleKind};
 pub use prng::Prng;
 pub use ratio::{Ratio, RatioParseError};
 pub use replication::{Acks, Replication, TimedAction, TimedFault};
-pub use scenario::{PoisonFails, QueueConfig, Scenario, ScenarioError, Timing, TransactionConfig};
+pub use scenario::{
+    CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, ScenarioError, Timing,
+    TransactionConfig,
+};
 pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
 pub use sim::{ReplayError, Sim, SimOptions};
 pub use snapshot::{
@@ -56,4 +59,6 @@ pub use snapshot::{
 };
 pub use timeline::Run;
 pub use topology::Topology;
-pub use trace::{Detail, EventKind, ReplicaDetail, StepReport, TraceEvent, VoteNoReason};
+pub use trace::{
+    Detail, EventKind, GroupDetail, ReplicaDetail, StepReport, TraceEvent, VoteNoReason,
+};

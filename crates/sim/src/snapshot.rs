@@ -259,7 +259,13 @@ impl Sim {
         let core = &self.nodes[self.slot(node)].core;
         let log = &self.nodes[self.slot(node)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
-        let durable = log.records[start..].iter().map(|r| r.line()).collect();
+        let mut durable: Vec<String> = log.records[start..].iter().map(|r| r.line()).collect();
+        if let Role::Topic(topic) = &self.nodes[self.slot(node)].role {
+            // The partitions and the groups' committed offsets, then the writes.
+            let mut lines = topic.partition_lines();
+            lines.append(&mut durable);
+            durable = lines;
+        }
         let durable_hidden = start as u64 + log.omitted;
         let volatile = if !core.up {
             Vec::new()
@@ -271,6 +277,8 @@ impl Sim {
                 Role::Broker(broker) => broker.memory_lines(),
                 Role::Consumer(consumer) => consumer.memory_lines(),
                 Role::Replica(replica) => replica.memory_lines(),
+                Role::Topic(topic) => topic.memory_lines(),
+                Role::Member(member) => member.memory_lines(),
                 Role::Coordinator(_) | Role::Controller(_) => Vec::new(),
             }
         };
