@@ -213,6 +213,17 @@ impl CrashPoint {
         }
     }
 
+    /// One plain sentence saying when the crash happens with consumer groups (Kafka
+    /// style), where a consumer commits offsets instead of acking.
+    pub const fn describe_with_groups(self, mode: Mode) -> &'static str {
+        match self {
+            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after its poll returned the record, before processing it.",
+            CrashPoint::ConsumerAfterApply => "The consumer crashes after processing the record (its side effect is in the database), before committing the offset past it (with commit-before, the commit went first).",
+            CrashPoint::BrokerAfterDeliver => "The broker crashes right after answering a consumer's fetch with the record.",
+            _ => self.describe_in(mode),
+        }
+    }
+
     /// A dense bit position for quick "is anything armed here" checks.
     #[inline]
     pub(crate) const fn bit(self) -> u32 {

@@ -829,8 +829,28 @@ struct GroupLedger {
     /// Messages applied after a later message of another key only (expected: order is
     /// kept per partition, not across them).
     reordered_across_keys: u32,
-    /// The poison records the group cannot get past.
-    blocking: Vec<u32>,
+    /// The poison records the group cannot get past, each with the step at which it
+    /// first stopped the group.
+    blocking: Vec<(u32, u64)>,
+}
+
+impl GroupLedger {
+    /// The poison record (and its step) that blocks `message`'s partition first, if
+    /// any.
+    fn blocked_by(&self, message: u32) -> Option<(u32, u64)> {
+        let partition = self.config.partition_of(message);
+        let order = |m: u32| {
+            self.stored_order
+                .get((m as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or(0)
+        };
+        self.blocking
+            .iter()
+            .copied()
+            .filter(|(p, _)| self.config.partition_of(*p) == partition && order(*p) > 0)
+            .min_by_key(|(p, _)| order(*p))
+    }
 }
 
 impl Ledger {
@@ -921,12 +941,12 @@ impl Ledger {
 
     /// Consumer groups: the group's poison record `poison` blocks its partition: it and
     /// every record stored after it there wait.
-    pub(crate) fn on_blocked(&mut self, poison: u32) {
+    pub(crate) fn on_blocked(&mut self, poison: u32, step: u64) {
         let Some(kafka) = &mut self.kafka else {
             return;
         };
-        if !kafka.blocking.contains(&poison) {
-            kafka.blocking.push(poison);
+        if !kafka.blocking.iter().any(|(p, _)| *p == poison) {
+            kafka.blocking.push((poison, step));
         }
         self.refresh_blocked(poison);
     }
@@ -944,14 +964,7 @@ impl Ledger {
                 .copied()
                 .unwrap_or(0)
         };
-        let heads: Vec<u32> = kafka
-            .blocking
-            .iter()
-            .filter(|p| kafka.config.partition_of(**p) == partition)
-            .map(|p| order(*p))
-            .filter(|o| *o > 0)
-            .collect();
-        let first_head = heads.iter().copied().min();
+        let first_head = kafka.blocked_by(message).map(|(p, _)| order(p));
         let mut changed = Vec::new();
         for index in 0..self.records.len() {
             let m = index as u32 + 1;
@@ -1122,11 +1135,7 @@ impl Ledger {
             .iter()
             .filter(|record| record.verdict.is_anomaly())
             .map(|record| {
-                let (cause_step, explanation) = explain(
-                    record,
-                    self.kafka.is_some(),
-                    self.kafka.as_ref().map_or(&[][..], |k| &k.blocking),
-                );
+                let (cause_step, explanation) = explain(record, self.kafka.as_deref());
                 Anomaly {
                     message: record.id,
                     verdict: record.verdict,
@@ -1471,7 +1480,7 @@ impl Ledger {
         }
         if let Some(kafka) = &mut self.kafka {
             // The consumer's error handler got past the poison record.
-            if let Some(at) = kafka.blocking.iter().position(|m| *m == message) {
+            if let Some(at) = kafka.blocking.iter().position(|(m, _)| *m == message) {
                 kafka.blocking.remove(at);
                 self.refresh_blocked(message);
             }
@@ -1744,9 +1753,8 @@ fn verdict_of(record: &MessageRecord, quiet: bool, in_doubt: u32) -> Verdict {
     }
 }
 
-/// One sentence on a message's verdict. `group` for a consumer group's ledger, whose
-/// group cannot get past the poison records in `blocking`.
-fn explain(record: &MessageRecord, group: bool, blocking: &[u32]) -> (Option<u64>, String) {
+/// One sentence on a message's verdict; `group` for a consumer group's ledger.
+fn explain(record: &MessageRecord, group: Option<&GroupLedger>) -> (Option<u64>, String) {
     let id = record.id;
     match record.verdict {
         Verdict::Duplicated(times) => {
@@ -1803,14 +1811,18 @@ fn explain(record: &MessageRecord, group: bool, blocking: &[u32]) -> (Option<u64
             None,
             format!("{id} is in doubt: a participant has prepared it and voted yes, and may neither commit nor abort until the coordinator's decision reaches it."),
         ),
-        Verdict::Blocked => {
-            if blocking.contains(&id.0) {
-                (None, format!("{id} is blocked: it is a poison record, every consumer of its group that processed it failed, and nothing gets its partition past it (no error handler gives up on it)."))
-            } else {
-                (None, format!("{id} is blocked: it waits in its partition behind a poison record that its group cannot get past (head-of-line blocking)."))
-            }
-        }
-        Verdict::DeadLettered | Verdict::Dropped if group => {
+        Verdict::Blocked => match group.and_then(|g| g.blocked_by(id.0)) {
+            Some((poison, step)) if poison == id.0 => (
+                Some(step),
+                format!("{id} is blocked: it is a poison record, every consumer of its group that processed it failed, and nothing gets its partition past it — no error handler gives up on it (step {step})."),
+            ),
+            Some((poison, step)) => (
+                Some(step),
+                format!("{id} is blocked: it waits in its partition behind the poison record m{poison}, which its group cannot get past (head-of-line blocking, step {step})."),
+            ),
+            None => (None, format!("{id} is blocked behind a poison record in its partition.")),
+        },
+        Verdict::DeadLettered | Verdict::Dropped if group.is_some() => {
             let step = record.gone_step.unwrap_or(0);
             let why = if record.rejected {
                 "processing it threw an exception marked not retryable"

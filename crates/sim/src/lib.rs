@@ -60,5 +60,6 @@ pub use snapshot::{
 pub use timeline::Run;
 pub use topology::Topology;
 pub use trace::{
-    Detail, EventKind, GroupDetail, ReplicaDetail, StepReport, TraceEvent, VoteNoReason,
+    Detail, EventKind, GroupDetail, RebalanceTrigger, ReplicaDetail, StepReport, TraceEvent,
+    VoteNoReason,
 };

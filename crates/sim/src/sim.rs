@@ -1103,7 +1103,7 @@ impl Sim {
                 }
             }
             Fact::Replayed(message) => ledger.on_replayed(message),
-            Fact::Blocked(message) => ledger.on_blocked(message),
+            Fact::Blocked(message) => ledger.on_blocked(message, step),
         }
     }
 
@@ -1134,7 +1134,7 @@ impl Sim {
                 ledger.on_gone(message, true, rejected, step)
             }
             Fact::Dropped { message, rejected } => ledger.on_gone(message, false, rejected, step),
-            Fact::Blocked(message) => ledger.on_blocked(message),
+            Fact::Blocked(message) => ledger.on_blocked(message, step),
             Fact::Refused {
                 message,
                 after_append,
@@ -1578,15 +1578,14 @@ impl Sim {
                 });
                 self.armed_crash_mask |= point.bit();
                 let name = point.name_at(instance);
+                let describe = if self.scenario.kafka.is_some() {
+                    point.describe_with_groups(self.mode)
+                } else {
+                    point.describe_in(self.mode)
+                };
                 match message {
-                    Some(m) => format!(
-                        "breakpoint set: {name} for m{m}. {}",
-                        point.describe_in(self.mode)
-                    ),
-                    None => format!(
-                        "breakpoint set: {name} for the next message. {}",
-                        point.describe_in(self.mode)
-                    ),
+                    Some(m) => format!("breakpoint set: {name} for m{m}. {describe}"),
+                    None => format!("breakpoint set: {name} for the next message. {describe}"),
                 }
             }
             Command::DropNext { link, kind } => {

@@ -258,6 +258,8 @@ pub enum GroupDetail {
         group: u16,
         generation: u32,
         members: u16,
+        /// What let it complete at this step.
+        trigger: RebalanceTrigger,
     },
     /// Group coordinator: no heartbeat for the session timeout; the member is declared
     /// dead and leaves the group.
@@ -303,6 +305,20 @@ pub enum GroupDetail {
     AutoCommitted { partitions: u16 },
 }
 
+/// What let a rebalance complete at its step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebalanceTrigger {
+    /// A new group's initial rebalance delay passed.
+    InitialDelay,
+    /// A new member joined, the last one awaited.
+    Joined,
+    /// A member rejoined, the last one awaited.
+    Rejoined,
+    /// The last member awaited was declared dead: its session timed out.
+    SessionExpired,
+}
+
 impl GroupDetail {
     fn code(self) -> u64 {
         let pair = |a: u16, b: u32| u64::from(a) | u64::from(b) << 8;
@@ -313,7 +329,11 @@ impl GroupDetail {
                 group,
                 generation,
                 members,
-            } => (2, pair(group, generation) | u64::from(members) << 48),
+                trigger,
+            } => (
+                2,
+                pair(group, generation) | u64::from(members) << 40 | (trigger as u64) << 48,
+            ),
             GroupDetail::SessionExpired { group, members } => (3, pair(group, members.into())),
             GroupDetail::InitialDelayOver { group } => (4, group.into()),
             GroupDetail::Assigned {
@@ -1215,11 +1235,25 @@ fn narrate_group(record: &Record, detail: GroupDetail) -> String {
             group,
             generation,
             members,
-        } => format!(
-            "Group {} completes its rebalance: generation {generation}, {members} member{}; the range assignor splits the partitions in order among the members, sorted.",
-            group + 1,
-            if members == 1 { "" } else { "s" }
-        ),
+            trigger,
+        } => {
+            let why = match trigger {
+                RebalanceTrigger::InitialDelay => format!(
+                    "Group {}'s initial rebalance delay (group.initial.rebalance.delay.ms) is over",
+                    group + 1
+                ),
+                RebalanceTrigger::Joined => format!("{peer} joins group {}, the last member awaited", group + 1),
+                RebalanceTrigger::Rejoined => format!("{peer} rejoins group {}, the last member awaited", group + 1),
+                RebalanceTrigger::SessionExpired => format!(
+                    "No heartbeat from {peer} for the session timeout (session.timeout.ms): the group coordinator declares it dead, the last member group {} awaited",
+                    group + 1
+                ),
+            };
+            format!(
+                "{why}. The rebalance completes: generation {generation}, {members} member{}; the range assignor splits the partitions in order among the members, sorted by member id.",
+                if members == 1 { "" } else { "s" }
+            )
+        }
         GroupDetail::SessionExpired { group, members } => format!(
             "No heartbeat from {peer} for the session timeout (session.timeout.ms): the group coordinator declares it dead and group {} rebalances with {members} member{}.",
             group + 1,

@@ -6,8 +6,8 @@
 
 use mqlab_sim::{
     Command, CommandError, CommitStrategy, CrashPoint, Detail, EventKind, GroupDetail, KafkaConfig,
-    LinkId, MessageKind, Mode, NodeId, PoisonFails, Ratio, RoleKind, Scenario, ScenarioError,
-    SharedRun, Sim, SimOptions, TimedAction, TimedFault, Verdict,
+    LinkId, MessageKind, Mode, NodeId, PoisonFails, Ratio, RebalanceTrigger, RoleKind, Scenario,
+    ScenarioError, SharedRun, Sim, SimOptions, TimedAction, TimedFault, Verdict,
 };
 
 fn consumer(number: u8) -> NodeId {
@@ -290,7 +290,16 @@ fn a_crashed_member_is_declared_dead_after_the_session_timeout_and_its_partition
     let steps = group_steps(&sim);
     let expired = steps
         .iter()
-        .find(|(_, _, d)| matches!(d, GroupDetail::SessionExpired { .. }))
+        .find(|(_, _, d)| {
+            matches!(
+                d,
+                GroupDetail::SessionExpired { .. }
+                    | GroupDetail::Rebalanced {
+                        trigger: RebalanceTrigger::SessionExpired,
+                        ..
+                    }
+            )
+        })
         .map(|(tick, _, _)| *tick)
         .expect("declared dead");
     assert_eq!(expired, crash_tick + 30, "after the session timeout");
@@ -810,4 +819,41 @@ fn commit_after_processing_without_idempotence_duplicates_under_some_schedules()
     });
     println!("commit after, no idempotence: first duplicate at seed {found:?}");
     assert!(found.is_some());
+}
+
+/// (trace hash, steps, exactly once, lost, duplicated, dead-lettered, reordered)
+const GOLDEN_GROUPS_RUN: (u64, u64, u32, u32, u32, u32, u32) =
+    (0xae90_882a_22c6_544f, 557, 72, 0, 6, 2, 45);
+
+/// A fixed run with every knob of consumer groups turned: its trace hash and counters
+/// are pinned. If a change is intended, run with MQLAB_PRINT_GOLDEN=1 and review.
+#[test]
+fn a_fixed_consumer_groups_run_keeps_its_trace() {
+    let mut scenario = groups(40, 4, 3, CommitStrategy::Auto)
+        .with_fault(crash(CrashPoint::ConsumerAfterApply, 9, 2))
+        .with_fault(crash(CrashPoint::ConsumerAfterCommit, 17, 5));
+    kafka(&mut scenario).groups = 2;
+    kafka(&mut scenario).keys = 10;
+    scenario.topology.consumers = 6;
+    scenario.seed = 20240601;
+    scenario.queue.poison = vec![23];
+    scenario.queue.poison_fails = PoisonFails::Reject;
+    scenario.queue.dead_letter_queue = true;
+    scenario.network.global.loss = Ratio::percent(5);
+    scenario.random_crash = Ratio::new(1, 300);
+    let sim = run(&scenario);
+    let summary = sim.summary();
+    let pinned = (
+        sim.trace_hash(),
+        summary.steps,
+        summary.exactly_once,
+        summary.lost,
+        summary.duplicated,
+        summary.dead_lettered,
+        summary.reordered,
+    );
+    if std::env::var_os("MQLAB_PRINT_GOLDEN").is_some() {
+        println!("{pinned:#x?}");
+    }
+    assert_eq!(pinned, GOLDEN_GROUPS_RUN);
 }

@@ -25,7 +25,7 @@ use crate::actor::{Because, Ctx, Timer};
 use crate::disk::DiskRecord;
 use crate::network::MessageKind;
 use crate::node::{NodeId, RoleKind};
-use crate::trace::{Detail, EventKind, GroupDetail};
+use crate::trace::{Detail, EventKind, GroupDetail, RebalanceTrigger};
 
 /// What the coordinator keeps on disk for its group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,7 +156,7 @@ impl GroupCoordinator {
             }
             let waiting = self.waiting();
             ctx.detail(Detail::Group(GroupDetail::Rejoined { group, waiting }));
-            self.try_complete(ctx);
+            self.try_complete(RebalanceTrigger::Rejoined, ctx);
             return;
         }
         let was_empty = self.memory.members.is_empty();
@@ -189,7 +189,7 @@ impl GroupCoordinator {
             group,
             members: self.memory.members.len() as u16,
         }));
-        self.try_complete(ctx);
+        self.try_complete(RebalanceTrigger::Joined, ctx);
     }
 
     /// How many members the rebalance still waits for.
@@ -230,12 +230,12 @@ impl GroupCoordinator {
             group: self.group,
         }));
         self.memory.initial_delay = false;
-        self.try_complete(ctx);
+        self.try_complete(RebalanceTrigger::InitialDelay, ctx);
     }
 
     /// Completes the rebalance once every member has rejoined: a new generation, and
     /// each member is told its place in it.
-    fn try_complete(&mut self, ctx: &mut Ctx<'_>) {
+    fn try_complete(&mut self, trigger: RebalanceTrigger, ctx: &mut Ctx<'_>) {
         if !self.memory.rebalancing || self.memory.initial_delay || self.waiting() > 0 {
             return;
         }
@@ -265,6 +265,7 @@ impl GroupCoordinator {
             group: self.group,
             generation,
             members: count,
+            trigger,
         }));
     }
 
@@ -311,7 +312,7 @@ impl GroupCoordinator {
             group: self.group,
             members: self.memory.members.len() as u16,
         }));
-        self.try_complete(ctx);
+        self.try_complete(RebalanceTrigger::SessionExpired, ctx);
     }
 
     /// `OffsetCommit` from a member: recorded if the member is in the current
@@ -400,5 +401,129 @@ impl GroupCoordinator {
                 members.join(" ")
             }
         )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::Output;
+    use crate::mode::Mode;
+    use crate::scenario::{KafkaConfig, Scenario};
+
+    fn scenario() -> Scenario {
+        let mut s = bench::scenario(Mode::AtLeastOnce, 4);
+        s.topology.consumers = 2;
+        s.kafka = Some(KafkaConfig {
+            partitions: 2,
+            ..KafkaConfig::default()
+        });
+        s
+    }
+
+    fn assignments(out: &[Output]) -> Vec<(NodeId, u32, [u32; 2])> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Send(s) if s.kind == MessageKind::Assignment => {
+                    Some((s.to, s.tag, s.extra))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_new_group_waits_its_initial_delay_then_assigns_the_members_that_joined() {
+        let s = scenario();
+        let mut group = GroupCoordinator::new(0, 2);
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 1, |ctx| {
+            group.on_join(0, 1, ctx)
+        });
+        assert_eq!(
+            bench::timers(&out),
+            vec![Timer::JoinDeadline { group: 0, round: 1 }]
+        );
+        assert!(assignments(&out).is_empty(), "it waits for more members");
+        bench::run(NodeId::BROKER, &s, &mut Armed::default(), 2, |ctx| {
+            group.on_join(1, 1, ctx)
+        });
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 4, |ctx| {
+            group.on_join_deadline(1, ctx)
+        });
+        let second = NodeId::new(RoleKind::Consumer, 1);
+        assert_eq!(
+            assignments(&out),
+            vec![(NodeId::CONSUMER, 1, [0, 2]), (second, 1, [1, 2])]
+        );
+        assert_eq!(group.disk.generation, 1);
+    }
+
+    #[test]
+    fn a_dead_member_holds_the_rebalance_until_its_session_expires() {
+        let s = scenario();
+        let mut group = GroupCoordinator::new(0, 2);
+        for (tick, instance) in [(1, 0), (2, 1)] {
+            bench::run(NodeId::BROKER, &s, &mut Armed::default(), tick, |ctx| {
+                group.on_join(instance, 1, ctx)
+            });
+        }
+        bench::run(NodeId::BROKER, &s, &mut Armed::default(), 4, |ctx| {
+            group.on_join_deadline(1, ctx)
+        });
+        // The second member crashes; the first one restarts and joins as a new member.
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 10, |ctx| {
+            group.on_member_silent(1, ctx)
+        });
+        assert_eq!(
+            bench::timers(&out),
+            vec![Timer::MemberSessionExpired {
+                group: 0,
+                instance: 1,
+                joins: 1
+            }]
+        );
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 12, |ctx| {
+            group.on_join(0, 1, ctx)
+        });
+        assert!(assignments(&out).is_empty(), "waits for the silent member");
+        let out = bench::run(NodeId::BROKER, &s, &mut Armed::default(), 55, |ctx| {
+            group.on_session_expired(1, 1, ctx)
+        });
+        assert_eq!(assignments(&out), vec![(NodeId::CONSUMER, 2, [0, 1])]);
+    }
+
+    #[test]
+    fn a_commit_is_recorded_only_from_a_member_of_the_current_generation() {
+        let s = scenario();
+        let mut group = GroupCoordinator::new(0, 2);
+        bench::run(NodeId::BROKER, &s, &mut Armed::default(), 1, |ctx| {
+            group.on_join(0, 1, ctx)
+        });
+        bench::run(NodeId::BROKER, &s, &mut Armed::default(), 4, |ctx| {
+            group.on_join_deadline(1, ctx)
+        });
+        let mut commit = |instance, joins, generation, offset| {
+            bench::run(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
+                group.on_commit(instance, joins, generation, 1, offset, ctx);
+            })
+        };
+        assert!(
+            bench::persisted(&commit(0, 1, 0, 3)).is_empty(),
+            "an older generation"
+        );
+        assert_eq!(
+            bench::persisted(&commit(0, 1, 1, 3)),
+            vec![DiskRecord::OffsetCommitted {
+                group: 0,
+                partition: 1,
+                offset: 3
+            }]
+        );
+        assert!(
+            bench::persisted(&commit(1, 1, 1, 5)).is_empty(),
+            "not a member"
+        );
+        assert_eq!(group.committed(1), 3);
     }
 }

@@ -538,3 +538,151 @@ impl Member {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::bench::{self, Armed};
+    use crate::actor::{GroupStore, Output};
+    use crate::scenario::Scenario;
+
+    fn scenario(commit: CommitStrategy) -> Scenario {
+        let mut s = bench::scenario(Mode::AtLeastOnce, 4);
+        s.topology.consumers = 2;
+        s.kafka = Some(KafkaConfig {
+            partitions: 3,
+            commit,
+            ..KafkaConfig::default()
+        });
+        s
+    }
+
+    fn from_broker(kind: MessageKind, message: u32, tag: u32, extra: [u32; 2]) -> Envelope {
+        Envelope {
+            extra,
+            attempt: 1,
+            ..bench::envelope(NodeId::BROKER, NodeId::CONSUMER, kind, message, tag)
+        }
+    }
+
+    /// A member that joined and holds the first member's share of generation 1.
+    fn assigned(s: &Scenario) -> Member {
+        let mut member = Member::new(s.kafka.as_ref().expect("kafka"));
+        bench::run(NodeId::CONSUMER, s, &mut Armed::default(), 0, |ctx| {
+            member.handle(Input::Start, ctx)
+        });
+        let assignment = from_broker(MessageKind::Assignment, 0, 1, [0, 2]);
+        bench::run(NodeId::CONSUMER, s, &mut Armed::default(), 5, |ctx| {
+            member.handle(Input::Message(&assignment), ctx)
+        });
+        member
+    }
+
+    fn extras(out: &[Output]) -> Vec<(MessageKind, [u32; 2])> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Send(s) => Some((s.kind, s.extra)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_member_joins_then_fetches_its_range_of_partitions_from_the_committed_offsets() {
+        let s = scenario(CommitStrategy::After);
+        let mut member = Member::new(s.kafka.as_ref().expect("kafka"));
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 0, |ctx| {
+            member.handle(Input::Start, ctx)
+        });
+        assert_eq!(
+            bench::sends(&out),
+            vec![(NodeId::BROKER, MessageKind::JoinGroup, 0)]
+        );
+        // The first of two members gets p0 and p1 of three partitions.
+        let assignment = from_broker(MessageKind::Assignment, 0, 1, [0, 2]);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 5, |ctx| {
+            member.handle(Input::Message(&assignment), ctx)
+        });
+        assert_eq!(
+            extras(&out),
+            vec![
+                (MessageKind::Fetch, [0, FROM_COMMITTED]),
+                (MessageKind::Fetch, [1, FROM_COMMITTED])
+            ]
+        );
+    }
+
+    #[test]
+    fn commit_before_sends_the_commit_ahead_of_the_side_effect_and_commit_after_behind_it() {
+        for commit in [CommitStrategy::Before, CommitStrategy::After] {
+            let s = scenario(commit);
+            let mut member = assigned(&s);
+            let mut store = GroupStore::new(4);
+            let record = from_broker(MessageKind::Deliver, 2, 1, [1, 0]);
+            let out = bench::run_with_store(NodeId::CONSUMER, &s, &mut store, 9, |ctx| {
+                member.handle(Input::Message(&record), ctx)
+            });
+            let committed = out
+                .iter()
+                .position(|o| matches!(o, Output::Send(s) if s.kind == MessageKind::OffsetCommit))
+                .expect("committed");
+            let applied = out
+                .iter()
+                .position(|o| matches!(o, Output::Fact(Fact::Applied { message: 2, .. })))
+                .expect("applied");
+            assert_eq!(committed < applied, commit == CommitStrategy::Before);
+            assert_eq!(store.applied, vec![0, 1, 0, 0]);
+            // It commits the offset past the record, then fetches the next one.
+            assert_eq!(
+                extras(&out),
+                vec![
+                    (MessageKind::OffsetCommit, [1, 1]),
+                    (MessageKind::Fetch, [1, 1])
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_of_an_older_generation_or_another_partition_is_ignored() {
+        let s = scenario(CommitStrategy::After);
+        let mut member = assigned(&s);
+        for (tag, partition) in [(0, 0), (1, 2)] {
+            let record = from_broker(MessageKind::Deliver, 2, tag, [partition, 0]);
+            let (out, notes) =
+                bench::run_noted(NodeId::CONSUMER, &s, &mut Armed::default(), 9, |ctx| {
+                    member.handle(Input::Message(&record), ctx)
+                });
+            assert!(bench::facts(&out).is_empty());
+            assert_eq!(notes.detail, Some(Detail::Group(GroupDetail::Stale)));
+        }
+    }
+
+    #[test]
+    fn a_crash_before_the_commit_says_the_record_will_be_processed_again() {
+        let s = scenario(CommitStrategy::After);
+        let mut member = assigned(&s);
+        let mut armed = Armed(vec![(
+            CrashPoint::ConsumerAfterApply,
+            NodeId::CONSUMER,
+            Some(2),
+        )]);
+        let record = from_broker(MessageKind::Deliver, 2, 1, [1, 0]);
+        let out = bench::run(NodeId::CONSUMER, &s, &mut armed, 9, |ctx| {
+            member.handle(Input::Message(&record), ctx)
+        });
+        assert!(out.contains(&Output::Crash(CrashPoint::ConsumerAfterApply)));
+        assert!(extras(&out).is_empty(), "no commit, no fetch");
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 9, |ctx| {
+            member.handle(Input::Crash, ctx)
+        });
+        assert_eq!(
+            bench::facts(&out),
+            vec![Fact::WillRedeliver {
+                message: 2,
+                cause: CauseKind::MemberCrashBeforeCommit(NodeId::CONSUMER)
+            }]
+        );
+        assert!(!member.memory.assigned);
+    }
+}

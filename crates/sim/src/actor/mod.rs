@@ -677,6 +677,34 @@ pub(crate) mod bench {
         (out, notes)
     }
 
+    /// `run`, with a group's database lent to the role (a Kafka consumer's).
+    pub fn run_with_store(
+        node: NodeId,
+        scenario: &Scenario,
+        store: &mut GroupStore,
+        tick: u64,
+        handle: impl FnOnce(&mut Ctx<'_>),
+    ) -> Vec<Output> {
+        let mut prng = Prng::new(scenario.seed);
+        let mut out = Vec::new();
+        let mut notes = Notes::default();
+        let mut armed = Armed::default();
+        let mut ctx = Ctx::new(
+            node,
+            tick,
+            tick == 0,
+            scenario,
+            &mut prng,
+            0,
+            &mut armed,
+            &mut out,
+            &mut notes,
+        );
+        ctx.store = Some(store);
+        handle(&mut ctx);
+        out
+    }
+
     /// The messages sent, as (to, kind, message).
     pub fn sends(outputs: &[Output]) -> Vec<(NodeId, MessageKind, u32)> {
         outputs
