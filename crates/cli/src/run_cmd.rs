@@ -41,7 +41,7 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
                          prefetch, acks, requeue, delivery limit, dead-lettering (the default)
   --style kafka          the consumer side is Kafka consumer groups on a partitioned topic, as the
                          classic group protocol runs them (eager rebalance, range assignment;
-                         Kafka before 4.0, or group.protocol=classic). Member j of group g is
+                         group.protocol=classic, the default of Kafka 3.x and 4.x). Member j of group g is
                          consumer number (g-1)*C+j: with --groups 2 --consumers 3, group 2 is
                          consumer-4, consumer-5, consumer-6. The members' connections to the
                          broker are reliable; --loss and --duplicate apply to the producer's links

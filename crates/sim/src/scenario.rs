@@ -243,8 +243,8 @@ impl std::str::FromStr for CommitStrategy {
 
 /// Kafka style on the consuming side: a topic of partitions read by consumer groups,
 /// as Apache Kafka's classic group protocol runs it (eager rebalance, range
-/// assignment; the protocol of Kafka before 4.0, and of `group.protocol=classic`
-/// since). Present in a scenario when the consumer side is Kafka style; absent, the
+/// assignment: `group.protocol=classic`, the consumers' default in Kafka 3.x and 4.x).
+/// Present in a scenario when the consumer side is Kafka style; absent, the
 /// consumers compete on one RabbitMQ queue.
 ///
 /// The world's consumers are the members of every group, group after group:

@@ -1,6 +1,8 @@
 //! The group coordinator of one consumer group, as Apache Kafka's classic group
-//! protocol runs it (the protocol of Kafka before 4.0, and of `group.protocol=classic`
-//! since), with eager rebalancing and the range assignor. It runs on the broker (see
+//! protocol runs it (`group.protocol=classic`, the consumers' default in Kafka 3.x and
+//! still in 4.x, where KIP-848's protocol is opt-in), with the eager rebalancing that
+//! the default assignor list `[RangeAssignor, CooperativeStickyAssignor]` uses, and the
+//! range assignor. It runs on the broker (see
 //! `topic`), which hands it the group's inputs.
 //!
 //! Members join with `JoinGroup`. A member that joins, or one declared dead because no
