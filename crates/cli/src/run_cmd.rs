@@ -40,11 +40,12 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --style rabbitmq       the consumer side is a RabbitMQ quorum queue (4.0-4.2): competing consumers,
                          prefetch, acks, requeue, delivery limit, dead-lettering (the default)
   --style kafka          the consumer side is Kafka consumer groups on a partitioned topic, as the
-                         classic group protocol runs them (eager rebalance, range assignment;
-                         group.protocol=classic, the default of Kafka 3.x and 4.x). Member j of group g is
-                         consumer number (g-1)*C+j: with --groups 2 --consumers 3, group 2 is
-                         consumer-4, consumer-5, consumer-6. The members' connections to the
-                         broker are reliable; --loss and --duplicate apply to the producer's links
+                         classic group protocol runs them (group.protocol=classic, the default
+                         of Kafka 3.x and 4.x: eager rebalance, range assignment). Member j of
+                         group g is consumer number (g-1)*C+j: with --groups 2 --consumers 3,
+                         group 2 is consumer-4, consumer-5, consumer-6. The members' connections
+                         to the broker are reliable: --loss and --duplicate apply to the
+                         producer's links, and --drop and --partition are refused on theirs
   --groups G             consumer groups reading the topic, each on its own (kafka, 1..3, default 1)
   --partitions P         partitions of the topic (kafka, 1..8, default 1); order is kept per
                          partition only
@@ -58,8 +59,9 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
                          its partitions reassigned this long after its last heartbeat (kafka,
                          default 45)
   --prefetch N           unacked deliveries per consumer (basic.qos), 1..1024, or 0 for no limit
-                         (default 4)
+                         (default 4; rabbitmq style only)
   --auto-ack             automatic acks: the broker forgets each message as it delivers it
+                         (rabbitmq style only)
   --poison mK            message K fails every consumer that processes it (repeatable)
   --poison-fails HOW     crash (default) | reject (basic.reject, requeue) | nack (no requeue)
   --delivery-limit N     a message returned to the queue more than N times is dead-lettered, or

@@ -222,7 +222,7 @@ fn the_help_lists_every_consumer_group_flag() {
 
 #[test]
 fn flags_that_do_not_fit_the_style_or_the_limits_exit_with_status_2_and_say_why() {
-    let cases: [(&[&str], &str); 17] = [
+    let cases: [(&[&str], &str); 19] = [
         (&["--style", "kafka", "--partitions", "9"], "--partitions"),
         (&["--style", "kafka", "--partitions", "0"], "--partitions"),
         (&["--style", "kafka", "--groups", "4"], "--groups"),
@@ -249,6 +249,14 @@ fn flags_that_do_not_fit_the_style_or_the_limits_exit_with_status_2_and_say_why(
         (&["--partitions", "2"], "--style kafka"),
         (&["--groups", "2"], "--style kafka"),
         (&["--crash", "consumer.after_commit"], "--style kafka"),
+        (
+            &["--style", "kafka", "--partition", "consumer/broker@1..5"],
+            "reliable",
+        ),
+        (
+            &["--style", "kafka", "--drop", "broker->consumer:deliver:m1"],
+            "reliable",
+        ),
     ];
     for (args, reason) in cases {
         let output = cli(args);

@@ -732,6 +732,21 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
              on a record after kafka.max_attempts",
         );
     }
+    for (index, fault) in scenario.timed_faults.iter().enumerate() {
+        if let TimedAction::Partition { a, b, .. } = fault.action {
+            if a.role() == crate::node::RoleKind::Consumer
+                || b.role() == crate::node::RoleKind::Consumer
+            {
+                return Err(ScenarioError::Unsupported {
+                    field: format!("timed_faults[{index}]"),
+                    reason: "a Kafka consumer's connection to the broker is reliable in this \
+                             version: cut links of consumers are not modelled (crash the \
+                             consumer or the broker instead)"
+                        .to_string(),
+                });
+            }
+        }
+    }
     if scenario.transaction.size > 1 || scenario.transaction.transform {
         return unsupported(
             "transaction",
