@@ -46,7 +46,7 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "leader",
         MessageKind::NotEnoughReplicas => "error",
         MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "group",
-        MessageKind::OffsetCommit => "commit",
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => "commit",
     }
 }
 
@@ -268,7 +268,7 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::LeaderAndIsr | MessageKind::AlterIsr => "isr ",
         MessageKind::NotEnoughReplicas => "err ",
         MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "grp ",
-        MessageKind::OffsetCommit => "off ",
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => "off ",
     };
     format!("{word}{subject}")
 }

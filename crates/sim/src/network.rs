@@ -44,6 +44,7 @@ impl LinkId {
                         MessageKind::Deliver,
                         MessageKind::Assignment,
                         MessageKind::Rebalance,
+                        MessageKind::CommitResponse,
                     ];
                 }
                 (RoleKind::Consumer, RoleKind::Broker) => {
@@ -187,6 +188,9 @@ pub enum MessageKind {
     /// Kafka consumer → group coordinator: commit this offset of a partition
     /// (`OffsetCommit`).
     OffsetCommit,
+    /// Group coordinator → member: the answer to an offset commit, recorded or refused
+    /// (`commitSync` returns, or throws `CommitFailedException`).
+    CommitResponse,
     /// Follower → leader: send me the records from this offset (the offset also tells
     /// the leader how far the follower's log reaches).
     Fetch,
@@ -207,7 +211,7 @@ pub enum MessageKind {
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 26] = [
+    pub const ALL: [MessageKind; 27] = [
         MessageKind::Publish,
         MessageKind::Confirm,
         MessageKind::Deliver,
@@ -234,6 +238,7 @@ impl MessageKind {
         MessageKind::Assignment,
         MessageKind::Rebalance,
         MessageKind::OffsetCommit,
+        MessageKind::CommitResponse,
     ];
 
     /// The machine name.
@@ -265,6 +270,7 @@ impl MessageKind {
             MessageKind::Assignment => "assignment",
             MessageKind::Rebalance => "rebalance",
             MessageKind::OffsetCommit => "offset_commit",
+            MessageKind::CommitResponse => "commit_response",
         }
     }
 

@@ -252,7 +252,7 @@ impl Sim {
                         },
                         RoleKind::Controller => Role::Controller(Controller::new(topology.brokers)),
                         RoleKind::Consumer => match &scenario.kafka {
-                            Some(kafka) => Role::Member(Member::new(kafka)),
+                            Some(kafka) => Role::Member(Box::new(Member::new(kafka))),
                             None => Role::Consumer(Consumer::new(messages)),
                         },
                         RoleKind::Coordinator => Role::Coordinator(Coordinator::new()),
@@ -1767,7 +1767,7 @@ fn arrival_kind(kind: MessageKind, from: NodeId, to: NodeId) -> EventKind {
         MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => {
             EventKind::Rebalance
         }
-        MessageKind::OffsetCommit => EventKind::OffsetCommit,
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => EventKind::OffsetCommit,
         // The application starts its work in the transaction at once: the producer
         // publishes, the broker delivers.
         MessageKind::Begin if to.role() == RoleKind::Producer => EventKind::Publish,

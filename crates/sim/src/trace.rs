@@ -303,6 +303,20 @@ pub enum GroupDetail {
     PoisonCrash,
     /// Member: the auto-commit interval passed; it commits its positions.
     AutoCommitted { partitions: u16 },
+    /// Member (commit before processing): it commits the offset past the record and
+    /// waits for the answer before processing it.
+    CommitFirst { partition: u16, offset: u32 },
+    /// Member: its synchronous commit returned; the group will resume at `offset`.
+    CommitReturned { partition: u16, offset: u32 },
+    /// Member: its synchronous commit was refused (`CommitFailedException`).
+    CommitFailed { partition: u16, offset: u32 },
+    /// Member: the answer to an asynchronous commit (auto-commit), or to one of a
+    /// generation it has left.
+    CommitAnswered {
+        partition: u16,
+        offset: u32,
+        accepted: bool,
+    },
 }
 
 /// What let a rebalance complete at its step.
@@ -358,6 +372,14 @@ impl GroupDetail {
             GroupDetail::Paused { partition } => (17, partition.into()),
             GroupDetail::PoisonCrash => (18, 0),
             GroupDetail::AutoCommitted { partitions } => (19, partitions.into()),
+            GroupDetail::CommitFirst { partition, offset } => (20, pair(partition, offset)),
+            GroupDetail::CommitReturned { partition, offset } => (21, pair(partition, offset)),
+            GroupDetail::CommitFailed { partition, offset } => (22, pair(partition, offset)),
+            GroupDetail::CommitAnswered {
+                partition,
+                offset,
+                accepted,
+            } => (23, pair(partition, offset) | u64::from(accepted) << 48),
         };
         variant | value << 5
     }
@@ -1323,6 +1345,23 @@ fn narrate_group(record: &Record, detail: GroupDetail) -> String {
         GroupDetail::PoisonCrash => format!(
             "{node} polls {msg}, a poison record, and processing it crashes the consumer; the partition's next owner will poll it again from the committed offset."
         ),
+        GroupDetail::CommitFirst { partition, offset } => format!(
+            "{node} polls {msg} (p{partition} offset {offset}) and, committing before processing, first commits the offset past it and waits for the broker's answer."
+        ),
+        GroupDetail::CommitReturned { partition, offset } => format!(
+            "{node}'s commit returns: its group will resume p{partition} at offset {offset}, past {msg}."
+        ),
+        GroupDetail::CommitFailed { partition, offset } => format!(
+            "{node}'s commit of p{partition} offset {offset} fails (CommitFailedException): it is no longer in its group's generation, so it leaves {msg} to the partition's next owner."
+        ),
+        GroupDetail::CommitAnswered {
+            partition,
+            offset,
+            accepted,
+        } => {
+            let how = if accepted { "recorded" } else { "refused" };
+            format!("{node} hears that its commit of p{partition} offset {offset} was {how}; it did not wait for the answer.")
+        }
         GroupDetail::AutoCommitted { partitions } => format!(
             "{node}'s auto-commit interval has passed: it commits the positions its polls reached on {partitions} partition{}.",
             if partitions == 1 { "" } else { "s" }

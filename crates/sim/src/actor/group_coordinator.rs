@@ -317,8 +317,10 @@ impl GroupCoordinator {
         self.try_complete(RebalanceTrigger::SessionExpired, ctx);
     }
 
-    /// `OffsetCommit` from a member: recorded if the member is in the current
-    /// generation. Returns true when it was.
+    /// `OffsetCommit` from a member, of the offset past `message`: recorded if the
+    /// member is in the current generation, and answered either way. Returns true when
+    /// it was recorded.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_commit(
         &mut self,
         instance: u8,
@@ -326,11 +328,24 @@ impl GroupCoordinator {
         generation: u32,
         partition: u16,
         offset: u32,
+        message: u32,
         ctx: &mut Ctx<'_>,
     ) -> bool {
         let known = self.has_member(instance, joins);
         let index = usize::from(partition);
-        if !known || generation != self.disk.generation || index >= self.disk.committed.len() {
+        let accepted =
+            known && generation == self.disk.generation && index < self.disk.committed.len();
+        // The answer: commitSync returns, or throws CommitFailedException.
+        ctx.send_extra(
+            Self::member(instance),
+            MessageKind::CommitResponse,
+            message,
+            generation,
+            u32::from(accepted),
+            Because::Given(None),
+            [u32::from(partition), offset],
+        );
+        if !accepted {
             ctx.detail(Detail::Group(GroupDetail::CommitRefused {
                 partition,
                 offset,
@@ -507,7 +522,7 @@ mod tests {
         });
         let mut commit = |instance, joins, generation, offset| {
             bench::run(NodeId::BROKER, &s, &mut Armed::default(), 9, |ctx| {
-                group.on_commit(instance, joins, generation, 1, offset, ctx);
+                group.on_commit(instance, joins, generation, 1, offset, 4, ctx);
             })
         };
         assert!(

@@ -9,8 +9,11 @@
 //!
 //! A poll here returns one record (`max.poll.records=1`), processed before the next
 //! fetch of that partition, so a partition's records are processed in offset order.
-//! Commits are sent like `commitSync`, on the member's one connection to the broker,
-//! ahead of its next fetch.
+//! Commits before and after processing are `commitSync`: the member waits for the
+//! broker's answer before it processes the record (before) or fetches the next one
+//! (after); a refused commit (`CommitFailedException`: the member has left the group's
+//! generation) stops it there, and the partition's next owner resumes at the committed
+//! offset. Auto-commit is asynchronous (`commitAsync`): the member does not wait.
 //!
 //! A poison record throws when processed. Processing that crashes the process gets no
 //! help from any error handler: the partition's next owner polls it again and crashes
@@ -48,6 +51,18 @@ const MAX_UNCOMMITTED: usize = 64;
 
 const PARTITIONS: usize = MAX_PARTITIONS as usize;
 
+/// A record a poll returned, as the member keeps it while its commit is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Polled {
+    pub partition: u16,
+    pub offset: u32,
+    pub message: u32,
+    /// Why this copy exists, as the world noted it (for the ledger).
+    pub cause: Option<crate::ledger::Cause>,
+    /// The group read it before.
+    pub redelivered: bool,
+}
+
 /// What the consumer's disk holds.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub(crate) struct MemberDisk {
@@ -78,6 +93,8 @@ pub(crate) struct MemberMemory {
     pub failures: [u32; PARTITIONS],
     /// Partitions it stopped at a poison record (one bit each).
     pub paused: u16,
+    /// Per partition, the record whose synchronous commit awaits the broker's answer.
+    pub pending: [Option<Polled>; PARTITIONS],
     /// Messages processed whose offsets are not committed yet.
     pub uncommitted: Vec<u32>,
     /// Auto-commit: when the next commit is due, and whether a timer is set for it.
@@ -101,6 +118,7 @@ impl Default for MemberMemory {
             last_message: [0; PARTITIONS],
             failures: [0; PARTITIONS],
             paused: 0,
+            pending: [None; PARTITIONS],
             uncommitted: Vec::new(),
             next_auto_commit_tick: 0,
             auto_commit_scheduled: false,
@@ -135,6 +153,7 @@ impl Member {
                 MessageKind::Rebalance => self.on_rebalance(ctx),
                 MessageKind::Assignment => self.on_assignment(envelope, ctx),
                 MessageKind::Deliver => self.on_record(envelope, ctx),
+                MessageKind::CommitResponse => self.on_commit_response(envelope, ctx),
                 _ => {}
             },
             Input::Timer(Timer::AutoCommit) => self.on_auto_commit_timer(ctx),
@@ -196,6 +215,7 @@ impl Member {
             return;
         }
         self.memory.assigned = false;
+        self.memory.pending = [None; PARTITIONS];
         ctx.detail(Detail::Group(GroupDetail::Revoked { committed }));
         self.send_join(ctx);
     }
@@ -221,6 +241,7 @@ impl Member {
         m.committed = [UNKNOWN; PARTITIONS];
         m.failures = [0; PARTITIONS];
         m.paused = 0;
+        m.pending = [None; PARTITIONS];
         m.uncommitted.clear();
         ctx.detail(Detail::Group(GroupDetail::Assigned {
             generation,
@@ -319,21 +340,25 @@ impl Member {
 
     /// A record the member's poll returned.
     fn on_record(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
-        let partition = envelope.extra[0] as u16;
-        let offset = envelope.extra[1];
-        let message = envelope.message;
-        let p = usize::from(partition);
+        let record = Polled {
+            partition: envelope.extra[0] as u16,
+            offset: envelope.extra[1],
+            message: envelope.message,
+            cause: envelope.cause,
+            redelivered: envelope.attempt > 1,
+        };
+        let p = usize::from(record.partition);
         let m = &self.memory;
         let owned = m.assigned
             && envelope.tag == m.generation
-            && partition >= m.first
-            && partition < m.first + m.count
-            && m.paused & (1 << partition) == 0
-            && (m.position[p] == UNKNOWN || m.position[p] == offset);
+            && self.holds(record.partition)
+            && m.pending[p].is_none()
+            && (m.position[p] == UNKNOWN || m.position[p] == record.offset);
         if !owned {
             ctx.detail(Detail::Group(GroupDetail::Stale));
             return;
         }
+        let message = record.message;
         ctx.fact(Fact::Delivered(message));
         self.remember(message);
         if ctx.crash_point(CrashPoint::ConsumerAfterReceive, message) {
@@ -353,23 +378,42 @@ impl Member {
                 return;
             }
         }
-        self.memory.position[p] = offset;
-        let commit = self.config.commit;
-        if commit == CommitStrategy::Before {
-            self.commit(partition, offset + 1, message, ctx);
-            if ctx.crash_point(CrashPoint::ConsumerAfterCommit, message) {
-                ctx.fact(Fact::MayBeLost {
-                    message,
-                    cause: CauseKind::MemberCrashAfterCommit(ctx.id),
-                });
-                return;
-            }
-        }
-        if ctx.scenario.queue.is_poison(message) {
-            self.fail(envelope, partition, offset, ctx);
+        self.memory.position[p] = record.offset;
+        if self.config.commit == CommitStrategy::Before {
+            // commitSync first: the record is processed once the broker has answered.
+            self.commit(record.partition, record.offset + 1, message, ctx);
+            self.memory.pending[p] = Some(record);
+            ctx.detail(Detail::Group(GroupDetail::CommitFirst {
+                partition: record.partition,
+                offset: record.offset,
+            }));
             return;
         }
-        self.apply(envelope, partition, offset, ctx);
+        self.process(record, ctx);
+    }
+
+    /// True when the member holds the partition and has not stopped at it.
+    fn holds(&self, partition: u16) -> bool {
+        let m = &self.memory;
+        partition >= m.first && partition < m.first + m.count && m.paused & (1 << partition) == 0
+    }
+
+    /// Processes a polled record, then commits (after processing: `commitSync`, and the
+    /// next fetch waits for its answer; auto-commit: later) or fetches the next record.
+    fn process(&mut self, record: Polled, ctx: &mut Ctx<'_>) {
+        let Polled {
+            partition,
+            offset,
+            message,
+            ..
+        } = record;
+        let p = usize::from(partition);
+        if ctx.scenario.queue.is_poison(message) {
+            self.fail(message, partition, offset, ctx);
+            return;
+        }
+        self.apply(record, ctx);
+        let commit = self.config.commit;
         if commit != CommitStrategy::Before {
             self.memory.uncommitted.push(message);
             if self.memory.uncommitted.len() > MAX_UNCOMMITTED {
@@ -385,21 +429,91 @@ impl Member {
         match commit {
             CommitStrategy::After => {
                 self.commit(partition, offset + 1, message, ctx);
-                self.memory.uncommitted.retain(|m| *m != message);
-                if ctx.crash_point(CrashPoint::ConsumerAfterCommit, message) {
-                    return;
-                }
+                self.memory.pending[p] = Some(record);
             }
-            CommitStrategy::Auto => self.schedule_auto_commit(ctx),
-            CommitStrategy::Before => {}
+            CommitStrategy::Auto => {
+                self.schedule_auto_commit(ctx);
+                self.fetch(partition, offset + 1, ctx);
+            }
+            CommitStrategy::Before => self.fetch(partition, offset + 1, ctx),
         }
-        self.fetch(partition, offset + 1, ctx);
+    }
+
+    /// The broker's answer to an offset commit. A synchronous commit returns (the
+    /// record is then processed, with commit-before, or the next one fetched, with
+    /// commit-after) or throws `CommitFailedException`: the member is no longer in the
+    /// group's generation, and the group's rebalance gives the partition to its next
+    /// owner.
+    fn on_commit_response(&mut self, envelope: &Envelope, ctx: &mut Ctx<'_>) {
+        let partition = envelope.extra[0] as u16;
+        let offset = envelope.extra[1];
+        let accepted = envelope.attempt == 1;
+        let p = usize::from(partition);
+        let waiting = self
+            .memory
+            .pending
+            .get(p)
+            .copied()
+            .flatten()
+            .filter(|record| {
+                self.memory.assigned
+                    && envelope.tag == self.memory.generation
+                    && record.offset + 1 == offset
+            });
+        let Some(record) = waiting else {
+            // An auto-commit's answer (commitAsync), or one for a generation gone.
+            ctx.detail(Detail::Group(GroupDetail::CommitAnswered {
+                partition,
+                offset,
+                accepted,
+            }));
+            return;
+        };
+        self.memory.pending[p] = None;
+        if !accepted {
+            ctx.detail(Detail::Group(GroupDetail::CommitFailed {
+                partition,
+                offset,
+            }));
+            return;
+        }
+        ctx.detail(Detail::Group(GroupDetail::CommitReturned {
+            partition,
+            offset,
+        }));
+        let message = record.message;
+        let before = self.config.commit == CommitStrategy::Before;
+        if before {
+            self.memory.committed[p] = offset;
+        } else {
+            self.memory.uncommitted.retain(|m| *m != message);
+        }
+        if ctx.crash_point(CrashPoint::ConsumerAfterCommit, message) {
+            if before {
+                ctx.fact(Fact::MayBeLost {
+                    message,
+                    cause: CauseKind::MemberCrashAfterCommit(ctx.id),
+                });
+            }
+            return;
+        }
+        if before {
+            self.process(record, ctx);
+        } else {
+            self.fetch(partition, offset, ctx);
+        }
     }
 
     /// Processes the record: its side effect in the group's database, and in
     /// idempotent mode its id in the processed-ids table in the same transaction.
-    fn apply(&mut self, envelope: &Envelope, partition: u16, offset: u32, ctx: &mut Ctx<'_>) {
-        let message = envelope.message;
+    fn apply(&mut self, record: Polled, ctx: &mut Ctx<'_>) {
+        let Polled {
+            partition,
+            offset,
+            message,
+            cause,
+            redelivered,
+        } = record;
         let idempotent = ctx.mode() == Mode::Idempotent;
         if idempotent
             && ctx
@@ -424,14 +538,13 @@ impl Member {
         ctx.detail(Detail::Group(GroupDetail::Processed { partition, offset }));
         ctx.fact(Fact::Applied {
             message,
-            cause: envelope.cause,
-            redelivered: envelope.attempt > 1,
+            cause,
+            redelivered,
         });
     }
 
     /// Processing a poison record failed.
-    fn fail(&mut self, envelope: &Envelope, partition: u16, offset: u32, ctx: &mut Ctx<'_>) {
-        let message = envelope.message;
+    fn fail(&mut self, message: u32, partition: u16, offset: u32, ctx: &mut Ctx<'_>) {
         let p = usize::from(partition);
         let cause = CauseKind::PoisonMessage;
         let committed_past = self.config.commit == CommitStrategy::Before;
@@ -612,35 +725,68 @@ mod tests {
         );
     }
 
+    fn applied(out: &[Output]) -> bool {
+        out.iter()
+            .any(|o| matches!(o, Output::Fact(Fact::Applied { message: 2, .. })))
+    }
+
     #[test]
-    fn commit_before_sends_the_commit_ahead_of_the_side_effect_and_commit_after_behind_it() {
-        for commit in [CommitStrategy::Before, CommitStrategy::After] {
-            let s = scenario(commit);
-            let mut member = assigned(&s);
-            let mut store = GroupStore::new(4);
-            let record = from_broker(MessageKind::Deliver, 2, 1, [1, 0]);
-            let out = bench::run_with_store(NodeId::CONSUMER, &s, &mut store, 9, |ctx| {
-                member.handle(Input::Message(&record), ctx)
-            });
-            let committed = out
-                .iter()
-                .position(|o| matches!(o, Output::Send(s) if s.kind == MessageKind::OffsetCommit))
-                .expect("committed");
-            let applied = out
-                .iter()
-                .position(|o| matches!(o, Output::Fact(Fact::Applied { message: 2, .. })))
-                .expect("applied");
-            assert_eq!(committed < applied, commit == CommitStrategy::Before);
-            assert_eq!(store.applied, vec![0, 1, 0, 0]);
-            // It commits the offset past the record, then fetches the next one.
-            assert_eq!(
-                extras(&out),
-                vec![
-                    (MessageKind::OffsetCommit, [1, 1]),
-                    (MessageKind::Fetch, [1, 1])
-                ]
-            );
-        }
+    fn commit_before_processing_waits_for_the_commit_to_return_before_the_side_effect() {
+        let s = scenario(CommitStrategy::Before);
+        let mut member = assigned(&s);
+        let mut store = GroupStore::new(4);
+        let record = from_broker(MessageKind::Deliver, 2, 1, [1, 0]);
+        let out = bench::run_with_store(NodeId::CONSUMER, &s, &mut store, 9, |ctx| {
+            member.handle(Input::Message(&record), ctx)
+        });
+        assert_eq!(extras(&out), vec![(MessageKind::OffsetCommit, [1, 1])]);
+        assert!(!applied(&out), "not before the commit returns");
+        let answer = Envelope {
+            attempt: 1,
+            ..from_broker(MessageKind::CommitResponse, 2, 1, [1, 1])
+        };
+        let out = bench::run_with_store(NodeId::CONSUMER, &s, &mut store, 12, |ctx| {
+            member.handle(Input::Message(&answer), ctx)
+        });
+        assert!(applied(&out));
+        assert_eq!(store.applied, vec![0, 1, 0, 0]);
+        assert_eq!(extras(&out), vec![(MessageKind::Fetch, [1, 1])]);
+    }
+
+    #[test]
+    fn commit_after_processing_fetches_the_next_record_once_the_commit_returns() {
+        let s = scenario(CommitStrategy::After);
+        let mut member = assigned(&s);
+        let mut store = GroupStore::new(4);
+        let record = from_broker(MessageKind::Deliver, 2, 1, [1, 0]);
+        let out = bench::run_with_store(NodeId::CONSUMER, &s, &mut store, 9, |ctx| {
+            member.handle(Input::Message(&record), ctx)
+        });
+        assert!(applied(&out));
+        let applied_at = out
+            .iter()
+            .position(|o| matches!(o, Output::Fact(Fact::Applied { .. })));
+        let committed_at = out
+            .iter()
+            .position(|o| matches!(o, Output::Send(s) if s.kind == MessageKind::OffsetCommit));
+        assert!(
+            applied_at < committed_at,
+            "the side effect, then the commit"
+        );
+        assert_eq!(extras(&out), vec![(MessageKind::OffsetCommit, [1, 1])]);
+        // A refused commit (the member left the generation) fetches nothing more.
+        let mut refused = member.clone();
+        let no = from_broker(MessageKind::CommitResponse, 2, 1, [1, 1]);
+        let no = Envelope { attempt: 0, ..no };
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 12, |ctx| {
+            refused.handle(Input::Message(&no), ctx)
+        });
+        assert!(extras(&out).is_empty());
+        let yes = Envelope { attempt: 1, ..no };
+        let out = bench::run(NodeId::CONSUMER, &s, &mut Armed::default(), 12, |ctx| {
+            member.handle(Input::Message(&yes), ctx)
+        });
+        assert_eq!(extras(&out), vec![(MessageKind::Fetch, [1, 1])]);
     }
 
     #[test]

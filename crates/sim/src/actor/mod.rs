@@ -565,7 +565,8 @@ pub(crate) enum Role {
     Controller(Controller),
     /// Boxed: the Kafka broker holds the partitions and every group's coordinator.
     Topic(Box<Topic>),
-    Member(Member),
+    /// Boxed: a Kafka consumer keeps a record per partition while it commits.
+    Member(Box<Member>),
 }
 
 impl Role {

@@ -143,6 +143,7 @@ impl Topic {
                         envelope.tag,
                         envelope.extra[0] as u16,
                         envelope.extra[1],
+                        envelope.message,
                         ctx,
                     );
                 }
