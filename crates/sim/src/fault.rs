@@ -54,9 +54,9 @@ pub enum CrashPoint {
     /// (which tells the leader it has the message), before the answer that carries the
     /// new high watermark arrives: KIP-101's window.
     BrokerAfterFetch,
-    /// Consumer groups (Kafka style): the consumer has sent the commit of the offset
-    /// past the message (before processing it with `--commit before`, after with
-    /// `--commit after`).
+    /// Consumer groups (Kafka style): the consumer's commit of the offset past the
+    /// message has returned (before processing it with `--commit before`, after with
+    /// `--commit after`; an auto-commit covering it has been sent).
     ConsumerAfterCommit,
 }
 
@@ -189,7 +189,7 @@ impl CrashPoint {
             CrashPoint::ParticipantAfterCommit => "The consumer DB crashes after committing, before telling the coordinator.",
             CrashPoint::BrokerAfterConfirm => "The leader crashes right after sending the confirm for the message (acks=1: after its own append; acks=all: once every in-sync replica has it).",
             CrashPoint::BrokerAfterFetch => "The follower crashes after appending the message and sending its next fetch, before it learns the new high watermark.",
-            CrashPoint::ConsumerAfterCommit => "The consumer crashes right after committing the offset past the message (before processing it with commit-before, after with commit-after).",
+            CrashPoint::ConsumerAfterCommit => "The consumer crashes right after its commit of the offset past the message returned (before processing it with commit-before, after with commit-after; with auto-commit, right after sending the commit that covers it).",
         }
     }
 
