@@ -1319,9 +1319,18 @@ fn narrate_group(record: &Record, detail: GroupDetail) -> String {
         GroupDetail::CommitRefused { partition, offset } => format!(
             "Broker refuses {peer}'s commit of p{partition} offset {offset}: the member is not in its group's current generation (ILLEGAL_GENERATION)."
         ),
+        // At a commit's answer: the commit went first (commit before processing).
+        GroupDetail::Processed { partition, offset } if record.kind == EventKind::OffsetCommit => format!(
+            "{node}'s commit returns (its group will resume p{partition} at offset {}), so it now processes {msg}.",
+            u64::from(offset) + 1
+        ),
         GroupDetail::Processed { partition, offset } => {
             format!("{node} polls {msg} (p{partition} offset {offset}) and processes it.")
         }
+        GroupDetail::DuplicateSkipped { partition, offset } if record.kind == EventKind::OffsetCommit => format!(
+            "{node}'s commit returns (its group will resume p{partition} at offset {}); {msg}'s id is already in the group's processed-ids table, so it skips the side effect.",
+            u64::from(offset) + 1
+        ),
         GroupDetail::DuplicateSkipped { partition, offset } => format!(
             "{node} polls {msg} (p{partition} offset {offset}); its id is already in the group's processed-ids table, so it skips the side effect."
         ),
