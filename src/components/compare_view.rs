@@ -27,6 +27,7 @@ pub fn verdict_badge(verdict: Verdict) -> Html {
         Verdict::InDoubt => ("◷", "in doubt".to_string(), "in-doubt"),
         Verdict::DeadLettered => ("☠", "dead-lettered".to_string(), "lost"),
         Verdict::Dropped => ("✖", "dropped".to_string(), "lost"),
+        Verdict::Blocked => ("⛔", "blocked".to_string(), "lost"),
     };
     html! {
         <span class={classes!("verdict", class)} title={verdict_phrase(verdict, false)}>

@@ -47,6 +47,7 @@ pub fn verdict_status(verdict: Verdict) -> (&'static str, String, &'static str) 
         Verdict::InDoubt => ("◷", "doubt"),
         Verdict::DeadLettered => ("☠", "bad"),
         Verdict::Dropped => ("✖", "bad"),
+        Verdict::Blocked => ("⛔", "bad"),
     };
     (icon, verdict.label(), style)
 }

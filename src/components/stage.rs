@@ -48,6 +48,8 @@ fn control_word(kind: MessageKind) -> &'static str {
         MessageKind::LeaderAndIsr => "leader-and-ISR",
         MessageKind::AlterIsr => "alter-ISR",
         MessageKind::NotEnoughReplicas => "error",
+        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "group",
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => "commit",
     }
 }
 
@@ -386,6 +388,8 @@ pub fn message_caption(kind: MessageKind, message: Option<MessageId>, txn: Optio
         MessageKind::LeaderAndIsr => return "leader".into(),
         MessageKind::AlterIsr => return "isr".into(),
         MessageKind::NotEnoughReplicas => "err ",
+        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "grp ",
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => "off ",
     };
     format!("{word}{subject}")
 }

@@ -4,10 +4,14 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use mqlab_sim::limits::MAX_WINDOW;
+use mqlab_sim::limits::{
+    DEFAULT_KAFKA_ATTEMPTS, MAX_CONSUMERS, MAX_GROUPS, MAX_GROUP_MEMBERS, MAX_KEYS, MAX_PARTITIONS,
+    MAX_WINDOW,
+};
 use mqlab_sim::{
-    Acks, Command, CrashPoint, FileError, LinkId, MessageKind, Mode, NodeId, PoisonFails, Ratio,
-    Scenario, ScenarioFile, SharedRun, Sim, SimOptions, Summary, TimedFault,
+    Acks, Command, CommitStrategy, CrashPoint, FileError, KafkaConfig, LinkId, MessageKind, Mode,
+    NodeId, PoisonFails, Ratio, Scenario, ScenarioFile, SharedRun, Sim, SimOptions, Summary,
+    TimedFault,
 };
 use serde::Serialize;
 
@@ -18,7 +22,8 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --producers N          how many producers (1..3, default 1); message mK belongs to producer
                          ((K-1) mod N)+1, named producer, producer-2, producer-3
   --consumers N          how many consumers (1..8, default 1); they take turns on the one queue,
-                         named consumer, consumer-2, ...
+                         named consumer, consumer-2, ...; with --style kafka, the members of each
+                         group (1..6)
   --crash POINT[:mK]     crash at a named point, for message K or the first to reach it (repeatable);
                          a point of a numbered node is written like consumer-2.after_apply
   --drop LINK:KIND:mK    drop the first KIND message about mK on LINK, e.g. broker->producer:confirm:m2
@@ -34,14 +39,41 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
                          summary counts outputs, outputs_duplicated and outputs_out_of_step
   --style rabbitmq       the consumer side is a RabbitMQ quorum queue (4.0-4.2): competing consumers,
                          prefetch, acks, requeue, delivery limit, dead-lettering (the default)
+  --style kafka          the consumer side is Kafka consumer groups on a partitioned topic, as the
+                         classic group protocol runs them (group.protocol=classic, the default
+                         of Kafka 3.x and 4.x: eager rebalance, range assignment). Member j of
+                         group g is consumer number (g-1)*C+j: with --groups 2 --consumers 3,
+                         group 2 is consumer-4, consumer-5, consumer-6. The members' connections
+                         to the broker are reliable: --loss and --duplicate apply to the
+                         producer's links, and --drop and --partition are refused on theirs
+  --groups G             consumer groups reading the topic, each on its own (kafka, 1..3, default 1)
+  --partitions P         partitions of the topic (kafka, 1..8, default 1); order is kept per
+                         partition only
+  --keys K               key values of the messages (kafka, 1..64, default 16): mK has key
+                         k((K-1) mod keys+1), and its partition is murmur2(key) mod P, as Kafka's
+                         default partitioner computes it
+  --commit WHEN          before | after | auto (kafka): commitSync before or after processing each
+                         record, or enable.auto.commit (default after; before in at-most-once)
+  --auto-commit-ticks T  auto.commit.interval.ms in ticks (kafka, default 5)
+  --session-timeout-ticks T  session.timeout.ms in ticks: a crashed member is declared dead and
+                         its partitions reassigned this long after its last heartbeat (kafka,
+                         default 45)
   --prefetch N           unacked deliveries per consumer (basic.qos), 1..1024, or 0 for no limit
-                         (default 4)
+                         (default 4; rabbitmq style only)
   --auto-ack             automatic acks: the broker forgets each message as it delivers it
+                         (rabbitmq style only)
   --poison mK            message K fails every consumer that processes it (repeatable)
   --poison-fails HOW     crash (default) | reject (basic.reject, requeue) | nack (no requeue)
   --delivery-limit N     a message returned to the queue more than N times is dead-lettered, or
-                         dropped without --dlq (default 20; 0 = no limit, as RabbitMQ 3.13)
-  --dlq                  a dead-letter queue is configured (x-dead-letter-exchange)
+                         dropped without --dlq (default 20; 0 = no limit, as RabbitMQ 3.13).
+                         With --style kafka: the consumer's error handler tries a record that
+                         throws N times, then publishes it to the dead-letter topic (--dlq) or
+                         logs and skips it (default 10, Spring's DefaultErrorHandler; 0 = no
+                         error handler: the partition is blocked at the record). A Kafka broker
+                         has no delivery limit; --poison-fails crash kills the consumer, which no
+                         error handler survives, and nack is an exception marked not retryable
+  --dlq                  a dead-letter queue is configured (x-dead-letter-exchange); with --style
+                         kafka, a dead-letter topic (Spring's DeadLetterPublishingRecoverer)
   --replicas R           how many brokers hold the queue (1..5, default 1): `broker` is the first
                          replica and the initial leader, followers are broker-2..broker-R, and a
                          controller elects leaders (Kafka 3.7+ replication: leader epochs, in-sync set)
@@ -65,11 +97,17 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --trace                print every trace event as a JSON line before the summary
 crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
   broker.after_fsync broker.after_deliver consumer.after_receive consumer.after_apply consumer.after_ack
+  (with --style kafka: consumer.after_commit, the consumer has committed the offset past mK, instead
+  of consumer.after_ack)
   coordinator.after_prepare_sent coordinator.after_votes coordinator.after_decision_logged
   coordinator.mid_broadcast participant.before_vote participant.after_vote_yes participant.after_commit
   with --replicas above 1: broker.after_append (the leader appended mK), broker.after_confirm (the
   leader sent the confirm for mK), broker-N.after_fetch (follower N appended mK and sent its next
   fetch, before it learns the new high watermark)
+with --style kafka every message is judged once per group; the summary's counters add up the
+  groups', and groups lists each group's; reordered counts messages applied after a later message
+  of any key, reordered_per_key only after one of their own key (the anomaly); blocked counts
+  poison records a group cannot get past and the records behind them
 the summary counts acked_lost (lost after the producer was told the write succeeded; also in lost),
   producer_errors (\"not enough replicas\"), leader_changes and unavailable_ticks";
 
@@ -95,6 +133,153 @@ struct Options {
     overridden: bool,
     until_quiet: bool,
     write_scenario: Option<String>,
+}
+
+/// The consumer-side flags, checked together once every flag is read: which of them
+/// apply depends on the style.
+#[derive(Default)]
+struct StyleFlags {
+    style: Option<String>,
+    consumers: Option<u16>,
+    groups: Option<u16>,
+    partitions: Option<u16>,
+    keys: Option<u32>,
+    commit: Option<CommitStrategy>,
+    auto_commit_ticks: Option<u64>,
+    session_timeout_ticks: Option<u64>,
+    prefetch: bool,
+    auto_ack: bool,
+    delivery_limit: Option<u32>,
+}
+
+/// Applies the consumer-side flags to the scenario, or says which flag does not fit.
+fn apply_style(flags: StyleFlags, scenario: &mut Scenario) -> Result<(), UsageError> {
+    let kafka = match flags.style.as_deref() {
+        Some("kafka") => true,
+        Some(_) => false,
+        None => scenario.kafka.is_some(),
+    };
+    if !kafka {
+        let kafka_only = [
+            ("--groups", flags.groups.is_some()),
+            ("--partitions", flags.partitions.is_some()),
+            ("--keys", flags.keys.is_some()),
+            ("--auto-commit-ticks", flags.auto_commit_ticks.is_some()),
+            (
+                "--session-timeout-ticks",
+                flags.session_timeout_ticks.is_some(),
+            ),
+        ];
+        if flags.commit.is_some() {
+            return Err(UsageError(
+                "--commit needs --style kafka: a RabbitMQ queue's consumers ack each delivery, \
+                 they have no offsets to commit"
+                    .to_string(),
+            ));
+        }
+        if let Some((flag, _)) = kafka_only.iter().find(|(_, given)| *given) {
+            return Err(UsageError(format!(
+                "{flag} needs --style kafka: consumer groups, partitions and keys belong to Kafka \
+                 style (the RabbitMQ style has one queue and competing consumers)"
+            )));
+        }
+        scenario.kafka = None;
+        if let Some(consumers) = flags.consumers {
+            scenario.topology.consumers = consumers;
+        }
+        if let Some(limit) = flags.delivery_limit {
+            scenario.queue.delivery_limit = limit;
+        }
+        return Ok(());
+    }
+    if flags.prefetch {
+        return Err(UsageError(
+            "--prefetch is RabbitMQ's basic.qos; a Kafka consumer fetches one partition at a \
+             time from its position (use --style rabbitmq)"
+                .to_string(),
+        ));
+    }
+    if flags.auto_ack {
+        return Err(UsageError(
+            "--auto-ack is RabbitMQ's; a Kafka consumer commits offsets (--commit before, after \
+             or auto)"
+                .to_string(),
+        ));
+    }
+    if scenario.topology.brokers > 1 {
+        return Err(UsageError(format!(
+            "--replicas {} with --style kafka: the replicated broker holds a single partition's \
+             log, and consumer groups read a topic of partitions on one broker; use --replicas 1",
+            scenario.topology.brokers
+        )));
+    }
+    if scenario.mode == Mode::Transactional {
+        return Err(UsageError(
+            "--style kafka runs in the at-most-once, at-least-once and idempotent modes; \
+             transactional mode moves messages through one queue in 2PC transactions"
+                .to_string(),
+        ));
+    }
+    let before = scenario.kafka.clone();
+    let old_members = before
+        .as_ref()
+        .map(|k| k.members(scenario.topology.consumers));
+    let mut k = before.unwrap_or_else(|| KafkaConfig {
+        commit: if scenario.mode == Mode::AtMostOnce {
+            CommitStrategy::Before
+        } else {
+            CommitStrategy::After
+        },
+        ..KafkaConfig::default()
+    });
+    let check = |flag: &str, value: u64, max: u64| {
+        if value == 0 || value > max {
+            Err(UsageError(format!(
+                "{flag}: must be between 1 and {max} (got {value})"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    if let Some(groups) = flags.groups {
+        check("--groups", groups.into(), MAX_GROUPS.into())?;
+        k.groups = groups;
+    }
+    if let Some(partitions) = flags.partitions {
+        check("--partitions", partitions.into(), MAX_PARTITIONS.into())?;
+        k.partitions = partitions;
+    }
+    if let Some(keys) = flags.keys {
+        check("--keys", keys.into(), MAX_KEYS.into())?;
+        k.keys = keys;
+    }
+    if let Some(commit) = flags.commit {
+        k.commit = commit;
+    }
+    if let Some(ticks) = flags.auto_commit_ticks {
+        k.auto_commit_ticks = ticks;
+    }
+    if let Some(ticks) = flags.session_timeout_ticks {
+        k.session_timeout_ticks = ticks;
+    }
+    if let Some(limit) = flags.delivery_limit {
+        k.max_attempts = limit;
+    } else if old_members.is_none() {
+        k.max_attempts = DEFAULT_KAFKA_ATTEMPTS;
+    }
+    let members = flags
+        .consumers
+        .or(old_members)
+        .unwrap_or(scenario.topology.consumers);
+    if members == 0 || members > MAX_GROUP_MEMBERS {
+        return Err(UsageError(format!(
+            "--consumers: a consumer group has 1 to {MAX_GROUP_MEMBERS} members (got {members}); \
+             without --style kafka up to {MAX_CONSUMERS} consumers share one queue"
+        )));
+    }
+    scenario.topology.consumers = members * k.groups;
+    scenario.kafka = Some(k);
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -180,6 +365,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         until_quiet: false,
         write_scenario: None,
     };
+    let mut style = StyleFlags::default();
     let mut index = 0;
     while index < args.len() {
         let flag = args[index].as_str();
@@ -212,6 +398,12 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--truncate-to-hw"
                 | "--partition"
                 | "--at"
+                | "--groups"
+                | "--partitions"
+                | "--keys"
+                | "--commit"
+                | "--auto-commit-ticks"
+                | "--session-timeout-ticks"
         );
         options.overridden |= overrides;
         match flag {
@@ -246,7 +438,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 if flag == "--producers" {
                     options.scenario.topology.producers = count;
                 } else {
-                    options.scenario.topology.consumers = count;
+                    style.consumers = Some(count);
                 }
             }
             "--crash" => {
@@ -319,10 +511,50 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
             "--transform" => options.scenario.transaction.transform = true,
             "--style" => {
                 let text = value(args, &mut index, flag)?;
-                if text != "rabbitmq" {
+                if text != "rabbitmq" && text != "kafka" {
                     return Err(UsageError(format!(
-                        "--style: '{text}' is not available; the consumer side is modelled as a RabbitMQ quorum queue (--style rabbitmq)"
+                        "--style: '{text}' is not a consumer style (kafka or rabbitmq)"
                     )));
+                }
+                style.style = Some(text.to_string());
+            }
+            "--groups" | "--partitions" => {
+                let text = value(args, &mut index, flag)?;
+                let count: u16 = text
+                    .parse()
+                    .map_err(|_| UsageError(format!("{flag}: '{text}' is not a whole number")))?;
+                if flag == "--groups" {
+                    style.groups = Some(count);
+                } else {
+                    style.partitions = Some(count);
+                }
+            }
+            "--keys" => {
+                let text = value(args, &mut index, flag)?;
+                style.keys =
+                    Some(text.parse().map_err(|_| {
+                        UsageError(format!("--keys: '{text}' is not a whole number"))
+                    })?);
+            }
+            "--commit" => {
+                let text = value(args, &mut index, flag)?;
+                style.commit = Some(
+                    text.parse::<CommitStrategy>()
+                        .map_err(|e| UsageError(format!("--commit: {e}")))?,
+                );
+            }
+            "--auto-commit-ticks" | "--session-timeout-ticks" => {
+                let text = value(args, &mut index, flag)?;
+                let ticks: u64 = text.parse().map_err(|_| {
+                    UsageError(format!("{flag}: '{text}' is not a number of ticks"))
+                })?;
+                if ticks == 0 {
+                    return Err(UsageError(format!("{flag}: must be at least 1 tick")));
+                }
+                if flag == "--auto-commit-ticks" {
+                    style.auto_commit_ticks = Some(ticks);
+                } else {
+                    style.session_timeout_ticks = Some(ticks);
                 }
             }
             "--prefetch" => {
@@ -333,8 +565,12 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 // 0 is RabbitMQ's "no limit": as many as the broker may keep outstanding.
                 options.scenario.timing.delivery_window =
                     if prefetch == 0 { MAX_WINDOW } else { prefetch };
+                style.prefetch = true;
             }
-            "--auto-ack" => options.scenario.queue.auto_ack = true,
+            "--auto-ack" => {
+                options.scenario.queue.auto_ack = true;
+                style.auto_ack = true;
+            }
             "--poison" => {
                 let message = parse_message(value(args, &mut index, flag)?, flag)?;
                 let poison = &mut options.scenario.queue.poison;
@@ -350,9 +586,9 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
             }
             "--delivery-limit" => {
                 let text = value(args, &mut index, flag)?;
-                options.scenario.queue.delivery_limit = text.parse().map_err(|_| {
+                style.delivery_limit = Some(text.parse().map_err(|_| {
                     UsageError(format!("--delivery-limit: '{text}' is not a whole number"))
-                })?;
+                })?);
             }
             "--dlq" => options.scenario.queue.dead_letter_queue = true,
             "--replicas" => {
@@ -402,6 +638,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         }
         index += 1;
     }
+    apply_style(style, &mut options.scenario)?;
     // Commands from flags become planned faults armed from the start, so that the
     // scenario printed or exported reproduces the run on its own.
     for command in options.commands.drain(..) {
@@ -508,35 +745,50 @@ pub fn main(args: &[String]) -> ExitCode {
         mode: options.scenario.mode.as_str(),
         seed: options.scenario.seed,
         summary: &summary,
-        anomalies: sim
-            .ledger()
-            .anomalies()
-            .into_iter()
-            .map(|a| a.explanation)
-            .collect(),
+        anomalies: {
+            let ledgers = sim.group_ledgers();
+            let several = ledgers.len() > 1;
+            ledgers
+                .iter()
+                .enumerate()
+                .flat_map(|(group, ledger)| {
+                    ledger.anomalies().into_iter().map(move |a| {
+                        if several {
+                            format!("group {}: {}", group + 1, a.explanation)
+                        } else {
+                            a.explanation
+                        }
+                    })
+                })
+                .collect()
+        },
         transactions: sim
             .ledger()
             .transactions()
             .iter()
             .map(|t| format!("{} {} {}", t.name(), t.messages_text(), t.verdict.as_str()))
             .collect(),
-        groups: vec![GroupOut {
-            exactly_once: summary.exactly_once,
-            lost: summary.lost,
-            duplicated: summary.duplicated,
-        }],
-        consumers: (0..options.scenario.topology.consumers.max(1))
-            .map(|instance| {
-                let node = NodeId::new(mqlab_sim::RoleKind::Consumer, instance as u8);
-                ConsumerOut {
-                    name: node.name().to_string(),
-                    applied: sim
-                        .ledger()
-                        .applied_by_consumer()
-                        .get(usize::from(instance))
-                        .copied()
-                        .unwrap_or(0),
+        groups: sim
+            .group_ledgers()
+            .iter()
+            .map(|ledger| {
+                let group = ledger.summary();
+                GroupOut {
+                    exactly_once: group.exactly_once,
+                    lost: group.lost,
+                    duplicated: group.duplicated,
                 }
+            })
+            .collect(),
+        consumers: sim
+            .applied_by_consumer()
+            .into_iter()
+            .enumerate()
+            .map(|(instance, applied)| ConsumerOut {
+                name: NodeId::new(mqlab_sim::RoleKind::Consumer, instance as u8)
+                    .name()
+                    .to_string(),
+                applied,
             })
             .collect(),
     };

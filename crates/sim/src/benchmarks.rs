@@ -3,7 +3,7 @@
 
 use crate::mode::Mode;
 use crate::ratio::Ratio;
-use crate::scenario::Scenario;
+use crate::scenario::{CommitStrategy, KafkaConfig, Scenario};
 
 /// The throughput scenario: an at-least-once run of `messages` messages with 5 % loss on
 /// every link and a random crash with probability 1/1000 per step.
@@ -16,5 +16,22 @@ pub fn throughput_scenario(messages: u32, seed: u64) -> Scenario {
         ..Scenario::default()
     };
     scenario.network.global.loss = Ratio::percent(5);
+    scenario
+}
+
+/// The consumer groups' throughput scenario: the throughput scenario with Kafka-style
+/// consumers — 3 groups of 4 members on a topic of 8 partitions, 64 keys, committing
+/// after processing. The loss applies to the producer's links (the members'
+/// connections to the broker are reliable); the random crashes hit every node.
+pub fn groups_scenario(messages: u32, seed: u64) -> Scenario {
+    let mut scenario = throughput_scenario(messages, seed);
+    scenario.topology.consumers = 12;
+    scenario.kafka = Some(KafkaConfig {
+        groups: 3,
+        partitions: 8,
+        keys: 64,
+        commit: CommitStrategy::After,
+        ..KafkaConfig::default()
+    });
     scenario
 }

@@ -226,6 +226,10 @@ pub fn verdict_phrase(verdict: Verdict, plural: bool) -> String {
         Verdict::InDoubt => ("leaves it in doubt", "leave it in doubt"),
         Verdict::DeadLettered => ("dead-letters it", "dead-letter it"),
         Verdict::Dropped => ("drops it", "drop it"),
+        Verdict::Blocked => (
+            "blocks it behind a poison record",
+            "block it behind a poison record",
+        ),
     };
     if plural { many } else { one }.to_string()
 }

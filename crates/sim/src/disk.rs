@@ -56,6 +56,20 @@ pub(crate) enum DiskRecord {
     Dropped(u32),
     /// Broker: the message went from the dead-letter queue back to the queue.
     Replayed(u32),
+    /// Broker (Kafka style): a group's committed offset of a partition (the
+    /// `__consumer_offsets` topic).
+    OffsetCommitted {
+        group: u16,
+        partition: u16,
+        offset: u32,
+    },
+    /// Broker (Kafka style): a group's rebalance completed with this generation.
+    Generation { group: u16, generation: u32 },
+    /// Consumer (Kafka style): the error handler published the record to the
+    /// dead-letter topic.
+    DeadLetterTopic(u32),
+    /// Consumer (Kafka style): the error handler logged the record and skipped it.
+    Skipped(u32),
 }
 
 impl DiskRecord {
@@ -122,6 +136,16 @@ impl DiskRecord {
             DiskRecord::DeadLettered(m) => format!("dead-letter m{m}"),
             DiskRecord::Dropped(m) => format!("drop m{m}"),
             DiskRecord::Replayed(m) => format!("replay m{m} from the dead-letter queue"),
+            DiskRecord::OffsetCommitted {
+                group,
+                partition,
+                offset,
+            } => format!("group {} commits p{partition} offset {offset}", group + 1),
+            DiskRecord::Generation { group, generation } => {
+                format!("group {} generation {generation}", group + 1)
+            }
+            DiskRecord::DeadLetterTopic(m) => format!("m{m} to the dead-letter topic"),
+            DiskRecord::Skipped(m) => format!("skipped m{m} (logged)"),
         }
     }
 }

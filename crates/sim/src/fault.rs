@@ -54,6 +54,10 @@ pub enum CrashPoint {
     /// (which tells the leader it has the message), before the answer that carries the
     /// new high watermark arrives: KIP-101's window.
     BrokerAfterFetch,
+    /// Consumer groups (Kafka style): the consumer's commit of the offset past the
+    /// message has returned (before processing it with `--commit before`, after with
+    /// `--commit after`; an auto-commit covering it has been sent).
+    ConsumerAfterCommit,
 }
 
 impl CrashPoint {
@@ -85,6 +89,9 @@ impl CrashPoint {
         CrashPoint::BrokerAfterFetch,
     ];
 
+    /// The points that exist only with consumer groups (Kafka style). Not in `ALL`.
+    pub const GROUPS: [CrashPoint; 1] = [CrashPoint::ConsumerAfterCommit];
+
     /// The name, e.g. "consumer.after_apply".
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -106,6 +113,7 @@ impl CrashPoint {
             CrashPoint::ParticipantAfterCommit => "participant.after_commit",
             CrashPoint::BrokerAfterConfirm => "broker.after_confirm",
             CrashPoint::BrokerAfterFetch => "broker.after_fetch",
+            CrashPoint::ConsumerAfterCommit => "consumer.after_commit",
         }
     }
 
@@ -125,6 +133,7 @@ impl CrashPoint {
             CrashPoint::ConsumerAfterReceive
             | CrashPoint::ConsumerAfterApply
             | CrashPoint::ConsumerAfterAck
+            | CrashPoint::ConsumerAfterCommit
             | CrashPoint::ParticipantBeforeVote
             | CrashPoint::ParticipantAfterVoteYes
             | CrashPoint::ParticipantAfterCommit => NodeId::CONSUMER,
@@ -152,9 +161,9 @@ impl CrashPoint {
             | CrashPoint::ConsumerAfterReceive
             | CrashPoint::ConsumerAfterApply
             | CrashPoint::ConsumerAfterAck => true,
-            CrashPoint::BrokerAfterConfirm | CrashPoint::BrokerAfterFetch => {
-                !matches!(mode, Mode::Transactional)
-            }
+            CrashPoint::BrokerAfterConfirm
+            | CrashPoint::BrokerAfterFetch
+            | CrashPoint::ConsumerAfterCommit => !matches!(mode, Mode::Transactional),
             _ => matches!(mode, Mode::Transactional),
         }
     }
@@ -180,6 +189,7 @@ impl CrashPoint {
             CrashPoint::ParticipantAfterCommit => "The consumer DB crashes after committing, before telling the coordinator.",
             CrashPoint::BrokerAfterConfirm => "The leader crashes right after sending the confirm for the message (acks=1: after its own append; acks=all: once every in-sync replica has it).",
             CrashPoint::BrokerAfterFetch => "The follower crashes after appending the message and sending its next fetch, before it learns the new high watermark.",
+            CrashPoint::ConsumerAfterCommit => "The consumer crashes right after its commit of the offset past the message returned (before processing it with commit-before, after with commit-after; with auto-commit, right after sending the commit that covers it).",
         }
     }
 
@@ -200,6 +210,17 @@ impl CrashPoint {
             CrashPoint::ConsumerAfterApply => "The consumer crashes after applying the message inside its transaction, not yet committed, before it acks it.",
             CrashPoint::ConsumerAfterAck => "The consumer crashes right after acking the message inside its transaction, before the transaction commits.",
             _ => self.describe(),
+        }
+    }
+
+    /// One plain sentence saying when the crash happens with consumer groups (Kafka
+    /// style), where a consumer commits offsets instead of acking.
+    pub const fn describe_with_groups(self, mode: Mode) -> &'static str {
+        match self {
+            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after its poll returned the record, before processing it.",
+            CrashPoint::ConsumerAfterApply => "The consumer crashes after processing the record (its side effect is in the database), before committing the offset past it (with commit-before, the commit went first).",
+            CrashPoint::BrokerAfterDeliver => "The broker crashes right after answering a consumer's fetch with the record.",
+            _ => self.describe_in(mode),
         }
     }
 
@@ -269,8 +290,8 @@ impl FromStr for CrashPoint {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<CrashPoint, UnknownName> {
-        const EVERY: [CrashPoint; 18] = {
-            let mut every = [CrashPoint::ProducerBeforeSend; 18];
+        const EVERY: [CrashPoint; 19] = {
+            let mut every = [CrashPoint::ProducerBeforeSend; 19];
             let mut i = 0;
             while i < 16 {
                 every[i] = CrashPoint::ALL[i];
@@ -278,6 +299,7 @@ impl FromStr for CrashPoint {
             }
             every[16] = CrashPoint::BrokerAfterConfirm;
             every[17] = CrashPoint::BrokerAfterFetch;
+            every[18] = CrashPoint::ConsumerAfterCommit;
             every
         };
         parse_name("crash point", input, &EVERY, CrashPoint::as_str)
@@ -501,6 +523,22 @@ pub enum CommandError {
     NothingToReplay,
     /// The broker is down, so it cannot replay its dead letters.
     BrokerDown,
+    /// The crash point belongs to the other consumer style: `consumer.after_ack` to a
+    /// queue's consumers, `consumer.after_commit` to consumer groups.
+    CrashPointNotInStyle {
+        /// The point.
+        point: CrashPoint,
+        /// True when the run has consumer groups (Kafka style).
+        kafka: bool,
+    },
+    /// A fault on a Kafka consumer's connection to the broker, which this version keeps
+    /// reliable (its heartbeats, fetches and commits are not lost or duplicated).
+    ReliableLink {
+        /// The link.
+        link: LinkId,
+    },
+    /// Consumer groups have a dead-letter topic that is not replayed in this version.
+    NoReplayForTopic,
 }
 
 impl fmt::Display for CommandError {
@@ -555,6 +593,21 @@ impl fmt::Display for CommandError {
             CommandError::TooManyArmedFaults { limit } => {
                 write!(f, "at most {limit} one-shot faults can wait at once")
             }
+            CommandError::CrashPointNotInStyle { point, kafka: true } => write!(
+                f,
+                "crash point {point} does not exist with consumer groups: a Kafka consumer commits offsets instead of acking (use consumer.after_commit)"
+            ),
+            CommandError::CrashPointNotInStyle { point, kafka: false } => write!(
+                f,
+                "crash point {point} exists only with consumer groups (--style kafka): a queue's consumer acks instead (use consumer.after_ack)"
+            ),
+            CommandError::ReliableLink { link } => write!(
+                f,
+                "link {link} is a Kafka consumer's connection to the broker, which this version keeps reliable: faults on it are not modelled (crash the consumer or the broker instead)"
+            ),
+            CommandError::NoReplayForTopic => f.write_str(
+                "the dead-letter topic of consumer groups is not replayed in this version",
+            ),
         }
     }
 }

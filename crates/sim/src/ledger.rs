@@ -109,6 +109,21 @@ pub enum CauseKind {
     LeaderCrashBeforeReplicated(NodeId),
     /// The leader refused the write: too few in-sync replicas.
     NotEnoughReplicas,
+    /// Consumer groups: the group read the record again because its committed offset
+    /// was behind what had been processed.
+    ReadAgain,
+    /// Consumer groups: this consumer crashed after processing the record and before
+    /// committing the offset past it.
+    MemberCrashBeforeCommit(NodeId),
+    /// Consumer groups: this consumer crashed after processing the record and before
+    /// its auto-commit covered it.
+    MemberCrashBeforeAutoCommit(NodeId),
+    /// Consumer groups: this consumer committed the offset past the record and crashed
+    /// before processing it.
+    MemberCrashAfterCommit(NodeId),
+    /// Consumer groups: an offset commit was lost (it reached the broker while the
+    /// broker was down).
+    CommitLost,
 }
 
 /// A cause: what happened and the trace step at which it happened.
@@ -140,6 +155,10 @@ impl Cause {
             CauseKind::BrokerCrashAfterFsync => "the broker crashed after writing it to disk and before confirming, so the producer published it again and the broker stored a second copy".into(),
             CauseKind::RetryTimeout => "the producer's retry timer fired before the confirm arrived, so it published it again and the broker stored a second copy".into(),
             CauseKind::LinkDuplicate => "the network delivered a message about it twice".into(),
+            CauseKind::MemberCrashBeforeCommit(node) => format!("{} crashed after processing it and before committing the offset past it, so after the rebalance the partition's next owner resumed at the last committed offset and processed it again", node.the()),
+            CauseKind::MemberCrashBeforeAutoCommit(node) => format!("{} crashed after processing it and before its next auto-commit covered it, so after the rebalance the partition's next owner resumed at the last committed offset and processed it again", node.the()),
+            CauseKind::CommitLost => "the offset commit past it reached the broker while the broker was down, so its group resumed from an older committed offset and processed it again".into(),
+            CauseKind::ReadAgain => "its group's committed offset was behind what had been processed, so the partition's owner fetched it again".into(),
             other => format!("a fault ({}) made it travel again", cause_name(other)),
         }
     }
@@ -160,6 +179,7 @@ impl Cause {
             CauseKind::LogTruncated(node) => format!("{} truncated its log and dropped it: the replica that led the queue then did not have it", node.the()),
             CauseKind::LeaderCrashBeforeReplicated(node) => format!("{} led the queue and crashed before every in-sync follower had it, and a replica without it became leader", node.the()),
             CauseKind::NotEnoughReplicas => "the leader refused it with \"not enough replicas\" (too few in-sync replicas) and it was never stored".into(),
+            CauseKind::MemberCrashAfterCommit(node) => format!("{} committed the offset past it before processing it and crashed, so after the rebalance the partition's next owner resumed after it", node.the()),
             other => format!("a fault ({}) stopped it", cause_name(other)),
         }
     }
@@ -194,6 +214,13 @@ fn cause_name(kind: CauseKind) -> String {
         CauseKind::LogTruncated(_) => "a replica's log truncation",
         CauseKind::LeaderCrashBeforeReplicated(_) => "a leader crash before replication",
         CauseKind::NotEnoughReplicas => "a \"not enough replicas\" refusal",
+        CauseKind::ReadAgain => "a committed offset behind the processed records",
+        CauseKind::MemberCrashBeforeCommit(_) => "a consumer crash before its offset commit",
+        CauseKind::MemberCrashBeforeAutoCommit(_) => "a consumer crash before its auto-commit",
+        CauseKind::MemberCrashAfterCommit(_) => {
+            "a consumer crash after committing, before processing"
+        }
+        CauseKind::CommitLost => "a lost offset commit",
     };
     name.to_string()
 }
@@ -217,8 +244,12 @@ pub enum Verdict {
     InDoubt,
     /// Not applied: the broker moved it to the dead-letter queue, where it waits.
     DeadLettered,
-    /// Not applied: the broker dropped it (no dead-letter queue was configured).
+    /// Not applied: the broker dropped it (no dead-letter queue was configured), or a
+    /// Kafka consumer's error handler logged it and skipped it.
     Dropped,
+    /// Not applied: it is a poison record its group cannot get past, or it waits in a
+    /// partition behind one (head-of-line blocking).
+    Blocked,
 }
 
 impl Verdict {
@@ -233,6 +264,7 @@ impl Verdict {
             Verdict::InDoubt => "in_doubt",
             Verdict::DeadLettered => "dead_lettered",
             Verdict::Dropped => "dropped",
+            Verdict::Blocked => "blocked",
         }
     }
 
@@ -247,6 +279,7 @@ impl Verdict {
             Verdict::InDoubt => "in doubt".into(),
             Verdict::DeadLettered => "dead-lettered".into(),
             Verdict::Dropped => "dropped".into(),
+            Verdict::Blocked => "blocked".into(),
         }
     }
 
@@ -261,6 +294,7 @@ impl Verdict {
                 | Verdict::InDoubt
                 | Verdict::DeadLettered
                 | Verdict::Dropped
+                | Verdict::Blocked
         )
     }
 }
@@ -376,6 +410,10 @@ pub struct MessageRecord {
     /// Replicated queue: the leader refused a write of it ("not enough replicas").
     #[serde(default, skip_serializing_if = "is_false")]
     pub refused: bool,
+    /// Consumer groups: it is a poison record its group cannot get past, or it waits
+    /// in a partition behind one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub blocked: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -773,6 +811,46 @@ pub struct Ledger {
     leader_changes: u32,
     /// Replicated queue: ticks without a leader that is up.
     unavailable_ticks: u64,
+    /// Consumer groups: this ledger is one group's.
+    kafka: Option<Box<GroupLedger>>,
+}
+
+/// What a consumer group's ledger knows beyond the messages: keys and partitions, the
+/// order records joined their partitions, and the poison records the group is stuck at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct GroupLedger {
+    config: crate::scenario::KafkaConfig,
+    /// Per message, when it was first stored (from 1; 0 = not yet): a partition's
+    /// records are in this order.
+    stored_order: Vec<u32>,
+    next_order: u32,
+    /// Per key (from 1), the largest message of the key applied so far.
+    max_applied_per_key: Vec<u32>,
+    /// Messages applied after a later message of another key only (expected: order is
+    /// kept per partition, not across them).
+    reordered_across_keys: u32,
+    /// The poison records the group cannot get past, each with the step at which it
+    /// first stopped the group.
+    blocking: Vec<(u32, u64)>,
+}
+
+impl GroupLedger {
+    /// The poison record (and its step) that blocks `message`'s partition first, if
+    /// any.
+    fn blocked_by(&self, message: u32) -> Option<(u32, u64)> {
+        let partition = self.config.partition_of(message);
+        let order = |m: u32| {
+            self.stored_order
+                .get((m as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or(0)
+        };
+        self.blocking
+            .iter()
+            .copied()
+            .filter(|(p, _)| self.config.partition_of(*p) == partition && order(*p) > 0)
+            .min_by_key(|(p, _)| order(*p))
+    }
 }
 
 impl Ledger {
@@ -802,6 +880,7 @@ impl Ledger {
                 outputs: 0,
                 acknowledged: false,
                 refused: false,
+                blocked: false,
             })
             .collect();
         let stats = |participant| ParticipantStats {
@@ -836,6 +915,71 @@ impl Ledger {
             producer_errors: 0,
             leader_changes: 0,
             unavailable_ticks: 0,
+            kafka: None,
+        }
+    }
+
+    /// Makes this the ledger of one consumer group (Kafka style): order is judged per
+    /// key, a record read again counts as redelivered, and poison records block their
+    /// partition.
+    pub(crate) fn set_kafka(&mut self, config: &crate::scenario::KafkaConfig) {
+        let messages = self.records.len();
+        self.kafka = Some(Box::new(GroupLedger {
+            config: config.clone(),
+            stored_order: vec![0; messages],
+            next_order: 0,
+            max_applied_per_key: vec![0; config.keys as usize + 1],
+            reordered_across_keys: 0,
+            blocking: Vec::new(),
+        }));
+    }
+
+    /// True when this is a consumer group's ledger.
+    pub fn is_group(&self) -> bool {
+        self.kafka.is_some()
+    }
+
+    /// Consumer groups: the group's poison record `poison` blocks its partition: it and
+    /// every record stored after it there wait.
+    pub(crate) fn on_blocked(&mut self, poison: u32, step: u64) {
+        let Some(kafka) = &mut self.kafka else {
+            return;
+        };
+        if !kafka.blocking.iter().any(|(p, _)| *p == poison) {
+            kafka.blocking.push((poison, step));
+        }
+        self.refresh_blocked(poison);
+    }
+
+    /// Recomputes which messages of `message`'s partition are blocked.
+    fn refresh_blocked(&mut self, message: u32) {
+        let Some(kafka) = &self.kafka else {
+            return;
+        };
+        let partition = kafka.config.partition_of(message);
+        let order = |m: u32| {
+            kafka
+                .stored_order
+                .get((m as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or(0)
+        };
+        let first_head = kafka.blocked_by(message).map(|(p, _)| order(p));
+        let mut changed = Vec::new();
+        for index in 0..self.records.len() {
+            let m = index as u32 + 1;
+            if kafka.config.partition_of(m) != partition {
+                continue;
+            }
+            let o = order(m);
+            let blocked = first_head.is_some_and(|head| o >= head && o > 0);
+            if self.records[index].blocked != blocked {
+                changed.push(index);
+            }
+        }
+        for index in changed {
+            self.records[index].blocked = !self.records[index].blocked;
+            self.refresh(index as u32 + 1);
         }
     }
 
@@ -991,7 +1135,7 @@ impl Ledger {
             .iter()
             .filter(|record| record.verdict.is_anomaly())
             .map(|record| {
-                let (cause_step, explanation) = explain(record);
+                let (cause_step, explanation) = explain(record, self.kafka.as_deref());
                 Anomaly {
                     message: record.id,
                     verdict: record.verdict,
@@ -1063,9 +1207,13 @@ impl Ledger {
                 Verdict::InDoubt => summary.in_doubt_messages += 1,
                 Verdict::DeadLettered => summary.dead_lettered += 1,
                 Verdict::Dropped => summary.dropped += 1,
+                Verdict::Blocked => summary.blocked += 1,
             }
         }
         summary.reordered_per_key = summary.reordered;
+        if let Some(kafka) = &self.kafka {
+            summary.reordered += kafka.reordered_across_keys;
+        }
         for stats in self.participants() {
             summary.blocked_ticks += stats.blocked_ticks;
         }
@@ -1288,6 +1436,20 @@ impl Ledger {
     }
 
     pub(crate) fn on_stored(&mut self, message: u32) {
+        if let Some(kafka) = &mut self.kafka {
+            if let Some(order) = kafka
+                .stored_order
+                .get_mut((message as usize).wrapping_sub(1))
+            {
+                if *order == 0 {
+                    kafka.next_order += 1;
+                    *order = kafka.next_order;
+                }
+            }
+            if !kafka.blocking.is_empty() {
+                self.refresh_blocked(message);
+            }
+        }
         if let Some(record) = self.record_mut(message) {
             record.stored_durably = true;
             record.stored_copies += 1;
@@ -1316,6 +1478,14 @@ impl Ledger {
             record.rejected = rejected;
             record.gone_step = Some(step);
         }
+        if let Some(kafka) = &mut self.kafka {
+            // The consumer's error handler got past the poison record.
+            if let Some(at) = kafka.blocking.iter().position(|(m, _)| *m == message) {
+                kafka.blocking.remove(at);
+                self.refresh_blocked(message);
+            }
+        }
+        self.refresh(message);
     }
 
     /// The message went back from the dead-letter queue to the queue: it may yet be
@@ -1333,7 +1503,13 @@ impl Ledger {
     }
 
     pub(crate) fn on_delivered(&mut self, message: u32) {
+        let group = self.kafka.is_some();
         if let Some(record) = self.record_mut(message) {
+            // A consumer group has no redelivered flag: a record its group polls again
+            // counts as redelivered.
+            if group && record.delivered > 0 {
+                record.redelivered += 1;
+            }
             record.delivered += 1;
         }
     }
@@ -1359,6 +1535,25 @@ impl Ledger {
         }
         self.applied_by[instance] += 1;
         let transactional = self.transactional;
+        // Consumer groups keep order per partition only: a message is reordered when a
+        // later message of its own key was applied first; after a later message of
+        // another key only, it is counted apart and is not an anomaly.
+        let mut max_applied = max_applied;
+        let first_time = self
+            .records
+            .get((message as usize).wrapping_sub(1))
+            .is_some_and(|r| r.applied == 0);
+        if let Some(kafka) = &mut self.kafka {
+            let key = kafka.config.key_of(message) as usize;
+            let per_key = kafka.max_applied_per_key.get(key).copied().unwrap_or(0);
+            if first_time && max_applied > message && per_key < message {
+                kafka.reordered_across_keys += 1;
+            }
+            if let Some(slot) = kafka.max_applied_per_key.get_mut(key) {
+                *slot = (*slot).max(message);
+            }
+            max_applied = per_key;
+        }
         if let Some(record) = self.record_mut(message) {
             record.applied += 1;
             if record.applied == 1 {
@@ -1549,6 +1744,7 @@ fn verdict_of(record: &MessageRecord, quiet: bool, in_doubt: u32) -> Verdict {
         0 if in_doubt > 0 => Verdict::InDoubt,
         0 if record.dead_lettered => Verdict::DeadLettered,
         0 if record.dropped => Verdict::Dropped,
+        0 if record.blocked => Verdict::Blocked,
         0 if quiet => Verdict::Lost,
         0 => Verdict::Pending,
         1 if record.overtaken_by.is_some() => Verdict::Reordered,
@@ -1557,7 +1753,8 @@ fn verdict_of(record: &MessageRecord, quiet: bool, in_doubt: u32) -> Verdict {
     }
 }
 
-fn explain(record: &MessageRecord) -> (Option<u64>, String) {
+/// One sentence on a message's verdict; `group` for a consumer group's ledger.
+fn explain(record: &MessageRecord, group: Option<&GroupLedger>) -> (Option<u64>, String) {
     let id = record.id;
     match record.verdict {
         Verdict::Duplicated(times) => {
@@ -1614,6 +1811,31 @@ fn explain(record: &MessageRecord) -> (Option<u64>, String) {
             None,
             format!("{id} is in doubt: a participant has prepared it and voted yes, and may neither commit nor abort until the coordinator's decision reaches it."),
         ),
+        Verdict::Blocked => match group.and_then(|g| g.blocked_by(id.0)) {
+            Some((poison, step)) if poison == id.0 => (
+                Some(step),
+                format!("{id} is blocked: it is a poison record, every consumer of its group that processed it failed, and nothing gets its partition past it — no error handler gives up on it (step {step})."),
+            ),
+            Some((poison, step)) => (
+                Some(step),
+                format!("{id} is blocked: it waits in its partition behind the poison record m{poison}, which its group cannot get past (head-of-line blocking, step {step})."),
+            ),
+            None => (None, format!("{id} is blocked behind a poison record in its partition.")),
+        },
+        Verdict::DeadLettered | Verdict::Dropped if group.is_some() => {
+            let step = record.gone_step.unwrap_or(0);
+            let why = if record.rejected {
+                "processing it threw an exception marked not retryable"
+            } else {
+                "processing it failed on every attempt the error handler allows"
+            };
+            let end = if record.verdict == Verdict::DeadLettered {
+                "so the consumer's error handler published it to the dead-letter topic and committed past it"
+            } else {
+                "so the consumer's error handler logged it and committed past it: with no dead-letter topic it is lost"
+            };
+            (record.gone_step, format!("{id} was never applied: {why}, {end} (step {step})."))
+        }
         Verdict::DeadLettered | Verdict::Dropped => {
             let why = if record.rejected {
                 "its consumer rejected it without requeue"

@@ -47,7 +47,10 @@ pub use node::{NodeId, RoleKind};
 pub use prng::Prng;
 pub use ratio::{Ratio, RatioParseError};
 pub use replication::{Acks, Replication, TimedAction, TimedFault};
-pub use scenario::{PoisonFails, QueueConfig, Scenario, ScenarioError, Timing, TransactionConfig};
+pub use scenario::{
+    CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, ScenarioError, Timing,
+    TransactionConfig,
+};
 pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
 pub use sim::{Outage, ReplayError, Sim, SimOptions};
 pub use snapshot::{
@@ -57,4 +60,7 @@ pub use snapshot::{
 };
 pub use timeline::Run;
 pub use topology::Topology;
-pub use trace::{Detail, EventKind, ReplicaDetail, StepReport, TraceEvent, VoteNoReason};
+pub use trace::{
+    Detail, EventKind, GroupDetail, RebalanceTrigger, ReplicaDetail, StepReport, TraceEvent,
+    VoteNoReason,
+};

@@ -55,3 +55,16 @@ pub const MAX_DELIVERY_LIMIT: u32 = 1_000;
 
 /// A quorum queue's delivery limit unless set (RabbitMQ 4.0 and later).
 pub const DEFAULT_DELIVERY_LIMIT: u32 = 20;
+
+/// The most partitions of a consumer groups topic (Kafka style).
+pub const MAX_PARTITIONS: u16 = 8;
+/// The most consumer groups reading the topic (Kafka style).
+pub const MAX_GROUPS: u16 = 3;
+/// The most members in one consumer group (Kafka style).
+pub const MAX_GROUP_MEMBERS: u16 = 6;
+/// The most key values the producer's messages take (Kafka style).
+pub const MAX_KEYS: u32 = 64;
+/// How many delivery attempts a consumer's error handler makes on a failing record
+/// before it gives up on it, unless set: Spring for Apache Kafka's `DefaultErrorHandler`
+/// (`FixedBackOff(0, 9)`: the first attempt and nine retries).
+pub const DEFAULT_KAFKA_ATTEMPTS: u32 = 10;

@@ -30,6 +30,33 @@ impl LinkId {
     /// The kinds of message this link carries in a mode (empty if a link between these
     /// roles does not exist in the mode).
     pub fn kinds_in(self, mode: Mode) -> &'static [MessageKind] {
+        self.kinds_in_style(mode, false)
+    }
+
+    /// The kinds of message this link carries in a mode, with consumer groups (Kafka
+    /// style: `kafka`) or competing consumers on a queue: between the broker and a
+    /// Kafka consumer travel records, the group's membership and offset commits.
+    pub fn kinds_in_style(self, mode: Mode, kafka: bool) -> &'static [MessageKind] {
+        if kafka && mode != Mode::Transactional {
+            match (self.from.role(), self.to.role()) {
+                (RoleKind::Broker, RoleKind::Consumer) => {
+                    return &[
+                        MessageKind::Deliver,
+                        MessageKind::Assignment,
+                        MessageKind::Rebalance,
+                        MessageKind::CommitResponse,
+                    ];
+                }
+                (RoleKind::Consumer, RoleKind::Broker) => {
+                    return &[
+                        MessageKind::JoinGroup,
+                        MessageKind::Fetch,
+                        MessageKind::OffsetCommit,
+                    ];
+                }
+                _ => {}
+            }
+        }
         use MessageKind::*;
         let transactional = mode == Mode::Transactional;
         match (self.from.role(), self.to.role()) {
@@ -150,6 +177,20 @@ pub enum MessageKind {
     /// Consumer → broker: processing failed, do not requeue (`basic.nack` with
     /// requeue=false): the broker dead-letters the message, or drops it.
     Nack,
+    /// Kafka consumer → group coordinator: join the group (`JoinGroup`).
+    JoinGroup,
+    /// Group coordinator → member: the rebalance is done; your place in the group's
+    /// generation, from which you work out your partitions (`SyncGroup`'s answer).
+    Assignment,
+    /// Group coordinator → member: the group is rebalancing, rejoin
+    /// (`REBALANCE_IN_PROGRESS` on a heartbeat).
+    Rebalance,
+    /// Kafka consumer → group coordinator: commit this offset of a partition
+    /// (`OffsetCommit`).
+    OffsetCommit,
+    /// Group coordinator → member: the answer to an offset commit, recorded or refused
+    /// (`commitSync` returns, or throws `CommitFailedException`).
+    CommitResponse,
     /// Follower → leader: send me the records from this offset (the offset also tells
     /// the leader how far the follower's log reaches).
     Fetch,
@@ -170,7 +211,7 @@ pub enum MessageKind {
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 22] = [
+    pub const ALL: [MessageKind; 27] = [
         MessageKind::Publish,
         MessageKind::Confirm,
         MessageKind::Deliver,
@@ -193,6 +234,11 @@ impl MessageKind {
         MessageKind::NotEnoughReplicas,
         MessageKind::Reject,
         MessageKind::Nack,
+        MessageKind::JoinGroup,
+        MessageKind::Assignment,
+        MessageKind::Rebalance,
+        MessageKind::OffsetCommit,
+        MessageKind::CommitResponse,
     ];
 
     /// The machine name.
@@ -220,6 +266,11 @@ impl MessageKind {
             MessageKind::LeaderAndIsr => "leader_and_isr",
             MessageKind::AlterIsr => "alter_isr",
             MessageKind::NotEnoughReplicas => "not_enough_replicas",
+            MessageKind::JoinGroup => "join_group",
+            MessageKind::Assignment => "assignment",
+            MessageKind::Rebalance => "rebalance",
+            MessageKind::OffsetCommit => "offset_commit",
+            MessageKind::CommitResponse => "commit_response",
         }
     }
 

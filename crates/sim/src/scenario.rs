@@ -190,6 +190,129 @@ impl QueueConfig {
     }
 }
 
+/// When a Kafka consumer commits the offset past a record, relative to processing it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitStrategy {
+    /// `commitSync()` for the record before processing it: a crash after the commit
+    /// and before the side effect loses the record (at most once).
+    Before,
+    /// `commitSync()` after processing each record: a crash between the side effect and
+    /// the commit makes the partition's next owner process the record again (at least
+    /// once).
+    #[default]
+    After,
+    /// `enable.auto.commit=true`: at each poll, once `auto.commit.interval.ms` has
+    /// passed, the client commits the positions reached by the records the previous
+    /// polls returned (`ConsumerCoordinator.maybeAutoCommitOffsetsAsync` runs before the
+    /// fetch), and before it rejoins a group that rebalances. With processing inside the
+    /// poll loop that duplicates after a crash and never loses.
+    Auto,
+}
+
+impl CommitStrategy {
+    /// Every strategy, in the order the page offers them.
+    pub const ALL: [CommitStrategy; 3] = [
+        CommitStrategy::Before,
+        CommitStrategy::After,
+        CommitStrategy::Auto,
+    ];
+
+    /// The machine name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CommitStrategy::Before => "before",
+            CommitStrategy::After => "after",
+            CommitStrategy::Auto => "auto",
+        }
+    }
+}
+
+impl std::str::FromStr for CommitStrategy {
+    type Err = crate::names::UnknownName;
+
+    fn from_str(input: &str) -> Result<CommitStrategy, crate::names::UnknownName> {
+        crate::names::parse_name(
+            "commit strategy",
+            input,
+            &CommitStrategy::ALL,
+            CommitStrategy::as_str,
+        )
+    }
+}
+
+/// Kafka style on the consuming side: a topic of partitions read by consumer groups,
+/// as Apache Kafka's classic group protocol runs it (eager rebalance, range
+/// assignment: `group.protocol=classic`, the consumers' default in Kafka 3.x and 4.x).
+/// Present in a scenario when the consumer side is Kafka style; absent, the
+/// consumers compete on one RabbitMQ queue.
+///
+/// The world's consumers are the members of every group, group after group:
+/// `topology.consumers` is `groups` times the members of one group, and member j of
+/// group g (both from 1) is consumer number (g - 1) * members + j (`consumer` is the
+/// first, then `consumer-2`, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KafkaConfig {
+    /// How many consumer groups read the topic, each on its own (1..=3).
+    pub groups: u16,
+    /// How many partitions the topic has (1..=8).
+    pub partitions: u16,
+    /// How many key values the messages take: message mK has key k((K - 1) mod keys + 1),
+    /// and its partition is the Kafka default partitioner's for that key (murmur2 of the
+    /// key's bytes, made positive, modulo the partitions).
+    pub keys: u32,
+    /// When the consumers commit offsets.
+    pub commit: CommitStrategy,
+    /// `auto.commit.interval.ms`, in ticks (auto-commit only).
+    pub auto_commit_ticks: u64,
+    /// `session.timeout.ms`, in ticks: how long after a member's last heartbeat the
+    /// group coordinator declares it dead and rebalances.
+    pub session_timeout_ticks: u64,
+    /// How many times the consumer's error handler tries a record whose processing
+    /// throws (a poison record) before it gives up on it: it then publishes it to the
+    /// dead-letter topic (with `queue.dead_letter_queue`) or logs and skips it. 0 means
+    /// no error handler: the member stops at the record and its partition is blocked.
+    pub max_attempts: u32,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> KafkaConfig {
+        KafkaConfig {
+            groups: 1,
+            partitions: 1,
+            keys: 16,
+            commit: CommitStrategy::After,
+            auto_commit_ticks: 5,
+            session_timeout_ticks: 45,
+            max_attempts: DEFAULT_KAFKA_ATTEMPTS,
+        }
+    }
+}
+
+impl KafkaConfig {
+    /// How many members each group has, in a world of `consumers` consumers.
+    pub fn members(&self, consumers: u16) -> u16 {
+        (consumers / self.groups.max(1)).max(1)
+    }
+
+    /// The group (from 0) of consumer `instance`.
+    pub fn group_of(&self, consumers: u16, instance: u8) -> u16 {
+        (u16::from(instance) / self.members(consumers)).min(self.groups.max(1) - 1)
+    }
+
+    /// The key (from 1) of message `message`.
+    pub fn key_of(&self, message: u32) -> u32 {
+        message.saturating_sub(1) % self.keys.max(1) + 1
+    }
+
+    /// The partition (from 0) of message `message`: the default partitioner's choice
+    /// for its key.
+    pub fn partition_of(&self, message: u32) -> u16 {
+        crate::actor::kafka::partition_for_key(self.key_of(message), self.partitions)
+    }
+}
+
 /// Everything that determines a run: the same scenario (and the same commands) always
 /// gives the same trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +347,10 @@ pub struct Scenario {
     /// Faults at a tick: crashes, restarts and cut links.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timed_faults: Vec<TimedFault>,
+    /// Kafka style on the consuming side: consumer groups on a partitioned topic.
+    /// `None` (the default) is RabbitMQ style: competing consumers on one queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<KafkaConfig>,
 }
 
 impl Default for Scenario {
@@ -242,6 +369,7 @@ impl Default for Scenario {
             faults: Vec::new(),
             replication: Replication::default(),
             timed_faults: Vec::new(),
+            kafka: None,
         }
     }
 }
@@ -343,18 +471,24 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// Checks the node counts against the limits.
-fn check_topology(topology: &Topology) -> Result<(), ScenarioError> {
+fn check_topology(topology: &Topology, kafka: bool) -> Result<(), ScenarioError> {
     check_range(
         "topology.producers",
         u64::from(topology.producers),
         1,
         u64::from(MAX_PRODUCERS),
     )?;
+    // Kafka style counts the members of every group (checked with the groups).
+    let most_consumers = if kafka {
+        MAX_GROUPS * MAX_GROUP_MEMBERS
+    } else {
+        MAX_CONSUMERS
+    };
     check_range(
         "topology.consumers",
         u64::from(topology.consumers),
         1,
-        u64::from(MAX_CONSUMERS),
+        u64::from(most_consumers),
     )?;
     check_range(
         "topology.brokers",
@@ -514,6 +648,115 @@ fn check_queue(scenario: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// Checks the consumer groups' settings (Kafka style), and that the rest of the
+/// scenario is one they run in.
+fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
+    let Some(k) = &scenario.kafka else {
+        return Ok(());
+    };
+    let unsupported = |field: &str, reason: &str| {
+        Err(ScenarioError::Unsupported {
+            field: field.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    check_range(
+        "kafka.groups",
+        u64::from(k.groups),
+        1,
+        u64::from(MAX_GROUPS),
+    )?;
+    check_range(
+        "kafka.partitions",
+        u64::from(k.partitions),
+        1,
+        u64::from(MAX_PARTITIONS),
+    )?;
+    check_range("kafka.keys", u64::from(k.keys), 1, u64::from(MAX_KEYS))?;
+    check_range(
+        "kafka.auto_commit_ticks",
+        k.auto_commit_ticks,
+        1,
+        MAX_TIMEOUT_TICKS,
+    )?;
+    check_range(
+        "kafka.session_timeout_ticks",
+        k.session_timeout_ticks,
+        1,
+        MAX_TIMEOUT_TICKS,
+    )?;
+    check_range(
+        "kafka.max_attempts",
+        u64::from(k.max_attempts),
+        0,
+        u64::from(MAX_DELIVERY_LIMIT),
+    )?;
+    let consumers = scenario.topology.consumers;
+    if !consumers.is_multiple_of(k.groups) {
+        return unsupported(
+            "topology.consumers",
+            "with consumer groups the consumers are the members of every group, group after \
+             group: their number must be a multiple of kafka.groups",
+        );
+    }
+    check_range(
+        "topology.consumers",
+        u64::from(consumers / k.groups),
+        1,
+        u64::from(MAX_GROUP_MEMBERS),
+    )?;
+    if scenario.mode == Mode::Transactional {
+        return unsupported(
+            "kafka",
+            "consumer groups run in the at-most-once, at-least-once and idempotent modes; \
+             the 2PC transactions of transactional mode move messages through one queue",
+        );
+    }
+    if scenario.topology.replicated() {
+        return unsupported(
+            "kafka",
+            "consumer groups read a topic of several partitions on one broker; the \
+             replicated broker holds a single partition, so use one broker with them",
+        );
+    }
+    if scenario.queue.auto_ack {
+        return unsupported(
+            "queue.auto_ack",
+            "Kafka consumers have no acks: they commit offsets (kafka.commit)",
+        );
+    }
+    if scenario.queue.delivery_limit != DEFAULT_DELIVERY_LIMIT {
+        return unsupported(
+            "queue.delivery_limit",
+            "a Kafka broker has no delivery limit; the consumer's error handler gives up \
+             on a record after kafka.max_attempts",
+        );
+    }
+    for (index, fault) in scenario.timed_faults.iter().enumerate() {
+        if let TimedAction::Partition { a, b, .. } = fault.action {
+            if a.role() == crate::node::RoleKind::Consumer
+                || b.role() == crate::node::RoleKind::Consumer
+            {
+                return Err(ScenarioError::Unsupported {
+                    field: format!("timed_faults[{index}]"),
+                    reason: "a Kafka consumer's connection to the broker is reliable in this \
+                             version: cut links of consumers are not modelled (crash the \
+                             consumer or the broker instead)"
+                        .to_string(),
+                });
+            }
+        }
+    }
+    if scenario.transaction.size > 1 || scenario.transaction.transform {
+        return unsupported(
+            "transaction",
+            "batches and consume-transform-produce are modelled for the queue, not for \
+             consumer groups",
+        );
+    }
+    Ok(())
+}
+
 fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
     if value < min || value > max {
         return Err(ScenarioError::OutOfRange {
@@ -556,7 +799,8 @@ impl Scenario {
                 messages: self.messages,
             });
         }
-        check_topology(&self.topology)?;
+        check_topology(&self.topology, self.kafka.is_some())?;
+        check_kafka(self)?;
         check_replication(self)?;
         if self.topology.producers > 1 && self.transaction.size > 1 {
             return Err(ScenarioError::Unsupported {
@@ -710,13 +954,22 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
                 return Err(CommandError::NodeNotInTopology { node });
             }
         }
+        if scenario.kafka.is_some()
+            && (link.from.role() == crate::node::RoleKind::Consumer
+                || link.to.role() == crate::node::RoleKind::Consumer)
+        {
+            return Err(CommandError::ReliableLink { link });
+        }
         if !scenario.topology.links(mode).contains(&link)
             && !scenario.topology.replication_links(mode).contains(&link)
         {
             return Err(CommandError::LinkNotInMode { link, mode });
         }
         if let Some(kind) = kind {
-            if !link.kinds_in(mode).contains(&kind) {
+            if !link
+                .kinds_in_style(mode, scenario.kafka.is_some())
+                .contains(&kind)
+            {
                 return Err(CommandError::KindNotOnLink { link, kind });
             }
         }
@@ -764,6 +1017,12 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
             if !point.applies_to(mode) {
                 return Err(CommandError::CrashPointNotInMode { point, mode });
             }
+            let kafka = scenario.kafka.is_some();
+            if (kafka && point == crate::fault::CrashPoint::ConsumerAfterAck)
+                || (!kafka && point == crate::fault::CrashPoint::ConsumerAfterCommit)
+            {
+                return Err(CommandError::CrashPointNotInStyle { point, kafka });
+            }
             check_node(point.node_at(instance))?;
             check_message(message)
         }
@@ -808,7 +1067,9 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
         | Command::SetReorder(ratio)
         | Command::SetCrashRate(ratio) => check_ratio(ratio),
         Command::ReplayDeadLetters => {
-            if scenario.queue.dead_letter_queue && mode != Mode::Transactional {
+            if scenario.kafka.is_some() {
+                Err(CommandError::NoReplayForTopic)
+            } else if scenario.queue.dead_letter_queue && mode != Mode::Transactional {
                 Ok(())
             } else {
                 Err(CommandError::NoDeadLetterQueue)

@@ -9,8 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{
-    Because, Breakpoints, Broker, Consumer, Controller, Coordinator, Ctx, Fact, Input, Notes,
-    Output, Participant, Producer, Replica, Role, Timer,
+    Because, Breakpoints, Broker, Consumer, Controller, Coordinator, Ctx, Fact, GroupStore, Input,
+    Member, Notes, Output, Participant, Producer, Replica, Role, Timer, Topic,
 };
 use crate::disk::DiskLog;
 use crate::event_queue::{Event, EventQueue, What};
@@ -165,6 +165,11 @@ pub struct Sim {
     pub(crate) has_step: bool,
     /// A replicated queue's state as the world sees it (none with one broker).
     pub(crate) replication: Option<ReplicationState>,
+    /// Consumer groups: the ledgers of the groups after the first (the first group's
+    /// is `ledger`), each judging every message for its group.
+    pub(crate) group_ledgers: Vec<Ledger>,
+    /// Consumer groups: each group's database, shared by its members.
+    pub(crate) group_stores: Vec<GroupStore>,
 }
 
 /// What the world keeps about a replicated queue: where clients send their writes,
@@ -280,9 +285,15 @@ impl Sim {
                         RoleKind::Broker if topology.replicated() => {
                             Role::Replica(Box::new(Replica::new(messages)))
                         }
-                        RoleKind::Broker => Role::Broker(Broker::new(messages)),
+                        RoleKind::Broker => match &scenario.kafka {
+                            Some(kafka) => Role::Topic(Box::new(Topic::new(messages, kafka))),
+                            None => Role::Broker(Broker::new(messages)),
+                        },
                         RoleKind::Controller => Role::Controller(Controller::new(topology.brokers)),
-                        RoleKind::Consumer => Role::Consumer(Consumer::new(messages)),
+                        RoleKind::Consumer => match &scenario.kafka {
+                            Some(kafka) => Role::Member(Box::new(Member::new(kafka))),
+                            None => Role::Consumer(Consumer::new(messages)),
+                        },
                         RoleKind::Coordinator => Role::Coordinator(Coordinator::new()),
                     },
                     participant: Participant::default(),
@@ -313,7 +324,34 @@ impl Sim {
                 unavailable_ticks: 0,
                 outages: Vec::new(),
             }),
+            group_ledgers: Vec::new(),
+            group_stores: Vec::new(),
         };
+        if let Some(kafka) = &scenario.kafka {
+            // The consumers' connections to the broker are reliable (TCP): random loss,
+            // duplication and reordering apply to the producers' links.
+            for link in topology.links(scenario.mode) {
+                if link.from.role() == RoleKind::Consumer || link.to.role() == RoleKind::Consumer {
+                    let global = scenario.network.global;
+                    let index = topology.slot(link.from) * topology.len() + topology.slot(link.to);
+                    sim.links[index].config = LinkConfig {
+                        latency_ticks_min: global.latency_ticks_min,
+                        latency_ticks_max: global.latency_ticks_max,
+                        ..LinkConfig::default()
+                    };
+                }
+            }
+            sim.ledger.set_kafka(kafka);
+            for _ in 1..kafka.groups {
+                let mut ledger = Ledger::new(messages);
+                ledger.set_kafka(kafka);
+                ledger.set_producers(scenario.topology.producers);
+                sim.group_ledgers.push(ledger);
+            }
+            sim.group_stores = (0..kafka.groups)
+                .map(|_| GroupStore::new(messages))
+                .collect();
+        }
         for link in topology.replication_links(scenario.mode) {
             // Replication travels on its own connections: the latency of the network,
             // without its random loss, duplication or reordering (a cut link still
@@ -486,9 +524,58 @@ impl Sim {
         &self.ledger
     }
 
-    /// The ledger's counters.
+    /// The ledger's counters. With several consumer groups, each message is judged
+    /// once per group, and the message counters add up the groups' (a message lost by
+    /// two groups counts twice in `lost`); `groups()` gives each group's own.
     pub fn summary(&self) -> Summary {
-        self.ledger.summary()
+        let mut summary = self.ledger.summary();
+        for ledger in &self.group_ledgers {
+            let group = ledger.summary();
+            summary.exactly_once += group.exactly_once;
+            summary.lost += group.lost;
+            summary.duplicated += group.duplicated;
+            summary.reordered += group.reordered;
+            summary.pending += group.pending;
+            summary.extra_applications += group.extra_applications;
+            summary.dead_lettered += group.dead_lettered;
+            summary.dropped += group.dropped;
+            summary.redelivered += group.redelivered;
+            summary.blocked += group.blocked;
+            summary.reordered_per_key += group.reordered_per_key;
+            summary.acked_lost += group.acked_lost;
+        }
+        summary
+    }
+
+    /// Each consumer group's ledger, the first group's first (one ledger without
+    /// consumer groups).
+    pub fn group_ledgers(&self) -> Vec<&Ledger> {
+        std::iter::once(&self.ledger)
+            .chain(self.group_ledgers.iter())
+            .collect()
+    }
+
+    /// The group (from 0) of a consumer instance, with consumer groups; `None` for
+    /// competing consumers on a queue.
+    pub fn consumer_group(&self, instance: u8) -> Option<u16> {
+        self.scenario
+            .kafka
+            .as_ref()
+            .map(|k| k.group_of(self.scenario.topology.consumers, instance))
+    }
+
+    /// Per consumer instance, how many side effects it applied (from its group's
+    /// ledger).
+    pub fn applied_by_consumer(&self) -> Vec<u32> {
+        (0..self.scenario.topology.consumers)
+            .map(|instance| {
+                let group = self.consumer_group(instance as u8).unwrap_or(0);
+                self.group_ledgers()
+                    .get(usize::from(group))
+                    .and_then(|l| l.applied_by_consumer().get(usize::from(instance)).copied())
+                    .unwrap_or(0)
+            })
+            .collect()
     }
 
     /// True when the node is up.
@@ -665,6 +752,10 @@ impl Sim {
         self.ledger
             .set_progress(self.step_index, self.tick, self.hash.0);
         self.ledger.set_quiet(self.queue.is_empty());
+        for ledger in &mut self.group_ledgers {
+            ledger.set_progress(self.step_index, self.tick, self.hash.0);
+            ledger.set_quiet(self.queue.is_empty());
+        }
     }
 
     /// Starts the record of the current step.
@@ -823,6 +914,12 @@ impl Sim {
                 scenario: &self.scenario,
             };
             let at_start = self.step_index == 0 && self.tick == 0;
+            let group = match (&self.scenario.kafka, id.role()) {
+                (Some(kafka), RoleKind::Consumer) => Some(usize::from(
+                    kafka.group_of(self.scenario.topology.consumers, id.instance()),
+                )),
+                _ => None,
+            };
             let mut ctx = Ctx::new(
                 id,
                 self.tick,
@@ -834,6 +931,7 @@ impl Sim {
                 &mut out,
                 &mut notes,
             );
+            ctx.store = group.and_then(|g| self.group_stores.get_mut(g));
             match input {
                 Input::Crash | Input::Recover => {
                     node.role.handle(input, &mut ctx);
@@ -898,16 +996,23 @@ impl Sim {
                 }
                 let cause = match send.because {
                     Because::Given(cause) => cause,
-                    Because::Resend(otherwise) => Some(
-                        self.ledger
-                            .take_resend(send.message)
-                            .unwrap_or_else(|| self.cause(otherwise)),
-                    ),
-                    Because::Redeliver(otherwise) => Some(
-                        self.ledger
-                            .take_redeliver(send.message)
-                            .unwrap_or_else(|| self.cause(otherwise)),
-                    ),
+                    Because::Resend(otherwise) => {
+                        let mut taken = self.ledger.take_resend(send.message);
+                        for ledger in &mut self.group_ledgers {
+                            let other = ledger.take_resend(send.message);
+                            taken = taken.or(other);
+                        }
+                        Some(taken.unwrap_or_else(|| self.cause(otherwise)))
+                    }
+                    Because::Redeliver(otherwise) => {
+                        let group = self.group_of(send.to).unwrap_or(0);
+                        let cause = self.cause(otherwise);
+                        Some(
+                            self.group_ledger_mut(group)
+                                .take_redeliver(send.message)
+                                .unwrap_or(cause),
+                        )
+                    }
                 };
                 self.send(
                     id,
@@ -936,9 +1041,52 @@ impl Sim {
         }
     }
 
-    /// Hands a role's fact to the ledger and the checker.
+    /// The group (from 0) of a consumer, with consumer groups.
+    fn group_of(&self, node: NodeId) -> Option<usize> {
+        match (&self.scenario.kafka, node.role()) {
+            (Some(kafka), RoleKind::Consumer) => Some(usize::from(
+                kafka.group_of(self.scenario.topology.consumers, node.instance()),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The ledger of a group (from 0): the first group's is `ledger`.
+    fn group_ledger_mut(&mut self, group: usize) -> &mut Ledger {
+        match group.checked_sub(1) {
+            Some(index) if index < self.group_ledgers.len() => &mut self.group_ledgers[index],
+            _ => &mut self.ledger,
+        }
+    }
+
+    /// Hands a role's fact to the ledger and the checker. With consumer groups, what a
+    /// consumer reports goes to its group's ledger, and what the producer and the
+    /// broker report to every group's.
     fn observe(&mut self, id: NodeId, fact: Fact) {
+        if self.group_ledgers.is_empty() {
+            self.observe_in(None, id, fact);
+            return;
+        }
+        match self.group_of(id) {
+            Some(group) => self.observe_in(Some(group), id, fact),
+            None => {
+                for group in 0..=self.group_ledgers.len() {
+                    self.observe_in(Some(group), id, fact);
+                }
+            }
+        }
+    }
+
+    /// Hands a fact to one ledger: a group's, or the one ledger.
+    fn observe_in(&mut self, group: Option<usize>, id: NodeId, fact: Fact) {
         let step = self.step_index;
+        if let Some(group) = self.group_of(id).or(group) {
+            if group > 0 {
+                let ledger = self.group_ledger_mut(group);
+                Sim::observe_group_fact(ledger, id, fact, step);
+                return;
+            }
+        }
         let ledger = &mut self.ledger;
         match fact {
             Fact::PublishSent(message) => ledger.on_publish_sent(message),
@@ -1002,6 +1150,56 @@ impl Sim {
                 }
             }
             Fact::Replayed(message) => ledger.on_replayed(message),
+            Fact::Blocked(message) => ledger.on_blocked(message, step),
+        }
+    }
+
+    /// A fact for the ledger of a group after the first: the messages' facts (the
+    /// first group's ledger also keeps the checker's and the replication's).
+    fn observe_group_fact(ledger: &mut Ledger, id: NodeId, fact: Fact, step: u64) {
+        match fact {
+            Fact::PublishSent(message) => ledger.on_publish_sent(message),
+            Fact::Published(message) => ledger.on_published(message),
+            Fact::Stored(message) => ledger.on_stored(message),
+            Fact::Delivered(message) => ledger.on_delivered(message),
+            Fact::Applied {
+                message,
+                cause,
+                redelivered,
+            } => ledger.on_applied(message, step, cause, redelivered, id),
+            Fact::MayBeLost { message, cause } => {
+                ledger.note_loss(message, Cause::new(step, cause))
+            }
+            Fact::WillResend { message, cause } => {
+                ledger.note_resend(message, Cause::new(step, cause))
+            }
+            Fact::WillRedeliver { message, cause } => {
+                ledger.note_redeliver(message, Cause::new(step, cause))
+            }
+            Fact::Redelivered(message) => ledger.on_redelivered(message),
+            Fact::DeadLettered { message, rejected } => {
+                ledger.on_gone(message, true, rejected, step)
+            }
+            Fact::Dropped { message, rejected } => ledger.on_gone(message, false, rejected, step),
+            Fact::Blocked(message) => ledger.on_blocked(message, step),
+            Fact::Refused {
+                message,
+                after_append,
+            } => ledger.on_refused(
+                message,
+                after_append,
+                Cause::new(step, CauseKind::NotEnoughReplicas),
+            ),
+            Fact::StoredByTxn { .. }
+            | Fact::Output(_)
+            | Fact::Acked(_)
+            | Fact::TxnBegun { .. }
+            | Fact::Decided { .. }
+            | Fact::Outcome { .. }
+            | Fact::InDoubt { .. }
+            | Fact::Decision { .. }
+            | Fact::LeaderChanged { .. }
+            | Fact::Replayed(_) => {}
         }
     }
 
@@ -1250,7 +1448,7 @@ impl Sim {
             self.attribute_drop(&envelope, Cause::new(step, cause_kind));
             return;
         }
-        self.begin(arrival_kind(envelope.kind, to), to);
+        self.begin(arrival_kind(envelope.kind, envelope.link.from, to), to);
         self.describe_envelope(&envelope);
         if self.replication.is_some() && envelope.kind == MessageKind::Confirm {
             // The producer is told the write succeeded.
@@ -1296,17 +1494,38 @@ impl Sim {
     /// explanations.
     fn attribute_drop(&mut self, envelope: &Envelope, cause: Cause) {
         let message = envelope.message;
-        match envelope.kind {
+        if let Some(group) = self
+            .group_of(envelope.link.to)
+            .or_else(|| self.group_of(envelope.link.from))
+        {
+            let ledger = self.group_ledger_mut(group);
+            match envelope.kind {
+                MessageKind::Deliver => ledger.note_redeliver(message, cause),
+                MessageKind::OffsetCommit => {
+                    ledger.note_redeliver(message, Cause::new(cause.step, CauseKind::CommitLost))
+                }
+                _ => {}
+            }
+            return;
+        }
+        Sim::note_drop(&mut self.ledger, envelope.kind, message, cause);
+        for ledger in &mut self.group_ledgers {
+            Sim::note_drop(ledger, envelope.kind, message, cause);
+        }
+    }
+
+    fn note_drop(ledger: &mut Ledger, kind: MessageKind, message: u32, cause: Cause) {
+        match kind {
             MessageKind::Publish => {
-                self.ledger.note_resend(message, cause);
-                self.ledger.note_loss(message, cause);
+                ledger.note_resend(message, cause);
+                ledger.note_loss(message, cause);
             }
-            MessageKind::Confirm => self.ledger.note_resend(message, cause),
+            MessageKind::Confirm => ledger.note_resend(message, cause),
             MessageKind::Deliver => {
-                self.ledger.note_redeliver(message, cause);
-                self.ledger.note_loss(message, cause);
+                ledger.note_redeliver(message, cause);
+                ledger.note_loss(message, cause);
             }
-            MessageKind::Ack => self.ledger.note_redeliver(message, cause),
+            MessageKind::Ack => ledger.note_redeliver(message, cause),
             _ => {}
         }
     }
@@ -1406,15 +1625,14 @@ impl Sim {
                 });
                 self.armed_crash_mask |= point.bit();
                 let name = point.name_at(instance);
+                let describe = if self.scenario.kafka.is_some() {
+                    point.describe_with_groups(self.mode)
+                } else {
+                    point.describe_in(self.mode)
+                };
                 match message {
-                    Some(m) => format!(
-                        "breakpoint set: {name} for m{m}. {}",
-                        point.describe_in(self.mode)
-                    ),
-                    None => format!(
-                        "breakpoint set: {name} for the next message. {}",
-                        point.describe_in(self.mode)
-                    ),
+                    Some(m) => format!("breakpoint set: {name} for m{m}. {describe}"),
+                    None => format!("breakpoint set: {name} for the next message. {describe}"),
                 }
             }
             Command::DropNext { link, kind } => {
@@ -1492,21 +1710,21 @@ impl Sim {
                 format!("link {link} heals.")
             }
             Command::SetLoss(ratio) => {
-                for link in self.scenario.topology.links(self.mode) {
+                for link in self.faulty_links() {
                     let index = self.link_index(link);
                     self.links[index].config.loss = ratio;
                 }
                 format!("every link now loses {ratio} of its messages.")
             }
             Command::SetDuplicate(ratio) => {
-                for link in self.scenario.topology.links(self.mode) {
+                for link in self.faulty_links() {
                     let index = self.link_index(link);
                     self.links[index].config.duplicate = ratio;
                 }
                 format!("every link now duplicates {ratio} of its messages.")
             }
             Command::SetReorder(ratio) => {
-                for link in self.scenario.topology.links(self.mode) {
+                for link in self.faulty_links() {
                     let index = self.link_index(link);
                     self.links[index].config.reorder = ratio;
                 }
@@ -1537,6 +1755,18 @@ impl Sim {
                 )
             }
         })
+    }
+
+    /// The links that random loss, duplication and reordering apply to: every link,
+    /// but a Kafka consumer's reliable connection to the broker.
+    fn faulty_links(&self) -> Vec<LinkId> {
+        let mut links = self.scenario.topology.links(self.mode);
+        if self.scenario.kafka.is_some() {
+            links.retain(|l| {
+                l.from.role() != RoleKind::Consumer && l.to.role() != RoleKind::Consumer
+            });
+        }
+        links
     }
 
     fn arm_check(&self) -> Result<(), CommandError> {
@@ -1580,8 +1810,14 @@ fn matching_text(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> S
 }
 
 /// The kind of step a message's arrival at `to` is.
-fn arrival_kind(kind: MessageKind, to: NodeId) -> EventKind {
+fn arrival_kind(kind: MessageKind, from: NodeId, to: NodeId) -> EventKind {
     match kind {
+        // A Kafka consumer's fetch: the broker hands out the record.
+        MessageKind::Fetch if from.role() == RoleKind::Consumer => EventKind::Deliver,
+        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => {
+            EventKind::Rebalance
+        }
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => EventKind::OffsetCommit,
         // The application starts its work in the transaction at once: the producer
         // publishes, the broker delivers.
         MessageKind::Begin if to.role() == RoleKind::Producer => EventKind::Publish,

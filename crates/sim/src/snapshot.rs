@@ -466,6 +466,12 @@ impl Sim {
             Role::Controller(controller) => {
                 durable = controller.disk_lines(self.scenario.topology.brokers)
             }
+            Role::Topic(topic) => {
+                // The partitions and the groups' committed offsets, then the writes.
+                let mut lines = topic.partition_lines();
+                lines.append(&mut durable);
+                durable = lines;
+            }
             _ => {}
         }
         let durable_hidden = start as u64 + log.omitted;
@@ -479,6 +485,8 @@ impl Sim {
                 Role::Broker(broker) => broker.memory_lines(),
                 Role::Consumer(consumer) => consumer.memory_lines(),
                 Role::Replica(replica) => replica.memory_lines(),
+                Role::Topic(topic) => topic.memory_lines(),
+                Role::Member(member) => member.memory_lines(),
                 Role::Coordinator(_) | Role::Controller(_) => Vec::new(),
             }
         };

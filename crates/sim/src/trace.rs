@@ -71,6 +71,10 @@ pub enum EventKind {
     /// The controller of a replicated queue changed the leader or the in-sync set, or
     /// a replica learnt of the change.
     Election,
+    /// Consumer groups: joining, rebalancing, assignment, a member declared dead.
+    Rebalance,
+    /// Consumer groups: an offset commit reaches the broker.
+    OffsetCommit,
 }
 
 impl EventKind {
@@ -102,6 +106,8 @@ impl EventKind {
             EventKind::Reject => "reject",
             EventKind::Replicate => "replicate",
             EventKind::Election => "election",
+            EventKind::Rebalance => "rebalance",
+            EventKind::OffsetCommit => "offset_commit",
         }
     }
 }
@@ -232,6 +238,151 @@ pub enum Detail {
     DroppedMessage,
     /// A step of a replicated queue.
     Replication(ReplicaDetail),
+    /// A step of consumer groups (Kafka style).
+    Group(GroupDetail),
+}
+
+/// What a step of consumer groups did (Kafka's classic group protocol, eager
+/// rebalance, range assignment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupDetail {
+    /// Group coordinator: a member joined the group, which now rebalances (or goes on
+    /// rebalancing); `members` joined or awaited.
+    Joined { group: u16, members: u16 },
+    /// Group coordinator: a member rejoined during the rebalance; `waiting` members
+    /// are still awaited.
+    Rejoined { group: u16, waiting: u16 },
+    /// Group coordinator: the rebalance is done; a new generation with `members`.
+    Rebalanced {
+        group: u16,
+        generation: u32,
+        members: u16,
+        /// What let it complete at this step.
+        trigger: RebalanceTrigger,
+    },
+    /// Group coordinator: no heartbeat for the session timeout; the member is declared
+    /// dead and leaves the group.
+    SessionExpired { group: u16, members: u16 },
+    /// Group coordinator: the new group's initial rebalance delay is over.
+    InitialDelayOver { group: u16 },
+    /// Member: its partitions in the new generation (none: it sits idle).
+    Assigned {
+        generation: u32,
+        first: u16,
+        count: u16,
+    },
+    /// Member: the group rebalances; it gives up its partitions (after committing, with
+    /// auto-commit, `committed` positions) and rejoins.
+    Revoked { committed: u16 },
+    /// Broker: answers a member's fetch with the record at this offset.
+    Served { partition: u16, offset: u32 },
+    /// Broker: nothing at this offset yet; the fetch waits for it (long poll).
+    FetchParked { partition: u16, offset: u32 },
+    /// Broker: a group's offset commit is recorded.
+    OffsetCommitted { partition: u16, offset: u32 },
+    /// Broker: an offset commit from a member that is not in the group's current
+    /// generation is refused (`ILLEGAL_GENERATION`, `UNKNOWN_MEMBER_ID`).
+    CommitRefused { partition: u16, offset: u32 },
+    /// Member: a record at its position, processed.
+    Processed { partition: u16, offset: u32 },
+    /// Member (idempotent): the record's id is in the processed-ids table.
+    DuplicateSkipped { partition: u16, offset: u32 },
+    /// Member: a record from an older generation, or not at its position: ignored.
+    Stale,
+    /// Member: processing a poison record threw; the error handler seeks back to it.
+    Retrying { attempt: u32 },
+    /// Member: the error handler gave up and published the record to the dead-letter
+    /// topic.
+    ToDeadLetterTopic { attempts: u32 },
+    /// Member: the error handler gave up, logged the record and skipped it.
+    SkippedRecord { attempts: u32 },
+    /// Member: no error handler; it stops at the poison record (partition paused).
+    Paused { partition: u16 },
+    /// Member: processing a poison record crashed it.
+    PoisonCrash,
+    /// Member: the auto-commit interval passed; it commits its positions.
+    AutoCommitted { partitions: u16 },
+    /// Member (commit before processing): it commits the offset past the record and
+    /// waits for the answer before processing it.
+    CommitFirst { partition: u16, offset: u32 },
+    /// Member: its synchronous commit returned; the group will resume at `offset`.
+    CommitReturned { partition: u16, offset: u32 },
+    /// Member: its synchronous commit was refused (`CommitFailedException`).
+    CommitFailed { partition: u16, offset: u32 },
+    /// Member: the answer to an asynchronous commit (auto-commit), or to one of a
+    /// generation it has left.
+    CommitAnswered {
+        partition: u16,
+        offset: u32,
+        accepted: bool,
+    },
+}
+
+/// What let a rebalance complete at its step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebalanceTrigger {
+    /// A new group's initial rebalance delay passed.
+    InitialDelay,
+    /// A new member joined, the last one awaited.
+    Joined,
+    /// A member rejoined, the last one awaited.
+    Rejoined,
+    /// The last member awaited was declared dead: its session timed out.
+    SessionExpired,
+}
+
+impl GroupDetail {
+    fn code(self) -> u64 {
+        let pair = |a: u16, b: u32| u64::from(a) | u64::from(b) << 8;
+        let (variant, value): (u64, u64) = match self {
+            GroupDetail::Joined { group, members } => (0, pair(group, members.into())),
+            GroupDetail::Rejoined { group, waiting } => (1, pair(group, waiting.into())),
+            GroupDetail::Rebalanced {
+                group,
+                generation,
+                members,
+                trigger,
+            } => (
+                2,
+                pair(group, generation) | u64::from(members) << 40 | (trigger as u64) << 48,
+            ),
+            GroupDetail::SessionExpired { group, members } => (3, pair(group, members.into())),
+            GroupDetail::InitialDelayOver { group } => (4, group.into()),
+            GroupDetail::Assigned {
+                generation,
+                first,
+                count,
+            } => (
+                5,
+                u64::from(generation) | u64::from(first) << 32 | u64::from(count) << 40,
+            ),
+            GroupDetail::Revoked { committed } => (6, committed.into()),
+            GroupDetail::Served { partition, offset } => (7, pair(partition, offset)),
+            GroupDetail::FetchParked { partition, offset } => (8, pair(partition, offset)),
+            GroupDetail::OffsetCommitted { partition, offset } => (9, pair(partition, offset)),
+            GroupDetail::CommitRefused { partition, offset } => (10, pair(partition, offset)),
+            GroupDetail::Processed { partition, offset } => (11, pair(partition, offset)),
+            GroupDetail::DuplicateSkipped { partition, offset } => (12, pair(partition, offset)),
+            GroupDetail::Stale => (13, 0),
+            GroupDetail::Retrying { attempt } => (14, attempt.into()),
+            GroupDetail::ToDeadLetterTopic { attempts } => (15, attempts.into()),
+            GroupDetail::SkippedRecord { attempts } => (16, attempts.into()),
+            GroupDetail::Paused { partition } => (17, partition.into()),
+            GroupDetail::PoisonCrash => (18, 0),
+            GroupDetail::AutoCommitted { partitions } => (19, partitions.into()),
+            GroupDetail::CommitFirst { partition, offset } => (20, pair(partition, offset)),
+            GroupDetail::CommitReturned { partition, offset } => (21, pair(partition, offset)),
+            GroupDetail::CommitFailed { partition, offset } => (22, pair(partition, offset)),
+            GroupDetail::CommitAnswered {
+                partition,
+                offset,
+                accepted,
+            } => (23, pair(partition, offset) | u64::from(accepted) << 48),
+        };
+        variant | value << 5
+    }
 }
 
 /// What a step of a replicated queue did.
@@ -413,6 +564,7 @@ impl Detail {
             Detail::DeadLettered => 43,
             Detail::DroppedMessage => 44,
             Detail::Replication(detail) => 45 | detail.code() << 8,
+            Detail::Group(detail) => 46 | detail.code() << 8,
         }
     }
 }
@@ -787,6 +939,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
     };
     let body = match (record.kind, record.detail) {
         (_, Detail::Replication(detail)) => narrate_replication(record, detail),
+        (_, Detail::Group(detail)) => narrate_group(record, detail),
         _ if mode == Mode::Transactional && is_work_step(record) => narrate_work(record),
         (EventKind::Publish, _) => pieces!(
             "Producer publishes ",
@@ -1051,6 +1204,8 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
             ),
         },
         (EventKind::QueryAnswer, _) => format!("Coordinator answers about t{}.", record.txn),
+        (EventKind::Rebalance, _) => format!("{node} takes part in its group's rebalance."),
+        (EventKind::OffsetCommit, _) => format!("{node} handles an offset commit."),
     };
     let mut body = body;
     if let Some(point) = record.crash.filter(|_| record.detail != Detail::Poison) {
@@ -1063,6 +1218,174 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> Strin
         );
     }
     body
+}
+
+/// The partitions first..first+count as words: "p0", "p0–p2".
+fn partitions_text(first: u16, count: u16) -> String {
+    match count {
+        0 => "no partition".to_string(),
+        1 => format!("partition p{first}"),
+        _ => format!("partitions p{first}–p{}", first + count - 1),
+    }
+}
+
+/// The steps of consumer groups (Kafka's classic group protocol).
+fn narrate_group(record: &Record, detail: GroupDetail) -> String {
+    let msg = m(record.message);
+    let node = record.node.label();
+    let peer = record
+        .peer
+        .map_or_else(|| "a member".to_string(), |p| p.name().to_string());
+    match detail {
+        GroupDetail::Joined { group, members } => format!(
+            "The group coordinator on the broker takes {peer}'s JoinGroup: group {} now has {members} member{} and rebalances (eager: every member gives up its partitions and rejoins).",
+            group + 1,
+            if members == 1 { "" } else { "s" }
+        ),
+        GroupDetail::Rejoined { group, waiting } => {
+            if waiting == 0 {
+                format!("{peer} rejoins group {}; every member is back.", group + 1)
+            } else {
+                format!(
+                    "{peer} rejoins group {}; the rebalance waits for {waiting} more member{} (a dead one leaves only when its session times out).",
+                    group + 1,
+                    if waiting == 1 { "" } else { "s" }
+                )
+            }
+        }
+        GroupDetail::Rebalanced {
+            group,
+            generation,
+            members,
+            trigger,
+        } => {
+            let why = match trigger {
+                RebalanceTrigger::InitialDelay => format!(
+                    "Group {}'s initial rebalance delay (group.initial.rebalance.delay.ms) is over",
+                    group + 1
+                ),
+                RebalanceTrigger::Joined => format!("{peer} joins group {}, the last member awaited", group + 1),
+                RebalanceTrigger::Rejoined => format!("{peer} rejoins group {}, the last member awaited", group + 1),
+                RebalanceTrigger::SessionExpired => format!(
+                    "No heartbeat from {peer} for the session timeout (session.timeout.ms): the group coordinator declares it dead, the last member group {} awaited",
+                    group + 1
+                ),
+            };
+            format!(
+                "{why}. The rebalance completes: generation {generation}, {members} member{}; the range assignor splits the partitions in order among the members, sorted by member id.",
+                if members == 1 { "" } else { "s" }
+            )
+        }
+        GroupDetail::SessionExpired { group, members } => format!(
+            "No heartbeat from {peer} for the session timeout (session.timeout.ms): the group coordinator declares it dead and group {} rebalances with {members} member{}.",
+            group + 1,
+            if members == 1 { "" } else { "s" }
+        ),
+        GroupDetail::InitialDelayOver { group } => format!(
+            "Group {}'s initial rebalance delay (group.initial.rebalance.delay.ms) is over: the coordinator completes the first rebalance with the members that joined.",
+            group + 1
+        ),
+        GroupDetail::Assigned {
+            generation,
+            first,
+            count,
+        } => {
+            if count == 0 {
+                format!("{node} joins generation {generation} with no partition: the group has more members than partitions, so it sits idle.")
+            } else {
+                format!(
+                    "{node} is assigned {} (generation {generation}) and fetches from the group's committed offsets.",
+                    partitions_text(first, count)
+                )
+            }
+        }
+        GroupDetail::Revoked { committed } => {
+            if committed > 0 {
+                format!("{node} hears that its group rebalances: it commits the positions its polls reached (auto-commit), gives up its partitions and rejoins.")
+            } else {
+                format!("{node} hears that its group rebalances: it gives up its partitions and rejoins.")
+            }
+        }
+        GroupDetail::Served { partition, offset } => {
+            let again = if record.attempt > 1 { ", again" } else { "" };
+            format!("Broker answers {peer}'s fetch with {msg} from p{partition} at offset {offset}{again}.")
+        }
+        GroupDetail::FetchParked { partition, offset } => format!(
+            "Broker has nothing at p{partition} offset {offset} yet: {peer}'s fetch waits there for the next record (long poll)."
+        ),
+        GroupDetail::OffsetCommitted { partition, offset } => format!(
+            "Broker records {peer}'s commit: its group will resume p{partition} at offset {offset} (past {msg})."
+        ),
+        GroupDetail::CommitRefused { partition, offset } => format!(
+            "Broker refuses {peer}'s commit of p{partition} offset {offset}: the member is not in its group's current generation (ILLEGAL_GENERATION)."
+        ),
+        // At a commit's answer: the commit went first (commit before processing).
+        GroupDetail::Processed { partition, offset } if record.kind == EventKind::OffsetCommit => format!(
+            "{node}'s commit returns (its group will resume p{partition} at offset {}), so it now processes {msg}.",
+            u64::from(offset) + 1
+        ),
+        GroupDetail::Processed { partition, offset } => {
+            format!("{node} polls {msg} (p{partition} offset {offset}) and processes it.")
+        }
+        GroupDetail::DuplicateSkipped { partition, offset } if record.kind == EventKind::OffsetCommit => format!(
+            "{node}'s commit returns (its group will resume p{partition} at offset {}); {msg}'s id is already in the group's processed-ids table, so it skips the side effect.",
+            u64::from(offset) + 1
+        ),
+        GroupDetail::DuplicateSkipped { partition, offset } => format!(
+            "{node} polls {msg} (p{partition} offset {offset}); its id is already in the group's processed-ids table, so it skips the side effect."
+        ),
+        GroupDetail::Stale => format!(
+            "{node} ignores {msg}: it was fetched for a partition or a generation the consumer no longer holds."
+        ),
+        GroupDetail::Retrying { attempt } => format!(
+            "{node} fails to process {msg} (a poison record), attempt {attempt}: the error handler seeks back and polls it again."
+        ),
+        GroupDetail::ToDeadLetterTopic { attempts } => format!(
+            "{node} fails {msg} for the {} time: the error handler gives up, publishes it to the dead-letter topic and commits past it.",
+            ordinal(attempts)
+        ),
+        GroupDetail::SkippedRecord { attempts } => format!(
+            "{node} fails {msg} for the {} time: the error handler gives up, logs it and commits past it — with no dead-letter topic the record is skipped.",
+            ordinal(attempts)
+        ),
+        GroupDetail::Paused { partition } => format!(
+            "{node} fails to process {msg} (a poison record) and has no error handler to give up on it: it stops at the record, and p{partition} is blocked behind it."
+        ),
+        GroupDetail::PoisonCrash => format!(
+            "{node} polls {msg}, a poison record, and processing it crashes the consumer; the partition's next owner will poll it again from the committed offset."
+        ),
+        GroupDetail::CommitFirst { partition, offset } => format!(
+            "{node} polls {msg} (p{partition} offset {offset}) and, committing before processing, first commits the offset past it and waits for the broker's answer."
+        ),
+        GroupDetail::CommitReturned { partition, offset } => format!(
+            "{node}'s commit returns: its group will resume p{partition} at offset {offset}, past {msg}."
+        ),
+        GroupDetail::CommitFailed { partition, offset } => format!(
+            "{node}'s commit of p{partition} offset {offset} fails (CommitFailedException): it is no longer in its group's generation, so it leaves {msg} to the partition's next owner."
+        ),
+        GroupDetail::CommitAnswered {
+            partition,
+            offset,
+            accepted,
+        } => {
+            let how = if accepted { "recorded" } else { "refused" };
+            format!("{node} hears that its commit of p{partition} offset {offset} was {how}; it did not wait for the answer.")
+        }
+        GroupDetail::AutoCommitted { partitions } => format!(
+            "{node}'s auto-commit interval has passed: it commits the positions its polls reached on {partitions} partition{}.",
+            if partitions == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// "first", "second", ..., then "10th".
+fn ordinal(n: u32) -> String {
+    match n {
+        1 => "first".into(),
+        2 => "second".into(),
+        3 => "third".into(),
+        _ => format!("{n}th"),
+    }
 }
 
 /// True for the steps of a transaction's work: the message travelling on the publish

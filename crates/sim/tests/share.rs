@@ -298,6 +298,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         faults,
                         replication,
                         timed_faults,
+                        kafka: None,
                     }
                 },
             )
@@ -567,8 +568,8 @@ fn link_errors_say_what_is_wrong() {
     assert_eq!(error, LinkError::NotALink);
     assert!(message.contains("not an MQ Lab link"), "{message}");
 
-    let (error, message) = link_error("v5.mode=idempotent~00000000");
-    assert_eq!(error, LinkError::FutureVersion { version: 5 });
+    let (error, message) = link_error("v6.mode=idempotent~00000000");
+    assert_eq!(error, LinkError::FutureVersion { version: 6 });
     assert!(message.contains("newer version"), "{message}");
 
     // Replication settings and timed faults came with version 4.
@@ -775,10 +776,10 @@ fn file_errors_name_the_field() {
     );
 
     let mut file = default_file();
-    file["version"] = 5.into();
+    file["version"] = 6.into();
     file["hologram"] = true.into();
     let (error, message) = file_error(&file);
-    assert_eq!(error, FileError::FutureVersion { version: 5 });
+    assert_eq!(error, FileError::FutureVersion { version: 6 });
     assert!(message.contains("newer version of MQ Lab"), "{message}");
 
     // Replication settings and timed faults came with version 4.

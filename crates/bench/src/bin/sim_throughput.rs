@@ -13,6 +13,12 @@
 //! election; followers fetch one record at a time, so the run has several times the
 //! events). The single broker's target is 10M events/s, the replicated queue's 5M.
 //!
+//! With `--groups on` (the default) it also runs the consumer groups' workload: the same
+//! messages, loss and crashes with Kafka-style consumers, 3 groups × 4 members × 8
+//! partitions (64 keys, commit after processing); every record is fetched, processed
+//! and committed once per group, so the run has several times the events. Its target is
+//! 5M events/s.
+//!
 //! Each configuration runs `--repeat` times (default 5) on one thread; the table shows
 //! the best and the median, because the machine is shared and the best run is the one
 //! least disturbed by other work. Every repetition must produce the same trace hash and
@@ -20,7 +26,7 @@
 //!
 //! Usage: `cargo run --release --manifest-path crates/bench/Cargo.toml --bin
 //! sim_throughput [-- --messages 10000] [--repeat 5] [--seed 1] [--recording off,on]
-//! [--replicas 1,3]`.
+//! [--replicas 1,3] [--groups on|off]`.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -31,6 +37,8 @@ use mqlab_sim::{Scenario, Sim, SimOptions};
 const TARGET_EVENTS_PER_SECOND: f64 = 10_000_000.0;
 /// The target with a replicated queue.
 const REPLICATED_TARGET_EVENTS_PER_SECOND: f64 = 5_000_000.0;
+/// The target with 3 consumer groups × 4 members × 8 partitions.
+const GROUPS_TARGET_EVENTS_PER_SECOND: f64 = 5_000_000.0;
 
 struct Args {
     messages: u32,
@@ -38,6 +46,7 @@ struct Args {
     seed: u64,
     recording: Vec<bool>,
     replicas: Vec<u16>,
+    groups: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
@@ -47,6 +56,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         seed: 1,
         recording: vec![false, true],
         replicas: vec![1, 3],
+        groups: true,
     };
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
@@ -89,6 +99,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                             .ok_or_else(|| format!("--replicas: '{v}' is not 1..5"))
                     })
                     .collect::<Result<_, _>>()?
+            }
+            "--groups" => {
+                parsed.groups = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(format!("--groups: '{other}' is neither on nor off")),
+                }
             }
             other => return Err(format!("unknown flag {other}")),
         }
@@ -157,7 +174,7 @@ fn main() -> ExitCode {
         "Simulation throughput: {} messages, at-least-once, 5% loss, random crashes 1/1000 per step, seed {}, 1 thread, best and median of {}",
         args.messages, args.seed, args.repeat
     );
-    println!("| replicas | trace recording | steps | crashes | duplicated | lost | best (ms) | best (events/s) | median (events/s) | target |");
+    println!("| world | trace recording | steps | crashes | duplicated | lost | best (ms) | best (events/s) | median (events/s) | target |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for &replicas in &args.replicas {
         let scenario = scenario(args.messages, args.seed, replicas);
@@ -166,7 +183,19 @@ fn main() -> ExitCode {
         } else {
             TARGET_EVENTS_PER_SECOND
         };
-        if let Err(code) = measure_all(&args, &scenario, replicas, target) {
+        let world = if replicas > 1 {
+            format!("{replicas} replicas")
+        } else {
+            "1 broker".to_string()
+        };
+        if let Err(code) = measure_all(&args, &scenario, &world, target) {
+            return code;
+        }
+    }
+    if args.groups {
+        let scenario = mqlab_sim::benchmarks::groups_scenario(args.messages, args.seed);
+        let world = "3 groups × 4 consumers × 8 partitions";
+        if let Err(code) = measure_all(&args, &scenario, world, GROUPS_TARGET_EVENTS_PER_SECOND) {
             return code;
         }
     }
@@ -174,7 +203,7 @@ fn main() -> ExitCode {
 }
 
 /// Measures one scenario with each recording setting and prints a row for each.
-fn measure_all(args: &Args, scenario: &Scenario, replicas: u16, target: f64) -> Result<(), ExitCode> {
+fn measure_all(args: &Args, scenario: &Scenario, world: &str, target: f64) -> Result<(), ExitCode> {
     let mut reference: Option<(u64, u64)> = None;
     for &record_trace in &args.recording {
         let mut runs = Vec::new();
@@ -208,7 +237,7 @@ fn measure_all(args: &Args, scenario: &Scenario, replicas: u16, target: f64) -> 
         let median_rate = rates[rates.len() / 2];
         println!(
             "| {} | {} | {} | {} | {} | {} | {:.2} | {:.0} | {:.0} | {}M/s {} |",
-            replicas,
+            world,
             if record_trace { "on" } else { "off" },
             best.steps,
             best.crashes,

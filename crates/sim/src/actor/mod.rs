@@ -15,9 +15,13 @@ pub(crate) mod broker;
 pub(crate) mod consumer;
 pub(crate) mod controller;
 pub(crate) mod coordinator;
+pub(crate) mod group_coordinator;
+pub(crate) mod kafka;
+pub(crate) mod member;
 pub(crate) mod participant;
 pub(crate) mod producer;
 pub(crate) mod replica;
+pub(crate) mod topic;
 pub(crate) mod work;
 
 use work::Works;
@@ -37,9 +41,12 @@ pub(crate) use broker::Broker;
 pub(crate) use consumer::Consumer;
 pub(crate) use controller::Controller;
 pub(crate) use coordinator::Coordinator;
+pub(crate) use kafka::GroupStore;
+pub(crate) use member::Member;
 pub(crate) use participant::Participant;
 pub(crate) use producer::Producer;
 pub(crate) use replica::Replica;
+pub(crate) use topic::Topic;
 
 /// A timer a role set; it fires only if the role has not crashed since.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +80,15 @@ pub(crate) enum Timer {
     BrokerHeard { broker: u8 },
     /// Controller: the session of this broker, as numbered, timed out.
     SessionTimeout { broker: u8, session: u32 },
+    /// Group coordinator: no heartbeat came from this member (the consumer instance in
+    /// its incarnation `joins`) for the session timeout.
+    MemberSessionExpired { group: u8, instance: u8, joins: u32 },
+    /// Group coordinator: the initial rebalance delay of a new group passed
+    /// (`group.initial.rebalance.delay.ms`).
+    JoinDeadline { group: u8, round: u32 },
+    /// Kafka consumer: the auto-commit interval passed while it held uncommitted
+    /// positions (its poll loop would commit them now).
+    AutoCommit,
 }
 
 /// What happens to a role.
@@ -211,6 +227,9 @@ pub(crate) enum Fact {
     },
     /// The broker moved the message from the dead-letter queue back to the queue.
     Replayed(u32),
+    /// A Kafka consumer cannot get past this poison record: its partition is blocked
+    /// at it (head-of-line) for the consumer's group.
+    Blocked(u32),
 }
 
 /// What the step's trace record says beyond its kind and node.
@@ -297,6 +316,8 @@ pub(crate) struct Ctx<'a> {
     breakpoints: &'a mut dyn Breakpoints,
     out: &'a mut Vec<Output>,
     notes: &'a mut Notes,
+    /// A Kafka consumer's group database, lent by the world (see `kafka::GroupStore`).
+    pub store: Option<&'a mut GroupStore>,
 }
 
 impl<'a> Ctx<'a> {
@@ -322,7 +343,33 @@ impl<'a> Ctx<'a> {
             breakpoints,
             out,
             notes,
+            store: None,
         }
+    }
+
+    /// Sends a message that carries two more numbers (a partition and an offset, say).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn send_extra(
+        &mut self,
+        to: NodeId,
+        kind: MessageKind,
+        message: u32,
+        tag: u32,
+        attempt: u32,
+        because: Because,
+        extra: [u32; 2],
+    ) {
+        self.out.push(Output::Send(Send {
+            to,
+            kind,
+            message,
+            tag,
+            attempt,
+            because,
+            txn_kind: 0,
+            extra,
+        }));
     }
 
     #[inline]
@@ -358,6 +405,13 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn crash_now(&mut self, point: CrashPoint) {
         self.out.push(Output::Crash(point));
+    }
+
+    /// True when the node died in this input (an armed crash point was reached): the
+    /// caller must stop.
+    #[inline]
+    pub fn crashed(&self) -> bool {
+        self.out.iter().any(|o| matches!(o, Output::Crash(_)))
     }
 
     /// If a crash is armed at this point, the node dies here: the caller must stop.
@@ -509,6 +563,10 @@ pub(crate) enum Role {
     /// Boxed: a replica holds its log and a whole queue.
     Replica(Box<Replica>),
     Controller(Controller),
+    /// Boxed: the Kafka broker holds the partitions and every group's coordinator.
+    Topic(Box<Topic>),
+    /// Boxed: a Kafka consumer keeps a record per partition while it commits.
+    Member(Box<Member>),
 }
 
 impl Role {
@@ -520,7 +578,8 @@ impl Role {
             Role::Broker(broker) => Some(&broker.memory.work),
             Role::Consumer(consumer) => Some(&consumer.memory.work),
             Role::Replica(replica) => Some(&replica.queue.memory.work),
-            Role::Coordinator(_) | Role::Controller(_) => None,
+            Role::Topic(topic) => Some(&topic.log.memory.work),
+            Role::Coordinator(_) | Role::Controller(_) | Role::Member(_) => None,
         }
     }
 
@@ -530,7 +589,8 @@ impl Role {
             Role::Broker(broker) => Some(&mut broker.memory.work),
             Role::Consumer(consumer) => Some(&mut consumer.memory.work),
             Role::Replica(replica) => Some(&mut replica.queue.memory.work),
-            Role::Coordinator(_) | Role::Controller(_) => None,
+            Role::Topic(topic) => Some(&mut topic.log.memory.work),
+            Role::Coordinator(_) | Role::Controller(_) | Role::Member(_) => None,
         }
     }
 
@@ -543,6 +603,8 @@ impl Role {
             Role::Coordinator(coordinator) => coordinator.handle(input, ctx),
             Role::Replica(replica) => replica.handle(input, ctx),
             Role::Controller(controller) => controller.handle(input, ctx),
+            Role::Topic(topic) => topic.handle(input, ctx),
+            Role::Member(member) => member.handle(input, ctx),
         }
     }
 }
@@ -614,6 +676,34 @@ pub(crate) mod bench {
         );
         handle(&mut ctx);
         (out, notes)
+    }
+
+    /// `run`, with a group's database lent to the role (a Kafka consumer's).
+    pub fn run_with_store(
+        node: NodeId,
+        scenario: &Scenario,
+        store: &mut GroupStore,
+        tick: u64,
+        handle: impl FnOnce(&mut Ctx<'_>),
+    ) -> Vec<Output> {
+        let mut prng = Prng::new(scenario.seed);
+        let mut out = Vec::new();
+        let mut notes = Notes::default();
+        let mut armed = Armed::default();
+        let mut ctx = Ctx::new(
+            node,
+            tick,
+            tick == 0,
+            scenario,
+            &mut prng,
+            0,
+            &mut armed,
+            &mut out,
+            &mut notes,
+        );
+        ctx.store = Some(store);
+        handle(&mut ctx);
+        out
     }
 
     /// The messages sent, as (to, kind, message).

@@ -314,7 +314,7 @@ impl Participant {
                     producer.commit_published(message);
                     ctx.fact(Fact::Published(message));
                 }
-                (Role::Replica(_) | Role::Controller(_), _) => {}
+                (Role::Replica(_) | Role::Controller(_) | Role::Topic(_) | Role::Member(_), _) => {}
                 (Role::Broker(broker), PUBLISH) => {
                     broker.commit_publish(message);
                     ctx.fact(Fact::StoredByTxn { message, txn });

@@ -16,7 +16,10 @@ use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind, NetworkConfi
 use crate::node::NodeId;
 use crate::ratio::Ratio;
 use crate::replication::{Acks, Replication, TimedAction, TimedFault};
-use crate::scenario::{PoisonFails, QueueConfig, Scenario, Timing, Topology, TransactionConfig};
+use crate::scenario::{
+    CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, Timing, Topology,
+    TransactionConfig,
+};
 use crate::sim::{Sim, SimOptions};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
@@ -27,7 +30,7 @@ use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 /// The value of the `format` field.
 pub const FILE_FORMAT: &str = "mqlab-scenario";
 /// The file format version this build writes and the newest it reads.
-pub const FILE_VERSION: u32 = 4;
+pub const FILE_VERSION: u32 = 5;
 /// The largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: u32 = 256 << 20;
 
@@ -179,6 +182,8 @@ struct FileOut<'a> {
     replication: Option<ReplicationOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     timed_faults: Vec<TimedFaultOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kafka: Option<KafkaOut>,
     random_crash: String,
     faults: Vec<CommandOut>,
     commands: Vec<CommandOut>,
@@ -188,6 +193,17 @@ struct FileOut<'a> {
     trace_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<&'a [TraceEvent]>,
+}
+
+#[derive(Serialize)]
+struct KafkaOut {
+    groups: u16,
+    partitions: u16,
+    keys: u32,
+    commit: &'static str,
+    auto_commit_ticks: u64,
+    session_timeout_ticks: u64,
+    max_attempts: u32,
 }
 
 #[derive(Serialize)]
@@ -480,7 +496,9 @@ impl ScenarioFile {
             // A file of the default world is written as version 1, which every MQ Lab that
             // reads files reads; version 2 only adds the topology, version 3 the queue,
             // version 4 the replicated queue and the timed faults.
-            version: if needs_version_4(s) {
+            version: if s.kafka.is_some() {
+                5
+            } else if needs_version_4(s) {
                 4
             } else if !s.queue.is_default() {
                 3
@@ -548,6 +566,15 @@ impl ScenarioFile {
                 }
             }),
             timed_faults: s.timed_faults.iter().map(TimedFaultOut::new).collect(),
+            kafka: s.kafka.as_ref().map(|k| KafkaOut {
+                groups: k.groups,
+                partitions: k.partitions,
+                keys: k.keys,
+                commit: k.commit.as_str(),
+                auto_commit_ticks: k.auto_commit_ticks,
+                session_timeout_ticks: k.session_timeout_ticks,
+                max_attempts: k.max_attempts,
+            }),
             random_crash: s.random_crash.to_string(),
             faults: s
                 .faults
@@ -844,7 +871,7 @@ fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value
     Ok(items)
 }
 
-const TOP_FIELDS: [&str; 19] = [
+const TOP_FIELDS: [&str; 20] = [
     "format",
     "version",
     "mode",
@@ -857,6 +884,7 @@ const TOP_FIELDS: [&str; 19] = [
     "queue",
     "replication",
     "timed_faults",
+    "kafka",
     "random_crash",
     "faults",
     "commands",
@@ -907,6 +935,15 @@ const REPLICATION_FIELDS: [&str; 7] = [
     "lag_timeout_ticks",
     "session_timeout_ticks",
     "request_timeout_ticks",
+];
+const KAFKA_FIELDS: [&str; 7] = [
+    "groups",
+    "partitions",
+    "keys",
+    "commit",
+    "auto_commit_ticks",
+    "session_timeout_ticks",
+    "max_attempts",
 ];
 const TIMED_FAULT_FIELDS: [&str; 6] = ["tick", "action", "node", "a", "b", "until_tick"];
 const TRACE_EVENT_FIELDS: [&str; 15] = [
@@ -1020,6 +1057,17 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
         }
         None => {}
     }
+    let kafka = match top.optional("kafka") {
+        Some((value, _)) if version < 5 => {
+            return Err(bad(
+                "kafka",
+                "no consumer groups before version 5 (write \"version\": 5)",
+                value,
+            ))
+        }
+        Some((value, path)) => Some(read_kafka(value, &path)?),
+        None => None,
+    };
     let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
     let mut faults = Vec::new();
     if let Some((value, path)) = top.optional("faults") {
@@ -1076,6 +1124,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 timed_faults,
                 random_crash,
                 faults,
+                kafka,
             },
             commands,
             step,
@@ -1212,6 +1261,35 @@ fn read_queue(value: &Value, path: &str) -> Result<QueueConfig, FileError> {
         delivery_limit: fields.u32_or("delivery_limit", d.delivery_limit)?,
         dead_letter_queue: fields.bool_or("dead_letter_queue", d.dead_letter_queue)?,
         auto_ack: fields.bool_or("auto_ack", d.auto_ack)?,
+    })
+}
+
+fn read_kafka(value: &Value, path: &str) -> Result<KafkaConfig, FileError> {
+    let fields = Fields::new(path, value, &KAFKA_FIELDS)?;
+    let d = KafkaConfig::default();
+    let small = |key: &str, default: u16| -> Result<u16, FileError> {
+        match fields.optional(key) {
+            Some((value, path)) => value
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .ok_or_else(|| bad(&path, "a small whole number", value)),
+            None => Ok(default),
+        }
+    };
+    let commit = match fields.optional("commit") {
+        Some((value, path)) => {
+            read_name::<CommitStrategy>(value, &path, "\"before\", \"after\" or \"auto\"")?
+        }
+        None => d.commit,
+    };
+    Ok(KafkaConfig {
+        groups: small("groups", d.groups)?,
+        partitions: small("partitions", d.partitions)?,
+        keys: fields.u32_or("keys", d.keys)?,
+        commit,
+        auto_commit_ticks: fields.u64_or("auto_commit_ticks", d.auto_commit_ticks)?,
+        session_timeout_ticks: fields.u64_or("session_timeout_ticks", d.session_timeout_ticks)?,
+        max_attempts: fields.u32_or("max_attempts", d.max_attempts)?,
     })
 }
 

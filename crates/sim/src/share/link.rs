@@ -2,7 +2,7 @@
 //!
 //! A link is `v1.` (or `v2.` for a world of several producers or consumers, which adds
 //! the fields `producers`, `brokers` and `consumers`; `v3.` with queue settings; `v4.`
-//! for a replicated queue or faults timed by the tick) + a body of `key=value` fields
+//! for a replicated queue or faults timed by the tick; `v5.` for consumer groups) + a body of `key=value` fields
 //! joined by `&` + `~` + a CRC-32 of everything before the `~`, in eight lower-case hex
 //! digits:
 //!
@@ -27,13 +27,16 @@ use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
 use crate::replication::{Acks, Replication, TimedFault};
-use crate::scenario::{PoisonFails, QueueConfig, Scenario, Timing, Topology, TransactionConfig};
+use crate::scenario::{
+    CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, Timing, Topology,
+    TransactionConfig,
+};
 use crate::timeline::Run;
 
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 
 /// The link format this build writes and the newest it reads.
-pub const LINK_VERSION: u32 = 4;
+pub const LINK_VERSION: u32 = 5;
 
 /// The version a link of the default world (one producer, broker and consumer) is
 /// written in: version 2 only adds the topology fields, so such a link reads the same
@@ -157,6 +160,14 @@ impl LinkError {
             "session_timeout" => "the broker session timeout",
             "request_timeout" => "the producer request timeout",
             "at" => "a fault timed by the tick",
+            "style" => "the consumer style",
+            "groups" => "the number of consumer groups",
+            "partitions" => "the number of partitions",
+            "keys" => "the number of keys",
+            "commit" => "the commit strategy",
+            "auto_commit" => "the auto-commit interval",
+            "group_session" => "the consumer session timeout",
+            "attempts" => "the error handler's attempts",
             "crash_rate" => "the crash rate",
             "fault" => "a planned fault",
             "cmd" => "a command",
@@ -236,7 +247,9 @@ impl SharedRun {
         // Each version only adds fields: a link is written in the oldest version that
         // has every field it needs (2 the topology, 3 the queue settings, 4 the
         // replicated queue and the timed faults).
-        if needs_version_4(&self.scenario) {
+        if self.scenario.kafka.is_some() {
+            seal_version(5, &body)
+        } else if needs_version_4(&self.scenario) {
             seal_version(4, &body)
         } else if !self.scenario.queue.is_default() {
             seal_version(3, &body)
@@ -483,6 +496,31 @@ fn encode_body(shared: &SharedRun) -> String {
     }
     for fault in &s.timed_faults {
         put("at", fault.to_string());
+    }
+    if let Some(k) = &s.kafka {
+        let d = KafkaConfig::default();
+        put("style", "kafka".to_string());
+        if k.groups != d.groups {
+            put("groups", k.groups.to_string());
+        }
+        if k.partitions != d.partitions {
+            put("partitions", k.partitions.to_string());
+        }
+        if k.keys != d.keys {
+            put("keys", k.keys.to_string());
+        }
+        if k.commit != d.commit {
+            put("commit", k.commit.as_str().to_string());
+        }
+        if k.auto_commit_ticks != d.auto_commit_ticks {
+            put("auto_commit", k.auto_commit_ticks.to_string());
+        }
+        if k.session_timeout_ticks != d.session_timeout_ticks {
+            put("group_session", k.session_timeout_ticks.to_string());
+        }
+        if k.max_attempts != d.max_attempts {
+            put("attempts", k.max_attempts.to_string());
+        }
     }
     if s.random_crash != Ratio::ZERO {
         put("crash_rate", s.random_crash.to_string());
@@ -778,7 +816,7 @@ pub(crate) const COMMAND_NAMES: [&str; 16] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 43] = [
+const KEYS: [&str; 51] = [
     "mode",
     "messages",
     "seed",
@@ -822,6 +860,14 @@ const KEYS: [&str; 43] = [
     "fault",
     "cmd",
     "step",
+    "style",
+    "groups",
+    "partitions",
+    "keys",
+    "commit",
+    "auto_commit",
+    "group_session",
+    "attempts",
 ];
 const REPEATED: [&str; 4] = ["link", "at", "fault", "cmd"];
 
@@ -927,9 +973,21 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 | "request_timeout"
                 | "at"
         );
+        let kafka_key = matches!(
+            key,
+            "style"
+                | "groups"
+                | "partitions"
+                | "keys"
+                | "commit"
+                | "auto_commit"
+                | "group_session"
+                | "attempts"
+        );
         if (topology_key && version < 2)
             || (queue_key && version < 3)
             || (replication_key && version < 4)
+            || (kafka_key && version < 5)
         {
             // Version 1 links describe the default world only; version 2 adds the
             // topology, version 3 the queue settings, version 4 the replicated queue
@@ -1061,6 +1119,57 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                     .map_err(|_| bad(key, value, "crash, reject or nack"))?;
             }
             "delivery_limit" => scenario.queue.delivery_limit = small()?,
+            "style" => match value {
+                "kafka" => {
+                    scenario.kafka.get_or_insert_with(KafkaConfig::default);
+                }
+                "rabbitmq" => scenario.kafka = None,
+                _ => return Err(bad(key, value, "kafka or rabbitmq")),
+            },
+            "groups" | "partitions" => {
+                let count =
+                    u16::try_from(small()?).map_err(|_| bad(key, value, "a small whole number"))?;
+                let k = scenario.kafka.get_or_insert_with(KafkaConfig::default);
+                if key == "groups" {
+                    k.groups = count;
+                } else {
+                    k.partitions = count;
+                }
+            }
+            "keys" => {
+                let keys = small()?;
+                scenario.kafka.get_or_insert_with(KafkaConfig::default).keys = keys;
+            }
+            "commit" => {
+                let commit = value
+                    .parse::<CommitStrategy>()
+                    .map_err(|_| bad(key, value, "before, after or auto"))?;
+                scenario
+                    .kafka
+                    .get_or_insert_with(KafkaConfig::default)
+                    .commit = commit;
+            }
+            "auto_commit" => {
+                let ticks = number()?;
+                scenario
+                    .kafka
+                    .get_or_insert_with(KafkaConfig::default)
+                    .auto_commit_ticks = ticks;
+            }
+            "group_session" => {
+                let ticks = number()?;
+                scenario
+                    .kafka
+                    .get_or_insert_with(KafkaConfig::default)
+                    .session_timeout_ticks = ticks;
+            }
+            "attempts" => {
+                let attempts = small()?;
+                scenario
+                    .kafka
+                    .get_or_insert_with(KafkaConfig::default)
+                    .max_attempts = attempts;
+            }
             "dlq" | "auto_ack" => {
                 let on = match value {
                     "on" => true,
