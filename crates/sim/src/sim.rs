@@ -1077,39 +1077,25 @@ impl Sim {
         }
     }
 
-    /// Hands a fact to one ledger: a group's, or the one ledger.
+    /// Hands a fact to one ledger: a group's, or the one ledger, which also keeps the
+    /// 2PC checker's, the transactions' and the replication's facts.
     fn observe_in(&mut self, group: Option<usize>, id: NodeId, fact: Fact) {
         let step = self.step_index;
         if let Some(group) = self.group_of(id).or(group) {
             if group > 0 {
                 let ledger = self.group_ledger_mut(group);
-                Sim::observe_group_fact(ledger, id, fact, step);
+                Sim::observe_message_fact(ledger, id, fact, step);
                 return;
             }
         }
+        let Some(fact) = Sim::observe_message_fact(&mut self.ledger, id, fact, step) else {
+            return;
+        };
         let ledger = &mut self.ledger;
         match fact {
-            Fact::PublishSent(message) => ledger.on_publish_sent(message),
-            Fact::Published(message) => ledger.on_published(message),
-            Fact::Stored(message) => ledger.on_stored(message),
             Fact::StoredByTxn { message, txn } => ledger.on_stored_by_txn(message, txn),
-            Fact::Delivered(message) => ledger.on_delivered(message),
-            Fact::Applied {
-                message,
-                cause,
-                redelivered,
-            } => ledger.on_applied(message, step, cause, redelivered, id),
             Fact::Output(message) => ledger.on_output(message),
             Fact::Acked(message) => ledger.on_acked(message),
-            Fact::MayBeLost { message, cause } => {
-                ledger.note_loss(message, Cause::new(step, cause))
-            }
-            Fact::WillResend { message, cause } => {
-                ledger.note_resend(message, Cause::new(step, cause))
-            }
-            Fact::WillRedeliver { message, cause } => {
-                ledger.note_redeliver(message, Cause::new(step, cause))
-            }
             Fact::TxnBegun {
                 txn,
                 consume,
@@ -1127,19 +1113,6 @@ impl Sim {
                 ledger.open_in_doubt(id, txn, (first, last), self.tick)
             }
             Fact::Decision { txn } => ledger.close_in_doubt(id, txn, self.tick),
-            Fact::Redelivered(message) => ledger.on_redelivered(message),
-            Fact::DeadLettered { message, rejected } => {
-                ledger.on_gone(message, true, rejected, step)
-            }
-            Fact::Dropped { message, rejected } => ledger.on_gone(message, false, rejected, step),
-            Fact::Refused {
-                message,
-                after_append,
-            } => ledger.on_refused(
-                message,
-                after_append,
-                Cause::new(step, CauseKind::NotEnoughReplicas),
-            ),
             Fact::LeaderChanged { leader } => {
                 if let Some(replication) = &mut self.replication {
                     replication.leader = leader;
@@ -1150,13 +1123,31 @@ impl Sim {
                 }
             }
             Fact::Replayed(message) => ledger.on_replayed(message),
-            Fact::Blocked(message) => ledger.on_blocked(message, step),
+            // Handed to `observe_message_fact` above.
+            Fact::PublishSent(_)
+            | Fact::Published(_)
+            | Fact::Stored(_)
+            | Fact::Delivered(_)
+            | Fact::Applied { .. }
+            | Fact::MayBeLost { .. }
+            | Fact::WillResend { .. }
+            | Fact::WillRedeliver { .. }
+            | Fact::Redelivered(_)
+            | Fact::DeadLettered { .. }
+            | Fact::Dropped { .. }
+            | Fact::Blocked(_)
+            | Fact::Refused { .. } => {}
         }
     }
 
-    /// A fact for the ledger of a group after the first: the messages' facts (the
-    /// first group's ledger also keeps the checker's and the replication's).
-    fn observe_group_fact(ledger: &mut Ledger, id: NodeId, fact: Fact, step: u64) {
+    /// A fact about one message's journey, which every group's ledger keeps; any other
+    /// fact is handed back.
+    fn observe_message_fact(
+        ledger: &mut Ledger,
+        id: NodeId,
+        fact: Fact,
+        step: u64,
+    ) -> Option<Fact> {
         match fact {
             Fact::PublishSent(message) => ledger.on_publish_sent(message),
             Fact::Published(message) => ledger.on_published(message),
@@ -1190,17 +1181,9 @@ impl Sim {
                 after_append,
                 Cause::new(step, CauseKind::NotEnoughReplicas),
             ),
-            Fact::StoredByTxn { .. }
-            | Fact::Output(_)
-            | Fact::Acked(_)
-            | Fact::TxnBegun { .. }
-            | Fact::Decided { .. }
-            | Fact::Outcome { .. }
-            | Fact::InDoubt { .. }
-            | Fact::Decision { .. }
-            | Fact::LeaderChanged { .. }
-            | Fact::Replayed(_) => {}
+            other => return Some(other),
         }
+        None
     }
 
     /// Schedules an event `delay_ticks` from now, stamped with its owner's incarnation.
