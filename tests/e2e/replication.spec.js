@@ -113,3 +113,47 @@ test('a replication setting the core refuses is explained and the run is kept', 
   await expect(controller).toContainText('leader 2 · in sync {2,3}');
   expect((await replicationCounters(page)).leader_changes).toBe(1);
 });
+
+// The crash matrix of a replicated queue: its rows are the leader's and each follower's
+// crash points, there is no transactional mode, and under acks=1 the leader's crash
+// after its confirm loses acknowledged writes while under acks=all no cell does; every
+// such cell agrees with the CLI.
+for (const acks of ['1', 'all']) {
+  test(`crash matrix of three replicas with acks=${acks}`, async ({ guarded }) => {
+    const { page } = guarded;
+    await openSite(page);
+    const messages = page.getByRole('spinbutton', { name: 'Messages' });
+    await messages.fill('4');
+    await messages.press('Enter');
+    await replicate(page, 3, acks);
+    await page.getByRole('tab', { name: 'Crash matrix' }).click();
+    await expect(page.getByText('The queue is replicated on 3 brokers')).toBeVisible();
+    await expect(page.getByRole('checkbox', { name: 'Transactional' })).toHaveCount(0);
+    await page.getByRole('button', { name: /^Run \d+ runs$/ }).click();
+    await expect(page.getByText(/^✔ \d+ runs in/)).toBeVisible({ timeout: 60_000 });
+    const grid = page.getByRole('table', { name: 'At-least-once single crashes' });
+    for (const row of ['broker.after_append', 'broker.after_confirm', 'broker-2.after_fetch', 'broker-3.after_fetch']) {
+      await expect(grid.getByRole('rowheader', { name: row })).toBeVisible();
+    }
+    await expect(grid.getByRole('rowheader', { name: 'broker.after_fsync' })).toHaveCount(0);
+    const ackedLost = grid.locator('a.matrix-cell.acked-lost');
+    const cell = grid.locator('a.matrix-cell[data-crash="broker.after_confirm:m2"]');
+    const cli = JSON.parse(execFileSync(CLI, ['run', '--mode', 'at-least-once', '--messages', '4', '--replicas', '3',
+      '--acks', acks, '--crash', 'broker.after_confirm:m2']).toString());
+    if (acks === '1') {
+      expect(await ackedLost.count()).toBeGreaterThan(0);
+      expect(cli.acked_lost).toBeGreaterThan(0);
+      await expect(cell).toHaveClass(/acked-lost/);
+    } else {
+      await expect(ackedLost).toHaveCount(0);
+      expect(cli.acked_lost).toBe(0);
+    }
+    // The cell's outcome is the CLI's counts in words.
+    if (cli.lost + cli.duplicated + cli.reordered === 0) {
+      await expect(cell).toHaveAttribute('data-outcome', 'exactly once');
+    } else {
+      if (cli.lost > 0) await expect(cell).toHaveAttribute('data-outcome', new RegExp(`lost ${cli.lost}\\b`));
+      if (cli.duplicated > 0) await expect(cell).toHaveAttribute('data-outcome', new RegExp(`duplicated ${cli.duplicated}\\b`));
+    }
+  });
+}
