@@ -3,7 +3,7 @@
 //! Every count comes from the core's ledger (`mqlab_sim::compare`).
 
 use mqlab_sim::compare::{compare, verdict_phrase, Comparison, ModeRun, DEFAULT_COMPARE_STEPS};
-use mqlab_sim::{Command, Scenario, Verdict};
+use mqlab_sim::{Command, Mode, Scenario, Verdict};
 use yew::prelude::*;
 
 use crate::components::fault_toolbar::fault_text;
@@ -191,6 +191,9 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 match &*result {
                     Ok(comparison) => html! {
                         <>
+                            if comparison.runs.len() < Mode::ALL.len() {
+                                <p class="hint">{ "Transactional mode is left out: it needs one broker and a RabbitMQ-style queue, and this scenario has a replicated queue or Kafka consumer groups." }</p>
+                            }
                             <div class="compare-columns">{ for comparison.runs.iter().map(|run| column(run, &props.on_open)) }</div>
                             <section class="panel" aria-label="What differs">
                                 <h2>{ "What differs" }</h2>

@@ -130,7 +130,8 @@ pub fn scenario_in_mode(
     (copy, not_applicable)
 }
 
-/// Runs the scenario and its commands under every mode, each until quiet or until
+/// Runs the scenario and its commands under every mode its world runs in
+/// ([`Scenario::runs_in`]), each until quiet or until
 /// `max_steps` steps. Fails only when the scenario itself is invalid (or the plan and
 /// the commands together exceed the number of planned faults a scenario may carry).
 pub fn compare(
@@ -139,7 +140,7 @@ pub fn compare(
     max_steps: u64,
 ) -> Result<Comparison, ScenarioError> {
     let mut runs = Vec::with_capacity(Mode::ALL.len());
-    for mode in Mode::ALL {
+    for mode in Mode::ALL.into_iter().filter(|&mode| scenario.runs_in(mode)) {
         let (copy, not_applicable) = scenario_in_mode(scenario, commands, mode);
         let options = SimOptions {
             record_trace: false,

@@ -314,11 +314,11 @@ pub fn not_applicable(mode: Mode) -> Vec<CrashPoint> {
         .collect()
 }
 
-/// The modes a scenario's world runs in: a replicated queue has no transactional mode.
+/// The modes a scenario's world runs in ([`Scenario::runs_in`]).
 pub fn modes_for(scenario: &Scenario) -> Vec<Mode> {
     Mode::ALL
         .into_iter()
-        .filter(|&mode| !(scenario.topology.replicated() && mode == Mode::Transactional))
+        .filter(|&mode| scenario.runs_in(mode))
         .collect()
 }
 

@@ -787,6 +787,13 @@ fn check_link(field: &str, config: &LinkConfig) -> Result<(), ScenarioError> {
 }
 
 impl Scenario {
+    /// True when the scenario's world runs in `mode`: the transactional mode needs one
+    /// broker and the RabbitMQ-style queue (a replicated queue and Kafka's consumer
+    /// groups run in the other three).
+    pub fn runs_in(&self, mode: Mode) -> bool {
+        mode != Mode::Transactional || !(self.topology.replicated() || self.kafka.is_some())
+    }
+
     /// The nodes present in the scenario's mode (the coordinator only in transactional).
     pub fn nodes(&self) -> Vec<NodeId> {
         self.topology.nodes_in(self.mode)

@@ -183,3 +183,38 @@ fn a_coordinator_crash_after_the_votes_blocks_past_the_timer() {
     }
     assert!(comparison.differences.is_empty());
 }
+
+#[test]
+fn a_replicated_queue_is_compared_in_the_three_modes_it_runs_in() {
+    let mut scenario = mqlab_sim::Scenario {
+        messages: 5,
+        ..mqlab_sim::Scenario::default()
+    };
+    scenario.topology.brokers = 3;
+    scenario.replication.acks = Some(mqlab_sim::Acks::One);
+    let commands = [(
+        0,
+        mqlab_sim::Command::CrashAt {
+            point: mqlab_sim::CrashPoint::BrokerAfterConfirm,
+            message: Some(3),
+            instance: 0,
+        },
+    )];
+    let comparison = mqlab_sim::compare::compare(&scenario, &commands, 200_000).unwrap();
+    let modes: Vec<mqlab_sim::Mode> = comparison.runs.iter().map(|run| run.mode).collect();
+    assert_eq!(
+        modes,
+        [
+            mqlab_sim::Mode::AtMostOnce,
+            mqlab_sim::Mode::AtLeastOnce,
+            mqlab_sim::Mode::Idempotent
+        ]
+    );
+    let at_least_once = comparison.run(mqlab_sim::Mode::AtLeastOnce).unwrap();
+    assert!(at_least_once.finished);
+    assert!(
+        at_least_once.summary.acked_lost > 0,
+        "{:?}",
+        at_least_once.summary
+    );
+}
