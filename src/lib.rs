@@ -15,5 +15,6 @@ pub mod offline;
 pub mod page_link;
 pub mod panic_panel;
 pub mod plural;
+pub mod scenario_file;
 pub mod state;
 pub mod view;

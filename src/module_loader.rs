@@ -4,7 +4,9 @@
 //! (`bin/mqlab-analysis.rs`); the lessons module holds the Lessons view
 //! (`bin/mqlab-lessons.rs`). Each is an ES module that the page imports once and asks to
 //! show its view inside an element of the page (`mount`), to show it with new settings
-//! (`update`, where the module has it) and to take it away (`unmount`).
+//! (`update`, where the module has it) and to take it away (`unmount`). The page can also
+//! call a function that a module exports (`call`): the share bar has the analysis module
+//! write and read its JSON scenario files.
 //!
 //! The build names each module's files by the hash of their content and writes those
 //! names into index.html as `<meta>` tags (scripts/build-lazy-modules), which is where the
@@ -22,10 +24,7 @@ function record(name) {
   if (!modules[name]) modules[name] = { generation: 0 };
   return modules[name];
 }
-export function module_show(name, js, wasm, root, args) {
-  const module = record(name);
-  const mine = ++module.generation;
-  module.args = args;
+function load(module, js, wasm) {
   if (!module.loaded) {
     const base = document.baseURI;
     module.loaded = import(new URL(js, base).href).then(async (exports) => {
@@ -34,10 +33,22 @@ export function module_show(name, js, wasm, root, args) {
     });
     module.loaded.catch(() => { module.loaded = undefined; });
   }
-  return module.loaded.then((exports) => {
+  return module.loaded;
+}
+export function module_show(name, js, wasm, root, args) {
+  const module = record(name);
+  const mine = ++module.generation;
+  module.args = args;
+  return load(module, js, wasm).then((exports) => {
     if (mine !== module.generation) return;
     exports.mount(root, ...module.args);
     module.shown = exports;
+  });
+}
+export function module_call(name, js, wasm, fn, args) {
+  return load(record(name), js, wasm).then((exports) => {
+    if (typeof exports[fn] !== 'function') throw new Error(`the module has no function ${fn}`);
+    return exports[fn](...args);
   });
 }
 export function module_update(name, args) {
@@ -58,6 +69,13 @@ extern "C" {
         js: &str,
         wasm: &str,
         root: &web_sys::Element,
+        args: &js_sys::Array,
+    ) -> js_sys::Promise;
+    fn module_call(
+        name: &str,
+        js: &str,
+        wasm: &str,
+        function: &str,
         args: &js_sys::Array,
     ) -> js_sys::Promise;
     fn module_update(name: &str, args: &js_sys::Array);
@@ -141,6 +159,33 @@ pub fn show(
             Err(error) => shown.set(Shown::Failed(describe(&error))),
         }
     });
+}
+
+/// Loads `module` if it is not yet, and calls the function it exports as `function`
+/// with `args`. `attempt` counts the tries after a failure to load it, as in [`show`].
+/// Gives what the function returns, or why the module could not be fetched or started,
+/// in words.
+pub async fn call(
+    module: Module,
+    function: &str,
+    args: &js_sys::Array,
+    attempt: u32,
+) -> Result<JsValue, String> {
+    let Some((js, wasm)) = module.files() else {
+        return Err(format!(
+            "the page does not name its module {}",
+            module.name()
+        ));
+    };
+    let js = if attempt == 0 {
+        js
+    } else {
+        format!("{js}?attempt={attempt}")
+    };
+    let promise = module_call(module.name(), &js, &wasm, function, args);
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|error| describe(&error))
 }
 
 /// Shows the module's view with new arguments, once it is on screen; until then, the

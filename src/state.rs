@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mqlab_sim::{Command, Mode, PlannedFault, Run, Scenario, ScenarioFile, SharedRun};
+use mqlab_sim::{Command, Mode, PlannedFault, Run, Scenario, SharedRun};
 use yew::prelude::*;
 
 /// Playback speeds, in simulation steps per second. The last ones are for long runs.
@@ -110,8 +110,6 @@ pub enum LabAction {
         shared: Box<SharedRun>,
         notice: Option<Notice>,
     },
-    /// Replace the run with the one a scenario file describes (checked by re-simulation).
-    Import(String),
     /// Show a notice without touching the run.
     Notify(Notice),
     DismissNotice,
@@ -289,7 +287,6 @@ impl Reducible for Lab {
                 | LabAction::SetReplication { .. }
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
-                | LabAction::Import(_)
         );
         let previous = Rc::clone(&self);
         let next = self.reduce_run(action);
@@ -498,25 +495,6 @@ impl Lab {
                 }
                 Err(error) => self.with_notice(Some(Notice::Error(format!(
                     "That run cannot be reproduced: {error}. The current run is kept."
-                )))),
-            },
-            LabAction::Import(text) => match ScenarioFile::import(&text) {
-                Ok((file, run)) => {
-                    *self.run.borrow_mut() = run;
-                    let checked = if file.trace.is_some() || file.trace_hash.is_some() {
-                        " Its trace was re-simulated and matches."
-                    } else {
-                        ""
-                    };
-                    Lab {
-                        playing: false,
-                        ..self.with_notice(Some(Notice::Info(format!(
-                            "Imported the scenario file.{checked}"
-                        ))))
-                    }
-                }
-                Err(error) => self.with_notice(Some(Notice::Error(format!(
-                    "That file cannot be imported: {error}. The current run is kept."
                 )))),
             },
             LabAction::Notify(notice) => self.with_notice(Some(notice)),

@@ -1,7 +1,9 @@
 //! The analysis module: Compare, the crash matrix and the protocol lab, built apart from
 //! the page so that the first view does not download them. The page loads it when one of
 //! these views first opens and calls `mount` and `unmount` (`analysis_host.rs`,
-//! `module_loader.rs`).
+//! `module_loader.rs`). It also writes and reads the JSON scenario files of the share
+//! bar (`export_file`, `import_file`; `scenario_file.rs`), so that the page carries
+//! neither the file format's code nor its JSON library.
 
 use std::cell::RefCell;
 
@@ -58,4 +60,35 @@ pub fn unmount() {
     if let Some(handle) = MOUNTED.with(|mounted| mounted.borrow_mut().take()) {
         handle.destroy();
     }
+}
+
+/// The JSON scenario file of the run in `run_link`, with its trace when `with_trace`:
+/// an object `{ text }`, or `{ error }` (why, in words) when the link cannot be rebuilt.
+#[wasm_bindgen]
+pub fn export_file(run_link: &str, with_trace: bool) -> js_sys::Object {
+    answer(match mqlab::scenario_file::export(run_link, with_trace) {
+        Ok(text) => vec![("text", text)],
+        Err(reason) => vec![("error", reason)],
+    })
+}
+
+/// Reads a scenario file and checks it by simulating its run again: an object
+/// `{ link, notice }` (the run as its link, and what to tell the learner), or `{ error }`
+/// (why, in words) when the file cannot be imported.
+#[wasm_bindgen]
+pub fn import_file(text: &str) -> js_sys::Object {
+    answer(match mqlab::scenario_file::import(text) {
+        Ok(imported) => vec![("link", imported.link), ("notice", imported.notice)],
+        Err(reason) => vec![("error", reason)],
+    })
+}
+
+/// A plain object with these text fields.
+fn answer(fields: Vec<(&str, String)>) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        // Setting a field of a plain object made here cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(&value));
+    }
+    object
 }

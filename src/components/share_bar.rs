@@ -1,12 +1,19 @@
 //! Sharing: copy a link that reproduces the run, export the run as a JSON scenario file
 //! (optionally with its trace), and import one.
+//!
+//! The analysis module writes and reads the files (`scenario_file.rs`), so that the first
+//! view carries neither the file format's code nor its JSON library: the page hands it
+//! the run as its link and opens the run it gives back as a link, as any link. The first
+//! export or import fetches the module (the service worker keeps it for offline use);
+//! until it answers, the two buttons are busy.
 
 use gloo::file::callbacks::{read_as_text, FileReader};
 use gloo::file::File;
-use mqlab_sim::{ScenarioFile, SharedRun};
-use wasm_bindgen::JsCast;
+use mqlab_sim::SharedRun;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
+use crate::module_loader::{self, Module};
 use crate::state::{Lab, LabAction, Notice};
 
 #[derive(Properties, PartialEq)]
@@ -63,11 +70,63 @@ fn download(name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A text field of an object that a module's function returned.
+fn field(answer: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(answer, &JsValue::from_str(key))
+        .ok()?
+        .as_string()
+}
+
+/// Calls a file function of the analysis module. A failure to load the module counts in
+/// `failures`, so that the next try fetches it at a new address rather than repeating the
+/// failed import.
+async fn call_file_function(
+    function: &str,
+    args: &js_sys::Array,
+    failures: &std::rc::Rc<std::cell::Cell<u32>>,
+) -> Result<JsValue, String> {
+    let result = module_loader::call(Module::Analysis, function, args, failures.get()).await;
+    if result.is_err() {
+        failures.set(failures.get().wrapping_add(1));
+    }
+    result
+}
+
+/// The run an imported file describes, as the page opens it, or why the file cannot be
+/// imported.
+fn imported_run(answer: Result<JsValue, String>) -> LabAction {
+    let refused = |reason: &str| {
+        LabAction::Notify(Notice::Error(format!(
+            "That file cannot be imported: {reason}. The current run is kept."
+        )))
+    };
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(reason) => return refused(&reason),
+    };
+    if let Some(error) = field(&answer, "error") {
+        return refused(&error);
+    }
+    let (Some(link), Some(notice)) = (field(&answer, "link"), field(&answer, "notice")) else {
+        return refused("the analysis module gave no run");
+    };
+    match SharedRun::from_link(&link) {
+        Ok(shared) => LabAction::Load {
+            shared: Box::new(shared),
+            notice: Some(Notice::Info(notice)),
+        },
+        Err(error) => refused(&error.to_string()),
+    }
+}
+
 #[component]
 pub fn ShareBar(props: &ShareBarProps) -> Html {
     let with_trace = use_state(|| false);
     let start = use_state(|| LinkStart::ThisStep);
     let reader = use_mut_ref(|| None::<FileReader>);
+    // An export or import waiting for the analysis module.
+    let busy = use_state(|| false);
+    let failures = use_memo((), |()| std::rc::Rc::new(std::cell::Cell::new(0_u32)));
     let dispatcher = props.lab.dispatcher();
 
     let copy = {
@@ -100,20 +159,41 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
         let lab = props.lab.clone();
         let dispatcher = dispatcher.clone();
         let with_trace = *with_trace;
+        let busy = busy.clone();
+        let failures = std::rc::Rc::clone(&failures);
         Callback::from(move |_: MouseEvent| {
-            let run = lab.run.borrow();
-            let file = ScenarioFile::from_run(&run, with_trace);
-            let name = format!(
-                "mqlab-{}-seed{}-step{}.json",
-                run.scenario().mode.as_str(),
-                run.scenario().seed,
-                run.step_index()
-            );
-            if let Err(problem) = download(&name, &file.to_json()) {
-                dispatcher.dispatch(LabAction::Notify(Notice::Error(format!(
-                    "Export failed: {problem}."
-                ))));
+            if *busy {
+                return;
             }
+            let (link, name) = {
+                let run = lab.run.borrow();
+                let name = format!(
+                    "mqlab-{}-seed{}-step{}.json",
+                    run.scenario().mode.as_str(),
+                    run.scenario().seed,
+                    run.step_index()
+                );
+                (SharedRun::from_run(&run).to_link(), name)
+            };
+            busy.set(true);
+            let args = js_sys::Array::of2(&JsValue::from_str(&link), &JsValue::from(with_trace));
+            let dispatcher = dispatcher.clone();
+            let busy = busy.clone();
+            let failures = std::rc::Rc::clone(&failures);
+            yew::platform::spawn_local(async move {
+                let answer = call_file_function("export_file", &args, &failures).await;
+                busy.set(false);
+                let written = answer.and_then(|answer| match field(&answer, "text") {
+                    Some(text) => download(&name, &text),
+                    None => Err(field(&answer, "error")
+                        .unwrap_or_else(|| "the analysis module gave no file".into())),
+                });
+                if let Err(problem) = written {
+                    dispatcher.dispatch(LabAction::Notify(Notice::Error(format!(
+                        "Export failed: {problem}."
+                    ))));
+                }
+            });
         })
     };
     let on_start = {
@@ -140,6 +220,8 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     };
     let import = {
         let dispatcher = dispatcher.clone();
+        let busy = busy.clone();
+        let failures = std::rc::Rc::clone(&failures);
         Callback::from(move |event: Event| {
             let Some(input) = event
                 .target()
@@ -152,16 +234,31 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
             };
             // Let the same file be chosen again later.
             input.set_value("");
+            if *busy {
+                return;
+            }
+            busy.set(true);
             let dispatcher = dispatcher.clone();
+            let busy = busy.clone();
+            let failures = std::rc::Rc::clone(&failures);
             let task = read_as_text(&File::from(file), move |result| match result {
-                Ok(text) => dispatcher.dispatch(LabAction::Import(text)),
-                Err(error) => dispatcher.dispatch(LabAction::Notify(Notice::Error(format!(
-                    "That file could not be read: {error}. The current run is kept."
-                )))),
+                Ok(text) => yew::platform::spawn_local(async move {
+                    let args = js_sys::Array::of1(&JsValue::from_str(&text));
+                    let answer = call_file_function("import_file", &args, &failures).await;
+                    busy.set(false);
+                    dispatcher.dispatch(imported_run(answer));
+                }),
+                Err(error) => {
+                    busy.set(false);
+                    dispatcher.dispatch(LabAction::Notify(Notice::Error(format!(
+                        "That file could not be read: {error}. The current run is kept."
+                    ))));
+                }
             });
             *reader.borrow_mut() = Some(task);
         })
     };
+    let spinner = busy.then(|| html! { <span class="spinner" aria-hidden="true"></span> });
 
     html! {
         <div class="share-bar" role="group" aria-label="Share">
@@ -171,11 +268,11 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
                 <option value="step" selected={*start == LinkStart::ThisStep}>{ "at this step" }</option>
                 <option value="start" selected={*start == LinkStart::FromStart}>{ "from the start" }</option>
             </select>
-            <button onclick={export} title="Download this run as a JSON scenario file">{ "⬇ Export JSON" }</button>
+            <button onclick={export} title="Download this run as a JSON scenario file" disabled={*busy} aria-busy={busy.to_string()}>{ "⬇ Export JSON" }{ spinner.clone() }</button>
             <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ " with trace" }</label>
-            <label class="button file-button">
-                { "⬆ Import JSON" }
-                <input type="file" accept=".json,application/json" class="visually-hidden" onchange={import} aria-label="Import JSON" />
+            <label class={classes!("button", "file-button", busy.then_some("busy"))} aria-busy={busy.to_string()}>
+                { "⬆ Import JSON" }{ spinner }
+                <input type="file" accept=".json,application/json" class="visually-hidden" onchange={import} aria-label="Import JSON" disabled={*busy} />
             </label>
         </div>
     }

@@ -2,6 +2,7 @@
 // loads and when it cannot be fetched, offers to try again, and the rest of the page
 // keeps working meanwhile. Failures here are made on purpose (the browser logs the failed
 // request), so these tests check uncaught exceptions only.
+const fs = require('fs');
 const base = require('@playwright/test');
 const { test, expect, openSite } = require('./helpers');
 
@@ -148,6 +149,50 @@ base.test.describe('without a service worker, so that failed requests stay faile
     await expect(view.getByRole('button', { name: /^Run \d+ runs$/ })).toBeVisible();
     expect(errors).toEqual([]);
   });
+
+  base.test('export and import are busy while the analysis module loads, which writes and reads the files', async ({ page }, testInfo) => {
+    const errors = await watched(page);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(/mqlab-analysis-[0-9a-f]+_bg\.wasm/, async (route) => { await held; await route.continue(); });
+    await openSite(page);
+    const exportButton = page.getByRole('button', { name: /Export JSON/ });
+    const download = page.waitForEvent('download');
+    await exportButton.click();
+    await expect(exportButton).toHaveAttribute('aria-busy', 'true');
+    await expect(exportButton).toBeDisabled();
+    await expect(page.getByLabel('Import JSON')).toBeDisabled();
+    release();
+    const file = testInfo.outputPath('exported.json');
+    await (await download).saveAs(file);
+    await expect(exportButton).toHaveAttribute('aria-busy', 'false');
+    await expect(exportButton).toBeEnabled();
+    await page.getByLabel('Import JSON').setInputFiles(file);
+    await expect(page.locator('.notice.info')).toContainText('Imported the scenario file.');
+    expect(errors).toEqual([]);
+  });
+
+  base.test('when the analysis module cannot be fetched, export and import say why, keep the run, and work on the next try', async ({ page }, testInfo) => {
+    const errors = await watched(page);
+    await page.route(/mqlab-analysis-/, (route) => route.abort());
+    await openSite(page);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await page.getByRole('button', { name: /Export JSON/ }).click();
+    await expect(page.getByRole('alert')).toContainText('Export failed: the module could not be fetched or started');
+    const file = testInfo.outputPath('minimal.json');
+    fs.writeFileSync(file, JSON.stringify({ format: 'mqlab-scenario', version: 1, mode: 'at-least-once', messages: 3, seed: 1 }));
+    await page.getByLabel('Import JSON').setInputFiles(file);
+    await expect(page.getByRole('alert')).toContainText('That file cannot be imported: the module could not be fetched or started');
+    await expect(page.getByRole('alert')).toContainText('The current run is kept');
+    await expect(page.locator('.controls .step-readout').last()).toContainText('step 1');
+    await page.unroute(/mqlab-analysis-/);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: /Export JSON/ }).click();
+    expect(JSON.parse(fs.readFileSync(await (await download).path(), 'utf8')).step).toBe(1);
+    await page.getByLabel('Import JSON').setInputFiles(file);
+    await expect(page.locator('.notice.info')).toContainText('Imported the scenario file.');
+    expect(errors).toEqual([]);
+  });
 });
 
 test('every part opens offline once the site has been loaded @both', async ({ guarded, context }) => {
@@ -171,5 +216,10 @@ test('every part opens offline once the site has been loaded @both', async ({ gu
   await page.getByRole('tab', { name: 'Lessons' }).click();
   await page.getByRole('link', { name: /consumer crashes before its ack/ }).click();
   await expect(page.locator('.lesson-intro')).toContainText('the consumer applies a message');
+  // The analysis module writes the scenario files, from the worker's copy too.
+  await page.getByRole('tab', { name: 'Simulator' }).click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /Export JSON/ }).click();
+  expect(JSON.parse(fs.readFileSync(await (await download).path(), 'utf8')).format).toBe('mqlab-scenario');
   await context.setOffline(false);
 });

@@ -67,6 +67,26 @@ test('the page (WebAssembly) and the CLI (native) give the same trace hash for a
   expect(BigInt(digits).toString(16).padStart(16, '0')).toBe(shownHash);
 });
 
+test('an exported file with its trace, imported into a fresh page, reopens the same run and checks its trace', async ({ guarded }, testInfo) => {
+  const { page } = guarded;
+  await openSite(page);
+  await armAndStep(page, 'At-least-once', 'consumer.after_apply', 14);
+  const ledger = await ledgerText(page);
+  const step = await page.locator('.controls .step-readout').last().innerText();
+  await page.getByLabel('with trace').check();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /Export JSON/ }).click();
+  const file = testInfo.outputPath('with-trace.json');
+  await (await download).saveAs(file);
+  expect(JSON.parse(fs.readFileSync(file, 'utf8')).trace.length).toBeGreaterThan(0);
+  await page.goto('about:blank');
+  await openSite(page);
+  await page.getByLabel('Import JSON').setInputFiles(file);
+  await expect(page.locator('.notice.info')).toContainText('Imported the scenario file. Its trace was re-simulated and matches.');
+  await expect(page.locator('.controls .step-readout').last()).toHaveText(step);
+  expect(await ledgerText(page)).toBe(ledger);
+});
+
 test('a tampered link is refused with a message and the default run is shown @both', async ({ guarded }) => {
   const { page } = guarded;
   await openSite(page);
