@@ -71,6 +71,8 @@ test('an exported file with its trace, imported into a fresh page, reopens the s
   const { page } = guarded;
   await openSite(page);
   await armAndStep(page, 'At-least-once', 'consumer.after_apply', 14);
+  // Every step pressed is drawn before the ledger is read.
+  await expect(page.locator('.controls .step-readout').last()).toContainText('step 14');
   const ledger = await ledgerText(page);
   const step = await page.locator('.controls .step-readout').last().innerText();
   await page.getByLabel('with trace').check();

@@ -1772,7 +1772,7 @@ fn explain(record: &MessageRecord, group: Option<&GroupLedger>) -> (Option<u64>,
                 Some(cause.step),
                 format!("{id} was acknowledged, then lost: the producer was told it was written, but {} (step {}).", cause.loss_reason(), cause.step),
             ),
-            None => (None, format!("{id} was acknowledged, then lost: the producer was told it was written, and no replica that holds it leads the queue.")),
+            None => (None, format!("{id} was acknowledged, then lost: the producer was told it was written, but no consumer could read it before the run ended (it never got below the high watermark, or only a replica that does not lead holds it).")),
         },
         Verdict::Lost if record.refused && !record.stored_durably => match record.loss_cause {
             Some(cause) => (
