@@ -257,17 +257,13 @@ fn random_schedule(seed: u64, replicas: u16, crashes: u32, cuts: u32) -> Vec<Tim
     faults
 }
 
-/// How many schedules each property tries: the full count in release builds, fewer in
-/// debug builds (set MQLAB_REPLICATION_SCHEDULES to change it).
+/// How many schedules each property tries: 10,000 (set MQLAB_REPLICATION_SCHEDULES to
+/// change it).
 fn schedules() -> u64 {
     std::env::var("MQLAB_REPLICATION_SCHEDULES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if cfg!(debug_assertions) {
-            1_000
-        } else {
-            10_000
-        })
+        .unwrap_or(10_000)
 }
 
 /// The scenario every property starts from: three replicas, eight messages, nodes
