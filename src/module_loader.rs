@@ -29,6 +29,9 @@ function load(module, js, wasm) {
     const base = document.baseURI;
     module.loaded = import(new URL(js, base).href).then(async (exports) => {
       await exports.default({ module_or_path: new URL(wasm, base).href });
+      // Starting the module and drawing its first view are two tasks, not one long one:
+      // the browser gets a turn in between.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       return exports;
     });
     module.loaded.catch(() => { module.loaded = undefined; });
