@@ -819,7 +819,8 @@ pub struct Ledger {
 /// order records joined their partitions, and the poison records the group is stuck at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct GroupLedger {
-    config: crate::scenario::KafkaConfig,
+    /// Per message (from m1), its key (from 1) and its partition (from 0).
+    placement: Vec<(u32, u16)>,
     /// Per message, when it was first stored (from 1; 0 = not yet): a partition's
     /// records are in this order.
     stored_order: Vec<u32>,
@@ -835,10 +836,22 @@ struct GroupLedger {
 }
 
 impl GroupLedger {
+    fn key_of(&self, message: u32) -> u32 {
+        self.placement
+            .get((message as usize).wrapping_sub(1))
+            .map_or(0, |&(key, _)| key)
+    }
+
+    fn partition_of(&self, message: u32) -> u16 {
+        self.placement
+            .get((message as usize).wrapping_sub(1))
+            .map_or(0, |&(_, partition)| partition)
+    }
+
     /// The poison record (and its step) that blocks `message`'s partition first, if
     /// any.
     fn blocked_by(&self, message: u32) -> Option<(u32, u64)> {
-        let partition = self.config.partition_of(message);
+        let partition = self.partition_of(message);
         let order = |m: u32| {
             self.stored_order
                 .get((m as usize).wrapping_sub(1))
@@ -848,7 +861,7 @@ impl GroupLedger {
         self.blocking
             .iter()
             .copied()
-            .filter(|(p, _)| self.config.partition_of(*p) == partition && order(*p) > 0)
+            .filter(|(p, _)| self.partition_of(*p) == partition && order(*p) > 0)
             .min_by_key(|(p, _)| order(*p))
     }
 }
@@ -922,13 +935,16 @@ impl Ledger {
     /// Makes this the ledger of one consumer group (Kafka style): order is judged per
     /// key, a record read again counts as redelivered, and poison records block their
     /// partition.
-    pub(crate) fn set_kafka(&mut self, config: &crate::scenario::KafkaConfig) {
+    /// `placement` gives each message's key (from 1) and partition (from 0), in message
+    /// order.
+    pub(crate) fn set_kafka(&mut self, placement: Vec<(u32, u16)>) {
         let messages = self.records.len();
+        let keys = placement.iter().map(|&(key, _)| key).max().unwrap_or(0);
         self.kafka = Some(Box::new(GroupLedger {
-            config: config.clone(),
+            placement,
             stored_order: vec![0; messages],
             next_order: 0,
-            max_applied_per_key: vec![0; config.keys as usize + 1],
+            max_applied_per_key: vec![0; keys as usize + 1],
             reordered_across_keys: 0,
             blocking: Vec::new(),
         }));
@@ -956,7 +972,7 @@ impl Ledger {
         let Some(kafka) = &self.kafka else {
             return;
         };
-        let partition = kafka.config.partition_of(message);
+        let partition = kafka.partition_of(message);
         let order = |m: u32| {
             kafka
                 .stored_order
@@ -968,7 +984,7 @@ impl Ledger {
         let mut changed = Vec::new();
         for index in 0..self.records.len() {
             let m = index as u32 + 1;
-            if kafka.config.partition_of(m) != partition {
+            if kafka.partition_of(m) != partition {
                 continue;
             }
             let o = order(m);
@@ -1544,7 +1560,7 @@ impl Ledger {
             .get((message as usize).wrapping_sub(1))
             .is_some_and(|r| r.applied == 0);
         if let Some(kafka) = &mut self.kafka {
-            let key = kafka.config.key_of(message) as usize;
+            let key = kafka.key_of(message) as usize;
             let per_key = kafka.max_applied_per_key.get(key).copied().unwrap_or(0);
             if first_time && max_applied > message && per_key < message {
                 kafka.reordered_across_keys += 1;

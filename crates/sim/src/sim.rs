@@ -341,10 +341,13 @@ impl Sim {
                     };
                 }
             }
-            sim.ledger.set_kafka(kafka);
+            let placement: Vec<(u32, u16)> = (1..=messages)
+                .map(|message| (kafka.key_of(message), kafka.partition_of(message)))
+                .collect();
+            sim.ledger.set_kafka(placement.clone());
             for _ in 1..kafka.groups {
                 let mut ledger = Ledger::new(messages);
-                ledger.set_kafka(kafka);
+                ledger.set_kafka(placement.clone());
                 ledger.set_producers(scenario.topology.producers);
                 sim.group_ledgers.push(ledger);
             }
