@@ -510,16 +510,7 @@ impl<'a> Ctx<'a> {
         (message, tag, attempt): (u32, u32, u32),
         extra: [u32; 2],
     ) {
-        self.out.push(Output::Send(Send {
-            to,
-            kind,
-            message,
-            tag,
-            attempt,
-            because: Because::Given(None),
-            txn_kind: 0,
-            extra,
-        }));
+        self.send_extra(to, kind, message, tag, attempt, Because::Given(None), extra);
     }
 
     /// Tells the coordinator that this node's part of transaction `txn` (whose first
