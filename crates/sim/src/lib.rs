@@ -11,10 +11,12 @@ mod actor;
 pub mod benchmarks;
 pub mod checker;
 pub mod compare;
+pub mod consumers_view;
 mod disk;
 mod event_queue;
 pub mod explore;
 pub mod fault;
+pub mod lag;
 pub mod ledger;
 pub mod lessons;
 pub mod limits;
@@ -35,7 +37,12 @@ pub mod topology;
 pub mod trace;
 
 pub use checker::{Invariant, InvariantViolation};
+pub use consumers_view::{
+    DeadLetterView, GroupView, GroupsView, MemberState, MemberView, Owned, PartitionView,
+    QueueView, Unacked,
+};
 pub use fault::{Command, CommandError, CrashPoint, PlannedFault};
+pub use lag::LagHistory;
 pub use ledger::{
     Anomaly, Cause, CauseKind, Ledger, MessageId, MessageRecord, ParticipantStats, ReorderCause,
     Summary, TransactionRecord, TxnVerdict, Verdict,

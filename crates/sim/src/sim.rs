@@ -15,6 +15,7 @@ use crate::actor::{
 use crate::disk::DiskLog;
 use crate::event_queue::{Event, EventQueue, What};
 use crate::fault::{Command, CommandError, CrashPoint};
+use crate::lag::LagHistory;
 use crate::ledger::{Cause, CauseKind, Ledger, Summary};
 use crate::limits::*;
 use crate::mode::Mode;
@@ -170,6 +171,9 @@ pub struct Sim {
     pub(crate) group_ledgers: Vec<Ledger>,
     /// Consumer groups: each group's database, shared by its members.
     pub(crate) group_stores: Vec<GroupStore>,
+    /// Consumer groups: every group's lag on every partition over the run (kept with
+    /// the trace, and like it only when the trace is recorded).
+    pub(crate) lag: LagHistory,
 }
 
 /// What the world keeps about a replicated queue: where clients send their writes,
@@ -326,6 +330,9 @@ impl Sim {
             }),
             group_ledgers: Vec::new(),
             group_stores: Vec::new(),
+            lag: LagHistory::new(scenario.kafka.as_ref().map_or(0, |k| {
+                usize::from(k.groups.max(1)) * usize::from(k.partitions.max(1))
+            })),
         };
         if let Some(kafka) = &scenario.kafka {
             // The consumers' connections to the broker are reliable (TCP): random loss,
@@ -734,6 +741,9 @@ impl Sim {
         record.hash_into(&mut self.hash);
         if self.options.record_trace {
             self.push_trace(record.to_event(self.mode, &self.scenario.topology));
+            if record.node == NodeId::BROKER && self.lag.width() > 0 {
+                self.note_lag(record.step, record.tick);
+            }
         }
         self.step_index += 1;
         self.sync_ledger();

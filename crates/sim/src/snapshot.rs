@@ -9,6 +9,7 @@ use crate::actor::coordinator::{ActivePhase, CONSUME, PUBLISH};
 use crate::actor::participant::lock_name;
 use crate::actor::replica::{bit, Replica};
 use crate::actor::Role;
+use crate::consumers_view::{DeadLetterView, GroupsView, QueueView};
 use crate::event_queue::What;
 use crate::ledger::{MessageId, Summary};
 use crate::limits::SNAPSHOT_LINES;
@@ -259,6 +260,16 @@ pub struct Snapshot {
     pub summary: Summary,
     /// The replicated queue (several brokers only).
     pub replication: Option<ReplicationView>,
+    /// Kafka style: the topic's partitions and the consumer groups.
+    #[serde(default)]
+    pub groups: Option<GroupsView>,
+    /// RabbitMQ style with one broker: the queue and each consumer's unacked
+    /// deliveries.
+    #[serde(default)]
+    pub queue: Option<QueueView>,
+    /// The dead-letter queue or topic, when the scenario has one.
+    #[serde(default)]
+    pub dead_letters: Option<DeadLetterView>,
 }
 
 /// A replica view shows at most this many records of its log (the latest).
@@ -344,6 +355,13 @@ impl Sim {
             breakpoints,
             summary: self.ledger.summary(),
             replication: self.replication_view(),
+            groups: self.groups_view(),
+            queue: (self.mode != Mode::Transactional)
+                .then(|| self.queue_view())
+                .flatten(),
+            dead_letters: (self.mode != Mode::Transactional)
+                .then(|| self.dead_letter_view())
+                .flatten(),
         }
     }
 

@@ -91,8 +91,10 @@ impl Run {
         // The trace is left out of the copy (it is restored from the current one), and
         // taken aside first so that it is not copied only to be thrown away.
         let trace = std::mem::take(&mut self.sim.trace);
+        let lag = std::mem::take(&mut self.sim.lag);
         let copy = self.sim.clone();
         self.sim.trace = trace;
+        self.sim.lag = lag;
         let trace_len = self.sim.trace.len();
         self.checkpoints.push((copy, trace_len));
         if self.checkpoints.len() > checkpoint_limit(self.sim.scenario().messages) {
@@ -199,6 +201,9 @@ impl Run {
         let mut sim = checkpoint.clone();
         let trace_len = (*trace_len).min(self.sim.trace.len());
         sim.trace = self.sim.trace[..trace_len].to_vec();
+        let mut lag = std::mem::take(&mut self.sim.lag);
+        lag.truncate_from(sim.step_index());
+        sim.lag = lag;
         self.sim = sim;
         self.apply_recorded_commands();
     }

@@ -104,6 +104,16 @@ pub(crate) struct MemberMemory {
     pub recent: VecDeque<u32>,
 }
 
+impl MemberMemory {
+    /// The offset of the next record to process on a partition, once known.
+    pub fn position_of(&self, partition: u16) -> Option<u32> {
+        self.position
+            .get(usize::from(partition))
+            .copied()
+            .filter(|&at| at != UNKNOWN)
+    }
+}
+
 impl Default for MemberMemory {
     fn default() -> MemberMemory {
         MemberMemory {
