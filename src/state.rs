@@ -98,6 +98,13 @@ pub enum LabAction {
         queue: mqlab_sim::QueueConfig,
         prefetch: u32,
     },
+    /// Set the consuming side: Kafka consumer groups with their settings (`Some`), or
+    /// the RabbitMQ-style queue (`None`); `consumers` counts every consumer (with
+    /// groups, the members of every group). Start again.
+    SetConsumers {
+        kafka: Option<Box<mqlab_sim::KafkaConfig>>,
+        consumers: u16,
+    },
     /// Set how many brokers hold the queue and its replication settings, and start again.
     SetReplication {
         brokers: u16,
@@ -284,6 +291,7 @@ impl Reducible for Lab {
                 | LabAction::SetTxnKnobs { .. }
                 | LabAction::SetTransform(_)
                 | LabAction::SetQueue { .. }
+                | LabAction::SetConsumers { .. }
                 | LabAction::SetReplication { .. }
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
@@ -465,6 +473,18 @@ impl Lab {
                 let mut scenario = self.run.borrow().scenario().clone();
                 scenario.queue = queue;
                 scenario.timing.delivery_window = prefetch;
+                self.rebuild(scenario)
+            }
+            LabAction::SetConsumers { kafka, consumers } => {
+                let mut scenario = self.run.borrow().scenario().clone();
+                if kafka.is_some() && scenario.kafka.is_none() {
+                    // A RabbitMQ queue's own settings mean nothing to a Kafka consumer
+                    // (it commits offsets, and its broker has no delivery limit).
+                    scenario.queue.auto_ack = false;
+                    scenario.queue.delivery_limit = mqlab_sim::limits::DEFAULT_DELIVERY_LIMIT;
+                }
+                scenario.kafka = kafka.map(|k| *k);
+                scenario.topology.consumers = consumers;
                 self.rebuild(scenario)
             }
             LabAction::SetReplication {

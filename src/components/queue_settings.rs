@@ -16,6 +16,10 @@ pub struct QueueSettingsProps {
     pub queue: QueueConfig,
     /// Unacked deliveries per consumer (the broker's delivery window).
     pub prefetch: u32,
+    /// Kafka style: the consumers read partitions, so only the poison messages and the
+    /// dead-letter topic apply.
+    #[prop_or_default]
+    pub kafka: bool,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -97,35 +101,60 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
             dispatch.emit(LabAction::Apply(Command::ReplayDeadLetters))
         })
     };
+    let kafka = props.kafka;
+    let poison_fails_title = if kafka {
+        "How processing a poison record fails: the consumer crashes, or throws (the error handler retries it), or throws an exception marked not retryable (straight to the dead-letter topic)"
+    } else {
+        "How a poison message fails: the consumer crashes, rejects it with requeue (basic.reject), or rejects it without (basic.nack, requeue=false)"
+    };
+    let (reject, nack) = if kafka {
+        ("throw, retried", "throw, not retryable")
+    } else {
+        ("reject, requeue", "nack, no requeue")
+    };
     html! {
         <section class="panel queue-settings" aria-label="Queue">
-            <h2>{ "Queue" }</h2>
-            <p class="hint">{ "A RabbitMQ quorum queue (4.0–4.2): every return to the queue counts toward the delivery limit." }</p>
+            <h2>{ if kafka { "Poison records" } else { "Queue" } }</h2>
+            if kafka {
+                <p class="hint">{ "A Kafka broker has no delivery limit: the consumer's error handler decides (Spring for Apache Kafka's DefaultErrorHandler and dead-letter topic, 3.3 and later)." }</p>
+            } else {
+                <p class="hint">{ "A RabbitMQ quorum queue (4.0–4.2): every return to the queue counts toward the delivery limit." }</p>
+            }
             <div class="grid">
-                <label for="prefetch" title="Unacked deliveries per consumer (basic.qos); 0 for no limit">{ "Prefetch" }</label>
-                <input id="prefetch" type="number" min="0" max="1024" value={props.prefetch.to_string()} onchange={on_prefetch} />
+                if !kafka {
+                    <label for="prefetch" title="Unacked deliveries per consumer (basic.qos); 0 for no limit">{ "Prefetch" }</label>
+                    <input id="prefetch" type="number" min="0" max="1024" value={props.prefetch.to_string()} onchange={on_prefetch} />
+                }
                 <label for="poison" title="Messages that fail every consumer that takes them, e.g. m3 m7">{ "Poison messages" }</label>
                 <input id="poison" type="text" placeholder="e.g. m3" value={poison_text} onchange={on_poison} disabled={!queue_modes} />
-                <label for="poison-fails" title="How a poison message fails: the consumer crashes, rejects it with requeue (basic.reject), or rejects it without (basic.nack, requeue=false)">{ "Poison fails by" }</label>
+                <label for="poison-fails" title={poison_fails_title}>{ "Poison fails by" }</label>
                 <select id="poison-fails" onchange={on_fails} disabled={!queue_modes}>
                     <option value="crash" selected={props.queue.poison_fails == PoisonFails::Crash}>{ "crash consumer" }</option>
-                    <option value="reject" selected={props.queue.poison_fails == PoisonFails::Reject}>{ "reject, requeue" }</option>
-                    <option value="nack" selected={props.queue.poison_fails == PoisonFails::Nack}>{ "nack, no requeue" }</option>
+                    <option value="reject" selected={props.queue.poison_fails == PoisonFails::Reject}>{ reject }</option>
+                    <option value="nack" selected={props.queue.poison_fails == PoisonFails::Nack}>{ nack }</option>
                 </select>
-                <label for="delivery-limit" title="A message returned to the queue more times than this is dead-lettered, or dropped without a dead-letter queue; 0 for no limit">{ "Delivery limit" }</label>
-                <input id="delivery-limit" type="number" min="0" max="1000" value={props.queue.delivery_limit.to_string()} onchange={on_limit} />
+                if !kafka {
+                    <label for="delivery-limit" title="A message returned to the queue more times than this is dead-lettered, or dropped without a dead-letter queue; 0 for no limit">{ "Delivery limit" }</label>
+                    <input id="delivery-limit" type="number" min="0" max="1000" value={props.queue.delivery_limit.to_string()} onchange={on_limit} />
+                }
             </div>
             <p class="checks">
                 <span class="field">
                     <input id="dlq" type="checkbox" checked={props.queue.dead_letter_queue} onchange={on_dlq} />
-                    <label for="dlq" title="x-dead-letter-exchange">{ "Dead-letter queue" }</label>
+                    if kafka {
+                        <label for="dlq" title="DeadLetterPublishingRecoverer: after its last attempt the error handler publishes the record to the topic <topic>-dlt; without it the record is logged and skipped">{ "Dead-letter topic" }</label>
+                    } else {
+                        <label for="dlq" title="x-dead-letter-exchange">{ "Dead-letter queue" }</label>
+                    }
                 </span>
-                <span class="field">
-                    <input id="auto-ack" type="checkbox" checked={props.queue.auto_ack} onchange={on_auto_ack} disabled={!queue_modes} />
-                    <label for="auto-ack" title="The broker forgets each message as it delivers it">{ "Automatic acks" }</label>
-                </span>
+                if !kafka {
+                    <span class="field">
+                        <input id="auto-ack" type="checkbox" checked={props.queue.auto_ack} onchange={on_auto_ack} disabled={!queue_modes} />
+                        <label for="auto-ack" title="The broker forgets each message as it delivers it">{ "Automatic acks" }</label>
+                    </span>
+                }
             </p>
-            if props.queue.dead_letter_queue && queue_modes {
+            if props.queue.dead_letter_queue && queue_modes && !kafka {
                 <button class="small" onclick={on_replay} title="Move the dead-letter queue's messages back to the queue, at its tail, with a fresh delivery count">{ "↻ Replay dead letters" }</button>
             }
             if !queue_modes {

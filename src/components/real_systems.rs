@@ -21,6 +21,9 @@ pub struct RealSystemsProps {
     /// mapped too.
     #[prop_or_default]
     pub replicated: bool,
+    /// Several consumers, or Kafka consumer groups: the consumer settings are mapped.
+    #[prop_or_default]
+    pub many_consumers: bool,
 }
 
 /// The catalogue key of what the simulator leaves out in a mode.
@@ -48,6 +51,7 @@ pub fn RealSystems(props: &RealSystemsProps) -> Html {
         Loaded::Ready(text) => html! { <>
             { panel_body(text, mode) }
             if props.replicated { { replication_body(text) } }
+            if props.many_consumers { { consumers_body(text) } }
         </> },
         other => lazy::status(Part::RealSystems, other, &retry),
     };
@@ -91,6 +95,23 @@ fn replication_body(text: &Catalogue) -> Html {
             <h3>{ "Where they differ" }</h3>
             <ul class="abstracted">
                 { for text.lines("replication.differences").into_iter().map(|line| html! { <li>{ line.to_string() }</li> }) }
+            </ul>
+        </>
+    }
+}
+
+/// Many consumers: Kafka's consumer settings and RabbitMQ's, and where they differ.
+fn consumers_body(text: &Catalogue) -> Html {
+    html! {
+        <>
+            <h3>{ "Many consumers" }</h3>
+            <div class="real-columns">
+                { settings_table(text, "Kafka consumer groups", "consumers.kafka") }
+                { settings_table(text, "RabbitMQ competing consumers", "consumers.rabbitmq") }
+            </div>
+            <h3>{ "Where they differ" }</h3>
+            <ul class="abstracted">
+                { for text.lines("consumers.differences").into_iter().map(|line| html! { <li>{ line.to_string() }</li> }) }
             </ul>
         </>
     }
@@ -180,6 +201,45 @@ mod tests {
             }
             assert!(text.lines(abstracted_key(mode)).len() >= 3, "{mode:?}");
         }
+    }
+
+    #[test]
+    fn the_consumer_settings_name_what_kafka_and_rabbitmq_call_them() {
+        let text = Catalogue::parse(FILE).expect("the real-systems catalogue is well formed");
+        let names = |key: &str| -> Vec<String> {
+            text.pairs(key)
+                .into_iter()
+                .map(|(name, value)| {
+                    assert!(!value.is_empty(), "{key}: {name} has no value");
+                    name.to_string()
+                })
+                .collect()
+        };
+        let kafka = names("consumers.kafka");
+        for name in [
+            "enable.auto.commit",
+            "auto.commit.interval.ms",
+            "session.timeout.ms",
+            "commitSync()",
+            "ConsumerRebalanceListener",
+            "DefaultErrorHandler",
+            "dead-letter topic",
+        ] {
+            assert!(kafka.iter().any(|n| n == name), "Kafka lacks {name}");
+        }
+        let rabbit = names("consumers.rabbitmq");
+        for name in [
+            "basic.qos",
+            "basic.ack",
+            "basic.nack / basic.reject",
+            "redelivered",
+            "x-delivery-limit",
+            "x-dead-letter-exchange",
+            "single active consumer",
+        ] {
+            assert!(rabbit.iter().any(|n| n == name), "RabbitMQ lacks {name}");
+        }
+        assert!(text.lines("consumers.differences").len() >= 3);
     }
 
     #[test]

@@ -127,6 +127,10 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 </div>
                 <div class="area-stage">
                     <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms} />
+                    if let (Some(lag), Some(kafka)) = (&heavy.lag, &scenario.kafka) {
+                        <crate::components::lag_plot::LagPlot history={lag.clone()} groups={kafka.groups}
+                                  partitions={kafka.partitions} tick={heavy.summary.tick} />
+                    }
                 </div>
                 <div class="area-side">
                     <Narration events={heavy.events.clone()} step={heavy.summary.steps}
@@ -138,8 +142,12 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                   plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
                     <crate::components::replication_settings::ReplicationSettings mode={snapshot.mode} brokers={scenario.topology.brokers}
                                   replication={scenario.replication.clone()} dispatch={dispatch.clone()} />
+                    <crate::components::groups_settings::GroupsSettings mode={snapshot.mode} kafka={scenario.kafka.clone()}
+                                  consumers={scenario.topology.consumers} replicated={scenario.topology.replicated()}
+                                  dispatch={dispatch.clone()} />
                     <crate::components::queue_settings::QueueSettings mode={snapshot.mode} queue={scenario.queue.clone()}
-                                  prefetch={scenario.timing.delivery_window} dispatch={dispatch.clone()} />
+                                  prefetch={scenario.timing.delivery_window} kafka={scenario.kafka.is_some()}
+                                  dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-timeline">
                     <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
@@ -149,8 +157,13 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
                                 anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()}
                                 replication={heavy.replication.clone()} dispatch={dispatch.clone()} />
+                    if scenario.kafka.is_some() || scenario.topology.consumers > 1 {
+                        <crate::components::groups_ledger::GroupsLedger groups={heavy.groups.clone()} applied={heavy.applied.clone()}
+                                  members={scenario.kafka.as_ref().map_or(0, |k| k.members(scenario.topology.consumers))} />
+                    }
                     <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
-                                  replicated={scenario.topology.replicated()} />
+                                  replicated={scenario.topology.replicated()}
+                                  many_consumers={scenario.kafka.is_some() || scenario.topology.consumers > 1} />
                 </div>
             </div>
         </>
@@ -175,6 +188,11 @@ struct HeavyViews {
     /// The furthest step reached, for the diagram's scrubber.
     horizon: u64,
     replication: Option<crate::components::replication_ledger::ReplicationFacts>,
+    /// Consumer groups: each group's counters, and the lag history.
+    groups: Vec<mqlab_sim::Summary>,
+    lag: Option<mqlab_sim::LagHistory>,
+    /// Per consumer, the side effects it applied.
+    applied: Vec<u32>,
 }
 
 impl HeavyViews {
@@ -201,6 +219,17 @@ impl HeavyViews {
                     outages: sim.outages().to_vec(),
                 }
             }),
+            groups: if sim.scenario().kafka.is_some() {
+                sim.group_ledgers().iter().map(|l| l.summary()).collect()
+            } else {
+                Vec::new()
+            },
+            lag: sim
+                .scenario()
+                .kafka
+                .is_some()
+                .then(|| sim.lag_history().clone()),
+            applied: sim.applied_by_consumer(),
         }
     }
 }

@@ -17,6 +17,7 @@ use mqlab_sim::{
 use yew::prelude::*;
 
 use crate::components::narration::{carries_business, step_after};
+use crate::components::stage_consumers;
 use crate::decimal::tenths;
 
 /// The height of the whole drawing of a single pipeline, with the coordinator's strip
@@ -121,11 +122,16 @@ const ROW_GAP: f64 = 100.0;
 /// Where the nodes of a run sit on the stage: roles in columns (producers, broker,
 /// consumers), the instances of a role stacked and centred on the tallest column, the
 /// coordinator above. One node of each role gives the drawing of a single pipeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Layout {
     producers: u16,
     brokers: u16,
     consumers: u16,
+    /// Half the height of the broker's box when it holds a topic's partitions (Kafka
+    /// style); 0 for a plain broker.
+    topic_half_height: f64,
+    /// A dead-letter queue or topic is drawn below the broker.
+    dead_letters: bool,
 }
 
 impl Default for Layout {
@@ -133,6 +139,9 @@ impl Default for Layout {
         Layout::of(&[NodeId::PRODUCER, NodeId::BROKER, NodeId::CONSUMER])
     }
 }
+
+/// Room below the pipeline for the dead letters' box.
+const DEAD_LETTER_SPACE: f64 = 100.0;
 
 impl Layout {
     /// The layout of the nodes a snapshot lists: each role's column is as tall as its
@@ -150,6 +159,22 @@ impl Layout {
             producers: count(RoleKind::Producer),
             brokers: count(RoleKind::Broker),
             consumers: count(RoleKind::Consumer),
+            topic_half_height: 0.0,
+            dead_letters: false,
+        }
+    }
+
+    /// The layout of a snapshot's nodes, with room for a topic's partitions in the
+    /// broker and for the dead letters below it.
+    pub fn of_snapshot(snapshot: &Snapshot) -> Layout {
+        let nodes: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+        Layout {
+            topic_half_height: snapshot
+                .groups
+                .as_ref()
+                .map_or(0.0, stage_consumers::topic_half_height),
+            dead_letters: snapshot.dead_letters.is_some(),
+            ..Layout::of(&nodes)
         }
     }
 
@@ -167,9 +192,22 @@ impl Layout {
         self.producers.max(self.brokers).max(self.consumers).max(1)
     }
 
-    /// How much taller than a single pipeline the drawing is.
+    /// How much taller than a single pipeline the drawing is: the stacked rows, or a
+    /// broker's box that holds a topic, and the dead letters' box.
     pub fn extra_height(self) -> f64 {
-        f64::from(self.rows() - 1) * ROW_GAP
+        let rows = f64::from(self.rows() - 1) * ROW_GAP;
+        let topic = 2.0 * (self.topic_half_height - NODE_HALF_HEIGHT);
+        let dead_letters = if self.dead_letters {
+            DEAD_LETTER_SPACE
+        } else {
+            0.0
+        };
+        rows.max(topic) + dead_letters
+    }
+
+    /// Where the dead letters' box sits: below the broker, above the legend.
+    pub fn dead_letter_position(self) -> (f64, f64) {
+        (480.0, FULL_HEIGHT + self.extra_height() - 58.0)
     }
 
     /// True when the queue is replicated over several brokers (a controller joins).
@@ -181,6 +219,9 @@ impl Layout {
     fn half_size(self, node: NodeId) -> (f64, f64) {
         match node.role() {
             RoleKind::Broker if self.replicated() => (REPLICA_HALF_WIDTH, NODE_HALF_HEIGHT),
+            RoleKind::Broker if self.topic_half_height > 0.0 => {
+                (REPLICA_HALF_WIDTH, self.topic_half_height)
+            }
             RoleKind::Controller => (CONTROLLER_HALF_WIDTH, CONTROLLER_HALF_HEIGHT),
             _ => (NODE_HALF_WIDTH, NODE_HALF_HEIGHT),
         }
@@ -195,8 +236,14 @@ impl Layout {
             RoleKind::Coordinator => return (480.0, 80.0),
             RoleKind::Controller => return CONTROLLER_AT,
         };
-        // The middle of the tallest column; a shorter column is centred on it.
-        let middle = 300.0 + self.extra_height() / 2.0;
+        // The middle of the tallest column; a shorter column is centred on it. The dead
+        // letters' room is below it.
+        let below = if self.dead_letters {
+            DEAD_LETTER_SPACE
+        } else {
+            0.0
+        };
+        let middle = 300.0 + (self.extra_height() - below) / 2.0;
         let offset = f64::from(node.instance()) - f64::from(column.max(1) - 1) / 2.0;
         (x, middle + offset * ROW_GAP)
     }
@@ -683,7 +730,7 @@ fn Tokens(props: &TokensProps) -> Html {
 pub fn Stage(props: &StageProps) -> Html {
     let snapshot = &props.snapshot;
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
-    let layout = Layout::of(&present);
+    let layout = Layout::of_snapshot(snapshot);
     let topology = layout.topology();
     let mut links = topology.links(snapshot.mode);
     links.extend(topology.replication_links(snapshot.mode));
@@ -773,18 +820,54 @@ pub fn Stage(props: &StageProps) -> Html {
             };
         }
         let (half_width, half_height) = layout.half_size(node);
-        let (title_y, sub_y) = match (node.role(), replica.is_some()) {
-            (RoleKind::Controller, _) => ("-4", "14"),
-            (_, true) => ("-23", "37"),
-            _ => ("-2", "20"),
+        let (mut title_y, mut sub_y) = match (node.role(), replica.is_some()) {
+            (RoleKind::Controller, _) => ("-4".to_string(), "14".to_string()),
+            (_, true) => ("-23".to_string(), "37".to_string()),
+            _ => ("-2".to_string(), "20".to_string()),
         };
+        // Many consumers: a member's group and partitions, a competing consumer's
+        // unacked deliveries, the broker's topic or ready messages.
+        let member = snapshot.groups.as_ref().and_then(|g| {
+            g.groups
+                .iter()
+                .flat_map(|group| group.members.iter())
+                .find(|m| m.node == node)
+        });
+        if let Some(member) = member {
+            (title, sub) = stage_consumers::member_caption(member, &sub);
+        }
+        if let (Some(queue), true) = (&snapshot.queue, up) {
+            let line = match node.role() {
+                RoleKind::Consumer => stage_consumers::queue_consumer_line(queue, node),
+                RoleKind::Broker => stage_consumers::queue_broker_line(queue),
+                _ => None,
+            };
+            if let Some(line) = line {
+                sub = line;
+            }
+        }
+        let topic = snapshot
+            .groups
+            .as_ref()
+            .filter(|_| node == NodeId::BROKER)
+            .map(|groups| {
+                title_y = tenths(-half_height + 21.0);
+                sub_y = tenths(stage_consumers::topic_status_y(half_height));
+                title = format!("{title} · topic");
+                stage_consumers::topic_rows(groups, half_height, up)
+            });
         let class = classes!(
             "node",
             node.role().name(),
             view.is_none().then_some("absent"),
             (!up).then_some("down"),
             replica.map(|_| "replica"),
-            replica.filter(|r| r.leader).map(|_| "leader")
+            replica.filter(|r| r.leader).map(|_| "leader"),
+            member.map(|m| format!("member g{}", m.group)),
+            member
+                .filter(|m| m.state == mqlab_sim::MemberState::Idle)
+                .map(|_| "idle"),
+            topic.as_ref().map(|_| "with-topic")
         );
         html! {
             <g class={class} transform={format!("translate({},{})", tenths(x), tenths(y))}>
@@ -793,8 +876,16 @@ pub fn Stage(props: &StageProps) -> Html {
                 <text class="node-title" text-anchor="middle" y={title_y}>{ title }</text>
                 <text class="node-sub" text-anchor="middle" y={sub_y}>{ sub }</text>
                 { for replica.map(replica_log) }
+                { for topic }
             </g>
         }
+    });
+
+    // The dead letters, as a node of their own below the broker.
+    let dead_letters = snapshot.dead_letters.as_ref().map(|dead| {
+        let (_, by) = layout.position(NodeId::BROKER);
+        let bottom = by + layout.half_size(NodeId::BROKER).1;
+        stage_consumers::dead_letter_node(dead, layout.dead_letter_position(), bottom)
     });
 
     // A mark where the latest event lost a message or crashed a node, while the step
@@ -830,6 +921,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     { for link_paths }
                     { for nodes }
                     { for placeholder }
+                    { for dead_letters }
                     { for mark }
                     <g class="legend" transform={format!("translate(12,{})", tenths(368.0 + layout.extra_height()))}>
                         <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>

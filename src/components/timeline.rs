@@ -8,7 +8,7 @@
 //! are found by binary search and a run of 100,000 steps costs no more to draw than a
 //! short one.
 
-use mqlab_sim::{EventKind, InFlight, MessageKind, NodeId, TraceEvent};
+use mqlab_sim::{Detail, EventKind, GroupDetail, InFlight, MessageKind, NodeId, TraceEvent};
 use yew::prelude::*;
 
 use crate::decimal::tenths;
@@ -304,6 +304,24 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         html! { <line class="in-flight" x1={tenths(x1)} y1={tenths(y1)} x2={tenths(x2)} y2={tenths(y2)} /> }
     });
 
+    // Rebalances of consumer groups: a line across every lane where a new generation
+    // began, named by its group and generation.
+    let rebalances = events.iter().filter_map(|event| match event.detail {
+        Detail::Group(GroupDetail::Rebalanced { group, generation, .. }) => {
+            let rx = x(event.tick);
+            let title = format!("step {} · tick {}: {}", event.step, event.tick, event.narration);
+            let on_click = seek(event.step);
+            Some(html! {
+                <g class="rebalance" onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>
+                    <title>{ title }</title>
+                    <line x1={tenths(rx)} x2={tenths(rx)} y1="8" y2={tenths(height - 14.0)} />
+                    <text x={tenths(rx + 3.0)} y="16">{ format!("⟳ g{} gen {generation}", group + 1) }</text>
+                </g>
+            })
+        }
+        _ => None,
+    });
+
     let cursor_x = x(now);
     let ticks = (0..=4).map(|i| {
         let tick = start + width_ticks * i / 4;
@@ -350,6 +368,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 { for lanes }
                 <g clip-path="url(#tl-clip)">
                     { for band_shapes }
+                    { for rebalances }
                     { for pending }
                     { for marks }
                     <line class="cursor" x1={tenths(cursor_x)} x2={tenths(cursor_x)} y1="6" y2={tenths(height - 14.0)} />

@@ -76,6 +76,8 @@ pub struct Owned {
 pub struct MemberView {
     /// The consumer node.
     pub node: NodeId,
+    /// Its group, from 0.
+    pub group: u16,
     /// What it is doing.
     pub state: MemberState,
     /// The generation of its assignment (0: none yet).
@@ -222,6 +224,7 @@ impl Sim {
                         };
                         Some(MemberView {
                             node,
+                            group: coordinator.group,
                             state,
                             generation: if self.is_up(node) { m.generation } else { 0 },
                             owned,

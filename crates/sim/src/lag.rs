@@ -2,6 +2,10 @@
 //! offset less the group's committed offset), sampled each time a step of the broker
 //! changes one. Kept beside the trace, not in the simulation's checkpoints.
 
+/// The most samples a history keeps (a few hundred kilobytes with three groups on eight
+/// partitions).
+pub const MAX_LAG_SAMPLES: usize = 8_192;
+
 /// The lags of a run over time: one sample per step of the broker that changed one,
 /// each holding every group's lag on every partition (group after group).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,9 +26,10 @@ impl LagHistory {
         }
     }
 
-    /// Adds a sample taken at a step, unless nothing changed since the last.
+    /// Adds a sample taken at a step, unless nothing changed since the last or the
+    /// history is full.
     pub(crate) fn note(&mut self, step: u64, tick: u64, lags: &[u32]) {
-        if self.width == 0 || lags.len() != self.width {
+        if self.width == 0 || lags.len() != self.width || self.is_full() {
             return;
         }
         if self.values.len() >= self.width && self.values[self.values.len() - self.width..] == *lags
@@ -47,6 +52,12 @@ impl LagHistory {
     /// How many lags each sample holds (0: the run has no consumer groups).
     pub fn width(&self) -> usize {
         self.width
+    }
+
+    /// True when it holds `MAX_LAG_SAMPLES` samples and takes no more: a long run's
+    /// plot shows its beginning.
+    pub fn is_full(&self) -> bool {
+        self.steps.len() >= MAX_LAG_SAMPLES
     }
 
     /// How many samples it holds.
@@ -101,5 +112,11 @@ mod tests {
         // A sample of the wrong width is ignored rather than misread.
         history.note(1, 1, &[3]);
         assert!(history.is_empty());
+        // A full history takes no more samples.
+        for step in 0..MAX_LAG_SAMPLES as u64 + 10 {
+            history.note(step, step, &[step as u32, 0]);
+        }
+        assert_eq!(history.len(), MAX_LAG_SAMPLES);
+        assert!(history.is_full());
     }
 }

@@ -1,0 +1,83 @@
+//! The ledger of many consumers: each consumer group's own verdicts (the goal is every
+//! message exactly once in every group), and how many side effects each consumer
+//! applied. All from the core's ledgers, one per group.
+
+use mqlab_sim::{NodeId, RoleKind, Summary};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct GroupsLedgerProps {
+    /// Per group, its ledger's counters (Kafka style); empty for one queue.
+    pub groups: Vec<Summary>,
+    /// Per consumer, the side effects it applied.
+    pub applied: Vec<u32>,
+    /// Members per group (Kafka style), to name each consumer's group.
+    #[prop_or_default]
+    pub members: u16,
+}
+
+/// A count as a table cell, marked when it is an anomaly.
+fn cell(value: u32, bad: bool) -> Html {
+    let class = classes!("num", (bad && value > 0).then_some("bad"));
+    html! { <td class={class}>{ value }</td> }
+}
+
+#[component]
+pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
+    let rows = props.groups.iter().enumerate().map(|(g, s)| {
+        let verdict = if s.lost + s.duplicated + s.reordered_per_key + s.dropped + s.blocked == 0
+            && s.pending == 0
+        {
+            "✓ every message once"
+        } else if s.pending > 0 && s.lost + s.duplicated == 0 {
+            "… under way"
+        } else {
+            "✖ anomalies"
+        };
+        html! {
+            <tr>
+                <th scope="row">{ format!("group {}", g + 1) }</th>
+                { cell(s.exactly_once, false) }
+                { cell(s.lost, true) }
+                { cell(s.duplicated, true) }
+                { cell(s.reordered_per_key, true) }
+                { cell(s.reordered.saturating_sub(s.reordered_per_key), false) }
+                { cell(s.dead_lettered, false) }
+                { cell(s.dropped, true) }
+                { cell(s.blocked, true) }
+                <td>{ verdict }</td>
+            </tr>
+        }
+    });
+    let consumers = props.applied.iter().enumerate().map(|(i, applied)| {
+        let node = NodeId::new(RoleKind::Consumer, i as u8);
+        let group = (props.members > 0).then(|| format!(" (group {})", i as u16 / props.members + 1));
+        html! { <li>{ format!("{}{}: {applied} applied", node.label(), group.unwrap_or_default()) }</li> }
+    });
+    html! {
+        <section class="groups-ledger" aria-label="Consumer groups' ledger">
+            if !props.groups.is_empty() {
+                <h3>{ "Per consumer group" }</h3>
+                <div class="table-scroll">
+                    <table class="groups-table">
+                        <thead><tr>
+                            <th scope="col">{ "group" }</th>
+                            <th scope="col" title="Applied once, in order within its key">{ "exactly once" }</th>
+                            <th scope="col" title="Never applied by this group">{ "lost" }</th>
+                            <th scope="col" title="Applied more than once by this group">{ "duplicated" }</th>
+                            <th scope="col" title="Applied after a later message of the same key: order broken where Kafka keeps it">{ "reordered per key" }</th>
+                            <th scope="col" title="Out of order only across keys (different partitions): expected, not an anomaly">{ "across keys" }</th>
+                            <th scope="col" title="Published to the dead-letter topic or queue, never applied">{ "dead-lettered" }</th>
+                            <th scope="col" title="Skipped or dropped, never applied">{ "dropped" }</th>
+                            <th scope="col" title="Held up behind a poison record at the head of its partition">{ "blocked" }</th>
+                            <th scope="col">{ "verdict" }</th>
+                        </tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
+            }
+            <h3>{ "Per consumer" }</h3>
+            <ul class="applied-list">{ for consumers }</ul>
+        </section>
+    }
+}

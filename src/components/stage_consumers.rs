@@ -1,0 +1,203 @@
+//! What the stage draws of many consumers: in Kafka style the topic's partitions inside
+//! the broker, with each group's committed offset and lag, and the group coordinators'
+//! generations; each member's group, partitions and position, or that it is idle,
+//! joining, silent or gone. In RabbitMQ style, the queue's ready messages and what each
+//! consumer holds unacknowledged (redeliveries marked ↻). And the dead letters, drawn
+//! as a node of their own. Everything comes from the core's snapshot.
+
+use mqlab_sim::{
+    DeadLetterView, GroupsView, MemberState, MemberView, MessageId, NodeId, QueueView,
+};
+use yew::prelude::*;
+
+use crate::decimal::tenths;
+
+/// A partition row's height inside the broker's box, and its first record's left edge.
+pub const ROW_HEIGHT: f64 = 17.0;
+const CELL_LEFT: f64 = -98.0;
+const CELL_WIDTH: f64 = 19.0;
+/// Room in the broker's box for its title above the rows and its status below them.
+const TOPIC_HEAD: f64 = 34.0;
+const TOPIC_FOOT: f64 = 24.0;
+
+/// Half the height of the broker's box when it holds the topic's partitions and a line
+/// per group coordinator.
+pub fn topic_half_height(groups: &GroupsView) -> f64 {
+    let rows = groups.partitions.len() + groups.groups.len();
+    (TOPIC_HEAD + rows as f64 * ROW_HEIGHT + TOPIC_FOOT) / 2.0
+}
+
+fn message_words(messages: &[MessageId], most: usize) -> String {
+    let mut words: Vec<String> = messages.iter().take(most).map(|m| m.to_string()).collect();
+    if messages.len() > most {
+        words.push("…".to_string());
+    }
+    words.join(" ")
+}
+
+/// The topic inside the broker's box (centred on the box): a row per partition with its
+/// latest records, each group's committed offset as a mark in the group's colour, and
+/// the end offset and lags; then a line per group coordinator.
+pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Html {
+    let top = -half_height + TOPIC_HEAD;
+    let rows = groups.partitions.iter().enumerate().map(|(row, partition)| {
+        let y = top + row as f64 * ROW_HEIGHT;
+        let x_of = |offset: u32| {
+            CELL_LEFT + f64::from(offset.saturating_sub(partition.first_offset)) * CELL_WIDTH
+        };
+        let cells = partition.records.iter().zip(partition.first_offset..).map(|(message, offset)| {
+            let x = x_of(offset);
+            html! { <>
+                <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 1.0)} height="14"><title>{ format!("p{} offset {offset}: {message}", partition.partition) }</title></rect>
+                <text x={tenths(x + CELL_WIDTH / 2.0 - 0.5)} y={tenths(y + 11.0)} text-anchor="middle">{ message.0.to_string() }</text>
+            </> }
+        });
+        let marks = partition.committed.iter().enumerate().map(|(g, &committed)| {
+            let x = x_of(committed.max(partition.first_offset)) - 1.0 + g as f64 * 2.0;
+            html! {
+                <line class={classes!("commit-mark", format!("g{g}"))} x1={tenths(x)} x2={tenths(x)}
+                      y1={tenths(y - 2.0)} y2={tenths(y + 16.0)}>
+                    <title>{ format!("group {} committed offset {committed}", g + 1) }</title>
+                </line>
+            }
+        });
+        let lags: Vec<String> = (0..partition.committed.len()).map(|g| partition.lag(g).to_string()).collect();
+        let start = if partition.first_offset > 0 { "…" } else { "" };
+        html! {
+            <g class="partition">
+                <text class="row-label" x="-124" y={tenths(y + 11.0)}>{ format!("{start}p{}", partition.partition) }</text>
+                { for cells }
+                { for marks }
+                <text class="row-end" x="124" y={tenths(y + 11.0)} text-anchor="end">
+                    { format!("end {} · lag {}", partition.end_offset, lags.join("/")) }
+                </text>
+            </g>
+        }
+    });
+    let coordinators = groups.groups.iter().enumerate().map(|(row, group)| {
+        let y = top + (groups.partitions.len() + row) as f64 * ROW_HEIGHT + 12.0;
+        let state = if !broker_up {
+            "coordinator down".to_string()
+        } else if group.rebalancing {
+            "⟳ rebalancing".to_string()
+        } else if group.generation == 0 {
+            "forming".to_string()
+        } else {
+            "stable".to_string()
+        };
+        html! {
+            <text class={classes!("coordinator-line", format!("g{}", group.group))} x="-124" y={tenths(y)}>
+                { format!("■ group {} · generation {} · {state}", group.group + 1, group.generation) }
+            </text>
+        }
+    });
+    html! { <g class="log topic">{ for rows }{ for coordinators }</g> }
+}
+
+/// Where the broker's status line sits in a box of this half height.
+pub fn topic_status_y(half_height: f64) -> f64 {
+    half_height - 8.0
+}
+
+/// A member's title and status line.
+pub fn member_caption(member: &MemberView, up_line: &str) -> (String, String) {
+    let title = format!("{} · group {}", member.node.label(), member.group + 1);
+    let sub = match member.state {
+        MemberState::Owning => {
+            let owned: Vec<String> = member
+                .owned
+                .iter()
+                .map(|o| {
+                    let at = o.position.map_or("…".to_string(), |p| p.to_string());
+                    let paused = if o.paused { "⏸" } else { "" };
+                    format!("p{}{paused}@{at}", o.partition)
+                })
+                .collect();
+            format!("gen {} · {}", member.generation, owned.join(" "))
+        }
+        MemberState::Idle => format!("gen {} · idle: no partition", member.generation),
+        MemberState::Joining => "joining its group…".to_string(),
+        MemberState::Silent => format!("{up_line} · session running"),
+        MemberState::Gone => format!("{up_line} · left the group"),
+    };
+    (title, sub)
+}
+
+/// A competing consumer's status line: what it holds unacknowledged.
+pub fn queue_consumer_line(queue: &QueueView, node: NodeId) -> Option<String> {
+    let held = queue.unacked.get(usize::from(node.instance()))?;
+    let words: Vec<String> = held
+        .iter()
+        .take(5)
+        .map(|u| {
+            if u.redelivered {
+                format!("↻{}", u.message)
+            } else {
+                u.message.to_string()
+            }
+        })
+        .collect();
+    let more = if held.len() > 5 { " …" } else { "" };
+    Some(if queue.prefetch == 0 {
+        if held.is_empty() {
+            "auto ack: holds nothing".to_string()
+        } else {
+            format!("auto ack: {}{more}", words.join(" "))
+        }
+    } else if held.is_empty() {
+        format!("unacked 0/{}", queue.prefetch)
+    } else {
+        format!(
+            "unacked {}/{}: {}{more}",
+            held.len(),
+            queue.prefetch,
+            words.join(" ")
+        )
+    })
+}
+
+/// The queue's status line in the broker's box: its ready messages.
+pub fn queue_broker_line(queue: &QueueView) -> Option<String> {
+    (queue.ready_count > 0).then(|| {
+        format!(
+            "ready {}: {}",
+            queue.ready_count,
+            message_words(&queue.ready, 6)
+        )
+    })
+}
+
+/// Half the width and height of the dead letters' box.
+pub const DEAD_LETTER_HALF: (f64, f64) = (150.0, 22.0);
+
+/// The dead-letter queue (RabbitMQ) or topic (Kafka) as a node of its own, at `(x, y)`,
+/// joined to the broker above it.
+pub fn dead_letter_node(dead: &DeadLetterView, (x, y): (f64, f64), broker_bottom: f64) -> Html {
+    let (half_width, half_height) = DEAD_LETTER_HALF;
+    let name = if dead.topic {
+        "Dead-letter topic (<topic>-dlt)"
+    } else {
+        "Dead-letter queue"
+    };
+    let content = if dead.messages.is_empty() {
+        "empty".to_string()
+    } else {
+        format!(
+            "{} · {}",
+            dead.messages.len(),
+            message_words(&dead.messages, 8)
+        )
+    };
+    html! {
+        <g class="dead-letters">
+            <line class="link dead-letter-link" x1={tenths(x)} x2={tenths(x)}
+                  y1={tenths(broker_bottom)} y2={tenths(y - half_height)} marker-end="url(#arrow)" />
+            <g class="node dead-letter" transform={format!("translate({},{})", tenths(x), tenths(y))}>
+                <rect class="node-box" x={tenths(-half_width)} y={tenths(-half_height)}
+                      width={tenths(2.0 * half_width)} height={tenths(2.0 * half_height)} rx="10" />
+                <text class="node-title" text-anchor="middle" y="-3">{ name }</text>
+                <text class="node-sub" text-anchor="middle" y="14">{ content }</text>
+            </g>
+        </g>
+    }
+}
