@@ -25,6 +25,10 @@ pub struct FaultToolbarProps {
     /// (`None`: armed from the start). Reset keeps it; each entry can be removed.
     #[prop_or_default]
     pub plan: Vec<(Option<u64>, Command)>,
+    /// Kafka consumer groups: members commit offsets instead of acking, and their
+    /// connections to the broker are reliable.
+    #[prop_or_default]
+    pub kafka: bool,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -109,8 +113,9 @@ pub fn fault_text(step: Option<u64>, command: &Command) -> String {
 const COMPACT_NODES: usize = 4;
 
 /// Every crash point of a mode, once for each node of the point's role: ("consumer-2
-/// after apply" is the second consumer's), in the order of `CrashPoint::ALL`.
-pub fn crash_choices(topology: &Topology, mode: Mode) -> Vec<(CrashPoint, u8)> {
+/// after apply" is the second consumer's), in the order of `CrashPoint::ALL`. A Kafka
+/// consumer commits offsets instead of acking: "after commit" takes "after ack"'s place.
+pub fn crash_choices(topology: &Topology, mode: Mode, kafka: bool) -> Vec<(CrashPoint, u8)> {
     // A replicated queue has no fsync point (its log survives a process crash in the
     // page cache) and adds the replication points, for every replica.
     let replicated = topology.replicated();
@@ -125,6 +130,10 @@ pub fn crash_choices(topology: &Topology, mode: Mode) -> Vec<(CrashPoint, u8)> {
         .copied()
         .filter(|point| point.applies_to(mode))
         .filter(|point| !(replicated && *point == CrashPoint::BrokerAfterFsync))
+        .flat_map(|point| match point {
+            CrashPoint::ConsumerAfterAck if kafka => CrashPoint::GROUPS.to_vec(),
+            _ => vec![point],
+        })
         .flat_map(|point| {
             let count = topology.count(point.node().role()).min(u16::from(u8::MAX));
             (0..count).map(move |instance| (point, instance as u8))
@@ -137,9 +146,14 @@ const RATE_MAX_PER_MILLE: u32 = 500;
 
 #[component]
 pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
-    let points = crash_choices(&props.topology, props.mode);
+    let points = crash_choices(&props.topology, props.mode, props.kafka);
     let mut links = props.topology.links(props.mode);
     links.extend(props.topology.replication_links(props.mode));
+    if props.kafka {
+        links.retain(|link| {
+            link.from.role() != RoleKind::Consumer && link.to.role() != RoleKind::Consumer
+        });
+    }
     let point = use_state(|| None::<(CrashPoint, u8)>);
     let message = use_state(|| None::<u32>);
     let link = use_state(|| None::<LinkId>);
@@ -433,14 +447,14 @@ mod tests {
 
     #[test]
     fn each_crash_point_is_offered_for_every_node_of_its_role() {
-        let single = crash_choices(&Topology::default(), Mode::AtLeastOnce);
+        let single = crash_choices(&Topology::default(), Mode::AtLeastOnce, false);
         assert!(single.iter().all(|(_, instance)| *instance == 0));
         let topology = Topology {
             producers: 2,
             brokers: 1,
             consumers: 3,
         };
-        let names: Vec<String> = crash_choices(&topology, Mode::AtLeastOnce)
+        let names: Vec<String> = crash_choices(&topology, Mode::AtLeastOnce, false)
             .into_iter()
             .map(|(point, instance)| point.name_at(instance))
             .collect();
@@ -464,7 +478,7 @@ mod tests {
             brokers: 3,
             ..Topology::default()
         };
-        let names: Vec<String> = crash_choices(&replicated, Mode::AtLeastOnce)
+        let names: Vec<String> = crash_choices(&replicated, Mode::AtLeastOnce, false)
             .into_iter()
             .map(|(point, instance)| point.name_at(instance))
             .collect();
@@ -480,8 +494,18 @@ mod tests {
             !names.iter().any(|n| n.ends_with("after_fsync")),
             "{names:?}"
         );
+        // A Kafka member commits instead of acking.
+        let names: Vec<String> = crash_choices(&topology, Mode::AtLeastOnce, true)
+            .into_iter()
+            .map(|(point, instance)| point.name_at(instance))
+            .collect();
+        assert!(
+            names.iter().any(|n| n == "consumer-3.after_commit"),
+            "{names:?}"
+        );
+        assert!(!names.iter().any(|n| n.ends_with("after_ack")), "{names:?}");
         // Each name reads back as the choice it came from.
-        for (point, instance) in crash_choices(&topology, Mode::Transactional) {
+        for (point, instance) in crash_choices(&topology, Mode::Transactional, false) {
             assert_eq!(
                 CrashPoint::parse_at(&point.name_at(instance)),
                 Ok((point, instance))

@@ -139,7 +139,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                       participants={participants} dispatch={dispatch.clone()} />
                     <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
-                                  plan={crate::state::fault_plan(&run)} dispatch={dispatch.clone()} />
+                                  plan={crate::state::fault_plan(&run)} kafka={scenario.kafka.is_some()} dispatch={dispatch.clone()} />
                     <crate::components::replication_settings::ReplicationSettings mode={snapshot.mode} brokers={scenario.topology.brokers}
                                   replication={scenario.replication.clone()} dispatch={dispatch.clone()} />
                     <crate::components::groups_settings::GroupsSettings mode={snapshot.mode} kafka={scenario.kafka.clone()}
