@@ -139,6 +139,34 @@ pub fn bench_busy_link() -> String {
     SharedRun::new(scenario).to_link()
 }
 
+/// A link to a run of six consumers with about a hundred messages in flight, for
+/// frame-time measurements: RabbitMQ style (a prefetch of 10 each), or Kafka style (one
+/// group of six members on six partitions, the producer keeping 90 publishes out).
+#[wasm_bindgen]
+pub fn bench_busy_consumers_link(kafka: bool) -> String {
+    let mut scenario = Scenario {
+        mode: Mode::AtLeastOnce,
+        messages: 5_000,
+        ..Scenario::default()
+    };
+    scenario.topology.consumers = 6;
+    scenario.network.global.latency_ticks_min = 40;
+    scenario.network.global.latency_ticks_max = 80;
+    scenario.timing.retry_timeout_ticks = 400;
+    scenario.timing.redelivery_timeout_ticks = 400;
+    if kafka {
+        scenario.timing.producer_window = 90;
+        scenario.kafka = Some(mqlab_sim::KafkaConfig {
+            partitions: 6,
+            ..mqlab_sim::KafkaConfig::default()
+        });
+    } else {
+        scenario.timing.producer_window = 40;
+        scenario.timing.delivery_window = 10;
+    }
+    SharedRun::new(scenario).to_link()
+}
+
 /// The crash matrix: every single crash point × message of a `messages`-message scenario
 /// in all four modes, run in slices as the page runs it.
 #[wasm_bindgen]
