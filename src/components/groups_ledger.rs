@@ -77,7 +77,7 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
                 </div>
             }
             <h3>{ "Per consumer" }</h3>
-            <ul class="applied-list">{ for consumers }</ul>
+            <ul class="applied-list" aria-label="Applied per consumer">{ for consumers }</ul>
         </section>
     }
 }
