@@ -55,7 +55,7 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
         html! { <li>{ format!("{}{}: {applied} applied", node.label(), group.unwrap_or_default()) }</li> }
     });
     html! {
-        <section class="groups-ledger" aria-label="Consumer groups' ledger">
+        <section class="groups-ledger" aria-label="Verdicts per group and consumer">
             if !props.groups.is_empty() {
                 <h3>{ "Per consumer group" }</h3>
                 <div class="table-scroll">

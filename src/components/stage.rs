@@ -17,7 +17,7 @@ use mqlab_sim::{
 use yew::prelude::*;
 
 use crate::components::narration::{carries_business, step_after};
-use crate::components::stage_consumers;
+use crate::components::stage_consumers::{self, DEAD_LETTER_HALF};
 use crate::decimal::tenths;
 
 /// The height of the whole drawing of a single pipeline, with the coordinator's strip
@@ -140,8 +140,8 @@ impl Default for Layout {
     }
 }
 
-/// Room below the pipeline for the dead letters' box.
-const DEAD_LETTER_SPACE: f64 = 100.0;
+/// The gap between the broker's box and the dead letters' box below it.
+const DEAD_LETTER_GAP: f64 = 40.0;
 
 impl Layout {
     /// The layout of the nodes a snapshot lists: each role's column is as tall as its
@@ -192,22 +192,37 @@ impl Layout {
         self.producers.max(self.brokers).max(self.consumers).max(1)
     }
 
-    /// How much taller than a single pipeline the drawing is: the stacked rows, or a
-    /// broker's box that holds a topic, and the dead letters' box.
-    pub fn extra_height(self) -> f64 {
+    /// How much taller than a single pipeline the rows of nodes are: the stacked rows,
+    /// or a broker's box that holds a topic.
+    fn rows_height(self) -> f64 {
         let rows = f64::from(self.rows() - 1) * ROW_GAP;
         let topic = 2.0 * (self.topic_half_height - NODE_HALF_HEIGHT);
-        let dead_letters = if self.dead_letters {
-            DEAD_LETTER_SPACE
-        } else {
-            0.0
-        };
-        rows.max(topic) + dead_letters
+        rows.max(topic)
     }
 
-    /// Where the dead letters' box sits: below the broker, above the legend.
+    /// How much taller than a single pipeline the drawing is: the rows of nodes, and
+    /// room below the broker for the dead letters' box.
+    pub fn extra_height(self) -> f64 {
+        let rows = self.rows_height();
+        if !self.dead_letters {
+            return rows;
+        }
+        let (_, y) = self.dead_letter_position();
+        rows.max(y + DEAD_LETTER_HALF.1 + 30.0 - FULL_HEIGHT)
+    }
+
+    /// Where the dead letters' box sits: below the broker.
     pub fn dead_letter_position(self) -> (f64, f64) {
-        (480.0, FULL_HEIGHT + self.extra_height() - 58.0)
+        let middle = 300.0 + self.rows_height() / 2.0;
+        let broker_half = if self.topic_half_height > 0.0 {
+            self.topic_half_height
+        } else {
+            NODE_HALF_HEIGHT
+        };
+        (
+            480.0,
+            middle + broker_half + DEAD_LETTER_GAP + DEAD_LETTER_HALF.1,
+        )
     }
 
     /// True when the queue is replicated over several brokers (a controller joins).
@@ -220,7 +235,7 @@ impl Layout {
         match node.role() {
             RoleKind::Broker if self.replicated() => (REPLICA_HALF_WIDTH, NODE_HALF_HEIGHT),
             RoleKind::Broker if self.topic_half_height > 0.0 => {
-                (REPLICA_HALF_WIDTH, self.topic_half_height)
+                (stage_consumers::TOPIC_HALF_WIDTH, self.topic_half_height)
             }
             RoleKind::Controller => (CONTROLLER_HALF_WIDTH, CONTROLLER_HALF_HEIGHT),
             _ => (NODE_HALF_WIDTH, NODE_HALF_HEIGHT),
@@ -236,14 +251,8 @@ impl Layout {
             RoleKind::Coordinator => return (480.0, 80.0),
             RoleKind::Controller => return CONTROLLER_AT,
         };
-        // The middle of the tallest column; a shorter column is centred on it. The dead
-        // letters' room is below it.
-        let below = if self.dead_letters {
-            DEAD_LETTER_SPACE
-        } else {
-            0.0
-        };
-        let middle = 300.0 + (self.extra_height() - below) / 2.0;
+        // The middle of the tallest column; a shorter column is centred on it.
+        let middle = 300.0 + self.rows_height() / 2.0;
         let offset = f64::from(node.instance()) - f64::from(column.max(1) - 1) / 2.0;
         (x, middle + offset * ROW_GAP)
     }
@@ -834,7 +843,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 .find(|m| m.node == node)
         });
         if let Some(member) = member {
-            (title, sub) = stage_consumers::member_caption(member, &sub);
+            (title, sub) = stage_consumers::member_caption(member);
         }
         if let (Some(queue), true) = (&snapshot.queue, up) {
             let line = match node.role() {
@@ -1087,6 +1096,45 @@ mod tests {
             ..envelope(MessageKind::Publish, 3, false)
         };
         assert_eq!(token_label(&response), "rec m3");
+    }
+
+    #[test]
+    fn a_topic_s_broker_and_the_dead_letters_fit_the_drawing_without_overlapping() {
+        for consumers in [1, 3, 8] {
+            for (partitions, groups) in [(1, 1), (8, 3)] {
+                let topology = Topology {
+                    producers: 1,
+                    brokers: 1,
+                    consumers,
+                };
+                let rows = (partitions + groups) as f64;
+                let layout = Layout {
+                    topic_half_height: (34.0 + rows * stage_consumers::ROW_HEIGHT + 24.0) / 2.0,
+                    dead_letters: true,
+                    ..Layout::of(&topology.all_nodes())
+                };
+                let nodes = topology.all_nodes();
+                for (i, a) in nodes.iter().enumerate() {
+                    for b in &nodes[i + 1..] {
+                        let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
+                        let ((aw, ah), (bw, bh)) = (layout.half_size(*a), layout.half_size(*b));
+                        let apart = (ax - bx).abs() >= aw + bw || (ay - by).abs() >= ah + bh;
+                        assert!(apart, "{a} and {b} overlap");
+                    }
+                }
+                let (_, broker_y) = layout.position(NodeId::BROKER);
+                let (_, dead_y) = layout.dead_letter_position();
+                let broker_bottom = broker_y + layout.half_size(NodeId::BROKER).1;
+                assert!(dead_y - DEAD_LETTER_HALF.1 >= broker_bottom + 20.0);
+                let bottom = FULL_HEIGHT + layout.extra_height();
+                assert!(
+                    dead_y + DEAD_LETTER_HALF.1 <= bottom - 20.0,
+                    "{consumers} consumers"
+                );
+                // Below the dimmed 2PC coordinator box (207 ± 15).
+                assert!(broker_y - layout.half_size(NodeId::BROKER).1 >= 222.0);
+            }
+        }
     }
 
     #[test]

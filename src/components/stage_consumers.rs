@@ -14,8 +14,12 @@ use crate::decimal::tenths;
 
 /// A partition row's height inside the broker's box, and its first record's left edge.
 pub const ROW_HEIGHT: f64 = 17.0;
-const CELL_LEFT: f64 = -98.0;
-const CELL_WIDTH: f64 = 19.0;
+const CELL_LEFT: f64 = -146.0;
+const CELL_WIDTH: f64 = 22.0;
+/// The latest records a partition's row shows.
+const ROW_RECORDS: usize = 8;
+/// Half the width of the broker's box when it holds a topic.
+pub const TOPIC_HALF_WIDTH: f64 = 170.0;
 /// Room in the broker's box for its title above the rows and its status below them.
 const TOPIC_HEAD: f64 = 34.0;
 const TOPIC_FOOT: f64 = 24.0;
@@ -42,18 +46,20 @@ pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Htm
     let top = -half_height + TOPIC_HEAD;
     let rows = groups.partitions.iter().enumerate().map(|(row, partition)| {
         let y = top + row as f64 * ROW_HEIGHT;
+        let skip = partition.records.len().saturating_sub(ROW_RECORDS);
+        let first_offset = partition.first_offset + skip as u32;
         let x_of = |offset: u32| {
-            CELL_LEFT + f64::from(offset.saturating_sub(partition.first_offset)) * CELL_WIDTH
+            CELL_LEFT + f64::from(offset.saturating_sub(first_offset)) * CELL_WIDTH
         };
-        let cells = partition.records.iter().zip(partition.first_offset..).map(|(message, offset)| {
+        let cells = partition.records[skip..].iter().zip(first_offset..).map(|(message, offset)| {
             let x = x_of(offset);
             html! { <>
-                <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 1.0)} height="14"><title>{ format!("p{} offset {offset}: {message}", partition.partition) }</title></rect>
+                <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 2.0)} height="14"><title>{ format!("p{} offset {offset}: {message}", partition.partition) }</title></rect>
                 <text x={tenths(x + CELL_WIDTH / 2.0 - 0.5)} y={tenths(y + 11.0)} text-anchor="middle">{ message.0.to_string() }</text>
             </> }
         });
         let marks = partition.committed.iter().enumerate().map(|(g, &committed)| {
-            let x = x_of(committed.max(partition.first_offset)) - 1.0 + g as f64 * 2.0;
+            let x = x_of(committed.max(first_offset)) - 1.0 + g as f64 * 2.0;
             html! {
                 <line class={classes!("commit-mark", format!("g{g}"))} x1={tenths(x)} x2={tenths(x)}
                       y1={tenths(y - 2.0)} y2={tenths(y + 16.0)}>
@@ -62,13 +68,13 @@ pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Htm
             }
         });
         let lags: Vec<String> = (0..partition.committed.len()).map(|g| partition.lag(g).to_string()).collect();
-        let start = if partition.first_offset > 0 { "…" } else { "" };
+        let start = if first_offset > 0 { "…" } else { "" };
         html! {
             <g class="partition">
-                <text class="row-label" x="-124" y={tenths(y + 11.0)}>{ format!("{start}p{}", partition.partition) }</text>
+                <text class="row-label" x="-166" y={tenths(y + 11.0)}>{ format!("{start}p{}", partition.partition) }</text>
                 { for cells }
                 { for marks }
-                <text class="row-end" x="124" y={tenths(y + 11.0)} text-anchor="end">
+                <text class="row-end" x="164" y={tenths(y + 11.0)} text-anchor="end">
                     { format!("end {} · lag {}", partition.end_offset, lags.join("/")) }
                 </text>
             </g>
@@ -86,7 +92,7 @@ pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Htm
             "stable".to_string()
         };
         html! {
-            <text class={classes!("coordinator-line", format!("g{}", group.group))} x="-124" y={tenths(y)}>
+            <text class={classes!("coordinator-line", format!("g{}", group.group))} x="-166" y={tenths(y)}>
                 { format!("■ group {} · generation {} · {state}", group.group + 1, group.generation) }
             </text>
         }
@@ -100,7 +106,7 @@ pub fn topic_status_y(half_height: f64) -> f64 {
 }
 
 /// A member's title and status line.
-pub fn member_caption(member: &MemberView, up_line: &str) -> (String, String) {
+pub fn member_caption(member: &MemberView) -> (String, String) {
     let title = format!("{} · group {}", member.node.label(), member.group + 1);
     let sub = match member.state {
         MemberState::Owning => {
@@ -108,17 +114,19 @@ pub fn member_caption(member: &MemberView, up_line: &str) -> (String, String) {
                 .owned
                 .iter()
                 .map(|o| {
-                    let at = o.position.map_or("…".to_string(), |p| p.to_string());
                     let paused = if o.paused { "⏸" } else { "" };
-                    format!("p{}{paused}@{at}", o.partition)
+                    match o.position {
+                        Some(at) => format!("p{}{paused}@{at}", o.partition),
+                        None => format!("p{} from commit", o.partition),
+                    }
                 })
                 .collect();
             format!("gen {} · {}", member.generation, owned.join(" "))
         }
         MemberState::Idle => format!("gen {} · idle: no partition", member.generation),
         MemberState::Joining => "joining its group…".to_string(),
-        MemberState::Silent => format!("{up_line} · session running"),
-        MemberState::Gone => format!("{up_line} · left the group"),
+        MemberState::Silent => "✖ DOWN · still a member".to_string(),
+        MemberState::Gone => "✖ DOWN · left its group".to_string(),
     };
     (title, sub)
 }

@@ -315,7 +315,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 <g class="rebalance" onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>
                     <title>{ title }</title>
                     <line x1={tenths(rx)} x2={tenths(rx)} y1="8" y2={tenths(height - 14.0)} />
-                    <text x={tenths(rx + 3.0)} y="16">{ format!("⟳ g{} gen {generation}", group + 1) }</text>
+                    <text x={tenths(rx + 3.0)} y={tenths(16.0 + 11.0 * f64::from(group))}>{ format!("⟳ g{} gen {generation}", group + 1) }</text>
                 </g>
             })
         }
