@@ -40,6 +40,7 @@ enum Status {
 }
 
 /// A short label for a grid cell; the full outcome is in its title and accessible name.
+/// With several consumer groups the worst group's number leads ("g2 lost 1").
 fn short_text(outcome: Outcome) -> String {
     match outcome {
         Outcome::ExactlyOnce => "once".into(),
@@ -51,19 +52,26 @@ fn short_text(outcome: Outcome) -> String {
             reordered,
             in_doubt,
             blocked_ticks,
+            dropped,
+            dead_lettered,
+            held,
+            group,
+            ..
         } => {
-            if acked_lost > 0 {
-                format!("acked lost {acked_lost}")
-            } else if lost > 0 {
-                format!("lost {lost}")
-            } else if duplicated > 0 {
-                format!("dup {duplicated}")
-            } else if in_doubt > 0 {
-                format!("doubt {in_doubt}")
-            } else if reordered > 0 {
-                format!("reord {reordered}")
-            } else {
-                format!("+{blocked_ticks}t")
+            let word = match outcome.kind() {
+                "acked-lost" => format!("acked lost {acked_lost}"),
+                "lost" => format!("lost {lost}"),
+                "dropped" => format!("dropped {dropped}"),
+                "duplicated" => format!("dup {duplicated}"),
+                "in-doubt" => format!("doubt {in_doubt}"),
+                "held" => format!("held {held}"),
+                "dead-lettered" => format!("dlq {dead_lettered}"),
+                "reordered" => format!("reord {reordered}"),
+                _ => format!("+{blocked_ticks}t"),
+            };
+            match group {
+                Some(group) => format!("g{} {word}", u32::from(group) + 1),
+                None => word,
             }
         }
     }
