@@ -9,8 +9,8 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
 use mqlab_sim::matrix::{
-    modes_for, points, points_left_out, run_count, Cell, MatrixJob, MatrixOptions, Outcome,
-    DEFAULT_MATRIX_STEPS,
+    instances_left_out, modes_for, points, points_left_out, run_count, Cell, MatrixJob,
+    MatrixOptions, Outcome, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
 use yew::prelude::*;
@@ -84,8 +84,23 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
     } else {
         ""
     };
+    // With several consumer groups, every group's own outcome, after the worst one's.
+    let groups: Vec<String> = if cell.group_summaries.len() > 1 {
+        cell.group_outcomes()
+            .iter()
+            .enumerate()
+            .map(|(index, outcome)| format!("group {}: {}", index + 1, outcome.text()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let per_group = if groups.is_empty() {
+        String::new()
+    } else {
+        format!(" Per group: {}.", groups.join("; "))
+    };
     let title = format!(
-        "{}, crash at {}: {}.{fired} Opens the run in the simulator at the crash.",
+        "{}, crash at {}: {}.{per_group}{fired} Opens the run in the simulator at the crash.",
         cell.mode.label(),
         crashes.join(" then "),
         cell.outcome.text()
@@ -99,7 +114,8 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
            href={format!("#{}", cell.shared.to_link())}
            title={title.clone()} aria-label={title}
            data-mode={cell.mode.as_str()} data-crash={crashes.join(",")}
-           data-outcome={cell.outcome.text()} {onclick}>
+           data-outcome={cell.outcome.text()} data-groups={(!groups.is_empty()).then(|| groups.join("; "))}
+           data-fired={cell.fired.to_string()} {onclick}>
             <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
             <span class="word" aria-hidden="true">{ short_text(cell.outcome) }</span>
         </a>
@@ -123,10 +139,23 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
             Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
             None => html! { <td class="pending" aria-label="not run yet">{ "·" }</td> },
         });
-        html! { <tr><th scope="row" title={at.point.describe()}>{ at.name() }</th>{ for tds }</tr> }
+        let describe = if scenario.kafka.is_some() {
+            at.point.describe_with_groups(mode)
+        } else {
+            at.point.describe_in(mode)
+        };
+        html! { <tr data-point={at.name()}><th scope="row" title={describe}>{ at.name() }</th>{ for tds }</tr> }
     });
     let heads = (1..=messages).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
     let missing = points_left_out(scenario, mode);
+    let members_left_out: Vec<String> = instances_left_out(scenario)
+        .into_iter()
+        .map(|instance| {
+            mqlab_sim::NodeId::new(mqlab_sim::RoleKind::Consumer, instance)
+                .name()
+                .to_string()
+        })
+        .collect();
     let count = |kind: &str| singles.iter().filter(|c| c.outcome.kind() == kind).count();
     let acked_lost = if scenario.topology.replicated() {
         format!(" ({} of them acknowledged first)", count("acked-lost"))
@@ -137,7 +166,7 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
         "{} single-crash runs: {} exactly once, {} losing{acked_lost}, {} duplicating, {} blocking or in doubt",
         singles.len(),
         count("ok"),
-        count("lost") + count("acked-lost"),
+        count("lost") + count("acked-lost") + count("dropped"),
         count("duplicated"),
         count("blocked") + count("in-doubt")
     );
@@ -180,13 +209,18 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
                     { format!("Not applicable in this mode: {}.", missing.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
                 </p>
             }
+            if !members_left_out.is_empty() {
+                <p class="hint members-left-out">
+                    { format!("Rows left out: {}. Member j of every consumer group is given the same partitions as member j of group 1, so its rows would repeat that member's on its own group's ledger.", members_left_out.join(", ")) }
+                </p>
+            }
             { for pair_grid }
         </section>
     }
 }
 
-fn legend() -> Html {
-    let items = [
+fn legend(poison: bool) -> Html {
+    let mut items = vec![
         ("ok", "✔", "once: every message applied exactly once"),
         (
             "acked-lost",
@@ -211,6 +245,25 @@ fn legend() -> Html {
         ),
         ("reordered", "⇅", "reord k: applied out of order"),
     ];
+    if poison {
+        items.extend([
+            (
+                "dropped",
+                "✖",
+                "dropped k: dropped at the delivery limit or skipped by the error handler",
+            ),
+            (
+                "dead-lettered",
+                "☠",
+                "dlq k: moved to the dead-letter queue",
+            ),
+            (
+                "held",
+                "⛔",
+                "held k: stuck behind a poison record in their partition",
+            ),
+        ]);
+    }
     html! {
         <ul class="matrix-legend" aria-label="Legend">
             { for items.iter().map(|(class, icon, text)| html! {
@@ -371,6 +424,11 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                 if scenario.topology.replicated() {
                     { format!(" The queue is replicated on {} brokers, with the simulator's settings ({}); its rows are the leader's and each follower's crash points, and a red cell marked ✖! lost a message the producer had been told was written.", scenario.topology.brokers, scenario.replication.describe_in(scenario.mode)) }
                 }
+                if let Some(kafka) = &scenario.kafka {
+                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, the rows are every member of the first group and the first member of each other group, and a cell names the worst group (g2: group 2).", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }) }
+                } else if scenario.topology.consumers > 1 {
+                    { format!(" {} consumers compete for the queue; each has its own rows (consumer, consumer-2, ...), and a cell whose consumer never reached its point is drawn dashed.", scenario.topology.consumers) }
+                }
                 if full.messages > scenario.messages {
                     { format!(" The simulator's scenario has {} messages; the matrix tries the first {MATRIX_MAX_MESSAGES}.", full.messages) }
                 }
@@ -392,7 +450,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                     }
                 </div>
                 { progress }
-                { legend() }
+                { legend(!scenario.queue.poison.is_empty()) }
             </section>
             { for grids }
         </div>
