@@ -211,7 +211,7 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
             }
             if !members_left_out.is_empty() {
                 <p class="hint members-left-out">
-                    { format!("Rows left out: {}. Member j of every consumer group is given the same partitions as member j of group 1, so its rows would repeat that member's on its own group's ledger.", members_left_out.join(", ")) }
+                    { format!("Rows left out: {}. Each member of another group is given the same partitions as the member in the same place in group 1, so its rows would repeat that member's, on its own group's ledger.", members_left_out.join(", ")) }
                 </p>
             }
             { for pair_grid }
@@ -425,7 +425,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                     { format!(" The queue is replicated on {} brokers, with the simulator's settings ({}); its rows are the leader's and each follower's crash points, and a red cell marked ✖! lost a message the producer had been told was written.", scenario.topology.brokers, scenario.replication.describe_in(scenario.mode)) }
                 }
                 if let Some(kafka) = &scenario.kafka {
-                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, the rows are every member of the first group and the first member of each other group, and a cell names the worst group (g2: group 2).", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }) }
+                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, and the rows are every member of the first group and the first member of each other group{}.", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }, if kafka.groups > 1 { "; a cell names the group that fared worst (g2 is group 2)" } else { "" }) }
                 } else if scenario.topology.consumers > 1 {
                     { format!(" {} consumers compete for the queue; each has its own rows (consumer, consumer-2, ...), and a cell whose consumer never reached its point is drawn dashed.", scenario.topology.consumers) }
                 }
