@@ -40,8 +40,10 @@ enum Status {
 }
 
 /// A short label for a grid cell; the full outcome is in its title and accessible name.
-/// With several consumer groups the worst group's number leads ("g2 lost 1").
-fn short_text(outcome: Outcome) -> String {
+/// With several consumer groups (`groups` of them) the worst group's number leads ("g2
+/// lost 1"), "g2+" when other groups are not exactly once either, and "all" when no
+/// group is.
+fn short_text(outcome: Outcome, groups: usize) -> String {
     match outcome {
         Outcome::ExactlyOnce => "once".into(),
         Outcome::Unfinished { .. } => "unfinished".into(),
@@ -56,7 +58,7 @@ fn short_text(outcome: Outcome) -> String {
             dead_lettered,
             held,
             group,
-            ..
+            other_groups,
         } => {
             let word = match outcome.kind() {
                 "acked-lost" => format!("acked lost {acked_lost}"),
@@ -70,6 +72,8 @@ fn short_text(outcome: Outcome) -> String {
                 _ => format!("+{blocked_ticks}t"),
             };
             match group {
+                Some(_) if usize::from(other_groups) + 1 >= groups => format!("all {word}"),
+                Some(group) if other_groups > 0 => format!("g{}+ {word}", u32::from(group) + 1),
                 Some(group) => format!("g{} {word}", u32::from(group) + 1),
                 None => word,
             }
@@ -117,7 +121,7 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
            data-outcome={cell.outcome.text()} data-groups={(!groups.is_empty()).then(|| groups.join("; "))}
            data-fired={cell.fired.to_string()} {onclick}>
             <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
-            <span class="word" aria-hidden="true">{ short_text(cell.outcome) }</span>
+            <span class="word" aria-hidden="true">{ short_text(cell.outcome, cell.group_summaries.len()) }</span>
         </a>
     }
 }
@@ -425,7 +429,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                     { format!(" The queue is replicated on {} brokers, with the simulator's settings ({}); its rows are the leader's and each follower's crash points, and a red cell marked ✖! lost a message the producer had been told was written.", scenario.topology.brokers, scenario.replication.describe_in(scenario.mode)) }
                 }
                 if let Some(kafka) = &scenario.kafka {
-                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, and the rows are every member of the first group and the first member of each other group{}.", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }, if kafka.groups > 1 { "; a cell names the group that fared worst (g2 is group 2)" } else { "" }) }
+                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, and the rows are every member of the first group and the first member of each other group{}.", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }, if kafka.groups > 1 { "; a cell names the group that fared worst (g2 is group 2, g2+ group 2 and others, all every group)" } else { "" }) }
                 } else if scenario.topology.consumers > 1 {
                     { format!(" {} consumers compete for the queue; each has its own rows (consumer, consumer-2, ...), and a cell whose consumer never reached its point is drawn dashed.", scenario.topology.consumers) }
                 }
