@@ -22,6 +22,8 @@ const SLICE_RUNS: u32 = 4;
 /// How long one tick may compute before it yields to the browser, in milliseconds: well
 /// under a frame, so scrolling and the Cancel button stay responsive.
 const TICK_BUDGET_MS: f64 = 12.0;
+/// How often a running search shows its progress (and the cells done), in milliseconds.
+const REPORT_EVERY_MS: f64 = 200.0;
 
 #[derive(Properties, PartialEq)]
 pub struct CrashMatrixProps {
@@ -469,6 +471,9 @@ fn slice_timer(
     status: UseStateHandle<Status>,
     started_ms: f64,
 ) -> Interval {
+    // When progress was last shown: the view redraws every cell done so far, so a large
+    // grid is redrawn a few times a second rather than after every tick.
+    let mut reported_ms = f64::NEG_INFINITY;
     Interval::new(1, move || {
         let tick_start = js_sys::Date::now();
         let progress = {
@@ -494,7 +499,8 @@ fn slice_timer(
                 total: progress.total,
                 elapsed_ms,
             });
-        } else {
+        } else if tick_start - reported_ms >= REPORT_EVERY_MS {
+            reported_ms = tick_start;
             status.set(Status::Running {
                 done: progress.done,
                 total: progress.total,
