@@ -1,6 +1,7 @@
-// The Crash matrix and Compare views with Kafka-style consumer groups: a link opens two
-// groups of two members, and the cells and columns the page shows are checked against
-// the CLI running the same scenario with the same crash natively.
+// The Crash matrix and Compare views with Kafka-style consumer groups and with competing
+// consumers on a queue: a link opens the world (two groups of two members, or two
+// consumers), and the cells and columns the page shows are checked against the CLI
+// running the same scenario with the same crash natively.
 const { test, expect, openSite, predict } = require('./helpers');
 
 // CRC-32 (IEEE, as zlib), the checksum at the end of a link.
@@ -170,4 +171,43 @@ test('compare with consumer groups: each group\'s counters and its own differenc
   await expect(table).toContainText('idempotent applies it once.');
   await expect(table).not.toContainText('(group 1)');
   await page.screenshot({ path: 'output/screenshots/compare-groups.png', fullPage: true });
+});
+
+// The words a matrix cell shows for a queue's summary (the core's `Outcome::text`,
+// without groups, 2PC blocking or poison messages, which this scenario has none of).
+function queueOutcomeText(s) {
+  if (!s.quiet) return `unfinished (${s.pending} pending)`;
+  const parts = [];
+  if (s.lost > 0) parts.push(`lost ${s.lost}`);
+  if (s.duplicated > 0) parts.push(`duplicated ${s.duplicated}`);
+  if (s.reordered_per_key > 0) parts.push(`reordered ${s.reordered_per_key}`);
+  return parts.length === 0 && s.pending === 0 ? 'exactly once' : parts.join(', ');
+}
+
+test('crash matrix with competing consumers: the second consumer has its own rows, and its cells are the CLI\'s', async ({ guarded }) => {
+  const { page } = guarded;
+  // Version 2 of the link format adds the world's node counts.
+  const text = `v2.mode=at-least-once&messages=${WORLD.messages}&seed=1&consumers=2`;
+  await openSite(page, `#${text}~${crc32(text)}`);
+  await page.getByRole('tab', { name: 'Crash matrix' }).click();
+  for (const mode of ['At-most-once', 'Idempotent', 'Transactional (2PC)']) {
+    await page.getByRole('checkbox', { name: mode }).uncheck();
+  }
+  await page.getByRole('button', { name: /^Run \d+ runs$/ }).click();
+  await page.locator('[data-figure="elapsed-ms"]').waitFor({ timeout: 60_000 });
+  const region = page.getByRole('region', { name: 'At-least-once crash matrix' });
+  for (const row of ['consumer.after_ack', 'consumer-2.after_receive', 'consumer-2.after_apply', 'consumer-2.after_ack']) {
+    await expect(region.locator(`tr[data-point="${row}"]`)).toHaveCount(1);
+  }
+  let duplicated = 0;
+  for (let m = 1; m <= WORLD.messages; m++) {
+    const crash = `consumer-2.after_apply:m${m}`;
+    const shown = await region.locator(`a.matrix-cell[data-crash="${crash}"]`).getAttribute('data-outcome');
+    const predicted = predict(['--mode', 'at-least-once', '--messages', String(WORLD.messages), '--seed', '1', '--consumers', '2', '--crash', crash]);
+    expect(shown, crash).toBe(queueOutcomeText(predicted));
+    if (predicted.duplicated > 0) duplicated += 1;
+  }
+  // The second consumer takes its share of the messages, and its crash after applying
+  // one makes the broker deliver it again: some of its cells duplicate.
+  expect(duplicated).toBeGreaterThan(0);
 });
