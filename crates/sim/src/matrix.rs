@@ -39,7 +39,10 @@
 //! same size), so its rows would repeat the first group's on another ledger; the
 //! members left out are listed by [`instances_left_out`]. At the largest groups (3 × 6
 //! members) that is 8 consumers × 3 points, so a 10-message grid has (6 + 24) × 10
-//! runs in at-least-once, and the page's largest (60 messages) 1,800.
+//! runs in at-least-once, and the page's largest (60 messages) 1,800; with the other
+//! two modes, 890 and 5,340. Measured in headless Chromium on two shared cores, the
+//! core runs those in about 0.1 s and 1.5 s, and the page, which also draws the grid
+//! as it fills, takes about 0.6 s and 8 s.
 //!
 //! Each consumer group is judged on its own ledger (every group should get every
 //! message exactly once). A cell's outcome is the worst group's, named ("group 2: lost

@@ -462,6 +462,20 @@ fn consumer_groups_have_each_member_of_the_first_group_and_the_first_of_the_othe
     };
     // At-most-once has no "after confirm": 17 + 18 + 18 rows of 6 messages.
     assert_eq!(run_count(&options, &scenario), (17 + 18 + 18) * 6);
+    // The largest groups (3 × 6 members on 8 partitions): 6 rows of the producer and
+    // the broker and 3 for each of 8 members, as the module documentation counts.
+    let largest = kafka(60, 3, 6, 8, mqlab_sim::CommitStrategy::After);
+    assert_eq!(points(&largest, Mode::AtLeastOnce).len(), 6 + 3 * 8);
+    assert_eq!(
+        run_count(
+            &MatrixOptions {
+                modes: modes_for(&largest),
+                ..MatrixOptions::singles()
+            },
+            &largest
+        ),
+        5_340
+    );
     // Every row is a crash the scenario accepts (no cell is refused).
     let mut job = MatrixJob::new(&scenario, options).unwrap();
     let progress = job.run_to_end();
