@@ -218,3 +218,41 @@ pub fn bench_replicated_crash_matrix(messages: u32) -> String {
         job.cells().len()
     )
 }
+
+/// The crash matrix of the largest consumer groups: three groups of six members on
+/// eight partitions, `messages` messages, every crash point of the rows the matrix keeps
+/// (every member of the first group, the first member of the others) × message, in the
+/// three modes consumer groups run, committing after processing.
+#[wasm_bindgen]
+pub fn bench_groups_crash_matrix(messages: u32) -> String {
+    use mqlab_sim::matrix::{modes_for, MatrixJob, MatrixOptions};
+    let mut scenario = Scenario {
+        messages,
+        ..Scenario::default()
+    };
+    scenario.topology.consumers = 18;
+    scenario.kafka = Some(mqlab_sim::KafkaConfig {
+        groups: 3,
+        partitions: 8,
+        ..mqlab_sim::KafkaConfig::default()
+    });
+    let options = MatrixOptions {
+        modes: modes_for(&scenario),
+        ..MatrixOptions::singles()
+    };
+    let start = now_ms();
+    let Ok(mut job) = MatrixJob::new(&scenario, options) else {
+        return "{\"error\":\"invalid scenario\"}".into();
+    };
+    while !job.run_slice(16).finished {}
+    let ms = now_ms() - start;
+    let anomalous = job
+        .cells()
+        .iter()
+        .filter(|cell| cell.outcome != mqlab_sim::matrix::Outcome::ExactlyOnce)
+        .count();
+    format!(
+        "{{\"runs\":{},\"anomalous_cells\":{anomalous},\"ms\":{ms:.1}}}",
+        job.cells().len()
+    )
+}

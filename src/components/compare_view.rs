@@ -58,13 +58,25 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
             </section>
         };
     }
-    let counters = [
+    // Order is judged per key: with consumer groups a message applied after a later
+    // message of another key is not reordered (without keys the two counts are equal).
+    let mut counters = vec![
         ("✔", "Exactly once", s.exactly_once, "ok"),
         ("✖", "Lost", s.lost, "lost"),
         ("⇉", "Duplicated", s.duplicated, "duplicated"),
-        ("⇅", "Reordered", s.reordered, "reordered"),
+        ("⇅", "Reordered", s.reordered_per_key, "reordered"),
         ("◷", "In doubt", s.in_doubt_messages, "in-doubt"),
     ];
+    // Poison messages' fates, shown when they happened.
+    for (icon, name, value, class) in [
+        ("✖", "Dropped", s.dropped, "lost"),
+        ("☠", "Dead-lettered", s.dead_lettered, "lost"),
+        ("⛔", "Held behind a poison record", s.blocked, "lost"),
+    ] {
+        if value > 0 {
+            counters.push((icon, name, value, class));
+        }
+    }
     let items = counters.iter().map(|(icon, name, value, class)| {
         let class = if *value > 0 { *class } else { "zero" };
         html! {
@@ -76,10 +88,42 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
     });
     let split = run.in_doubt;
     let link = format!("#{}", run.shared.to_link());
+    // Each consumer group is judged on its own ledger; the goal is exactly once in each.
+    let groups = (!run.groups.is_empty()).then(|| {
+        let rows = run.groups.iter().enumerate().map(|(index, group)| {
+            let g = &group.summary;
+            let all_once = g.exactly_once == g.messages;
+            let (icon, class) = if all_once { ("✔", "ok") } else if g.lost + g.dropped > 0 { ("✖", "lost") } else if g.duplicated > 0 { ("⇉", "duplicated") } else { ("⇅", "reordered") };
+            let number = index + 1;
+            html! {
+                <li class={classes!("counter", class)} data-group={number.to_string()}
+                    data-exactly-once={g.exactly_once.to_string()} data-lost={g.lost.to_string()} data-duplicated={g.duplicated.to_string()}>
+                    <span aria-hidden="true" class="icon">{ icon }</span>
+                    <span>{ format!("Group {number}: {} exactly once, {} lost, {} duplicated, {} reordered", g.exactly_once, g.lost, g.duplicated, g.reordered_per_key) }</span>
+                </li>
+            }
+        });
+        html! { <ul class="compare-counters compare-groups" aria-label="Consumer groups">{ for rows }</ul> }
+    });
+    // Competing consumers (or a group's members): who applied what.
+    let consumers = (run.applied_by_consumer.len() > 1).then(|| {
+        let parts: Vec<String> = run
+            .applied_by_consumer
+            .iter()
+            .enumerate()
+            .map(|(instance, applied)| {
+                let name = mqlab_sim::NodeId::new(mqlab_sim::RoleKind::Consumer, u8::try_from(instance).unwrap_or(u8::MAX)).name();
+                format!("{name} {applied}")
+            })
+            .collect();
+        html! { <p class="hint" data-figure="applied-by-consumer">{ format!("Applied per consumer: {}", parts.join(", ")) }</p> }
+    });
     html! {
         <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()} data-applies="true">
             <h3>{ run.mode.label() }</h3>
             <ul class="compare-counters" aria-label="Counters">{ for items }</ul>
+            { for groups }
+            { for consumers }
             <p class="hint">
                 { format!("{} steps, {} ticks", s.steps, s.tick) }
                 if !run.finished { { " · stopped at the step bound" } }
@@ -130,7 +174,12 @@ fn differences_table(comparison: &Comparison) -> Html {
         });
         html! {
             <tr>
-                <th scope="row">{ difference.message.to_string() }</th>
+                <th scope="row">
+                    { difference.message.to_string() }
+                    if let Some(group) = difference.group {
+                        { format!(" (group {})", u32::from(group) + 1) }
+                    }
+                </th>
                 { for cells }
                 <td class="sentence">{ &difference.sentence }</td>
             </tr>
@@ -191,6 +240,11 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 match &*result {
                     Ok(comparison) => html! {
                         <>
+                            if let Some(kafka) = &scenario.kafka {
+                                if kafka.groups > 1 {
+                                    <p class="hint">{ format!("{} consumer groups read the topic, each on its own: each is judged on its own ledger, and the goal is every message exactly once in every group. The counters add the groups up.", kafka.groups) }</p>
+                                }
+                            }
                             if comparison.runs.len() < Mode::ALL.len() {
                                 <p class="hint">{ "Transactional mode is left out: it needs one broker and a RabbitMQ-style queue, and this scenario has a replicated queue or Kafka consumer groups." }</p>
                             }

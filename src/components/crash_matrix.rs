@@ -9,8 +9,8 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
 use mqlab_sim::matrix::{
-    modes_for, points, points_left_out, run_count, Cell, MatrixJob, MatrixOptions, Outcome,
-    DEFAULT_MATRIX_STEPS,
+    instances_left_out, modes_for, points, points_left_out, run_count, Cell, MatrixJob,
+    MatrixOptions, Outcome, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
 use yew::prelude::*;
@@ -22,6 +22,8 @@ const SLICE_RUNS: u32 = 4;
 /// How long one tick may compute before it yields to the browser, in milliseconds: well
 /// under a frame, so scrolling and the Cancel button stay responsive.
 const TICK_BUDGET_MS: f64 = 12.0;
+/// How often a running search shows its progress (and the cells done), in milliseconds.
+const REPORT_EVERY_MS: f64 = 200.0;
 
 #[derive(Properties, PartialEq)]
 pub struct CrashMatrixProps {
@@ -40,7 +42,10 @@ enum Status {
 }
 
 /// A short label for a grid cell; the full outcome is in its title and accessible name.
-fn short_text(outcome: Outcome) -> String {
+/// With several consumer groups (`groups` of them) the worst group's number leads ("g2
+/// lost 1"), "g2+" when other groups are not exactly once either, and "all" when no
+/// group is.
+fn short_text(outcome: Outcome, groups: usize) -> String {
     match outcome {
         Outcome::ExactlyOnce => "once".into(),
         Outcome::Unfinished { .. } => "unfinished".into(),
@@ -51,19 +56,28 @@ fn short_text(outcome: Outcome) -> String {
             reordered,
             in_doubt,
             blocked_ticks,
+            dropped,
+            dead_lettered,
+            held,
+            group,
+            other_groups,
         } => {
-            if acked_lost > 0 {
-                format!("acked lost {acked_lost}")
-            } else if lost > 0 {
-                format!("lost {lost}")
-            } else if duplicated > 0 {
-                format!("dup {duplicated}")
-            } else if in_doubt > 0 {
-                format!("doubt {in_doubt}")
-            } else if reordered > 0 {
-                format!("reord {reordered}")
-            } else {
-                format!("+{blocked_ticks}t")
+            let word = match outcome.kind() {
+                "acked-lost" => format!("acked lost {acked_lost}"),
+                "lost" => format!("lost {lost}"),
+                "dropped" => format!("dropped {dropped}"),
+                "duplicated" => format!("dup {duplicated}"),
+                "in-doubt" => format!("doubt {in_doubt}"),
+                "held" => format!("held {held}"),
+                "dead-lettered" => format!("dlq {dead_lettered}"),
+                "reordered" => format!("reord {reordered}"),
+                _ => format!("+{blocked_ticks}t"),
+            };
+            match group {
+                Some(_) if usize::from(other_groups) + 1 >= groups => format!("all {word}"),
+                Some(group) if other_groups > 0 => format!("g{}+ {word}", u32::from(group) + 1),
+                Some(group) => format!("g{} {word}", u32::from(group) + 1),
+                None => word,
             }
         }
     }
@@ -76,8 +90,23 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
     } else {
         ""
     };
+    // With several consumer groups, every group's own outcome, after the worst one's.
+    let groups: Vec<String> = if cell.group_summaries.len() > 1 {
+        cell.group_outcomes()
+            .iter()
+            .enumerate()
+            .map(|(index, outcome)| format!("group {}: {}", index + 1, outcome.text()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let per_group = if groups.is_empty() {
+        String::new()
+    } else {
+        format!(" Per group: {}.", groups.join("; "))
+    };
     let title = format!(
-        "{}, crash at {}: {}.{fired} Opens the run in the simulator at the crash.",
+        "{}, crash at {}: {}.{per_group}{fired} Opens the run in the simulator at the crash.",
         cell.mode.label(),
         crashes.join(" then "),
         cell.outcome.text()
@@ -91,9 +120,10 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
            href={format!("#{}", cell.shared.to_link())}
            title={title.clone()} aria-label={title}
            data-mode={cell.mode.as_str()} data-crash={crashes.join(",")}
-           data-outcome={cell.outcome.text()} {onclick}>
+           data-outcome={cell.outcome.text()} data-groups={(!groups.is_empty()).then(|| groups.join("; "))}
+           data-fired={cell.fired.to_string()} {onclick}>
             <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
-            <span class="word" aria-hidden="true">{ short_text(cell.outcome) }</span>
+            <span class="word" aria-hidden="true">{ short_text(cell.outcome, cell.group_summaries.len()) }</span>
         </a>
     }
 }
@@ -115,10 +145,23 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
             Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
             None => html! { <td class="pending" aria-label="not run yet">{ "·" }</td> },
         });
-        html! { <tr><th scope="row" title={at.point.describe()}>{ at.name() }</th>{ for tds }</tr> }
+        let describe = if scenario.kafka.is_some() {
+            at.point.describe_with_groups(mode)
+        } else {
+            at.point.describe_in(mode)
+        };
+        html! { <tr data-point={at.name()}><th scope="row" title={describe}>{ at.name() }</th>{ for tds }</tr> }
     });
     let heads = (1..=messages).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
     let missing = points_left_out(scenario, mode);
+    let members_left_out: Vec<String> = instances_left_out(scenario)
+        .into_iter()
+        .map(|instance| {
+            mqlab_sim::NodeId::new(mqlab_sim::RoleKind::Consumer, instance)
+                .name()
+                .to_string()
+        })
+        .collect();
     let count = |kind: &str| singles.iter().filter(|c| c.outcome.kind() == kind).count();
     let acked_lost = if scenario.topology.replicated() {
         format!(" ({} of them acknowledged first)", count("acked-lost"))
@@ -129,7 +172,7 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
         "{} single-crash runs: {} exactly once, {} losing{acked_lost}, {} duplicating, {} blocking or in doubt",
         singles.len(),
         count("ok"),
-        count("lost") + count("acked-lost"),
+        count("lost") + count("acked-lost") + count("dropped"),
         count("duplicated"),
         count("blocked") + count("in-doubt")
     );
@@ -172,13 +215,18 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
                     { format!("Not applicable in this mode: {}.", missing.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
                 </p>
             }
+            if !members_left_out.is_empty() {
+                <p class="hint members-left-out">
+                    { format!("Rows left out: {}. Each member of another group is given the same partitions as the member in the same place in group 1, so its rows would repeat that member's, on its own group's ledger.", members_left_out.join(", ")) }
+                </p>
+            }
             { for pair_grid }
         </section>
     }
 }
 
-fn legend() -> Html {
-    let items = [
+fn legend(poison: bool) -> Html {
+    let mut items = vec![
         ("ok", "✔", "once: every message applied exactly once"),
         (
             "acked-lost",
@@ -203,6 +251,25 @@ fn legend() -> Html {
         ),
         ("reordered", "⇅", "reord k: applied out of order"),
     ];
+    if poison {
+        items.extend([
+            (
+                "dropped",
+                "✖",
+                "dropped k: dropped at the delivery limit or skipped by the error handler",
+            ),
+            (
+                "dead-lettered",
+                "☠",
+                "dlq k: moved to the dead-letter queue",
+            ),
+            (
+                "held",
+                "⛔",
+                "held k: stuck behind a poison record in their partition",
+            ),
+        ]);
+    }
     html! {
         <ul class="matrix-legend" aria-label="Legend">
             { for items.iter().map(|(class, icon, text)| html! {
@@ -363,6 +430,11 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                 if scenario.topology.replicated() {
                     { format!(" The queue is replicated on {} brokers, with the simulator's settings ({}); its rows are the leader's and each follower's crash points, and a red cell marked ✖! lost a message the producer had been told was written.", scenario.topology.brokers, scenario.replication.describe_in(scenario.mode)) }
                 }
+                if let Some(kafka) = &scenario.kafka {
+                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, and the rows are every member of the first group and the first member of each other group{}.", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }, if kafka.groups > 1 { "; a cell names the group that fared worst (g2 is group 2, g2+ group 2 and others, all every group)" } else { "" }) }
+                } else if scenario.topology.consumers > 1 {
+                    { format!(" {} consumers compete for the queue; each has its own rows (consumer, consumer-2, ...), and a cell whose consumer never reached its point is drawn dashed.", scenario.topology.consumers) }
+                }
                 if full.messages > scenario.messages {
                     { format!(" The simulator's scenario has {} messages; the matrix tries the first {MATRIX_MAX_MESSAGES}.", full.messages) }
                 }
@@ -384,7 +456,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                     }
                 </div>
                 { progress }
-                { legend() }
+                { legend(!scenario.queue.poison.is_empty()) }
             </section>
             { for grids }
         </div>
@@ -399,6 +471,9 @@ fn slice_timer(
     status: UseStateHandle<Status>,
     started_ms: f64,
 ) -> Interval {
+    // When progress was last shown: the view redraws every cell done so far, so a large
+    // grid is redrawn a few times a second rather than after every tick.
+    let mut reported_ms = f64::NEG_INFINITY;
     Interval::new(1, move || {
         let tick_start = js_sys::Date::now();
         let progress = {
@@ -424,7 +499,8 @@ fn slice_timer(
                 total: progress.total,
                 elapsed_ms,
             });
-        } else {
+        } else if tick_start - reported_ms >= REPORT_EVERY_MS {
+            reported_ms = tick_start;
             status.set(Status::Running {
                 done: progress.done,
                 total: progress.total,

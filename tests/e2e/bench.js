@@ -41,6 +41,10 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
   console.log(`| crash matrix: every single crash point x message, 10 messages, four modes | ${matrix.runs} runs in ${matrix.ms} ms (target <= 2 s) |`);
   const replicated = await call('bench_replicated_crash_matrix', 10);
   console.log(`| crash matrix, replicated queue: 3 brokers, acks=1, every crash point x message, 10 messages, three modes | ${replicated.runs} runs (${replicated.acked_lost_cells} losing an acknowledged write) in ${replicated.ms} ms (target <= 1 s) |`);
+  for (const messages of quick ? [10] : [10, 60]) {
+    const groups = await call('bench_groups_crash_matrix', messages);
+    console.log(`| crash matrix, consumer groups: 3 groups x 6 members, 8 partitions, commit after, ${messages} messages, three modes | ${groups.runs} runs (${groups.anomalous_cells} not exactly once) in ${groups.ms} ms |`);
+  }
   const seek = await call('bench_seek', 10000);
   console.log(`| time travel at step ${seek.step}: jump to step 0 / back to ${seek.step} / to the middle | ${seek.to_start_ms} / ${seek.to_end_ms} / ${seek.to_middle_ms} ms (target <= 50 ms) |`);
 

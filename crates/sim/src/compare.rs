@@ -12,6 +12,13 @@
 //! same step. A named crash point means the same protocol moment in every mode; a bare
 //! "crash the consumer at step 40" is the same step number, which in another mode may be
 //! a different moment of the protocol. The page says so next to the table.
+//!
+//! With consumer groups (Kafka style) each group is judged on its own ledger, and the
+//! goal is every message exactly once in every group: a run keeps each group's counters,
+//! verdicts and anomalies ([`ModeRun::groups`]), and a message that differs between the
+//! modes in a group is a difference of that group ("m3 in group 2: ..."). A run also
+//! keeps how many side effects each consumer applied, which shows how competing
+//! consumers shared the queue.
 
 use crate::fault::{Command, CommandError, PlannedFault};
 use crate::ledger::{Anomaly, InDoubtSplit, MessageId, Summary, Verdict};
@@ -44,12 +51,19 @@ pub struct NotApplicable {
 pub struct ModeRun {
     /// The mode.
     pub mode: Mode,
-    /// The ledger's counters at the end of the run.
+    /// The ledger's counters at the end of the run (with several consumer groups, the
+    /// groups' added up, as [`Sim::summary`] gives them).
     pub summary: Summary,
-    /// Every message's verdict, m1 first.
+    /// Every message's verdict, m1 first (with consumer groups, the first group's).
     pub verdicts: Vec<Verdict>,
-    /// The anomalies, each with its explanation and the step of its cause.
+    /// The anomalies, each with its explanation and the step of its cause (with
+    /// consumer groups, the first group's).
     pub anomalies: Vec<Anomaly>,
+    /// With consumer groups, each group's counters, verdicts and anomalies, the first
+    /// group's first; empty with a queue.
+    pub groups: Vec<GroupRun>,
+    /// Per consumer instance (`consumer` first), how many side effects it applied.
+    pub applied_by_consumer: Vec<u32>,
     /// The faults of the plan that this mode does not have. When there is any, the run
     /// is not the compared run (it lacks part of the plan): the page shows "not
     /// applicable" in place of its counters, and its verdicts are left out of the
@@ -64,11 +78,25 @@ pub struct ModeRun {
     pub shared: SharedRun,
 }
 
+/// One consumer group's part of a mode's run: its own ledger's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRun {
+    /// The group's counters.
+    pub summary: Summary,
+    /// Every message's verdict in the group, m1 first.
+    pub verdicts: Vec<Verdict>,
+    /// The group's anomalies, each with its explanation and the step of its cause.
+    pub anomalies: Vec<Anomaly>,
+}
+
 /// A message whose verdict is not the same in every mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Difference {
     /// The message.
     pub message: MessageId,
+    /// With several consumer groups, the group (from 0) whose verdicts differ; `None`
+    /// with one group or a queue.
+    pub group: Option<u16>,
     /// Its verdict per mode that ran the whole plan, in the order of [`Mode::ALL`].
     pub verdicts: Vec<(Mode, Verdict)>,
     /// One plain sentence, e.g. "m3: at-least-once applies it twice (the consumer
@@ -148,9 +176,23 @@ pub fn compare(
         let mut sim = Sim::with_options(&copy, options)?;
         sim.run_until_quiet(max_steps);
         let ledger = sim.ledger();
+        let groups = if copy.kafka.is_some() {
+            sim.group_ledgers()
+                .iter()
+                .map(|group| GroupRun {
+                    summary: group.summary(),
+                    verdicts: group.messages().iter().map(|r| r.verdict).collect(),
+                    anomalies: group.anomalies(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         runs.push(ModeRun {
             mode,
-            summary: ledger.summary(),
+            summary: sim.summary(),
+            groups,
+            applied_by_consumer: sim.applied_by_consumer(),
             verdicts: ledger
                 .messages()
                 .iter()
@@ -175,33 +217,54 @@ pub fn compare(
     })
 }
 
-/// The messages whose verdicts differ between the modes that ran the whole plan; a mode
-/// that lacks part of the plan has no verdict to compare.
+/// One group's verdicts and anomalies in a run (the run's own without groups).
+fn group_part(run: &ModeRun, group: Option<u16>) -> (&[Verdict], &[Anomaly]) {
+    match group.and_then(|g| run.groups.get(usize::from(g))) {
+        Some(part) => (&part.verdicts, &part.anomalies),
+        None => (&run.verdicts, &run.anomalies),
+    }
+}
+
+/// The messages whose verdicts differ between the modes that ran the whole plan, group
+/// by group with several consumer groups; a mode that lacks part of the plan has no
+/// verdict to compare.
 fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
     let runs: Vec<&ModeRun> = runs.iter().filter(|run| run.plan_applies()).collect();
     let messages = runs.first().map_or(0, |run| run.verdicts.len());
+    let group_count = runs.first().map_or(0, |run| run.groups.len());
+    let groups: Vec<Option<u16>> = if group_count > 1 {
+        (0..group_count)
+            .filter_map(|g| u16::try_from(g).ok())
+            .map(Some)
+            .collect()
+    } else {
+        vec![None]
+    };
     let mut listed = Vec::new();
     let mut total = 0_u32;
-    for index in 0..messages {
-        let verdicts: Vec<(Mode, Verdict)> = runs
-            .iter()
-            .filter_map(|run| run.verdicts.get(index).map(|v| (run.mode, *v)))
-            .collect();
-        let first = verdicts.first().map(|(_, v)| *v);
-        if verdicts.len() < 2 || verdicts.iter().all(|(_, v)| Some(*v) == first) {
-            continue;
+    for group in groups {
+        for index in 0..messages {
+            let verdicts: Vec<(Mode, Verdict)> = runs
+                .iter()
+                .filter_map(|run| group_part(run, group).0.get(index).map(|v| (run.mode, *v)))
+                .collect();
+            let first = verdicts.first().map(|(_, v)| *v);
+            if verdicts.len() < 2 || verdicts.iter().all(|(_, v)| Some(*v) == first) {
+                continue;
+            }
+            total = total.saturating_add(1);
+            if listed.len() >= MAX_DIFFERENCES as usize {
+                continue;
+            }
+            let message = MessageId(u32::try_from(index + 1).unwrap_or(u32::MAX));
+            let sentence = sentence(message, group, &verdicts, &runs);
+            listed.push(Difference {
+                message,
+                group,
+                verdicts,
+                sentence,
+            });
         }
-        total = total.saturating_add(1);
-        if listed.len() >= MAX_DIFFERENCES as usize {
-            continue;
-        }
-        let message = MessageId(u32::try_from(index + 1).unwrap_or(u32::MAX));
-        let sentence = sentence(message, &verdicts, &runs);
-        listed.push(Difference {
-            message,
-            verdicts,
-            sentence,
-        });
     }
     (listed, total)
 }
@@ -254,15 +317,26 @@ fn join_modes(modes: &[Mode]) -> String {
 
 /// "m3: at-least-once applies it twice (cause); idempotent and transactional apply it
 /// once." Modes with the same verdict and no cause to tell are grouped; an anomaly keeps
-/// its own clause with its cause.
-fn sentence(message: MessageId, verdicts: &[(Mode, Verdict)], runs: &[&ModeRun]) -> String {
+/// its own clause with its cause. With several consumer groups the group is named: "m3
+/// in group 2: ...".
+fn sentence(
+    message: MessageId,
+    group: Option<u16>,
+    verdicts: &[(Mode, Verdict)],
+    runs: &[&ModeRun],
+) -> String {
     let mut clauses: Vec<String> = Vec::new();
     let mut grouped: Vec<(Verdict, Vec<Mode>)> = Vec::new();
     for (mode, verdict) in verdicts {
         let cause = runs
             .iter()
             .find(|run| run.mode == *mode)
-            .and_then(|run| run.anomalies.iter().find(|a| a.message == message))
+            .and_then(|run| {
+                group_part(run, group)
+                    .1
+                    .iter()
+                    .find(|a| a.message == message)
+            })
             .and_then(cause_of);
         match cause {
             Some(cause) => clauses.push(format!(
@@ -283,5 +357,12 @@ fn sentence(message: MessageId, verdicts: &[(Mode, Verdict)], runs: &[&ModeRun])
             verdict_phrase(verdict, modes.len() > 1)
         ));
     }
-    format!("{message}: {}.", clauses.join("; "))
+    match group {
+        Some(group) => format!(
+            "{message} in group {}: {}.",
+            u32::from(group) + 1,
+            clauses.join("; ")
+        ),
+        None => format!("{message}: {}.", clauses.join("; ")),
+    }
 }

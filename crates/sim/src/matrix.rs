@@ -27,6 +27,30 @@
 //! fsync; the transactional mode, which needs one broker, is not among its modes
 //! ([`modes_for`]). A cell whose acknowledged messages were lost says so apart.
 //!
+//! With several consumers the consumer's rows are repeated per instance
+//! ([`consumer_instances`]): a point names its node (`consumer-2.after_apply`), and a
+//! cell's crash fires only if that consumer reaches the point for its message (the
+//! others' cells say the point was not reached). Competing consumers on a queue
+//! (RabbitMQ style) each have their rows. With consumer groups (Kafka style) the
+//! consumer's last point is `consumer.after_commit` (the offset past the record
+//! committed) in place of the ack, which is listed as left out; every member of the
+//! first group has its rows and each other group its first member's, because member j
+//! of every group is given the same partitions (range assignment over groups of the
+//! same size), so its rows would repeat the first group's on another ledger; the
+//! members left out are listed by [`instances_left_out`]. At the largest groups (3 × 6
+//! members) that is 8 consumers × 3 points, so a 10-message grid has (6 + 24) × 10
+//! runs in at-least-once, and the page's largest (60 messages) 1,800; with the other
+//! two modes, 890 and 5,340. Measured in headless Chromium on two shared cores, the
+//! core runs those in about 0.1 s and 1.5 s, and the page, which also draws the grid
+//! as it fills, takes about 0.6 s and 8 s.
+//!
+//! Each consumer group is judged on its own ledger (every group should get every
+//! message exactly once). A cell's outcome is the worst group's, named ("group 2: lost
+//! 1"), with a count of the other groups that are not exactly once either
+//! ([`Outcome::worst`]); [`Cell::group_outcomes`] gives each group's. With groups,
+//! order is judged per key: a message applied after a later message of another key is
+//! not reordered (a topic keeps order per partition only).
+//!
 //! The scenario's own planned faults are left out: each cell shows what its crashes do
 //! on their own.
 //!
@@ -37,6 +61,7 @@
 use crate::fault::{Command, CrashPoint, PlannedFault};
 use crate::ledger::Summary;
 use crate::mode::Mode;
+use crate::node::RoleKind;
 use crate::replication::Acks;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
@@ -96,9 +121,11 @@ impl Crash {
 /// word, so that colour is never the only sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Every message applied exactly once (in order).
+    /// Every message applied exactly once (in order; with consumer groups, by every
+    /// group, in order per key).
     ExactlyOnce,
-    /// Messages lost, duplicated, reordered or in doubt, and ticks blocked.
+    /// Messages lost, duplicated, reordered, in doubt, dropped, dead-lettered or held
+    /// behind a poison record, and ticks blocked.
     Anomalies {
         /// Messages never applied.
         lost: u32,
@@ -107,12 +134,28 @@ pub enum Outcome {
         acked_lost: u32,
         /// Messages applied more than once.
         duplicated: u32,
-        /// Messages applied out of order.
+        /// Messages applied out of order (with consumer groups, after a later message
+        /// of their own key: order across keys is not kept, and is no anomaly).
         reordered: u32,
         /// Messages held in doubt by a participant.
         in_doubt: u32,
         /// Ticks participants spent in doubt beyond the fault-free run of the mode.
         blocked_ticks: u64,
+        /// Messages the queue dropped at its delivery limit (no dead-letter queue), or
+        /// that a group's error handler logged and skipped: never applied.
+        dropped: u32,
+        /// Messages moved to the dead-letter queue (or topic), never applied.
+        dead_lettered: u32,
+        /// Messages a group cannot get past: a poison record and the records behind it
+        /// in its partition.
+        held: u32,
+        /// With several consumer groups, the group (from 0) whose counters these are:
+        /// the worst of the groups ([`Outcome::worst`]). `None` with one group or a
+        /// queue.
+        group: Option<u16>,
+        /// With several consumer groups, how many other groups did not get every
+        /// message exactly once either.
+        other_groups: u16,
     },
     /// The run did not go quiet within the step bound.
     Unfinished {
@@ -131,12 +174,19 @@ impl Outcome {
                 pending: summary.pending,
             };
         }
+        // `reordered_per_key` is `reordered` without keys; with consumer groups it
+        // leaves out messages overtaken by another key's only, which Kafka never
+        // promised to keep in order.
+        let reordered = summary.reordered_per_key;
         if summary.lost == 0
             && summary.duplicated == 0
-            && summary.reordered == 0
+            && reordered == 0
             && summary.in_doubt_messages == 0
             && blocked_ticks == 0
             && summary.pending == 0
+            && summary.dropped == 0
+            && summary.dead_lettered == 0
+            && summary.blocked == 0
         {
             return Outcome::ExactlyOnce;
         }
@@ -144,15 +194,140 @@ impl Outcome {
             lost: summary.lost,
             acked_lost: summary.acked_lost,
             duplicated: summary.duplicated,
-            reordered: summary.reordered,
+            reordered,
             in_doubt: summary.in_doubt_messages,
             blocked_ticks,
+            dropped: summary.dropped,
+            dead_lettered: summary.dead_lettered,
+            held: summary.blocked,
+            group: None,
+            other_groups: 0,
         }
     }
 
-    /// A short machine word for styling: "ok", "acked-lost", "lost", "duplicated",
-    /// "reordered", "in-doubt", "blocked" or "unfinished" (the worst part of the
-    /// outcome).
+    /// The outcome of a run with several consumer groups, each judged on its own
+    /// ledger: the worst group's outcome, naming the group and counting the other
+    /// groups that are not exactly once. The worst is the one whose [`Outcome::kind`]
+    /// comes first in [`Outcome::KINDS`] (a loss before a duplicate), then the one with
+    /// more messages of that kind, then the first group. With one group (or none) it
+    /// is [`Outcome::from_summary`] of `total`.
+    pub fn worst(groups: &[Summary], total: &Summary, baseline_blocked_ticks: u64) -> Outcome {
+        if groups.len() < 2 {
+            return Outcome::from_summary(total, baseline_blocked_ticks);
+        }
+        let outcomes: Vec<Outcome> = groups
+            .iter()
+            .map(|group| {
+                // The participants' blocking is the world's, kept in the first ledger.
+                let with_blocking = Summary {
+                    blocked_ticks: total.blocked_ticks,
+                    quiet: total.quiet,
+                    ..group.clone()
+                };
+                Outcome::from_summary(&with_blocking, baseline_blocked_ticks)
+            })
+            .collect();
+        let worst = outcomes
+            .iter()
+            .enumerate()
+            .min_by_key(|(index, outcome)| {
+                (
+                    outcome.rank(),
+                    std::cmp::Reverse(outcome.worst_count()),
+                    *index,
+                )
+            })
+            .map_or(0, |(index, _)| index);
+        let others = outcomes
+            .iter()
+            .enumerate()
+            .filter(|(index, outcome)| *index != worst && **outcome != Outcome::ExactlyOnce)
+            .count();
+        match outcomes[worst] {
+            Outcome::Anomalies {
+                lost,
+                acked_lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                blocked_ticks,
+                dropped,
+                dead_lettered,
+                held,
+                ..
+            } => Outcome::Anomalies {
+                lost,
+                acked_lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                blocked_ticks,
+                dropped,
+                dead_lettered,
+                held,
+                group: u16::try_from(worst).ok(),
+                other_groups: u16::try_from(others).unwrap_or(u16::MAX),
+            },
+            other => other,
+        }
+    }
+
+    /// Every kind, worst first: the order [`Outcome::kind`] picks the word in and
+    /// [`Outcome::worst`] ranks groups by.
+    pub const KINDS: [&'static str; 11] = [
+        "unfinished",
+        "acked-lost",
+        "lost",
+        "dropped",
+        "duplicated",
+        "in-doubt",
+        "held",
+        "dead-lettered",
+        "reordered",
+        "blocked",
+        "ok",
+    ];
+
+    fn rank(self) -> usize {
+        let kind = self.kind();
+        Outcome::KINDS
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(Outcome::KINDS.len())
+    }
+
+    /// How many messages the outcome's kind counts.
+    fn worst_count(self) -> u64 {
+        match self {
+            Outcome::ExactlyOnce => 0,
+            Outcome::Unfinished { pending } => u64::from(pending),
+            Outcome::Anomalies {
+                lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                blocked_ticks,
+                dropped,
+                dead_lettered,
+                held,
+                ..
+            } => match self.kind() {
+                "acked-lost" | "lost" => u64::from(lost),
+                "dropped" => u64::from(dropped),
+                "duplicated" => u64::from(duplicated),
+                "in-doubt" => u64::from(in_doubt),
+                "held" => u64::from(held),
+                "dead-lettered" => u64::from(dead_lettered),
+                "reordered" => u64::from(reordered),
+                _ => blocked_ticks,
+            },
+        }
+    }
+
+    /// A short machine word for styling: "ok", "acked-lost", "lost", "dropped",
+    /// "duplicated", "in-doubt", "held", "dead-lettered", "reordered", "blocked" or
+    /// "unfinished" (the worst part of the outcome, in the order of
+    /// [`Outcome::KINDS`]).
     pub fn kind(self) -> &'static str {
         match self {
             Outcome::ExactlyOnce => "ok",
@@ -163,16 +338,25 @@ impl Outcome {
                 duplicated,
                 reordered,
                 in_doubt,
+                dropped,
+                dead_lettered,
+                held,
                 ..
             } => {
                 if acked_lost > 0 {
                     "acked-lost"
                 } else if lost > 0 {
                     "lost"
+                } else if dropped > 0 {
+                    "dropped"
                 } else if duplicated > 0 {
                     "duplicated"
                 } else if in_doubt > 0 {
                     "in-doubt"
+                } else if held > 0 {
+                    "held"
+                } else if dead_lettered > 0 {
+                    "dead-lettered"
                 } else if reordered > 0 {
                     "reordered"
                 } else {
@@ -187,16 +371,20 @@ impl Outcome {
         match self.kind() {
             "ok" => "✔",
             "acked-lost" => "✖!",
-            "lost" => "✖",
+            "lost" | "dropped" => "✖",
             "duplicated" => "⇉",
             "in-doubt" => "◷",
+            "held" => "⛔",
+            "dead-lettered" => "☠",
             "reordered" => "⇅",
             "blocked" => "◷",
             _ => "…",
         }
     }
 
-    /// The outcome in words: "exactly once", "lost 1", "duplicated 2, blocked 40 ticks".
+    /// The outcome in words: "exactly once", "lost 1", "duplicated 2, blocked 40 ticks";
+    /// with several consumer groups the worst group is named first: "group 2: lost 1",
+    /// "group 1: duplicated 1; 2 other groups not exactly once".
     pub fn text(self) -> String {
         match self {
             Outcome::ExactlyOnce => "exactly once".to_string(),
@@ -208,12 +396,20 @@ impl Outcome {
                 reordered,
                 in_doubt,
                 blocked_ticks,
+                dropped,
+                dead_lettered,
+                held,
+                group,
+                other_groups,
             } => {
                 let mut parts = Vec::new();
                 if acked_lost > 0 {
                     parts.push(format!("lost {lost}, {acked_lost} acknowledged"));
                 } else if lost > 0 {
                     parts.push(format!("lost {lost}"));
+                }
+                if dropped > 0 {
+                    parts.push(format!("dropped {dropped}"));
                 }
                 if duplicated > 0 {
                     parts.push(format!("duplicated {duplicated}"));
@@ -224,10 +420,27 @@ impl Outcome {
                 if in_doubt > 0 {
                     parts.push(format!("in doubt {in_doubt}"));
                 }
+                if held > 0 {
+                    parts.push(format!("held behind a poison record {held}"));
+                }
+                if dead_lettered > 0 {
+                    parts.push(format!("dead-lettered {dead_lettered}"));
+                }
                 if blocked_ticks > 0 {
                     parts.push(format!("blocked {blocked_ticks} ticks longer"));
                 }
-                parts.join(", ")
+                let counts = parts.join(", ");
+                match group {
+                    None => counts,
+                    Some(group) => {
+                        let others = match other_groups {
+                            0 => String::new(),
+                            1 => "; 1 other group not exactly once".to_string(),
+                            n => format!("; {n} other groups not exactly once"),
+                        };
+                        format!("group {}: {counts}{others}", u32::from(group) + 1)
+                    }
+                }
             }
         }
     }
@@ -240,8 +453,12 @@ pub struct Cell {
     pub mode: Mode,
     /// The crashes armed: one for a single cell, two for a pair.
     pub crashes: Vec<Crash>,
-    /// The ledger's counters at the end of the run.
+    /// The ledger's counters at the end of the run (with several consumer groups, the
+    /// groups' added up, as [`Sim::summary`] gives them).
     pub summary: Summary,
+    /// With consumer groups, each group's own counters, the first group's first; empty
+    /// with a queue.
+    pub group_summaries: Vec<Summary>,
     /// The ticks participants spend in doubt in the same mode without a crash.
     pub baseline_blocked_ticks: u64,
     /// The outcome shown.
@@ -260,6 +477,22 @@ impl Cell {
     /// True for a pair cell.
     pub fn is_pair(&self) -> bool {
         self.crashes.len() > 1
+    }
+
+    /// With consumer groups, each group's own outcome, the first group's first (its
+    /// counters only: [`Cell::outcome`] names the worst group); empty with a queue.
+    pub fn group_outcomes(&self) -> Vec<Outcome> {
+        self.group_summaries
+            .iter()
+            .map(|group| {
+                let with_blocking = Summary {
+                    blocked_ticks: self.summary.blocked_ticks,
+                    quiet: self.summary.quiet,
+                    ..group.clone()
+                };
+                Outcome::from_summary(&with_blocking, self.baseline_blocked_ticks)
+            })
+            .collect()
     }
 }
 
@@ -322,48 +555,158 @@ pub fn modes_for(scenario: &Scenario) -> Vec<Mode> {
         .collect()
 }
 
-/// The rows of a mode's grid for a scenario's world, in pipeline order. With one
-/// broker they are the points of the mode. A replicated queue has no fsync step (its
-/// copies on the followers are its durability, as in Kafka) and adds the leader's
-/// "after confirm" (unless `acks=0`, where no confirm is sent) and each follower's
-/// "after fetch".
-pub fn points(scenario: &Scenario, mode: Mode) -> Vec<Point> {
-    if !scenario.topology.replicated() {
-        return applicable_points(mode)
-            .into_iter()
-            .map(Point::first)
-            .collect();
-    }
-    let confirms = scenario.replication.acks_in(mode) != Acks::Zero;
+/// The consumer instances whose crash points are rows of a grid, in order.
+///
+/// Competing consumers on a queue (RabbitMQ style) each get their rows: the broker
+/// hands each its own deliveries, so each one's crash loses or duplicates its own.
+/// With consumer groups (Kafka style) every member of the first group gets its rows,
+/// and each other group its first member's: the groups are configured alike and
+/// assign their partitions alike (range assignment over the same members), so member
+/// j of another group takes the same records as member j of the first and its crash
+/// tells the same story on that group's own ledger; the first member of each other
+/// group shows that a crash there touches only its own group. The others are listed by
+/// [`instances_left_out`].
+pub fn consumer_instances(scenario: &Scenario) -> Vec<u8> {
+    let consumers = scenario.topology.consumers.max(1);
+    let instances: Vec<u16> = match &scenario.kafka {
+        None => (0..consumers).collect(),
+        Some(kafka) => {
+            let members = kafka.members(consumers);
+            (0..members)
+                .chain((1..kafka.groups).map(|group| group * members))
+                .filter(|&instance| instance < consumers)
+                .collect()
+        }
+    };
+    instances
+        .into_iter()
+        .filter_map(|instance| u8::try_from(instance).ok())
+        .collect()
+}
+
+/// The consumer instances whose rows a grid leaves out (with consumer groups, the
+/// members of the other groups after their first; see [`consumer_instances`]).
+pub fn instances_left_out(scenario: &Scenario) -> Vec<u8> {
+    let kept = consumer_instances(scenario);
+    (0..scenario.topology.consumers)
+        .filter_map(|instance| u8::try_from(instance).ok())
+        .filter(|instance| !kept.contains(instance))
+        .collect()
+}
+
+/// True for the crash points of a consumer instance's own steps (its consumer and its
+/// database's participant points), which a grid repeats per instance.
+fn per_consumer(point: CrashPoint) -> bool {
+    point.node().role() == RoleKind::Consumer
+}
+
+/// The crash points of the world before they are repeated per consumer instance, in
+/// pipeline order.
+fn world_points(scenario: &Scenario, mode: Mode) -> Vec<CrashPoint> {
+    let kafka = scenario.kafka.is_some();
     let mut points = Vec::new();
     for point in applicable_points(mode) {
         match point {
+            // A Kafka consumer commits offsets where a queue's consumer acks.
+            CrashPoint::ConsumerAfterAck if kafka => {
+                points.push(CrashPoint::ConsumerAfterCommit);
+            }
+            _ => points.push(point),
+        }
+    }
+    if !scenario.topology.replicated() {
+        return points;
+    }
+    let confirms = scenario.replication.acks_in(mode) != Acks::Zero;
+    let mut replicated = Vec::new();
+    for point in points {
+        match point {
             CrashPoint::BrokerAfterFsync => {}
             CrashPoint::BrokerAfterAppend => {
-                points.push(Point::first(point));
+                replicated.push(point);
                 if confirms {
-                    points.push(Point::first(CrashPoint::BrokerAfterConfirm));
+                    replicated.push(CrashPoint::BrokerAfterConfirm);
                 }
             }
             CrashPoint::BrokerAfterDeliver => {
-                points.push(Point::first(point));
-                points.extend((1..scenario.topology.brokers).map(|follower| Point {
-                    point: CrashPoint::BrokerAfterFetch,
-                    instance: follower as u8,
-                }));
+                replicated.push(point);
+                replicated.push(CrashPoint::BrokerAfterFetch);
             }
-            _ => points.push(Point::first(point)),
+            _ => replicated.push(point),
         }
     }
-    points
+    replicated
+}
+
+/// The rows of a mode's grid for a scenario's world, in pipeline order. With one
+/// broker and one consumer they are the points of the mode.
+///
+/// A replicated queue has no fsync step (its copies on the followers are its
+/// durability, as in Kafka) and adds the leader's "after confirm" (unless `acks=0`,
+/// where no confirm is sent) and each follower's "after fetch".
+///
+/// With several consumers, the consumer's points (and in transactional mode its
+/// database's participant points) are repeated for each instance of
+/// [`consumer_instances`], instance after instance: `consumer.after_receive`,
+/// `consumer.after_apply`, `consumer.after_ack`, `consumer-2.after_receive`, ... With
+/// consumer groups the consumer's last point is `consumer.after_commit` (the commit of
+/// the offset past the record), in place of the ack a Kafka consumer does not send.
+pub fn points(scenario: &Scenario, mode: Mode) -> Vec<Point> {
+    let world = world_points(scenario, mode);
+    let instances = consumer_instances(scenario);
+    let mut rows = Vec::new();
+    let mut index = 0;
+    while index < world.len() {
+        let point = world[index];
+        if point == CrashPoint::BrokerAfterFetch {
+            rows.extend((1..scenario.topology.brokers).map(|follower| Point {
+                point,
+                instance: u8::try_from(follower).unwrap_or(u8::MAX),
+            }));
+            index += 1;
+        } else if per_consumer(point) {
+            // A run of the same node's points (the consumer's, or its database's):
+            // each instance takes them all before the next.
+            let participant = is_participant(point);
+            let end = world[index..]
+                .iter()
+                .position(|&p| !per_consumer(p) || is_participant(p) != participant)
+                .map_or(world.len(), |offset| index + offset);
+            for &instance in &instances {
+                rows.extend(
+                    world[index..end]
+                        .iter()
+                        .map(|&point| Point { point, instance }),
+                );
+            }
+            index = end;
+        } else {
+            rows.push(Point::first(point));
+            index += 1;
+        }
+    }
+    rows
+}
+
+fn is_participant(point: CrashPoint) -> bool {
+    matches!(
+        point,
+        CrashPoint::ParticipantBeforeVote
+            | CrashPoint::ParticipantAfterVoteYes
+            | CrashPoint::ParticipantAfterCommit
+    )
 }
 
 /// The crash points of every world that a mode's grid for this scenario leaves out,
-/// reported as "not applicable".
+/// reported as "not applicable": those of other modes, the fsync of a replicated
+/// queue, and the ack of a queue's consumer that a Kafka consumer does not send.
 pub fn points_left_out(scenario: &Scenario, mode: Mode) -> Vec<CrashPoint> {
     let mut left_out = not_applicable(mode);
     if scenario.topology.replicated() {
         left_out.push(CrashPoint::BrokerAfterFsync);
+    }
+    if scenario.kafka.is_some() && CrashPoint::ConsumerAfterAck.applies_to(mode) {
+        left_out.push(CrashPoint::ConsumerAfterAck);
     }
     left_out
 }
@@ -484,7 +827,15 @@ pub fn run_cell(
     }
     let fired = u32::try_from(armed.saturating_sub(sim.armed_crashes.len())).unwrap_or(0);
     let summary = sim.summary();
-    let outcome = Outcome::from_summary(&summary, baseline_blocked_ticks);
+    let group_summaries: Vec<Summary> = if cell_scenario.kafka.is_some() {
+        sim.group_ledgers()
+            .iter()
+            .map(|ledger| ledger.summary())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let outcome = Outcome::worst(&group_summaries, &summary, baseline_blocked_ticks);
     // The link opens the run just before the step in which the first crash fires, so
     // that the crash is the next step, as the ledger's jump to a fault's step does.
     let mut shared = SharedRun::new(cell_scenario);
@@ -493,6 +844,7 @@ pub fn run_cell(
         mode,
         crashes: crashes.to_vec(),
         summary,
+        group_summaries,
         baseline_blocked_ticks,
         outcome,
         fired,

@@ -218,3 +218,104 @@ fn a_replicated_queue_is_compared_in_the_three_modes_it_runs_in() {
         at_least_once.summary
     );
 }
+
+/// Six messages, Kafka style: two groups of two members on two partitions, committing
+/// after processing.
+fn two_groups() -> Scenario {
+    let mut scenario = Scenario {
+        messages: 6,
+        ..Scenario::default()
+    };
+    scenario.topology.consumers = 4;
+    scenario.kafka = Some(mqlab_sim::KafkaConfig {
+        groups: 2,
+        partitions: 2,
+        commit: mqlab_sim::CommitStrategy::After,
+        ..mqlab_sim::KafkaConfig::default()
+    });
+    scenario
+}
+
+#[test]
+fn with_consumer_groups_each_group_has_its_result_and_its_own_differences() {
+    // consumer-3 is the first member of group 2; m3 is on its partitions.
+    let scenario = two_groups().with_fault(Command::CrashAt {
+        point: CrashPoint::ConsumerAfterApply,
+        message: Some(3),
+        instance: 2,
+    });
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    // Consumer groups run in the three queue modes only.
+    assert_eq!(
+        comparison.runs.iter().map(|r| r.mode).collect::<Vec<_>>(),
+        [Mode::AtMostOnce, Mode::AtLeastOnce, Mode::Idempotent]
+    );
+    let alo = comparison.run(Mode::AtLeastOnce).unwrap();
+    assert_eq!(alo.groups.len(), 2);
+    // Group 1 got every message once; group 2 applied m3 twice.
+    assert_eq!(alo.groups[0].summary.exactly_once, 6);
+    assert_eq!(alo.groups[1].summary.duplicated, 1);
+    assert_eq!(alo.groups[1].verdicts[2], Verdict::Duplicated(2));
+    // The run's counters add the groups' up, as the CLI's summary does.
+    assert_eq!(
+        alo.summary.exactly_once,
+        alo.groups[0].summary.exactly_once + alo.groups[1].summary.exactly_once
+    );
+    let idem = comparison.run(Mode::Idempotent).unwrap();
+    for group in &idem.groups {
+        assert_eq!(group.summary.exactly_once, 6, "{:?}", group.summary);
+    }
+    // The difference is group 2's, and named so; group 1 has none.
+    assert!(comparison.differences.iter().all(|d| d.group == Some(1)));
+    let m3 = comparison
+        .differences
+        .iter()
+        .find(|d| d.message.0 == 3)
+        .expect("m3 differs in group 2");
+    assert!(
+        m3.sentence.starts_with("m3 in group 2: ")
+            && m3.sentence.contains("at-least-once applies it twice ("),
+        "{}",
+        m3.sentence
+    );
+    // Every member applied what its group's ledger says.
+    let applied: u32 = alo.applied_by_consumer.iter().sum();
+    let group_applied: u32 = alo
+        .groups
+        .iter()
+        .map(|g| g.summary.exactly_once + 2 * g.summary.duplicated)
+        .sum();
+    assert_eq!(applied, group_applied);
+}
+
+#[test]
+fn competing_consumers_report_what_each_consumer_applied() {
+    let mut scenario = Scenario {
+        messages: 8,
+        ..Scenario::default()
+    }
+    .with_fault(Command::CrashAt {
+        point: CrashPoint::ConsumerAfterApply,
+        message: None,
+        instance: 1,
+    });
+    scenario.topology.consumers = 2;
+    let comparison = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    assert_eq!(comparison.runs.len(), 4);
+    for run in &comparison.runs {
+        assert!(run.groups.is_empty());
+        assert_eq!(run.applied_by_consumer.len(), 2);
+        let applied: u32 = run.applied_by_consumer.iter().sum();
+        let extra = run.summary.extra_applications;
+        let once = run.summary.messages - run.summary.lost - run.summary.in_doubt_messages;
+        assert_eq!(applied, once + extra, "{:?}", run.mode);
+        // Both consumers took part.
+        assert!(
+            run.applied_by_consumer.iter().all(|&n| n > 0),
+            "{:?}",
+            run.mode
+        );
+    }
+    let alo = comparison.run(Mode::AtLeastOnce).unwrap();
+    assert_eq!(alo.summary.duplicated, 1, "{:?}", alo.summary);
+}

@@ -360,3 +360,299 @@ fn under_acks_all_and_min_insync_2_no_single_crash_loses_an_acknowledged_write()
             .any(|c| c.crashes[0].label().starts_with(follower) && c.fired == 1));
     }
 }
+
+/// `messages` messages at-least-once, Kafka style: `groups` groups of `members` on
+/// `partitions` partitions, committing `commit`.
+fn kafka(
+    messages: u32,
+    groups: u16,
+    members: u16,
+    partitions: u16,
+    commit: mqlab_sim::CommitStrategy,
+) -> Scenario {
+    let mut scenario = scenario(messages);
+    scenario.topology.consumers = groups * members;
+    scenario.kafka = Some(mqlab_sim::KafkaConfig {
+        groups,
+        partitions,
+        commit,
+        ..mqlab_sim::KafkaConfig::default()
+    });
+    scenario
+}
+
+fn kafka_job(scenario: &Scenario) -> MatrixJob {
+    let options = MatrixOptions {
+        modes: vec![Mode::AtLeastOnce],
+        ..MatrixOptions::singles()
+    };
+    let mut job = MatrixJob::new(scenario, options).unwrap();
+    let progress = job.run_to_end();
+    assert!(progress.finished && !progress.cancelled, "{progress:?}");
+    job
+}
+
+fn labelled<'a>(job: &'a MatrixJob, label: &str) -> &'a Cell {
+    job.cells()
+        .iter()
+        .find(|c| c.crashes.len() == 1 && c.crashes[0].label() == label)
+        .unwrap_or_else(|| panic!("no cell {label}"))
+}
+
+/// The verdicts of one group's ledger in a run of the scenario with one crash.
+fn group_counts(scenario: &Scenario, crash: Crash) -> Vec<(u32, u32, u32)> {
+    let mut with_crash = scenario.clone();
+    with_crash.faults = vec![mqlab_sim::PlannedFault::at_start(crash.command())];
+    let mut sim = Sim::new(&with_crash).unwrap();
+    sim.run_until_quiet(DEFAULT_MATRIX_STEPS);
+    sim.group_ledgers()
+        .iter()
+        .map(|ledger| {
+            let s = ledger.summary();
+            (s.exactly_once, s.lost, s.duplicated)
+        })
+        .collect()
+}
+
+#[test]
+fn consumer_groups_have_each_member_of_the_first_group_and_the_first_of_the_others() {
+    let scenario = kafka(6, 3, 2, 2, mqlab_sim::CommitStrategy::After);
+    assert_eq!(
+        modes_for(&scenario),
+        [Mode::AtMostOnce, Mode::AtLeastOnce, Mode::Idempotent]
+    );
+    assert_eq!(
+        mqlab_sim::matrix::consumer_instances(&scenario),
+        [0, 1, 2, 4]
+    );
+    assert_eq!(mqlab_sim::matrix::instances_left_out(&scenario), [3, 5]);
+    let names: Vec<String> = points(&scenario, Mode::AtLeastOnce)
+        .into_iter()
+        .map(Point::name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "producer.before_send",
+            "producer.after_send",
+            "producer.after_confirm",
+            "broker.after_append",
+            "broker.after_fsync",
+            "broker.after_deliver",
+            "consumer.after_receive",
+            "consumer.after_apply",
+            "consumer.after_commit",
+            "consumer-2.after_receive",
+            "consumer-2.after_apply",
+            "consumer-2.after_commit",
+            "consumer-3.after_receive",
+            "consumer-3.after_apply",
+            "consumer-3.after_commit",
+            "consumer-5.after_receive",
+            "consumer-5.after_apply",
+            "consumer-5.after_commit",
+        ]
+    );
+    // A Kafka consumer commits offsets where a queue's consumer acks: the ack is left
+    // out, and said so.
+    assert!(points_left_out(&scenario, Mode::AtLeastOnce).contains(&CrashPoint::ConsumerAfterAck));
+    let options = MatrixOptions {
+        modes: modes_for(&scenario),
+        ..MatrixOptions::singles()
+    };
+    // At-most-once has no "after confirm": 17 + 18 + 18 rows of 6 messages.
+    assert_eq!(run_count(&options, &scenario), (17 + 18 + 18) * 6);
+    // The largest groups (3 × 6 members on 8 partitions): 6 rows of the producer and
+    // the broker and 3 for each of 8 members, as the module documentation counts.
+    let largest = kafka(60, 3, 6, 8, mqlab_sim::CommitStrategy::After);
+    assert_eq!(points(&largest, Mode::AtLeastOnce).len(), 6 + 3 * 8);
+    assert_eq!(
+        run_count(
+            &MatrixOptions {
+                modes: modes_for(&largest),
+                ..MatrixOptions::singles()
+            },
+            &largest
+        ),
+        5_340
+    );
+    // Every row is a crash the scenario accepts (no cell is refused).
+    let mut job = MatrixJob::new(&scenario, options).unwrap();
+    let progress = job.run_to_end();
+    assert!(progress.finished && !progress.cancelled, "{progress:?}");
+    assert_eq!(job.cells().len() as u32, progress.total);
+}
+
+#[test]
+fn commit_before_loses_and_commit_after_duplicates_in_the_crashed_members_group() {
+    for (commit, point, kind) in [
+        (
+            mqlab_sim::CommitStrategy::Before,
+            CrashPoint::ConsumerAfterCommit,
+            "lost",
+        ),
+        (
+            mqlab_sim::CommitStrategy::After,
+            CrashPoint::ConsumerAfterApply,
+            "duplicated",
+        ),
+    ] {
+        let scenario = kafka(6, 2, 2, 2, commit);
+        let job = kafka_job(&scenario);
+        let mut anomalous = 0;
+        for cell in job.cells() {
+            let crash = cell.crashes[0];
+            // Each cell is the ledger's: the group's counters of the same run.
+            let counts: Vec<(u32, u32, u32)> = cell
+                .group_summaries
+                .iter()
+                .map(|s| (s.exactly_once, s.lost, s.duplicated))
+                .collect();
+            assert_eq!(counts, group_counts(&scenario, crash), "{}", crash.label());
+            if crash.at.point != point || cell.fired == 0 {
+                continue;
+            }
+            // The crash of a member of group g shows in group g, and only there.
+            let group = u16::from(crash.at.instance) / 2;
+            let outcomes = cell.group_outcomes();
+            assert_eq!(outcomes[usize::from(1 - group)], Outcome::ExactlyOnce);
+            assert_eq!(
+                outcomes[usize::from(group)].kind(),
+                kind,
+                "{}",
+                crash.label()
+            );
+            assert_eq!(cell.outcome.kind(), kind, "{}", crash.label());
+            assert!(
+                cell.outcome
+                    .text()
+                    .starts_with(&format!("group {}: {kind} 1", group + 1)),
+                "{}: {}",
+                crash.label(),
+                cell.outcome.text()
+            );
+            anomalous += 1;
+        }
+        // Each message reaches the point once per group: with one row per member of
+        // the first group and one for the second group's first member, that is each
+        // message once in the first group and half of them in the second.
+        assert!(anomalous >= 6, "{commit:?}: {anomalous} cells");
+    }
+}
+
+#[test]
+fn the_same_message_crashed_in_the_second_group_is_that_groups_loss() {
+    let scenario = kafka(6, 2, 2, 2, mqlab_sim::CommitStrategy::Before);
+    let job = kafka_job(&scenario);
+    // m3 goes to the first member of each group (range assignment of the same
+    // partitions in both groups).
+    let first = labelled(&job, "consumer.after_commit:m3");
+    let second = labelled(&job, "consumer-3.after_commit:m3");
+    assert_eq!(first.fired, 1);
+    assert_eq!(second.fired, 1);
+    assert_eq!(first.outcome.text(), "group 1: lost 1");
+    assert_eq!(second.outcome.text(), "group 2: lost 1");
+    // The member that does not own m3's partition never reaches the point for it.
+    assert_eq!(labelled(&job, "consumer-2.after_commit:m3").fired, 0);
+}
+
+#[test]
+fn commit_after_with_an_idempotent_consumer_is_exactly_once_per_group_in_every_cell() {
+    let scenario = kafka(5, 2, 2, 2, mqlab_sim::CommitStrategy::After);
+    let options = MatrixOptions {
+        modes: vec![Mode::Idempotent],
+        ..MatrixOptions::singles()
+    };
+    let mut job = MatrixJob::new(&scenario, options).unwrap();
+    assert!(job.run_to_end().finished);
+    for cell in job.cells() {
+        assert_eq!(
+            cell.outcome,
+            Outcome::ExactlyOnce,
+            "{}: {}",
+            cell.crashes[0].label(),
+            cell.outcome.text()
+        );
+        assert_eq!(cell.group_summaries.len(), 2);
+    }
+}
+
+#[test]
+fn competing_consumers_each_have_their_rows_and_the_second_ones_crash_duplicates() {
+    let mut scenario = scenario(6);
+    scenario.topology.consumers = 2;
+    let names: Vec<String> = points(&scenario, Mode::AtLeastOnce)
+        .into_iter()
+        .map(Point::name)
+        .collect();
+    assert_eq!(
+        names[6..],
+        [
+            "consumer.after_receive",
+            "consumer.after_apply",
+            "consumer.after_ack",
+            "consumer-2.after_receive",
+            "consumer-2.after_apply",
+            "consumer-2.after_ack",
+        ]
+    );
+    // In transactional mode each consumer's database has its participant rows too.
+    let txn: Vec<String> = points(&scenario, Mode::Transactional)
+        .into_iter()
+        .map(Point::name)
+        .collect();
+    assert_eq!(txn.len(), 16 + 6);
+    assert!(txn.contains(&"participant-2.after_vote_yes".to_string()));
+    let options = MatrixOptions {
+        modes: vec![Mode::AtLeastOnce],
+        ..MatrixOptions::singles()
+    };
+    let mut job = MatrixJob::new(&scenario, options).unwrap();
+    assert!(job.run_to_end().finished);
+    assert_eq!(job.cells().len(), 12 * 6);
+    let duplicated: Vec<String> = job
+        .cells()
+        .iter()
+        .filter(|c| c.crashes[0].at.instance == 1 && c.fired == 1)
+        .filter(|c| c.crashes[0].at.point == CrashPoint::ConsumerAfterApply)
+        .map(|c| {
+            assert_eq!(c.outcome.kind(), "duplicated", "{}", c.crashes[0].label());
+            c.crashes[0].label()
+        })
+        .collect();
+    assert!(!duplicated.is_empty());
+    for cell in job.cells() {
+        assert!(cell.group_summaries.is_empty());
+        assert_eq!(
+            cell.outcome,
+            Outcome::from_summary(&cell.summary, cell.baseline_blocked_ticks)
+        );
+    }
+}
+
+#[test]
+fn a_poison_message_is_never_shown_as_exactly_once() {
+    let mut scenario = scenario(4);
+    scenario.queue.poison = vec![2];
+    scenario.queue.dead_letter_queue = true;
+    scenario.queue.delivery_limit = 2;
+    let options = MatrixOptions {
+        modes: vec![Mode::AtLeastOnce],
+        ..MatrixOptions::singles()
+    };
+    let mut job = MatrixJob::new(&scenario, options).unwrap();
+    assert!(job.run_to_end().finished);
+    for cell in job.cells() {
+        assert_ne!(
+            cell.outcome,
+            Outcome::ExactlyOnce,
+            "{}",
+            cell.crashes[0].label()
+        );
+        assert!(cell.summary.dead_lettered + cell.summary.lost + cell.summary.dropped > 0);
+    }
+    assert!(job
+        .cells()
+        .iter()
+        .any(|c| c.outcome.text() == "dead-lettered 1" && c.outcome.icon() == "☠"));
+}
