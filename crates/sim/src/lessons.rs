@@ -34,6 +34,8 @@ pub enum Check {
     DuplicatedAtLeast(u32),
     /// No message was applied more than once.
     NoneDuplicated,
+    /// At most this many messages were applied more than once.
+    DuplicatedAtMost(u32),
     /// Every message was applied exactly once, in order.
     AllExactlyOnce,
     /// Participants spent at least this many ticks in doubt, summed over participants.
@@ -81,6 +83,7 @@ impl Check {
             Check::NoneLost => summary.lost == 0,
             Check::DuplicatedAtLeast(count) => summary.duplicated >= count,
             Check::NoneDuplicated => summary.duplicated == 0,
+            Check::DuplicatedAtMost(count) => summary.duplicated <= count,
             Check::AllExactlyOnce => summary.exactly_once == summary.messages,
             Check::BlockedTicksAtLeast(ticks) => summary.blocked_ticks >= ticks,
             Check::BlockedTicksBelow(ticks) => summary.blocked_ticks < ticks,
@@ -422,6 +425,7 @@ pub fn all() -> Vec<Lesson> {
         poison_message(),
         commit_before_processing(),
         rebalance_redelivers(),
+        auto_commit(),
         acks_1_failover(),
         acks_all_min_insync_2(),
         unclean_election(),
@@ -671,12 +675,12 @@ fn consumer(number: u8) -> NodeId {
 /// A Kafka-style world for the consumer-group lessons: one group of two members reading a
 /// topic of two partitions. With four keys the default partitioner puts m3 and m4 in p0
 /// and m1, m2, m5 and m6 in p1; the range assignor gives p0 to `consumer` and p1 to
-/// `consumer-2`. consumer-2 crashes at `point` for m2 and stays down well past the
+/// `consumer-2`. consumer-2 crashes at `point` for `message` and stays down well past the
 /// session timeout, so that its partition moves to the other member.
-fn one_group_of_two(commit: CommitStrategy, point: CrashPoint) -> Scenario {
+fn one_group_of_two(commit: CommitStrategy, point: CrashPoint, message: u32) -> Scenario {
     let mut scenario = scenario(Mode::AtLeastOnce, 6).with_fault(Command::CrashAt {
         point,
-        message: Some(2),
+        message: Some(message),
         instance: 1,
     });
     scenario.topology.consumers = 2;
@@ -719,7 +723,7 @@ fn commit_before_processing() -> Lesson {
         id: "commit-before-processing",
         chapter: Chapter::ManyConsumers,
         title: "What happens to a record whose offset was committed before it was processed?",
-        scenario: one_group_of_two(CommitStrategy::Before, CrashPoint::ConsumerAfterCommit),
+        scenario: one_group_of_two(CommitStrategy::Before, CrashPoint::ConsumerAfterCommit, 2),
         cues: vec![
             cue(CueTrigger::Start, "One consumer group, two members, a topic of two partitions. The range assignor gives p0 (m3, m4) to consumer and p1 (m1, m2, m5, m6) to consumer-2. Each member commits the offset past a record, and waits for the commit, before processing it."),
             cue(CueTrigger::Crash(consumer(2)), "consumer-2's commit past m2 has returned: the group will resume p1 at offset 2. Then consumer-2 crashes — before processing m2."),
@@ -746,7 +750,7 @@ fn rebalance_redelivers() -> Lesson {
         id: "rebalance-redelivers",
         chapter: Chapter::ManyConsumers,
         title: "What does a rebalance do with a record processed but not yet committed?",
-        scenario: one_group_of_two(CommitStrategy::After, CrashPoint::ConsumerAfterApply),
+        scenario: one_group_of_two(CommitStrategy::After, CrashPoint::ConsumerAfterApply, 2),
         cues: vec![
             cue(CueTrigger::Start, "One consumer group, two members, a topic of two partitions: consumer reads p0 (m3, m4), consumer-2 reads p1 (m1, m2, m5, m6). Each member processes a record, then commits the offset past it (commitSync)."),
             cue(CueTrigger::Crash(consumer(2)), "consumer-2 has processed m2 — the side effect is done — and crashes before its commit. The group's committed offset for p1 is still 1: before m2."),
@@ -767,6 +771,42 @@ fn rebalance_redelivers() -> Lesson {
         },
     }
 }
+
+fn auto_commit() -> Lesson {
+    let mut scenario = one_group_of_two(CommitStrategy::Auto, CrashPoint::ConsumerAfterApply, 6);
+    if let Some(kafka) = scenario.kafka.as_mut() {
+        kafka.auto_commit_ticks = AUTO_COMMIT_INTERVAL_TICKS;
+    }
+    Lesson {
+        id: "auto-commit",
+        chapter: Chapter::ManyConsumers,
+        title: "What does enable.auto.commit do when a member crashes between two commits?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "The same group of two members, now with enable.auto.commit=true and auto.commit.interval.ms of 20 ticks: at a poll, once the interval has passed, a member commits the positions its polls have reached, without waiting for the answer."),
+            cue(event_detail(EventKind::OffsetCommit, Detail::Group(GroupDetail::AutoCommitted { partitions: 1 })), "consumer-2's interval has passed: it commits the position it reached on p1, past m1 — the only record it had processed."),
+            cue(CueTrigger::Crash(consumer(2)), "consumer-2 has processed m2, m5 and m6 since that commit, and crashes before the next one. The group's committed offset for p1 is still 1."),
+            cue(MEMBER_DECLARED_DEAD, "No heartbeat from consumer-2 for session.timeout.ms: the group coordinator declares it dead and rebalances the group."),
+            cue(BOTH_PARTITIONS_ASSIGNED, "consumer gets both partitions and fetches p1 from the committed offset: 1."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 2 }, "The broker serves m2 again, then m5 and m6: every record consumer-2 processed since its last auto-commit is processed a second time."),
+            cue(CueTrigger::End, "The run is over. Count the records processed twice."),
+        ],
+        question: Question {
+            prompt: "Auto-commit every 20 ticks: consumer-2 processes m2, m5 and m6 after its last auto-commit, then crashes. What happens to them?",
+            choices: vec![
+                choice("They are lost: the commit had already covered them.", &[Check::LostAtLeast(1)]),
+                choice("All three are processed again by the next owner of p1.", &[Check::DuplicatedAtLeast(3), Check::NoneLost]),
+                choice("Only m6 is processed again; the others were committed.", &[Check::DuplicatedAtLeast(1), Check::DuplicatedAtMost(1), Check::NoneLost]),
+                choice("Each is processed once: the crash commits them first.", &[Check::AllExactlyOnce]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+/// `auto.commit.interval.ms` in the auto-commit lesson, in ticks: long enough that a
+/// member processes several records between two of its commits.
+const AUTO_COMMIT_INTERVAL_TICKS: u64 = 20;
 
 /// A queue held by `replicas` brokers, with its settings as the lesson sets them.
 fn replicated(mode: Mode, messages: u32, replicas: u16) -> Scenario {

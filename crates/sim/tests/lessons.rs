@@ -214,7 +214,7 @@ fn the_lessons_of_a_chapter_follow_each_other_in_chapter_order() {
 }
 
 #[test]
-fn many_consumers_has_four_lessons_of_both_styles() {
+fn many_consumers_has_five_lessons_of_both_styles() {
     let ids: Vec<&str> = lessons::all()
         .into_iter()
         .filter(|lesson| lesson.chapter == Chapter::ManyConsumers)
@@ -226,10 +226,15 @@ fn many_consumers_has_four_lessons_of_both_styles() {
             "competing-consumers-reorder",
             "poison-message",
             "commit-before-processing",
-            "rebalance-redelivers"
+            "rebalance-redelivers",
+            "auto-commit"
         ]
     );
-    for id in ["commit-before-processing", "rebalance-redelivers"] {
+    for id in [
+        "commit-before-processing",
+        "rebalance-redelivers",
+        "auto-commit",
+    ] {
         let lesson = lessons::find(id).expect("lesson");
         assert!(lesson.scenario.kafka.is_some(), "{id} is Kafka style");
     }
@@ -251,7 +256,11 @@ fn verdict(sim: &Sim, message: u32) -> Verdict {
 /// p0 with `consumer` and p1 with `consumer-2` in the first generation.
 #[test]
 fn the_group_lessons_place_the_records_where_their_cues_say() {
-    for id in ["commit-before-processing", "rebalance-redelivers"] {
+    for id in [
+        "commit-before-processing",
+        "rebalance-redelivers",
+        "auto-commit",
+    ] {
         let lesson = lessons::find(id).expect("lesson");
         let kafka = lesson.scenario.kafka.as_ref().expect("Kafka style");
         let partitions: Vec<u16> = (1..=lesson.scenario.messages)
@@ -324,4 +333,19 @@ fn a_crashed_competing_consumer_leaves_one_message_twice_and_one_out_of_order() 
     // Both of the crashed consumer's unacked deliveries came back marked redelivered.
     assert_eq!(sim.summary().redelivered, 2);
     assert_eq!(sim.applied_by_consumer(), [1, 6]);
+}
+
+#[test]
+fn auto_commit_processes_again_everything_since_the_last_auto_commit_and_loses_nothing() {
+    let sim = lessons::find("auto-commit")
+        .expect("lesson")
+        .run_to_end()
+        .expect("ends");
+    for message in [2, 5, 6] {
+        assert_eq!(verdict(&sim, message), Verdict::Duplicated(2), "m{message}");
+    }
+    for message in [1, 3, 4] {
+        assert_eq!(verdict(&sim, message), Verdict::ExactlyOnce, "m{message}");
+    }
+    assert_eq!(sim.summary().lost, 0);
 }
