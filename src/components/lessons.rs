@@ -10,8 +10,8 @@
 use std::collections::BTreeSet;
 
 use gloo::storage::{LocalStorage, Storage};
-use mqlab_sim::lessons::{self, Lesson, Reached, MAX_LESSON_STEPS};
-use mqlab_sim::{Mode, ParticipantStats, SharedRun, Summary};
+use mqlab_sim::lessons::{self, Chapter, Lesson, Reached, MAX_LESSON_STEPS};
+use mqlab_sim::{Mode, ParticipantStats, Scenario, SharedRun, Summary};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -222,12 +222,13 @@ pub fn Lessons(props: &LessonsProps) -> Html {
     }
 }
 
+/// The list of lessons, under their chapters, numbered through the whole course.
 fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
     let done = all
         .iter()
         .filter(|lesson| progress.completed.contains(lesson.id))
         .count();
-    let items = all.iter().enumerate().map(|(index, lesson)| {
+    let item = |index: usize, lesson: &Lesson| {
         let status = progress.status(lesson.id);
         html! {
             <li class={classes!("lesson-item", (status != LessonStatus::NotYet).then_some("done"))} data-lesson={lesson.id}>
@@ -236,6 +237,23 @@ fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
                 { completion_status(status) }
             </li>
         }
+    };
+    let chapters = Chapter::ALL.iter().enumerate().filter_map(|(number, chapter)| {
+        let lessons: Vec<(usize, &Lesson)> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, lesson)| lesson.chapter == *chapter)
+            .collect();
+        let (first, _) = lessons.first()?;
+        let heading = format!("lesson-chapter-{}", number + 1);
+        Some(html! {
+            <section class="lesson-chapter" aria-labelledby={heading.clone()} data-chapter={chapter.title()}>
+                <h3 id={heading}>{ chapter.title() }</h3>
+                <ol class="lesson-items" start={(first + 1).to_string()}>
+                    { for lessons.iter().map(|(index, lesson)| item(*index, lesson)) }
+                </ol>
+            </section>
+        })
     });
     html! {
         <section class="panel lessons-list" aria-labelledby="lessons-heading">
@@ -245,7 +263,7 @@ fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
                 { format!("{done} of {} lessons completed", all.len()) }
             </p>
             <progress max={all.len().to_string()} value={done.to_string()} aria-labelledby="lessons-progress" />
-            <ol class="lesson-items">{ for items }</ol>
+            { for chapters }
         </section>
     }
 }
@@ -289,6 +307,34 @@ fn in_doubt_sentence(result: &LessonResult) -> Option<String> {
             result.summary.blocked_ticks
         )
     })
+}
+
+/// The ledger's counts in one line. With several consumers it also counts the messages
+/// applied out of order and the deliveries marked redelivered, which is what many
+/// consumers add to the story. Consumer groups promise order within a key only, so with
+/// them the line counts what broke that promise.
+fn ledger_line(summary: &Summary, scenario: &Scenario) -> String {
+    let order = if scenario.topology.consumers > 1 {
+        let within = if scenario.kafka.is_some() {
+            " within a key"
+        } else {
+            ""
+        };
+        format!(
+            ", {} reordered{within}, {} redelivered",
+            summary.reordered_per_key, summary.redelivered
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Ledger: {} of {} exactly once, {} lost, {} duplicated{order}, {} ticks in doubt.",
+        summary.exactly_once,
+        summary.messages,
+        summary.lost,
+        summary.duplicated,
+        summary.blocked_ticks
+    )
 }
 
 /// True when the top of an element, and a few lines below it, are inside the window.
@@ -569,10 +615,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
             }
         });
         let nothing_held = !outcome.contains(&true);
-        let counts = format!(
-            "Ledger: {} of {} exactly once, {} lost, {} duplicated, {} ticks in doubt.",
-            summary.exactly_once, summary.messages, summary.lost, summary.duplicated, summary.blocked_ticks
-        );
+        let counts = ledger_line(summary, &lesson.scenario);
         let in_doubt = in_doubt_sentence(result);
         let looking_back = step_index < result.end_step;
         let next = all.get(props.index + 1).map(|next| html! {
@@ -726,6 +769,34 @@ mod tests {
         }
         // The file follows the lessons' order, so that it reads as the course does.
         assert_eq!(text.keys().collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn the_ledger_line_counts_order_and_redeliveries_only_with_many_consumers() {
+        let one = lessons::find("consumer-crash-before-ack").expect("lesson");
+        let mut summary = one.run_to_end().expect("ends").summary();
+        summary.messages = 6;
+        summary.exactly_once = 4;
+        summary.lost = 0;
+        summary.duplicated = 1;
+        summary.reordered = 2;
+        summary.reordered_per_key = 1;
+        summary.redelivered = 2;
+        summary.blocked_ticks = 0;
+        assert_eq!(
+            ledger_line(&summary, &one.scenario),
+            "Ledger: 4 of 6 exactly once, 0 lost, 1 duplicated, 0 ticks in doubt."
+        );
+        let queue = lessons::find("competing-consumers-reorder").expect("lesson");
+        assert_eq!(
+            ledger_line(&summary, &queue.scenario),
+            "Ledger: 4 of 6 exactly once, 0 lost, 1 duplicated, 1 reordered, 2 redelivered, 0 ticks in doubt."
+        );
+        let group = lessons::find("rebalance-redelivers").expect("lesson");
+        assert_eq!(
+            ledger_line(&summary, &group.scenario),
+            "Ledger: 4 of 6 exactly once, 0 lost, 1 duplicated, 1 reordered within a key, 2 redelivered, 0 ticks in doubt."
+        );
     }
 
     #[test]

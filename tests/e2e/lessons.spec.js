@@ -50,7 +50,7 @@ test('a lesson opened by its link is predicted, watched and revealed, and stays 
   await expect(again.getByRole('navigation', { name: 'Lesson' })).toContainText('Completed');
   await again.getByRole('button', { name: '← All lessons' }).click();
   const list = page.getByRole('region', { name: 'Lessons' });
-  await expect(list).toContainText('1 of 16 lessons completed');
+  await expect(list).toContainText('1 of 20 lessons completed');
   await expect(list.locator('[data-lesson="consumer-crash-before-ack"]')).toContainText('Completed');
   await expect(list.locator('[data-lesson="fire-and-forget"]')).toContainText('Not yet');
   await page.screenshot({ path: 'output/screenshots/lessons-list.png', fullPage: true });
@@ -65,6 +65,6 @@ test('a lesson link with an unknown slug explains itself and shows the list', as
   const { page } = guarded;
   await openSite(page, '#lesson=no-such-lesson');
   await expect(page.getByRole('alert')).toContainText('There is no lesson called “no-such-lesson”');
-  await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 16 lessons completed');
-  await expect(page.getByRole('region', { name: 'Lessons' }).getByRole('link')).toHaveCount(16);
+  await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 20 lessons completed');
+  await expect(page.getByRole('region', { name: 'Lessons' }).getByRole('link')).toHaveCount(20);
 });

@@ -15,9 +15,9 @@ use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
 use crate::replication::{Acks, TimedAction, TimedFault};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{CommitStrategy, KafkaConfig, Scenario, ScenarioError};
 use crate::sim::Sim;
-use crate::trace::{Detail, EventKind, ReplicaDetail, TraceEvent, VoteNoReason};
+use crate::trace::{Detail, EventKind, GroupDetail, ReplicaDetail, TraceEvent, VoteNoReason};
 
 /// The most steps a lesson's run may take before it counts as never ending. Every lesson
 /// ends far sooner; the bound keeps a broken lesson from hanging a test or the page.
@@ -34,6 +34,8 @@ pub enum Check {
     DuplicatedAtLeast(u32),
     /// No message was applied more than once.
     NoneDuplicated,
+    /// At most this many messages were applied more than once.
+    DuplicatedAtMost(u32),
     /// Every message was applied exactly once, in order.
     AllExactlyOnce,
     /// Participants spent at least this many ticks in doubt, summed over participants.
@@ -61,6 +63,14 @@ pub enum Check {
     UnavailableTicksAtLeast(u64),
     /// The queue had no leader for fewer than this many ticks.
     UnavailableTicksBelow(u64),
+    /// At least this many messages were applied after a later message of their own key
+    /// (without keys, after any later message): the order the queue or the partition
+    /// promises was broken. Order across keys is not promised, and is not counted.
+    ReorderedAtLeast(u32),
+    /// No message was applied after a later message of its own key.
+    NoneReordered,
+    /// At least this many deliveries were marked redelivered.
+    RedeliveredAtLeast(u32),
 }
 
 impl Check {
@@ -73,6 +83,7 @@ impl Check {
             Check::NoneLost => summary.lost == 0,
             Check::DuplicatedAtLeast(count) => summary.duplicated >= count,
             Check::NoneDuplicated => summary.duplicated == 0,
+            Check::DuplicatedAtMost(count) => summary.duplicated <= count,
             Check::AllExactlyOnce => summary.exactly_once == summary.messages,
             Check::BlockedTicksAtLeast(ticks) => summary.blocked_ticks >= ticks,
             Check::BlockedTicksBelow(ticks) => summary.blocked_ticks < ticks,
@@ -84,6 +95,9 @@ impl Check {
             Check::NoneRefused => summary.producer_errors == 0,
             Check::UnavailableTicksAtLeast(ticks) => summary.unavailable_ticks >= ticks,
             Check::UnavailableTicksBelow(ticks) => summary.unavailable_ticks < ticks,
+            Check::ReorderedAtLeast(count) => summary.reordered_per_key >= count,
+            Check::NoneReordered => summary.reordered_per_key == 0,
+            Check::RedeliveredAtLeast(count) => summary.redelivered >= count,
         }
     }
 }
@@ -221,11 +235,49 @@ impl Cue {
     }
 }
 
+/// The part of the course a lesson belongs to. The page lists the lessons under their
+/// chapters, in this order; the lessons of a chapter follow each other in [`all`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Chapter {
+    /// One producer, one broker, one consumer: how messages are lost or duplicated, and
+    /// the cures.
+    OneQueue,
+    /// Several consumers: competing consumers on a queue, consumer groups on a
+    /// partitioned topic, poison messages.
+    ManyConsumers,
+    /// The queue replicated over several brokers.
+    ReplicatedQueue,
+    /// Two-phase commit.
+    TwoPhaseCommit,
+}
+
+impl Chapter {
+    /// Every chapter, in teaching order.
+    pub const ALL: [Chapter; 4] = [
+        Chapter::OneQueue,
+        Chapter::ManyConsumers,
+        Chapter::ReplicatedQueue,
+        Chapter::TwoPhaseCommit,
+    ];
+
+    /// The chapter's heading.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Chapter::OneQueue => "One queue: lost and duplicated messages",
+            Chapter::ManyConsumers => "Many consumers",
+            Chapter::ReplicatedQueue => "The replicated queue",
+            Chapter::TwoPhaseCommit => "Two-phase commit",
+        }
+    }
+}
+
 /// A guided lesson.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lesson {
     /// The slug used in links (`#lesson=<id>`) and in stored progress.
     pub id: &'static str,
+    /// The chapter it belongs to.
+    pub chapter: Chapter,
     /// The title.
     pub title: &'static str,
     /// The run the lesson plays.
@@ -331,6 +383,14 @@ const fn event_detail(kind: EventKind, detail: Detail) -> CueTrigger {
     }
 }
 
+const fn event_about(kind: EventKind, message: u32) -> CueTrigger {
+    CueTrigger::Event {
+        kind,
+        detail: None,
+        message: Some(message),
+    }
+}
+
 const fn cue(when: CueTrigger, text: &'static str) -> Cue {
     Cue { when, text }
 }
@@ -352,7 +412,7 @@ fn queue_choices(lost: &'static str, duplicated: &'static str, fine: &'static st
 }
 
 /// Every lesson, in teaching order: the queue's failures first, then their cures, then
-/// the replicated queue, then two-phase commit.
+/// many consumers, then the replicated queue, then two-phase commit.
 pub fn all() -> Vec<Lesson> {
     vec![
         fire_and_forget_broker_crash(),
@@ -361,7 +421,11 @@ pub fn all() -> Vec<Lesson> {
         ack_before_apply(),
         idempotent_producer(),
         idempotent_consumer(),
+        competing_consumers_reorder(),
         poison_message(),
+        commit_before_processing(),
+        rebalance_redelivers(),
+        auto_commit(),
         acks_1_failover(),
         acks_all_min_insync_2(),
         unclean_election(),
@@ -377,6 +441,7 @@ pub fn all() -> Vec<Lesson> {
 fn fire_and_forget_broker_crash() -> Lesson {
     Lesson {
         id: "fire-and-forget",
+        chapter: Chapter::OneQueue,
         title: "What does fire-and-forget do when the broker crashes?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::BrokerAfterAppend, 1)),
@@ -402,6 +467,7 @@ fn fire_and_forget_broker_crash() -> Lesson {
 fn lost_confirm_duplicates() -> Lesson {
     Lesson {
         id: "lost-confirm",
+        chapter: Chapter::OneQueue,
         title: "What happens when a confirm is lost on its way back?",
         scenario: scenario(Mode::AtLeastOnce, 3).with_fault(drop_first(
             NodeId::BROKER,
@@ -430,6 +496,7 @@ fn lost_confirm_duplicates() -> Lesson {
 fn consumer_crash_before_ack() -> Lesson {
     Lesson {
         id: "consumer-crash-before-ack",
+        chapter: Chapter::OneQueue,
         title: "What happens when the consumer crashes before its ack?",
         scenario: scenario(Mode::AtLeastOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
@@ -455,6 +522,7 @@ fn consumer_crash_before_ack() -> Lesson {
 fn ack_before_apply() -> Lesson {
     Lesson {
         id: "ack-before-apply",
+        chapter: Chapter::OneQueue,
         title: "What happens when the consumer acks before it applies?",
         scenario: scenario(Mode::AtMostOnce, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterAck, 1)),
@@ -479,6 +547,7 @@ fn ack_before_apply() -> Lesson {
 fn idempotent_producer() -> Lesson {
     Lesson {
         id: "idempotent-producer",
+        chapter: Chapter::OneQueue,
         title: "Can sequence numbers stop a retried publish from duplicating?",
         scenario: scenario(Mode::Idempotent, 3).with_fault(drop_first(
             NodeId::BROKER,
@@ -507,6 +576,7 @@ fn idempotent_producer() -> Lesson {
 fn idempotent_consumer() -> Lesson {
     Lesson {
         id: "idempotent-consumer",
+        chapter: Chapter::OneQueue,
         title: "What does a dedup table do with a redelivered message?",
         scenario: scenario(Mode::Idempotent, 3)
             .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
@@ -528,6 +598,41 @@ fn idempotent_consumer() -> Lesson {
     }
 }
 
+fn competing_consumers_reorder() -> Lesson {
+    let mut scenario =
+        scenario(Mode::AtLeastOnce, 6).with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1));
+    scenario.topology.consumers = 2;
+    scenario.timing.delivery_window = COMPETING_PREFETCH;
+    Lesson {
+        id: "competing-consumers-reorder",
+        chapter: Chapter::ManyConsumers,
+        title: "What happens to the unacked messages of a consumer that crashes?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "Two consumers share one queue, each with a prefetch of 4 and manual acks. The broker hands the messages out in turn: m1 and m3 to the consumer, m2 and m4 to consumer-2."),
+            cue(CueTrigger::Crash(NodeId::CONSUMER), "The consumer applied m1 and crashes before acking it; m3 is still on its way to it, unacked too. Its connection closes, so the broker puts both back at the head of the queue."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 1 }, "The broker delivers m1 and m3 again, with the redelivered flag set, to consumer-2: the only consumer left."),
+            cue(event_about(EventKind::Receive, 4), "consumer-2 already had m4 in its prefetch, and applies it before the redeliveries arrive."),
+            cue(CueTrigger::Again { kind: EventKind::Receive, message: 3 }, "consumer-2 applies m1 a second time, then m3 — after m4. The redelivered flag said that m1 may have been processed before; nothing said whether it was."),
+            cue(CueTrigger::End, "The run is over. Find m1 and m3 in the ledger."),
+        ],
+        question: Question {
+            prompt: "Two consumers, prefetch 4, manual acks. The consumer applies m1, then crashes with m1 and m3 unacked. What happens to them?",
+            choices: vec![
+                choice("They are lost with the consumer that held them.", &[Check::LostAtLeast(1)]),
+                choice("They are requeued: m1 is applied twice, m3 after m4.", &[Check::DuplicatedAtLeast(1), Check::ReorderedAtLeast(1), Check::RedeliveredAtLeast(2)]),
+                choice("They are requeued and applied again in queue order.", &[Check::NoneLost, Check::NoneReordered]),
+                choice("They are requeued, and each is applied only once.", &[Check::AllExactlyOnce]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+/// The prefetch (`basic.qos`) of each consumer in the competing-consumers lesson: more
+/// than one, so that a consumer holds several unacked deliveries when it crashes.
+const COMPETING_PREFETCH: u32 = 4;
+
 fn poison_message() -> Lesson {
     let mut scenario = scenario(Mode::AtLeastOnce, 4);
     scenario.topology.consumers = 2;
@@ -538,6 +643,7 @@ fn poison_message() -> Lesson {
     scenario.timing.restart_after_ticks = Some(10);
     Lesson {
         id: "poison-message",
+        chapter: Chapter::ManyConsumers,
         title: "What happens to a message that crashes every consumer that takes it?",
         scenario,
         cues: vec![
@@ -560,6 +666,147 @@ fn poison_message() -> Lesson {
 
 /// The delivery limit in the poison-message lesson: small, so that the run is short.
 const POISON_DELIVERY_LIMIT: u32 = 3;
+
+/// Consumer number `number` (from 1): `consumer` is the first, then `consumer-2`, ...
+fn consumer(number: u8) -> NodeId {
+    NodeId::new(crate::node::RoleKind::Consumer, number - 1)
+}
+
+/// A Kafka-style world for the consumer-group lessons: one group of two members reading a
+/// topic of two partitions. With four keys the default partitioner puts m3 and m4 in p0
+/// and m1, m2, m5 and m6 in p1; the range assignor gives p0 to `consumer` and p1 to
+/// `consumer-2`. consumer-2 crashes at `point` for `message` and stays down well past the
+/// session timeout, so that its partition moves to the other member.
+fn one_group_of_two(commit: CommitStrategy, point: CrashPoint, message: u32) -> Scenario {
+    let mut scenario = scenario(Mode::AtLeastOnce, 6).with_fault(Command::CrashAt {
+        point,
+        message: Some(message),
+        instance: 1,
+    });
+    scenario.topology.consumers = 2;
+    scenario.kafka = Some(KafkaConfig {
+        partitions: 2,
+        keys: 4,
+        commit,
+        ..KafkaConfig::default()
+    });
+    scenario.timing.restart_after_ticks = Some(GROUP_MEMBER_DOWNTIME_TICKS);
+    scenario
+}
+
+/// How long the crashed member stays down in the consumer-group lessons: longer than the
+/// session timeout (45 ticks), so that the group rebalances without it first.
+const GROUP_MEMBER_DOWNTIME_TICKS: u64 = 120;
+
+/// The group coordinator declares the crashed member dead (its session timed out); one
+/// member is left in the group.
+const MEMBER_DECLARED_DEAD: CueTrigger = event_detail(
+    EventKind::Rebalance,
+    Detail::Group(GroupDetail::SessionExpired {
+        group: 0,
+        members: 1,
+    }),
+);
+
+/// The member left is assigned both partitions in the group's second generation.
+const BOTH_PARTITIONS_ASSIGNED: CueTrigger = event_detail(
+    EventKind::Rebalance,
+    Detail::Group(GroupDetail::Assigned {
+        generation: 2,
+        first: 0,
+        count: 2,
+    }),
+);
+
+fn commit_before_processing() -> Lesson {
+    Lesson {
+        id: "commit-before-processing",
+        chapter: Chapter::ManyConsumers,
+        title: "What happens to a record whose offset was committed before it was processed?",
+        scenario: one_group_of_two(CommitStrategy::Before, CrashPoint::ConsumerAfterCommit, 2),
+        cues: vec![
+            cue(CueTrigger::Start, "One consumer group, two members, a topic of two partitions. The range assignor gives p0 (m3, m4) to consumer and p1 (m1, m2, m5, m6) to consumer-2. Each member commits the offset past a record, and waits for the commit, before processing it."),
+            cue(CueTrigger::Crash(consumer(2)), "consumer-2's commit past m2 has returned: the group will resume p1 at offset 2. Then consumer-2 crashes — before processing m2."),
+            cue(MEMBER_DECLARED_DEAD, "No heartbeat from consumer-2 for session.timeout.ms: the group coordinator declares it dead and rebalances the group. Until now nobody read p1."),
+            cue(BOTH_PARTITIONS_ASSIGNED, "The range assignor gives both partitions to consumer, which fetches p1 from the committed offset: 2, past m2."),
+            cue(event_about(EventKind::Deliver, 5), "The broker serves m5 from p1. No member of this group will read m2 again: it lies before the committed offset."),
+            cue(event(EventKind::Restart), "consumer-2 restarts and joins again; one more rebalance gives p1 back to it, at the committed offset."),
+            cue(CueTrigger::End, "The run is over. Find m2 in the ledger."),
+        ],
+        question: Question {
+            prompt: "Committing before processing: consumer-2 commits the offset past m2, then crashes before processing m2. What happens to m2?",
+            choices: vec![
+                choice("m2 is lost: the next owner of p1 resumes after it.", &[Check::LostAtLeast(1), Check::NoneDuplicated]),
+                choice("m2 is processed twice: the next owner reads it again.", &[Check::DuplicatedAtLeast(1), Check::NoneLost]),
+                choice("m2 is processed once: the next owner picks it up.", &[Check::AllExactlyOnce]),
+            ],
+            intended_choice: 0,
+        },
+    }
+}
+
+fn rebalance_redelivers() -> Lesson {
+    Lesson {
+        id: "rebalance-redelivers",
+        chapter: Chapter::ManyConsumers,
+        title: "What does a rebalance do with a record processed but not yet committed?",
+        scenario: one_group_of_two(CommitStrategy::After, CrashPoint::ConsumerAfterApply, 2),
+        cues: vec![
+            cue(CueTrigger::Start, "One consumer group, two members, a topic of two partitions: consumer reads p0 (m3, m4), consumer-2 reads p1 (m1, m2, m5, m6). Each member processes a record, then commits the offset past it (commitSync)."),
+            cue(CueTrigger::Crash(consumer(2)), "consumer-2 has processed m2 — the side effect is done — and crashes before its commit. The group's committed offset for p1 is still 1: before m2."),
+            cue(MEMBER_DECLARED_DEAD, "No heartbeat from consumer-2 for session.timeout.ms: the group coordinator declares it dead and rebalances the group. Until now nobody read p1."),
+            cue(BOTH_PARTITIONS_ASSIGNED, "The range assignor gives both partitions to consumer, which fetches p1 from the committed offset: 1."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 2 }, "Offset 1 is m2: the broker serves it again, and consumer processes it a second time."),
+            cue(event(EventKind::Restart), "consumer-2 restarts and joins again; one more rebalance gives p1 back to it, at the committed offset."),
+            cue(CueTrigger::End, "The run is over. Count how many times m2 was processed."),
+        ],
+        question: Question {
+            prompt: "Committing after processing: consumer-2 processes m2, then crashes before committing the offset past it. What happens to m2?",
+            choices: vec![
+                choice("m2 is lost: consumer-2 crashed while holding it.", &[Check::LostAtLeast(1)]),
+                choice("m2 is processed twice: p1 resumes at the last commit.", &[Check::DuplicatedAtLeast(1), Check::NoneLost]),
+                choice("m2 is processed once: the group knows it was done.", &[Check::AllExactlyOnce]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+fn auto_commit() -> Lesson {
+    let mut scenario = one_group_of_two(CommitStrategy::Auto, CrashPoint::ConsumerAfterApply, 6);
+    if let Some(kafka) = scenario.kafka.as_mut() {
+        kafka.auto_commit_ticks = AUTO_COMMIT_INTERVAL_TICKS;
+    }
+    Lesson {
+        id: "auto-commit",
+        chapter: Chapter::ManyConsumers,
+        title: "What does enable.auto.commit do when a member crashes between two commits?",
+        scenario,
+        cues: vec![
+            cue(CueTrigger::Start, "The same group of two members, now with enable.auto.commit=true and auto.commit.interval.ms of 20 ticks: at a poll, once the interval has passed, a member commits the positions its polls have reached, without waiting for the answer."),
+            cue(event_detail(EventKind::OffsetCommit, Detail::Group(GroupDetail::AutoCommitted { partitions: 1 })), "consumer-2's interval has passed: it commits the position it reached on p1, past m1 — the only record it had processed."),
+            cue(CueTrigger::Crash(consumer(2)), "consumer-2 has processed m2, m5 and m6 since that commit, and crashes before the next one. The group's committed offset for p1 is still 1."),
+            cue(MEMBER_DECLARED_DEAD, "No heartbeat from consumer-2 for session.timeout.ms: the group coordinator declares it dead and rebalances the group."),
+            cue(BOTH_PARTITIONS_ASSIGNED, "consumer gets both partitions and fetches p1 from the committed offset: 1."),
+            cue(CueTrigger::Again { kind: EventKind::Deliver, message: 2 }, "The broker serves m2 again, then m5 and m6: every record consumer-2 processed since its last auto-commit is processed a second time."),
+            cue(CueTrigger::End, "The run is over. Count the records processed twice."),
+        ],
+        question: Question {
+            prompt: "Auto-commit every 20 ticks: consumer-2 processes m2, m5 and m6 after its last auto-commit, then crashes. What happens to them?",
+            choices: vec![
+                choice("They are lost: the commit had already covered them.", &[Check::LostAtLeast(1)]),
+                choice("All three are processed again by the next owner of p1.", &[Check::DuplicatedAtLeast(3), Check::NoneLost]),
+                choice("Only m6 is processed again; the others were committed.", &[Check::DuplicatedAtLeast(1), Check::DuplicatedAtMost(1), Check::NoneLost]),
+                choice("Each is processed once: the crash commits them first.", &[Check::AllExactlyOnce]),
+            ],
+            intended_choice: 1,
+        },
+    }
+}
+
+/// `auto.commit.interval.ms` in the auto-commit lesson, in ticks: long enough that a
+/// member processes several records between two of its commits.
+const AUTO_COMMIT_INTERVAL_TICKS: u64 = 20;
 
 /// A queue held by `replicas` brokers, with its settings as the lesson sets them.
 fn replicated(mode: Mode, messages: u32, replicas: u16) -> Scenario {
@@ -595,6 +842,7 @@ fn acks_1_failover() -> Lesson {
     scenario.replication.acks = Some(Acks::One);
     Lesson {
         id: "acks-1-failover",
+        chapter: Chapter::ReplicatedQueue,
         title: "Does acks=1 keep a write the leader has confirmed?",
         scenario,
         cues: vec![
@@ -624,6 +872,7 @@ fn acks_all_min_insync_2() -> Lesson {
     scenario.timed_faults = vec![at(60, TimedAction::Crash { node: broker(3) })];
     Lesson {
         id: "acks-all-min-isr",
+        chapter: Chapter::ReplicatedQueue,
         title: "acks=all with min.insync.replicas=2: what survives one broker, and what happens on two?",
         scenario,
         cues: vec![
@@ -671,6 +920,7 @@ fn unclean_election() -> Lesson {
     ];
     Lesson {
         id: "unclean-election",
+        chapter: Chapter::ReplicatedQueue,
         title: "What does unclean leader election trade for availability?",
         scenario,
         cues: vec![
@@ -708,6 +958,7 @@ fn leader_epochs() -> Lesson {
     scenario.timing.restart_after_ticks = Some(2);
     Lesson {
         id: "leader-epochs",
+        chapter: Chapter::ReplicatedQueue,
         title: "How can a restarted follower throw away a confirmed write (KIP-101)?",
         scenario,
         cues: vec![
@@ -733,6 +984,7 @@ fn leader_epochs() -> Lesson {
 fn two_phase_commit_happy_path() -> Lesson {
     Lesson {
         id: "2pc-happy-path",
+        chapter: Chapter::TwoPhaseCommit,
         title: "What does two-phase commit do when nothing goes wrong?",
         scenario: scenario(Mode::Transactional, 2),
         cues: vec![
@@ -764,6 +1016,7 @@ fn participant_votes_no() -> Lesson {
     scenario.transaction.vote_no = Ratio::new(1, 4);
     Lesson {
         id: "2pc-vote-no",
+        chapter: Chapter::TwoPhaseCommit,
         title: "What happens when one participant votes no?",
         scenario,
         cues: vec![
@@ -796,6 +1049,7 @@ fn coordinator_dies_after_votes() -> Lesson {
     scenario.timing.restart_after_ticks = Some(BLOCKING_DOWNTIME_TICKS);
     Lesson {
         id: "2pc-blocking",
+        chapter: Chapter::TwoPhaseCommit,
         title: "What do participants do when the coordinator dies after the votes?",
         scenario,
         cues: vec![
@@ -826,6 +1080,7 @@ const BLOCKING_DOWNTIME_TICKS: u64 = 200;
 fn coordinator_recovers_from_log() -> Lesson {
     Lesson {
         id: "2pc-recovery",
+        chapter: Chapter::TwoPhaseCommit,
         title: "What does a coordinator do with a COMMIT it logged but never sent?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterDecisionLogged, 1)),
@@ -852,6 +1107,7 @@ fn coordinator_recovers_from_log() -> Lesson {
 fn presumed_abort() -> Lesson {
     Lesson {
         id: "2pc-presumed-abort",
+        chapter: Chapter::TwoPhaseCommit,
         title: "What does a restarted coordinator do with no decision in its log?",
         scenario: scenario(Mode::Transactional, 1)
             .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareSent, 1)),

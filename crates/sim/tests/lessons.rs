@@ -5,8 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use mqlab_sim::lessons::{self, Lesson, Reached, LINK_PREFIX};
-use mqlab_sim::SharedRun;
+use mqlab_sim::lessons::{self, Chapter, Lesson, Reached, LINK_PREFIX};
+use mqlab_sim::{
+    Detail, EventKind, GroupDetail, MessageId, NodeId, RoleKind, SharedRun, Sim, Verdict,
+};
 
 fn describe(lesson: &Lesson) -> String {
     let sim = lesson.run_to_end().expect("the lesson's run ends");
@@ -194,4 +196,156 @@ fn every_lesson_has_words_to_read() {
             );
         }
     }
+}
+
+#[test]
+fn the_lessons_of_a_chapter_follow_each_other_in_chapter_order() {
+    let chapters: Vec<Chapter> = lessons::all().iter().map(|lesson| lesson.chapter).collect();
+    let mut sorted = chapters.clone();
+    sorted.sort();
+    assert_eq!(chapters, sorted, "a lesson is listed outside its chapter");
+    for chapter in Chapter::ALL {
+        assert!(
+            chapters.contains(&chapter),
+            "the chapter {:?} has no lesson",
+            chapter.title()
+        );
+    }
+}
+
+#[test]
+fn many_consumers_has_five_lessons_of_both_styles() {
+    let ids: Vec<&str> = lessons::all()
+        .into_iter()
+        .filter(|lesson| lesson.chapter == Chapter::ManyConsumers)
+        .map(|lesson| lesson.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "competing-consumers-reorder",
+            "poison-message",
+            "commit-before-processing",
+            "rebalance-redelivers",
+            "auto-commit"
+        ]
+    );
+    for id in [
+        "commit-before-processing",
+        "rebalance-redelivers",
+        "auto-commit",
+    ] {
+        let lesson = lessons::find(id).expect("lesson");
+        assert!(lesson.scenario.kafka.is_some(), "{id} is Kafka style");
+    }
+    for id in ["competing-consumers-reorder", "poison-message"] {
+        let lesson = lessons::find(id).expect("lesson");
+        assert!(lesson.scenario.kafka.is_none(), "{id} is RabbitMQ style");
+        assert!(lesson.scenario.topology.consumers >= 2, "{id} competes");
+    }
+}
+
+fn verdict(sim: &Sim, message: u32) -> Verdict {
+    sim.ledger()
+        .message(MessageId(message))
+        .expect("the message is in the ledger")
+        .verdict
+}
+
+/// The group lessons' cues say where the records are: m3 and m4 in p0, the others in p1,
+/// p0 with `consumer` and p1 with `consumer-2` in the first generation.
+#[test]
+fn the_group_lessons_place_the_records_where_their_cues_say() {
+    for id in [
+        "commit-before-processing",
+        "rebalance-redelivers",
+        "auto-commit",
+    ] {
+        let lesson = lessons::find(id).expect("lesson");
+        let kafka = lesson.scenario.kafka.as_ref().expect("Kafka style");
+        let partitions: Vec<u16> = (1..=lesson.scenario.messages)
+            .map(|message| kafka.partition_of(message))
+            .collect();
+        assert_eq!(partitions, [1, 1, 0, 0, 1, 1], "lesson {id}");
+        let sim = lesson.run_to_end().expect("ends");
+        let first_assignment = |node: NodeId| {
+            sim.trace().iter().find_map(|event| match event.detail {
+                Detail::Group(GroupDetail::Assigned { first, count, .. })
+                    if event.node == node && event.kind == EventKind::Rebalance =>
+                {
+                    Some((first, count))
+                }
+                _ => None,
+            })
+        };
+        assert_eq!(
+            first_assignment(NodeId::CONSUMER),
+            Some((0, 1)),
+            "lesson {id}"
+        );
+        assert_eq!(
+            first_assignment(NodeId::new(RoleKind::Consumer, 1)),
+            Some((1, 1)),
+            "lesson {id}"
+        );
+    }
+}
+
+#[test]
+fn committing_before_processing_loses_the_record_the_crashed_member_committed() {
+    let sim = lessons::find("commit-before-processing")
+        .expect("lesson")
+        .run_to_end()
+        .expect("ends");
+    assert_eq!(verdict(&sim, 2), Verdict::Lost);
+    for message in [1, 3, 4, 5, 6] {
+        assert_eq!(verdict(&sim, message), Verdict::ExactlyOnce, "m{message}");
+    }
+    // The member left took p1 over and read its last records.
+    let applied = sim.applied_by_consumer();
+    assert_eq!(applied, [4, 1], "consumer: m3, m4, m5, m6; consumer-2: m1");
+}
+
+#[test]
+fn a_rebalance_after_a_crash_before_the_commit_processes_the_record_again() {
+    let sim = lessons::find("rebalance-redelivers")
+        .expect("lesson")
+        .run_to_end()
+        .expect("ends");
+    assert_eq!(verdict(&sim, 2), Verdict::Duplicated(2));
+    assert_eq!(sim.summary().redelivered, 1);
+    assert_eq!(sim.summary().reordered_per_key, 0);
+    // m2 was processed once by each member.
+    assert_eq!(sim.applied_by_consumer(), [5, 2]);
+}
+
+#[test]
+fn a_crashed_competing_consumer_leaves_one_message_twice_and_one_out_of_order() {
+    let sim = lessons::find("competing-consumers-reorder")
+        .expect("lesson")
+        .run_to_end()
+        .expect("ends");
+    assert_eq!(verdict(&sim, 1), Verdict::Duplicated(2));
+    assert_eq!(verdict(&sim, 3), Verdict::Reordered);
+    for message in [2, 4, 5, 6] {
+        assert_eq!(verdict(&sim, message), Verdict::ExactlyOnce, "m{message}");
+    }
+    // Both of the crashed consumer's unacked deliveries came back marked redelivered.
+    assert_eq!(sim.summary().redelivered, 2);
+    assert_eq!(sim.applied_by_consumer(), [1, 6]);
+}
+
+#[test]
+fn auto_commit_processes_again_everything_since_the_last_auto_commit_and_loses_nothing() {
+    let sim = lessons::find("auto-commit")
+        .expect("lesson")
+        .run_to_end()
+        .expect("ends");
+    for message in [2, 5, 6] {
+        assert_eq!(verdict(&sim, message), Verdict::Duplicated(2), "m{message}");
+    }
+    for message in [1, 3, 4] {
+        assert_eq!(verdict(&sim, message), Verdict::ExactlyOnce, "m{message}");
+    }
+    assert_eq!(sim.summary().lost, 0);
 }
