@@ -37,7 +37,7 @@ test('the first view fetches none of the parts that other views need', async ({ 
   expect(fetched.some((url) => /mqlab-analysis-[0-9a-f]+_bg\.wasm/.test(url))).toBe(true);
   expect(fetched.some((url) => /mqlab-lessons-/.test(url))).toBe(false);
   await page.getByRole('tab', { name: 'Lessons' }).click();
-  await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 16 lessons completed');
+  await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 20 lessons completed');
   expect(fetched.some((url) => /mqlab-lessons-[0-9a-f]+_bg\.wasm/.test(url))).toBe(true);
 });
 
@@ -127,7 +127,7 @@ base.test.describe('without a service worker, so that failed requests stay faile
     await expect(view.getByRole('alert')).toContainText('Could not load the lessons');
     await page.unroute(/mqlab-lessons-/);
     await view.getByRole('button', { name: 'Try again' }).click();
-    await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 16 lessons completed');
+    await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 20 lessons completed');
     await expect(view.getByRole('alert')).toHaveCount(0);
     expect(errors).toEqual([]);
   });

@@ -199,9 +199,9 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await openSite(page);
   await page.getByRole('tab', { name: 'Lessons' }).click();
   const links = page.getByRole('region', { name: 'Lessons' }).getByRole('link');
-  await expect(links).toHaveCount(16);
+  await expect(links).toHaveCount(20);
   const slugs = [];
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < 20; i++) {
     expect(await links.nth(i).innerText()).toMatch(/\?$/);
     slugs.push(await links.nth(i).evaluate((a) => a.getAttribute('href').replace('#lesson=', '')));
   }
@@ -227,7 +227,7 @@ test('lesson titles ask, answers are of similar length, and a wrong prediction i
   await expect(page.getByRole('navigation', { name: 'Lesson' })).toContainText('Completed, predicted wrong');
   await page.getByRole('button', { name: '← All lessons' }).click();
   const list = page.getByRole('region', { name: 'Lessons' });
-  await expect(list).toContainText('1 of 16 lessons completed');
+  await expect(list).toContainText('1 of 20 lessons completed');
   await expect(list.locator('[data-lesson="fire-and-forget"]')).toContainText('Completed, predicted wrong');
 
   // Predicting again, and right, clears the mark.
