@@ -63,7 +63,7 @@ pub fn LagPlot(props: &LagPlotProps) -> Html {
         html! {
             <figure class="lag-plot">
                 <figcaption>{ format!("group {} · lag now {}", group + 1, series.iter().map(|s| s.last().map_or(0, |x| x.1)).sum::<u32>()) }</figcaption>
-                <svg role="img" aria-label={label} viewBox={format!("-2 -4 {} {}", WIDTH + 4.0, HEIGHT + 8.0)} preserveAspectRatio="none">
+                <svg role="img" aria-label={label} viewBox={format!("-2 -4 {} {}", tenths(WIDTH + 4.0), tenths(HEIGHT + 8.0))} preserveAspectRatio="none">
                     <line class="axis" x1="0" x2={tenths(WIDTH)} y1={tenths(HEIGHT)} y2={tenths(HEIGHT)} />
                     { for lines }
                 </svg>
