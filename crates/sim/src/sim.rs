@@ -15,7 +15,7 @@ use crate::actor::{
 use crate::disk::DiskLog;
 use crate::event_queue::{Event, EventQueue, What};
 use crate::fault::{Command, CommandError, CrashPoint};
-use crate::ledger::{Cause, CauseKind, Ledger, Summary};
+use crate::ledger::{Cause, CauseKind, Ledger, LedgerUndo, Summary};
 use crate::limits::*;
 use crate::mode::Mode;
 use crate::network::{
@@ -471,6 +471,66 @@ impl Sim {
         }
     }
 
+    /// A copy for a time-travel checkpoint: everything but the trace (the run keeps
+    /// one) and the ledgers' per-message state (the run gives it back with
+    /// [`Sim::rewind`] from the current state and the undos of [`Sim::take_undo`]).
+    pub(crate) fn checkpoint_copy(&mut self) -> Sim {
+        let ledger = self.ledger.copy_without_messages();
+        let group_ledgers = self
+            .group_ledgers
+            .iter_mut()
+            .map(Ledger::copy_without_messages)
+            .collect();
+        let ledger = std::mem::replace(&mut self.ledger, ledger);
+        let group_ledgers = std::mem::replace(&mut self.group_ledgers, group_ledgers);
+        let trace = std::mem::take(&mut self.trace);
+        let copy = self.clone();
+        self.trace = trace;
+        self.ledger = ledger;
+        self.group_ledgers = group_ledgers;
+        copy
+    }
+
+    /// Each ledger's undo since the last call (see [`Ledger::take_undo`]), the first
+    /// consumer group's (or the only) ledger first.
+    pub(crate) fn take_undo(&mut self) -> Vec<LedgerUndo> {
+        std::iter::once(&mut self.ledger)
+            .chain(self.group_ledgers.iter_mut())
+            .map(Ledger::take_undo)
+            .collect()
+    }
+
+    /// Goes back to a checkpoint made by [`Sim::checkpoint_copy`]: `undos` are the
+    /// undos taken since it, newest first, each with one entry per ledger. The trace
+    /// is kept, cut to `trace_len` entries (the checkpoint's).
+    pub(crate) fn rewind(
+        &mut self,
+        checkpoint: &Sim,
+        undos: Vec<Vec<LedgerUndo>>,
+        trace_len: usize,
+    ) {
+        let mut per_ledger: Vec<Vec<LedgerUndo>> =
+            (0..=self.group_ledgers.len()).map(|_| Vec::new()).collect();
+        for undo in undos {
+            for (list, ledger_undo) in per_ledger.iter_mut().zip(undo) {
+                list.push(ledger_undo);
+            }
+        }
+        let mut trace = std::mem::take(&mut self.trace);
+        trace.truncate(trace_len);
+        let mut ledger = std::mem::replace(&mut self.ledger, Ledger::new(0));
+        let mut group_ledgers = std::mem::take(&mut self.group_ledgers);
+        let mut per_ledger = per_ledger.into_iter();
+        ledger.rewind(&checkpoint.ledger, per_ledger.next().unwrap_or_default());
+        for (live, saved) in group_ledgers.iter_mut().zip(&checkpoint.group_ledgers) {
+            live.rewind(saved, per_ledger.next().unwrap_or_default());
+        }
+        *self = checkpoint.clone();
+        self.ledger = ledger;
+        self.group_ledgers = group_ledgers;
+        self.trace = trace;
+    }
+
     /// The scenario this run was built from.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
@@ -741,6 +801,9 @@ impl Sim {
 
     fn push_trace(&mut self, event: TraceEvent) {
         if self.trace.len() < MAX_TRACE_EVENTS as usize {
+            // A narration is built with room to spare; the trace keeps only its text.
+            let mut event = event;
+            event.narration.shrink_to_fit();
             self.trace.push(event);
         } else {
             self.trace_truncated = true;
