@@ -15,9 +15,9 @@ pub const MAX_CHECKPOINTS: usize = 256;
 /// The memory the checkpoints of one run may take, roughly: a scenario with many
 /// messages has larger checkpoints, so it keeps fewer of them (at least
 /// `MIN_CHECKPOINTS`).
-pub const CHECKPOINT_BUDGET_BYTES: u64 = 16 << 20;
+pub const CHECKPOINT_BUDGET_BYTES: u64 = 12 << 20;
 /// The fewest checkpoints kept, whatever their size.
-pub const MIN_CHECKPOINTS: usize = 8;
+pub const MIN_CHECKPOINTS: usize = 4;
 
 /// How many checkpoints a run of `messages` messages keeps: the budget divided by an
 /// estimate of one checkpoint's size (a fixed part plus the nodes' per-message state,
