@@ -870,7 +870,7 @@ impl LedgerUndo {
 /// its state at the mark. Off until a run takes its first checkpoint, so a simulation
 /// run on its own pays one test per change.
 #[derive(Clone, Debug, Default)]
-struct UndoLog {
+pub(crate) struct UndoLog {
     on: bool,
     /// One bit per message: changed since the mark.
     changed: Vec<u64>,
@@ -1398,6 +1398,30 @@ impl Ledger {
         let undo = std::mem::take(&mut self.undo.undo);
         self.undo.mark(self.records.len());
         undo
+    }
+
+    /// Sets the undo log aside for a probe (see `Sim::settle`) and starts a new one.
+    pub(crate) fn set_undo_aside(&mut self) -> UndoLog {
+        let saved = std::mem::take(&mut self.undo);
+        self.undo.mark(self.records.len());
+        saved
+    }
+
+    /// Takes back the log set aside. If the probe's changes were undone (`rewind`),
+    /// the log is as it was; if they were kept, the log reaches back over them too.
+    pub(crate) fn restore_undo(&mut self, saved: UndoLog, changes_kept: bool) {
+        let since = std::mem::replace(&mut self.undo, saved);
+        if !changes_kept {
+            return;
+        }
+        if !self.undo.on {
+            self.undo = UndoLog::default();
+            return;
+        }
+        for (word, changed) in self.undo.changed.iter_mut().zip(&since.changed) {
+            *word |= changed;
+        }
+        self.undo.undo.absorb(since.undo);
     }
 
     /// A copy of everything but the per-message state, for a checkpoint: `rewind`

@@ -15,7 +15,7 @@ use crate::actor::{
 use crate::disk::DiskLog;
 use crate::event_queue::{Event, EventQueue, What};
 use crate::fault::{Command, CommandError, CrashPoint};
-use crate::ledger::{Cause, CauseKind, Ledger, LedgerUndo, Summary};
+use crate::ledger::{Cause, CauseKind, Ledger, LedgerUndo, Summary, UndoLog};
 use crate::limits::*;
 use crate::mode::Mode;
 use crate::network::{
@@ -457,17 +457,24 @@ impl Sim {
     /// If no step is left, consumes the events that would do nothing (timers whose
     /// reason is gone), so that the run shows as finished and a command applied now
     /// meets the same state (the same tick) however the step was reached: by stepping
-    /// past the end, by seeking, or by replaying a link. It probes a copy made without
-    /// the trace.
+    /// past the end, by seeking, or by replaying a link. It advances the simulation
+    /// itself and goes back if a step happened: what it copies first leaves out the
+    /// trace and the ledgers' records (the ledgers undo that step's changes), which
+    /// make up most of a large run.
     pub(crate) fn settle(&mut self) {
-        let trace = std::mem::take(&mut self.trace);
-        let mut probe = self.clone();
-        self.trace = trace;
-        if !probe.advance() {
-            let extra = std::mem::take(&mut probe.trace);
-            probe.trace = std::mem::take(&mut self.trace);
-            probe.trace.extend(extra);
-            *self = probe;
+        let before = self.checkpoint_copy();
+        let trace_len = self.trace.len();
+        let saved: Vec<UndoLog> = std::iter::once(&mut self.ledger)
+            .chain(self.group_ledgers.iter_mut())
+            .map(Ledger::set_undo_aside)
+            .collect();
+        let stepped = self.advance();
+        if stepped {
+            self.rewind(&before, Vec::new(), trace_len);
+        }
+        let ledgers = std::iter::once(&mut self.ledger).chain(self.group_ledgers.iter_mut());
+        for (ledger, saved) in ledgers.zip(saved) {
+            ledger.restore_undo(saved, !stepped);
         }
     }
 

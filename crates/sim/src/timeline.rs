@@ -357,6 +357,26 @@ mod tests {
     }
 
     #[test]
+    fn settling_a_run_with_steps_left_changes_nothing() {
+        let mut scenario = soak_scenario(5);
+        scenario.messages = 500;
+        let mut run = Run::new(&scenario).unwrap();
+        for step in [300, 301, 1_000, 2_500] {
+            run.seek(step);
+            let untouched = run.sim().clone();
+            run.settle();
+            assert_same(run.sim(), &untouched, &format!("settled at step {step}"));
+            // And the next steps are the same as without settling.
+            let mut settled = run.sim().clone();
+            let mut other = untouched;
+            for _ in 0..200 {
+                assert_eq!(settled.step(), other.step());
+            }
+            assert_same(&settled, &other, &format!("200 steps after step {step}"));
+        }
+    }
+
+    #[test]
     fn jumps_give_back_the_verdicts_of_a_run_that_loses_messages() {
         // At most once, every message lost on the way stays pending until the run goes
         // quiet, when the ledger judges it lost.
