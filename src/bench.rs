@@ -2,9 +2,9 @@
 //! site never ships it). Each function runs in the page's WebAssembly and returns its
 //! figures as a JSON object; `scripts/bench` calls them from headless Chromium.
 
-use mqlab_sim::benchmarks::throughput_scenario;
+use mqlab_sim::benchmarks::{soak_scenario, throughput_scenario};
 use mqlab_sim::explore::{explore, ExploreConfig};
-use mqlab_sim::{Mode, Ratio, Run, Scenario, SharedRun, Sim, SimOptions};
+use mqlab_sim::{Mode, Run, Scenario, SharedRun, Sim, SimOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -82,19 +82,15 @@ pub fn bench_seek(steps: u32) -> String {
     format!("{{\"step\":{reached},\"to_start_ms\":{back_ms:.2},\"to_end_ms\":{forward_ms:.2},\"to_middle_ms\":{middle_ms:.2}}}")
 }
 
-/// A long run as the page holds it (trace recorded, checkpoints kept) with random faults,
-/// for `steps` steps: WebAssembly memory at the start, after each tenth and at the
-/// end. A run that goes quiet is replaced by a fresh one with the next seed.
+/// A long run as the page holds it (trace recorded, checkpoints kept) of the largest
+/// scenario allowed, with random faults, for `steps` steps: WebAssembly memory at the
+/// start, after each tenth and at the end. A run that goes quiet is dropped and replaced
+/// by a fresh one with the next seed. At the end, time travel in the run reached: the
+/// time to jump to step 0, back to where it was, and to the middle.
 #[wasm_bindgen]
 pub fn bench_soak(steps: u32) -> String {
-    let soak = |seed: u64| {
-        let mut scenario = throughput_scenario(100_000, seed);
-        scenario.network.global.duplicate = Ratio::percent(2);
-        scenario.network.global.reorder = Ratio::percent(2);
-        Run::new(&scenario)
-    };
     let start_bytes = memory_bytes();
-    let Ok(mut run) = soak(1) else {
+    let Ok(mut run) = Run::new(&soak_scenario(1)) else {
         return "{\"error\":\"invalid scenario\"}".into();
     };
     let mut seed = 1;
@@ -103,19 +99,32 @@ pub fn bench_soak(steps: u32) -> String {
     for taken in 0..steps {
         if run.step().is_none() {
             seed += 1;
-            if let Ok(fresh) = soak(seed) {
-                run = fresh;
-            }
+            // The finished run goes before the next one is built.
+            drop(run);
+            run = match Run::new(&soak_scenario(seed)) {
+                Ok(fresh) => fresh,
+                Err(_) => return "{\"error\":\"invalid scenario\"}".into(),
+            };
         }
         if steps >= 10 && (taken + 1) % (steps / 10) == 0 && tenths.len() < 10 {
             tenths.push((memory_bytes() / 1_048_576.0).round() as u64);
         }
     }
     let ms = now_ms() - start;
+    let end_bytes = memory_bytes();
+    let trace_len = run.sim().trace().len();
+    let reached = run.step_index();
+    let timed = |run: &mut Run, step: u64| {
+        let start = now_ms();
+        run.seek(step);
+        now_ms() - start
+    };
+    let to_start_ms = timed(&mut run, 0);
+    let to_end_ms = timed(&mut run, reached);
+    let to_middle_ms = timed(&mut run, reached / 2);
     format!(
-        "{{\"steps\":{steps},\"runs\":{seed},\"ms\":{ms:.0},\"memory_start\":{start_bytes},\"memory_mib_each_tenth\":{tenths:?},\"memory_end\":{},\"trace_len\":{}}}",
-        memory_bytes(),
-        run.sim().trace().len()
+        "{{\"steps\":{steps},\"runs\":{seed},\"ms\":{ms:.0},\"memory_start\":{start_bytes},\"memory_mib_each_tenth\":{tenths:?},\"memory_end\":{end_bytes},\"trace_len\":{trace_len},\"step\":{reached},\"to_start_ms\":{to_start_ms:.1},\"to_end_ms\":{to_end_ms:.1},\"to_middle_ms\":{to_middle_ms:.1},\"memory_after_jumps\":{}}}",
+        memory_bytes()
     )
 }
 

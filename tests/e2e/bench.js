@@ -116,7 +116,8 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
   await page.locator('main[data-ready="true"]').waitFor();
   const soak = await call('bench_soak', soakSteps);
   const mb = (b) => (b / 1048576).toFixed(1);
-  console.log(`| soak: ${soak.steps} steps with random faults (${soak.runs} runs, ${soak.ms} ms) | wasm memory ${mb(soak.memory_start)} MiB at start, ${mb(soak.memory_end)} MiB at the end; after each tenth: ${soak.memory_mib_each_tenth.join(', ')} MiB |`);
+  console.log(`| soak: ${soak.steps} steps of the largest scenario (100,000 messages) with random faults (${soak.runs} runs, ${soak.ms} ms) | wasm memory ${mb(soak.memory_start)} MiB at start, ${mb(soak.memory_end)} MiB at the end (target <= 96 MiB); after each tenth: ${soak.memory_mib_each_tenth.join(', ')} MiB |`);
+  console.log(`| time travel in the soak's last run at step ${soak.step} (${soak.trace_len} trace events): jump to step 0 / back to ${soak.step} / to the middle | ${soak.to_start_ms} / ${soak.to_end_ms} / ${soak.to_middle_ms} ms; wasm memory after them ${mb(soak.memory_after_jumps)} MiB |`);
   await browser.close();
   server.close();
 })().catch((error) => { console.error(error); process.exit(1); });

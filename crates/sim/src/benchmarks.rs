@@ -35,3 +35,13 @@ pub fn groups_scenario(messages: u32, seed: u64) -> Scenario {
     });
     scenario
 }
+
+/// The soak scenario: the largest allowed run (100,000 messages, the most a scenario may
+/// have) of the throughput scenario, with 2 % duplication and 2 % reordering on every
+/// link as well, so that every kind of fault keeps happening for as long as it plays.
+pub fn soak_scenario(seed: u64) -> Scenario {
+    let mut scenario = throughput_scenario(crate::limits::MAX_MESSAGES, seed);
+    scenario.network.global.duplicate = Ratio::percent(2);
+    scenario.network.global.reorder = Ratio::percent(2);
+    scenario
+}

@@ -421,6 +421,36 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl MessageRecord {
+    /// The record of a message nothing has happened to yet.
+    fn untouched(id: MessageId) -> MessageRecord {
+        MessageRecord {
+            id,
+            published: false,
+            publish_attempts: 0,
+            stored_durably: false,
+            stored_copies: 0,
+            delivered: 0,
+            redelivered: 0,
+            dead_lettered: false,
+            dropped: false,
+            rejected: false,
+            gone_step: None,
+            applied: 0,
+            acked: false,
+            first_applied_step: None,
+            overtaken_by: None,
+            reorder_cause: None,
+            verdict: Verdict::Pending,
+            duplicate_cause: None,
+            loss_cause: None,
+            delay_cause: None,
+            outputs: 0,
+            acknowledged: false,
+            refused: false,
+            blocked: false,
+        }
+    }
+
     /// Consume-transform-produce: true when the output queue holds as many outputs of
     /// this message as its side effect was applied (both 1, or both 0).
     pub fn outputs_in_step(&self) -> bool {
@@ -774,12 +804,136 @@ struct Transactions {
     visible_by: Vec<u32>,
 }
 
+/// One message's ledger state as it was when time travel last marked the ledger.
+#[derive(Clone, Debug)]
+struct Before {
+    index: u32,
+    record: MessageRecord,
+    attribution: Attribution,
+}
+
+/// What the ledger's per-message state was at a checkpoint, for the messages that
+/// changed after it: applied over a later state, it gives back the checkpoint's. Time
+/// travel keeps one per checkpoint instead of a copy of every record, because few
+/// messages change between two checkpoints of a large run. Most of those had not been
+/// touched before (a run works through its messages in order), so they are kept as a
+/// bare index.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LedgerUndo {
+    /// Messages that were untouched at the checkpoint.
+    untouched: Vec<u32>,
+    /// The others, with their state at the checkpoint.
+    before: Vec<Before>,
+}
+
+impl LedgerUndo {
+    /// Absorbs the undo of the next checkpoint, which is being dropped: this one then
+    /// reaches back from where that one reached. A message already here keeps its
+    /// older state.
+    pub(crate) fn absorb(&mut self, next: LedgerUndo) {
+        let mut here: Vec<u32> = self
+            .untouched
+            .iter()
+            .copied()
+            .chain(self.before.iter().map(|b| b.index))
+            .collect();
+        here.sort_unstable();
+        let absent = |index: &u32| here.binary_search(index).is_err();
+        self.untouched
+            .extend(next.untouched.into_iter().filter(|i| absent(i)));
+        self.before
+            .extend(next.before.into_iter().filter(|b| absent(&b.index)));
+    }
+
+    /// Puts the state it holds back into `records` and `attribution`.
+    fn apply(self, records: &mut [MessageRecord], attribution: &mut [Attribution]) {
+        for index in self.untouched {
+            let index = index as usize;
+            if let (Some(record), Some(slot)) = (records.get_mut(index), attribution.get_mut(index))
+            {
+                *record = MessageRecord::untouched(record.id);
+                *slot = Attribution::default();
+            }
+        }
+        for before in self.before {
+            let index = before.index as usize;
+            if let (Some(record), Some(slot)) = (records.get_mut(index), attribution.get_mut(index))
+            {
+                *record = before.record;
+                *slot = before.attribution;
+            }
+        }
+    }
+}
+
+/// Time travel's log of changes since the last mark: for every message changed since,
+/// its state at the mark. Off until a run takes its first checkpoint, so a simulation
+/// run on its own pays one test per change.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UndoLog {
+    on: bool,
+    /// One bit per message: changed since the mark.
+    changed: Vec<u64>,
+    undo: LedgerUndo,
+}
+
+// The log is bookkeeping for time travel, not something the ledger knows about the
+// run: two ledgers with the same records are equal whatever their logs hold.
+impl PartialEq for UndoLog {
+    fn eq(&self, _: &UndoLog) -> bool {
+        true
+    }
+}
+
+impl Eq for UndoLog {}
+
+impl UndoLog {
+    /// Notes that message `index` is about to change, keeping its state at the mark the
+    /// first time.
+    #[inline]
+    fn touch(&mut self, index: usize, records: &[MessageRecord], attribution: &[Attribution]) {
+        if !self.on {
+            return;
+        }
+        let bit = 1u64 << (index % 64);
+        let Some(word) = self.changed.get_mut(index / 64) else {
+            return;
+        };
+        if *word & bit != 0 {
+            return;
+        }
+        if let (Some(record), Some(attribution)) = (records.get(index), attribution.get(index)) {
+            *word |= bit;
+            if *attribution == Attribution::default()
+                && *record == MessageRecord::untouched(record.id)
+            {
+                self.undo.untouched.push(index as u32);
+            } else {
+                self.undo.before.push(Before {
+                    index: index as u32,
+                    record: record.clone(),
+                    attribution: *attribution,
+                });
+            }
+        }
+    }
+
+    /// Starts a new mark: nothing has changed since.
+    fn mark(&mut self, messages: usize) {
+        self.on = true;
+        self.changed.clear();
+        self.changed.resize(messages.div_ceil(64), 0);
+    }
+}
+
 /// The ledger. The simulation writes observations into it; the page and the tests
 /// read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ledger {
     records: Vec<MessageRecord>,
     attribution: Vec<Attribution>,
+    /// Time travel's log of the per-message changes since the last checkpoint.
+    undo: UndoLog,
     max_applied: u32,
     /// The consumer that applied `max_applied`.
     max_applied_by: Option<NodeId>,
@@ -869,32 +1023,7 @@ impl GroupLedger {
 impl Ledger {
     pub(crate) fn new(messages: u32) -> Ledger {
         let records = (1..=messages)
-            .map(|number| MessageRecord {
-                id: MessageId(number),
-                published: false,
-                publish_attempts: 0,
-                stored_durably: false,
-                stored_copies: 0,
-                delivered: 0,
-                redelivered: 0,
-                dead_lettered: false,
-                dropped: false,
-                rejected: false,
-                gone_step: None,
-                applied: 0,
-                acked: false,
-                first_applied_step: None,
-                overtaken_by: None,
-                reorder_cause: None,
-                verdict: Verdict::Pending,
-                duplicate_cause: None,
-                loss_cause: None,
-                delay_cause: None,
-                outputs: 0,
-                acknowledged: false,
-                refused: false,
-                blocked: false,
-            })
+            .map(|number| MessageRecord::untouched(MessageId(number)))
             .collect();
         let stats = |participant| ParticipantStats {
             participant,
@@ -906,6 +1035,7 @@ impl Ledger {
         Ledger {
             records,
             attribution: vec![Attribution::default(); messages as usize],
+            undo: UndoLog::default(),
             max_applied: 0,
             max_applied_by: None,
             producers: 1,
@@ -994,6 +1124,7 @@ impl Ledger {
             }
         }
         for index in changed {
+            self.undo.touch(index, &self.records, &self.attribution);
             self.records[index].blocked = !self.records[index].blocked;
             self.refresh(index as u32 + 1);
         }
@@ -1244,12 +1375,84 @@ impl Ledger {
 
     // ----- observations, written by the simulation -----
 
+    // Every change to a message's record or attribution goes through `record_mut`,
+    // `attribution_mut` or `UndoLog::touch`, so that time travel's log sees it.
+
     fn record_mut(&mut self, message: u32) -> Option<&mut MessageRecord> {
-        self.records.get_mut((message as usize).wrapping_sub(1))
+        let index = (message as usize).wrapping_sub(1);
+        self.undo.touch(index, &self.records, &self.attribution);
+        self.records.get_mut(index)
     }
 
     fn attribution_mut(&mut self, message: u32) -> Option<&mut Attribution> {
-        self.attribution.get_mut((message as usize).wrapping_sub(1))
+        let index = (message as usize).wrapping_sub(1);
+        self.undo.touch(index, &self.records, &self.attribution);
+        self.attribution.get_mut(index)
+    }
+
+    // ----- time travel -----
+
+    /// Returns the undo gathered since the last call (the state then of every message
+    /// changed since) and marks the ledger anew. The first call starts the log.
+    pub(crate) fn take_undo(&mut self) -> LedgerUndo {
+        let undo = std::mem::take(&mut self.undo.undo);
+        self.undo.mark(self.records.len());
+        undo
+    }
+
+    /// Sets the undo log aside for a probe (see `Sim::settle`) and starts a new one.
+    pub(crate) fn set_undo_aside(&mut self) -> UndoLog {
+        let saved = std::mem::take(&mut self.undo);
+        self.undo.mark(self.records.len());
+        saved
+    }
+
+    /// Takes back the log set aside. If the probe's changes were undone (`rewind`),
+    /// the log is as it was; if they were kept, the log reaches back over them too.
+    pub(crate) fn restore_undo(&mut self, saved: UndoLog, changes_kept: bool) {
+        let since = std::mem::replace(&mut self.undo, saved);
+        if !changes_kept {
+            return;
+        }
+        if !self.undo.on {
+            self.undo = UndoLog::default();
+            return;
+        }
+        for (word, changed) in self.undo.changed.iter_mut().zip(&since.changed) {
+            *word |= changed;
+        }
+        self.undo.undo.absorb(since.undo);
+    }
+
+    /// A copy of everything but the per-message state, for a checkpoint: `rewind`
+    /// gives that state back from the current ledger and the undos.
+    pub(crate) fn copy_without_messages(&mut self) -> Ledger {
+        let records = std::mem::take(&mut self.records);
+        let attribution = std::mem::take(&mut self.attribution);
+        let undo = std::mem::take(&mut self.undo);
+        let copy = self.clone();
+        self.records = records;
+        self.attribution = attribution;
+        self.undo = undo;
+        copy
+    }
+
+    /// Goes back to a checkpoint: `checkpoint` is its copy without the per-message
+    /// state, and `undos` are the undos taken since it, newest first (the last is the
+    /// one taken when the checkpoint's successor was). The changes since the last
+    /// mark are undone first, then each undo in turn, so that the oldest state of each
+    /// message wins.
+    pub(crate) fn rewind(&mut self, checkpoint: &Ledger, undos: Vec<LedgerUndo>) {
+        let mut records = std::mem::take(&mut self.records);
+        let mut attribution = std::mem::take(&mut self.attribution);
+        let pending = std::mem::take(&mut self.undo.undo);
+        for undo in std::iter::once(pending).chain(undos) {
+            undo.apply(&mut records, &mut attribution);
+        }
+        *self = checkpoint.clone();
+        self.records = records;
+        self.attribution = attribution;
+        self.undo.mark(self.records.len());
     }
 
     fn refresh(&mut self, message: u32) {
@@ -1270,8 +1473,11 @@ impl Ledger {
         self.quiet = quiet;
         for index in 0..self.records.len() {
             let in_doubt = self.attribution[index].in_doubt;
-            let record = &mut self.records[index];
-            record.verdict = verdict_of(record, quiet, in_doubt);
+            let verdict = verdict_of(&self.records[index], quiet, in_doubt);
+            if self.records[index].verdict != verdict {
+                self.undo.touch(index, &self.records, &self.attribution);
+                self.records[index].verdict = verdict;
+            }
         }
         if !self.transactions.transactional {
             for index in 0..self.transactions.records.len() {

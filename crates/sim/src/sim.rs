@@ -16,7 +16,7 @@ use crate::disk::DiskLog;
 use crate::event_queue::{Event, EventQueue, What};
 use crate::fault::{Command, CommandError, CrashPoint};
 use crate::lag::LagHistory;
-use crate::ledger::{Cause, CauseKind, Ledger, Summary};
+use crate::ledger::{Cause, CauseKind, Ledger, LedgerUndo, Summary, UndoLog};
 use crate::limits::*;
 use crate::mode::Mode;
 use crate::network::{
@@ -464,18 +464,90 @@ impl Sim {
     /// If no step is left, consumes the events that would do nothing (timers whose
     /// reason is gone), so that the run shows as finished and a command applied now
     /// meets the same state (the same tick) however the step was reached: by stepping
-    /// past the end, by seeking, or by replaying a link. It probes a copy made without
-    /// the trace.
+    /// past the end, by seeking, or by replaying a link. It advances the simulation
+    /// itself and goes back if a step happened: what it copies first leaves out the
+    /// trace and the ledgers' records (the ledgers undo that step's changes), which
+    /// make up most of a large run.
     pub(crate) fn settle(&mut self) {
-        let trace = std::mem::take(&mut self.trace);
-        let mut probe = self.clone();
-        self.trace = trace;
-        if !probe.advance() {
-            let extra = std::mem::take(&mut probe.trace);
-            probe.trace = std::mem::take(&mut self.trace);
-            probe.trace.extend(extra);
-            *self = probe;
+        let before = self.checkpoint_copy();
+        let trace_len = self.trace.len();
+        let saved: Vec<UndoLog> = std::iter::once(&mut self.ledger)
+            .chain(self.group_ledgers.iter_mut())
+            .map(Ledger::set_undo_aside)
+            .collect();
+        let stepped = self.advance();
+        if stepped {
+            self.rewind(&before, Vec::new(), trace_len);
         }
+        let ledgers = std::iter::once(&mut self.ledger).chain(self.group_ledgers.iter_mut());
+        for (ledger, saved) in ledgers.zip(saved) {
+            ledger.restore_undo(saved, !stepped);
+        }
+    }
+
+    /// A copy for a time-travel checkpoint: everything but the trace (the run keeps
+    /// one) and the ledgers' per-message state (the run gives it back with
+    /// [`Sim::rewind`] from the current state and the undos of [`Sim::take_undo`]).
+    pub(crate) fn checkpoint_copy(&mut self) -> Sim {
+        let ledger = self.ledger.copy_without_messages();
+        let group_ledgers = self
+            .group_ledgers
+            .iter_mut()
+            .map(Ledger::copy_without_messages)
+            .collect();
+        let ledger = std::mem::replace(&mut self.ledger, ledger);
+        let group_ledgers = std::mem::replace(&mut self.group_ledgers, group_ledgers);
+        let trace = std::mem::take(&mut self.trace);
+        let lag = std::mem::take(&mut self.lag);
+        let copy = self.clone();
+        self.trace = trace;
+        self.lag = lag;
+        self.ledger = ledger;
+        self.group_ledgers = group_ledgers;
+        copy
+    }
+
+    /// Each ledger's undo since the last call (see [`Ledger::take_undo`]), the first
+    /// consumer group's (or the only) ledger first.
+    pub(crate) fn take_undo(&mut self) -> Vec<LedgerUndo> {
+        std::iter::once(&mut self.ledger)
+            .chain(self.group_ledgers.iter_mut())
+            .map(Ledger::take_undo)
+            .collect()
+    }
+
+    /// Goes back to a checkpoint made by [`Sim::checkpoint_copy`]: `undos` are the
+    /// undos taken since it, newest first, each with one entry per ledger. The trace
+    /// is kept, cut to `trace_len` entries (the checkpoint's).
+    pub(crate) fn rewind(
+        &mut self,
+        checkpoint: &Sim,
+        undos: Vec<Vec<LedgerUndo>>,
+        trace_len: usize,
+    ) {
+        let mut per_ledger: Vec<Vec<LedgerUndo>> =
+            (0..=self.group_ledgers.len()).map(|_| Vec::new()).collect();
+        for undo in undos {
+            for (list, ledger_undo) in per_ledger.iter_mut().zip(undo) {
+                list.push(ledger_undo);
+            }
+        }
+        let mut trace = std::mem::take(&mut self.trace);
+        trace.truncate(trace_len);
+        let mut lag = std::mem::take(&mut self.lag);
+        lag.truncate_from(checkpoint.step_index);
+        let mut ledger = std::mem::replace(&mut self.ledger, Ledger::new(0));
+        let mut group_ledgers = std::mem::take(&mut self.group_ledgers);
+        let mut per_ledger = per_ledger.into_iter();
+        ledger.rewind(&checkpoint.ledger, per_ledger.next().unwrap_or_default());
+        for (live, saved) in group_ledgers.iter_mut().zip(&checkpoint.group_ledgers) {
+            live.rewind(saved, per_ledger.next().unwrap_or_default());
+        }
+        *self = checkpoint.clone();
+        self.ledger = ledger;
+        self.group_ledgers = group_ledgers;
+        self.trace = trace;
+        self.lag = lag;
     }
 
     /// The scenario this run was built from.
@@ -751,6 +823,9 @@ impl Sim {
 
     fn push_trace(&mut self, event: TraceEvent) {
         if self.trace.len() < MAX_TRACE_EVENTS as usize {
+            // A narration is built with room to spare; the trace keeps only its text.
+            let mut event = event;
+            event.narration.shrink_to_fit();
             self.trace.push(event);
         } else {
             self.trace_truncated = true;

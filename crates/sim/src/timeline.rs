@@ -2,6 +2,7 @@
 //! given steps, so any step can be rebuilt by replaying from the nearest checkpoint.
 
 use crate::fault::{Command, CommandError};
+use crate::ledger::LedgerUndo;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{Sim, SimOptions};
 use crate::trace::StepReport;
@@ -14,19 +15,46 @@ pub const MAX_CHECKPOINTS: usize = 256;
 /// The memory the checkpoints of one run may take, roughly: a scenario with many
 /// messages has larger checkpoints, so it keeps fewer of them (at least
 /// `MIN_CHECKPOINTS`).
-pub const CHECKPOINT_BUDGET_BYTES: u64 = 64 << 20;
+pub const CHECKPOINT_BUDGET_BYTES: u64 = 12 << 20;
 /// The fewest checkpoints kept, whatever their size.
-pub const MIN_CHECKPOINTS: usize = 8;
+pub const MIN_CHECKPOINTS: usize = 4;
 
 /// How many checkpoints a run of `messages` messages keeps: the budget divided by an
-/// estimate of one checkpoint's size (a fixed part plus the per-message state of the
-/// ledger and the nodes).
+/// estimate of one checkpoint's size (a fixed part plus the nodes' per-message state,
+/// mostly the broker's log, and the ledger's undo; the ledger itself is not copied).
 pub fn checkpoint_limit(messages: u32) -> usize {
-    let per_checkpoint = 4_096 + u64::from(messages) * 192;
+    let per_checkpoint = 4_096 + u64::from(messages) * 40;
     let limit = CHECKPOINT_BUDGET_BYTES / per_checkpoint;
     usize::try_from(limit)
         .unwrap_or(MAX_CHECKPOINTS)
         .clamp(MIN_CHECKPOINTS, MAX_CHECKPOINTS)
+}
+
+/// The simulation at one step, for going back to it. The ledgers' per-message state,
+/// which makes up most of a large run, is not copied: going back starts from the
+/// current ledgers and undoes the changes since, newest first.
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    /// The simulation without its trace and its ledgers' per-message state.
+    sim: Sim,
+    /// The trace's length at this step (the current trace is cut to it).
+    trace_len: usize,
+    /// Per ledger, the state at this step of every message that changed before the next
+    /// checkpoint (for the newest, before the current step: the ledgers hold that).
+    undo: Vec<LedgerUndo>,
+}
+
+impl Checkpoint {
+    fn step_index(&self) -> u64 {
+        self.sim.step_index()
+    }
+
+    /// Takes over the undo of the next checkpoint, which is dropped.
+    fn absorb(&mut self, next: Checkpoint) {
+        for (mine, theirs) in self.undo.iter_mut().zip(next.undo) {
+            mine.absorb(theirs);
+        }
+    }
 }
 
 /// A simulation with checkpoints, for seeking and stepping back.
@@ -34,10 +62,12 @@ pub fn checkpoint_limit(messages: u32) -> usize {
 pub struct Run {
     sim: Sim,
     commands: Vec<(u64, Command)>,
-    /// Checkpoints taken before the commands of their step, without their trace (the
-    /// trace prefix is copied from the current simulation when one is restored).
-    checkpoints: Vec<(Sim, usize)>,
+    /// Checkpoints taken before the commands of their step, oldest first. Every
+    /// checkpoint's step is at most the current step: going back drops those after.
+    checkpoints: Vec<Checkpoint>,
     interval: u64,
+    /// The most checkpoints kept (see `checkpoint_limit`).
+    limit: usize,
 }
 
 impl Run {
@@ -54,6 +84,7 @@ impl Run {
             commands: Vec::new(),
             checkpoints: Vec::new(),
             interval: DEFAULT_CHECKPOINT_INTERVAL,
+            limit: checkpoint_limit(scenario.messages),
         };
         run.checkpoint();
         Ok(run)
@@ -79,31 +110,60 @@ impl Run {
         self.sim.step_index()
     }
 
+    /// How many checkpoints the run keeps now.
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
     fn checkpoint(&mut self) {
         let step = self.sim.step_index();
         if self
             .checkpoints
             .last()
-            .is_some_and(|(cp, _)| cp.step_index() >= step)
+            .is_some_and(|cp| cp.step_index() >= step)
         {
             return;
         }
-        // The trace is left out of the copy (it is restored from the current one), and
-        // taken aside first so that it is not copied only to be thrown away.
-        let trace = std::mem::take(&mut self.sim.trace);
-        let lag = std::mem::take(&mut self.sim.lag);
-        let copy = self.sim.clone();
-        self.sim.trace = trace;
-        self.sim.lag = lag;
+        // The undo since the newest checkpoint becomes its own; the ledgers start
+        // gathering the new one's.
+        let undo = self.sim.take_undo();
+        if let Some(newest) = self.checkpoints.last_mut() {
+            newest.undo = undo;
+        }
+        let sim = self.sim.checkpoint_copy();
         let trace_len = self.sim.trace.len();
-        self.checkpoints.push((copy, trace_len));
-        if self.checkpoints.len() > checkpoint_limit(self.sim.scenario().messages) {
-            let mut index = 0;
-            self.checkpoints.retain(|_| {
-                index += 1;
-                index % 2 == 1
-            });
+        self.checkpoints.push(Checkpoint {
+            sim,
+            trace_len,
+            undo: Vec::new(),
+        });
+        if self.checkpoints.len() > self.limit {
+            // Every other checkpoint goes, the first one kept; each kept one takes over
+            // the undo of the one after it.
+            let mut kept: Vec<Checkpoint> = Vec::with_capacity(self.checkpoints.len() / 2 + 1);
+            for (index, checkpoint) in self.checkpoints.drain(..).enumerate() {
+                match kept.last_mut() {
+                    Some(previous) if index % 2 == 1 => previous.absorb(checkpoint),
+                    _ => kept.push(checkpoint),
+                }
+            }
+            self.checkpoints = kept;
             self.interval *= 2;
+        }
+    }
+
+    /// Drops the checkpoints after `step`; the newest kept takes over their undo.
+    fn drop_checkpoints_after(&mut self, step: u64) {
+        let keep = self
+            .checkpoints
+            .iter()
+            .rposition(|cp| cp.step_index() <= step)
+            .map_or(0, |index| index + 1);
+        let dropped: Vec<Checkpoint> = self.checkpoints.drain(keep..).collect();
+        if let Some(newest) = self.checkpoints.last_mut() {
+            for checkpoint in dropped {
+                newest.absorb(checkpoint);
+            }
         }
     }
 
@@ -115,7 +175,7 @@ impl Run {
         self.settle();
         self.sim.apply(command.clone())?;
         self.commands.retain(|(at, _)| *at <= step);
-        self.checkpoints.retain(|(cp, _)| cp.step_index() <= step);
+        self.drop_checkpoints_after(step);
         self.commands.push((step, command));
         Ok(())
     }
@@ -195,16 +255,143 @@ impl Run {
         let index = self
             .checkpoints
             .iter()
-            .rposition(|(cp, _)| cp.step_index() <= step)
+            .rposition(|cp| cp.step_index() <= step)
             .unwrap_or(0);
-        let (checkpoint, trace_len) = &self.checkpoints[index];
-        let mut sim = checkpoint.clone();
-        let trace_len = (*trace_len).min(self.sim.trace.len());
-        sim.trace = self.sim.trace[..trace_len].to_vec();
-        let mut lag = std::mem::take(&mut self.sim.lag);
-        lag.truncate_from(sim.step_index());
-        sim.lag = lag;
-        self.sim = sim;
+        let Some(checkpoint) = self.checkpoints.get(index) else {
+            return;
+        };
+        let trace_len = checkpoint.trace_len;
+        // The undos to apply, newest first: the checkpoints after it (dropped: the run
+        // goes back before them) and its own.
+        let mut undos: Vec<Vec<LedgerUndo>> = self
+            .checkpoints
+            .drain(index + 1..)
+            .rev()
+            .map(|cp| cp.undo)
+            .collect();
+        let Some(checkpoint) = self.checkpoints.get_mut(index) else {
+            return;
+        };
+        undos.push(std::mem::take(&mut checkpoint.undo));
+        self.sim.rewind(&checkpoint.sim, undos, trace_len);
         self.apply_recorded_commands();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::benchmarks::{groups_scenario, soak_scenario};
+    use crate::node::NodeId;
+
+    /// Everything time travel must give back: the ledgers record for record, the
+    /// trace, its hash, the lag history, and what the page draws.
+    fn assert_same(travelled: &Sim, straight: &Sim, what: &str) {
+        assert_eq!(travelled.step_index(), straight.step_index(), "{what}");
+        assert_eq!(travelled.trace_hash(), straight.trace_hash(), "{what}");
+        assert!(travelled.ledger() == straight.ledger(), "{what}: ledger");
+        assert!(
+            travelled.group_ledgers() == straight.group_ledgers(),
+            "{what}: group ledgers"
+        );
+        assert!(travelled.trace() == straight.trace(), "{what}: trace");
+        assert!(
+            travelled.lag_history() == straight.lag_history(),
+            "{what}: lag history"
+        );
+        assert!(
+            travelled.snapshot() == straight.snapshot(),
+            "{what}: snapshot"
+        );
+    }
+
+    /// A run taken forward only, to compare with.
+    fn straight(scenario: &Scenario, commands: &[(u64, Command)], step: u64) -> Sim {
+        let mut run = Run::new(scenario).unwrap();
+        for (at, command) in commands {
+            run.seek(*at);
+            run.apply(command.clone()).unwrap();
+        }
+        run.seek(step);
+        run.sim().clone()
+    }
+
+    /// Plays `scenario` to its end with a crash on the way, then jumps around it, and
+    /// again after a command applied in the past.
+    fn jumps_give_back_every_state(scenario: &Scenario) {
+        let mut run = Run::new(scenario).unwrap();
+        // Few checkpoints, so that they are thinned out often.
+        run.limit = MIN_CHECKPOINTS;
+        run.seek(5_000);
+        run.apply(Command::Crash(NodeId::CONSUMER)).unwrap();
+        let end = run.seek(u64::MAX);
+        assert!(run.sim().is_quiet(), "the run ends");
+        assert!(
+            run.interval > DEFAULT_CHECKPOINT_INTERVAL,
+            "the run is long enough for checkpoints to be thinned out"
+        );
+        let commands = run.commands().to_vec();
+        // Back from the end (the ledger judged every message when the run went
+        // quiet), across the crash, to the start, and forward again.
+        for target in [end - 1, end / 2, 0, 5_000, 5_001, 4_999, 777, end] {
+            run.seek(target);
+            let what = format!("seed {} at step {target} of {end}", scenario.seed);
+            assert_same(run.sim(), &straight(scenario, &commands, target), &what);
+        }
+        // A command in the past: the old future goes, and the new one is kept right.
+        run.seek(end / 4);
+        run.apply(Command::Crash(NodeId::BROKER)).unwrap();
+        let commands = run.commands().to_vec();
+        let end = run.seek(u64::MAX);
+        for target in [end / 5, end / 4, end / 4 + 3, end - 1, end] {
+            run.seek(target);
+            let what = format!(
+                "seed {} at step {target} of {end}, second future",
+                scenario.seed
+            );
+            assert_same(run.sim(), &straight(scenario, &commands, target), &what);
+        }
+    }
+
+    #[test]
+    fn jumps_give_back_every_state_of_a_long_run_with_faults() {
+        let mut scenario = soak_scenario(3);
+        scenario.messages = 4_000;
+        jumps_give_back_every_state(&scenario);
+    }
+
+    #[test]
+    fn settling_a_run_with_steps_left_changes_nothing() {
+        let mut scenario = soak_scenario(5);
+        scenario.messages = 500;
+        let mut run = Run::new(&scenario).unwrap();
+        for step in [300, 301, 1_000, 2_500] {
+            run.seek(step);
+            let untouched = run.sim().clone();
+            run.settle();
+            assert_same(run.sim(), &untouched, &format!("settled at step {step}"));
+            // And the next steps are the same as without settling.
+            let mut settled = run.sim().clone();
+            let mut other = untouched;
+            for _ in 0..200 {
+                assert_eq!(settled.step(), other.step());
+            }
+            assert_same(&settled, &other, &format!("200 steps after step {step}"));
+        }
+    }
+
+    #[test]
+    fn jumps_give_back_the_verdicts_of_a_run_that_loses_messages() {
+        // At most once, every message lost on the way stays pending until the run goes
+        // quiet, when the ledger judges it lost.
+        let mut scenario = soak_scenario(4);
+        scenario.mode = crate::mode::Mode::AtMostOnce;
+        scenario.messages = 3_000;
+        jumps_give_back_every_state(&scenario);
+    }
+
+    #[test]
+    fn jumps_give_back_every_group_ledger() {
+        jumps_give_back_every_state(&groups_scenario(600, 2));
     }
 }

@@ -793,15 +793,26 @@ fn attempt_text(attempt: u32, noun: &'static str) -> AttemptText {
 /// narrated and `format!` was most of the cost of recording.
 trait Piece {
     fn push_onto(&self, out: &mut String);
+    /// How many bytes it appends.
+    fn len(&self) -> usize;
 }
 
 impl Piece for &str {
     fn push_onto(&self, out: &mut String) {
         out.push_str(self);
     }
+
+    fn len(&self) -> usize {
+        str::len(self)
+    }
 }
 
 impl Piece for u32 {
+    fn len(&self) -> usize {
+        self.checked_ilog10()
+            .map_or(1, |digits| digits as usize + 1)
+    }
+
     fn push_onto(&self, out: &mut String) {
         let mut digits = [0u8; 10];
         let mut start = digits.len();
@@ -825,6 +836,10 @@ impl Piece for M {
         out.push('m');
         self.0.push_onto(out);
     }
+
+    fn len(&self) -> usize {
+        1 + Piece::len(&self.0)
+    }
 }
 
 impl Piece for AttemptText {
@@ -837,12 +852,21 @@ impl Piece for AttemptText {
             out.push(')');
         }
     }
+
+    fn len(&self) -> usize {
+        if self.attempt > 1 {
+            " (attempt ".len() + Piece::len(&self.attempt) + ", a ".len() + self.noun.len() + 1
+        } else {
+            0
+        }
+    }
 }
 
-/// Concatenates pieces into a new narration, with room for a crash sentence after it.
+/// Concatenates pieces into a new narration of exactly their length: the trace keeps
+/// every narration, so room to spare would be memory held for the whole run.
 macro_rules! pieces {
     ($($piece:expr),+ $(,)?) => {{
-        let mut out = String::with_capacity(128);
+        let mut out = String::with_capacity(0 $( + Piece::len(&$piece) )+);
         $( Piece::push_onto(&$piece, &mut out); )+
         out
     }};
