@@ -131,6 +131,25 @@ impl Catalogue {
 
 /// An entry's lines joined back, without the blank lines around them.
 fn join(lines: &[&str]) -> String {
+    // A block of comment lines after the entry's last blank line introduces the next
+    // entries: it belongs to none. (Comment lines inside an entry, as in a code
+    // sketch, are kept.)
+    let filled = lines
+        .iter()
+        .rposition(|line| !line.trim().is_empty())
+        .map_or(0, |last| last + 1);
+    let lines = &lines[..filled];
+    let lines = match lines.iter().rposition(|line| line.trim().is_empty()) {
+        Some(blank)
+            if lines[blank..].iter().any(|line| line.starts_with('#'))
+                && lines[blank..]
+                    .iter()
+                    .all(|line| line.trim().is_empty() || line.starts_with('#')) =>
+        {
+            &lines[..blank]
+        }
+        _ => lines,
+    };
     let start = lines.iter().position(|line| !line.trim().is_empty());
     let end = lines.iter().rposition(|line| !line.trim().is_empty());
     match (start, end) {
@@ -142,6 +161,19 @@ fn join(lines: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_comment_block_between_entries_belongs_to_neither() {
+        let catalogue = Catalogue::parse(
+            "@a\none\n# kept: inside the entry\ntwo\n\n# about b\n# more about b\n\n@b\nthree\n",
+        )
+        .expect("well formed");
+        assert_eq!(
+            catalogue.get("a"),
+            Some("one\n# kept: inside the entry\ntwo")
+        );
+        assert_eq!(catalogue.get("b"), Some("three"));
+    }
 
     #[test]
     fn entries_run_to_the_next_key_and_keep_their_inner_lines() {

@@ -14,6 +14,9 @@ pub struct GroupsLedgerProps {
     /// Members per group (Kafka style), to name each consumer's group.
     #[prop_or_default]
     pub members: u16,
+    /// How many messages the run has.
+    #[prop_or_default]
+    pub messages: u32,
 }
 
 /// A count as a table cell, marked when it is an anomaly.
@@ -55,9 +58,12 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
         html! { <li>{ format!("{}{}: {applied} applied", node.label(), group.unwrap_or_default()) }</li> }
     });
     html! {
-        <section class="groups-ledger" aria-label="Verdicts per group and consumer">
+        <section class="panel groups-ledger" aria-label="Verdicts per group and consumer">
+            <h2>{ if props.groups.is_empty() { "Per consumer" } else { "Per consumer group" } }</h2>
+            if props.groups.len() > 1 {
+                <p class="hint">{ format!("Each group must get every one of the {} messages once, on its own; the ledger's counters above add the {} groups up.", props.messages, props.groups.len()) }</p>
+            }
             if !props.groups.is_empty() {
-                <h3>{ "Per consumer group" }</h3>
                 <div class="table-scroll">
                     <table class="groups-table">
                         <thead><tr>
@@ -76,7 +82,9 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
                     </table>
                 </div>
             }
-            <h3>{ "Per consumer" }</h3>
+            if !props.groups.is_empty() {
+                <h3>{ "Per consumer" }</h3>
+            }
             <ul class="applied-list" aria-label="Applied per consumer">{ for consumers }</ul>
         </section>
     }

@@ -240,6 +240,17 @@ mod tests {
             assert!(rabbit.iter().any(|n| n == name), "RabbitMQ lacks {name}");
         }
         assert!(text.lines("consumers.differences").len() >= 3);
+        // The file's comments between entries are no entry's text.
+        for key in [
+            "queue.abstracted",
+            "transactional.abstracted",
+            "replication.differences",
+        ] {
+            assert!(
+                text.lines(key).iter().all(|line| !line.starts_with('#')),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -126,11 +126,12 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <ShareBar lab={lab.clone()} />
                 </div>
                 <div class="area-stage">
-                    <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms} />
-                    if let (Some(lag), Some(kafka)) = (&heavy.lag, &scenario.kafka) {
-                        <crate::components::lag_plot::LagPlot history={lag.clone()} groups={kafka.groups}
-                                  partitions={kafka.partitions} tick={heavy.summary.tick} />
-                    }
+                    <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms}>
+                        if let (Some(lag), Some(kafka)) = (&heavy.lag, &scenario.kafka) {
+                            <crate::components::lag_plot::LagPlot history={lag.clone()} groups={kafka.groups}
+                                      partitions={kafka.partitions} tick={heavy.summary.tick} />
+                        }
+                    </Stage>
                 </div>
                 <div class="area-side">
                     <Narration events={heavy.events.clone()} step={heavy.summary.steps}
@@ -159,7 +160,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                 replication={heavy.replication.clone()} dispatch={dispatch.clone()} />
                     if scenario.kafka.is_some() || scenario.topology.consumers > 1 {
                         <crate::components::groups_ledger::GroupsLedger groups={heavy.groups.clone()} applied={heavy.applied.clone()}
-                                  members={scenario.kafka.as_ref().map_or(0, |k| k.members(scenario.topology.consumers))} />
+                                  members={scenario.kafka.as_ref().map_or(0, |k| k.members(scenario.topology.consumers))}
+                                  messages={scenario.messages} />
                     }
                     <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
                                   replicated={scenario.topology.replicated()}

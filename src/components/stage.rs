@@ -113,6 +113,9 @@ pub struct StageProps {
     /// How long the glide from one snapshot to the next lasts, in milliseconds.
     #[prop_or(300)]
     pub step_ms: u32,
+    /// Drawn right under the drawing, above the nodes' cards (the lag plots).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 /// How far apart the instances of one role sit, centre to centre, in SVG user units: a
@@ -942,6 +945,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     <Tokens shapes={Rc::new(token_shapes(&snapshot.in_flight, &present))} layout={layout} tick={snapshot.tick} step_ms={props.step_ms} />
                 </svg>
             </div>
+            { props.children.clone() }
             <div class="node-cards">
                 { for snapshot.nodes.iter().map(memory_card) }
             </div>
