@@ -200,23 +200,15 @@ pub fn bench_crash_matrix(messages: u32) -> String {
 /// acknowledged writes and the runs go through failover and truncation).
 #[wasm_bindgen]
 pub fn bench_replicated_crash_matrix(messages: u32) -> String {
-    use mqlab_sim::matrix::{modes_for, MatrixJob, MatrixOptions};
     let mut scenario = Scenario {
         messages,
         ..Scenario::default()
     };
     scenario.topology.brokers = 3;
     scenario.replication.acks = Some(mqlab_sim::Acks::One);
-    let options = MatrixOptions {
-        modes: modes_for(&scenario),
-        ..MatrixOptions::singles()
-    };
-    let start = now_ms();
-    let Ok(mut job) = MatrixJob::new(&scenario, options) else {
+    let Some((job, ms)) = every_mode_matrix(&scenario) else {
         return "{\"error\":\"invalid scenario\"}".into();
     };
-    while !job.run_slice(16).finished {}
-    let ms = now_ms() - start;
     let acked_lost = job
         .cells()
         .iter()
@@ -228,13 +220,26 @@ pub fn bench_replicated_crash_matrix(messages: u32) -> String {
     )
 }
 
+/// Every single crash of a scenario's matrix in the modes its world runs in, run in
+/// slices as the page runs them; the finished job and how long it took, in ms.
+fn every_mode_matrix(scenario: &Scenario) -> Option<(mqlab_sim::matrix::MatrixJob, f64)> {
+    use mqlab_sim::matrix::{modes_for, MatrixJob, MatrixOptions};
+    let options = MatrixOptions {
+        modes: modes_for(scenario),
+        ..MatrixOptions::singles()
+    };
+    let start = now_ms();
+    let mut job = MatrixJob::new(scenario, options).ok()?;
+    while !job.run_slice(16).finished {}
+    Some((job, now_ms() - start))
+}
+
 /// The crash matrix of the largest consumer groups: three groups of six members on
 /// eight partitions, `messages` messages, every crash point of the rows the matrix keeps
 /// (every member of the first group, the first member of the others) × message, in the
 /// three modes consumer groups run, committing after processing.
 #[wasm_bindgen]
 pub fn bench_groups_crash_matrix(messages: u32) -> String {
-    use mqlab_sim::matrix::{modes_for, MatrixJob, MatrixOptions};
     let mut scenario = Scenario {
         messages,
         ..Scenario::default()
@@ -245,16 +250,9 @@ pub fn bench_groups_crash_matrix(messages: u32) -> String {
         partitions: 8,
         ..mqlab_sim::KafkaConfig::default()
     });
-    let options = MatrixOptions {
-        modes: modes_for(&scenario),
-        ..MatrixOptions::singles()
-    };
-    let start = now_ms();
-    let Ok(mut job) = MatrixJob::new(&scenario, options) else {
+    let Some((job, ms)) = every_mode_matrix(&scenario) else {
         return "{\"error\":\"invalid scenario\"}".into();
     };
-    while !job.run_slice(16).finished {}
-    let ms = now_ms() - start;
     let anomalous = job
         .cells()
         .iter()

@@ -1061,15 +1061,7 @@ mod tests {
         };
         let layout = Layout::of(&topology.all_nodes());
         assert!(layout.replicated());
-        let nodes = topology.all_nodes();
-        for (i, a) in nodes.iter().enumerate() {
-            for b in &nodes[i + 1..] {
-                let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
-                let ((aw, ah), (bw, bh)) = (layout.half_size(*a), layout.half_size(*b));
-                let apart = (ax - bx).abs() >= aw + bw || (ay - by).abs() >= ah + bh;
-                assert!(apart, "{a} and {b} overlap");
-            }
-        }
+        assert_no_overlap(layout, &topology.all_nodes());
         // Between two replicas a lane leaves the column's left edge and bulges away
         // from it; its middle is left of every replica box.
         let broker = |i| NodeId::new(RoleKind::Broker, i);
@@ -1102,6 +1094,18 @@ mod tests {
         assert_eq!(token_label(&response), "rec m3");
     }
 
+    /// No two of the nodes' boxes overlap.
+    fn assert_no_overlap(layout: Layout, nodes: &[NodeId]) {
+        for (i, a) in nodes.iter().enumerate() {
+            for b in &nodes[i + 1..] {
+                let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
+                let ((aw, ah), (bw, bh)) = (layout.half_size(*a), layout.half_size(*b));
+                let apart = (ax - bx).abs() >= aw + bw || (ay - by).abs() >= ah + bh;
+                assert!(apart, "{a} and {b} overlap");
+            }
+        }
+    }
+
     #[test]
     fn a_topic_s_broker_and_the_dead_letters_fit_the_drawing_without_overlapping() {
         for consumers in [1, 3, 8] {
@@ -1117,15 +1121,7 @@ mod tests {
                     dead_letters: true,
                     ..Layout::of(&topology.all_nodes())
                 };
-                let nodes = topology.all_nodes();
-                for (i, a) in nodes.iter().enumerate() {
-                    for b in &nodes[i + 1..] {
-                        let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
-                        let ((aw, ah), (bw, bh)) = (layout.half_size(*a), layout.half_size(*b));
-                        let apart = (ax - bx).abs() >= aw + bw || (ay - by).abs() >= ah + bh;
-                        assert!(apart, "{a} and {b} overlap");
-                    }
-                }
+                assert_no_overlap(layout, &topology.all_nodes());
                 let (_, broker_y) = layout.position(NodeId::BROKER);
                 let (_, dead_y) = layout.dead_letter_position();
                 let broker_bottom = broker_y + layout.half_size(NodeId::BROKER).1;
@@ -1148,15 +1144,6 @@ mod tests {
             brokers: 1,
             consumers: 8,
         };
-        let layout = Layout::of(&topology.all_nodes());
-        let nodes = topology.all_nodes();
-        for (i, a) in nodes.iter().enumerate() {
-            for b in &nodes[i + 1..] {
-                let ((ax, ay), (bx, by)) = (layout.position(*a), layout.position(*b));
-                let apart = (ax - bx).abs() >= 2.0 * NODE_HALF_WIDTH
-                    || (ay - by).abs() >= 2.0 * NODE_HALF_HEIGHT;
-                assert!(apart, "{a} and {b} overlap");
-            }
-        }
+        assert_no_overlap(Layout::of(&topology.all_nodes()), &topology.all_nodes());
     }
 }

@@ -15,9 +15,9 @@ use crate::actor::Role;
 use crate::disk::DiskRecord;
 use crate::lag::LagHistory;
 use crate::ledger::MessageId;
+use crate::limits::SNAPSHOT_LOG_RECORDS;
 use crate::node::{NodeId, RoleKind};
 use crate::sim::Sim;
-use crate::snapshot::SNAPSHOT_LOG_RECORDS;
 
 /// One partition of the topic, as drawn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

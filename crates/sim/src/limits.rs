@@ -68,3 +68,7 @@ pub const MAX_KEYS: u32 = 64;
 /// before it gives up on it, unless set: Spring for Apache Kafka's `DefaultErrorHandler`
 /// (`FixedBackOff(0, 9)`: the first attempt and nine retries).
 pub const DEFAULT_KAFKA_ATTEMPTS: u32 = 10;
+
+/// A view of a log (a replica's, a partition's, a queue's ready messages) shows at most
+/// this many records: the latest.
+pub const SNAPSHOT_LOG_RECORDS: usize = 10;

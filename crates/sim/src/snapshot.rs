@@ -12,7 +12,7 @@ use crate::actor::Role;
 use crate::consumers_view::{DeadLetterView, GroupsView, QueueView};
 use crate::event_queue::What;
 use crate::ledger::{MessageId, Summary};
-use crate::limits::SNAPSHOT_LINES;
+use crate::limits::{SNAPSHOT_LINES, SNAPSHOT_LOG_RECORDS};
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
@@ -272,8 +272,6 @@ pub struct Snapshot {
     pub dead_letters: Option<DeadLetterView>,
 }
 
-/// A replica view shows at most this many records of its log (the latest).
-pub const SNAPSHOT_LOG_RECORDS: usize = 10;
 /// At most this many hidden writes are listed.
 const HIDDEN_WRITES: usize = 64;
 
