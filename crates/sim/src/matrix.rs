@@ -243,33 +243,17 @@ impl Outcome {
             .enumerate()
             .filter(|(index, outcome)| *index != worst && **outcome != Outcome::ExactlyOnce)
             .count();
-        match outcomes[worst] {
-            Outcome::Anomalies {
-                lost,
-                acked_lost,
-                duplicated,
-                reordered,
-                in_doubt,
-                blocked_ticks,
-                dropped,
-                dead_lettered,
-                held,
-                ..
-            } => Outcome::Anomalies {
-                lost,
-                acked_lost,
-                duplicated,
-                reordered,
-                in_doubt,
-                blocked_ticks,
-                dropped,
-                dead_lettered,
-                held,
-                group: u16::try_from(worst).ok(),
-                other_groups: u16::try_from(others).unwrap_or(u16::MAX),
-            },
-            other => other,
+        let mut outcome = outcomes[worst];
+        if let Outcome::Anomalies {
+            group,
+            other_groups,
+            ..
+        } = &mut outcome
+        {
+            *group = u16::try_from(worst).ok();
+            *other_groups = u16::try_from(others).unwrap_or(u16::MAX);
         }
+        outcome
     }
 
     /// Every kind, worst first: the order [`Outcome::kind`] picks the word in and
