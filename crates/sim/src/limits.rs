@@ -35,8 +35,8 @@ pub const MAX_BROKER_ENTRIES_PER_MESSAGE: u32 = 16;
 /// state itself is held in fields; beyond this the display log counts what it drops.
 pub const MAX_LOG_RECORDS: u32 = 1 << 12;
 /// The most trace events recorded. Beyond it recording stops (the hash continues) and
-/// `Sim::trace_truncated` says so. About 60 MiB of narration at most, so a run left
-/// playing for a whole lecture keeps a flat memory in the browser.
+/// `Sim::trace_truncated` says so, so a run left playing for a whole lecture keeps a flat
+/// memory in the browser (the soak figures of `scripts/bench` include a full trace).
 pub const MAX_TRACE_EVENTS: u32 = 1 << 18;
 /// The most transactions the coordinator may begin in one run.
 pub const MAX_TRANSACTIONS: u32 = 1 << 22;
