@@ -77,11 +77,23 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
     let counter_items = counters(&props.summary)
         .into_iter()
         .map(|(name, value, style)| {
+            // With keys (Kafka's partitions), order holds per key only: messages out of
+            // order across keys are counted but are no anomaly.
+            let across_keys = props
+                .summary
+                .reordered
+                .saturating_sub(props.summary.reordered_per_key);
+            let (style, title) = if name == "Reordered" && across_keys > 0 {
+                let style = if props.summary.reordered_per_key > 0 { style } else { "muted" };
+                (style, Some(format!("{} within a key (an anomaly), {across_keys} only across keys (expected: order is kept per partition)", props.summary.reordered_per_key)))
+            } else {
+                (style, None)
+            };
             let class = classes!(
                 "counter",
                 (value > 0 && style != "ok" && style != "muted").then_some(style)
             );
-            html! { <li class={class}>{ format!("{name}: ") }<strong>{ value }</strong></li> }
+            html! { <li class={class} title={title}>{ format!("{name}: ") }<strong>{ value }</strong></li> }
         });
     let rows = props.records.iter().take(ROWS_SHOWN).map(|record| {
         let (icon, mut words, style) = verdict_status(record.verdict);
