@@ -12,6 +12,7 @@ const CACHE = 'mqlab-site';
 // offline. A test checks that this list names every file under static/text and
 // static/parts.
 const PARTS = [
+  './parts/analysis.css',
   './parts/lessons.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',

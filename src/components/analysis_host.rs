@@ -50,9 +50,11 @@ pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
                         let on_open = on_open.clone();
                         yew::platform::spawn_local(async move { on_open.emit(()) });
                     });
-                    if *view == View::ProtocolLab {
-                        crate::lazy::ensure_stylesheet("parts/protocol-lab.css");
-                    }
+                    crate::lazy::ensure_stylesheet(if *view == View::ProtocolLab {
+                        "parts/protocol-lab.css"
+                    } else {
+                        "parts/analysis.css"
+                    });
                     let args = js_sys::Array::of3(
                         &JsValue::from_str(view.id()),
                         &JsValue::from_str(link),
