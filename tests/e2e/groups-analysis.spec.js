@@ -281,3 +281,22 @@ test('crash matrix: a worker that cannot be loaded is said so, and the page runs
   // The view keeps working: the search can be run again.
   await expect(page.getByRole('button', { name: 'Run 1800 runs' })).toBeEnabled();
 });
+
+test('crash matrix: Cancel ends the worker, and no cell arrives after it', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page, `#${link(LARGEST)}`);
+  await page.getByRole('tab', { name: 'Crash matrix' }).click();
+  const run = page.getByRole('button', { name: /^Run \d+ runs$/ });
+  await run.waitFor({ timeout: 30_000 });
+  await run.click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const status = page.getByText(/^Cancelled after \d+ of \d+ runs\./);
+  await expect(status).toBeVisible();
+  const [, done] = (await status.innerText()).match(/after (\d+) of/);
+  const cells = await page.locator('a.matrix-cell').count();
+  expect(cells).toBe(Number(done));
+  // Long enough for several of the worker's batches: none is drawn.
+  await page.waitForTimeout(1_000);
+  await expect(page.locator('a.matrix-cell')).toHaveCount(cells);
+  await expect(page.locator('[data-figure="elapsed-ms"]')).toHaveCount(0);
+});
