@@ -2,8 +2,8 @@
 // has been loaded. It never contacts any other origin.
 //
 // On install it stores the page, every asset the page names (Trunk gives them hashed
-// names, so a new build means new entries; the analysis and lessons modules are named by
-// <meta> tags) and the parts loaded on demand. Requests go to the network first, so an
+// names, so a new build means new entries; the analysis and lessons modules and the crash
+// matrix's worker are named by <meta> tags) and the parts loaded on demand. Requests go to the network first, so an
 // online visitor always gets the latest build, and fall back to the stored copy offline.
 const CACHE = 'mqlab-site';
 

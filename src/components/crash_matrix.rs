@@ -1,18 +1,33 @@
 //! The crash matrix: every crash point of a mode tried on every message (and, if asked,
 //! every pair of crash points), each run to the end, shown as a grid of outcomes. Each
-//! cell is a link that opens its run in the simulator at the crash. The search runs in
-//! small slices between frames, with a progress bar and a Cancel button, so the page
-//! never freezes; the outcomes come from the core's ledger (`mqlab_sim::matrix`).
+//! cell is a link that opens its run in the simulator at the crash. The outcomes come
+//! from the core's ledger (`mqlab_sim::matrix`), and the page never freezes while they
+//! are found, with a progress bar and a Cancel button:
+//!
+//! - a search of at least `WORKER_MIN_RUNS` runs (1,000) runs in a Web Worker
+//!   (crates/matrix-worker, fetched only then), which sends its cells in batches; the
+//!   largest Kafka world (3 groups of 6 members, 60 messages, three modes: 5,340 runs)
+//!   is about 1.5 s of compute, more than the second the page may spend on it;
+//! - a smaller search, or any search when Workers are unavailable or the worker cannot
+//!   be loaded or stops (the page says so), runs on the page in small slices between
+//!   frames.
+//!
+//! Either way the cells are the same: the worker's are rebuilt from the same plan, and a
+//! test compares the two.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use gloo::timers::callback::Interval;
+use gloo::timers::callback::{Interval, Timeout};
+use mqlab_matrix_worker::{Plan, Reply, Request, WORKER_MIN_RUNS};
 use mqlab_sim::matrix::{
     instances_left_out, modes_for, points, points_left_out, run_count, Cell, MatrixJob,
-    MatrixOptions, Outcome, DEFAULT_MATRIX_STEPS,
+    MatrixOptions, Outcome, Point, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::state::Lab;
@@ -36,9 +51,273 @@ pub struct CrashMatrixProps {
 #[derive(Clone, Debug, PartialEq)]
 enum Status {
     Idle,
-    Running { done: u32, total: u32 },
-    Finished { total: u32, elapsed_ms: u32 },
-    Cancelled { done: u32, total: u32 },
+    Running {
+        done: u32,
+        total: u32,
+    },
+    Finished {
+        total: u32,
+        elapsed_ms: u32,
+        in_worker: bool,
+    },
+    Cancelled {
+        done: u32,
+        total: u32,
+    },
+}
+
+/// The search on screen: run on the page in slices, or in the worker.
+enum Search {
+    Page(MatrixJob),
+    Worker(WorkerSearch),
+}
+
+/// A search in the worker: the plan the page rebuilds its cells from, the cells so far,
+/// and the worker with its handlers (the worker is ended when this is dropped).
+struct WorkerSearch {
+    plan: Plan,
+    cells: Vec<Cell>,
+    /// True once the learner cancelled or left the view: a failure after that starts
+    /// nothing.
+    cancelled: bool,
+    /// True once the worker failed and the page is to run the search instead.
+    failed: bool,
+    worker: web_sys::Worker,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for WorkerSearch {
+    fn drop(&mut self) {
+        self.worker.terminate();
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+    }
+}
+
+impl Search {
+    fn scenario(&self) -> &Scenario {
+        match self {
+            Search::Page(job) => job.scenario(),
+            Search::Worker(search) => search.plan.scenario(),
+        }
+    }
+
+    fn options(&self) -> &MatrixOptions {
+        match self {
+            Search::Page(job) => job.options(),
+            Search::Worker(search) => search.plan.options(),
+        }
+    }
+
+    fn cells(&self) -> &[Cell] {
+        match self {
+            Search::Page(job) => job.cells(),
+            Search::Worker(search) => &search.cells,
+        }
+    }
+
+    fn done_and_total(&self) -> (u32, u32) {
+        match self {
+            Search::Page(job) => {
+                let progress = job.progress();
+                (progress.done, progress.total)
+            }
+            Search::Worker(search) => (
+                u32::try_from(search.cells.len()).unwrap_or(u32::MAX),
+                search.plan.total(),
+            ),
+        }
+    }
+
+    /// Stops the search; the cells done so far stay.
+    fn cancel(&mut self) {
+        match self {
+            Search::Page(job) => job.cancel(),
+            Search::Worker(search) => {
+                search.cancelled = true;
+                search.worker.terminate();
+            }
+        }
+    }
+}
+
+/// What a running search needs to report to the view.
+#[derive(Clone)]
+struct Reporting {
+    search: Rc<RefCell<Option<Search>>>,
+    status: UseStateHandle<Status>,
+    timer: Rc<RefCell<Option<Interval>>>,
+    notice: UseStateHandle<Option<String>>,
+    started_ms: f64,
+}
+
+/// The `<meta>` of the page that names the worker's starting module.
+fn worker_script() -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector("meta[name=\"mqlab-matrix-worker\"]")
+        .ok()??
+        .get_attribute("content")
+}
+
+/// Starts the search in the worker, or says why it cannot (then the page runs it).
+fn start_in_worker(
+    scenario: &Scenario,
+    options: &MatrixOptions,
+    report: &Reporting,
+) -> Result<(), String> {
+    let script = worker_script().ok_or("the page names no worker")?;
+    let plan = Plan::new(scenario, options.clone())
+        .map_err(|problem| format!("this scenario cannot be searched: {problem}"))?;
+    let request = Request::new(scenario, options).to_json()?;
+    let worker_options = web_sys::WorkerOptions::new();
+    worker_options.set_type(web_sys::WorkerType::Module);
+    let worker = web_sys::Worker::new_with_options(&script, &worker_options)
+        .map_err(|_| "this browser cannot start a worker".to_string())?;
+    let on_message = {
+        let (report, worker) = (report.clone(), worker.clone());
+        let mut reported_ms = f64::NEG_INFINITY;
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let text = event.data().as_string().unwrap_or_default();
+            let problem = match Reply::from_json(&text) {
+                Ok(Reply::Ready) => worker
+                    .post_message(&JsValue::from_str(&request))
+                    .err()
+                    .map(|_| "the search could not be sent to it".to_string()),
+                Ok(Reply::Cells {
+                    first,
+                    cells,
+                    total,
+                }) => take_cells(&report, first, cells, total, &mut reported_ms).err(),
+                Ok(Reply::Failed { reason }) => Some(reason),
+                Err(reason) => Some(reason),
+            };
+            if let Some(problem) = problem {
+                fall_back(&report, &problem);
+            }
+        })
+    };
+    let on_error = {
+        let report = report.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            event.prevent_default();
+            fall_back(&report, "it could not be loaded, or it stopped");
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    *report.search.borrow_mut() = Some(Search::Worker(WorkerSearch {
+        plan,
+        cells: Vec::new(),
+        cancelled: false,
+        failed: false,
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    }));
+    Ok(())
+}
+
+/// Adds a batch of the worker's cells to the search and reports how far it has got.
+fn take_cells(
+    report: &Reporting,
+    first: u32,
+    cells: Vec<mqlab_matrix_worker::WireCell>,
+    total: u32,
+    reported_ms: &mut f64,
+) -> Result<(), String> {
+    let (done, finished) = {
+        let mut guard = report.search.borrow_mut();
+        let Some(Search::Worker(search)) = guard.as_mut() else {
+            return Ok(());
+        };
+        if total != search.plan.total() || first as usize != search.cells.len() {
+            return Err("its cells did not match the search".into());
+        }
+        for wire in cells {
+            let index = search.cells.len();
+            let cell = search
+                .plan
+                .cell(index, wire)
+                .ok_or("it sent more cells than the search has")?;
+            search.cells.push(cell);
+        }
+        let done = u32::try_from(search.cells.len()).unwrap_or(u32::MAX);
+        let finished = done == total;
+        if finished {
+            search.worker.terminate();
+        }
+        (done, finished)
+    };
+    let now = js_sys::Date::now();
+    if finished {
+        report.status.set(Status::Finished {
+            total,
+            elapsed_ms: (now - report.started_ms).max(0.0) as u32,
+            in_worker: true,
+        });
+    } else if now - *reported_ms >= REPORT_EVERY_MS {
+        *reported_ms = now;
+        report.status.set(Status::Running { done, total });
+    }
+    Ok(())
+}
+
+/// The worker failed: says so and runs the search on the page from the start, after
+/// the worker's handler has returned.
+fn fall_back(report: &Reporting, problem: &str) {
+    let options = {
+        let mut guard = report.search.borrow_mut();
+        let Some(Search::Worker(search)) = guard.as_mut() else {
+            return;
+        };
+        if search.cancelled || search.failed {
+            return;
+        }
+        search.worker.terminate();
+        search.failed = true;
+        (
+            search.plan.scenario().clone(),
+            search.plan.options().clone(),
+        )
+    };
+    report.notice.set(Some(format!(
+        "The background worker could not run the search ({problem}); it runs on the page instead."
+    )));
+    let report = report.clone();
+    Timeout::new(0, move || {
+        // Unless a new search has started meanwhile, or the learner has left the view.
+        let failed = matches!(&*report.search.borrow(), Some(Search::Worker(search)) if search.failed && !search.cancelled);
+        if failed {
+            let (scenario, options) = options;
+            start_on_page(&scenario, options, &report);
+        }
+    })
+    .forget();
+}
+
+/// Starts the search on the page, in slices between frames.
+fn start_on_page(scenario: &Scenario, options: MatrixOptions, report: &Reporting) {
+    match MatrixJob::new(scenario, options) {
+        Ok(job) => {
+            let total = job.progress().total;
+            *report.search.borrow_mut() = Some(Search::Page(job));
+            report.status.set(Status::Running { done: 0, total });
+            *report.timer.borrow_mut() = Some(slice_timer(
+                report.search.clone(),
+                report.status.clone(),
+                report.started_ms,
+            ));
+        }
+        Err(problem) => {
+            report.search.borrow_mut().take();
+            report.status.set(Status::Idle);
+            report.notice.set(Some(format!(
+                "This scenario cannot be searched: {problem}."
+            )));
+        }
+    }
 }
 
 /// A short label for a grid cell; the full outcome is in its title and accessible name.
@@ -135,11 +414,16 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
     let points = points(scenario, mode);
     let singles: Vec<&&Cell> = cells.iter().filter(|c| !c.is_pair()).collect();
     let pairs: Vec<&&Cell> = cells.iter().filter(|c| c.is_pair()).collect();
-    let find_single = |at, message| {
-        singles
-            .iter()
-            .find(|c| c.crashes[0].at == at && c.crashes[0].message == message)
-    };
+    // Looked up by crash rather than searched: the largest grids have thousands of cells.
+    let by_crash: HashMap<(Point, u32), &Cell> = singles
+        .iter()
+        .map(|c| ((c.crashes[0].at, c.crashes[0].message), **c))
+        .collect();
+    let by_pair: HashMap<(Point, Point), &Cell> = pairs
+        .iter()
+        .map(|c| ((c.crashes[0].at, c.crashes[1].at), **c))
+        .collect();
+    let find_single = |at, message| by_crash.get(&(at, message));
     let rows = points.iter().map(|&at| {
         let tds = (1..=messages).map(|message| match find_single(at, message) {
             Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
@@ -181,7 +465,7 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
         let heads = points.iter().map(|p| html! { <th scope="col" title={p.point.describe()}>{ p.name() }</th> });
         let rows = points.iter().map(|&first| {
             let tds = points.iter().map(|&second| {
-                match pairs.iter().find(|c| c.crashes[0].at == first && c.crashes[1].at == second) {
+                match by_pair.get(&(first, second)) {
                     Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
                     None => html! { <td class="pending">{ "·" }</td> },
                 }
@@ -295,9 +579,10 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     let modes = use_state(|| Mode::ALL.to_vec());
     let pairs = use_state(|| false);
     let status = use_state(|| Status::Idle);
-    let job: Rc<RefCell<Option<MatrixJob>>> = use_mut_ref(|| None);
+    let search: Rc<RefCell<Option<Search>>> = use_mut_ref(|| None);
     let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
     let error = use_state(|| None::<String>);
+    let notice = use_state(|| None::<String>);
 
     let options = MatrixOptions {
         modes: world_modes
@@ -311,45 +596,57 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     let planned_runs = run_count(&options, &scenario);
 
     let start = {
-        let (options, scenario, status, job, timer, error) = (
+        let (options, scenario, status, search, timer, error, notice) = (
             options.clone(),
             scenario.clone(),
             status.clone(),
-            job.clone(),
+            search.clone(),
             timer.clone(),
             error.clone(),
+            notice.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             if options.modes.is_empty() {
                 error.set(Some("Choose at least one mode.".into()));
                 return;
             }
-            match MatrixJob::new(&scenario, options.clone()) {
-                Ok(fresh) => {
-                    let total = fresh.progress().total;
-                    *job.borrow_mut() = Some(fresh);
-                    error.set(None);
-                    status.set(Status::Running { done: 0, total });
-                    let started = js_sys::Date::now();
-                    *timer.borrow_mut() = Some(slice_timer(job.clone(), status.clone(), started));
+            error.set(None);
+            notice.set(None);
+            timer.borrow_mut().take();
+            // Ends a worker still running an earlier search.
+            search.borrow_mut().take();
+            let report = Reporting {
+                search: search.clone(),
+                status: status.clone(),
+                timer: timer.clone(),
+                notice: notice.clone(),
+                started_ms: js_sys::Date::now(),
+            };
+            if run_count(&options, &scenario) >= WORKER_MIN_RUNS {
+                match start_in_worker(&scenario, &options, &report) {
+                    Ok(()) => {
+                        status.set(Status::Running {
+                            done: 0,
+                            total: run_count(&options, &scenario),
+                        });
+                        return;
+                    }
+                    Err(problem) => notice.set(Some(format!(
+                        "The background worker could not run the search ({problem}); it runs on the page instead."
+                    ))),
                 }
-                Err(problem) => error.set(Some(format!(
-                    "This scenario cannot be searched: {problem}."
-                ))),
             }
+            start_on_page(&scenario, options.clone(), &report);
         })
     };
     let cancel = {
-        let (status, timer, job) = (status.clone(), timer.clone(), job.clone());
+        let (status, timer, search) = (status.clone(), timer.clone(), search.clone());
         Callback::from(move |_: MouseEvent| {
             timer.borrow_mut().take();
-            if let Some(job) = job.borrow_mut().as_mut() {
-                job.cancel();
-                let progress = job.progress();
-                status.set(Status::Cancelled {
-                    done: progress.done,
-                    total: progress.total,
-                });
+            if let Some(search) = search.borrow_mut().as_mut() {
+                search.cancel();
+                let (done, total) = search.done_and_total();
+                status.set(Status::Cancelled { done, total });
             }
         })
     };
@@ -366,8 +663,15 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         });
     }
     {
-        let timer = timer.clone();
-        use_effect_with((), move |_| move || drop(timer.borrow_mut().take()));
+        let (timer, search) = (timer.clone(), search.clone());
+        use_effect_with((), move |_| {
+            move || {
+                drop(timer.borrow_mut().take());
+                if let Some(search) = search.borrow_mut().as_mut() {
+                    search.cancel();
+                }
+            }
+        });
     }
     let running = matches!(*status, Status::Running { .. });
 
@@ -404,9 +708,14 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                 { format!(" {done} of {total} runs") }
             </div>
         },
-        Status::Finished { total, elapsed_ms } => html! {
-            <p class="progress" role="status">
+        Status::Finished {
+            total,
+            elapsed_ms,
+            in_worker,
+        } => html! {
+            <p class="progress" role="status" data-runner={if *in_worker { "worker" } else { "page" }}>
                 { format!("✔ {total} runs in ") }<span data-figure="elapsed-ms">{ elapsed_ms }</span>{ " ms" }
+                if *in_worker { { " (in a background worker)" } }
             </p>
         },
         Status::Cancelled { done, total } => html! {
@@ -414,11 +723,15 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         },
     };
 
-    let guard = job.borrow();
-    let grids = guard.as_ref().map(|job| {
-        let grids = job.options().modes.iter().map(|&mode| {
-            let cells: Vec<&Cell> = job.cells_of(mode).collect();
-            mode_grid(mode, job.scenario(), &cells, &props.on_open)
+    let guard = search.borrow();
+    let grids = guard.as_ref().map(|search| {
+        let grids = search.options().modes.iter().map(|&mode| {
+            let cells: Vec<&Cell> = search
+                .cells()
+                .iter()
+                .filter(|cell| cell.mode == mode)
+                .collect();
+            mode_grid(mode, search.scenario(), &cells, &props.on_open)
         });
         html! { <>{ for grids }</> }
     });
@@ -441,6 +754,9 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
             </p>
             if let Some(problem) = &*error {
                 <div class="notice error" role="alert"><p>{ problem }</p></div>
+            }
+            if let Some(problem) = &*notice {
+                <div class="notice worker-notice" role="alert"><p>{ problem }</p></div>
             }
             <section class="panel" aria-label="Crash matrix settings">
                 <fieldset class="row" disabled={running}>
@@ -467,7 +783,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
 /// the browser between ticks, and reports progress; the view drops it when the search
 /// ends.
 fn slice_timer(
-    job: Rc<RefCell<Option<MatrixJob>>>,
+    search: Rc<RefCell<Option<Search>>>,
     status: UseStateHandle<Status>,
     started_ms: f64,
 ) -> Interval {
@@ -477,8 +793,8 @@ fn slice_timer(
     Interval::new(1, move || {
         let tick_start = js_sys::Date::now();
         let progress = {
-            let mut guard = job.borrow_mut();
-            let Some(job) = guard.as_mut() else {
+            let mut guard = search.borrow_mut();
+            let Some(Search::Page(job)) = guard.as_mut() else {
                 return;
             };
             let mut progress = job.run_slice(SLICE_RUNS);
@@ -498,6 +814,7 @@ fn slice_timer(
             status.set(Status::Finished {
                 total: progress.total,
                 elapsed_ms,
+                in_worker: false,
             });
         } else if tick_start - reported_ms >= REPORT_EVERY_MS {
             reported_ms = tick_start;

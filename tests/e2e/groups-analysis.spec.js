@@ -211,3 +211,92 @@ test('crash matrix with competing consumers: the second consumer has its own row
   // one makes the broker deliver it again: some of its cells duplicate.
   expect(duplicated).toBeGreaterThan(0);
 });
+
+// The largest Kafka world the matrix takes: 3 groups of 6 members on 8 partitions, 60
+// messages. Its at-least-once grid is 1,800 runs, enough to run in the Web Worker.
+const LARGEST = 'mode=at-least-once&messages=60&seed=1&consumers=18&style=kafka&groups=3&partitions=8';
+
+// Leaves only at-least-once ticked (a topic has no transactional mode), once the view
+// has loaded.
+async function onlyAtLeastOnce(page) {
+  await page.getByRole('button', { name: /^Run \d+ runs$/ }).waitFor({ timeout: 30_000 });
+  for (const mode of ['Idempotent', 'At-most-once']) {
+    await page.getByRole('checkbox', { name: mode }).uncheck();
+  }
+}
+
+// Runs the at-least-once matrix of the largest world and reads every cell: how it was
+// run (worker or page), how long it took and each cell's crash, outcome, groups and link.
+async function largestMatrix(page) {
+  await page.goto('about:blank');
+  await openSite(page, `#${link(LARGEST)}`);
+  await page.getByRole('tab', { name: 'Crash matrix' }).click();
+  await onlyAtLeastOnce(page);
+  await page.getByRole('button', { name: 'Run 1800 runs' }).click({ timeout: 10_000 });
+  await page.locator('[data-figure="elapsed-ms"]').waitFor({ timeout: 120_000 });
+  const finished = page.locator('p.progress[data-runner]');
+  const cells = await page.locator('a.matrix-cell').evaluateAll((links) => links.map((a) => [
+    a.dataset.mode, a.dataset.crash, a.dataset.outcome, a.dataset.groups || '', a.dataset.fired,
+    a.getAttribute('href'), a.className,
+  ].join(' | ')));
+  return {
+    runner: await finished.getAttribute('data-runner'),
+    ms: Number(await page.locator('[data-figure="elapsed-ms"]').innerText()),
+    cells,
+  };
+}
+
+test('crash matrix of the largest Kafka world: the worker\'s cells are the cells the page finds in slices', async ({ guarded }) => {
+  test.setTimeout(300_000);
+  const { page } = guarded;
+  const worker = await largestMatrix(page);
+  expect(worker.runner).toBe('worker');
+  expect(worker.cells).toHaveLength(1800);
+  // Some crashes lose or duplicate, in a named group.
+  expect(worker.cells.some((cell) => /\| group \d: (lost|duplicated) /.test(cell))).toBe(true);
+
+  // The same search without Workers: the page says so and runs it in slices.
+  await page.addInitScript(() => { delete window.Worker; });
+  const page_ = await largestMatrix(page);
+  expect(page_.runner).toBe('page');
+  await expect(page.locator('.worker-notice')).toContainText('runs on the page instead');
+  expect(page_.cells).toEqual(worker.cells);
+  console.log(`largest Kafka at-least-once matrix (1,800 runs): ${worker.ms} ms in the worker, ${page_.ms} ms in slices on the page`);
+});
+
+test('crash matrix: a worker that cannot be loaded is said so, and the page runs the search', async ({ guarded }) => {
+  test.setTimeout(300_000);
+  const { page } = guarded;
+  await openSite(page, `#${link(LARGEST)}`);
+  await page.getByRole('tab', { name: 'Crash matrix' }).click();
+  await onlyAtLeastOnce(page);
+  await page.evaluate(() => {
+    document.querySelector('meta[name="mqlab-matrix-worker"]').setAttribute('content', './no-such-worker.js');
+  });
+  await page.getByRole('button', { name: 'Run 1800 runs' }).click({ timeout: 10_000 });
+  await expect(page.locator('.worker-notice')).toContainText('could not be loaded');
+  await page.locator('[data-figure="elapsed-ms"]').waitFor({ timeout: 120_000 });
+  await expect(page.locator('p.progress[data-runner="page"]')).toHaveCount(1);
+  await expect(page.locator('a.matrix-cell')).toHaveCount(1800);
+  // The view keeps working: the search can be run again.
+  await expect(page.getByRole('button', { name: 'Run 1800 runs' })).toBeEnabled();
+});
+
+test('crash matrix: Cancel ends the worker, and no cell arrives after it', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page, `#${link(LARGEST)}`);
+  await page.getByRole('tab', { name: 'Crash matrix' }).click();
+  const run = page.getByRole('button', { name: /^Run \d+ runs$/ });
+  await run.waitFor({ timeout: 30_000 });
+  await run.click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const status = page.getByText(/^Cancelled after \d+ of \d+ runs\./);
+  await expect(status).toBeVisible();
+  const [, done] = (await status.innerText()).match(/after (\d+) of/);
+  const cells = await page.locator('a.matrix-cell').count();
+  expect(cells).toBe(Number(done));
+  // Long enough for several of the worker's batches: none is drawn.
+  await page.waitForTimeout(1_000);
+  await expect(page.locator('a.matrix-cell')).toHaveCount(cells);
+  await expect(page.locator('[data-figure="elapsed-ms"]')).toHaveCount(0);
+});
