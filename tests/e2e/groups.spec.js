@@ -135,6 +135,7 @@ test('a consumer-group setting the core refuses is explained and the run is kept
   const groups = page.getByRole('region', { name: 'Consumer groups' });
   await groups.getByLabel('Consumers as').selectOption('kafka');
   for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+  await expect(page.locator('.controls .step-readout').last()).toContainText('step 6 ');
   const readout = await page.locator('.controls .step-readout').last().innerText();
   await setField(groups, 'Partitions', 9);
   await expect(page.getByRole('alert')).toContainText('kafka.partitions');

@@ -137,6 +137,8 @@ test('9 consumers is refused with a message and the run is kept', async ({ guard
   await twoProducersThreeConsumers(page);
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  // The readout (and the address) once the fifth step is drawn.
+  await expect(stepReadout(page)).toContainText('step 5 ');
   const step = await stepReadout(page).innerText();
   const link = page.url();
 
