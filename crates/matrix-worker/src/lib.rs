@@ -19,9 +19,7 @@
 //! Cancel ends the worker (the page terminates it): nothing of the search is left
 //! running.
 
-use mqlab_sim::matrix::{
-    baseline_blocked_ticks, plan, Cell, Crash, MatrixJob, MatrixOptions, Outcome,
-};
+use mqlab_sim::matrix::{Cell, MatrixJob, MatrixOptions, MatrixPlan, Outcome};
 use mqlab_sim::{Mode, PlannedFault, Scenario, ScenarioError, SharedRun, Summary};
 use serde::{Deserialize, Serialize};
 
@@ -159,84 +157,52 @@ impl WireCell {
 /// what the page needs to turn a [`WireCell`] back into the core's [`Cell`].
 #[derive(Clone, Debug)]
 pub struct Plan {
-    scenario: Scenario,
-    options: MatrixOptions,
-    runs: Vec<(Mode, Vec<Crash>)>,
-    baselines: Vec<(Mode, u64)>,
+    plan: MatrixPlan,
 }
 
 impl Plan {
     /// Plans the search as [`MatrixJob::new`] does (the scenario without its own faults,
     /// each mode run once without a crash), failing as it does.
     pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<Plan, ScenarioError> {
-        let base = Scenario {
-            faults: Vec::new(),
-            timed_faults: Vec::new(),
-            ..scenario.clone()
-        };
-        let mut baselines = Vec::with_capacity(options.modes.len());
-        for &mode in &options.modes {
-            baselines.push((
-                mode,
-                baseline_blocked_ticks(&base, mode, options.max_steps)?,
-            ));
-        }
-        let runs = options
-            .modes
-            .iter()
-            .flat_map(|&mode| {
-                plan(&base, mode, options.pairs)
-                    .into_iter()
-                    .map(move |crashes| (mode, crashes))
-            })
-            .collect();
         Ok(Plan {
-            scenario: base,
-            options,
-            runs,
-            baselines,
+            plan: MatrixPlan::new(scenario, options)?,
         })
     }
 
     /// The scenario the cells run (without its own planned faults).
     pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+        self.plan.scenario()
     }
 
     /// The options the search was planned with.
     pub fn options(&self) -> &MatrixOptions {
-        &self.options
+        self.plan.options()
     }
 
     /// Runs in the whole search.
     pub fn total(&self) -> u32 {
-        u32::try_from(self.runs.len()).unwrap_or(u32::MAX)
+        self.plan.total()
     }
 
     /// Cell `index` of the search from what its run measured, as the core's
     /// `matrix::run_cell` makes it; `None` past the end of the search.
     pub fn cell(&self, index: usize, wire: WireCell) -> Option<Cell> {
-        let (mode, crashes) = self.runs.get(index)?;
-        let baseline = self
-            .baselines
-            .iter()
-            .find(|(m, _)| m == mode)
-            .map_or(0, |(_, ticks)| *ticks);
+        let (mode, crashes, baseline) = self.plan.run(index)?;
         let cell_scenario = Scenario {
-            mode: *mode,
+            mode,
             faults: crashes
                 .iter()
                 .map(|crash| PlannedFault::at_start(crash.command()))
                 .collect(),
             timed_faults: Vec::new(),
-            ..self.scenario.clone()
+            ..self.plan.scenario().clone()
         };
         let outcome = Outcome::worst(&wire.groups, &wire.summary, baseline);
         let mut shared = SharedRun::new(cell_scenario);
         shared.step = wire.crash_step.map(|step| step.saturating_sub(1));
         Some(Cell {
-            mode: *mode,
-            crashes: crashes.clone(),
+            mode,
+            crashes: crashes.to_vec(),
             summary: wire.summary,
             group_summaries: wire.groups,
             baseline_blocked_ticks: baseline,

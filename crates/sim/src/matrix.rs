@@ -837,24 +837,25 @@ pub fn run_cell(
     })
 }
 
-/// An exhaustive crash search, run a slice at a time.
+/// What an exhaustive crash search will run: the scenario without its own planned
+/// faults, every run in order with its mode, and each mode's fault-free blocking
+/// (measured when the search is planned). A [`MatrixJob`] runs it on the page; the
+/// crash matrix's worker runs the same plan elsewhere.
 #[derive(Clone, Debug)]
-pub struct MatrixJob {
+pub struct MatrixPlan {
     scenario: Scenario,
     options: MatrixOptions,
     /// Every run to do, in order, with its mode.
     runs: Vec<(Mode, Vec<Crash>)>,
-    /// Each mode's fault-free blocking, measured when the job is planned.
+    /// Each mode's fault-free blocking, measured when the search is planned.
     baselines: Vec<(Mode, u64)>,
-    cells: Vec<Cell>,
-    cancelled: bool,
 }
 
-impl MatrixJob {
-    /// Plans a job and runs each mode once without a crash (the blocking baseline);
+impl MatrixPlan {
+    /// Plans a search and runs each mode once without a crash (the blocking baseline);
     /// fails when the scenario cannot run (checked once here, so that no cell fails
     /// later for a reason of the scenario's own).
-    pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<MatrixJob, ScenarioError> {
+    pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<MatrixPlan, ScenarioError> {
         let base = Scenario {
             faults: Vec::new(),
             timed_faults: Vec::new(),
@@ -876,19 +877,12 @@ impl MatrixJob {
                     .map(move |crashes| (mode, crashes))
             })
             .collect();
-        Ok(MatrixJob {
+        Ok(MatrixPlan {
             scenario: base,
             options,
             runs,
             baselines,
-            cells: Vec::new(),
-            cancelled: false,
         })
-    }
-
-    /// The options the job was planned with.
-    pub fn options(&self) -> &MatrixOptions {
-        &self.options
     }
 
     /// The scenario the cells run (without its own planned faults).
@@ -896,22 +890,70 @@ impl MatrixJob {
         &self.scenario
     }
 
+    /// The options the search was planned with.
+    pub fn options(&self) -> &MatrixOptions {
+        &self.options
+    }
+
+    /// Runs in the whole search.
+    pub fn total(&self) -> u32 {
+        u32::try_from(self.runs.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Run `index` of the search: its mode, its crashes and its mode's fault-free
+    /// blocking; `None` past the end.
+    pub fn run(&self, index: usize) -> Option<(Mode, &[Crash], u64)> {
+        let (mode, crashes) = self.runs.get(index)?;
+        let baseline = self
+            .baselines
+            .iter()
+            .find(|(m, _)| m == mode)
+            .map_or(0, |(_, ticks)| *ticks);
+        Some((*mode, crashes, baseline))
+    }
+}
+
+/// An exhaustive crash search, run a slice at a time.
+#[derive(Clone, Debug)]
+pub struct MatrixJob {
+    plan: MatrixPlan,
+    cells: Vec<Cell>,
+    cancelled: bool,
+}
+
+impl MatrixJob {
+    /// Plans a job (see [`MatrixPlan::new`]).
+    pub fn new(scenario: &Scenario, options: MatrixOptions) -> Result<MatrixJob, ScenarioError> {
+        Ok(MatrixJob {
+            plan: MatrixPlan::new(scenario, options)?,
+            cells: Vec::new(),
+            cancelled: false,
+        })
+    }
+
+    /// The options the job was planned with.
+    pub fn options(&self) -> &MatrixOptions {
+        self.plan.options()
+    }
+
+    /// The scenario the cells run (without its own planned faults).
+    pub fn scenario(&self) -> &Scenario {
+        self.plan.scenario()
+    }
+
     /// Does up to `max_runs` more runs (at least one, unless finished or cancelled) and
     /// says how far the job has got.
     pub fn run_slice(&mut self, max_runs: u32) -> Progress {
         let mut budget = max_runs.max(1);
-        while budget > 0 && !self.cancelled && self.cells.len() < self.runs.len() {
-            let (mode, crashes) = &self.runs[self.cells.len()];
-            let baseline = self
-                .baselines
-                .iter()
-                .find(|(m, _)| m == mode)
-                .map_or(0, |(_, ticks)| *ticks);
+        while budget > 0 && !self.cancelled {
+            let Some((mode, crashes, baseline)) = self.plan.run(self.cells.len()) else {
+                break;
+            };
             match run_cell(
-                &self.scenario,
-                *mode,
+                self.plan.scenario(),
+                mode,
                 crashes,
-                self.options.max_steps,
+                self.plan.options().max_steps,
                 baseline,
             ) {
                 Ok(cell) => self.cells.push(cell),
@@ -927,7 +969,7 @@ impl MatrixJob {
 
     /// Runs everything that is left.
     pub fn run_to_end(&mut self) -> Progress {
-        let left = self.runs.len().saturating_sub(self.cells.len());
+        let left = (self.plan.total() as usize).saturating_sub(self.cells.len());
         self.run_slice(u32::try_from(left).unwrap_or(u32::MAX))
     }
 
@@ -938,7 +980,7 @@ impl MatrixJob {
 
     /// How far the job has got.
     pub fn progress(&self) -> Progress {
-        let total = u32::try_from(self.runs.len()).unwrap_or(u32::MAX);
+        let total = self.plan.total();
         let done = u32::try_from(self.cells.len()).unwrap_or(u32::MAX);
         Progress {
             done,
