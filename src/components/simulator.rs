@@ -79,6 +79,18 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         use_memo(heavy_key, move |_| HeavyViews::of(&run.borrow(), horizon))
     };
 
+    // The view is drawn in two tasks: the controls, the stage, the narration and the
+    // ledger first, the space-time diagram and the "In real systems" panel in the next
+    // task, so that opening the view never blocks the page for long.
+    let drawn_below = use_state(|| false);
+    {
+        let drawn_below = drawn_below.clone();
+        use_effect_with((), move |_| {
+            let timeout = gloo::timers::callback::Timeout::new(0, move || drawn_below.set(true));
+            move || drop(timeout)
+        });
+    }
+
     let run = lab.run.borrow();
     let sim = run.sim();
     let snapshot = sim.snapshot();
@@ -151,8 +163,10 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                   dispatch={dispatch.clone()} />
                 </div>
                 <div class="area-timeline">
-                    <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
-                              in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
+                    if *drawn_below {
+                        <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
+                                  in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
+                    }
                 </div>
                 <div class="area-ledger">
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
@@ -163,9 +177,11 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                   members={scenario.kafka.as_ref().map_or(0, |k| k.members(scenario.topology.consumers))}
                                   messages={scenario.messages} />
                     }
-                    <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
-                                  replicated={scenario.topology.replicated()}
-                                  many_consumers={scenario.kafka.is_some() || scenario.topology.consumers > 1} />
+                    if *drawn_below {
+                        <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
+                                      replicated={scenario.topology.replicated()}
+                                      many_consumers={scenario.kafka.is_some() || scenario.topology.consumers > 1} />
+                    }
                 </div>
             </div>
         </>
@@ -211,7 +227,7 @@ impl HeavyViews {
                 .collect(),
             anomalies: ledger.anomalies().into_iter().take(LEDGER_ROWS).collect(),
             transactions: ledger.transactions().to_vec(),
-            in_flight: sim.snapshot().in_flight,
+            in_flight: sim.in_flight_view(),
             events: recent_events(sim.trace()),
             truncated: sim.trace_truncated(),
             horizon,

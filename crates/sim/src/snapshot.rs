@@ -294,6 +294,49 @@ impl Sim {
             .into_iter()
             .map(|node| self.node_view(node))
             .collect();
+        let topology = &self.scenario.topology;
+        let partitions = topology
+            .links(self.mode)
+            .into_iter()
+            .chain(topology.replication_links(self.mode))
+            .filter(|link| self.links[self.link_index(*link)].partitioned)
+            .collect();
+        let breakpoints = self
+            .armed_crashes
+            .iter()
+            .map(|armed| {
+                let name = armed.point.name_at(armed.node.instance());
+                match armed.message {
+                    Some(m) => format!("{name} for m{m}"),
+                    None => format!("{name} for any message"),
+                }
+            })
+            .collect();
+        Snapshot {
+            step: self.step_index,
+            tick: self.tick,
+            mode: self.mode,
+            quiet: self.is_quiet(),
+            nodes,
+            in_flight: self.in_flight_view(),
+            coordinator: (self.mode == Mode::Transactional).then(|| self.coordinator_view()),
+            partitions,
+            breakpoints,
+            summary: self.ledger.summary(),
+            replication: self.replication_view(),
+            groups: self.groups_view(),
+            queue: (self.mode != Mode::Transactional)
+                .then(|| self.queue_view())
+                .flatten(),
+            dead_letters: (self.mode != Mode::Transactional)
+                .then(|| self.dead_letter_view())
+                .flatten(),
+        }
+    }
+
+    /// The envelopes on the links, earliest arrival first (the snapshot's `in_flight`,
+    /// without the rest of it).
+    pub fn in_flight_view(&self) -> Vec<InFlight> {
         let mut in_flight: Vec<(u64, u64, InFlight)> = self
             .queue
             .iter()
@@ -323,44 +366,7 @@ impl Sim {
             })
             .collect();
         in_flight.sort_by_key(|(tick, seq, _)| (*tick, *seq));
-        let topology = &self.scenario.topology;
-        let partitions = topology
-            .links(self.mode)
-            .into_iter()
-            .chain(topology.replication_links(self.mode))
-            .filter(|link| self.links[self.link_index(*link)].partitioned)
-            .collect();
-        let breakpoints = self
-            .armed_crashes
-            .iter()
-            .map(|armed| {
-                let name = armed.point.name_at(armed.node.instance());
-                match armed.message {
-                    Some(m) => format!("{name} for m{m}"),
-                    None => format!("{name} for any message"),
-                }
-            })
-            .collect();
-        Snapshot {
-            step: self.step_index,
-            tick: self.tick,
-            mode: self.mode,
-            quiet: self.is_quiet(),
-            nodes,
-            in_flight: in_flight.into_iter().map(|(_, _, f)| f).collect(),
-            coordinator: (self.mode == Mode::Transactional).then(|| self.coordinator_view()),
-            partitions,
-            breakpoints,
-            summary: self.ledger.summary(),
-            replication: self.replication_view(),
-            groups: self.groups_view(),
-            queue: (self.mode != Mode::Transactional)
-                .then(|| self.queue_view())
-                .flatten(),
-            dead_letters: (self.mode != Mode::Transactional)
-                .then(|| self.dead_letter_view())
-                .flatten(),
-        }
+        in_flight.into_iter().map(|(_, _, f)| f).collect()
     }
 
     fn replica(&self, node: NodeId) -> Option<&Replica> {
