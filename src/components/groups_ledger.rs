@@ -54,28 +54,28 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
     });
     let consumers = props.applied.iter().enumerate().map(|(i, applied)| {
         let node = NodeId::new(RoleKind::Consumer, i as u8);
-        let group = (props.members > 0).then(|| format!(" (group {})", i as u16 / props.members + 1));
+        let group = (props.members> 0).then(|| format!(" (group {})", i as u16 / props.members + 1));
         html! { <li>{ format!("{}{}: {applied} applied", node.label(), group.unwrap_or_default()) }</li> }
     });
     html! {
         <section class="panel groups-ledger" aria-label="Verdicts per group and consumer">
             <h2>{ if props.groups.is_empty() { "Per consumer" } else { "Per consumer group" } }</h2>
-            if props.groups.len() > 1 {
-                <p class="hint">{ format!("Each group must get every one of the {} messages once, on its own; the ledger's counters above add the {} groups up.", props.messages, props.groups.len()) }</p>
+            if props.groups.len()> 1 {
+                <p class="hint">{ format!("Each group must get each of the {} messages once; the counters above add the {} groups up.", props.messages, props.groups.len()) }</p>
             }
             if !props.groups.is_empty() {
                 <div class="table-scroll">
                     <table class="groups-table">
                         <thead><tr>
                             <th scope="col">{ "group" }</th>
-                            <th scope="col" title="Applied once, in order within its key">{ "exactly once" }</th>
-                            <th scope="col" title="Never applied by this group">{ "lost" }</th>
-                            <th scope="col" title="Applied more than once by this group">{ "duplicated" }</th>
-                            <th scope="col" title="Applied after a later message of the same key: order broken where Kafka keeps it">{ "reordered per key" }</th>
-                            <th scope="col" title="Out of order only across keys (different partitions): expected, not an anomaly">{ "across keys" }</th>
-                            <th scope="col" title="Published to the dead-letter topic or queue, never applied">{ "dead-lettered" }</th>
-                            <th scope="col" title="Skipped or dropped, never applied">{ "dropped" }</th>
-                            <th scope="col" title="Held up behind a poison record at the head of its partition">{ "blocked" }</th>
+                            <th scope="col">{ "exactly once" }</th>
+                            <th scope="col">{ "lost" }</th>
+                            <th scope="col">{ "duplicated" }</th>
+                            <th scope="col" title="After a later message of its key: an anomaly">{ "reordered per key" }</th>
+                            <th scope="col" title="Only across keys: expected">{ "across keys" }</th>
+                            <th scope="col">{ "dead-lettered" }</th>
+                            <th scope="col">{ "dropped" }</th>
+                            <th scope="col" title="Stuck behind a poison record">{ "blocked" }</th>
                             <th scope="col">{ "verdict" }</th>
                         </tr></thead>
                         <tbody>{ for rows }</tbody>

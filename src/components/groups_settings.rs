@@ -122,7 +122,7 @@ pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
     let blocked = props.mode == Mode::Transactional || props.replicated;
     let style = html! {
         <p class="checks">
-            <label for="consumer-style" title="How the consumers share the messages">{ "Consumers as " }</label>
+            <label for="consumer-style">{ "Consumers as " }</label>
             <select id="consumer-style" onchange={on_style} disabled={blocked && props.kafka.is_none()}>
                 <option value="rabbitmq" selected={props.kafka.is_none()}>{ "RabbitMQ: one queue, competing consumers" }</option>
                 <option value="kafka" selected={props.kafka.is_some()}>{ "Kafka: consumer groups on partitions" }</option>
@@ -135,7 +135,7 @@ pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
                 <h2>{ "Consumers" }</h2>
                 { style }
                 if blocked {
-                    <p class="hint">{ "Kafka consumer groups need one broker and a mode other than transactional." }</p>
+                    <p class="hint">{ "Kafka groups need one broker and a non-transactional mode." }</p>
                 }
             </section>
         };
@@ -150,25 +150,25 @@ pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
         <section class="panel groups-settings" aria-label="Consumer groups">
             <h2>{ "Consumer groups" }</h2>
             { style }
-            <p class="hint">{ "Apache Kafka's classic group protocol (Kafka 3.x and 4.x clients), eager rebalancing with the range assignor, one record per poll." }</p>
+            <p class="hint">{ "Kafka 3.x/4.x classic group protocol: eager rebalances, range assignor, one record per poll." }</p>
             <div class="grid">
-                <label for="groups" title="Groups reading the topic, each on its own: each gets every message">{ "Groups" }</label>
+                <label for="groups" title="Each group gets every message">{ "Groups" }</label>
                 <input id="groups" type="number" min="1" max="3" value={k.groups.to_string()} onchange={on_groups} />
-                <label for="members" title="Consumers in each group; members beyond the partitions sit idle">{ "Members per group" }</label>
+                <label for="members" title="Members beyond the partitions sit idle">{ "Members per group" }</label>
                 <input id="members" type="number" min="1" max="6" value={members.to_string()} onchange={on_members} />
-                <label for="partitions" title="Partitions of the topic; order is kept within a partition only">{ "Partitions" }</label>
+                <label for="partitions" title="Order is kept within a partition only">{ "Partitions" }</label>
                 <input id="partitions" type="number" min="1" max="8" value={k.partitions.to_string()} onchange={on_partitions} />
-                <label for="keys" title="Message mK has key ((K-1) mod keys)+1; its partition is murmur2(key) mod partitions, as the default partitioner">{ "Keys" }</label>
+                <label for="keys" title="mK has key ((K-1) mod keys)+1, partition murmur2(key) mod P">{ "Keys" }</label>
                 <input id="keys" type="number" min="1" max="64" value={k.keys.to_string()} onchange={on_keys} />
-                <label for="commit" title="When a member commits the offset past a record">{ "Commit offsets" }</label>
+                <label for="commit">{ "Commit offsets" }</label>
                 <select id="commit" onchange={on_commit}>
                     { for CommitStrategy::ALL.iter().map(|c| html! { <option value={c.as_str()} selected={*c == k.commit}>{ commit_label(*c) }</option> }) }
                 </select>
-                <label for="auto-commit" title="auto.commit.interval.ms, in ticks (automatic commits only)">{ "Auto-commit every" }</label>
+                <label for="auto-commit" title="auto.commit.interval.ms, in ticks">{ "Auto-commit every" }</label>
                 <input id="auto-commit" type="number" min="1" value={k.auto_commit_ticks.to_string()} onchange={on_auto_commit} disabled={k.commit != CommitStrategy::Auto} />
-                <label for="session-timeout" title="session.timeout.ms, in ticks: a member silent this long is declared dead and its partitions move">{ "Session timeout" }</label>
+                <label for="session-timeout" title="session.timeout.ms, in ticks">{ "Session timeout" }</label>
                 <input id="session-timeout" type="number" min="1" value={k.session_timeout_ticks.to_string()} onchange={on_session} />
-                <label for="attempts" title="Attempts of the error handler (Spring's DefaultErrorHandler: 10) on a record that throws, before it goes to the dead-letter topic or is skipped; 0: no handler, the partition stops at it">{ "Error handler attempts" }</label>
+                <label for="attempts" title="Error handler tries per failing record (Spring: 10); 0: none, the partition stops">{ "Error handler attempts" }</label>
                 <input id="attempts" type="number" min="0" max="1000" value={k.max_attempts.to_string()} onchange={on_attempts} />
             </div>
         </section>

@@ -75,7 +75,7 @@ pub fn LagPlot(props: &LagPlotProps) -> Html {
     });
     html! {
         <section class="lag-plots" aria-label="Consumer lag">
-            <h3>{ format!("Consumer lag (records not yet committed past; 0 to {top})") }</h3>
+            <h3>{ format!("Consumer lag per partition (0 to {top})") }</h3>
             <div class="plots">{ for plots }</div>
             <p class="legend">{ for legend }
                 if props.history.is_full() {

@@ -85,7 +85,7 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
                 .saturating_sub(props.summary.reordered_per_key);
             let (style, title) = if name == "Reordered" && across_keys > 0 {
                 let style = if props.summary.reordered_per_key > 0 { style } else { "muted" };
-                (style, Some(format!("{} within a key (an anomaly), {across_keys} only across keys (expected: order is kept per partition)", props.summary.reordered_per_key)))
+                (style, Some(format!("{} within a key (an anomaly), {across_keys} only across keys (expected)", props.summary.reordered_per_key)))
             } else {
                 (style, None)
             };

@@ -103,7 +103,7 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
     };
     let kafka = props.kafka;
     let poison_fails_title = if kafka {
-        "How processing a poison record fails: the consumer crashes, or throws (the error handler retries it), or throws an exception marked not retryable (straight to the dead-letter topic)"
+        "The consumer crashes, throws (retried), or throws a not-retryable exception"
     } else {
         "How a poison message fails: the consumer crashes, rejects it with requeue (basic.reject), or rejects it without (basic.nack, requeue=false)"
     };
@@ -116,7 +116,7 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
         <section class="panel queue-settings" aria-label="Queue">
             <h2>{ if kafka { "Poison records" } else { "Queue" } }</h2>
             if kafka {
-                <p class="hint">{ "A Kafka broker has no delivery limit: the consumer's error handler decides (Spring for Apache Kafka's DefaultErrorHandler and dead-letter topic, 3.3 and later)." }</p>
+                <p class="hint">{ "A Kafka broker has no delivery limit: the consumer's error handler (Spring for Apache Kafka 3.3) decides." }</p>
             } else {
                 <p class="hint">{ "A RabbitMQ quorum queue (4.0–4.2): every return to the queue counts toward the delivery limit." }</p>
             }
@@ -142,7 +142,7 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
                 <span class="field">
                     <input id="dlq" type="checkbox" checked={props.queue.dead_letter_queue} onchange={on_dlq} />
                     if kafka {
-                        <label for="dlq" title="DeadLetterPublishingRecoverer: after its last attempt the error handler publishes the record to the topic <topic>-dlt; without it the record is logged and skipped">{ "Dead-letter topic" }</label>
+                        <label for="dlq" title="<topic>-dlt; without it the record is skipped">{ "Dead-letter topic" }</label>
                     } else {
                         <label for="dlq" title="x-dead-letter-exchange">{ "Dead-letter queue" }</label>
                     }
