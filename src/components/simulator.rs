@@ -79,8 +79,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         use_memo(heavy_key, move |_| HeavyViews::of(&run.borrow(), horizon))
     };
 
-    // The view is drawn in two tasks: the controls, the stage, the narration and the
-    // ledger first, the space-time diagram and the "In real systems" panel in the next
+    // The view is drawn in two tasks: the controls, the stage and the narration first,
+    // the space-time diagram, the ledger and the "In real systems" panel in the next
     // task, so that opening the view never blocks the page for long.
     let drawn_below = use_state(|| false);
     {
@@ -169,6 +169,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     }
                 </div>
                 <div class="area-ledger">
+                    if *drawn_below {
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
                                 anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()}
                                 replication={heavy.replication.clone()} dispatch={dispatch.clone()} />
@@ -176,6 +177,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                         <crate::components::groups_ledger::GroupsLedger groups={heavy.groups.clone()} applied={heavy.applied.clone()}
                                   members={scenario.kafka.as_ref().map_or(0, |k| k.members(scenario.topology.consumers))}
                                   messages={scenario.messages} />
+                    }
                     }
                     if *drawn_below {
                         <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
