@@ -19,8 +19,8 @@
 //! Cancel ends the worker (the page terminates it): nothing of the search is left
 //! running.
 
-use mqlab_sim::matrix::{Cell, MatrixJob, MatrixOptions, MatrixPlan, Outcome};
-use mqlab_sim::{Mode, PlannedFault, Scenario, ScenarioError, SharedRun, Summary};
+use mqlab_sim::matrix::{cell_scenario, Cell, MatrixJob, MatrixOptions, MatrixPlan, Outcome};
+use mqlab_sim::{Mode, Scenario, ScenarioError, SharedRun, Summary};
 use serde::{Deserialize, Serialize};
 
 /// A search at least this large runs in the worker; a smaller one runs on the page, in
@@ -188,15 +188,7 @@ impl Plan {
     /// `matrix::run_cell` makes it; `None` past the end of the search.
     pub fn cell(&self, index: usize, wire: WireCell) -> Option<Cell> {
         let (mode, crashes, baseline) = self.plan.run(index)?;
-        let cell_scenario = Scenario {
-            mode,
-            faults: crashes
-                .iter()
-                .map(|crash| PlannedFault::at_start(crash.command()))
-                .collect(),
-            timed_faults: Vec::new(),
-            ..self.plan.scenario().clone()
-        };
+        let cell_scenario = cell_scenario(self.plan.scenario(), mode, crashes);
         let outcome = Outcome::worst(&wire.groups, &wire.summary, baseline);
         let mut shared = SharedRun::new(cell_scenario);
         shared.step = wire.crash_step.map(|step| step.saturating_sub(1));

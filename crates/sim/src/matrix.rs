@@ -777,6 +777,20 @@ pub fn baseline_blocked_ticks(
     Ok(sim.summary().blocked_ticks)
 }
 
+/// The scenario of one cell: the search's scenario in `mode`, with the cell's crashes
+/// armed from the start.
+pub fn cell_scenario(scenario: &Scenario, mode: Mode, crashes: &[Crash]) -> Scenario {
+    Scenario {
+        mode,
+        faults: crashes
+            .iter()
+            .map(|crash| PlannedFault::at_start(crash.command()))
+            .collect(),
+        timed_faults: Vec::new(),
+        ..scenario.clone()
+    }
+}
+
 /// Runs one cell: the scenario in `mode`, without its own faults, with the crashes
 /// armed from the start, to quiescence or `max_steps`; blocking is counted beyond
 /// `baseline_blocked_ticks` (see [`baseline_blocked_ticks`]).
@@ -787,15 +801,7 @@ pub fn run_cell(
     max_steps: u64,
     baseline_blocked_ticks: u64,
 ) -> Result<Cell, ScenarioError> {
-    let cell_scenario = Scenario {
-        mode,
-        faults: crashes
-            .iter()
-            .map(|crash| PlannedFault::at_start(crash.command()))
-            .collect(),
-        timed_faults: Vec::new(),
-        ..scenario.clone()
-    };
+    let cell_scenario = cell_scenario(scenario, mode, crashes);
     let options = SimOptions {
         record_trace: false,
     };
