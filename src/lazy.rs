@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use crate::catalogue::Catalogue;
+use mqlab_text::Catalogue;
 
 /// The language of the catalogues the page reads. A translation is a folder of the same
 /// files under `text/<language>/`.

@@ -4,7 +4,7 @@
 pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
-pub mod catalogue;
+
 pub mod components;
 pub mod decimal;
 pub mod hooks;

@@ -748,7 +748,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Catalogue;
+    use mqlab_text::Catalogue;
 
     #[test]
     fn every_lesson_has_an_intro_and_a_summary_and_the_file_no_other_text() {

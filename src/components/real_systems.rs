@@ -8,8 +8,8 @@
 use mqlab_sim::Mode;
 use yew::prelude::*;
 
-use crate::catalogue::Catalogue;
 use crate::lazy::{self, Loaded, Part};
+use mqlab_text::Catalogue;
 
 #[derive(Properties, PartialEq)]
 pub struct RealSystemsProps {
