@@ -153,7 +153,7 @@ fn request(part: Part, notify: Callback<Loaded>) {
 }
 
 /// Fetches a file of the site as text; every failure is a sentence, never a panic.
-async fn fetch_text(path: &str) -> Result<String, String> {
+pub(crate) async fn fetch_text(path: &str) -> Result<String, String> {
     let offline = "the network is unreachable and the page has no stored copy";
     let response = JsFuture::from(gloo::utils::window().fetch_with_str(path))
         .await

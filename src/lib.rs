@@ -18,3 +18,4 @@ pub mod plural;
 pub mod scenario_file;
 pub mod state;
 pub mod view;
+pub mod words;

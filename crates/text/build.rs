@@ -87,7 +87,11 @@ fn main() {
     }
     writeln!(out, "    }} }}").unwrap();
     writeln!(out, "    /// How many entries the file has.").unwrap();
-    writeln!(out, "    pub const fn len(self) -> usize {{ match self {{").unwrap();
+    writeln!(
+        out,
+        "    pub const fn entries(self) -> usize {{ match self {{"
+    )
+    .unwrap();
     for name in &names {
         writeln!(
             out,

@@ -260,9 +260,9 @@ pub fn fill(text: &str, args: &[(&str, Arg<'_>)]) -> String {
             rest = &tail[2..];
             continue;
         }
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             out.push('}');
-            rest = &tail[1..];
+            rest = after;
             continue;
         }
         let Some(end) = tail.find('}') else {
@@ -316,8 +316,8 @@ pub fn argument_names(text: &str) -> Vec<&str> {
     let mut rest = text;
     while let Some(at) = rest.find('{') {
         let tail = &rest[at..];
-        if tail.starts_with("{{") {
-            rest = &tail[2..];
+        if let Some(after) = tail.strip_prefix("{{") {
+            rest = after;
             continue;
         }
         let Some(end) = tail.find('}') else { break };
