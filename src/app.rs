@@ -1,8 +1,11 @@
 //! The top-level component: header, view tabs, theme and text-size settings, and the
 //! simulator state that the views share.
 
+use std::rc::Rc;
+
 use gloo::events::EventListener;
 use mqlab_sim::Scenario;
+use mqlab_text::{page::Key, Lang, Words};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -52,6 +55,30 @@ pub fn App() -> Html {
         (lab.version, open_lesson.is_some()),
     );
     let help_open = use_state(|| false);
+    let lang = use_state(crate::words::initial_lang);
+    let lang_words = crate::words::use_lang_words(*lang);
+    let words = lang_words.words.clone();
+    crate::words::set_current(words.clone());
+    use_effect_with(*lang, |lang| crate::words::set_document_lang(*lang));
+    {
+        // The run narrates in the page's language; switching keeps the run where it is.
+        let lab = lab.clone();
+        use_effect_with(words.clone(), move |words| {
+            lab.dispatch(crate::state::LabAction::SetWords(words.clone()));
+        });
+    }
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |event: Event| {
+            let Some(select) = event.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            if let Some(chosen) = Lang::from_tag(&select.value()) {
+                crate::words::note_choice(chosen);
+                lang.set(chosen);
+            }
+        })
+    };
 
     {
         let dark = *dark;
@@ -149,30 +176,55 @@ pub fn App() -> Html {
             <button role="tab" id={format!("tab-{}", tab.id())} aria-selected={selected.to_string()}
                     tabindex={if selected { "0" } else { "-1" }}
                     aria-controls={format!("view-{}", tab.id())} {onclick} onmousedown={keep_focus()}>
-                { tab.label() }
+                { words.get(tab.label()) }
             </button>
         }
     });
 
+    let lang_notice = if lang_words.loading {
+        html! {
+            <p class="notice info lang-notice" role="status">
+                { words.fill(Key::LangLoading, &[("lang", lang.name().into())]) }
+            </p>
+        }
+    } else if let Some(why) = &lang_words.failed {
+        html! {
+            <p class="notice error lang-notice" role="alert">
+                { words.fill(Key::LangFailed, &[("lang", lang.name().into()), ("why", why.as_ref().into())]) }
+            </p>
+        }
+    } else {
+        Html::default()
+    };
+    let languages = Lang::ALL.iter().map(|&option| {
+        html! {
+            <option value={option.tag()} lang={option.tag()} selected={option == *lang}>{ option.name() }</option>
+        }
+    });
+
     html! {
-        <>
-            <a class="skip-link" href="#main">{ "Skip to the simulator" }</a>
+        <ContextProvider<Rc<Words>> context={words.clone()}>
+            <a class="skip-link" href="#main">{ words.get(Key::HeaderSkip) }</a>
             <header class="app-header">
                 <div class="brand">
                     <h1>{ "MQ Lab" }</h1>
-                    <p>{ "Crash a producer, a queue or a consumer and see which messages get lost or duplicated — and how acks, retries, idempotence and two-phase commit prevent it." }</p>
+                    <p>{ words.get(Key::HeaderTagline) }</p>
                 </div>
-                <nav class="tabs" role="tablist" aria-label="Views" onkeydown={on_tab_key}>{ for tabs }</nav>
+                <nav class="tabs" role="tablist" aria-label={words.get(Key::HeaderViews).to_string()} onkeydown={on_tab_key}>{ for tabs }</nav>
                 <div class="header-tools">
-                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} onmousedown={keep_focus()} title="Dark theme">
-                        { if *dark { "☀ Light" } else { "☾ Dark" } }
+                    <select class="lang-switch" aria-label={words.get(Key::LangLabel).to_string()} onchange={on_lang}>
+                        { for languages }
+                    </select>
+                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} onmousedown={keep_focus()} title={words.get(Key::HeaderDarkTitle).to_string()}>
+                        { words.get(if *dark { Key::HeaderLight } else { Key::HeaderDark }) }
                     </button>
-                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title="Large text for projectors">
-                        { "A+ Large text" }
+                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title={words.get(Key::HeaderLargeTitle).to_string()}>
+                        { words.get(Key::HeaderLarge) }
                     </button>
-                    <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title="Keyboard shortcuts and words used (?)">{ "? Help" }</button>
+                    <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title={words.get(Key::HeaderHelpTitle).to_string()}>{ words.get(Key::HeaderHelp) }</button>
                 </div>
             </header>
+            { lang_notice }
             <main id="main" data-ready="true">
                 if *view == View::Simulator {
                     <section id="view-simulator" role="tabpanel" aria-labelledby="tab-simulator">
@@ -203,7 +255,7 @@ pub fn App() -> Html {
             if *help_open {
                 <HelpOverlay on_close={close_help} />
             }
-        </>
+        </ContextProvider<Rc<Words>>>
     }
 }
 

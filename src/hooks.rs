@@ -124,15 +124,17 @@ pub fn fragment_action(fragment: &str) -> Option<LabAction> {
     if !looks_like_a_run {
         return None;
     }
+    let words = crate::words::current();
     Some(match SharedRun::from_link(fragment) {
         Ok(shared) => LabAction::Load {
             shared: Box::new(shared),
             notice: Some(Notice::Info(
-                "Opened the run in the link: same scenario, same faults, same step.".into(),
+                words.get(mqlab_text::page::Key::LinkOpened).to_string(),
             )),
         },
-        Err(error) => LabAction::Notify(Notice::Error(format!(
-            "This link cannot be opened: {error}. The current run is kept, and the link stays in the address bar for you to fix."
+        Err(error) => LabAction::Notify(Notice::Error(words.fill(
+            mqlab_text::page::Key::LinkRefused,
+            &[("error", error.to_string().into())],
         ))),
     })
 }

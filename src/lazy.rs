@@ -13,11 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use mqlab_text::Catalogue;
-
-/// The language of the catalogues the page reads. A translation is a folder of the same
-/// files under `text/<language>/`.
-pub const LANGUAGE: &str = "en";
+use mqlab_text::{page, Catalogue, Lang};
 
 /// A part of the page whose words live in a file of their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,9 +35,10 @@ impl Part {
         }
     }
 
-    /// The catalogue's address, relative to the page (so it works under a sub-path).
-    pub fn text_path(self) -> String {
-        format!("text/{LANGUAGE}/{}.txt", self.name())
+    /// The catalogue's address in a language, relative to the page (so it works under
+    /// a sub-path).
+    pub fn text_path(self, lang: Lang) -> String {
+        crate::words::catalogue_path(lang, self.name())
     }
 
     /// The part's stylesheet, relative to the page, if it has one of its own.
@@ -53,11 +50,14 @@ impl Part {
     }
 
     /// What the part holds, as the loading and failure messages name it.
-    pub const fn what(self) -> &'static str {
-        match self {
-            Part::RealSystems => "the Kafka and RabbitMQ settings",
-            Part::Lessons => "the lessons' texts",
-        }
+    pub fn what(self) -> String {
+        let words = crate::words::current();
+        words
+            .get(match self {
+                Part::RealSystems => page::Key::PartRealSystems,
+                Part::Lessons => page::Key::PartLessons,
+            })
+            .to_string()
     }
 }
 
@@ -124,8 +124,8 @@ fn settle(path: &str, loaded: Loaded, waiter: Option<Callback<Loaded>>) -> Vec<C
 
 /// Asks for a part's file; `notify` hears once when it has arrived or failed. A file that
 /// failed before is fetched again.
-fn request(part: Part, notify: Callback<Loaded>) {
-    let path = part.text_path();
+fn request(part: Part, lang: Lang, notify: Callback<Loaded>) {
+    let path = part.text_path(lang);
     match known(&path) {
         Some(Loaded::Ready(catalogue)) => {
             notify.emit(Loaded::Ready(catalogue));
@@ -139,12 +139,30 @@ fn request(part: Part, notify: Callback<Loaded>) {
     }
     settle(&path, Loaded::Loading, Some(notify));
     yew::platform::spawn_local(async move {
+        let words = crate::words::current();
         let loaded = match fetch_text(&path).await {
             Ok(text) => match Catalogue::parse(&text) {
                 Ok(catalogue) => Loaded::Ready(Rc::new(catalogue)),
-                Err(error) => Loaded::Failed(format!("{path} is malformed: {error}").into()),
+                Err(error) => Loaded::Failed(
+                    words
+                        .fill(
+                            page::Key::FetchMalformed,
+                            &[
+                                ("path", path.as_str().into()),
+                                ("error", error.to_string().into()),
+                            ],
+                        )
+                        .into(),
+                ),
             },
-            Err(reason) => Loaded::Failed(format!("{path} could not be fetched: {reason}").into()),
+            Err(reason) => Loaded::Failed(
+                words
+                    .fill(
+                        page::Key::FetchFailed,
+                        &[("path", path.as_str().into()), ("reason", reason.into())],
+                    )
+                    .into(),
+            ),
         };
         for notify in settle(&path, loaded.clone(), None) {
             notify.emit(loaded.clone());
@@ -154,24 +172,28 @@ fn request(part: Part, notify: Callback<Loaded>) {
 
 /// Fetches a file of the site as text; every failure is a sentence, never a panic.
 pub(crate) async fn fetch_text(path: &str) -> Result<String, String> {
-    let offline = "the network is unreachable and the page has no stored copy";
+    let words = crate::words::current();
+    let say = |key: page::Key| words.get(key).to_string();
     let response = JsFuture::from(gloo::utils::window().fetch_with_str(path))
         .await
-        .map_err(|_| offline.to_string())?;
+        .map_err(|_| say(page::Key::FetchOffline))?;
     let response: web_sys::Response = response
         .dyn_into()
-        .map_err(|_| "the browser gave no response".to_string())?;
+        .map_err(|_| say(page::Key::FetchNoResponse))?;
     if !response.ok() {
-        return Err(format!("the server answered {}", response.status()));
+        return Err(words.fill(
+            page::Key::FetchStatus,
+            &[("status", response.status().into())],
+        ));
     }
     let text = response
         .text()
-        .map_err(|_| "its body could not be read".to_string())?;
+        .map_err(|_| say(page::Key::FetchUnreadable))?;
     JsFuture::from(text)
         .await
         .ok()
         .and_then(|text| text.as_string())
-        .ok_or_else(|| "its body could not be read".to_string())
+        .ok_or_else(|| say(page::Key::FetchUnreadable))
 }
 
 /// Adds a part's stylesheet (an address relative to the page) to the document once.
@@ -197,21 +219,29 @@ pub fn ensure_stylesheet(href: &str) {
 /// a callback that tries again after a failure.
 #[hook]
 pub fn use_part(part: Part) -> (Loaded, Callback<()>) {
-    let loaded = use_state(|| match known(&part.text_path()) {
+    let lang = crate::words::use_words().lang();
+    let loaded = use_state(|| match known(&part.text_path(lang)) {
         Some(ready @ Loaded::Ready(_)) => ready,
         _ => Loaded::Loading,
     });
     let attempt = use_state(|| 0_u32);
     {
         let loaded = loaded.clone();
-        use_effect_with((part, *attempt), move |(part, _)| {
+        use_effect_with((part, lang, *attempt), move |(part, lang, _)| {
             if let Some(href) = part.stylesheet() {
                 ensure_stylesheet(href);
             }
-            if !matches!(*loaded, Loaded::Ready(_)) {
-                loaded.set(Loaded::Loading);
-                let setter = loaded.setter();
-                request(*part, Callback::from(move |result| setter.set(result)));
+            match known(&part.text_path(*lang)) {
+                Some(ready @ Loaded::Ready(_)) => loaded.set(ready),
+                _ => {
+                    loaded.set(Loaded::Loading);
+                    let setter = loaded.setter();
+                    request(
+                        *part,
+                        *lang,
+                        Callback::from(move |result| setter.set(result)),
+                    );
+                }
             }
         });
     }
@@ -229,15 +259,16 @@ pub fn status(part: Part, loaded: &Loaded, retry: &Callback<()>) -> Html {
         Loaded::Loading => html! {
             <p class="part-loading" role="status">
                 <span class="spinner" aria-hidden="true"></span>
-                { format!("Loading {}…", part.what()) }
+                { crate::words::current().fill(page::Key::PartLoading, &[("what", part.what().into())]) }
             </p>
         },
         Loaded::Failed(reason) => {
             let onclick = retry.reform(|_: MouseEvent| ());
+            let words = crate::words::current();
             html! {
                 <div class="notice error part-failed" role="alert">
-                    <p>{ format!("Could not load {}: {reason}. The rest of the page keeps working.", part.what()) }</p>
-                    <button {onclick}>{ "Try again" }</button>
+                    <p>{ words.fill(page::Key::PartFailed, &[("what", part.what().into()), ("reason", reason.as_ref().into())]) }</p>
+                    <button {onclick}>{ words.get(page::Key::PartRetry) }</button>
                 </div>
             }
         }
@@ -286,10 +317,14 @@ mod tests {
     #[test]
     fn every_part_has_its_catalogue_and_stylesheet_in_static() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-        for part in Part::ALL {
-            let text = std::fs::read_to_string(root.join(part.text_path()))
-                .unwrap_or_else(|error| panic!("{}: {error}", part.text_path()));
-            Catalogue::parse(&text).unwrap_or_else(|error| panic!("{}: {error}", part.text_path()));
+        for (part, lang) in Part::ALL
+            .into_iter()
+            .flat_map(|p| Lang::ALL.map(|l| (p, l)))
+        {
+            let path = part.text_path(lang);
+            let text = std::fs::read_to_string(root.join(&path))
+                .unwrap_or_else(|error| panic!("{path}: {error}"));
+            Catalogue::parse(&text).unwrap_or_else(|error| panic!("{path}: {error}"));
             if let Some(sheet) = part.stylesheet() {
                 assert!(root.join(sheet).is_file(), "{sheet}");
             }

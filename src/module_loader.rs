@@ -17,7 +17,8 @@ use yew::prelude::*;
 
 // One record per module: the import on its way or done, the arguments of the view it
 // should show, and a generation number that makes a late start harmless when the learner
-// has already left the view.
+// has already left the view. (JavaScript, not prose.)
+// not prose
 #[wasm_bindgen(inline_js = r#"
 const modules = {};
 function record(name) {
@@ -142,6 +143,7 @@ pub fn show(
     shown: &UseStateHandle<Shown>,
 ) {
     let Some((js, wasm)) = module.files() else {
+        // A build that lost its module's tag is a programming error. // not prose
         shown.set(Shown::Failed(format!(
             "the page does not name its module {}",
             module.name()
@@ -175,6 +177,7 @@ pub async fn call(
     attempt: u32,
 ) -> Result<JsValue, String> {
     let Some((js, wasm)) = module.files() else {
+        // A build that lost its module's tag is a programming error. // not prose
         return Err(format!(
             "the page does not name its module {}",
             module.name()
@@ -209,28 +212,34 @@ fn describe(error: &JsValue) -> String {
         .map(|error| String::from(error.message()))
         .or_else(|| error.as_string())
         .unwrap_or_default();
+    let words = crate::words::current();
     if message.is_empty() {
-        "the module could not be fetched or started".into()
+        words.get(mqlab_text::page::Key::ModuleFailed).to_string()
     } else {
-        format!("the module could not be fetched or started ({message})")
+        words.fill(
+            mqlab_text::page::Key::ModuleFailedBecause,
+            &[("message", message.into())],
+        )
     }
 }
 
 /// What a view shows while its module loads (`what` names the view), or when it could
 /// not be loaded, with a button that tries again.
 pub fn status(what: &str, shown: &Shown, retry: Callback<MouseEvent>) -> Html {
+    use mqlab_text::page::Key;
+    let words = crate::words::current();
     match shown {
         Shown::Ready => Html::default(),
         Shown::Loading => html! {
             <p class="part-loading" role="status">
                 <span class="spinner" aria-hidden="true"></span>
-                { format!("Loading {what}…") }
+                { words.fill(Key::PartLoading, &[("what", what.into())]) }
             </p>
         },
         Shown::Failed(reason) => html! {
             <div class="notice error part-failed" role="alert">
-                <p>{ format!("Could not load {what}: {reason}. The rest of the page keeps working.") }</p>
-                <button onclick={retry}>{ "Try again" }</button>
+                <p>{ words.fill(Key::PartFailed, &[("what", what.into()), ("reason", reason.as_str().into())]) }</p>
+                <button onclick={retry}>{ words.get(Key::PartRetry) }</button>
             </div>
         },
     }

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use mqlab_text::page::Key;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -27,6 +28,7 @@ pub fn remember_run(link: &str, seed: u64) {
 
 /// The report text for a panic message.
 pub fn report(message: &str, link: &str, seed: u64, user_agent: &str) -> String {
+    // A report for the people who fix MQ Lab: always in English. // not prose
     format!(
         "MQ Lab stopped: {message}\nseed: {seed}\nrun link: {link}\nversion: {}\nbrowser: {user_agent}\n",
         env!("CARGO_PKG_VERSION")
@@ -57,28 +59,27 @@ fn show_panel(message: &str) {
     let Some(body) = document.body() else {
         return;
     };
+    let words = crate::words::current();
     let build = || -> Result<(), JsValue> {
         let panel = document.create_element("section")?;
         panel.set_class_name("panic-panel");
         panel.set_attribute("role", "alert")?;
-        panel.set_attribute("aria-label", "MQ Lab stopped")?;
+        panel.set_attribute("aria-label", words.get(Key::PanicLabel))?;
         let title = document.create_element("h1")?;
-        title.set_text_content(Some("MQ Lab stopped because of an internal error"));
+        title.set_text_content(Some(words.get(Key::PanicTitle)));
         let what = document.create_element("p")?;
-        what.set_text_content(Some(&format!(
-            "Nothing you did was wrong. The simulation can be reopened exactly: seed {seed}, and the link below."
-        )));
+        what.set_text_content(Some(&words.fill(Key::PanicWhat, &[("seed", seed.into())])));
         let anchor = document.create_element("a")?;
         anchor.set_attribute("href", &url)?;
-        anchor.set_text_content(Some("Reopen the run that was on screen"));
+        anchor.set_text_content(Some(words.get(Key::PanicReopen)));
         let area: web_sys::HtmlTextAreaElement =
             document.create_element("textarea")?.unchecked_into();
         area.set_read_only(true);
         area.set_rows(7);
         area.set_value(&text);
-        area.set_attribute("aria-label", "Error report")?;
+        area.set_attribute("aria-label", words.get(Key::PanicReport))?;
         let button = document.create_element("button")?;
-        button.set_text_content(Some("Copy report"));
+        button.set_text_content(Some(words.get(Key::PanicCopy)));
         let copy_text = text.clone();
         let on_copy = Closure::<dyn FnMut()>::new(move || {
             let _ = gloo::utils::window()
@@ -106,6 +107,7 @@ fn show_panel(message: &str) {
 pub fn install() {
     yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
+        // For the console, in English. // not prose
         web_sys::console::error_1(&JsValue::from_str(&format!("MQ Lab panicked: {message}")));
         show_panel(&message);
     }));

@@ -4,6 +4,7 @@
 //! library: the first view downloads neither (docs/first-load.md).
 
 use mqlab_sim::{ScenarioFile, SharedRun};
+use mqlab_text::page::Key;
 
 /// A scenario file that was read and checked: the run it describes, as a link, and the
 /// notice the page shows when it opens it.
@@ -29,14 +30,15 @@ pub fn export(run_link: &str, with_trace: bool) -> Result<String, String> {
 /// imported gives the reason in words (`FileError`'s).
 pub fn import(text: &str) -> Result<Imported, String> {
     let (file, run) = ScenarioFile::import(text).map_err(|error| error.to_string())?;
+    let words = crate::words::current();
     let checked = if file.trace.is_some() || file.trace_hash.is_some() {
-        " Its trace was re-simulated and matches."
+        words.get(Key::FileChecked)
     } else {
         ""
     };
     Ok(Imported {
         link: SharedRun::from_run(&run).to_link(),
-        notice: format!("Imported the scenario file.{checked}"),
+        notice: words.fill(Key::FileImported, &[("checked", checked.into())]),
     })
 }
 

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use mqlab_sim::{Command, Mode, PlannedFault, Run, Scenario, SharedRun};
+use mqlab_text::{page::Key, Words};
 use yew::prelude::*;
 
 /// Playback speeds, in simulation steps per second. The last ones are for long runs.
@@ -38,6 +39,8 @@ pub struct Lab {
     /// The furthest step this timeline has reached: the time-travel cursor scrubs up
     /// to it. A new run, or a command that rewrites the future, starts it again.
     pub horizon: u64,
+    /// The page's words: the notices and the run's narration are in their language.
+    pub words: Rc<Words>,
 }
 
 impl PartialEq for Lab {
@@ -48,6 +51,7 @@ impl PartialEq for Lab {
             && self.speed_index == other.speed_index
             && self.notice == other.notice
             && self.horizon == other.horizon
+            && Rc::ptr_eq(&self.words, &other.words)
     }
 }
 
@@ -56,6 +60,8 @@ impl PartialEq for Lab {
 pub enum LabAction {
     /// Advance one step (pauses at the end of the run).
     Step,
+    /// Speak another language: the notices and the narration, of the run on screen too.
+    SetWords(Rc<Words>),
     /// Advance up to this many steps (the player's tick at high speed).
     Advance(u32),
     /// Go back one step.
@@ -130,8 +136,9 @@ impl Lab {
             Ok(run) => (run, None),
             Err(error) => (
                 default_run(),
-                Some(Notice::Error(format!(
-                    "That scenario cannot run: {error}. Showing the default scenario instead."
+                Some(Notice::Error(Words::english().fill(
+                    Key::NoticeScenarioRefused,
+                    &[("error", error.to_string().into())],
                 ))),
             ),
         };
@@ -142,6 +149,7 @@ impl Lab {
             speed_index: DEFAULT_SPEED,
             notice,
             horizon: 0,
+            words: Rc::new(Words::english()),
         }
     }
 
@@ -175,8 +183,9 @@ impl Lab {
                     ..self.with_notice(None)
                 }
             }
-            Err(error) => self.with_notice(Some(Notice::Error(format!(
-                "That setting cannot run: {error}. The current run is kept."
+            Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
+                Key::NoticeSettingRefused,
+                &[("error", error.to_string().into())],
             )))),
         }
     }
@@ -229,7 +238,7 @@ impl Lab {
                 commands.remove(index - planned);
             } else {
                 return self.with_notice(Some(Notice::Error(
-                    "That fault is no longer in the plan. Nothing was changed.".into(),
+                    self.words.get(Key::NoticeFaultGone).to_string(),
                 )));
             }
             (scenario, commands, run.step_index())
@@ -243,9 +252,10 @@ impl Lab {
             *self.run.borrow_mut() = run;
             return Lab {
                 playing: false,
-                ..self.with_notice(Some(Notice::Info(format!(
-                    "The fault was removed; the run was replayed without it up to step {step}."
-                ))))
+                ..self.with_notice(Some(Notice::Info(
+                    self.words
+                        .fill(Key::NoticeFaultRemoved, &[("step", step.into())]),
+                )))
             };
         }
         // Without that fault the run no longer reaches the same state (a later command
@@ -261,7 +271,7 @@ impl Lab {
             return next;
         }
         next.with_notice(Some(Notice::Info(
-            "The fault was removed. Without it the run cannot reach the same step, so it starts again from step 0 with the rest of the plan.".into(),
+            self.words.get(Key::NoticeFaultRemovedRestart).to_string(),
         )))
     }
 }
@@ -319,6 +329,17 @@ impl Reducible for Lab {
 impl Lab {
     fn reduce_run(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let next = match action {
+            LabAction::SetWords(words) => {
+                if Rc::ptr_eq(&words, &self.words) {
+                    return self;
+                }
+                // A notice stays in the language it was given in; a new one follows.
+                Lab {
+                    words,
+                    notice: None,
+                    ..self.changed()
+                }
+            }
             LabAction::Step => {
                 let stepped = {
                     let mut run = self.run.borrow_mut();
@@ -395,7 +416,7 @@ impl Lab {
                 let next = self.rebuild(scenario);
                 if next.notice.is_none() {
                     return Rc::new(next.with_notice(Some(Notice::Info(
-                        "Every fault was removed; the run starts again from step 0.".into(),
+                        self.words.get(Key::NoticeFaultsCleared).to_string(),
                     ))));
                 }
                 next
@@ -426,9 +447,9 @@ impl Lab {
                         .iter()
                         .map(|fault| fault.reason.to_string())
                         .collect();
-                    next.with_notice(Some(Notice::Info(format!(
-                        "Left out of the fault plan: {}.",
-                        reasons.join("; ")
+                    next.with_notice(Some(Notice::Info(self.words.fill(
+                        Key::NoticeLeftOut,
+                        &[("reasons", reasons.join("; ").into())],
                     ))))
                 }
             }
@@ -500,8 +521,9 @@ impl Lab {
                 let result = self.run.borrow_mut().apply(command);
                 match result {
                     Ok(()) => self.with_notice(None),
-                    Err(error) => self.with_notice(Some(Notice::Error(format!(
-                        "{error}. Nothing was changed."
+                    Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
+                        Key::NoticeCommandRefused,
+                        &[("error", error.to_string().into())],
                     )))),
                 }
             }
@@ -513,8 +535,9 @@ impl Lab {
                         ..self.with_notice(notice)
                     }
                 }
-                Err(error) => self.with_notice(Some(Notice::Error(format!(
-                    "That run cannot be reproduced: {error}. The current run is kept."
+                Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
+                    Key::NoticeRunRefused,
+                    &[("error", error.to_string().into())],
                 )))),
             },
             LabAction::Notify(notice) => self.with_notice(Some(notice)),

@@ -20,13 +20,15 @@ impl View {
         View::ProtocolLab,
     ];
 
-    pub const fn label(self) -> &'static str {
+    /// The tab's label.
+    pub const fn label(self) -> mqlab_text::page::Key {
+        use mqlab_text::page::Key;
         match self {
-            View::Simulator => "Simulator",
-            View::Lessons => "Lessons",
-            View::Compare => "Compare",
-            View::CrashMatrix => "Crash matrix",
-            View::ProtocolLab => "Protocol lab",
+            View::Simulator => Key::ViewSimulator,
+            View::Lessons => Key::ViewLessons,
+            View::Compare => Key::ViewCompare,
+            View::CrashMatrix => Key::ViewCrashMatrix,
+            View::ProtocolLab => Key::ViewProtocolLab,
         }
     }
 

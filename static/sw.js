@@ -17,7 +17,11 @@ const PARTS = [
   './parts/protocol-lab.css',
   './parts/real-systems.css',
   './text/en/lessons.txt',
+  './text/en/page.txt',
   './text/en/real-systems.txt',
+  './text/zh-CN/lessons.txt',
+  './text/zh-CN/page.txt',
+  './text/zh-CN/real-systems.txt',
 ];
 
 async function precache() {

@@ -7,14 +7,34 @@
 
 use std::cell::RefCell;
 
-use mqlab::components::analysis_views::{AnalysisViews, AnalysisViewsProps};
+use mqlab::components::analysis_views::AnalysisViews;
 use mqlab::view::View;
+use mqlab::words::WithWords;
+use mqlab_text::Lang;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 thread_local! {
     /// The views on screen, if any: one at a time.
-    static MOUNTED: RefCell<Option<yew::AppHandle<AnalysisViews>>> = const { RefCell::new(None) };
+    static MOUNTED: RefCell<Option<yew::AppHandle<Root>>> = const { RefCell::new(None) };
+}
+
+/// The views in the page's language.
+#[derive(Properties, PartialEq)]
+struct RootProps {
+    lang: Lang,
+    view: View,
+    run_link: AttrValue,
+    on_open: Callback<()>,
+}
+
+#[component]
+fn Root(props: &RootProps) -> Html {
+    html! {
+        <WithWords lang={props.lang}>
+            <AnalysisViews view={props.view} run_link={props.run_link.clone()} on_open={props.on_open.clone()} />
+        </WithWords>
+    }
 }
 
 fn main() {
@@ -31,6 +51,7 @@ pub fn mount(
     view: &str,
     run_link: &str,
     on_open: js_sys::Function,
+    lang: Option<String>,
 ) -> Result<(), JsValue> {
     unmount();
     // A panic report in these views reopens the run they were shown on.
@@ -39,17 +60,19 @@ pub fn mount(
     }
     let view = View::from_id(view)
         .filter(|view| view.is_analysis())
+        // A page that names a view the module lacks is a programming error. // not prose
         .ok_or_else(|| JsValue::from_str(&format!("the analysis module has no view {view:?}")))?;
     let on_open = Callback::from(move |()| {
         // The page's callback only switches its view; nothing to do if it throws.
         let _ = on_open.call0(&JsValue::NULL);
     });
-    let props = AnalysisViewsProps {
+    let props = RootProps {
+        lang: lang.as_deref().and_then(Lang::from_tag).unwrap_or_default(),
         view,
         run_link: AttrValue::from(run_link.to_string()),
         on_open,
     };
-    let handle = yew::Renderer::<AnalysisViews>::with_root_and_props(root, props).render();
+    let handle = yew::Renderer::<Root>::with_root_and_props(root, props).render();
     MOUNTED.with(|mounted| *mounted.borrow_mut() = Some(handle));
     Ok(())
 }

@@ -5,13 +5,32 @@
 
 use std::cell::RefCell;
 
-use mqlab::components::lessons::{Lessons, LessonsProps};
+use mqlab::components::lessons::Lessons;
+use mqlab::words::WithWords;
+use mqlab_text::Lang;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 thread_local! {
     /// The view on screen, if any.
-    static MOUNTED: RefCell<Option<yew::AppHandle<Lessons>>> = const { RefCell::new(None) };
+    static MOUNTED: RefCell<Option<yew::AppHandle<Root>>> = const { RefCell::new(None) };
+}
+
+/// The view in the page's language.
+#[derive(Properties, PartialEq)]
+struct RootProps {
+    lang: Lang,
+    open: Option<String>,
+    on_open: Callback<Option<String>>,
+}
+
+#[component]
+fn Root(props: &RootProps) -> Html {
+    html! {
+        <WithWords lang={props.lang}>
+            <Lessons open={props.open.clone()} on_open={props.on_open.clone()} />
+        </WithWords>
+    }
 }
 
 fn main() {
@@ -22,13 +41,18 @@ fn main() {
 /// The view's settings: the lesson asked for by its slug (`None` for the list, or a slug
 /// that may name no lesson), and the page's function that opens a lesson by its slug, or
 /// the list with `null`.
-fn props(open: Option<String>, on_open: js_sys::Function) -> LessonsProps {
+fn props(open: Option<String>, on_open: js_sys::Function, lang: Option<String>) -> RootProps {
     let on_open = Callback::from(move |slug: Option<String>| {
         let slug = slug.map_or(JsValue::NULL, |slug| JsValue::from_str(&slug));
         // The page's function only changes its view; nothing to do if it throws.
         let _ = on_open.call1(&JsValue::NULL, &slug);
     });
-    LessonsProps { open, on_open }
+    let lang = lang.as_deref().and_then(Lang::from_tag).unwrap_or_default();
+    RootProps {
+        lang,
+        open,
+        on_open,
+    }
 }
 
 /// A panic report in this view reopens the lesson that was on screen.
@@ -40,18 +64,24 @@ fn remember_lesson(open: Option<&str>) {
 
 /// Shows the Lessons view inside `root`, replacing any view already shown.
 #[wasm_bindgen]
-pub fn mount(root: web_sys::Element, open: Option<String>, on_open: js_sys::Function) {
+pub fn mount(
+    root: web_sys::Element,
+    open: Option<String>,
+    on_open: js_sys::Function,
+    lang: Option<String>,
+) {
     unmount();
     remember_lesson(open.as_deref());
-    let handle = yew::Renderer::<Lessons>::with_root_and_props(root, props(open, on_open)).render();
+    let handle =
+        yew::Renderer::<Root>::with_root_and_props(root, props(open, on_open, lang)).render();
     MOUNTED.with(|mounted| *mounted.borrow_mut() = Some(handle));
 }
 
 /// Shows another lesson, or the list, in the view on screen.
 #[wasm_bindgen]
-pub fn update(open: Option<String>, on_open: js_sys::Function) {
+pub fn update(open: Option<String>, on_open: js_sys::Function, lang: Option<String>) {
     remember_lesson(open.as_deref());
-    let props = props(open, on_open);
+    let props = props(open, on_open, lang);
     MOUNTED.with(|mounted| {
         if let Some(handle) = mounted.borrow_mut().as_mut() {
             handle.update(props);
