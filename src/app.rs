@@ -59,7 +59,7 @@ pub fn App() -> Html {
     let lang_words = crate::words::use_lang_words(*lang);
     let words = lang_words.words.clone();
     crate::words::set_current(words.clone());
-    use_effect_with(*lang, |lang| crate::words::set_document_lang(*lang));
+    use_effect_with(*lang, |lang| crate::words::show_lang(*lang));
     {
         // The run narrates in the page's language; switching keeps the run where it is.
         let lab = lab.clone();

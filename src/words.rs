@@ -50,14 +50,23 @@ fn browser_lang() -> Option<Lang> {
         .find_map(|tag| Lang::for_browser(&tag))
 }
 
-/// Remembers the reader's choice, puts it in the address (`?lang=`, which "Copy link"
-/// keeps, since it copies the address), and sets `<html lang>`.
+/// Remembers the reader's choice for their next visit.
 pub fn note_choice(lang: Lang) {
     if let Ok(Some(storage)) = gloo::utils::window().local_storage() {
         // Without storage the choice lasts as long as the page.
         let _ = storage.set_item(LANG_KEY, lang.tag());
     }
+}
+
+/// Shows the language in the address (`?lang=`, which "Copy link" keeps, since it copies
+/// the address, so a link opens in the language it was copied in) and in `<html lang>`.
+/// English from the browser's preference leaves an address without `lang` as it is.
+pub fn show_lang(lang: Lang) {
+    set_document_lang(lang);
     let location = gloo::utils::window().location();
+    if lang == Lang::En && link_lang().is_none() {
+        return;
+    }
     let search = location.search().unwrap_or_default();
     let mut pairs: Vec<String> = search
         .trim_start_matches('?')
@@ -75,7 +84,6 @@ pub fn note_choice(lang: Lang) {
     if let Ok(history) = gloo::utils::window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
-    set_document_lang(lang);
 }
 
 /// Sets `<html lang>`.

@@ -31,6 +31,9 @@ module.exports = defineConfig({
   use: {
     browserName: 'chromium',
     viewport: { width: 1280, height: 800 },
+    // The page opens in the browser's language; the tests read English unless they ask
+    // for another (language.spec.js).
+    locale: 'en-US',
     launchOptions: {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -1,0 +1,106 @@
+// The page in English and in 简体中文: chosen by ?lang=, by the reader's last choice or by
+// the browser's language; switched mid-run without touching the run; a Chinese catalogue
+// that cannot be fetched leaves the page in English with a notice.
+const base = require('@playwright/test');
+const { test, expect, openSite, ledgerCounters, checkAccessibility } = require('./helpers');
+
+const CHINESE = /[\u4e00-\u9fff]/;
+
+async function stepReadout(page) {
+  return (await page.locator('.step-readout').innerText()).replace(/[^\d/ ]/g, '').trim();
+}
+
+// The ledger's counters by the order they are shown, whatever their language.
+async function counterValues(page) {
+  const items = page.locator('.ledger .counters li');
+  const values = [];
+  for (const text of await items.allInnerTexts()) values.push(Number(text.replace(/[^\d]/g, '')));
+  return values;
+}
+
+test('?lang=zh-CN opens the page in Chinese, and the switch goes back to English @both', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page, '?lang=zh-CN');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  const tabs = page.getByRole('tablist');
+  await expect(tabs.getByRole('tab').first()).toHaveText('模拟器');
+  const language = page.locator('select.lang-switch');
+  await expect(language).toHaveValue('zh-CN');
+  await expect(page.locator('.app-header .brand p')).toContainText(CHINESE);
+
+  await language.selectOption('en');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('tablist', { name: 'Views' }).getByRole('tab').first()).toHaveText('Simulator');
+  expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
+  // Remembered: the next visit without ?lang opens in English too.
+  await page.goto('./');
+  await page.locator('main[data-ready="true"]').waitFor();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+});
+
+test('switching language mid-run keeps the run, its step and its ledger, and the narration follows', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page);
+  const step = page.getByRole('button', { name: 'Step', exact: true });
+  for (let i = 0; i < 14; i++) await step.click();
+  const before = await stepReadout(page);
+  const counters = await ledgerCounters(page);
+  const values = await counterValues(page);
+  const englishNarration = await page.locator('.narration li').last().innerText();
+
+  await page.locator('select.lang-switch').selectOption('zh-CN');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(page.getByRole('tablist').getByRole('tab').first()).toHaveText('模拟器');
+  expect(await stepReadout(page)).toBe(before);
+  expect(await counterValues(page)).toEqual(values);
+  await expect(page.locator('.narration li').last()).toContainText(CHINESE);
+  expect(new URL(page.url()).searchParams.get('lang')).toBe('zh-CN');
+  // The link copied now opens the same run in Chinese.
+  expect(page.url()).toContain('#');
+
+  await page.locator('select.lang-switch').selectOption('en');
+  await expect(page.getByRole('tablist', { name: 'Views' }).getByRole('tab').first()).toHaveText('Simulator');
+  expect(await stepReadout(page)).toBe(before);
+  expect(await ledgerCounters(page)).toEqual(counters);
+  await expect(page.locator('.narration li').last()).toHaveText(englishNarration);
+});
+
+test('the browser\'s language is the default, and an unknown lang falls back to it without an error', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await openSite(page, '?lang=xx');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(page.getByRole('tablist').getByRole('tab').first()).toHaveText('模拟器');
+  await expect(page.locator('.lang-notice')).toHaveCount(0);
+  await expect(page.locator('.notice.error')).toHaveCount(0);
+  await context.close();
+});
+
+// The fetch refused on purpose is a console error, so this test watches only for
+// uncaught exceptions.
+base.test('a Chinese catalogue that cannot be fetched leaves the page in English, with a notice', async ({ page }) => {
+  const uncaught = [];
+  page.on('pageerror', (error) => uncaught.push(error.message));
+  await page.route('**/text/zh-CN/**', (route) => route.abort());
+  await openSite(page, '?lang=zh-CN');
+  const notice = page.locator('.lang-notice');
+  await expect(notice).toBeVisible();
+  await expect(notice).toContainText('the page stays in English');
+  await expect(page.getByRole('tablist', { name: 'Views' }).getByRole('tab').first()).toHaveText('Simulator');
+  // The page still works: a step is taken.
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(page.locator('.narration li').first()).toBeVisible();
+  expect(uncaught).toEqual([]);
+});
+
+test('the page in Chinese has no serious or critical accessibility violations', async ({ guarded }) => {
+  const { page } = guarded;
+  await openSite(page, '?lang=zh-CN');
+  await expect(page.getByRole('tablist').getByRole('tab').first()).toHaveText('模拟器');
+  await page.getByRole('button').filter({ hasText: /^(单步|Step)$/ }).first().click().catch(() => {});
+  const results = await checkAccessibility(page);
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, serious.join('\n')).toEqual([]);
+});
