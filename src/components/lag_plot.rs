@@ -3,9 +3,11 @@
 //! offset as the run's lag history recorded it (the core's, never the view's).
 
 use mqlab_sim::LagHistory;
+use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
 use crate::decimal::tenths;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct LagPlotProps {
@@ -41,6 +43,7 @@ pub fn step_path(series: &[(u64, u32)], end: u64, top: u32) -> String {
 
 #[component]
 pub fn LagPlot(props: &LagPlotProps) -> Html {
+    let words = use_words();
     let partitions = usize::from(props.partitions);
     let top = props.history.peak().max(1);
     let plots = (0..usize::from(props.groups)).map(|group| {
@@ -52,17 +55,20 @@ pub fn LagPlot(props: &LagPlotProps) -> Html {
             .enumerate()
             .map(|(p, s)| format!("p{p} {}", s.last().map_or(0, |x| x.1)))
             .collect();
-        let label = format!(
-            "Consumer lag of group {} per partition over the run, now {}; the scale tops at {top}",
-            group + 1,
-            now.join(", ")
+        let label = words.fill(
+            Key::LagPlotLabel,
+            &[
+                ("group", (group + 1).into()),
+                ("now", now.join(", ").into()),
+                ("top", top.into()),
+            ],
         );
         let lines = series.iter().enumerate().map(|(p, s)| {
             html! { <polyline class={classes!("lag-line", format!("p{p}"))} points={step_path(s, props.tick, top)} /> }
         });
         html! {
             <figure class="lag-plot">
-                <figcaption>{ format!("group {} · lag now {}", group + 1, series.iter().map(|s| s.last().map_or(0, |x| x.1)).sum::<u32>()) }</figcaption>
+                <figcaption>{ words.fill(Key::LagPlotCaption, &[("group", (group + 1).into()), ("lag", series.iter().map(|s| s.last().map_or(0, |x| x.1)).sum::<u32>().into())]) }</figcaption>
                 <svg role="img" aria-label={label} viewBox={format!("-2 -4 {} {}", tenths(WIDTH + 4.0), tenths(HEIGHT + 8.0))} preserveAspectRatio="none">
                     <line class="axis" x1="0" x2={tenths(WIDTH)} y1={tenths(HEIGHT)} y2={tenths(HEIGHT)} />
                     { for lines }
@@ -74,12 +80,12 @@ pub fn LagPlot(props: &LagPlotProps) -> Html {
         html! { <span class={classes!("swatch", format!("p{p}"))}>{ format!("p{p}") }</span> }
     });
     html! {
-        <section class="lag-plots" aria-label="Consumer lag">
-            <h3>{ format!("Consumer lag per partition (0 to {top})") }</h3>
+        <section class="lag-plots" aria-label={words.get(Key::LagLabel).to_string()}>
+            <h3>{ words.fill(Key::LagHeading, &[("top", top.into())]) }</h3>
             <div class="plots">{ for plots }</div>
             <p class="legend">{ for legend }
                 if props.history.is_full() {
-                    <span class="hint">{ " · the plot holds the run's first 8,192 changes" }</span>
+                    <span class="hint">{ format!(" · {}", words.get(Key::LagFull)) }</span>
                 }
             </p>
         </section>

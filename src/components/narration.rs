@@ -2,10 +2,11 @@
 //! latest line repeated in an ARIA live region for screen readers.
 
 use mqlab_sim::{EventKind, MessageKind, TraceEvent};
+use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
-use crate::components::help_overlay::{BREAKPOINT_HELP, FSYNC_HELP, TICK_HELP};
 use crate::state::LabAction;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
@@ -59,6 +60,7 @@ fn event_class(event: &TraceEvent) -> &'static str {
 
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
+    let words = use_words();
     let list_ref = use_node_ref();
     {
         // Keep the newest line in view.
@@ -88,34 +90,36 @@ pub fn Narration(props: &NarrationProps) -> Html {
         let step = step_after(event);
         let dispatch = props.dispatch.clone();
         let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)));
-        let word_help = if event.kind == EventKind::Command && event.narration.contains("breakpoint set") {
-            Some(BREAKPOINT_HELP)
+        // The core's own narration of a breakpoint command starts so.
+        let breakpoint = "breakpoint set"; // not prose
+        let word_help = if event.kind == EventKind::Command && event.narration.contains(breakpoint) {
+            Some(words.get(Key::HelpBreakpoint).to_string())
         } else if event.kind == EventKind::Fsync {
-            Some(FSYNC_HELP)
+            Some(words.get(Key::HelpFsync).to_string())
         } else {
             None
         };
         html! {
             <li class={classes!(event_class(event), current.then_some("current"))} title={word_help}>
-                <button class="when" {onclick} title={format!("Go to step {step}, right after this event")} aria-label={format!("Go to step {step}")}>
+                <button class="when" {onclick} title={words.fill(Key::NarrationGoToTitle, &[("step", step.into())])} aria-label={words.fill(Key::NarrationGoTo, &[("step", step.into())])}>
                     { format!("#{step}") }
                 </button>
-                <abbr class="tick" title={TICK_HELP}>{ format!("t{}", event.tick) }</abbr>
+                <abbr class="tick" title={words.get(Key::HelpTick).to_string()}>{ format!("t{}", event.tick) }</abbr>
                 { &event.narration }
             </li>
         }
     });
     html! {
-        <section class="panel narration" aria-label="Narration">
-            <h2>{ "Narration" }</h2>
+        <section class="panel narration" aria-label={words.get(Key::NarrationLabel).to_string()}>
+            <h2>{ words.get(Key::NarrationLabel).to_string() }</h2>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true">{ latest }</div>
             if props.events.is_empty() {
-                <p class="hint">{ "Nothing has happened yet. Press Step or Play." }</p>
+                <p class="hint">{ words.get(Key::NarrationEmpty).to_string() }</p>
             }
             // A column-reverse box keeps its newest line in view without reading the layout.
             <div class="narration-scroll"><ol>{ for items }</ol></div>
             if props.truncated {
-                <p class="hint">{ "The trace is full: later events are no longer narrated, but the ledger still counts every message." }</p>
+                <p class="hint">{ words.get(Key::NarrationTruncated).to_string() }</p>
             }
         </section>
     }

@@ -10,11 +10,14 @@
 use gloo::file::callbacks::{read_as_text, FileReader};
 use gloo::file::File;
 use mqlab_sim::SharedRun;
+use mqlab_text::simulator::Key;
+use mqlab_text::Words;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::module_loader::{self, Module};
 use crate::state::{Lab, LabAction, Notice};
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct ShareBarProps {
@@ -51,17 +54,17 @@ fn shared_link(run: &mqlab_sim::Run, start: LinkStart) -> String {
 }
 
 /// Offers text as a file download, without any network request.
-fn download(name: &str, text: &str) -> Result<(), String> {
+fn download(words: &Words, name: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| "the browser refused to build the file".to_string())?;
+        .map_err(|_| words.get(Key::ShareNoBlob).to_string())?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|_| "the browser refused to offer the file".to_string())?;
+        .map_err(|_| words.get(Key::ShareNoUrl).to_string())?;
     let anchor: web_sys::HtmlAnchorElement = gloo::utils::document()
         .create_element("a")
-        .map_err(|_| "no document".to_string())?
+        .map_err(|_| words.get(Key::ShareNoDocument).to_string())?
         .unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(name);
@@ -94,11 +97,11 @@ async fn call_file_function(
 
 /// The run an imported file describes, as the page opens it, or why the file cannot be
 /// imported.
-fn imported_run(answer: Result<JsValue, String>) -> LabAction {
+fn imported_run(words: &Words, answer: Result<JsValue, String>) -> LabAction {
     let refused = |reason: &str| {
-        LabAction::Notify(Notice::Error(format!(
-            "That file cannot be imported: {reason}. The current run is kept."
-        )))
+        LabAction::Notify(Notice::Error(
+            words.fill(Key::ShareImportRefused, &[("reason", reason.into())]),
+        ))
     };
     let answer = match answer {
         Ok(answer) => answer,
@@ -108,7 +111,7 @@ fn imported_run(answer: Result<JsValue, String>) -> LabAction {
         return refused(&error);
     }
     let (Some(link), Some(notice)) = (field(&answer, "link"), field(&answer, "notice")) else {
-        return refused("the analysis module gave no run");
+        return refused(words.get(Key::ShareNoRun));
     };
     match SharedRun::from_link(&link) {
         Ok(shared) => LabAction::Load {
@@ -121,6 +124,7 @@ fn imported_run(answer: Result<JsValue, String>) -> LabAction {
 
 #[component]
 pub fn ShareBar(props: &ShareBarProps) -> Html {
+    let words = use_words();
     let with_trace = use_state(|| false);
     let start = use_state(|| LinkStart::ThisStep);
     let reader = use_mut_ref(|| None::<FileReader>);
@@ -133,23 +137,25 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
         let lab = props.lab.clone();
         let dispatcher = dispatcher.clone();
         let start = *start;
+        let words = words.clone();
         Callback::from(move |_: MouseEvent| {
             let url = link_url(&shared_link(&lab.run.borrow(), start));
-            let opens = match start {
-                LinkStart::ThisStep => "Opening it reproduces this run at this step.",
-                LinkStart::FromStart => {
-                    "Opening it starts this run from step 0, with the same scenario and faults."
-                }
-            };
+            let copied = words
+                .get(match start {
+                    LinkStart::ThisStep => Key::ShareCopiedThisStep,
+                    LinkStart::FromStart => Key::ShareCopiedFromStart,
+                })
+                .to_string();
+            let words = words.clone();
             let clipboard = gloo::utils::window().navigator().clipboard();
             let promise = clipboard.write_text(&url);
             let dispatcher = dispatcher.clone();
             yew::platform::spawn_local(async move {
                 let notice = match wasm_bindgen_futures::JsFuture::from(promise).await {
-                    Ok(_) => Notice::Info(format!("Link copied. {opens}")),
-                    Err(_) => Notice::Error(format!(
-                        "The browser did not allow copying. The link is in the address bar: {url}"
-                    )),
+                    Ok(_) => Notice::Info(copied),
+                    Err(_) => Notice::Error(
+                        words.fill(Key::ShareCopyRefused, &[("url", url.as_str().into())]),
+                    ),
                 };
                 dispatcher.dispatch(LabAction::Notify(notice));
             });
@@ -161,6 +167,7 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
         let with_trace = *with_trace;
         let busy = busy.clone();
         let failures = std::rc::Rc::clone(&failures);
+        let words = words.clone();
         Callback::from(move |_: MouseEvent| {
             if *busy {
                 return;
@@ -180,18 +187,19 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
             let dispatcher = dispatcher.clone();
             let busy = busy.clone();
             let failures = std::rc::Rc::clone(&failures);
+            let words = words.clone();
             yew::platform::spawn_local(async move {
                 let answer = call_file_function("export_file", &args, &failures).await;
                 busy.set(false);
                 let written = answer.and_then(|answer| match field(&answer, "text") {
-                    Some(text) => download(&name, &text),
+                    Some(text) => download(&words, &name, &text),
                     None => Err(field(&answer, "error")
-                        .unwrap_or_else(|| "the analysis module gave no file".into())),
+                        .unwrap_or_else(|| words.get(Key::ShareNoFile).to_string())),
                 });
                 if let Err(problem) = written {
-                    dispatcher.dispatch(LabAction::Notify(Notice::Error(format!(
-                        "Export failed: {problem}."
-                    ))));
+                    dispatcher.dispatch(LabAction::Notify(Notice::Error(
+                        words.fill(Key::ShareExportFailed, &[("problem", problem.into())]),
+                    )));
                 }
             });
         })
@@ -222,6 +230,7 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
         let dispatcher = dispatcher.clone();
         let busy = busy.clone();
         let failures = std::rc::Rc::clone(&failures);
+        let words = words.clone();
         Callback::from(move |event: Event| {
             let Some(input) = event
                 .target()
@@ -241,18 +250,19 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
             let dispatcher = dispatcher.clone();
             let busy = busy.clone();
             let failures = std::rc::Rc::clone(&failures);
+            let words = words.clone();
             let task = read_as_text(&File::from(file), move |result| match result {
                 Ok(text) => yew::platform::spawn_local(async move {
                     let args = js_sys::Array::of1(&JsValue::from_str(&text));
                     let answer = call_file_function("import_file", &args, &failures).await;
                     busy.set(false);
-                    dispatcher.dispatch(imported_run(answer));
+                    dispatcher.dispatch(imported_run(&words, answer));
                 }),
                 Err(error) => {
                     busy.set(false);
-                    dispatcher.dispatch(LabAction::Notify(Notice::Error(format!(
-                        "That file could not be read: {error}. The current run is kept."
-                    ))));
+                    dispatcher.dispatch(LabAction::Notify(Notice::Error(
+                        words.fill(Key::ShareUnreadable, &[("error", error.to_string().into())]),
+                    )));
                 }
             });
             *reader.borrow_mut() = Some(task);
@@ -260,19 +270,20 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     };
     let spinner = busy.then(|| html! { <span class="spinner" aria-hidden="true"></span> });
 
+    let w = |key: Key| words.get(key).to_string();
     html! {
-        <div class="share-bar" role="group" aria-label="Share">
-            <button onclick={copy} title="Copy a link that reproduces this run exactly">{ "↗ Copy link" }</button>
-            <label class="visually-hidden" for="link-start">{ "The link opens the run" }</label>
-            <select id="link-start" onchange={on_start} title="Where the copied link opens the run">
-                <option value="step" selected={*start == LinkStart::ThisStep}>{ "at this step" }</option>
-                <option value="start" selected={*start == LinkStart::FromStart}>{ "from the start" }</option>
+        <div class="share-bar" role="group" aria-label={w(Key::ShareLabel)}>
+            <button onclick={copy} title={w(Key::ShareCopyTitle)}>{ w(Key::ShareCopy) }</button>
+            <label class="visually-hidden" for="link-start">{ w(Key::ShareStartLabel) }</label>
+            <select id="link-start" onchange={on_start} title={w(Key::ShareStartTitle)}>
+                <option value="step" selected={*start == LinkStart::ThisStep}>{ w(Key::ShareStartThisStep) }</option>
+                <option value="start" selected={*start == LinkStart::FromStart}>{ w(Key::ShareStartFromStart) }</option>
             </select>
-            <button onclick={export} title="Download this run as a JSON scenario file" disabled={*busy} aria-busy={busy.to_string()}>{ "⬇ Export JSON" }{ spinner.clone() }</button>
-            <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ " with trace" }</label>
+            <button onclick={export} title={w(Key::ShareExportTitle)} disabled={*busy} aria-busy={busy.to_string()}>{ w(Key::ShareExport) }{ spinner.clone() }</button>
+            <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ format!(" {}", w(Key::ShareWithTrace)) }</label>
             <label class={classes!("button", "file-button", busy.then_some("busy"))} aria-busy={busy.to_string()}>
-                { "⬆ Import JSON" }{ spinner }
-                <input type="file" accept=".json,application/json" class="visually-hidden" onchange={import} aria-label="Import JSON" disabled={*busy} />
+                { w(Key::ShareImport) }{ spinner }
+                <input type="file" accept=".json,application/json" class="visually-hidden" onchange={import} aria-label={w(Key::ShareImportLabel)} disabled={*busy} />
             </label>
         </div>
     }

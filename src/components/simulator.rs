@@ -3,6 +3,7 @@
 //! keyboard shortcuts live here, as hooks; they only dispatch actions.
 
 use mqlab_sim::Mode;
+use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
 use crate::components::controls::Controls;
@@ -15,6 +16,7 @@ use crate::components::stage::Stage;
 use crate::components::timeline::Timeline;
 use crate::hooks::cadence;
 use crate::state::{Lab, LabAction, Notice};
+use crate::words::use_words;
 
 /// How far the End key runs ahead.
 const END_KEY_STEPS: u32 = 10_000;
@@ -91,6 +93,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         });
     }
 
+    let words = use_words();
     let run = lab.run.borrow();
     let sim = run.sim();
     let snapshot = sim.snapshot();
@@ -105,18 +108,21 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
             Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::DismissNotice))
         };
         let (class, icon, text, role) = match notice {
-            Notice::Error(text) => ("notice error", "⚠", text, "alert"),
-            Notice::Info(text) => ("notice info", "ℹ", text, "status"),
+            Notice::Error(text) => ("notice error", "⚠", text, "alert"), // not prose
+            Notice::Info(text) => ("notice info", "ℹ", text, "status"), // not prose
         };
         html! {
             <div class={class} role={role}>
                 <span aria-hidden="true">{ icon }</span>
                 <p>{ text }</p>
-                <button class="small" onclick={dismiss}>{ "Dismiss" }</button>
+                <button class="small" onclick={dismiss}>{ words.get(Key::NoticeDismiss).to_string() }</button>
             </div>
         }
     });
 
+    // The introduction names the play key inside its sentence.
+    let intro = words.get(Key::Intro);
+    let (before_key, after_key) = intro.split_once("{key}").unwrap_or((intro, ""));
     let nodes: Vec<_> = snapshot.nodes.iter().map(|n| (n.id, n.up)).collect();
     let participants = sim.ledger().participants();
 
@@ -124,8 +130,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         <>
             { for notice }
             <p class="intro">
-                { "Press " }<kbd>{ "Space" }</kbd>{ " to play. Crash a node, or arm a crash at a protocol step, then watch which messages are lost or applied twice. Every count below comes from the simulation's ledger. " }
-                <span class="mode-blurb">{ mode_blurb(snapshot.mode) }</span>
+                { before_key.to_string() }<kbd>{ words.get(Key::IntroKey).to_string() }</kbd>{ format!("{after_key} ") }
+                <span class="mode-blurb">{ words.get(mode_blurb(snapshot.mode)).to_string() }</span>
             </p>
             <div class="sim-layout">
                 <div class="area-controls panel">
@@ -262,12 +268,12 @@ fn recent_events(trace: &[mqlab_sim::TraceEvent]) -> Vec<mqlab_sim::TraceEvent> 
 }
 
 /// One sentence on what the chosen mode promises.
-fn mode_blurb(mode: Mode) -> &'static str {
+fn mode_blurb(mode: Mode) -> Key {
     match mode {
-        Mode::AtMostOnce => "At-most-once: fire and forget, the consumer acks on receipt — a crash can lose a message, never duplicate it.",
-        Mode::AtLeastOnce => "At-least-once: confirms, retries and redelivery — nothing is lost, but a crash can apply a message twice.",
-        Mode::Idempotent => "Idempotent: the broker drops duplicate publishes by sequence number and the consumer remembers what it applied — effectively once.",
-        Mode::Transactional => "Transactional (2PC): a coordinator makes each publish and each consume-apply-ack atomic — and blocks if it dies after the votes.",
+        Mode::AtMostOnce => Key::ModeBlurbAtMostOnce,
+        Mode::AtLeastOnce => Key::ModeBlurbAtLeastOnce,
+        Mode::Idempotent => Key::ModeBlurbIdempotent,
+        Mode::Transactional => Key::ModeBlurbTransactional,
     }
 }
 

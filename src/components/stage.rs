@@ -14,11 +14,14 @@ use mqlab_sim::{
     EventKind, InFlight, LinkId, MessageId, MessageKind, NodeId, NodeView, ReplicaView, RoleKind,
     Snapshot, Topology, TraceEvent,
 };
+use mqlab_text::simulator::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::narration::{carries_business, step_after};
 use crate::components::stage_consumers::{self, DEAD_LETTER_HALF};
 use crate::decimal::tenths;
+use crate::words::use_words;
 
 /// The height of the whole drawing of a single pipeline, with the coordinator's strip
 /// above it ("0 0 960 380").
@@ -27,53 +30,48 @@ const FULL_HEIGHT: f64 = 380.0;
 const PIPELINE_TOP: f64 = 186.0;
 
 /// The short word for a network message that is not an application message.
-fn control_word(kind: MessageKind) -> &'static str {
+fn control_word(kind: MessageKind) -> Key {
     match kind {
-        MessageKind::Publish | MessageKind::Deliver => "message",
-        MessageKind::Confirm => "confirm",
-        MessageKind::Ack => "ack",
-        MessageKind::Prepare => "prepare",
-        MessageKind::VoteYes | MessageKind::VoteNo => "vote",
-        MessageKind::Commit => "commit",
-        MessageKind::Abort => "abort",
-        MessageKind::Committed => "done",
-        MessageKind::Query => "query",
-        MessageKind::Begin => "begin",
-        MessageKind::WorkDone => "work done",
-        MessageKind::Reject => "reject",
-        MessageKind::Nack => "nack",
-        MessageKind::Fetch => "fetch",
-        MessageKind::FetchResponse => "fetch response",
-        MessageKind::EpochQuery => "epoch query",
-        MessageKind::EpochAnswer => "epoch answer",
-        MessageKind::LeaderAndIsr => "leader-and-ISR",
-        MessageKind::AlterIsr => "alter-ISR",
-        MessageKind::NotEnoughReplicas => "error",
-        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => "group",
-        MessageKind::OffsetCommit | MessageKind::CommitResponse => "commit",
+        MessageKind::Publish | MessageKind::Deliver => Key::KindMessage,
+        MessageKind::Confirm => Key::KindConfirm,
+        MessageKind::Ack => Key::KindAck,
+        MessageKind::Prepare => Key::KindPrepare,
+        MessageKind::VoteYes | MessageKind::VoteNo => Key::KindVote,
+        MessageKind::Commit => Key::KindCommit,
+        MessageKind::Abort => Key::KindAbort,
+        MessageKind::Committed => Key::KindDone,
+        MessageKind::Query => Key::KindQuery,
+        MessageKind::Begin => Key::KindBegin,
+        MessageKind::WorkDone => Key::KindWorkDone,
+        MessageKind::Reject => Key::KindReject,
+        MessageKind::Nack => Key::KindNack,
+        MessageKind::Fetch => Key::KindFetch,
+        MessageKind::FetchResponse => Key::KindFetchResponse,
+        MessageKind::EpochQuery => Key::KindEpochQuery,
+        MessageKind::EpochAnswer => Key::KindEpochAnswer,
+        MessageKind::LeaderAndIsr => Key::KindLeaderAndIsr,
+        MessageKind::AlterIsr => Key::KindAlterIsr,
+        MessageKind::NotEnoughReplicas => Key::KindError,
+        MessageKind::JoinGroup | MessageKind::Assignment | MessageKind::Rebalance => Key::KindGroup,
+        MessageKind::OffsetCommit | MessageKind::CommitResponse => Key::KindCommit,
     }
 }
 
 /// The mark an event leaves on the stage: a cross where a message was lost (red for an
 /// application message, grey and dashed for a control message such as an ack or a
 /// coordinator query), a burst where a node crashed.
-fn event_mark(layout: Layout, event: &TraceEvent) -> Option<Html> {
+fn event_mark(words: &Words, layout: Layout, event: &TraceEvent) -> Option<Html> {
     match event.kind {
         EventKind::Drop | EventKind::ArriveWhileDown => {
             let link = event.link?;
             let (_, (x, y)) = layout.lane(link);
             let business = carries_business(event.message_kind);
+            let kind = words.get(event.message_kind.map_or(Key::KindMessage, control_word));
             let text = match (business, event.kind == EventKind::Drop) {
-                (true, true) => "✗ lost".to_string(),
-                (true, false) => "✗ node down".to_string(),
-                (false, true) => format!(
-                    "✗ {} lost",
-                    event.message_kind.map_or("message", control_word)
-                ),
-                (false, false) => format!(
-                    "✗ {} lost · node down",
-                    event.message_kind.map_or("message", control_word)
-                ),
+                (true, true) => words.get(Key::MarkLost).to_string(),
+                (true, false) => words.get(Key::MarkNodeDown).to_string(),
+                (false, true) => words.fill(Key::MarkControlLost, &[("kind", kind.into())]),
+                (false, false) => words.fill(Key::MarkControlLostDown, &[("kind", kind.into())]),
             };
             let class = classes!("mark", "lost", (!business).then_some("control"));
             Some(
@@ -90,13 +88,13 @@ fn event_mark(layout: Layout, event: &TraceEvent) -> Option<Html> {
                 let x = x - REPLICA_HALF_WIDTH - 8.0;
                 return Some(
                     html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y + 5.0))}>
-                        <text text-anchor="end">{ "✸ crash" }</text>
+                        <text text-anchor="end">{ words.get(Key::MarkCrash).to_string() }</text>
                     </g> },
                 );
             }
             Some(
                 html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
-                    <text text-anchor="middle">{ "✸ crash" }</text>
+                    <text text-anchor="middle">{ words.get(Key::MarkCrash).to_string() }</text>
                 </g> },
             )
         }
@@ -521,7 +519,7 @@ fn unique_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
 
 fn prefers_reduced_motion() -> bool {
     gloo::utils::window()
-        .match_media("(prefers-reduced-motion: reduce)")
+        .match_media("(prefers-reduced-motion: reduce)") // not prose
         .ok()
         .flatten()
         .is_some_and(|query| query.matches())
@@ -583,11 +581,11 @@ fn use_display_tick(tick: u64, step_ms: u32) -> f64 {
     *shown
 }
 
-fn memory_card(node: &NodeView) -> Html {
+fn memory_card(words: &Words, node: &NodeView) -> Html {
     let status = if node.up {
-        html! { <span class="status ok"><span aria-hidden="true">{ "●" }</span>{ " up" }</span> }
+        html! { <span class="status ok"><span aria-hidden="true">{ "●" }</span>{ format!(" {}", words.get(Key::CardUp)) }</span> }
     } else {
-        html! { <span class="status bad"><span aria-hidden="true">{ "✖" }</span>{ " down" }</span> }
+        html! { <span class="status bad"><span aria-hidden="true">{ "✖" }</span>{ format!(" {}", words.get(Key::CardDown)) }</span> }
     };
     // Keyed lines: when a log grows by one line, the page adds one line and drops one,
     // instead of rewriting the text of every line.
@@ -606,33 +604,33 @@ fn memory_card(node: &NodeView) -> Html {
         .map(|i| (node.durable_hidden + i).to_string())
         .collect();
     let volatile_keys = unique_keys(node.volatile.iter().cloned());
-    let memory_empty = if node.up {
-        "(empty)"
+    let memory_empty = words.get(if node.up {
+        Key::CardEmpty
     } else {
-        "— wiped by the crash —"
-    };
+        Key::CardWiped
+    });
     html! {
         <section class={classes!("node-card", node.id.role().name(), (!node.up).then_some("down"))}
-                 aria-label={format!("{} state", node.label)}>
+                 aria-label={words.fill(Key::CardLabel, &[("node", node.label.to_string().into())])}>
             <header>
                 <h3>{ &node.label }</h3>
                 { status }
                 if node.crashes > 0 {
-                    <span class="crashes">{ format!("crashed {}×", node.crashes) }</span>
+                    <span class="crashes">{ words.fill(Key::CardCrashed, &[("count", node.crashes.into())]) }</span>
                 }
             </header>
             <div class="stores">
                 <div class="store disk">
-                    <h4><span aria-hidden="true">{ "▤ " }</span>{ "Disk" }</h4>
+                    <h4><span aria-hidden="true">{ "▤ " }</span>{ words.get(Key::CardDisk).to_string() }</h4>
                     <ul>
                         if node.durable_hidden > 0 {
-                            <li class="more">{ format!("… {} older lines", node.durable_hidden) }</li>
+                            <li class="more">{ words.fill(Key::CardOlder, &[("count", node.durable_hidden.into())]) }</li>
                         }
-                        { lines(&node.durable, durable_keys, "(empty)") }
+                        { lines(&node.durable, durable_keys, words.get(Key::CardEmpty)) }
                     </ul>
                 </div>
                 <div class="store memory">
-                    <h4><span aria-hidden="true">{ "⚡ " }</span>{ "Memory" }</h4>
+                    <h4><span aria-hidden="true">{ "⚡ " }</span>{ words.get(Key::CardMemory).to_string() }</h4>
                     <ul>{ lines(&node.volatile, volatile_keys, memory_empty) }</ul>
                 </div>
             </div>
@@ -644,7 +642,7 @@ fn memory_card(node: &NodeView) -> Html {
 /// watermark dashed, alternate leader epochs tinted), the high-watermark mark, and the
 /// high watermark and log end offset. A replica that is down shows the high watermark
 /// on its disk.
-fn replica_log(replica: &ReplicaView) -> Html {
+fn replica_log(words: &Words, replica: &ReplicaView) -> Html {
     let high_watermark = if replica.up {
         replica.high_watermark
     } else {
@@ -657,7 +655,7 @@ fn replica_log(replica: &ReplicaView) -> Html {
         let x = x_of(offset);
         let class = classes!("cell", (offset >= high_watermark).then_some("hidden"), (epoch % 2 == 1).then_some("odd-epoch"));
         html! { <>
-            <rect class={class} x={tenths(x)} y="-16" width="24" height="22"><title>{ format!("offset {offset} · epoch {epoch}") }</title></rect>
+            <rect class={class} x={tenths(x)} y="-16" width="24" height="22"><title>{ words.fill(Key::ReplicaCellTitle, &[("offset", offset.into()), ("epoch", (*epoch).into())]) }</title></rect>
             <text x={tenths(x + CELL_WIDTH / 2.0)} y="-1" text-anchor="middle">{ message.to_string() }</text>
         </> }
     });
@@ -740,6 +738,7 @@ fn Tokens(props: &TokensProps) -> Html {
 
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
+    let words = use_words();
     let snapshot = &props.snapshot;
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
     let layout = Layout::of_snapshot(snapshot);
@@ -757,11 +756,11 @@ pub fn Stage(props: &StageProps) -> Html {
             <g class={classes!("link-group", partitioned.then_some("partitioned"))}>
                 <path class={classes!("link", partitioned.then_some("partitioned"), replication.then_some("replication"))}
                       d={layout.path(link)} marker-end="url(#arrow)">
-                    <title>{ format!("{link}{}", if partitioned { " (partitioned)" } else { "" }) }</title>
+                    <title>{ if partitioned { words.fill(Key::StageLinkPartitioned, &[("link", link.to_string().into())]) } else { link.to_string() } }</title>
                 </path>
                 if partitioned {
                     <text class="cut" x={tenths(mx)} y={tenths(my + 5.0)}
-                          text-anchor="middle">{ "✂ cut" }</text>
+                          text-anchor="middle">{ words.get(Key::StageCut).to_string() }</text>
                 }
             </g>
         }
@@ -774,7 +773,7 @@ pub fn Stage(props: &StageProps) -> Html {
             <g class="node coordinator absent compact" transform="translate(480,207)">
                 <rect class="node-box" x="-80" y="-15" width="160" height="30" rx="10" />
                 <text class="node-title" text-anchor="middle" y="6">{ NodeId::COORDINATOR.label().to_string() }</text>
-                <text class="node-sub" x="92" y="5">{ "takes part in 2PC mode only" }</text>
+                <text class="node-sub" x="92" y="5">{ words.get(Key::StageCoordinatorAbsent).to_string() }</text>
             </g>
         }
     });
@@ -786,49 +785,57 @@ pub fn Stage(props: &StageProps) -> Html {
         let replica = replication.and_then(|r| r.replicas.iter().find(|r| r.node == node));
         let mut title = node.label().to_string();
         let mut sub = match view {
-            None => "takes part in 2PC mode only".to_string(),
-            Some(v) if v.up => format!(
-                "● up · disk {} · memory {}",
-                v.durable.len() as u64 + v.durable_hidden,
-                v.volatile.len()
+            None => words.get(Key::StageCoordinatorAbsent).to_string(),
+            Some(v) if v.up => words.fill(
+                Key::NodeUp,
+                &[
+                    ("disk", (v.durable.len() as u64 + v.durable_hidden).into()),
+                    ("memory", v.volatile.len().into()),
+                ],
             ),
             Some(v) => match v.restart_at_tick {
-                Some(at) => format!("✖ DOWN · back at t{at}"),
-                None => "✖ DOWN · restart it by hand".to_string(),
+                Some(at) => words.fill(Key::NodeDownUntil, &[("at", at.into())]),
+                None => words.get(Key::NodeDown).to_string(),
             },
         };
         // A replica says whether it leads or is in sync, and what its disk holds beside
         // its log; the controller, the partition as it keeps it.
         if let Some(r) = replica {
-            let state = if r.leader {
-                "♛ leader"
+            let state = words.get(if r.leader {
+                Key::ReplicaLeader
             } else if r.in_sync {
-                "✓ in sync"
+                Key::ReplicaInSync
             } else {
-                "✗ not in sync"
-            };
+                Key::ReplicaNotInSync
+            });
             title = format!("{title} · {state}");
             if r.up {
-                sub = format!(
-                    "epoch {} · on disk: log, HW {}",
-                    r.epoch, r.high_watermark_on_disk
+                sub = words.fill(
+                    Key::ReplicaDisk,
+                    &[
+                        ("epoch", r.epoch.into()),
+                        ("hw", r.high_watermark_on_disk.into()),
+                    ],
                 );
             }
         }
         if let (Some(r), RoleKind::Controller) = (replication, node.role()) {
-            title = format!("Controller · epoch {}", r.epoch);
+            title = words.fill(Key::ControllerTitle, &[("epoch", r.epoch.into())]);
             let members: Vec<String> = r
                 .in_sync
                 .iter()
                 .map(|n| (n.instance() + 1).to_string())
                 .collect();
+            let members = members.join(",");
             sub = match r.leader {
-                Some(l) => format!(
-                    "leader {} · in sync {{{}}}",
-                    l.instance() + 1,
-                    members.join(",")
+                Some(l) => words.fill(
+                    Key::ControllerLeader,
+                    &[
+                        ("leader", (l.instance() + 1).into()),
+                        ("members", members.into()),
+                    ],
                 ),
-                None => format!("no leader · in sync {{{}}}", members.join(",")),
+                None => words.fill(Key::ControllerNoLeader, &[("members", members.into())]),
             };
         }
         let (half_width, half_height) = layout.half_size(node);
@@ -846,12 +853,12 @@ pub fn Stage(props: &StageProps) -> Html {
                 .find(|m| m.node == node)
         });
         if let Some(member) = member {
-            (title, sub) = stage_consumers::member_caption(member);
+            (title, sub) = stage_consumers::member_caption(&words, member);
         }
         if let (Some(queue), true) = (&snapshot.queue, up) {
             let line = match node.role() {
-                RoleKind::Consumer => stage_consumers::queue_consumer_line(queue, node),
-                RoleKind::Broker => stage_consumers::queue_broker_line(queue),
+                RoleKind::Consumer => stage_consumers::queue_consumer_line(&words, queue, node),
+                RoleKind::Broker => stage_consumers::queue_broker_line(&words, queue),
                 _ => None,
             };
             if let Some(line) = line {
@@ -865,8 +872,8 @@ pub fn Stage(props: &StageProps) -> Html {
             .map(|groups| {
                 title_y = tenths(-half_height + 21.0);
                 sub_y = tenths(stage_consumers::topic_status_y(half_height));
-                title = format!("{title} · topic");
-                stage_consumers::topic_rows(groups, half_height, up)
+                title = words.fill(Key::NodeTopic, &[("title", title.as_str().into())]);
+                stage_consumers::topic_rows(&words, groups, half_height, up)
             });
         let class = classes!(
             "node",
@@ -887,7 +894,7 @@ pub fn Stage(props: &StageProps) -> Html {
                       width={tenths(2.0 * half_width)} height={tenths(2.0 * half_height)} rx="12" />
                 <text class="node-title" text-anchor="middle" y={title_y}>{ title }</text>
                 <text class="node-sub" text-anchor="middle" y={sub_y}>{ sub }</text>
-                { for replica.map(replica_log) }
+                { for replica.map(|r| replica_log(&words, r)) }
                 { for topic }
             </g>
         }
@@ -897,7 +904,7 @@ pub fn Stage(props: &StageProps) -> Html {
     let dead_letters = snapshot.dead_letters.as_ref().map(|dead| {
         let (_, by) = layout.position(NodeId::BROKER);
         let bottom = by + layout.half_size(NodeId::BROKER).1;
-        stage_consumers::dead_letter_node(dead, layout.dead_letter_position(), bottom)
+        stage_consumers::dead_letter_node(&words, dead, layout.dead_letter_position(), bottom)
     });
 
     // A mark where the latest event lost a message or crashed a node, while the step
@@ -906,23 +913,25 @@ pub fn Stage(props: &StageProps) -> Html {
         .last_event
         .as_ref()
         .filter(|e| step_after(e) == snapshot.step)
-        .and_then(|event| event_mark(layout, event));
+        .and_then(|event| event_mark(&words, layout, event));
 
     // A name that changes only with the mode: the step and what happened are announced
     // by the narration's live region, and a name that changed every frame would make
     // assistive technology (and the browser's accessibility tree) redo work on every frame.
     let with_coordinator = present.contains(&NodeId::COORDINATOR);
-    let description = if with_coordinator {
-        "The message pipeline: producer, broker and consumer, with the 2PC coordinator above. Messages in flight move along the links as labelled tokens."
-    } else {
-        "The message pipeline: producer, broker and consumer. Messages in flight move along the links as labelled tokens."
-    };
+    let description = words
+        .get(if with_coordinator {
+            Key::StageDescriptionCoordinator
+        } else {
+            Key::StageDescription
+        })
+        .to_string();
     // Without two-phase commit the coordinator's strip above the pipeline would stay
     // empty, so the drawing starts below it.
     let view_box = layout.view_box(with_coordinator);
 
     html! {
-        <section class="panel stage" aria-label="Stage">
+        <section class="panel stage" aria-label={words.get(Key::StageLabel).to_string()}>
             <div class="stage-drawing">
                 <svg role="img" aria-label={description} viewBox={view_box.clone()}>
                     <defs>
@@ -936,7 +945,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     { for dead_letters }
                     { for mark }
                     <g class="legend" transform={format!("translate(12,{})", tenths(368.0 + layout.extra_height()))}>
-                        <text>{ "↻ retry / redelivery   ⇉ network duplicate   ✗ lost   ok = confirm" }</text>
+                        <text>{ words.get(Key::StageLegend).to_string() }</text>
                     </g>
                 </svg>
                 // The tokens move on every frame: on a layer of their own, the browser
@@ -947,7 +956,7 @@ pub fn Stage(props: &StageProps) -> Html {
             </div>
             { props.children.clone() }
             <div class="node-cards">
-                { for snapshot.nodes.iter().map(memory_card) }
+                { for snapshot.nodes.iter().map(|node| memory_card(&words, node)) }
             </div>
         </section>
     }
@@ -980,6 +989,63 @@ mod tests {
             "↻m3"
         );
         assert_eq!(token_label(&envelope(MessageKind::Deliver, 1, true)), "⇉m3");
+    }
+
+    #[test]
+    fn the_stage_s_sentences_read_as_before_in_english() {
+        let words = Words::english();
+        assert_eq!(
+            words.fill(
+                Key::ControllerLeader,
+                &[("leader", 2u8.into()), ("members", "1,2".into())]
+            ),
+            "leader 2 · in sync {1,2}"
+        );
+        assert_eq!(
+            words.fill(
+                Key::MarkControlLostDown,
+                &[(
+                    "kind",
+                    words.get(control_word(MessageKind::WorkDone)).into()
+                )]
+            ),
+            "✗ work done lost · node down"
+        );
+        assert_eq!(
+            words.fill(
+                Key::NodeUp,
+                &[("disk", 3u64.into()), ("memory", 1usize.into())]
+            ),
+            "● up · disk 3 · memory 1"
+        );
+        assert_eq!(
+            words.fill(
+                Key::QueueUnacked,
+                &[
+                    ("count", 2usize.into()),
+                    ("prefetch", 4u32.into()),
+                    ("held", "m1 ↻m2".into()),
+                    ("more", "".into())
+                ]
+            ),
+            "unacked 2/4: m1 ↻m2"
+        );
+    }
+
+    #[test]
+    fn every_sentence_reads_in_chinese_too() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("static/text/zh-CN/simulator.txt"),
+        )
+        .expect("the Chinese catalogue");
+        let mut words = Words::new(mqlab_text::Lang::ZhCn);
+        assert_eq!(words.load(mqlab_text::File::Simulator, &text), Ok(()));
+        assert_eq!(words.get(Key::MarkCrash), "✸ 崩溃");
+        assert_eq!(
+            words.fill(Key::ControllerNoLeader, &[("members", "1".into())]),
+            "无领导者 · 同步 {1}"
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 use mqlab_sim::{
     DeadLetterView, GroupsView, MemberState, MemberView, MessageId, NodeId, QueueView,
 };
+use mqlab_text::simulator::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::decimal::tenths;
@@ -42,7 +44,7 @@ fn message_words(messages: &[MessageId], most: usize) -> String {
 /// The topic inside the broker's box (centred on the box): a row per partition with its
 /// latest records, each group's committed offset as a mark in the group's colour, and
 /// the end offset and lags; then a line per group coordinator.
-pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Html {
+pub fn topic_rows(words: &Words, groups: &GroupsView, half_height: f64, broker_up: bool) -> Html {
     let top = -half_height + TOPIC_HEAD;
     let rows = groups.partitions.iter().enumerate().map(|(row, partition)| {
         let y = top + row as f64 * ROW_HEIGHT;
@@ -54,7 +56,7 @@ pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Htm
         let cells = partition.records[skip..].iter().zip(first_offset..).map(|(message, offset)| {
             let x = x_of(offset);
             html! { <>
-                <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 2.0)} height="14"><title>{ format!("p{} offset {offset}: {message}", partition.partition) }</title></rect>
+                <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 2.0)} height="14"><title>{ words.fill(Key::TopicCellTitle, &[("partition", partition.partition.into()), ("offset", offset.into()), ("message", message.to_string().into())]) }</title></rect>
                 <text x={tenths(x + CELL_WIDTH / 2.0 - 0.5)} y={tenths(y + 11.0)} text-anchor="middle">{ message.0.to_string() }</text>
             </> }
         });
@@ -63,7 +65,7 @@ pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Htm
             html! {
                 <line class={classes!("commit-mark", format!("g{g}"))} x1={tenths(x)} x2={tenths(x)}
                       y1={tenths(y - 2.0)} y2={tenths(y + 16.0)}>
-                    <title>{ format!("group {} committed offset {committed}", g + 1) }</title>
+                    <title>{ words.fill(Key::TopicCommitTitle, &[("group", (g + 1).into()), ("offset", committed.into())]) }</title>
                 </line>
             }
         });
@@ -75,25 +77,25 @@ pub fn topic_rows(groups: &GroupsView, half_height: f64, broker_up: bool) -> Htm
                 { for cells }
                 { for marks }
                 <text class="row-end" x="164" y={tenths(y + 11.0)} text-anchor="end">
-                    { format!("end {} · lag {}", partition.end_offset, lags.join("/")) }
+                    { words.fill(Key::TopicRowEnd, &[("end", partition.end_offset.into()), ("lags", lags.join("/").into())]) }
                 </text>
             </g>
         }
     });
     let coordinators = groups.groups.iter().enumerate().map(|(row, group)| {
         let y = top + (groups.partitions.len() + row) as f64 * ROW_HEIGHT + 12.0;
-        let state = if !broker_up {
-            "coordinator down".to_string()
+        let state = words.get(if !broker_up {
+            Key::GroupCoordinatorDown
         } else if group.rebalancing {
-            "⟳ rebalancing".to_string()
+            Key::GroupRebalancing
         } else if group.generation == 0 {
-            "forming".to_string()
+            Key::GroupForming
         } else {
-            "stable".to_string()
-        };
+            Key::GroupStable
+        });
         html! {
             <text class={classes!("coordinator-line", format!("g{}", group.group))} x="-166" y={tenths(y)}>
-                { format!("■ group {} · generation {} · {state}", group.group + 1, group.generation) }
+                { words.fill(Key::GroupLine, &[("group", (group.group + 1).into()), ("generation", group.generation.into()), ("state", state.into())]) }
             </text>
         }
     });
@@ -106,8 +108,14 @@ pub fn topic_status_y(half_height: f64) -> f64 {
 }
 
 /// A member's title and status line.
-pub fn member_caption(member: &MemberView) -> (String, String) {
-    let title = format!("{} · group {}", member.node.label(), member.group + 1);
+pub fn member_caption(words: &Words, member: &MemberView) -> (String, String) {
+    let title = words.fill(
+        Key::MemberTitle,
+        &[
+            ("node", member.node.label().to_string().into()),
+            ("group", (member.group + 1).into()),
+        ],
+    );
     let sub = match member.state {
         MemberState::Owning => {
             let owned: Vec<String> = member
@@ -117,24 +125,34 @@ pub fn member_caption(member: &MemberView) -> (String, String) {
                     let paused = if o.paused { "⏸" } else { "" };
                     match o.position {
                         Some(at) => format!("p{}{paused}@{at}", o.partition),
-                        None => format!("p{} from commit", o.partition),
+                        None => {
+                            words.fill(Key::MemberFromCommit, &[("partition", o.partition.into())])
+                        }
                     }
                 })
                 .collect();
-            format!("gen {} · {}", member.generation, owned.join(" "))
+            words.fill(
+                Key::MemberOwning,
+                &[
+                    ("generation", member.generation.into()),
+                    ("owned", owned.join(" ").into()),
+                ],
+            )
         }
-        MemberState::Idle => format!("gen {} · idle: no partition", member.generation),
-        MemberState::Joining => "joining its group…".to_string(),
-        MemberState::Silent => "✖ DOWN · still a member".to_string(),
-        MemberState::Gone => "✖ DOWN · left its group".to_string(),
+        MemberState::Idle => {
+            words.fill(Key::MemberIdle, &[("generation", member.generation.into())])
+        }
+        MemberState::Joining => words.get(Key::MemberJoining).to_string(),
+        MemberState::Silent => words.get(Key::MemberSilent).to_string(),
+        MemberState::Gone => words.get(Key::MemberGone).to_string(),
     };
     (title, sub)
 }
 
 /// A competing consumer's status line: what it holds unacknowledged.
-pub fn queue_consumer_line(queue: &QueueView, node: NodeId) -> Option<String> {
+pub fn queue_consumer_line(words: &Words, queue: &QueueView, node: NodeId) -> Option<String> {
     let held = queue.unacked.get(usize::from(node.instance()))?;
-    let words: Vec<String> = held
+    let listed: Vec<String> = held
         .iter()
         .take(5)
         .map(|u| {
@@ -146,31 +164,43 @@ pub fn queue_consumer_line(queue: &QueueView, node: NodeId) -> Option<String> {
         })
         .collect();
     let more = if held.len() > 5 { " …" } else { "" };
+    let listed = listed.join(" ");
     Some(if queue.prefetch == 0 {
         if held.is_empty() {
-            "auto ack: holds nothing".to_string()
+            words.get(Key::QueueAutoAckEmpty).to_string()
         } else {
-            format!("auto ack: {}{more}", words.join(" "))
+            words.fill(
+                Key::QueueAutoAck,
+                &[("held", listed.into()), ("more", more.into())],
+            )
         }
     } else if held.is_empty() {
-        format!("unacked 0/{}", queue.prefetch)
+        words.fill(
+            Key::QueueUnackedEmpty,
+            &[("prefetch", queue.prefetch.into())],
+        )
     } else {
-        format!(
-            "unacked {}/{}: {}{more}",
-            held.len(),
-            queue.prefetch,
-            words.join(" ")
+        words.fill(
+            Key::QueueUnacked,
+            &[
+                ("count", held.len().into()),
+                ("prefetch", queue.prefetch.into()),
+                ("held", listed.into()),
+                ("more", more.into()),
+            ],
         )
     })
 }
 
 /// The queue's status line in the broker's box: its ready messages.
-pub fn queue_broker_line(queue: &QueueView) -> Option<String> {
+pub fn queue_broker_line(words: &Words, queue: &QueueView) -> Option<String> {
     (queue.ready_count > 0).then(|| {
-        format!(
-            "ready {}: {}",
-            queue.ready_count,
-            message_words(&queue.ready, 6)
+        words.fill(
+            Key::QueueReady,
+            &[
+                ("count", queue.ready_count.into()),
+                ("messages", message_words(&queue.ready, 6).into()),
+            ],
         )
     })
 }
@@ -180,15 +210,22 @@ pub const DEAD_LETTER_HALF: (f64, f64) = (150.0, 22.0);
 
 /// The dead-letter queue (RabbitMQ) or topic (Kafka) as a node of its own, at `(x, y)`,
 /// joined to the broker above it.
-pub fn dead_letter_node(dead: &DeadLetterView, (x, y): (f64, f64), broker_bottom: f64) -> Html {
+pub fn dead_letter_node(
+    words: &Words,
+    dead: &DeadLetterView,
+    (x, y): (f64, f64),
+    broker_bottom: f64,
+) -> Html {
     let (half_width, half_height) = DEAD_LETTER_HALF;
-    let name = if dead.topic {
-        "Dead-letter topic (<topic>-dlt)"
-    } else {
-        "Dead-letter queue"
-    };
+    let name = words
+        .get(if dead.topic {
+            Key::DeadTopic
+        } else {
+            Key::DeadQueue
+        })
+        .to_string();
     let content = if dead.messages.is_empty() {
-        "empty".to_string()
+        words.get(Key::DeadEmpty).to_string()
     } else {
         format!(
             "{} · {}",

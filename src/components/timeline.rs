@@ -9,6 +9,7 @@
 //! short one.
 
 use mqlab_sim::{Detail, EventKind, GroupDetail, InFlight, MessageKind, NodeId, TraceEvent};
+use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
 use crate::decimal::tenths;
@@ -21,6 +22,7 @@ use std::rc::Rc;
 use mqlab_sim::Run;
 
 use crate::state::LabAction;
+use crate::words::use_words;
 
 #[derive(Properties)]
 pub struct TimelineProps {
@@ -142,6 +144,7 @@ pub fn place_label(placed: &mut Vec<LabelBox>, x: f64, y: f64, chars: usize) -> 
 
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
+    let words = use_words();
     let zoom = use_state(|| DEFAULT_ZOOM);
     let run = props.run.borrow();
     let sim = run.sim();
@@ -216,7 +219,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let at = place_label(&mut placed.borrow_mut(), x1 + 3.0 + chars as f64 * LABEL_CHAR_WIDTH / 2.0, y - 19.0, chars);
         html! {
             <g class={classes!("txn-band", (txn % 2 == 0).then_some("even"))}>
-                <title>{ format!("transaction t{txn}, ticks {from} to {to}") }</title>
+                <title>{ words.fill(Key::TimelineTxnTitle, &[("txn", (*txn).into()), ("from", (*from).into()), ("to", (*to).into())]) }</title>
                 <rect x={tenths(x1)} y={tenths(top)} width={tenths(x2 - x1)} height={tenths(row_height - 1.0)} rx="4" />
                 if let Some((lx, ly)) = at {
                     <text x={tenths(lx)} y={tenths(ly)} text-anchor="middle">{ name }</text>
@@ -237,7 +240,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
 
     let marks = events.iter().map(|event| {
         let on_click = seek(event.step);
-        let title = format!("step {} · tick {}: {}", event.step, event.tick, event.narration);
+        let title = words.fill(Key::TimelineEventTitle, &[("step", event.step.into()), ("tick", event.tick.into()), ("narration", event.narration.as_str().into())]);
         let current = event.step + 1 == step || (event.kind == EventKind::Command && event.step == step);
         let class = classes!("event", format!("kind-{}", event.kind.as_str()), current.then_some("current"));
         match (event.link, event.sent_tick) {
@@ -309,13 +312,13 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let rebalances = events.iter().filter_map(|event| match event.detail {
         Detail::Group(GroupDetail::Rebalanced { group, generation, .. }) => {
             let rx = x(event.tick);
-            let title = format!("step {} · tick {}: {}", event.step, event.tick, event.narration);
+            let title = words.fill(Key::TimelineEventTitle, &[("step", event.step.into()), ("tick", event.tick.into()), ("narration", event.narration.as_str().into())]);
             let on_click = seek(event.step);
             Some(html! {
                 <g class="rebalance" onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>
                     <title>{ title }</title>
                     <line x1={tenths(rx)} x2={tenths(rx)} y1="8" y2={tenths(height - 14.0)} />
-                    <text x={tenths(rx + 3.0)} y={tenths(16.0 + 11.0 * f64::from(group))}>{ format!("⟳ g{} gen {generation}", group + 1) }</text>
+                    <text x={tenths(rx + 3.0)} y={tenths(16.0 + 11.0 * f64::from(group))}>{ words.fill(Key::TimelineRebalance, &[("group", (group + 1).into()), ("generation", generation.into())]) }</text>
                 </g>
             })
         }
@@ -346,19 +349,20 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         Callback::from(move |_: MouseEvent| zoom.set((*zoom + 1).min(ZOOMS.len() - 1)))
     };
     let horizon = props.horizon.max(step);
+    let w = |key: Key| words.get(key).to_string();
 
     html! {
-        <section class="panel timeline" aria-label="Space-time diagram">
+        <section class="panel timeline" aria-label={w(Key::TimelineLabel)}>
             <div class="panel-header">
-                <h2>{ "Space-time diagram" }</h2>
+                <h2>{ w(Key::TimelineLabel) }</h2>
                 <div class="row">
-                    <button class="small" onclick={zoom_in} disabled={*zoom == 0} aria-label="Zoom in">{ "+ Zoom in" }</button>
-                    <button class="small" onclick={zoom_out} disabled={*zoom + 1 >= ZOOMS.len()} aria-label="Zoom out">{ "- Zoom out" }</button>
-                    <span class="hint">{ format!("{width_ticks} ticks wide") }</span>
+                    <button class="small" onclick={zoom_in} disabled={*zoom == 0} aria-label={w(Key::TimelineZoomIn)}>{ format!("+ {}", w(Key::TimelineZoomIn)) }</button>
+                    <button class="small" onclick={zoom_out} disabled={*zoom + 1 >= ZOOMS.len()} aria-label={w(Key::TimelineZoomOut)}>{ format!("- {}", w(Key::TimelineZoomOut)) }</button>
+                    <span class="hint">{ words.fill(Key::TimelineWidth, &[("width", width_ticks.into())]) }</span>
                 </div>
             </div>
             <svg viewBox={format!("0 0 {} {}", tenths(WIDTH), tenths(height))} role="group"
-                 aria-label={format!("Messages between the nodes over time, ticks {start} to {end}; the cursor is at tick {now}, step {step}.")}>
+                 aria-label={words.fill(Key::TimelineDrawingLabel, &[("start", start.into()), ("end", end.into()), ("now", now.into()), ("step", step.into())])}>
                 <defs>
                     <marker id="tl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                         <path d="M0 0 L10 5 L0 10 z" />
@@ -376,9 +380,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 { for ticks }
             </svg>
             <div class="scrub row">
-                <label for="scrub">{ "Scrub to step" }</label>
+                <label for="scrub">{ w(Key::TimelineScrub) }</label>
                 <input id="scrub" type="range" min="0" max={horizon.to_string()} value={step.to_string()} oninput={on_scrub}
-                       aria-valuetext={format!("step {step} of {horizon}")} />
+                       aria-valuetext={words.fill(Key::TimelineScrubValue, &[("step", step.into()), ("horizon", horizon.into())])} />
                 <span class="step-readout">{ format!("{step} / {horizon}") }</span>
             </div>
         </section>
