@@ -6,12 +6,14 @@
 //! working.
 
 use mqlab_sim::SharedRun;
+use mqlab_text::analysis::Key;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use crate::module_loader::{self, Module, Shown};
 use crate::state::Lab;
 use crate::view::View;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct AnalysisHostProps {
@@ -25,6 +27,7 @@ pub struct AnalysisHostProps {
 
 #[component]
 pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
+    let words = use_words();
     let root = use_node_ref();
     let shown = use_state(|| Shown::Loading);
     let attempt = use_state(|| 0_u32);
@@ -73,18 +76,18 @@ pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
     };
     html! {
         <div class="analysis-host" aria-busy={(*shown == Shown::Loading).to_string()}>
-            { module_loader::status(what(props.view), &shown, retry) }
+            { module_loader::status(words.get(what(props.view)), &shown, retry) }
             <div class="analysis-root" ref={root}></div>
         </div>
     }
 }
 
 /// The view, as the loading and failure messages name it.
-fn what(view: View) -> &'static str {
+fn what(view: View) -> Key {
     match view {
-        View::Compare => "the comparison of the four modes",
-        View::CrashMatrix => "the crash matrix",
-        View::ProtocolLab => "the protocol lab",
-        View::Simulator | View::Lessons => "the view",
+        View::Compare => Key::HostWhatCompare,
+        View::CrashMatrix => Key::HostWhatCrashMatrix,
+        View::ProtocolLab => Key::HostWhatProtocolLab,
+        View::Simulator | View::Lessons => Key::HostWhatView,
     }
 }
