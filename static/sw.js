@@ -16,12 +16,16 @@ const PARTS = [
   './parts/lessons.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',
+  './text/en/analysis.txt',
   './text/en/lessons.txt',
   './text/en/page.txt',
   './text/en/real-systems.txt',
+  './text/en/simulator.txt',
+  './text/zh-CN/analysis.txt',
   './text/zh-CN/lessons.txt',
   './text/zh-CN/page.txt',
   './text/zh-CN/real-systems.txt',
+  './text/zh-CN/simulator.txt',
 ];
 
 async function precache() {

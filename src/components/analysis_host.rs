@@ -6,12 +6,14 @@
 //! working.
 
 use mqlab_sim::SharedRun;
+use mqlab_text::analysis::Key;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use crate::module_loader::{self, Module, Shown};
 use crate::state::Lab;
 use crate::view::View;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct AnalysisHostProps {
@@ -25,6 +27,7 @@ pub struct AnalysisHostProps {
 
 #[component]
 pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
+    let words = use_words();
     let root = use_node_ref();
     let shown = use_state(|| Shown::Loading);
     let attempt = use_state(|| 0_u32);
@@ -40,9 +43,10 @@ pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
         let root = root.clone();
         let shown = shown.clone();
         let on_open = props.on_open.clone();
+        // The module speaks the page's language: another language shows the view again.
         use_effect_with(
-            (props.view, link, *attempt),
-            move |(view, link, attempt)| {
+            (props.view, link, *attempt, words.lang()),
+            move |(view, link, attempt, lang)| {
                 if let Some(element) = root.cast::<web_sys::Element>() {
                     // The view is left from inside the module's own event handler: switch
                     // after it returns, so that the handler never outlives its callback.
@@ -55,10 +59,11 @@ pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
                     } else {
                         "parts/analysis.css"
                     });
-                    let args = js_sys::Array::of3(
+                    let args = js_sys::Array::of4(
                         &JsValue::from_str(view.id()),
                         &JsValue::from_str(link),
                         callback.as_ref(),
+                        &JsValue::from_str(lang.tag()),
                     );
                     module_loader::show(Module::Analysis, &element, &args, *attempt, &shown);
                     *on_open_js.borrow_mut() = Some(callback);
@@ -73,18 +78,18 @@ pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
     };
     html! {
         <div class="analysis-host" aria-busy={(*shown == Shown::Loading).to_string()}>
-            { module_loader::status(what(props.view), &shown, retry) }
+            { module_loader::status(words.get(what(props.view)), &shown, retry) }
             <div class="analysis-root" ref={root}></div>
         </div>
     }
 }
 
 /// The view, as the loading and failure messages name it.
-fn what(view: View) -> &'static str {
+fn what(view: View) -> Key {
     match view {
-        View::Compare => "the comparison of the four modes",
-        View::CrashMatrix => "the crash matrix",
-        View::ProtocolLab => "the protocol lab",
-        View::Simulator | View::Lessons => "the view",
+        View::Compare => Key::HostWhatCompare,
+        View::CrashMatrix => Key::HostWhatCrashMatrix,
+        View::ProtocolLab => Key::HostWhatProtocolLab,
+        View::Simulator | View::Lessons => Key::HostWhatView,
     }
 }

@@ -10,6 +10,8 @@
 use std::rc::Rc;
 
 use mqlab_sim::{Scenario, SharedRun};
+use mqlab_text::analysis::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::compare_view::CompareView;
@@ -17,6 +19,7 @@ use crate::components::crash_matrix::CrashMatrix;
 use crate::components::protocol_lab::ProtocolLab;
 use crate::state::{Lab, LabAction};
 use crate::view::View;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct AnalysisViewsProps {
@@ -30,15 +33,16 @@ pub struct AnalysisViewsProps {
 
 /// A lab on the run a link describes; a link that cannot be opened gives the default run
 /// with a notice saying why (the simulator wrote the link, so this is not expected).
-pub fn lab_from_link(link: &str) -> Lab {
+pub fn lab_from_link(link: &str, words: &Words) -> Lab {
     let lab = Rc::new(Lab::new(&Scenario::default()));
     let action = match SharedRun::from_link(link) {
         Ok(shared) => LabAction::Load {
             shared: Box::new(shared),
             notice: None,
         },
-        Err(error) => LabAction::Notify(crate::state::Notice::Error(format!(
-            "The simulator's run could not be read here: {error}. Showing the default scenario."
+        Err(error) => LabAction::Notify(crate::state::Notice::Error(words.fill(
+            Key::CommonRunUnreadable,
+            &[("error", error.to_string().into())],
         ))),
     };
     Rc::unwrap_or_clone(lab.reduce(action))
@@ -46,8 +50,9 @@ pub fn lab_from_link(link: &str) -> Lab {
 
 #[component]
 pub fn AnalysisViews(props: &AnalysisViewsProps) -> Html {
+    let words = use_words();
     let link = props.run_link.clone();
-    let lab = use_reducer(move || lab_from_link(&link));
+    let lab = use_reducer(move || lab_from_link(&link, &words));
     {
         // A new run from the simulator while the view is open (a link followed in the
         // address bar) replaces the one shown.

@@ -4,10 +4,13 @@
 
 use mqlab_sim::compare::{compare, verdict_phrase, Comparison, ModeRun, DEFAULT_COMPARE_STEPS};
 use mqlab_sim::{Command, Mode, Scenario, Verdict};
+use mqlab_text::analysis::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::fault_toolbar::fault_text;
 use crate::state::Lab;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct CompareViewProps {
@@ -17,17 +20,18 @@ pub struct CompareViewProps {
 }
 
 /// An icon and a word for a verdict, so that colour is never the only sign.
-pub fn verdict_badge(verdict: Verdict) -> Html {
+pub fn verdict_badge(verdict: Verdict, words: &Words) -> Html {
+    let word = |key: Key| words.get(key).to_string();
     let (icon, word, class) = match verdict {
-        Verdict::ExactlyOnce => ("✔", "once".to_string(), "ok"),
-        Verdict::Lost => ("✖", "lost".to_string(), "lost"),
+        Verdict::ExactlyOnce => ("✔", word(Key::CompareVerdictOnce), "ok"),
+        Verdict::Lost => ("✖", word(Key::CompareVerdictLost), "lost"),
         Verdict::Duplicated(times) => ("⇉", format!("×{times}"), "duplicated"),
-        Verdict::Reordered => ("⇅", "reordered".to_string(), "reordered"),
-        Verdict::Pending => ("…", "pending".to_string(), "unfinished"),
-        Verdict::InDoubt => ("◷", "in doubt".to_string(), "in-doubt"),
-        Verdict::DeadLettered => ("☠", "dead-lettered".to_string(), "lost"),
-        Verdict::Dropped => ("✖", "dropped".to_string(), "lost"),
-        Verdict::Blocked => ("⛔", "blocked".to_string(), "lost"),
+        Verdict::Reordered => ("⇅", word(Key::CompareVerdictReordered), "reordered"),
+        Verdict::Pending => ("…", word(Key::CompareVerdictPending), "unfinished"),
+        Verdict::InDoubt => ("◷", word(Key::CompareVerdictInDoubt), "in-doubt"),
+        Verdict::DeadLettered => ("☠", word(Key::CompareVerdictDeadLettered), "lost"),
+        Verdict::Dropped => ("✖", word(Key::CompareVerdictDropped), "lost"),
+        Verdict::Blocked => ("⛔", word(Key::CompareVerdictBlocked), "lost"),
     };
     html! {
         <span class={classes!("verdict", class)} title={verdict_phrase(verdict, false)}>
@@ -36,10 +40,20 @@ pub fn verdict_badge(verdict: Verdict) -> Html {
     }
 }
 
-fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
+fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
     let s = &run.summary;
     let not_applicable = run.not_applicable.iter().map(|fault| {
-        html! { <li>{ format!("{}: {}.", fault_text(fault.fault.at_step, &fault.fault.command), fault.reason) }</li> }
+        let text = words.fill(
+            Key::CompareNaItem,
+            &[
+                (
+                    "fault",
+                    fault_text(fault.fault.at_step, &fault.fault.command).into(),
+                ),
+                ("reason", fault.reason.to_string().into()),
+            ],
+        );
+        html! { <li>{ text }</li> }
     });
     let onclick = {
         let on_open = on_open.clone();
@@ -52,37 +66,87 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
             <section class={classes!("compare-column", "panel", "not-applicable-run")} aria-label={run.mode.label()}
                      data-mode={run.mode.as_str()} data-applies="false">
                 <h3>{ run.mode.label() }</h3>
-                <p class="na-badge" role="note"><span aria-hidden="true">{ "⊘ " }</span>{ "Not applicable" }</p>
-                <p class="hint">{ "This mode has no such fault, so it cannot run this fault plan; there is no result to compare." }</p>
-                <ul class="not-applicable" aria-label="Faults that do not apply">{ for not_applicable }</ul>
+                <p class="na-badge" role="note"><span aria-hidden="true">{ "⊘ " }</span>{ words.get(Key::CompareNaBadge) }</p>
+                <p class="hint">{ words.get(Key::CompareNaHint) }</p>
+                <ul class="not-applicable" aria-label={words.get(Key::CompareNaList).to_string()}>{ for not_applicable }</ul>
             </section>
         };
     }
     // Order is judged per key: with consumer groups a message applied after a later
     // message of another key is not reordered (without keys the two counts are equal).
+    // Each counter: its icon, name, value, class and (for tests) its id.
     let mut counters = vec![
-        ("✔", "Exactly once", s.exactly_once, "ok"),
-        ("✖", "Lost", s.lost, "lost"),
-        ("⇉", "Duplicated", s.duplicated, "duplicated"),
-        ("⇅", "Reordered", s.reordered_per_key, "reordered"),
-        ("◷", "In doubt", s.in_doubt_messages, "in-doubt"),
+        (
+            "✔",
+            Key::CompareCounterExactlyOnce,
+            s.exactly_once,
+            "ok",
+            "exactly_once",
+        ),
+        ("✖", Key::CompareCounterLost, s.lost, "lost", "lost"),
+        (
+            "⇉",
+            Key::CompareCounterDuplicated,
+            s.duplicated,
+            "duplicated",
+            "duplicated",
+        ),
+        (
+            "⇅",
+            Key::CompareCounterReordered,
+            s.reordered_per_key,
+            "reordered",
+            "reordered",
+        ),
+        (
+            "◷",
+            Key::CompareCounterInDoubt,
+            s.in_doubt_messages,
+            "in-doubt",
+            "in_doubt",
+        ),
     ];
     // Poison messages' fates, shown when they happened.
-    for (icon, name, value, class) in [
-        ("✖", "Dropped", s.dropped, "lost"),
-        ("☠", "Dead-lettered", s.dead_lettered, "lost"),
-        ("⛔", "Held behind a poison record", s.blocked, "lost"),
+    for (icon, name, value, class, id) in [
+        (
+            "✖",
+            Key::CompareCounterDropped,
+            s.dropped,
+            "lost",
+            "dropped",
+        ),
+        (
+            "☠",
+            Key::CompareCounterDeadLettered,
+            s.dead_lettered,
+            "lost",
+            "dead-lettered",
+        ),
+        (
+            "⛔",
+            Key::CompareCounterHeld,
+            s.blocked,
+            "lost",
+            "held_behind_a_poison_record",
+        ),
     ] {
         if value > 0 {
-            counters.push((icon, name, value, class));
+            counters.push((icon, name, value, class, id));
         }
     }
-    let items = counters.iter().map(|(icon, name, value, class)| {
+    let items = counters.iter().map(|(icon, name, value, class, id)| {
         let class = if *value > 0 { *class } else { "zero" };
+        let text = words.fill(
+            Key::CompareCounter,
+            &[
+                ("name", words.get(*name).into()),
+                ("value", (*value).into()),
+            ],
+        );
         html! {
-            <li class={classes!("counter", class)} data-counter={name.to_ascii_lowercase().replace(' ', "_")}>
+            <li class={classes!("counter", class)} data-counter={*id}>
                 <span aria-hidden="true" class="icon">{ *icon }</span>
-                <span>{ format!("{name}: {value}") }</span>
+                <span>{ text }</span>
             </li>
         }
     });
@@ -99,11 +163,17 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
                 <li class={classes!("counter", class)} data-group={number.to_string()}
                     data-exactly-once={g.exactly_once.to_string()} data-lost={g.lost.to_string()} data-duplicated={g.duplicated.to_string()}>
                     <span aria-hidden="true" class="icon">{ icon }</span>
-                    <span>{ format!("Group {number}: {} exactly once, {} lost, {} duplicated, {} reordered", g.exactly_once, g.lost, g.duplicated, g.reordered_per_key) }</span>
+                    <span>{ words.fill(Key::CompareGroup, &[
+                        ("number", number.into()),
+                        ("once", g.exactly_once.into()),
+                        ("lost", g.lost.into()),
+                        ("duplicated", g.duplicated.into()),
+                        ("reordered", g.reordered_per_key.into()),
+                    ]) }</span>
                 </li>
             }
         });
-        html! { <ul class="compare-counters compare-groups" aria-label="Consumer groups">{ for rows }</ul> }
+        html! { <ul class="compare-counters compare-groups" aria-label={words.get(Key::CompareGroups).to_string()}>{ for rows }</ul> }
     });
     // Competing consumers (or a group's members): who applied what.
     let consumers = (run.applied_by_consumer.len() > 1).then(|| {
@@ -116,36 +186,36 @@ fn column(run: &ModeRun, on_open: &Callback<()>) -> Html {
                 format!("{name} {applied}")
             })
             .collect();
-        html! { <p class="hint" data-figure="applied-by-consumer">{ format!("Applied per consumer: {}", parts.join(", ")) }</p> }
+        html! { <p class="hint" data-figure="applied-by-consumer">{ words.fill(Key::CompareAppliedPerConsumer, &[("counts", parts.join(", ").into())]) }</p> }
     });
     html! {
         <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()} data-applies="true">
             <h3>{ run.mode.label() }</h3>
-            <ul class="compare-counters" aria-label="Counters">{ for items }</ul>
+            <ul class="compare-counters" aria-label={words.get(Key::CompareCounters).to_string()}>{ for items }</ul>
             { for groups }
             { for consumers }
             <p class="hint">
-                { format!("{} steps, {} ticks", s.steps, s.tick) }
-                if !run.finished { { " · stopped at the step bound" } }
+                { words.fill(Key::CompareStepsAndTicks, &[("steps", s.steps.into()), ("ticks", s.tick.into())]) }
+                if !run.finished { { words.get(Key::CompareStepBound) } }
             </p>
             if split.in_doubt_ticks > 0 {
-                <dl class="in-doubt-split" aria-label="Time in doubt">
+                <dl class="in-doubt-split" aria-label={words.get(Key::CompareInDoubt).to_string()}>
                     <div data-figure="blocked">
-                        <dt title={format!("Time a prepared participant waited past its {}-tick in-doubt timer: it could not decide alone and had to ask the coordinator. Only a fault causes it.", split.timer_ticks)}>{ "Blocked by the fault" }</dt>
-                        <dd>{ format!("{} ticks", split.blocked_ticks) }</dd>
+                        <dt title={words.fill(Key::CompareInDoubtBlockedTitle, &[("timer", split.timer_ticks.into())])}>{ words.get(Key::CompareInDoubtBlocked) }</dt>
+                        <dd>{ words.fill(Key::CompareTicks, &[("ticks", split.blocked_ticks.into())]) }</dd>
                     </div>
                     <div data-figure="normal">
-                        <dt title={format!("Time prepared participants waited for the decision within their {}-tick in-doubt timer: every transaction has it.", split.timer_ticks)}>{ "Normal prepare-to-commit wait" }</dt>
-                        <dd>{ format!("{} ticks", split.normal_ticks) }</dd>
+                        <dt title={words.fill(Key::CompareInDoubtNormalTitle, &[("timer", split.timer_ticks.into())])}>{ words.get(Key::CompareInDoubtNormal) }</dt>
+                        <dd>{ words.fill(Key::CompareTicks, &[("ticks", split.normal_ticks.into())]) }</dd>
                     </div>
                 </dl>
             }
-            <a class="open-run" href={link} {onclick}>{ "Open this run in the simulator" }</a>
+            <a class="open-run" href={link} {onclick}>{ words.get(Key::CompareOpenRun) }</a>
         </section>
     }
 }
 
-fn differences_table(comparison: &Comparison) -> Html {
+fn differences_table(comparison: &Comparison, words: &Words) -> Html {
     if comparison.differences.is_empty() {
         let ran = comparison
             .runs
@@ -153,10 +223,10 @@ fn differences_table(comparison: &Comparison) -> Html {
             .filter(|run| run.plan_applies())
             .count();
         let text = match ran {
-            0 => "No mode can run this fault plan, so there is nothing to compare.".to_string(),
-            1 => "Only one mode can run this fault plan, so there is nothing to compare it with.".to_string(),
-            4 => "No difference: every message has the same verdict in the four modes.".to_string(),
-            n => format!("No difference: every message has the same verdict in the {n} modes that can run this fault plan."),
+            0 => words.get(Key::CompareSameNoMode).to_string(),
+            1 => words.get(Key::CompareSameOneMode).to_string(),
+            4 => words.get(Key::CompareSameAllModes).to_string(),
+            n => words.fill(Key::CompareSameSomeModes, &[("modes", n.into())]),
         };
         return html! { <p class="hint" role="status">{ text }</p> };
     }
@@ -168,8 +238,8 @@ fn differences_table(comparison: &Comparison) -> Html {
         // A mode that could not run the plan has no verdict: its cell says so.
         let cells = comparison.runs.iter().map(|run| {
             match difference.verdicts.iter().find(|(mode, _)| *mode == run.mode) {
-                Some((_, verdict)) => html! { <td>{ verdict_badge(*verdict) }</td> },
-                None => html! { <td class="na" title="This mode cannot run the fault plan">{ "not applicable" }</td> },
+                Some((_, verdict)) => html! { <td>{ verdict_badge(*verdict, words) }</td> },
+                None => html! { <td class="na" title={words.get(Key::CompareNaCellTitle).to_string()}>{ words.get(Key::CompareNaCell) }</td> },
             }
         });
         html! {
@@ -177,7 +247,7 @@ fn differences_table(comparison: &Comparison) -> Html {
                 <th scope="row">
                     { difference.message.to_string() }
                     if let Some(group) = difference.group {
-                        { format!(" (group {})", u32::from(group) + 1) }
+                        { words.fill(Key::CompareMessageGroup, &[("group", (u32::from(group) + 1).into())]) }
                     }
                 </th>
                 { for cells }
@@ -189,13 +259,13 @@ fn differences_table(comparison: &Comparison) -> Html {
     html! {
         <>
             <div class="table-scroll">
-                <table class="differences" aria-label="Differences">
-                    <thead><tr><th scope="col">{ "Message" }</th>{ for heads }<th scope="col">{ "What differs" }</th></tr></thead>
+                <table class="differences" aria-label={words.get(Key::CompareDifferences).to_string()}>
+                    <thead><tr><th scope="col">{ words.get(Key::CompareMessage) }</th>{ for heads }<th scope="col">{ words.get(Key::CompareWhatDiffers) }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
             if more > 0 {
-                <p class="hint">{ format!("…and {more} more messages differ.") }</p>
+                <p class="hint">{ words.fill(Key::CompareMore, &[("more", more.into())]) }</p>
             }
         </>
     }
@@ -203,6 +273,7 @@ fn differences_table(comparison: &Comparison) -> Html {
 
 #[component]
 pub fn CompareView(props: &CompareViewProps) -> Html {
+    let words = use_words();
     let (scenario, commands): (Scenario, Vec<(u64, Command)>) = {
         let run = props.lab.run.borrow();
         (run.scenario().clone(), run.commands().to_vec())
@@ -226,12 +297,12 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     html! {
         <div class="analysis compare">
             <p class="intro">
-                { format!("The simulator's scenario ({}, seed {}) and its fault plan, replayed under each delivery mode until nothing is left to happen. A named crash point is the same protocol moment in every mode; a fault at a step number happens at that step, which in another mode may be a different moment.", crate::plural::count(u64::from(scenario.messages), "message"), scenario.seed) }
+                { words.fill(Key::CompareIntro, &[("messages", scenario.messages.into()), ("seed", scenario.seed.into())]) }
             </p>
-            <section class="panel" aria-label="Fault plan">
-                <h2>{ "Fault plan" }</h2>
+            <section class="panel" aria-label={words.get(Key::ComparePlan).to_string()}>
+                <h2>{ words.get(Key::ComparePlan) }</h2>
                 if plan.is_empty() {
-                    <p class="hint">{ "No fault: arm a crash point in the simulator (fault toolbar) and come back to see the modes differ." }</p>
+                    <p class="hint">{ words.get(Key::ComparePlanEmpty) }</p>
                 } else {
                     <ul class="fault-plan">{ for plan.iter().map(|text| html! { <li>{ text }</li> }) }</ul>
                 }
@@ -242,20 +313,20 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                         <>
                             if let Some(kafka) = &scenario.kafka {
                                 if kafka.groups > 1 {
-                                    <p class="hint">{ format!("{} consumer groups read the topic, each on its own: each is judged on its own ledger, and the goal is every message exactly once in every group. The counters add the groups up.", kafka.groups) }</p>
+                                    <p class="hint">{ words.fill(Key::CompareGroupsHint, &[("groups", kafka.groups.into())]) }</p>
                                 }
                             }
                             if comparison.runs.len() < Mode::ALL.len() {
-                                <p class="hint">{ "Transactional mode is left out: it needs one broker and a RabbitMQ-style queue, and this scenario has a replicated queue or Kafka consumer groups." }</p>
+                                <p class="hint">{ words.get(Key::CompareTransactionalLeftOut) }</p>
                             }
-                            <div class="compare-columns">{ for comparison.runs.iter().map(|run| column(run, &props.on_open)) }</div>
-                            <section class="panel" aria-label="What differs">
-                                <h2>{ "What differs" }</h2>
-                                { differences_table(comparison) }
+                            <div class="compare-columns">{ for comparison.runs.iter().map(|run| column(run, &props.on_open, &words)) }</div>
+                            <section class="panel" aria-label={words.get(Key::CompareWhatDiffers).to_string()}>
+                                <h2>{ words.get(Key::CompareWhatDiffers) }</h2>
+                                { differences_table(comparison, &words) }
                             </section>
                         </>
                     },
-                    Err(error) => html! { <div class="notice error" role="alert"><p>{ format!("This scenario cannot be compared: {error}.") }</p></div> },
+                    Err(error) => html! { <div class="notice error" role="alert"><p>{ words.fill(Key::CompareError, &[("error", error.into())]) }</p></div> },
                 }
             }
         </div>

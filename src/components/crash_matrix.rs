@@ -26,11 +26,14 @@ use mqlab_sim::matrix::{
     MatrixOptions, Outcome, Point, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
+use mqlab_text::analysis::Key;
+use mqlab_text::Words;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::state::Lab;
+use crate::words::use_words;
 
 /// Runs per call into the core; a tick repeats calls until its time budget is spent.
 const SLICE_RUNS: u32 = 4;
@@ -64,6 +67,65 @@ enum Status {
         done: u32,
         total: u32,
     },
+}
+
+/// What the view has to say about the search, kept as what happened rather than as a
+/// sentence, so that it reads in the language chosen when it is shown.
+#[derive(Clone, Debug, PartialEq)]
+enum Notice {
+    /// No mode was chosen.
+    ChooseMode,
+    /// The worker could not run the search: the page runs it instead.
+    WorkerFailed(WorkerProblem),
+    /// The scenario cannot be searched (the core's reason).
+    CannotSearch(String),
+}
+
+/// Why the worker could not run the search.
+#[derive(Clone, Debug, PartialEq)]
+enum WorkerProblem {
+    Unnamed,
+    CannotSearch(String),
+    CannotStart,
+    NotSent,
+    CellsMismatch,
+    TooManyCells,
+    Stopped,
+    /// The worker's own words (or its reply's), as it gave them.
+    Said(String),
+}
+
+impl Notice {
+    fn text(&self, words: &Words) -> String {
+        match self {
+            Notice::ChooseMode => words.get(Key::MatrixChooseMode).to_string(),
+            Notice::WorkerFailed(problem) => {
+                let problem = match problem {
+                    WorkerProblem::Unnamed => words.get(Key::MatrixWorkerUnnamed).to_string(),
+                    WorkerProblem::CannotSearch(problem) => words.fill(
+                        Key::MatrixWorkerCannotSearch,
+                        &[("problem", problem.into())],
+                    ),
+                    WorkerProblem::CannotStart => {
+                        words.get(Key::MatrixWorkerCannotStart).to_string()
+                    }
+                    WorkerProblem::NotSent => words.get(Key::MatrixWorkerNotSent).to_string(),
+                    WorkerProblem::CellsMismatch => {
+                        words.get(Key::MatrixWorkerCellsMismatch).to_string()
+                    }
+                    WorkerProblem::TooManyCells => {
+                        words.get(Key::MatrixWorkerTooManyCells).to_string()
+                    }
+                    WorkerProblem::Stopped => words.get(Key::MatrixWorkerStopped).to_string(),
+                    WorkerProblem::Said(reason) => reason.clone(),
+                };
+                words.fill(Key::MatrixWorkerFailed, &[("problem", problem.into())])
+            }
+            Notice::CannotSearch(problem) => {
+                words.fill(Key::MatrixCannotSearch, &[("problem", problem.into())])
+            }
+        }
+    }
 }
 
 /// The search on screen: run on the page in slices, or in the worker.
@@ -148,7 +210,7 @@ struct Reporting {
     search: Rc<RefCell<Option<Search>>>,
     status: UseStateHandle<Status>,
     timer: Rc<RefCell<Option<Interval>>>,
-    notice: UseStateHandle<Option<String>>,
+    notice: UseStateHandle<Option<Notice>>,
     started_ms: f64,
 }
 
@@ -166,15 +228,17 @@ fn start_in_worker(
     scenario: &Scenario,
     options: &MatrixOptions,
     report: &Reporting,
-) -> Result<(), String> {
-    let script = worker_script().ok_or("the page names no worker")?;
+) -> Result<(), WorkerProblem> {
+    let script = worker_script().ok_or(WorkerProblem::Unnamed)?;
     let plan = Plan::new(scenario, options.clone())
-        .map_err(|problem| format!("this scenario cannot be searched: {problem}"))?;
-    let request = Request::new(scenario, options).to_json()?;
+        .map_err(|problem| WorkerProblem::CannotSearch(problem.to_string()))?;
+    let request = Request::new(scenario, options)
+        .to_json()
+        .map_err(WorkerProblem::Said)?;
     let worker_options = web_sys::WorkerOptions::new();
     worker_options.set_type(web_sys::WorkerType::Module);
     let worker = web_sys::Worker::new_with_options(&script, &worker_options)
-        .map_err(|_| "this browser cannot start a worker".to_string())?;
+        .map_err(|_| WorkerProblem::CannotStart)?;
     let on_message = {
         let (report, worker) = (report.clone(), worker.clone());
         let mut reported_ms = f64::NEG_INFINITY;
@@ -184,17 +248,17 @@ fn start_in_worker(
                 Ok(Reply::Ready) => worker
                     .post_message(&JsValue::from_str(&request))
                     .err()
-                    .map(|_| "the search could not be sent to it".to_string()),
+                    .map(|_| WorkerProblem::NotSent),
                 Ok(Reply::Cells {
                     first,
                     cells,
                     total,
                 }) => take_cells(&report, first, cells, total, &mut reported_ms).err(),
-                Ok(Reply::Failed { reason }) => Some(reason),
-                Err(reason) => Some(reason),
+                Ok(Reply::Failed { reason }) => Some(WorkerProblem::Said(reason)),
+                Err(reason) => Some(WorkerProblem::Said(reason)),
             };
             if let Some(problem) = problem {
-                fall_back(&report, &problem);
+                fall_back(&report, problem);
             }
         })
     };
@@ -202,7 +266,7 @@ fn start_in_worker(
         let report = report.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             event.prevent_default();
-            fall_back(&report, "it could not be loaded, or it stopped");
+            fall_back(&report, WorkerProblem::Stopped);
         })
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -226,21 +290,21 @@ fn take_cells(
     cells: Vec<mqlab_matrix_worker::WireCell>,
     total: u32,
     reported_ms: &mut f64,
-) -> Result<(), String> {
+) -> Result<(), WorkerProblem> {
     let (done, finished) = {
         let mut guard = report.search.borrow_mut();
         let Some(Search::Worker(search)) = guard.as_mut() else {
             return Ok(());
         };
         if total != search.plan.total() || first as usize != search.cells.len() {
-            return Err("its cells did not match the search".into());
+            return Err(WorkerProblem::CellsMismatch);
         }
         for wire in cells {
             let index = search.cells.len();
             let cell = search
                 .plan
                 .cell(index, wire)
-                .ok_or("it sent more cells than the search has")?;
+                .ok_or(WorkerProblem::TooManyCells)?;
             search.cells.push(cell);
         }
         let done = u32::try_from(search.cells.len()).unwrap_or(u32::MAX);
@@ -266,7 +330,7 @@ fn take_cells(
 
 /// The worker failed: says so and runs the search on the page from the start, after
 /// the worker's handler has returned.
-fn fall_back(report: &Reporting, problem: &str) {
+fn fall_back(report: &Reporting, problem: WorkerProblem) {
     let options = {
         let mut guard = report.search.borrow_mut();
         let Some(Search::Worker(search)) = guard.as_mut() else {
@@ -282,9 +346,7 @@ fn fall_back(report: &Reporting, problem: &str) {
             search.plan.options().clone(),
         )
     };
-    report.notice.set(Some(format!(
-        "The background worker could not run the search ({problem}); it runs on the page instead."
-    )));
+    report.notice.set(Some(Notice::WorkerFailed(problem)));
     let report = report.clone();
     Timeout::new(0, move || {
         // Unless a new search has started meanwhile, or the learner has left the view.
@@ -313,9 +375,9 @@ fn start_on_page(scenario: &Scenario, options: MatrixOptions, report: &Reporting
         Err(problem) => {
             report.search.borrow_mut().take();
             report.status.set(Status::Idle);
-            report.notice.set(Some(format!(
-                "This scenario cannot be searched: {problem}."
-            )));
+            report
+                .notice
+                .set(Some(Notice::CannotSearch(problem.to_string())));
         }
     }
 }
@@ -324,10 +386,10 @@ fn start_on_page(scenario: &Scenario, options: MatrixOptions, report: &Reporting
 /// With several consumer groups (`groups` of them) the worst group's number leads ("g2
 /// lost 1"), "g2+" when other groups are not exactly once either, and "all" when no
 /// group is.
-fn short_text(outcome: Outcome, groups: usize) -> String {
+fn short_text(outcome: Outcome, groups: usize, words: &Words) -> String {
     match outcome {
-        Outcome::ExactlyOnce => "once".into(),
-        Outcome::Unfinished { .. } => "unfinished".into(),
+        Outcome::ExactlyOnce => words.get(Key::MatrixShortOnce).into(),
+        Outcome::Unfinished { .. } => words.get(Key::MatrixShortUnfinished).into(),
         Outcome::Anomalies {
             lost,
             acked_lost,
@@ -341,31 +403,50 @@ fn short_text(outcome: Outcome, groups: usize) -> String {
             group,
             other_groups,
         } => {
-            let word = match outcome.kind() {
-                "acked-lost" => format!("acked lost {acked_lost}"),
-                "lost" => format!("lost {lost}"),
-                "dropped" => format!("dropped {dropped}"),
-                "duplicated" => format!("dup {duplicated}"),
-                "in-doubt" => format!("doubt {in_doubt}"),
-                "held" => format!("held {held}"),
-                "dead-lettered" => format!("dlq {dead_lettered}"),
-                "reordered" => format!("reord {reordered}"),
-                _ => format!("+{blocked_ticks}t"),
+            let (key, count) = match outcome.kind() {
+                "acked-lost" => (Key::MatrixShortAckedLost, acked_lost),
+                "lost" => (Key::MatrixShortLost, lost),
+                "dropped" => (Key::MatrixShortDropped, dropped),
+                "duplicated" => (Key::MatrixShortDuplicated, duplicated),
+                "in-doubt" => (Key::MatrixShortInDoubt, in_doubt),
+                "held" => (Key::MatrixShortHeld, held),
+                "dead-lettered" => (Key::MatrixShortDeadLettered, dead_lettered),
+                "reordered" => (Key::MatrixShortReordered, reordered),
+                _ => (Key::MatrixShortBlocked, 0),
+            };
+            let word = if key == Key::MatrixShortBlocked {
+                words.fill(key, &[("ticks", blocked_ticks.into())])
+            } else {
+                words.fill(key, &[("count", count.into())])
             };
             match group {
-                Some(_) if usize::from(other_groups) + 1 >= groups => format!("all {word}"),
-                Some(group) if other_groups > 0 => format!("g{}+ {word}", u32::from(group) + 1),
-                Some(group) => format!("g{} {word}", u32::from(group) + 1),
+                Some(_) if usize::from(other_groups) + 1 >= groups => {
+                    words.fill(Key::MatrixShortAllGroups, &[("outcome", word.into())])
+                }
+                Some(group) if other_groups > 0 => words.fill(
+                    Key::MatrixShortGroupAndOthers,
+                    &[
+                        ("group", (u32::from(group) + 1).into()),
+                        ("outcome", word.into()),
+                    ],
+                ),
+                Some(group) => words.fill(
+                    Key::MatrixShortGroup,
+                    &[
+                        ("group", (u32::from(group) + 1).into()),
+                        ("outcome", word.into()),
+                    ],
+                ),
                 None => word,
             }
         }
     }
 }
 
-fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
+fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
     let crashes: Vec<String> = cell.crashes.iter().map(|crash| crash.label()).collect();
     let fired = if cell.fired == 0 {
-        " The crash point was never reached."
+        words.get(Key::MatrixCellNotReached)
     } else {
         ""
     };
@@ -374,7 +455,15 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
         cell.group_outcomes()
             .iter()
             .enumerate()
-            .map(|(index, outcome)| format!("group {}: {}", index + 1, outcome.text()))
+            .map(|(index, outcome)| {
+                words.fill(
+                    Key::MatrixCellGroup,
+                    &[
+                        ("group", (index + 1).into()),
+                        ("outcome", outcome.text().into()),
+                    ],
+                )
+            })
             .collect()
     } else {
         Vec::new()
@@ -382,13 +471,29 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
     let per_group = if groups.is_empty() {
         String::new()
     } else {
-        format!(" Per group: {}.", groups.join("; "))
+        words.fill(
+            Key::MatrixCellPerGroup,
+            &[("groups", groups.join("; ").into())],
+        )
     };
-    let title = format!(
-        "{}, crash at {}: {}.{per_group}{fired} Opens the run in the simulator at the crash.",
-        cell.mode.label(),
-        crashes.join(" then "),
-        cell.outcome.text()
+    let crash_list = crashes
+        .iter()
+        .cloned()
+        .reduce(|first, second| {
+            words.fill(
+                Key::MatrixCellThen,
+                &[("first", first.into()), ("second", second.into())],
+            )
+        })
+        .unwrap_or_default();
+    let title = words.fill(
+        Key::MatrixCell,
+        &[
+            ("mode", cell.mode.label().into()),
+            ("crashes", crash_list.into()),
+            ("outcome", cell.outcome.text().into()),
+            ("more", format!("{per_group}{fired}").into()),
+        ],
     );
     let onclick = {
         let on_open = on_open.clone();
@@ -402,14 +507,20 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>) -> Html {
            data-outcome={cell.outcome.text()} data-groups={(!groups.is_empty()).then(|| groups.join("; "))}
            data-fired={cell.fired.to_string()} {onclick}>
             <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
-            <span class="word" aria-hidden="true">{ short_text(cell.outcome, cell.group_summaries.len()) }</span>
+            <span class="word" aria-hidden="true">{ short_text(cell.outcome, cell.group_summaries.len(), words) }</span>
         </a>
     }
 }
 
 /// One mode's grid: crash points down, messages across; then the pairs, first crash
 /// (m1) down, second crash (m2) across.
-fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callback<()>) -> Html {
+fn mode_grid(
+    mode: Mode,
+    scenario: &Scenario,
+    cells: &[&Cell],
+    on_open: &Callback<()>,
+    words: &Words,
+) -> Html {
     let messages = scenario.messages;
     let points = points(scenario, mode);
     let singles: Vec<&&Cell> = cells.iter().filter(|c| !c.is_pair()).collect();
@@ -426,8 +537,8 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
     let find_single = |at, message| by_crash.get(&(at, message));
     let rows = points.iter().map(|&at| {
         let tds = (1..=messages).map(|message| match find_single(at, message) {
-            Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
-            None => html! { <td class="pending" aria-label="not run yet">{ "·" }</td> },
+            Some(cell) => html! { <td>{ cell_link(cell, on_open, words) }</td> },
+            None => html! { <td class="pending" aria-label={words.get(Key::MatrixCellNotRun).to_string()}>{ "·" }</td> },
         });
         let describe = if scenario.kafka.is_some() {
             at.point.describe_with_groups(mode)
@@ -448,25 +559,34 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
         .collect();
     let count = |kind: &str| singles.iter().filter(|c| c.outcome.kind() == kind).count();
     let acked_lost = if scenario.topology.replicated() {
-        format!(" ({} of them acknowledged first)", count("acked-lost"))
+        words.fill(
+            Key::MatrixTallyAcked,
+            &[("count", count("acked-lost").into())],
+        )
     } else {
         String::new()
     };
-    let tally = format!(
-        "{} single-crash runs: {} exactly once, {} losing{acked_lost}, {} duplicating, {} blocking or in doubt",
-        singles.len(),
-        count("ok"),
-        count("lost") + count("acked-lost") + count("dropped"),
-        count("duplicated"),
-        count("blocked") + count("in-doubt")
+    let tally = words.fill(
+        Key::MatrixTally,
+        &[
+            ("runs", singles.len().into()),
+            ("once", count("ok").into()),
+            (
+                "losing",
+                (count("lost") + count("acked-lost") + count("dropped")).into(),
+            ),
+            ("acked", acked_lost.into()),
+            ("duplicating", count("duplicated").into()),
+            ("blocking", (count("blocked") + count("in-doubt")).into()),
+        ],
     );
     let pair_grid = (!pairs.is_empty()).then(|| {
-        let (first_message, second_message) = if messages >= 2 { (1, 2) } else { (1, 1) };
+        let (first_message, second_message): (u32, u32) = if messages >= 2 { (1, 2) } else { (1, 1) };
         let heads = points.iter().map(|p| html! { <th scope="col" title={p.point.describe()}>{ p.name() }</th> });
         let rows = points.iter().map(|&first| {
             let tds = points.iter().map(|&second| {
                 match by_pair.get(&(first, second)) {
-                    Some(cell) => html! { <td>{ cell_link(cell, on_open) }</td> },
+                    Some(cell) => html! { <td>{ cell_link(cell, on_open, words) }</td> },
                     None => html! { <td class="pending">{ "·" }</td> },
                 }
             });
@@ -474,10 +594,10 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
         });
         html! {
             <>
-                <h4>{ format!("Pairs: first crash for m{first_message} (rows), second for m{second_message} (columns)") }</h4>
+                <h4>{ words.fill(Key::MatrixPairsHeading, &[("first", first_message.into()), ("second", second_message.into())]) }</h4>
                 <div class="table-scroll">
-                    <table class="matrix pairs" aria-label={format!("{} pairs", mode.label())}>
-                        <thead><tr><th scope="col">{ "first \\ second" }</th>{ for heads }</tr></thead>
+                    <table class="matrix pairs" aria-label={words.fill(Key::MatrixPairs, &[("mode", mode.label().into())])}>
+                        <thead><tr><th scope="col">{ words.get(Key::MatrixPairsCorner) }</th>{ for heads }</tr></thead>
                         <tbody>{ for rows }</tbody>
                     </table>
                 </div>
@@ -485,23 +605,23 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
         }
     });
     html! {
-        <section class="panel matrix-mode" aria-label={format!("{} crash matrix", mode.label())} data-mode={mode.as_str()}>
+        <section class="panel matrix-mode" aria-label={words.fill(Key::MatrixGrid, &[("mode", mode.label().into())])} data-mode={mode.as_str()}>
             <h3>{ mode.label() }</h3>
             <p class="hint">{ tally }</p>
             <div class="table-scroll">
-                <table class="matrix" aria-label={format!("{} single crashes", mode.label())}>
-                    <thead><tr><th scope="col">{ "crash point \\ message" }</th>{ for heads }</tr></thead>
+                <table class="matrix" aria-label={words.fill(Key::MatrixSingles, &[("mode", mode.label().into())])}>
+                    <thead><tr><th scope="col">{ words.get(Key::MatrixSinglesCorner) }</th>{ for heads }</tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
             if !missing.is_empty() {
                 <p class="hint not-applicable">
-                    { format!("Not applicable in this mode: {}.", missing.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
+                    { words.fill(Key::MatrixNotApplicable, &[("points", missing.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ").into())]) }
                 </p>
             }
             if !members_left_out.is_empty() {
                 <p class="hint members-left-out">
-                    { format!("Rows left out: {}. Each member of another group is given the same partitions as the member in the same place in group 1, so its rows would repeat that member's, on its own group's ledger.", members_left_out.join(", ")) }
+                    { words.fill(Key::MatrixRowsLeftOut, &[("members", members_left_out.join(", ").into())]) }
                 </p>
             }
             { for pair_grid }
@@ -509,55 +629,27 @@ fn mode_grid(mode: Mode, scenario: &Scenario, cells: &[&Cell], on_open: &Callbac
     }
 }
 
-fn legend(poison: bool) -> Html {
+fn legend(poison: bool, words: &Words) -> Html {
     let mut items = vec![
-        ("ok", "✔", "once: every message applied exactly once"),
-        (
-            "acked-lost",
-            "✖!",
-            "acked lost k: lost although the producer was told they were written",
-        ),
-        ("lost", "✖", "lost k: k messages never applied"),
-        (
-            "duplicated",
-            "⇉",
-            "dup k: k messages applied more than once",
-        ),
-        (
-            "in-doubt",
-            "◷",
-            "doubt k: held in doubt by a 2PC participant",
-        ),
-        (
-            "blocked",
-            "◷",
-            "+Nt: all applied once, participants blocked N ticks longer than without a crash",
-        ),
-        ("reordered", "⇅", "reord k: applied out of order"),
+        ("ok", "✔", Key::MatrixLegendOnce),
+        ("acked-lost", "✖!", Key::MatrixLegendAckedLost),
+        ("lost", "✖", Key::MatrixLegendLost),
+        ("duplicated", "⇉", Key::MatrixLegendDuplicated),
+        ("in-doubt", "◷", Key::MatrixLegendInDoubt),
+        ("blocked", "◷", Key::MatrixLegendBlocked),
+        ("reordered", "⇅", Key::MatrixLegendReordered),
     ];
     if poison {
         items.extend([
-            (
-                "dropped",
-                "✖",
-                "dropped k: dropped at the delivery limit or skipped by the error handler",
-            ),
-            (
-                "dead-lettered",
-                "☠",
-                "dlq k: moved to the dead-letter queue",
-            ),
-            (
-                "held",
-                "⛔",
-                "held k: stuck behind a poison record in their partition",
-            ),
+            ("dropped", "✖", Key::MatrixLegendDropped),
+            ("dead-lettered", "☠", Key::MatrixLegendDeadLettered),
+            ("held", "⛔", Key::MatrixLegendHeld),
         ]);
     }
     html! {
-        <ul class="matrix-legend" aria-label="Legend">
-            { for items.iter().map(|(class, icon, text)| html! {
-                <li><span class={classes!("matrix-cell", *class)} aria-hidden="true"><span class="icon">{ *icon }</span></span>{ format!(" {text}") }</li>
+        <ul class="matrix-legend" aria-label={words.get(Key::MatrixLegend).to_string()}>
+            { for items.iter().map(|(class, icon, key)| html! {
+                <li><span class={classes!("matrix-cell", *class)} aria-hidden="true"><span class="icon">{ *icon }</span></span>{ format!(" {}", words.get(*key)) }</li>
             }) }
         </ul>
     }
@@ -569,6 +661,7 @@ pub const MATRIX_MAX_MESSAGES: u32 = 60;
 
 #[component]
 pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
+    let words = use_words();
     let full: Scenario = props.lab.run.borrow().scenario().clone();
     let scenario = Scenario {
         messages: full.messages.min(MATRIX_MAX_MESSAGES),
@@ -581,8 +674,8 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     let status = use_state(|| Status::Idle);
     let search: Rc<RefCell<Option<Search>>> = use_mut_ref(|| None);
     let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
-    let error = use_state(|| None::<String>);
-    let notice = use_state(|| None::<String>);
+    let error = use_state(|| None::<Notice>);
+    let notice = use_state(|| None::<Notice>);
 
     let options = MatrixOptions {
         modes: world_modes
@@ -607,7 +700,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         );
         Callback::from(move |_: MouseEvent| {
             if options.modes.is_empty() {
-                error.set(Some("Choose at least one mode.".into()));
+                error.set(Some(Notice::ChooseMode));
                 return;
             }
             error.set(None);
@@ -631,9 +724,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                         });
                         return;
                     }
-                    Err(problem) => notice.set(Some(format!(
-                        "The background worker could not run the search ({problem}); it runs on the page instead."
-                    ))),
+                    Err(problem) => notice.set(Some(Notice::WorkerFailed(problem))),
                 }
             }
             start_on_page(&scenario, options.clone(), &report);
@@ -705,21 +796,39 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         Status::Running { done, total } => html! {
             <div class="progress" role="status">
                 <progress max={total.to_string()} value={done.to_string()}></progress>
-                { format!(" {done} of {total} runs") }
+                { format!(" {}", words.fill(Key::MatrixProgress, &[("done", (*done).into()), ("total", (*total).into())])) }
             </div>
         },
         Status::Finished {
             total,
             elapsed_ms,
             in_worker,
-        } => html! {
-            <p class="progress" role="status" data-runner={if *in_worker { "worker" } else { "page" }}>
-                { format!("✔ {total} runs in ") }<span data-figure="elapsed-ms">{ elapsed_ms }</span>{ " ms" }
-                if *in_worker { { " (in a background worker)" } }
-            </p>
-        },
+        } => {
+            // The elapsed time is a figure of its own inside the sentence.
+            let place = if *in_worker {
+                words.get(Key::MatrixFinishedInWorker)
+            } else {
+                ""
+            };
+            let sentence = words.fill(
+                Key::MatrixFinished,
+                &[
+                    ("total", (*total).into()),
+                    ("elapsed", "\u{0}".into()),
+                    ("where", place.into()),
+                ],
+            );
+            let (before, after) = sentence
+                .split_once('\u{0}')
+                .unwrap_or((sentence.as_str(), ""));
+            html! {
+                <p class="progress" role="status" data-runner={if *in_worker { "worker" } else { "page" }}>
+                    { before }<span data-figure="elapsed-ms">{ elapsed_ms }</span>{ after }
+                </p>
+            }
+        }
         Status::Cancelled { done, total } => html! {
-            <p class="hint" role="status">{ format!("Cancelled after {done} of {total} runs. The cells below are the runs done before stopping.") }</p>
+            <p class="hint" role="status">{ words.fill(Key::MatrixCancelled, &[("done", (*done).into()), ("total", (*total).into())]) }</p>
         },
     };
 
@@ -731,7 +840,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                 .iter()
                 .filter(|cell| cell.mode == mode)
                 .collect();
-            mode_grid(mode, search.scenario(), &cells, &props.on_open)
+            mode_grid(mode, search.scenario(), &cells, &props.on_open, &words)
         });
         html! { <>{ for grids }</> }
     });
@@ -739,40 +848,53 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     html! {
         <div class="analysis crash-matrix">
             <p class="intro">
-                { format!("Every crash point of each mode tried on every message of the simulator's scenario ({}, seed {}), each run until nothing is left to happen; with pairs, every ordered pair of crash points, the first for m1 and the second for m2. The scenario's own fault plan is left out, so each cell shows what its crash does on its own. Each cell opens its run in the simulator at the crash.", crate::plural::count(u64::from(scenario.messages), "message"), scenario.seed) }
+                { words.fill(Key::MatrixIntro, &[("messages", scenario.messages.into()), ("seed", scenario.seed.into())]) }
                 if scenario.topology.replicated() {
-                    { format!(" The queue is replicated on {} brokers, with the simulator's settings ({}); its rows are the leader's and each follower's crash points, and a red cell marked ✖! lost a message the producer had been told was written.", scenario.topology.brokers, scenario.replication.describe_in(scenario.mode)) }
+                    { words.fill(Key::MatrixIntroReplicated, &[
+                        ("brokers", scenario.topology.brokers.into()),
+                        ("settings", scenario.replication.describe_in(scenario.mode).into()),
+                    ]) }
                 }
                 if let Some(kafka) = &scenario.kafka {
-                    { format!(" The consumers are Kafka consumer groups ({} of {} on {}, committing {} processing); each group is judged on its own ledger, and the rows are every member of the first group and the first member of each other group{}.", crate::plural::count(u64::from(kafka.groups), "group"), crate::plural::count(u64::from(kafka.members(scenario.topology.consumers)), "member"), crate::plural::count(u64::from(kafka.partitions), "partition"), match kafka.commit { mqlab_sim::CommitStrategy::Before => "before", mqlab_sim::CommitStrategy::After => "after", mqlab_sim::CommitStrategy::Auto => "automatically, not tied to" }, if kafka.groups > 1 { "; a cell names the group that fared worst (g2 is group 2, g2+ group 2 and others, all every group)" } else { "" }) }
+                    { words.fill(Key::MatrixIntroKafka, &[
+                        ("groups", kafka.groups.into()),
+                        ("members", kafka.members(scenario.topology.consumers).into()),
+                        ("partitions", kafka.partitions.into()),
+                        ("commit", words.get(match kafka.commit {
+                            mqlab_sim::CommitStrategy::Before => Key::MatrixIntroKafkaBefore,
+                            mqlab_sim::CommitStrategy::After => Key::MatrixIntroKafkaAfter,
+                            mqlab_sim::CommitStrategy::Auto => Key::MatrixIntroKafkaAuto,
+                        }).into()),
+                        ("worst", if kafka.groups > 1 { words.get(Key::MatrixIntroKafkaWorst) } else { "" }.into()),
+                    ]) }
                 } else if scenario.topology.consumers > 1 {
-                    { format!(" {} consumers compete for the queue; each has its own rows (consumer, consumer-2, ...), and a cell whose consumer never reached its point is drawn dashed.", scenario.topology.consumers) }
+                    { words.fill(Key::MatrixIntroCompeting, &[("consumers", scenario.topology.consumers.into())]) }
                 }
                 if full.messages > scenario.messages {
-                    { format!(" The simulator's scenario has {} messages; the matrix tries the first {MATRIX_MAX_MESSAGES}.", full.messages) }
+                    { words.fill(Key::MatrixIntroFirstMessages, &[("messages", full.messages.into()), ("max", MATRIX_MAX_MESSAGES.into())]) }
                 }
             </p>
             if let Some(problem) = &*error {
-                <div class="notice error" role="alert"><p>{ problem }</p></div>
+                <div class="notice error" role="alert"><p>{ problem.text(&words) }</p></div>
             }
             if let Some(problem) = &*notice {
-                <div class="notice worker-notice" role="alert"><p>{ problem }</p></div>
+                <div class="notice worker-notice" role="alert"><p>{ problem.text(&words) }</p></div>
             }
-            <section class="panel" aria-label="Crash matrix settings">
+            <section class="panel" aria-label={words.get(Key::MatrixSettings).to_string()}>
                 <fieldset class="row" disabled={running}>
-                    <legend>{ "Modes" }</legend>
+                    <legend>{ words.get(Key::MatrixModes) }</legend>
                     { for mode_boxes }
-                    <label class="check"><input type="checkbox" checked={*pairs} onchange={on_pairs} />{ " Also pairs of crash points" }</label>
+                    <label class="check"><input type="checkbox" checked={*pairs} onchange={on_pairs} />{ format!(" {}", words.get(Key::MatrixPairsOption)) }</label>
                 </fieldset>
                 <div class="row">
                     if running {
-                        <button onclick={cancel}>{ "Cancel" }</button>
+                        <button onclick={cancel}>{ words.get(Key::CommonCancel) }</button>
                     } else {
-                        <button class="primary" onclick={start}>{ format!("Run {planned_runs} runs") }</button>
+                        <button class="primary" onclick={start}>{ words.fill(Key::MatrixRun, &[("runs", planned_runs.into())]) }</button>
                     }
                 </div>
                 { progress }
-                { legend(!scenario.queue.poison.is_empty()) }
+                { legend(!scenario.queue.poison.is_empty(), &words) }
             </section>
             { for grids }
         </div>

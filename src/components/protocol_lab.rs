@@ -10,9 +10,12 @@ use gloo::timers::callback::Interval;
 use mqlab_sim::explore::{
     Action, ExploreConfig, Explorer, Message, RmState, StateId, Status, TmState, TwoPhaseState,
 };
+use mqlab_text::analysis::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
+use crate::words::use_words;
 
 /// The page offers 1 to 7 resource managers (N = 7 has 296,448 states).
 pub const LAB_MAX_RMS: u32 = 7;
@@ -34,20 +37,48 @@ enum LabRun {
     Cancelled,
 }
 
-fn rm_word(state: RmState) -> (&'static str, &'static str) {
-    match state {
-        RmState::Working => ("○", "working"),
-        RmState::Prepared => ("◐", "prepared"),
-        RmState::Committed => ("✔", "committed"),
-        RmState::Aborted => ("✖", "aborted"),
+/// What the lab has to say is wrong, kept as what happened rather than as a sentence,
+/// so that it reads in the language chosen when it is shown.
+#[derive(Clone, Debug, PartialEq)]
+enum LabError {
+    /// The explorer refused the configuration (the core's reason).
+    Config(String),
+    /// N is not a whole number from 1 to `LAB_MAX_RMS` (the text typed).
+    Rms(String),
+    /// No state has that number: they go from 0 to this one.
+    State(u32),
+}
+
+impl LabError {
+    fn text(&self, words: &Words) -> String {
+        match self {
+            LabError::Config(problem) => {
+                words.fill(Key::LabErrorConfig, &[("problem", problem.into())])
+            }
+            LabError::Rms(text) => words.fill(
+                Key::LabErrorRms,
+                &[("max", LAB_MAX_RMS.into()), ("text", text.into())],
+            ),
+            LabError::State(last) => words.fill(Key::LabErrorState, &[("last", (*last).into())]),
+        }
     }
 }
 
-fn tm_word(state: TmState) -> &'static str {
+/// An RM's icon, class and word.
+fn rm_word(state: RmState) -> (&'static str, &'static str, Key) {
     match state {
-        TmState::Init => "init",
-        TmState::Committed => "committed",
-        TmState::Aborted => "aborted",
+        RmState::Working => ("○", "working", Key::LabRmWorking),
+        RmState::Prepared => ("◐", "prepared", Key::LabRmPrepared),
+        RmState::Committed => ("✔", "committed", Key::LabRmCommitted),
+        RmState::Aborted => ("✖", "aborted", Key::LabRmAborted),
+    }
+}
+
+fn tm_word(state: TmState) -> Key {
+    match state {
+        TmState::Init => Key::LabTmInit,
+        TmState::Committed => Key::LabTmCommitted,
+        TmState::Aborted => Key::LabTmAborted,
     }
 }
 
@@ -60,23 +91,23 @@ fn message_word(message: &Message) -> String {
 }
 
 /// One state, as a compact readable card.
-fn state_card(state: &TwoPhaseState) -> Html {
+fn state_card(state: &TwoPhaseState, words: &Words) -> Html {
     let rms = state.rm_states.iter().enumerate().map(|(r, s)| {
-        let (icon, word) = rm_word(*s);
-        html! { <li class={classes!("rm", word)}><span class="rm-name">{ format!("RM {r}") }</span><span aria-hidden="true">{ icon }</span>{ format!(" {word}") }</li> }
+        let (icon, class, word) = rm_word(*s);
+        html! { <li class={classes!("rm", class)}><span class="rm-name">{ format!("RM {r}") }</span><span aria-hidden="true">{ icon }</span>{ format!(" {}", words.get(word)) }</li> }
     });
     let prepared: Vec<String> = state.tm_prepared.iter().map(|r| r.to_string()).collect();
     let msgs: Vec<String> = state.msgs.iter().map(message_word).collect();
     html! {
         <div class={classes!("state-card", (!state.is_consistent()).then_some("inconsistent"))}>
             <ul class="rms">{ for rms }</ul>
-            <p><strong>{ "TM: " }</strong>{ tm_word(state.tm_state) }
-               { " · knows prepared: " }{ if prepared.is_empty() { "{}".to_string() } else { format!("{{{}}}", prepared.join(", ")) } }</p>
-            <p><strong>{ "Messages: " }</strong>{ if msgs.is_empty() { "none".to_string() } else { msgs.join(", ") } }</p>
+            <p><strong>{ format!("{} ", words.get(Key::LabCardTm)) }</strong>{ words.get(tm_word(state.tm_state)) }
+               { format!(" · {} ", words.get(Key::LabCardKnowsPrepared)) }{ if prepared.is_empty() { "{}".to_string() } else { format!("{{{}}}", prepared.join(", ")) } }</p>
+            <p><strong>{ format!("{} ", words.get(Key::LabCardMessages)) }</strong>{ if msgs.is_empty() { words.get(Key::LabCardNoMessages).to_string() } else { msgs.join(", ") } }</p>
             if state.is_consistent() {
-                <p class="status ok">{ "✔ consistent" }</p>
+                <p class="status ok">{ words.get(Key::LabCardConsistent) }</p>
             } else {
-                <p class="status bad">{ "✖ inconsistent: one RM committed while another aborted" }</p>
+                <p class="status bad">{ words.get(Key::LabCardInconsistent) }</p>
             }
         </div>
     }
@@ -84,6 +115,7 @@ fn state_card(state: &TwoPhaseState) -> Html {
 
 #[component]
 pub fn ProtocolLab() -> Html {
+    let words = use_words();
     // The address can name N, the variant and a state (`rms=4;state=17`): the lab then
     // explores at once and opens that state, so a reload shows the same thing.
     let from_address = use_memo((), |_| crate::page_link::current());
@@ -98,7 +130,7 @@ pub fn ProtocolLab() -> Html {
     let explorer: Rc<RefCell<Option<Explorer>>> = use_mut_ref(|| None);
     let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
     let selected = use_state(|| from_address.state.unwrap_or(0));
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<LabError>);
     // The text of a refused N, kept in the box for the user to fix; nothing can be
     // explored until a valid N replaces it.
     let rms_refused = use_state(|| None::<String>);
@@ -134,7 +166,7 @@ pub fn ProtocolLab() -> Html {
                     let started = js_sys::Date::now();
                     *timer.borrow_mut() = Some(slice_timer(explorer.clone(), run.clone(), started));
                 }
-                Err(problem) => error.set(Some(format!("{problem}."))),
+                Err(problem) => error.set(Some(LabError::Config(problem.to_string()))),
             }
         })
     };
@@ -215,9 +247,8 @@ pub fn ProtocolLab() -> Html {
                     timer.borrow_mut().take();
                     *explorer.borrow_mut() = None;
                     run.set(LabRun::Idle);
-                    error.set(Some(format!(
-                        "The number of resource managers must be a whole number from 1 to {LAB_MAX_RMS}; \"{}\" is not. Explore again with a valid N.",
-                        text.trim().chars().take(20).collect::<String>()
+                    error.set(Some(LabError::Rms(
+                        text.trim().chars().take(20).collect::<String>(),
                     )));
                 }
             }
@@ -251,25 +282,27 @@ pub fn ProtocolLab() -> Html {
             let error = error.clone();
             Callback::from(move |event: Event| match event_value(&event).trim().parse::<u32>() {
                 Ok(id) if id < count => selected.set(id),
-                _ => error.set(Some(format!("State numbers go from 0 to {}.", count.saturating_sub(1)))),
+                _ => error.set(Some(LabError::State(count.saturating_sub(1)))),
             })
         };
         let path = explorer.path_to(current);
         let successors = explorer.successors(current).unwrap_or_default();
         let elapsed = match *run {
-            LabRun::Finished { elapsed_ms } => format!("{elapsed_ms} ms"),
+            LabRun::Finished { elapsed_ms } => words.fill(Key::LabElapsed, &[("ms", elapsed_ms.into())]),
             _ => "—".into(),
         };
-        let status = match result.status {
-            Status::Complete => "complete",
-            Status::StateLimitReached => "stopped at the state limit",
-            Status::Running => "cancelled before the end (counts so far)",
-        };
+        let status = words.get(match result.status {
+            Status::Complete => Key::LabStatusComplete,
+            Status::StateLimitReached => Key::LabStatusLimit,
+            Status::Running => Key::LabStatusCancelled,
+        });
         let counterexample = result.first_violation.map(|id| html! {
             <div class="notice error" role="alert">
-                <p>{ format!("✖ The invariant fails: {} inconsistent states. The shortest counterexample has {} steps.",
-                    result.violations, explorer.depth(id).unwrap_or(0)) }</p>
-                <button onclick={go(id)}>{ "Show the counterexample" }</button>
+                <p>{ words.fill(Key::LabCounterexample, &[
+                    ("violations", result.violations.into()),
+                    ("steps", explorer.depth(id).unwrap_or(0).into()),
+                ]) }</p>
+                <button onclick={go(id)}>{ words.get(Key::LabCounterexampleShow) }</button>
             </div>
         });
         let path_steps = path.map(|path| {
@@ -280,7 +313,7 @@ pub fn ProtocolLab() -> Html {
             }
             html! {
                 <ol class="path" start="0">
-                    <li><button class="small" onclick={go(StateId(0))}>{ "Initial state" }</button></li>
+                    <li><button class="small" onclick={go(StateId(0))}>{ words.get(Key::LabInitialState) }</button></li>
                     { for path.steps.iter().zip(ids).map(|(step, id)| html! {
                         <li>
                             if let Some(id) = id {
@@ -304,43 +337,43 @@ pub fn ProtocolLab() -> Html {
         });
         html! {
             <>
-                <section class="panel" aria-label="Results">
-                    <h2>{ "Results" }</h2>
+                <section class="panel" aria-label={words.get(Key::LabResults).to_string()}>
+                    <h2>{ words.get(Key::LabResults) }</h2>
                     <dl class="figures">
-                        <div><dt>{ "Distinct states" }</dt><dd data-figure="distinct-states">{ result.distinct_states }</dd></div>
-                        <div><dt>{ "Up to renaming the RMs" }</dt><dd>{ result.symmetric_states.map(|s| s.to_string()).unwrap_or_default() }</dd></div>
-                        <div><dt>{ "Transitions" }</dt><dd>{ result.transitions }</dd></div>
-                        <div><dt>{ "Depth" }</dt><dd data-figure="depth">{ result.max_depth }</dd></div>
-                        <div><dt>{ "Invariant" }</dt><dd data-figure="invariant">{
-                            if result.violations == 0 { "✔ holds in every state".to_string() } else { format!("✖ violated in {} states", result.violations) }
+                        <div><dt>{ words.get(Key::LabDistinctStates) }</dt><dd data-figure="distinct-states">{ result.distinct_states }</dd></div>
+                        <div><dt>{ words.get(Key::LabUpToRenaming) }</dt><dd>{ result.symmetric_states.map(|s| s.to_string()).unwrap_or_default() }</dd></div>
+                        <div><dt>{ words.get(Key::LabTransitions) }</dt><dd>{ result.transitions }</dd></div>
+                        <div><dt>{ words.get(Key::LabDepth) }</dt><dd data-figure="depth">{ result.max_depth }</dd></div>
+                        <div><dt>{ words.get(Key::LabInvariant) }</dt><dd data-figure="invariant">{
+                            if result.violations == 0 { words.get(Key::LabInvariantHolds).to_string() } else { words.fill(Key::LabInvariantViolated, &[("violations", result.violations.into())]) }
                         }</dd></div>
-                        <div><dt>{ "Search" }</dt><dd>{ format!("{status}, {elapsed}") }</dd></div>
+                        <div><dt>{ words.get(Key::LabSearch) }</dt><dd>{ words.fill(Key::LabSearchValue, &[("status", status.into()), ("elapsed", elapsed.into())]) }</dd></div>
                     </dl>
                     { for counterexample }
                 </section>
-                <section class="panel browser" aria-label="State browser">
+                <section class="panel browser" aria-label={words.get(Key::LabBrowser).to_string()}>
                     <div class="panel-header">
-                        <h2>{ format!("State #{} (depth {})", current.0, explorer.depth(current).unwrap_or(0)) }</h2>
+                        <h2>{ words.fill(Key::LabState, &[("id", current.0.into()), ("depth", explorer.depth(current).unwrap_or(0).into())]) }</h2>
                         <div class="row">
-                            <button class="small" disabled={current.0 == 0} onclick={go(StateId(current.0.saturating_sub(1)))}>{ "◀ Previous" }</button>
-                            <label for="state-id">{ "Go to state" }</label>
+                            <button class="small" disabled={current.0 == 0} onclick={go(StateId(current.0.saturating_sub(1)))}>{ words.get(Key::LabPrevious) }</button>
+                            <label for="state-id">{ words.get(Key::LabGoTo) }</label>
                             <input id="state-id" type="number" min="0" max={count.saturating_sub(1).to_string()} value={current.0.to_string()} onchange={on_pick} />
-                            <button class="small" disabled={current.0 + 1 >= count} onclick={go(StateId(current.0 + 1))}>{ "Next ▶" }</button>
+                            <button class="small" disabled={current.0 + 1 >= count} onclick={go(StateId(current.0 + 1))}>{ words.get(Key::LabNext) }</button>
                         </div>
                     </div>
                     <div class="browser-grid">
                         <div>
-                            <h3>{ "The state" }</h3>
-                            { for explorer.state(current).map(|s| state_card(&s)) }
+                            <h3>{ words.get(Key::LabTheState) }</h3>
+                            { for explorer.state(current).map(|s| state_card(&s, &words)) }
                         </div>
                         <div>
-                            <h3>{ "A shortest path to it" }</h3>
+                            <h3>{ words.get(Key::LabPath) }</h3>
                             { for path_steps }
                         </div>
                         <div>
-                            <h3>{ "What can happen next" }</h3>
+                            <h3>{ words.get(Key::LabSuccessors) }</h3>
                             if successors.is_empty() {
-                                <p class="hint">{ "Nothing: this is a final state." }</p>
+                                <p class="hint">{ words.get(Key::LabFinal) }</p>
                             }
                             <ul class="edges">{ for edges }</ul>
                         </div>
@@ -358,11 +391,11 @@ pub fn ProtocolLab() -> Html {
         } => html! {
             <div class="progress" role="status">
                 <progress max={discovered.to_string()} value={explored.to_string()}></progress>
-                { format!(" explored {explored} of {discovered} states found so far · depth {depth}") }
+                { words.fill(Key::LabProgress, &[("explored", (*explored).into()), ("discovered", (*discovered).into()), ("depth", (*depth).into())]) }
             </div>
         },
         LabRun::Cancelled => {
-            html! { <p class="hint" role="status">{ "Cancelled. The figures below are what was found before stopping." }</p> }
+            html! { <p class="hint" role="status">{ words.get(Key::LabCancelled) }</p> }
         }
         _ => html! {},
     };
@@ -370,21 +403,21 @@ pub fn ProtocolLab() -> Html {
     html! {
         <div class="protocol-lab">
             <p class="intro">
-                { "The bare two-phase commit protocol as Gray and Lamport specify it (TwoPhase): N resource managers (RMs), one transaction manager (TM) and a set of messages. The lab tries every interleaving of every action, counts the distinct states, and checks in each that no RM committed while another aborted." }
+                { words.get(Key::LabIntro) }
             </p>
             if let Some(problem) = &*error {
-                <div class="notice error" role="alert"><p>{ problem }</p></div>
+                <div class="notice error" role="alert"><p>{ problem.text(&words) }</p></div>
             }
-            <section class="panel" aria-label="Exploration settings">
+            <section class="panel" aria-label={words.get(Key::LabSettings).to_string()}>
                 <div class="row">
-                    <label for="rm-count">{ "Resource managers (N)" }</label>
+                    <label for="rm-count">{ words.get(Key::LabRms) }</label>
                     <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={(*rms_refused).clone().unwrap_or_else(|| rm_count.to_string())} onchange={on_rms} disabled={running} />
                     <label class="check"><input type="checkbox" checked={*broken} onchange={on_broken} disabled={running} />
-                        { " Break the protocol: the TM commits after the first Prepared, without waiting for every vote" }</label>
+                        { words.get(Key::LabBreak) }</label>
                     if running {
-                        <button onclick={cancel}>{ "Cancel" }</button>
+                        <button onclick={cancel}>{ words.get(Key::CommonCancel) }</button>
                     } else {
-                        <button class="primary" onclick={start.reform(|_: MouseEvent| false)} disabled={rms_refused.is_some()}>{ "Explore" }</button>
+                        <button class="primary" onclick={start.reform(|_: MouseEvent| false)} disabled={rms_refused.is_some()}>{ words.get(Key::LabExplore) }</button>
                     }
                 </div>
                 { progress }
