@@ -6,7 +6,7 @@
 //! working.
 
 use mqlab_sim::SharedRun;
-use mqlab_text::analysis::Key;
+use mqlab_text::page::Key;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
@@ -87,9 +87,9 @@ pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
 /// The view, as the loading and failure messages name it.
 fn what(view: View) -> Key {
     match view {
-        View::Compare => Key::HostWhatCompare,
-        View::CrashMatrix => Key::HostWhatCrashMatrix,
-        View::ProtocolLab => Key::HostWhatProtocolLab,
-        View::Simulator | View::Lessons => Key::HostWhatView,
+        View::Compare => Key::PartCompare,
+        View::CrashMatrix => Key::PartCrashMatrix,
+        View::ProtocolLab => Key::PartProtocolLab,
+        View::Simulator | View::Lessons => Key::PartView,
     }
 }
