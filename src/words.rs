@@ -152,8 +152,6 @@ mod tests {
         "components/help_overlay.rs",
         "components/lag_plot.rs",
         "components/ledger_view.rs",
-        "components/lessons.rs",
-        "components/lessons_host.rs",
         "components/narration.rs",
         "components/protocol_lab.rs",
         "components/queue_settings.rs",

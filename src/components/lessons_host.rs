@@ -12,6 +12,8 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use crate::module_loader::{self, Module, Shown};
+use crate::words::use_words;
+use mqlab_text::lessons_view::Key;
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsHostProps {
@@ -30,6 +32,7 @@ fn arguments(open: Option<&str>, on_open: &Closure<dyn Fn(JsValue)>) -> js_sys::
 
 #[component]
 pub fn LessonsHost(props: &LessonsHostProps) -> Html {
+    let words = use_words();
     let root = use_node_ref();
     let shown = use_state(|| Shown::Loading);
     let attempt = use_state(|| 0_u32);
@@ -69,7 +72,7 @@ pub fn LessonsHost(props: &LessonsHostProps) -> Html {
     };
     html! {
         <div class="lessons-host" aria-busy={(*shown == Shown::Loading).to_string()}>
-            { module_loader::status("the lessons", &shown, retry) }
+            { module_loader::status(words.get(Key::HostWhat), &shown, retry) }
             <div class="lessons-root" ref={root}></div>
         </div>
     }
