@@ -233,8 +233,6 @@ mod tests {
         "components/groups_settings.rs",
         "components/help_overlay.rs",
         "components/ledger_view.rs",
-        "components/lessons.rs",
-        "components/lessons_host.rs",
         "components/queue_settings.rs",
         "components/real_systems.rs",
         "components/replication_ledger.rs",

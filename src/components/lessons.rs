@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 use gloo::storage::{LocalStorage, Storage};
 use mqlab_sim::lessons::{self, Chapter, Lesson, Reached, MAX_LESSON_STEPS};
 use mqlab_sim::{Mode, ParticipantStats, Scenario, SharedRun, Summary};
+use mqlab_text::lessons_view::Key;
+use mqlab_text::{Catalogue, Words};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -24,6 +26,7 @@ use crate::components::stage::Stage;
 use crate::hooks::cadence;
 use crate::lazy::{self, Loaded, Part};
 use crate::state::{Lab, LabAction, SPEEDS};
+use crate::words::use_words;
 
 /// Where the completed lessons' slugs are kept in local storage.
 pub const PROGRESS_KEY: &str = "mqlab.lessons.completed";
@@ -41,7 +44,7 @@ const NARRATION_LINES: usize = 40;
 const PAUSE_AT_CUES_UP_TO: u32 = 16;
 
 /// Below this width the lesson is one column, and the stage sits under the question.
-const ONE_COLUMN_QUERY: &str = "(max-width: 900px)";
+const ONE_COLUMN_QUERY: &str = "(max-width: 900px)"; // not prose
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsProps {
@@ -130,17 +133,37 @@ pub fn known_slugs(stored: Vec<String>) -> BTreeSet<String> {
 }
 
 /// Completion as icon and words (never colour alone).
-fn completion_status(status: LessonStatus) -> Html {
+fn completion_status(words: &Words, status: LessonStatus) -> Html {
     match status {
         LessonStatus::PredictedRight => html! {
-            <span class="lesson-status done"><span aria-hidden="true">{ "✓" }</span>{ " Completed" }</span>
+            <span class="lesson-status done"><span aria-hidden="true">{ "✓" }</span>{ format!(" {}", words.get(Key::StatusDone)) }</span>
         },
         LessonStatus::PredictedWrong => html! {
-            <span class="lesson-status done wrong"><span aria-hidden="true">{ "◐" }</span>{ " Completed, predicted wrong" }</span>
+            <span class="lesson-status done wrong"><span aria-hidden="true">{ "◐" }</span>{ format!(" {}", words.get(Key::StatusPredictedWrong)) }</span>
         },
         LessonStatus::NotYet => html! {
-            <span class="lesson-status todo"><span aria-hidden="true">{ "○" }</span>{ " Not yet" }</span>
+            <span class="lesson-status todo"><span aria-hidden="true">{ "○" }</span>{ format!(" {}", words.get(Key::StatusNotYet)) }</span>
         },
+    }
+}
+
+/// A chapter's heading.
+fn chapter_title(words: &Words, chapter: Chapter) -> &str {
+    words.get(match chapter {
+        Chapter::OneQueue => Key::ChapterOneQueue,
+        Chapter::ManyConsumers => Key::ChapterManyConsumers,
+        Chapter::ReplicatedQueue => Key::ChapterReplicatedQueue,
+        Chapter::TwoPhaseCommit => Key::ChapterTwoPhaseCommit,
+    })
+}
+
+/// A lesson's words (its title, question, answers, cues) from the lessons' catalogue of
+/// the page's language, or nothing while the catalogue loads (the view shows the part's
+/// status meanwhile).
+fn lesson_words(text: &Loaded, key: &str) -> String {
+    match text {
+        Loaded::Ready(catalogue) => catalogue.text(key),
+        Loaded::Loading | Loaded::Failed(_) => String::new(),
     }
 }
 
@@ -168,7 +191,7 @@ fn lesson_text(
 ) -> Html {
     match text {
         Loaded::Ready(catalogue) => html! {
-            <p {class}>{ catalogue.text(&format!("{}.{which}", lesson.id)) }</p>
+            <p {class}>{ catalogue.text(&lesson.text_key(which)) }</p>
         },
         other => lazy::status(Part::Lessons, other, retry),
     }
@@ -185,7 +208,8 @@ fn step_after(reached: Reached) -> Option<u64> {
 #[component]
 pub fn Lessons(props: &LessonsProps) -> Html {
     // The lessons' stylesheet and texts start loading as soon as the view opens.
-    let _ = lazy::use_part(Part::Lessons);
+    let (text, retry) = lazy::use_part(Part::Lessons);
+    let words = use_words();
     let progress = use_state(Progress::load);
     let all = use_memo((), |_| lessons::all());
     // The view's own lab, on the scenario of the lesson asked for first.
@@ -208,14 +232,14 @@ pub fn Lessons(props: &LessonsProps) -> Html {
                 html! {
                     <div class="notice error" role="alert">
                         <span aria-hidden="true">{ "⚠" }</span>
-                        <p>{ format!("There is no lesson called “{slug}”. The link may be mistyped or from a newer version of MQ Lab. Pick a lesson from the list below.") }</p>
+                        <p>{ words.fill(Key::UnknownLesson, &[("slug", slug.into())]) }</p>
                     </div>
                 }
             });
             html! {
                 <>
                     { for unknown }
-                    { lesson_list(&all, &progress) }
+                    { lesson_list(&words, &text, &retry, &all, &progress) }
                 </>
             }
         }
@@ -223,7 +247,13 @@ pub fn Lessons(props: &LessonsProps) -> Html {
 }
 
 /// The list of lessons, under their chapters, numbered through the whole course.
-fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
+fn lesson_list(
+    words: &Words,
+    text: &Loaded,
+    retry: &Callback<()>,
+    all: &[Lesson],
+    progress: &Progress,
+) -> Html {
     let done = all
         .iter()
         .filter(|lesson| progress.completed.contains(lesson.id))
@@ -233,12 +263,17 @@ fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
         html! {
             <li class={classes!("lesson-item", (status != LessonStatus::NotYet).then_some("done"))} data-lesson={lesson.id}>
                 <span class="lesson-number" aria-hidden="true">{ index + 1 }</span>
-                <a href={format!("#{}", lesson.link_fragment())}>{ lesson.title }</a>
-                { completion_status(status) }
+                <a href={format!("#{}", lesson.link_fragment())}>{ lesson_words(text, &lesson.title_key()) }</a>
+                { completion_status(words, status) }
             </li>
         }
     };
-    let chapters = Chapter::ALL.iter().enumerate().filter_map(|(number, chapter)| {
+    let catalogue: Option<&Catalogue> = match text {
+        Loaded::Ready(catalogue) => Some(catalogue),
+        Loaded::Loading | Loaded::Failed(_) => None,
+    };
+    // The lessons' titles come with their catalogue: until it arrives, its status.
+    let chapters = catalogue.is_some().then(|| Chapter::ALL.iter().enumerate().filter_map(|(number, chapter)| {
         let lessons: Vec<(usize, &Lesson)> = all
             .iter()
             .enumerate()
@@ -247,23 +282,24 @@ fn lesson_list(all: &[Lesson], progress: &Progress) -> Html {
         let (first, _) = lessons.first()?;
         let heading = format!("lesson-chapter-{}", number + 1);
         Some(html! {
-            <section class="lesson-chapter" aria-labelledby={heading.clone()} data-chapter={chapter.title()}>
-                <h3 id={heading}>{ chapter.title() }</h3>
+            <section class="lesson-chapter" aria-labelledby={heading.clone()} data-chapter={chapter.number().to_string()}>
+                <h3 id={heading}>{ chapter_title(words, *chapter) }</h3>
                 <ol class="lesson-items" start={(first + 1).to_string()}>
                     { for lessons.iter().map(|(index, lesson)| item(*index, lesson)) }
                 </ol>
             </section>
         })
-    });
+    }));
     html! {
         <section class="panel lessons-list" aria-labelledby="lessons-heading">
-            <h2 id="lessons-heading">{ "Lessons" }</h2>
-            <p class="intro">{ "Each lesson sets up a fault, asks you to predict what it does, then plays it. The verdict comes from the simulation's ledger." }</p>
+            <h2 id="lessons-heading">{ words.get(Key::ListHeading) }</h2>
+            <p class="intro">{ words.get(Key::ListIntro) }</p>
             <p class="lessons-progress" id="lessons-progress">
-                { format!("{done} of {} lessons completed", all.len()) }
+                { words.fill(Key::ListProgress, &[("done", done.into()), ("total", all.len().into())]) }
             </p>
             <progress max={all.len().to_string()} value={done.to_string()} aria-labelledby="lessons-progress" />
-            { for chapters }
+            { lazy::status(Part::Lessons, text, retry) }
+            { for chapters.into_iter().flatten() }
         </section>
     }
 }
@@ -287,24 +323,36 @@ struct LessonResult {
 }
 
 /// Each participant's ticks in doubt, from the ledger, in one sentence.
-fn in_doubt_sentence(result: &LessonResult) -> Option<String> {
-    let parts: Vec<String> = result
+fn in_doubt_sentence(words: &Words, result: &LessonResult) -> Option<String> {
+    let parts = result
         .participants
         .iter()
         .map(|p| {
-            format!(
-                "{} {} tick{}",
-                p.participant.participant_label(),
-                p.blocked_ticks,
-                if p.blocked_ticks == 1 { "" } else { "s" }
+            words.fill(
+                Key::InDoubtParticipant,
+                &[
+                    (
+                        "participant",
+                        p.participant.participant_label().to_string().into(),
+                    ),
+                    ("count", p.blocked_ticks.into()),
+                ],
             )
         })
-        .collect();
+        .reduce(|list, next| {
+            words.fill(
+                Key::InDoubtList,
+                &[("list", list.into()), ("next", next.into())],
+            )
+        })
+        .unwrap_or_default();
     (result.summary.blocked_ticks > 0).then(|| {
-        format!(
-            "In doubt, per participant (from its yes vote until the decision reached it, in every transaction): {} — {} ticks in all.",
-            parts.join(", "),
-            result.summary.blocked_ticks
+        words.fill(
+            Key::InDoubtLine,
+            &[
+                ("parts", parts.into()),
+                ("total", result.summary.blocked_ticks.into()),
+            ],
         )
     })
 }
@@ -313,27 +361,33 @@ fn in_doubt_sentence(result: &LessonResult) -> Option<String> {
 /// applied out of order and the deliveries marked redelivered, which is what many
 /// consumers add to the story. Consumer groups promise order within a key only, so with
 /// them the line counts what broke that promise.
-fn ledger_line(summary: &Summary, scenario: &Scenario) -> String {
+fn ledger_line(words: &Words, summary: &Summary, scenario: &Scenario) -> String {
     let order = if scenario.topology.consumers > 1 {
-        let within = if scenario.kafka.is_some() {
-            " within a key"
+        let key = if scenario.kafka.is_some() {
+            Key::LedgerOrderWithinKey
         } else {
-            ""
+            Key::LedgerOrder
         };
-        format!(
-            ", {} reordered{within}, {} redelivered",
-            summary.reordered_per_key, summary.redelivered
+        words.fill(
+            key,
+            &[
+                ("reordered", summary.reordered_per_key.into()),
+                ("redelivered", summary.redelivered.into()),
+            ],
         )
     } else {
         String::new()
     };
-    format!(
-        "Ledger: {} of {} exactly once, {} lost, {} duplicated{order}, {} ticks in doubt.",
-        summary.exactly_once,
-        summary.messages,
-        summary.lost,
-        summary.duplicated,
-        summary.blocked_ticks
+    words.fill(
+        Key::LedgerLine,
+        &[
+            ("exactly_once", summary.exactly_once.into()),
+            ("messages", summary.messages.into()),
+            ("lost", summary.lost.into()),
+            ("duplicated", summary.duplicated.into()),
+            ("order", order.into()),
+            ("in_doubt", summary.blocked_ticks.into()),
+        ],
     )
 }
 
@@ -364,6 +418,7 @@ const REVEAL_SEEN_PX: f64 = 120.0;
 #[component]
 fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let (text, retry) = lazy::use_part(Part::Lessons);
+    let words = use_words();
     let all = use_memo((), |_| lessons::all());
     let lesson = &all[props.index.min(all.len() - 1)];
     let lab = props.lab.clone();
@@ -547,7 +602,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let status = props.progress.status(lesson.id);
     let total = all.len();
     let question = &lesson.question;
-    let choices = question.choices.iter().enumerate().map(|(index, option)| {
+    let choices = (0..question.choices.len()).map(|index| {
         let onchange = {
             let choice = choice.clone();
             Callback::from(move |_: Event| choice.set(Some(index)))
@@ -558,14 +613,14 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
             <label class={classes!("choice", (*choice == Some(index)).then_some("picked"), hidden.then_some("unpicked"))}>
                 <input type="radio" name="lesson-prediction" value={index.to_string()}
                        checked={*choice == Some(index)} disabled={locked.is_some()} {onchange} />
-                <span>{ option.text }</span>
+                <span>{ lesson_words(&text, &lesson.choice_key(index)) }</span>
             </label>
         }
     });
 
     // The newest cue reached is the one the stage is showing.
     let newest_cue = reached.iter().rposition(Option::is_some);
-    let cues = lesson.cues.iter().zip(&reached).enumerate().filter_map(|(index, (cue, reached))| {
+    let cues = reached.iter().enumerate().filter_map(|(index, reached)| {
         let reached = (*reached)?;
         let when = match step_after(reached) {
             Some(step) => {
@@ -574,17 +629,17 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                     Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)))
                 };
                 html! {
-                    <button class="cue-when" {onclick} title={format!("Go to step {step}, right after this moment")}>
-                        { format!("Step {step}") }
+                    <button class="cue-when" {onclick} title={words.fill(Key::CuesGoToStep, &[("step", step.into())])}>
+                        { words.fill(Key::CuesStep, &[("step", step.into())]) }
                     </button>
                 }
             }
-            None if reached == Reached::AtStart => html! { <span class="cue-when">{ "Start" }</span> },
-            None => html! { <span class="cue-when">{ "End" }</span> },
+            None if reached == Reached::AtStart => html! { <span class="cue-when">{ words.get(Key::CuesStart) }</span> },
+            None => html! { <span class="cue-when">{ words.get(Key::CuesEnd) }</span> },
         };
         let newest = newest_cue == Some(index);
         Some(html! {
-            <li class={classes!(newest.then_some("newest"))} aria-current={newest.then_some("step")}>{ when }<span>{ cue.text }</span></li>
+            <li class={classes!(newest.then_some("newest"))} aria-current={newest.then_some("step")}>{ when }<span>{ lesson_words(&text, &lesson.cue_key(index)) }</span></li>
         })
     });
 
@@ -594,48 +649,48 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let picked = locked.unwrap_or(0);
         let right = outcome.get(picked).copied().unwrap_or(false);
         let headline = if right {
-            html! { <p class="lesson-verdict right"><span aria-hidden="true">{ "✓ " }</span>{ "Your prediction held." }</p> }
+            html! { <p class="lesson-verdict right"><span aria-hidden="true">{ "✓ " }</span>{ words.get(Key::RevealHeld) }</p> }
         } else {
-            html! { <p class="lesson-verdict wrong"><span aria-hidden="true">{ "✗ " }</span>{ "Not this time — see what happened." }</p> }
+            html! { <p class="lesson-verdict wrong"><span aria-hidden="true">{ "✗ " }</span>{ words.get(Key::RevealNotHeld) }</p> }
         };
-        let rows = question.choices.iter().zip(&outcome).enumerate().map(|(index, (option, holds))| {
+        let rows = outcome.iter().enumerate().map(|(index, holds)| {
             let mark = if *holds {
-                html! { <span class="held yes"><span aria-hidden="true">{ "✓" }</span>{ " Happened" }</span> }
+                html! { <span class="held yes"><span aria-hidden="true">{ "✓" }</span>{ format!(" {}", words.get(Key::RevealHappened)) }</span> }
             } else {
-                html! { <span class="held no"><span aria-hidden="true">{ "✗" }</span>{ " Did not happen" }</span> }
+                html! { <span class="held no"><span aria-hidden="true">{ "✗" }</span>{ format!(" {}", words.get(Key::RevealDidNotHappen)) }</span> }
             };
             html! {
                 <li class={classes!(holds.then_some("held-row"))}>
                     { mark }
                     <span>
-                        { option.text }
-                        if index == picked { { " " }<span class="your-pick">{ "your prediction" }</span> }
+                        { lesson_words(&text, &lesson.choice_key(index)) }
+                        if index == picked { { " " }<span class="your-pick">{ words.get(Key::RevealYourPrediction) }</span> }
                     </span>
                 </li>
             }
         });
         let nothing_held = !outcome.contains(&true);
-        let counts = ledger_line(summary, &lesson.scenario);
-        let in_doubt = in_doubt_sentence(result);
+        let counts = ledger_line(&words, summary, &lesson.scenario);
+        let in_doubt = in_doubt_sentence(&words, result);
         let looking_back = step_index < result.end_step;
         let next = all.get(props.index + 1).map(|next| html! {
-            <a class="next-lesson" href={format!("#{}", next.link_fragment())}>{ format!("Next lesson: {} →", next.title) }</a>
+            <a class="next-lesson" href={format!("#{}", next.link_fragment())}>{ words.fill(Key::RevealNext, &[("title", lesson_words(&text, &next.title_key()).into())]) }</a>
         });
         html! {
             <>
                 if looking_back {
-                    <p class="hint looking-back">{ format!("You are looking back at step {step_index}; this is how the whole run ended, at step {}.", result.end_step) }</p>
+                    <p class="hint looking-back">{ words.fill(Key::RevealLookingBack, &[("step", step_index.into()), ("end", result.end_step.into())]) }</p>
                 }
                 { headline }
                 <ul class="outcomes">{ for rows }</ul>
                 if nothing_held {
-                    <p class="lesson-verdict wrong">{ "None of the answers describes this run: the lesson needs updating." }</p>
+                    <p class="lesson-verdict wrong">{ words.get(Key::RevealNoneHeld) }</p>
                 }
                 <p class="ledger-line">{ counts }</p>
                 if let Some(in_doubt) = in_doubt {
                     <p class="in-doubt-line" title={IN_DOUBT_HELP}>{ in_doubt }</p>
                 }
-                <h3>{ "Summary" }</h3>
+                <h3>{ words.get(Key::RevealSummary) }</h3>
                 { lesson_text(&text, &retry, lesson, "summary", "lesson-summary") }
                 { for next }
             </>
@@ -648,81 +703,81 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let step_ms = if lab.playing { period_ms } else { 350 };
     let events = sim.trace()[sim.trace().len().saturating_sub(NARRATION_LINES)..].to_vec();
     let speeds = SPEEDS.iter().enumerate().map(|(index, speed)| {
-        html! { <option value={index.to_string()} selected={index == lab.speed_index}>{ format!("{speed} steps/s") }</option> }
+        html! { <option value={index.to_string()} selected={index == lab.speed_index}>{ words.fill(Key::ControlsSpeedOption, &[("speed", (*speed).into())]) }</option> }
     });
     let transactional = lesson.scenario.mode == Mode::Transactional;
     let toggle = if lab.playing {
         html! {
-            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Pause)} aria-label="Pause" title="Pause (Space)">
-                { pause_icon() }{ " Pause" }
+            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Pause)} aria-label={words.get(Key::ControlsPause).to_string()} title={words.get(Key::ControlsPauseTitle).to_string()}>
+                { pause_icon() }{ format!(" {}", words.get(Key::ControlsPause)) }
             </button>
         }
     } else {
         // Never disabled: a disabled button would drop the keyboard focus at the end.
         html! {
-            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Play)} aria-label="Play"
-                    aria-disabled={quiet.then_some("true")} title="Play (Space)">
-                { play_icon() }{ " Play" }
+            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Play)} aria-label={words.get(Key::ControlsPlay).to_string()}
+                    aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsPlayTitle).to_string()}>
+                { play_icon() }{ format!(" {}", words.get(Key::ControlsPlay)) }
             </button>
         }
     };
 
     html! {
         <article class="lesson" aria-labelledby="lesson-title" data-lesson={lesson.id}>
-            <nav class="lesson-nav" aria-label="Lesson">
-                <button onclick={back}>{ "← All lessons" }</button>
-                <span>{ format!("Lesson {} of {total}", props.index + 1) }</span>
-                { completion_status(status) }
-                <a href={format!("#{}", lesson.link_fragment())} class="lesson-link">{ "Link to this lesson" }</a>
+            <nav class="lesson-nav" aria-label={words.get(Key::NavLabel).to_string()}>
+                <button onclick={back}>{ words.get(Key::NavAllLessons) }</button>
+                <span>{ words.fill(Key::NavPosition, &[("number", (props.index + 1).into()), ("total", total.into())]) }</span>
+                { completion_status(&words, status) }
+                <a href={format!("#{}", lesson.link_fragment())} class="lesson-link">{ words.get(Key::NavLink) }</a>
             </nav>
             <div class="lesson-layout">
                 <div class="lesson-text">
                     <section class="panel">
-                        <h2 id="lesson-title">{ lesson.title }</h2>
+                        <h2 id="lesson-title">{ lesson_words(&text, &lesson.title_key()) }</h2>
                         { lesson_text(&text, &retry, lesson, "intro", "lesson-intro") }
                     </section>
                     <section class={classes!("panel", "lesson-question", watching.then_some("locked"))}>
                         <fieldset role="radiogroup" aria-describedby="prediction-hint">
-                            <legend>{ "Predict: " }{ question.prompt }</legend>
+                            <legend>{ words.fill(Key::QuestionLegend, &[("question", lesson_words(&text, &lesson.question_key()).into())]) }</legend>
                             { for choices }
                         </fieldset>
                         <p class="hint" id="prediction-hint">
-                            { if watching { "Your prediction is locked in. Watch the run." } else { "Pick an answer, then play the run to see if you were right." } }
+                            { words.get(if watching { Key::QuestionLocked } else { Key::QuestionPick }) }
                         </p>
                         if !watching {
                             <button class="primary" disabled={choice.is_none()} onclick={lock_in}>
-                                { "Lock in my prediction and play" }
+                                { words.get(Key::QuestionLockIn) }
                             </button>
                         }
                     </section>
                     <section class="panel lesson-cues" aria-labelledby="lesson-cues-heading">
-                        <h3 id="lesson-cues-heading">{ "What to notice" }</h3>
+                        <h3 id="lesson-cues-heading">{ words.get(Key::CuesHeading) }</h3>
                         <ol>{ for cues }</ol>
                     </section>
                     <section class="panel lesson-reveal" aria-labelledby="reveal-heading" ref={reveal_ref}>
-                        <h3 id="reveal-heading">{ "What happened" }</h3>
+                        <h3 id="reveal-heading">{ words.get(Key::RevealHeading) }</h3>
                         <div aria-live="polite" aria-atomic="true" class="reveal-live">
                             if let Some(reveal) = reveal { { reveal } }
-                            else if watching { <p class="hint">{ "Watching… the answer appears when the run ends." }</p> }
-                            else { <p class="hint">{ "Predict first: the answer appears after the run." }</p> }
+                            else if watching { <p class="hint">{ words.get(Key::RevealWatching) }</p> }
+                            else { <p class="hint">{ words.get(Key::RevealPredictFirst) }</p> }
                         </div>
                     </section>
                 </div>
                 <div class="lesson-watch">
                     if watching {
-                        <div class="panel lesson-controls" role="group" aria-label="Playback" ref={controls_ref}>
+                        <div class="panel lesson-controls" role="group" aria-label={words.get(Key::ControlsLabel).to_string()} ref={controls_ref}>
                             { toggle }
-                            <button onclick={action(LabAction::StepBack)} aria-disabled={(step_index == 0).then_some("true")} title="Step back (←)">{ "⇤ Step back" }</button>
-                            <button onclick={action(LabAction::Step)} aria-disabled={quiet.then_some("true")} title="Step (→)">{ "Step ⇥" }</button>
-                            <button onclick={action(LabAction::Advance(SKIP_STEPS))} aria-disabled={quiet.then_some("true")} title="Skip to the end (End)">{ "Skip to the end" }</button>
-                            <button onclick={action(LabAction::Seek(0))} title="Replay from the start (Home)">{ "Replay from the start" }</button>
-                            <label>{ "Speed " }
+                            <button onclick={action(LabAction::StepBack)} aria-disabled={(step_index == 0).then_some("true")} title={words.get(Key::ControlsStepBackTitle).to_string()}>{ words.get(Key::ControlsStepBack) }</button>
+                            <button onclick={action(LabAction::Step)} aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsStepTitle).to_string()}>{ words.get(Key::ControlsStep) }</button>
+                            <button onclick={action(LabAction::Advance(SKIP_STEPS))} aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsSkipTitle).to_string()}>{ words.get(Key::ControlsSkip) }</button>
+                            <button onclick={action(LabAction::Seek(0))} title={words.get(Key::ControlsReplayTitle).to_string()}>{ words.get(Key::ControlsReplay) }</button>
+                            <label>{ format!("{} ", words.get(Key::ControlsSpeed)) }
                                 <select onchange={on_speed}>{ for speeds }</select>
                             </label>
-                            <span class="lesson-step">{ format!("Step {}", snapshot.step) }</span>
+                            <span class="lesson-step">{ words.fill(Key::ControlsStepNow, &[("step", snapshot.step.into())]) }</span>
                             if paused_at_cue {
                                 <p class="hint paused-at-cue" role="status">
-                                    { "Paused at a moment to notice (see “What to notice”). Press " }<kbd>{ "Space" }</kbd>{ " or Play to go on, " }<kbd>{ "←" }</kbd>{ " to look back." }
+                                    { format!("{} ", words.get(Key::PausedBefore)) }<kbd>{ "Space" }</kbd>{ format!(" {} ", words.get(Key::PausedMiddle)) }<kbd>{ "←" }</kbd>{ format!(" {}", words.get(Key::PausedAfter)) }
                                 </p>
                             }
                         </div>
@@ -748,27 +803,54 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqlab_text::Catalogue;
 
     #[test]
-    fn every_lesson_has_an_intro_and_a_summary_and_the_file_no_other_text() {
-        let text = Catalogue::parse(include_str!("../../static/text/en/lessons.txt"))
-            .expect("the lessons' catalogue is well formed");
-        let mut expected = Vec::new();
-        for lesson in lessons::all() {
-            for which in ["intro", "summary"] {
-                let key = format!("{}.{which}", lesson.id);
-                let words = text.get(&key).unwrap_or_default();
-                assert!(
-                    words.len() >= 40,
-                    "lesson {} has a short {which}: {words:?}",
-                    lesson.id
-                );
-                expected.push(key);
+    fn every_lesson_has_all_its_words_in_both_languages_and_the_files_no_other_text() {
+        for (lang, file) in [
+            ("en", include_str!("../../static/text/en/lessons.txt")),
+            ("zh-CN", include_str!("../../static/text/zh-CN/lessons.txt")),
+        ] {
+            let text = Catalogue::parse(file).expect("the lessons' catalogue is well formed");
+            let mut expected = Vec::new();
+            for lesson in lessons::all() {
+                for which in ["intro", "summary"] {
+                    let key = lesson.text_key(which);
+                    let words = text.get(&key).unwrap_or_default();
+                    assert!(
+                        words.chars().count() >= 40,
+                        "{lang}: lesson {} has a short {which}: {words:?}",
+                        lesson.id
+                    );
+                }
+                for key in lesson.text_keys() {
+                    assert!(
+                        !text.get(&key).unwrap_or_default().trim().is_empty(),
+                        "{lang}: the lessons' catalogue lacks @{key}"
+                    );
+                    expected.push(key);
+                }
             }
+            // The file follows the lessons' order, so that it reads as the course does.
+            assert_eq!(text.keys().collect::<Vec<_>>(), expected, "{lang}");
         }
-        // The file follows the lessons' order, so that it reads as the course does.
-        assert_eq!(text.keys().collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn the_in_doubt_sentence_counts_each_participant_and_the_sum() {
+        let lesson = lessons::find("2pc-blocking").expect("lesson");
+        let sim = lesson.run_to_end().expect("ends");
+        let result = LessonResult {
+            summary: sim.summary(),
+            participants: sim.ledger().participants(),
+            end_step: 0,
+        };
+        let sentence = in_doubt_sentence(&Words::english(), &result).expect("some doubt");
+        assert!(
+            sentence.starts_with("In doubt, per participant (from its yes vote until the decision reached it, in every transaction): ")
+                && sentence.ends_with(&format!(" — {} ticks in all.", result.summary.blocked_ticks))
+                && sentence.contains(" ticks, "),
+            "{sentence}"
+        );
     }
 
     #[test]
@@ -784,17 +866,17 @@ mod tests {
         summary.redelivered = 2;
         summary.blocked_ticks = 0;
         assert_eq!(
-            ledger_line(&summary, &one.scenario),
+            ledger_line(&Words::english(), &summary, &one.scenario),
             "Ledger: 4 of 6 exactly once, 0 lost, 1 duplicated, 0 ticks in doubt."
         );
         let queue = lessons::find("competing-consumers-reorder").expect("lesson");
         assert_eq!(
-            ledger_line(&summary, &queue.scenario),
+            ledger_line(&Words::english(), &summary, &queue.scenario),
             "Ledger: 4 of 6 exactly once, 0 lost, 1 duplicated, 1 reordered, 2 redelivered, 0 ticks in doubt."
         );
         let group = lessons::find("rebalance-redelivers").expect("lesson");
         assert_eq!(
-            ledger_line(&summary, &group.scenario),
+            ledger_line(&Words::english(), &summary, &group.scenario),
             "Ledger: 4 of 6 exactly once, 0 lost, 1 duplicated, 1 reordered within a key, 2 redelivered, 0 ticks in doubt."
         );
     }

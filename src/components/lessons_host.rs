@@ -12,6 +12,8 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use crate::module_loader::{self, Module, Shown};
+use crate::words::use_words;
+use mqlab_text::{page::Key, Lang};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsHostProps {
@@ -23,13 +25,14 @@ pub struct LessonsHostProps {
 
 /// The module's arguments after the element: the lesson asked for, and the function that
 /// opens another.
-fn arguments(open: Option<&str>, on_open: &Closure<dyn Fn(JsValue)>) -> js_sys::Array {
+fn arguments(open: Option<&str>, on_open: &Closure<dyn Fn(JsValue)>, lang: Lang) -> js_sys::Array {
     let open = open.map_or(JsValue::NULL, JsValue::from_str);
-    js_sys::Array::of2(&open, on_open.as_ref())
+    js_sys::Array::of3(&open, on_open.as_ref(), &JsValue::from_str(lang.tag()))
 }
 
 #[component]
 pub fn LessonsHost(props: &LessonsHostProps) -> Html {
+    let words = use_words();
     let root = use_node_ref();
     let shown = use_state(|| Shown::Loading);
     let attempt = use_state(|| 0_u32);
@@ -51,17 +54,22 @@ pub fn LessonsHost(props: &LessonsHostProps) -> Html {
         let shown = shown.clone();
         let open = props.open.clone();
         let on_open_js = on_open_js.clone();
+        let lang = words.lang();
         use_effect_with(*attempt, move |attempt| {
             if let Some(element) = root.cast::<web_sys::Element>() {
-                let args = arguments(open.as_deref(), &on_open_js);
+                let args = arguments(open.as_deref(), &on_open_js, lang);
                 module_loader::show(Module::Lessons, &element, &args, *attempt, &shown);
             }
             || module_loader::hide(Module::Lessons)
         });
     }
-    // Another lesson, or the list, in the view on screen (or the one on its way).
-    use_effect_with(props.open.clone(), move |open| {
-        module_loader::update(Module::Lessons, &arguments(open.as_deref(), &on_open_js));
+    // Another lesson, the list, or another language, in the view on screen (or the one
+    // on its way).
+    use_effect_with((props.open.clone(), words.lang()), move |(open, lang)| {
+        module_loader::update(
+            Module::Lessons,
+            &arguments(open.as_deref(), &on_open_js, *lang),
+        );
     });
     let retry = {
         let attempt = attempt.clone();
@@ -69,7 +77,7 @@ pub fn LessonsHost(props: &LessonsHostProps) -> Html {
     };
     html! {
         <div class="lessons-host" aria-busy={(*shown == Shown::Loading).to_string()}>
-            { module_loader::status("the lessons", &shown, retry) }
+            { module_loader::status(words.get(Key::PartLessonsView), &shown, retry) }
             <div class="lessons-root" ref={root}></div>
         </div>
     }

@@ -3,19 +3,61 @@
 //! narration cue is reached. When the core changes, these tests name the lesson that no
 //! longer teaches what it says.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mqlab_sim::lessons::{self, Chapter, Lesson, Reached, LINK_PREFIX};
 use mqlab_sim::{
     Detail, EventKind, GroupDetail, MessageId, NodeId, RoleKind, SharedRun, Sim, Verdict,
 };
 
+/// The lessons' words in English, by key (`static/text/en/lessons.txt`, whose format
+/// `mqlab-text` reads for the page: `@key`, then the text up to the next entry).
+fn english() -> BTreeMap<String, String> {
+    catalogue(include_str!("../../../static/text/en/lessons.txt"))
+}
+
+/// The lessons' words in Chinese, by key.
+fn chinese() -> BTreeMap<String, String> {
+    catalogue(include_str!("../../../static/text/zh-CN/lessons.txt"))
+}
+
+/// A catalogue's entries by key.
+fn catalogue(text: &str) -> BTreeMap<String, String> {
+    keyed(text).into_iter().collect()
+}
+
+/// A catalogue's entries in the file's order; a group's comment lines between entries
+/// belong to none.
+fn keyed(text: &str) -> Vec<(String, String)> {
+    let mut entries: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(key) = line.strip_prefix('@') {
+            entries.push((key.trim().to_string(), Vec::new()));
+        } else if let Some((_, lines)) = entries.last_mut() {
+            if !line.starts_with('#') {
+                lines.push(line);
+            }
+        }
+    }
+    entries
+        .into_iter()
+        .map(|(key, lines)| (key, lines.join("\n").trim().to_string()))
+        .collect()
+}
+
+fn title(lesson: &Lesson) -> String {
+    english()
+        .get(&lesson.title_key())
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn describe(lesson: &Lesson) -> String {
     let sim = lesson.run_to_end().expect("the lesson's run ends");
     format!(
         "lesson {} ({}): {:?}, anomalies {:?}",
         lesson.id,
-        lesson.title,
+        title(lesson),
         sim.summary(),
         sim.ledger()
             .anomalies()
@@ -68,6 +110,7 @@ fn every_lesson_scenario_is_valid_and_ends() {
 
 #[test]
 fn the_intended_choice_and_only_it_is_true_in_every_lesson() {
+    let words = english();
     for lesson in lessons::all() {
         let question = &lesson.question;
         assert!(
@@ -95,7 +138,10 @@ fn the_intended_choice_and_only_it_is_true_in_every_lesson() {
             describe(&lesson),
             true_choices
                 .iter()
-                .map(|&i| question.choices[i].text)
+                .map(|&i| words
+                    .get(&lesson.choice_key(i))
+                    .cloned()
+                    .unwrap_or_default())
                 .collect::<Vec<_>>()
         );
     }
@@ -103,11 +149,15 @@ fn the_intended_choice_and_only_it_is_true_in_every_lesson() {
 
 #[test]
 fn every_narration_cue_is_reached_in_order() {
+    let words = english();
     for lesson in lessons::all() {
         let sim = lesson.run_to_end().expect("ends");
         let mut previous: Option<Reached> = None;
-        for cue in &lesson.cues {
-            let text = cue.text;
+        for (index, cue) in lesson.cues.iter().enumerate() {
+            let text = words
+                .get(&lesson.cue_key(index))
+                .cloned()
+                .unwrap_or_default();
             let reached = cue.reached(sim.trace(), sim.is_quiet());
             let Some(reached) = reached else {
                 panic!(
@@ -145,14 +195,16 @@ fn order(reached: Reached) -> (u8, u64) {
 fn cues_other_than_the_start_wait_for_the_run() {
     for lesson in lessons::all() {
         let fresh = mqlab_sim::Sim::new(&lesson.scenario).expect("valid");
-        for cue in &lesson.cues {
+        for (index, cue) in lesson.cues.iter().enumerate() {
             let reached = cue.reached(fresh.trace(), fresh.is_quiet());
             match cue.when {
                 lessons::CueTrigger::Start => assert_eq!(reached, Some(Reached::AtStart)),
                 _ => assert_eq!(
-                    reached, None,
-                    "lesson {}: {:?} shows before anything happened",
-                    lesson.id, cue.text
+                    reached,
+                    None,
+                    "lesson {}: {} shows before anything happened",
+                    lesson.id,
+                    lesson.cue_key(index)
                 ),
             }
         }
@@ -183,18 +235,73 @@ fn every_lesson_loads_as_a_shared_run_at_step_zero() {
 }
 
 #[test]
-fn every_lesson_has_words_to_read() {
-    for lesson in lessons::all() {
-        for (what, text) in [
-            ("title", lesson.title),
-            ("question", lesson.question.prompt),
-        ] {
-            assert!(
-                text.len() >= 10,
-                "lesson {} has a short {what}: {text:?}",
-                lesson.id
-            );
+fn every_lesson_has_words_to_read_in_english_and_chinese() {
+    for (lang, words) in [("en", english()), ("zh-CN", chinese())] {
+        for lesson in lessons::all() {
+            for key in lesson.text_keys() {
+                assert!(
+                    words.get(&key).is_some_and(|text| !text.is_empty()),
+                    "{lang}/lessons.txt lacks @{key}"
+                );
+            }
+            for key in [lesson.title_key(), lesson.question_key()] {
+                let text = &words[&key];
+                assert!(
+                    text.chars().count() >= 8,
+                    "{lang}: lesson {} has a short @{key}: {text:?}",
+                    lesson.id
+                );
+            }
         }
+    }
+}
+
+#[test]
+fn the_catalogues_hold_the_lessons_words_in_the_lessons_order_and_nothing_else() {
+    let expected: Vec<String> = lessons::all()
+        .iter()
+        .flat_map(|lesson| lesson.text_keys())
+        .collect();
+    for (lang, text) in [
+        ("en", include_str!("../../../static/text/en/lessons.txt")),
+        (
+            "zh-CN",
+            include_str!("../../../static/text/zh-CN/lessons.txt"),
+        ),
+    ] {
+        let keys: Vec<String> = keyed(text).into_iter().map(|(key, _)| key).collect();
+        assert_eq!(keys, expected, "{lang}/lessons.txt");
+    }
+}
+
+#[test]
+fn every_title_asks_a_question() {
+    for lesson in lessons::all() {
+        let title = title(&lesson);
+        assert!(
+            title.ends_with('?'),
+            "lesson {} states its answer: {title:?}",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn the_choices_of_a_question_are_of_similar_length() {
+    let words = english();
+    for lesson in lessons::all() {
+        let lengths: Vec<usize> = (0..lesson.question.choices.len())
+            .map(|index| words[&lesson.choice_key(index)].chars().count())
+            .collect();
+        let (shortest, longest) = (
+            *lengths.iter().min().expect("choices"),
+            *lengths.iter().max().expect("choices"),
+        );
+        assert!(
+            longest * 10 <= shortest * 13,
+            "lesson {}: choices from {shortest} to {longest} characters give the answer away",
+            lesson.id
+        );
     }
 }
 
@@ -207,8 +314,7 @@ fn the_lessons_of_a_chapter_follow_each_other_in_chapter_order() {
     for chapter in Chapter::ALL {
         assert!(
             chapters.contains(&chapter),
-            "the chapter {:?} has no lesson",
-            chapter.title()
+            "the chapter {chapter:?} has no lesson"
         );
     }
 }
