@@ -28,6 +28,16 @@ pub struct RealSystemsProps {
     pub many_consumers: bool,
 }
 
+/// A mode's name, as the core's `Mode::label` gives it in English.
+fn mode_name(mode: Mode) -> Key {
+    match mode {
+        Mode::AtMostOnce => Key::RealModeAtMostOnce,
+        Mode::AtLeastOnce => Key::RealModeAtLeastOnce,
+        Mode::Idempotent => Key::RealModeIdempotent,
+        Mode::Transactional => Key::RealModeTransactional,
+    }
+}
+
 /// The catalogue key of what the simulator leaves out in a mode.
 fn abstracted_key(mode: Mode) -> &'static str {
     match mode {
@@ -64,7 +74,7 @@ pub fn RealSystems(props: &RealSystemsProps) -> Html {
         <section class="panel real-systems" aria-label={words.get(Key::RealTitle).to_string()} aria-busy={(loaded == Loaded::Loading).to_string()}>
             <div class="panel-header">
                 <h2>{ words.get(Key::RealTitle) }</h2>
-                <span class="hint">{ words.fill(Key::RealWith, &[("mode", mode.label().into())]) }</span>
+                <span class="hint">{ words.fill(Key::RealWith, &[("mode", words.get(mode_name(mode)).into())]) }</span>
             </div>
             if !batch_note.is_empty() {
                 <p class="hint">{ batch_note }</p>
@@ -205,6 +215,14 @@ mod tests {
                 );
             }
             assert!(text.lines(abstracted_key(mode)).len() >= 3, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn the_mode_names_are_the_cores() {
+        let english = Words::english();
+        for mode in Mode::ALL {
+            assert_eq!(english.get(mode_name(mode)), mode.label());
         }
     }
 
