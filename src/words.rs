@@ -144,7 +144,6 @@ mod tests {
         "components/compare_view.rs",
         "components/controls.rs",
         "components/crash_matrix.rs",
-        "components/help_overlay.rs",
         "components/lag_plot.rs",
         "components/lessons.rs",
         "components/lessons_host.rs",

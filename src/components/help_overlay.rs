@@ -29,17 +29,51 @@ pub enum Keys {
     Word(Key),
 }
 
-/// What a tick is, where ticks are shown (English; `Key::HelpTick` in the catalogue).
-pub const TICK_HELP: &str = "A tick is the simulation's unit of time: a message takes a few ticks to cross a link, and timeouts and downtimes are counted in ticks. A step is one event; several steps can fall in the same tick.";
-/// What an armed crash point is, where the narration says "breakpoint set" (English;
-/// `Key::HelpBreakpoint` in the catalogue).
-pub const BREAKPOINT_HELP: &str = "Breakpoint set: a crash is armed at a named protocol step. The node crashes when it reaches that step, not now.";
-/// What an fsync is, where the narration mentions one (English; `Key::HelpFsync` in the
-/// catalogue).
-pub const FSYNC_HELP: &str = "fsync: forcing what was written onto the disk for real. Until the broker fsyncs its log, an appended message is only in memory, and a crash loses it.";
-/// What "in doubt" means and how it is counted (English; `Key::HelpInDoubt` in the
-/// catalogue).
-pub const IN_DOUBT_HELP: &str = "In doubt: a 2PC participant that voted yes and has not heard the decision. It holds its locks and may neither commit nor abort alone. Counted per participant, in ticks, from its vote until the decision reaches it.";
+/// What a tick is, where ticks are shown, in English (`Key::HelpTick`).
+pub const TICK_HELP: &str = english("help.tick");
+/// What an armed crash point is, where the narration says "breakpoint set", in English
+/// (`Key::HelpBreakpoint`).
+pub const BREAKPOINT_HELP: &str = english("help.breakpoint");
+/// What an fsync is, where the narration mentions one, in English (`Key::HelpFsync`).
+pub const FSYNC_HELP: &str = english("help.fsync");
+/// What "in doubt" means and how it is counted, in English (`Key::HelpInDoubt`).
+pub const IN_DOUBT_HELP: &str = english("help.in-doubt");
+
+/// The English text of a one-line entry of `panels.txt`, read when the program is
+/// compiled: the constants above are for places that want a `&'static str`; a
+/// component that has the reader's words takes them from `words.get(Key::…)`.
+const fn english(key: &str) -> &'static str {
+    const FILE: &[u8] = include_bytes!("../../static/text/en/panels.txt");
+    let key = key.as_bytes();
+    let mut at = 0;
+    while at + key.len() + 3 <= FILE.len() {
+        if FILE[at] == b'\n' && FILE[at + 1] == b'@' && FILE[at + 2 + key.len()] == b'\n' {
+            let mut same = true;
+            let mut i = 0;
+            while i < key.len() {
+                if FILE[at + 2 + i] != key[i] {
+                    same = false;
+                }
+                i += 1;
+            }
+            if same {
+                let start = at + 3 + key.len();
+                let mut end = start;
+                while end < FILE.len() && FILE[end] != b'\n' {
+                    end += 1;
+                }
+                let (_, rest) = FILE.split_at(start);
+                let (text, _) = rest.split_at(end - start);
+                return match std::str::from_utf8(text) {
+                    Ok(text) => text,
+                    Err(_) => panic!("panels.txt is not UTF-8"),
+                };
+            }
+        }
+        at += 1;
+    }
+    panic!("panels.txt lacks the entry");
+}
 
 /// The words the page uses that a newcomer may not know, as (word, meaning).
 pub const GLOSSARY: [(Key, Key); 7] = [
@@ -59,9 +93,9 @@ pub struct HelpOverlayProps {
 
 /// The elements inside `root` that Tab stops at, in document order.
 fn focusable_in(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
-    let Ok(list) =
-        root.query_selector_all("button:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])")
-    else {
+    // A CSS selector.
+    let selector = "button:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])"; // not prose
+    let Ok(list) = root.query_selector_all(selector) else {
         return Vec::new();
     };
     (0..list.length())
