@@ -4,9 +4,11 @@
 use mqlab_sim::{
     CoordinatorPhase, CoordinatorView, Mode, ParticipantState, ParticipantStats, RoleKind, TxnKind,
 };
+use mqlab_text::panels::Key;
 use yew::prelude::*;
 
 use crate::state::LabAction;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct CoordinatorPanelProps {
@@ -19,35 +21,37 @@ pub struct CoordinatorPanelProps {
 }
 
 /// The phases in the order a transaction goes through them.
-const PHASES: [(CoordinatorPhase, &str); 5] = [
-    (CoordinatorPhase::Idle, "init"),
-    (CoordinatorPhase::Working, "working"),
-    (CoordinatorPhase::Preparing, "preparing"),
-    (CoordinatorPhase::Committing, "decided"),
-    (CoordinatorPhase::Done, "all done"),
+const PHASES: [(CoordinatorPhase, Key); 5] = [
+    (CoordinatorPhase::Idle, Key::CoordPhaseInit),
+    (CoordinatorPhase::Working, Key::CoordPhaseWorking),
+    (CoordinatorPhase::Preparing, Key::CoordPhasePreparing),
+    (CoordinatorPhase::Committing, Key::CoordPhaseDecided),
+    (CoordinatorPhase::Done, Key::CoordPhaseDone),
 ];
 
 /// A participant's state as icon, word and style (never colour alone).
-pub fn participant_status(state: ParticipantState) -> (&'static str, &'static str, &'static str) {
+pub fn participant_status(state: ParticipantState) -> (&'static str, Key, &'static str) {
     match state {
-        ParticipantState::Working => ("○", "working", "muted"),
-        ParticipantState::Prepared => ("◐", "prepared", "info"),
-        ParticipantState::InDoubt => ("◷", "in doubt", "doubt"),
-        ParticipantState::Committed => ("✔", "committed", "ok"),
-        ParticipantState::Aborted => ("✖", "aborted", "bad"),
+        ParticipantState::Working => ("○", Key::CoordStateWorking, "muted"),
+        ParticipantState::Prepared => ("◐", Key::CoordStatePrepared, "info"),
+        ParticipantState::InDoubt => ("◷", Key::CoordStateInDoubt, "doubt"),
+        ParticipantState::Committed => ("✔", Key::CoordStateCommitted, "ok"),
+        ParticipantState::Aborted => ("✖", Key::CoordStateAborted, "bad"),
     }
 }
 
-fn vote_text(vote: Option<bool>) -> &'static str {
+fn vote_text(vote: Option<bool>) -> Key {
     match vote {
-        Some(true) => "✔ yes",
-        Some(false) => "✖ no",
-        None => "… waiting",
+        Some(true) => Key::CoordVoteYes,
+        Some(false) => Key::CoordVoteNo,
+        None => Key::CoordVoteWaiting,
     }
 }
 
 #[component]
 pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
+    let words = use_words();
+    let text = |key: Key| words.get(key).to_string();
     let Some(view) = props.coordinator.as_ref() else {
         let switch = {
             let dispatch = props.dispatch.clone();
@@ -56,23 +60,23 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             })
         };
         return html! {
-            <section class="panel coordinator" aria-label="2PC coordinator">
-                <h2>{ "2PC coordinator" }</h2>
-                <p class="hint">{ "This mode has no coordinator: each hop is protected (or not) by acks and retries alone. In transactional mode a coordinator runs two-phase commit so that a publish, or a consume–apply–ack, happens on every participant or on none." }</p>
-                <button onclick={switch}>{ "Switch to Transactional (2PC)" }</button>
+            <section class="panel coordinator" aria-label={text(Key::CoordTitle)}>
+                <h2>{ text(Key::CoordTitle) }</h2>
+                <p class="hint">{ text(Key::CoordNone) }</p>
+                <button onclick={switch}>{ text(Key::CoordSwitch) }</button>
             </section>
         };
     };
 
     let phase_chips = PHASES.iter().map(|(phase, label)| {
         let active = view.phase == *phase;
-        html! { <span class={classes!(active.then_some("active"))} aria-current={active.then_some("step")}>{ *label }</span> }
+        html! { <span class={classes!(active.then_some("active"))} aria-current={active.then_some("step")}>{ text(*label) }</span> }
     });
     let outcome = view.last_outcome.map(|(txn, committed)| {
         if committed {
-            html! { <span class="status ok">{ format!("✔ t{txn} committed") }</span> }
+            html! { <span class="status ok">{ words.fill(Key::CoordCommitted, &[("txn", txn.into())]) }</span> }
         } else {
-            html! { <span class="status bad">{ format!("✖ t{txn} aborted") }</span> }
+            html! { <span class="status bad">{ words.fill(Key::CoordAborted, &[("txn", txn.into())]) }</span> }
         }
     });
     let transaction = view.transaction.as_ref().map(|t| {
@@ -84,22 +88,26 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
                 .map(|(node, _)| *node)
                 .find(|node| node.role() == role)
                 .map_or_else(
-                    || format!("{} DB", role.name()),
+                    || words.fill(Key::CoordDb, &[("role", role.name().into())]),
                     |node| node.participant_label().to_string(),
                 )
         };
         let what = match t.kind {
-            TxnKind::Publish => format!(
-                "t{}: write {} to the {} and publish it",
-                t.txn,
-                t.message,
-                database(RoleKind::Producer)
+            TxnKind::Publish => words.fill(
+                Key::CoordPublish,
+                &[
+                    ("txn", t.txn.into()),
+                    ("message", t.message.to_string().into()),
+                    ("db", database(RoleKind::Producer).into()),
+                ],
             ),
-            TxnKind::Consume => format!(
-                "t{}: take {} from the broker and apply it to the {}",
-                t.txn,
-                t.message,
-                database(RoleKind::Consumer)
+            TxnKind::Consume => words.fill(
+                Key::CoordConsume,
+                &[
+                    ("txn", t.txn.into()),
+                    ("message", t.message.to_string().into()),
+                    ("db", database(RoleKind::Consumer).into()),
+                ],
             ),
         };
         html! { <p class="txn">{ what }</p> }
@@ -107,6 +115,7 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
 
     let rows = view.participants.iter().map(|p| {
         let (icon, word, style) = participant_status(p.state);
+        let word = words.get(word);
         let stats = props.participants.iter().find(|s| s.participant == p.node);
         let waiting = p.in_doubt_since_tick.map(|since| props.tick.saturating_sub(since));
         let vote_in_current = view
@@ -116,20 +125,25 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             .map(|(_, vote)| *vote);
         let vote = vote_in_current.unwrap_or(p.vote);
         let details = [
-            Some(p.txn.map(|t| format!("t{t}")).unwrap_or_else(|| "no transaction yet".into())),
-            Some(format!("vote {}", vote_text(vote))),
-            waiting.map(|w| format!("in doubt for {w} ticks")),
+            Some(p.txn.map(|t| format!("t{t}")).unwrap_or_else(|| text(Key::CoordNoTransaction))),
+            Some(words.fill(Key::CoordVote, &[("vote", words.get(vote_text(vote)).into())])),
+            waiting.map(|w| words.fill(Key::CoordInDoubtFor, &[("ticks", w.into())])),
             stats
                 .filter(|s| s.blocked_ticks > 0)
-                .map(|s| format!("in doubt {} ticks in all", s.blocked_ticks)),
-            (!p.locks_held.is_empty()).then(|| format!("▣ holds {}", p.locks_held.join(", "))),
+                .map(|s| words.fill(Key::CoordInDoubtTotal, &[("ticks", s.blocked_ticks.into())])),
+            (!p.locks_held.is_empty()).then(|| {
+                words.fill(
+                    Key::CoordHolds,
+                    &[("locks", p.locks_held.join(words.get(Key::ListComma)).into())],
+                )
+            }),
         ];
         html! {
             <li class={classes!("participant", (!p.up).then_some("down"))}>
                 <div class="who">
                     <strong>{ &p.name }</strong>
                     <span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {word}") }</span>
-                    if !p.up { <span class="status bad">{ "✖ node down" }</span> }
+                    if !p.up { <span class="status bad">{ text(Key::CoordNodeDown) }</span> }
                 </div>
                 <div class="sub">{ details.into_iter().flatten().collect::<Vec<_>>().join(" · ") }</div>
             </li>
@@ -142,29 +156,27 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
         .count() as u32;
 
     html! {
-        <section class="panel coordinator" aria-label="2PC coordinator">
+        <section class="panel coordinator" aria-label={text(Key::CoordTitle)}>
             <div class="panel-header">
-                <h2>{ "2PC coordinator" }</h2>
+                <h2>{ text(Key::CoordTitle) }</h2>
                 if view.up {
-                    <span class="status ok">{ "● up" }</span>
+                    <span class="status ok">{ text(Key::CoordUp) }</span>
                 } else {
-                    <span class="status bad">{ "✖ down" }</span>
+                    <span class="status bad">{ text(Key::CoordDown) }</span>
                 }
             </div>
-            <div class="phase" aria-label="Phase">{ for phase_chips }</div>
+            <div class="phase" aria-label={text(Key::CoordPhase)}>{ for phase_chips }</div>
             { for transaction }
             { for outcome }
             if blocked > 0 {
                 <p class="blocked" role="status">
-                    { format!("◷ {blocked} participant{} in doubt: prepared, holding locks, and unable to decide alone{}.",
-                        if blocked == 1 { " is" } else { "s are" },
-                        if view.up { "" } else { " while the coordinator is down" }) }
+                    { words.fill(if view.up { Key::CoordBlocked } else { Key::CoordBlockedDown }, &[("count", blocked.into())]) }
                 </p>
             }
-            <ul class="participants" aria-label="Participants">{ for rows }</ul>
-            <h3>{ "Decision log (coordinator's disk)" }</h3>
+            <ul class="participants" aria-label={text(Key::CoordParticipants)}>{ for rows }</ul>
+            <h3>{ text(Key::CoordLog) }</h3>
             if view.decision_log.is_empty() {
-                <p class="hint">{ "No decision logged yet." }</p>
+                <p class="hint">{ text(Key::CoordLogEmpty) }</p>
             } else {
                 <ol class="decision-log">{ for view.decision_log.iter().map(|line| html! { <li>{ line }</li> }) }</ol>
             }
@@ -185,10 +197,14 @@ mod tests {
             ParticipantState::Committed,
             ParticipantState::Aborted,
         ];
-        let mut words: Vec<&str> = states.iter().map(|s| participant_status(*s).1).collect();
+        let english = mqlab_text::Words::english();
+        let mut words: Vec<&str> = states
+            .iter()
+            .map(|s| english.get(participant_status(*s).1))
+            .collect();
         for state in states {
             let (icon, word, _) = participant_status(state);
-            assert!(!icon.is_empty() && !word.is_empty());
+            assert!(!icon.is_empty() && !english.get(word).is_empty());
         }
         words.dedup();
         assert_eq!(words.len(), states.len(), "two states share a word");

@@ -5,10 +5,13 @@
 use mqlab_sim::{
     Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, Ratio, RoleKind, Topology,
 };
+use mqlab_text::panels::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::LabAction;
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct FaultToolbarProps {
@@ -33,79 +36,159 @@ pub struct FaultToolbarProps {
 }
 
 /// "message", or the kind of message ("publish", "ack").
-fn kind_word(kind: Option<MessageKind>) -> String {
-    kind.map_or_else(|| "message".to_string(), |kind| kind.to_string())
+fn kind_word(words: &Words, kind: Option<MessageKind>) -> String {
+    kind.map_or_else(
+        || words.get(Key::FaultMessage).to_string(),
+        |kind| kind.to_string(),
+    )
 }
 
 /// "the 2nd ack about m3": which envelope a matching fault picks.
-fn matching(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> String {
+fn matching(words: &Words, kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> String {
     let ordinal = match nth {
-        1 => "next".to_string(),
-        n if n % 10 == 2 && n % 100 != 12 => format!("{n}nd"),
-        n if n % 10 == 3 && n % 100 != 13 => format!("{n}rd"),
-        n if n % 10 == 1 && n % 100 != 11 => format!("{n}st"),
-        n => format!("{n}th"),
+        1 => words.get(Key::FaultNext).to_string(),
+        n => {
+            let key = match n {
+                n if n % 10 == 2 && n % 100 != 12 => Key::FaultNthNd,
+                n if n % 10 == 3 && n % 100 != 13 => Key::FaultNthRd,
+                n if n % 10 == 1 && n % 100 != 11 => Key::FaultNthSt,
+                _ => Key::FaultNthTh,
+            };
+            words.fill(key, &[("n", n.into())])
+        }
     };
-    let about = message.map(|m| format!(" about m{m}")).unwrap_or_default();
-    format!("the {ordinal} {}{about}", kind_word(kind))
+    let kind = kind_word(words, kind);
+    match message {
+        Some(m) => words.fill(
+            Key::FaultMatchingAbout,
+            &[
+                ("nth", ordinal.into()),
+                ("kind", kind.into()),
+                ("message", m.into()),
+            ],
+        ),
+        None => words.fill(
+            Key::FaultMatching,
+            &[("nth", ordinal.into()), ("kind", kind.into())],
+        ),
+    }
+}
+
+/// A fault of the plan in words, with when it happens, in English.
+pub fn fault_text(step: Option<u64>, command: &Command) -> String {
+    fault_text_in(&Words::english(), step, command)
 }
 
 /// A fault of the plan in words, with when it happens.
-pub fn fault_text(step: Option<u64>, command: &Command) -> String {
+pub fn fault_text_in(words: &Words, step: Option<u64>, command: &Command) -> String {
+    let link_of = |link: &LinkId| link.to_string();
     let what = match command {
         Command::CrashAt {
             point,
             message,
             instance,
-        } => format!(
-            "crash at {}{}",
-            point.name_at(*instance),
-            message.map(|m| format!(" for m{m}")).unwrap_or_default()
+        } => match message {
+            Some(m) => words.fill(
+                Key::FaultTextCrashAtFor,
+                &[
+                    ("point", point.name_at(*instance).into()),
+                    ("message", (*m).into()),
+                ],
+            ),
+            None => words.fill(
+                Key::FaultTextCrashAt,
+                &[("point", point.name_at(*instance).into())],
+            ),
+        },
+        Command::Crash(node) => words.fill(
+            Key::FaultTextCrash,
+            &[("node", node.name().to_string().into())],
         ),
-        Command::Crash(node) => format!("crash the {}", node.name()),
-        Command::Restart(node) => format!("restart the {}", node.name()),
-        Command::DropNext { link, kind } => format!("drop the next {} on {link}", kind_word(*kind)),
-        Command::DuplicateNext { link } => format!("duplicate the next message on {link}"),
-        Command::DelayNext { link, ticks } => {
-            format!("delay the next message on {link} by {ticks} ticks")
-        }
+        Command::Restart(node) => words.fill(
+            Key::FaultTextRestart,
+            &[("node", node.name().to_string().into())],
+        ),
+        Command::DropNext { link, kind } => words.fill(
+            Key::FaultTextDropNext,
+            &[
+                ("kind", kind_word(words, *kind).into()),
+                ("link", link_of(link).into()),
+            ],
+        ),
+        Command::DuplicateNext { link } => words.fill(
+            Key::FaultTextDuplicateNext,
+            &[("link", link_of(link).into())],
+        ),
+        Command::DelayNext { link, ticks } => words.fill(
+            Key::FaultTextDelayNext,
+            &[("link", link_of(link).into()), ("ticks", (*ticks).into())],
+        ),
         Command::DropMatching {
             link,
             kind,
             message,
             nth,
-        } => {
-            format!("drop {} on {link}", matching(*kind, *message, *nth))
-        }
+        } => words.fill(
+            Key::FaultTextDrop,
+            &[
+                ("which", matching(words, *kind, *message, *nth).into()),
+                ("link", link_of(link).into()),
+            ],
+        ),
         Command::DuplicateMatching {
             link,
             kind,
             message,
             nth,
-        } => {
-            format!("duplicate {} on {link}", matching(*kind, *message, *nth))
-        }
+        } => words.fill(
+            Key::FaultTextDuplicate,
+            &[
+                ("which", matching(words, *kind, *message, *nth).into()),
+                ("link", link_of(link).into()),
+            ],
+        ),
         Command::DelayMatching {
             link,
             kind,
             message,
             nth,
             ticks,
-        } => format!(
-            "delay {} on {link} by {ticks} ticks",
-            matching(*kind, *message, *nth)
+        } => words.fill(
+            Key::FaultTextDelay,
+            &[
+                ("which", matching(words, *kind, *message, *nth).into()),
+                ("link", link_of(link).into()),
+                ("ticks", (*ticks).into()),
+            ],
         ),
-        Command::Partition { link } => format!("partition {link}"),
-        Command::Heal { link } => format!("heal {link}"),
-        Command::SetLoss(ratio) => format!("loss rate {ratio} on every link"),
-        Command::SetDuplicate(ratio) => format!("duplication rate {ratio} on every link"),
-        Command::SetReorder(ratio) => format!("reordering rate {ratio} on every link"),
-        Command::SetCrashRate(ratio) => format!("random crash rate {ratio} per step"),
-        Command::ReplayDeadLetters => "replay the dead-letter queue".to_string(),
+        Command::Partition { link } => {
+            words.fill(Key::FaultTextPartition, &[("link", link_of(link).into())])
+        }
+        Command::Heal { link } => words.fill(Key::FaultTextHeal, &[("link", link_of(link).into())]),
+        Command::SetLoss(ratio) => words.fill(
+            Key::FaultTextLossRate,
+            &[("ratio", ratio.to_string().into())],
+        ),
+        Command::SetDuplicate(ratio) => words.fill(
+            Key::FaultTextDuplicationRate,
+            &[("ratio", ratio.to_string().into())],
+        ),
+        Command::SetReorder(ratio) => words.fill(
+            Key::FaultTextReorderingRate,
+            &[("ratio", ratio.to_string().into())],
+        ),
+        Command::SetCrashRate(ratio) => words.fill(
+            Key::FaultTextCrashRate,
+            &[("ratio", ratio.to_string().into())],
+        ),
+        Command::ReplayDeadLetters => words.get(Key::FaultTextReplay).to_string(),
     };
     match step {
-        Some(step) => format!("{what} (at step {step})"),
-        None => format!("{what} (armed from the start)"),
+        Some(step) => words.fill(
+            Key::FaultTextAtStep,
+            &[("fault", what.into()), ("step", step.into())],
+        ),
+        None => words.fill(Key::FaultTextFromStart, &[("fault", what.into())]),
     }
 }
 
@@ -146,6 +229,7 @@ const RATE_MAX_PER_MILLE: u32 = 500;
 
 #[component]
 pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
+    let words = use_words();
     let points = crash_choices(&props.topology, props.mode, props.kafka);
     let mut links = props.topology.links(props.mode);
     links.extend(props.topology.replication_links(props.mode));
@@ -181,17 +265,20 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         .iter()
         .filter(|(node, _)| node.role() != RoleKind::Controller);
     let node_buttons = crashable.map(|&(node, up)| {
+        let name = || node.name().to_string();
+        let crash = words.fill(Key::FaultCrashNode, &[("node", name().into())]);
+        let restart = words.fill(Key::FaultRestartNode, &[("node", name().into())]);
         if compact {
             return html! {
                 <div class="node-row">
-                    <span class="node-name">{ node.name().to_string() }</span>
+                    <span class="node-name">{ name() }</span>
                     <button class="danger small" disabled={!up} onclick={apply(Command::Crash(node))}
-                            aria-label={format!("Crash {}", node.name())} title={format!("Crash {}", node.name())}>
-                        { "✖ Crash" }
+                            aria-label={crash.clone()} title={crash}>
+                        { words.get(Key::FaultCrash) }
                     </button>
                     <button class="small" disabled={up} onclick={apply(Command::Restart(node))}
-                            aria-label={format!("Restart {}", node.name())} title={format!("Restart {}", node.name())}>
-                        { "↻ Restart" }
+                            aria-label={restart.clone()} title={restart}>
+                        { words.get(Key::FaultRestart) }
                     </button>
                 </div>
             };
@@ -199,12 +286,12 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         html! {
             <>
                 <button class="danger" disabled={!up} onclick={apply(Command::Crash(node))}
-                        aria-label={format!("Crash {}", node.name())}>
-                    { format!("✖ Crash {}", node.name()) }
+                        aria-label={crash}>
+                    { words.fill(Key::FaultCrashNodeButton, &[("node", name().into())]) }
                 </button>
                 <button disabled={up} onclick={apply(Command::Restart(node))}
-                        aria-label={format!("Restart {}", node.name())}>
-                    { format!("↻ Restart {}", node.name()) }
+                        aria-label={restart}>
+                    { words.fill(Key::FaultRestartNodeButton, &[("node", name().into())]) }
                 </button>
             </>
         }
@@ -275,19 +362,24 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         };
         html! {
             <div class="row">
-                <button onclick={apply(Command::DropNext { link, kind: None })}>{ "✗ Drop next" }</button>
-                <button onclick={apply(Command::DuplicateNext { link })}>{ "⇉ Duplicate next" }</button>
-                <button onclick={apply(Command::DelayNext { link, ticks: *delay_ticks })}>{ "◔ Delay next" }</button>
+                <button onclick={apply(Command::DropNext { link, kind: None })}>{ words.get(Key::FaultDropNextButton) }</button>
+                <button onclick={apply(Command::DuplicateNext { link })}>{ words.get(Key::FaultDuplicateNextButton) }</button>
+                <button onclick={apply(Command::DelayNext { link, ticks: *delay_ticks })}>{ words.get(Key::FaultDelayNextButton) }</button>
                 if partitioned {
-                    <button onclick={toggle}>{ "⚭ Heal link" }</button>
+                    <button onclick={toggle}>{ words.get(Key::FaultHealLink) }</button>
                 } else {
-                    <button class="danger" onclick={toggle}>{ "✂ Partition link" }</button>
+                    <button class="danger" onclick={toggle}>{ words.get(Key::FaultPartitionLink) }</button>
                 }
             </div>
         }
     });
 
-    let rate_labels = ["Loss", "Duplication", "Reordering", "Random crash"];
+    let rate_labels = [
+        Key::FaultRateLoss,
+        Key::FaultRateDuplication,
+        Key::FaultRateReordering,
+        Key::FaultRateCrash,
+    ];
     let rate_rows = rate_labels.iter().enumerate().map(|(index, label)| {
         let value = rates[index];
         let oninput = {
@@ -320,7 +412,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
         };
         html! {
             <div class="slider-row">
-                <label for={id.clone()}>{ *label }</label>
+                <label for={id.clone()}>{ words.get(*label) }</label>
                 <input id={id} type="range" min="0" max={RATE_MAX_PER_MILLE.to_string()} step="5"
                        value={value.to_string()} {oninput} aria-valuetext={shown.clone()} />
                 <span class="step-readout">{ shown }</span>
@@ -329,76 +421,76 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     });
 
     html! {
-        <section class="panel faults" aria-label="Faults">
-            <h2>{ "Faults" }</h2>
+        <section class="panel faults" aria-label={words.get(Key::FaultTitle).to_string()}>
+            <h2>{ words.get(Key::FaultTitle) }</h2>
             <fieldset>
-                <legend>{ "Nodes" }</legend>
+                <legend>{ words.get(Key::FaultNodes) }</legend>
                 <div class={classes!("node-buttons", compact.then_some("compact"))}>{ for node_buttons }</div>
             </fieldset>
-            <fieldset role="group" aria-label="Crash at">
-                <legend>{ "Crash at" }</legend>
+            <fieldset role="group" aria-label={words.get(Key::FaultCrashAt).to_string()}>
+                <legend>{ words.get(Key::FaultCrashAt) }</legend>
                 <div class="row">
-                    <label class="visually-hidden" for="crash-point">{ "Crash point" }</label>
+                    <label class="visually-hidden" for="crash-point">{ words.get(Key::FaultCrashPoint) }</label>
                     <select id="crash-point" onchange={on_point}>
                         { for points.iter().map(|&(p, instance)| html! {
                             <option value={p.name_at(instance)} selected={Some((p, instance)) == chosen_point} title={p.describe_in(props.mode)}>{ p.name_at(instance) }</option>
                         }) }
                     </select>
-                    <label class="visually-hidden" for="crash-message">{ "For message" }</label>
+                    <label class="visually-hidden" for="crash-message">{ words.get(Key::FaultForMessage) }</label>
                     <select id="crash-message" onchange={on_message}>
-                        <option value="any" selected={chosen_message.is_none()}>{ "any message" }</option>
+                        <option value="any" selected={chosen_message.is_none()}>{ words.get(Key::FaultAnyMessage) }</option>
                         { for (1..=props.messages.min(200)).map(|m| html! {
                             <option value={m.to_string()} selected={chosen_message == Some(m)}>{ format!("m{m}") }</option>
                         }) }
                     </select>
-                    <button onclick={arm} disabled={chosen_point.is_none()}>{ "Arm" }</button>
+                    <button onclick={arm} disabled={chosen_point.is_none()}>{ words.get(Key::FaultArm) }</button>
                 </div>
                 if let Some((p, _)) = chosen_point {
                     <p class="hint">{ p.describe_in(props.mode) }</p>
                 }
                 if !props.breakpoints.is_empty() {
-                    <ul class="armed" aria-label="Armed crash points">
+                    <ul class="armed" aria-label={words.get(Key::FaultArmed).to_string()}>
                         { for props.breakpoints.iter().map(|b| html! { <li>{ format!("⚑ {b}") }</li> }) }
                     </ul>
                 }
             </fieldset>
-            <fieldset role="group" aria-label="Fault plan">
-                <legend>{ "Fault plan" }</legend>
+            <fieldset role="group" aria-label={words.get(Key::FaultPlan).to_string()}>
+                <legend>{ words.get(Key::FaultPlan) }</legend>
                 if props.plan.is_empty() {
-                    <p class="hint">{ "No fault yet. Faults you arm or apply are kept here; Reset replays them from step 0." }</p>
+                    <p class="hint">{ words.get(Key::FaultPlanEmpty) }</p>
                 } else {
-                    <ul class="fault-plan-list" aria-label="Faults in the plan">
+                    <ul class="fault-plan-list" aria-label={words.get(Key::FaultPlanList).to_string()}>
                         { for props.plan.iter().enumerate().map(|(index, (step, command))| {
-                            let text = fault_text(*step, command);
+                            let text = fault_text_in(&words, *step, command);
                             let dispatch = props.dispatch.clone();
                             let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::RemoveFault(index)));
                             html! {
                                 <li>
                                     <span>{ text.clone() }</span>
-                                    <button class="small" {onclick} aria-label={format!("Remove fault: {text}")} title="Remove this fault and replay the run without it">{ "✕" }</button>
+                                    <button class="small" {onclick} aria-label={words.fill(Key::FaultRemove, &[("fault", text.as_str().into())])} title={words.get(Key::FaultRemoveHelp).to_string()}>{ "✕" }</button>
                                 </li>
                             }
                         }) }
                     </ul>
-                    <button class="small" onclick={clear} title="Remove every fault and start again from step 0">{ "Clear faults" }</button>
+                    <button class="small" onclick={clear} title={words.get(Key::FaultClearHelp).to_string()}>{ words.get(Key::FaultClear) }</button>
                 }
             </fieldset>
             <fieldset>
-                <legend>{ "Links" }</legend>
+                <legend>{ words.get(Key::FaultLinks) }</legend>
                 <div class="row">
-                    <label class="visually-hidden" for="fault-link">{ "Link" }</label>
+                    <label class="visually-hidden" for="fault-link">{ words.get(Key::FaultLink) }</label>
                     <select id="fault-link" onchange={on_link}>
                         { for links.iter().map(|l| html! {
                             <option value={l.to_string()} selected={Some(*l) == chosen_link}>{ l.to_string() }</option>
                         }) }
                     </select>
-                    <label for="delay-ticks">{ "delay" }</label>
+                    <label for="delay-ticks">{ words.get(Key::FaultDelay) }</label>
                     <input id="delay-ticks" type="number" min="1" max="10000" value={delay_ticks.to_string()} onchange={on_delay} />
                 </div>
                 { for link_buttons }
             </fieldset>
             <fieldset>
-                <legend>{ "Random fault rates" }</legend>
+                <legend>{ words.get(Key::FaultRates) }</legend>
                 { for rate_rows }
             </fieldset>
         </section>

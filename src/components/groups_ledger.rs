@@ -3,7 +3,10 @@
 //! applied. All from the core's ledgers, one per group.
 
 use mqlab_sim::{NodeId, RoleKind, Summary};
+use mqlab_text::panels::Key;
 use yew::prelude::*;
+
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsLedgerProps {
@@ -27,19 +30,20 @@ fn cell(value: u32, bad: bool) -> Html {
 
 #[component]
 pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
+    let words = use_words();
     let rows = props.groups.iter().enumerate().map(|(g, s)| {
         let verdict = if s.lost + s.duplicated + s.reordered_per_key + s.dropped + s.blocked == 0
             && s.pending == 0
         {
-            "✓ every message once"
+            Key::GroupsEveryMessageOnce
         } else if s.pending > 0 && s.lost + s.duplicated == 0 {
-            "… under way"
+            Key::GroupsUnderWay
         } else {
-            "✖ anomalies"
+            Key::GroupsAnomalies
         };
         html! {
             <tr>
-                <th scope="row">{ format!("group {}", g + 1) }</th>
+                <th scope="row">{ words.fill(Key::GroupsRow, &[("group", (g + 1).into())]) }</th>
                 { cell(s.exactly_once, false) }
                 { cell(s.lost, true) }
                 { cell(s.duplicated, true) }
@@ -48,44 +52,61 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
                 { cell(s.dead_lettered, false) }
                 { cell(s.dropped, true) }
                 { cell(s.blocked, true) }
-                <td>{ verdict }</td>
+                <td>{ words.get(verdict) }</td>
             </tr>
         }
     });
     let consumers = props.applied.iter().enumerate().map(|(i, applied)| {
         let node = NodeId::new(RoleKind::Consumer, i as u8);
-        let group = (props.members> 0).then(|| format!(" (group {})", i as u16 / props.members + 1));
-        html! { <li>{ format!("{}{}: {applied} applied", node.label(), group.unwrap_or_default()) }</li> }
+        let text = if let Some(group) = (i as u16).checked_div(props.members) {
+            words.fill(
+                Key::GroupsAppliedInGroup,
+                &[
+                    ("node", node.label().to_string().into()),
+                    ("group", (group + 1).into()),
+                    ("applied", (*applied).into()),
+                ],
+            )
+        } else {
+            words.fill(
+                Key::GroupsApplied,
+                &[
+                    ("node", node.label().to_string().into()),
+                    ("applied", (*applied).into()),
+                ],
+            )
+        };
+        html! { <li>{ text }</li> }
     });
     html! {
-        <section class="panel groups-ledger" aria-label="Verdicts per group and consumer">
-            <h2>{ if props.groups.is_empty() { "Per consumer" } else { "Per consumer group" } }</h2>
+        <section class="panel groups-ledger" aria-label={words.get(Key::GroupsAria).to_string()}>
+            <h2>{ words.get(if props.groups.is_empty() { Key::GroupsPerConsumer } else { Key::GroupsPerGroup }) }</h2>
             if props.groups.len()> 1 {
-                <p class="hint">{ format!("Each group must get each of the {} messages once; the counters above add the {} groups up.", props.messages, props.groups.len()) }</p>
+                <p class="hint">{ words.fill(Key::GroupsHint, &[("messages", props.messages.into()), ("groups", props.groups.len().into())]) }</p>
             }
             if !props.groups.is_empty() {
                 <div class="table-scroll">
                     <table class="groups-table">
                         <thead><tr>
-                            <th scope="col">{ "group" }</th>
-                            <th scope="col">{ "exactly once" }</th>
-                            <th scope="col">{ "lost" }</th>
-                            <th scope="col">{ "duplicated" }</th>
-                            <th scope="col" title="After a later message of its key: an anomaly">{ "reordered per key" }</th>
-                            <th scope="col" title="Only across keys: expected">{ "across keys" }</th>
-                            <th scope="col">{ "dead-lettered" }</th>
-                            <th scope="col">{ "dropped" }</th>
-                            <th scope="col" title="Stuck behind a poison record">{ "blocked" }</th>
-                            <th scope="col">{ "verdict" }</th>
+                            <th scope="col">{ words.get(Key::GroupsGroup) }</th>
+                            <th scope="col">{ words.get(Key::GroupsExactlyOnce) }</th>
+                            <th scope="col">{ words.get(Key::GroupsLost) }</th>
+                            <th scope="col">{ words.get(Key::GroupsDuplicated) }</th>
+                            <th scope="col" title={words.get(Key::GroupsReorderedPerKeyHelp).to_string()}>{ words.get(Key::GroupsReorderedPerKey) }</th>
+                            <th scope="col" title={words.get(Key::GroupsAcrossKeysHelp).to_string()}>{ words.get(Key::GroupsAcrossKeys) }</th>
+                            <th scope="col">{ words.get(Key::GroupsDeadLettered) }</th>
+                            <th scope="col">{ words.get(Key::GroupsDropped) }</th>
+                            <th scope="col" title={words.get(Key::GroupsBlockedHelp).to_string()}>{ words.get(Key::GroupsBlocked) }</th>
+                            <th scope="col">{ words.get(Key::GroupsVerdict) }</th>
                         </tr></thead>
                         <tbody>{ for rows }</tbody>
                     </table>
                 </div>
             }
             if !props.groups.is_empty() {
-                <h3>{ "Per consumer" }</h3>
+                <h3>{ words.get(Key::GroupsPerConsumer) }</h3>
             }
-            <ul class="applied-list" aria-label="Applied per consumer">{ for consumers }</ul>
+            <ul class="applied-list" aria-label={words.get(Key::GroupsAppliedAria).to_string()}>{ for consumers }</ul>
         </section>
     }
 }

@@ -6,10 +6,13 @@
 //! starts the run again; a value the core refuses is reported and the current run kept.
 
 use mqlab_sim::{CommitStrategy, KafkaConfig, Mode};
+use mqlab_text::panels::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::{LabAction, Notice};
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsSettingsProps {
@@ -36,17 +39,22 @@ fn kafka_defaults(consumers: u16) -> (KafkaConfig, u16) {
     )
 }
 
-fn whole<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("{what} must be a whole number; \"{text}\" is not"))
+/// A whole number, or why `text` is not one (`what` names the setting).
+fn whole<T: std::str::FromStr>(words: &Words, text: &str, what: Key) -> Result<T, String> {
+    text.trim().parse().map_err(|_| {
+        words.fill(
+            Key::SettingsWhole,
+            &[("what", words.get(what).into()), ("text", text.into())],
+        )
+    })
 }
 
 /// A setting's new value: the config and the members per group, changed.
-type Change = fn(&mut KafkaConfig, &mut u16, &str) -> Result<(), String>;
+type Change = fn(&mut KafkaConfig, &mut u16, &str, &Words) -> Result<(), String>;
 
 #[component]
 pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
+    let words = use_words();
     let on_style = {
         let dispatch = props.dispatch.clone();
         let consumers = props.consumers;
@@ -74,101 +82,105 @@ pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
         let dispatch = props.dispatch.clone();
         let kafka = props.kafka.clone().unwrap_or_default();
         let members = kafka.members(props.consumers);
+        let words = words.clone();
         Callback::from(move |event: Event| {
             let (mut kafka, mut members) = (kafka.clone(), members);
-            match change(&mut kafka, &mut members, &event_value(&event)) {
+            match change(&mut kafka, &mut members, &event_value(&event), &words) {
                 Ok(()) => dispatch.emit(LabAction::SetConsumers {
                     consumers: members.saturating_mul(kafka.groups),
                     kafka: Some(Box::new(kafka)),
                 }),
-                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(format!(
-                    "{error}. The current run is kept."
-                )))),
+                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(
+                    words.fill(Key::SettingsRefused, &[("error", error.into())]),
+                ))),
             }
         })
     };
-    let on_groups = set(|k, _, text| {
-        k.groups = whole(text, "The number of groups")?;
+    let on_groups = set(|k, _, text, words| {
+        k.groups = whole(words, text, Key::GroupsSettingsGroupsWhat)?;
         Ok(())
     });
-    let on_members = set(|_, members, text| {
-        *members = whole(text, "The members of a group")?;
+    let on_members = set(|_, members, text, words| {
+        *members = whole(words, text, Key::GroupsSettingsMembersWhat)?;
         Ok(())
     });
-    let on_partitions = set(|k, _, text| {
-        k.partitions = whole(text, "The number of partitions")?;
+    let on_partitions = set(|k, _, text, words| {
+        k.partitions = whole(words, text, Key::GroupsSettingsPartitionsWhat)?;
         Ok(())
     });
-    let on_keys = set(|k, _, text| {
-        k.keys = whole(text, "The number of keys")?;
+    let on_keys = set(|k, _, text, words| {
+        k.keys = whole(words, text, Key::GroupsSettingsKeysWhat)?;
         Ok(())
     });
-    let on_commit = set(|k, _, text| {
+    let on_commit = set(|k, _, text, _| {
         k.commit = text.parse::<CommitStrategy>().map_err(|e| e.to_string())?;
         Ok(())
     });
-    let on_auto_commit = set(|k, _, text| {
-        k.auto_commit_ticks = whole(text, "The auto-commit interval")?;
+    let on_auto_commit = set(|k, _, text, words| {
+        k.auto_commit_ticks = whole(words, text, Key::GroupsSettingsAutoCommitWhat)?;
         Ok(())
     });
-    let on_session = set(|k, _, text| {
-        k.session_timeout_ticks = whole(text, "The session timeout")?;
+    let on_session = set(|k, _, text, words| {
+        k.session_timeout_ticks = whole(words, text, Key::GroupsSettingsSessionWhat)?;
         Ok(())
     });
-    let on_attempts = set(|k, _, text| {
-        k.max_attempts = whole(text, "The error handler's attempts")?;
+    let on_attempts = set(|k, _, text, words| {
+        k.max_attempts = whole(words, text, Key::GroupsSettingsAttemptsWhat)?;
         Ok(())
     });
     let blocked = props.mode == Mode::Transactional || props.replicated;
     let style = html! {
         <p class="checks">
-            <label for="consumer-style">{ "Consumers as " }</label>
+            <label for="consumer-style">{ format!("{} ", words.get(Key::GroupsSettingsStyle)) }</label>
             <select id="consumer-style" onchange={on_style} disabled={blocked && props.kafka.is_none()}>
-                <option value="rabbitmq" selected={props.kafka.is_none()}>{ "RabbitMQ: one queue, competing consumers" }</option>
-                <option value="kafka" selected={props.kafka.is_some()}>{ "Kafka: consumer groups on partitions" }</option>
+                <option value="rabbitmq" selected={props.kafka.is_none()}>{ words.get(Key::GroupsSettingsRabbitmq) }</option>
+                <option value="kafka" selected={props.kafka.is_some()}>{ words.get(Key::GroupsSettingsKafka) }</option>
             </select>
         </p>
     };
     let Some(k) = &props.kafka else {
         return html! {
-            <section class="panel groups-settings" aria-label="Consumer groups">
-                <h2>{ "Consumers" }</h2>
+            <section class="panel groups-settings" aria-label={words.get(Key::GroupsSettingsAria).to_string()}>
+                <h2>{ words.get(Key::GroupsSettingsConsumers) }</h2>
                 { style }
                 if blocked {
-                    <p class="hint">{ "Kafka groups need one broker and a non-transactional mode." }</p>
+                    <p class="hint">{ words.get(Key::GroupsSettingsBlocked) }</p>
                 }
             </section>
         };
     };
     let members = k.members(props.consumers);
-    let commit_label = |c: CommitStrategy| match c {
-        CommitStrategy::Before => "before processing (commitSync)",
-        CommitStrategy::After => "after processing (commitSync)",
-        CommitStrategy::Auto => "automatically (enable.auto.commit)",
+    let commit_label = |c: CommitStrategy| {
+        words.get(match c {
+            CommitStrategy::Before => Key::GroupsSettingsCommitBefore,
+            CommitStrategy::After => Key::GroupsSettingsCommitAfter,
+            CommitStrategy::Auto => Key::GroupsSettingsCommitAuto,
+        })
     };
+    let text = |key: Key| words.get(key).to_string();
     html! {
-        <section class="panel groups-settings" aria-label="Consumer groups">
-            <h2>{ "Consumer groups" }</h2>
+        <section class="panel groups-settings" aria-label={text(Key::GroupsSettingsAria)}>
+            <h2>{ text(Key::GroupsSettingsTitle) }</h2>
             { style }
-            <p class="hint">{ "Kafka 3.x/4.x classic group protocol: eager rebalances, range assignor, one record per poll." }</p>
+            <p class="hint">{ text(Key::GroupsSettingsProtocol) }</p>
             <div class="grid">
-                <label for="groups" title="Each group gets every message">{ "Groups" }</label>
+                <label for="groups" title={text(Key::GroupsSettingsGroupsHelp)}>{ text(Key::GroupsSettingsGroups) }</label>
                 <input id="groups" type="number" min="1" max="3" value={k.groups.to_string()} onchange={on_groups} />
-                <label for="members" title="Members beyond the partitions sit idle">{ "Members per group" }</label>
+                <label for="members" title={text(Key::GroupsSettingsMembersHelp)}>{ text(Key::GroupsSettingsMembers) }</label>
                 <input id="members" type="number" min="1" max="6" value={members.to_string()} onchange={on_members} />
-                <label for="partitions" title="Order is kept within a partition only">{ "Partitions" }</label>
+                <label for="partitions" title={text(Key::GroupsSettingsPartitionsHelp)}>{ text(Key::GroupsSettingsPartitions) }</label>
                 <input id="partitions" type="number" min="1" max="8" value={k.partitions.to_string()} onchange={on_partitions} />
-                <label for="keys" title="mK has key ((K-1) mod keys)+1, partition murmur2(key) mod P">{ "Keys" }</label>
+                <label for="keys" title={text(Key::GroupsSettingsKeysHelp)}>{ text(Key::GroupsSettingsKeys) }</label>
                 <input id="keys" type="number" min="1" max="64" value={k.keys.to_string()} onchange={on_keys} />
-                <label for="commit">{ "Commit offsets" }</label>
+                <label for="commit">{ text(Key::GroupsSettingsCommit) }</label>
                 <select id="commit" onchange={on_commit}>
                     { for CommitStrategy::ALL.iter().map(|c| html! { <option value={c.as_str()} selected={*c == k.commit}>{ commit_label(*c) }</option> }) }
                 </select>
-                <label for="auto-commit" title="auto.commit.interval.ms, in ticks">{ "Auto-commit every" }</label>
+                <label for="auto-commit" title={text(Key::GroupsSettingsAutoCommitHelp)}>{ text(Key::GroupsSettingsAutoCommit) }</label>
                 <input id="auto-commit" type="number" min="1" value={k.auto_commit_ticks.to_string()} onchange={on_auto_commit} disabled={k.commit != CommitStrategy::Auto} />
-                <label for="session-timeout" title="session.timeout.ms, in ticks">{ "Session timeout" }</label>
+                <label for="session-timeout" title={text(Key::GroupsSettingsSessionHelp)}>{ text(Key::GroupsSettingsSession) }</label>
                 <input id="session-timeout" type="number" min="1" value={k.session_timeout_ticks.to_string()} onchange={on_session} />
-                <label for="attempts" title="Error handler tries per failing record (Spring: 10); 0: none, the partition stops">{ "Error handler attempts" }</label>
+                <label for="attempts" title={text(Key::GroupsSettingsAttemptsHelp)}>{ text(Key::GroupsSettingsAttempts) }</label>
                 <input id="attempts" type="number" min="0" max="1000" value={k.max_attempts.to_string()} onchange={on_attempts} />
             </div>
         </section>
@@ -185,7 +197,14 @@ mod tests {
         assert_eq!(members, 6);
         assert_eq!((config.groups, config.partitions), (1, 3));
         assert_eq!(kafka_defaults(2).1, 2);
-        assert!(whole::<u16>("x", "Groups").is_err());
-        assert_eq!(whole::<u16>(" 2 ", "Groups"), Ok(2));
+        let words = Words::english();
+        assert_eq!(
+            whole::<u16>(&words, "x", Key::GroupsSettingsGroupsWhat),
+            Err("The number of groups must be a whole number; \"x\" is not".to_string())
+        );
+        assert_eq!(
+            whole::<u16>(&words, " 2 ", Key::GroupsSettingsGroupsWhat),
+            Ok(2)
+        );
     }
 }

@@ -2,43 +2,88 @@
 //! keyboard focus while it is open and gives it back when it closes.
 
 use gloo::events::EventListener;
+use mqlab_text::panels::Key;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Every shortcut the simulator understands, as (keys, action).
-pub const SHORTCUTS: [(&str, &str); 9] = [
-    ("Space", "Play or pause"),
-    ("→", "Step forward"),
-    ("←", "Step back"),
-    ("Home", "Go to step 0"),
-    ("End", "Run to the end (or 10,000 steps)"),
-    ("R", "Reset the run"),
-    ("+ / −", "Faster / slower"),
-    (
-        "1 – 4",
-        "Delivery mode: at-most-once, at-least-once, idempotent, transactional",
-    ),
-    ("?", "Show or hide this help"),
+use crate::words::use_words;
+
+/// Every shortcut the simulator understands, as (keys, action): the keys are the key
+/// caps' names, translated where a keyboard writes them in words.
+pub const SHORTCUTS: [(Keys, Key); 9] = [
+    (Keys::Word(Key::HelpSpace), Key::HelpPlay),
+    (Keys::Caps("→"), Key::HelpForward),
+    (Keys::Caps("←"), Key::HelpBack),
+    (Keys::Word(Key::HelpHomeKey), Key::HelpHome),
+    (Keys::Word(Key::HelpEndKey), Key::HelpEnd),
+    (Keys::Caps("R"), Key::HelpReset),
+    (Keys::Caps("+ / −"), Key::HelpSpeed),
+    (Keys::Caps("1 – 4"), Key::HelpModes),
+    (Keys::Caps("?"), Key::HelpToggle),
 ];
 
-/// What a tick is, where ticks are shown.
-pub const TICK_HELP: &str = "A tick is the simulation's unit of time: a message takes a few ticks to cross a link, and timeouts and downtimes are counted in ticks. A step is one event; several steps can fall in the same tick.";
-/// What an armed crash point is, where the narration says "breakpoint set".
-pub const BREAKPOINT_HELP: &str = "Breakpoint set: a crash is armed at a named protocol step. The node crashes when it reaches that step, not now.";
-/// What an fsync is, where the narration mentions one.
-pub const FSYNC_HELP: &str = "fsync: forcing what was written onto the disk for real. Until the broker fsyncs its log, an appended message is only in memory, and a crash loses it.";
-/// What "in doubt" means and how it is counted.
-pub const IN_DOUBT_HELP: &str = "In doubt: a 2PC participant that voted yes and has not heard the decision. It holds its locks and may neither commit nor abort alone. Counted per participant, in ticks, from its vote until the decision reaches it.";
+/// The keys of a shortcut: signs every keyboard shows, or a key's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    Caps(&'static str),
+    Word(Key),
+}
+
+/// What a tick is, where ticks are shown, in English (`Key::HelpTick`).
+pub const TICK_HELP: &str = english("help.tick");
+/// What an armed crash point is, where the narration says "breakpoint set", in English
+/// (`Key::HelpBreakpoint`).
+pub const BREAKPOINT_HELP: &str = english("help.breakpoint");
+/// What an fsync is, where the narration mentions one, in English (`Key::HelpFsync`).
+pub const FSYNC_HELP: &str = english("help.fsync");
+/// What "in doubt" means and how it is counted, in English (`Key::HelpInDoubt`).
+pub const IN_DOUBT_HELP: &str = english("help.in-doubt");
+
+/// The English text of a one-line entry of `panels.txt`, read when the program is
+/// compiled: the constants above are for places that want a `&'static str`; a
+/// component that has the reader's words takes them from `words.get(Key::…)`.
+const fn english(key: &str) -> &'static str {
+    const FILE: &[u8] = include_bytes!("../../static/text/en/panels.txt");
+    let key = key.as_bytes();
+    let mut at = 0;
+    while at + key.len() + 3 <= FILE.len() {
+        if FILE[at] == b'\n' && FILE[at + 1] == b'@' && FILE[at + 2 + key.len()] == b'\n' {
+            let mut same = true;
+            let mut i = 0;
+            while i < key.len() {
+                if FILE[at + 2 + i] != key[i] {
+                    same = false;
+                }
+                i += 1;
+            }
+            if same {
+                let start = at + 3 + key.len();
+                let mut end = start;
+                while end < FILE.len() && FILE[end] != b'\n' {
+                    end += 1;
+                }
+                let (_, rest) = FILE.split_at(start);
+                let (text, _) = rest.split_at(end - start);
+                return match std::str::from_utf8(text) {
+                    Ok(text) => text,
+                    Err(_) => panic!("panels.txt is not UTF-8"),
+                };
+            }
+        }
+        at += 1;
+    }
+    panic!("panels.txt lacks the entry");
+}
 
 /// The words the page uses that a newcomer may not know, as (word, meaning).
-pub const GLOSSARY: [(&str, &str); 7] = [
-    ("tick", TICK_HELP),
-    ("step", "One event of the run: a message arriving, a timer firing, a crash. ← and → move one step; the narration's #numbers are steps."),
-    ("trace", "The list of every event of the run, in order. The number after \"trace\" under the ledger is its fingerprint: the same seed and faults give the same number, in the page and on the command line."),
-    ("breakpoint set", BREAKPOINT_HELP),
-    ("fsync", FSYNC_HELP),
-    ("max in flight", "How many publishes the producer may have sent without a confirm at once (Kafka: max.in.flight.requests.per.connection). More is faster; with retries it can reorder messages."),
-    ("in doubt", IN_DOUBT_HELP),
+pub const GLOSSARY: [(Key, Key); 7] = [
+    (Key::HelpWordTick, Key::HelpTick),
+    (Key::HelpWordStep, Key::HelpStep),
+    (Key::HelpWordTrace, Key::HelpTrace),
+    (Key::HelpWordBreakpoint, Key::HelpBreakpoint),
+    (Key::HelpWordFsync, Key::HelpFsync),
+    (Key::HelpWordMaxInFlight, Key::HelpMaxInFlight),
+    (Key::HelpWordInDoubt, Key::HelpInDoubt),
 ];
 
 #[derive(Properties, PartialEq)]
@@ -48,9 +93,9 @@ pub struct HelpOverlayProps {
 
 /// The elements inside `root` that Tab stops at, in document order.
 fn focusable_in(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
-    let Ok(list) =
-        root.query_selector_all("button:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])")
-    else {
+    // A CSS selector.
+    let selector = "button:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])"; // not prose
+    let Ok(list) = root.query_selector_all(selector) else {
         return Vec::new();
     };
     (0..list.length())
@@ -65,6 +110,7 @@ fn active_element() -> Option<web_sys::Element> {
 
 #[component]
 pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
+    let words = use_words();
     let close_ref = use_node_ref();
     let dialog_ref = use_node_ref();
     {
@@ -169,22 +215,43 @@ pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
         <div class="overlay" role="presentation" onmousedown={keep_focus}>
             <div class="panel" role="dialog" aria-modal="true" aria-labelledby="help-title" ref={dialog_ref}>
                 <div class="panel-header">
-                    <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
-                    <button ref={close_ref} onclick={close}>{ "Close" }</button>
+                    <h2 id="help-title">{ words.get(Key::HelpTitle) }</h2>
+                    <button ref={close_ref} onclick={close}>{ words.get(Key::HelpClose) }</button>
                 </div>
                 <dl class="shortcut-list">
-                    { for SHORTCUTS.iter().map(|(keys, action)| html! {
-                        <><dt><kbd>{ *keys }</kbd></dt><dd>{ *action }</dd></>
+                    { for SHORTCUTS.iter().map(|(keys, action)| {
+                        let keys = match keys {
+                            Keys::Caps(caps) => caps,
+                            Keys::Word(key) => words.get(*key),
+                        };
+                        html! {
+                            <><dt><kbd>{ keys }</kbd></dt><dd>{ words.get(*action) }</dd></>
+                        }
                     }) }
                 </dl>
-                <p>{ "Shortcuts work whenever the focus is not in a text field; in a lesson, Space, ← and → work once your prediction is locked in. Every button also works with Tab and Enter." }</p>
-                <h3 id="glossary-title">{ "Words used on this page" }</h3>
+                <p>{ words.get(Key::HelpFocus) }</p>
+                <h3 id="glossary-title">{ words.get(Key::HelpGlossary) }</h3>
                 <dl class="glossary" aria-labelledby="glossary-title">
                     { for GLOSSARY.iter().map(|(word, meaning)| html! {
-                        <><dt>{ *word }</dt><dd>{ *meaning }</dd></>
+                        <><dt>{ words.get(*word) }</dt><dd>{ words.get(*meaning) }</dd></>
                     }) }
                 </dl>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqlab_text::Words;
+
+    #[test]
+    fn the_english_help_texts_are_the_catalogues() {
+        let english = Words::english();
+        assert_eq!(english.get(Key::HelpTick), TICK_HELP);
+        assert_eq!(english.get(Key::HelpBreakpoint), BREAKPOINT_HELP);
+        assert_eq!(english.get(Key::HelpFsync), FSYNC_HELP);
+        assert_eq!(english.get(Key::HelpInDoubt), IN_DOUBT_HELP);
     }
 }

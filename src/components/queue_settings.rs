@@ -5,10 +5,13 @@
 
 use mqlab_sim::limits::MAX_WINDOW;
 use mqlab_sim::{Command, Mode, PoisonFails, QueueConfig};
+use mqlab_text::panels::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::{LabAction, Notice};
+use crate::words::use_words;
 
 #[derive(Properties, PartialEq)]
 pub struct QueueSettingsProps {
@@ -23,7 +26,8 @@ pub struct QueueSettingsProps {
     pub dispatch: Callback<LabAction>,
 }
 
-/// Reads "m3 m7" or "3, 7" as message numbers, in increasing order, each once.
+/// Reads "m3 m7" or "3, 7" as message numbers, in increasing order, each once; the
+/// error is the word that is no message.
 pub fn parse_poison(text: &str) -> Result<Vec<u32>, String> {
     let mut messages = Vec::new();
     for word in text
@@ -33,7 +37,7 @@ pub fn parse_poison(text: &str) -> Result<Vec<u32>, String> {
         let digits = word.strip_prefix('m').unwrap_or(word);
         match digits.parse::<u32>() {
             Ok(message) if message >= 1 => messages.push(message),
-            _ => return Err(format!("\"{word}\" is not a message such as m3")),
+            _ => return Err(word.to_string()),
         }
     }
     messages.sort_unstable();
@@ -41,49 +45,65 @@ pub fn parse_poison(text: &str) -> Result<Vec<u32>, String> {
     Ok(messages)
 }
 
+/// A setting's new value: the queue and the prefetch, changed, or why not.
+type Change = fn(&mut QueueConfig, &mut u32, String, &Words) -> Result<(), String>;
+
+/// Why a value is not a whole number.
+fn not_whole(words: &Words, what: Key, text: &str) -> String {
+    words.fill(
+        Key::SettingsWhole,
+        &[("what", words.get(what).into()), ("text", text.into())],
+    )
+}
+
 #[component]
 pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
-    let set = |change: fn(&mut QueueConfig, &mut u32, String) -> Result<(), String>| {
+    let words = use_words();
+    let set = |change: Change| {
         let dispatch = props.dispatch.clone();
         let (queue, prefetch) = (props.queue.clone(), props.prefetch);
+        let words = words.clone();
         Callback::from(move |event: Event| {
             let (mut queue, mut prefetch) = (queue.clone(), prefetch);
-            match change(&mut queue, &mut prefetch, event_value(&event)) {
+            match change(&mut queue, &mut prefetch, event_value(&event), &words) {
                 Ok(()) => dispatch.emit(LabAction::SetQueue { queue, prefetch }),
-                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(format!(
-                    "{error}. The current run is kept."
-                )))),
+                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(
+                    words.fill(Key::SettingsRefused, &[("error", error.into())]),
+                ))),
             }
         })
     };
-    let on_prefetch = set(|_, prefetch, text| {
+    let on_prefetch = set(|_, prefetch, text, words| {
         let value: u32 = text
             .trim()
             .parse()
-            .map_err(|_| format!("The prefetch must be a whole number; \"{text}\" is not"))?;
+            .map_err(|_| not_whole(words, Key::QueuePrefetchWhat, &text))?;
         *prefetch = if value == 0 { MAX_WINDOW } else { value };
         Ok(())
     });
-    let on_poison = set(|queue, _, text| {
-        queue.poison = parse_poison(&text).map_err(|e| format!("Poison messages: {e}"))?;
+    let on_poison = set(|queue, _, text, words| {
+        queue.poison = parse_poison(&text).map_err(|word| {
+            let error = words.fill(Key::QueueNotAMessage, &[("word", word.into())]);
+            words.fill(Key::QueuePoisonError, &[("error", error.into())])
+        })?;
         Ok(())
     });
-    let on_fails = set(|queue, _, text| {
+    let on_fails = set(|queue, _, text, _| {
         queue.poison_fails = text.parse::<PoisonFails>().map_err(|e| e.to_string())?;
         Ok(())
     });
-    let on_limit = set(|queue, _, text| {
+    let on_limit = set(|queue, _, text, words| {
         queue.delivery_limit = text
             .trim()
             .parse()
-            .map_err(|_| format!("The delivery limit must be a whole number; \"{text}\" is not"))?;
+            .map_err(|_| not_whole(words, Key::QueueDeliveryLimitWhat, &text))?;
         Ok(())
     });
-    let on_dlq = set(|queue, _, _| {
+    let on_dlq = set(|queue, _, _, _| {
         queue.dead_letter_queue = !queue.dead_letter_queue;
         Ok(())
     });
-    let on_auto_ack = set(|queue, _, _| {
+    let on_auto_ack = set(|queue, _, _, _| {
         queue.auto_ack = !queue.auto_ack;
         Ok(())
     });
@@ -102,39 +122,40 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
         })
     };
     let kafka = props.kafka;
-    let poison_fails_title = if kafka {
-        "The consumer crashes, throws (retried), or throws a not-retryable exception"
+    let poison_fails_title = words.get(if kafka {
+        Key::QueuePoisonFailsKafkaHelp
     } else {
-        "How a poison message fails: the consumer crashes, rejects it with requeue (basic.reject), or rejects it without (basic.nack, requeue=false)"
-    };
+        Key::QueuePoisonFailsHelp
+    });
     let (reject, nack) = if kafka {
-        ("throw, retried", "throw, not retryable")
+        (Key::QueueRejectKafka, Key::QueueNackKafka)
     } else {
-        ("reject, requeue", "nack, no requeue")
+        (Key::QueueReject, Key::QueueNack)
     };
+    let text = |key: Key| words.get(key).to_string();
     html! {
-        <section class="panel queue-settings" aria-label="Queue">
-            <h2>{ if kafka { "Poison records" } else { "Queue" } }</h2>
+        <section class="panel queue-settings" aria-label={text(Key::QueueAria)}>
+            <h2>{ text(if kafka { Key::QueueTitleKafka } else { Key::QueueTitle }) }</h2>
             if kafka {
-                <p class="hint">{ "A Kafka broker has no delivery limit: the consumer's error handler (Spring for Apache Kafka 3.3) decides." }</p>
+                <p class="hint">{ text(Key::QueueKafkaHint) }</p>
             } else {
-                <p class="hint">{ "A RabbitMQ quorum queue (4.0–4.2): every return to the queue counts toward the delivery limit." }</p>
+                <p class="hint">{ text(Key::QueueRabbitmqHint) }</p>
             }
             <div class="grid">
                 if !kafka {
-                    <label for="prefetch" title="Unacked deliveries per consumer (basic.qos); 0 for no limit">{ "Prefetch" }</label>
+                    <label for="prefetch" title={text(Key::QueuePrefetchHelp)}>{ text(Key::QueuePrefetch) }</label>
                     <input id="prefetch" type="number" min="0" max="1024" value={props.prefetch.to_string()} onchange={on_prefetch} />
                 }
-                <label for="poison" title="Messages that fail every consumer that takes them, e.g. m3 m7">{ "Poison messages" }</label>
-                <input id="poison" type="text" placeholder="e.g. m3" value={poison_text} onchange={on_poison} disabled={!queue_modes} />
-                <label for="poison-fails" title={poison_fails_title}>{ "Poison fails by" }</label>
+                <label for="poison" title={text(Key::QueuePoisonHelp)}>{ text(Key::QueuePoison) }</label>
+                <input id="poison" type="text" placeholder={text(Key::QueuePoisonPlaceholder)} value={poison_text} onchange={on_poison} disabled={!queue_modes} />
+                <label for="poison-fails" title={poison_fails_title.to_string()}>{ text(Key::QueuePoisonFails) }</label>
                 <select id="poison-fails" onchange={on_fails} disabled={!queue_modes}>
-                    <option value="crash" selected={props.queue.poison_fails == PoisonFails::Crash}>{ "crash consumer" }</option>
-                    <option value="reject" selected={props.queue.poison_fails == PoisonFails::Reject}>{ reject }</option>
-                    <option value="nack" selected={props.queue.poison_fails == PoisonFails::Nack}>{ nack }</option>
+                    <option value="crash" selected={props.queue.poison_fails == PoisonFails::Crash}>{ text(Key::QueueCrashConsumer) }</option>
+                    <option value="reject" selected={props.queue.poison_fails == PoisonFails::Reject}>{ text(reject) }</option>
+                    <option value="nack" selected={props.queue.poison_fails == PoisonFails::Nack}>{ text(nack) }</option>
                 </select>
                 if !kafka {
-                    <label for="delivery-limit" title="A message returned to the queue more times than this is dead-lettered, or dropped without a dead-letter queue; 0 for no limit">{ "Delivery limit" }</label>
+                    <label for="delivery-limit" title={text(Key::QueueDeliveryLimitHelp)}>{ text(Key::QueueDeliveryLimit) }</label>
                     <input id="delivery-limit" type="number" min="0" max="1000" value={props.queue.delivery_limit.to_string()} onchange={on_limit} />
                 }
             </div>
@@ -142,23 +163,23 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
                 <span class="field">
                     <input id="dlq" type="checkbox" checked={props.queue.dead_letter_queue} onchange={on_dlq} />
                     if kafka {
-                        <label for="dlq" title="<topic>-dlt; without it the record is skipped">{ "Dead-letter topic" }</label>
+                        <label for="dlq" title={text(Key::QueueDltHelp)}>{ text(Key::QueueDlt) }</label>
                     } else {
-                        <label for="dlq" title="x-dead-letter-exchange">{ "Dead-letter queue" }</label>
+                        <label for="dlq" title="x-dead-letter-exchange">{ text(Key::QueueDlq) }</label>
                     }
                 </span>
                 if !kafka {
                     <span class="field">
                         <input id="auto-ack" type="checkbox" checked={props.queue.auto_ack} onchange={on_auto_ack} disabled={!queue_modes} />
-                        <label for="auto-ack" title="The broker forgets each message as it delivers it">{ "Automatic acks" }</label>
+                        <label for="auto-ack" title={text(Key::QueueAutoAckHelp)}>{ text(Key::QueueAutoAck) }</label>
                     </span>
                 }
             </p>
             if props.queue.dead_letter_queue && queue_modes && !kafka {
-                <button class="small" onclick={on_replay} title="Move the dead-letter queue's messages back to the queue, at its tail, with a fresh delivery count">{ "↻ Replay dead letters" }</button>
+                <button class="small" onclick={on_replay} title={text(Key::QueueReplayHelp)}>{ text(Key::QueueReplay) }</button>
             }
             if !queue_modes {
-                <p class="hint">{ "In transactional mode the consumer's ack is part of its transaction: poison messages and automatic acks are for the queue modes." }</p>
+                <p class="hint">{ text(Key::QueueTransactionalHint) }</p>
             }
         </section>
     }

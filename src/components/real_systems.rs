@@ -9,7 +9,9 @@ use mqlab_sim::Mode;
 use yew::prelude::*;
 
 use crate::lazy::{self, Loaded, Part};
-use mqlab_text::Catalogue;
+use crate::words::use_words;
+use mqlab_text::panels::Key;
+use mqlab_text::{Catalogue, Words};
 
 #[derive(Properties, PartialEq)]
 pub struct RealSystemsProps {
@@ -26,6 +28,16 @@ pub struct RealSystemsProps {
     pub many_consumers: bool,
 }
 
+/// A mode's name, as the core's `Mode::label` gives it in English.
+fn mode_name(mode: Mode) -> Key {
+    match mode {
+        Mode::AtMostOnce => Key::RealModeAtMostOnce,
+        Mode::AtLeastOnce => Key::RealModeAtLeastOnce,
+        Mode::Idempotent => Key::RealModeIdempotent,
+        Mode::Transactional => Key::RealModeTransactional,
+    }
+}
+
 /// The catalogue key of what the simulator leaves out in a mode.
 fn abstracted_key(mode: Mode) -> &'static str {
     match mode {
@@ -36,30 +48,33 @@ fn abstracted_key(mode: Mode) -> &'static str {
 
 #[component]
 pub fn RealSystems(props: &RealSystemsProps) -> Html {
+    let words = use_words();
+    let words = &*words;
     let mode = props.mode;
     let (loaded, retry) = lazy::use_part(Part::RealSystems);
     let batch_note = if props.txn_size > 1 {
-        if mode == Mode::Transactional {
-            format!("Transaction size {}: one Kafka transaction carries {} records; consumers with read_committed see them all at its commit.", props.txn_size, props.txn_size)
+        let key = if mode == Mode::Transactional {
+            Key::RealTransactionSize
         } else {
-            format!("Transaction size {}: without a transaction, a batch of {} is {} separate publishes — a crash in the middle leaves part of it visible.", props.txn_size, props.txn_size, props.txn_size)
-        }
+            Key::RealBatchSize
+        };
+        words.fill(key, &[("size", props.txn_size.into())])
     } else {
         String::new()
     };
     let body = match &loaded {
         Loaded::Ready(text) => html! { <>
-            { panel_body(text, mode) }
-            if props.replicated { { replication_body(text) } }
-            if props.many_consumers { { consumers_body(text) } }
+            { panel_body(words, text, mode) }
+            if props.replicated { { replication_body(words, text) } }
+            if props.many_consumers { { consumers_body(words, text) } }
         </> },
         other => lazy::status(Part::RealSystems, other, &retry),
     };
     html! {
-        <section class="panel real-systems" aria-label="In real systems" aria-busy={(loaded == Loaded::Loading).to_string()}>
+        <section class="panel real-systems" aria-label={words.get(Key::RealTitle).to_string()} aria-busy={(loaded == Loaded::Loading).to_string()}>
             <div class="panel-header">
-                <h2>{ "In real systems" }</h2>
-                <span class="hint">{ format!("{} with Kafka and RabbitMQ", mode.label()) }</span>
+                <h2>{ words.get(Key::RealTitle) }</h2>
+                <span class="hint">{ words.fill(Key::RealWith, &[("mode", words.get(mode_name(mode)).into())]) }</span>
             </div>
             if !batch_note.is_empty() {
                 <p class="hint">{ batch_note }</p>
@@ -84,15 +99,15 @@ fn settings_table(text: &Catalogue, caption: &str, key: &str) -> Html {
 
 /// The replicated queue: each setting by Kafka's name and the quorum queue's nearest
 /// equivalent, and where the two differ.
-fn replication_body(text: &Catalogue) -> Html {
+fn replication_body(words: &Words, text: &Catalogue) -> Html {
     html! {
         <>
-            <h3>{ "Replication" }</h3>
+            <h3>{ words.get(Key::RealReplication) }</h3>
             <div class="real-columns">
                 { settings_table(text, "Kafka", "replication.kafka") }
-                { settings_table(text, "RabbitMQ quorum queue", "replication.rabbitmq") }
+                { settings_table(text, words.get(Key::RealQuorumQueue), "replication.rabbitmq") }
             </div>
-            <h3>{ "Where they differ" }</h3>
+            <h3>{ words.get(Key::RealDiffer) }</h3>
             <ul class="abstracted">
                 { for text.lines("replication.differences").into_iter().map(|line| html! { <li>{ line.to_string() }</li> }) }
             </ul>
@@ -101,15 +116,15 @@ fn replication_body(text: &Catalogue) -> Html {
 }
 
 /// Many consumers: Kafka's consumer settings and RabbitMQ's, and where they differ.
-fn consumers_body(text: &Catalogue) -> Html {
+fn consumers_body(words: &Words, text: &Catalogue) -> Html {
     html! {
         <>
-            <h3>{ "Many consumers" }</h3>
+            <h3>{ words.get(Key::RealManyConsumers) }</h3>
             <div class="real-columns">
-                { settings_table(text, "Kafka consumer groups", "consumers.kafka") }
-                { settings_table(text, "RabbitMQ competing consumers", "consumers.rabbitmq") }
+                { settings_table(text, words.get(Key::RealKafkaGroups), "consumers.kafka") }
+                { settings_table(text, words.get(Key::RealRabbitmqCompeting), "consumers.rabbitmq") }
             </div>
-            <h3>{ "Where they differ" }</h3>
+            <h3>{ words.get(Key::RealDiffer) }</h3>
             <ul class="abstracted">
                 { for text.lines("consumers.differences").into_iter().map(|line| html! { <li>{ line.to_string() }</li> }) }
             </ul>
@@ -118,7 +133,7 @@ fn consumers_body(text: &Catalogue) -> Html {
 }
 
 /// The panel's tables, sketches and list, read from its catalogue.
-fn panel_body(text: &Catalogue, mode: Mode) -> Html {
+fn panel_body(words: &Words, text: &Catalogue, mode: Mode) -> Html {
     let slug = mode.as_str();
     let table = |caption: &str, key: String| settings_table(text, caption, &key);
     html! {
@@ -128,14 +143,14 @@ fn panel_body(text: &Catalogue, mode: Mode) -> Html {
                 { table("RabbitMQ", format!("{slug}.rabbitmq")) }
             </div>
             <details>
-                <summary>{ "Client sketch: Python (pika, confluent-kafka)" }</summary>
+                <summary>{ words.get(Key::RealPython) }</summary>
                 <pre><code>{ text.text(&format!("{slug}.python")) }</code></pre>
             </details>
             <details>
-                <summary>{ "Client sketch: Rust (lapin, rdkafka)" }</summary>
+                <summary>{ words.get(Key::RealRust) }</summary>
                 <pre><code>{ text.text(&format!("{slug}.rust")) }</code></pre>
             </details>
-            <h3>{ "What the simulator abstracts away" }</h3>
+            <h3>{ words.get(Key::RealAbstracted) }</h3>
             <ul class="abstracted">
                 { for text.lines(abstracted_key(mode)).into_iter().map(|line| html! { <li>{ line.to_string() }</li> }) }
             </ul>
@@ -200,6 +215,14 @@ mod tests {
                 );
             }
             assert!(text.lines(abstracted_key(mode)).len() >= 3, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn the_mode_names_are_the_cores() {
+        let english = Words::english();
+        for mode in Mode::ALL {
+            assert_eq!(english.get(mode_name(mode)), mode.label());
         }
     }
 

@@ -5,6 +5,8 @@
 //! ledger's records, the leader's hidden writes and the world's outages.
 
 use mqlab_sim::{HiddenReason, HiddenWrite, MessageRecord, NodeId, Outage, Summary, Verdict};
+use mqlab_text::panels::Key;
+use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::state::LabAction;
@@ -20,65 +22,95 @@ pub struct ReplicationFacts {
 }
 
 /// "broker-2", "broker-2 and broker-3", "broker, broker-2 and broker-3".
-fn names(nodes: &[NodeId]) -> String {
+fn names(words: &Words, nodes: &[NodeId]) -> String {
     let names: Vec<String> = nodes.iter().map(|n| n.name().to_string()).collect();
     match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, rest)) if !rest.is_empty() => words.fill(
+            Key::ListAnd,
+            &[
+                ("first", rest.join(words.get(Key::ListComma)).into()),
+                ("last", last.into()),
+            ],
+        ),
         _ => names.concat(),
     }
 }
 
 /// Why a write is not yet visible, in words.
-pub fn hidden_sentence(write: &HiddenWrite) -> String {
+pub fn hidden_sentence(words: &Words, write: &HiddenWrite) -> String {
     let why = match &write.reason {
         HiddenReason::TooFewInSync {
             in_sync,
             min_insync_replicas,
-        } => format!(
-            "the in-sync set has {}, fewer than min.insync.replicas = {min_insync_replicas}, so the high watermark does not move (Kafka 3.7 and later)",
-            crate::plural::count(u64::from(*in_sync), "member")
+        } => words.fill(
+            Key::ReplicationTooFewInSync,
+            &[
+                ("count", (*in_sync).into()),
+                ("min", (*min_insync_replicas).into()),
+            ],
         ),
         HiddenReason::NotYetFetched { by } => {
-            let verb = if by.len() == 1 { "has" } else { "have" };
-            format!("{} {verb} not yet fetched it", names(by))
+            let key = if by.len() == 1 {
+                Key::ReplicationNotFetchedOne
+            } else {
+                Key::ReplicationNotFetchedMany
+            };
+            words.fill(key, &[("nodes", names(words, by).into())])
         }
-        HiddenReason::LeaderNotYetTold => {
-            "the new leader has not yet heard from the controller that it leads".to_string()
-        }
+        HiddenReason::LeaderNotYetTold => words.get(Key::ReplicationLeaderNotTold).to_string(),
     };
-    format!(
-        "{} is written but hidden from consumers: it is at offset {} of the leader's log, above the high watermark ({}); {why}.",
-        write.message, write.offset, write.high_watermark
+    words.fill(
+        Key::ReplicationHidden,
+        &[
+            ("message", write.message.to_string().into()),
+            ("offset", write.offset.into()),
+            ("hw", write.high_watermark.into()),
+            ("why", why.into()),
+        ],
     )
 }
 
 /// A spell without a leader, in words.
-pub fn outage_sentence(outage: &Outage) -> String {
+pub fn outage_sentence(words: &Words, outage: &Outage) -> String {
     let when = match outage.to_tick {
-        Some(to) => format!(
-            "had no leader that was up from tick {} to tick {to} ({})",
-            outage.from_tick,
-            crate::plural::count(to.saturating_sub(outage.from_tick), "tick")
+        Some(to) => words.fill(
+            Key::ReplicationOutageClosed,
+            &[
+                ("from", outage.from_tick.into()),
+                ("to", to.into()),
+                ("count", to.saturating_sub(outage.from_tick).into()),
+            ],
         ),
-        None => format!(
-            "has had no leader that is up since tick {}",
-            outage.from_tick
+        None => words.fill(
+            Key::ReplicationOutageOpen,
+            &[("from", outage.from_tick.into())],
         ),
     };
     let why = match outage.leader {
-        Some(leader) => format!("{}, its leader, was down", leader.the()),
-        None => "the partition had no leader: no replica the controller could elect".to_string(),
+        // "the broker" for the first of its role, "broker-2" for the others.
+        Some(leader) => words.fill(
+            if leader.instance() == 0 {
+                Key::ReplicationFirstLeaderDown
+            } else {
+                Key::ReplicationLeaderDown
+            },
+            &[("node", leader.name().to_string().into())],
+        ),
+        None => words.get(Key::ReplicationNoLeader).to_string(),
     };
-    format!("The queue {when}: {why}. No write or read could happen meanwhile.")
+    words.fill(
+        Key::ReplicationOutage,
+        &[("when", when.into()), ("why", why.into())],
+    )
 }
 
 /// A write refused with "not enough replicas" that did not end lost (the lost ones are
 /// among the anomalies), in words, with the step of the refusal when the ledger has it.
-fn refused_sentence(record: &MessageRecord) -> (Option<u64>, String) {
-    let again = if record.publish_attempts > 1 {
-        ", and the producer sent it again"
+fn refused_sentence(words: &Words, record: &MessageRecord) -> (Option<u64>, String) {
+    let key = if record.publish_attempts > 1 {
+        Key::ReplicationRefusedAgain
     } else {
-        ""
+        Key::ReplicationRefused
     };
     let step = record
         .loss_cause
@@ -86,22 +118,32 @@ fn refused_sentence(record: &MessageRecord) -> (Option<u64>, String) {
         .map(|c| c.step);
     (
         step,
-        format!(
-            "{} was refused with \"not enough replicas\" (acks=all and too few in-sync replicas): a retriable error{again}; now {}.",
-            record.id,
-            record.verdict.label()
+        words.fill(
+            key,
+            &[
+                ("message", record.id.to_string().into()),
+                (
+                    "verdict",
+                    crate::components::ledger_view::verdict_words(words, record.verdict).into(),
+                ),
+            ],
         ),
     )
 }
 
-fn jump(dispatch: &Callback<LabAction>, step: Option<u64>, sentence: String) -> Html {
+fn jump(
+    words: &Words,
+    dispatch: &Callback<LabAction>,
+    step: Option<u64>,
+    sentence: String,
+) -> Html {
     match step {
         Some(step) => {
             let dispatch = dispatch.clone();
             let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)));
             html! {
-                <li><button {onclick} title={format!("Go to step {step}")}>
-                    { sentence }<span class="jump">{ format!(" → step {step}") }</span>
+                <li><button {onclick} title={words.fill(Key::JumpTitle, &[("step", step.into())])}>
+                    { sentence }<span class="jump">{ format!(" {}", words.fill(Key::Jump, &[("step", step.into())])) }</span>
                 </button></li>
             }
         }
@@ -111,47 +153,52 @@ fn jump(dispatch: &Callback<LabAction>, step: Option<u64>, sentence: String) -> 
 
 /// The replicated queue's counters and sentences.
 pub fn replication_part(
+    words: &Words,
     summary: &Summary,
     records: &[MessageRecord],
     facts: &ReplicationFacts,
     dispatch: &Callback<LabAction>,
 ) -> Html {
-    let counter = |name: &str, value: u64, bad: bool| {
+    let counter = |name: Key, value: u64, bad: bool| {
         let class = classes!("counter", (bad && value > 0).then_some("bad"));
-        html! { <li class={class}>{ format!("{name}: ") }<strong>{ value }</strong></li> }
+        html! { <li class={class}>{ crate::components::ledger_view::counter_label(words, name) }<strong>{ value }</strong></li> }
     };
     let refused = records
         .iter()
         .filter(|r| r.refused && r.verdict != Verdict::Lost)
         .take(SENTENCES)
         .map(|r| {
-            let (step, sentence) = refused_sentence(r);
-            jump(dispatch, step, sentence)
+            let (step, sentence) = refused_sentence(words, r);
+            jump(words, dispatch, step, sentence)
         });
     let hidden = facts
         .hidden
         .iter()
         .take(SENTENCES)
-        .map(|w| jump(dispatch, w.appended_step, hidden_sentence(w)));
-    let outages = facts
-        .outages
-        .iter()
-        .map(|o| jump(dispatch, Some(o.from_step), outage_sentence(o)));
+        .map(|w| jump(words, dispatch, w.appended_step, hidden_sentence(words, w)));
+    let outages = facts.outages.iter().map(|o| {
+        jump(
+            words,
+            dispatch,
+            Some(o.from_step),
+            outage_sentence(words, o),
+        )
+    });
     html! {
         <>
-            <ul class="counters" aria-label="Replication counters">
-                { counter("Acknowledged, then lost", summary.acked_lost.into(), true) }
-                { counter("Refused writes", summary.producer_errors.into(), true) }
-                { counter("Leader changes", summary.leader_changes.into(), false) }
-                { counter("Unavailable ticks", summary.unavailable_ticks, true) }
+            <ul class="counters" aria-label={words.get(Key::ReplicationCounters).to_string()}>
+                { counter(Key::ReplicationAckedLost, summary.acked_lost.into(), true) }
+                { counter(Key::ReplicationRefusedWrites, summary.producer_errors.into(), true) }
+                { counter(Key::ReplicationLeaderChanges, summary.leader_changes.into(), false) }
+                { counter(Key::ReplicationUnavailableTicks, summary.unavailable_ticks, true) }
             </ul>
             if !facts.outages.is_empty() || records.iter().any(|r| r.refused && r.verdict != Verdict::Lost) {
-                <h3>{ "The replicated queue" }</h3>
-                <ul class="anomalies" aria-label="Replication notes">{ for outages }{ for refused }</ul>
+                <h3>{ words.get(Key::ReplicationQueue) }</h3>
+                <ul class="anomalies" aria-label={words.get(Key::ReplicationNotes).to_string()}>{ for outages }{ for refused }</ul>
             }
             if !facts.hidden.is_empty() {
-                <h3>{ "Written, not yet visible" }</h3>
-                <ul class="anomalies" aria-label="Hidden writes">{ for hidden }</ul>
+                <h3>{ words.get(Key::ReplicationHiddenTitle) }</h3>
+                <ul class="anomalies" aria-label={words.get(Key::ReplicationHiddenAria).to_string()}>{ for hidden }</ul>
             }
         </>
     }
@@ -178,7 +225,7 @@ mod tests {
                 min_insync_replicas: 2,
             },
         };
-        let text = hidden_sentence(&write);
+        let text = hidden_sentence(&Words::english(), &write);
         assert!(text.starts_with("m4 is written but hidden"), "{text}");
         assert!(text.contains("offset 3") && text.contains("(2)"), "{text}");
         assert!(
@@ -188,7 +235,8 @@ mod tests {
         write.reason = HiddenReason::NotYetFetched {
             by: vec![broker(1), broker(2)],
         };
-        assert!(hidden_sentence(&write).contains("broker-2 and broker-3 have not yet fetched it"));
+        assert!(hidden_sentence(&Words::english(), &write)
+            .contains("broker-2 and broker-3 have not yet fetched it"));
     }
 
     #[test]
@@ -199,7 +247,7 @@ mod tests {
             to_tick: Some(27),
             leader: Some(NodeId::BROKER),
         };
-        let text = outage_sentence(&closed);
+        let text = outage_sentence(&Words::english(), &closed);
         assert!(
             text.contains("from tick 12 to tick 27 (15 ticks)"),
             "{text}"
@@ -210,6 +258,6 @@ mod tests {
             leader: None,
             ..closed
         };
-        assert!(outage_sentence(&open).contains("since tick 12"));
+        assert!(outage_sentence(&Words::english(), &open).contains("since tick 12"));
     }
 }
