@@ -210,18 +210,18 @@ pub fn App() -> Html {
                     <h1>{ "MQ Lab" }</h1>
                     <p>{ words.get(Key::HeaderTagline) }</p>
                 </div>
-                <nav class="tabs" role="tablist" aria-label={words.get(Key::HeaderViews).to_string()} onkeydown={on_tab_key}>{ for tabs }</nav>
+                <nav class="tabs" role="tablist" aria-label={words.get(Key::HeaderViews)} onkeydown={on_tab_key}>{ for tabs }</nav>
                 <div class="header-tools">
-                    <select class="lang-switch" aria-label={words.get(Key::LangLabel).to_string()} onchange={on_lang}>
+                    <select class="lang-switch" aria-label={words.get(Key::LangLabel)} onchange={on_lang}>
                         { for languages }
                     </select>
-                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} onmousedown={keep_focus()} title={words.get(Key::HeaderDarkTitle).to_string()}>
+                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} onmousedown={keep_focus()} title={words.get(Key::HeaderDarkTitle)}>
                         { words.get(if *dark { Key::HeaderLight } else { Key::HeaderDark }) }
                     </button>
-                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title={words.get(Key::HeaderLargeTitle).to_string()}>
+                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title={words.get(Key::HeaderLargeTitle)}>
                         { words.get(Key::HeaderLarge) }
                     </button>
-                    <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title={words.get(Key::HeaderHelpTitle).to_string()}>{ words.get(Key::HeaderHelp) }</button>
+                    <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title={words.get(Key::HeaderHelpTitle)}>{ words.get(Key::HeaderHelp) }</button>
                 </div>
             </header>
             { lang_notice }

@@ -68,7 +68,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
                 <h3>{ run.mode.label() }</h3>
                 <p class="na-badge" role="note"><span aria-hidden="true">{ "⊘ " }</span>{ words.get(Key::CompareNaBadge) }</p>
                 <p class="hint">{ words.get(Key::CompareNaHint) }</p>
-                <ul class="not-applicable" aria-label={words.get(Key::CompareNaList).to_string()}>{ for not_applicable }</ul>
+                <ul class="not-applicable" aria-label={words.get(Key::CompareNaList)}>{ for not_applicable }</ul>
             </section>
         };
     }
@@ -173,7 +173,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
                 </li>
             }
         });
-        html! { <ul class="compare-counters compare-groups" aria-label={words.get(Key::CompareGroups).to_string()}>{ for rows }</ul> }
+        html! { <ul class="compare-counters compare-groups" aria-label={words.get(Key::CompareGroups)}>{ for rows }</ul> }
     });
     // Competing consumers (or a group's members): who applied what.
     let consumers = (run.applied_by_consumer.len() > 1).then(|| {
@@ -191,7 +191,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
     html! {
         <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()} data-applies="true">
             <h3>{ run.mode.label() }</h3>
-            <ul class="compare-counters" aria-label={words.get(Key::CompareCounters).to_string()}>{ for items }</ul>
+            <ul class="compare-counters" aria-label={words.get(Key::CompareCounters)}>{ for items }</ul>
             { for groups }
             { for consumers }
             <p class="hint">
@@ -199,7 +199,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
                 if !run.finished { { words.get(Key::CompareStepBound) } }
             </p>
             if split.in_doubt_ticks > 0 {
-                <dl class="in-doubt-split" aria-label={words.get(Key::CompareInDoubt).to_string()}>
+                <dl class="in-doubt-split" aria-label={words.get(Key::CompareInDoubt)}>
                     <div data-figure="blocked">
                         <dt title={words.fill(Key::CompareInDoubtBlockedTitle, &[("timer", split.timer_ticks.into())])}>{ words.get(Key::CompareInDoubtBlocked) }</dt>
                         <dd>{ words.fill(Key::CompareTicks, &[("ticks", split.blocked_ticks.into())]) }</dd>
@@ -239,7 +239,7 @@ fn differences_table(comparison: &Comparison, words: &Words) -> Html {
         let cells = comparison.runs.iter().map(|run| {
             match difference.verdicts.iter().find(|(mode, _)| *mode == run.mode) {
                 Some((_, verdict)) => html! { <td>{ verdict_badge(*verdict, words) }</td> },
-                None => html! { <td class="na" title={words.get(Key::CompareNaCellTitle).to_string()}>{ words.get(Key::CompareNaCell) }</td> },
+                None => html! { <td class="na" title={words.get(Key::CompareNaCellTitle)}>{ words.get(Key::CompareNaCell) }</td> },
             }
         });
         html! {
@@ -259,7 +259,7 @@ fn differences_table(comparison: &Comparison, words: &Words) -> Html {
     html! {
         <>
             <div class="table-scroll">
-                <table class="differences" aria-label={words.get(Key::CompareDifferences).to_string()}>
+                <table class="differences" aria-label={words.get(Key::CompareDifferences)}>
                     <thead><tr><th scope="col">{ words.get(Key::CompareMessage) }</th>{ for heads }<th scope="col">{ words.get(Key::CompareWhatDiffers) }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
@@ -299,7 +299,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             <p class="intro">
                 { words.fill(Key::CompareIntro, &[("messages", scenario.messages.into()), ("seed", scenario.seed.into())]) }
             </p>
-            <section class="panel" aria-label={words.get(Key::ComparePlan).to_string()}>
+            <section class="panel" aria-label={words.get(Key::ComparePlan)}>
                 <h2>{ words.get(Key::ComparePlan) }</h2>
                 if plan.is_empty() {
                     <p class="hint">{ words.get(Key::ComparePlanEmpty) }</p>
@@ -320,7 +320,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                                 <p class="hint">{ words.get(Key::CompareTransactionalLeftOut) }</p>
                             }
                             <div class="compare-columns">{ for comparison.runs.iter().map(|run| column(run, &props.on_open, &words)) }</div>
-                            <section class="panel" aria-label={words.get(Key::CompareWhatDiffers).to_string()}>
+                            <section class="panel" aria-label={words.get(Key::CompareWhatDiffers)}>
                                 <h2>{ words.get(Key::CompareWhatDiffers) }</h2>
                                 { differences_table(comparison, &words) }
                             </section>

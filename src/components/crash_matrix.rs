@@ -538,7 +538,7 @@ fn mode_grid(
     let rows = points.iter().map(|&at| {
         let tds = (1..=messages).map(|message| match find_single(at, message) {
             Some(cell) => html! { <td>{ cell_link(cell, on_open, words) }</td> },
-            None => html! { <td class="pending" aria-label={words.get(Key::MatrixCellNotRun).to_string()}>{ "·" }</td> },
+            None => html! { <td class="pending" aria-label={words.get(Key::MatrixCellNotRun)}>{ "·" }</td> },
         });
         let describe = if scenario.kafka.is_some() {
             at.point.describe_with_groups(mode)
@@ -647,7 +647,7 @@ fn legend(poison: bool, words: &Words) -> Html {
         ]);
     }
     html! {
-        <ul class="matrix-legend" aria-label={words.get(Key::MatrixLegend).to_string()}>
+        <ul class="matrix-legend" aria-label={words.get(Key::MatrixLegend)}>
             { for items.iter().map(|(class, icon, key)| html! {
                 <li><span class={classes!("matrix-cell", *class)} aria-hidden="true"><span class="icon">{ *icon }</span></span>{ format!(" {}", words.get(*key)) }</li>
             }) }
@@ -880,7 +880,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
             if let Some(problem) = &*notice {
                 <div class="notice worker-notice" role="alert"><p>{ problem.text(&words) }</p></div>
             }
-            <section class="panel" aria-label={words.get(Key::MatrixSettings).to_string()}>
+            <section class="panel" aria-label={words.get(Key::MatrixSettings)}>
                 <fieldset class="row" disabled={running}>
                     <legend>{ words.get(Key::MatrixModes) }</legend>
                     { for mode_boxes }

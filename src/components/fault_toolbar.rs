@@ -421,13 +421,13 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
     });
 
     html! {
-        <section class="panel faults" aria-label={words.get(Key::FaultTitle).to_string()}>
+        <section class="panel faults" aria-label={words.get(Key::FaultTitle)}>
             <h2>{ words.get(Key::FaultTitle) }</h2>
             <fieldset>
                 <legend>{ words.get(Key::FaultNodes) }</legend>
                 <div class={classes!("node-buttons", compact.then_some("compact"))}>{ for node_buttons }</div>
             </fieldset>
-            <fieldset role="group" aria-label={words.get(Key::FaultCrashAt).to_string()}>
+            <fieldset role="group" aria-label={words.get(Key::FaultCrashAt)}>
                 <legend>{ words.get(Key::FaultCrashAt) }</legend>
                 <div class="row">
                     <label class="visually-hidden" for="crash-point">{ words.get(Key::FaultCrashPoint) }</label>
@@ -449,17 +449,17 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     <p class="hint">{ p.describe_in(props.mode) }</p>
                 }
                 if !props.breakpoints.is_empty() {
-                    <ul class="armed" aria-label={words.get(Key::FaultArmed).to_string()}>
+                    <ul class="armed" aria-label={words.get(Key::FaultArmed)}>
                         { for props.breakpoints.iter().map(|b| html! { <li>{ format!("⚑ {b}") }</li> }) }
                     </ul>
                 }
             </fieldset>
-            <fieldset role="group" aria-label={words.get(Key::FaultPlan).to_string()}>
+            <fieldset role="group" aria-label={words.get(Key::FaultPlan)}>
                 <legend>{ words.get(Key::FaultPlan) }</legend>
                 if props.plan.is_empty() {
                     <p class="hint">{ words.get(Key::FaultPlanEmpty) }</p>
                 } else {
-                    <ul class="fault-plan-list" aria-label={words.get(Key::FaultPlanList).to_string()}>
+                    <ul class="fault-plan-list" aria-label={words.get(Key::FaultPlanList)}>
                         { for props.plan.iter().enumerate().map(|(index, (step, command))| {
                             let text = fault_text_in(&words, *step, command);
                             let dispatch = props.dispatch.clone();
@@ -467,12 +467,12 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                             html! {
                                 <li>
                                     <span>{ text.clone() }</span>
-                                    <button class="small" {onclick} aria-label={words.fill(Key::FaultRemove, &[("fault", text.as_str().into())])} title={words.get(Key::FaultRemoveHelp).to_string()}>{ "✕" }</button>
+                                    <button class="small" {onclick} aria-label={words.fill(Key::FaultRemove, &[("fault", text.as_str().into())])} title={words.get(Key::FaultRemoveHelp)}>{ "✕" }</button>
                                 </li>
                             }
                         }) }
                     </ul>
-                    <button class="small" onclick={clear} title={words.get(Key::FaultClearHelp).to_string()}>{ words.get(Key::FaultClear) }</button>
+                    <button class="small" onclick={clear} title={words.get(Key::FaultClearHelp)}>{ words.get(Key::FaultClear) }</button>
                 }
             </fieldset>
             <fieldset>

@@ -79,7 +79,7 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
         html! { <li>{ text }</li> }
     });
     html! {
-        <section class="panel groups-ledger" aria-label={words.get(Key::GroupsAria).to_string()}>
+        <section class="panel groups-ledger" aria-label={words.get(Key::GroupsAria)}>
             <h2>{ words.get(if props.groups.is_empty() { Key::GroupsPerConsumer } else { Key::GroupsPerGroup }) }</h2>
             if props.groups.len()> 1 {
                 <p class="hint">{ words.fill(Key::GroupsHint, &[("messages", props.messages.into()), ("groups", props.groups.len().into())]) }</p>
@@ -92,11 +92,11 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
                             <th scope="col">{ words.get(Key::GroupsExactlyOnce) }</th>
                             <th scope="col">{ words.get(Key::GroupsLost) }</th>
                             <th scope="col">{ words.get(Key::GroupsDuplicated) }</th>
-                            <th scope="col" title={words.get(Key::GroupsReorderedPerKeyHelp).to_string()}>{ words.get(Key::GroupsReorderedPerKey) }</th>
-                            <th scope="col" title={words.get(Key::GroupsAcrossKeysHelp).to_string()}>{ words.get(Key::GroupsAcrossKeys) }</th>
+                            <th scope="col" title={words.get(Key::GroupsReorderedPerKeyHelp)}>{ words.get(Key::GroupsReorderedPerKey) }</th>
+                            <th scope="col" title={words.get(Key::GroupsAcrossKeysHelp)}>{ words.get(Key::GroupsAcrossKeys) }</th>
                             <th scope="col">{ words.get(Key::GroupsDeadLettered) }</th>
                             <th scope="col">{ words.get(Key::GroupsDropped) }</th>
-                            <th scope="col" title={words.get(Key::GroupsBlockedHelp).to_string()}>{ words.get(Key::GroupsBlocked) }</th>
+                            <th scope="col" title={words.get(Key::GroupsBlockedHelp)}>{ words.get(Key::GroupsBlocked) }</th>
                             <th scope="col">{ words.get(Key::GroupsVerdict) }</th>
                         </tr></thead>
                         <tbody>{ for rows }</tbody>
@@ -106,7 +106,7 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
             if !props.groups.is_empty() {
                 <h3>{ words.get(Key::GroupsPerConsumer) }</h3>
             }
-            <ul class="applied-list" aria-label={words.get(Key::GroupsAppliedAria).to_string()}>{ for consumers }</ul>
+            <ul class="applied-list" aria-label={words.get(Key::GroupsAppliedAria)}>{ for consumers }</ul>
         </section>
     }
 }

@@ -140,7 +140,7 @@ pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
     };
     let Some(k) = &props.kafka else {
         return html! {
-            <section class="panel groups-settings" aria-label={words.get(Key::GroupsSettingsAria).to_string()}>
+            <section class="panel groups-settings" aria-label={words.get(Key::GroupsSettingsAria)}>
                 <h2>{ words.get(Key::GroupsSettingsConsumers) }</h2>
                 { style }
                 if blocked {

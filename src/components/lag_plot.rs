@@ -80,7 +80,7 @@ pub fn LagPlot(props: &LagPlotProps) -> Html {
         html! { <span class={classes!("swatch", format!("p{p}"))}>{ format!("p{p}") }</span> }
     });
     html! {
-        <section class="lag-plots" aria-label={words.get(Key::LagLabel).to_string()}>
+        <section class="lag-plots" aria-label={words.get(Key::LagLabel)}>
             <h3>{ words.fill(Key::LagHeading, &[("top", top.into())]) }</h3>
             <div class="plots">{ for plots }</div>
             <p class="legend">{ for legend }

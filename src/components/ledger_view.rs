@@ -168,15 +168,15 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
         }
     });
     html! {
-        <section class="panel ledger" aria-label={words.get(Key::LedgerTitle).to_string()}>
+        <section class="panel ledger" aria-label={words.get(Key::LedgerTitle)}>
             <div class="panel-header">
                 <h2>{ words.get(Key::LedgerTitle) }</h2>
-                <span class="hint" title={words.get(Key::LedgerTraceHelp).to_string()}>{ words.fill(
+                <span class="hint" title={words.get(Key::LedgerTraceHelp)}>{ words.fill(
                     if props.summary.quiet { Key::LedgerSummaryFinished } else { Key::LedgerSummary },
                     &[("count", props.summary.messages.into()), ("step", props.summary.steps.into()), ("trace", format!("{:016x}", props.summary.trace_hash).into())],
                 ) }</span>
             </div>
-            <ul class="counters" aria-label={words.get(Key::LedgerCounters).to_string()}>{ for counter_items }</ul>
+            <ul class="counters" aria-label={words.get(Key::LedgerCounters)}>{ for counter_items }</ul>
             if props.summary.invariant_violations > 0 {
                 <p class="notice error" role="alert">{ words.fill(Key::LedgerInvariant, &[("count", props.summary.invariant_violations.into())]) }</p>
             }
@@ -185,23 +185,23 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
             }
             if !props.anomalies.is_empty() {
                 <h3>{ words.get(Key::LedgerAnomaliesTitle) }</h3>
-                <ul class="anomalies" aria-label={words.get(Key::LedgerAnomalies).to_string()}>{ for anomalies }</ul>
+                <ul class="anomalies" aria-label={words.get(Key::LedgerAnomalies)}>{ for anomalies }</ul>
             }
             if !props.transactions.is_empty() {
                 <h3>{ words.get(if props.transactions[0].transactional { Key::LedgerTransactions } else { Key::LedgerBatches }) }</h3>
-                <ul class="counters" aria-label={words.get(Key::LedgerTxnCounters).to_string()}>
+                <ul class="counters" aria-label={words.get(Key::LedgerTxnCounters)}>
                     <li class="counter">{ counter_label(words, Key::LedgerCommitted) }<strong>{ props.summary.txn_committed }</strong></li>
                     <li class={classes!("counter", (props.summary.txn_aborted > 0).then_some("warn"))}>{ counter_label(words, Key::LedgerAborted) }<strong>{ props.summary.txn_aborted }</strong></li>
                     <li class={classes!("counter", (props.summary.txn_partial > 0).then_some("bad"))}>{ counter_label(words, Key::LedgerPartiallyVisible) }<strong>{ props.summary.txn_partial }</strong></li>
                 </ul>
                 if props.transactions.iter().any(|t| t.transform) {
-                    <ul class="counters" aria-label={words.get(Key::LedgerOutputCounters).to_string()}>
-                        <li class="counter" title={words.get(Key::LedgerOutputsHelp).to_string()}>{ counter_label(words, Key::LedgerOutputs) }<strong>{ props.summary.outputs }</strong></li>
-                        <li class={classes!("counter", (props.summary.outputs_duplicated > 0).then_some("bad"))} title={words.get(Key::LedgerOutputsDuplicatedHelp).to_string()}>{ counter_label(words, Key::LedgerOutputsDuplicated) }<strong>{ props.summary.outputs_duplicated }</strong></li>
-                        <li class={classes!("counter", (props.summary.outputs_out_of_step > 0).then_some("bad"))} title={words.get(Key::LedgerOutOfStepHelp).to_string()}>{ counter_label(words, Key::LedgerOutOfStep) }<strong>{ props.summary.outputs_out_of_step }</strong></li>
+                    <ul class="counters" aria-label={words.get(Key::LedgerOutputCounters)}>
+                        <li class="counter" title={words.get(Key::LedgerOutputsHelp)}>{ counter_label(words, Key::LedgerOutputs) }<strong>{ props.summary.outputs }</strong></li>
+                        <li class={classes!("counter", (props.summary.outputs_duplicated > 0).then_some("bad"))} title={words.get(Key::LedgerOutputsDuplicatedHelp)}>{ counter_label(words, Key::LedgerOutputsDuplicated) }<strong>{ props.summary.outputs_duplicated }</strong></li>
+                        <li class={classes!("counter", (props.summary.outputs_out_of_step > 0).then_some("bad"))} title={words.get(Key::LedgerOutOfStepHelp)}>{ counter_label(words, Key::LedgerOutOfStep) }<strong>{ props.summary.outputs_out_of_step }</strong></li>
                     </ul>
                 }
-                <ul class="txn-verdicts" aria-label={words.get(Key::LedgerTxnVerdicts).to_string()}>
+                <ul class="txn-verdicts" aria-label={words.get(Key::LedgerTxnVerdicts)}>
                     { for props.transactions.iter().rev().take(ROWS_SHOWN).map(|t| {
                         let (icon, verdict, style) = txn_status(words, t.verdict);
                         let name = if t.transactional {

@@ -708,15 +708,15 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let transactional = lesson.scenario.mode == Mode::Transactional;
     let toggle = if lab.playing {
         html! {
-            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Pause)} aria-label={words.get(Key::ControlsPause).to_string()} title={words.get(Key::ControlsPauseTitle).to_string()}>
+            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Pause)} aria-label={words.get(Key::ControlsPause)} title={words.get(Key::ControlsPauseTitle)}>
                 { pause_icon() }{ format!(" {}", words.get(Key::ControlsPause)) }
             </button>
         }
     } else {
         // Never disabled: a disabled button would drop the keyboard focus at the end.
         html! {
-            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Play)} aria-label={words.get(Key::ControlsPlay).to_string()}
-                    aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsPlayTitle).to_string()}>
+            <button ref={toggle_ref} class="primary" onclick={action(LabAction::Play)} aria-label={words.get(Key::ControlsPlay)}
+                    aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsPlayTitle)}>
                 { play_icon() }{ format!(" {}", words.get(Key::ControlsPlay)) }
             </button>
         }
@@ -724,7 +724,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
 
     html! {
         <article class="lesson" aria-labelledby="lesson-title" data-lesson={lesson.id}>
-            <nav class="lesson-nav" aria-label={words.get(Key::NavLabel).to_string()}>
+            <nav class="lesson-nav" aria-label={words.get(Key::NavLabel)}>
                 <button onclick={back}>{ words.get(Key::NavAllLessons) }</button>
                 <span>{ words.fill(Key::NavPosition, &[("number", (props.index + 1).into()), ("total", total.into())]) }</span>
                 { completion_status(&words, status) }
@@ -765,12 +765,12 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 </div>
                 <div class="lesson-watch">
                     if watching {
-                        <div class="panel lesson-controls" role="group" aria-label={words.get(Key::ControlsLabel).to_string()} ref={controls_ref}>
+                        <div class="panel lesson-controls" role="group" aria-label={words.get(Key::ControlsLabel)} ref={controls_ref}>
                             { toggle }
-                            <button onclick={action(LabAction::StepBack)} aria-disabled={(step_index == 0).then_some("true")} title={words.get(Key::ControlsStepBackTitle).to_string()}>{ words.get(Key::ControlsStepBack) }</button>
-                            <button onclick={action(LabAction::Step)} aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsStepTitle).to_string()}>{ words.get(Key::ControlsStep) }</button>
-                            <button onclick={action(LabAction::Advance(SKIP_STEPS))} aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsSkipTitle).to_string()}>{ words.get(Key::ControlsSkip) }</button>
-                            <button onclick={action(LabAction::Seek(0))} title={words.get(Key::ControlsReplayTitle).to_string()}>{ words.get(Key::ControlsReplay) }</button>
+                            <button onclick={action(LabAction::StepBack)} aria-disabled={(step_index == 0).then_some("true")} title={words.get(Key::ControlsStepBackTitle)}>{ words.get(Key::ControlsStepBack) }</button>
+                            <button onclick={action(LabAction::Step)} aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsStepTitle)}>{ words.get(Key::ControlsStep) }</button>
+                            <button onclick={action(LabAction::Advance(SKIP_STEPS))} aria-disabled={quiet.then_some("true")} title={words.get(Key::ControlsSkipTitle)}>{ words.get(Key::ControlsSkip) }</button>
+                            <button onclick={action(LabAction::Seek(0))} title={words.get(Key::ControlsReplayTitle)}>{ words.get(Key::ControlsReplay) }</button>
                             <label>{ format!("{} ", words.get(Key::ControlsSpeed)) }
                                 <select onchange={on_speed}>{ for speeds }</select>
                             </label>

@@ -104,22 +104,22 @@ pub fn Narration(props: &NarrationProps) -> Html {
                 <button class="when" {onclick} title={words.fill(Key::NarrationGoToTitle, &[("step", step.into())])} aria-label={words.fill(Key::NarrationGoTo, &[("step", step.into())])}>
                     { format!("#{step}") }
                 </button>
-                <abbr class="tick" title={words.get(Key::HelpTick).to_string()}>{ format!("t{}", event.tick) }</abbr>
+                <abbr class="tick" title={words.get(Key::HelpTick)}>{ format!("t{}", event.tick) }</abbr>
                 { &event.narration }
             </li>
         }
     });
     html! {
-        <section class="panel narration" aria-label={words.get(Key::NarrationLabel).to_string()}>
-            <h2>{ words.get(Key::NarrationLabel).to_string() }</h2>
+        <section class="panel narration" aria-label={words.get(Key::NarrationLabel)}>
+            <h2>{ words.get(Key::NarrationLabel) }</h2>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true">{ latest }</div>
             if props.events.is_empty() {
-                <p class="hint">{ words.get(Key::NarrationEmpty).to_string() }</p>
+                <p class="hint">{ words.get(Key::NarrationEmpty) }</p>
             }
             // A column-reverse box keeps its newest line in view without reading the layout.
             <div class="narration-scroll"><ol>{ for items }</ol></div>
             if props.truncated {
-                <p class="hint">{ words.get(Key::NarrationTruncated).to_string() }</p>
+                <p class="hint">{ words.get(Key::NarrationTruncated) }</p>
             }
         </section>
     }

@@ -337,7 +337,7 @@ pub fn ProtocolLab() -> Html {
         });
         html! {
             <>
-                <section class="panel" aria-label={words.get(Key::LabResults).to_string()}>
+                <section class="panel" aria-label={words.get(Key::LabResults)}>
                     <h2>{ words.get(Key::LabResults) }</h2>
                     <dl class="figures">
                         <div><dt>{ words.get(Key::LabDistinctStates) }</dt><dd data-figure="distinct-states">{ result.distinct_states }</dd></div>
@@ -351,7 +351,7 @@ pub fn ProtocolLab() -> Html {
                     </dl>
                     { for counterexample }
                 </section>
-                <section class="panel browser" aria-label={words.get(Key::LabBrowser).to_string()}>
+                <section class="panel browser" aria-label={words.get(Key::LabBrowser)}>
                     <div class="panel-header">
                         <h2>{ words.fill(Key::LabState, &[("id", current.0.into()), ("depth", explorer.depth(current).unwrap_or(0).into())]) }</h2>
                         <div class="row">
@@ -408,7 +408,7 @@ pub fn ProtocolLab() -> Html {
             if let Some(problem) = &*error {
                 <div class="notice error" role="alert"><p>{ problem.text(&words) }</p></div>
             }
-            <section class="panel" aria-label={words.get(Key::LabSettings).to_string()}>
+            <section class="panel" aria-label={words.get(Key::LabSettings)}>
                 <div class="row">
                     <label for="rm-count">{ words.get(Key::LabRms) }</label>
                     <input id="rm-count" type="number" min="1" max={LAB_MAX_RMS.to_string()} value={(*rms_refused).clone().unwrap_or_else(|| rm_count.to_string())} onchange={on_rms} disabled={running} />

@@ -71,7 +71,7 @@ pub fn RealSystems(props: &RealSystemsProps) -> Html {
         other => lazy::status(Part::RealSystems, other, &retry),
     };
     html! {
-        <section class="panel real-systems" aria-label={words.get(Key::RealTitle).to_string()} aria-busy={(loaded == Loaded::Loading).to_string()}>
+        <section class="panel real-systems" aria-label={words.get(Key::RealTitle)} aria-busy={(loaded == Loaded::Loading).to_string()}>
             <div class="panel-header">
                 <h2>{ words.get(Key::RealTitle) }</h2>
                 <span class="hint">{ words.fill(Key::RealWith, &[("mode", words.get(mode_name(mode)).into())]) }</span>

@@ -186,7 +186,7 @@ pub fn replication_part(
     });
     html! {
         <>
-            <ul class="counters" aria-label={words.get(Key::ReplicationCounters).to_string()}>
+            <ul class="counters" aria-label={words.get(Key::ReplicationCounters)}>
                 { counter(Key::ReplicationAckedLost, summary.acked_lost.into(), true) }
                 { counter(Key::ReplicationRefusedWrites, summary.producer_errors.into(), true) }
                 { counter(Key::ReplicationLeaderChanges, summary.leader_changes.into(), false) }
@@ -194,11 +194,11 @@ pub fn replication_part(
             </ul>
             if !facts.outages.is_empty() || records.iter().any(|r| r.refused && r.verdict != Verdict::Lost) {
                 <h3>{ words.get(Key::ReplicationQueue) }</h3>
-                <ul class="anomalies" aria-label={words.get(Key::ReplicationNotes).to_string()}>{ for outages }{ for refused }</ul>
+                <ul class="anomalies" aria-label={words.get(Key::ReplicationNotes)}>{ for outages }{ for refused }</ul>
             }
             if !facts.hidden.is_empty() {
                 <h3>{ words.get(Key::ReplicationHiddenTitle) }</h3>
-                <ul class="anomalies" aria-label={words.get(Key::ReplicationHiddenAria).to_string()}>{ for hidden }</ul>
+                <ul class="anomalies" aria-label={words.get(Key::ReplicationHiddenAria)}>{ for hidden }</ul>
             }
         </>
     }

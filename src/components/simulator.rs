@@ -109,13 +109,13 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         };
         let (class, icon, text, role) = match notice {
             Notice::Error(text) => ("notice error", "⚠", text, "alert"), // not prose
-            Notice::Info(text) => ("notice info", "ℹ", text, "status"), // not prose
+            Notice::Info(text) => ("notice info", "ℹ", text, "status"),  // not prose
         };
         html! {
             <div class={class} role={role}>
                 <span aria-hidden="true">{ icon }</span>
                 <p>{ text }</p>
-                <button class="small" onclick={dismiss}>{ words.get(Key::NoticeDismiss).to_string() }</button>
+                <button class="small" onclick={dismiss}>{ words.get(Key::NoticeDismiss) }</button>
             </div>
         }
     });
@@ -130,7 +130,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         <>
             { for notice }
             <p class="intro">
-                { before_key.to_string() }<kbd>{ words.get(Key::IntroKey).to_string() }</kbd>{ format!("{after_key} ") }
+                { before_key.to_string() }<kbd>{ words.get(Key::IntroKey) }</kbd>{ format!("{after_key} ") }
                 <span class="mode-blurb">{ words.get(mode_blurb(snapshot.mode)).to_string() }</span>
             </p>
             <div class="sim-layout">

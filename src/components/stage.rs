@@ -88,13 +88,13 @@ fn event_mark(words: &Words, layout: Layout, event: &TraceEvent) -> Option<Html>
                 let x = x - REPLICA_HALF_WIDTH - 8.0;
                 return Some(
                     html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y + 5.0))}>
-                        <text text-anchor="end">{ words.get(Key::MarkCrash).to_string() }</text>
+                        <text text-anchor="end">{ words.get(Key::MarkCrash) }</text>
                     </g> },
                 );
             }
             Some(
                 html! { <g class="mark crash" transform={format!("translate({},{})", tenths(x), tenths(y - NODE_HALF_HEIGHT - 14.0))}>
-                    <text text-anchor="middle">{ words.get(Key::MarkCrash).to_string() }</text>
+                    <text text-anchor="middle">{ words.get(Key::MarkCrash) }</text>
                 </g> },
             )
         }
@@ -621,7 +621,7 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
             </header>
             <div class="stores">
                 <div class="store disk">
-                    <h4><span aria-hidden="true">{ "▤ " }</span>{ words.get(Key::CardDisk).to_string() }</h4>
+                    <h4><span aria-hidden="true">{ "▤ " }</span>{ words.get(Key::CardDisk) }</h4>
                     <ul>
                         if node.durable_hidden > 0 {
                             <li class="more">{ words.fill(Key::CardOlder, &[("count", node.durable_hidden.into())]) }</li>
@@ -630,7 +630,7 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
                     </ul>
                 </div>
                 <div class="store memory">
-                    <h4><span aria-hidden="true">{ "⚡ " }</span>{ words.get(Key::CardMemory).to_string() }</h4>
+                    <h4><span aria-hidden="true">{ "⚡ " }</span>{ words.get(Key::CardMemory) }</h4>
                     <ul>{ lines(&node.volatile, volatile_keys, memory_empty) }</ul>
                 </div>
             </div>
@@ -760,7 +760,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 </path>
                 if partitioned {
                     <text class="cut" x={tenths(mx)} y={tenths(my + 5.0)}
-                          text-anchor="middle">{ words.get(Key::StageCut).to_string() }</text>
+                          text-anchor="middle">{ words.get(Key::StageCut) }</text>
                 }
             </g>
         }
@@ -773,7 +773,7 @@ pub fn Stage(props: &StageProps) -> Html {
             <g class="node coordinator absent compact" transform="translate(480,207)">
                 <rect class="node-box" x="-80" y="-15" width="160" height="30" rx="10" />
                 <text class="node-title" text-anchor="middle" y="6">{ NodeId::COORDINATOR.label().to_string() }</text>
-                <text class="node-sub" x="92" y="5">{ words.get(Key::StageCoordinatorAbsent).to_string() }</text>
+                <text class="node-sub" x="92" y="5">{ words.get(Key::StageCoordinatorAbsent) }</text>
             </g>
         }
     });
@@ -931,7 +931,7 @@ pub fn Stage(props: &StageProps) -> Html {
     let view_box = layout.view_box(with_coordinator);
 
     html! {
-        <section class="panel stage" aria-label={words.get(Key::StageLabel).to_string()}>
+        <section class="panel stage" aria-label={words.get(Key::StageLabel)}>
             <div class="stage-drawing">
                 <svg role="img" aria-label={description} viewBox={view_box.clone()}>
                     <defs>
@@ -945,7 +945,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     { for dead_letters }
                     { for mark }
                     <g class="legend" transform={format!("translate(12,{})", tenths(368.0 + layout.extra_height()))}>
-                        <text>{ words.get(Key::StageLegend).to_string() }</text>
+                        <text>{ words.get(Key::StageLegend) }</text>
                     </g>
                 </svg>
                 // The tokens move on every frame: on a layer of their own, the browser

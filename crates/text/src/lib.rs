@@ -155,11 +155,15 @@ impl std::error::Error for LoadError {}
 
 /// The sentences of one language: English from inside the program, or a translation read
 /// from its files.
+///
+/// A translation's texts live as long as the program, like English's: a program reads a
+/// language's files once (the page keeps each language it loaded), and in exchange every
+/// text is a `&'static str` that a page shows without copying it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Words {
     lang: Lang,
     /// Per catalogue, the translation's texts by key order; `None` reads English.
-    tables: Vec<Option<Box<[Box<str>]>>>,
+    tables: Vec<Option<&'static [&'static str]>>,
 }
 
 impl Default for Words {
@@ -204,11 +208,11 @@ impl Words {
         if hash != file.keys_hash() {
             return Err(LoadError::OutOfStep);
         }
-        let texts: Box<[Box<str>]> = catalogue
+        let texts: Vec<&'static str> = catalogue
             .keys()
-            .map(|key| Box::from(catalogue.get(key).unwrap_or_default()))
+            .map(|key| &*Box::leak(Box::<str>::from(catalogue.get(key).unwrap_or_default())))
             .collect();
-        self.tables[file as usize] = Some(texts);
+        self.tables[file as usize] = Some(Box::leak(texts.into_boxed_slice()));
         Ok(())
     }
 
@@ -231,9 +235,9 @@ impl Words {
     }
 
     /// The entry's text, arguments unfilled.
-    pub fn get<K: Entry>(&self, key: K) -> &str {
-        match &self.tables[K::FILE as usize] {
-            Some(texts) => texts.get(key.index()).map_or(key.english(), |t| t),
+    pub fn get<K: Entry>(&self, key: K) -> &'static str {
+        match self.tables[K::FILE as usize] {
+            Some(texts) => texts.get(key.index()).copied().unwrap_or(key.english()),
             None => key.english(),
         }
     }
