@@ -1,18 +1,17 @@
 //! The top-level component: header, view tabs, theme and text-size settings, and the
 //! simulator state that the views share.
 
-use std::rc::Rc;
-
 use gloo::events::EventListener;
 use mqlab_sim::Scenario;
-use mqlab_text::{page::Key, Lang, Words};
+use mqlab_text::{page::Key, Lang};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::analysis_host::AnalysisHost;
-use crate::components::help_overlay::HelpOverlay;
 use crate::components::lessons_host::LessonsHost;
+use crate::components::module_panel::ModulePanel;
 use crate::components::simulator::Simulator;
+use crate::module_loader::Module;
 use crate::state::Lab;
 use crate::view::View;
 
@@ -203,7 +202,7 @@ pub fn App() -> Html {
     });
 
     html! {
-        <ContextProvider<Rc<Words>> context={words.clone()}>
+        <>
             <a class="skip-link" href="#main">{ words.get(Key::HeaderSkip) }</a>
             <header class="app-header">
                 <div class="brand">
@@ -225,7 +224,9 @@ pub fn App() -> Html {
                 </div>
             </header>
             { lang_notice }
-            <main id="main" data-ready="true">
+            // Another language draws the views again, from the start, in its words; the
+            // run lives in the lab above them and is kept.
+            <main id="main" data-ready="true" key={words.lang().tag()}>
                 if *view == View::Simulator {
                     <section id="view-simulator" role="tabpanel" aria-labelledby="tab-simulator">
                         <Simulator lab={lab.clone()} />
@@ -253,9 +254,9 @@ pub fn App() -> Html {
                 }
             </main>
             if *help_open {
-                <HelpOverlay on_close={close_help} />
+                <ModulePanel module={Module::Help} what={Key::PartHelp} on_close={close_help} class="help-host" />
             }
-        </ContextProvider<Rc<Words>>>
+        </>
     }
 }
 

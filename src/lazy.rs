@@ -219,7 +219,7 @@ pub fn ensure_stylesheet(href: &str) {
 /// a callback that tries again after a failure.
 #[hook]
 pub fn use_part(part: Part) -> (Loaded, Callback<()>) {
-    let lang = crate::words::use_words().lang();
+    let lang = crate::words::current().lang();
     let loaded = use_state(|| match known(&part.text_path(lang)) {
         Some(ready @ Loaded::Ready(_)) => ready,
         _ => Loaded::Loading,

@@ -21,55 +21,70 @@ use yew::prelude::*;
 // not prose
 #[wasm_bindgen(inline_js = r#"
 const modules = {};
+const loads = {};
 function record(name) {
   if (!modules[name]) modules[name] = { generation: 0 };
   return modules[name];
 }
-function load(module, js, wasm) {
-  if (!module.loaded) {
+// One import per module file, shared by every view the module shows.
+function load(js, wasm) {
+  if (!loads[js]) {
     const base = document.baseURI;
-    module.loaded = import(new URL(js, base).href).then(async (exports) => {
+    loads[js] = import(new URL(js, base).href).then(async (exports) => {
       await exports.default({ module_or_path: new URL(wasm, base).href });
       // Starting the module and drawing its first view are two tasks, not one long one:
       // the browser gets a turn in between.
       await new Promise((resolve) => setTimeout(resolve, 0));
       return exports;
     });
-    module.loaded.catch(() => { module.loaded = undefined; });
+    loads[js].catch(() => { delete loads[js]; });
   }
-  return module.loaded;
+  return loads[js];
 }
-export function module_show(name, js, wasm, root, args) {
+export function module_show(name, entry, js, wasm, root, args) {
   const module = record(name);
   const mine = ++module.generation;
   module.args = args;
-  return load(module, js, wasm).then((exports) => {
+  module.loaded = load(js, wasm);
+  return module.loaded.then((exports) => {
     if (mine !== module.generation) return;
-    exports.mount(root, ...module.args);
+    exports[entry + 'mount'](root, ...module.args);
     module.shown = exports;
   });
 }
 export function module_call(name, js, wasm, fn, args) {
-  return load(record(name), js, wasm).then((exports) => {
+  return load(js, wasm).then((exports) => {
     if (typeof exports[fn] !== 'function') throw new Error(`the module has no function ${fn}`);
     return exports[fn](...args);
   });
 }
-export function module_update(name, args) {
+export function module_update(name, entry, args) {
   const module = record(name);
   module.args = args;
-  if (module.shown) module.shown.update(...args);
+  if (module.shown) module.shown[entry + 'update'](...args);
 }
-export function module_hide(name) {
+// Calls `seen` once, when `element` comes within 200 pixels of the viewport.
+export function module_when_visible(element, seen) {
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) {
+      observer.disconnect();
+      seen();
+    }
+  }, { rootMargin: '200px 0px' });
+  observer.observe(element);
+  return () => observer.disconnect();
+}
+export function module_hide(name, entry) {
   const module = record(name);
   module.generation++;
   module.shown = undefined;
-  if (module.loaded) module.loaded.then((exports) => exports.unmount(), () => {});
+  if (module.loaded) module.loaded.then((exports) => exports[entry + 'unmount'](), () => {});
 }
 "#)]
 extern "C" {
     fn module_show(
         name: &str,
+        entry: &str,
         js: &str,
         wasm: &str,
         root: &web_sys::Element,
@@ -82,32 +97,57 @@ extern "C" {
         function: &str,
         args: &js_sys::Array,
     ) -> js_sys::Promise;
-    fn module_update(name: &str, args: &js_sys::Array);
-    fn module_hide(name: &str);
+    fn module_update(name: &str, entry: &str, args: &js_sys::Array);
+    fn module_when_visible(element: &web_sys::Element, seen: &js_sys::Function)
+        -> js_sys::Function;
+    fn module_hide(name: &str, entry: &str);
 }
 
-/// A module that the page loads when one of its views first opens.
+/// A view that the page loads from a module when it is first shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Module {
-    /// Compare, the crash matrix and the protocol lab.
+    /// Compare, the crash matrix and the protocol lab (the analysis module).
     Analysis,
-    /// The Lessons view.
+    /// The Lessons view (the lessons module).
     Lessons,
+    /// The "In real systems" panel of the simulator (the analysis module).
+    RealSystems,
+    /// The help overlay (the analysis module).
+    Help,
 }
 
 impl Module {
-    /// The module's name: its files start with it, and so do the names of its `<meta>`
-    /// tags.
+    /// The view's name among the page's modules.
     pub const fn name(self) -> &'static str {
         match self {
             Module::Analysis => "mqlab-analysis",
             Module::Lessons => "mqlab-lessons",
+            Module::RealSystems => "mqlab-analysis/real-systems",
+            Module::Help => "mqlab-analysis/help",
+        }
+    }
+
+    /// The module's file name: its files start with it, and so do the names of its
+    /// `<meta>` tags.
+    const fn file(self) -> &'static str {
+        match self {
+            Module::Lessons => "mqlab-lessons",
+            Module::Analysis | Module::RealSystems | Module::Help => "mqlab-analysis",
+        }
+    }
+
+    /// What the names of the view's functions start with: `mount`, `update`, `unmount`.
+    const fn entry(self) -> &'static str {
+        match self {
+            Module::Analysis | Module::Lessons => "",
+            Module::RealSystems => "real_systems_",
+            Module::Help => "help_",
         }
     }
 
     /// The module's script and WebAssembly, as index.html names them.
     fn files(self) -> Option<(String, String)> {
-        Some((meta(self.name())?, meta(&format!("{}-wasm", self.name()))?))
+        Some((meta(self.file())?, meta(&format!("{}-wasm", self.file()))?))
     }
 }
 
@@ -156,7 +196,7 @@ pub fn show(
         format!("{js}?attempt={attempt}")
     };
     shown.set(Shown::Loading);
-    let promise = module_show(module.name(), &js, &wasm, root, args);
+    let promise = module_show(module.name(), module.entry(), &js, &wasm, root, args);
     let shown = shown.clone();
     yew::platform::spawn_local(async move {
         match wasm_bindgen_futures::JsFuture::from(promise).await {
@@ -197,12 +237,19 @@ pub async fn call(
 /// Shows the module's view with new arguments, once it is on screen; until then, the
 /// view starts with them.
 pub fn update(module: Module, args: &js_sys::Array) {
-    module_update(module.name(), args);
+    module_update(module.name(), module.entry(), args);
+}
+
+/// Calls `seen` once, when `element` comes within 200 pixels of the viewport.(a
+/// panel below the first screen loads as the reader scrolls towards it). The function
+/// returned stops watching.
+pub fn when_visible(element: &web_sys::Element, seen: &js_sys::Function) -> js_sys::Function {
+    module_when_visible(element, seen)
 }
 
 /// Takes the module's view away, with its timers and listeners.
 pub fn hide(module: Module) {
-    module_hide(module.name());
+    module_hide(module.name(), module.entry());
 }
 
 /// A failed import or start, in words.

@@ -4,7 +4,7 @@
 //! are fetched when it is chosen, so a reader who never picks it downloads nothing of it.
 //! The choice comes from `?lang=` in the address, then from the reader's last choice in
 //! local storage, then from the browser's preferred languages; an unknown `lang` value
-//! is ignored. Components read the words with `use_words()`.
+//! is ignored. Components read the words with `words_now()`.
 
 use std::rc::Rc;
 
@@ -123,7 +123,9 @@ thread_local! {
     static CURRENT: std::cell::RefCell<Rc<Words>> = std::cell::RefCell::new(Rc::new(Words::english()));
 }
 
-/// The words the page shows now (see `CURRENT`).
+/// The words the page shows now (see `CURRENT`). A component that shows words is drawn
+/// again when the language changes, because the page draws everything under its header
+/// again then (and a module's views under `WithWords`).
 pub fn current() -> Rc<Words> {
     CURRENT.with(|current| current.borrow().clone())
 }
@@ -190,7 +192,7 @@ pub fn use_lang_words(lang: Lang) -> LangWords {
 }
 
 /// Gives its children the words of a language (a module's views, mounted by the page
-/// with the page's language).
+/// with the page's language). They are drawn again, from the start, in another language.
 #[derive(Properties, PartialEq)]
 pub struct WithWordsProps {
     pub lang: Lang,
@@ -203,17 +205,10 @@ pub fn WithWords(props: &WithWordsProps) -> Html {
     let state = use_lang_words(props.lang);
     set_current(state.words.clone());
     html! {
-        <ContextProvider<Rc<Words>> context={state.words}>
+        <div class="words" key={state.words.lang().tag()}>
             { props.children.clone() }
-        </ContextProvider<Rc<Words>>>
+        </div>
     }
-}
-
-/// The page's words, as the nearest `ContextProvider<Rc<Words>>` gives them (English
-/// outside one, as in a component's own test).
-#[hook]
-pub fn use_words() -> Rc<Words> {
-    use_context::<Rc<Words>>().unwrap_or_else(|| Rc::new(Words::english()))
 }
 
 #[cfg(test)]

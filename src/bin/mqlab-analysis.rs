@@ -8,6 +8,8 @@
 use std::cell::RefCell;
 
 use mqlab::components::analysis_views::AnalysisViews;
+use mqlab::components::help_overlay::HelpOverlay;
+use mqlab::components::real_systems::{RealSystems, RealSystemsSettings};
 use mqlab::view::View;
 use mqlab::words::WithWords;
 use mqlab_text::Lang;
@@ -17,6 +19,10 @@ use yew::prelude::*;
 thread_local! {
     /// The views on screen, if any: one at a time.
     static MOUNTED: RefCell<Option<yew::AppHandle<Root>>> = const { RefCell::new(None) };
+    /// The simulator's "In real systems" panel, if shown.
+    static REAL_SYSTEMS: RefCell<Option<yew::AppHandle<RealSystemsRoot>>> = const { RefCell::new(None) };
+    /// The help overlay, if shown.
+    static HELP: RefCell<Option<yew::AppHandle<HelpRoot>>> = const { RefCell::new(None) };
 }
 
 /// The views in the page's language.
@@ -114,4 +120,120 @@ fn answer(fields: Vec<(&str, String)>) -> js_sys::Object {
         let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(&value));
     }
     object
+}
+
+/// The language a tag names, English when none.
+fn lang_of(lang: Option<String>) -> Lang {
+    lang.as_deref().and_then(Lang::from_tag).unwrap_or_default()
+}
+
+/// The "In real systems" panel in the page's language.
+#[derive(Properties, PartialEq)]
+struct RealSystemsRootProps {
+    lang: Lang,
+    settings: RealSystemsSettings,
+}
+
+#[component]
+fn RealSystemsRoot(props: &RealSystemsRootProps) -> Html {
+    let s = props.settings;
+    html! {
+        <WithWords lang={props.lang}>
+            <RealSystems mode={s.mode} txn_size={s.txn_size} replicated={s.replicated} many_consumers={s.many_consumers} />
+        </WithWords>
+    }
+}
+
+fn real_systems_props(settings: &str, lang: Option<String>) -> RealSystemsRootProps {
+    RealSystemsRootProps {
+        lang: lang_of(lang),
+        settings: RealSystemsSettings::from_args(settings),
+    }
+}
+
+/// Shows the simulator's "In real systems" panel inside `root`, for the run's settings
+/// as `RealSystemsSettings::to_args` writes them.
+#[wasm_bindgen]
+pub fn real_systems_mount(root: web_sys::Element, settings: &str, lang: Option<String>) {
+    real_systems_unmount();
+    let props = real_systems_props(settings, lang);
+    let handle = yew::Renderer::<RealSystemsRoot>::with_root_and_props(root, props).render();
+    REAL_SYSTEMS.with(|shown| *shown.borrow_mut() = Some(handle));
+}
+
+/// Shows the panel for other settings, or in another language.
+#[wasm_bindgen]
+pub fn real_systems_update(settings: &str, lang: Option<String>) {
+    let props = real_systems_props(settings, lang);
+    REAL_SYSTEMS.with(|shown| {
+        if let Some(handle) = shown.borrow_mut().as_mut() {
+            handle.update(props);
+        }
+    });
+}
+
+/// Removes the panel.
+#[wasm_bindgen]
+pub fn real_systems_unmount() {
+    if let Some(handle) = REAL_SYSTEMS.with(|shown| shown.borrow_mut().take()) {
+        handle.destroy();
+    }
+}
+
+/// The help overlay in the page's language.
+#[derive(Properties, PartialEq)]
+struct HelpRootProps {
+    lang: Lang,
+    on_close: Callback<()>,
+}
+
+#[component]
+fn HelpRoot(props: &HelpRootProps) -> Html {
+    html! {
+        <WithWords lang={props.lang}>
+            <HelpOverlay on_close={props.on_close.clone()} />
+        </WithWords>
+    }
+}
+
+/// Shows the help overlay inside `root`; `on_close` is called when the learner closes it.
+#[wasm_bindgen]
+pub fn help_mount(root: web_sys::Element, on_close: js_sys::Function, lang: Option<String>) {
+    help_unmount();
+    let on_close = Callback::from(move |()| {
+        // The page's callback only hides the overlay; nothing to do if it throws.
+        let _ = on_close.call0(&JsValue::NULL);
+    });
+    let props = HelpRootProps {
+        lang: lang_of(lang),
+        on_close,
+    };
+    let handle = yew::Renderer::<HelpRoot>::with_root_and_props(root, props).render();
+    HELP.with(|shown| *shown.borrow_mut() = Some(handle));
+}
+
+/// Shows the help overlay in another language.
+#[wasm_bindgen]
+pub fn help_update(on_close: js_sys::Function, lang: Option<String>) {
+    let on_close = Callback::from(move |()| {
+        // The page's callback only hides the overlay; nothing to do if it throws.
+        let _ = on_close.call0(&JsValue::NULL);
+    });
+    let props = HelpRootProps {
+        lang: lang_of(lang),
+        on_close,
+    };
+    HELP.with(|shown| {
+        if let Some(handle) = shown.borrow_mut().as_mut() {
+            handle.update(props);
+        }
+    });
+}
+
+/// Removes the help overlay.
+#[wasm_bindgen]
+pub fn help_unmount() {
+    if let Some(handle) = HELP.with(|shown| shown.borrow_mut().take()) {
+        handle.destroy();
+    }
 }

@@ -13,7 +13,7 @@ use yew::prelude::*;
 use crate::module_loader::{self, Module, Shown};
 use crate::state::Lab;
 use crate::view::View;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct AnalysisHostProps {
@@ -27,7 +27,7 @@ pub struct AnalysisHostProps {
 
 #[component]
 pub fn AnalysisHost(props: &AnalysisHostProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let root = use_node_ref();
     let shown = use_state(|| Shown::Loading);
     let attempt = use_state(|| 0_u32);

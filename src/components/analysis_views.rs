@@ -19,7 +19,7 @@ use crate::components::crash_matrix::CrashMatrix;
 use crate::components::protocol_lab::ProtocolLab;
 use crate::state::{Lab, LabAction};
 use crate::view::View;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct AnalysisViewsProps {
@@ -50,7 +50,7 @@ pub fn lab_from_link(link: &str, words: &Words) -> Lab {
 
 #[component]
 pub fn AnalysisViews(props: &AnalysisViewsProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let link = props.run_link.clone();
     let lab = use_reducer(move || lab_from_link(&link, &words));
     {

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::components::fault_toolbar::fault_text;
 use crate::state::Lab;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct CompareViewProps {
@@ -273,7 +273,7 @@ fn differences_table(comparison: &Comparison, words: &Words) -> Html {
 
 #[component]
 pub fn CompareView(props: &CompareViewProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let (scenario, commands): (Scenario, Vec<(u64, Command)>) = {
         let run = props.lab.run.borrow();
         (run.scenario().clone(), run.commands().to_vec())

@@ -8,7 +8,7 @@ use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::state::{LabAction, Notice, SPEEDS};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -83,7 +83,7 @@ pub fn event_value(event: &Event) -> String {
 
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     // A knob's value that is not a number: the run is kept, and the notice says why.
     let refused = |key: Key| {
         let words = words.clone();

@@ -8,7 +8,7 @@ use mqlab_text::panels::Key;
 use yew::prelude::*;
 
 use crate::state::LabAction;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct CoordinatorPanelProps {
@@ -50,7 +50,7 @@ fn vote_text(vote: Option<bool>) -> Key {
 
 #[component]
 pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let text = |key: Key| words.get(key).to_string();
     let Some(view) = props.coordinator.as_ref() else {
         let switch = {

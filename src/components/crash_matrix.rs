@@ -33,7 +33,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::state::Lab;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 /// Runs per call into the core; a tick repeats calls until its time budget is spent.
 const SLICE_RUNS: u32 = 4;
@@ -661,7 +661,7 @@ pub const MATRIX_MAX_MESSAGES: u32 = 60;
 
 #[component]
 pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let full: Scenario = props.lab.run.borrow().scenario().clone();
     let scenario = Scenario {
         messages: full.messages.min(MATRIX_MAX_MESSAGES),

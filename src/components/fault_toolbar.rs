@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::LabAction;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct FaultToolbarProps {
@@ -229,7 +229,7 @@ const RATE_MAX_PER_MILLE: u32 = 500;
 
 #[component]
 pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let points = crash_choices(&props.topology, props.mode, props.kafka);
     let mut links = props.topology.links(props.mode);
     links.extend(props.topology.replication_links(props.mode));

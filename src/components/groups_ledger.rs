@@ -6,7 +6,7 @@ use mqlab_sim::{NodeId, RoleKind, Summary};
 use mqlab_text::panels::Key;
 use yew::prelude::*;
 
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsLedgerProps {
@@ -30,7 +30,7 @@ fn cell(value: u32, bad: bool) -> Html {
 
 #[component]
 pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let rows = props.groups.iter().enumerate().map(|(g, s)| {
         let verdict = if s.lost + s.duplicated + s.reordered_per_key + s.dropped + s.blocked == 0
             && s.pending == 0

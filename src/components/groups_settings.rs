@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::{LabAction, Notice};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsSettingsProps {
@@ -54,7 +54,7 @@ type Change = fn(&mut KafkaConfig, &mut u16, &str, &Words) -> Result<(), String>
 
 #[component]
 pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let on_style = {
         let dispatch = props.dispatch.clone();
         let consumers = props.consumers;

@@ -6,7 +6,7 @@ use mqlab_text::panels::Key;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 /// Every shortcut the simulator understands, as (keys, action): the keys are the key
 /// caps' names, translated where a keyboard writes them in words.
@@ -110,7 +110,7 @@ fn active_element() -> Option<web_sys::Element> {
 
 #[component]
 pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let close_ref = use_node_ref();
     let dialog_ref = use_node_ref();
     {

@@ -7,7 +7,7 @@ use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
 use crate::decimal::tenths;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct LagPlotProps {
@@ -43,7 +43,7 @@ pub fn step_path(series: &[(u64, u32)], end: u64, top: u32) -> String {
 
 #[component]
 pub fn LagPlot(props: &LagPlotProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let partitions = usize::from(props.partitions);
     let top = props.history.peak().max(1);
     let plots = (0..usize::from(props.groups)).map(|group| {

@@ -7,7 +7,7 @@ use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::state::LabAction;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct LedgerViewProps {
@@ -101,7 +101,7 @@ fn yes_no(value: bool) -> &'static str {
 
 #[component]
 pub fn LedgerView(props: &LedgerViewProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let words = &*words;
     let counter_items = counters(&props.summary)
         .into_iter()

@@ -26,7 +26,7 @@ use crate::components::stage::Stage;
 use crate::hooks::cadence;
 use crate::lazy::{self, Loaded, Part};
 use crate::state::{Lab, LabAction, SPEEDS};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 /// Where the completed lessons' slugs are kept in local storage.
 pub const PROGRESS_KEY: &str = "mqlab.lessons.completed";
@@ -209,7 +209,7 @@ fn step_after(reached: Reached) -> Option<u64> {
 pub fn Lessons(props: &LessonsProps) -> Html {
     // The lessons' stylesheet and texts start loading as soon as the view opens.
     let (text, retry) = lazy::use_part(Part::Lessons);
-    let words = use_words();
+    let words = words_now();
     let progress = use_state(Progress::load);
     let all = use_memo((), |_| lessons::all());
     // The view's own lab, on the scenario of the lesson asked for first.
@@ -418,7 +418,7 @@ const REVEAL_SEEN_PX: f64 = 120.0;
 #[component]
 fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let (text, retry) = lazy::use_part(Part::Lessons);
-    let words = use_words();
+    let words = words_now();
     let all = use_memo((), |_| lessons::all());
     let lesson = &all[props.index.min(all.len() - 1)];
     let lab = props.lab.clone();

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use crate::module_loader::{self, Module, Shown};
-use crate::words::use_words;
+use crate::words::current as words_now;
 use mqlab_text::{page::Key, Lang};
 
 #[derive(Properties, PartialEq)]
@@ -32,7 +32,7 @@ fn arguments(open: Option<&str>, on_open: &Closure<dyn Fn(JsValue)>, lang: Lang)
 
 #[component]
 pub fn LessonsHost(props: &LessonsHostProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let root = use_node_ref();
     let shown = use_state(|| Shown::Loading);
     let attempt = use_state(|| 0_u32);

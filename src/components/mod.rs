@@ -14,6 +14,7 @@ pub mod lag_plot;
 pub mod ledger_view;
 pub mod lessons;
 pub mod lessons_host;
+pub mod module_panel;
 pub mod narration;
 pub mod protocol_lab;
 pub mod queue_settings;

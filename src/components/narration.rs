@@ -6,7 +6,7 @@ use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
 use crate::state::LabAction;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
@@ -60,7 +60,7 @@ fn event_class(event: &TraceEvent) -> &'static str {
 
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let list_ref = use_node_ref();
     {
         // Keep the newest line in view.

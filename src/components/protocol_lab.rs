@@ -15,7 +15,7 @@ use mqlab_text::Words;
 use yew::prelude::*;
 
 use crate::components::controls::event_value;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 /// The page offers 1 to 7 resource managers (N = 7 has 296,448 states).
 pub const LAB_MAX_RMS: u32 = 7;
@@ -115,7 +115,7 @@ fn state_card(state: &TwoPhaseState, words: &Words) -> Html {
 
 #[component]
 pub fn ProtocolLab() -> Html {
-    let words = use_words();
+    let words = words_now();
     // The address can name N, the variant and a state (`rms=4;state=17`): the lab then
     // explores at once and opens that state, so a reload shows the same thing.
     let from_address = use_memo((), |_| crate::page_link::current());

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::{LabAction, Notice};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct QueueSettingsProps {
@@ -58,7 +58,7 @@ fn not_whole(words: &Words, what: Key, text: &str) -> String {
 
 #[component]
 pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let set = |change: Change| {
         let dispatch = props.dispatch.clone();
         let (queue, prefetch) = (props.queue.clone(), props.prefetch);

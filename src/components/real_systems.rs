@@ -9,9 +9,51 @@ use mqlab_sim::Mode;
 use yew::prelude::*;
 
 use crate::lazy::{self, Loaded, Part};
-use crate::words::use_words;
+use crate::words::current as words_now;
 use mqlab_text::panels::Key;
 use mqlab_text::{Catalogue, Words};
+
+/// What the panel maps to the real systems: the run's settings that change it. The page
+/// hands them to the analysis module, which shows the panel, as one short text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RealSystemsSettings {
+    pub mode: Mode,
+    pub txn_size: u32,
+    pub replicated: bool,
+    pub many_consumers: bool,
+}
+
+impl RealSystemsSettings {
+    /// `mode,size,replicated,many` with flags as 0 or 1, e.g. `idempotent,1,0,1`.
+    pub fn to_args(self) -> String {
+        format!(
+            "{},{},{},{}",
+            self.mode.as_str(),
+            self.txn_size,
+            u8::from(self.replicated),
+            u8::from(self.many_consumers)
+        )
+    }
+
+    /// Reads `to_args`'s text; anything it cannot read is the default at-least-once queue.
+    pub fn from_args(text: &str) -> RealSystemsSettings {
+        let mut parts = text.split(',');
+        let mode = parts
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(Mode::AtLeastOnce);
+        let txn_size = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
+        let mut flag = || parts.next() == Some("1");
+        let replicated = flag();
+        let many_consumers = flag();
+        RealSystemsSettings {
+            mode,
+            txn_size,
+            replicated,
+            many_consumers,
+        }
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct RealSystemsProps {
@@ -48,7 +90,7 @@ fn abstracted_key(mode: Mode) -> &'static str {
 
 #[component]
 pub fn RealSystems(props: &RealSystemsProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let words = &*words;
     let mode = props.mode;
     let (loaded, retry) = lazy::use_part(Part::RealSystems);
@@ -160,6 +202,25 @@ fn panel_body(words: &Words, text: &Catalogue, mode: Mode) -> Html {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_settings_survive_their_text() {
+        use super::RealSystemsSettings;
+        let settings = RealSystemsSettings {
+            mode: mqlab_sim::Mode::Idempotent,
+            txn_size: 3,
+            replicated: true,
+            many_consumers: false,
+        };
+        assert_eq!(
+            RealSystemsSettings::from_args(&settings.to_args()),
+            settings
+        );
+        assert_eq!(
+            RealSystemsSettings::from_args("nonsense").mode,
+            mqlab_sim::Mode::AtLeastOnce
+        );
+    }
+
     use super::*;
 
     const FILE: &str = include_str!("../../static/text/en/real-systems.txt");

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::components::controls::event_value;
 use crate::state::{LabAction, Notice};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct ReplicationSettingsProps {
@@ -33,7 +33,7 @@ fn whole(words: &Words, text: &str) -> Result<u16, String> {
 
 #[component]
 pub fn ReplicationSettings(props: &ReplicationSettingsProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let set = |change: Change| {
         let dispatch = props.dispatch.clone();
         let (brokers, replication, mode) = (props.brokers, props.replication.clone(), props.mode);

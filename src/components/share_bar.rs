@@ -17,7 +17,7 @@ use yew::prelude::*;
 
 use crate::module_loader::{self, Module};
 use crate::state::{Lab, LabAction, Notice};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties, PartialEq)]
 pub struct ShareBarProps {
@@ -124,7 +124,7 @@ fn imported_run(words: &Words, answer: Result<JsValue, String>) -> LabAction {
 
 #[component]
 pub fn ShareBar(props: &ShareBarProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let with_trace = use_state(|| false);
     let start = use_state(|| LinkStart::ThisStep);
     let reader = use_mut_ref(|| None::<FileReader>);

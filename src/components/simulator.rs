@@ -2,6 +2,8 @@
 //! panel, the ledger and the narration, over one shared `Lab`. The player's timer and the
 //! keyboard shortcuts live here, as hooks; they only dispatch actions.
 
+use std::rc::Rc;
+
 use mqlab_sim::Mode;
 use mqlab_text::simulator::Key;
 use yew::prelude::*;
@@ -11,12 +13,14 @@ use crate::components::coordinator_panel::CoordinatorPanel;
 use crate::components::fault_toolbar::FaultToolbar;
 use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
+use crate::components::real_systems::RealSystemsSettings;
 use crate::components::share_bar::ShareBar;
 use crate::components::stage::Stage;
 use crate::components::timeline::Timeline;
 use crate::hooks::cadence;
+use crate::module_loader::Module;
 use crate::state::{Lab, LabAction, Notice};
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 /// How far the End key runs ahead.
 const END_KEY_STEPS: u32 = 10_000;
@@ -93,7 +97,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         });
     }
 
-    let words = use_words();
+    let words = words_now();
     let run = lab.run.borrow();
     let sim = run.sim();
     let snapshot = sim.snapshot();
@@ -186,9 +190,14 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     }
                     }
                     if *drawn_below {
-                        <crate::components::real_systems::RealSystems mode={snapshot.mode} txn_size={scenario.transaction.size}
-                                      replicated={scenario.topology.replicated()}
-                                      many_consumers={scenario.kafka.is_some() || scenario.topology.consumers > 1} />
+                        <crate::components::module_panel::ModulePanel module={Module::RealSystems}
+                            what={mqlab_text::page::Key::PartRealSystems} class="real-systems-host" when_visible=true
+                            args={Rc::from([RealSystemsSettings {
+                                mode: snapshot.mode,
+                                txn_size: scenario.transaction.size,
+                                replicated: scenario.topology.replicated(),
+                                many_consumers: scenario.kafka.is_some() || scenario.topology.consumers > 1,
+                            }.to_args()])} />
                     }
                 </div>
             </div>

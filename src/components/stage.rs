@@ -21,7 +21,7 @@ use yew::prelude::*;
 use crate::components::narration::{carries_business, step_after};
 use crate::components::stage_consumers::{self, DEAD_LETTER_HALF};
 use crate::decimal::tenths;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 /// The height of the whole drawing of a single pipeline, with the coordinator's strip
 /// above it ("0 0 960 380").
@@ -738,7 +738,7 @@ fn Tokens(props: &TokensProps) -> Html {
 
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let snapshot = &props.snapshot;
     let present: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
     let layout = Layout::of_snapshot(snapshot);

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use mqlab_sim::Run;
 
 use crate::state::LabAction;
-use crate::words::use_words;
+use crate::words::current as words_now;
 
 #[derive(Properties)]
 pub struct TimelineProps {
@@ -144,7 +144,7 @@ pub fn place_label(placed: &mut Vec<LabelBox>, x: f64, y: f64, chars: usize) -> 
 
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
-    let words = use_words();
+    let words = words_now();
     let zoom = use_state(|| DEFAULT_ZOOM);
     let run = props.run.borrow();
     let sim = run.sim();

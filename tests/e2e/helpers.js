@@ -181,4 +181,11 @@ async function ledgerCounters(page) {
   };
 }
 
-module.exports = { test, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, CLI };
+// The "In real systems" panel: it is fetched when the reader scrolls near it, so this
+// scrolls to its place first, then gives the panel.
+async function realSystems(page) {
+  await page.locator('.real-systems-host').scrollIntoViewIfNeeded();
+  return page.getByRole('region', { name: 'In real systems' });
+}
+
+module.exports = { test, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, CLI };

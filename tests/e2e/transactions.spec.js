@@ -3,7 +3,7 @@
 // m4–m6's, in flight beside it) is aborted by presumption, the retry commits, and no
 // transaction is partially visible;
 // the page's per-transaction verdicts are the ones the core (the CLI) gives.
-const { test, expect, openSite, predict } = require('./helpers');
+const { test, expect, openSite, predict, realSystems } = require('./helpers');
 
 // Types a number into a control and commits it (the change event).
 async function setNumber(page, label, value) {
@@ -58,7 +58,7 @@ test('a transaction of 3 through a coordinator crash: aborted, retried, committe
   await expect(ledger.getByRole('listitem').filter({ hasText: /^Exactly once: \d+$/ })).toHaveText('Exactly once: 6');
 
   // The real-systems panel names the settings of the transactional mode.
-  const real = page.getByRole('region', { name: 'In real systems' });
+  const real = await realSystems(page);
   await expect(real).toContainText('transactional.id');
   await expect(real).toContainText('read_committed');
   await expect(real).toContainText('Transaction size 3');

@@ -2,7 +2,7 @@
 // a fault plan that survives Reset, a projector view that reads, tables that never print
 // over each other, links for every view, Compare that shows only runs it ran, and a
 // crash matrix whose cells open where the ledger's jumps do.
-const { test, expect, openSite, predict, ledgerCounters } = require('./helpers');
+const { test, expect, openSite, predict, ledgerCounters, realSystems } = require('./helpers');
 
 const SIZES = {
   laptop: { width: 1280, height: 800 },
@@ -225,7 +225,7 @@ for (const [size, large] of [['tablet', false], ['tablet', true], ['laptop', tru
       await setLargeText(page, large);
       for (const mode of ['At-most-once', 'At-least-once', 'Idempotent', 'Transactional (2PC)']) {
         await page.getByLabel('Delivery mode').selectOption({ label: mode });
-        const panel = page.getByRole('region', { name: 'In real systems' });
+        const panel = await realSystems(page);
         await panel.scrollIntoViewIfNeeded();
         const tables = panel.locator('table.real-settings');
         await expect(tables).toHaveCount(2);
@@ -242,7 +242,7 @@ for (const [size, large] of [['tablet', false], ['tablet', true], ['laptop', tru
           expect(overflow, `${mode}: a cell's text spills out`).toBe(false);
         }
       }
-      if (!dark) await page.getByRole('region', { name: 'In real systems' }).screenshot({ path: `output/screenshots/engineer-real-systems-${size}${large ? '-large' : ''}.png` });
+      if (!dark) await (await realSystems(page)).screenshot({ path: `output/screenshots/engineer-real-systems-${size}${large ? '-large' : ''}.png` });
     });
   }
 }
