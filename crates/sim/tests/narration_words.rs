@@ -195,3 +195,41 @@ fn jumps_keep_the_chosen_words() {
         .collect();
     assert_eq!(back, english);
 }
+
+#[test]
+fn comparisons_and_settings_in_chinese() {
+    use mqlab_sim::compare::{compare, compare_in, DEFAULT_COMPARE_STEPS};
+    let scenario = Scenario::default().with_fault(Command::CrashAt {
+        point: CrashPoint::ConsumerAfterApply,
+        message: Some(1),
+        instance: 0,
+    });
+    let english = compare(&scenario, &[], DEFAULT_COMPARE_STEPS).unwrap();
+    let in_chinese = compare_in(&scenario, &[], DEFAULT_COMPARE_STEPS, &chinese()).unwrap();
+    assert_eq!(english.differences.len(), in_chinese.differences.len());
+    assert!(!in_chinese.differences.is_empty());
+    for (en, zh) in english.differences.iter().zip(&in_chinese.differences) {
+        assert_eq!(en.verdicts, zh.verdicts);
+        let id = en.message.to_string();
+        assert!(
+            en.sentence.starts_with(&format!("{id}: ")),
+            "{}",
+            en.sentence
+        );
+        assert!(
+            zh.sentence.starts_with(&format!("{id}：")),
+            "{}",
+            zh.sentence
+        );
+        assert!(zh.sentence.ends_with('。'), "{}", zh.sentence);
+    }
+    let replication = mqlab_sim::Replication::default();
+    assert_eq!(
+        replication.describe_in_words(Mode::AtLeastOnce, &chinese()),
+        "acks=all，min.insync.replicas=1，干净选举，领导者纪元"
+    );
+    assert_eq!(
+        replication.describe_in(Mode::AtLeastOnce),
+        "acks=all, min.insync.replicas=1, clean election, leader epochs"
+    );
+}
