@@ -233,3 +233,23 @@ fn comparisons_and_settings_in_chinese() {
         "acks=all, min.insync.replicas=1, clean election, leader epochs"
     );
 }
+
+#[test]
+fn the_state_panel_speaks_the_words_of_the_run() {
+    let mut sim = Sim::new(&Scenario::default()).unwrap();
+    sim.apply(Command::CrashAt {
+        point: CrashPoint::ConsumerAfterApply,
+        message: Some(3),
+        instance: 0,
+    })
+    .unwrap();
+    assert_eq!(
+        sim.snapshot().breakpoints,
+        vec!["consumer.after_apply for m3".to_string()]
+    );
+    sim.set_words(chinese());
+    assert_eq!(
+        sim.snapshot().breakpoints,
+        vec!["consumer.after_apply，针对 m3".to_string()]
+    );
+}
