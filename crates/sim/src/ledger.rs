@@ -595,48 +595,58 @@ impl TransactionRecord {
 
     /// One plain sentence explaining the verdict.
     pub fn explanation(&self) -> String {
+        self.explanation_in(&Words::english())
+    }
+
+    /// One plain sentence explaining the verdict, in `words`.
+    pub fn explanation_in(&self, w: &Words) -> String {
         let name = self.name();
+        let name = name.as_str();
         let group = self.messages_text();
+        let group = group.as_str();
         let at = self
             .verdict_step
-            .map(|s| format!(" (step {s})"))
+            .map(|step| say!(w, TxnAtStep, step = step))
             .unwrap_or_default();
+        let at = at.as_str();
         match (self.verdict, self.kind) {
             (TxnVerdict::Open, _) if self.transactional => {
-                format!("{name} ({group}) is not decided yet.")
+                say!(w, TxnOpen, name = name, group = group)
             }
-            (TxnVerdict::Open, _) => format!("{name} ({group}) is not fully applied yet."),
-            (TxnVerdict::Committed, TxnKind::Publish) => format!(
-                "{name} committed{at}: {group} became visible to the consumer all together."
-            ),
+            (TxnVerdict::Open, _) => say!(w, TxnOpenBatch, name = name, group = group),
+            (TxnVerdict::Committed, TxnKind::Publish) => {
+                say!(w, TxnCommittedPublish, name = name, at = at, group = group)
+            }
             (TxnVerdict::Committed, TxnKind::Consume) if self.transform => {
-                format!(
-                    "{name} committed{at}: {group} were applied and acked, and their outputs appended to the output queue, all together."
+                say!(
+                    w,
+                    TxnCommittedTransform,
+                    name = name,
+                    at = at,
+                    group = group
                 )
             }
-            (TxnVerdict::Committed, TxnKind::Consume) => format!(
-                "{name} committed{at}: {group} were applied and acked all together."
-            ),
+            (TxnVerdict::Committed, TxnKind::Consume) => {
+                say!(w, TxnCommittedConsume, name = name, at = at, group = group)
+            }
             (TxnVerdict::Aborted, TxnKind::Consume) if self.transform => {
-                format!(
-                    "{name} aborted{at}: none of {group} was applied or acked through it and none of their outputs was appended; the coordinator retries the work in a new transaction."
+                say!(w, TxnAbortedTransform, name = name, at = at, group = group)
+            }
+            (TxnVerdict::Aborted, _) => say!(w, TxnAborted, name = name, at = at, group = group),
+            (TxnVerdict::PartiallyVisible, _) if self.transactional => {
+                say!(w, TxnPartiallyVisible, name = name, at = at, group = group)
+            }
+            (TxnVerdict::PartiallyVisible, _) => {
+                say!(
+                    w,
+                    TxnPartiallyVisibleBatch,
+                    name = name,
+                    at = at,
+                    group = group
                 )
             }
-            (TxnVerdict::Aborted, _) => format!(
-                "{name} aborted{at}: none of {group} became visible through it; the coordinator retries the work in a new transaction."
-            ),
-            (TxnVerdict::PartiallyVisible, _) if self.transactional => format!(
-                "{name} was partially visible{at}: the consumer applied part of {group} before the rest was committed. Transactions must never do this."
-            ),
-            (TxnVerdict::PartiallyVisible, _) => format!(
-                "{name} was partially visible{at}: the consumer applied part of {group} while the rest was not yet stored, because a batch without a transaction is not atomic."
-            ),
-            (TxnVerdict::VisibleWhole, _) => format!(
-                "{name} ({group}) happened to become visible whole: every message was stored before any was applied."
-            ),
-            (TxnVerdict::Lost, _) => {
-                format!("{name} ({group}) was lost: the consumer applied none of it.")
-            }
+            (TxnVerdict::VisibleWhole, _) => say!(w, TxnVisibleWhole, name = name, group = group),
+            (TxnVerdict::Lost, _) => say!(w, TxnLost, name = name, group = group),
         }
     }
 }
