@@ -13,7 +13,7 @@ use crate::checker::{Checker, InvariantViolation};
 use crate::node::NodeId;
 use crate::trace::{say, the};
 use mqlab_text::narration::Key;
-use mqlab_text::Words;
+use mqlab_text::{Entry as _, Words};
 
 /// A message id, written "m1", "m2"… in JSON and on the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -297,17 +297,23 @@ impl Verdict {
 
     /// The text shown to people, e.g. "duplicated ×2".
     pub fn label(self) -> String {
-        match self {
-            Verdict::ExactlyOnce => "exactly once".into(),
-            Verdict::Lost => "lost".into(),
-            Verdict::Duplicated(times) => format!("duplicated ×{times}"),
-            Verdict::Reordered => "reordered".into(),
-            Verdict::Pending => "pending".into(),
-            Verdict::InDoubt => "in doubt".into(),
-            Verdict::DeadLettered => "dead-lettered".into(),
-            Verdict::Dropped => "dropped".into(),
-            Verdict::Blocked => "blocked".into(),
-        }
+        self.label_in(&Words::english())
+    }
+
+    /// The text shown to people, in `words`.
+    pub fn label_in(self, w: &Words) -> String {
+        let key = match self {
+            Verdict::ExactlyOnce => Key::LabelExactlyOnce,
+            Verdict::Lost => Key::LabelLost,
+            Verdict::Duplicated(times) => return say!(w, LabelDuplicated, times = times),
+            Verdict::Reordered => Key::LabelReordered,
+            Verdict::Pending => Key::LabelPending,
+            Verdict::InDoubt => Key::LabelInDoubt,
+            Verdict::DeadLettered => Key::LabelDeadLettered,
+            Verdict::Dropped => Key::LabelDropped,
+            Verdict::Blocked => Key::LabelBlocked,
+        };
+        w.get(key).to_string()
     }
 
     /// True for the verdicts that are anomalies (lost, duplicated, reordered, in doubt
@@ -353,24 +359,23 @@ pub enum ReorderCause {
 
 impl ReorderCause {
     /// The end of a sentence: "m2 was applied after m3 because …".
-    pub const fn reason(self) -> &'static str {
+    pub fn reason(self) -> &'static str {
+        self.reason_key().english()
+    }
+
+    /// The end of a sentence, in `words`.
+    pub fn reason_in(self, words: &Words) -> &str {
+        words.get(self.reason_key())
+    }
+
+    fn reason_key(self) -> Key {
         match self {
-            ReorderCause::Retry => {
-                "the producer retried it while later messages were already in flight"
-            }
-            ReorderCause::Redelivery => {
-                "the broker redelivered it after later messages had been applied"
-            }
-            ReorderCause::Network => "the network let a later message overtake it",
-            ReorderCause::ParallelProducers => {
-                "another producer published a later message side by side, and it reached the queue first"
-            }
-            ReorderCause::CompetingConsumers => {
-                "another consumer took a later message from the queue and applied it first"
-            }
-            ReorderCause::ParallelTransactions => {
-                "a later message's transaction committed first: several transactions run side by side, and each commits when it is done"
-            }
+            ReorderCause::Retry => Key::ReorderRetry,
+            ReorderCause::Redelivery => Key::ReorderRedelivery,
+            ReorderCause::Network => Key::ReorderNetwork,
+            ReorderCause::ParallelProducers => Key::ReorderParallelProducers,
+            ReorderCause::CompetingConsumers => Key::ReorderCompetingConsumers,
+            ReorderCause::ParallelTransactions => Key::ReorderParallelTransactions,
         }
     }
 }
