@@ -13,7 +13,10 @@ use mqlab_sim::{
     NodeId, PoisonFails, Ratio, Scenario, ScenarioFile, SharedRun, Sim, SimOptions, Summary,
     TimedFault,
 };
+use mqlab_text::narration::Key;
+use mqlab_text::{Lang, Words};
 use serde::Serialize;
+use std::sync::Arc;
 
 const USAGE: &str = "usage: mqlab-cli run [flags]
   --mode MODE            at-most-once | at-least-once | idempotent | transactional
@@ -95,6 +98,8 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
                          the run goes quiet. Without it the run stops when nothing is scheduled
   --max-steps N          stop after N steps even if not quiet (default 10000000)
   --trace                print every trace event as a JSON line before the summary
+  --lang LANG            en | zh-CN: the language of the trace's narration and of the summary's
+                         anomalies (default en); the counts and the trace hash do not change
 crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
   broker.after_fsync broker.after_deliver consumer.after_receive consumer.after_apply consumer.after_ack
   (with --style kafka: consumer.after_commit, the consumer has committed the offset past mK, instead
@@ -127,6 +132,8 @@ struct Options {
     commands: Vec<Command>,
     max_steps: u64,
     trace: bool,
+    /// The language of the narration and of the anomalies.
+    lang: Lang,
     /// The scenario file, if any: its recorded commands, step and trace to check.
     file: Option<ScenarioFile>,
     /// True when a flag changed the file's scenario, so its trace no longer applies.
@@ -360,6 +367,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         commands: Vec::new(),
         max_steps: 10_000_000,
         trace: false,
+        lang: Lang::En,
         file,
         overridden: false,
         until_quiet: false,
@@ -634,6 +642,14 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 })?;
             }
             "--trace" => options.trace = true,
+            "--lang" => {
+                let text = value(args, &mut index, flag)?;
+                options.lang = Lang::from_tag(text).ok_or_else(|| {
+                    UsageError(format!(
+                        "--lang: '{text}' is not a language MQ Lab speaks (en or zh-CN)"
+                    ))
+                })?;
+            }
             other => return Err(UsageError(format!("unknown flag '{other}'"))),
         }
         index += 1;
@@ -729,6 +745,10 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let words = Arc::new(Words::embedded(options.lang));
+    if options.lang != Lang::En {
+        sim.set_words(Arc::clone(&words));
+    }
     if options.trace {
         for event in sim.trace() {
             match serde_json::to_string(event) {
@@ -752,9 +772,16 @@ pub fn main(args: &[String]) -> ExitCode {
                 .iter()
                 .enumerate()
                 .flat_map(|(group, ledger)| {
-                    ledger.anomalies().into_iter().map(move |a| {
+                    let words = &words;
+                    ledger.anomalies_in(words).into_iter().map(move |a| {
                         if several {
-                            format!("group {}: {}", group + 1, a.explanation)
+                            words.fill(
+                                Key::AnomalyInGroup,
+                                &[
+                                    ("group", (group + 1).into()),
+                                    ("text", a.explanation.into()),
+                                ],
+                            )
                         } else {
                             a.explanation
                         }

@@ -27,6 +27,9 @@ use crate::scenario::check_command;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
 use crate::sim::{Sim, SimOptions};
+use crate::trace::say;
+use mqlab_text::narration::Key;
+use mqlab_text::Words;
 
 /// The most differences a comparison lists; the rest are counted in
 /// [`Comparison::differences_total`]. A table of more rows would not be read.
@@ -167,6 +170,16 @@ pub fn compare(
     commands: &[(u64, Command)],
     max_steps: u64,
 ) -> Result<Comparison, ScenarioError> {
+    compare_in(scenario, commands, max_steps, &Words::english())
+}
+
+/// [`compare`], its anomalies and sentences in `words`.
+pub fn compare_in(
+    scenario: &Scenario,
+    commands: &[(u64, Command)],
+    max_steps: u64,
+    words: &Words,
+) -> Result<Comparison, ScenarioError> {
     let mut runs = Vec::with_capacity(Mode::ALL.len());
     for mode in Mode::ALL.into_iter().filter(|&mode| scenario.runs_in(mode)) {
         let (copy, not_applicable) = scenario_in_mode(scenario, commands, mode);
@@ -182,7 +195,7 @@ pub fn compare(
                 .map(|group| GroupRun {
                     summary: group.summary(),
                     verdicts: group.messages().iter().map(|r| r.verdict).collect(),
-                    anomalies: group.anomalies(),
+                    anomalies: group.anomalies_in(words),
                 })
                 .collect()
         } else {
@@ -198,7 +211,7 @@ pub fn compare(
                 .iter()
                 .map(|record| record.verdict)
                 .collect(),
-            anomalies: ledger.anomalies(),
+            anomalies: ledger.anomalies_in(words),
             in_doubt: ledger.in_doubt_split(copy.transaction.in_doubt_query_ticks),
             not_applicable,
             finished: sim.is_quiet(),
@@ -209,7 +222,7 @@ pub fn compare(
             },
         });
     }
-    let (differences, differences_total) = differences(&runs);
+    let (differences, differences_total) = differences(&runs, words);
     Ok(Comparison {
         runs,
         differences,
@@ -228,7 +241,7 @@ fn group_part(run: &ModeRun, group: Option<u16>) -> (&[Verdict], &[Anomaly]) {
 /// The messages whose verdicts differ between the modes that ran the whole plan, group
 /// by group with several consumer groups; a mode that lacks part of the plan has no
 /// verdict to compare.
-fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
+fn differences(runs: &[ModeRun], words: &Words) -> (Vec<Difference>, u32) {
     let runs: Vec<&ModeRun> = runs.iter().filter(|run| run.plan_applies()).collect();
     let messages = runs.first().map_or(0, |run| run.verdicts.len());
     let group_count = runs.first().map_or(0, |run| run.groups.len());
@@ -257,7 +270,7 @@ fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
                 continue;
             }
             let message = MessageId(u32::try_from(index + 1).unwrap_or(u32::MAX));
-            let sentence = sentence(message, group, &verdicts, &runs);
+            let sentence = sentence(words, message, group, &verdicts, &runs);
             listed.push(Difference {
                 message,
                 group,
@@ -271,47 +284,54 @@ fn differences(runs: &[ModeRun]) -> (Vec<Difference>, u32) {
 
 /// What a mode did to a message, as a verb phrase ("applies it twice").
 pub fn verdict_phrase(verdict: Verdict, plural: bool) -> String {
+    verdict_phrase_in(&Words::english(), verdict, plural)
+}
+
+/// What a mode did to a message, as a verb phrase in `words`; `plural` for several modes.
+pub fn verdict_phrase_in(words: &Words, verdict: Verdict, plural: bool) -> String {
     let (one, many) = match verdict {
-        Verdict::ExactlyOnce => ("applies it once", "apply it once"),
-        Verdict::Lost => ("loses it", "lose it"),
-        Verdict::Duplicated(2) => ("applies it twice", "apply it twice"),
+        Verdict::ExactlyOnce => (Key::VerdictOnce, Key::VerdictOncePlural),
+        Verdict::Lost => (Key::VerdictLost, Key::VerdictLostPlural),
+        Verdict::Duplicated(2) => (Key::VerdictTwice, Key::VerdictTwicePlural),
         Verdict::Duplicated(times) => {
-            let verb = if plural { "apply" } else { "applies" };
-            return format!("{verb} it {times} times");
+            return if plural {
+                say!(words, VerdictTimesPlural, times = times)
+            } else {
+                say!(words, VerdictTimes, times = times)
+            };
         }
-        Verdict::Reordered => (
-            "applies it once, after a later message",
-            "apply it once, after a later message",
-        ),
-        Verdict::Pending => (
-            "has not finished it within the step bound",
-            "have not finished it within the step bound",
-        ),
-        Verdict::InDoubt => ("leaves it in doubt", "leave it in doubt"),
-        Verdict::DeadLettered => ("dead-letters it", "dead-letter it"),
-        Verdict::Dropped => ("drops it", "drop it"),
-        Verdict::Blocked => (
-            "blocks it behind a poison record",
-            "block it behind a poison record",
-        ),
+        Verdict::Reordered => (Key::VerdictReordered, Key::VerdictReorderedPlural),
+        Verdict::Pending => (Key::VerdictPending, Key::VerdictPendingPlural),
+        Verdict::InDoubt => (Key::VerdictInDoubt, Key::VerdictInDoubtPlural),
+        Verdict::DeadLettered => (Key::VerdictDeadLettered, Key::VerdictDeadLetteredPlural),
+        Verdict::Dropped => (Key::VerdictDropped, Key::VerdictDroppedPlural),
+        Verdict::Blocked => (Key::VerdictBlocked, Key::VerdictBlockedPlural),
     };
-    if plural { many } else { one }.to_string()
+    words.get(if plural { many } else { one }).to_string()
 }
 
 /// The cause part of an anomaly's explanation: "m1 applied twice: the consumer crashed …
 /// (step 14)." gives "the consumer crashed … (step 14)".
 fn cause_of(anomaly: &Anomaly) -> Option<&str> {
-    let (_, cause) = anomaly.explanation.split_once(": ")?;
-    let cause = cause.trim_end_matches('.');
+    let (_, cause) = anomaly
+        .explanation
+        .split_once(": ")
+        .or_else(|| anomaly.explanation.split_once('：'))?;
+    let cause = cause.trim_end_matches(['.', '。']);
     (!cause.is_empty()).then_some(cause)
 }
 
-fn join_modes(modes: &[Mode]) -> String {
+fn join_modes(words: &Words, modes: &[Mode]) -> String {
     let names: Vec<&str> = modes.iter().map(|mode| mode.as_str()).collect();
     match names.as_slice() {
         [] => String::new(),
         [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [init @ .., last] => say!(
+            words,
+            CompareModesAnd,
+            init = init.join(words.get(Key::CompareListSeparator)),
+            last = *last
+        ),
     }
 }
 
@@ -320,6 +340,7 @@ fn join_modes(modes: &[Mode]) -> String {
 /// its own clause with its cause. With several consumer groups the group is named: "m3
 /// in group 2: ...".
 fn sentence(
+    words: &Words,
     message: MessageId,
     group: Option<u16>,
     verdicts: &[(Mode, Verdict)],
@@ -339,10 +360,12 @@ fn sentence(
             })
             .and_then(cause_of);
         match cause {
-            Some(cause) => clauses.push(format!(
-                "{} {} ({cause})",
-                mode.as_str(),
-                verdict_phrase(*verdict, false)
+            Some(cause) => clauses.push(say!(
+                words,
+                CompareClauseWithCause,
+                mode = mode.as_str(),
+                verdict = verdict_phrase_in(words, *verdict, false),
+                cause = cause
             )),
             None => match grouped.iter_mut().find(|(v, _)| v == verdict) {
                 Some((_, modes)) => modes.push(*mode),
@@ -351,18 +374,28 @@ fn sentence(
         }
     }
     for (verdict, modes) in grouped {
-        clauses.push(format!(
-            "{} {}",
-            join_modes(&modes),
-            verdict_phrase(verdict, modes.len() > 1)
+        clauses.push(say!(
+            words,
+            CompareClause,
+            modes = join_modes(words, &modes),
+            verdict = verdict_phrase_in(words, verdict, modes.len() > 1)
         ));
     }
+    let clauses = clauses.join(words.get(Key::CompareClauseSeparator));
+    let message = message.to_string();
     match group {
-        Some(group) => format!(
-            "{message} in group {}: {}.",
-            u32::from(group) + 1,
-            clauses.join("; ")
+        Some(group) => say!(
+            words,
+            CompareSentenceInGroup,
+            message = &message,
+            group = u32::from(group) + 1,
+            clauses = clauses
         ),
-        None => format!("{message}: {}.", clauses.join("; ")),
+        None => say!(
+            words,
+            CompareSentence,
+            message = &message,
+            clauses = clauses
+        ),
     }
 }

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use mqlab_text::narration::Key;
+use mqlab_text::{Entry as _, Words};
 use serde::{Deserialize, Serialize};
 
 use crate::mode::Mode;
@@ -168,60 +170,93 @@ impl CrashPoint {
         }
     }
 
-    /// One plain sentence saying when the crash happens.
-    pub const fn describe(self) -> &'static str {
+    /// The entry of one plain sentence saying when the crash happens.
+    fn describe_key(self) -> Key {
         match self {
-            CrashPoint::ProducerBeforeSend => "The producer crashes just before it sends the message to the broker.",
-            CrashPoint::ProducerAfterSend => "The producer crashes right after sending the message, before any confirm arrives.",
-            CrashPoint::ProducerAfterConfirm => "The producer crashes right after recording the broker's confirm.",
-            CrashPoint::BrokerAfterAppend => "The broker crashes after appending the message to its log in memory, before the fsync makes it durable.",
-            CrashPoint::BrokerAfterFsync => "The broker crashes after the fsync made the message durable, before it sends the confirm.",
-            CrashPoint::BrokerAfterDeliver => "The broker crashes right after sending the message to the consumer.",
-            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after receiving the message, before doing anything with it.",
-            CrashPoint::ConsumerAfterApply => "The consumer crashes after applying the message to its database, before acking it (at-most-once acks before applying).",
-            CrashPoint::ConsumerAfterAck => "The consumer crashes right after sending the ack (in at-most-once, before applying).",
-            CrashPoint::CoordinatorAfterPrepareSent => "The coordinator crashes right after sending the prepare requests.",
-            CrashPoint::CoordinatorAfterVotes => "The coordinator crashes with every vote in hand, before it logs a decision.",
-            CrashPoint::CoordinatorAfterDecisionLogged => "The coordinator crashes after logging COMMIT, before sending it to anyone.",
-            CrashPoint::CoordinatorMidBroadcast => "The coordinator crashes after sending the decision to the first participant only.",
-            CrashPoint::ParticipantBeforeVote => "The consumer DB crashes after receiving the prepare, before it votes.",
-            CrashPoint::ParticipantAfterVoteYes => "The consumer DB crashes after logging prepared and voting yes, before it learns the decision.",
-            CrashPoint::ParticipantAfterCommit => "The consumer DB crashes after committing, before telling the coordinator.",
-            CrashPoint::BrokerAfterConfirm => "The leader crashes right after sending the confirm for the message (acks=1: after its own append; acks=all: once every in-sync replica has it).",
-            CrashPoint::BrokerAfterFetch => "The follower crashes after appending the message and sending its next fetch, before it learns the new high watermark.",
-            CrashPoint::ConsumerAfterCommit => "The consumer crashes right after its commit of the offset past the message returned (before processing it with commit-before, after with commit-after; with auto-commit, right after sending the commit that covers it).",
+            CrashPoint::ProducerBeforeSend => Key::CrashPointProducerBeforeSend,
+            CrashPoint::ProducerAfterSend => Key::CrashPointProducerAfterSend,
+            CrashPoint::ProducerAfterConfirm => Key::CrashPointProducerAfterConfirm,
+            CrashPoint::BrokerAfterAppend => Key::CrashPointBrokerAfterAppend,
+            CrashPoint::BrokerAfterFsync => Key::CrashPointBrokerAfterFsync,
+            CrashPoint::BrokerAfterDeliver => Key::CrashPointBrokerAfterDeliver,
+            CrashPoint::ConsumerAfterReceive => Key::CrashPointConsumerAfterReceive,
+            CrashPoint::ConsumerAfterApply => Key::CrashPointConsumerAfterApply,
+            CrashPoint::ConsumerAfterAck => Key::CrashPointConsumerAfterAck,
+            CrashPoint::CoordinatorAfterPrepareSent => Key::CrashPointCoordinatorAfterPrepareSent,
+            CrashPoint::CoordinatorAfterVotes => Key::CrashPointCoordinatorAfterVotes,
+            CrashPoint::CoordinatorAfterDecisionLogged => {
+                Key::CrashPointCoordinatorAfterDecisionLogged
+            }
+            CrashPoint::CoordinatorMidBroadcast => Key::CrashPointCoordinatorMidBroadcast,
+            CrashPoint::ParticipantBeforeVote => Key::CrashPointParticipantBeforeVote,
+            CrashPoint::ParticipantAfterVoteYes => Key::CrashPointParticipantAfterVoteYes,
+            CrashPoint::ParticipantAfterCommit => Key::CrashPointParticipantAfterCommit,
+            CrashPoint::BrokerAfterConfirm => Key::CrashPointBrokerAfterConfirm,
+            CrashPoint::BrokerAfterFetch => Key::CrashPointBrokerAfterFetch,
+            CrashPoint::ConsumerAfterCommit => Key::CrashPointConsumerAfterCommit,
         }
     }
 
-    /// One plain sentence saying when the crash happens in `mode`: in transactional
-    /// mode the delivery points fall inside a transaction's work.
-    pub const fn describe_in(self, mode: Mode) -> &'static str {
+    /// The entry saying when the crash happens in `mode`: in transactional mode the
+    /// delivery points fall inside a transaction's work.
+    fn describe_key_in(self, mode: Mode) -> Key {
         if !matches!(mode, Mode::Transactional) {
-            return self.describe();
+            return self.describe_key();
         }
         match self {
-            CrashPoint::ProducerBeforeSend => "The producer crashes inside its transaction, just before it publishes the message to the broker.",
-            CrashPoint::ProducerAfterSend => "The producer crashes inside its transaction right after publishing the message, before the broker confirms it.",
-            CrashPoint::ProducerAfterConfirm => "The producer crashes right after the broker's confirm, before it tells the coordinator that its work is done.",
-            CrashPoint::BrokerAfterAppend => "The broker crashes after holding the message in memory inside its transaction, before it confirms it.",
-            CrashPoint::BrokerAfterFsync => "The broker crashes after logging its prepared record for the transaction, before it votes.",
-            CrashPoint::BrokerAfterDeliver => "The broker crashes right after delivering the message inside its consume transaction.",
-            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after receiving the message inside its transaction.",
-            CrashPoint::ConsumerAfterApply => "The consumer crashes after applying the message inside its transaction, not yet committed, before it acks it.",
-            CrashPoint::ConsumerAfterAck => "The consumer crashes right after acking the message inside its transaction, before the transaction commits.",
-            _ => self.describe(),
+            CrashPoint::ProducerBeforeSend => Key::CrashPointInTxnProducerBeforeSend,
+            CrashPoint::ProducerAfterSend => Key::CrashPointInTxnProducerAfterSend,
+            CrashPoint::ProducerAfterConfirm => Key::CrashPointInTxnProducerAfterConfirm,
+            CrashPoint::BrokerAfterAppend => Key::CrashPointInTxnBrokerAfterAppend,
+            CrashPoint::BrokerAfterFsync => Key::CrashPointInTxnBrokerAfterFsync,
+            CrashPoint::BrokerAfterDeliver => Key::CrashPointInTxnBrokerAfterDeliver,
+            CrashPoint::ConsumerAfterReceive => Key::CrashPointInTxnConsumerAfterReceive,
+            CrashPoint::ConsumerAfterApply => Key::CrashPointInTxnConsumerAfterApply,
+            CrashPoint::ConsumerAfterAck => Key::CrashPointInTxnConsumerAfterAck,
+            _ => self.describe_key(),
         }
     }
 
-    /// One plain sentence saying when the crash happens with consumer groups (Kafka
-    /// style), where a consumer commits offsets instead of acking.
-    pub const fn describe_with_groups(self, mode: Mode) -> &'static str {
+    /// The entry saying when the crash happens with consumer groups (Kafka style),
+    /// where a consumer commits offsets instead of acking.
+    fn describe_key_with_groups(self, mode: Mode) -> Key {
         match self {
-            CrashPoint::ConsumerAfterReceive => "The consumer crashes right after its poll returned the record, before processing it.",
-            CrashPoint::ConsumerAfterApply => "The consumer crashes after processing the record (its side effect is in the database), before committing the offset past it (with commit-before, the commit went first).",
-            CrashPoint::BrokerAfterDeliver => "The broker crashes right after answering a consumer's fetch with the record.",
-            _ => self.describe_in(mode),
+            CrashPoint::ConsumerAfterReceive => Key::CrashPointWithGroupsConsumerAfterReceive,
+            CrashPoint::ConsumerAfterApply => Key::CrashPointWithGroupsConsumerAfterApply,
+            CrashPoint::BrokerAfterDeliver => Key::CrashPointWithGroupsBrokerAfterDeliver,
+            _ => self.describe_key_in(mode),
         }
+    }
+
+    /// One plain sentence saying when the crash happens (in English).
+    pub fn describe(self) -> &'static str {
+        self.describe_key().english()
+    }
+
+    /// One plain sentence saying when the crash happens in `mode` (in English).
+    pub fn describe_in(self, mode: Mode) -> &'static str {
+        self.describe_key_in(mode).english()
+    }
+
+    /// One plain sentence saying when the crash happens with consumer groups (in
+    /// English).
+    pub fn describe_with_groups(self, mode: Mode) -> &'static str {
+        self.describe_key_with_groups(mode).english()
+    }
+
+    /// When the crash happens, in `words`.
+    pub fn describe_words(self, words: &Words) -> &str {
+        words.get(self.describe_key())
+    }
+
+    /// When the crash happens in `mode`, in `words`.
+    pub fn describe_in_words(self, mode: Mode, words: &Words) -> &str {
+        words.get(self.describe_key_in(mode))
+    }
+
+    /// When the crash happens with consumer groups, in `words`.
+    pub fn describe_with_groups_words(self, mode: Mode, words: &Words) -> &str {
+        words.get(self.describe_key_with_groups(mode))
     }
 
     /// A dense bit position for quick "is anything armed here" checks.

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::checker::{Checker, InvariantViolation};
 use crate::node::NodeId;
+use crate::trace::{say, the};
+use mqlab_text::narration::Key;
+use mqlab_text::{Entry as _, Words};
 
 /// A message id, written "m1", "m2"… in JSON and on the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -141,88 +144,112 @@ impl Cause {
     }
 
     /// The end of a sentence explaining a duplicate caused by this.
-    fn duplicate_reason(self) -> String {
+    fn duplicate_reason(self, w: &Words) -> String {
         match self.kind {
-            CauseKind::ConsumerCrashAfterApply => "the consumer crashed after applying it and before acking, so the broker redelivered it".into(),
-            CauseKind::AckLost => "the consumer's ack was lost on the consumer->broker link, so the broker redelivered it".into(),
-            CauseKind::ConsumerConnectionClosed(consumer) => format!("{} crashed before acking it; its connection closed, so the broker put the message back in the queue and delivered it again", consumer.the()),
-            CauseKind::ArrivedWhileDown(NodeId::BROKER) => "the consumer's ack reached the broker while it was down, so the broker redelivered it".into(),
-            CauseKind::ArrivedWhileDown(NodeId::PRODUCER) => "the broker's confirm reached the producer while it was down, so the producer published it again and the broker stored a second copy".into(),
-            CauseKind::BrokerCrash => "the broker crashed before it had recorded the ack, so it redelivered the message after restarting".into(),
-            CauseKind::RedeliveryTimeout => "the broker's redelivery timer fired before the ack arrived, so it delivered the message again".into(),
-            CauseKind::ConfirmLost => "the broker's confirm was lost, so the producer published it again and the broker stored a second copy".into(),
-            CauseKind::ProducerCrashAfterSend | CauseKind::ProducerCrash => "the producer crashed before the confirm arrived, so it published it again after restarting and the broker stored a second copy".into(),
-            CauseKind::BrokerCrashAfterFsync => "the broker crashed after writing it to disk and before confirming, so the producer published it again and the broker stored a second copy".into(),
-            CauseKind::RetryTimeout => "the producer's retry timer fired before the confirm arrived, so it published it again and the broker stored a second copy".into(),
-            CauseKind::LinkDuplicate => "the network delivered a message about it twice".into(),
-            CauseKind::MemberCrashBeforeCommit(node) => format!("{} crashed after processing it and before committing the offset past it, so after the rebalance the partition's next owner resumed at the last committed offset and processed it again", node.the()),
-            CauseKind::MemberCrashBeforeAutoCommit(node) => format!("{} crashed after processing it and before its next auto-commit covered it, so after the rebalance the partition's next owner resumed at the last committed offset and processed it again", node.the()),
-            CauseKind::CommitLost => "the offset commit past it reached the broker while the broker was down, so its group resumed from an older committed offset and processed it again".into(),
-            CauseKind::ReadAgain => "its group's committed offset was behind what had been processed, so the partition's owner fetched it again".into(),
-            other => format!("a fault ({}) made it travel again", cause_name(other)),
+            CauseKind::ConsumerCrashAfterApply => {
+                w.get(Key::DuplicateConsumerCrashAfterApply).into()
+            }
+            CauseKind::AckLost => w.get(Key::DuplicateAckLost).into(),
+            CauseKind::ConsumerConnectionClosed(consumer) => {
+                say!(w, DuplicateConnectionClosed, consumer = the(w, consumer))
+            }
+            CauseKind::ArrivedWhileDown(NodeId::BROKER) => {
+                w.get(Key::DuplicateAckWhileBrokerDown).into()
+            }
+            CauseKind::ArrivedWhileDown(NodeId::PRODUCER) => {
+                w.get(Key::DuplicateConfirmWhileProducerDown).into()
+            }
+            CauseKind::BrokerCrash => w.get(Key::DuplicateBrokerCrash).into(),
+            CauseKind::RedeliveryTimeout => w.get(Key::DuplicateRedeliveryTimeout).into(),
+            CauseKind::ConfirmLost => w.get(Key::DuplicateConfirmLost).into(),
+            CauseKind::ProducerCrashAfterSend | CauseKind::ProducerCrash => {
+                w.get(Key::DuplicateProducerCrash).into()
+            }
+            CauseKind::BrokerCrashAfterFsync => w.get(Key::DuplicateBrokerCrashAfterFsync).into(),
+            CauseKind::RetryTimeout => w.get(Key::DuplicateRetryTimeout).into(),
+            CauseKind::LinkDuplicate => w.get(Key::DuplicateLinkDuplicate).into(),
+            CauseKind::MemberCrashBeforeCommit(node) => {
+                say!(w, DuplicateMemberCrashBeforeCommit, node = the(w, node))
+            }
+            CauseKind::MemberCrashBeforeAutoCommit(node) => {
+                say!(w, DuplicateMemberCrashBeforeAutoCommit, node = the(w, node))
+            }
+            CauseKind::CommitLost => w.get(Key::DuplicateCommitLost).into(),
+            CauseKind::ReadAgain => w.get(Key::DuplicateReadAgain).into(),
+            other => say!(w, DuplicateOther, cause = cause_name(w, other)),
         }
     }
 
-    /// The end of a sentence explaining a loss caused by this.
-    fn loss_reason(self) -> String {
+    /// The end of a sentence explaining a loss caused by this; `late` for a message
+    /// that arrived late rather than never (without "and nobody published it again").
+    fn loss_reason(self, w: &Words, late: bool) -> String {
         match self.kind {
-            CauseKind::PublishLost => "its publish was lost on the producer->broker link and nobody published it again".into(),
-            CauseKind::DeliveryLost => "its delivery was lost on the broker->consumer link and the broker did not redeliver it".into(),
-            CauseKind::ArrivedWhileDown(node) => format!("it reached {} while it was down", node.the()),
-            CauseKind::ProducerCrashBeforeSend => "the producer had marked it as sent and crashed before sending it".into(),
-            CauseKind::BrokerCrashBeforeFsync => "the broker crashed after appending it and before the fsync, so it vanished from the broker's memory and nobody published it again".into(),
-            CauseKind::ConsumerCrashAfterReceive => "the consumer crashed after receiving it and before applying it, and the broker had already let it go".into(),
-            CauseKind::ConsumerCrashAfterAck => "the consumer acked it on receipt and crashed before applying it".into(),
-            CauseKind::PoisonMessage => "it is a poison message: processing it failed, and with automatic acks the broker had already let it go".into(),
-            CauseKind::NetworkOverflow => "it was dropped because too many messages were in flight".into(),
-            CauseKind::Partition => "a partitioned link swallowed it".into(),
-            CauseKind::LogTruncated(node) => format!("{} truncated its log and dropped it: the replica that led the queue then did not have it", node.the()),
-            CauseKind::LeaderCrashBeforeReplicated(node) => format!("{} led the queue and crashed before every in-sync follower had it, and a replica without it became leader", node.the()),
-            CauseKind::NotEnoughReplicas => "the leader refused it with \"not enough replicas\" (too few in-sync replicas) and it was never stored".into(),
-            CauseKind::MemberCrashAfterCommit(node) => format!("{} committed the offset past it before processing it and crashed, so after the rebalance the partition's next owner resumed after it", node.the()),
-            other => format!("a fault ({}) stopped it", cause_name(other)),
+            CauseKind::PublishLost if late => w.get(Key::LossPublishLostLate).into(),
+            CauseKind::PublishLost => w.get(Key::LossPublishLost).into(),
+            CauseKind::DeliveryLost if late => w.get(Key::LossDeliveryLostLate).into(),
+            CauseKind::DeliveryLost => w.get(Key::LossDeliveryLost).into(),
+            CauseKind::ArrivedWhileDown(node) => say!(w, LossArrivedWhileDown, node = the(w, node)),
+            CauseKind::ProducerCrashBeforeSend => w.get(Key::LossProducerCrashBeforeSend).into(),
+            CauseKind::BrokerCrashBeforeFsync if late => {
+                w.get(Key::LossBrokerCrashBeforeFsyncLate).into()
+            }
+            CauseKind::BrokerCrashBeforeFsync => w.get(Key::LossBrokerCrashBeforeFsync).into(),
+            CauseKind::ConsumerCrashAfterReceive => {
+                w.get(Key::LossConsumerCrashAfterReceive).into()
+            }
+            CauseKind::ConsumerCrashAfterAck => w.get(Key::LossConsumerCrashAfterAck).into(),
+            CauseKind::PoisonMessage => w.get(Key::LossPoisonMessage).into(),
+            CauseKind::NetworkOverflow => w.get(Key::LossNetworkOverflow).into(),
+            CauseKind::Partition => w.get(Key::LossPartition).into(),
+            CauseKind::LogTruncated(node) => say!(w, LossLogTruncated, node = the(w, node)),
+            CauseKind::LeaderCrashBeforeReplicated(node) => {
+                say!(w, LossLeaderCrashBeforeReplicated, node = the(w, node))
+            }
+            CauseKind::NotEnoughReplicas => w.get(Key::LossNotEnoughReplicas).into(),
+            CauseKind::MemberCrashAfterCommit(node) => {
+                say!(w, LossMemberCrashAfterCommit, node = the(w, node))
+            }
+            other => say!(w, LossOther, cause = cause_name(w, other)),
         }
     }
 }
 
-fn cause_name(kind: CauseKind) -> String {
-    let name = match kind {
+fn cause_name(w: &Words, kind: CauseKind) -> String {
+    let key = match kind {
         CauseKind::ArrivedWhileDown(node) => {
-            return format!("a message reached {} while it was down", node.the())
+            return say!(w, CauseArrivedWhileDown, node = the(w, node));
         }
-        CauseKind::PublishLost => "a publish lost",
-        CauseKind::ConfirmLost => "a confirm lost",
-        CauseKind::DeliveryLost => "a delivery lost",
-        CauseKind::AckLost => "an ack lost",
-        CauseKind::NetworkOverflow => "too many messages in flight",
-        CauseKind::LinkDuplicate => "a network duplicate",
-        CauseKind::ProducerCrashBeforeSend => "a producer crash before sending",
-        CauseKind::ProducerCrashAfterSend => "a producer crash after sending",
-        CauseKind::ProducerCrash => "a producer crash",
-        CauseKind::BrokerCrashBeforeFsync => "a broker crash before the fsync",
-        CauseKind::BrokerCrashAfterFsync => "a broker crash after the fsync",
-        CauseKind::BrokerCrash => "a broker crash",
-        CauseKind::ConsumerCrashAfterReceive => "a consumer crash after receiving",
-        CauseKind::ConsumerCrashAfterApply => "a consumer crash after applying",
-        CauseKind::ConsumerCrashAfterAck => "a consumer crash after acking",
-        CauseKind::ConsumerConnectionClosed(_) => "a consumer's connection closing",
-        CauseKind::RetryTimeout => "the producer's retry timer",
-        CauseKind::RedeliveryTimeout => "the broker's redelivery timer",
-        CauseKind::BrokerLogFull => "a full broker log",
-        CauseKind::PoisonMessage => "a poison message",
-        CauseKind::Partition => "a partition",
-        CauseKind::LogTruncated(_) => "a replica's log truncation",
-        CauseKind::LeaderCrashBeforeReplicated(_) => "a leader crash before replication",
-        CauseKind::NotEnoughReplicas => "a \"not enough replicas\" refusal",
-        CauseKind::ReadAgain => "a committed offset behind the processed records",
-        CauseKind::MemberCrashBeforeCommit(_) => "a consumer crash before its offset commit",
-        CauseKind::MemberCrashBeforeAutoCommit(_) => "a consumer crash before its auto-commit",
-        CauseKind::MemberCrashAfterCommit(_) => {
-            "a consumer crash after committing, before processing"
-        }
-        CauseKind::CommitLost => "a lost offset commit",
+        CauseKind::PublishLost => Key::CausePublishLost,
+        CauseKind::ConfirmLost => Key::CauseConfirmLost,
+        CauseKind::DeliveryLost => Key::CauseDeliveryLost,
+        CauseKind::AckLost => Key::CauseAckLost,
+        CauseKind::NetworkOverflow => Key::CauseNetworkOverflow,
+        CauseKind::LinkDuplicate => Key::CauseLinkDuplicate,
+        CauseKind::ProducerCrashBeforeSend => Key::CauseProducerCrashBeforeSend,
+        CauseKind::ProducerCrashAfterSend => Key::CauseProducerCrashAfterSend,
+        CauseKind::ProducerCrash => Key::CauseProducerCrash,
+        CauseKind::BrokerCrashBeforeFsync => Key::CauseBrokerCrashBeforeFsync,
+        CauseKind::BrokerCrashAfterFsync => Key::CauseBrokerCrashAfterFsync,
+        CauseKind::BrokerCrash => Key::CauseBrokerCrash,
+        CauseKind::ConsumerCrashAfterReceive => Key::CauseConsumerCrashAfterReceive,
+        CauseKind::ConsumerCrashAfterApply => Key::CauseConsumerCrashAfterApply,
+        CauseKind::ConsumerCrashAfterAck => Key::CauseConsumerCrashAfterAck,
+        CauseKind::ConsumerConnectionClosed(_) => Key::CauseConsumerConnectionClosed,
+        CauseKind::RetryTimeout => Key::CauseRetryTimeout,
+        CauseKind::RedeliveryTimeout => Key::CauseRedeliveryTimeout,
+        CauseKind::BrokerLogFull => Key::CauseBrokerLogFull,
+        CauseKind::PoisonMessage => Key::CausePoisonMessage,
+        CauseKind::Partition => Key::CausePartition,
+        CauseKind::LogTruncated(_) => Key::CauseLogTruncated,
+        CauseKind::LeaderCrashBeforeReplicated(_) => Key::CauseLeaderCrashBeforeReplicated,
+        CauseKind::NotEnoughReplicas => Key::CauseNotEnoughReplicas,
+        CauseKind::ReadAgain => Key::CauseReadAgain,
+        CauseKind::MemberCrashBeforeCommit(_) => Key::CauseMemberCrashBeforeCommit,
+        CauseKind::MemberCrashBeforeAutoCommit(_) => Key::CauseMemberCrashBeforeAutoCommit,
+        CauseKind::MemberCrashAfterCommit(_) => Key::CauseMemberCrashAfterCommit,
+        CauseKind::CommitLost => Key::CauseCommitLost,
     };
-    name.to_string()
+    w.get(key).to_string()
 }
 
 /// The verdict on one message.
@@ -270,17 +297,23 @@ impl Verdict {
 
     /// The text shown to people, e.g. "duplicated ×2".
     pub fn label(self) -> String {
-        match self {
-            Verdict::ExactlyOnce => "exactly once".into(),
-            Verdict::Lost => "lost".into(),
-            Verdict::Duplicated(times) => format!("duplicated ×{times}"),
-            Verdict::Reordered => "reordered".into(),
-            Verdict::Pending => "pending".into(),
-            Verdict::InDoubt => "in doubt".into(),
-            Verdict::DeadLettered => "dead-lettered".into(),
-            Verdict::Dropped => "dropped".into(),
-            Verdict::Blocked => "blocked".into(),
-        }
+        self.label_in(&Words::english())
+    }
+
+    /// The text shown to people, in `words`.
+    pub fn label_in(self, w: &Words) -> String {
+        let key = match self {
+            Verdict::ExactlyOnce => Key::LabelExactlyOnce,
+            Verdict::Lost => Key::LabelLost,
+            Verdict::Duplicated(times) => return say!(w, LabelDuplicated, times = times),
+            Verdict::Reordered => Key::LabelReordered,
+            Verdict::Pending => Key::LabelPending,
+            Verdict::InDoubt => Key::LabelInDoubt,
+            Verdict::DeadLettered => Key::LabelDeadLettered,
+            Verdict::Dropped => Key::LabelDropped,
+            Verdict::Blocked => Key::LabelBlocked,
+        };
+        w.get(key).to_string()
     }
 
     /// True for the verdicts that are anomalies (lost, duplicated, reordered, in doubt
@@ -326,24 +359,23 @@ pub enum ReorderCause {
 
 impl ReorderCause {
     /// The end of a sentence: "m2 was applied after m3 because …".
-    pub const fn reason(self) -> &'static str {
+    pub fn reason(self) -> &'static str {
+        self.reason_key().english()
+    }
+
+    /// The end of a sentence, in `words`.
+    pub fn reason_in(self, words: &Words) -> &str {
+        words.get(self.reason_key())
+    }
+
+    fn reason_key(self) -> Key {
         match self {
-            ReorderCause::Retry => {
-                "the producer retried it while later messages were already in flight"
-            }
-            ReorderCause::Redelivery => {
-                "the broker redelivered it after later messages had been applied"
-            }
-            ReorderCause::Network => "the network let a later message overtake it",
-            ReorderCause::ParallelProducers => {
-                "another producer published a later message side by side, and it reached the queue first"
-            }
-            ReorderCause::CompetingConsumers => {
-                "another consumer took a later message from the queue and applied it first"
-            }
-            ReorderCause::ParallelTransactions => {
-                "a later message's transaction committed first: several transactions run side by side, and each commits when it is done"
-            }
+            ReorderCause::Retry => Key::ReorderRetry,
+            ReorderCause::Redelivery => Key::ReorderRedelivery,
+            ReorderCause::Network => Key::ReorderNetwork,
+            ReorderCause::ParallelProducers => Key::ReorderParallelProducers,
+            ReorderCause::CompetingConsumers => Key::ReorderCompetingConsumers,
+            ReorderCause::ParallelTransactions => Key::ReorderParallelTransactions,
         }
     }
 }
@@ -568,48 +600,58 @@ impl TransactionRecord {
 
     /// One plain sentence explaining the verdict.
     pub fn explanation(&self) -> String {
+        self.explanation_in(&Words::english())
+    }
+
+    /// One plain sentence explaining the verdict, in `words`.
+    pub fn explanation_in(&self, w: &Words) -> String {
         let name = self.name();
+        let name = name.as_str();
         let group = self.messages_text();
+        let group = group.as_str();
         let at = self
             .verdict_step
-            .map(|s| format!(" (step {s})"))
+            .map(|step| say!(w, TxnAtStep, step = step))
             .unwrap_or_default();
+        let at = at.as_str();
         match (self.verdict, self.kind) {
             (TxnVerdict::Open, _) if self.transactional => {
-                format!("{name} ({group}) is not decided yet.")
+                say!(w, TxnOpen, name = name, group = group)
             }
-            (TxnVerdict::Open, _) => format!("{name} ({group}) is not fully applied yet."),
-            (TxnVerdict::Committed, TxnKind::Publish) => format!(
-                "{name} committed{at}: {group} became visible to the consumer all together."
-            ),
+            (TxnVerdict::Open, _) => say!(w, TxnOpenBatch, name = name, group = group),
+            (TxnVerdict::Committed, TxnKind::Publish) => {
+                say!(w, TxnCommittedPublish, name = name, at = at, group = group)
+            }
             (TxnVerdict::Committed, TxnKind::Consume) if self.transform => {
-                format!(
-                    "{name} committed{at}: {group} were applied and acked, and their outputs appended to the output queue, all together."
+                say!(
+                    w,
+                    TxnCommittedTransform,
+                    name = name,
+                    at = at,
+                    group = group
                 )
             }
-            (TxnVerdict::Committed, TxnKind::Consume) => format!(
-                "{name} committed{at}: {group} were applied and acked all together."
-            ),
+            (TxnVerdict::Committed, TxnKind::Consume) => {
+                say!(w, TxnCommittedConsume, name = name, at = at, group = group)
+            }
             (TxnVerdict::Aborted, TxnKind::Consume) if self.transform => {
-                format!(
-                    "{name} aborted{at}: none of {group} was applied or acked through it and none of their outputs was appended; the coordinator retries the work in a new transaction."
+                say!(w, TxnAbortedTransform, name = name, at = at, group = group)
+            }
+            (TxnVerdict::Aborted, _) => say!(w, TxnAborted, name = name, at = at, group = group),
+            (TxnVerdict::PartiallyVisible, _) if self.transactional => {
+                say!(w, TxnPartiallyVisible, name = name, at = at, group = group)
+            }
+            (TxnVerdict::PartiallyVisible, _) => {
+                say!(
+                    w,
+                    TxnPartiallyVisibleBatch,
+                    name = name,
+                    at = at,
+                    group = group
                 )
             }
-            (TxnVerdict::Aborted, _) => format!(
-                "{name} aborted{at}: none of {group} became visible through it; the coordinator retries the work in a new transaction."
-            ),
-            (TxnVerdict::PartiallyVisible, _) if self.transactional => format!(
-                "{name} was partially visible{at}: the consumer applied part of {group} before the rest was committed. Transactions must never do this."
-            ),
-            (TxnVerdict::PartiallyVisible, _) => format!(
-                "{name} was partially visible{at}: the consumer applied part of {group} while the rest was not yet stored, because a batch without a transaction is not atomic."
-            ),
-            (TxnVerdict::VisibleWhole, _) => format!(
-                "{name} ({group}) happened to become visible whole: every message was stored before any was applied."
-            ),
-            (TxnVerdict::Lost, _) => {
-                format!("{name} ({group}) was lost: the consumer applied none of it.")
-            }
+            (TxnVerdict::VisibleWhole, _) => say!(w, TxnVisibleWhole, name = name, group = group),
+            (TxnVerdict::Lost, _) => say!(w, TxnLost, name = name, group = group),
         }
     }
 }
@@ -1278,11 +1320,16 @@ impl Ledger {
 
     /// Every message whose verdict is an anomaly, with its explanation.
     pub fn anomalies(&self) -> Vec<Anomaly> {
+        self.anomalies_in(&Words::english())
+    }
+
+    /// The anomalies, explained in `words`.
+    pub fn anomalies_in(&self, words: &Words) -> Vec<Anomaly> {
         self.records
             .iter()
             .filter(|record| record.verdict.is_anomaly())
             .map(|record| {
-                let (cause_step, explanation) = explain(record, self.kafka.as_deref());
+                let (cause_step, explanation) = explain(words, record, self.kafka.as_deref());
                 Anomaly {
                     message: record.id,
                     verdict: record.verdict,
@@ -1976,102 +2023,168 @@ fn verdict_of(record: &MessageRecord, quiet: bool, in_doubt: u32) -> Verdict {
 }
 
 /// One sentence on a message's verdict; `group` for a consumer group's ledger.
-fn explain(record: &MessageRecord, group: Option<&GroupLedger>) -> (Option<u64>, String) {
-    let id = record.id;
+fn explain(
+    w: &Words,
+    record: &MessageRecord,
+    group: Option<&GroupLedger>,
+) -> (Option<u64>, String) {
+    let id = record.id.to_string();
+    let id = id.as_str();
     match record.verdict {
         Verdict::Duplicated(times) => {
-            let times_text = if times == 2 { "twice".to_string() } else { format!("{times} times") };
+            let times_text = if times == 2 {
+                w.get(Key::LedgerTwice).to_string()
+            } else {
+                say!(w, LedgerTimes, times = times)
+            };
             match record.duplicate_cause {
                 Some(cause) => (
                     Some(cause.step),
-                    format!("{id} applied {times_text}: {} (step {}).", cause.duplicate_reason(), cause.step),
+                    say!(
+                        w,
+                        LedgerDuplicated,
+                        id = id,
+                        times = times_text,
+                        why = cause.duplicate_reason(w),
+                        step = cause.step
+                    ),
                 ),
-                None => (None, format!("{id} applied {times_text}: it reached the consumer more than once.")),
+                None => (
+                    None,
+                    say!(w, LedgerDuplicatedUnknown, id = id, times = times_text),
+                ),
             }
         }
         Verdict::Lost if record.acknowledged => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),
-                format!("{id} was acknowledged, then lost: the producer was told it was written, but {} (step {}).", cause.loss_reason(), cause.step),
+                say!(
+                    w,
+                    LedgerAcknowledgedLost,
+                    id = id,
+                    why = cause.loss_reason(w, false),
+                    step = cause.step
+                ),
             ),
-            None => (None, format!("{id} was acknowledged, then lost: the producer was told it was written, but no consumer could read it before the run ended (it never got below the high watermark, or only a replica that does not lead holds it).")),
+            None => (None, say!(w, LedgerAcknowledgedLostUnknown, id = id)),
         },
         Verdict::Lost if record.refused && !record.stored_durably => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),
-                format!("{id} was refused: {} (step {}).", cause.loss_reason(), cause.step),
+                say!(
+                    w,
+                    LedgerRefused,
+                    id = id,
+                    why = cause.loss_reason(w, false),
+                    step = cause.step
+                ),
             ),
-            None => (None, format!("{id} was refused: the leader answered \"not enough replicas\" and it was never stored.")),
+            None => (None, say!(w, LedgerRefusedUnknown, id = id)),
         },
         Verdict::Lost => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),
-                format!("{id} was never applied: {} (step {}).", cause.loss_reason(), cause.step),
+                say!(
+                    w,
+                    LedgerNeverApplied,
+                    id = id,
+                    why = cause.loss_reason(w, false),
+                    step = cause.step
+                ),
             ),
-            None => (None, format!("{id} was never applied, and nothing left in the run can apply it.")),
+            None => (None, say!(w, LedgerNeverAppliedUnknown, id = id)),
         },
         Verdict::Reordered => {
-            let later = record.overtaken_by.map(|m| m.to_string()).unwrap_or_default();
+            let later = record
+                .overtaken_by
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            let later = later.as_str();
             match record.delay_cause {
                 Some(cause) => (
                     Some(cause.step),
-                    format!(
-                        "{id} was applied after {later}: {} (step {}), so it arrived late.",
-                        cause.loss_reason().replace(" and nobody published it again", "").replace(" and the broker did not redeliver it", ""),
-                        cause.step
+                    say!(
+                        w,
+                        LedgerReorderedLate,
+                        id = id,
+                        later = later,
+                        why = cause.loss_reason(w, true),
+                        step = cause.step
                     ),
                 ),
                 None => match record.reorder_cause {
-                    Some(ReorderCause::ParallelProducers) => (None, format!("{id} was applied after {later}: another producer published {later} side by side, and it reached the queue first.")),
-                    Some(ReorderCause::CompetingConsumers) => (None, format!("{id} was applied after {later}: another consumer took {later} from the queue and applied it first.")),
-                    Some(ReorderCause::ParallelTransactions) => (None, format!("{id} was applied after {later}: {later}'s transaction committed first; several transactions run side by side, and each commits when it is done.")),
-                    _ => (None, format!("{id} was applied after {later}: the network let {later} overtake it.")),
+                    Some(ReorderCause::ParallelProducers) => (
+                        None,
+                        say!(w, LedgerReorderedParallelProducers, id = id, later = later),
+                    ),
+                    Some(ReorderCause::CompetingConsumers) => (
+                        None,
+                        say!(w, LedgerReorderedCompetingConsumers, id = id, later = later),
+                    ),
+                    Some(ReorderCause::ParallelTransactions) => (
+                        None,
+                        say!(
+                            w,
+                            LedgerReorderedParallelTransactions,
+                            id = id,
+                            later = later
+                        ),
+                    ),
+                    _ => (
+                        None,
+                        say!(w, LedgerReorderedNetwork, id = id, later = later),
+                    ),
                 },
             }
         }
-        Verdict::InDoubt => (
-            None,
-            format!("{id} is in doubt: a participant has prepared it and voted yes, and may neither commit nor abort until the coordinator's decision reaches it."),
-        ),
-        Verdict::Blocked => match group.and_then(|g| g.blocked_by(id.0)) {
-            Some((poison, step)) if poison == id.0 => (
+        Verdict::InDoubt => (None, say!(w, LedgerInDoubt, id = id)),
+        Verdict::Blocked => match group.and_then(|g| g.blocked_by(id_number(record))) {
+            Some((poison, step)) if poison == id_number(record) => (
                 Some(step),
-                format!("{id} is blocked: it is a poison record, every consumer of its group that processed it failed, and nothing gets its partition past it — no error handler gives up on it (step {step})."),
+                say!(w, LedgerBlockedPoison, id = id, step = step),
             ),
             Some((poison, step)) => (
                 Some(step),
-                format!("{id} is blocked: it waits in its partition behind the poison record m{poison}, which its group cannot get past (head-of-line blocking, step {step})."),
+                say!(
+                    w,
+                    LedgerBlockedBehind,
+                    id = id,
+                    poison = format!("m{poison}"),
+                    step = step
+                ),
             ),
-            None => (None, format!("{id} is blocked behind a poison record in its partition.")),
+            None => (None, say!(w, LedgerBlockedUnknown, id = id)),
         },
         Verdict::DeadLettered | Verdict::Dropped if group.is_some() => {
             let step = record.gone_step.unwrap_or(0);
-            let why = if record.rejected {
-                "processing it threw an exception marked not retryable"
-            } else {
-                "processing it failed on every attempt the error handler allows"
+            let key = match (record.rejected, record.verdict == Verdict::DeadLettered) {
+                (true, true) => Key::LedgerGroupNotRetryableDeadLettered,
+                (true, false) => Key::LedgerGroupNotRetryableSkipped,
+                (false, true) => Key::LedgerGroupFailedDeadLettered,
+                (false, false) => Key::LedgerGroupFailedSkipped,
             };
-            let end = if record.verdict == Verdict::DeadLettered {
-                "so the consumer's error handler published it to the dead-letter topic and committed past it"
-            } else {
-                "so the consumer's error handler logged it and committed past it: with no dead-letter topic it is lost"
-            };
-            (record.gone_step, format!("{id} was never applied: {why}, {end} (step {step})."))
+            (
+                record.gone_step,
+                w.fill(key, &[("id", id.into()), ("step", step.into())]),
+            )
         }
         Verdict::DeadLettered | Verdict::Dropped => {
-            let why = if record.rejected {
-                "its consumer rejected it without requeue"
-            } else {
-                "it came back to the queue more times than the delivery limit allows (a poison message, or a consumer that kept crashing on it)"
-            };
             let step = record.gone_step.unwrap_or(0);
-            let end = if record.verdict == Verdict::DeadLettered {
-                "so the broker moved it to the dead-letter queue, where it waits to be looked at or replayed"
-            } else {
-                "and with no dead-letter queue configured the broker dropped it"
+            let key = match (record.rejected, record.verdict == Verdict::DeadLettered) {
+                (true, true) => Key::LedgerRejectedDeadLettered,
+                (true, false) => Key::LedgerRejectedDropped,
+                (false, true) => Key::LedgerLimitDeadLettered,
+                (false, false) => Key::LedgerLimitDropped,
             };
-            (record.gone_step, format!("{id} was never applied: {why}, {end} (step {step})."))
+            (
+                record.gone_step,
+                w.fill(key, &[("id", id.into()), ("step", step.into())]),
+            )
         }
         Verdict::ExactlyOnce | Verdict::Pending => (None, String::new()),
     }
+}
+
+fn id_number(record: &MessageRecord) -> u32 {
+    record.id.0
 }

@@ -68,6 +68,6 @@ pub use snapshot::{
 pub use timeline::Run;
 pub use topology::Topology;
 pub use trace::{
-    Detail, EventKind, GroupDetail, RebalanceTrigger, ReplicaDetail, StepReport, TraceEvent,
-    VoteNoReason,
+    Detail, EventKind, GroupDetail, NarrationFacts, RebalanceTrigger, ReplicaDetail, StepReport,
+    TraceEvent, VoteNoReason,
 };

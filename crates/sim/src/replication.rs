@@ -127,20 +127,27 @@ impl Replication {
     /// The settings that decide what a crash can lose, in Kafka's words: "acks=all,
     /// min.insync.replicas=2, clean election, leader epochs".
     pub fn describe_in(&self, mode: Mode) -> String {
-        format!(
-            "acks={}, min.insync.replicas={}, {} election, {}",
-            self.acks_in(mode).as_str(),
-            self.min_insync_replicas,
-            if self.unclean_election {
-                "unclean"
+        self.describe_in_words(mode, &mqlab_text::Words::english())
+    }
+
+    /// [`Replication::describe_in`] in `words`.
+    pub fn describe_in_words(&self, mode: Mode, words: &mqlab_text::Words) -> String {
+        use mqlab_text::narration::Key;
+        crate::trace::say!(
+            words,
+            ReplicationSettings,
+            acks = self.acks_in(mode).as_str(),
+            min_isr = u64::from(self.min_insync_replicas),
+            election = words.get(if self.unclean_election {
+                Key::ReplicationUncleanElection
             } else {
-                "clean"
-            },
-            if self.truncate_to_high_watermark {
-                "truncation to the high watermark"
+                Key::ReplicationCleanElection
+            }),
+            truncation = words.get(if self.truncate_to_high_watermark {
+                Key::ReplicationTruncateToHighWatermark
             } else {
-                "leader epochs"
-            }
+                Key::ReplicationLeaderEpochs
+            })
         )
     }
 }

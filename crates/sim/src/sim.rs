@@ -5,6 +5,9 @@
 //! the ledger and the trace.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use mqlab_text::Words;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +31,7 @@ use crate::prng::Prng;
 use crate::ratio::Ratio;
 use crate::replication::TimedAction;
 use crate::scenario::{check_command, Scenario, ScenarioError};
+use crate::trace::say;
 use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
 
 /// How a simulation records what it does.
@@ -174,6 +178,34 @@ pub struct Sim {
     /// Consumer groups: every group's lag on every partition over the run (kept with
     /// the trace, and like it only when the trace is recorded).
     pub(crate) lag: LagHistory,
+    /// The words the trace is narrated in.
+    pub(crate) words: Arc<Words>,
+}
+
+/// English, as the trace hash reads the commands' narration.
+fn english() -> &'static Words {
+    static ENGLISH: OnceLock<Words> = OnceLock::new();
+    ENGLISH.get_or_init(Words::english)
+}
+
+/// English, shared by every run until it is told otherwise.
+fn english_arc() -> Arc<Words> {
+    static ENGLISH: OnceLock<Arc<Words>> = OnceLock::new();
+    Arc::clone(ENGLISH.get_or_init(|| Arc::new(Words::english())))
+}
+
+/// A command as its trace entry remembers it, to narrate it in any language.
+#[derive(Clone, Debug)]
+pub(crate) struct CommandNote {
+    command: Command,
+    /// A planned fault of the scenario rather than user input.
+    planned: bool,
+    /// Why a planned fault was skipped.
+    error: Option<String>,
+    /// Replaying dead letters: how many.
+    count: usize,
+    /// A timed partition of the scenario: the two nodes whose links it cuts or heals.
+    between: Option<(NodeId, NodeId)>,
 }
 
 /// What the world keeps about a replicated queue: where clients send their writes,
@@ -333,6 +365,7 @@ impl Sim {
             lag: LagHistory::new(scenario.kafka.as_ref().map_or(0, |k| {
                 usize::from(k.groups.max(1)) * usize::from(k.partitions.max(1))
             })),
+            words: english_arc(),
         };
         if let Some(kafka) = &scenario.kafka {
             // The consumers' connections to the broker are reliable (TCP): random loss,
@@ -543,7 +576,10 @@ impl Sim {
         for (live, saved) in group_ledgers.iter_mut().zip(&checkpoint.group_ledgers) {
             live.rewind(saved, per_ledger.next().unwrap_or_default());
         }
+        let words = std::mem::replace(&mut self.words, Arc::clone(&checkpoint.words));
         *self = checkpoint.clone();
+        // The words chosen since the checkpoint stay.
+        self.words = words;
         self.ledger = ledger;
         self.group_ledgers = group_ledgers;
         self.trace = trace;
@@ -742,7 +778,9 @@ impl Sim {
             {
                 last.clone()
             }
-            _ => self.cur.to_event(self.mode, &self.scenario.topology),
+            _ => self
+                .cur
+                .to_event(self.mode, &self.scenario.topology, &self.words),
         })
     }
 
@@ -812,7 +850,7 @@ impl Sim {
         let record = self.cur;
         record.hash_into(&mut self.hash);
         if self.options.record_trace {
-            self.push_trace(record.to_event(self.mode, &self.scenario.topology));
+            self.push_trace(record.to_event(self.mode, &self.scenario.topology, &self.words));
             if record.node == NodeId::BROKER && self.lag.width() > 0 {
                 self.note_lag(record.step, record.tick);
             }
@@ -906,13 +944,6 @@ impl Sim {
                         state.partitioned_since_step = self.step_index;
                     }
                 }
-                let text = if heal {
-                    format!("Planned fault: the links between {a} and {b} heal.")
-                } else {
-                    format!(
-                        "Planned fault: the links between {a} and {b} are cut in both directions; everything on them is lost until they heal."
-                    )
-                };
                 let command = if heal {
                     Command::Heal {
                         link: LinkId::new(a, b),
@@ -922,7 +953,13 @@ impl Sim {
                         link: LinkId::new(a, b),
                     }
                 };
-                self.record_command(&command, text);
+                self.record_command(CommandNote {
+                    command,
+                    planned: true,
+                    error: None,
+                    count: 0,
+                    between: Some((a, b)),
+                });
                 self.sync_connections();
             }
         }
@@ -1609,11 +1646,17 @@ impl Sim {
                 break;
             }
             self.planned_next += 1;
-            let narration = match self.apply_command(&command) {
-                Ok(text) => format!("Planned fault: {text}"),
-                Err(error) => format!("Planned fault skipped: {error}."),
+            let (count, error) = match self.apply_command(&command) {
+                Ok(count) => (count, None),
+                Err(error) => (0, Some(error.to_string())),
             };
-            self.record_command(&command, narration);
+            self.record_command(CommandNote {
+                command,
+                planned: true,
+                error,
+                count,
+                between: None,
+            });
         }
     }
 
@@ -1630,25 +1673,87 @@ impl Sim {
         if !self.queue.is_empty() {
             self.settle();
         }
-        let text = self.apply_command(&command)?;
-        self.record_command(&command, text);
+        let count = self.apply_command(&command)?;
+        self.record_command(CommandNote {
+            command: command.clone(),
+            planned: false,
+            error: None,
+            count,
+            between: None,
+        });
         self.applied.push((self.step_index, command));
         self.sync_ledger();
         Ok(())
     }
 
-    fn record_command(&mut self, command: &Command, narration: String) {
+    /// The sentence that narrates a command's entry, in `words`.
+    fn command_narration(&self, note: &CommandNote, words: &Words) -> String {
+        let kafka = self.scenario.kafka.is_some();
+        if let Some((a, b)) = note.between {
+            let (a, b) = (a.to_string(), b.to_string());
+            return if matches!(note.command, Command::Heal { .. }) {
+                say!(words, CommandPlannedHealBetween, a = &a, b = &b)
+            } else {
+                say!(words, CommandPlannedCutBetween, a = &a, b = &b)
+            };
+        }
+        match (&note.error, note.planned) {
+            (Some(error), _) => say!(words, CommandPlannedSkipped, error = error),
+            (None, true) => say!(
+                words,
+                CommandPlanned,
+                text = command_text(words, &note.command, note.count, self.mode, kafka)
+            ),
+            (None, false) => command_text(words, &note.command, note.count, self.mode, kafka),
+        }
+    }
+
+    /// The words the trace is narrated in.
+    pub fn words(&self) -> &Arc<Words> {
+        &self.words
+    }
+
+    /// Narrates the run in `words` from now on, and tells the trace recorded so far
+    /// again in them. The run, its step, its ledgers and its trace hash do not change.
+    pub fn set_words(&mut self, words: Arc<Words>) {
+        self.words = words;
+        let mut trace = std::mem::take(&mut self.trace);
+        for event in &mut trace {
+            let mut narration = match &event.facts.command {
+                Some(note) => self.command_narration(note, &self.words),
+                None => crate::trace::narrate(
+                    &event.to_record(),
+                    self.mode,
+                    &self.scenario.topology,
+                    &self.words,
+                ),
+            };
+            narration.shrink_to_fit();
+            event.narration = narration;
+        }
+        self.trace = trace;
+    }
+
+    fn record_command(&mut self, note: CommandNote) {
+        let command = &note.command;
         let node = command_node(command);
+        // The hash reads the English sentence, whatever the language of the trace.
+        let english_text = self.command_narration(&note, english());
         self.hash.word(self.step_index);
         self.hash.word(0xC0FF_EE00);
-        self.hash.bytes(narration.as_bytes());
+        self.hash.bytes(english_text.as_bytes());
         if self.options.record_trace {
+            let narration = if self.words.lang() == mqlab_text::Lang::En {
+                english_text
+            } else {
+                self.command_narration(&note, &self.words)
+            };
             let mut record = Record::new(self.step_index, self.tick, EventKind::Command, node);
             record.crash = match command {
                 Command::Crash(_) => None,
                 _ => None,
             };
-            let mut event = record.to_event(self.mode, &self.scenario.topology);
+            let mut event = record.to_event(self.mode, &self.scenario.topology, &self.words);
             event.narration = narration;
             if let Command::CrashAt {
                 message: Some(m), ..
@@ -1656,12 +1761,13 @@ impl Sim {
             {
                 event.message = Some(crate::ledger::MessageId(*m));
             }
+            event.facts.command = Some(Box::new(note));
             self.push_trace(event);
         }
     }
 
-    /// Applies a command and returns the sentence that narrates it.
-    fn apply_command(&mut self, command: &Command) -> Result<String, CommandError> {
+    /// Applies a command; returns, for a replay of dead letters, how many it moved (else 0).
+    fn apply_command(&mut self, command: &Command) -> Result<usize, CommandError> {
         check_command(&self.scenario, command)?;
         Ok(match *command {
             Command::Crash(node) => {
@@ -1670,7 +1776,7 @@ impl Sim {
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
                 self.crash_node(node);
-                format!("{} crashes now and loses its memory.", node.the())
+                0
             }
             Command::Restart(node) => {
                 if self.nodes[self.slot(node)].core.up {
@@ -1678,10 +1784,7 @@ impl Sim {
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, node);
                 self.restart_node(node);
-                format!(
-                    "{} restarts now and rebuilds its state from its disk.",
-                    node.the()
-                )
+                0
             }
             Command::CrashAt {
                 point,
@@ -1695,31 +1798,19 @@ impl Sim {
                     message,
                 });
                 self.armed_crash_mask |= point.bit();
-                let name = point.name_at(instance);
-                let describe = if self.scenario.kafka.is_some() {
-                    point.describe_with_groups(self.mode)
-                } else {
-                    point.describe_in(self.mode)
-                };
-                match message {
-                    Some(m) => format!("breakpoint set: {name} for m{m}. {describe}"),
-                    None => format!("breakpoint set: {name} for the next message. {describe}"),
-                }
+                0
             }
             Command::DropNext { link, kind } => {
                 self.arm_link(link, kind, None, 1, LinkFaultAction::Drop)?;
-                format!(
-                    "the next {} on {link} will be dropped.",
-                    kind.map_or("message", |k| k.as_str())
-                )
+                0
             }
             Command::DuplicateNext { link } => {
                 self.arm_link(link, None, None, 1, LinkFaultAction::Duplicate)?;
-                format!("the next message on {link} will arrive twice.")
+                0
             }
             Command::DelayNext { link, ticks } => {
                 self.arm_link(link, None, None, 1, LinkFaultAction::Delay { ticks })?;
-                format!("the next message on {link} will take {ticks} extra ticks.")
+                0
             }
             Command::DropMatching {
                 link,
@@ -1728,10 +1819,7 @@ impl Sim {
                 nth,
             } => {
                 self.arm_link(link, kind, message, nth, LinkFaultAction::Drop)?;
-                format!(
-                    "{} on {link} will be dropped.",
-                    matching_text(kind, message, nth)
-                )
+                0
             }
             Command::DuplicateMatching {
                 link,
@@ -1740,10 +1828,7 @@ impl Sim {
                 nth,
             } => {
                 self.arm_link(link, kind, message, nth, LinkFaultAction::Duplicate)?;
-                format!(
-                    "{} on {link} will arrive twice.",
-                    matching_text(kind, message, nth)
-                )
+                0
             }
             Command::DelayMatching {
                 link,
@@ -1753,10 +1838,7 @@ impl Sim {
                 ticks,
             } => {
                 self.arm_link(link, kind, message, nth, LinkFaultAction::Delay { ticks })?;
-                format!(
-                    "{} on {link} will take {ticks} extra ticks.",
-                    matching_text(kind, message, nth)
-                )
+                0
             }
             Command::Partition { link } => {
                 let index = self.link_index(link);
@@ -1768,7 +1850,7 @@ impl Sim {
                 state.partitioned_since_step = self.step_index;
                 // A replicated queue: the controller and the replicas notice the cut.
                 self.sync_connections();
-                format!("link {link} is cut; everything arriving on it is lost until it heals.")
+                0
             }
             Command::Heal { link } => {
                 let index = self.link_index(link);
@@ -1778,32 +1860,32 @@ impl Sim {
                 }
                 state.partitioned = false;
                 self.sync_connections();
-                format!("link {link} heals.")
+                0
             }
             Command::SetLoss(ratio) => {
                 for link in self.faulty_links() {
                     let index = self.link_index(link);
                     self.links[index].config.loss = ratio;
                 }
-                format!("every link now loses {ratio} of its messages.")
+                0
             }
             Command::SetDuplicate(ratio) => {
                 for link in self.faulty_links() {
                     let index = self.link_index(link);
                     self.links[index].config.duplicate = ratio;
                 }
-                format!("every link now duplicates {ratio} of its messages.")
+                0
             }
             Command::SetReorder(ratio) => {
                 for link in self.faulty_links() {
                     let index = self.link_index(link);
                     self.links[index].config.reorder = ratio;
                 }
-                format!("every link now reorders {ratio} of its messages.")
+                0
             }
             Command::SetCrashRate(ratio) => {
                 self.random_crash = ratio;
-                format!("a random node now crashes with probability {ratio} per step.")
+                0
             }
             Command::ReplayDeadLetters => {
                 let broker = NodeId::BROKER;
@@ -1820,10 +1902,7 @@ impl Sim {
                 }
                 self.cur = Record::new(self.step_index, self.tick, EventKind::Command, broker);
                 self.dispatch(broker, Input::ReplayDeadLetters);
-                format!(
-                    "the broker moves the dead-letter queue's {count} message{} back to the queue.",
-                    if count == 1 { "" } else { "s" }
-                )
+                count
             }
         })
     }
@@ -1870,13 +1949,104 @@ impl Sim {
     }
 }
 
-fn matching_text(kind: Option<MessageKind>, message: Option<u32>, nth: u32) -> String {
+/// "the next ack about m2", "the 3rd deliver".
+fn matching_text(
+    words: &Words,
+    kind: Option<MessageKind>,
+    message: Option<u32>,
+    nth: u32,
+) -> String {
     let kind = kind.map_or("message", |k| k.as_str());
-    let about = message.map(|m| format!(" about m{m}")).unwrap_or_default();
+    let about = message.map_or_else(String::new, |m| {
+        say!(words, CommandAbout, msg = format!("m{m}"))
+    });
     if nth == 1 {
-        format!("the next {kind}{about}")
+        say!(words, CommandTheNext, kind = kind, about = about)
     } else {
-        format!("the {nth}th {kind}{about}")
+        say!(words, CommandTheNth, nth = nth, kind = kind, about = about)
+    }
+}
+
+/// The sentence that narrates a command (without "Planned fault: ").
+fn command_text(words: &Words, command: &Command, count: usize, mode: Mode, kafka: bool) -> String {
+    let w = words;
+    match *command {
+        Command::Crash(node) => say!(w, CommandCrash, node = crate::trace::the(w, node)),
+        Command::Restart(node) => say!(w, CommandRestart, node = crate::trace::the(w, node)),
+        Command::CrashAt {
+            point,
+            message,
+            instance,
+        } => {
+            let name = point.name_at(instance);
+            let describe = if kafka {
+                point.describe_with_groups_words(mode, w)
+            } else {
+                point.describe_in_words(mode, w)
+            };
+            match message {
+                Some(m) => say!(
+                    w,
+                    CommandBreakpoint,
+                    name = &name,
+                    msg = format!("m{m}"),
+                    describe = describe
+                ),
+                None => say!(w, CommandBreakpointNext, name = &name, describe = describe),
+            }
+        }
+        Command::DropNext { link, kind } => say!(
+            w,
+            CommandDropNext,
+            kind = kind.map_or("message", |k| k.as_str()),
+            link = link.to_string()
+        ),
+        Command::DuplicateNext { link } => say!(w, CommandDuplicateNext, link = link.to_string()),
+        Command::DelayNext { link, ticks } => {
+            say!(w, CommandDelayNext, link = link.to_string(), ticks = ticks)
+        }
+        Command::DropMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => say!(
+            w,
+            CommandDropMatching,
+            what = matching_text(w, kind, message, nth),
+            link = link.to_string()
+        ),
+        Command::DuplicateMatching {
+            link,
+            kind,
+            message,
+            nth,
+        } => say!(
+            w,
+            CommandDuplicateMatching,
+            what = matching_text(w, kind, message, nth),
+            link = link.to_string()
+        ),
+        Command::DelayMatching {
+            link,
+            kind,
+            message,
+            nth,
+            ticks,
+        } => say!(
+            w,
+            CommandDelayMatching,
+            what = matching_text(w, kind, message, nth),
+            link = link.to_string(),
+            ticks = ticks
+        ),
+        Command::Partition { link } => say!(w, CommandPartition, link = link.to_string()),
+        Command::Heal { link } => say!(w, CommandHeal, link = link.to_string()),
+        Command::SetLoss(ratio) => say!(w, CommandSetLoss, ratio = ratio.to_string()),
+        Command::SetDuplicate(ratio) => say!(w, CommandSetDuplicate, ratio = ratio.to_string()),
+        Command::SetReorder(ratio) => say!(w, CommandSetReorder, ratio = ratio.to_string()),
+        Command::SetCrashRate(ratio) => say!(w, CommandSetCrashRate, ratio = ratio.to_string()),
+        Command::ReplayDeadLetters => say!(w, CommandReplayDeadLetters, count = count),
     }
 }
 

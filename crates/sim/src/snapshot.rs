@@ -2,6 +2,9 @@
 //! the links, and the coordinator panel. A snapshot never reveals the future (whether
 //! an envelope in flight will be lost).
 
+use crate::trace::say;
+use mqlab_text::narration::Key;
+use mqlab_text::Words;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::controller::Controller;
@@ -301,14 +304,15 @@ impl Sim {
             .chain(topology.replication_links(self.mode))
             .filter(|link| self.links[self.link_index(*link)].partitioned)
             .collect();
+        let w: &Words = &self.words;
         let breakpoints = self
             .armed_crashes
             .iter()
             .map(|armed| {
                 let name = armed.point.name_at(armed.node.instance());
                 match armed.message {
-                    Some(m) => format!("{name} for m{m}"),
-                    None => format!("{name} for any message"),
+                    Some(m) => say!(w, SnapshotBreakpoint, name = &name, msg = format!("m{m}")),
+                    None => say!(w, SnapshotBreakpointAny, name = &name),
                 }
             })
             .collect();
@@ -527,6 +531,14 @@ impl Sim {
     }
 
     fn transactional_memory(&self, node: NodeId) -> Vec<String> {
+        let w: &Words = &self.words;
+        let vote_word = |vote: Option<bool>, none: Key| {
+            w.get(match vote {
+                Some(true) => Key::VoteYes,
+                Some(false) => Key::VoteNo,
+                None => none,
+            })
+        };
         if node == NodeId::COORDINATOR {
             return self
                 .coordinator()
@@ -535,7 +547,7 @@ impl Sim {
                 .iter()
                 .map(|active| {
                     if active.phase == ActivePhase::Working {
-                        return format!("t{}: work under way", active.info.txn);
+                        return say!(w, SnapshotWorkUnderWay, t = active.info.txn);
                     }
                     let votes: Vec<String> = self
                         .scenario
@@ -544,34 +556,32 @@ impl Sim {
                         .iter()
                         .zip(active.votes)
                         .map(|(p, v)| {
-                            format!(
-                                "{}: {}",
-                                p.participant_label(),
-                                match v {
-                                    Some(true) => "yes",
-                                    Some(false) => "no",
-                                    None => "?",
-                                }
+                            say!(
+                                w,
+                                SnapshotVote,
+                                participant = p.participant_label().as_str(),
+                                vote = vote_word(v, Key::SnapshotVoteUnknown)
                             )
                         })
                         .collect();
-                    format!("t{} votes: {}", active.info.txn, votes.join(", "))
+                    say!(
+                        w,
+                        SnapshotVotes,
+                        t = active.info.txn,
+                        votes = votes.join(w.get(Key::CompareListSeparator))
+                    )
                 })
                 .collect();
         }
         let participant = &self.nodes[self.slot(node)].participant;
         let mut lines = match participant.memory.last_seen {
             Some((info, vote)) => {
-                let what = format!(
-                    "t{} ({} m{})",
-                    info.txn,
-                    if info.kind == PUBLISH {
-                        "publish"
-                    } else {
-                        "consume"
-                    },
-                    info.message
-                );
+                let msg = format!("m{}", info.message);
+                let what = if info.kind == PUBLISH {
+                    say!(w, TxnPublish, t = info.txn, msg = &msg)
+                } else {
+                    say!(w, TxnConsume, t = info.txn, msg = &msg)
+                };
                 // Once the decision for the transaction arrived, memory says how it
                 // ended rather than still reading as work in progress.
                 let ended = participant
@@ -581,15 +591,13 @@ impl Sim {
                     .filter(|(txn, _)| *txn == info.txn && participant.disk.prepared.is_empty())
                     .map(|(_, committed)| *committed);
                 vec![match ended {
-                    Some(true) => format!("{what} committed, locks released"),
-                    Some(false) => format!("{what} aborted, rolled back"),
-                    None => format!(
-                        "working on {what}, vote {}",
-                        match vote {
-                            Some(true) => "yes",
-                            Some(false) => "no",
-                            None => "not yet",
-                        }
+                    Some(true) => say!(w, SnapshotCommitted, what = &what),
+                    Some(false) => say!(w, SnapshotAborted, what = &what),
+                    None => say!(
+                        w,
+                        SnapshotWorking,
+                        what = &what,
+                        vote = vote_word(vote, Key::SnapshotVoteNotYet)
                     ),
                 }]
             }
@@ -599,22 +607,23 @@ impl Sim {
         for work in role.works().into_iter().flat_map(|works| works.iter()) {
             let done: Vec<String> = work.done().map(|m| format!("m{m}")).collect();
             let done = if done.is_empty() {
-                "none yet".to_string()
+                w.get(Key::SnapshotNoneYet).to_string()
             } else {
                 done.join(" ")
             };
-            let what = if work.kind == PUBLISH {
-                "publish"
-            } else {
-                "consume"
-            };
             let state = match (node.role(), work.kind == PUBLISH) {
-                (RoleKind::Producer, _) => format!("published, not committed; confirmed: {done}"),
-                (RoleKind::Broker, true) => format!("holds {done}, invisible until the commit"),
-                (RoleKind::Broker, false) => format!("delivered; acks held: {done}"),
-                _ => format!("applied {done}, not committed"),
+                (RoleKind::Producer, _) => say!(w, SnapshotProducerWork, done = &done),
+                (RoleKind::Broker, true) => say!(w, SnapshotBrokerHolds, done = &done),
+                (RoleKind::Broker, false) => say!(w, SnapshotBrokerDelivered, done = &done),
+                _ => say!(w, SnapshotConsumerApplied, done = &done),
             };
-            lines.push(format!("t{} ({what} m{}): {state}", work.txn, work.first));
+            let msg = format!("m{}", work.first);
+            let what = if work.kind == PUBLISH {
+                say!(w, TxnPublish, t = work.txn, msg = &msg)
+            } else {
+                say!(w, TxnConsume, t = work.txn, msg = &msg)
+            };
+            lines.push(say!(w, SnapshotWork, what = what, state = state));
         }
         if let (Role::Broker(broker), true) = (role, self.scenario.transforms()) {
             // The second queue that consume-transform-produce writes to.

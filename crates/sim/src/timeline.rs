@@ -90,6 +90,12 @@ impl Run {
         Ok(run)
     }
 
+    /// Narrates the run in `words` from now on, the trace recorded so far included; the
+    /// run, its step and its ledgers do not change, and jumps keep the words.
+    pub fn set_words(&mut self, words: std::sync::Arc<mqlab_text::Words>) {
+        self.sim.set_words(words);
+    }
+
     /// The simulation at the current step.
     pub fn sim(&self) -> &Sim {
         &self.sim

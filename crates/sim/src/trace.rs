@@ -4,8 +4,8 @@
 //! Narration strings are built only when an entry is recorded or a step report is
 //! requested, so a run with recording off does not allocate per event.
 
-use std::fmt::{self, Write as _};
-
+use mqlab_text::narration::Key;
+use mqlab_text::{Lang, Words};
 use serde::{Deserialize, Serialize};
 
 use crate::fault::CrashPoint;
@@ -604,8 +604,52 @@ pub struct TraceEvent {
     /// from the entries before it.
     #[serde(default)]
     pub sent_tick: Option<u64>,
-    /// One plain sentence.
+    /// One plain sentence, in the words the run is narrated in.
     pub narration: String,
+    /// What the narration is made from beyond the fields above, so that it can be told
+    /// again in another language. Neither serialized nor hashed, and ignored by `==`.
+    #[serde(skip)]
+    pub facts: NarrationFacts,
+}
+
+/// The facts of a trace entry that only its narration needs.
+#[derive(Clone, Debug, Default)]
+pub struct NarrationFacts {
+    /// For transactions: 0 publish, 1 consume.
+    pub(crate) txn_kind: u8,
+    /// For a command's entry: the command and how it went.
+    pub(crate) command: Option<Box<crate::sim::CommandNote>>,
+}
+
+impl PartialEq for NarrationFacts {
+    fn eq(&self, _: &NarrationFacts) -> bool {
+        true
+    }
+}
+
+impl Eq for NarrationFacts {}
+
+impl TraceEvent {
+    /// The allocation-free form of the entry, to narrate it again.
+    pub(crate) fn to_record(&self) -> Record {
+        Record {
+            step: self.step,
+            tick: self.tick,
+            kind: self.kind,
+            detail: self.detail,
+            node: self.node,
+            peer: self.peer,
+            link: self.link,
+            message_kind: self.message_kind,
+            message: self.message.map_or(0, |m| m.0),
+            txn: self.txn.unwrap_or(0),
+            attempt: self.attempt,
+            duplicate: self.duplicate,
+            crash: self.crash,
+            txn_kind: self.facts.txn_kind,
+            sent_tick: self.sent_tick,
+        }
+    }
 }
 
 /// What `Sim::step` returns: the trace entry of the step just taken.
@@ -655,7 +699,7 @@ impl Record {
     }
 
     /// Builds the full trace entry with its narration.
-    pub fn to_event(self, mode: Mode, topology: &Topology) -> TraceEvent {
+    pub fn to_event(self, mode: Mode, topology: &Topology, words: &Words) -> TraceEvent {
         TraceEvent {
             step: self.step,
             tick: self.tick,
@@ -671,7 +715,11 @@ impl Record {
             duplicate: self.duplicate,
             crash: self.crash,
             sent_tick: self.sent_tick,
-            narration: narrate(&self, mode, topology),
+            narration: narrate(&self, mode, topology, words),
+            facts: NarrationFacts {
+                txn_kind: self.txn_kind,
+                command: None,
+            },
         }
     }
 
@@ -724,556 +772,523 @@ impl TraceHash {
     }
 }
 
-// The narration helpers below are `Display` values rather than `String`s: a narration
-// is built by one `format!` into one allocation, which matters because the trace
-// narrates every step while recording is on.
+// The narration: every sentence comes from the catalogue `narration` in the words the
+// run is narrated in, filled with the step's names and numbers.
+
+/// Fills an entry of the narration catalogue: `say!(words, Key, name = value, ...)`.
+macro_rules! say {
+    ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $words.fill(
+            ::mqlab_text::narration::Key::$key,
+            &[$((stringify!($name), ::mqlab_text::Arg::from($value))),*],
+        )
+    };
+}
+pub(crate) use say;
 
 /// A message id as people read it: "m3".
-struct M(u32);
+fn m(number: u32) -> String {
+    format!("m{number}")
+}
 
-impl fmt::Display for M {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "m{}", self.0)
+/// A node as a sentence names it: "Broker 2" in English, its name in other languages.
+pub(crate) fn label(words: &Words, node: NodeId) -> String {
+    if words.lang() == Lang::En {
+        node.label().to_string()
+    } else {
+        node.name().to_string()
     }
 }
 
-fn m(number: u32) -> M {
-    M(number)
+/// A node as the object of a sentence: "the broker" in English, its name in other
+/// languages.
+pub(crate) fn the(words: &Words, node: NodeId) -> String {
+    if words.lang() == Lang::En {
+        node.the()
+    } else {
+        node.name().to_string()
+    }
 }
 
 /// A transaction as people read it: "t4 (consume m3)".
-struct TxnText {
-    txn: u32,
-    txn_kind: u8,
-    message: u32,
-}
-
-impl fmt::Display for TxnText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.txn_kind == 0 {
-            "publish"
-        } else {
-            "consume"
-        };
-        write!(f, "t{} ({what} {})", self.txn, m(self.message))
-    }
-}
-
-fn txn_text(record: &Record) -> TxnText {
-    TxnText {
-        txn: record.txn,
-        txn_kind: record.txn_kind,
-        message: record.message,
+fn txn_text(words: &Words, record: &Record) -> String {
+    if record.txn_kind == 0 {
+        say!(words, TxnPublish, t = record.txn, msg = m(record.message))
+    } else {
+        say!(words, TxnConsume, t = record.txn, msg = m(record.message))
     }
 }
 
 /// " (attempt 2, a retry)" after the first attempt, nothing before.
-struct AttemptText {
-    attempt: u32,
-    noun: &'static str,
-}
-
-impl fmt::Display for AttemptText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.attempt > 1 {
-            write!(f, " (attempt {}, a {})", self.attempt, self.noun)
-        } else {
-            Ok(())
-        }
+fn attempt_text(words: &Words, attempt: u32, redelivery: bool) -> String {
+    match (attempt > 1, redelivery) {
+        (false, _) => String::new(),
+        (true, false) => say!(words, AttemptRetry, attempt = attempt),
+        (true, true) => say!(words, AttemptRedelivery, attempt = attempt),
     }
-}
-
-fn attempt_text(attempt: u32, noun: &'static str) -> AttemptText {
-    AttemptText { attempt, noun }
-}
-
-/// A piece of a narration, appended without the formatting machinery. The sentences of
-/// the steps that happen most (publish, append, fsync, confirm, deliver, receive, ack)
-/// are built from pieces into one buffer, because with recording on every step is
-/// narrated and `format!` was most of the cost of recording.
-trait Piece {
-    fn push_onto(&self, out: &mut String);
-    /// How many bytes it appends.
-    fn len(&self) -> usize;
-}
-
-impl Piece for &str {
-    fn push_onto(&self, out: &mut String) {
-        out.push_str(self);
-    }
-
-    fn len(&self) -> usize {
-        str::len(self)
-    }
-}
-
-impl Piece for u32 {
-    fn len(&self) -> usize {
-        self.checked_ilog10()
-            .map_or(1, |digits| digits as usize + 1)
-    }
-
-    fn push_onto(&self, out: &mut String) {
-        let mut digits = [0u8; 10];
-        let mut start = digits.len();
-        let mut rest = *self;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        for &digit in &digits[start..] {
-            out.push(char::from(digit));
-        }
-    }
-}
-
-impl Piece for M {
-    fn push_onto(&self, out: &mut String) {
-        out.push('m');
-        self.0.push_onto(out);
-    }
-
-    fn len(&self) -> usize {
-        1 + Piece::len(&self.0)
-    }
-}
-
-impl Piece for AttemptText {
-    fn push_onto(&self, out: &mut String) {
-        if self.attempt > 1 {
-            out.push_str(" (attempt ");
-            self.attempt.push_onto(out);
-            out.push_str(", a ");
-            out.push_str(self.noun);
-            out.push(')');
-        }
-    }
-
-    fn len(&self) -> usize {
-        if self.attempt > 1 {
-            " (attempt ".len() + Piece::len(&self.attempt) + ", a ".len() + self.noun.len() + 1
-        } else {
-            0
-        }
-    }
-}
-
-/// Concatenates pieces into a new narration of exactly their length: the trace keeps
-/// every narration, so room to spare would be memory held for the whole run.
-macro_rules! pieces {
-    ($($piece:expr),+ $(,)?) => {{
-        let mut out = String::with_capacity(0 $( + Piece::len(&$piece) )+);
-        $( Piece::push_onto(&$piece, &mut out); )+
-        out
-    }};
 }
 
 /// One plain sentence about a step of a replicated queue.
-fn narrate_replication(record: &Record, detail: ReplicaDetail) -> String {
+fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) -> String {
+    let w = words;
     let msg = m(record.message);
-    let node = record.node.label();
+    let node = label(w, record.node);
     let peer = record
         .peer
-        .map_or_else(|| "a replica".to_string(), |p| p.the());
+        .map_or_else(|| w.get(Key::AReplica).to_string(), |p| the(w, p));
     match detail {
         ReplicaDetail::LeaderAppended { offset } => {
-            format!("{node} (the leader) appends {msg} to its log at offset {offset}.")
+            say!(
+                w,
+                ReplicaLeaderAppends,
+                node = &node,
+                msg = &msg,
+                offset = offset
+            )
         }
-        ReplicaDetail::NotLeader => {
-            format!("{node} is not the leader now; it ignores the message from {peer}.")
-        }
-        ReplicaDetail::NotEnoughReplicas { in_sync } => format!(
-            "{node} refuses {msg} before appending it: only {in_sync} replica(s) are in sync, fewer than min.insync.replicas (a retriable error)."
+        ReplicaDetail::NotLeader => say!(w, ReplicaNotLeader, node = &node, peer = &peer),
+        ReplicaDetail::NotEnoughReplicas { in_sync } => say!(
+            w,
+            ReplicaNotEnoughReplicas,
+            node = &node,
+            msg = &msg,
+            in_sync = in_sync
         ),
-        ReplicaDetail::DuplicateInLog => format!(
-            "{node} finds {msg}'s sequence number in its log (it travelled with the log): it drops the copy."
+        ReplicaDetail::DuplicateInLog => say!(w, ReplicaDuplicateInLog, node = &node, msg = &msg),
+        ReplicaDetail::Served { offset } => say!(
+            w,
+            ReplicaServed,
+            node = &node,
+            peer = &peer,
+            msg = &msg,
+            offset = offset
         ),
-        ReplicaDetail::Served { offset } => {
-            format!("{node} answers {peer}'s fetch with {msg} (offset {offset}).")
-        }
-        ReplicaDetail::ServedHighWatermark { high_watermark } => format!(
-            "{node} answers {peer}'s fetch with no record, only its high watermark {high_watermark}."
+        ReplicaDetail::ServedHighWatermark { high_watermark } => say!(
+            w,
+            ReplicaServedHighWatermark,
+            node = &node,
+            peer = &peer,
+            hw = high_watermark
         ),
-        ReplicaDetail::Parked => format!(
-            "{node} holds {peer}'s fetch: the follower is caught up and there is nothing new."
+        ReplicaDetail::Parked => say!(w, ReplicaParked, node = &node, peer = &peer),
+        ReplicaDetail::OutOfRange { log_end } => say!(
+            w,
+            ReplicaOutOfRange,
+            node = &node,
+            peer = &peer,
+            log_end = log_end
         ),
-        ReplicaDetail::OutOfRange { log_end } => format!(
-            "{node} tells {peer} that its fetch offset is beyond the leader's log end ({log_end})."
-        ),
-        ReplicaDetail::FollowerAppended { offset } => format!(
-            "{node} (a follower) appends {msg} at offset {offset} and fetches the next offset."
+        ReplicaDetail::FollowerAppended { offset } => say!(
+            w,
+            ReplicaFollowerAppends,
+            node = &node,
+            msg = &msg,
+            offset = offset
         ),
         ReplicaDetail::LearntHighWatermark { high_watermark } => {
-            format!("{node} learns the leader's high watermark: {high_watermark}.")
+            say!(
+                w,
+                ReplicaLearnsHighWatermark,
+                node = &node,
+                hw = high_watermark
+            )
         }
-        ReplicaDetail::Truncated { log_end, dropped } => format!(
-            "{node} truncates its log to offset {log_end}, dropping {dropped} record(s)."
+        ReplicaDetail::Truncated { log_end, dropped } => say!(
+            w,
+            ReplicaTruncates,
+            node = &node,
+            log_end = log_end,
+            dropped = dropped
         ),
-        ReplicaDetail::EpochAnswered { end } => format!(
-            "{node} tells {peer} where its leader epoch ends in the leader's log: offset {end}."
-        ),
+        ReplicaDetail::EpochAnswered { end } => {
+            say!(
+                w,
+                ReplicaEpochAnswered,
+                node = &node,
+                peer = &peer,
+                end = end
+            )
+        }
         ReplicaDetail::Elected { epoch, unclean } => {
-            let leader = record.peer.map_or_else(|| "a replica".to_string(), |p| p.the());
             if unclean {
-                format!("Controller elects {leader} leader (epoch {epoch}) although it is not in sync: an unclean election.")
+                say!(w, ReplicaElectedUnclean, leader = &peer, epoch = epoch)
             } else {
-                format!("Controller elects {leader} leader from the in-sync set (epoch {epoch}).")
+                say!(w, ReplicaElected, leader = &peer, epoch = epoch)
             }
         }
-        ReplicaDetail::Offline => "Controller finds no in-sync replica to elect: the queue has no leader and takes no writes.".to_string(),
+        ReplicaDetail::Offline => say!(w, ReplicaOffline),
         ReplicaDetail::IsrChanged { size } if record.node.role() == RoleKind::Controller => {
-            format!("Controller changes the in-sync set; it now has {size} member(s).")
+            say!(w, ReplicaIsrChanged, size = size)
         }
-        ReplicaDetail::IsrChanged { size } => format!(
-            "{node} (the leader) asks the controller to change the in-sync set to {size} member(s): a follower fell behind for longer than the lag timeout, or caught up."
-        ),
-        ReplicaDetail::Fenced => format!(
-            "Controller has not heard from {peer} for its session timeout and fences it."
-        ),
+        ReplicaDetail::IsrChanged { size } => {
+            say!(w, ReplicaIsrChangeAsked, node = &node, size = size)
+        }
+        ReplicaDetail::Fenced => say!(w, ReplicaFenced, peer = &peer),
         ReplicaDetail::LeaderAndIsr { epoch } => {
-            format!("{node} learns the leader and the in-sync set of epoch {epoch}.")
+            say!(w, ReplicaLeaderAndIsr, node = &node, epoch = epoch)
         }
-        ReplicaDetail::RefusedAfterAppend { count } => format!(
-            "{node}'s in-sync set shrank below min.insync.replicas: it answers {count} waiting write(s) with \"not enough replicas after append\"."
-        ),
-        ReplicaDetail::ProducerRefused { after_append: false } => format!(
-            "Producer receives \"not enough replicas\" for {msg}: nothing was written; it will retry."
-        ),
-        ReplicaDetail::ProducerRefused { after_append: true } => format!(
-            "Producer receives \"not enough replicas after append\" for {msg}: the record is in the leader's log but not committed; a retry may store it twice."
-        ),
-        ReplicaDetail::Committed { high_watermark } => format!(
-            "{node} advances its high watermark to {high_watermark}: every in-sync replica has the records below it."
-        ),
+        ReplicaDetail::RefusedAfterAppend { count } => {
+            say!(w, ReplicaRefusedAfterAppend, node = &node, count = count)
+        }
+        ReplicaDetail::ProducerRefused {
+            after_append: false,
+        } => say!(w, ReplicaProducerRefused, msg = &msg),
+        ReplicaDetail::ProducerRefused { after_append: true } => {
+            say!(w, ReplicaProducerRefusedAfterAppend, msg = &msg)
+        }
+        ReplicaDetail::Committed { high_watermark } => {
+            say!(w, ReplicaCommitted, node = &node, hw = high_watermark)
+        }
     }
 }
 
 /// One plain sentence (sometimes two) describing a step.
-pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology) -> String {
+pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &Words) -> String {
+    let w = words;
     let msg = m(record.message);
-    let node = record.node.label();
+    let node = label(w, record.node);
     let dup = if record.duplicate {
-        " (a network duplicate)"
+        w.get(Key::NetworkDuplicate)
     } else {
         ""
     };
+    let t = record.txn;
     let body = match (record.kind, record.detail) {
-        (_, Detail::Replication(detail)) => narrate_replication(record, detail),
-        (_, Detail::Group(detail)) => narrate_group(record, detail),
-        _ if mode == Mode::Transactional && is_work_step(record) => narrate_work(record),
-        (EventKind::Publish, _) => pieces!(
-            "Producer publishes ",
-            msg,
-            " to the broker",
-            attempt_text(record.attempt, "retry"),
-            "."
+        (_, Detail::Replication(detail)) => narrate_replication(w, record, detail),
+        (_, Detail::Group(detail)) => narrate_group(w, record, detail),
+        _ if mode == Mode::Transactional && is_work_step(record) => narrate_work(w, record),
+        (EventKind::Publish, _) => say!(
+            w,
+            StepPublish,
+            msg = &msg,
+            attempt = attempt_text(w, record.attempt, false)
         ),
-        (EventKind::Append, Detail::Appended) => {
-            pieces!("Broker appends ", msg, " to its log in memory", dup, "; it is not on disk until the fsync.")
+        (EventKind::Append, Detail::Appended) => say!(w, StepAppend, msg = &msg, dup = dup),
+        (EventKind::Append, Detail::DuplicateIgnored) => {
+            say!(w, StepAppendDuplicateIgnored, msg = &msg, dup = dup)
         }
-        (EventKind::Append, Detail::DuplicateIgnored) => format!(
-            "Broker recognises {msg}'s sequence number{dup}: a copy is already waiting for the fsync, so it drops this one."
-        ),
-        (EventKind::Append, Detail::DuplicateReconfirmed) => format!(
-            "Broker recognises {msg}'s sequence number{dup}: it already stored it, so it drops the copy and confirms again."
-        ),
-        (EventKind::Append, Detail::OutOfSequence) => format!(
-            "Broker refuses {msg}{dup}: its sequence number skips one (the message before it is not stored yet), so the producer will retry it in order."
-        ),
-        (EventKind::Append, _) => format!("Broker's log is full; it refuses {msg}."),
-        (EventKind::Fsync, Detail::Fsynced { count }) => {
-            let confirms = if mode.confirms() { " and confirms them to the producer" } else { "" };
-            if count == 1 {
-                let confirms = if mode.confirms() { " and confirms it to the producer" } else { "" };
-                pieces!("Broker fsyncs ", msg, " to disk", confirms, ".")
-            } else {
-                format!("Broker fsyncs {count} messages (up to {msg}) to disk{confirms}.")
-            }
+        (EventKind::Append, Detail::DuplicateReconfirmed) => {
+            say!(w, StepAppendDuplicateReconfirmed, msg = &msg, dup = dup)
         }
-        (EventKind::Fsync, _) => "Broker fsyncs its log.".into(),
+        (EventKind::Append, Detail::OutOfSequence) => {
+            say!(w, StepAppendOutOfSequence, msg = &msg, dup = dup)
+        }
+        (EventKind::Append, _) => say!(w, StepAppendLogFull, msg = &msg),
+        (EventKind::Fsync, Detail::Fsynced { count }) => match (count == 1, mode.confirms()) {
+            (true, true) => say!(w, StepFsyncOneConfirm, msg = &msg),
+            (true, false) => say!(w, StepFsyncOne, msg = &msg),
+            (false, true) => say!(w, StepFsyncManyConfirm, count = count, msg = &msg),
+            (false, false) => say!(w, StepFsyncMany, count = count, msg = &msg),
+        },
+        (EventKind::Fsync, _) => say!(w, StepFsyncLog),
         (EventKind::Confirm, Detail::AlreadyConfirmed) => {
-            format!("Producer receives another confirm for {msg}{dup}; it already had one.")
+            say!(w, StepConfirmAgain, msg = &msg, dup = dup)
         }
-        (EventKind::Confirm, _) => pieces!("Producer receives the confirm for ", msg, dup, ": the broker has it on disk."),
-        (EventKind::Deliver, _) => pieces!(
-            "Broker delivers ",
-            msg,
-            " to the consumer",
-            attempt_text(record.attempt, "redelivery"),
-            "."
+        (EventKind::Confirm, _) => say!(w, StepConfirm, msg = &msg, dup = dup),
+        (EventKind::Deliver, _) => say!(
+            w,
+            StepDeliver,
+            msg = &msg,
+            attempt = attempt_text(w, record.attempt, true)
         ),
         (EventKind::Receive, Detail::AckedThenApplied) => match record.crash {
-            Some(CrashPoint::ConsumerAfterReceive) => format!("Consumer receives {msg}{dup}."),
-            Some(CrashPoint::ConsumerAfterAck) => {
-                format!("Consumer receives {msg}{dup} and acks it at once, before applying it.")
+            Some(CrashPoint::ConsumerAfterReceive) => {
+                say!(w, StepReceiveOnly, msg = &msg, dup = dup)
             }
-            _ => pieces!("Consumer receives ", msg, dup, ", acks it at once and then applies it."),
+            Some(CrashPoint::ConsumerAfterAck) => {
+                say!(w, StepReceiveAckFirst, msg = &msg, dup = dup)
+            }
+            _ => say!(w, StepReceiveAckThenApply, msg = &msg, dup = dup),
         },
         (EventKind::Receive, Detail::Poison) => match record.message_kind {
-            Some(MessageKind::Reject) => format!(
-                "Consumer receives {msg}{dup}, a poison message: processing it fails, and the consumer rejects it with requeue."
-            ),
-            Some(MessageKind::Nack) => format!(
-                "Consumer receives {msg}{dup}, a poison message: processing it fails, and the consumer rejects it without requeue (nack)."
-            ),
-            Some(MessageKind::Ack) => format!(
-                "Consumer receives {msg}{dup}, a poison message, and acks it on receipt: processing it fails, and the broker has already let it go."
-            ),
-            _ => format!("Consumer receives {msg}{dup}, a poison message: processing it crashes the consumer."),
+            Some(MessageKind::Reject) => say!(w, StepPoisonReject, msg = &msg, dup = dup),
+            Some(MessageKind::Nack) => say!(w, StepPoisonNack, msg = &msg, dup = dup),
+            Some(MessageKind::Ack) => say!(w, StepPoisonAutoAck, msg = &msg, dup = dup),
+            _ => say!(w, StepPoisonCrash, msg = &msg, dup = dup),
         },
-        (EventKind::Receive, Detail::DuplicateSkipped) => format!(
-            "Consumer receives {msg}{dup}, finds it in its processed-ids table and acks without applying it again."
-        ),
+        (EventKind::Receive, Detail::DuplicateSkipped) => {
+            say!(w, StepReceiveDuplicateSkipped, msg = &msg, dup = dup)
+        }
         (EventKind::Receive, _) if record.crash == Some(CrashPoint::ConsumerAfterApply) => {
-            format!("Consumer receives {msg}{dup} and applies it, but has not acked it yet.")
+            say!(w, StepReceiveAppliedNotAcked, msg = &msg, dup = dup)
         }
         (EventKind::Receive, _) if record.crash == Some(CrashPoint::ConsumerAfterReceive) => {
-            format!("Consumer receives {msg}{dup}.")
+            say!(w, StepReceiveOnly, msg = &msg, dup = dup)
         }
         (EventKind::Receive, _) => match mode {
-            Mode::Idempotent => format!(
-                "Consumer receives {msg}{dup}, applies it and records its id in the same database transaction, then acks."
-            ),
-            _ => pieces!("Consumer receives ", msg, dup, ", applies it and acks."),
+            Mode::Idempotent => say!(w, StepReceiveIdempotent, msg = &msg, dup = dup),
+            _ => say!(w, StepReceive, msg = &msg, dup = dup),
         },
-        (EventKind::Ack, Detail::AckIgnored) => format!("Broker receives another ack for {msg}{dup}; it already has one."),
-        (EventKind::Ack, _) => pieces!("Broker receives the ack for ", msg, dup, " and will not deliver it again."),
-        (EventKind::Reject, Detail::Requeued) => format!(
-            "Broker receives the reject for {msg}{dup} and puts it back at the head of the queue (returned {} time{}).",
-            record.attempt,
-            if record.attempt == 1 { "" } else { "s" }
+        (EventKind::Ack, Detail::AckIgnored) => say!(w, StepAckAgain, msg = &msg, dup = dup),
+        (EventKind::Ack, _) => say!(w, StepAck, msg = &msg, dup = dup),
+        (EventKind::Reject, Detail::Requeued) => say!(
+            w,
+            StepRequeued,
+            msg = &msg,
+            dup = dup,
+            returned = record.attempt
         ),
-        (EventKind::Reject, Detail::DeadLettered) => format!(
-            "Broker dead-letters {msg}{dup}: {}, so it goes to the dead-letter queue.",
-            if record.message_kind == Some(MessageKind::Nack) { "its consumer rejected it without requeue" } else { "it was returned more times than the delivery limit allows" }
-        ),
-        (EventKind::Reject, Detail::DroppedMessage) => format!(
-            "Broker drops {msg}{dup}: {}, and no dead-letter queue is configured.",
-            if record.message_kind == Some(MessageKind::Nack) { "its consumer rejected it without requeue" } else { "it was returned more times than the delivery limit allows" }
-        ),
-        (EventKind::Reject, _) => format!("Broker receives a reject for {msg}{dup}, which it no longer holds."),
-        (EventKind::Drop, Detail::Partitioned | Detail::Overflow | Detail::PlannedDrop) => {
-            let what = what_text(record);
-            let link = record.link.map(|l| l.to_string()).unwrap_or_default();
-            match record.detail {
-                Detail::Partitioned => format!("The partition on {link} swallows {what}."),
-                Detail::Overflow => format!("Too many messages are in flight: {what} is dropped."),
-                _ => format!("{} is dropped on {link} (planned fault).", capitalise(&what)),
+        (EventKind::Reject, Detail::DeadLettered) => {
+            if record.message_kind == Some(MessageKind::Nack) {
+                say!(w, StepDeadLetteredNack, msg = &msg, dup = dup)
+            } else {
+                say!(w, StepDeadLetteredLimit, msg = &msg, dup = dup)
             }
         }
-        (EventKind::Drop, _) => lost_on_link(record),
-        (EventKind::ArriveWhileDown, _) => format!(
-            "{} reaches {}, which is down, and is lost.",
-            capitalise(&what_text(record)),
-            record.node.the()
+        (EventKind::Reject, Detail::DroppedMessage) => {
+            if record.message_kind == Some(MessageKind::Nack) {
+                say!(w, StepDroppedNack, msg = &msg, dup = dup)
+            } else {
+                say!(w, StepDroppedLimit, msg = &msg, dup = dup)
+            }
+        }
+        (EventKind::Reject, _) => say!(w, StepRejectUnknown, msg = &msg, dup = dup),
+        (EventKind::Drop, Detail::Partitioned | Detail::Overflow | Detail::PlannedDrop) => {
+            let link = record.link.map(|l| l.to_string()).unwrap_or_default();
+            match record.detail {
+                Detail::Partitioned => {
+                    say!(
+                        w,
+                        DropPartitioned,
+                        link = &link,
+                        what = what_text(w, record, false)
+                    )
+                }
+                Detail::Overflow => say!(w, DropOverflow, what = what_text(w, record, false)),
+                _ => say!(
+                    w,
+                    DropPlanned,
+                    what = what_text(w, record, true),
+                    link = &link
+                ),
+            }
+        }
+        (EventKind::Drop, _) => {
+            let (from, to) = record.link.map_or((String::new(), String::new()), |link| {
+                (link.from.name().to_string(), link.to.name().to_string())
+            });
+            say!(
+                w,
+                DropLost,
+                what = what_text(w, record, true),
+                from = &from,
+                to = &to
+            )
+        }
+        (EventKind::ArriveWhileDown, _) => say!(
+            w,
+            ArriveWhileDown,
+            what = what_text(w, record, true),
+            node = the(w, record.node)
         ),
-        (EventKind::Crash, _) => format!("{node} crashes (random crash) and loses its memory."),
-        (EventKind::Restart, Detail::RecoveredCommit) => format!(
-            "{node} restarts, reads COMMIT for t{} in its log and sends it again.",
-            record.txn
-        ),
-        (EventKind::Restart, Detail::RecoveredPresumedAbort) => format!(
-            "{node} restarts, finds t{} in its log without a decision and aborts it (presumed abort).",
-            record.txn
-        ),
-        (EventKind::Restart, _) => format!("{node} restarts and rebuilds its state from its disk log."),
-        (EventKind::Command, _) => format!("{node}: command applied."),
+        (EventKind::Crash, _) => say!(w, CrashRandom, node = &node),
+        (EventKind::Restart, Detail::RecoveredCommit) => {
+            say!(w, RestartRecoveredCommit, node = &node, t = t)
+        }
+        (EventKind::Restart, Detail::RecoveredPresumedAbort) => {
+            say!(w, RestartPresumedAbort, node = &node, t = t)
+        }
+        (EventKind::Restart, _) => say!(w, Restart, node = &node),
+        (EventKind::Command, _) => say!(w, CommandApplied, node = &node),
         (EventKind::TxnBegin, _) => {
             let worker = topology.participants(record.txn_kind, record.message)[0];
             if record.txn_kind == 0 {
-                format!(
-                    "Coordinator begins {}, logs it and tells {} to do its work.",
-                    txn_text(record),
-                    worker.the()
+                say!(
+                    w,
+                    TxnBeginPublish,
+                    txn = txn_text(w, record),
+                    worker = the(w, worker)
                 )
             } else {
-                format!(
-                    "Coordinator begins {}, logs it and asks the broker to deliver {} inside it.",
-                    txn_text(record),
-                    m(record.message)
-                )
+                say!(w, TxnBeginConsume, txn = txn_text(w, record), msg = &msg)
             }
         }
-        (EventKind::WorkDone, Detail::Ignored) => format!(
-            "Coordinator hears that the work of t{} is done, but no longer runs that transaction.",
-            record.txn
-        ),
+        (EventKind::WorkDone, Detail::Ignored) => say!(w, TxnWorkDoneIgnored, t = t),
         (EventKind::WorkDone, _) => {
             let [first, second] = topology.participants(record.txn_kind, record.message);
-            format!(
-                "Coordinator hears that the work of {} is done and starts phase 1: it sends prepare to the {} and the {}.",
-                txn_text(record),
-                first.participant_label(),
-                second.participant_label()
+            say!(
+                w,
+                TxnWorkDone,
+                txn = txn_text(w, record),
+                first = first.participant_label().as_str(),
+                second = second.participant_label().as_str()
             )
         }
         (EventKind::Replicate | EventKind::Election, _) => {
-            format!("{} takes a step of the replication protocol.", record.node.label())
+            say!(w, ReplicationStep, node = &node)
         }
-        (EventKind::VoteTimeout, Detail::WorkTimedOut) => format!(
-            "Coordinator gives up waiting for the work of {} and aborts it.",
-            txn_text(record)
+        (EventKind::VoteTimeout, Detail::WorkTimedOut) => {
+            say!(w, TxnWorkTimedOut, txn = txn_text(w, record))
+        }
+        (EventKind::Prepare, Detail::VotedYes) => say!(
+            w,
+            PrepareVotesYes,
+            participant = record.node.participant_label().as_str(),
+            txn = txn_text(w, record)
         ),
-        (EventKind::Prepare, Detail::VotedYes) => format!(
-            "The {} prepares {}, logs it and votes yes; it now holds its locks and cannot decide alone.",
-            record.node.participant_label(),
-            txn_text(record)
+        (EventKind::Prepare, Detail::VotedNo { reason }) => say!(
+            w,
+            PrepareVotesNo,
+            participant = record.node.participant_label().as_str(),
+            txn = txn_text(w, record),
+            why = w.get(match reason {
+                VoteNoReason::Chosen => Key::VoteNoChosen,
+                VoteNoReason::LockHeld => Key::VoteNoLockHeld,
+                VoteNoReason::TooManyPrepared => Key::VoteNoTooManyPrepared,
+                VoteNoReason::AlreadyAborted => Key::VoteNoAlreadyAborted,
+                VoteNoReason::WorkMissing => Key::VoteNoWorkMissing,
+            })
         ),
-        (EventKind::Prepare, Detail::VotedNo { reason }) => format!(
-            "The {} votes no on {} ({}).",
-            record.node.participant_label(),
-            txn_text(record),
-            match reason {
-                VoteNoReason::Chosen => "it cannot do the work",
-                VoteNoReason::LockHeld => "an in-doubt transaction holds the lock it needs",
-                VoteNoReason::TooManyPrepared => "it holds too many prepared transactions",
-                VoteNoReason::AlreadyAborted => "it has already aborted it",
-                VoteNoReason::WorkMissing => "its work in the transaction is gone: it crashed since, or the work never reached it",
-            }
+        (EventKind::Prepare, Detail::RepeatedVote) => say!(
+            w,
+            PrepareRepeated,
+            participant = record.node.participant_label().as_str(),
+            txn = txn_text(w, record)
         ),
-        (EventKind::Prepare, Detail::RepeatedVote) => format!(
-            "The {} receives the prepare for {} again and repeats its yes vote.",
-            record.node.participant_label(),
-            txn_text(record)
-        ),
-        (EventKind::Prepare, _) => format!(
-            "The {} receives the prepare for {}.",
-            record.node.participant_label(),
-            txn_text(record)
+        (EventKind::Prepare, _) => say!(
+            w,
+            PrepareReceived,
+            participant = record.node.participant_label().as_str(),
+            txn = txn_text(w, record)
         ),
         (EventKind::Vote, detail) => {
-            let from = peer_label(record);
-            let vote = if record.message_kind == Some(MessageKind::VoteNo) { "no" } else { "yes" };
+            let from = peer_label(w, record);
+            let vote = if record.message_kind == Some(MessageKind::VoteNo) {
+                w.get(Key::VoteNo)
+            } else {
+                w.get(Key::VoteYes)
+            };
             match detail {
-                Detail::DecidedCommit => format!(
-                    "Coordinator receives the {from}'s yes vote: every vote is yes, so it logs COMMIT for {} and sends it.",
-                    txn_text(record)
+                Detail::DecidedCommit => {
+                    say!(
+                        w,
+                        VoteDecidedCommit,
+                        from = &from,
+                        txn = txn_text(w, record)
+                    )
+                }
+                Detail::DecidedAbort => {
+                    say!(w, VoteDecidedAbort, from = &from, txn = txn_text(w, record))
+                }
+                Detail::LateVoteAnswered { commit } => say!(
+                    w,
+                    VoteLateAnswered,
+                    vote = vote,
+                    from = &from,
+                    t = t,
+                    decision = if commit { "COMMIT" } else { "ABORT" }
                 ),
-                Detail::DecidedAbort => format!(
-                    "Coordinator receives the {from}'s no vote and aborts {}.",
-                    txn_text(record)
-                ),
-                Detail::LateVoteAnswered { commit } => format!(
-                    "Coordinator receives a late {vote} vote from the {from} for t{} and answers {}.",
-                    record.txn,
-                    if commit { "COMMIT" } else { "ABORT" }
-                ),
-                Detail::Ignored => format!("Coordinator ignores a late {vote} vote from the {from} for t{}.", record.txn),
-                _ => format!(
-                    "Coordinator receives the {from}'s {vote} vote on {} and waits for the other vote.",
-                    txn_text(record)
+                Detail::Ignored => say!(w, VoteLateIgnored, vote = vote, from = &from, t = t),
+                _ => say!(
+                    w,
+                    VoteRecorded,
+                    from = &from,
+                    vote = vote,
+                    txn = txn_text(w, record)
                 ),
             }
         }
         (EventKind::Decision, detail) => {
             let who = record.node.participant_label();
-            let decision = if record.message_kind == Some(MessageKind::Abort) { "ABORT" } else { "COMMIT" };
+            let who = who.as_str();
+            let decision = if record.message_kind == Some(MessageKind::Abort) {
+                "ABORT"
+            } else {
+                "COMMIT"
+            };
             match detail {
-                Detail::CommittedTxn => format!(
-                    "The {who} receives COMMIT for {}, makes its work durable, releases its locks and answers committed.",
-                    txn_text(record)
-                ),
-                Detail::AbortedTxn => format!(
-                    "The {who} receives ABORT for {}, rolls its work back and releases its locks.",
-                    txn_text(record)
-                ),
-                Detail::AlreadyCommitted => format!(
-                    "The {who} receives COMMIT for t{} again; it already committed and says so again.",
-                    record.txn
-                ),
-                _ => format!("The {who} receives {decision} for t{}, which it no longer holds.", record.txn),
+                Detail::CommittedTxn => {
+                    say!(w, DecisionCommitted, who = who, txn = txn_text(w, record))
+                }
+                Detail::AbortedTxn => {
+                    say!(w, DecisionAborted, who = who, txn = txn_text(w, record))
+                }
+                Detail::AlreadyCommitted => say!(w, DecisionAlreadyCommitted, who = who, t = t),
+                _ => say!(w, DecisionUnknown, who = who, decision = decision, t = t),
             }
         }
-        (EventKind::Committed, Detail::TxnEnded) => format!(
-            "Coordinator hears that the {} committed {}: every participant has committed, so it forgets the transaction.",
-            peer_label(record),
-            txn_text(record)
+        (EventKind::Committed, Detail::TxnEnded) => say!(
+            w,
+            CommittedTxnEnded,
+            from = peer_label(w, record),
+            txn = txn_text(w, record)
         ),
-        (EventKind::Committed, Detail::Ignored) => {
-            format!("Coordinator receives a repeated committed message for t{}.", record.txn)
-        }
-        (EventKind::Committed, _) => format!(
-            "Coordinator hears that the {} committed {} and waits for the other participant.",
-            peer_label(record),
-            txn_text(record)
+        (EventKind::Committed, Detail::Ignored) => say!(w, CommittedRepeated, t = t),
+        (EventKind::Committed, _) => say!(
+            w,
+            CommittedWaiting,
+            from = peer_label(w, record),
+            txn = txn_text(w, record)
         ),
-        (EventKind::VoteTimeout, _) => format!(
-            "Coordinator gives up waiting for the votes on {} and aborts it.",
-            txn_text(record)
-        ),
-        (EventKind::DecisionResend, _) => format!(
-            "Coordinator has not heard back about {} and sends COMMIT again.",
-            txn_text(record)
-        ),
-        (EventKind::Query, _) => format!(
-            "The {} is in doubt about t{} and asks the coordinator for the decision.",
-            record.node.participant_label(),
-            record.txn
+        (EventKind::VoteTimeout, _) => say!(w, VoteTimeout, txn = txn_text(w, record)),
+        (EventKind::DecisionResend, _) => say!(w, DecisionResend, txn = txn_text(w, record)),
+        (EventKind::Query, _) => say!(
+            w,
+            Query,
+            participant = record.node.participant_label().as_str(),
+            t = t
         ),
         (EventKind::QueryAnswer, Detail::Answered { commit }) => match commit {
-            Some(true) => format!("Coordinator tells the asking {} that t{} committed.", peer_label(record), record.txn),
-            Some(false) => format!(
-                "Coordinator has no COMMIT for t{} in its log and tells the {} to abort (presumed abort).",
-                record.txn,
-                peer_label(record)
-            ),
-            None => format!(
-                "Coordinator is still collecting votes for t{} and does not answer the {} yet.",
-                record.txn,
-                peer_label(record)
-            ),
+            Some(true) => say!(w, QueryAnswerCommit, from = peer_label(w, record), t = t),
+            Some(false) => say!(w, QueryAnswerAbort, t = t, from = peer_label(w, record)),
+            None => say!(w, QueryAnswerPending, t = t, from = peer_label(w, record)),
         },
-        (EventKind::QueryAnswer, _) => format!("Coordinator answers about t{}.", record.txn),
-        (EventKind::Rebalance, _) => format!("{node} takes part in its group's rebalance."),
-        (EventKind::OffsetCommit, _) => format!("{node} handles an offset commit."),
+        (EventKind::QueryAnswer, _) => say!(w, QueryAnswer, t = t),
+        (EventKind::Rebalance, _) => say!(w, RebalanceStep, node = &node),
+        (EventKind::OffsetCommit, _) => say!(w, OffsetCommitStep, node = &node),
     };
     let mut body = body;
     if let Some(point) = record.crash.filter(|_| record.detail != Detail::Poison) {
-        // Appended in place: most steps do not crash, and those that do need no copy.
-        let _ = write!(
-            body,
-            " Then {} crashes ({}).",
-            record.node.the(),
-            point.name_at(record.node.instance())
-        );
+        body.push_str(&say!(
+            w,
+            ThenCrashes,
+            node = the(w, record.node),
+            point = point.name_at(record.node.instance())
+        ));
     }
     body
 }
 
 /// The partitions first..first+count as words: "p0", "p0–p2".
-fn partitions_text(first: u16, count: u16) -> String {
+fn partitions_text(words: &Words, first: u16, count: u16) -> String {
     match count {
-        0 => "no partition".to_string(),
-        1 => format!("partition p{first}"),
-        _ => format!("partitions p{first}–p{}", first + count - 1),
+        0 => words.get(Key::PartitionsNone).to_string(),
+        1 => say!(words, PartitionsOne, first = first),
+        _ => say!(
+            words,
+            PartitionsMany,
+            first = first,
+            last = first + count - 1
+        ),
     }
 }
 
 /// The steps of consumer groups (Kafka's classic group protocol).
-fn narrate_group(record: &Record, detail: GroupDetail) -> String {
+fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String {
+    let w = words;
     let msg = m(record.message);
-    let node = record.node.label();
+    let node = label(w, record.node);
     let peer = record
         .peer
-        .map_or_else(|| "a member".to_string(), |p| p.name().to_string());
+        .map_or_else(|| w.get(Key::AMember).to_string(), |p| p.name().to_string());
     match detail {
-        GroupDetail::Joined { group, members } => format!(
-            "The group coordinator on the broker takes {peer}'s JoinGroup: group {} now has {members} member{} and rebalances (eager: every member gives up its partitions and rejoins).",
-            group + 1,
-            if members == 1 { "" } else { "s" }
+        GroupDetail::Joined { group, members } => say!(
+            w,
+            GroupJoined,
+            peer = &peer,
+            group = group + 1,
+            members = members
         ),
         GroupDetail::Rejoined { group, waiting } => {
             if waiting == 0 {
-                format!("{peer} rejoins group {}; every member is back.", group + 1)
+                say!(w, GroupRejoinedAll, peer = &peer, group = group + 1)
             } else {
-                format!(
-                    "{peer} rejoins group {}; the rebalance waits for {waiting} more member{} (a dead one leaves only when its session times out).",
-                    group + 1,
-                    if waiting == 1 { "" } else { "s" }
+                say!(
+                    w,
+                    GroupRejoinedWaiting,
+                    peer = &peer,
+                    group = group + 1,
+                    waiting = waiting
                 )
             }
         }
@@ -1284,131 +1299,237 @@ fn narrate_group(record: &Record, detail: GroupDetail) -> String {
             trigger,
         } => {
             let why = match trigger {
-                RebalanceTrigger::InitialDelay => format!(
-                    "Group {}'s initial rebalance delay (group.initial.rebalance.delay.ms) is over",
-                    group + 1
-                ),
-                RebalanceTrigger::Joined => format!("{peer} joins group {}, the last member awaited", group + 1),
-                RebalanceTrigger::Rejoined => format!("{peer} rejoins group {}, the last member awaited", group + 1),
-                RebalanceTrigger::SessionExpired => format!(
-                    "No heartbeat from {peer} for the session timeout (session.timeout.ms): the group coordinator declares it dead, the last member group {} awaited",
-                    group + 1
-                ),
+                RebalanceTrigger::InitialDelay => {
+                    say!(w, GroupWhyInitialDelay, group = group + 1)
+                }
+                RebalanceTrigger::Joined => {
+                    say!(w, GroupWhyJoined, peer = &peer, group = group + 1)
+                }
+                RebalanceTrigger::Rejoined => {
+                    say!(w, GroupWhyRejoined, peer = &peer, group = group + 1)
+                }
+                RebalanceTrigger::SessionExpired => {
+                    say!(w, GroupWhySessionExpired, peer = &peer, group = group + 1)
+                }
             };
-            format!(
-                "{why}. The rebalance completes: generation {generation}, {members} member{}; the range assignor splits the partitions in order among the members, sorted by member id.",
-                if members == 1 { "" } else { "s" }
+            say!(
+                w,
+                GroupRebalanced,
+                why = why,
+                generation = generation,
+                members = members
             )
         }
-        GroupDetail::SessionExpired { group, members } => format!(
-            "No heartbeat from {peer} for the session timeout (session.timeout.ms): the group coordinator declares it dead and group {} rebalances with {members} member{}.",
-            group + 1,
-            if members == 1 { "" } else { "s" }
+        GroupDetail::SessionExpired { group, members } => say!(
+            w,
+            GroupSessionExpired,
+            peer = &peer,
+            group = group + 1,
+            members = members
         ),
-        GroupDetail::InitialDelayOver { group } => format!(
-            "Group {}'s initial rebalance delay (group.initial.rebalance.delay.ms) is over: the coordinator completes the first rebalance with the members that joined.",
-            group + 1
-        ),
+        GroupDetail::InitialDelayOver { group } => {
+            say!(w, GroupInitialDelayOver, group = group + 1)
+        }
         GroupDetail::Assigned {
             generation,
             first,
             count,
         } => {
             if count == 0 {
-                format!("{node} joins generation {generation} with no partition: the group has more members than partitions, so it sits idle.")
+                say!(w, GroupAssignedNone, node = &node, generation = generation)
             } else {
-                format!(
-                    "{node} is assigned {} (generation {generation}) and fetches from the group's committed offsets.",
-                    partitions_text(first, count)
+                say!(
+                    w,
+                    GroupAssigned,
+                    node = &node,
+                    partitions = partitions_text(w, first, count),
+                    generation = generation
                 )
             }
         }
         GroupDetail::Revoked { committed } => {
             if committed > 0 {
-                format!("{node} hears that its group rebalances: it commits the positions its polls reached (auto-commit), gives up its partitions and rejoins.")
+                say!(w, GroupRevokedCommitting, node = &node)
             } else {
-                format!("{node} hears that its group rebalances: it gives up its partitions and rejoins.")
+                say!(w, GroupRevoked, node = &node)
             }
         }
         GroupDetail::Served { partition, offset } => {
-            let again = if record.attempt > 1 { ", again" } else { "" };
-            format!("Broker answers {peer}'s fetch with {msg} from p{partition} at offset {offset}{again}.")
+            if record.attempt > 1 {
+                say!(
+                    w,
+                    GroupServedAgain,
+                    peer = &peer,
+                    msg = &msg,
+                    partition = partition,
+                    offset = offset
+                )
+            } else {
+                say!(
+                    w,
+                    GroupServed,
+                    peer = &peer,
+                    msg = &msg,
+                    partition = partition,
+                    offset = offset
+                )
+            }
         }
-        GroupDetail::FetchParked { partition, offset } => format!(
-            "Broker has nothing at p{partition} offset {offset} yet: {peer}'s fetch waits there for the next record (long poll)."
+        GroupDetail::FetchParked { partition, offset } => say!(
+            w,
+            GroupFetchParked,
+            partition = partition,
+            offset = offset,
+            peer = &peer
         ),
-        GroupDetail::OffsetCommitted { partition, offset } => format!(
-            "Broker records {peer}'s commit: its group will resume p{partition} at offset {offset} (past {msg})."
+        GroupDetail::OffsetCommitted { partition, offset } => say!(
+            w,
+            GroupOffsetCommitted,
+            peer = &peer,
+            partition = partition,
+            offset = offset,
+            msg = &msg
         ),
-        GroupDetail::CommitRefused { partition, offset } => format!(
-            "Broker refuses {peer}'s commit of p{partition} offset {offset}: the member is not in its group's current generation (ILLEGAL_GENERATION)."
+        GroupDetail::CommitRefused { partition, offset } => say!(
+            w,
+            GroupCommitRefused,
+            peer = &peer,
+            partition = partition,
+            offset = offset
         ),
         // At a commit's answer: the commit went first (commit before processing).
-        GroupDetail::Processed { partition, offset } if record.kind == EventKind::OffsetCommit => format!(
-            "{node}'s commit returns (its group will resume p{partition} at offset {}), so it now processes {msg}.",
-            u64::from(offset) + 1
-        ),
-        GroupDetail::Processed { partition, offset } => {
-            format!("{node} polls {msg} (p{partition} offset {offset}) and processes it.")
+        GroupDetail::Processed { partition, offset } if record.kind == EventKind::OffsetCommit => {
+            say!(
+                w,
+                GroupProcessedAfterCommit,
+                node = &node,
+                partition = partition,
+                offset = u64::from(offset) + 1,
+                msg = &msg
+            )
         }
-        GroupDetail::DuplicateSkipped { partition, offset } if record.kind == EventKind::OffsetCommit => format!(
-            "{node}'s commit returns (its group will resume p{partition} at offset {}); {msg}'s id is already in the group's processed-ids table, so it skips the side effect.",
-            u64::from(offset) + 1
+        GroupDetail::Processed { partition, offset } => say!(
+            w,
+            GroupProcessed,
+            node = &node,
+            msg = &msg,
+            partition = partition,
+            offset = offset
         ),
-        GroupDetail::DuplicateSkipped { partition, offset } => format!(
-            "{node} polls {msg} (p{partition} offset {offset}); its id is already in the group's processed-ids table, so it skips the side effect."
+        GroupDetail::DuplicateSkipped { partition, offset }
+            if record.kind == EventKind::OffsetCommit =>
+        {
+            say!(
+                w,
+                GroupDuplicateSkippedAfterCommit,
+                node = &node,
+                partition = partition,
+                offset = u64::from(offset) + 1,
+                msg = &msg
+            )
+        }
+        GroupDetail::DuplicateSkipped { partition, offset } => say!(
+            w,
+            GroupDuplicateSkipped,
+            node = &node,
+            msg = &msg,
+            partition = partition,
+            offset = offset
         ),
-        GroupDetail::Stale => format!(
-            "{node} ignores {msg}: it was fetched for a partition or a generation the consumer no longer holds."
+        GroupDetail::Stale => say!(w, GroupStale, node = &node, msg = &msg),
+        GroupDetail::Retrying { attempt } => {
+            say!(
+                w,
+                GroupRetrying,
+                node = &node,
+                msg = &msg,
+                attempt = attempt
+            )
+        }
+        GroupDetail::ToDeadLetterTopic { attempts } => say!(
+            w,
+            GroupToDeadLetterTopic,
+            node = &node,
+            msg = &msg,
+            nth = ordinal(w, attempts)
         ),
-        GroupDetail::Retrying { attempt } => format!(
-            "{node} fails to process {msg} (a poison record), attempt {attempt}: the error handler seeks back and polls it again."
+        GroupDetail::SkippedRecord { attempts } => say!(
+            w,
+            GroupSkippedRecord,
+            node = &node,
+            msg = &msg,
+            nth = ordinal(w, attempts)
         ),
-        GroupDetail::ToDeadLetterTopic { attempts } => format!(
-            "{node} fails {msg} for the {} time: the error handler gives up, publishes it to the dead-letter topic and commits past it.",
-            ordinal(attempts)
+        GroupDetail::Paused { partition } => {
+            say!(
+                w,
+                GroupPaused,
+                node = &node,
+                msg = &msg,
+                partition = partition
+            )
+        }
+        GroupDetail::PoisonCrash => say!(w, GroupPoisonCrash, node = &node, msg = &msg),
+        GroupDetail::CommitFirst { partition, offset } => say!(
+            w,
+            GroupCommitFirst,
+            node = &node,
+            msg = &msg,
+            partition = partition,
+            offset = offset
         ),
-        GroupDetail::SkippedRecord { attempts } => format!(
-            "{node} fails {msg} for the {} time: the error handler gives up, logs it and commits past it — with no dead-letter topic the record is skipped.",
-            ordinal(attempts)
+        GroupDetail::CommitReturned { partition, offset } => say!(
+            w,
+            GroupCommitReturned,
+            node = &node,
+            partition = partition,
+            offset = offset,
+            msg = &msg
         ),
-        GroupDetail::Paused { partition } => format!(
-            "{node} fails to process {msg} (a poison record) and has no error handler to give up on it: it stops at the record, and p{partition} is blocked behind it."
-        ),
-        GroupDetail::PoisonCrash => format!(
-            "{node} polls {msg}, a poison record, and processing it crashes the consumer; the partition's next owner will poll it again from the committed offset."
-        ),
-        GroupDetail::CommitFirst { partition, offset } => format!(
-            "{node} polls {msg} (p{partition} offset {offset}) and, committing before processing, first commits the offset past it and waits for the broker's answer."
-        ),
-        GroupDetail::CommitReturned { partition, offset } => format!(
-            "{node}'s commit returns: its group will resume p{partition} at offset {offset}, past {msg}."
-        ),
-        GroupDetail::CommitFailed { partition, offset } => format!(
-            "{node}'s commit of p{partition} offset {offset} fails (CommitFailedException): it is no longer in its group's generation, so it leaves {msg} to the partition's next owner."
+        GroupDetail::CommitFailed { partition, offset } => say!(
+            w,
+            GroupCommitFailed,
+            node = &node,
+            partition = partition,
+            offset = offset,
+            msg = &msg
         ),
         GroupDetail::CommitAnswered {
             partition,
             offset,
             accepted,
         } => {
-            let how = if accepted { "recorded" } else { "refused" };
-            format!("{node} hears that its commit of p{partition} offset {offset} was {how}; it did not wait for the answer.")
+            if accepted {
+                say!(
+                    w,
+                    GroupCommitAnsweredRecorded,
+                    node = &node,
+                    partition = partition,
+                    offset = offset
+                )
+            } else {
+                say!(
+                    w,
+                    GroupCommitAnsweredRefused,
+                    node = &node,
+                    partition = partition,
+                    offset = offset
+                )
+            }
         }
-        GroupDetail::AutoCommitted { partitions } => format!(
-            "{node}'s auto-commit interval has passed: it commits the positions its polls reached on {partitions} partition{}.",
-            if partitions == 1 { "" } else { "s" }
-        ),
+        GroupDetail::AutoCommitted { partitions } => {
+            say!(w, GroupAutoCommitted, node = &node, partitions = partitions)
+        }
     }
 }
 
 /// "first", "second", ..., then "10th".
-fn ordinal(n: u32) -> String {
+fn ordinal(words: &Words, n: u32) -> String {
     match n {
-        1 => "first".into(),
-        2 => "second".into(),
-        3 => "third".into(),
-        _ => format!("{n}th"),
+        1 => words.get(Key::OrdinalFirst).to_string(),
+        2 => words.get(Key::OrdinalSecond).to_string(),
+        3 => words.get(Key::OrdinalThird).to_string(),
+        _ => say!(words, OrdinalNth, n = n),
     }
 }
 
@@ -1428,115 +1549,108 @@ fn is_work_step(record: &Record) -> bool {
 }
 
 /// The steps of a transaction's work, in transactional mode.
-fn narrate_work(record: &Record) -> String {
+fn narrate_work(words: &Words, record: &Record) -> String {
+    let w = words;
     let msg = m(record.message);
     let t = record.txn;
     let dup = if record.duplicate {
-        " (a network duplicate)"
+        w.get(Key::NetworkDuplicate)
     } else {
         ""
     };
     match (record.kind, record.detail) {
-        (EventKind::Publish, _) => format!(
-            "{} begins its part of {}: it writes the order row in its database, not yet committed, and publishes {msg} to the broker inside t{t}.",
-            capitalise(&record.node.the()),
-            txn_text(record)
-        ),
-        (EventKind::Append, _) => format!(
-            "Broker holds {msg}{dup} for t{t} in memory, invisible to consumers until t{t} commits, and confirms it to the producer."
-        ),
-        (EventKind::Confirm, Detail::WorkDone) => format!(
-            "Producer receives the confirm for {msg} in t{t}{dup}: the broker holds all of t{t}'s messages, so the producer tells the coordinator its work is done."
-        ),
-        (EventKind::Confirm, Detail::AlreadyConfirmed) => format!(
-            "Producer receives another confirm for {msg} in t{t}{dup}; it already had one."
-        ),
-        (EventKind::Confirm, Detail::NotInTxn) => format!(
-            "Producer receives a confirm for {msg} in t{t}{dup}, which it no longer works on (it crashed since); it ignores it."
-        ),
-        (EventKind::Confirm, _) => format!(
-            "Producer receives the confirm for {msg} in t{t}{dup} and waits for the rest of t{t}."
-        ),
-        (EventKind::Deliver, Detail::NotInTxn) => {
-            format!("Broker has nothing left to deliver for t{t}.")
+        (EventKind::Publish, _) => {
+            let who = if w.lang() == Lang::En {
+                capitalise(&record.node.the())
+            } else {
+                record.node.name().to_string()
+            };
+            say!(
+                w,
+                WorkPublish,
+                who = who,
+                txn = txn_text(w, record),
+                msg = &msg,
+                t = t
+            )
         }
-        (EventKind::Deliver, _) => format!(
-            "Broker delivers {msg} to {} inside {} and locks it: nobody else gets it while t{t} runs.",
-            record.peer.map_or_else(|| "the consumer".to_string(), |p| p.the()),
-            txn_text(record)
+        (EventKind::Append, _) => say!(w, WorkAppend, msg = &msg, dup = dup, t = t),
+        (EventKind::Confirm, Detail::WorkDone) => {
+            say!(w, WorkConfirmDone, msg = &msg, t = t, dup = dup)
+        }
+        (EventKind::Confirm, Detail::AlreadyConfirmed) => {
+            say!(w, WorkConfirmAgain, msg = &msg, t = t, dup = dup)
+        }
+        (EventKind::Confirm, Detail::NotInTxn) => {
+            say!(w, WorkConfirmNotInTxn, msg = &msg, t = t, dup = dup)
+        }
+        (EventKind::Confirm, _) => say!(w, WorkConfirm, msg = &msg, t = t, dup = dup),
+        (EventKind::Deliver, Detail::NotInTxn) => say!(w, WorkDeliverNothing, t = t),
+        (EventKind::Deliver, _) => say!(
+            w,
+            WorkDeliver,
+            msg = &msg,
+            consumer = record
+                .peer
+                .map_or_else(|| w.get(Key::TheConsumer).to_string(), |p| the(w, p)),
+            txn = txn_text(w, record),
+            t = t
         ),
         (EventKind::Receive, _) => match record.crash {
-            Some(CrashPoint::ConsumerAfterReceive) => format!("Consumer receives {msg} in t{t}{dup}."),
-            Some(CrashPoint::ConsumerAfterApply) => format!(
-                "Consumer receives {msg} in t{t}{dup} and applies it to its database, not yet committed; it has not acked it."
-            ),
-            _ => format!(
-                "Consumer receives {msg} in t{t}{dup}, applies it to its database without committing and acks it inside t{t}."
-            ),
+            Some(CrashPoint::ConsumerAfterReceive) => {
+                say!(w, WorkReceiveOnly, msg = &msg, t = t, dup = dup)
+            }
+            Some(CrashPoint::ConsumerAfterApply) => {
+                say!(w, WorkReceiveApplied, msg = &msg, t = t, dup = dup)
+            }
+            _ => say!(w, WorkReceive, msg = &msg, t = t, dup = dup),
         },
-        (EventKind::Ack, Detail::NotInTxn) => format!(
-            "Broker receives an ack for {msg} in t{t}{dup}, which it has no work for (it crashed since); it ignores it."
-        ),
-        (_, Detail::WorkDone) => format!(
-            "Broker receives the ack for {msg} in t{t}{dup} and holds it: {msg} leaves the queue only if t{t} commits. Every message of t{t} is applied and acked, so the broker tells the coordinator the work is done."
-        ),
-        (_, _) => format!(
-            "Broker receives the ack for {msg} in t{t}{dup} and holds it: {msg} leaves the queue only if t{t} commits."
-        ),
+        (EventKind::Ack, Detail::NotInTxn) => {
+            say!(w, WorkAckNotInTxn, msg = &msg, t = t, dup = dup)
+        }
+        (_, Detail::WorkDone) => say!(w, WorkAckDone, msg = &msg, t = t, dup = dup),
+        (_, _) => say!(w, WorkAck, msg = &msg, t = t, dup = dup),
     }
 }
 
-fn peer_label(record: &Record) -> String {
+fn peer_label(words: &Words, record: &Record) -> String {
     record.peer.map_or_else(
-        || "participant".to_string(),
+        || words.get(Key::Participant).to_string(),
         |p| p.participant_label().to_string(),
     )
 }
 
-fn what_text(record: &Record) -> String {
+/// "the confirm for m2", "the prepare for t3", "a fetch"; `start` for the start of a
+/// sentence.
+fn what_text(words: &Words, record: &Record, start: bool) -> String {
+    let w = words;
     let kind = record
         .message_kind
         .map(MessageKind::noun)
         .unwrap_or("message");
     if record.message > 0 {
-        format!("the {kind} for {}", m(record.message))
+        let msg = m(record.message);
+        if start {
+            say!(w, WhatMessageStart, kind = kind, msg = &msg)
+        } else {
+            say!(w, WhatMessage, kind = kind, msg = &msg)
+        }
     } else if record.txn > 0 {
-        format!("the {kind} for t{}", record.txn)
+        if start {
+            say!(w, WhatTxnStart, kind = kind, t = record.txn)
+        } else {
+            say!(w, WhatTxn, kind = kind, t = record.txn)
+        }
+    } else if start {
+        say!(w, WhatAnyStart, kind = kind)
     } else {
-        format!("a {kind}")
-    }
-}
-
-/// "The confirm for m2 is lost on broker->producer.", the most frequent drop, from pieces
-/// (the same sentence as `capitalise(what_text(..))` followed by the link).
-fn lost_on_link(record: &Record) -> String {
-    let kind = record.message_kind.map_or("message", MessageKind::noun);
-    let (from, to) = record.link.map_or((None, None), |link| {
-        (Some(link.from.name()), Some(link.to.name()))
-    });
-    let from = from.as_ref().map_or("", |name| name.as_str());
-    let to = to.as_ref().map_or("", |name| name.as_str());
-    let on = [" is lost on ", from, "->", to, "."];
-    if record.message > 0 {
-        let mut out = pieces!("The ", kind, " for ", m(record.message));
-        on.iter().for_each(|piece| piece.push_onto(&mut out));
-        out
-    } else if record.txn > 0 {
-        let mut out = pieces!("The ", kind, " for t", record.txn);
-        on.iter().for_each(|piece| piece.push_onto(&mut out));
-        out
-    } else {
-        let mut out = pieces!("A ", kind);
-        on.iter().for_each(|piece| piece.push_onto(&mut out));
-        out
+        say!(w, WhatAny, kind = kind)
     }
 }
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        // Every sentence starts with an ASCII word; ASCII case mapping keeps the
-        // Unicode case tables out of the page's bundle.
         Some(first) => std::iter::once(first.to_ascii_uppercase())
             .chain(chars)
             .collect(),
