@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use mqlab_sim::{Command, Mode, PlannedFault, Run, Scenario, SharedRun};
 use mqlab_text::{page::Key, Words};
@@ -165,6 +166,14 @@ impl Lab {
         }
     }
 
+    /// Makes `run` the lab's run, narrated in the lab's language.
+    fn install(&self, mut run: Run) {
+        if self.words.lang() != run.sim().words().lang() {
+            run.set_words(Arc::new((*self.words).clone()));
+        }
+        *self.run.borrow_mut() = run;
+    }
+
     fn with_notice(&self, notice: Option<Notice>) -> Lab {
         Lab {
             notice,
@@ -177,7 +186,7 @@ impl Lab {
     fn rebuild(&self, scenario: Scenario) -> Lab {
         match Run::new(&scenario) {
             Ok(run) => {
-                *self.run.borrow_mut() = run;
+                self.install(run);
                 Lab {
                     playing: false,
                     ..self.with_notice(None)
@@ -249,7 +258,7 @@ impl Lab {
             step: Some(step),
         };
         if let Ok(run) = same_step.to_run() {
-            *self.run.borrow_mut() = run;
+            self.install(run);
             return Lab {
                 playing: false,
                 ..self.with_notice(Some(Notice::Info(
@@ -333,7 +342,9 @@ impl Lab {
                 if Rc::ptr_eq(&words, &self.words) {
                     return self;
                 }
-                // A notice stays in the language it was given in; a new one follows.
+                // A notice stays in the language it was given in; a new one follows. The
+                // run is narrated again in the new words: its steps and ledger are kept.
+                self.run.borrow_mut().set_words(Arc::new((*words).clone()));
                 Lab {
                     words,
                     notice: None,
@@ -529,7 +540,7 @@ impl Lab {
             }
             LabAction::Load { shared, notice } => match shared.to_run() {
                 Ok(run) => {
-                    *self.run.borrow_mut() = run;
+                    self.install(run);
                     Lab {
                         playing: false,
                         ..self.with_notice(notice)

@@ -2,7 +2,9 @@
 //! modes, side by side, with the messages whose verdicts differ and one sentence each.
 //! Every count comes from the core's ledger (`mqlab_sim::compare`).
 
-use mqlab_sim::compare::{compare, verdict_phrase, Comparison, ModeRun, DEFAULT_COMPARE_STEPS};
+use mqlab_sim::compare::{
+    compare_in, verdict_phrase_in, Comparison, ModeRun, DEFAULT_COMPARE_STEPS,
+};
 use mqlab_sim::{Command, Mode, Scenario, Verdict};
 use mqlab_text::analysis::Key;
 use mqlab_text::Words;
@@ -34,7 +36,7 @@ pub fn verdict_badge(verdict: Verdict, words: &Words) -> Html {
         Verdict::Blocked => ("⛔", word(Key::CompareVerdictBlocked), "lost"),
     };
     html! {
-        <span class={classes!("verdict", class)} title={verdict_phrase(verdict, false)}>
+        <span class={classes!("verdict", class)} title={verdict_phrase_in(words, verdict, false)}>
             <span aria-hidden="true">{ icon }</span>{ format!(" {word}") }
         </span>
     }
@@ -281,7 +283,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     let result = use_memo(
         (scenario.clone(), commands.clone()),
         |(scenario, commands)| {
-            compare(scenario, commands, DEFAULT_COMPARE_STEPS).map_err(|error| error.to_string())
+            compare_in(scenario, commands, DEFAULT_COMPARE_STEPS, &words_now())
+                .map_err(|error| error.to_string())
         },
     );
     let plan: Vec<String> = scenario

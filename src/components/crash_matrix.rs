@@ -541,9 +541,9 @@ fn mode_grid(
             None => html! { <td class="pending" aria-label={words.get(Key::MatrixCellNotRun)}>{ "·" }</td> },
         });
         let describe = if scenario.kafka.is_some() {
-            at.point.describe_with_groups(mode)
+            at.point.describe_with_groups_words(mode, words)
         } else {
-            at.point.describe_in(mode)
+            at.point.describe_in_words(mode, words)
         };
         html! { <tr data-point={at.name()}><th scope="row" title={describe}>{ at.name() }</th>{ for tds }</tr> }
     });
@@ -852,7 +852,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                 if scenario.topology.replicated() {
                     { words.fill(Key::MatrixIntroReplicated, &[
                         ("brokers", scenario.topology.brokers.into()),
-                        ("settings", scenario.replication.describe_in(scenario.mode).into()),
+                        ("settings", scenario.replication.describe_in_words(scenario.mode, &words).into()),
                     ]) }
                 }
                 if let Some(kafka) = &scenario.kafka {

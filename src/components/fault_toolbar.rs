@@ -433,7 +433,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     <label class="visually-hidden" for="crash-point">{ words.get(Key::FaultCrashPoint) }</label>
                     <select id="crash-point" onchange={on_point}>
                         { for points.iter().map(|&(p, instance)| html! {
-                            <option value={p.name_at(instance)} selected={Some((p, instance)) == chosen_point} title={p.describe_in(props.mode)}>{ p.name_at(instance) }</option>
+                            <option value={p.name_at(instance)} selected={Some((p, instance)) == chosen_point} title={p.describe_in_words(props.mode, &words)}>{ p.name_at(instance) }</option>
                         }) }
                     </select>
                     <label class="visually-hidden" for="crash-message">{ words.get(Key::FaultForMessage) }</label>
@@ -446,7 +446,7 @@ pub fn FaultToolbar(props: &FaultToolbarProps) -> Html {
                     <button onclick={arm} disabled={chosen_point.is_none()}>{ words.get(Key::FaultArm) }</button>
                 </div>
                 if let Some((p, _)) = chosen_point {
-                    <p class="hint">{ p.describe_in(props.mode) }</p>
+                    <p class="hint">{ p.describe_in_words(props.mode, &words) }</p>
                 }
                 if !props.breakpoints.is_empty() {
                     <ul class="armed" aria-label={words.get(Key::FaultArmed)}>

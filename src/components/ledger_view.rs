@@ -143,7 +143,7 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
                 <td class="num">{ yes_no(record.acked) }</td>
                 <td><span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {verdict}") }</span>
                     if let Some(cause) = record.reorder_cause {
-                        <span class="hint reorder-cause">{ format!(" — {}", cause.reason()) }</span>
+                        <span class="hint reorder-cause">{ format!(" — {}", cause.reason_in(words)) }</span>
                     }
                 </td>
             </tr>
@@ -212,7 +212,7 @@ pub fn LedgerView(props: &LedgerViewProps) -> Html {
                         html! {
                             <li data-txn={t.name()} data-verdict={t.verdict.as_str()}>
                                 <span class={classes!("status", style)}><span aria-hidden="true">{ icon }</span>{ format!(" {verdict}") }</span>
-                                { format!(" {} ", words.fill(Key::LedgerTxnLine, &[("name", name.into()), ("messages", t.messages_text().into())])) }{ t.explanation() }
+                                { format!(" {} ", words.fill(Key::LedgerTxnLine, &[("name", name.into()), ("messages", t.messages_text().into())])) }{ t.explanation_in(words) }
                             </li>
                         }
                     }) }

@@ -792,7 +792,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                     }
                     if result.is_some() {
                         <LedgerView summary={snapshot.summary.clone()} records={sim.ledger().messages().to_vec()}
-                                    anomalies={sim.ledger().anomalies()} dispatch={dispatch.clone()} />
+                                    anomalies={sim.ledger().anomalies_in(&words_now())} dispatch={dispatch.clone()} />
                     }
                 </div>
             </div>

@@ -90,9 +90,8 @@ pub fn Narration(props: &NarrationProps) -> Html {
         let step = step_after(event);
         let dispatch = props.dispatch.clone();
         let onclick = Callback::from(move |_: MouseEvent| dispatch.emit(LabAction::Seek(step)));
-        // The core's own narration of a breakpoint command starts so.
-        let breakpoint = "breakpoint set"; // not prose
-        let word_help = if event.kind == EventKind::Command && event.narration.contains(breakpoint) {
+        let breakpoint = matches!(event.command(), Some(mqlab_sim::Command::CrashAt { .. }));
+        let word_help = if event.kind == EventKind::Command && breakpoint {
             Some(words.get(Key::HelpBreakpoint).to_string())
         } else if event.kind == EventKind::Fsync {
             Some(words.get(Key::HelpFsync).to_string())

@@ -242,7 +242,11 @@ impl HeavyViews {
                 .take(LEDGER_ROWS)
                 .cloned()
                 .collect(),
-            anomalies: ledger.anomalies().into_iter().take(LEDGER_ROWS).collect(),
+            anomalies: ledger
+                .anomalies_in(&crate::words::current())
+                .into_iter()
+                .take(LEDGER_ROWS)
+                .collect(),
             transactions: ledger.transactions().to_vec(),
             in_flight: sim.in_flight_view(),
             events: recent_events(sim.trace()),

@@ -245,17 +245,17 @@ impl CrashPoint {
     }
 
     /// When the crash happens, in `words`.
-    pub fn describe_words(self, words: &Words) -> &str {
+    pub fn describe_words(self, words: &Words) -> &'static str {
         words.get(self.describe_key())
     }
 
     /// When the crash happens in `mode`, in `words`.
-    pub fn describe_in_words(self, mode: Mode, words: &Words) -> &str {
+    pub fn describe_in_words(self, mode: Mode, words: &Words) -> &'static str {
         words.get(self.describe_key_in(mode))
     }
 
     /// When the crash happens with consumer groups, in `words`.
-    pub fn describe_with_groups_words(self, mode: Mode, words: &Words) -> &str {
+    pub fn describe_with_groups_words(self, mode: Mode, words: &Words) -> &'static str {
         words.get(self.describe_key_with_groups(mode))
     }
 

@@ -364,7 +364,7 @@ impl ReorderCause {
     }
 
     /// The end of a sentence, in `words`.
-    pub fn reason_in(self, words: &Words) -> &str {
+    pub fn reason_in(self, words: &Words) -> &'static str {
         words.get(self.reason_key())
     }
 

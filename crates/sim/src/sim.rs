@@ -208,6 +208,13 @@ pub(crate) struct CommandNote {
     between: Option<(NodeId, NodeId)>,
 }
 
+impl CommandNote {
+    /// The command.
+    pub(crate) fn command(&self) -> &Command {
+        &self.command
+    }
+}
+
 /// What the world keeps about a replicated queue: where clients send their writes,
 /// which connections the controller and the replicas hold, and the counters.
 #[derive(Clone, Debug)]

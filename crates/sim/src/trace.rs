@@ -612,6 +612,16 @@ pub struct TraceEvent {
     pub facts: NarrationFacts,
 }
 
+impl TraceEvent {
+    /// The command a command's entry records (user input or a planned fault).
+    pub fn command(&self) -> Option<&crate::fault::Command> {
+        self.facts
+            .command
+            .as_deref()
+            .map(crate::sim::CommandNote::command)
+    }
+}
+
 /// The facts of a trace entry that only its narration needs.
 #[derive(Clone, Debug, Default)]
 pub struct NarrationFacts {
