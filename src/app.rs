@@ -254,7 +254,7 @@ pub fn App() -> Html {
                 }
             </main>
             if *help_open {
-                <ModulePanel module={Module::Help} what={Key::PartHelp} on_close={close_help} class="help-host" />
+                <ModulePanel module={Module::Help} what={Key::PartHelp} on_message={close_help.reform(|_: String| ())} class="help-host" />
             }
         </>
     }

@@ -114,6 +114,9 @@ pub enum Module {
     RealSystems,
     /// The help overlay (the analysis module).
     Help,
+    /// The simulator's settings panels: replication, consumers, queue (the analysis
+    /// module).
+    Settings,
 }
 
 impl Module {
@@ -124,6 +127,7 @@ impl Module {
             Module::Lessons => "mqlab-lessons",
             Module::RealSystems => "mqlab-analysis/real-systems",
             Module::Help => "mqlab-analysis/help",
+            Module::Settings => "mqlab-analysis/settings",
         }
     }
 
@@ -132,7 +136,9 @@ impl Module {
     const fn file(self) -> &'static str {
         match self {
             Module::Lessons => "mqlab-lessons",
-            Module::Analysis | Module::RealSystems | Module::Help => "mqlab-analysis",
+            Module::Analysis | Module::RealSystems | Module::Help | Module::Settings => {
+                "mqlab-analysis"
+            }
         }
     }
 
@@ -142,6 +148,7 @@ impl Module {
             Module::Analysis | Module::Lessons => "",
             Module::RealSystems => "real_systems_",
             Module::Help => "help_",
+            Module::Settings => "settings_",
         }
     }
 

@@ -117,6 +117,9 @@ pub enum LabAction {
         brokers: u16,
         replication: Box<mqlab_sim::Replication>,
     },
+    /// Start again on this scenario (the settings panels' choice, made where they are
+    /// drawn: `apply_setting`).
+    SetScenario(Box<Scenario>),
     /// Apply user input to the run at the current step.
     Apply(Command),
     /// Replace the run with a shared one (from a link or a file), with a notice to show.
@@ -285,6 +288,36 @@ impl Lab {
     }
 }
 
+/// What a settings action (`SetQueue`, `SetConsumers`, `SetReplication`) changes in a
+/// scenario; any other action changes nothing. The lab starts again on the result, and
+/// so does the page when the settings panels are drawn by a module.
+pub fn apply_setting(scenario: &mut Scenario, action: LabAction) {
+    match action {
+        LabAction::SetQueue { queue, prefetch } => {
+            scenario.queue = queue;
+            scenario.timing.delivery_window = prefetch;
+        }
+        LabAction::SetConsumers { kafka, consumers } => {
+            if kafka.is_some() && scenario.kafka.is_none() {
+                // A RabbitMQ queue's own settings mean nothing to a Kafka consumer
+                // (it commits offsets, and its broker has no delivery limit).
+                scenario.queue.auto_ack = false;
+                scenario.queue.delivery_limit = mqlab_sim::limits::DEFAULT_DELIVERY_LIMIT;
+            }
+            scenario.kafka = kafka.map(|k| *k);
+            scenario.topology.consumers = consumers;
+        }
+        LabAction::SetReplication {
+            brokers,
+            replication,
+        } => {
+            scenario.topology.brokers = brokers;
+            scenario.replication = *replication;
+        }
+        _ => {}
+    }
+}
+
 fn default_run() -> Run {
     // The default scenario is valid by construction; a test checks it.
     match Run::new(&Scenario::default()) {
@@ -312,6 +345,7 @@ impl Reducible for Lab {
                 | LabAction::SetQueue { .. }
                 | LabAction::SetConsumers { .. }
                 | LabAction::SetReplication { .. }
+                | LabAction::SetScenario(_)
                 | LabAction::Apply(_)
                 | LabAction::Load { .. }
         );
@@ -501,33 +535,14 @@ impl Lab {
                 scenario.transaction.transform = transform;
                 self.rebuild(scenario)
             }
-            LabAction::SetQueue { queue, prefetch } => {
+            LabAction::SetQueue { .. }
+            | LabAction::SetConsumers { .. }
+            | LabAction::SetReplication { .. } => {
                 let mut scenario = self.run.borrow().scenario().clone();
-                scenario.queue = queue;
-                scenario.timing.delivery_window = prefetch;
+                apply_setting(&mut scenario, action);
                 self.rebuild(scenario)
             }
-            LabAction::SetConsumers { kafka, consumers } => {
-                let mut scenario = self.run.borrow().scenario().clone();
-                if kafka.is_some() && scenario.kafka.is_none() {
-                    // A RabbitMQ queue's own settings mean nothing to a Kafka consumer
-                    // (it commits offsets, and its broker has no delivery limit).
-                    scenario.queue.auto_ack = false;
-                    scenario.queue.delivery_limit = mqlab_sim::limits::DEFAULT_DELIVERY_LIMIT;
-                }
-                scenario.kafka = kafka.map(|k| *k);
-                scenario.topology.consumers = consumers;
-                self.rebuild(scenario)
-            }
-            LabAction::SetReplication {
-                brokers,
-                replication,
-            } => {
-                let mut scenario = self.run.borrow().scenario().clone();
-                scenario.topology.brokers = brokers;
-                scenario.replication = *replication;
-                self.rebuild(scenario)
-            }
+            LabAction::SetScenario(scenario) => self.rebuild(*scenario),
             LabAction::Apply(command) => {
                 let result = self.run.borrow_mut().apply(command);
                 match result {

@@ -6,6 +6,7 @@
 //! neither the file format's code nor its JSON library.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use mqlab::components::analysis_views::AnalysisViews;
 use mqlab::components::help_overlay::HelpOverlay;
@@ -196,7 +197,8 @@ fn HelpRoot(props: &HelpRootProps) -> Html {
     }
 }
 
-/// Shows the help overlay inside `root`; `on_close` is called when the learner closes it.
+/// Shows the help overlay inside `root`; `on_close` is called (with no text) when the
+/// learner closes it.
 #[wasm_bindgen]
 pub fn help_mount(root: web_sys::Element, on_close: js_sys::Function, lang: Option<String>) {
     help_unmount();
@@ -234,6 +236,109 @@ pub fn help_update(on_close: js_sys::Function, lang: Option<String>) {
 #[wasm_bindgen]
 pub fn help_unmount() {
     if let Some(handle) = HELP.with(|shown| shown.borrow_mut().take()) {
+        handle.destroy();
+    }
+}
+
+thread_local! {
+    /// The simulator's settings panels, if shown.
+    static SETTINGS: RefCell<Option<yew::AppHandle<SettingsRoot>>> = const { RefCell::new(None) };
+}
+
+/// The simulator's settings panels (replication, consumers, queue) in the page's
+/// language, on the run's scenario. What the learner chooses goes back to the page as a
+/// text: `scenario:<link>` to start again on, `error:<notice>` or `info:<notice>`, or
+/// `replay` (the dead letters).
+#[derive(Properties, PartialEq)]
+struct SettingsRootProps {
+    lang: Lang,
+    scenario: Rc<mqlab_sim::Scenario>,
+    answer: Callback<String>,
+}
+
+#[component]
+fn SettingsRoot(props: &SettingsRootProps) -> Html {
+    use mqlab::components::groups_settings::GroupsSettings;
+    use mqlab::components::queue_settings::QueueSettings;
+    use mqlab::components::replication_settings::ReplicationSettings;
+    use mqlab::state::{apply_setting, LabAction, Notice};
+    let scenario = &props.scenario;
+    let dispatch = {
+        let scenario = scenario.clone();
+        props.answer.reform(move |action: LabAction| match action {
+            LabAction::Notify(Notice::Error(text)) => format!("error:{text}"),
+            LabAction::Notify(Notice::Info(text)) => format!("info:{text}"),
+            LabAction::Apply(_) => "replay".to_string(),
+            setting => {
+                let mut chosen = (*scenario).clone();
+                apply_setting(&mut chosen, setting);
+                let run = mqlab_sim::SharedRun {
+                    scenario: chosen,
+                    commands: Vec::new(),
+                    step: None,
+                };
+                format!("scenario:{}", run.to_link())
+            }
+        })
+    };
+    html! {
+        <WithWords lang={props.lang}>
+            <ReplicationSettings mode={scenario.mode} brokers={scenario.topology.brokers}
+                replication={scenario.replication.clone()} dispatch={dispatch.clone()} />
+            <GroupsSettings mode={scenario.mode} kafka={scenario.kafka.clone()}
+                consumers={scenario.topology.consumers} replicated={scenario.topology.replicated()}
+                dispatch={dispatch.clone()} />
+            <QueueSettings mode={scenario.mode} queue={scenario.queue.clone()}
+                prefetch={scenario.timing.delivery_window} kafka={scenario.kafka.is_some()}
+                {dispatch} />
+        </WithWords>
+    }
+}
+
+fn settings_props(link: &str, answer: js_sys::Function, lang: Option<String>) -> SettingsRootProps {
+    let scenario = mqlab_sim::SharedRun::from_link(link)
+        .map(|run| run.scenario)
+        .unwrap_or_default();
+    SettingsRootProps {
+        lang: lang_of(lang),
+        scenario: Rc::new(scenario),
+        answer: Callback::from(move |text: String| {
+            // The page's callback only dispatches to its lab; nothing to do if it throws.
+            let _ = answer.call1(&JsValue::NULL, &JsValue::from_str(&text));
+        }),
+    }
+}
+
+/// Shows the settings panels inside `root` for the scenario in `link`; `answer` hears
+/// what the learner chooses.
+#[wasm_bindgen]
+pub fn settings_mount(
+    root: web_sys::Element,
+    link: &str,
+    answer: js_sys::Function,
+    lang: Option<String>,
+) {
+    settings_unmount();
+    let props = settings_props(link, answer, lang);
+    let handle = yew::Renderer::<SettingsRoot>::with_root_and_props(root, props).render();
+    SETTINGS.with(|shown| *shown.borrow_mut() = Some(handle));
+}
+
+/// Shows the panels for another scenario, or in another language.
+#[wasm_bindgen]
+pub fn settings_update(link: &str, answer: js_sys::Function, lang: Option<String>) {
+    let props = settings_props(link, answer, lang);
+    SETTINGS.with(|shown| {
+        if let Some(handle) = shown.borrow_mut().as_mut() {
+            handle.update(props);
+        }
+    });
+}
+
+/// Removes the settings panels.
+#[wasm_bindgen]
+pub fn settings_unmount() {
+    if let Some(handle) = SETTINGS.with(|shown| shown.borrow_mut().take()) {
         handle.destroy();
     }
 }

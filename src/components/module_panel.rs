@@ -3,8 +3,9 @@
 //! module draws, so that the first view downloads none of their code. The panel is
 //! fetched when it is first shown; while it loads the place says so, and if it cannot be
 //! fetched it says why and offers to try again, while the rest of the page keeps working.
-//! The panel is given its text arguments, then (for a panel that can be closed) a
-//! function that closes it, then the page's language.
+//! The panel is given its text arguments, then (for a panel that answers the page: the
+//! help closing, a setting chosen) a function it calls with a text, then the page's
+//! language.
 
 use std::rc::Rc;
 
@@ -24,9 +25,9 @@ pub struct ModulePanelProps {
     /// Its text arguments; new ones show it again with them.
     #[prop_or_default]
     pub args: Rc<[String]>,
-    /// Called when the learner closes the panel, for a panel that can be closed.
+    /// Called with what the panel says to the page, for a panel that answers it.
     #[prop_or_default]
-    pub on_close: Option<Callback<()>>,
+    pub on_message: Option<Callback<String>>,
     /// The class of the element the panel is drawn in.
     #[prop_or_default]
     pub class: Classes,
@@ -36,14 +37,21 @@ pub struct ModulePanelProps {
     pub when_visible: bool,
 }
 
+/// The function handed to the module, through which it answers the page.
+type Answer = Closure<dyn Fn(JsValue)>;
+
 /// The arguments of the module's `mount` and `update`, after the element.
-fn arguments(args: &[String], on_close: Option<&Closure<dyn Fn()>>, lang: &str) -> js_sys::Array {
+fn arguments(
+    args: &[String],
+    on_message: Option<&Closure<dyn Fn(JsValue)>>,
+    lang: &str,
+) -> js_sys::Array {
     let array = js_sys::Array::new();
     for arg in args {
         array.push(&JsValue::from_str(arg));
     }
-    if let Some(on_close) = on_close {
-        array.push(on_close.as_ref());
+    if let Some(on_message) = on_message {
+        array.push(on_message.as_ref());
     }
     array.push(&JsValue::from_str(lang));
     array
@@ -79,13 +87,14 @@ pub fn ModulePanel(props: &ModulePanelProps) -> Html {
     }
     // The page's latest callback, which the function handed to the module calls after
     // the module's own event handler has returned.
-    let latest = use_mut_ref(|| props.on_close.clone());
-    *latest.borrow_mut() = props.on_close.clone();
-    let on_close_js: Rc<Option<Closure<dyn Fn()>>> = use_memo(props.on_close.is_some(), |closes| {
-        closes.then(|| {
-            Closure::<dyn Fn()>::new(move || {
-                if let Some(on_close) = latest.borrow().clone() {
-                    yew::platform::spawn_local(async move { on_close.emit(()) });
+    let latest = use_mut_ref(|| props.on_message.clone());
+    *latest.borrow_mut() = props.on_message.clone();
+    let on_message_js: Rc<Option<Answer>> = use_memo(props.on_message.is_some(), |answers| {
+        answers.then(|| {
+            Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
+                if let Some(on_message) = latest.borrow().clone() {
+                    let message = message.as_string().unwrap_or_default();
+                    yew::platform::spawn_local(async move { on_message.emit(message) });
                 }
             })
         })
@@ -95,12 +104,12 @@ pub fn ModulePanel(props: &ModulePanelProps) -> Html {
         let root = root.clone();
         let shown = shown.clone();
         let args = props.args.clone();
-        let on_close_js = on_close_js.clone();
+        let on_message_js = on_message_js.clone();
         let module = props.module;
         use_effect_with((*attempt, *seen), move |(attempt, seen)| {
             let element = root.cast::<web_sys::Element>().filter(|_| *seen);
             if let Some(element) = &element {
-                let array = arguments(&args, (*on_close_js).as_ref(), lang);
+                let array = arguments(&args, (*on_message_js).as_ref(), lang);
                 module_loader::show(module, element, &array, *attempt, &shown);
             }
             move || {
@@ -113,7 +122,7 @@ pub fn ModulePanel(props: &ModulePanelProps) -> Html {
     {
         let module = props.module;
         use_effect_with((props.args.clone(), lang), move |(args, lang)| {
-            module_loader::update(module, &arguments(args, (*on_close_js).as_ref(), lang));
+            module_loader::update(module, &arguments(args, (*on_message_js).as_ref(), lang));
         });
     }
     let retry = {

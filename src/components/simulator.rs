@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use mqlab_sim::Mode;
+use mqlab_sim::{Mode, SharedRun};
 use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
@@ -163,14 +163,10 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
                                   partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
                                   plan={crate::state::fault_plan(&run)} kafka={scenario.kafka.is_some()} dispatch={dispatch.clone()} />
-                    <crate::components::replication_settings::ReplicationSettings mode={snapshot.mode} brokers={scenario.topology.brokers}
-                                  replication={scenario.replication.clone()} dispatch={dispatch.clone()} />
-                    <crate::components::groups_settings::GroupsSettings mode={snapshot.mode} kafka={scenario.kafka.clone()}
-                                  consumers={scenario.topology.consumers} replicated={scenario.topology.replicated()}
-                                  dispatch={dispatch.clone()} />
-                    <crate::components::queue_settings::QueueSettings mode={snapshot.mode} queue={scenario.queue.clone()}
-                                  prefetch={scenario.timing.delivery_window} kafka={scenario.kafka.is_some()}
-                                  dispatch={dispatch.clone()} />
+                    <crate::components::module_panel::ModulePanel module={Module::Settings}
+                        what={mqlab_text::page::Key::PartSettings} class="settings-host" when_visible=true
+                        args={Rc::from([SharedRun { scenario: scenario.clone(), commands: Vec::new(), step: None }.to_link()])}
+                        on_message={settings_answer(&dispatch)} />
                 </div>
                 <div class="area-timeline">
                     if *drawn_below {
@@ -203,6 +199,26 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
             </div>
         </>
     }
+}
+
+/// What the settings panels (drawn by the analysis module) ask of the lab: a scenario to
+/// start again on, a notice, or replaying the dead letters.
+fn settings_answer(dispatch: &Callback<LabAction>) -> Callback<String> {
+    let dispatch = dispatch.clone();
+    Callback::from(move |answer: String| {
+        let (what, rest) = answer.split_once(':').unwrap_or((answer.as_str(), ""));
+        let action = match what {
+            "scenario" => match SharedRun::from_link(rest) {
+                Ok(run) => LabAction::SetScenario(Box::new(run.scenario)),
+                Err(_) => return,
+            },
+            "error" => LabAction::Notify(Notice::Error(rest.to_string())),
+            "info" => LabAction::Notify(Notice::Info(rest.to_string())),
+            "replay" => LabAction::Apply(mqlab_sim::Command::ReplayDeadLetters),
+            _ => return,
+        };
+        dispatch.emit(action);
+    })
 }
 
 /// The ledger lists at most this many messages and anomalies; its counters cover all.

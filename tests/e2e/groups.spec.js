@@ -4,7 +4,7 @@
 // count the page shows is the core's, and the CLI re-simulating the exported run agrees.
 const fs = require('fs');
 const { execFileSync } = require('child_process');
-const { test, expect, openSite, CLI } = require('./helpers');
+const { test, expect, openSite, CLI, settingsPanel } = require('./helpers');
 
 async function setField(panel, label, value) {
   const field = panel.getByLabel(label, { exact: true });
@@ -40,7 +40,7 @@ test('Kafka groups: committing before processing loses the record a member crash
   const messages = page.getByRole('spinbutton', { name: 'Messages' });
   await messages.fill('8');
   await messages.press('Enter');
-  const groups = page.getByRole('region', { name: 'Consumer groups' });
+  const groups = (await settingsPanel(page, 'Consumer groups'));
   await groups.getByLabel('Consumers as').selectOption('kafka');
   await setField(groups, 'Groups', 2);
   await setField(groups, 'Members per group', 2);
@@ -98,7 +98,7 @@ test('competing consumers: each holds at most its prefetch unacked, and the page
   const { page } = guarded;
   await openSite(page);
   await setField(page.locator('.area-controls'), 'Consumers', 3);
-  const queue = page.getByRole('region', { name: 'Queue' });
+  const queue = (await settingsPanel(page, 'Queue'));
   await setField(queue, 'Prefetch', 2);
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   const stage = page.getByRole('region', { name: 'Stage' });
@@ -132,7 +132,7 @@ test('competing consumers: each holds at most its prefetch unacked, and the page
 test('a consumer-group setting the core refuses is explained and the run is kept', async ({ guarded }) => {
   const { page } = guarded;
   await openSite(page);
-  const groups = page.getByRole('region', { name: 'Consumer groups' });
+  const groups = (await settingsPanel(page, 'Consumer groups'));
   await groups.getByLabel('Consumers as').selectOption('kafka');
   for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
   await expect(page.locator('.controls .step-readout').last()).toContainText('step 6 ');
@@ -146,5 +146,5 @@ test('a consumer-group setting the core refuses is explained and the run is kept
   await expect(page.locator('.controls .step-readout').last()).toHaveText(readout);
   // Back to RabbitMQ style: the queue's settings return.
   await groups.getByLabel('Consumers as').selectOption('rabbitmq');
-  await expect(page.getByRole('region', { name: 'Queue' }).getByLabel('Prefetch')).toBeVisible();
+  await expect((await settingsPanel(page, 'Queue')).getByLabel('Prefetch')).toBeVisible();
 });

@@ -188,4 +188,11 @@ async function realSystems(page) {
   return page.getByRole('region', { name: 'In real systems' });
 }
 
-module.exports = { test, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, CLI };
+// A settings panel ("Replication", "Consumer groups", "Queue"): the panels are fetched
+// when the reader scrolls near them, so this scrolls to their place first.
+async function settingsPanel(page, name) {
+  await page.locator('.settings-host').scrollIntoViewIfNeeded();
+  return page.getByRole('region', { name });
+}
+
+module.exports = { test, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, settingsPanel, CLI };

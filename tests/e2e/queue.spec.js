@@ -1,14 +1,14 @@
 // The queue's settings in the page: a poison message rejected with requeue comes back
 // until the delivery limit, then waits in the dead-letter queue; the page's verdicts are
 // the core's (the CLI's), and a value the core refuses keeps the current run.
-const { test, expect, openSite, predict, ledgerCounters } = require('./helpers');
+const { test, expect, openSite, predict, ledgerCounters, settingsPanel } = require('./helpers');
 
 test('a poison message reaches the delivery limit and the dead-letter queue, as the core says', async ({ guarded }) => {
   const { page } = guarded;
   await openSite(page);
   await page.getByRole('spinbutton', { name: 'Consumers' }).fill('2');
   await page.getByRole('spinbutton', { name: 'Consumers' }).press('Enter');
-  const queue = page.getByRole('region', { name: 'Queue' });
+  const queue = (await settingsPanel(page, 'Queue'));
   await queue.getByLabel('Poison messages').fill('m3');
   await queue.getByLabel('Poison messages').press('Enter');
   await queue.getByLabel('Poison fails by').selectOption('reject');

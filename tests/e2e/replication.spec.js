@@ -4,10 +4,10 @@
 // setting the core refuses keeps the current run.
 const fs = require('fs');
 const { execFileSync } = require('child_process');
-const { test, expect, openSite, ledgerCounters, CLI } = require('./helpers');
+const { test, expect, openSite, ledgerCounters, CLI, settingsPanel } = require('./helpers');
 
 async function replicate(page, replicas, acks) {
-  const panel = page.getByRole('region', { name: 'Replication' });
+  const panel = (await settingsPanel(page, 'Replication'));
   await panel.getByLabel('Replicas', { exact: true }).fill(String(replicas));
   await panel.getByLabel('Replicas', { exact: true }).press('Enter');
   await panel.getByLabel('acks', { exact: true }).selectOption(acks);
@@ -85,7 +85,7 @@ test('a replication setting the core refuses is explained and the run is kept', 
   for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
   await expect(page.locator('.controls .step-readout').last()).toContainText('step 6 ');
   const readout = await page.locator('.controls .step-readout').last().innerText();
-  const panel = page.getByRole('region', { name: 'Replication' });
+  const panel = (await settingsPanel(page, 'Replication'));
 
   await panel.getByLabel('min.insync.replicas').fill('4');
   await panel.getByLabel('min.insync.replicas').press('Enter');
