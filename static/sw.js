@@ -23,6 +23,7 @@ const PARTS = [
   './text/en/page.txt',
   './text/en/panels.txt',
   './text/en/real-systems.txt',
+  './text/en/settings.txt',
   './text/en/simulator.txt',
   './text/zh-CN/analysis.txt',
   './text/zh-CN/lessons-view.txt',
@@ -31,6 +32,7 @@ const PARTS = [
   './text/zh-CN/page.txt',
   './text/zh-CN/panels.txt',
   './text/zh-CN/real-systems.txt',
+  './text/zh-CN/settings.txt',
   './text/zh-CN/simulator.txt',
 ];
 

@@ -6,7 +6,7 @@
 //! starts the run again; a value the core refuses is reported and the current run kept.
 
 use mqlab_sim::{CommitStrategy, KafkaConfig, Mode};
-use mqlab_text::panels::Key;
+use mqlab_text::settings::Key;
 use mqlab_text::Words;
 use yew::prelude::*;
 

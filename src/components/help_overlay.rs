@@ -2,7 +2,7 @@
 //! keyboard focus while it is open and gives it back when it closes.
 
 use gloo::events::EventListener;
-use mqlab_text::panels::Key;
+use mqlab_text::settings::Key;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -27,52 +27,6 @@ pub const SHORTCUTS: [(Keys, Key); 9] = [
 pub enum Keys {
     Caps(&'static str),
     Word(Key),
-}
-
-/// What a tick is, where ticks are shown, in English (`Key::HelpTick`).
-pub const TICK_HELP: &str = english("help.tick");
-/// What an armed crash point is, where the narration says "breakpoint set", in English
-/// (`Key::HelpBreakpoint`).
-pub const BREAKPOINT_HELP: &str = english("help.breakpoint");
-/// What an fsync is, where the narration mentions one, in English (`Key::HelpFsync`).
-pub const FSYNC_HELP: &str = english("help.fsync");
-/// What "in doubt" means and how it is counted, in English (`Key::HelpInDoubt`).
-pub const IN_DOUBT_HELP: &str = english("help.in-doubt");
-
-/// The English text of a one-line entry of `panels.txt`, read when the program is
-/// compiled: the constants above are for places that want a `&'static str`; a
-/// component that has the reader's words takes them from `words.get(Key::…)`.
-const fn english(key: &str) -> &'static str {
-    const FILE: &[u8] = include_bytes!("../../static/text/en/panels.txt");
-    let key = key.as_bytes();
-    let mut at = 0;
-    while at + key.len() + 3 <= FILE.len() {
-        if FILE[at] == b'\n' && FILE[at + 1] == b'@' && FILE[at + 2 + key.len()] == b'\n' {
-            let mut same = true;
-            let mut i = 0;
-            while i < key.len() {
-                if FILE[at + 2 + i] != key[i] {
-                    same = false;
-                }
-                i += 1;
-            }
-            if same {
-                let start = at + 3 + key.len();
-                let mut end = start;
-                while end < FILE.len() && FILE[end] != b'\n' {
-                    end += 1;
-                }
-                let (_, rest) = FILE.split_at(start);
-                let (text, _) = rest.split_at(end - start);
-                return match std::str::from_utf8(text) {
-                    Ok(text) => text,
-                    Err(_) => panic!("panels.txt is not UTF-8"),
-                };
-            }
-        }
-        at += 1;
-    }
-    panic!("panels.txt lacks the entry");
 }
 
 /// The words the page uses that a newcomer may not know, as (word, meaning).
@@ -238,20 +192,5 @@ pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
                 </dl>
             </div>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use mqlab_text::Words;
-
-    #[test]
-    fn the_english_help_texts_are_the_catalogues() {
-        let english = Words::english();
-        assert_eq!(english.get(Key::HelpTick), TICK_HELP);
-        assert_eq!(english.get(Key::HelpBreakpoint), BREAKPOINT_HELP);
-        assert_eq!(english.get(Key::HelpFsync), FSYNC_HELP);
-        assert_eq!(english.get(Key::HelpInDoubt), IN_DOUBT_HELP);
     }
 }

@@ -19,7 +19,6 @@ use yew::prelude::*;
 
 use crate::components::controls::{pause_icon, play_icon};
 use crate::components::coordinator_panel::CoordinatorPanel;
-use crate::components::help_overlay::IN_DOUBT_HELP;
 use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
 use crate::components::stage::Stage;
@@ -688,7 +687,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 }
                 <p class="ledger-line">{ counts }</p>
                 if let Some(in_doubt) = in_doubt {
-                    <p class="in-doubt-line" title={IN_DOUBT_HELP}>{ in_doubt }</p>
+                    <p class="in-doubt-line" title={words_now().get(mqlab_text::settings::Key::HelpInDoubt)}>{ in_doubt }</p>
                 }
                 <h3>{ words.get(Key::RevealSummary) }</h3>
                 { lesson_text(&text, &retry, lesson, "summary", "lesson-summary") }

@@ -5,7 +5,7 @@
 
 use mqlab_sim::limits::MAX_WINDOW;
 use mqlab_sim::{Command, Mode, PoisonFails, QueueConfig};
-use mqlab_text::panels::Key;
+use mqlab_text::settings::Key;
 use mqlab_text::Words;
 use yew::prelude::*;
 

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::lazy::{self, Loaded, Part};
 use crate::words::current as words_now;
-use mqlab_text::panels::Key;
+use mqlab_text::settings::Key;
 use mqlab_text::{Catalogue, Words};
 
 /// What the panel maps to the real systems: the run's settings that change it. The page

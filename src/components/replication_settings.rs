@@ -5,7 +5,7 @@
 //! is reported and the current run kept.
 
 use mqlab_sim::{Acks, Mode, Replication};
-use mqlab_text::panels::Key;
+use mqlab_text::settings::Key;
 use mqlab_text::Words;
 use yew::prelude::*;
 
