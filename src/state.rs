@@ -373,7 +373,7 @@ impl Lab {
     fn reduce_run(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let next = match action {
             LabAction::SetWords(words) => {
-                if Rc::ptr_eq(&words, &self.words) {
+                if *words == *self.words {
                     return self;
                 }
                 // A notice stays in the language it was given in; a new one follows. The

@@ -272,6 +272,18 @@ fn SettingsRoot(props: &SettingsRootProps) -> Html {
             setting => {
                 let mut chosen = (*scenario).clone();
                 apply_setting(&mut chosen, setting);
+                // A scenario the core refuses is explained here, as the page's lab
+                // explains it, and the page keeps its run.
+                if let Err(error) = chosen.validate() {
+                    let words = mqlab::words::current();
+                    return format!(
+                        "error:{}",
+                        words.fill(
+                            mqlab_text::page::Key::NoticeSettingRefused,
+                            &[("error", error.to_string().into())],
+                        )
+                    );
+                }
                 let run = mqlab_sim::SharedRun {
                     scenario: chosen,
                     commands: Vec::new(),

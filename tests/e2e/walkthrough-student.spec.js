@@ -3,7 +3,7 @@
 // questions do not give their answers away, going back works, the words are explained,
 // and the keyboard works throughout. Every count checked here is the core's (the CLI
 // runs the same scenario natively).
-const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
+const { test, expect, openSite, predict, checkAccessibility, realSystems, settingsPanel } = require('./helpers');
 
 const LESSON_1 = 'What does fire-and-forget do when the broker crashes?';
 const LESSON_3 = 'What happens when the consumer crashes before its ack?';
@@ -473,6 +473,10 @@ for (const size of [{ width: 1280, height: 800 }, { width: 768, height: 1024 }])
     await openSite(page);
     await page.getByLabel('Delivery mode').selectOption({ label: 'Transactional (2PC)' });
     await page.getByRole('button', { name: 'Step', exact: true }).click();
+    // The panels drawn when the reader scrolls near them are drawn first.
+    await expect(await realSystems(page)).toBeVisible();
+    await expect(await settingsPanel(page, 'Queue')).toBeVisible();
+    await page.evaluate(() => window.scrollTo(0, 0));
     const areas = ['.app-header', '.area-controls', '.area-stage', '.area-side', '.area-timeline', '.area-ledger'];
     // The order a reader sees the areas in: top to bottom, and left to right on a row.
     const boxes = await page.evaluate((selectors) => selectors.map((s) => {
