@@ -9,8 +9,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 use mqlab_text::{page, Catalogue, Lang};
@@ -140,7 +138,7 @@ fn request(part: Part, lang: Lang, notify: Callback<Loaded>) {
     settle(&path, Loaded::Loading, Some(notify));
     yew::platform::spawn_local(async move {
         let words = crate::words::current();
-        let loaded = match fetch_text(&path).await {
+        let loaded = match crate::words::fetch_text(&path).await {
             Ok(text) => match Catalogue::parse(&text) {
                 Ok(catalogue) => Loaded::Ready(Rc::new(catalogue)),
                 Err(error) => Loaded::Failed(
@@ -168,32 +166,6 @@ fn request(part: Part, lang: Lang, notify: Callback<Loaded>) {
             notify.emit(loaded.clone());
         }
     });
-}
-
-/// Fetches a file of the site as text; every failure is a sentence, never a panic.
-pub(crate) async fn fetch_text(path: &str) -> Result<String, String> {
-    let words = crate::words::current();
-    let say = |key: page::Key| words.get(key).to_string();
-    let response = JsFuture::from(gloo::utils::window().fetch_with_str(path))
-        .await
-        .map_err(|_| say(page::Key::FetchOffline))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| say(page::Key::FetchNoResponse))?;
-    if !response.ok() {
-        return Err(words.fill(
-            page::Key::FetchStatus,
-            &[("status", response.status().into())],
-        ));
-    }
-    let text = response
-        .text()
-        .map_err(|_| say(page::Key::FetchUnreadable))?;
-    JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| say(page::Key::FetchUnreadable))
 }
 
 /// Adds a part's stylesheet (an address relative to the page) to the document once.

@@ -8,7 +8,9 @@
 
 use std::rc::Rc;
 
-use mqlab_text::{File, Lang, Words};
+use mqlab_text::{page::Key, File, Lang, Words};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 /// Where the reader's choice is remembered.
@@ -107,7 +109,7 @@ pub async fn fetch_words(lang: Lang) -> Result<Words, String> {
     }
     for file in File::ALL {
         let path = catalogue_path(lang, file.name());
-        let text = crate::lazy::fetch_text(&path)
+        let text = fetch_text(&path)
             .await
             .map_err(|reason| format!("{path}: {reason}"))?;
         words
@@ -209,6 +211,25 @@ pub fn WithWords(props: &WithWordsProps) -> Html {
             { props.children.clone() }
         </div>
     }
+}
+
+/// Fetches a file of the site as text; every failure is a sentence, never a panic.
+pub(crate) async fn fetch_text(path: &str) -> Result<String, String> {
+    let words = current();
+    let say = |key: Key| words.get(key).to_string();
+    let response = JsFuture::from(gloo::utils::window().fetch_with_str(path))
+        .await
+        .map_err(|_| say(Key::FetchOffline))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| say(Key::FetchNoResponse))?;
+    if !response.ok() {
+        return Err(words.fill(Key::FetchStatus, &[("status", response.status().into())]));
+    }
+    let text = response.text().map_err(|_| say(Key::FetchUnreadable))?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| say(Key::FetchUnreadable))
 }
 
 #[cfg(test)]

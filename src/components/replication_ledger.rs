@@ -122,10 +122,7 @@ fn refused_sentence(words: &Words, record: &MessageRecord) -> (Option<u64>, Stri
             key,
             &[
                 ("message", record.id.to_string().into()),
-                (
-                    "verdict",
-                    crate::components::ledger_view::verdict_words(words, record.verdict).into(),
-                ),
+                ("verdict", record.verdict.label_in(words).into()),
             ],
         ),
     )
@@ -161,7 +158,7 @@ pub fn replication_part(
 ) -> Html {
     let counter = |name: Key, value: u64, bad: bool| {
         let class = classes!("counter", (bad && value > 0).then_some("bad"));
-        html! { <li class={class}>{ crate::components::ledger_view::counter_label(words, name) }<strong>{ value }</strong></li> }
+        html! { <li class={class}>{ words.fill(Key::Counter, &[("name", words.get(name).into())]) }<strong>{ value }</strong></li> }
     };
     let refused = records
         .iter()

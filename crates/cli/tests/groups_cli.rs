@@ -2,17 +2,11 @@
 //! `groups` and `consumers`, crash points named for a consumer instance, and exit
 //! status 2 with a reason for every flag that does not fit.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::cli;
 
 use serde_json::Value;
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mqlab-cli"))
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("the CLI runs")
-}
 
 /// Runs successfully and returns the summary printed on the last line.
 fn summary(args: &[&str]) -> Value {

@@ -1,16 +1,10 @@
 //! `mqlab-cli run --lang`: the narration and the anomalies in Chinese, the run unchanged.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::cli;
 
 use serde_json::Value;
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mqlab-cli"))
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("the CLI runs")
-}
 
 /// The trace events and the summary of a successful run.
 fn lines(args: &[&str]) -> (Vec<Value>, Value) {

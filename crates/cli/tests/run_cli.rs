@@ -2,17 +2,12 @@
 //! summary on the last line, the trace as JSON lines, and exit code 2 with a reason for
 //! every bad flag.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::cli;
+use std::process::Output;
 
 use serde_json::Value;
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mqlab-cli"))
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("the CLI runs")
-}
 
 fn stdout_lines(output: &Output) -> Vec<String> {
     String::from_utf8(output.stdout.clone())

@@ -27,7 +27,7 @@ use crate::scenario::check_command;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
 use crate::sim::{Sim, SimOptions};
-use crate::trace::say;
+use crate::speech::say;
 use mqlab_text::narration::Key;
 use mqlab_text::Words;
 

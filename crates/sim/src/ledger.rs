@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checker::{Checker, InvariantViolation};
 use crate::node::NodeId;
-use crate::trace::{say, the};
+use crate::speech::{say, the};
 use mqlab_text::narration::Key;
 use mqlab_text::{Entry as _, Words};
 

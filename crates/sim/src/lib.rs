@@ -32,6 +32,7 @@ pub mod scenario;
 pub mod share;
 pub mod sim;
 pub mod snapshot;
+mod speech;
 pub mod timeline;
 pub mod topology;
 pub mod trace;

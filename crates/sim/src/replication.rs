@@ -133,7 +133,7 @@ impl Replication {
     /// [`Replication::describe_in`] in `words`.
     pub fn describe_in_words(&self, mode: Mode, words: &mqlab_text::Words) -> String {
         use mqlab_text::narration::Key;
-        crate::trace::say!(
+        crate::speech::say!(
             words,
             ReplicationSettings,
             acks = self.acks_in(mode).as_str(),

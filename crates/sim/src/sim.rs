@@ -31,8 +31,8 @@ use crate::prng::Prng;
 use crate::ratio::Ratio;
 use crate::replication::TimedAction;
 use crate::scenario::{check_command, Scenario, ScenarioError};
-use crate::trace::say;
-use crate::trace::{Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
+use crate::speech::say;
+use crate::trace::{CommandNote, Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
 
 /// How a simulation records what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,27 +192,6 @@ fn english() -> &'static Words {
 fn english_arc() -> Arc<Words> {
     static ENGLISH: OnceLock<Arc<Words>> = OnceLock::new();
     Arc::clone(ENGLISH.get_or_init(|| Arc::new(Words::english())))
-}
-
-/// A command as its trace entry remembers it, to narrate it in any language.
-#[derive(Clone, Debug)]
-pub(crate) struct CommandNote {
-    command: Command,
-    /// A planned fault of the scenario rather than user input.
-    planned: bool,
-    /// Why a planned fault was skipped.
-    error: Option<String>,
-    /// Replaying dead letters: how many.
-    count: usize,
-    /// A timed partition of the scenario: the two nodes whose links it cuts or heals.
-    between: Option<(NodeId, NodeId)>,
-}
-
-impl CommandNote {
-    /// The command.
-    pub(crate) fn command(&self) -> &Command {
-        &self.command
-    }
 }
 
 /// What the world keeps about a replicated queue: where clients send their writes,
@@ -1978,8 +1957,8 @@ fn matching_text(
 fn command_text(words: &Words, command: &Command, count: usize, mode: Mode, kafka: bool) -> String {
     let w = words;
     match *command {
-        Command::Crash(node) => say!(w, CommandCrash, node = crate::trace::the(w, node)),
-        Command::Restart(node) => say!(w, CommandRestart, node = crate::trace::the(w, node)),
+        Command::Crash(node) => say!(w, CommandCrash, node = crate::speech::the(w, node)),
+        Command::Restart(node) => say!(w, CommandRestart, node = crate::speech::the(w, node)),
         Command::CrashAt {
             point,
             message,

@@ -2,7 +2,7 @@
 //! the links, and the coordinator panel. A snapshot never reveals the future (whether
 //! an envelope in flight will be lost).
 
-use crate::trace::say;
+use crate::speech::say;
 use mqlab_text::narration::Key;
 use mqlab_text::Words;
 use serde::{Deserialize, Serialize};

@@ -13,6 +13,7 @@ use crate::ledger::MessageId;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::{NodeId, RoleKind};
+use crate::speech::{label, say, the};
 use crate::topology::Topology;
 
 /// What kind of thing happened in a step.
@@ -615,10 +616,28 @@ pub struct TraceEvent {
 impl TraceEvent {
     /// The command a command's entry records (user input or a planned fault).
     pub fn command(&self) -> Option<&crate::fault::Command> {
-        self.facts
-            .command
-            .as_deref()
-            .map(crate::sim::CommandNote::command)
+        self.facts.command.as_deref().map(CommandNote::command)
+    }
+}
+
+/// A command as its trace entry remembers it, to narrate it in any language.
+#[derive(Clone, Debug)]
+pub(crate) struct CommandNote {
+    pub(crate) command: crate::fault::Command,
+    /// A planned fault of the scenario rather than user input.
+    pub(crate) planned: bool,
+    /// Why a planned fault was skipped.
+    pub(crate) error: Option<String>,
+    /// Replaying dead letters: how many.
+    pub(crate) count: usize,
+    /// A timed partition of the scenario: the two nodes whose links it cuts or heals.
+    pub(crate) between: Option<(NodeId, NodeId)>,
+}
+
+impl CommandNote {
+    /// The command.
+    pub(crate) fn command(&self) -> &crate::fault::Command {
+        &self.command
     }
 }
 
@@ -628,7 +647,7 @@ pub struct NarrationFacts {
     /// For transactions: 0 publish, 1 consume.
     pub(crate) txn_kind: u8,
     /// For a command's entry: the command and how it went.
-    pub(crate) command: Option<Box<crate::sim::CommandNote>>,
+    pub(crate) command: Option<Box<CommandNote>>,
 }
 
 impl PartialEq for NarrationFacts {
@@ -783,41 +802,11 @@ impl TraceHash {
 }
 
 // The narration: every sentence comes from the catalogue `narration` in the words the
-// run is narrated in, filled with the step's names and numbers.
-
-/// Fills an entry of the narration catalogue: `say!(words, Key, name = value, ...)`.
-macro_rules! say {
-    ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
-        $words.fill(
-            ::mqlab_text::narration::Key::$key,
-            &[$((stringify!($name), ::mqlab_text::Arg::from($value))),*],
-        )
-    };
-}
-pub(crate) use say;
+// run is narrated in, filled with the step's names and numbers (`speech.rs`).
 
 /// A message id as people read it: "m3".
 fn m(number: u32) -> String {
     format!("m{number}")
-}
-
-/// A node as a sentence names it: "Broker 2" in English, its name in other languages.
-pub(crate) fn label(words: &Words, node: NodeId) -> String {
-    if words.lang() == Lang::En {
-        node.label().to_string()
-    } else {
-        node.name().to_string()
-    }
-}
-
-/// A node as the object of a sentence: "the broker" in English, its name in other
-/// languages.
-pub(crate) fn the(words: &Words, node: NodeId) -> String {
-    if words.lang() == Lang::En {
-        node.the()
-    } else {
-        node.name().to_string()
-    }
 }
 
 /// A transaction as people read it: "t4 (consume m3)".

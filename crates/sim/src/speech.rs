@@ -1,0 +1,38 @@
+//! How the core says things to people: an entry of the narration catalogue filled with
+//! its names and numbers, and a node named as a sentence names it. The trace's
+//! narration, the ledger's explanations and the replication settings' description all
+//! speak through it.
+
+use mqlab_text::{Lang, Words};
+
+use crate::node::NodeId;
+
+/// Fills an entry of the narration catalogue: `say!(words, Key, name = value, ...)`.
+macro_rules! say {
+    ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $words.fill(
+            ::mqlab_text::narration::Key::$key,
+            &[$((stringify!($name), ::mqlab_text::Arg::from($value))),*],
+        )
+    };
+}
+pub(crate) use say;
+
+/// A node as a sentence names it: "Broker 2" in English, its name in other languages.
+pub(crate) fn label(words: &Words, node: NodeId) -> String {
+    if words.lang() == Lang::En {
+        node.label().to_string()
+    } else {
+        node.name().to_string()
+    }
+}
+
+/// A node as the object of a sentence: "the broker" in English, its name in other
+/// languages.
+pub(crate) fn the(words: &Words, node: NodeId) -> String {
+    if words.lang() == Lang::En {
+        node.the()
+    } else {
+        node.name().to_string()
+    }
+}
