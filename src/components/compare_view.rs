@@ -10,7 +10,8 @@ use mqlab_text::analysis::Key;
 use mqlab_text::Words;
 use yew::prelude::*;
 
-use crate::components::fault_toolbar::fault_text;
+use crate::components::controls::mode_label;
+use crate::components::fault_toolbar::fault_text_in;
 use crate::state::Lab;
 use crate::words::current as words_now;
 
@@ -50,7 +51,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
             &[
                 (
                     "fault",
-                    fault_text(fault.fault.at_step, &fault.fault.command).into(),
+                    fault_text_in(words, fault.fault.at_step, &fault.fault.command).into(),
                 ),
                 ("reason", fault.reason.to_string().into()),
             ],
@@ -65,9 +66,9 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
         // This mode cannot run the whole plan, so it did not run the compared run: it
         // shows no counters and no verdict, only why.
         return html! {
-            <section class={classes!("compare-column", "panel", "not-applicable-run")} aria-label={run.mode.label()}
+            <section class={classes!("compare-column", "panel", "not-applicable-run")} aria-label={mode_label(words, run.mode)}
                      data-mode={run.mode.as_str()} data-applies="false">
-                <h3>{ run.mode.label() }</h3>
+                <h3>{ mode_label(words, run.mode) }</h3>
                 <p class="na-badge" role="note"><span aria-hidden="true">{ "⊘ " }</span>{ words.get(Key::CompareNaBadge) }</p>
                 <p class="hint">{ words.get(Key::CompareNaHint) }</p>
                 <ul class="not-applicable" aria-label={words.get(Key::CompareNaList)}>{ for not_applicable }</ul>
@@ -191,8 +192,8 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
         html! { <p class="hint" data-figure="applied-by-consumer">{ words.fill(Key::CompareAppliedPerConsumer, &[("counts", parts.join(", ").into())]) }</p> }
     });
     html! {
-        <section class={classes!("compare-column", "panel")} aria-label={run.mode.label()} data-mode={run.mode.as_str()} data-applies="true">
-            <h3>{ run.mode.label() }</h3>
+        <section class={classes!("compare-column", "panel")} aria-label={mode_label(words, run.mode)} data-mode={run.mode.as_str()} data-applies="true">
+            <h3>{ mode_label(words, run.mode) }</h3>
             <ul class="compare-counters" aria-label={words.get(Key::CompareCounters)}>{ for items }</ul>
             { for groups }
             { for consumers }
@@ -235,7 +236,7 @@ fn differences_table(comparison: &Comparison, words: &Words) -> Html {
     let heads = comparison
         .runs
         .iter()
-        .map(|run| html! { <th scope="col">{ run.mode.label() }</th> });
+        .map(|run| html! { <th scope="col">{ mode_label(words, run.mode) }</th> });
     let rows = comparison.differences.iter().map(|difference| {
         // A mode that could not run the plan has no verdict: its cell says so.
         let cells = comparison.runs.iter().map(|run| {
@@ -290,11 +291,11 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     let plan: Vec<String> = scenario
         .faults
         .iter()
-        .map(|fault| fault_text(fault.at_step, &fault.command))
+        .map(|fault| fault_text_in(&words, fault.at_step, &fault.command))
         .chain(
             commands
                 .iter()
-                .map(|(step, command)| fault_text(Some(*step), command)),
+                .map(|(step, command)| fault_text_in(&words, Some(*step), command)),
         )
         .collect();
     html! {

@@ -57,7 +57,7 @@ pub fn play_icon() -> Html {
 }
 
 /// A delivery mode's name, as the mode menu shows it.
-pub fn mode_label(words: &Words, mode: Mode) -> &str {
+pub fn mode_label(words: &Words, mode: Mode) -> &'static str {
     words.get(match mode {
         Mode::AtMostOnce => Key::ModeAtMostOnce,
         Mode::AtLeastOnce => Key::ModeAtLeastOnce,

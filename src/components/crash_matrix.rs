@@ -32,6 +32,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
+use crate::components::controls::mode_label;
 use crate::state::Lab;
 use crate::words::current as words_now;
 
@@ -489,7 +490,7 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
     let title = words.fill(
         Key::MatrixCell,
         &[
-            ("mode", cell.mode.label().into()),
+            ("mode", mode_label(words, cell.mode).into()),
             ("crashes", crash_list.into()),
             ("outcome", cell.outcome.text().into()),
             ("more", format!("{per_group}{fired}").into()),
@@ -596,7 +597,7 @@ fn mode_grid(
             <>
                 <h4>{ words.fill(Key::MatrixPairsHeading, &[("first", first_message.into()), ("second", second_message.into())]) }</h4>
                 <div class="table-scroll">
-                    <table class="matrix pairs" aria-label={words.fill(Key::MatrixPairs, &[("mode", mode.label().into())])}>
+                    <table class="matrix pairs" aria-label={words.fill(Key::MatrixPairs, &[("mode", mode_label(words, mode).into())])}>
                         <thead><tr><th scope="col">{ words.get(Key::MatrixPairsCorner) }</th>{ for heads }</tr></thead>
                         <tbody>{ for rows }</tbody>
                     </table>
@@ -605,11 +606,11 @@ fn mode_grid(
         }
     });
     html! {
-        <section class="panel matrix-mode" aria-label={words.fill(Key::MatrixGrid, &[("mode", mode.label().into())])} data-mode={mode.as_str()}>
-            <h3>{ mode.label() }</h3>
+        <section class="panel matrix-mode" aria-label={words.fill(Key::MatrixGrid, &[("mode", mode_label(words, mode).into())])} data-mode={mode.as_str()}>
+            <h3>{ mode_label(words, mode) }</h3>
             <p class="hint">{ tally }</p>
             <div class="table-scroll">
-                <table class="matrix" aria-label={words.fill(Key::MatrixSingles, &[("mode", mode.label().into())])}>
+                <table class="matrix" aria-label={words.fill(Key::MatrixSingles, &[("mode", mode_label(words, mode).into())])}>
                     <thead><tr><th scope="col">{ words.get(Key::MatrixSinglesCorner) }</th>{ for heads }</tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
@@ -782,7 +783,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         };
         html! {
             <label class="check">
-                <input type="checkbox" {checked} {onchange} disabled={running} />{ format!(" {}", mode.label()) }
+                <input type="checkbox" {checked} {onchange} disabled={running} />{ format!(" {}", mode_label(&words, mode)) }
             </label>
         }
     });

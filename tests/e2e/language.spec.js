@@ -107,3 +107,42 @@ test('the page in Chinese has no serious or critical accessibility violations', 
     .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
   expect(serious, serious.join('\n')).toEqual([]);
 });
+
+test('a journey in Chinese: a lesson, a crash, the ledger, and a link that reopens the run in Chinese', async ({ guarded, browser }) => {
+  const { page } = guarded;
+  await openSite(page, '?lang=zh-CN#lesson=fire-and-forget');
+  const lesson = page.getByRole('article');
+  await expect(lesson).toBeVisible();
+  await expect(lesson.getByRole('heading').first()).toHaveText(CHINESE);
+  await lesson.getByRole('radiogroup').getByRole('radio').first().check();
+  await lesson.getByRole('button', { name: '锁定我的预测并运行' }).click();
+  await expect(lesson.getByRole('group').filter({ has: page.getByRole('button') }).first()).toBeVisible();
+  await page.screenshot({ path: 'output/screenshots/zh-lesson-laptop.png' });
+
+  // The simulator: crash the consumer, take steps, read the ledger.
+  await page.getByRole('tab', { name: '模拟器' }).click();
+  await page.getByRole('button', { name: /让 consumer 崩溃/ }).click();
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  const counters = page.locator('.area-ledger ul.counters').first();
+  await expect(counters).toContainText(CHINESE);
+  await expect(page.locator('.narration li').last()).toContainText(CHINESE);
+  const before = await stepReadout(page);
+  await page.screenshot({ path: 'output/screenshots/zh-simulator-laptop.png' });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.screenshot({ path: 'output/screenshots/zh-simulator-tablet.png' });
+
+  // The address is the link "Copy link" copies: it reopens the same run, in Chinese.
+  // The address follows the run once it is paused.
+  await expect.poll(() => new URL(page.url()).hash.length).toBeGreaterThan(10);
+  const link = page.url();
+  expect(new URL(link).searchParams.get('lang')).toBe('zh-CN');
+  const context = await browser.newContext({ locale: 'en-US' });
+  const again = await context.newPage();
+  await again.goto(link);
+  await again.locator('main[data-ready="true"]').waitFor();
+  await expect(again.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(again.getByRole('tablist').getByRole('tab').first()).toHaveText('模拟器');
+  expect(await stepReadout(again)).toBe(before);
+  await context.close();
+});
