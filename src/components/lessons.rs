@@ -216,6 +216,13 @@ pub fn Lessons(props: &LessonsProps) -> Html {
         let first = props.open.as_deref().and_then(lessons::find);
         use_reducer(move || Lab::new(&first.map(|lesson| lesson.scenario).unwrap_or_default()))
     };
+    {
+        // The lesson's run is narrated in the page's language.
+        let lab = lab.clone();
+        use_effect_with(words.clone(), move |words| {
+            lab.dispatch(LabAction::SetWords(words.clone()));
+        });
+    }
     let lesson = props
         .open
         .as_deref()

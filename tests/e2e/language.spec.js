@@ -117,6 +117,8 @@ test('a journey in Chinese: a lesson, a crash, the ledger, and a link that reope
   await lesson.getByRole('radiogroup').getByRole('radio').first().check();
   await lesson.getByRole('button', { name: '锁定我的预测并运行' }).click();
   await expect(lesson.getByRole('group').filter({ has: page.getByRole('button') }).first()).toBeVisible();
+  // The lesson's own run is narrated in Chinese too.
+  await expect(page.locator('.narration li').first()).toContainText(CHINESE);
   await page.screenshot({ path: 'output/screenshots/zh-lesson-laptop.png' });
 
   // The simulator: crash the consumer, take steps, read the ledger.
