@@ -707,7 +707,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let last_event = sim.trace().last().cloned();
     let (period_ms, _) = cadence(lab.steps_per_second());
     let step_ms = if lab.playing { period_ms } else { 350 };
-    let events = sim.trace()[sim.trace().len().saturating_sub(NARRATION_LINES)..].to_vec();
+    let events = sim.told(&sim.trace()[sim.trace().len().saturating_sub(NARRATION_LINES)..]);
     let speeds = SPEEDS.iter().enumerate().map(|(index, speed)| {
         html! { <option value={index.to_string()} selected={index == lab.speed_index}>{ words.fill(Key::ControlsSpeedOption, &[("speed", (*speed).into())]) }</option> }
     });

@@ -265,7 +265,7 @@ impl HeavyViews {
                 .collect(),
             transactions: ledger.transactions().to_vec(),
             in_flight: sim.in_flight_view(),
-            events: recent_events(sim.trace()),
+            events: sim.told(recent_events(sim.trace())),
             truncated: sim.trace_truncated(),
             horizon,
             replication: sim.scenario().topology.replicated().then(|| {
@@ -292,8 +292,8 @@ impl HeavyViews {
 /// The narration keeps this many recent events on screen.
 const NARRATION_LINES: usize = 60;
 
-fn recent_events(trace: &[mqlab_sim::TraceEvent]) -> Vec<mqlab_sim::TraceEvent> {
-    trace[trace.len().saturating_sub(NARRATION_LINES)..].to_vec()
+fn recent_events(trace: &[mqlab_sim::TraceEvent]) -> &[mqlab_sim::TraceEvent] {
+    &trace[trace.len().saturating_sub(NARRATION_LINES)..]
 }
 
 /// One sentence on what the chosen mode promises.

@@ -240,7 +240,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
 
     let marks = events.iter().map(|event| {
         let on_click = seek(event.step);
-        let title = words.fill(Key::TimelineEventTitle, &[("step", event.step.into()), ("tick", event.tick.into()), ("narration", event.narration.as_str().into())]);
+        let title = words.fill(Key::TimelineEventTitle, &[("step", event.step.into()), ("tick", event.tick.into()), ("narration", sim.tell(event).as_str().into())]);
         let current = event.step + 1 == step || (event.kind == EventKind::Command && event.step == step);
         let class = classes!("event", format!("kind-{}", event.kind.as_str()), current.then_some("current"));
         match (event.link, event.sent_tick) {
@@ -312,7 +312,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let rebalances = events.iter().filter_map(|event| match event.detail {
         Detail::Group(GroupDetail::Rebalanced { group, generation, .. }) => {
             let rx = x(event.tick);
-            let title = words.fill(Key::TimelineEventTitle, &[("step", event.step.into()), ("tick", event.tick.into()), ("narration", event.narration.as_str().into())]);
+            let title = words.fill(Key::TimelineEventTitle, &[("step", event.step.into()), ("tick", event.tick.into()), ("narration", sim.tell(event).as_str().into())]);
             let on_click = seek(event.step);
             Some(html! {
                 <g class="rebalance" onclick={on_click} role="button" tabindex="-1" aria-label={title.clone()}>

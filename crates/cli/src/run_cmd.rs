@@ -751,7 +751,9 @@ pub fn main(args: &[String]) -> ExitCode {
     }
     if options.trace {
         for event in sim.trace() {
-            match serde_json::to_string(event) {
+            let mut event = event.clone();
+            event.narration = sim.tell(&event);
+            match serde_json::to_string(&event) {
                 Ok(line) => println!("{line}"),
                 Err(error) => {
                     eprintln!("mqlab-cli run: cannot write the trace: {error}");

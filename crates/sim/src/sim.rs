@@ -182,8 +182,9 @@ pub struct Sim {
     pub(crate) words: Arc<Words>,
 }
 
-/// English, as the trace hash reads the commands' narration.
-fn english() -> &'static Words {
+/// English, as the trace hash reads the commands' narration and scenario files tell
+/// their traces.
+pub(crate) fn english() -> &'static Words {
     static ENGLISH: OnceLock<Words> = OnceLock::new();
     ENGLISH.get_or_init(Words::english)
 }
@@ -762,11 +763,11 @@ impl Sim {
                     && last.step + 1 == self.step_index
                     && last.kind != EventKind::Command =>
             {
-                last.clone()
+                self.told_one(last, &self.words)
             }
             _ => self
                 .cur
-                .to_event(self.mode, &self.scenario.topology, &self.words),
+                .to_told_event(self.mode, &self.scenario.topology, &self.words),
         })
     }
 
@@ -836,7 +837,7 @@ impl Sim {
         let record = self.cur;
         record.hash_into(&mut self.hash);
         if self.options.record_trace {
-            self.push_trace(record.to_event(self.mode, &self.scenario.topology, &self.words));
+            self.push_trace(record.to_event());
             if record.node == NodeId::BROKER && self.lag.width() > 0 {
                 self.note_lag(record.step, record.tick);
             }
@@ -847,9 +848,6 @@ impl Sim {
 
     fn push_trace(&mut self, event: TraceEvent) {
         if self.trace.len() < MAX_TRACE_EVENTS as usize {
-            // A narration is built with room to spare; the trace keeps only its text.
-            let mut event = event;
-            event.narration.shrink_to_fit();
             self.trace.push(event);
         } else {
             self.trace_truncated = true;
@@ -1699,25 +1697,45 @@ impl Sim {
         &self.words
     }
 
-    /// Narrates the run in `words` from now on, and tells the trace recorded so far
-    /// again in them. The run, its step, its ledgers and its trace hash do not change.
+    /// Narrates the run in `words` from now on; the trace recorded so far is told in
+    /// them too, since a run tells its entries when they are read. The run, its step,
+    /// its ledgers and its trace hash do not change.
     pub fn set_words(&mut self, words: Arc<Words>) {
         self.words = words;
-        let mut trace = std::mem::take(&mut self.trace);
-        for event in &mut trace {
-            let mut narration = match &event.facts.command {
-                Some(note) => self.command_narration(note, &self.words),
-                None => crate::trace::narrate(
-                    &event.to_record(),
-                    self.mode,
-                    &self.scenario.topology,
-                    &self.words,
-                ),
-            };
-            narration.shrink_to_fit();
-            event.narration = narration;
+    }
+
+    /// The sentence that says what a trace entry of this run did, in the run's words.
+    pub fn tell(&self, event: &TraceEvent) -> String {
+        self.tell_in(event, &self.words)
+    }
+
+    /// The sentence that says what a trace entry of this run did, in `words`.
+    pub fn tell_in(&self, event: &TraceEvent, words: &Words) -> String {
+        match &event.facts.command {
+            Some(note) => self.command_narration(note, words),
+            None => crate::trace::narrate(
+                &event.to_record(),
+                self.mode,
+                &self.scenario.topology,
+                words,
+            ),
         }
-        self.trace = trace;
+    }
+
+    fn told_one(&self, event: &TraceEvent, words: &Words) -> TraceEvent {
+        let mut told = event.clone();
+        told.narration = self.tell_in(event, words);
+        told
+    }
+
+    /// Copies of trace entries of this run with their sentences, in the run's words.
+    pub fn told(&self, events: &[TraceEvent]) -> Vec<TraceEvent> {
+        self.told_in(events, &self.words)
+    }
+
+    /// Copies of trace entries of this run with their sentences, in `words`.
+    pub fn told_in(&self, events: &[TraceEvent], words: &Words) -> Vec<TraceEvent> {
+        events.iter().map(|e| self.told_one(e, words)).collect()
     }
 
     fn record_command(&mut self, note: CommandNote) {
@@ -1729,18 +1747,8 @@ impl Sim {
         self.hash.word(0xC0FF_EE00);
         self.hash.bytes(english_text.as_bytes());
         if self.options.record_trace {
-            let narration = if self.words.lang() == mqlab_text::Lang::En {
-                english_text
-            } else {
-                self.command_narration(&note, &self.words)
-            };
-            let mut record = Record::new(self.step_index, self.tick, EventKind::Command, node);
-            record.crash = match command {
-                Command::Crash(_) => None,
-                _ => None,
-            };
-            let mut event = record.to_event(self.mode, &self.scenario.topology, &self.words);
-            event.narration = narration;
+            let record = Record::new(self.step_index, self.tick, EventKind::Command, node);
+            let mut event = record.to_event();
             if let Command::CrashAt {
                 message: Some(m), ..
             } = command

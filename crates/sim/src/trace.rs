@@ -605,7 +605,10 @@ pub struct TraceEvent {
     /// from the entries before it.
     #[serde(default)]
     pub sent_tick: Option<u64>,
-    /// One plain sentence, in the words the run is narrated in.
+    /// One plain sentence that says what happened. A run keeps its trace without it and
+    /// tells an entry when it is read (`Sim::tell`, `Sim::told`), in the run's words, so
+    /// that recording, replaying and changing the language cost no text; the entries of
+    /// a scenario file and of the CLI's trace carry it.
     pub narration: String,
     /// What the narration is made from beyond the fields above, so that it can be told
     /// again in another language. Neither serialized nor hashed, and ignored by `==`.
@@ -727,8 +730,16 @@ impl Record {
         }
     }
 
-    /// Builds the full trace entry with its narration.
-    pub fn to_event(self, mode: Mode, topology: &Topology, words: &Words) -> TraceEvent {
+    /// Builds the trace entry, told in `words`.
+    pub fn to_told_event(self, mode: Mode, topology: &Topology, words: &Words) -> TraceEvent {
+        let mut event = self.to_event();
+        event.narration = narrate(&self, mode, topology, words);
+        event
+    }
+
+    /// Builds the trace entry as a run keeps it: without its sentence, which the run
+    /// tells from the entry when it is read.
+    pub fn to_event(self) -> TraceEvent {
         TraceEvent {
             step: self.step,
             tick: self.tick,
@@ -744,7 +755,7 @@ impl Record {
             duplicate: self.duplicate,
             crash: self.crash,
             sent_tick: self.sent_tick,
-            narration: narrate(&self, mode, topology, words),
+            narration: String::new(),
             facts: NarrationFacts {
                 txn_kind: self.txn_kind,
                 command: None,

@@ -156,7 +156,7 @@ fn golden_narration_reproduces_its_pinned_sentences() {
         sim.trace()
             .iter()
             .find(|e| e.step == step)
-            .map(|e| e.narration.as_str())
+            .map(|e| sim.tell(e))
             .unwrap_or_default()
     };
     for (step, sentence) in [
@@ -204,7 +204,7 @@ fn golden_narration_reproduces_its_pinned_sentences() {
     let all: String = sim
         .trace()
         .iter()
-        .map(|e| format!("{}\n", e.narration))
+        .map(|e| format!("{}\n", sim.tell(e)))
         .collect();
     assert_eq!(
         (sim.trace().len(), fnv1a(&all)),
@@ -232,7 +232,7 @@ fn a_crash_point_adds_its_sentence_to_the_step_it_interrupts() {
         .find(|e| e.crash == Some(CrashPoint::ConsumerAfterApply))
         .expect("the crash point fired");
     assert_eq!(
-        crash.narration,
+        sim.tell(crash),
         "Consumer receives m1 and applies it, but has not acked it yet. Then the consumer crashes (consumer.after_apply)."
     );
 }

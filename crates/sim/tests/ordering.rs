@@ -72,7 +72,7 @@ fn idempotent_sequence_checks_keep_the_order_with_five_in_flight() {
     let refused = checked
         .trace()
         .iter()
-        .filter(|e| e.narration.contains("sequence number skips one"))
+        .filter(|e| checked.tell(e).contains("sequence number skips one"))
         .count();
     assert!(
         refused >= 1,

@@ -123,11 +123,10 @@ fn a_crash_point_naming_an_instance_crashes_that_node_only() {
     assert_eq!(crashes.len(), 1);
     assert_eq!(crashes[0].node, consumer(1));
     assert!(
-        crashes[0]
-            .narration
+        sim.tell(crashes[0])
             .ends_with("Then consumer-2 crashes (consumer-2.after_apply)."),
         "{}",
-        crashes[0].narration
+        sim.tell(crashes[0])
     );
     // consumer-2 got the second delivery, m2; it applied it and crashed before acking,
     // so the broker redelivered it and it was applied twice.

@@ -41,7 +41,7 @@ pub struct ScenarioFile {
     pub run: SharedRun,
     /// The trace hash the file says the run has at its step (`Sim::trace_hash`).
     pub trace_hash: Option<u64>,
-    /// The trace the file says the run produces up to its step.
+    /// The trace the file says the run produces up to its step, told in English.
     pub trace: Option<Vec<TraceEvent>>,
 }
 
@@ -482,7 +482,8 @@ impl ScenarioFile {
                 ..shared.clone()
             },
             trace_hash: Some(sim.trace_hash()),
-            trace: with_trace.then(|| sim.trace().to_vec()),
+            // Told in English, as the trace hash reads a run, whatever the page's language.
+            trace: with_trace.then(|| sim.told_in(sim.trace(), crate::sim::english())),
         }
     }
 
@@ -622,7 +623,7 @@ impl ScenarioFile {
     /// Checks a rebuilt simulation against the file's trace hash and trace.
     pub fn verify(&self, sim: &Sim) -> Result<(), FileError> {
         if let Some(trace) = &self.trace {
-            let simulated = sim.trace();
+            let simulated = sim.told_in(sim.trace(), crate::sim::english());
             let common = trace.len().min(simulated.len());
             let first_difference = (0..common)
                 .find(|&i| trace[i] != simulated[i])
