@@ -137,6 +137,24 @@ pub fn set_current(words: Rc<Words>) {
     CURRENT.with(|current| *current.borrow_mut() = words);
 }
 
+/// A node's title on the stage and in the space-time diagram: "Broker 2" in English,
+/// "消费者 2" in Chinese. Its name (`broker-2`) stays an identifier in every language.
+pub fn node_title(words: &Words, node: mqlab_sim::NodeId) -> String {
+    use mqlab_sim::RoleKind;
+    use mqlab_text::simulator::Key;
+    let role = words.get(match node.role() {
+        RoleKind::Producer => Key::TitleProducer,
+        RoleKind::Broker => Key::TitleBroker,
+        RoleKind::Consumer => Key::TitleConsumer,
+        RoleKind::Coordinator => Key::TitleCoordinator,
+        RoleKind::Controller => Key::TitleController,
+    });
+    match node.instance() {
+        0 => role.to_string(),
+        instance => format!("{role} {}", u32::from(instance) + 1),
+    }
+}
+
 /// Where a language's words stand: its words (English until a translation has arrived),
 /// and why the translation could not be loaded, if it could not.
 #[derive(Clone, Debug, PartialEq)]

@@ -62,7 +62,7 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
             words.fill(
                 Key::GroupsAppliedInGroup,
                 &[
-                    ("node", node.label().to_string().into()),
+                    ("node", crate::words::node_title(&words, node).into()),
                     ("group", (group + 1).into()),
                     ("applied", (*applied).into()),
                 ],
@@ -71,7 +71,7 @@ pub fn GroupsLedger(props: &GroupsLedgerProps) -> Html {
             words.fill(
                 Key::GroupsApplied,
                 &[
-                    ("node", node.label().to_string().into()),
+                    ("node", crate::words::node_title(&words, node).into()),
                     ("applied", (*applied).into()),
                 ],
             )

@@ -611,9 +611,9 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
     });
     html! {
         <section class={classes!("node-card", node.id.role().name(), (!node.up).then_some("down"))}
-                 aria-label={words.fill(Key::CardLabel, &[("node", node.label.to_string().into())])}>
+                 aria-label={words.fill(Key::CardLabel, &[("node", crate::words::node_title(&words, node.id).into())])}>
             <header>
-                <h3>{ &node.label }</h3>
+                <h3>{ crate::words::node_title(&words, node.id) }</h3>
                 { status }
                 if node.crashes > 0 {
                     <span class="crashes">{ words.fill(Key::CardCrashed, &[("count", node.crashes.into())]) }</span>
@@ -772,7 +772,7 @@ pub fn Stage(props: &StageProps) -> Html {
         html! {
             <g class="node coordinator absent compact" transform="translate(480,207)">
                 <rect class="node-box" x="-80" y="-15" width="160" height="30" rx="10" />
-                <text class="node-title" text-anchor="middle" y="6">{ NodeId::COORDINATOR.label().to_string() }</text>
+                <text class="node-title" text-anchor="middle" y="6">{ crate::words::node_title(&words, NodeId::COORDINATOR) }</text>
                 <text class="node-sub" x="92" y="5">{ words.get(Key::StageCoordinatorAbsent) }</text>
             </g>
         }
@@ -783,7 +783,7 @@ pub fn Stage(props: &StageProps) -> Html {
         let up = view.is_none_or(|v| v.up);
         let replication = snapshot.replication.as_ref();
         let replica = replication.and_then(|r| r.replicas.iter().find(|r| r.node == node));
-        let mut title = node.label().to_string();
+        let mut title = crate::words::node_title(&words, node);
         let mut sub = match view {
             None => words.get(Key::StageCoordinatorAbsent).to_string(),
             Some(v) if v.up => words.fill(

@@ -112,7 +112,7 @@ pub fn member_caption(words: &Words, member: &MemberView) -> (String, String) {
     let title = words.fill(
         Key::MemberTitle,
         &[
-            ("node", member.node.label().to_string().into()),
+            ("node", crate::words::node_title(words, member.node).into()),
             ("group", (member.group + 1).into()),
         ],
     );

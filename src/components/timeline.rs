@@ -232,7 +232,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let y = lane_y(node);
         html! {
             <g class={classes!("lane", node.role().name())}>
-                <text class="lane-name" x="6" y={tenths(y + 4.0)}>{ node.label().to_string() }</text>
+                <text class="lane-name" x="6" y={tenths(y + 4.0)}>{ crate::words::node_title(&words, node) }</text>
                 <line x1={tenths(MARGIN)} x2={tenths(WIDTH)} y1={tenths(y)} y2={tenths(y)} />
             </g>
         }

@@ -2,7 +2,11 @@
 //! the nodes' durable fields (what replaying this log would rebuild); this log is the
 //! record of writes, kept compact so that recording it costs no allocation per write.
 
+use mqlab_text::cards::Key;
+use mqlab_text::Words;
+
 use crate::limits::MAX_LOG_RECORDS;
+use crate::speech::card;
 
 /// One durable write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,79 +77,94 @@ pub(crate) enum DiskRecord {
 }
 
 impl DiskRecord {
-    /// The line shown under the node's "disk".
-    pub fn line(self) -> String {
-        let kind_text = |kind: u8| if kind == 0 { "publish" } else { "consume" };
-        let group = |message: u32, last: u32| {
-            if last > message {
-                format!("m{message}–m{last}")
+    /// The line shown under the node's "disk", in `w`.
+    pub fn line(self, w: &Words) -> String {
+        let kind_text = |kind: u8| {
+            w.get(if kind == 0 {
+                Key::Publish
             } else {
-                format!("m{message}")
+                Key::Consume
+            })
+        };
+        let run = |prefix: char, first: u32, last: u32| {
+            if last > first {
+                format!("{prefix}{first}–{prefix}{last}")
+            } else {
+                format!("{prefix}{first}")
             }
         };
+        let m = |m: u32| format!("m{m}");
+        let t = |t: u32| format!("t{t}");
         match self {
-            DiskRecord::MarkedSent(m) => format!("sent m{m} (never again)"),
-            DiskRecord::Confirmed(m) => format!("confirmed m{m}"),
+            DiskRecord::MarkedSent(id) => card!(w, DiskSent, msg = m(id)),
+            DiskRecord::Confirmed(id) => card!(w, DiskConfirmed, msg = m(id)),
             DiskRecord::Fsync { last, count } => {
                 if count == 1 {
-                    format!("append m{last} · fsync")
+                    card!(w, DiskFsyncOne, msg = m(last))
                 } else {
-                    format!("append {count} · fsync ≤ m{last}")
+                    card!(w, DiskFsyncMany, count = count, msg = m(last))
                 }
             }
-            DiskRecord::DeliveredForgotten(m) => format!("delivered m{m} (forgotten)"),
-            DiskRecord::Acked(m) => format!("acked m{m}"),
-            DiskRecord::Applied(m) => format!("applied m{m}"),
-            DiskRecord::Processed(m) => format!("processed m{m}"),
+            DiskRecord::DeliveredForgotten(id) => card!(w, DiskDeliveredForgotten, msg = m(id)),
+            DiskRecord::Acked(id) => card!(w, DiskAcked, msg = m(id)),
+            DiskRecord::Applied(id) => card!(w, DiskApplied, msg = m(id)),
+            DiskRecord::Processed(id) => card!(w, DiskProcessed, msg = m(id)),
             DiskRecord::Begin {
                 txn,
                 kind,
                 message,
                 last,
-            } => {
-                format!(
-                    "begin t{txn} ({} {})",
-                    kind_text(kind),
-                    group(message, last)
-                )
-            }
-            DiskRecord::DecisionCommit(txn) => format!("decision COMMIT t{txn}"),
-            DiskRecord::End(txn) => format!("end t{txn}"),
-            DiskRecord::PresumedAbort(txn) => format!("abort t{txn} (presumed)"),
+            } => card!(
+                w,
+                DiskBegin,
+                txn = t(txn),
+                kind = kind_text(kind),
+                msgs = run('m', message, last)
+            ),
+            DiskRecord::DecisionCommit(txn) => card!(w, DiskDecisionCommit, txn = t(txn)),
+            DiskRecord::End(txn) => card!(w, DiskEnd, txn = t(txn)),
+            DiskRecord::PresumedAbort(txn) => card!(w, DiskPresumedAbort, txn = t(txn)),
             DiskRecord::Prepared {
                 txn,
                 kind,
                 message,
                 last,
-            } => {
-                format!(
-                    "prepared t{txn} ({} {})",
-                    kind_text(kind),
-                    group(message, last)
-                )
-            }
-            DiskRecord::Commit(txn) => format!("commit t{txn}"),
+            } => card!(
+                w,
+                DiskPrepared,
+                txn = t(txn),
+                kind = kind_text(kind),
+                msgs = run('m', message, last)
+            ),
+            DiskRecord::Commit(txn) => card!(w, DiskCommit, txn = t(txn)),
             DiskRecord::OutputAppended { message, last } => {
-                if last > message {
-                    format!("output queue: append o{message}–o{last}")
-                } else {
-                    format!("output queue: append o{message}")
-                }
+                card!(w, DiskOutputAppended, outputs = run('o', message, last))
             }
-            DiskRecord::Abort(txn) => format!("abort t{txn}"),
-            DiskRecord::DeadLettered(m) => format!("dead-letter m{m}"),
-            DiskRecord::Dropped(m) => format!("drop m{m}"),
-            DiskRecord::Replayed(m) => format!("replay m{m} from the dead-letter queue"),
+            DiskRecord::Abort(txn) => card!(w, DiskAbort, txn = t(txn)),
+            DiskRecord::DeadLettered(id) => card!(w, DiskDeadLettered, msg = m(id)),
+            DiskRecord::Dropped(id) => card!(w, DiskDropped, msg = m(id)),
+            DiskRecord::Replayed(id) => card!(w, DiskReplayed, msg = m(id)),
             DiskRecord::OffsetCommitted {
                 group,
                 partition,
                 offset,
-            } => format!("group {} commits p{partition} offset {offset}", group + 1),
+            } => card!(
+                w,
+                DiskOffsetCommitted,
+                group = group + 1,
+                partition = format!("p{partition}"),
+                offset = offset
+            ),
             DiskRecord::Generation { group, generation } => {
-                format!("group {} generation {generation}", group + 1)
+                card!(
+                    w,
+                    DiskGeneration,
+                    group = group + 1,
+                    generation = generation
+                )
             }
-            DiskRecord::DeadLetterTopic(m) => format!("m{m} to the dead-letter topic"),
-            DiskRecord::Skipped(m) => format!("skipped m{m} (logged)"),
+            DiskRecord::DeadLetterTopic(id) => card!(w, DiskDeadLetterTopic, msg = m(id)),
+            DiskRecord::Skipped(id) => card!(w, DiskSkipped, msg = m(id)),
         }
     }
 }

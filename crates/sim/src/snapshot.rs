@@ -482,19 +482,20 @@ impl Sim {
         let core = &self.nodes[self.slot(node)].core;
         let log = &self.nodes[self.slot(node)].log;
         let start = log.records.len().saturating_sub(SNAPSHOT_LINES as usize);
-        let mut durable: Vec<String> = log.records[start..].iter().map(|r| r.line()).collect();
+        let w: &Words = &self.words;
+        let mut durable: Vec<String> = log.records[start..].iter().map(|r| r.line(w)).collect();
         match &self.nodes[self.slot(node)].role {
             Role::Replica(replica) => {
-                let mut lines = replica.disk_lines();
+                let mut lines = replica.disk_lines(w);
                 lines.append(&mut durable);
                 durable = lines;
             }
             Role::Controller(controller) => {
-                durable = controller.disk_lines(self.scenario.topology.brokers)
+                durable = controller.disk_lines(self.scenario.topology.brokers, w)
             }
             Role::Topic(topic) => {
                 // The partitions and the groups' committed offsets, then the writes.
-                let mut lines = topic.partition_lines();
+                let mut lines = topic.partition_lines(w);
                 lines.append(&mut durable);
                 durable = lines;
             }
@@ -507,12 +508,12 @@ impl Sim {
             self.transactional_memory(node)
         } else {
             match &self.nodes[self.slot(node)].role {
-                Role::Producer(producer) => producer.memory_lines(self.mode),
-                Role::Broker(broker) => broker.memory_lines(),
-                Role::Consumer(consumer) => consumer.memory_lines(),
-                Role::Replica(replica) => replica.memory_lines(),
-                Role::Topic(topic) => topic.memory_lines(),
-                Role::Member(member) => member.memory_lines(),
+                Role::Producer(producer) => producer.memory_lines(self.mode, w),
+                Role::Broker(broker) => broker.memory_lines(w),
+                Role::Consumer(consumer) => consumer.memory_lines(w),
+                Role::Replica(replica) => replica.memory_lines(w),
+                Role::Topic(topic) => topic.memory_lines(w),
+                Role::Member(member) => member.memory_lines(w),
                 Role::Coordinator(_) | Role::Controller(_) => Vec::new(),
             }
         };
@@ -627,11 +628,10 @@ impl Sim {
         }
         if let (Role::Broker(broker), true) = (role, self.scenario.transforms()) {
             // The second queue that consume-transform-produce writes to.
-            lines.push(
-                broker
-                    .output_queue_line()
-                    .unwrap_or_else(|| "output queue: empty".to_string()),
-            );
+            lines.push(broker.output_queue_line(w).unwrap_or_else(|| {
+                w.get(mqlab_text::cards::Key::BrokerOutputQueueEmpty)
+                    .to_string()
+            }));
         }
         lines
     }
@@ -732,6 +732,7 @@ impl Sim {
                                 x.info,
                                 self.scenario.group_of(x.info.message).1.max(x.info.message),
                                 self.scenario.transforms(),
+                                &self.words,
                             )
                         })
                         .collect(),
@@ -749,7 +750,10 @@ impl Sim {
                 .last_outcome
                 .map(|(info, committed)| (info.txn, committed)),
             participants,
-            decision_log: log.records[start..].iter().map(|r| r.line()).collect(),
+            decision_log: log.records[start..]
+                .iter()
+                .map(|r| r.line(&self.words))
+                .collect(),
         }
     }
 }

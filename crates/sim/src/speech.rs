@@ -18,6 +18,30 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// Fills an entry of the node cards' catalogue: `card!(words, Key, name = value, ...)`.
+macro_rules! card {
+    ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $words.fill(
+            ::mqlab_text::cards::Key::$key,
+            &[$((stringify!($name), ::mqlab_text::Arg::from($value))),*],
+        )
+    };
+}
+pub(crate) use card;
+
+/// Message ids as a card lists them: "m1 m2 m3".
+pub(crate) fn ids(messages: impl IntoIterator<Item = u32>) -> String {
+    let mut out = String::new();
+    for m in messages {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push('m');
+        out.push_str(&m.to_string());
+    }
+    out
+}
+
 /// A node as a sentence names it: "Broker 2" in English, its name in other languages.
 pub(crate) fn label(words: &Words, node: NodeId) -> String {
     if words.lang() == Lang::En {

@@ -11,6 +11,8 @@
 
 use std::collections::VecDeque;
 
+use mqlab_text::Words;
+
 use crate::actor::work::Works;
 use crate::actor::{Because, Ctx, Fact, Input, Mark, Timer};
 use crate::disk::DiskRecord;
@@ -20,6 +22,7 @@ use crate::limits::MAX_BROKER_ENTRIES_PER_MESSAGE;
 use crate::mode::Mode;
 use crate::network::{Envelope, LinkId, MessageKind};
 use crate::node::{NodeId, RoleKind};
+use crate::speech::{card, ids};
 use crate::trace::{Detail, EventKind};
 
 /// One durable log entry: a stored copy of a message.
@@ -820,7 +823,7 @@ impl Broker {
 
     /// The output queue's contents as one line ("output queue: o1 o2 …"), the first 16
     /// copies in message order; `None` when it is empty.
-    pub fn output_queue_line(&self) -> Option<String> {
+    pub fn output_queue_line(&self, w: &Words) -> Option<String> {
         let total: u64 = self.disk.outputs.iter().map(|c| u64::from(*c)).sum();
         if total == 0 {
             return None;
@@ -835,24 +838,24 @@ impl Broker {
             .map(|m| format!("o{m}"))
             .collect();
         let more = if total > 16 {
-            format!(" … ({total} in all)")
+            card!(w, MoreInAll, total = total)
         } else {
             String::new()
         };
-        Some(format!("output queue: {}{more}", copies.join(" ")))
+        Some(card!(
+            w,
+            BrokerOutputQueue,
+            outputs = copies.join(" "),
+            more = more
+        ))
     }
 
     /// Volatile lines for the snapshot.
-    pub fn memory_lines(&self) -> Vec<String> {
+    pub fn memory_lines(&self, w: &Words) -> Vec<String> {
         let mut lines = Vec::new();
         if !self.memory.unsynced.is_empty() {
-            let ids: Vec<String> = self
-                .memory
-                .unsynced
-                .iter()
-                .map(|(m, _, _)| format!("m{m}"))
-                .collect();
-            lines.push(format!("appended, not fsynced: {}", ids.join(" ")));
+            let ids = ids(self.memory.unsynced.iter().map(|(m, _, _)| *m));
+            lines.push(card!(w, BrokerUnsynced, msgs = ids));
         }
         let flying: Vec<String> = self
             .memory
@@ -863,24 +866,23 @@ impl Broker {
             .map(|(e, a)| {
                 let m = self.disk.entries[e].message;
                 if *a > 1 {
-                    format!("m{m} (attempt {a})")
+                    card!(w, BrokerAttempt, msg = format!("m{m}"), attempt = *a)
                 } else {
                     format!("m{m}")
                 }
             })
             .collect();
         if !flying.is_empty() {
-            lines.push(format!("awaiting ack: {}", flying.join(" ")));
+            lines.push(card!(w, BrokerAwaitingAck, msgs = flying.join(" ")));
         }
         if !self.memory.ready.is_empty() {
-            let ids: Vec<String> = self
+            let ids = ids(self
                 .memory
                 .ready
                 .iter()
                 .take(16)
-                .map(|e| format!("m{}", self.disk.entries[*e as usize].message))
-                .collect();
-            lines.push(format!("ready to deliver: {}", ids.join(" ")));
+                .map(|e| self.disk.entries[*e as usize].message));
+            lines.push(card!(w, BrokerReady, msgs = ids));
         }
         lines
     }

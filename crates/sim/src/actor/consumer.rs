@@ -8,6 +8,8 @@
 
 use std::collections::VecDeque;
 
+use mqlab_text::Words;
+
 use crate::actor::work::Works;
 use crate::actor::{Because, Ctx, Fact, Input, Mark};
 use crate::disk::DiskRecord;
@@ -16,6 +18,7 @@ use crate::ledger::CauseKind;
 use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
 use crate::scenario::PoisonFails;
+use crate::speech::{card, ids};
 use crate::trace::Detail;
 
 /// How many recently received ids the consumer's memory shows.
@@ -253,12 +256,15 @@ impl Consumer {
     }
 
     /// Volatile lines for the snapshot.
-    pub fn memory_lines(&self) -> Vec<String> {
+    pub fn memory_lines(&self, w: &Words) -> Vec<String> {
         if self.memory.recent.is_empty() {
             return Vec::new();
         }
-        let ids: Vec<String> = self.memory.recent.iter().map(|m| format!("m{m}")).collect();
-        vec![format!("recently received: {}", ids.join(" "))]
+        vec![card!(
+            w,
+            ConsumerRecent,
+            msgs = ids(self.memory.recent.iter().copied())
+        )]
     }
 }
 

@@ -22,7 +22,10 @@ use crate::actor::replica::{bit, size};
 use crate::actor::{Ctx, Fact, Input, Mark, Timer};
 use crate::network::{Envelope, MessageKind};
 use crate::node::{NodeId, RoleKind};
+use crate::speech::card;
 use crate::trace::{Detail, EventKind, ReplicaDetail};
+use mqlab_text::cards::Key;
+use mqlab_text::Words;
 
 /// The controller's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,20 +62,18 @@ impl Controller {
     }
 
     /// Disk lines for the snapshot (all of the controller's state is durable).
-    pub fn disk_lines(&self, brokers: u16) -> Vec<String> {
+    pub fn disk_lines(&self, brokers: u16, w: &Words) -> Vec<String> {
         let members: Vec<String> = (0..u32::from(brokers))
             .map(broker)
             .filter(|b| self.isr & bit(*b) != 0)
             .map(|b| b.to_string())
             .collect();
+        let leader = self
+            .leader
+            .map_or_else(|| w.get(Key::None).to_string(), |l| l.to_string());
         vec![
-            format!(
-                "leader {} · epoch {}",
-                self.leader
-                    .map_or_else(|| "none".to_string(), |l| l.to_string()),
-                self.epoch
-            ),
-            format!("in-sync set: {}", members.join(" ")),
+            card!(w, ControllerLeader, leader = leader, epoch = self.epoch),
+            card!(w, ControllerInSync, members = members.join(" ")),
         ]
     }
 

@@ -27,7 +27,10 @@ use crate::actor::{Because, Ctx, Timer};
 use crate::disk::DiskRecord;
 use crate::network::MessageKind;
 use crate::node::{NodeId, RoleKind};
+use crate::speech::card;
 use crate::trace::{Detail, EventKind, GroupDetail, RebalanceTrigger};
+use mqlab_text::cards::Key;
+use mqlab_text::Words;
 
 /// What the coordinator keeps on disk for its group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -389,7 +392,7 @@ impl GroupCoordinator {
     }
 
     /// Volatile lines for the snapshot.
-    pub fn memory_lines(&self) -> Vec<String> {
+    pub fn memory_lines(&self, w: &Words) -> Vec<String> {
         let members: Vec<String> = self
             .memory
             .members
@@ -397,23 +400,25 @@ impl GroupCoordinator {
             .map(|m| {
                 let name = Self::member(m.instance).name().to_string();
                 if m.silent {
-                    format!("{name} (silent)")
+                    card!(w, GroupSilent, name = name)
                 } else {
                     name
                 }
             })
             .collect();
-        let state = if self.memory.rebalancing {
-            "rebalancing"
+        let state = w.get(if self.memory.rebalancing {
+            Key::GroupRebalancing
         } else {
-            "stable"
-        };
-        vec![format!(
-            "group {}: generation {} {state}, members {}",
-            self.group + 1,
-            self.disk.generation,
-            if members.is_empty() {
-                "none".to_string()
+            Key::GroupStable
+        });
+        vec![card!(
+            w,
+            GroupState,
+            group = self.group + 1,
+            generation = self.disk.generation,
+            state = state,
+            members = if members.is_empty() {
+                w.get(Key::None).to_string()
             } else {
                 members.join(" ")
             }

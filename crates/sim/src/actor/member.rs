@@ -37,7 +37,10 @@ use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
 use crate::node::NodeId;
 use crate::scenario::{CommitStrategy, KafkaConfig, PoisonFails};
+use crate::speech::{card, ids};
 use crate::trace::{Detail, EventKind, GroupDetail};
+use mqlab_text::cards::Key;
+use mqlab_text::Words;
 
 /// How many recently polled ids the member's memory shows.
 const RECENT: usize = 8;
@@ -620,43 +623,44 @@ impl Member {
     }
 
     /// Volatile lines for the snapshot.
-    pub fn memory_lines(&self) -> Vec<String> {
+    pub fn memory_lines(&self, w: &Words) -> Vec<String> {
         let m = &self.memory;
         let mut lines = Vec::new();
         if !m.assigned {
-            lines.push("joining its group (no partitions)".to_string());
+            lines.push(w.get(Key::MemberJoining).to_string());
         } else if m.count == 0 {
-            lines.push(format!(
-                "generation {}: idle, no partition (member {} of {}, more members than partitions)",
-                m.generation,
-                m.index + 1,
-                m.members
+            lines.push(card!(
+                w,
+                MemberIdle,
+                generation = m.generation,
+                index = m.index + 1,
+                members = m.members
             ));
         } else {
             let positions: Vec<String> = (m.first..m.first + m.count)
                 .map(|p| {
                     let at = m.position[usize::from(p)];
-                    let paused = if m.paused & (1 << p) != 0 {
-                        " paused"
+                    let position = if at == UNKNOWN {
+                        card!(w, MemberAtCommitted, partition = format!("p{p}"))
                     } else {
-                        ""
+                        format!("p{p}@{at}")
                     };
-                    if at == UNKNOWN {
-                        format!("p{p}@committed{paused}")
+                    if m.paused & (1 << p) != 0 {
+                        card!(w, MemberPaused, position = position)
                     } else {
-                        format!("p{p}@{at}{paused}")
+                        position
                     }
                 })
                 .collect();
-            lines.push(format!(
-                "generation {}: {}",
-                m.generation,
-                positions.join(" ")
+            lines.push(card!(
+                w,
+                MemberPositions,
+                generation = m.generation,
+                positions = positions.join(" ")
             ));
         }
         if !m.recent.is_empty() {
-            let ids: Vec<String> = m.recent.iter().map(|id| format!("m{id}")).collect();
-            lines.push(format!("recently polled: {}", ids.join(" ")));
+            lines.push(card!(w, MemberRecent, msgs = ids(m.recent.iter().copied())));
         }
         lines
     }

@@ -25,7 +25,9 @@ use crate::limits::MAX_PREPARED_PER_PARTICIPANT;
 use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
 use crate::node::{NodeId, RoleKind};
+use crate::speech::card;
 use crate::trace::{Detail, EventKind, VoteNoReason};
+use mqlab_text::Words;
 
 /// One prepared transaction at a participant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,25 +63,29 @@ pub(crate) struct Participant {
 }
 
 /// The lock a participant holds while it is prepared on a transaction.
-pub(crate) fn lock_name(node: NodeId, info: TxnInfo, last: u32, transform: bool) -> String {
-    let m = if last > info.message {
-        format!("{}–m{last}", info.message)
-    } else {
-        info.message.to_string()
-    };
-    match (node.role(), info.kind) {
-        (RoleKind::Producer, _) => format!("order row m{m}"),
-        (RoleKind::Broker, PUBLISH) => format!("queue slot for m{m}"),
-        (RoleKind::Broker, _) if transform => {
-            let o = if last > info.message {
-                format!("{}–o{last}", info.message)
-            } else {
-                info.message.to_string()
-            };
-            format!("message m{m} (being consumed) and output slot o{o}")
+pub(crate) fn lock_name(
+    node: NodeId,
+    info: TxnInfo,
+    last: u32,
+    transform: bool,
+    w: &Words,
+) -> String {
+    let run = |prefix: char| {
+        if last > info.message {
+            format!("{prefix}{}–{prefix}{last}", info.message)
+        } else {
+            format!("{prefix}{}", info.message)
         }
-        (RoleKind::Broker, _) => format!("message m{m} (being consumed)"),
-        (_, _) => format!("account row for m{m}"),
+    };
+    let msg = run('m');
+    match (node.role(), info.kind) {
+        (RoleKind::Producer, _) => card!(w, LockOrderRow, msg = msg),
+        (RoleKind::Broker, PUBLISH) => card!(w, LockQueueSlot, msg = msg),
+        (RoleKind::Broker, _) if transform => {
+            card!(w, LockConsumedAndOutput, msg = msg, output = run('o'))
+        }
+        (RoleKind::Broker, _) => card!(w, LockConsumed, msg = msg),
+        (_, _) => card!(w, LockAccountRow, msg = msg),
     }
 }
 

@@ -17,7 +17,9 @@ use crate::ledger::CauseKind;
 use crate::mode::Mode;
 use crate::network::{Envelope, LinkId, MessageKind};
 use crate::node::NodeId;
+use crate::speech::{card, ids};
 use crate::trace::{Detail, EventKind};
+use mqlab_text::Words;
 
 /// Durable state per message.
 const NEW: u8 = 0;
@@ -333,23 +335,26 @@ impl Producer {
     }
 
     /// Volatile lines for the snapshot.
-    pub fn memory_lines(&self, mode: Mode) -> Vec<String> {
+    pub fn memory_lines(&self, mode: Mode, w: &Words) -> Vec<String> {
         let mut lines = Vec::new();
         if mode.confirms() {
-            let waiting: Vec<String> = self
+            let waiting = ids(self
                 .memory
                 .in_window
                 .iter()
                 .enumerate()
-                .filter(|(_, w)| **w)
-                .map(|(i, _)| format!("m{}", i + 1))
-                .collect();
+                .filter(|(_, waiting)| **waiting)
+                .map(|(i, _)| i as u32 + 1));
             if !waiting.is_empty() {
-                lines.push(format!("awaiting confirm: {}", waiting.join(" ")));
+                lines.push(card!(w, ProducerAwaitingConfirm, msgs = waiting));
             }
         }
         if (self.memory.next as usize) <= self.disk.outbox.len() {
-            lines.push(format!("next to publish: m{}", self.memory.next));
+            lines.push(card!(
+                w,
+                ProducerNext,
+                msg = format!("m{}", self.memory.next)
+            ));
         }
         lines
     }

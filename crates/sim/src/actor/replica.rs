@@ -39,7 +39,10 @@ use crate::mode::Mode;
 use crate::network::{Envelope, MessageKind};
 use crate::node::{NodeId, RoleKind};
 use crate::replication::Acks;
+use crate::speech::{card, ids};
 use crate::trace::{Detail, EventKind, ReplicaDetail};
+use mqlab_text::cards::Key;
+use mqlab_text::Words;
 
 use super::Broker;
 
@@ -889,13 +892,10 @@ impl Replica {
 
     /// Disk lines for the snapshot: the log's latest records, the leader-epoch cache
     /// and the high-watermark checkpoint.
-    pub fn disk_lines(&self) -> Vec<String> {
+    pub fn disk_lines(&self, w: &Words) -> Vec<String> {
         let log = &self.disk.log;
         let first = log.len().saturating_sub(12);
-        let records: Vec<String> = log[first..]
-            .iter()
-            .map(|r| format!("m{}", r.message))
-            .collect();
+        let records = ids(log[first..].iter().map(|r| r.message));
         let epochs: Vec<String> = self
             .disk
             .epochs
@@ -903,37 +903,39 @@ impl Replica {
             .map(|(epoch, start)| format!("{epoch}@{start}"))
             .collect();
         vec![
-            format!(
-                "log{}: {}",
-                if first > 0 { " (latest)" } else { "" },
-                records.join(" ")
+            if first > 0 {
+                card!(w, ReplicaLogLatest, msgs = records)
+            } else {
+                card!(w, ReplicaLog, msgs = records)
+            },
+            card!(w, ReplicaEpochs, epochs = epochs.join(" ")),
+            card!(
+                w,
+                ReplicaHighWatermarkCheckpoint,
+                offset = self.disk.high_watermark
             ),
-            format!("leader epochs (epoch@offset): {}", epochs.join(" ")),
-            format!("high watermark checkpoint: {}", self.disk.high_watermark),
         ]
     }
 
     /// Memory lines for the snapshot.
-    pub fn memory_lines(&self) -> Vec<String> {
-        let mut lines = vec![format!(
-            "leader {} · epoch {} · in sync {} · high watermark {}",
-            self.memory
-                .leader
-                .map_or_else(|| "none".to_string(), |l| l.to_string()),
-            self.memory.epoch,
-            size(self.memory.isr),
-            self.memory.high_watermark
+    pub fn memory_lines(&self, w: &Words) -> Vec<String> {
+        let leader = self
+            .memory
+            .leader
+            .map_or_else(|| w.get(Key::None).to_string(), |l| l.to_string());
+        let mut lines = vec![card!(
+            w,
+            ReplicaState,
+            leader = leader,
+            epoch = self.memory.epoch,
+            in_sync = size(self.memory.isr),
+            high_watermark = self.memory.high_watermark
         )];
         if !self.memory.waiting.is_empty() {
-            let ids: Vec<String> = self
-                .memory
-                .waiting
-                .iter()
-                .map(|(_, m, _)| format!("m{m}"))
-                .collect();
-            lines.push(format!("waiting for acks=all: {}", ids.join(" ")));
+            let waiting = ids(self.memory.waiting.iter().map(|(_, m, _)| *m));
+            lines.push(card!(w, ReplicaWaiting, msgs = waiting));
         }
-        lines.extend(self.queue.memory_lines());
+        lines.extend(self.queue.memory_lines(w));
         lines
     }
 }

@@ -22,7 +22,9 @@ use crate::ledger::CauseKind;
 use crate::network::{Envelope, LinkId, MessageKind};
 use crate::node::{NodeId, RoleKind};
 use crate::scenario::KafkaConfig;
+use crate::speech::{card, ids};
 use crate::trace::{Detail, GroupDetail};
+use mqlab_text::Words;
 
 /// A fetch's offset that means "from the group's committed offset".
 pub(crate) const FROM_COMMITTED: u32 = u32::MAX;
@@ -304,34 +306,39 @@ impl Topic {
     }
 
     /// Volatile lines for the snapshot.
-    pub fn memory_lines(&self) -> Vec<String> {
-        let mut lines = self.log.memory_lines();
+    pub fn memory_lines(&self, w: &Words) -> Vec<String> {
+        let mut lines = self.log.memory_lines(w);
         for group in &self.groups {
-            lines.extend(group.memory_lines());
+            lines.extend(group.memory_lines(w));
         }
         let parked = self.memory.parked.iter().filter(|p| p.is_some()).count();
         if parked > 0 {
-            lines.push(format!("fetches waiting for records: {parked}"));
+            lines.push(card!(w, TopicParked, count = parked));
         }
         lines
     }
 
     /// Durable lines for the snapshot: each partition's records, and each group's
     /// committed offsets.
-    pub fn partition_lines(&self) -> Vec<String> {
+    pub fn partition_lines(&self, w: &Words) -> Vec<String> {
         let mut lines = Vec::new();
         for (p, entries) in self.disk.partitions.iter().enumerate() {
-            let records: Vec<String> = entries
+            let records = ids(entries
                 .iter()
                 .take(16)
-                .map(|e| format!("m{}", self.log.disk.entries[*e as usize].message))
-                .collect();
+                .map(|e| self.log.disk.entries[*e as usize].message));
             let more = if entries.len() > 16 {
-                format!(" … ({} records)", entries.len())
+                card!(w, MoreRecords, count = entries.len())
             } else {
                 String::new()
             };
-            lines.push(format!("p{p}: {}{more}", records.join(" ")));
+            lines.push(card!(
+                w,
+                TopicPartition,
+                partition = format!("p{p}"),
+                msgs = records,
+                more = more
+            ));
         }
         for group in &self.groups {
             let offsets: Vec<String> = group
@@ -341,10 +348,11 @@ impl Topic {
                 .enumerate()
                 .map(|(p, o)| format!("p{p}@{o}"))
                 .collect();
-            lines.push(format!(
-                "group {} committed: {}",
-                group.group + 1,
-                offsets.join(" ")
+            lines.push(card!(
+                w,
+                TopicGroupCommitted,
+                group = group.group + 1,
+                offsets = offsets.join(" ")
             ));
         }
         lines
