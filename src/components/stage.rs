@@ -611,9 +611,9 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
     });
     html! {
         <section class={classes!("node-card", node.id.role().name(), (!node.up).then_some("down"))}
-                 aria-label={words.fill(Key::CardLabel, &[("node", crate::words::node_title(&words, node.id).into())])}>
+                 aria-label={words.fill(Key::CardLabel, &[("node", crate::words::node_title(words, node.id).into())])}>
             <header>
-                <h3>{ crate::words::node_title(&words, node.id) }</h3>
+                <h3>{ crate::words::node_title(words, node.id) }</h3>
                 { status }
                 if node.crashes > 0 {
                     <span class="crashes">{ words.fill(Key::CardCrashed, &[("count", node.crashes.into())]) }</span>
