@@ -95,6 +95,17 @@ impl DiskRecord {
         };
         let m = |m: u32| format!("m{m}");
         let t = |t: u32| format!("t{t}");
+        // A transaction's record: which one, of what kind, over which messages.
+        let txn_line = |key: Key, txn: u32, kind: u8, message: u32, last: u32| {
+            w.fill(
+                key,
+                &[
+                    ("txn", t(txn).into()),
+                    ("kind", kind_text(kind).into()),
+                    ("msgs", run('m', message, last).into()),
+                ],
+            )
+        };
         match self {
             DiskRecord::MarkedSent(id) => card!(w, DiskSent, msg = m(id)),
             DiskRecord::Confirmed(id) => card!(w, DiskConfirmed, msg = m(id)),
@@ -114,13 +125,7 @@ impl DiskRecord {
                 kind,
                 message,
                 last,
-            } => card!(
-                w,
-                DiskBegin,
-                txn = t(txn),
-                kind = kind_text(kind),
-                msgs = run('m', message, last)
-            ),
+            } => txn_line(Key::DiskBegin, txn, kind, message, last),
             DiskRecord::DecisionCommit(txn) => card!(w, DiskDecisionCommit, txn = t(txn)),
             DiskRecord::End(txn) => card!(w, DiskEnd, txn = t(txn)),
             DiskRecord::PresumedAbort(txn) => card!(w, DiskPresumedAbort, txn = t(txn)),
@@ -129,13 +134,7 @@ impl DiskRecord {
                 kind,
                 message,
                 last,
-            } => card!(
-                w,
-                DiskPrepared,
-                txn = t(txn),
-                kind = kind_text(kind),
-                msgs = run('m', message, last)
-            ),
+            } => txn_line(Key::DiskPrepared, txn, kind, message, last),
             DiskRecord::Commit(txn) => card!(w, DiskCommit, txn = t(txn)),
             DiskRecord::OutputAppended { message, last } => {
                 card!(w, DiskOutputAppended, outputs = run('o', message, last))

@@ -252,3 +252,37 @@ fn the_state_panel_speaks_the_words_of_the_run() {
         vec!["consumer.after_apply，针对 m3".to_string()]
     );
 }
+
+#[test]
+fn node_cards_speak_the_run_language() {
+    let mut sim = Sim::new(&scenario(Mode::AtLeastOnce)).unwrap();
+    for _ in 0..12 {
+        sim.step();
+    }
+    let broker_lines = |sim: &Sim| {
+        let snapshot = sim.snapshot();
+        let broker = snapshot
+            .nodes
+            .iter()
+            .find(|n| n.id == NodeId::BROKER)
+            .expect("the broker's card");
+        (broker.durable.clone(), broker.volatile.clone())
+    };
+    let (disk, _) = broker_lines(&sim);
+    assert!(
+        disk.iter().any(|line| line.starts_with("append ")),
+        "{disk:?}"
+    );
+    sim.set_words(chinese());
+    let (disk, memory) = broker_lines(&sim);
+    assert!(
+        disk.iter().any(|line| line.starts_with("追加 ")),
+        "{disk:?}"
+    );
+    assert!(
+        disk.iter()
+            .chain(&memory)
+            .all(|line| line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))),
+        "every line of the card is told in Chinese: {disk:?} {memory:?}"
+    );
+}
