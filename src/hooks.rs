@@ -2,7 +2,7 @@
 //! current run, so that a link reproduces it exactly.
 
 use gloo::events::{EventListener, EventListenerOptions};
-use gloo::timers::callback::Interval;
+use gloo::timers::callback::{Interval, Timeout};
 use mqlab_sim::SharedRun;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -24,6 +24,58 @@ pub fn cadence(steps_per_second: u32) -> (u32, u32) {
     } else {
         (FRAME_MS, steps_per_second.div_ceil(1000 / FRAME_MS))
     }
+}
+
+/// How many of a view's later parts are drawn: none on the view's first render, then one
+/// more in each following task, up to `parts`. A view that would build much at once draws
+/// its first screenful at once and the rest a part per task, so that opening it never
+/// holds the page for long (the browser also compiles the code a part runs for the first
+/// time while drawing it).
+#[hook]
+pub fn use_parts_drawn(parts: u8) -> u8 {
+    let drawn = use_state(|| 0u8);
+    {
+        let drawn = drawn.clone();
+        use_effect_with(*drawn, move |now| {
+            let now = *now;
+            let next = (now < parts).then(|| Timeout::new(0, move || drawn.set(now + 1)));
+            move || drop(next)
+        });
+    }
+    *drawn
+}
+
+/// A jump of more steps than this (to the end, back to the start, across the diagram)
+/// draws the stage at once and the long lists in the next task.
+const CATCH_UP_STEPS: u64 = 48;
+
+/// The lab's version that a view's long lists (the narration, the ledger, the space-time
+/// diagram) show. A step or a short batch shows at once; after a jump of many steps the
+/// lists keep the version they showed for one task, and catch up in the next, so that the
+/// stage and the controls answer at once and the rest is drawn in a task of its own.
+#[hook]
+pub fn use_lists_version(version: u64, step: u64) -> u64 {
+    let shown = use_mut_ref(|| (version, step));
+    let update = use_force_update();
+    let jump = step.abs_diff(shown.borrow().1) > CATCH_UP_STEPS;
+    if !jump {
+        *shown.borrow_mut() = (version, step);
+    }
+    {
+        let shown = shown.clone();
+        use_effect_with((jump, version), move |(jump, version)| {
+            let version = *version;
+            let later = jump.then(|| {
+                Timeout::new(0, move || {
+                    *shown.borrow_mut() = (version, step);
+                    update.force_update();
+                })
+            });
+            move || drop(later)
+        });
+    }
+    let version_shown = shown.borrow().0;
+    version_shown
 }
 
 /// The player: a timer that exists only while the lab is playing, rebuilt when the

@@ -281,11 +281,16 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         let run = props.lab.run.borrow();
         (run.scenario().clone(), run.commands().to_vec())
     };
+    // The plan is drawn at once, the four runs in the next task: opening the view never
+    // holds the page for long.
+    let drawn = crate::hooks::use_parts_drawn(1) >= 1;
     let result = use_memo(
-        (scenario.clone(), commands.clone()),
-        |(scenario, commands)| {
-            compare_in(scenario, commands, DEFAULT_COMPARE_STEPS, &words_now())
-                .map_err(|error| error.to_string())
+        (drawn, scenario.clone(), commands.clone()),
+        |(drawn, scenario, commands)| {
+            drawn.then(|| {
+                compare_in(scenario, commands, DEFAULT_COMPARE_STEPS, &words_now())
+                    .map_err(|error| error.to_string())
+            })
         },
     );
     let plan: Vec<String> = scenario
@@ -313,7 +318,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             </section>
             {
                 match &*result {
-                    Ok(comparison) => html! {
+                    None => html! { <p class="hint" role="status">{ words.get(Key::CompareRunning) }</p> },
+                    Some(Ok(comparison)) => html! {
                         <>
                             if let Some(kafka) = &scenario.kafka {
                                 if kafka.groups > 1 {
@@ -330,7 +336,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                             </section>
                         </>
                     },
-                    Err(error) => html! { <div class="notice error" role="alert"><p>{ words.fill(Key::CompareError, &[("error", error.into())]) }</p></div> },
+                    Some(Err(error)) => html! { <div class="notice error" role="alert"><p>{ words.fill(Key::CompareError, &[("error", error.into())]) }</p></div> },
                 }
             }
         </div>

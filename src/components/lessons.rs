@@ -435,18 +435,31 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     let controls_ref = use_node_ref();
     let reveal_ref = use_node_ref();
 
-    // Opening a lesson loads its scenario into the view's lab, from step 0.
+    // The lesson's text first, its stage in the next task: opening the view never holds
+    // the page for long.
+    let stage_drawn = crate::hooks::use_parts_drawn(1) >= 1;
+
+    // Opening a lesson loads its scenario into the view's lab, from step 0 (unless the
+    // lab was made on it and is still there).
     {
-        let dispatcher = lab.dispatcher();
+        let lab = lab.clone();
         let choice = choice.clone();
         let locked = locked.clone();
         let result = result.clone();
         use_effect_with(lesson.id, move |id| {
             if let Some(lesson) = lessons::find(id) {
-                dispatcher.dispatch(LabAction::Load {
-                    shared: Box::new(SharedRun::new(lesson.scenario)),
-                    notice: None,
-                });
+                let fresh = {
+                    let run = lab.run.borrow();
+                    run.sim().scenario() == &lesson.scenario
+                        && run.step_index() == 0
+                        && run.commands().is_empty()
+                };
+                if !fresh {
+                    lab.dispatch(LabAction::Load {
+                        shared: Box::new(SharedRun::new(lesson.scenario)),
+                        notice: None,
+                    });
+                }
             }
             choice.set(None);
             locked.set(None);
@@ -476,28 +489,37 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let question = lesson.question.clone();
         let picked = *locked;
         use_effect_with((ended, lesson.id), move |(ended, id)| {
-            if let (true, None, Some(picked)) = (*ended, result.as_ref(), picked) {
-                let run = run.borrow();
-                let sim = run.sim();
-                let summary = sim.summary();
-                let right = question
-                    .outcome(&summary)
-                    .get(picked)
-                    .copied()
-                    .unwrap_or(false);
-                let next = progress.record(id, right);
-                next.save();
-                progress.set(next);
-                result.set(Some(LessonResult {
-                    participants: if sim.scenario().mode == Mode::Transactional {
-                        sim.ledger().participants()
-                    } else {
-                        Vec::new()
-                    },
-                    summary,
-                    end_step: run.step_index(),
-                }));
-            }
+            // Kept in the task after the one that reached the end, so that a jump to the
+            // end and the reveal it brings are drawn in two tasks, not one long one.
+            let id = *id;
+            let later = match (*ended, result.as_ref(), picked) {
+                (true, None, Some(picked)) => {
+                    Some(gloo::timers::callback::Timeout::new(0, move || {
+                        let run = run.borrow();
+                        let sim = run.sim();
+                        let summary = sim.summary();
+                        let right = question
+                            .outcome(&summary)
+                            .get(picked)
+                            .copied()
+                            .unwrap_or(false);
+                        let next = progress.record(id, right);
+                        next.save();
+                        progress.set(next);
+                        result.set(Some(LessonResult {
+                            participants: if sim.scenario().mode == Mode::Transactional {
+                                sim.ledger().participants()
+                            } else {
+                                Vec::new()
+                            },
+                            summary,
+                            end_step: run.step_index(),
+                        }));
+                    }))
+                }
+                _ => None,
+            };
+            move || drop(later)
         });
     }
 
@@ -788,10 +810,12 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                             }
                         </div>
                     }
-                    <Stage snapshot={snapshot.clone()} last_event={last_event} step_ms={step_ms} />
-                    if transactional {
-                        <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
-                                          participants={sim.ledger().participants()} dispatch={dispatch.clone()} />
+                    if stage_drawn {
+                        <Stage snapshot={snapshot.clone()} last_event={last_event} step_ms={step_ms} />
+                        if transactional {
+                            <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
+                                              participants={sim.ledger().participants()} dispatch={dispatch.clone()} />
+                        }
                     }
                     if watching {
                         <Narration events={events} step={snapshot.step} truncated={sim.trace_truncated()} dispatch={dispatch.clone()} />

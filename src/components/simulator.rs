@@ -71,12 +71,13 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     // second instead of on every frame: the stage animates every frame, the long lists
     // follow. Paused or slow, everything follows every step.
     let fast = lab.playing && lab.steps_per_second() > 60;
+    let lists_version = crate::hooks::use_lists_version(lab.version, lab.run.borrow().step_index());
     let heavy_key = (
         fast,
         if fast {
             lab.version / HEAVY_EVERY
         } else {
-            lab.version
+            lists_version
         },
     );
     let heavy = {
@@ -85,17 +86,11 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         use_memo(heavy_key, move |_| HeavyViews::of(&run.borrow(), horizon))
     };
 
-    // The view is drawn in two tasks: the controls, the stage and the narration first,
-    // the space-time diagram, the ledger and the "In real systems" panel in the next
-    // task, so that opening the view never blocks the page for long.
-    let drawn_below = use_state(|| false);
-    {
-        let drawn_below = drawn_below.clone();
-        use_effect_with((), move |_| {
-            let timeout = gloo::timers::callback::Timeout::new(0, move || drawn_below.set(true));
-            move || drop(timeout)
-        });
-    }
+    // The view is drawn in four tasks: the controls first, then the stage, then the
+    // narration, the coordinator and the fault plan beside it, then the space-time
+    // diagram, the ledger and the "In real systems" panel below.
+    let drawn = crate::hooks::use_parts_drawn(3);
+    let (drawn_stage, drawn_side, drawn_below) = (drawn >= 1, drawn >= 2, drawn >= 3);
 
     let words = words_now();
     let run = lab.run.borrow();
@@ -148,34 +143,38 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     <ShareBar lab={lab.clone()} />
                 </div>
                 <div class="area-stage">
-                    <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms}>
-                        if let (Some(lag), Some(kafka)) = (&heavy.lag, &scenario.kafka) {
-                            <crate::components::lag_plot::LagPlot history={lag.clone()} groups={kafka.groups}
-                                      partitions={kafka.partitions} tick={heavy.summary.tick} />
-                        }
-                    </Stage>
+                    if drawn_stage {
+                        <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms}>
+                            if let (Some(lag), Some(kafka)) = (&heavy.lag, &scenario.kafka) {
+                                <crate::components::lag_plot::LagPlot history={lag.clone()} groups={kafka.groups}
+                                          partitions={kafka.partitions} tick={heavy.summary.tick} />
+                            }
+                        </Stage>
+                    }
                 </div>
                 <div class="area-side">
-                    <Narration events={heavy.events.clone()} step={heavy.summary.steps}
-                               truncated={heavy.truncated} dispatch={dispatch.clone()} />
-                    <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
-                                      participants={participants} dispatch={dispatch.clone()} />
-                    <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
-                                  partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
-                                  plan={crate::state::fault_plan(&run)} kafka={scenario.kafka.is_some()} dispatch={dispatch.clone()} />
-                    <crate::components::module_panel::ModulePanel module={Module::Settings}
-                        what={mqlab_text::page::Key::PartSettings} class="settings-host" when_visible=true
-                        args={Rc::from([SharedRun { scenario: scenario.clone(), commands: Vec::new(), step: None }.to_link()])}
-                        on_message={settings_answer(&dispatch)} />
+                    if drawn_side {
+                        <Narration events={heavy.events.clone()} step={heavy.summary.steps}
+                                   truncated={heavy.truncated} dispatch={dispatch.clone()} />
+                        <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
+                                          participants={participants} dispatch={dispatch.clone()} />
+                        <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
+                                      partitions={snapshot.partitions.clone()} breakpoints={snapshot.breakpoints.clone()}
+                                      plan={crate::state::fault_plan(&run)} kafka={scenario.kafka.is_some()} dispatch={dispatch.clone()} />
+                        <crate::components::module_panel::ModulePanel module={Module::Settings}
+                            what={mqlab_text::page::Key::PartSettings} class="settings-host" when_visible=true
+                            args={Rc::from([SharedRun { scenario: scenario.clone(), commands: Vec::new(), step: None }.to_link()])}
+                            on_message={settings_answer(&dispatch)} />
+                    }
                 </div>
                 <div class="area-timeline">
-                    if *drawn_below {
+                    if drawn_below {
                         <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
                                   in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
                     }
                 </div>
                 <div class="area-ledger">
-                    if *drawn_below {
+                    if drawn_below {
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
                                 anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()}
                                 replication={heavy.replication.clone()} dispatch={dispatch.clone()} />
@@ -185,7 +184,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                   messages={scenario.messages} />
                     }
                     }
-                    if *drawn_below {
+                    if drawn_below {
                         <crate::components::module_panel::ModulePanel module={Module::RealSystems}
                             what={mqlab_text::page::Key::PartRealSystems} class="real-systems-host" when_visible=true
                             args={Rc::from([RealSystemsSettings {
