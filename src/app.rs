@@ -1,6 +1,9 @@
 //! The top-level component: header, view tabs, theme and text-size settings, and the
 //! simulator state that the views share.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use gloo::events::EventListener;
 use mqlab_sim::Scenario;
 use mqlab_text::{page::Key, Lang};
@@ -20,6 +23,65 @@ fn set_root_attribute(name: &str, value: &str) {
     if let Some(root) = gloo::utils::document().document_element() {
         // Failing to set a presentation attribute only loses the styling; nothing to report.
         let _ = root.set_attribute(name, value);
+    }
+}
+
+/// Lays out the page's parts one frame after another while the text size changes: sets
+/// `data-text-settling` to `parts` on the root, then one less after each frame. Dropping
+/// the handle stops it and shows every part.
+fn settle_text_size(parts: u8) -> SettleHandle {
+    let handle = SettleHandle(Rc::new(RefCell::new(None)));
+    set_root_attribute("data-text-settling", &parts.to_string());
+    settle_next(parts, &handle.0);
+    handle
+}
+
+/// What a frame of `settle_text_size` waits on, kept only to be cancelled when dropped:
+/// the next frame, then a task after it.
+enum Waiting {
+    Frame {
+        _frame: gloo::render::AnimationFrame,
+    },
+    Task {
+        _task: gloo::timers::callback::Timeout,
+    },
+}
+
+struct SettleHandle(Rc<RefCell<Option<Waiting>>>);
+
+impl Drop for SettleHandle {
+    fn drop(&mut self) {
+        self.0.borrow_mut().take();
+        remove_root_attribute("data-text-settling");
+    }
+}
+
+fn settle_next(parts: u8, slot: &Rc<RefCell<Option<Waiting>>>) {
+    let after_frame = Rc::clone(slot);
+    let frame = gloo::render::request_animation_frame(move |_| {
+        // The frame that lays out this part is being drawn: the next part waits for a
+        // task after it.
+        let next = Rc::clone(&after_frame);
+        let task = gloo::timers::callback::Timeout::new(0, move || {
+            let left = parts - 1;
+            if left == 0 {
+                next.borrow_mut().take();
+                remove_root_attribute("data-text-settling");
+            } else {
+                set_root_attribute("data-text-settling", &left.to_string());
+                settle_next(left, &next);
+            }
+        });
+        *after_frame.borrow_mut() = Some(Waiting::Task { _task: task });
+    });
+    *slot.borrow_mut() = Some(Waiting::Frame { _frame: frame });
+}
+
+fn remove_root_attribute(name: &str) {
+    if let Some(root) = gloo::utils::document().document_element() {
+        // Failing to remove a presentation attribute only keeps a part hidden for a frame
+        // more; nothing to report.
+        let _ = root.remove_attribute(name);
     }
 }
 
@@ -87,8 +149,15 @@ pub fn App() -> Html {
     }
     {
         let large_text = *large_text;
+        let first = use_mut_ref(|| true);
         use_effect_with(large_text, move |large| {
             set_root_attribute("data-text", if *large { "large" } else { "normal" });
+            // A new text size lays out the whole page again. After a click, the stage is
+            // laid out in the first frame, the side panels in the next and the lists
+            // below in the one after (style.css), so that no frame holds the page long.
+            let settle = !std::mem::replace(&mut *first.borrow_mut(), false);
+            let settling = settle.then(|| settle_text_size(2));
+            move || drop(settling)
         });
     }
 
