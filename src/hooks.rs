@@ -50,24 +50,14 @@ pub fn use_parts_drawn(parts: u8) -> u8 {
 const CATCH_UP_STEPS: u64 = 48;
 
 /// The lab's version that a view's long lists (the narration, the ledger, the space-time
-/// diagram) show. A step or a short batch shows at once; after a jump of many steps, or
-/// on a new scenario (`scenario` is anything that tells one from another), the lists keep
-/// the version they showed for one task, and catch up in the next, so that the stage and
-/// the controls answer at once and the rest is drawn in a task of its own.
+/// diagram) show. A step or a short batch shows at once; after a jump of many steps the
+/// lists keep the version they showed for one task, and catch up in the next, so that the
+/// stage and the controls answer at once and the rest is drawn in a task of its own.
 #[hook]
-pub fn use_lists_version<S: PartialEq + Clone + 'static>(
-    version: u64,
-    step: u64,
-    scenario: &S,
-) -> u64 {
+pub fn use_lists_version(version: u64, step: u64) -> u64 {
     let shown = use_mut_ref(|| (version, step));
-    let shown_scenario = use_mut_ref(|| scenario.clone());
     let update = use_force_update();
-    let new_scenario = *shown_scenario.borrow() != *scenario;
-    let jump = new_scenario || step.abs_diff(shown.borrow().1) > CATCH_UP_STEPS;
-    if new_scenario {
-        *shown_scenario.borrow_mut() = scenario.clone();
-    }
+    let jump = step.abs_diff(shown.borrow().1) > CATCH_UP_STEPS;
     if !jump {
         *shown.borrow_mut() = (version, step);
     }

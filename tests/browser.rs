@@ -188,7 +188,7 @@ async fn clicks_reach_the_core_and_a_crash_empties_a_nodes_memory() {
     assert!(text(&root).contains("step 1 ·"), "{}", text(&root));
     button(&root, "Step back").click();
     settle().await;
-    assert!(text(&root).contains("step 0 · tick 0"));
+    assert!(text(&root).contains("step 0 · tick 0"), "{}", text(&root));
     button(&root, "Crash consumer").click();
     settle().await;
     let card = root

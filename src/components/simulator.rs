@@ -71,10 +71,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     // second instead of on every frame: the stage animates every frame, the long lists
     // follow. Paused or slow, everything follows every step.
     let fast = lab.playing && lab.steps_per_second() > 60;
-    let lists_version = {
-        let run = lab.run.borrow();
-        crate::hooks::use_lists_version(lab.version, run.step_index(), run.sim().scenario())
-    };
+    let lists_version = crate::hooks::use_lists_version(lab.version, lab.run.borrow().step_index());
     let heavy_key = (
         fast,
         if fast {
