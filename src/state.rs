@@ -549,7 +549,7 @@ impl Lab {
                     Ok(()) => self.with_notice(None),
                     Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
                         Key::NoticeCommandRefused,
-                        &[("error", error.to_string().into())],
+                        &[("error", error.describe_in(&self.words).into())],
                     )))),
                 }
             }

@@ -576,74 +576,100 @@ pub enum CommandError {
     NoReplayForTopic,
 }
 
+impl CommandError {
+    /// Why the command is refused, in `words` (the CLI and the trace hash read English).
+    pub fn describe_in(&self, words: &Words) -> String {
+        use crate::speech::{say, the};
+        let w = words;
+        match *self {
+            CommandError::NodeNotInMode { node, mode } => say!(
+                w,
+                CommandErrorNodeNotInMode,
+                node = node.name().to_string(),
+                mode = mode.as_str()
+            ),
+            CommandError::NodeNotInTopology { node } => say!(
+                w,
+                CommandErrorNodeNotInTopology,
+                node = node.name().to_string(),
+                role = node.role().name()
+            ),
+            CommandError::NodeAlreadyDown { node } => {
+                say!(w, CommandErrorNodeAlreadyDown, node = the(w, node))
+            }
+            CommandError::NodeAlreadyUp { node } => {
+                say!(w, CommandErrorNodeAlreadyUp, node = the(w, node))
+            }
+            CommandError::CrashPointNotInMode { point, mode } => say!(
+                w,
+                CommandErrorCrashPointNotInMode,
+                point = point.to_string(),
+                mode = mode.as_str()
+            ),
+            CommandError::MessageOutOfRange { message, messages } => say!(
+                w,
+                CommandErrorMessageOutOfRange,
+                message = message.to_string(),
+                messages = messages.to_string()
+            ),
+            CommandError::LinkNotInMode { link, mode } => say!(
+                w,
+                CommandErrorLinkNotInMode,
+                link = link.to_string(),
+                mode = mode.as_str()
+            ),
+            CommandError::KindNotOnLink { link, kind } => say!(
+                w,
+                CommandErrorKindNotOnLink,
+                link = link.to_string(),
+                kind = kind.to_string()
+            ),
+            CommandError::NthIsZero => say!(w, CommandErrorNthIsZero),
+            CommandError::DelayTooLong { ticks } => say!(
+                w,
+                CommandErrorDelayTooLong,
+                ticks = ticks.to_string(),
+                limit = crate::limits::MAX_DELAY_TICKS.to_string()
+            ),
+            CommandError::AlreadyPartitioned { link } => {
+                say!(w, CommandErrorAlreadyPartitioned, link = link.to_string())
+            }
+            CommandError::NotPartitioned { link } => {
+                say!(w, CommandErrorNotPartitioned, link = link.to_string())
+            }
+            CommandError::InvalidRatio { ratio } => {
+                say!(w, CommandErrorInvalidRatio, ratio = ratio.to_string())
+            }
+            CommandError::NoDeadLetterQueue => say!(w, CommandErrorNoDeadLetterQueue),
+            CommandError::NothingToReplay => say!(w, CommandErrorNothingToReplay),
+            CommandError::BrokerDown => say!(w, CommandErrorBrokerDown),
+            CommandError::TooManyArmedFaults { limit } => {
+                say!(w, CommandErrorTooManyArmedFaults, limit = limit.to_string())
+            }
+            CommandError::CrashPointNotInStyle { point, kafka: true } => say!(
+                w,
+                CommandErrorCrashPointWithGroups,
+                point = point.to_string()
+            ),
+            CommandError::CrashPointNotInStyle {
+                point,
+                kafka: false,
+            } => say!(
+                w,
+                CommandErrorCrashPointGroupsOnly,
+                point = point.to_string()
+            ),
+            CommandError::ReliableLink { link } => {
+                say!(w, CommandErrorReliableLink, link = link.to_string())
+            }
+            CommandError::NoReplayForTopic => say!(w, CommandErrorNoReplayForTopic),
+        }
+    }
+}
+
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CommandError::NodeNotInMode { node, mode } => {
-                write!(f, "there is no {} in {} mode", node.name(), mode.as_str())
-            }
-            CommandError::NodeNotInTopology { node } => write!(
-                f,
-                "there is no {} in this world: it has fewer {}s",
-                node.name(),
-                node.role().name()
-            ),
-            CommandError::NodeAlreadyDown { node } => write!(f, "{} is already down", node.the()),
-            CommandError::NodeAlreadyUp { node } => {
-                write!(f, "{} is up; only a crashed node can be restarted", node.the())
-            }
-            CommandError::CrashPointNotInMode { point, mode } => {
-                write!(f, "crash point {} does not exist in {} mode", point, mode.as_str())
-            }
-            CommandError::MessageOutOfRange { message, messages } => write!(
-                f,
-                "message m{message} does not exist: the scenario has m1..m{messages}"
-            ),
-            CommandError::LinkNotInMode { link, mode } => {
-                write!(f, "there is no link {link} in {} mode", mode.as_str())
-            }
-            CommandError::KindNotOnLink { link, kind } => write!(
-                f,
-                "link {link} never carries a {kind} message"
-            ),
-            CommandError::NthIsZero => write!(f, "messages are counted from 1 (the next one is 1)"),
-            CommandError::DelayTooLong { ticks } => write!(
-                f,
-                "a delay of {ticks} ticks is longer than the limit of {} ticks",
-                crate::limits::MAX_DELAY_TICKS
-            ),
-            CommandError::AlreadyPartitioned { link } => write!(f, "link {link} is already partitioned"),
-            CommandError::NotPartitioned { link } => write!(f, "link {link} is not partitioned"),
-            CommandError::InvalidRatio { ratio } => write!(
-                f,
-                "{ratio} is not a probability (the denominator must be at least 1 and at least the numerator)"
-            ),
-            CommandError::NoDeadLetterQueue => {
-                f.write_str("this run has no dead-letter queue (turn it on in the queue settings)")
-            }
-            CommandError::NothingToReplay => f.write_str("the dead-letter queue is empty"),
-            CommandError::BrokerDown => {
-                f.write_str("the broker is down, so it cannot replay its dead letters")
-            }
-            CommandError::TooManyArmedFaults { limit } => {
-                write!(f, "at most {limit} one-shot faults can wait at once")
-            }
-            CommandError::CrashPointNotInStyle { point, kafka: true } => write!(
-                f,
-                "crash point {point} does not exist with consumer groups: a Kafka consumer commits offsets instead of acking (use consumer.after_commit)"
-            ),
-            CommandError::CrashPointNotInStyle { point, kafka: false } => write!(
-                f,
-                "crash point {point} exists only with consumer groups (--style kafka): a queue's consumer acks instead (use consumer.after_ack)"
-            ),
-            CommandError::ReliableLink { link } => write!(
-                f,
-                "link {link} is a Kafka consumer's connection to the broker, which this version keeps reliable: faults on it are not modelled (crash the consumer or the broker instead)"
-            ),
-            CommandError::NoReplayForTopic => f.write_str(
-                "the dead-letter topic of consumer groups is not replayed in this version",
-            ),
-        }
+        f.write_str(&self.describe_in(crate::sim::english()))
     }
 }
 

@@ -1632,7 +1632,7 @@ impl Sim {
             self.planned_next += 1;
             let (count, error) = match self.apply_command(&command) {
                 Ok(count) => (count, None),
-                Err(error) => (0, Some(error.to_string())),
+                Err(error) => (0, Some(error)),
             };
             self.record_command(CommandNote {
                 command,
@@ -1682,7 +1682,11 @@ impl Sim {
             };
         }
         match (&note.error, note.planned) {
-            (Some(error), _) => say!(words, CommandPlannedSkipped, error = error),
+            (Some(error), _) => say!(
+                words,
+                CommandPlannedSkipped,
+                error = error.describe_in(words)
+            ),
             (None, true) => say!(
                 words,
                 CommandPlanned,

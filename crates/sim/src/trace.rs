@@ -630,7 +630,7 @@ pub(crate) struct CommandNote {
     /// A planned fault of the scenario rather than user input.
     pub(crate) planned: bool,
     /// Why a planned fault was skipped.
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<crate::fault::CommandError>,
     /// Replaying dead letters: how many.
     pub(crate) count: usize,
     /// A timed partition of the scenario: the two nodes whose links it cuts or heals.
