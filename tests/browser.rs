@@ -27,9 +27,25 @@ fn container() -> web_sys::Element {
     div
 }
 
-/// Lets Yew render (it schedules renders on the microtask queue).
+/// Lets Yew render: it schedules renders on the microtask queue, and the simulator draws
+/// its parts over several tasks, so this waits until the document's text stops changing.
 async fn settle() {
+    let body_text = || {
+        gloo::utils::document()
+            .body()
+            .and_then(|body| body.text_content())
+            .unwrap_or_default()
+    };
     yew::platform::time::sleep(Duration::from_millis(30)).await;
+    let mut last = body_text();
+    for _ in 0..100 {
+        yew::platform::time::sleep(Duration::from_millis(20)).await;
+        let now = body_text();
+        if now == last {
+            return;
+        }
+        last = now;
+    }
 }
 
 fn text(root: &web_sys::Element) -> String {
