@@ -26,17 +26,28 @@ fn set_root_attribute(name: &str, value: &str) {
     }
 }
 
-/// Lays out the page's parts one frame after another while the text size changes: sets
-/// `data-text-settling` to `parts` on the root, then one less after each frame. Dropping
-/// the handle stops it and shows every part.
-fn settle_text_size(parts: u8) -> SettleHandle {
+/// Lays the page out a part per frame whenever `key` changes after the first render.
+#[hook]
+fn use_settled_layout<T: PartialEq + 'static>(key: T) {
+    let first = use_mut_ref(|| true);
+    use_effect_with(key, move |_| {
+        let settle = !std::mem::replace(&mut *first.borrow_mut(), false);
+        let settling = settle.then(|| settle_layout(2));
+        move || drop(settling)
+    });
+}
+
+/// Lays out the page's parts one frame after another while the text size or the language
+/// changes: sets `data-text-settling` to `parts` on the root, then one less after each
+/// frame. Dropping the handle stops it and shows every part.
+fn settle_layout(parts: u8) -> SettleHandle {
     let handle = SettleHandle(Rc::new(RefCell::new(None)));
     set_root_attribute("data-text-settling", &parts.to_string());
     settle_next(parts, &handle.0);
     handle
 }
 
-/// What a frame of `settle_text_size` waits on, kept only to be cancelled when dropped:
+/// What a frame of `settle_layout` waits on, kept only to be cancelled when dropped:
 /// the next frame, then a task after it.
 enum Waiting {
     Frame {
@@ -149,17 +160,14 @@ pub fn App() -> Html {
     }
     {
         let large_text = *large_text;
-        let first = use_mut_ref(|| true);
         use_effect_with(large_text, move |large| {
             set_root_attribute("data-text", if *large { "large" } else { "normal" });
-            // A new text size lays out the whole page again. After a click, the stage is
-            // laid out in the first frame, the side panels in the next and the lists
-            // below in the one after (style.css), so that no frame holds the page long.
-            let settle = !std::mem::replace(&mut *first.borrow_mut(), false);
-            let settling = settle.then(|| settle_text_size(2));
-            move || drop(settling)
         });
     }
+    // A new text size or language lays out the whole page again: after the first render,
+    // the stage is laid out in the first frame, the side panels in the next and the lists
+    // below in the one after (style.css), so that no frame holds the page long.
+    use_settled_layout((*large_text, words.lang()));
 
     let toggle_dark = {
         let dark = dark.clone();
