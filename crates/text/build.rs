@@ -15,7 +15,11 @@ use std::path::Path;
 const FETCHED_BY_NAME: [&str; 2] = ["lessons", "real-systems"];
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static/text/en");
+    // Read when the script runs, not when it was compiled: a build directory shared by two
+    // checkouts keeps one compiled script, and it must read the checkout being built.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("../../static/text/en");
     println!("cargo::rerun-if-changed={}", dir.display());
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("static/text/en exists")
