@@ -149,13 +149,15 @@ function cpuMs(task, events) {
   const mainThreads = new Set(events
     .filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args && event.args.name === 'CrRendererMain')
     .map((event) => `${event.pid}:${event.tid}`));
+  // The same task: the trace's event and the observer's entry each lie more than half
+  // inside the other (a longer task around it, or a short one within it, is another).
   let best = null;
   let bestOverlap = 0;
   for (const event of events) {
     if (event.ph !== 'X' || event.name !== 'ThreadControllerImpl::RunTask' || event.tdur === undefined) continue;
     if (!mainThreads.has(`${event.pid}:${event.tid}`)) continue;
     const overlap = Math.min(endUs, event.ts + event.dur) - Math.max(startUs, event.ts);
-    if (overlap > bestOverlap) { bestOverlap = overlap; best = event; }
+    if (overlap > bestOverlap && overlap > event.dur / 2) { bestOverlap = overlap; best = event; }
   }
   return best && bestOverlap > task.ms * 500 ? Math.round(best.tdur / 1000) : null;
 }
