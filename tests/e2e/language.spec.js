@@ -32,7 +32,7 @@ test('?lang=zh-CN opens the page in Chinese, and the switch goes back to English
   await language.selectOption('en');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByRole('tablist', { name: 'Views' }).getByRole('tab').first()).toHaveText('Simulator');
-  expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
+  await expect.poll(() => new URL(page.url()).searchParams.get('lang')).toBe('en');
   // Remembered: the next visit without ?lang opens in English too.
   await page.goto('./');
   await page.locator('main[data-ready="true"]').waitFor();
@@ -55,7 +55,7 @@ test('switching language mid-run keeps the run, its step and its ledger, and the
   expect(await stepReadout(page)).toBe(before);
   expect(await counterValues(page)).toEqual(values);
   await expect(page.locator('.narration li').last()).toContainText(CHINESE);
-  expect(new URL(page.url()).searchParams.get('lang')).toBe('zh-CN');
+  await expect.poll(() => new URL(page.url()).searchParams.get('lang')).toBe('zh-CN');
   // The link copied now opens the same run in Chinese.
   expect(page.url()).toContain('#');
 

@@ -43,6 +43,8 @@ test('a copied link opens the same run at the same step in a fresh page @both', 
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   await other.locator('body').click({ position: { x: 2, y: 2 } });
   for (const p of [page, other]) for (let i = 0; i < 5; i++) await p.keyboard.press('End');
+  // After a long jump the ledger is drawn a task after the stage: wait for its end.
+  for (const p of [page, other]) await expect(p.getByRole('region', { name: 'Ledger' })).toContainText('run finished');
   expect(await ledgerText(other)).toBe(await ledgerText(page));
   expect(errors).toEqual([]);
   await fresh.close();
@@ -53,6 +55,7 @@ test('the page (WebAssembly) and the CLI (native) give the same trace hash for a
   await openSite(page);
   await armAndStep(page, 'Idempotent', 'broker.after_append', 0);
   for (let i = 0; i < 5; i++) await page.keyboard.press('End');
+  await expect(page.getByRole('region', { name: 'Ledger' })).toContainText('run finished');
   const shownHash = (await ledgerText(page)).match(/trace ([0-9a-f]{16})/)[1];
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: /Export JSON/ }).click();
@@ -93,6 +96,8 @@ test('a tampered link is refused with a message and the default run is shown @bo
   const { page } = guarded;
   await openSite(page);
   await armAndStep(page, 'At-least-once', 'consumer.after_apply', 12);
+  // The address bar follows the run a moment after the page has drawn it.
+  await expect(page).toHaveURL(/[&.]step=12~/);
   const link = page.url();
   const tampered = link.replace('at-least-once', 'at-most-once');
   expect(tampered).not.toBe(link);

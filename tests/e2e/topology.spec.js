@@ -140,6 +140,7 @@ test('9 consumers is refused with a message and the run is kept', async ({ guard
   // The readout (and the address) once the fifth step is drawn.
   await expect(stepReadout(page)).toContainText('step 5 ');
   const step = await stepReadout(page).innerText();
+  await expect(page).toHaveURL(/[&.]step=5~/);
   const link = page.url();
 
   await setNumber(page, 'Consumers', 9);

@@ -194,6 +194,8 @@ test('8: the theme and text size are remembered, travel in the link, and old lin
   await expect(page.locator('html')).toHaveAttribute('data-text', 'large');
   // In the link: a fresh browser (nothing remembered) opens it dark, large, same step.
   await stepForward(page, 4);
+  // The address bar follows the run a moment after the readout: wait for it.
+  await expect(page).toHaveURL(/[&.]step=4~/);
   const link = page.url();
   const fresh = await browser.newContext({ viewport: SIZES.projector });
   const other = await fresh.newPage();
