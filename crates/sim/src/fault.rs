@@ -669,7 +669,7 @@ impl CommandError {
 
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::sim::english()))
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 

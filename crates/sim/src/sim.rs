@@ -182,13 +182,6 @@ pub struct Sim {
     pub(crate) words: Arc<Words>,
 }
 
-/// English, as the trace hash reads the commands' narration and scenario files tell
-/// their traces.
-pub(crate) fn english() -> &'static Words {
-    static ENGLISH: OnceLock<Words> = OnceLock::new();
-    ENGLISH.get_or_init(Words::english)
-}
-
 /// English, shared by every run until it is told otherwise.
 fn english_arc() -> Arc<Words> {
     static ENGLISH: OnceLock<Arc<Words>> = OnceLock::new();
@@ -1746,7 +1739,7 @@ impl Sim {
         let command = &note.command;
         let node = command_node(command);
         // The hash reads the English sentence, whatever the language of the trace.
-        let english_text = self.command_narration(&note, english());
+        let english_text = self.command_narration(&note, crate::speech::english());
         self.hash.word(self.step_index);
         self.hash.word(0xC0FF_EE00);
         self.hash.bytes(english_text.as_bytes());

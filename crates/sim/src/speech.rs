@@ -7,6 +7,13 @@ use mqlab_text::{Lang, Words};
 
 use crate::node::NodeId;
 
+/// English, as the trace hash reads the commands' narration, scenario files tell their
+/// traces and errors print themselves.
+pub(crate) fn english() -> &'static Words {
+    static ENGLISH: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    ENGLISH.get_or_init(Words::english)
+}
+
 /// Fills an entry of the narration catalogue: `say!(words, Key, name = value, ...)`.
 macro_rules! say {
     ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {

@@ -483,7 +483,7 @@ impl ScenarioFile {
             },
             trace_hash: Some(sim.trace_hash()),
             // Told in English, as the trace hash reads a run, whatever the page's language.
-            trace: with_trace.then(|| sim.told_in(sim.trace(), crate::sim::english())),
+            trace: with_trace.then(|| sim.told_in(sim.trace(), crate::speech::english())),
         }
     }
 
@@ -623,7 +623,7 @@ impl ScenarioFile {
     /// Checks a rebuilt simulation against the file's trace hash and trace.
     pub fn verify(&self, sim: &Sim) -> Result<(), FileError> {
         if let Some(trace) = &self.trace {
-            let simulated = sim.told_in(sim.trace(), crate::sim::english());
+            let simulated = sim.told_in(sim.trace(), crate::speech::english());
             let common = trace.len().min(simulated.len());
             let first_difference = (0..common)
                 .find(|&i| trace[i] != simulated[i])
