@@ -204,6 +204,26 @@ pub fn App() -> Html {
         let help_open = help_open.clone();
         Callback::from(move |_| help_open.set(false))
     };
+    // The focus goes back to where it was when the help opened, even when the closed
+    // dialog (drawn by another module) has already taken its own element away with it.
+    {
+        let opener: Rc<RefCell<Option<web_sys::HtmlElement>>> = use_mut_ref(|| None);
+        use_effect_with(*help_open, move |open| {
+            let document = gloo::utils::document();
+            if *open {
+                *opener.borrow_mut() = document
+                    .active_element()
+                    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            } else if let Some(opener) = opener.borrow_mut().take() {
+                let lost = document
+                    .active_element()
+                    .is_none_or(|element| Some(&element) == document.body().as_deref());
+                if lost && opener.is_connected() {
+                    let _ = opener.focus();
+                }
+            }
+        });
+    }
 
     // The tab list is one stop for Tab; ← → (and Home, End) move between its tabs.
     let on_tab_key = {
