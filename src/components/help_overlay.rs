@@ -1,5 +1,5 @@
 //! The keyboard shortcuts and the words the page uses, in a dialog that keeps the
-//! keyboard focus while it is open and gives it back when it closes.
+//! keyboard focus while it is open (the page gives it back when it closes).
 
 use gloo::events::EventListener;
 use mqlab_text::settings::Key;
@@ -69,12 +69,11 @@ pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
     let dialog_ref = use_node_ref();
     {
         // Focus the close button when the dialog opens; keep Tab inside the dialog; close
-        // on Escape; give the focus back to where it was when the dialog closes.
+        // on Escape. The page gives the focus back to where it was when the dialog closes.
         let close_ref = close_ref.clone();
         let dialog_ref = dialog_ref.clone();
         let on_close = props.on_close.clone();
         use_effect_with((), move |_| {
-            let opener = active_element();
             if let Some(button) = close_ref.cast::<web_sys::HtmlElement>() {
                 let _ = button.focus();
             }
@@ -142,12 +141,6 @@ pub fn HelpOverlay(props: &HelpOverlayProps) -> Html {
             move || {
                 drop(keys);
                 drop(focus);
-                if let Some(opener) = opener.and_then(|o| o.dyn_into::<web_sys::HtmlElement>().ok())
-                {
-                    if opener.is_connected() {
-                        let _ = opener.focus();
-                    }
-                }
             }
         });
     }

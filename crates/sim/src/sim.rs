@@ -5,7 +5,7 @@
 //! the ledger and the trace.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use mqlab_text::Words;
 
@@ -182,12 +182,6 @@ pub struct Sim {
     pub(crate) words: Arc<Words>,
 }
 
-/// English, shared by every run until it is told otherwise.
-fn english_arc() -> Arc<Words> {
-    static ENGLISH: OnceLock<Arc<Words>> = OnceLock::new();
-    Arc::clone(ENGLISH.get_or_init(|| Arc::new(Words::english())))
-}
-
 /// What the world keeps about a replicated queue: where clients send their writes,
 /// which connections the controller and the replicas hold, and the counters.
 #[derive(Clone, Debug)]
@@ -345,7 +339,7 @@ impl Sim {
             lag: LagHistory::new(scenario.kafka.as_ref().map_or(0, |k| {
                 usize::from(k.groups.max(1)) * usize::from(k.partitions.max(1))
             })),
-            words: english_arc(),
+            words: crate::speech::english_arc(),
         };
         if let Some(kafka) = &scenario.kafka {
             // The consumers' connections to the broker are reliable (TCP): random loss,

@@ -3,15 +3,28 @@
 //! narration, the ledger's explanations and the replication settings' description all
 //! speak through it.
 
+use std::sync::{Arc, OnceLock};
+
 use mqlab_text::{Lang, Words};
 
 use crate::node::NodeId;
 
-/// English, as the trace hash reads the commands' narration, scenario files tell their
-/// traces and errors print themselves.
+/// English, built once: the words every run starts in, and those the trace hash reads
+/// the commands' narration in, scenario files tell their traces in and errors print
+/// themselves in.
+fn english_shared() -> &'static Arc<Words> {
+    static ENGLISH: OnceLock<Arc<Words>> = OnceLock::new();
+    ENGLISH.get_or_init(|| Arc::new(Words::english()))
+}
+
+/// English, as the trace hash, scenario files and errors speak it.
 pub(crate) fn english() -> &'static Words {
-    static ENGLISH: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
-    ENGLISH.get_or_init(Words::english)
+    english_shared()
+}
+
+/// English, shared by every run until it is told otherwise.
+pub(crate) fn english_arc() -> Arc<Words> {
+    Arc::clone(english_shared())
 }
 
 /// Fills an entry of the narration catalogue: `say!(words, Key, name = value, ...)`.
