@@ -38,6 +38,19 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// Fills an entry of the analysis views' catalogue (the crash matrix's outcomes, the
+/// protocol lab's actions): `lab!(words, Key, name = value, ...)`. The page's own module
+/// never reads them, so their English is not carried by it.
+macro_rules! lab {
+    ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $words.fill(
+            ::mqlab_text::analysis::Key::$key,
+            &[$((stringify!($name), ::mqlab_text::Arg::from($value))),*],
+        )
+    };
+}
+pub(crate) use lab;
+
 /// Fills an entry of the node cards' catalogue: `card!(words, Key, name = value, ...)`.
 macro_rules! card {
     ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
