@@ -38,6 +38,19 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// A sentence of the errors' catalogue, kept with an error until somebody reads it.
+pub type Sentence = mqlab_text::Said<mqlab_text::errors::Key>;
+
+/// An entry of the errors' catalogue with its arguments, not yet in words:
+/// `said!(Key, name = value, ...)`.
+macro_rules! said {
+    ($key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::speech::Sentence::new(::mqlab_text::errors::Key::$key)
+            $(.with(stringify!($name), $value))*
+    };
+}
+pub(crate) use said;
+
 /// Fills an entry of the node cards' catalogue: `card!(words, Key, name = value, ...)`.
 macro_rules! card {
     ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {

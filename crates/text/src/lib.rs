@@ -132,6 +132,71 @@ macro_rules! count_args {
 }
 count_args!(u8, u16, u32, u64, usize);
 
+/// A sentence of a carried catalogue not yet put in words: its entry and its arguments,
+/// some of which may be sentences too. An error keeps one, so that whoever shows the
+/// error tells it in the reader's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said<K> {
+    key: K,
+    args: Vec<(&'static str, Part<K>)>,
+}
+
+/// An argument of a sentence not yet put in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part<K> {
+    Plain(Arg<'static>),
+    Said(Said<K>),
+}
+
+impl<K: Entry> Said<K> {
+    /// The entry, with no arguments yet.
+    pub fn new(key: K) -> Said<K> {
+        Said {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// The sentence with one more argument.
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg<'static>>) -> Said<K> {
+        self.args.push((name, Part::Plain(value.into())));
+        self
+    }
+
+    /// The sentence with one more argument that is a sentence itself (none: nothing).
+    pub fn with_said(mut self, name: &'static str, value: impl Into<Option<Said<K>>>) -> Said<K> {
+        let part = match value.into() {
+            Some(said) => Part::Said(said),
+            None => Part::Plain(Arg::from("")),
+        };
+        self.args.push((name, part));
+        self
+    }
+
+    /// The sentence in `words`.
+    pub fn told_in(&self, words: &Words) -> String {
+        let args: Vec<(&str, Arg<'_>)> = self
+            .args
+            .iter()
+            .map(|(name, part)| {
+                let arg = match part {
+                    Part::Plain(arg) => arg.clone(),
+                    Part::Said(said) => Arg::from(said.told_in(words)),
+                };
+                (*name, arg)
+            })
+            .collect();
+        words.fill(self.key, &args)
+    }
+}
+
+/// The sentence in English, as the command line and the tests print it.
+impl<K: Entry> fmt::Display for Said<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.told_in(&Words::english()))
+    }
+}
+
 /// Why a translation's file was not taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadError {
