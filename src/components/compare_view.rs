@@ -53,7 +53,7 @@ fn column(run: &ModeRun, on_open: &Callback<()>, words: &Words) -> Html {
                     "fault",
                     fault_text_in(words, fault.fault.at_step, &fault.fault.command).into(),
                 ),
-                ("reason", fault.reason.to_string().into()),
+                ("reason", fault.reason.describe_in(words).into()),
             ],
         );
         html! { <li>{ text }</li> }

@@ -444,6 +444,27 @@ fn short_text(outcome: Outcome, groups: usize, words: &Words) -> String {
     }
 }
 
+/// With several consumer groups, each group's own outcome in `words`, the first group's
+/// first ("group 1: exactly once"); empty with a queue or one group.
+fn group_texts(cell: &Cell, words: &Words) -> Vec<String> {
+    if cell.group_summaries.len() < 2 {
+        return Vec::new();
+    }
+    cell.group_outcomes()
+        .iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            words.fill(
+                Key::MatrixCellGroup,
+                &[
+                    ("group", (index + 1).into()),
+                    ("outcome", outcome.text_in(words).into()),
+                ],
+            )
+        })
+        .collect()
+}
+
 fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
     let crashes: Vec<String> = cell.crashes.iter().map(|crash| crash.label()).collect();
     let fired = if cell.fired == 0 {
@@ -452,29 +473,16 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
         ""
     };
     // With several consumer groups, every group's own outcome, after the worst one's.
-    let groups: Vec<String> = if cell.group_summaries.len() > 1 {
-        cell.group_outcomes()
-            .iter()
-            .enumerate()
-            .map(|(index, outcome)| {
-                words.fill(
-                    Key::MatrixCellGroup,
-                    &[
-                        ("group", (index + 1).into()),
-                        ("outcome", outcome.text().into()),
-                    ],
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let groups = group_texts(cell, words);
     let per_group = if groups.is_empty() {
         String::new()
     } else {
         words.fill(
             Key::MatrixCellPerGroup,
-            &[("groups", groups.join("; ").into())],
+            &[(
+                "groups",
+                groups.join(words.get(Key::MatrixCellGroupSeparator)).into(),
+            )],
         )
     };
     let crash_list = crashes
@@ -492,10 +500,16 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
         &[
             ("mode", mode_label(words, cell.mode).into()),
             ("crashes", crash_list.into()),
-            ("outcome", cell.outcome.text().into()),
+            ("outcome", cell.outcome.text_in(words).into()),
             ("more", format!("{per_group}{fired}").into()),
         ],
     );
+    // The data attributes are read as data, not by the learner: they give the outcome in
+    // English whatever the page's language.
+    let english_groups = (!groups.is_empty()).then(|| {
+        let english = Words::english();
+        group_texts(cell, &english).join(english.get(Key::MatrixCellGroupSeparator))
+    });
     let onclick = {
         let on_open = on_open.clone();
         Callback::from(move |_: MouseEvent| on_open.emit(()))
@@ -505,7 +519,7 @@ fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
            href={format!("#{}", cell.shared.to_link())}
            title={title.clone()} aria-label={title}
            data-mode={cell.mode.as_str()} data-crash={crashes.join(",")}
-           data-outcome={cell.outcome.text()} data-groups={(!groups.is_empty()).then(|| groups.join("; "))}
+           data-outcome={cell.outcome.text()} data-groups={english_groups}
            data-fired={cell.fired.to_string()} {onclick}>
             <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
             <span class="word" aria-hidden="true">{ short_text(cell.outcome, cell.group_summaries.len(), words) }</span>
@@ -536,17 +550,20 @@ fn mode_grid(
         .map(|c| ((c.crashes[0].at, c.crashes[1].at), **c))
         .collect();
     let find_single = |at, message| by_crash.get(&(at, message));
+    // When a row's (or a pair column's) crash happens, in this mode and world.
+    let describe = |at: Point| {
+        if scenario.kafka.is_some() {
+            at.point.describe_with_groups_words(mode, words)
+        } else {
+            at.point.describe_in_words(mode, words)
+        }
+    };
     let rows = points.iter().map(|&at| {
         let tds = (1..=messages).map(|message| match find_single(at, message) {
             Some(cell) => html! { <td>{ cell_link(cell, on_open, words) }</td> },
             None => html! { <td class="pending" aria-label={words.get(Key::MatrixCellNotRun)}>{ "·" }</td> },
         });
-        let describe = if scenario.kafka.is_some() {
-            at.point.describe_with_groups_words(mode, words)
-        } else {
-            at.point.describe_in_words(mode, words)
-        };
-        html! { <tr data-point={at.name()}><th scope="row" title={describe}>{ at.name() }</th>{ for tds }</tr> }
+        html! { <tr data-point={at.name()}><th scope="row" title={describe(at)}>{ at.name() }</th>{ for tds }</tr> }
     });
     let heads = (1..=messages).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
     let missing = points_left_out(scenario, mode);
@@ -583,7 +600,7 @@ fn mode_grid(
     );
     let pair_grid = (!pairs.is_empty()).then(|| {
         let (first_message, second_message): (u32, u32) = if messages >= 2 { (1, 2) } else { (1, 1) };
-        let heads = points.iter().map(|p| html! { <th scope="col" title={p.point.describe()}>{ p.name() }</th> });
+        let heads = points.iter().map(|p| html! { <th scope="col" title={describe(*p)}>{ p.name() }</th> });
         let rows = points.iter().map(|&first| {
             let tds = points.iter().map(|&second| {
                 match by_pair.get(&(first, second)) {
@@ -591,7 +608,7 @@ fn mode_grid(
                     None => html! { <td class="pending">{ "·" }</td> },
                 }
             });
-            html! { <tr><th scope="row">{ first.name() }</th>{ for tds }</tr> }
+            html! { <tr><th scope="row" title={describe(first)}>{ first.name() }</th>{ for tds }</tr> }
         });
         html! {
             <>

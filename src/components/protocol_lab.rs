@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
 use mqlab_sim::explore::{
-    Action, ExploreConfig, Explorer, Message, RmState, StateId, Status, TmState, TwoPhaseState,
+    Action, ExploreConfig, ExploreError, Explorer, Message, RmState, StateId, Status, TmState,
+    TwoPhaseState,
 };
 use mqlab_text::analysis::Key;
 use mqlab_text::Words;
@@ -41,8 +42,8 @@ enum LabRun {
 /// so that it reads in the language chosen when it is shown.
 #[derive(Clone, Debug, PartialEq)]
 enum LabError {
-    /// The explorer refused the configuration (the core's reason).
-    Config(String),
+    /// The explorer refused the configuration.
+    Config(ExploreError),
     /// N is not a whole number from 1 to `LAB_MAX_RMS` (the text typed).
     Rms(String),
     /// No state has that number: they go from 0 to this one.
@@ -52,9 +53,10 @@ enum LabError {
 impl LabError {
     fn text(&self, words: &Words) -> String {
         match self {
-            LabError::Config(problem) => {
-                words.fill(Key::LabErrorConfig, &[("problem", problem.into())])
-            }
+            LabError::Config(problem) => words.fill(
+                Key::LabErrorConfig,
+                &[("problem", problem.describe_in(words).into())],
+            ),
             LabError::Rms(text) => words.fill(
                 Key::LabErrorRms,
                 &[("max", LAB_MAX_RMS.into()), ("text", text.into())],
@@ -166,7 +168,7 @@ pub fn ProtocolLab() -> Html {
                     let started = js_sys::Date::now();
                     *timer.borrow_mut() = Some(slice_timer(explorer.clone(), run.clone(), started));
                 }
-                Err(problem) => error.set(Some(LabError::Config(problem.to_string()))),
+                Err(problem) => error.set(Some(LabError::Config(problem))),
             }
         })
     };
@@ -317,9 +319,9 @@ pub fn ProtocolLab() -> Html {
                     { for path.steps.iter().zip(ids).map(|(step, id)| html! {
                         <li>
                             if let Some(id) = id {
-                                <button class="small" onclick={go(id)} title={step.action.to_string()}>{ step.action.label() }</button>
+                                <button class="small" onclick={go(id)} title={step.action.to_string()}>{ step.action.label_in(&words) }</button>
                             } else {
-                                { step.action.label() }
+                                { step.action.label_in(&words) }
                             }
                         </li>
                     }) }
@@ -329,9 +331,9 @@ pub fn ProtocolLab() -> Html {
         let edges = successors.iter().map(|edge| html! {
             <li>
                 if let Some(to) = edge.to {
-                    <button class="small" onclick={go(to)}>{ format!("{} → #{}", action_text(&edge.action), to.0) }</button>
+                    <button class="small" onclick={go(to)}>{ format!("{} → #{}", action_text(&edge.action, &words), to.0) }</button>
                 } else {
-                    { action_text(&edge.action) }
+                    { action_text(&edge.action, &words) }
                 }
             </li>
         });
@@ -427,8 +429,16 @@ pub fn ProtocolLab() -> Html {
     }
 }
 
-fn action_text(action: &Action) -> String {
-    format!("{} ({action})", action.label())
+/// An action for learners, with its name in the specification: "RM 0 prepares and sends
+/// Prepared (RmPrepare(0))".
+fn action_text(action: &Action, words: &Words) -> String {
+    words.fill(
+        Key::LabAction,
+        &[
+            ("label", action.label_in(words).into()),
+            ("name", action.to_string().into()),
+        ],
+    )
 }
 
 /// A timer that runs one slice of the search per tick, yielding to the browser between

@@ -24,9 +24,12 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::ControlFlow;
 
+use mqlab_text::Words;
 use serde::{Deserialize, Serialize};
 
 use table::StateTable;
+
+use crate::speech::say;
 
 /// The fewest RMs the explorer accepts.
 pub const MIN_RMS: u32 = 1;
@@ -80,19 +83,28 @@ pub enum ExploreError {
     MaxStatesZero,
 }
 
+impl ExploreError {
+    /// Why the configuration was refused, in `words` (its `Display` is English).
+    pub fn describe_in(&self, words: &Words) -> String {
+        match *self {
+            Self::RmCountOutOfRange { rm_count, min, max } => say!(
+                words,
+                ExploreRmCountOutOfRange,
+                min = min,
+                max = max,
+                rm_count = rm_count
+            ),
+            Self::GraphTooLarge { rm_count, max } => {
+                say!(words, ExploreGraphTooLarge, max = max, rm_count = rm_count)
+            }
+            Self::MaxStatesZero => say!(words, ExploreMaxStatesZero),
+        }
+    }
+}
+
 impl fmt::Display for ExploreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::RmCountOutOfRange { rm_count, min, max } => write!(
-                f,
-                "the number of resource managers must be between {min} and {max}, not {rm_count}"
-            ),
-            Self::GraphTooLarge { rm_count, max } => write!(
-                f,
-                "the full state graph is listed for at most {max} resource managers, not {rm_count}"
-            ),
-            Self::MaxStatesZero => write!(f, "the state limit must be at least 1"),
-        }
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 
@@ -154,16 +166,21 @@ pub enum Action {
 }
 
 impl Action {
-    /// A sentence for learners, e.g. "RM 2 prepares and sends Prepared".
+    /// A sentence for learners, e.g. "RM 2 prepares and sends Prepared" (in English).
     pub fn label(&self) -> String {
+        self.label_in(crate::speech::english())
+    }
+
+    /// A sentence for learners in `words`.
+    pub fn label_in(&self, words: &Words) -> String {
         match *self {
-            Self::TmRcvPrepared(r) => format!("TM receives Prepared from RM {r}"),
-            Self::TmCommit => "TM decides to commit and sends Commit".to_string(),
-            Self::TmAbort => "TM decides to abort and sends Abort".to_string(),
-            Self::RmPrepare(r) => format!("RM {r} prepares and sends Prepared"),
-            Self::RmChooseToAbort(r) => format!("RM {r} chooses to abort"),
-            Self::RmRcvCommitMsg(r) => format!("RM {r} receives Commit and commits"),
-            Self::RmRcvAbortMsg(r) => format!("RM {r} receives Abort and aborts"),
+            Self::TmRcvPrepared(r) => say!(words, ActionTmRcvPrepared, rm = r),
+            Self::TmCommit => say!(words, ActionTmCommit),
+            Self::TmAbort => say!(words, ActionTmAbort),
+            Self::RmPrepare(r) => say!(words, ActionRmPrepare, rm = r),
+            Self::RmChooseToAbort(r) => say!(words, ActionRmChooseToAbort, rm = r),
+            Self::RmRcvCommitMsg(r) => say!(words, ActionRmRcvCommitMsg, rm = r),
+            Self::RmRcvAbortMsg(r) => say!(words, ActionRmRcvAbortMsg, rm = r),
         }
     }
 }
@@ -553,4 +570,93 @@ pub fn state_graph(config: ExploreConfig) -> Result<StateGraph, ExploreError> {
         edges.extend(explorer.successors(id).unwrap_or_default());
     }
     Ok(StateGraph { states, edges })
+}
+
+#[cfg(test)]
+mod tests {
+    use mqlab_text::{Lang, Words};
+
+    use super::{Action, ExploreError};
+
+    /// Every action, with the sentence learners have always read for it.
+    const LABELS: [(Action, &str); 7] = [
+        (Action::TmRcvPrepared(2), "TM receives Prepared from RM 2"),
+        (Action::TmCommit, "TM decides to commit and sends Commit"),
+        (Action::TmAbort, "TM decides to abort and sends Abort"),
+        (Action::RmPrepare(0), "RM 0 prepares and sends Prepared"),
+        (Action::RmChooseToAbort(1), "RM 1 chooses to abort"),
+        (
+            Action::RmRcvCommitMsg(1),
+            "RM 1 receives Commit and commits",
+        ),
+        (Action::RmRcvAbortMsg(3), "RM 3 receives Abort and aborts"),
+    ];
+
+    /// The refusals, with the sentence each has always printed.
+    fn errors() -> [(ExploreError, &'static str); 3] {
+        [
+            (
+                ExploreError::RmCountOutOfRange {
+                    rm_count: 15,
+                    min: 1,
+                    max: 14,
+                },
+                "the number of resource managers must be between 1 and 14, not 15",
+            ),
+            (
+                ExploreError::GraphTooLarge {
+                    rm_count: 5,
+                    max: 4,
+                },
+                "the full state graph is listed for at most 4 resource managers, not 5",
+            ),
+            (
+                ExploreError::MaxStatesZero,
+                "the state limit must be at least 1",
+            ),
+        ]
+    }
+
+    /// The words of a text in Latin letters, other than the specification's names (TM,
+    /// RM and its messages), which stay as they are in every language.
+    fn english_words(text: &str) -> Vec<&str> {
+        text.split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|word| {
+                !word.is_empty() && !["TM", "RM", "Prepared", "Commit", "Abort"].contains(word)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn english_words_tell_actions_and_refusals_as_before() {
+        let english = Words::english();
+        for (action, label) in LABELS {
+            assert_eq!(action.label(), label);
+            assert_eq!(action.label_in(&english), label);
+        }
+        for (error, text) in errors() {
+            assert_eq!(error.to_string(), text);
+            assert_eq!(error.describe_in(&english), text);
+        }
+    }
+
+    #[test]
+    fn chinese_words_tell_actions_and_refusals_in_chinese() {
+        let chinese = Words::embedded(Lang::ZhCn);
+        for (action, label) in LABELS {
+            let text = action.label_in(&chinese);
+            assert!(english_words(&text).is_empty(), "{label:?} became {text:?}");
+        }
+        for (error, english) in errors() {
+            let text = error.describe_in(&chinese);
+            assert!(
+                english_words(&text).is_empty(),
+                "{english:?} became {text:?}"
+            );
+        }
+        assert_eq!(
+            Action::TmRcvPrepared(2).label_in(&chinese),
+            "TM 收到 RM 2 的 Prepared"
+        );
+    }
 }

@@ -58,6 +58,9 @@
 //! is in doubt for a moment between its vote and the decision even on the happy path, so
 //! a cell reports "blocked" only for the ticks beyond that fault-free baseline.
 
+use mqlab_text::narration::Key;
+use mqlab_text::Words;
+
 use crate::fault::{Command, CrashPoint, PlannedFault};
 use crate::ledger::Summary;
 use crate::mode::Mode;
@@ -66,6 +69,7 @@ use crate::replication::Acks;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
 use crate::sim::{Sim, SimOptions};
+use crate::speech::say;
 
 /// The step bound per run when the caller has no better one.
 pub const DEFAULT_MATRIX_STEPS: u64 = 200_000;
@@ -366,13 +370,19 @@ impl Outcome {
         }
     }
 
-    /// The outcome in words: "exactly once", "lost 1", "duplicated 2, blocked 40 ticks";
+    /// The outcome in words: "exactly once", "lost 1", "duplicated 2, blocked 40 ticks longer";
     /// with several consumer groups the worst group is named first: "group 2: lost 1",
-    /// "group 1: duplicated 1; 2 other groups not exactly once".
+    /// "group 1: duplicated 1; 2 other groups not exactly once". In English, as the
+    /// grid's `data-outcome` attribute gives it; [`Outcome::text_in`] in other words.
     pub fn text(self) -> String {
+        self.text_in(crate::speech::english())
+    }
+
+    /// The outcome in `words` (see [`Outcome::text`]).
+    pub fn text_in(self, words: &Words) -> String {
         match self {
-            Outcome::ExactlyOnce => "exactly once".to_string(),
-            Outcome::Unfinished { pending } => format!("unfinished ({pending} pending)"),
+            Outcome::ExactlyOnce => say!(words, MatrixExactlyOnce),
+            Outcome::Unfinished { pending } => say!(words, MatrixUnfinished, pending = pending),
             Outcome::Anomalies {
                 lost,
                 acked_lost,
@@ -388,41 +398,46 @@ impl Outcome {
             } => {
                 let mut parts = Vec::new();
                 if acked_lost > 0 {
-                    parts.push(format!("lost {lost}, {acked_lost} acknowledged"));
+                    parts.push(say!(
+                        words,
+                        MatrixLostAcknowledged,
+                        lost = lost,
+                        acknowledged = acked_lost
+                    ));
                 } else if lost > 0 {
-                    parts.push(format!("lost {lost}"));
+                    parts.push(say!(words, MatrixLost, count = lost));
                 }
-                if dropped > 0 {
-                    parts.push(format!("dropped {dropped}"));
-                }
-                if duplicated > 0 {
-                    parts.push(format!("duplicated {duplicated}"));
-                }
-                if reordered > 0 {
-                    parts.push(format!("reordered {reordered}"));
-                }
-                if in_doubt > 0 {
-                    parts.push(format!("in doubt {in_doubt}"));
-                }
-                if held > 0 {
-                    parts.push(format!("held behind a poison record {held}"));
-                }
-                if dead_lettered > 0 {
-                    parts.push(format!("dead-lettered {dead_lettered}"));
+                for (count, key) in [
+                    (dropped, Key::MatrixDropped),
+                    (duplicated, Key::MatrixDuplicated),
+                    (reordered, Key::MatrixReordered),
+                    (in_doubt, Key::MatrixInDoubt),
+                    (held, Key::MatrixHeld),
+                    (dead_lettered, Key::MatrixDeadLettered),
+                ] {
+                    if count > 0 {
+                        parts.push(words.fill(key, &[("count", count.into())]));
+                    }
                 }
                 if blocked_ticks > 0 {
-                    parts.push(format!("blocked {blocked_ticks} ticks longer"));
+                    parts.push(say!(words, MatrixBlocked, ticks = blocked_ticks));
                 }
-                let counts = parts.join(", ");
+                let counts = parts.join(words.get(Key::MatrixSeparator));
                 match group {
                     None => counts,
                     Some(group) => {
-                        let others = match other_groups {
-                            0 => String::new(),
-                            1 => "; 1 other group not exactly once".to_string(),
-                            n => format!("; {n} other groups not exactly once"),
+                        let others = if other_groups == 0 {
+                            String::new()
+                        } else {
+                            say!(words, MatrixOtherGroups, count = other_groups)
                         };
-                        format!("group {}: {counts}{others}", u32::from(group) + 1)
+                        say!(
+                            words,
+                            MatrixGroup,
+                            group = u32::from(group) + 1,
+                            counts = counts,
+                            others = others
+                        )
                     }
                 }
             }
@@ -1004,5 +1019,169 @@ impl MatrixJob {
     /// The cells of one mode done so far.
     pub fn cells_of(&self, mode: Mode) -> impl Iterator<Item = &Cell> {
         self.cells.iter().filter(move |cell| cell.mode == mode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mqlab_text::{Lang, Words};
+
+    use super::Outcome;
+
+    /// An outcome's counts by name, the others zero.
+    #[derive(Default)]
+    struct Counts {
+        lost: u32,
+        acked_lost: u32,
+        duplicated: u32,
+        reordered: u32,
+        in_doubt: u32,
+        blocked_ticks: u64,
+        dropped: u32,
+        dead_lettered: u32,
+        held: u32,
+        group: Option<u16>,
+        other_groups: u16,
+    }
+
+    impl Counts {
+        fn outcome(self) -> Outcome {
+            let Counts {
+                lost,
+                acked_lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                blocked_ticks,
+                dropped,
+                dead_lettered,
+                held,
+                group,
+                other_groups,
+            } = self;
+            Outcome::Anomalies {
+                lost,
+                acked_lost,
+                duplicated,
+                reordered,
+                in_doubt,
+                blocked_ticks,
+                dropped,
+                dead_lettered,
+                held,
+                group,
+                other_groups,
+            }
+        }
+    }
+
+    /// One outcome of each shape, with the English the grid has always shown for it.
+    fn outcomes() -> Vec<(Outcome, &'static str)> {
+        let none = Counts::default;
+        vec![
+            (Outcome::ExactlyOnce, "exactly once"),
+            (Outcome::Unfinished { pending: 3 }, "unfinished (3 pending)"),
+            (Counts { lost: 1, ..none() }.outcome(), "lost 1"),
+            (
+                Counts {
+                    lost: 1,
+                    acked_lost: 1,
+                    ..none()
+                }
+                .outcome(),
+                "lost 1, 1 acknowledged",
+            ),
+            (
+                Counts {
+                    duplicated: 2,
+                    blocked_ticks: 40,
+                    ..none()
+                }
+                .outcome(),
+                "duplicated 2, blocked 40 ticks longer",
+            ),
+            (
+                Counts {
+                    dropped: 1,
+                    reordered: 2,
+                    in_doubt: 3,
+                    held: 4,
+                    dead_lettered: 5,
+                    ..none()
+                }
+                .outcome(),
+                "dropped 1, reordered 2, in doubt 3, held behind a poison record 4, dead-lettered 5",
+            ),
+            (
+                Counts {
+                    lost: 1,
+                    group: Some(1),
+                    ..none()
+                }
+                .outcome(),
+                "group 2: lost 1",
+            ),
+            (
+                Counts {
+                    duplicated: 1,
+                    group: Some(0),
+                    other_groups: 1,
+                    ..none()
+                }
+                .outcome(),
+                "group 1: duplicated 1; 1 other group not exactly once",
+            ),
+            (
+                Counts {
+                    duplicated: 1,
+                    group: Some(0),
+                    other_groups: 2,
+                    ..none()
+                }
+                .outcome(),
+                "group 1: duplicated 1; 2 other groups not exactly once",
+            ),
+        ]
+    }
+
+    #[test]
+    fn english_words_tell_each_outcome_as_the_grid_always_has() {
+        for (outcome, english) in outcomes() {
+            assert_eq!(outcome.text(), english);
+            assert_eq!(outcome.text_in(&Words::english()), english);
+        }
+    }
+
+    #[test]
+    fn chinese_words_tell_each_outcome_without_an_english_word() {
+        let chinese = Words::embedded(Lang::ZhCn);
+        for (outcome, english) in outcomes() {
+            let text = outcome.text_in(&chinese);
+            // "tick" is the simulation's unit of time, a name in every language.
+            let left: Vec<&str> = text
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|word| !word.is_empty() && *word != "tick")
+                .collect();
+            assert!(left.is_empty(), "{english:?} became {text:?}");
+        }
+        let acked = Counts {
+            lost: 2,
+            acked_lost: 1,
+            ..Counts::default()
+        };
+        assert_eq!(
+            acked.outcome().text_in(&chinese),
+            "丢失 2 条，其中 1 条已得到确认"
+        );
+        let groups = Counts {
+            duplicated: 1,
+            group: Some(0),
+            other_groups: 2,
+            ..Counts::default()
+        };
+        assert_eq!(
+            groups.outcome().text_in(&chinese),
+            "组 1：重复 1 条；另有 2 个组也不是精确一次"
+        );
     }
 }
