@@ -183,21 +183,11 @@ fn every_kind_of_bad_file_is_told_in_chinese() {
         good.replacen("\"trace_hash\": \"", "\"trace_hash\": \"0", 1),
         good.replacen("\"mode\": \"at-least-once\"", "\"mode\": \"at-most-once\"", 1),
         "x".repeat(5 << 20),
-        format!(
-            "{{\"format\": \"mqlab-scenario\", \"version\": 1, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"topology\": {{}}}}"
-        ),
-        format!(
-            "{{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{{\"step\": 1, \"command\": \"dance\"}}]}}"
-        ),
-        format!(
-            "{{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{{\"step\": 1, \"command\": \"crash\", \"node\": \"moon\"}}]}}"
-        ),
-        format!(
-            "{{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{{\"step\": 1, \"command\": \"heal\", \"link\": \"broker->broker\"}}]}}"
-        ),
-        format!(
-            "{{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"queue\": {{\"poison_fails\": \"explode\"}}}}"
-        ),
+        "{\"format\": \"mqlab-scenario\", \"version\": 1, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"topology\": {}}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{\"step\": 1, \"command\": \"dance\"}]}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{\"step\": 1, \"command\": \"crash\", \"node\": \"moon\"}]}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{\"step\": 1, \"command\": \"heal\", \"link\": \"broker->broker\"}]}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"queue\": {\"poison_fails\": \"explode\"}}".to_string(),
     ];
     let mut refused = 0;
     for text in &files {
