@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use table::StateTable;
 
-use crate::speech::say;
+use crate::speech::lab;
 
 /// The fewest RMs the explorer accepts.
 pub const MIN_RMS: u32 = 1;
@@ -87,7 +87,7 @@ impl ExploreError {
     /// Why the configuration was refused, in `words` (its `Display` is English).
     pub fn describe_in(&self, words: &Words) -> String {
         match *self {
-            Self::RmCountOutOfRange { rm_count, min, max } => say!(
+            Self::RmCountOutOfRange { rm_count, min, max } => lab!(
                 words,
                 ExploreRmCountOutOfRange,
                 min = min,
@@ -95,9 +95,9 @@ impl ExploreError {
                 rm_count = rm_count
             ),
             Self::GraphTooLarge { rm_count, max } => {
-                say!(words, ExploreGraphTooLarge, max = max, rm_count = rm_count)
+                lab!(words, ExploreGraphTooLarge, max = max, rm_count = rm_count)
             }
-            Self::MaxStatesZero => say!(words, ExploreMaxStatesZero),
+            Self::MaxStatesZero => lab!(words, ExploreMaxStatesZero),
         }
     }
 }
@@ -174,13 +174,13 @@ impl Action {
     /// A sentence for learners in `words`.
     pub fn label_in(&self, words: &Words) -> String {
         match *self {
-            Self::TmRcvPrepared(r) => say!(words, ActionTmRcvPrepared, rm = r),
-            Self::TmCommit => say!(words, ActionTmCommit),
-            Self::TmAbort => say!(words, ActionTmAbort),
-            Self::RmPrepare(r) => say!(words, ActionRmPrepare, rm = r),
-            Self::RmChooseToAbort(r) => say!(words, ActionRmChooseToAbort, rm = r),
-            Self::RmRcvCommitMsg(r) => say!(words, ActionRmRcvCommitMsg, rm = r),
-            Self::RmRcvAbortMsg(r) => say!(words, ActionRmRcvAbortMsg, rm = r),
+            Self::TmRcvPrepared(r) => lab!(words, ActionTmRcvPrepared, rm = r),
+            Self::TmCommit => lab!(words, ActionTmCommit),
+            Self::TmAbort => lab!(words, ActionTmAbort),
+            Self::RmPrepare(r) => lab!(words, ActionRmPrepare, rm = r),
+            Self::RmChooseToAbort(r) => lab!(words, ActionRmChooseToAbort, rm = r),
+            Self::RmRcvCommitMsg(r) => lab!(words, ActionRmRcvCommitMsg, rm = r),
+            Self::RmRcvAbortMsg(r) => lab!(words, ActionRmRcvAbortMsg, rm = r),
         }
     }
 }

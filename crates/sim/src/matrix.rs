@@ -58,7 +58,7 @@
 //! is in doubt for a moment between its vote and the decision even on the happy path, so
 //! a cell reports "blocked" only for the ticks beyond that fault-free baseline.
 
-use mqlab_text::narration::Key;
+use mqlab_text::analysis::Key;
 use mqlab_text::Words;
 
 use crate::fault::{Command, CrashPoint, PlannedFault};
@@ -69,7 +69,7 @@ use crate::replication::Acks;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
 use crate::sim::{Sim, SimOptions};
-use crate::speech::say;
+use crate::speech::lab;
 
 /// The step bound per run when the caller has no better one.
 pub const DEFAULT_MATRIX_STEPS: u64 = 200_000;
@@ -381,8 +381,8 @@ impl Outcome {
     /// The outcome in `words` (see [`Outcome::text`]).
     pub fn text_in(self, words: &Words) -> String {
         match self {
-            Outcome::ExactlyOnce => say!(words, MatrixExactlyOnce),
-            Outcome::Unfinished { pending } => say!(words, MatrixUnfinished, pending = pending),
+            Outcome::ExactlyOnce => lab!(words, OutcomeExactlyOnce),
+            Outcome::Unfinished { pending } => lab!(words, OutcomeUnfinished, pending = pending),
             Outcome::Anomalies {
                 lost,
                 acked_lost,
@@ -398,42 +398,42 @@ impl Outcome {
             } => {
                 let mut parts = Vec::new();
                 if acked_lost > 0 {
-                    parts.push(say!(
+                    parts.push(lab!(
                         words,
-                        MatrixLostAcknowledged,
+                        OutcomeLostAcknowledged,
                         lost = lost,
                         acknowledged = acked_lost
                     ));
                 } else if lost > 0 {
-                    parts.push(say!(words, MatrixLost, count = lost));
+                    parts.push(lab!(words, OutcomeLost, count = lost));
                 }
                 for (count, key) in [
-                    (dropped, Key::MatrixDropped),
-                    (duplicated, Key::MatrixDuplicated),
-                    (reordered, Key::MatrixReordered),
-                    (in_doubt, Key::MatrixInDoubt),
-                    (held, Key::MatrixHeld),
-                    (dead_lettered, Key::MatrixDeadLettered),
+                    (dropped, Key::OutcomeDropped),
+                    (duplicated, Key::OutcomeDuplicated),
+                    (reordered, Key::OutcomeReordered),
+                    (in_doubt, Key::OutcomeInDoubt),
+                    (held, Key::OutcomeHeld),
+                    (dead_lettered, Key::OutcomeDeadLettered),
                 ] {
                     if count > 0 {
                         parts.push(words.fill(key, &[("count", count.into())]));
                     }
                 }
                 if blocked_ticks > 0 {
-                    parts.push(say!(words, MatrixBlocked, ticks = blocked_ticks));
+                    parts.push(lab!(words, OutcomeBlocked, ticks = blocked_ticks));
                 }
-                let counts = parts.join(words.get(Key::MatrixSeparator));
+                let counts = parts.join(words.get(Key::OutcomeSeparator));
                 match group {
                     None => counts,
                     Some(group) => {
                         let others = if other_groups == 0 {
                             String::new()
                         } else {
-                            say!(words, MatrixOtherGroups, count = other_groups)
+                            lab!(words, OutcomeOtherGroups, count = other_groups)
                         };
-                        say!(
+                        lab!(
                             words,
-                            MatrixGroup,
+                            OutcomeGroup,
                             group = u32::from(group) + 1,
                             counts = counts,
                             others = others

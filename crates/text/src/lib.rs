@@ -146,7 +146,45 @@ pub struct Said<K> {
 enum Part<K> {
     Plain(Arg<'static>),
     Said(Said<K>),
+    /// A sentence of another catalogue.
+    Other(Other),
 }
+
+/// A sentence of any catalogue, told when the sentence around it is.
+trait Tell: fmt::Debug {
+    fn tell(&self, words: &Words) -> String;
+    fn boxed(&self) -> Box<dyn Tell>;
+}
+
+impl<K: Entry + fmt::Debug + 'static> Tell for Said<K> {
+    fn tell(&self, words: &Words) -> String {
+        self.told_in(words)
+    }
+
+    fn boxed(&self) -> Box<dyn Tell> {
+        Box::new(self.clone())
+    }
+}
+
+/// A sentence of another catalogue inside a sentence; two are the same when they say the
+/// same in English.
+#[derive(Debug)]
+struct Other(Box<dyn Tell>);
+
+impl Clone for Other {
+    fn clone(&self) -> Other {
+        Other(self.0.boxed())
+    }
+}
+
+impl PartialEq for Other {
+    fn eq(&self, other: &Other) -> bool {
+        let english = Words::english();
+        self.0.tell(&english) == other.0.tell(&english)
+    }
+}
+
+impl Eq for Other {}
 
 impl<K: Entry> Said<K> {
     /// The entry, with no arguments yet.
@@ -173,6 +211,16 @@ impl<K: Entry> Said<K> {
         self
     }
 
+    /// The sentence with one more argument that is a sentence of another catalogue.
+    pub fn with_other<O: Entry + fmt::Debug + 'static>(
+        mut self,
+        name: &'static str,
+        value: Said<O>,
+    ) -> Said<K> {
+        self.args.push((name, Part::Other(Other(Box::new(value)))));
+        self
+    }
+
     /// The sentence in `words`.
     pub fn told_in(&self, words: &Words) -> String {
         let args: Vec<(&str, Arg<'_>)> = self
@@ -182,6 +230,7 @@ impl<K: Entry> Said<K> {
                 let arg = match part {
                     Part::Plain(arg) => arg.clone(),
                     Part::Said(said) => Arg::from(said.told_in(words)),
+                    Part::Other(other) => Arg::from(other.0.tell(words)),
                 };
                 (*name, arg)
             })

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use mqlab_text::errors::Key;
+use mqlab_text::files::Key;
 use mqlab_text::Words;
 
 use crate::fault::{Command, PlannedFault};
@@ -24,7 +24,7 @@ use crate::scenario::{
     TransactionConfig,
 };
 use crate::sim::{Sim, SimOptions};
-use crate::speech::{said, Sentence};
+use crate::speech::{filed, FileSentence, Sentence};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
 
@@ -88,9 +88,9 @@ pub enum FileError {
         /// The field's path.
         path: String,
         /// What was expected, e.g. `a ratio like "1/20"`.
-        expected: Sentence,
+        expected: FileSentence,
         /// A short rendering of what was found.
-        found: Sentence,
+        found: FileSentence,
     },
     /// The fields are well formed, but the run they describe is invalid or cannot be
     /// rebuilt.
@@ -107,9 +107,9 @@ pub enum FileError {
         /// The first event that differs, from 0.
         index: u32,
         /// The file's event there, in words.
-        file: Sentence,
+        file: FileSentence,
         /// The re-simulated event there, in words.
-        simulation: Sentence,
+        simulation: FileSentence,
     },
 }
 
@@ -118,33 +118,33 @@ impl FileError {
     pub fn describe_in(&self, words: &Words) -> String {
         let said = match self {
             FileError::TooLarge { bytes } => {
-                said!(FileTooLarge, bytes = *bytes, most = MAX_FILE_BYTES)
+                filed!(FileTooLarge, bytes = *bytes, most = MAX_FILE_BYTES)
             }
             FileError::Syntax {
                 line,
                 column,
                 message,
-            } => said!(
+            } => filed!(
                 FileSyntax,
                 line = *line,
                 column = *column,
                 message = message.clone()
             ),
-            FileError::NotAScenarioFile => said!(FileNotAScenario, format = FILE_FORMAT),
+            FileError::NotAScenarioFile => filed!(FileNotAScenario, format = FILE_FORMAT),
             FileError::FutureVersion { version } => {
-                said!(FileFutureVersion, version = *version, newest = FILE_VERSION)
+                filed!(FileFutureVersion, version = *version, newest = FILE_VERSION)
             }
-            FileError::MissingField { path } => said!(FileMissing, path = path.clone()),
-            FileError::UnknownField { path } => said!(FileUnknown, path = path.clone()),
+            FileError::MissingField { path } => filed!(FileMissing, path = path.clone()),
+            FileError::UnknownField { path } => filed!(FileUnknown, path = path.clone()),
             FileError::BadValue {
                 path,
                 expected,
                 found,
-            } => said!(FileBadValue, path = path.clone())
+            } => filed!(FileBadValue, path = path.clone())
                 .with_said("expected", expected.clone())
                 .with_said("found", found.clone()),
             FileError::Invalid(error) => return error.describe_in(words),
-            FileError::TraceHashMismatch { file, simulation } => said!(
+            FileError::TraceHashMismatch { file, simulation } => filed!(
                 FileTraceHash,
                 file = format!("{file:016x}"),
                 simulation = format!("{simulation:016x}")
@@ -153,7 +153,7 @@ impl FileError {
                 index,
                 file,
                 simulation,
-            } => said!(FileTrace, index = *index)
+            } => filed!(FileTrace, index = *index)
                 .with_said("file", file.clone())
                 .with_said("simulation", simulation.clone()),
         };
@@ -682,14 +682,14 @@ impl ScenarioFile {
     }
 }
 
-fn describe_event(event: Option<&TraceEvent>) -> Sentence {
+fn describe_event(event: Option<&TraceEvent>) -> FileSentence {
     match event {
-        Some(event) => said!(
+        Some(event) => filed!(
             FileEvent,
             step = event.step,
             narration = event.narration.clone()
         ),
-        None => said!(FileNoEvent),
+        None => filed!(FileNoEvent),
     }
 }
 
@@ -706,7 +706,7 @@ fn syntax_message(error: &serde_json::Error) -> String {
 // Import
 
 /// A short rendering of a JSON value for messages.
-fn found(value: &Value) -> Sentence {
+fn found(value: &Value) -> FileSentence {
     let text = match value {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
@@ -719,13 +719,13 @@ fn found(value: &Value) -> Sentence {
                 format!("\"{short}\"")
             }
         }
-        Value::Array(_) => return said!(FileFoundArray),
-        Value::Object(_) => return said!(FileFoundObject),
+        Value::Array(_) => return filed!(FileFoundArray),
+        Value::Object(_) => return filed!(FileFoundObject),
     };
-    said!(FileFoundValue, value = text)
+    filed!(FileFoundValue, value = text)
 }
 
-fn bad(path: &str, expected: Sentence, value: &Value) -> FileError {
+fn bad(path: &str, expected: FileSentence, value: &Value) -> FileError {
     FileError::BadValue {
         path: path.to_string(),
         expected,
@@ -751,7 +751,7 @@ impl<'a> Fields<'a> {
     fn new(path: &str, value: &'a Value, allowed: &[&str]) -> Result<Fields<'a>, FileError> {
         let map = value
             .as_object()
-            .ok_or_else(|| bad(path, said!(FileExpectObject), value))?;
+            .ok_or_else(|| bad(path, filed!(FileExpectObject), value))?;
         // Objects keep their keys sorted, so the first unknown one reported is stable.
         if let Some(key) = map.keys().find(|key| !allowed.contains(&key.as_str())) {
             return Err(FileError::UnknownField {
@@ -796,7 +796,7 @@ impl<'a> Fields<'a> {
         match self.optional(key) {
             Some((value, path)) => value
                 .as_bool()
-                .ok_or_else(|| bad(&path, said!(FileExpectTrueFalse), value)),
+                .ok_or_else(|| bad(&path, filed!(FileExpectTrueFalse), value)),
             None => Ok(default),
         }
     }
@@ -812,24 +812,28 @@ impl<'a> Fields<'a> {
 fn read_u64(value: &Value, path: &str) -> Result<u64, FileError> {
     value
         .as_u64()
-        .ok_or_else(|| bad(path, said!(FileExpectWholeNumber), value))
+        .ok_or_else(|| bad(path, filed!(FileExpectWholeNumber), value))
 }
 
 fn read_u32(value: &Value, path: &str) -> Result<u32, FileError> {
     value
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| bad(path, said!(FileExpectU32, most = u32::MAX), value))
+        .ok_or_else(|| bad(path, filed!(FileExpectU32, most = u32::MAX), value))
 }
 
-fn read_str<'a>(value: &'a Value, path: &str, expected: &Sentence) -> Result<&'a str, FileError> {
+fn read_str<'a>(
+    value: &'a Value,
+    path: &str,
+    expected: &FileSentence,
+) -> Result<&'a str, FileError> {
     value
         .as_str()
         .ok_or_else(|| bad(path, expected.clone(), value))
 }
 
 fn read_ratio(value: &Value, path: &str) -> Result<Ratio, FileError> {
-    let expected = said!(FileExpectRatio);
+    let expected = filed!(FileExpectRatio);
     let text = read_str(value, path, &expected)?;
     parse_ratio(text).ok_or_else(|| bad(path, expected, value))
 }
@@ -838,7 +842,7 @@ fn read_name<T>(value: &Value, path: &str, what: Key) -> Result<T, FileError>
 where
     T: std::str::FromStr<Err = crate::names::UnknownName>,
 {
-    let expected = Sentence::new(what);
+    let expected = FileSentence::new(what);
     let text = read_str(value, path, &expected)?;
     text.parse::<T>().map_err(|error| FileError::BadValue {
         path: path.to_string(),
@@ -848,10 +852,10 @@ where
 }
 
 /// What was found, and why it does not do.
-fn because(value: &Value, problem: Sentence) -> Sentence {
-    said!(FileFoundBecause)
+fn because(value: &Value, problem: Sentence) -> FileSentence {
+    filed!(FileFoundBecause)
         .with_said("found", found(value))
-        .with_said("problem", problem)
+        .with_other("problem", problem)
 }
 
 /// A crash point named for a node instance, as files write it.
@@ -866,7 +870,7 @@ impl std::str::FromStr for PointAt {
 }
 
 fn read_link(value: &Value, path: &str) -> Result<LinkId, FileError> {
-    let expected = said!(FileExpectLink);
+    let expected = filed!(FileExpectLink);
     let text = read_str(value, path, &expected)?;
     parse_link(text).map_err(|error| FileError::BadValue {
         path: path.to_string(),
@@ -878,12 +882,12 @@ fn read_link(value: &Value, path: &str) -> Result<LinkId, FileError> {
 fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value], FileError> {
     let items = value
         .as_array()
-        .ok_or_else(|| bad(path, said!(FileExpectArray), value))?;
+        .ok_or_else(|| bad(path, filed!(FileExpectArray), value))?;
     if items.len() > limit as usize {
         return Err(FileError::BadValue {
             path: path.to_string(),
-            expected: said!(FileExpectEntries, count = limit),
-            found: said!(FileFoundEntries, count = items.len()),
+            expected: filed!(FileExpectEntries, count = limit),
+            found: filed!(FileFoundEntries, count = items.len()),
         });
     }
     Ok(items)
@@ -995,7 +999,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let version = version_value
         .as_u64()
         .filter(|v| *v >= 1)
-        .ok_or_else(|| bad("version", said!(FileExpectVersion), version_value))?;
+        .ok_or_else(|| bad("version", filed!(FileExpectVersion), version_value))?;
     if version > u64::from(FILE_VERSION) {
         return Err(FileError::FutureVersion { version });
     }
@@ -1009,7 +1013,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let topology = match top.optional("topology") {
         // Version 1 files describe the default world only.
         Some((value, _)) if version < 2 => {
-            return Err(bad("topology", said!(FileExpectTopologyV1), value))
+            return Err(bad("topology", filed!(FileExpectTopologyV1), value))
         }
         Some((value, path)) => read_topology(value, &path)?,
         None => Topology::default(),
@@ -1028,14 +1032,14 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     };
     let queue = match top.optional("queue") {
         Some((value, _)) if version < 3 => {
-            return Err(bad("queue", said!(FileExpectQueueV3), value))
+            return Err(bad("queue", filed!(FileExpectQueueV3), value))
         }
         Some((value, path)) => read_queue(value, &path)?,
         None => QueueConfig::default(),
     };
     let replication = match top.optional("replication") {
         Some((value, _)) if version < 4 => {
-            return Err(bad("replication", said!(FileExpectReplicationV4), value))
+            return Err(bad("replication", filed!(FileExpectReplicationV4), value))
         }
         Some((value, path)) => read_replication(value, &path)?,
         None => Replication::default(),
@@ -1043,7 +1047,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let mut timed_faults = Vec::new();
     match top.optional("timed_faults") {
         Some((value, _)) if version < 4 => {
-            return Err(bad("timed_faults", said!(FileExpectTimedFaultsV4), value))
+            return Err(bad("timed_faults", filed!(FileExpectTimedFaultsV4), value))
         }
         Some((value, path)) => {
             for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
@@ -1057,7 +1061,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     }
     let kafka = match top.optional("kafka") {
         Some((value, _)) if version < 5 => {
-            return Err(bad("kafka", said!(FileExpectKafkaV5), value))
+            return Err(bad("kafka", filed!(FileExpectKafkaV5), value))
         }
         Some((value, path)) => Some(read_kafka(value, &path)?),
         None => None,
@@ -1090,7 +1094,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     };
     let trace_hash = match top.optional("trace_hash") {
         Some((value, path)) => {
-            let expected = said!(FileExpectTraceHash);
+            let expected = filed!(FileExpectTraceHash);
             let text = read_str(value, &path, &expected)?;
             if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad(&path, expected, value));
@@ -1171,7 +1175,7 @@ fn read_timing(value: &Value, path: &str) -> Result<Timing, FileError> {
         Some((value, path)) => Some(
             value
                 .as_u64()
-                .ok_or_else(|| bad(&path, said!(FileExpectTicksOrNull), value))?,
+                .ok_or_else(|| bad(&path, filed!(FileExpectTicksOrNull), value))?,
         ),
         None => d.restart_after_ticks,
     };
@@ -1196,8 +1200,8 @@ fn read_topology(value: &Value, path: &str) -> Result<Topology, FileError> {
         let value = fields.u32_or(key, u32::from(default))?;
         u16::try_from(value).map_err(|_| FileError::BadValue {
             path: format!("{path}.{key}"),
-            expected: said!(FileExpectSmallWholeNumber),
-            found: said!(FileFoundValue, value = value.to_string()),
+            expected: filed!(FileExpectSmallWholeNumber),
+            found: filed!(FileFoundValue, value = value.to_string()),
         })
     };
     Ok(Topology {
@@ -1229,7 +1233,7 @@ fn read_queue(value: &Value, path: &str) -> Result<QueueConfig, FileError> {
     if let Some((value, path)) = fields.optional("poison") {
         for (index, item) in read_array(value, &path, MAX_MESSAGES)?.iter().enumerate() {
             let item_path = format!("{path}[{index}]");
-            let expected = said!(FileExpectMessage);
+            let expected = filed!(FileExpectMessage);
             let text = read_str(item, &item_path, &expected)?;
             let message = text
                 .strip_prefix('m')
@@ -1240,7 +1244,7 @@ fn read_queue(value: &Value, path: &str) -> Result<QueueConfig, FileError> {
     }
     let poison_fails = match fields.optional("poison_fails") {
         Some((value, path)) => {
-            let expected = said!(FileExpectPoisonFails);
+            let expected = filed!(FileExpectPoisonFails);
             read_str(value, &path, &expected)?
                 .parse::<PoisonFails>()
                 .map_err(|_| bad(&path, expected, value))?
@@ -1264,7 +1268,7 @@ fn read_kafka(value: &Value, path: &str) -> Result<KafkaConfig, FileError> {
             Some((value, path)) => value
                 .as_u64()
                 .and_then(|n| u16::try_from(n).ok())
-                .ok_or_else(|| bad(&path, said!(FileExpectSmallWholeNumber), value)),
+                .ok_or_else(|| bad(&path, filed!(FileExpectSmallWholeNumber), value)),
             None => Ok(default),
         }
     };
@@ -1294,7 +1298,7 @@ fn read_replication(value: &Value, path: &str) -> Result<Replication, FileError>
         Some((value, path)) => value
             .as_u64()
             .and_then(|n| u16::try_from(n).ok())
-            .ok_or_else(|| bad(&path, said!(FileExpectSmallWholeNumber), value))?,
+            .ok_or_else(|| bad(&path, filed!(FileExpectSmallWholeNumber), value))?,
         None => d.min_insync_replicas,
     };
     Ok(Replication {
@@ -1314,7 +1318,7 @@ fn read_timed_fault(value: &Value, path: &str) -> Result<TimedFault, FileError> 
     let (tick, tick_path) = fields.required("tick")?;
     let tick = read_u64(tick, &tick_path)?;
     let (action, action_path) = fields.required("action")?;
-    let actions = said!(FileExpectTimedAction);
+    let actions = filed!(FileExpectTimedAction);
     let node_at = |key: &str| -> Result<NodeId, FileError> {
         let (value, path) = fields.required(key)?;
         read_name::<NodeId>(value, &path, Key::FileExpectNode)
@@ -1376,12 +1380,12 @@ fn read_command(
 ) -> Result<(Option<u64>, Command), FileError> {
     let map = value
         .as_object()
-        .ok_or_else(|| bad(path, said!(FileExpectCommandObject), value))?;
+        .ok_or_else(|| bad(path, filed!(FileExpectCommandObject), value))?;
     let name_path = join(path, "command");
     let name_value = map.get("command").ok_or_else(|| FileError::MissingField {
         path: name_path.clone(),
     })?;
-    let expected_name = said!(FileExpectCommandName, names = COMMAND_NAMES.join(", "));
+    let expected_name = filed!(FileExpectCommandName, names = COMMAND_NAMES.join(", "));
     let name = read_str(name_value, &name_path, &expected_name)?;
     if !COMMAND_NAMES.contains(&name) {
         return Err(bad(&name_path, expected_name, name_value));
@@ -1485,8 +1489,8 @@ fn read_trace(value: &Value, path: &str) -> Result<Vec<TraceEvent>, FileError> {
         let event: TraceEvent =
             serde_json::from_value(item.clone()).map_err(|error| FileError::BadValue {
                 path: item_path,
-                expected: said!(FileExpectTraceEvent),
-                found: said!(FileFoundMisfit, problem = error.to_string()),
+                expected: filed!(FileExpectTraceEvent),
+                found: filed!(FileFoundMisfit, problem = error.to_string()),
             })?;
         trace.push(event);
     }
