@@ -186,7 +186,7 @@ pub fn fragment_action(fragment: &str) -> Option<LabAction> {
         },
         Err(error) => LabAction::Notify(Notice::Error(words.fill(
             mqlab_text::page::Key::LinkRefused,
-            &[("error", error.to_string().into())],
+            &[("error", error.describe_in(&words).into())],
         ))),
     })
 }

@@ -5,6 +5,7 @@
 
 use mqlab_sim::{ScenarioFile, SharedRun};
 use mqlab_text::page::Key;
+use mqlab_text::Words;
 
 /// A scenario file that was read and checked: the run it describes, as a link, and the
 /// notice the page shows when it opens it.
@@ -19,18 +20,17 @@ pub struct Imported {
 /// The scenario file of the run in `run_link`, at the link's step, with the run's trace
 /// hash and, when `with_trace`, its trace. The run is rebuilt from its link, as the page
 /// rebuilds it, so the file is the one the page's own run gives. A link that cannot be
-/// rebuilt gives the reason in words.
-pub fn export(run_link: &str, with_trace: bool) -> Result<String, String> {
-    let run = SharedRun::run_from_link(run_link).map_err(|error| error.to_string())?;
+/// rebuilt gives the reason in `words`.
+pub fn export(run_link: &str, with_trace: bool, words: &Words) -> Result<String, String> {
+    let run = SharedRun::run_from_link(run_link).map_err(|error| error.describe_in(words))?;
     Ok(ScenarioFile::from_run(&run, with_trace).to_json())
 }
 
 /// Reads a scenario file, rebuilds its run and checks it against the file's trace and
 /// trace hash by simulating it again, as "Import" always has. A file that cannot be
-/// imported gives the reason in words (`FileError`'s).
-pub fn import(text: &str) -> Result<Imported, String> {
-    let (file, run) = ScenarioFile::import(text).map_err(|error| error.to_string())?;
-    let words = crate::words::current();
+/// imported gives the reason in `words` (`FileError`'s).
+pub fn import(text: &str, words: &Words) -> Result<Imported, String> {
+    let (file, run) = ScenarioFile::import(text).map_err(|error| error.describe_in(words))?;
     let checked = if file.trace.is_some() || file.trace_hash.is_some() {
         words.get(Key::FileChecked)
     } else {
@@ -79,7 +79,7 @@ mod tests {
             let link = SharedRun::from_run(&run).to_link();
             for with_trace in [false, true] {
                 assert_eq!(
-                    export(&link, with_trace),
+                    export(&link, with_trace, &Words::english()),
                     Ok(ScenarioFile::from_run(&run, with_trace).to_json())
                 );
             }
@@ -91,7 +91,7 @@ mod tests {
         for run in runs() {
             for with_trace in [false, true] {
                 let text = ScenarioFile::from_run(&run, with_trace).to_json();
-                let imported = import(&text).expect("an exported file imports");
+                let imported = import(&text, &Words::english()).expect("an exported file imports");
                 let (_, expected) = ScenarioFile::import(&text).expect("an exported file imports");
                 assert_eq!(imported.link, SharedRun::from_run(&expected).to_link());
                 let reopened = SharedRun::run_from_link(&imported.link).expect("the link opens");
@@ -110,7 +110,8 @@ mod tests {
         let run = Run::new(&Scenario::default()).expect("the default scenario runs");
         let mut file = ScenarioFile::from_run(&run, false);
         file.trace_hash = None;
-        let imported = import(&file.to_json()).expect("an exported file imports");
+        let imported =
+            import(&file.to_json(), &Words::english()).expect("an exported file imports");
         assert_eq!(imported.notice, "Imported the scenario file.");
     }
 
@@ -122,13 +123,13 @@ mod tests {
             "{\"format\": \"mqlab-scenario\", \"version\": 1}",
             "",
         ] {
-            let reason = import(text).expect_err("a bad file is refused");
+            let reason = import(text, &Words::english()).expect_err("a bad file is refused");
             assert!(!reason.is_empty(), "{text:?} is refused with a reason");
         }
     }
 
     #[test]
     fn a_bad_link_gives_the_reason_and_no_file() {
-        assert!(export("not a link", false).is_err());
+        assert!(export("not a link", false, &Words::english()).is_err());
     }
 }

@@ -140,10 +140,11 @@ impl Lab {
             Ok(run) => (run, None),
             Err(error) => (
                 default_run(),
-                Some(Notice::Error(Words::english().fill(
-                    Key::NoticeScenarioRefused,
-                    &[("error", error.to_string().into())],
-                ))),
+                Some(Notice::Error({
+                    let words = Words::english();
+                    let error = error.describe_in(&words);
+                    words.fill(Key::NoticeScenarioRefused, &[("error", error.into())])
+                })),
             ),
         };
         Lab {
@@ -197,7 +198,7 @@ impl Lab {
             }
             Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
                 Key::NoticeSettingRefused,
-                &[("error", error.to_string().into())],
+                &[("error", error.describe_in(&self.words).into())],
             )))),
         }
     }

@@ -93,24 +93,51 @@ pub fn unmount() {
 }
 
 /// The JSON scenario file of the run in `run_link`, with its trace when `with_trace`:
-/// an object `{ text }`, or `{ error }` (why, in words) when the link cannot be rebuilt.
+/// an object `{ text }`, or `{ error }` (why, in the page's language `lang`) when the link
+/// cannot be rebuilt.
 #[wasm_bindgen]
-pub fn export_file(run_link: &str, with_trace: bool) -> js_sys::Object {
-    answer(match mqlab::scenario_file::export(run_link, with_trace) {
-        Ok(text) => vec![("text", text)],
-        Err(reason) => vec![("error", reason)],
-    })
+pub async fn export_file(
+    run_link: String,
+    with_trace: bool,
+    lang: Option<String>,
+) -> js_sys::Object {
+    let words = words_in(lang).await;
+    answer(
+        match mqlab::scenario_file::export(&run_link, with_trace, &words) {
+            Ok(text) => vec![("text", text)],
+            Err(reason) => vec![("error", reason)],
+        },
+    )
 }
 
 /// Reads a scenario file and checks it by simulating its run again: an object
 /// `{ link, notice }` (the run as its link, and what to tell the learner), or `{ error }`
-/// (why, in words) when the file cannot be imported.
+/// (why), in the page's language `lang`.
 #[wasm_bindgen]
-pub fn import_file(text: &str) -> js_sys::Object {
-    answer(match mqlab::scenario_file::import(text) {
+pub async fn import_file(text: String, lang: Option<String>) -> js_sys::Object {
+    let words = words_in(lang).await;
+    answer(match mqlab::scenario_file::import(&text, &words) {
         Ok(imported) => vec![("link", imported.link), ("notice", imported.notice)],
         Err(reason) => vec![("error", reason)],
     })
+}
+
+/// The words of the language a tag names, fetched if the module has not read them yet;
+/// English when they cannot be fetched (the page says so when its own fetch fails).
+async fn words_in(lang: Option<String>) -> Rc<mqlab_text::Words> {
+    let lang = lang_of(lang);
+    let current = mqlab::words::current();
+    if current.lang() == lang {
+        return current;
+    }
+    match mqlab::words::fetch_words(lang).await {
+        Ok(words) => {
+            let words = Rc::new(words);
+            mqlab::words::set_current(Rc::clone(&words));
+            words
+        }
+        Err(_) => current,
+    }
 }
 
 /// A plain object with these text fields.
@@ -280,7 +307,7 @@ fn SettingsRoot(props: &SettingsRootProps) -> Html {
                         "error:{}",
                         words.fill(
                             mqlab_text::page::Key::NoticeSettingRefused,
-                            &[("error", error.to_string().into())],
+                            &[("error", error.describe_in(&words).into())],
                         )
                     );
                 }

@@ -42,7 +42,7 @@ pub fn lab_from_link(link: &str, words: &Words) -> Lab {
         },
         Err(error) => LabAction::Notify(crate::state::Notice::Error(words.fill(
             Key::CommonRunUnreadable,
-            &[("error", error.to_string().into())],
+            &[("error", error.describe_in(words).into())],
         ))),
     };
     Rc::unwrap_or_clone(lab.reduce(action))

@@ -288,8 +288,9 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         (drawn, scenario.clone(), commands.clone()),
         |(drawn, scenario, commands)| {
             drawn.then(|| {
-                compare_in(scenario, commands, DEFAULT_COMPARE_STEPS, &words_now())
-                    .map_err(|error| error.to_string())
+                let words = words_now();
+                compare_in(scenario, commands, DEFAULT_COMPARE_STEPS, &words)
+                    .map_err(|error| error.describe_in(&words))
             })
         },
     );

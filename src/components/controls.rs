@@ -109,7 +109,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Callback::from(
             move |event: Event| match event_value(&event).parse::<Mode>() {
                 Ok(mode) => dispatch.emit(LabAction::SetMode(mode)),
-                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(error.to_string()))),
+                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(
+                    error.sentence().told_in(&words_now()),
+                ))),
             },
         )
     };

@@ -231,8 +231,9 @@ fn start_in_worker(
     report: &Reporting,
 ) -> Result<(), WorkerProblem> {
     let script = worker_script().ok_or(WorkerProblem::Unnamed)?;
-    let plan = Plan::new(scenario, options.clone())
-        .map_err(|problem| WorkerProblem::CannotSearch(problem.to_string()))?;
+    let plan = Plan::new(scenario, options.clone()).map_err(|problem| {
+        WorkerProblem::CannotSearch(problem.describe_in(&crate::words::current()))
+    })?;
     let request = Request::new(scenario, options)
         .to_json()
         .map_err(WorkerProblem::Said)?;
@@ -376,9 +377,9 @@ fn start_on_page(scenario: &Scenario, options: MatrixOptions, report: &Reporting
         Err(problem) => {
             report.search.borrow_mut().take();
             report.status.set(Status::Idle);
-            report
-                .notice
-                .set(Some(Notice::CannotSearch(problem.to_string())));
+            report.notice.set(Some(Notice::CannotSearch(
+                problem.describe_in(&crate::words::current()),
+            )));
         }
     }
 }

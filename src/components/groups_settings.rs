@@ -112,8 +112,10 @@ pub fn GroupsSettings(props: &GroupsSettingsProps) -> Html {
         k.keys = whole(words, text, Key::GroupsSettingsKeysWhat)?;
         Ok(())
     });
-    let on_commit = set(|k, _, text, _| {
-        k.commit = text.parse::<CommitStrategy>().map_err(|e| e.to_string())?;
+    let on_commit = set(|k, _, text, words| {
+        k.commit = text
+            .parse::<CommitStrategy>()
+            .map_err(|e| e.sentence().told_in(words))?;
         Ok(())
     });
     let on_auto_commit = set(|k, _, text, words| {

@@ -88,8 +88,10 @@ pub fn QueueSettings(props: &QueueSettingsProps) -> Html {
         })?;
         Ok(())
     });
-    let on_fails = set(|queue, _, text, _| {
-        queue.poison_fails = text.parse::<PoisonFails>().map_err(|e| e.to_string())?;
+    let on_fails = set(|queue, _, text, words| {
+        queue.poison_fails = text
+            .parse::<PoisonFails>()
+            .map_err(|e| e.sentence().told_in(words))?;
         Ok(())
     });
     let on_limit = set(|queue, _, text, words| {

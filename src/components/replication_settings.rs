@@ -61,8 +61,11 @@ pub fn ReplicationSettings(props: &ReplicationSettingsProps) -> Html {
         *brokers = whole(words, text)?;
         Ok(())
     });
-    let on_acks = set(|_, r, _, text, _| {
-        r.acks = Some(text.parse::<Acks>().map_err(|e| e.to_string())?);
+    let on_acks = set(|_, r, _, text, words| {
+        r.acks = Some(
+            text.parse::<Acks>()
+                .map_err(|e| e.sentence().told_in(words))?,
+        );
         Ok(())
     });
     let on_min_isr = set(|_, r, _, text, words| {

@@ -118,7 +118,7 @@ fn imported_run(words: &Words, answer: Result<JsValue, String>) -> LabAction {
             shared: Box::new(shared),
             notice: Some(Notice::Info(notice)),
         },
-        Err(error) => refused(&error.to_string()),
+        Err(error) => refused(&error.describe_in(words)),
     }
 }
 
@@ -183,7 +183,11 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
                 (SharedRun::from_run(&run).to_link(), name)
             };
             busy.set(true);
-            let args = js_sys::Array::of2(&JsValue::from_str(&link), &JsValue::from(with_trace));
+            let args = js_sys::Array::of3(
+                &JsValue::from_str(&link),
+                &JsValue::from(with_trace),
+                &JsValue::from_str(words.lang().tag()),
+            );
             let dispatcher = dispatcher.clone();
             let busy = busy.clone();
             let failures = std::rc::Rc::clone(&failures);
@@ -253,7 +257,10 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
             let words = words.clone();
             let task = read_as_text(&File::from(file), move |result| match result {
                 Ok(text) => yew::platform::spawn_local(async move {
-                    let args = js_sys::Array::of1(&JsValue::from_str(&text));
+                    let args = js_sys::Array::of2(
+                        &JsValue::from_str(&text),
+                        &JsValue::from_str(words.lang().tag()),
+                    );
                     let answer = call_file_function("import_file", &args, &failures).await;
                     busy.set(false);
                     dispatcher.dispatch(imported_run(&words, answer));

@@ -95,6 +95,26 @@ base.test('a Chinese catalogue that cannot be fetched leaves the page in English
   expect(uncaught).toEqual([]);
 });
 
+test('a refused link and a refused file are explained in Chinese, and the run is kept', async ({ guarded }, testInfo) => {
+  const { page } = guarded;
+  // A link whose content was changed after it was sealed: its checksum does not match.
+  await openSite(page, '?lang=zh-CN#v1.mode=idempotent&messages=5&seed=1~00000000');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('链接被修改过或已损坏');
+  await expect(alert).not.toContainText('checksum');
+  await expect(page.locator('.controls .step-readout').last()).toContainText('第 0 步');
+
+  await page.getByRole('button', { name: '单步', exact: true }).click();
+  const bad = testInfo.outputPath('bad.json');
+  require('fs').writeFileSync(bad, '{"format": "mqlab-scenario", "version": 1, "mode": "sideways", "messages": 3, "seed": 1}');
+  await page.locator('input[type=file]').setInputFiles(bad);
+  // The analysis module reads the file and says why, in the page's language.
+  await expect(alert).toContainText('投递模式');
+  await expect(alert).toContainText('sideways');
+  await expect(alert).not.toContainText('expected');
+  await expect(page.locator('.controls .step-readout').last()).toContainText('第 1 步');
+});
+
 test('the page in Chinese has no serious or critical accessibility violations', async ({ guarded }) => {
   const { page } = guarded;
   await openSite(page, '?lang=zh-CN');

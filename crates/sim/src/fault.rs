@@ -297,10 +297,8 @@ impl CrashPoint {
         let unknown = || UnknownName {
             what: "crash point",
             input: input.to_string(),
-            expected: format!(
-                "{}; a point of a node numbered from 2 is written like broker-2.after_append",
-                CrashPoint::ALL.map(CrashPoint::as_str).join(", ")
-            ),
+            expected: CrashPoint::ALL.map(CrashPoint::as_str).join(", "),
+            hint: Some(mqlab_text::errors::Key::HintCrashPoint),
         };
         let (who, step) = text.split_once('.').ok_or_else(unknown)?;
         let (role, number) = who.rsplit_once('-').ok_or_else(unknown)?;

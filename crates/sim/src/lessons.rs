@@ -295,17 +295,26 @@ pub enum LessonRunError {
     },
 }
 
-impl std::fmt::Display for LessonRunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl LessonRunError {
+    /// Why the lesson's run failed, in `words`.
+    pub fn describe_in(&self, words: &mqlab_text::Words) -> String {
+        use mqlab_text::errors::Key;
         match self {
-            LessonRunError::Scenario(error) => {
-                write!(f, "the lesson's scenario is invalid: {error}")
-            }
-            LessonRunError::NeverEnds { id } => write!(
-                f,
-                "lesson {id} is still running after {MAX_LESSON_STEPS} steps"
+            LessonRunError::Scenario(error) => words.fill(
+                Key::LessonScenario,
+                &[("error", error.describe_in(words).into())],
+            ),
+            LessonRunError::NeverEnds { id } => words.fill(
+                Key::LessonNeverEnds,
+                &[("id", (*id).into()), ("most", MAX_LESSON_STEPS.into())],
             ),
         }
+    }
+}
+
+impl std::fmt::Display for LessonRunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 

@@ -66,6 +66,7 @@ pub use snapshot::{
     ParticipantState, ParticipantView, ReplicaView, ReplicationView, Snapshot, TransactionView,
     TxnKind,
 };
+pub use speech::Sentence;
 pub use timeline::Run;
 pub use topology::Topology;
 pub use trace::{

@@ -4,6 +4,10 @@
 
 use std::fmt;
 
+use mqlab_text::errors::Key;
+
+use crate::speech::{said, Sentence};
+
 /// A name that is not in the vocabulary, with the names that would have been accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName {
@@ -13,15 +17,36 @@ pub struct UnknownName {
     pub input: String,
     /// The accepted names, comma-separated.
     pub expected: String,
+    /// What follows the names, when they are not all (a node numbered from 2).
+    pub hint: Option<Key>,
+}
+
+impl UnknownName {
+    /// The sentence that says so.
+    pub fn sentence(&self) -> Sentence {
+        let what = match self.what {
+            "mode" => Key::NameMode,
+            "acks" => Key::NameAcks,
+            "message kind" => Key::NameMessageKind,
+            "node" => Key::NameNode,
+            "crash point" => Key::NameCrashPoint,
+            "poison failure" => Key::NamePoisonFailure,
+            "commit strategy" => Key::NameCommitStrategy,
+            _ => Key::NameOther,
+        };
+        said!(
+            ProblemUnknownName,
+            input = self.input.clone(),
+            names = self.expected.clone(),
+        )
+        .with_said("what", Sentence::new(what))
+        .with_said("hint", self.hint.map(Sentence::new))
+    }
 }
 
 impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown {} '{}' (expected one of: {})",
-            self.what, self.input, self.expected
-        )
+        f.write_str(&self.sentence().told_in(crate::speech::english()))
     }
 }
 
@@ -46,6 +71,7 @@ pub(crate) fn parse_name<T: Copy>(
                 .map(|item| name(*item))
                 .collect::<Vec<_>>()
                 .join(", "),
+            hint: None,
         })
 }
 

@@ -11,6 +11,7 @@ use crate::mode::Mode;
 use crate::names::{named_serde, parse_name, UnknownName};
 use crate::node::{NodeId, RoleKind};
 use crate::ratio::Ratio;
+use crate::speech::{said, Sentence};
 
 /// A directed link, written "producer->broker".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,18 +106,22 @@ pub enum LinkParseError {
     SameNode(String),
 }
 
-impl fmt::Display for LinkParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl LinkParseError {
+    /// The sentence that says what is wrong.
+    pub fn sentence(&self) -> Sentence {
         match self {
             LinkParseError::MissingArrow(input) => {
-                write!(
-                    f,
-                    "'{input}' is not a link: write it as from->to, e.g. producer->broker"
-                )
+                said!(ProblemLinkWithoutArrow, text = input.clone())
             }
-            LinkParseError::UnknownNode(error) => write!(f, "{error}"),
-            LinkParseError::SameNode(input) => write!(f, "'{input}' links a node to itself"),
+            LinkParseError::UnknownNode(error) => error.sentence(),
+            LinkParseError::SameNode(input) => said!(ProblemSelfLink, text = input.clone()),
         }
+    }
+}
+
+impl fmt::Display for LinkParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sentence().told_in(crate::speech::english()))
     }
 }
 

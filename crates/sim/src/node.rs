@@ -270,9 +270,8 @@ impl FromStr for NodeId {
         let unknown = || UnknownName {
             what: "node",
             input: input.to_string(),
-            expected: "producer, broker, consumer, coordinator, controller, or one of them \
-                       numbered from 2 (broker-2, consumer-3)"
-                .to_string(),
+            expected: "producer, broker, consumer, coordinator, controller".to_string(),
+            hint: Some(mqlab_text::errors::Key::HintNode),
         };
         let (base, number) = match wanted.rsplit_once('-') {
             Some((base, digits)) if !digits.is_empty() => {

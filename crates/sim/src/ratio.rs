@@ -60,13 +60,16 @@ pub struct RatioParseError {
     pub input: String,
 }
 
+impl RatioParseError {
+    /// The sentence that says what is wrong.
+    pub fn sentence(&self) -> crate::Sentence {
+        crate::speech::said!(ProblemNotAProbability, text = self.input.clone())
+    }
+}
+
 impl fmt::Display for RatioParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "'{}' is not a probability: write a percentage such as 5 or 2.5, or a ratio such as 1/20",
-            self.input
-        )
+        f.write_str(&self.sentence().told_in(crate::speech::english()))
     }
 }
 

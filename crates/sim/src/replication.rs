@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::mode::Mode;
 use crate::names::{named_serde, parse_name, UnknownName};
 use crate::node::NodeId;
+use crate::speech::{said, Sentence};
 
 /// When the leader tells the producer that a write succeeded (Kafka's `acks`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -201,11 +202,11 @@ impl fmt::Display for TimedFault {
 
 /// Why a timed fault could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimedFaultParseError(pub String);
+pub struct TimedFaultParseError(pub Sentence);
 
 impl fmt::Display for TimedFaultParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0.told_in(crate::speech::english()))
     }
 }
 
@@ -214,11 +215,7 @@ impl std::error::Error for TimedFaultParseError {}
 impl TimedFault {
     /// Reads `TICK:crash:NODE` or `TICK:restart:NODE`.
     pub fn parse_at(text: &str) -> Result<TimedFault, TimedFaultParseError> {
-        let bad = || {
-            TimedFaultParseError(format!(
-                "'{text}' must be TICK:crash:NODE or TICK:restart:NODE, e.g. 40:crash:broker"
-            ))
-        };
+        let bad = || TimedFaultParseError(said!(ProblemTimedFault, text = text.to_string()));
         let mut parts = text.splitn(3, ':');
         let (Some(tick), Some(what), Some(node)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -227,7 +224,7 @@ impl TimedFault {
         let tick: u64 = tick.trim().parse().map_err(|_| bad())?;
         let node: NodeId = node
             .parse()
-            .map_err(|e: UnknownName| TimedFaultParseError(e.to_string()))?;
+            .map_err(|e: UnknownName| TimedFaultParseError(e.sentence()))?;
         let action = match what.trim() {
             "crash" => TimedAction::Crash { node },
             "restart" => TimedAction::Restart { node },
@@ -238,30 +235,28 @@ impl TimedFault {
 
     /// Reads `A/B@FROM..TO`.
     pub fn parse_partition(text: &str) -> Result<TimedFault, TimedFaultParseError> {
-        let bad = || {
-            TimedFaultParseError(format!(
-                "'{text}' must be A/B@FROM..TO, e.g. broker/broker-2@10..60"
-            ))
-        };
+        let bad = || TimedFaultParseError(said!(ProblemTimedPartition, text = text.to_string()));
         let (nodes, ticks) = text.split_once('@').ok_or_else(bad)?;
         let (a, b) = nodes.split_once('/').ok_or_else(bad)?;
         let (from, to) = ticks.split_once("..").ok_or_else(bad)?;
         let a: NodeId = a
             .parse()
-            .map_err(|e: UnknownName| TimedFaultParseError(e.to_string()))?;
+            .map_err(|e: UnknownName| TimedFaultParseError(e.sentence()))?;
         let b: NodeId = b
             .parse()
-            .map_err(|e: UnknownName| TimedFaultParseError(e.to_string()))?;
+            .map_err(|e: UnknownName| TimedFaultParseError(e.sentence()))?;
         let from: u64 = from.trim().parse().map_err(|_| bad())?;
         let to: u64 = to.trim().parse().map_err(|_| bad())?;
         if a == b {
-            return Err(TimedFaultParseError(format!(
-                "'{text}' cuts a node off from itself"
+            return Err(TimedFaultParseError(said!(
+                ProblemTimedSelf,
+                text = text.to_string()
             )));
         }
         if to <= from {
-            return Err(TimedFaultParseError(format!(
-                "'{text}': the partition must end after it begins (FROM < TO)"
+            return Err(TimedFaultParseError(said!(
+                ProblemTimedOrder,
+                text = text.to_string()
             )));
         }
         Ok(TimedFault {

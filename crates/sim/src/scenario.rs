@@ -4,6 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use mqlab_text::errors::Key;
+use mqlab_text::Words;
+
 use crate::fault::{Command, CommandError, PlannedFault};
 use crate::limits::*;
 use crate::mode::Mode;
@@ -11,6 +14,7 @@ use crate::network::{LinkConfig, LinkId, MessageKind, NetworkConfig};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
 use crate::replication::{Replication, TimedAction, TimedFault};
+use crate::speech::{said, Sentence};
 pub use crate::topology::Topology;
 
 /// Timers and pacing, all in ticks.
@@ -375,8 +379,7 @@ impl Default for Scenario {
 }
 
 /// Why a scenario cannot be run. Each error names the field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScenarioError {
     /// `messages` is 0 or above `MAX_MESSAGES`.
     MessagesOutOfRange {
@@ -422,7 +425,7 @@ pub enum ScenarioError {
         /// The field.
         field: String,
         /// Why, in a sentence.
-        reason: String,
+        reason: Sentence,
     },
     /// A planned fault that would be refused as a command.
     InvalidFault {
@@ -433,38 +436,80 @@ pub enum ScenarioError {
     },
 }
 
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ScenarioError {
+    /// Why the scenario cannot run, in `words`.
+    pub fn describe_in(&self, words: &Words) -> String {
         match self {
-            ScenarioError::MessagesOutOfRange { messages } => write!(
-                f,
-                "messages: must be between 1 and {MAX_MESSAGES} (got {messages})"
+            ScenarioError::MessagesOutOfRange { messages } => words.fill(
+                Key::ScenarioMessages,
+                &[
+                    ("most", MAX_MESSAGES.into()),
+                    ("messages", (*messages).into()),
+                ],
             ),
-            ScenarioError::InvalidLatency { field, min, max } => write!(
-                f,
-                "{field}: latency must satisfy 1 <= min <= max <= {MAX_LATENCY_TICKS} ticks (got min {min}, max {max})"
+            ScenarioError::InvalidLatency { field, min, max } => words.fill(
+                Key::ScenarioLatency,
+                &[
+                    ("field", field.into()),
+                    ("most", MAX_LATENCY_TICKS.into()),
+                    ("min", (*min).into()),
+                    ("max", (*max).into()),
+                ],
             ),
             ScenarioError::InvalidRatio {
                 field,
                 numerator,
                 denominator,
-            } => write!(
-                f,
-                "{field}: {numerator}/{denominator} is not a probability (denominator must be at least 1 and at least the numerator)"
+            } => words.fill(
+                Key::ScenarioRatio,
+                &[
+                    ("field", field.into()),
+                    ("numerator", (*numerator).into()),
+                    ("denominator", (*denominator).into()),
+                ],
             ),
             ScenarioError::OutOfRange {
                 field,
                 value,
                 min,
                 max,
-            } => write!(f, "{field}: must be between {min} and {max} (got {value})"),
-            ScenarioError::TooManyFaults { count } => write!(
-                f,
-                "faults: at most {MAX_PLANNED_FAULTS} planned faults (got {count})"
+            } => words.fill(
+                Key::ScenarioRange,
+                &[
+                    ("field", field.into()),
+                    ("min", (*min).into()),
+                    ("max", (*max).into()),
+                    ("value", (*value).into()),
+                ],
             ),
-            ScenarioError::InvalidFault { field, error } => write!(f, "{field}: {error}"),
-            ScenarioError::Unsupported { field, reason } => write!(f, "{field}: {reason}"),
+            ScenarioError::TooManyFaults { count } => words.fill(
+                Key::ScenarioTooManyFaults,
+                &[
+                    ("most", MAX_PLANNED_FAULTS.into()),
+                    ("count", (*count).into()),
+                ],
+            ),
+            ScenarioError::InvalidFault { field, error } => words.fill(
+                Key::ScenarioField,
+                &[
+                    ("field", field.into()),
+                    ("reason", error.describe_in(words).into()),
+                ],
+            ),
+            ScenarioError::Unsupported { field, reason } => words.fill(
+                Key::ScenarioField,
+                &[
+                    ("field", field.into()),
+                    ("reason", reason.told_in(words).into()),
+                ],
+            ),
         }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 
@@ -512,9 +557,7 @@ fn check_replication(scenario: &Scenario) -> Result<(), ScenarioError> {
     if scenario.topology.replicated() && scenario.mode == Mode::Transactional {
         return Err(ScenarioError::Unsupported {
             field: "topology.brokers".to_string(),
-            reason: "a replicated queue runs in the at-most-once, at-least-once and \
-                     idempotent modes; transactional mode needs one broker"
-                .to_string(),
+            reason: said!(UnsupportedReplicatedTransactional),
         });
     }
     if r.min_insync_replicas == 0 || r.min_insync_replicas > brokers {
@@ -570,9 +613,7 @@ fn check_replication(scenario: &Scenario) -> Result<(), ScenarioError> {
             if node == NodeId::CONTROLLER {
                 return Err(ScenarioError::Unsupported {
                     field,
-                    reason: "the controller cannot crash in this version (it can be \
-                             partitioned away)"
-                        .to_string(),
+                    reason: said!(UnsupportedControllerCrash),
                 });
             }
         }
@@ -628,7 +669,7 @@ fn check_queue(scenario: &Scenario) -> Result<(), ScenarioError> {
         if index > 0 && q.poison[index - 1] >= *message {
             return Err(ScenarioError::Unsupported {
                 field: format!("queue.poison[{index}]"),
-                reason: "poison messages are listed once each, in increasing order".to_string(),
+                reason: said!(UnsupportedPoisonOrder),
             });
         }
     }
@@ -640,9 +681,7 @@ fn check_queue(scenario: &Scenario) -> Result<(), ScenarioError> {
                 "queue.poison"
             }
             .to_string(),
-            reason: "poison messages and automatic acks are modelled for the queue modes; in \
-                     transactional mode the consumer's ack is part of its transaction"
-                .to_string(),
+            reason: said!(UnsupportedPoisonTransactional),
         });
     }
     Ok(())
@@ -654,10 +693,10 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
     let Some(k) = &scenario.kafka else {
         return Ok(());
     };
-    let unsupported = |field: &str, reason: &str| {
+    let unsupported = |field: &str, reason: Sentence| {
         Err(ScenarioError::Unsupported {
             field: field.to_string(),
-            reason: reason.to_string(),
+            reason,
         })
     };
     check_range(
@@ -693,11 +732,7 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
     )?;
     let consumers = scenario.topology.consumers;
     if !consumers.is_multiple_of(k.groups) {
-        return unsupported(
-            "topology.consumers",
-            "with consumer groups the consumers are the members of every group, group after \
-             group: their number must be a multiple of kafka.groups",
-        );
+        return unsupported("topology.consumers", said!(UnsupportedGroupMembers));
     }
     check_range(
         "topology.consumers",
@@ -706,31 +741,16 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
         u64::from(MAX_GROUP_MEMBERS),
     )?;
     if scenario.mode == Mode::Transactional {
-        return unsupported(
-            "kafka",
-            "consumer groups run in the at-most-once, at-least-once and idempotent modes; \
-             the 2PC transactions of transactional mode move messages through one queue",
-        );
+        return unsupported("kafka", said!(UnsupportedGroupsTransactional));
     }
     if scenario.topology.replicated() {
-        return unsupported(
-            "kafka",
-            "consumer groups read a topic of several partitions on one broker; the \
-             replicated broker holds a single partition, so use one broker with them",
-        );
+        return unsupported("kafka", said!(UnsupportedGroupsReplicated));
     }
     if scenario.queue.auto_ack {
-        return unsupported(
-            "queue.auto_ack",
-            "Kafka consumers have no acks: they commit offsets (kafka.commit)",
-        );
+        return unsupported("queue.auto_ack", said!(UnsupportedKafkaAutoAck));
     }
     if scenario.queue.delivery_limit != DEFAULT_DELIVERY_LIMIT {
-        return unsupported(
-            "queue.delivery_limit",
-            "a Kafka broker has no delivery limit; the consumer's error handler gives up \
-             on a record after kafka.max_attempts",
-        );
+        return unsupported("queue.delivery_limit", said!(UnsupportedKafkaDeliveryLimit));
     }
     for (index, fault) in scenario.timed_faults.iter().enumerate() {
         if let TimedAction::Partition { a, b, .. } = fault.action {
@@ -739,20 +759,13 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
             {
                 return Err(ScenarioError::Unsupported {
                     field: format!("timed_faults[{index}]"),
-                    reason: "a Kafka consumer's connection to the broker is reliable in this \
-                             version: cut links of consumers are not modelled (crash the \
-                             consumer or the broker instead)"
-                        .to_string(),
+                    reason: said!(UnsupportedKafkaConsumerLink),
                 });
             }
         }
     }
     if scenario.transaction.size > 1 || scenario.transaction.transform {
-        return unsupported(
-            "transaction",
-            "batches and consume-transform-produce are modelled for the queue, not for \
-             consumer groups",
-        );
+        return unsupported("transaction", said!(UnsupportedGroupsTransaction));
     }
     Ok(())
 }
@@ -812,10 +825,7 @@ impl Scenario {
         if self.topology.producers > 1 && self.transaction.size > 1 {
             return Err(ScenarioError::Unsupported {
                 field: "transaction.size".to_string(),
-                reason: "transactions and batches of several messages need a single producer \
-                         (with several producers, consecutive messages belong to different \
-                         producers)"
-                    .to_string(),
+                reason: said!(UnsupportedBatchProducers),
             });
         }
         check_queue(self)?;

@@ -17,6 +17,9 @@ mod link;
 
 use std::fmt;
 
+use mqlab_text::errors::Key;
+use mqlab_text::Words;
+
 use crate::fault::{Command, CommandError};
 use crate::limits::MAX_COMMANDS;
 use crate::scenario::{Scenario, ScenarioError};
@@ -267,42 +270,65 @@ pub enum RebuildError {
     },
 }
 
-impl fmt::Display for RebuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl RebuildError {
+    /// Why the run cannot be rebuilt, in `words`.
+    pub fn describe_in(&self, words: &Words) -> String {
         match self {
-            RebuildError::Scenario(error) => write!(f, "{error}"),
-            RebuildError::TooManyLinkOverrides { count } => write!(
-                f,
-                "network.links: at most {MAX_LINK_OVERRIDES} link settings (got {count})"
+            RebuildError::Scenario(error) => error.describe_in(words),
+            RebuildError::TooManyLinkOverrides { count } => words.fill(
+                Key::RebuildLinkOverrides,
+                &[
+                    ("most", MAX_LINK_OVERRIDES.into()),
+                    ("count", (*count).into()),
+                ],
             ),
-            RebuildError::TooManyCommands { count } => write!(
-                f,
-                "commands: at most {MAX_COMMANDS} commands (got {count})"
+            RebuildError::TooManyCommands { count } => words.fill(
+                Key::RebuildCommands,
+                &[("most", MAX_COMMANDS.into()), ("count", (*count).into())],
             ),
             RebuildError::CommandsOutOfOrder {
                 index,
                 step,
                 previous,
-            } => write!(
-                f,
-                "commands[{index}]: step {step} comes before the step of the command listed before it ({previous}); commands must be in the order they were applied"
+            } => words.fill(
+                Key::RebuildOutOfOrder,
+                &[
+                    ("index", (*index).into()),
+                    ("step", (*step).into()),
+                    ("previous", (*previous).into()),
+                ],
             ),
             RebuildError::CommandAfterEnd {
                 index,
                 step,
                 end_step,
-            } => write!(
-                f,
-                "commands[{index}]: the run ends at step {end_step}, before step {step} where this command was applied"
+            } => words.fill(
+                Key::RebuildAfterEnd,
+                &[
+                    ("index", (*index).into()),
+                    ("end", (*end_step).into()),
+                    ("step", (*step).into()),
+                ],
             ),
-            RebuildError::CommandRefused { index, step, error } => {
-                write!(f, "commands[{index}] (at step {step}): {error}")
-            }
-            RebuildError::StepAfterEnd { step, end_step } => write!(
-                f,
-                "step: the run ends at step {end_step}, before step {step}"
+            RebuildError::CommandRefused { index, step, error } => words.fill(
+                Key::RebuildRefused,
+                &[
+                    ("index", (*index).into()),
+                    ("step", (*step).into()),
+                    ("error", error.describe_in(words).into()),
+                ],
+            ),
+            RebuildError::StepAfterEnd { step, end_step } => words.fill(
+                Key::RebuildStepAfterEnd,
+                &[("end", (*end_step).into()), ("step", (*step).into())],
             ),
         }
+    }
+}
+
+impl fmt::Display for RebuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 

@@ -101,8 +101,7 @@ impl Breakpoints for ArmedCrashes<'_> {
 }
 
 /// Why a replay could not rebuild a run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplayError {
     /// The scenario is invalid.
     Scenario(ScenarioError),
@@ -116,17 +115,25 @@ pub enum ReplayError {
     },
 }
 
+impl ReplayError {
+    /// Why the run cannot be replayed, in `words`.
+    pub fn describe_in(&self, words: &Words) -> String {
+        match self {
+            ReplayError::Scenario(error) => error.describe_in(words),
+            ReplayError::Command { at_step, error } => words.fill(
+                mqlab_text::errors::Key::ReplayCommand,
+                &[
+                    ("step", (*at_step).into()),
+                    ("error", error.describe_in(words).into()),
+                ],
+            ),
+        }
+    }
+}
+
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReplayError::Scenario(error) => write!(f, "{error}"),
-            ReplayError::Command { at_step, error } => {
-                write!(
-                    f,
-                    "the command recorded at step {at_step} does not apply: {error}"
-                )
-            }
-        }
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 

@@ -38,6 +38,19 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// A sentence of the errors' catalogue, kept with an error until somebody reads it.
+pub type Sentence = mqlab_text::Said<mqlab_text::errors::Key>;
+
+/// An entry of the errors' catalogue with its arguments, not yet in words:
+/// `said!(Key, name = value, ...)`.
+macro_rules! said {
+    ($key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::speech::Sentence::new(::mqlab_text::errors::Key::$key)
+            $(.with(stringify!($name), $value))*
+    };
+}
+pub(crate) use said;
+
 /// Fills an entry of the analysis views' catalogue (the crash matrix's outcomes, the
 /// protocol lab's actions): `lab!(words, Key, name = value, ...)`. The page's own module
 /// never reads them, so their English is not carried by it.
@@ -50,6 +63,19 @@ macro_rules! lab {
     };
 }
 pub(crate) use lab;
+
+/// A sentence of the scenario files' catalogue, kept with an error until somebody reads
+/// it (only the module that reads files carries its English).
+pub type FileSentence = mqlab_text::Said<mqlab_text::files::Key>;
+
+/// An entry of the scenario files' catalogue with its arguments, not yet in words.
+macro_rules! filed {
+    ($key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::speech::FileSentence::new(::mqlab_text::files::Key::$key)
+            $(.with(stringify!($name), $value))*
+    };
+}
+pub(crate) use filed;
 
 /// Fills an entry of the node cards' catalogue: `card!(words, Key, name = value, ...)`.
 macro_rules! card {

@@ -132,6 +132,120 @@ macro_rules! count_args {
 }
 count_args!(u8, u16, u32, u64, usize);
 
+/// A sentence of a carried catalogue not yet put in words: its entry and its arguments,
+/// some of which may be sentences too. An error keeps one, so that whoever shows the
+/// error tells it in the reader's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said<K> {
+    key: K,
+    args: Vec<(&'static str, Part<K>)>,
+}
+
+/// An argument of a sentence not yet put in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part<K> {
+    Plain(Arg<'static>),
+    Said(Said<K>),
+    /// A sentence of another catalogue.
+    Other(Other),
+}
+
+/// A sentence of any catalogue, told when the sentence around it is.
+trait Tell: fmt::Debug {
+    fn tell(&self, words: &Words) -> String;
+    fn boxed(&self) -> Box<dyn Tell>;
+}
+
+impl<K: Entry + fmt::Debug + 'static> Tell for Said<K> {
+    fn tell(&self, words: &Words) -> String {
+        self.told_in(words)
+    }
+
+    fn boxed(&self) -> Box<dyn Tell> {
+        Box::new(self.clone())
+    }
+}
+
+/// A sentence of another catalogue inside a sentence; two are the same when they say the
+/// same in English.
+#[derive(Debug)]
+struct Other(Box<dyn Tell>);
+
+impl Clone for Other {
+    fn clone(&self) -> Other {
+        Other(self.0.boxed())
+    }
+}
+
+impl PartialEq for Other {
+    fn eq(&self, other: &Other) -> bool {
+        let english = Words::english();
+        self.0.tell(&english) == other.0.tell(&english)
+    }
+}
+
+impl Eq for Other {}
+
+impl<K: Entry> Said<K> {
+    /// The entry, with no arguments yet.
+    pub fn new(key: K) -> Said<K> {
+        Said {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// The sentence with one more argument.
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg<'static>>) -> Said<K> {
+        self.args.push((name, Part::Plain(value.into())));
+        self
+    }
+
+    /// The sentence with one more argument that is a sentence itself (none: nothing).
+    pub fn with_said(mut self, name: &'static str, value: impl Into<Option<Said<K>>>) -> Said<K> {
+        let part = match value.into() {
+            Some(said) => Part::Said(said),
+            None => Part::Plain(Arg::from("")),
+        };
+        self.args.push((name, part));
+        self
+    }
+
+    /// The sentence with one more argument that is a sentence of another catalogue.
+    pub fn with_other<O: Entry + fmt::Debug + 'static>(
+        mut self,
+        name: &'static str,
+        value: Said<O>,
+    ) -> Said<K> {
+        self.args.push((name, Part::Other(Other(Box::new(value)))));
+        self
+    }
+
+    /// The sentence in `words`.
+    pub fn told_in(&self, words: &Words) -> String {
+        let args: Vec<(&str, Arg<'_>)> = self
+            .args
+            .iter()
+            .map(|(name, part)| {
+                let arg = match part {
+                    Part::Plain(arg) => arg.clone(),
+                    Part::Said(said) => Arg::from(said.told_in(words)),
+                    Part::Other(other) => Arg::from(other.0.tell(words)),
+                };
+                (*name, arg)
+            })
+            .collect();
+        words.fill(self.key, &args)
+    }
+}
+
+/// The sentence in English, as the command line and the tests print it.
+impl<K: Entry> fmt::Display for Said<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.told_in(&Words::english()))
+    }
+}
+
 /// Why a translation's file was not taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadError {

@@ -10,6 +10,9 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use mqlab_text::files::Key;
+use mqlab_text::Words;
+
 use crate::fault::{Command, PlannedFault};
 use crate::limits::{MAX_COMMANDS, MAX_MESSAGES, MAX_PLANNED_FAULTS, MAX_TRACE_EVENTS};
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind, NetworkConfig};
@@ -21,6 +24,7 @@ use crate::scenario::{
     TransactionConfig,
 };
 use crate::sim::{Sim, SimOptions};
+use crate::speech::{filed, FileSentence, Sentence};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
 
@@ -84,9 +88,9 @@ pub enum FileError {
         /// The field's path.
         path: String,
         /// What was expected, e.g. `a ratio like "1/20"`.
-        expected: String,
+        expected: FileSentence,
         /// A short rendering of what was found.
-        found: String,
+        found: FileSentence,
     },
     /// The fields are well formed, but the run they describe is invalid or cannot be
     /// rebuilt.
@@ -103,59 +107,63 @@ pub enum FileError {
         /// The first event that differs, from 0.
         index: u32,
         /// The file's event there, in words.
-        file: String,
+        file: FileSentence,
         /// The re-simulated event there, in words.
-        simulation: String,
+        simulation: FileSentence,
     },
 }
 
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FileError::TooLarge { bytes } => write!(
-                f,
-                "the file is too large ({bytes} bytes; the most is {MAX_FILE_BYTES})"
-            ),
+impl FileError {
+    /// Why the file cannot be imported, in `words`.
+    pub fn describe_in(&self, words: &Words) -> String {
+        let said = match self {
+            FileError::TooLarge { bytes } => {
+                filed!(FileTooLarge, bytes = *bytes, most = MAX_FILE_BYTES)
+            }
             FileError::Syntax {
                 line,
                 column,
                 message,
-            } => write!(
-                f,
-                "the file is not valid JSON (line {line}, column {column}): {message}"
+            } => filed!(
+                FileSyntax,
+                line = *line,
+                column = *column,
+                message = message.clone()
             ),
-            FileError::NotAScenarioFile => write!(
-                f,
-                "this is not an MQ Lab scenario file: it must be a JSON object with \"format\": \"{FILE_FORMAT}\""
-            ),
-            FileError::FutureVersion { version } => write!(
-                f,
-                "this scenario file is from a newer version of MQ Lab (version {version}; this one reads up to version {FILE_VERSION})"
-            ),
-            FileError::MissingField { path } => write!(f, "{path}: missing (this field is required)"),
-            FileError::UnknownField { path } => write!(
-                f,
-                "{path}: unknown field (see docs/scenario-format.md for the fields a scenario file may have)"
-            ),
+            FileError::NotAScenarioFile => filed!(FileNotAScenario, format = FILE_FORMAT),
+            FileError::FutureVersion { version } => {
+                filed!(FileFutureVersion, version = *version, newest = FILE_VERSION)
+            }
+            FileError::MissingField { path } => filed!(FileMissing, path = path.clone()),
+            FileError::UnknownField { path } => filed!(FileUnknown, path = path.clone()),
             FileError::BadValue {
                 path,
                 expected,
                 found,
-            } => write!(f, "{path}: expected {expected}, got {found}"),
-            FileError::Invalid(error) => write!(f, "{error}"),
-            FileError::TraceHashMismatch { file, simulation } => write!(
-                f,
-                "trace_hash: the file says {file:016x} but re-simulating the scenario gives {simulation:016x}; the run in this file is not the one this simulation produces"
+            } => filed!(FileBadValue, path = path.clone())
+                .with_said("expected", expected.clone())
+                .with_said("found", found.clone()),
+            FileError::Invalid(error) => return error.describe_in(words),
+            FileError::TraceHashMismatch { file, simulation } => filed!(
+                FileTraceHash,
+                file = format!("{file:016x}"),
+                simulation = format!("{simulation:016x}")
             ),
             FileError::TraceMismatch {
                 index,
                 file,
                 simulation,
-            } => write!(
-                f,
-                "trace[{index}]: the file's trace differs from the re-simulation here: the file has {file}, the simulation gives {simulation}"
-            ),
-        }
+            } => filed!(FileTrace, index = *index)
+                .with_said("file", file.clone())
+                .with_said("simulation", simulation.clone()),
+        };
+        said.told_in(words)
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 
@@ -674,10 +682,14 @@ impl ScenarioFile {
     }
 }
 
-fn describe_event(event: Option<&TraceEvent>) -> String {
+fn describe_event(event: Option<&TraceEvent>) -> FileSentence {
     match event {
-        Some(event) => format!("step {}: \"{}\"", event.step, event.narration),
-        None => "nothing (its trace ends here)".to_string(),
+        Some(event) => filed!(
+            FileEvent,
+            step = event.step,
+            narration = event.narration.clone()
+        ),
+        None => filed!(FileNoEvent),
     }
 }
 
@@ -694,8 +706,8 @@ fn syntax_message(error: &serde_json::Error) -> String {
 // Import
 
 /// A short rendering of a JSON value for messages.
-fn found(value: &Value) -> String {
-    match value {
+fn found(value: &Value) -> FileSentence {
+    let text = match value {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
@@ -707,15 +719,16 @@ fn found(value: &Value) -> String {
                 format!("\"{short}\"")
             }
         }
-        Value::Array(_) => "an array".to_string(),
-        Value::Object(_) => "an object".to_string(),
-    }
+        Value::Array(_) => return filed!(FileFoundArray),
+        Value::Object(_) => return filed!(FileFoundObject),
+    };
+    filed!(FileFoundValue, value = text)
 }
 
-fn bad(path: &str, expected: impl Into<String>, value: &Value) -> FileError {
+fn bad(path: &str, expected: FileSentence, value: &Value) -> FileError {
     FileError::BadValue {
         path: path.to_string(),
-        expected: expected.into(),
+        expected,
         found: found(value),
     }
 }
@@ -738,7 +751,7 @@ impl<'a> Fields<'a> {
     fn new(path: &str, value: &'a Value, allowed: &[&str]) -> Result<Fields<'a>, FileError> {
         let map = value
             .as_object()
-            .ok_or_else(|| bad(path, "an object", value))?;
+            .ok_or_else(|| bad(path, filed!(FileExpectObject), value))?;
         // Objects keep their keys sorted, so the first unknown one reported is stable.
         if let Some(key) = map.keys().find(|key| !allowed.contains(&key.as_str())) {
             return Err(FileError::UnknownField {
@@ -783,7 +796,7 @@ impl<'a> Fields<'a> {
         match self.optional(key) {
             Some((value, path)) => value
                 .as_bool()
-                .ok_or_else(|| bad(&path, "true or false", value)),
+                .ok_or_else(|| bad(&path, filed!(FileExpectTrueFalse), value)),
             None => Ok(default),
         }
     }
@@ -799,42 +812,50 @@ impl<'a> Fields<'a> {
 fn read_u64(value: &Value, path: &str) -> Result<u64, FileError> {
     value
         .as_u64()
-        .ok_or_else(|| bad(path, "a whole number (0 or more)", value))
+        .ok_or_else(|| bad(path, filed!(FileExpectWholeNumber), value))
 }
 
 fn read_u32(value: &Value, path: &str) -> Result<u32, FileError> {
     value
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| {
-            bad(
-                path,
-                format!("a whole number from 0 to {}", u32::MAX),
-                value,
-            )
-        })
+        .ok_or_else(|| bad(path, filed!(FileExpectU32, most = u32::MAX), value))
 }
 
-fn read_str<'a>(value: &'a Value, path: &str, expected: &str) -> Result<&'a str, FileError> {
-    value.as_str().ok_or_else(|| bad(path, expected, value))
+fn read_str<'a>(
+    value: &'a Value,
+    path: &str,
+    expected: &FileSentence,
+) -> Result<&'a str, FileError> {
+    value
+        .as_str()
+        .ok_or_else(|| bad(path, expected.clone(), value))
 }
 
 fn read_ratio(value: &Value, path: &str) -> Result<Ratio, FileError> {
-    const EXPECTED: &str = "a ratio like \"1/20\"";
-    let text = read_str(value, path, EXPECTED)?;
-    parse_ratio(text).ok_or_else(|| bad(path, EXPECTED, value))
+    let expected = filed!(FileExpectRatio);
+    let text = read_str(value, path, &expected)?;
+    parse_ratio(text).ok_or_else(|| bad(path, expected, value))
 }
 
-fn read_name<T: std::str::FromStr>(value: &Value, path: &str, what: &str) -> Result<T, FileError>
+fn read_name<T>(value: &Value, path: &str, what: Key) -> Result<T, FileError>
 where
-    T::Err: fmt::Display,
+    T: std::str::FromStr<Err = crate::names::UnknownName>,
 {
-    let text = read_str(value, path, what)?;
+    let expected = FileSentence::new(what);
+    let text = read_str(value, path, &expected)?;
     text.parse::<T>().map_err(|error| FileError::BadValue {
         path: path.to_string(),
-        expected: what.to_string(),
-        found: format!("{} ({error})", found(value)),
+        expected,
+        found: because(value, error.sentence()),
     })
+}
+
+/// What was found, and why it does not do.
+fn because(value: &Value, problem: Sentence) -> FileSentence {
+    filed!(FileFoundBecause)
+        .with_said("found", found(value))
+        .with_other("problem", problem)
 }
 
 /// A crash point named for a node instance, as files write it.
@@ -849,24 +870,24 @@ impl std::str::FromStr for PointAt {
 }
 
 fn read_link(value: &Value, path: &str) -> Result<LinkId, FileError> {
-    const EXPECTED: &str = "a link like \"producer->broker\"";
-    let text = read_str(value, path, EXPECTED)?;
+    let expected = filed!(FileExpectLink);
+    let text = read_str(value, path, &expected)?;
     parse_link(text).map_err(|error| FileError::BadValue {
         path: path.to_string(),
-        expected: EXPECTED.to_string(),
-        found: format!("{} ({error})", found(value)),
+        expected,
+        found: because(value, error),
     })
 }
 
 fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value], FileError> {
     let items = value
         .as_array()
-        .ok_or_else(|| bad(path, "an array", value))?;
+        .ok_or_else(|| bad(path, filed!(FileExpectArray), value))?;
     if items.len() > limit as usize {
         return Err(FileError::BadValue {
             path: path.to_string(),
-            expected: format!("at most {limit} entries"),
-            found: format!("{} entries", items.len()),
+            expected: filed!(FileExpectEntries, count = limit),
+            found: filed!(FileFoundEntries, count = items.len()),
         });
     }
     Ok(items)
@@ -978,17 +999,13 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let version = version_value
         .as_u64()
         .filter(|v| *v >= 1)
-        .ok_or_else(|| bad("version", "a version number such as 1", version_value))?;
+        .ok_or_else(|| bad("version", filed!(FileExpectVersion), version_value))?;
     if version > u64::from(FILE_VERSION) {
         return Err(FileError::FutureVersion { version });
     }
     let top = Fields::new("", value, &TOP_FIELDS)?;
     let (mode, path) = top.required("mode")?;
-    let mode = read_name(
-        mode,
-        &path,
-        "a mode: \"at-most-once\", \"at-least-once\", \"idempotent\" or \"transactional\"",
-    )?;
+    let mode = read_name(mode, &path, Key::FileExpectMode)?;
     let (messages, path) = top.required("messages")?;
     let messages = read_u32(messages, &path)?;
     let (seed, path) = top.required("seed")?;
@@ -996,11 +1013,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let topology = match top.optional("topology") {
         // Version 1 files describe the default world only.
         Some((value, _)) if version < 2 => {
-            return Err(bad(
-                "topology",
-                "no topology in a version 1 file (write \"version\": 2)",
-                value,
-            ))
+            return Err(bad("topology", filed!(FileExpectTopologyV1), value))
         }
         Some((value, path)) => read_topology(value, &path)?,
         None => Topology::default(),
@@ -1019,22 +1032,14 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     };
     let queue = match top.optional("queue") {
         Some((value, _)) if version < 3 => {
-            return Err(bad(
-                "queue",
-                "no queue settings before version 3 (write \"version\": 3)",
-                value,
-            ))
+            return Err(bad("queue", filed!(FileExpectQueueV3), value))
         }
         Some((value, path)) => read_queue(value, &path)?,
         None => QueueConfig::default(),
     };
     let replication = match top.optional("replication") {
         Some((value, _)) if version < 4 => {
-            return Err(bad(
-                "replication",
-                "no replication settings before version 4 (write \"version\": 4)",
-                value,
-            ))
+            return Err(bad("replication", filed!(FileExpectReplicationV4), value))
         }
         Some((value, path)) => read_replication(value, &path)?,
         None => Replication::default(),
@@ -1042,11 +1047,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     let mut timed_faults = Vec::new();
     match top.optional("timed_faults") {
         Some((value, _)) if version < 4 => {
-            return Err(bad(
-                "timed_faults",
-                "no timed faults before version 4 (write \"version\": 4)",
-                value,
-            ))
+            return Err(bad("timed_faults", filed!(FileExpectTimedFaultsV4), value))
         }
         Some((value, path)) => {
             for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
@@ -1060,11 +1061,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     }
     let kafka = match top.optional("kafka") {
         Some((value, _)) if version < 5 => {
-            return Err(bad(
-                "kafka",
-                "no consumer groups before version 5 (write \"version\": 5)",
-                value,
-            ))
+            return Err(bad("kafka", filed!(FileExpectKafkaV5), value))
         }
         Some((value, path)) => Some(read_kafka(value, &path)?),
         None => None,
@@ -1097,12 +1094,12 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     };
     let trace_hash = match top.optional("trace_hash") {
         Some((value, path)) => {
-            const EXPECTED: &str = "16 hexadecimal digits such as \"00c0ffee00c0ffee\"";
-            let text = read_str(value, &path, EXPECTED)?;
+            let expected = filed!(FileExpectTraceHash);
+            let text = read_str(value, &path, &expected)?;
             if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad(&path, EXPECTED, value));
+                return Err(bad(&path, expected, value));
             }
-            Some(u64::from_str_radix(text, 16).map_err(|_| bad(&path, EXPECTED, value))?)
+            Some(u64::from_str_radix(text, 16).map_err(|_| bad(&path, expected, value))?)
         }
         None => None,
     };
@@ -1175,13 +1172,11 @@ fn read_timing(value: &Value, path: &str) -> Result<Timing, FileError> {
     let d = Timing::default();
     let restart_after_ticks = match fields.optional("restart_after_ticks") {
         Some((Value::Null, _)) => None,
-        Some((value, path)) => Some(value.as_u64().ok_or_else(|| {
-            bad(
-                &path,
-                "a whole number of ticks, or null for \"never\"",
-                value,
-            )
-        })?),
+        Some((value, path)) => Some(
+            value
+                .as_u64()
+                .ok_or_else(|| bad(&path, filed!(FileExpectTicksOrNull), value))?,
+        ),
         None => d.restart_after_ticks,
     };
     Ok(Timing {
@@ -1205,8 +1200,8 @@ fn read_topology(value: &Value, path: &str) -> Result<Topology, FileError> {
         let value = fields.u32_or(key, u32::from(default))?;
         u16::try_from(value).map_err(|_| FileError::BadValue {
             path: format!("{path}.{key}"),
-            expected: "a small whole number".to_string(),
-            found: value.to_string(),
+            expected: filed!(FileExpectSmallWholeNumber),
+            found: filed!(FileFoundValue, value = value.to_string()),
         })
     };
     Ok(Topology {
@@ -1238,21 +1233,21 @@ fn read_queue(value: &Value, path: &str) -> Result<QueueConfig, FileError> {
     if let Some((value, path)) = fields.optional("poison") {
         for (index, item) in read_array(value, &path, MAX_MESSAGES)?.iter().enumerate() {
             let item_path = format!("{path}[{index}]");
-            const EXPECTED: &str = "a message like \"m3\"";
-            let text = read_str(item, &item_path, EXPECTED)?;
+            let expected = filed!(FileExpectMessage);
+            let text = read_str(item, &item_path, &expected)?;
             let message = text
                 .strip_prefix('m')
                 .and_then(|n| n.parse::<u32>().ok())
-                .ok_or_else(|| bad(&item_path, EXPECTED, item))?;
+                .ok_or_else(|| bad(&item_path, expected, item))?;
             poison.push(message);
         }
     }
     let poison_fails = match fields.optional("poison_fails") {
         Some((value, path)) => {
-            const EXPECTED: &str = "\"crash\", \"reject\" or \"nack\"";
-            read_str(value, &path, EXPECTED)?
+            let expected = filed!(FileExpectPoisonFails);
+            read_str(value, &path, &expected)?
                 .parse::<PoisonFails>()
-                .map_err(|_| bad(&path, EXPECTED, value))?
+                .map_err(|_| bad(&path, expected, value))?
         }
         None => d.poison_fails,
     };
@@ -1273,14 +1268,12 @@ fn read_kafka(value: &Value, path: &str) -> Result<KafkaConfig, FileError> {
             Some((value, path)) => value
                 .as_u64()
                 .and_then(|n| u16::try_from(n).ok())
-                .ok_or_else(|| bad(&path, "a small whole number", value)),
+                .ok_or_else(|| bad(&path, filed!(FileExpectSmallWholeNumber), value)),
             None => Ok(default),
         }
     };
     let commit = match fields.optional("commit") {
-        Some((value, path)) => {
-            read_name::<CommitStrategy>(value, &path, "\"before\", \"after\" or \"auto\"")?
-        }
+        Some((value, path)) => read_name::<CommitStrategy>(value, &path, Key::FileExpectCommit)?,
         None => d.commit,
     };
     Ok(KafkaConfig {
@@ -1298,14 +1291,14 @@ fn read_replication(value: &Value, path: &str) -> Result<Replication, FileError>
     let fields = Fields::new(path, value, &REPLICATION_FIELDS)?;
     let d = Replication::default();
     let acks = match fields.optional("acks") {
-        Some((value, path)) => Some(read_name::<Acks>(value, &path, "\"0\", \"1\" or \"all\"")?),
+        Some((value, path)) => Some(read_name::<Acks>(value, &path, Key::FileExpectAcks)?),
         None => None,
     };
     let min_insync_replicas = match fields.optional("min_insync_replicas") {
         Some((value, path)) => value
             .as_u64()
             .and_then(|n| u16::try_from(n).ok())
-            .ok_or_else(|| bad(&path, "a small whole number", value))?,
+            .ok_or_else(|| bad(&path, filed!(FileExpectSmallWholeNumber), value))?,
         None => d.min_insync_replicas,
     };
     Ok(Replication {
@@ -1325,10 +1318,10 @@ fn read_timed_fault(value: &Value, path: &str) -> Result<TimedFault, FileError> 
     let (tick, tick_path) = fields.required("tick")?;
     let tick = read_u64(tick, &tick_path)?;
     let (action, action_path) = fields.required("action")?;
-    const ACTIONS: &str = "\"crash\", \"restart\" or \"partition\"";
+    let actions = filed!(FileExpectTimedAction);
     let node_at = |key: &str| -> Result<NodeId, FileError> {
         let (value, path) = fields.required(key)?;
-        read_name::<NodeId>(value, &path, "a node such as \"broker-2\"")
+        read_name::<NodeId>(value, &path, Key::FileExpectNode)
     };
     // Only the fields of the action are allowed.
     let refuse = |keys: &[&str]| -> Result<(), FileError> {
@@ -1339,7 +1332,7 @@ fn read_timed_fault(value: &Value, path: &str) -> Result<TimedFault, FileError> 
             None => Ok(()),
         }
     };
-    let action = match read_str(action, &action_path, ACTIONS)? {
+    let action = match read_str(action, &action_path, &actions)? {
         "crash" | "restart" => {
             refuse(&["a", "b", "until_tick"])?;
             let node = node_at("node")?;
@@ -1358,7 +1351,7 @@ fn read_timed_fault(value: &Value, path: &str) -> Result<TimedFault, FileError> 
                 until_tick: read_u64(until, &until_path)?,
             }
         }
-        _ => return Err(bad(&action_path, ACTIONS, action)),
+        _ => return Err(bad(&action_path, actions, action)),
     };
     Ok(TimedFault { tick, action })
 }
@@ -1387,12 +1380,12 @@ fn read_command(
 ) -> Result<(Option<u64>, Command), FileError> {
     let map = value
         .as_object()
-        .ok_or_else(|| bad(path, "a command object", value))?;
+        .ok_or_else(|| bad(path, filed!(FileExpectCommandObject), value))?;
     let name_path = join(path, "command");
     let name_value = map.get("command").ok_or_else(|| FileError::MissingField {
         path: name_path.clone(),
     })?;
-    let expected_name = format!("a command name ({})", COMMAND_NAMES.join(", "));
+    let expected_name = filed!(FileExpectCommandName, names = COMMAND_NAMES.join(", "));
     let name = read_str(name_value, &name_path, &expected_name)?;
     if !COMMAND_NAMES.contains(&name) {
         return Err(bad(&name_path, expected_name, name_value));
@@ -1407,11 +1400,7 @@ fn read_command(
     };
     let node = || -> Result<_, FileError> {
         let (value, path) = fields.required("node")?;
-        read_name(
-            value,
-            &path,
-            "a node: \"producer\", \"broker\", \"consumer\" or \"coordinator\"",
-        )
+        read_name(value, &path, Key::FileExpectCommandNode)
     };
     let link = || -> Result<LinkId, FileError> {
         let (value, path) = fields.required("link")?;
@@ -1419,12 +1408,9 @@ fn read_command(
     };
     let kind = || -> Result<Option<MessageKind>, FileError> {
         match fields.optional("kind") {
-            Some((value, path)) => Some(read_name(
-                value,
-                &path,
-                "a message kind such as \"publish\"",
-            ))
-            .transpose(),
+            Some((value, path)) => {
+                Some(read_name(value, &path, Key::FileExpectMessageKind)).transpose()
+            }
             None => Ok(None),
         }
     };
@@ -1448,11 +1434,7 @@ fn read_command(
         "restart" => Command::Restart(node()?),
         "crash_at" => {
             let (value, path) = fields.required("point")?;
-            let PointAt(point, instance) = read_name(
-                value,
-                &path,
-                "a crash point such as \"consumer.after_apply\" or \"consumer-2.after_apply\"",
-            )?;
+            let PointAt(point, instance) = read_name(value, &path, Key::FileExpectCrashPoint)?;
             Command::CrashAt {
                 point,
                 message: message()?,
@@ -1507,8 +1489,8 @@ fn read_trace(value: &Value, path: &str) -> Result<Vec<TraceEvent>, FileError> {
         let event: TraceEvent =
             serde_json::from_value(item.clone()).map_err(|error| FileError::BadValue {
                 path: item_path,
-                expected: "a trace event as written by MQ Lab".to_string(),
-                found: format!("an object that does not fit ({error})"),
+                expected: filed!(FileExpectTraceEvent),
+                found: filed!(FileFoundMisfit, problem = error.to_string()),
             })?;
         trace.push(event);
     }

@@ -20,9 +20,13 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+use mqlab_text::errors::Key;
+use mqlab_text::Words;
+
 use crate::fault::{Command, CrashPoint, PlannedFault};
 use crate::limits::{MAX_COMMANDS, MAX_MESSAGES, MAX_PLANNED_FAULTS};
 use crate::mode::Mode;
+use crate::names::UnknownName;
 use crate::network::{LinkConfig, LinkId, LinkOverride, MessageKind};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
@@ -31,6 +35,7 @@ use crate::scenario::{
     CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, Timing, Topology,
     TransactionConfig,
 };
+use crate::speech::{said, Sentence};
 use crate::timeline::Run;
 
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
@@ -95,7 +100,7 @@ pub enum LinkError {
         /// The value as written.
         value: String,
         /// What was expected, e.g. "a whole number".
-        expected: String,
+        expected: Sentence,
     },
     /// A command, planned fault or link setting that cannot be read.
     Unreadable {
@@ -104,7 +109,7 @@ pub enum LinkError {
         /// The value as written.
         value: String,
         /// What is wrong with it.
-        problem: String,
+        problem: Sentence,
     },
     /// More planned faults or commands than allowed.
     TooMany {
@@ -118,123 +123,126 @@ pub enum LinkError {
 }
 
 impl LinkError {
-    /// The noun used in messages for a key.
-    fn noun(key: &str) -> &'static str {
-        match key {
-            "mode" => "the mode",
-            "messages" => "the number of messages",
-            "seed" => "the seed",
-            "producers" => "the number of producers",
-            "brokers" => "the number of brokers",
-            "consumers" => "the number of consumers",
-            "latency" => "the latency",
-            "loss" => "the loss rate",
-            "duplicate" => "the duplication rate",
-            "reorder" => "the reordering rate",
-            "link" => "a link setting",
-            "publish_interval" => "the publish interval",
-            "retry_timeout" => "the retry timeout",
-            "redelivery_timeout" => "the redelivery timeout",
-            "fsync_delay" => "the fsync delay",
-            "restart_after" => "the restart delay",
-            "producer_window" => "the producer window",
-            "delivery_window" => "the delivery window",
-            "sequence_check" => "the sequence check",
-            "vote_timeout" => "the vote timeout",
-            "decision_resend" => "the decision resend interval",
-            "in_doubt_query" => "the in-doubt query interval",
-            "retry_after_abort" => "the retry-after-abort delay",
-            "vote_no" => "the vote-no rate",
-            "txn_size" => "the transaction size",
-            "transform" => "the consume-transform-produce switch",
-            "poison" => "the poison messages",
-            "poison_fails" => "how a poison message fails",
-            "delivery_limit" => "the delivery limit",
-            "dlq" => "the dead-letter queue switch",
-            "auto_ack" => "the automatic-ack switch",
-            "acks" => "the acks setting",
-            "min_isr" => "min.insync.replicas",
-            "unclean" => "the unclean-election switch",
-            "truncate_to_hw" => "the truncate-to-high-watermark switch",
-            "lag_timeout" => "the replica lag timeout",
-            "session_timeout" => "the broker session timeout",
-            "request_timeout" => "the producer request timeout",
-            "at" => "a fault timed by the tick",
-            "style" => "the consumer style",
-            "groups" => "the number of consumer groups",
-            "partitions" => "the number of partitions",
-            "keys" => "the number of keys",
-            "commit" => "the commit strategy",
-            "auto_commit" => "the auto-commit interval",
-            "group_session" => "the consumer session timeout",
-            "attempts" => "the error handler's attempts",
-            "crash_rate" => "the crash rate",
-            "fault" => "a planned fault",
-            "cmd" => "a command",
-            "step" => "the step",
-            _ => "a field",
-        }
+    /// The noun that names a key's field in messages.
+    fn noun(key: &str) -> Sentence {
+        Sentence::new(match key {
+            "mode" => Key::FieldMode,
+            "messages" => Key::FieldMessages,
+            "seed" => Key::FieldSeed,
+            "producers" => Key::FieldProducers,
+            "brokers" => Key::FieldBrokers,
+            "consumers" => Key::FieldConsumers,
+            "latency" => Key::FieldLatency,
+            "loss" => Key::FieldLoss,
+            "duplicate" => Key::FieldDuplicate,
+            "reorder" => Key::FieldReorder,
+            "link" => Key::FieldLink,
+            "publish_interval" => Key::FieldPublishInterval,
+            "retry_timeout" => Key::FieldRetryTimeout,
+            "redelivery_timeout" => Key::FieldRedeliveryTimeout,
+            "fsync_delay" => Key::FieldFsyncDelay,
+            "restart_after" => Key::FieldRestartAfter,
+            "producer_window" => Key::FieldProducerWindow,
+            "delivery_window" => Key::FieldDeliveryWindow,
+            "sequence_check" => Key::FieldSequenceCheck,
+            "vote_timeout" => Key::FieldVoteTimeout,
+            "decision_resend" => Key::FieldDecisionResend,
+            "in_doubt_query" => Key::FieldInDoubtQuery,
+            "retry_after_abort" => Key::FieldRetryAfterAbort,
+            "vote_no" => Key::FieldVoteNo,
+            "txn_size" => Key::FieldTxnSize,
+            "transform" => Key::FieldTransform,
+            "poison" => Key::FieldPoison,
+            "poison_fails" => Key::FieldPoisonFails,
+            "delivery_limit" => Key::FieldDeliveryLimit,
+            "dlq" => Key::FieldDlq,
+            "auto_ack" => Key::FieldAutoAck,
+            "acks" => Key::FieldAcks,
+            "min_isr" => Key::FieldMinIsr,
+            "unclean" => Key::FieldUnclean,
+            "truncate_to_hw" => Key::FieldTruncateToHw,
+            "lag_timeout" => Key::FieldLagTimeout,
+            "session_timeout" => Key::FieldSessionTimeout,
+            "request_timeout" => Key::FieldRequestTimeout,
+            "at" => Key::FieldAt,
+            "style" => Key::FieldStyle,
+            "groups" => Key::FieldGroups,
+            "partitions" => Key::FieldPartitions,
+            "keys" => Key::FieldKeys,
+            "commit" => Key::FieldCommit,
+            "auto_commit" => Key::FieldAutoCommit,
+            "group_session" => Key::FieldGroupSession,
+            "attempts" => Key::FieldAttempts,
+            "crash_rate" => Key::FieldCrashRate,
+            "fault" => Key::FieldFault,
+            "cmd" => Key::FieldCmd,
+            "step" => Key::FieldStep,
+            _ => Key::FieldOther,
+        })
     }
-}
 
-impl fmt::Display for LinkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LinkError::Empty => f.write_str("the link is empty: it holds no run"),
-            LinkError::NotALink => f.write_str(
-                "this is not an MQ Lab link: the part after # should start with 'v1.'",
-            ),
-            LinkError::FutureVersion { version } => write!(
-                f,
-                "this link is from a newer version of MQ Lab (link format v{version}; this page reads up to v{LINK_VERSION}): open it with the newer version"
-            ),
-            LinkError::TooLong { chars } => write!(
-                f,
-                "the link is too long ({chars} characters; the most is {MAX_LINK_CHARS})"
-            ),
-            LinkError::CutShort => f.write_str(
-                "the link was cut short: its end (the checksum after ~) is missing; copy the whole link",
-            ),
-            LinkError::Tampered => f.write_str(
-                "the link was changed or damaged: its checksum does not match its content",
-            ),
-            LinkError::MalformedField { text } => {
-                write!(f, "'{text}' in the link is not written key=value")
+    /// What is wrong with the link, in `words`.
+    pub fn describe_in(&self, words: &Words) -> String {
+        let said = match self {
+            LinkError::Empty => said!(LinkEmpty),
+            LinkError::NotALink => said!(LinkNotALink),
+            LinkError::FutureVersion { version } => {
+                said!(LinkFutureVersion, version = *version, newest = LINK_VERSION)
             }
-            LinkError::UnknownKey { key } => write!(f, "the link has an unknown field '{key}'"),
+            LinkError::TooLong { chars } => {
+                said!(LinkTooLong, chars = *chars, most = MAX_LINK_CHARS)
+            }
+            LinkError::CutShort => said!(LinkCutShort),
+            LinkError::Tampered => said!(LinkTampered),
+            LinkError::MalformedField { text } => said!(LinkMalformedField, text = text.clone()),
+            LinkError::UnknownKey { key } => said!(LinkUnknownKey, key = key.clone()),
             LinkError::DuplicateKey { key } => {
-                write!(f, "the link gives {} ('{key}') twice", LinkError::noun(key))
+                said!(LinkDuplicateKey, key = key.clone()).with_said("noun", LinkError::noun(key))
             }
             LinkError::MissingKey { key } => {
-                let noun = LinkError::noun(key);
-                let noun = noun.strip_prefix("the ").unwrap_or(noun);
-                write!(f, "the link has no {noun} ('{key}')")
+                let noun = match *key {
+                    "mode" => Key::MissingMode,
+                    "messages" => Key::MissingMessages,
+                    "seed" => Key::MissingSeed,
+                    _ => Key::MissingOther,
+                };
+                said!(LinkMissingKey, key = *key).with_said("noun", Sentence::new(noun))
             }
             LinkError::BadValue {
                 key,
                 value,
                 expected,
-            } => write!(
-                f,
-                "{} ('{key}') is not {expected}: got '{value}'",
-                LinkError::noun(key)
-            ),
+            } => said!(LinkBadValue, key = *key, value = value.clone())
+                .with_said("noun", LinkError::noun(key))
+                .with_said("expected", expected.clone()),
             LinkError::Unreadable {
                 key,
                 value,
                 problem,
-            } => write!(
-                f,
-                "{} ('{key}') cannot be read: {problem} (in '{value}')",
-                LinkError::noun(key)
-            ),
+            } => said!(LinkUnreadable, key = *key, value = value.clone())
+                .with_said("noun", LinkError::noun(key))
+                .with_said("problem", problem.clone()),
             LinkError::TooMany { key, limit } => {
-                let noun = LinkError::noun(key);
-                let noun = noun.strip_prefix("a ").unwrap_or(noun);
-                write!(f, "the link has more than {limit} {noun}s")
+                let things = match *key {
+                    "link" => Key::ManyLink,
+                    "at" => Key::ManyAt,
+                    "cmd" => Key::ManyCmd,
+                    _ => Key::ManyFault,
+                };
+                said!(LinkTooMany, limit = *limit).with_said("things", Sentence::new(things))
             }
-            LinkError::Invalid(error) => write!(f, "the link describes an invalid run: {error}"),
-        }
+            LinkError::Invalid(error) => {
+                let error = error.describe_in(words);
+                return words.fill(Key::LinkInvalid, &[("error", error.into())]);
+            }
+        };
+        said.told_in(words)
+    }
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe_in(crate::speech::english()))
     }
 }
 
@@ -643,61 +651,65 @@ fn parse_latency(text: &str) -> Option<(u64, u64)> {
 }
 
 /// Reads `from:to` (links) or `from->to` (files).
-pub(crate) fn parse_link(text: &str) -> Result<LinkId, String> {
+pub(crate) fn parse_link(text: &str) -> Result<LinkId, Sentence> {
     let (from, to) = text
         .split_once("->")
         .or_else(|| text.split_once(':'))
-        .ok_or_else(|| format!("'{text}' is not a link such as producer:broker"))?;
-    let from: NodeId = from.parse().map_err(|e| format!("{e}"))?;
-    let to: NodeId = to.parse().map_err(|e| format!("{e}"))?;
+        .ok_or_else(|| said!(ProblemNotALink, text = text.to_string()))?;
+    let from: NodeId = from.parse().map_err(|e: UnknownName| e.sentence())?;
+    let to: NodeId = to.parse().map_err(|e: UnknownName| e.sentence())?;
     if from == to {
-        return Err(format!("'{text}' links a node to itself"));
+        return Err(said!(ProblemSelfLink, text = text.to_string()));
     }
     Ok(LinkId::new(from, to))
 }
 
-fn parse_kind(text: &str) -> Result<Option<MessageKind>, String> {
+fn parse_kind(text: &str) -> Result<Option<MessageKind>, Sentence> {
     if text == "*" {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|e| format!("{e}"))
+    text.parse()
+        .map(Some)
+        .map_err(|e: UnknownName| e.sentence())
 }
 
-fn parse_message(text: &str) -> Result<Option<u32>, String> {
+fn parse_message(text: &str) -> Result<Option<u32>, Sentence> {
     if text == "*" {
         return Ok(None);
     }
     text.strip_prefix('m')
         .and_then(parse_u32)
         .map(Some)
-        .ok_or_else(|| format!("'{text}' is not a message such as m3 (or * for any)"))
+        .ok_or_else(|| said!(ProblemNotAMessage, text = text.to_string()))
 }
 
-fn parse_number<T>(text: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
-    parse(text).ok_or_else(|| format!("the {what} '{text}' is not a whole number"))
+/// A command's number: `what` says which (the delay or the count) when it is not one.
+fn parse_number<T>(text: &str, what: Key, parse: fn(&str) -> Option<T>) -> Result<T, Sentence> {
+    parse(text).ok_or_else(|| Sentence::new(what).with("text", text.to_string()))
 }
 
-fn parse_command_ratio(text: &str) -> Result<Ratio, String> {
-    parse_ratio(text).ok_or_else(|| format!("'{text}' is not a ratio such as 1/20"))
+fn parse_command_ratio(text: &str) -> Result<Ratio, Sentence> {
+    parse_ratio(text).ok_or_else(|| said!(ProblemNotARatio, text = text.to_string()))
 }
 
 /// Reads a command written by `command_text`.
-pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
+pub(crate) fn parse_command(text: &str) -> Result<Command, Sentence> {
     let parts: Vec<&str> = text.split(',').collect();
     let name = parts.first().copied().unwrap_or("");
     let args = parts.get(1..).unwrap_or(&[]);
-    let want = |count: usize| -> Result<(), String> {
+    let want = |count: usize| -> Result<(), Sentence> {
         if args.len() == count {
             Ok(())
         } else {
-            Err(format!(
-                "{name} takes {count} argument{} (got {})",
-                if count == 1 { "" } else { "s" },
-                args.len()
+            Err(said!(
+                ProblemArguments,
+                name = name.to_string(),
+                count = count,
+                got = args.len()
             ))
         }
     };
-    let node = |text: &str| text.parse::<NodeId>().map_err(|e| format!("{e}"));
+    let node = |text: &str| text.parse::<NodeId>().map_err(|e| e.sentence());
     Ok(match name {
         "crash" | "restart" => {
             want(1)?;
@@ -710,7 +722,7 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
         }
         "crash_at" => {
             want(2)?;
-            let (point, instance) = CrashPoint::parse_at(args[0]).map_err(|e| format!("{e}"))?;
+            let (point, instance) = CrashPoint::parse_at(args[0]).map_err(|e| e.sentence())?;
             Command::CrashAt {
                 point,
                 message: parse_message(args[1])?,
@@ -737,7 +749,7 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
             want(2)?;
             Command::DelayNext {
                 link: parse_link(args[0])?,
-                ticks: parse_number(args[1], "delay", parse_u64)?,
+                ticks: parse_number(args[1], Key::ProblemDelayNotANumber, parse_u64)?,
             }
         }
         "drop_matching" | "duplicate_matching" => {
@@ -745,7 +757,7 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
             let link = parse_link(args[0])?;
             let kind = parse_kind(args[1])?;
             let message = parse_message(args[2])?;
-            let nth = parse_number(args[3], "count", parse_u32)?;
+            let nth = parse_number(args[3], Key::ProblemCountNotANumber, parse_u32)?;
             if name == "drop_matching" {
                 Command::DropMatching {
                     link,
@@ -768,8 +780,8 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
                 link: parse_link(args[0])?,
                 kind: parse_kind(args[1])?,
                 message: parse_message(args[2])?,
-                nth: parse_number(args[3], "count", parse_u32)?,
-                ticks: parse_number(args[4], "delay", parse_u64)?,
+                nth: parse_number(args[3], Key::ProblemCountNotANumber, parse_u32)?,
+                ticks: parse_number(args[4], Key::ProblemDelayNotANumber, parse_u64)?,
             }
         }
         "replay_dead_letters" => {
@@ -787,9 +799,10 @@ pub(crate) fn parse_command(text: &str) -> Result<Command, String> {
             }
         }
         _ => {
-            return Err(format!(
-                "unknown command '{name}' (expected one of: {})",
-                COMMAND_NAMES.join(", ")
+            return Err(said!(
+                ProblemUnknownCommand,
+                name = name.to_string(),
+                names = COMMAND_NAMES.join(", ")
             ))
         }
     })
@@ -922,15 +935,15 @@ fn decode(text: &str) -> Result<SharedRun, LinkError> {
     decode_body(body, version)
 }
 
-fn bad(key: &'static str, value: &str, expected: impl Into<String>) -> LinkError {
+fn bad(key: &'static str, value: &str, expected: Sentence) -> LinkError {
     LinkError::BadValue {
         key,
         value: value.to_string(),
-        expected: expected.into(),
+        expected,
     }
 }
 
-fn unreadable(key: &'static str, value: &str, problem: String) -> LinkError {
+fn unreadable(key: &'static str, value: &str, problem: Sentence) -> LinkError {
     LinkError::Unreadable {
         key,
         value: value.to_string(),
@@ -1005,9 +1018,9 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
         if position < required.len() {
             required[position] = true;
         }
-        let number = || parse_u64(value).ok_or_else(|| bad(key, value, "a whole number"));
-        let small = || parse_u32(value).ok_or_else(|| bad(key, value, "a whole number"));
-        let ratio = || parse_ratio(value).ok_or_else(|| bad(key, value, "a ratio such as 1/20"));
+        let number = || parse_u64(value).ok_or_else(|| bad(key, value, said!(ExpectWholeNumber)));
+        let small = || parse_u32(value).ok_or_else(|| bad(key, value, said!(ExpectWholeNumber)));
+        let ratio = || parse_ratio(value).ok_or_else(|| bad(key, value, said!(ExpectRatio)));
         let t = &mut scenario.timing;
         let x = &mut scenario.transaction;
         let g = &mut scenario.network.global;
@@ -1015,12 +1028,12 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
             "mode" => {
                 scenario.mode = value
                     .parse::<Mode>()
-                    .map_err(|e| bad(key, value, format!("a mode ({})", e.expected)))?;
+                    .map_err(|e| bad(key, value, said!(ExpectMode, names = e.expected)))?;
             }
             "messages" => scenario.messages = small()?,
             "producers" | "brokers" | "consumers" => {
-                let count =
-                    u16::try_from(small()?).map_err(|_| bad(key, value, "a small whole number"))?;
+                let count = u16::try_from(small()?)
+                    .map_err(|_| bad(key, value, said!(ExpectSmallWholeNumber)))?;
                 match key {
                     "producers" => scenario.topology.producers = count,
                     "brokers" => scenario.topology.brokers = count,
@@ -1029,8 +1042,8 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
             }
             "seed" => scenario.seed = number()?,
             "latency" => {
-                let (min, max) = parse_latency(value)
-                    .ok_or_else(|| bad(key, value, "a range of ticks such as 2-5"))?;
+                let (min, max) =
+                    parse_latency(value).ok_or_else(|| bad(key, value, said!(ExpectTickRange)))?;
                 g.latency_ticks_min = min;
                 g.latency_ticks_max = max;
             }
@@ -1038,19 +1051,20 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
             "duplicate" => g.duplicate = ratio()?,
             "reorder" => g.reorder = ratio()?,
             "link" => {
-                let expected = "a link setting such as producer:broker,2-5,1/20,0/1,0/1";
+                let expected = || said!(ExpectLinkSetting);
                 let parts: Vec<&str> = value.split(',').collect();
                 let [link, latency, loss, duplicate, reorder] = parts[..] else {
-                    return Err(bad(key, value, expected));
+                    return Err(bad(key, value, expected()));
                 };
                 let link = parse_link(link).map_err(|e| unreadable(key, value, e))?;
-                let (min, max) = parse_latency(latency).ok_or_else(|| bad(key, value, expected))?;
+                let (min, max) =
+                    parse_latency(latency).ok_or_else(|| bad(key, value, expected()))?;
                 let config = LinkConfig {
                     latency_ticks_min: min,
                     latency_ticks_max: max,
-                    loss: parse_ratio(loss).ok_or_else(|| bad(key, value, expected))?,
-                    duplicate: parse_ratio(duplicate).ok_or_else(|| bad(key, value, expected))?,
-                    reorder: parse_ratio(reorder).ok_or_else(|| bad(key, value, expected))?,
+                    loss: parse_ratio(loss).ok_or_else(|| bad(key, value, expected()))?,
+                    duplicate: parse_ratio(duplicate).ok_or_else(|| bad(key, value, expected()))?,
+                    reorder: parse_ratio(reorder).ok_or_else(|| bad(key, value, expected()))?,
                 };
                 if scenario.network.links.len() >= MAX_LINK_OVERRIDES as usize {
                     return Err(LinkError::TooMany {
@@ -1070,7 +1084,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 } else {
                     Some(
                         parse_u64(value)
-                            .ok_or_else(|| bad(key, value, "a whole number of ticks or 'never'"))?,
+                            .ok_or_else(|| bad(key, value, said!(ExpectTicksOrNever)))?,
                     )
                 }
             }
@@ -1080,7 +1094,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 t.sequence_check = match value {
                     "on" => true,
                     "off" => false,
-                    _ => return Err(bad(key, value, "on or off")),
+                    _ => return Err(bad(key, value, said!(ExpectOnOff))),
                 }
             }
             "vote_timeout" => x.vote_timeout_ticks = number()?,
@@ -1093,7 +1107,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 x.transform = match value {
                     "on" => true,
                     "off" => false,
-                    _ => return Err(bad(key, value, "on or off")),
+                    _ => return Err(bad(key, value, said!(ExpectOnOff))),
                 }
             }
             "poison" => {
@@ -1108,7 +1122,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                     let message = item
                         .strip_prefix('m')
                         .and_then(parse_u32)
-                        .ok_or_else(|| bad(key, value, "messages such as m3,m7"))?;
+                        .ok_or_else(|| bad(key, value, said!(ExpectMessages)))?;
                     poison.push(message);
                 }
                 scenario.queue.poison = poison;
@@ -1116,7 +1130,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
             "poison_fails" => {
                 scenario.queue.poison_fails = value
                     .parse::<PoisonFails>()
-                    .map_err(|_| bad(key, value, "crash, reject or nack"))?;
+                    .map_err(|_| bad(key, value, said!(ExpectPoisonFails)))?;
             }
             "delivery_limit" => scenario.queue.delivery_limit = small()?,
             "style" => match value {
@@ -1124,11 +1138,11 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                     scenario.kafka.get_or_insert_with(KafkaConfig::default);
                 }
                 "rabbitmq" => scenario.kafka = None,
-                _ => return Err(bad(key, value, "kafka or rabbitmq")),
+                _ => return Err(bad(key, value, said!(ExpectStyle))),
             },
             "groups" | "partitions" => {
-                let count =
-                    u16::try_from(small()?).map_err(|_| bad(key, value, "a small whole number"))?;
+                let count = u16::try_from(small()?)
+                    .map_err(|_| bad(key, value, said!(ExpectSmallWholeNumber)))?;
                 let k = scenario.kafka.get_or_insert_with(KafkaConfig::default);
                 if key == "groups" {
                     k.groups = count;
@@ -1143,7 +1157,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
             "commit" => {
                 let commit = value
                     .parse::<CommitStrategy>()
-                    .map_err(|_| bad(key, value, "before, after or auto"))?;
+                    .map_err(|_| bad(key, value, said!(ExpectCommit)))?;
                 scenario
                     .kafka
                     .get_or_insert_with(KafkaConfig::default)
@@ -1174,7 +1188,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 let on = match value {
                     "on" => true,
                     "off" => false,
-                    _ => return Err(bad(key, value, "on or off")),
+                    _ => return Err(bad(key, value, said!(ExpectOnOff))),
                 };
                 if key == "dlq" {
                     scenario.queue.dead_letter_queue = on;
@@ -1186,18 +1200,18 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 scenario.replication.acks = Some(
                     value
                         .parse::<Acks>()
-                        .map_err(|_| bad(key, value, "0, 1 or all"))?,
+                        .map_err(|_| bad(key, value, said!(ExpectAcks)))?,
                 );
             }
             "min_isr" => {
-                scenario.replication.min_insync_replicas =
-                    u16::try_from(small()?).map_err(|_| bad(key, value, "a small whole number"))?;
+                scenario.replication.min_insync_replicas = u16::try_from(small()?)
+                    .map_err(|_| bad(key, value, said!(ExpectSmallWholeNumber)))?;
             }
             "unclean" | "truncate_to_hw" => {
                 let on = match value {
                     "on" => true,
                     "off" => false,
-                    _ => return Err(bad(key, value, "on or off")),
+                    _ => return Err(bad(key, value, said!(ExpectOnOff))),
                 };
                 if key == "unclean" {
                     scenario.replication.unclean_election = on;
@@ -1220,7 +1234,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 } else {
                     TimedFault::parse_at(value)
                 }
-                .map_err(|e| unreadable(key, value, e.to_string()))?;
+                .map_err(|e| unreadable(key, value, e.0))?;
                 scenario.timed_faults.push(fault);
             }
             "crash_rate" => scenario.random_crash = ratio()?,
@@ -1233,9 +1247,10 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 }
                 let (at_step, command) = match value.split_once('@') {
                     Some((at, command)) => (
-                        Some(parse_u64(at).ok_or_else(|| {
-                            bad(key, value, "a step (a whole number) before the @")
-                        })?),
+                        Some(
+                            parse_u64(at)
+                                .ok_or_else(|| bad(key, value, said!(ExpectStepBeforeAt)))?,
+                        ),
                         command,
                     ),
                     None => (None, value),
@@ -1252,9 +1267,8 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 }
                 let (at, command) = value
                     .split_once('@')
-                    .ok_or_else(|| bad(key, value, "written step@command"))?;
-                let at = parse_u64(at)
-                    .ok_or_else(|| bad(key, value, "a step (a whole number) before the @"))?;
+                    .ok_or_else(|| bad(key, value, said!(ExpectStepAtCommand)))?;
+                let at = parse_u64(at).ok_or_else(|| bad(key, value, said!(ExpectStepBeforeAt)))?;
                 let command = parse_command(command).map_err(|e| unreadable(key, value, e))?;
                 commands.push((at, command));
             }
@@ -1285,7 +1299,8 @@ mod tests {
     #[test]
     fn every_command_name_is_parsed() {
         for name in COMMAND_NAMES {
-            let error = parse_command(name).err().unwrap_or_default();
+            let error = parse_command(name).err().map(|e| e.to_string());
+            let error = error.unwrap_or_default();
             assert!(!error.starts_with("unknown command"), "{name}: {error}");
         }
     }
