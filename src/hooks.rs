@@ -184,10 +184,16 @@ pub fn fragment_action(fragment: &str) -> Option<LabAction> {
                 words.get(mqlab_text::page::Key::LinkOpened).to_string(),
             )),
         },
-        Err(error) => LabAction::Notify(Notice::Error(words.fill(
-            mqlab_text::page::Key::LinkRefused,
-            &[("error", error.describe_in(&words).into())],
-        ))),
+        Err(error) => LabAction::Notify(Notice::refused(
+            &words,
+            |words, error| {
+                words.fill(
+                    mqlab_text::page::Key::LinkRefused,
+                    &[("error", error.into())],
+                )
+            },
+            move |words| error.describe_in(words),
+        )),
     })
 }
 

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use mqlab_sim::{Command, Mode, PlannedFault, Run, Scenario, SharedRun};
-use mqlab_text::{page::Key, Words};
+use mqlab_text::{page::Key, File, Words};
 use yew::prelude::*;
 
 /// Playback speeds, in simulation steps per second. The last ones are for long runs.
@@ -23,8 +23,63 @@ pub const MAX_STEPS: u64 = 1_000_000;
 pub enum Notice {
     /// The input was rejected; the run is unchanged.
     Error(String),
+    /// The input was rejected, for a reason told from the errors' catalogue, which the
+    /// page fetches the first time it must tell one (the simulator view does).
+    Refused(Refusal),
     /// Something worth saying that is not an error.
     Info(String),
+}
+
+impl Notice {
+    /// A refusal: `lead` says what was refused around its reason, which `reason` tells.
+    /// Told at once when the page has the errors' words, later otherwise.
+    pub fn refused(
+        words: &Words,
+        lead: impl Fn(&Words, &str) -> String + 'static,
+        reason: impl Fn(&Words) -> String + 'static,
+    ) -> Notice {
+        if words.has(File::Errors) {
+            Notice::Error(lead(words, &reason(words)))
+        } else {
+            Notice::Refused(Refusal {
+                lead: Rc::new(lead),
+                reason: Rc::new(reason),
+            })
+        }
+    }
+}
+
+/// What was refused, told around its reason (given as text).
+type Lead = Rc<dyn Fn(&Words, &str) -> String>;
+
+/// A refusal waiting for the errors' words.
+#[derive(Clone)]
+pub struct Refusal {
+    lead: Lead,
+    reason: Rc<dyn Fn(&Words) -> String>,
+}
+
+impl Refusal {
+    /// The refusal in `words`; `waiting` stands for the reason while it cannot be told.
+    pub fn told_in(&self, words: &Words, waiting: &str) -> String {
+        if words.has(File::Errors) {
+            (self.lead)(words, &(self.reason)(words))
+        } else {
+            (self.lead)(words, waiting)
+        }
+    }
+}
+
+impl PartialEq for Refusal {
+    fn eq(&self, other: &Refusal) -> bool {
+        Rc::ptr_eq(&self.lead, &other.lead) && Rc::ptr_eq(&self.reason, &other.reason)
+    }
+}
+
+impl std::fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.told_in(&Words::english(), "…"))
+    }
 }
 
 /// The simulator's state. The run sits behind a shared cell because cloning its
@@ -140,11 +195,13 @@ impl Lab {
             Ok(run) => (run, None),
             Err(error) => (
                 default_run(),
-                Some(Notice::Error({
-                    let words = Words::english();
-                    let error = error.describe_in(&words);
-                    words.fill(Key::NoticeScenarioRefused, &[("error", error.into())])
-                })),
+                Some(Notice::refused(
+                    &Words::english(),
+                    |words, error| {
+                        words.fill(Key::NoticeScenarioRefused, &[("error", error.into())])
+                    },
+                    move |words| error.describe_in(words),
+                )),
             ),
         };
         Lab {
@@ -196,10 +253,11 @@ impl Lab {
                     ..self.with_notice(None)
                 }
             }
-            Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
-                Key::NoticeSettingRefused,
-                &[("error", error.describe_in(&self.words).into())],
-            )))),
+            Err(error) => self.with_notice(Some(Notice::refused(
+                &self.words,
+                |words, error| words.fill(Key::NoticeSettingRefused, &[("error", error.into())]),
+                move |words| error.describe_in(words),
+            ))),
         }
     }
 }
@@ -562,10 +620,11 @@ impl Lab {
                         ..self.with_notice(notice)
                     }
                 }
-                Err(error) => self.with_notice(Some(Notice::Error(self.words.fill(
-                    Key::NoticeRunRefused,
-                    &[("error", error.to_string().into())],
-                )))),
+                Err(error) => self.with_notice(Some(Notice::refused(
+                    &self.words,
+                    |words, error| words.fill(Key::NoticeRunRefused, &[("error", error.into())]),
+                    move |words| error.describe_in(words),
+                ))),
             },
             LabAction::Notify(notice) => self.with_notice(Some(notice)),
             LabAction::DismissNotice => self.with_notice(None),

@@ -119,6 +119,20 @@ pub async fn fetch_words(lang: Lang) -> Result<Words, String> {
     Ok(words)
 }
 
+/// Fetches the English of the errors' catalogue, which the page does not carry, the first
+/// time it must tell why something was refused (a Chinese reader's words have it with the
+/// rest of the language). Every failure is a sentence, never a panic.
+pub async fn fetch_errors() -> Result<(), String> {
+    if mqlab_text::late::ready(File::Errors) {
+        return Ok(());
+    }
+    let path = catalogue_path(Lang::En, File::Errors.name());
+    let text = fetch_text(&path)
+        .await
+        .map_err(|reason| format!("{path}: {reason}"))?;
+    mqlab_text::late::load(File::Errors, &text).map_err(|error| format!("{path}: {error}"))
+}
+
 thread_local! {
     /// The words the page shows now, for the few plain functions that draw outside a
     /// component's context (a part's loading message, the panel shown after a panic).

@@ -14,6 +14,11 @@ use std::path::Path;
 /// Catalogues the page fetches whole and reads by their string keys (`catalogue.rs`).
 const FETCHED_BY_NAME: [&str; 2] = ["lessons", "real-systems"];
 
+/// Typed catalogues whose English a WebAssembly program reads only once it has fetched
+/// it or asked to carry it (`crate::late`): the page shows them only when something is
+/// refused, so it does not carry them. Native programs always carry them.
+const LATE_ENGLISH: [&str; 1] = ["errors"];
+
 fn main() {
     // Read when the script runs, not when it was compiled: a build directory shared by two
     // checkouts keeps one compiled script, and it must read the checkout being built.
@@ -99,7 +104,7 @@ fn main() {
     for name in &names {
         writeln!(
             out,
-            "        File::{} => {}::EN.len(),",
+            "        File::{} => {}::LEN,",
             camel(name),
             module(name)
         )
@@ -142,6 +147,7 @@ fn main() {
             writeln!(out, "        {variant},").unwrap();
         }
         writeln!(out, "    }}").unwrap();
+        writeln!(out, "    pub(crate) const LEN: usize = {};", keys.len()).unwrap();
         writeln!(out, "    pub(crate) static EN: [&str; {}] = [", keys.len()).unwrap();
         for key in &keys {
             writeln!(out, "        {:?},", parsed.get(key).unwrap_or_default()).unwrap();
@@ -161,14 +167,56 @@ fn main() {
         )
         .unwrap();
         writeln!(out, "        fn index(self) -> usize {{ self as usize }}").unwrap();
-        writeln!(
-            out,
-            "        fn english(self) -> &'static str {{ EN[self as usize] }}"
-        )
-        .unwrap();
+        if LATE_ENGLISH.contains(&name.as_str()) {
+            writeln!(out, "        #[cfg(not(target_arch = \"wasm32\"))]").unwrap();
+            writeln!(
+                out,
+                "        fn english(self) -> &'static str {{ EN[self as usize] }}"
+            )
+            .unwrap();
+            writeln!(out, "        #[cfg(target_arch = \"wasm32\")]").unwrap();
+            writeln!(
+                out,
+                "        fn english(self) -> &'static str {{ crate::late::english(crate::File::{}, self as usize) }}",
+                camel(name)
+            )
+            .unwrap();
+        } else {
+            writeln!(
+                out,
+                "        fn english(self) -> &'static str {{ EN[self as usize] }}"
+            )
+            .unwrap();
+        }
         writeln!(out, "    }}").unwrap();
         writeln!(out, "}}\n").unwrap();
     }
+    writeln!(
+        out,
+        "/// The English texts of a catalogue, in the order of its keys."
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "pub(crate) fn english_table(file: File) -> &'static [&'static str] {{ match file {{"
+    )
+    .unwrap();
+    for name in &names {
+        writeln!(out, "    File::{} => &{}::EN,", camel(name), module(name)).unwrap();
+    }
+    writeln!(out, "}} }}\n").unwrap();
+    writeln!(
+        out,
+        "/// Whether a WebAssembly program reads the catalogue's English only once it has it."
+    )
+    .unwrap();
+    writeln!(out, "pub const fn late_english(file: File) -> bool {{").unwrap();
+    let late: Vec<String> = LATE_ENGLISH
+        .iter()
+        .map(|name| format!("File::{}", camel(name)))
+        .collect();
+    writeln!(out, "    matches!(file, {})", late.join(" | ")).unwrap();
+    writeln!(out, "}}\n").unwrap();
     // The translations, carried inside programs that cannot fetch them (the CLI).
     let zh = dir.join("../zh-CN");
     println!("cargo::rerun-if-changed={}", zh.display());

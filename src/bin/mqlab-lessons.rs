@@ -36,6 +36,9 @@ fn Root(props: &RootProps) -> Html {
 fn main() {
     mqlab::panic_panel::install();
     mqlab::module_loader::spend_the_first_tree_number();
+    // The page fetches the errors' English when it needs it; a module, fetched only when
+    // one of its views opens, carries it.
+    mqlab_text::late::carry(mqlab_text::File::Errors);
 }
 
 /// The view's settings: the lesson asked for by its slug (`None` for the list, or a slug

@@ -109,8 +109,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Callback::from(
             move |event: Event| match event_value(&event).parse::<Mode>() {
                 Ok(mode) => dispatch.emit(LabAction::SetMode(mode)),
-                Err(error) => dispatch.emit(LabAction::Notify(Notice::Error(
-                    error.sentence().told_in(&words_now()),
+                Err(error) => dispatch.emit(LabAction::Notify(Notice::refused(
+                    &words_now(),
+                    |_, reason| reason.to_string(),
+                    move |words| error.sentence().told_in(words),
                 ))),
             },
         )

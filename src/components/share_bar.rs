@@ -118,7 +118,11 @@ fn imported_run(words: &Words, answer: Result<JsValue, String>) -> LabAction {
             shared: Box::new(shared),
             notice: Some(Notice::Info(notice)),
         },
-        Err(error) => refused(&error.describe_in(words)),
+        Err(error) => LabAction::Notify(Notice::refused(
+            words,
+            |words, reason| words.fill(Key::ShareImportRefused, &[("reason", reason.into())]),
+            move |words| error.describe_in(words),
+        )),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use mqlab_sim::{Mode, SharedRun};
+use mqlab_text::page::Key as PageKey;
 use mqlab_text::simulator::Key;
 use yew::prelude::*;
 
@@ -101,6 +102,19 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     let (period_ms, _) = cadence(lab.steps_per_second());
     let step_ms = if lab.playing { period_ms } else { 350 };
 
+    // A refusal whose reason needs the errors' words fetches them, then is drawn again.
+    let errors_fetch = use_state(|| None::<Result<(), String>>);
+    {
+        let waiting = matches!(lab.notice, Some(Notice::Refused(_)));
+        let errors_fetch = errors_fetch.clone();
+        use_effect_with(waiting, move |waiting| {
+            if *waiting && errors_fetch.is_none() {
+                yew::platform::spawn_local(async move {
+                    errors_fetch.set(Some(crate::words::fetch_errors().await));
+                });
+            }
+        });
+    }
     let notice = lab.notice.clone().map(|notice| {
         let dismiss = {
             let dispatch = dispatch.clone();
@@ -108,7 +122,18 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         };
         let (class, icon, text, role) = match notice {
             Notice::Error(text) => ("notice error", "⚠", text, "alert"), // not prose
-            Notice::Info(text) => ("notice info", "ℹ", text, "status"),  // not prose
+            Notice::Refused(refusal) => {
+                let waiting = match &*errors_fetch {
+                    Some(Err(problem)) => words.fill(
+                        PageKey::NoticeReasonUnavailable,
+                        &[("problem", problem.into())],
+                    ),
+                    _ => words.get(PageKey::NoticeReasonLoading).to_string(),
+                };
+                let text = refusal.told_in(&words, &waiting);
+                ("notice error", "⚠", text, "alert") // not prose
+            }
+            Notice::Info(text) => ("notice info", "ℹ", text, "status"), // not prose
         };
         html! {
             <div class={class} role={role}>

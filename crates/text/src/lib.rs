@@ -132,6 +132,69 @@ macro_rules! count_args {
 }
 count_args!(u8, u16, u32, u64, usize);
 
+/// Reads a file of a catalogue into its texts, in the order of its keys; a file of
+/// another version (other keys or another order) or a malformed one is refused.
+fn read_table(file: File, text: &str) -> Result<&'static [&'static str], LoadError> {
+    let catalogue = Catalogue::parse(text).map_err(LoadError::Malformed)?;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for key in catalogue.keys() {
+        for byte in key.bytes().chain(std::iter::once(b'\n')) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    if hash != file.keys_hash() {
+        return Err(LoadError::OutOfStep);
+    }
+    let texts: Vec<&'static str> = catalogue
+        .keys()
+        .map(|key| &*Box::leak(Box::<str>::from(catalogue.get(key).unwrap_or_default())))
+        .collect();
+    Ok(Box::leak(texts.into_boxed_slice()))
+}
+
+/// English that a WebAssembly program reads only once it has it: the catalogues of
+/// `late_english` (the errors), which the page shows only when it refuses something and
+/// so fetches then, and which the other modules carry by asking for them. Until then an
+/// entry reads as empty. Native programs always have them.
+pub mod late {
+    use std::sync::OnceLock;
+
+    use crate::{File, LoadError};
+
+    static TABLES: [OnceLock<&'static [&'static str]>; File::ALL.len()] =
+        [const { OnceLock::new() }; File::ALL.len()];
+
+    /// Whether the program has the catalogue's English.
+    pub fn ready(file: File) -> bool {
+        !cfg!(target_arch = "wasm32")
+            || !crate::late_english(file)
+            || TABLES[file as usize].get().is_some()
+    }
+
+    /// An entry's English, empty while the program does not have it.
+    pub fn english(file: File, index: usize) -> &'static str {
+        TABLES[file as usize]
+            .get()
+            .and_then(|texts| texts.get(index))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Reads the catalogue's English from its fetched file.
+    pub fn load(file: File, text: &str) -> Result<(), LoadError> {
+        let texts = crate::read_table(file, text)?;
+        let _ = TABLES[file as usize].set(texts);
+        Ok(())
+    }
+
+    /// Carries the catalogue's English inside the program that calls this (the modules,
+    /// which are fetched only when a view needs them).
+    pub fn carry(file: File) {
+        let _ = TABLES[file as usize].set(crate::english_table(file));
+    }
+}
+
 /// A sentence of a carried catalogue not yet put in words: its entry and its arguments,
 /// some of which may be sentences too. An error keeps one, so that whoever shows the
 /// error tells it in the reader's language.
@@ -311,28 +374,17 @@ impl Words {
     /// Reads a translation's file of one catalogue. A file of another version (other
     /// keys or another order) or a malformed one is refused and English stays.
     pub fn load(&mut self, file: File, text: &str) -> Result<(), LoadError> {
-        let catalogue = Catalogue::parse(text).map_err(LoadError::Malformed)?;
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for key in catalogue.keys() {
-            for byte in key.bytes().chain(std::iter::once(b'\n')) {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        if hash != file.keys_hash() {
-            return Err(LoadError::OutOfStep);
-        }
-        let texts: Vec<&'static str> = catalogue
-            .keys()
-            .map(|key| &*Box::leak(Box::<str>::from(catalogue.get(key).unwrap_or_default())))
-            .collect();
-        self.tables[file as usize] = Some(Box::leak(texts.into_boxed_slice()));
+        self.tables[file as usize] = Some(read_table(file, text)?);
         Ok(())
     }
 
-    /// Whether the catalogue reads from the translation (always, in English).
+    /// Whether the catalogue reads from the translation (in English: whether the program
+    /// has the English, which it may have to fetch first, see `late`).
     pub fn has(&self, file: File) -> bool {
-        self.lang == Lang::En || self.tables[file as usize].is_some()
+        match self.lang {
+            Lang::En => late::ready(file),
+            _ => self.tables[file as usize].is_some(),
+        }
     }
 
     /// A language with every catalogue the program carries for it (the CLI's).

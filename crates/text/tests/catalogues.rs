@@ -241,3 +241,21 @@ fn the_glossary_check_skips_identifiers_and_inflections() {
     assert!(!uses_term("enable.idempotence = true", "idempotence"));
     assert!(uses_term("at-least-once delivery", "at-least-once"));
 }
+
+#[test]
+fn the_errors_english_loads_from_its_file_and_a_file_of_another_version_is_refused() {
+    use mqlab_text::{late, File, LoadError};
+    let path = text_dir().join("en/errors.txt");
+    let english = std::fs::read_to_string(&path).expect("static/text/en/errors.txt");
+    assert!(mqlab_text::late_english(File::Errors));
+    assert!(!mqlab_text::late_english(File::Narration));
+    assert_eq!(late::load(File::Errors, &english), Ok(()));
+    // A file whose keys are not the program's (another version of the page) is refused.
+    let other = english.replacen("@link.empty", "@link.nothing", 1);
+    assert_eq!(late::load(File::Errors, &other), Err(LoadError::OutOfStep));
+    assert!(late::ready(File::Errors));
+    assert_eq!(
+        late::english(File::Errors, mqlab_text::errors::Key::LinkEmpty as usize),
+        "the link is empty: it holds no run"
+    );
+}
