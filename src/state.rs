@@ -38,13 +38,16 @@ impl Notice {
         lead: impl Fn(&Words, &str) -> String + 'static,
         reason: impl Fn(&Words) -> String + 'static,
     ) -> Notice {
+        Notice::refusal(words, Rc::new(lead), Rc::new(reason))
+    }
+
+    /// `refused`, once for every kind of refusal.
+    fn refusal(words: &Words, lead: Lead, reason: Reason) -> Notice {
+        let refusal = Refusal { lead, reason };
         if words.has(File::Errors) {
-            Notice::Error(lead(words, &reason(words)))
+            Notice::Error(refusal.told_in(words, ""))
         } else {
-            Notice::Refused(Refusal {
-                lead: Rc::new(lead),
-                reason: Rc::new(reason),
-            })
+            Notice::Refused(refusal)
         }
     }
 }
@@ -52,11 +55,14 @@ impl Notice {
 /// What was refused, told around its reason (given as text).
 type Lead = Rc<dyn Fn(&Words, &str) -> String>;
 
+/// Why it was refused, in given words.
+type Reason = Rc<dyn Fn(&Words) -> String>;
+
 /// A refusal waiting for the errors' words.
 #[derive(Clone)]
 pub struct Refusal {
     lead: Lead,
-    reason: Rc<dyn Fn(&Words) -> String>,
+    reason: Reason,
 }
 
 impl Refusal {
@@ -78,7 +84,7 @@ impl PartialEq for Refusal {
 
 impl std::fmt::Debug for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.told_in(&Words::english(), "…"))
+        f.write_str("Refusal")
     }
 }
 

@@ -3,6 +3,7 @@
 // (WebAssembly); bad links and files get a clear message and keep the current run.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
+const base = require('@playwright/test');
 const { test, expect, openSite, CLI } = require('./helpers');
 
 async function ledgerText(page) {
@@ -105,6 +106,8 @@ test('a tampered link is refused with a message and the default run is shown @bo
   await page.goto(tampered);
   await page.locator('main[data-ready="true"]').waitFor();
   await expect(page.getByRole('alert')).toContainText('This link cannot be opened');
+  // The reason comes with the errors' words, which the page fetches when it needs them.
+  await expect(page.getByRole('alert')).toContainText('the link was changed or damaged');
   await expect(page.locator('.controls .step-readout').last()).toContainText('step 0');
   // A link cut short and one from a future version are refused too.
   for (const bad of [link.slice(0, link.length - 4), link.replace('#v1.', '#v9.')]) {
@@ -113,6 +116,22 @@ test('a tampered link is refused with a message and the default run is shown @bo
     await page.locator('main[data-ready="true"]').waitFor();
     await expect(page.getByRole('alert')).toContainText('This link cannot be opened');
   }
+});
+
+// Not guarded: the aborted request is the point of the test.
+base.test('a refused link still says it is refused when the reason cannot be fetched', async ({ page }) => {
+  const uncaught = [];
+  page.on('pageerror', (error) => uncaught.push(error.message));
+  await page.route('**/text/en/errors.txt', (route) => route.abort());
+  await openSite(page, '#v1.mode=idempotent&messages=5&seed=1~00000000');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('This link cannot be opened');
+  await expect(alert).toContainText('the reason could not be fetched');
+  await expect(page.locator('.controls .step-readout').last()).toContainText('step 0');
+  // The page still works.
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(page.locator('.controls .step-readout').last()).toContainText('step 1');
+  expect(uncaught).toEqual([]);
 });
 
 test('a broken JSON file is refused with a message naming the problem and the run is kept', async ({ guarded }, testInfo) => {

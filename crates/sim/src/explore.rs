@@ -104,7 +104,7 @@ impl ExploreError {
 
 impl fmt::Display for ExploreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 
@@ -168,7 +168,7 @@ pub enum Action {
 impl Action {
     /// A sentence for learners, e.g. "RM 2 prepares and sends Prepared" (in English).
     pub fn label(&self) -> String {
-        self.label_in(crate::speech::english())
+        self.label_in(crate::sentences::english())
     }
 
     /// A sentence for learners in `words`.

@@ -295,7 +295,7 @@ impl CrashPoint {
             return Ok((point, 0));
         }
         let unknown = || UnknownName {
-            what: "crash point",
+            what: mqlab_text::errors::Key::NameCrashPoint,
             input: input.to_string(),
             expected: CrashPoint::ALL.map(CrashPoint::as_str).join(", "),
             hint: Some(mqlab_text::errors::Key::HintCrashPoint),
@@ -335,7 +335,12 @@ impl FromStr for CrashPoint {
             every[18] = CrashPoint::ConsumerAfterCommit;
             every
         };
-        parse_name("crash point", input, &EVERY, CrashPoint::as_str)
+        parse_name(
+            mqlab_text::errors::Key::NameCrashPoint,
+            input,
+            &EVERY,
+            CrashPoint::as_str,
+        )
     }
 }
 
@@ -667,7 +672,7 @@ impl CommandError {
 
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 

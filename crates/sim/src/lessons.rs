@@ -314,7 +314,7 @@ impl LessonRunError {
 
 impl std::fmt::Display for LessonRunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 

@@ -29,6 +29,7 @@ pub mod prng;
 pub mod ratio;
 pub mod replication;
 pub mod scenario;
+mod sentences;
 pub mod share;
 pub mod sim;
 pub mod snapshot;
@@ -59,6 +60,7 @@ pub use scenario::{
     CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, ScenarioError, Timing,
     TransactionConfig,
 };
+pub use sentences::Sentence;
 pub use share::{FileError, LinkError, RebuildError, ScenarioFile, SharedRun};
 pub use sim::{Outage, ReplayError, Sim, SimOptions};
 pub use snapshot::{
@@ -66,7 +68,6 @@ pub use snapshot::{
     ParticipantState, ParticipantView, ReplicaView, ReplicationView, Snapshot, TransactionView,
     TxnKind,
 };
-pub use speech::Sentence;
 pub use timeline::Run;
 pub use topology::Topology;
 pub use trace::{

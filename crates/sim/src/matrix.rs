@@ -375,7 +375,7 @@ impl Outcome {
     /// "group 1: duplicated 1; 2 other groups not exactly once". In English, as the
     /// grid's `data-outcome` attribute gives it; [`Outcome::text_in`] in other words.
     pub fn text(self) -> String {
-        self.text_in(crate::speech::english())
+        self.text_in(crate::sentences::english())
     }
 
     /// The outcome in `words` (see [`Outcome::text`]).

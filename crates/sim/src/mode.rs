@@ -67,7 +67,12 @@ impl FromStr for Mode {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<Mode, UnknownName> {
-        parse_name("mode", input, &Mode::ALL, Mode::as_str)
+        parse_name(
+            mqlab_text::errors::Key::NameMode,
+            input,
+            &Mode::ALL,
+            Mode::as_str,
+        )
     }
 }
 

@@ -6,13 +6,13 @@ use std::fmt;
 
 use mqlab_text::errors::Key;
 
-use crate::speech::{said, Sentence};
+use crate::sentences::{said, Sentence};
 
 /// A name that is not in the vocabulary, with the names that would have been accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName {
-    /// What was being named, e.g. "mode" or "crash point".
-    pub what: &'static str,
+    /// What was being named: a mode, a crash point…
+    pub what: Key,
     /// The text that was given.
     pub input: String,
     /// The accepted names, comma-separated.
@@ -24,29 +24,19 @@ pub struct UnknownName {
 impl UnknownName {
     /// The sentence that says so.
     pub fn sentence(&self) -> Sentence {
-        let what = match self.what {
-            "mode" => Key::NameMode,
-            "acks" => Key::NameAcks,
-            "message kind" => Key::NameMessageKind,
-            "node" => Key::NameNode,
-            "crash point" => Key::NameCrashPoint,
-            "poison failure" => Key::NamePoisonFailure,
-            "commit strategy" => Key::NameCommitStrategy,
-            _ => Key::NameOther,
-        };
         said!(
             ProblemUnknownName,
             input = self.input.clone(),
             names = self.expected.clone(),
         )
-        .with_said("what", Sentence::new(what))
+        .with_said("what", Sentence::new(self.what))
         .with_said("hint", self.hint.map(Sentence::new))
     }
 }
 
 impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.sentence().told_in(crate::speech::english()))
+        f.write_str(&self.sentence().told_in(crate::sentences::english()))
     }
 }
 
@@ -54,7 +44,7 @@ impl std::error::Error for UnknownName {}
 
 /// Finds `input` among `all` by `as_str`, or explains which names exist.
 pub(crate) fn parse_name<T: Copy>(
-    what: &'static str,
+    what: Key,
     input: &str,
     all: &[T],
     name: impl Fn(T) -> &'static str,

@@ -11,7 +11,7 @@ use crate::mode::Mode;
 use crate::names::{named_serde, parse_name, UnknownName};
 use crate::node::{NodeId, RoleKind};
 use crate::ratio::Ratio;
-use crate::speech::{said, Sentence};
+use crate::sentences::{said, Sentence};
 
 /// A directed link, written "producer->broker".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ impl LinkParseError {
 
 impl fmt::Display for LinkParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.sentence().told_in(crate::speech::english()))
+        f.write_str(&self.sentence().told_in(crate::sentences::english()))
     }
 }
 
@@ -302,7 +302,7 @@ impl FromStr for MessageKind {
 
     fn from_str(input: &str) -> Result<MessageKind, UnknownName> {
         parse_name(
-            "message kind",
+            mqlab_text::errors::Key::NameMessageKind,
             input,
             &MessageKind::ALL,
             MessageKind::as_str,

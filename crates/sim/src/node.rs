@@ -268,7 +268,7 @@ impl FromStr for NodeId {
     fn from_str(input: &str) -> Result<NodeId, UnknownName> {
         let wanted = input.trim();
         let unknown = || UnknownName {
-            what: "node",
+            what: mqlab_text::errors::Key::NameNode,
             input: input.to_string(),
             expected: "producer, broker, consumer, coordinator, controller".to_string(),
             hint: Some(mqlab_text::errors::Key::HintNode),

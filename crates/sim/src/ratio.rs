@@ -63,13 +63,13 @@ pub struct RatioParseError {
 impl RatioParseError {
     /// The sentence that says what is wrong.
     pub fn sentence(&self) -> crate::Sentence {
-        crate::speech::said!(ProblemNotAProbability, text = self.input.clone())
+        crate::sentences::said!(ProblemNotAProbability, text = self.input.clone())
     }
 }
 
 impl fmt::Display for RatioParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.sentence().told_in(crate::speech::english()))
+        f.write_str(&self.sentence().told_in(crate::sentences::english()))
     }
 }
 

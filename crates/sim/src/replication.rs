@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::mode::Mode;
 use crate::names::{named_serde, parse_name, UnknownName};
 use crate::node::NodeId;
-use crate::speech::{said, Sentence};
+use crate::sentences::{said, Sentence};
 
 /// When the leader tells the producer that a write succeeded (Kafka's `acks`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,7 +62,12 @@ impl FromStr for Acks {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<Acks, UnknownName> {
-        parse_name("acks", input, &Acks::ALL, Acks::as_str)
+        parse_name(
+            mqlab_text::errors::Key::NameAcks,
+            input,
+            &Acks::ALL,
+            Acks::as_str,
+        )
     }
 }
 
@@ -206,7 +211,7 @@ pub struct TimedFaultParseError(pub Sentence);
 
 impl fmt::Display for TimedFaultParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.told_in(crate::speech::english()))
+        f.write_str(&self.0.told_in(crate::sentences::english()))
     }
 }
 

@@ -14,7 +14,7 @@ use crate::network::{LinkConfig, LinkId, MessageKind, NetworkConfig};
 use crate::node::NodeId;
 use crate::ratio::Ratio;
 use crate::replication::{Replication, TimedAction, TimedFault};
-use crate::speech::{said, Sentence};
+use crate::sentences::{said, Sentence};
 pub use crate::topology::Topology;
 
 /// Timers and pacing, all in ticks.
@@ -143,7 +143,7 @@ impl std::str::FromStr for PoisonFails {
 
     fn from_str(input: &str) -> Result<PoisonFails, crate::names::UnknownName> {
         crate::names::parse_name(
-            "poison failure",
+            Key::NamePoisonFailure,
             input,
             &PoisonFails::ALL,
             PoisonFails::as_str,
@@ -237,7 +237,7 @@ impl std::str::FromStr for CommitStrategy {
 
     fn from_str(input: &str) -> Result<CommitStrategy, crate::names::UnknownName> {
         crate::names::parse_name(
-            "commit strategy",
+            Key::NameCommitStrategy,
             input,
             &CommitStrategy::ALL,
             CommitStrategy::as_str,
@@ -509,7 +509,7 @@ impl ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 

@@ -328,7 +328,7 @@ impl RebuildError {
 
 impl fmt::Display for RebuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 

@@ -133,7 +133,7 @@ impl ReplayError {
 
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 
@@ -346,7 +346,7 @@ impl Sim {
             lag: LagHistory::new(scenario.kafka.as_ref().map_or(0, |k| {
                 usize::from(k.groups.max(1)) * usize::from(k.partitions.max(1))
             })),
-            words: crate::speech::english_arc(),
+            words: crate::sentences::english_arc(),
         };
         if let Some(kafka) = &scenario.kafka {
             // The consumers' connections to the broker are reliable (TCP): random loss,
@@ -1740,7 +1740,7 @@ impl Sim {
         let command = &note.command;
         let node = command_node(command);
         // The hash reads the English sentence, whatever the language of the trace.
-        let english_text = self.command_narration(&note, crate::speech::english());
+        let english_text = self.command_narration(&note, crate::sentences::english());
         self.hash.word(self.step_index);
         self.hash.word(0xC0FF_EE00);
         self.hash.bytes(english_text.as_bytes());

@@ -23,8 +23,8 @@ use crate::scenario::{
     CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, Timing, Topology,
     TransactionConfig,
 };
+use crate::sentences::{filed, FileSentence, Sentence};
 use crate::sim::{Sim, SimOptions};
-use crate::speech::{filed, FileSentence, Sentence};
 use crate::timeline::Run;
 use crate::trace::TraceEvent;
 
@@ -163,7 +163,7 @@ impl FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 
@@ -491,7 +491,7 @@ impl ScenarioFile {
             },
             trace_hash: Some(sim.trace_hash()),
             // Told in English, as the trace hash reads a run, whatever the page's language.
-            trace: with_trace.then(|| sim.told_in(sim.trace(), crate::speech::english())),
+            trace: with_trace.then(|| sim.told_in(sim.trace(), crate::sentences::english())),
         }
     }
 
@@ -631,7 +631,7 @@ impl ScenarioFile {
     /// Checks a rebuilt simulation against the file's trace hash and trace.
     pub fn verify(&self, sim: &Sim) -> Result<(), FileError> {
         if let Some(trace) = &self.trace {
-            let simulated = sim.told_in(sim.trace(), crate::speech::english());
+            let simulated = sim.told_in(sim.trace(), crate::sentences::english());
             let common = trace.len().min(simulated.len());
             let first_difference = (0..common)
                 .find(|&i| trace[i] != simulated[i])

@@ -21,7 +21,7 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use mqlab_text::errors::Key;
-use mqlab_text::Words;
+use mqlab_text::{Arg, Words};
 
 use crate::fault::{Command, CrashPoint, PlannedFault};
 use crate::limits::{MAX_COMMANDS, MAX_MESSAGES, MAX_PLANNED_FAULTS};
@@ -35,7 +35,7 @@ use crate::scenario::{
     CommitStrategy, KafkaConfig, PoisonFails, QueueConfig, Scenario, Timing, Topology,
     TransactionConfig,
 };
-use crate::speech::{said, Sentence};
+use crate::sentences::{said, Sentence};
 use crate::timeline::Run;
 
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
@@ -122,106 +122,135 @@ pub enum LinkError {
     Invalid(RebuildError),
 }
 
+/// The noun that names each key's field in messages.
+const NOUNS: [(&str, Key); 51] = [
+    ("mode", Key::FieldMode),
+    ("messages", Key::FieldMessages),
+    ("seed", Key::FieldSeed),
+    ("producers", Key::FieldProducers),
+    ("brokers", Key::FieldBrokers),
+    ("consumers", Key::FieldConsumers),
+    ("latency", Key::FieldLatency),
+    ("loss", Key::FieldLoss),
+    ("duplicate", Key::FieldDuplicate),
+    ("reorder", Key::FieldReorder),
+    ("link", Key::FieldLink),
+    ("publish_interval", Key::FieldPublishInterval),
+    ("retry_timeout", Key::FieldRetryTimeout),
+    ("redelivery_timeout", Key::FieldRedeliveryTimeout),
+    ("fsync_delay", Key::FieldFsyncDelay),
+    ("restart_after", Key::FieldRestartAfter),
+    ("producer_window", Key::FieldProducerWindow),
+    ("delivery_window", Key::FieldDeliveryWindow),
+    ("sequence_check", Key::FieldSequenceCheck),
+    ("vote_timeout", Key::FieldVoteTimeout),
+    ("decision_resend", Key::FieldDecisionResend),
+    ("in_doubt_query", Key::FieldInDoubtQuery),
+    ("retry_after_abort", Key::FieldRetryAfterAbort),
+    ("vote_no", Key::FieldVoteNo),
+    ("txn_size", Key::FieldTxnSize),
+    ("transform", Key::FieldTransform),
+    ("poison", Key::FieldPoison),
+    ("poison_fails", Key::FieldPoisonFails),
+    ("delivery_limit", Key::FieldDeliveryLimit),
+    ("dlq", Key::FieldDlq),
+    ("auto_ack", Key::FieldAutoAck),
+    ("acks", Key::FieldAcks),
+    ("min_isr", Key::FieldMinIsr),
+    ("unclean", Key::FieldUnclean),
+    ("truncate_to_hw", Key::FieldTruncateToHw),
+    ("lag_timeout", Key::FieldLagTimeout),
+    ("session_timeout", Key::FieldSessionTimeout),
+    ("request_timeout", Key::FieldRequestTimeout),
+    ("at", Key::FieldAt),
+    ("style", Key::FieldStyle),
+    ("groups", Key::FieldGroups),
+    ("partitions", Key::FieldPartitions),
+    ("keys", Key::FieldKeys),
+    ("commit", Key::FieldCommit),
+    ("auto_commit", Key::FieldAutoCommit),
+    ("group_session", Key::FieldGroupSession),
+    ("attempts", Key::FieldAttempts),
+    ("crash_rate", Key::FieldCrashRate),
+    ("fault", Key::FieldFault),
+    ("cmd", Key::FieldCmd),
+    ("step", Key::FieldStep),
+];
+
 impl LinkError {
     /// The noun that names a key's field in messages.
-    fn noun(key: &str) -> Sentence {
-        Sentence::new(match key {
-            "mode" => Key::FieldMode,
-            "messages" => Key::FieldMessages,
-            "seed" => Key::FieldSeed,
-            "producers" => Key::FieldProducers,
-            "brokers" => Key::FieldBrokers,
-            "consumers" => Key::FieldConsumers,
-            "latency" => Key::FieldLatency,
-            "loss" => Key::FieldLoss,
-            "duplicate" => Key::FieldDuplicate,
-            "reorder" => Key::FieldReorder,
-            "link" => Key::FieldLink,
-            "publish_interval" => Key::FieldPublishInterval,
-            "retry_timeout" => Key::FieldRetryTimeout,
-            "redelivery_timeout" => Key::FieldRedeliveryTimeout,
-            "fsync_delay" => Key::FieldFsyncDelay,
-            "restart_after" => Key::FieldRestartAfter,
-            "producer_window" => Key::FieldProducerWindow,
-            "delivery_window" => Key::FieldDeliveryWindow,
-            "sequence_check" => Key::FieldSequenceCheck,
-            "vote_timeout" => Key::FieldVoteTimeout,
-            "decision_resend" => Key::FieldDecisionResend,
-            "in_doubt_query" => Key::FieldInDoubtQuery,
-            "retry_after_abort" => Key::FieldRetryAfterAbort,
-            "vote_no" => Key::FieldVoteNo,
-            "txn_size" => Key::FieldTxnSize,
-            "transform" => Key::FieldTransform,
-            "poison" => Key::FieldPoison,
-            "poison_fails" => Key::FieldPoisonFails,
-            "delivery_limit" => Key::FieldDeliveryLimit,
-            "dlq" => Key::FieldDlq,
-            "auto_ack" => Key::FieldAutoAck,
-            "acks" => Key::FieldAcks,
-            "min_isr" => Key::FieldMinIsr,
-            "unclean" => Key::FieldUnclean,
-            "truncate_to_hw" => Key::FieldTruncateToHw,
-            "lag_timeout" => Key::FieldLagTimeout,
-            "session_timeout" => Key::FieldSessionTimeout,
-            "request_timeout" => Key::FieldRequestTimeout,
-            "at" => Key::FieldAt,
-            "style" => Key::FieldStyle,
-            "groups" => Key::FieldGroups,
-            "partitions" => Key::FieldPartitions,
-            "keys" => Key::FieldKeys,
-            "commit" => Key::FieldCommit,
-            "auto_commit" => Key::FieldAutoCommit,
-            "group_session" => Key::FieldGroupSession,
-            "attempts" => Key::FieldAttempts,
-            "crash_rate" => Key::FieldCrashRate,
-            "fault" => Key::FieldFault,
-            "cmd" => Key::FieldCmd,
-            "step" => Key::FieldStep,
-            _ => Key::FieldOther,
-        })
+    fn noun(key: &str) -> Key {
+        NOUNS
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map_or(Key::FieldOther, |(_, noun)| *noun)
     }
 
     /// What is wrong with the link, in `words`.
     pub fn describe_in(&self, words: &Words) -> String {
-        let said = match self {
-            LinkError::Empty => said!(LinkEmpty),
-            LinkError::NotALink => said!(LinkNotALink),
-            LinkError::FutureVersion { version } => {
-                said!(LinkFutureVersion, version = *version, newest = LINK_VERSION)
+        let noun = |key: &str| Arg::from(words.get(LinkError::noun(key)));
+        let (entry, args): (Key, Vec<(&str, Arg)>) = match self {
+            LinkError::Empty => (Key::LinkEmpty, vec![]),
+            LinkError::NotALink => (Key::LinkNotALink, vec![]),
+            LinkError::FutureVersion { version } => (
+                Key::LinkFutureVersion,
+                vec![
+                    ("version", (*version).into()),
+                    ("newest", LINK_VERSION.into()),
+                ],
+            ),
+            LinkError::TooLong { chars } => (
+                Key::LinkTooLong,
+                vec![("chars", (*chars).into()), ("most", MAX_LINK_CHARS.into())],
+            ),
+            LinkError::CutShort => (Key::LinkCutShort, vec![]),
+            LinkError::Tampered => (Key::LinkTampered, vec![]),
+            LinkError::MalformedField { text } => {
+                (Key::LinkMalformedField, vec![("text", text.into())])
             }
-            LinkError::TooLong { chars } => {
-                said!(LinkTooLong, chars = *chars, most = MAX_LINK_CHARS)
-            }
-            LinkError::CutShort => said!(LinkCutShort),
-            LinkError::Tampered => said!(LinkTampered),
-            LinkError::MalformedField { text } => said!(LinkMalformedField, text = text.clone()),
-            LinkError::UnknownKey { key } => said!(LinkUnknownKey, key = key.clone()),
-            LinkError::DuplicateKey { key } => {
-                said!(LinkDuplicateKey, key = key.clone()).with_said("noun", LinkError::noun(key))
-            }
+            LinkError::UnknownKey { key } => (Key::LinkUnknownKey, vec![("key", key.into())]),
+            LinkError::DuplicateKey { key } => (
+                Key::LinkDuplicateKey,
+                vec![("key", key.into()), ("noun", noun(key))],
+            ),
             LinkError::MissingKey { key } => {
-                let noun = match *key {
+                let missing = match *key {
                     "mode" => Key::MissingMode,
                     "messages" => Key::MissingMessages,
                     "seed" => Key::MissingSeed,
                     _ => Key::MissingOther,
                 };
-                said!(LinkMissingKey, key = *key).with_said("noun", Sentence::new(noun))
+                (
+                    Key::LinkMissingKey,
+                    vec![("key", (*key).into()), ("noun", words.get(missing).into())],
+                )
             }
             LinkError::BadValue {
                 key,
                 value,
                 expected,
-            } => said!(LinkBadValue, key = *key, value = value.clone())
-                .with_said("noun", LinkError::noun(key))
-                .with_said("expected", expected.clone()),
+            } => (
+                Key::LinkBadValue,
+                vec![
+                    ("key", (*key).into()),
+                    ("value", value.into()),
+                    ("noun", noun(key)),
+                    ("expected", expected.told_in(words).into()),
+                ],
+            ),
             LinkError::Unreadable {
                 key,
                 value,
                 problem,
-            } => said!(LinkUnreadable, key = *key, value = value.clone())
-                .with_said("noun", LinkError::noun(key))
-                .with_said("problem", problem.clone()),
+            } => (
+                Key::LinkUnreadable,
+                vec![
+                    ("key", (*key).into()),
+                    ("value", value.into()),
+                    ("noun", noun(key)),
+                    ("problem", problem.told_in(words).into()),
+                ],
+            ),
             LinkError::TooMany { key, limit } => {
                 let things = match *key {
                     "link" => Key::ManyLink,
@@ -229,20 +258,26 @@ impl LinkError {
                     "cmd" => Key::ManyCmd,
                     _ => Key::ManyFault,
                 };
-                said!(LinkTooMany, limit = *limit).with_said("things", Sentence::new(things))
+                (
+                    Key::LinkTooMany,
+                    vec![
+                        ("limit", (*limit).into()),
+                        ("things", words.get(things).into()),
+                    ],
+                )
             }
-            LinkError::Invalid(error) => {
-                let error = error.describe_in(words);
-                return words.fill(Key::LinkInvalid, &[("error", error.into())]);
-            }
+            LinkError::Invalid(error) => (
+                Key::LinkInvalid,
+                vec![("error", error.describe_in(words).into())],
+            ),
         };
-        said.told_in(words)
+        words.fill(entry, &args)
     }
 }
 
 impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe_in(crate::speech::english()))
+        f.write_str(&self.describe_in(crate::sentences::english()))
     }
 }
 
