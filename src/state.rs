@@ -441,12 +441,17 @@ impl Lab {
                 if *words == *self.words {
                     return self;
                 }
-                // A notice stays in the language it was given in; a new one follows. The
+                // A notice written in the old words goes; a refusal still waiting for its
+                // reason (a link refused as the page opened) is told in the new words. The
                 // run is narrated again in the new words: its steps and ledger are kept.
                 self.run.borrow_mut().set_words(Arc::new((*words).clone()));
+                let notice = match self.notice {
+                    Some(Notice::Refused(ref refusal)) => Some(Notice::Refused(refusal.clone())),
+                    _ => None,
+                };
                 Lab {
                     words,
-                    notice: None,
+                    notice,
                     ..self.changed()
                 }
             }
@@ -882,5 +887,38 @@ mod tests {
         assert_eq!(refused.horizon, 30);
         let rewritten = refused.reduce(LabAction::Apply(Command::Crash(NodeId::CONSUMER)));
         assert_eq!(rewritten.horizon, 10, "a command rewrites the future");
+    }
+
+    #[test]
+    fn a_refusal_waiting_for_its_reason_is_told_in_the_words_chosen_after_it() {
+        let refused = SharedRun::from_link("v1.mode=idempotent&messages=5&seed=1~00000000")
+            .expect_err("a link with a wrong checksum is refused");
+        let waiting = Notice::Refused(Refusal {
+            lead: Rc::new(|words: &Words, error: &str| {
+                words.fill(Key::LinkRefused, &[("error", error.into())])
+            }),
+            reason: Rc::new(move |words: &Words| refused.describe_in(words)),
+        });
+        let lab = lab().reduce(LabAction::Notify(waiting.clone()));
+        let mut chinese = Words::new(mqlab_text::Lang::ZhCn);
+        for file in [File::Page, File::Errors] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("static/text/zh-CN/{}.txt", file.name()));
+            let text = std::fs::read_to_string(path).expect("the Chinese catalogue");
+            assert_eq!(chinese.load(file, &text), Ok(()));
+        }
+        let switched = lab.clone().reduce(LabAction::SetWords(Rc::new(chinese)));
+        let Some(Notice::Refused(refusal)) = &switched.notice else {
+            panic!("the refusal was dropped: {:?}", switched.notice);
+        };
+        let told = refusal.told_in(&switched.words, "…");
+        assert!(told.contains("链接被修改过或已损坏"), "{told}");
+        // A notice already written in the old words goes.
+        let info = lab
+            .reduce(LabAction::Notify(Notice::Info("Imported.".into())))
+            .reduce(LabAction::SetWords(Rc::new(Words::new(
+                mqlab_text::Lang::ZhCn,
+            ))));
+        assert_eq!(info.notice, None);
     }
 }

@@ -53,7 +53,8 @@ test('switching language mid-run keeps the run, its step and its ledger, and the
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   await expect(page.getByRole('tablist').getByRole('tab').first()).toHaveText('模拟器');
   expect(await stepReadout(page)).toBe(before);
-  expect(await counterValues(page)).toEqual(values);
+  // The switch draws the page again a part per frame: the ledger comes after the stage.
+  await expect.poll(() => counterValues(page)).toEqual(values);
   await expect(page.locator('.narration li').last()).toContainText(CHINESE);
   await expect.poll(() => new URL(page.url()).searchParams.get('lang')).toBe('zh-CN');
   // The link copied now opens the same run in Chinese.
