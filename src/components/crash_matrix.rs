@@ -22,7 +22,7 @@ use std::rc::Rc;
 use gloo::timers::callback::{Interval, Timeout};
 use mqlab_matrix_worker::{Plan, Reply, Request, WORKER_MIN_RUNS};
 use mqlab_sim::matrix::{
-    instances_left_out, modes_for, points, points_left_out, run_count, Cell, MatrixJob,
+    instances_left_out, modes_for, points, points_left_out, run_count, Anomalies, Cell, MatrixJob,
     MatrixOptions, Outcome, Point, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
@@ -392,7 +392,7 @@ fn short_text(outcome: Outcome, groups: usize, words: &Words) -> String {
     match outcome {
         Outcome::ExactlyOnce => words.get(Key::MatrixShortOnce).into(),
         Outcome::Unfinished { .. } => words.get(Key::MatrixShortUnfinished).into(),
-        Outcome::Anomalies {
+        Outcome::Anomalies(Anomalies {
             lost,
             acked_lost,
             duplicated,
@@ -404,7 +404,7 @@ fn short_text(outcome: Outcome, groups: usize, words: &Words) -> String {
             held,
             group,
             other_groups,
-        } => {
+        }) => {
             let (key, count) = match outcome.kind() {
                 "acked-lost" => (Key::MatrixShortAckedLost, acked_lost),
                 "lost" => (Key::MatrixShortLost, lost),

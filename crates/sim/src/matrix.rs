@@ -130,42 +130,47 @@ pub enum Outcome {
     ExactlyOnce,
     /// Messages lost, duplicated, reordered, in doubt, dropped, dead-lettered or held
     /// behind a poison record, and ticks blocked.
-    Anomalies {
-        /// Messages never applied.
-        lost: u32,
-        /// Of those, messages the producer had been told were written (a replicated
-        /// queue's failover can lose them).
-        acked_lost: u32,
-        /// Messages applied more than once.
-        duplicated: u32,
-        /// Messages applied out of order (with consumer groups, after a later message
-        /// of their own key: order across keys is not kept, and is no anomaly).
-        reordered: u32,
-        /// Messages held in doubt by a participant.
-        in_doubt: u32,
-        /// Ticks participants spent in doubt beyond the fault-free run of the mode.
-        blocked_ticks: u64,
-        /// Messages the queue dropped at its delivery limit (no dead-letter queue), or
-        /// that a group's error handler logged and skipped: never applied.
-        dropped: u32,
-        /// Messages moved to the dead-letter queue (or topic), never applied.
-        dead_lettered: u32,
-        /// Messages a group cannot get past: a poison record and the records behind it
-        /// in its partition.
-        held: u32,
-        /// With several consumer groups, the group (from 0) whose counters these are:
-        /// the worst of the groups ([`Outcome::worst`]). `None` with one group or a
-        /// queue.
-        group: Option<u16>,
-        /// With several consumer groups, how many other groups did not get every
-        /// message exactly once either.
-        other_groups: u16,
-    },
+    Anomalies(Anomalies),
     /// The run did not go quiet within the step bound.
     Unfinished {
         /// Messages not applied yet.
         pending: u32,
     },
+}
+
+/// What went wrong in a run whose outcome is not exactly once: each count, the others
+/// zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Anomalies {
+    /// Messages never applied.
+    pub lost: u32,
+    /// Of those, messages the producer had been told were written (a replicated
+    /// queue's failover can lose them).
+    pub acked_lost: u32,
+    /// Messages applied more than once.
+    pub duplicated: u32,
+    /// Messages applied out of order (with consumer groups, after a later message
+    /// of their own key: order across keys is not kept, and is no anomaly).
+    pub reordered: u32,
+    /// Messages held in doubt by a participant.
+    pub in_doubt: u32,
+    /// Ticks participants spent in doubt beyond the fault-free run of the mode.
+    pub blocked_ticks: u64,
+    /// Messages the queue dropped at its delivery limit (no dead-letter queue), or
+    /// that a group's error handler logged and skipped: never applied.
+    pub dropped: u32,
+    /// Messages moved to the dead-letter queue (or topic), never applied.
+    pub dead_lettered: u32,
+    /// Messages a group cannot get past: a poison record and the records behind it
+    /// in its partition.
+    pub held: u32,
+    /// With several consumer groups, the group (from 0) whose counters these are:
+    /// the worst of the groups ([`Outcome::worst`]). `None` with one group or a
+    /// queue.
+    pub group: Option<u16>,
+    /// With several consumer groups, how many other groups did not get every
+    /// message exactly once either.
+    pub other_groups: u16,
 }
 
 impl Outcome {
@@ -194,7 +199,7 @@ impl Outcome {
         {
             return Outcome::ExactlyOnce;
         }
-        Outcome::Anomalies {
+        Outcome::Anomalies(Anomalies {
             lost: summary.lost,
             acked_lost: summary.acked_lost,
             duplicated: summary.duplicated,
@@ -206,7 +211,7 @@ impl Outcome {
             held: summary.blocked,
             group: None,
             other_groups: 0,
-        }
+        })
     }
 
     /// The outcome of a run with several consumer groups, each judged on its own
@@ -248,14 +253,9 @@ impl Outcome {
             .filter(|(index, outcome)| *index != worst && **outcome != Outcome::ExactlyOnce)
             .count();
         let mut outcome = outcomes[worst];
-        if let Outcome::Anomalies {
-            group,
-            other_groups,
-            ..
-        } = &mut outcome
-        {
-            *group = u16::try_from(worst).ok();
-            *other_groups = u16::try_from(others).unwrap_or(u16::MAX);
+        if let Outcome::Anomalies(anomalies) = &mut outcome {
+            anomalies.group = u16::try_from(worst).ok();
+            anomalies.other_groups = u16::try_from(others).unwrap_or(u16::MAX);
         }
         outcome
     }
@@ -289,7 +289,7 @@ impl Outcome {
         match self {
             Outcome::ExactlyOnce => 0,
             Outcome::Unfinished { pending } => u64::from(pending),
-            Outcome::Anomalies {
+            Outcome::Anomalies(Anomalies {
                 lost,
                 duplicated,
                 reordered,
@@ -299,7 +299,7 @@ impl Outcome {
                 dead_lettered,
                 held,
                 ..
-            } => match self.kind() {
+            }) => match self.kind() {
                 "acked-lost" | "lost" => u64::from(lost),
                 "dropped" => u64::from(dropped),
                 "duplicated" => u64::from(duplicated),
@@ -320,7 +320,7 @@ impl Outcome {
         match self {
             Outcome::ExactlyOnce => "ok",
             Outcome::Unfinished { .. } => "unfinished",
-            Outcome::Anomalies {
+            Outcome::Anomalies(Anomalies {
                 lost,
                 acked_lost,
                 duplicated,
@@ -330,7 +330,7 @@ impl Outcome {
                 dead_lettered,
                 held,
                 ..
-            } => {
+            }) => {
                 if acked_lost > 0 {
                     "acked-lost"
                 } else if lost > 0 {
@@ -383,7 +383,7 @@ impl Outcome {
         match self {
             Outcome::ExactlyOnce => lab!(words, OutcomeExactlyOnce),
             Outcome::Unfinished { pending } => lab!(words, OutcomeUnfinished, pending = pending),
-            Outcome::Anomalies {
+            Outcome::Anomalies(Anomalies {
                 lost,
                 acked_lost,
                 duplicated,
@@ -395,7 +395,7 @@ impl Outcome {
                 held,
                 group,
                 other_groups,
-            } => {
+            }) => {
                 let mut parts = Vec::new();
                 if acked_lost > 0 {
                     parts.push(lab!(
@@ -1026,119 +1026,66 @@ impl MatrixJob {
 mod tests {
     use mqlab_text::{Lang, Words};
 
-    use super::Outcome;
-
-    /// An outcome's counts by name, the others zero.
-    #[derive(Default)]
-    struct Counts {
-        lost: u32,
-        acked_lost: u32,
-        duplicated: u32,
-        reordered: u32,
-        in_doubt: u32,
-        blocked_ticks: u64,
-        dropped: u32,
-        dead_lettered: u32,
-        held: u32,
-        group: Option<u16>,
-        other_groups: u16,
-    }
-
-    impl Counts {
-        fn outcome(self) -> Outcome {
-            let Counts {
-                lost,
-                acked_lost,
-                duplicated,
-                reordered,
-                in_doubt,
-                blocked_ticks,
-                dropped,
-                dead_lettered,
-                held,
-                group,
-                other_groups,
-            } = self;
-            Outcome::Anomalies {
-                lost,
-                acked_lost,
-                duplicated,
-                reordered,
-                in_doubt,
-                blocked_ticks,
-                dropped,
-                dead_lettered,
-                held,
-                group,
-                other_groups,
-            }
-        }
-    }
+    use super::{Anomalies, Outcome};
 
     /// One outcome of each shape, with the English the grid has always shown for it.
     fn outcomes() -> Vec<(Outcome, &'static str)> {
-        let none = Counts::default;
+        let none = Anomalies::default;
         vec![
             (Outcome::ExactlyOnce, "exactly once"),
             (Outcome::Unfinished { pending: 3 }, "unfinished (3 pending)"),
-            (Counts { lost: 1, ..none() }.outcome(), "lost 1"),
+            (Outcome::Anomalies(Anomalies { lost: 1, ..none() }), "lost 1"),
             (
-                Counts {
+                Outcome::Anomalies(Anomalies {
                     lost: 1,
                     acked_lost: 1,
                     ..none()
-                }
-                .outcome(),
+                }),
                 "lost 1, 1 acknowledged",
             ),
             (
-                Counts {
+                Outcome::Anomalies(Anomalies {
                     duplicated: 2,
                     blocked_ticks: 40,
                     ..none()
-                }
-                .outcome(),
+                }),
                 "duplicated 2, blocked 40 ticks longer",
             ),
             (
-                Counts {
+                Outcome::Anomalies(Anomalies {
                     dropped: 1,
                     reordered: 2,
                     in_doubt: 3,
                     held: 4,
                     dead_lettered: 5,
                     ..none()
-                }
-                .outcome(),
+                }),
                 "dropped 1, reordered 2, in doubt 3, held behind a poison record 4, dead-lettered 5",
             ),
             (
-                Counts {
+                Outcome::Anomalies(Anomalies {
                     lost: 1,
                     group: Some(1),
                     ..none()
-                }
-                .outcome(),
+                }),
                 "group 2: lost 1",
             ),
             (
-                Counts {
+                Outcome::Anomalies(Anomalies {
                     duplicated: 1,
                     group: Some(0),
                     other_groups: 1,
                     ..none()
-                }
-                .outcome(),
+                }),
                 "group 1: duplicated 1; 1 other group not exactly once",
             ),
             (
-                Counts {
+                Outcome::Anomalies(Anomalies {
                     duplicated: 1,
                     group: Some(0),
                     other_groups: 2,
                     ..none()
-                }
-                .outcome(),
+                }),
                 "group 1: duplicated 1; 2 other groups not exactly once",
             ),
         ]
@@ -1164,23 +1111,20 @@ mod tests {
                 .collect();
             assert!(left.is_empty(), "{english:?} became {text:?}");
         }
-        let acked = Counts {
+        let acked = Outcome::Anomalies(Anomalies {
             lost: 2,
             acked_lost: 1,
-            ..Counts::default()
-        };
-        assert_eq!(
-            acked.outcome().text_in(&chinese),
-            "丢失 2 条，其中 1 条已得到确认"
-        );
-        let groups = Counts {
+            ..Anomalies::default()
+        });
+        assert_eq!(acked.text_in(&chinese), "丢失 2 条，其中 1 条已得到确认");
+        let groups = Outcome::Anomalies(Anomalies {
             duplicated: 1,
             group: Some(0),
             other_groups: 2,
-            ..Counts::default()
-        };
+            ..Anomalies::default()
+        });
         assert_eq!(
-            groups.outcome().text_in(&chinese),
+            groups.text_in(&chinese),
             "组 1：重复 1 条；另有 2 个组也不是精确一次"
         );
     }
