@@ -243,8 +243,6 @@ pub enum Fact {
         partition: u8,
         offset: u32,
     },
-    /// The loop committed progress in plain mode, or the consumer moved.
-    External { message: u32 },
     /// The coordinator reloaded its transaction log after a restart.
     Recovered { txn: u32, state: &'static str },
 }
