@@ -1022,7 +1022,7 @@ fn run_kafka_transactions(options: &Options, file: &ScenarioFile) -> ExitCode {
         mode: options.scenario.mode.as_str(),
         seed: options.scenario.seed,
         summary: &summary,
-        anomalies: Vec::new(),
+        anomalies: world.anomalies(&words),
         transactions: world
             .transaction_log()
             .into_iter()

@@ -745,6 +745,63 @@ impl KafkaTxnWorld {
             .collect()
     }
 
+    /// What went wrong, one sentence per message in `words`: duplicates and why, lost
+    /// or pending records, and repeated external calls.
+    pub fn anomalies(&self, words: &Words) -> Vec<String> {
+        let quiet = self.is_quiet();
+        let mut out = Vec::new();
+        for message in 1..=self.scenario.messages {
+            let applied: Vec<(u8, u32)> = self
+                .ledger
+                .applied
+                .iter()
+                .filter(|(m, _, _)| *m == message)
+                .map(|(_, p, o)| (*p, *o))
+                .collect();
+            let count = u32::try_from(applied.len()).unwrap_or(u32::MAX);
+            let msg = format!("m{message}");
+            let aborted_read = applied.iter().any(|&(p, o)| {
+                matches!(
+                    self.broker.partition(p).log.get(o as usize),
+                    Some(Entry::Record {
+                        state: RecordState::Aborted,
+                        ..
+                    })
+                )
+            });
+            if count > 1 && aborted_read {
+                out.push(say!(
+                    words,
+                    KafkaTxnAnomalyAbortedRead,
+                    msg = msg,
+                    count = count
+                ));
+            } else if count > 1 {
+                out.push(say!(
+                    words,
+                    KafkaTxnAnomalyWrittenAgain,
+                    msg = msg,
+                    count = count
+                ));
+            } else if count == 0 && quiet {
+                out.push(say!(words, KafkaTxnAnomalyLost, msg = msg));
+            } else if count == 0 {
+                out.push(say!(words, KafkaTxnAnomalyPending, msg = msg));
+            }
+        }
+        for (&message, &count) in &self.ledger.external_calls {
+            if count > 1 {
+                out.push(say!(
+                    words,
+                    KafkaTxnAnomalyExternal,
+                    msg = format!("m{message}"),
+                    count = count
+                ));
+            }
+        }
+        out
+    }
+
     /// The ledger's counts, from the consumer's applications and the broker's log.
     pub fn summary(&self) -> Summary {
         let quiet = self.is_quiet();

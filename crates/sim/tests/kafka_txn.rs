@@ -265,6 +265,14 @@ fn an_external_side_effect_in_the_loop_is_repeated_after_an_abort() {
     settings(&mut scenario).external_effect = true;
     let s = run(&scenario).summary();
     assert!(s.external_duplicated >= 1, "{s:?}");
+    let world = run(&scenario);
+    let anomalies = world.anomalies(&mqlab_text::Words::english());
+    assert!(
+        anomalies
+            .iter()
+            .any(|a| a.contains("external system was called 2 times")),
+        "{anomalies:?}"
+    );
     // Inside Kafka the output is still exactly once.
     assert_eq!(
         (s.outputs, s.outputs_duplicated, s.duplicated),

@@ -311,3 +311,95 @@ impl TxnBroker {
         self.waiting = kept;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn produce(broker: &mut TxnBroker, epoch: u16, sequence: u32, message: u32) -> Vec<TxnOutput> {
+        broker.handle(TxnInput::Receive {
+            from: TxnNode::Producer(0),
+            wire: Wire::Produce {
+                epoch,
+                partition: 0,
+                sequence,
+                message,
+            },
+        })
+    }
+
+    fn marker(broker: &mut TxnBroker, epoch: u16, commit: bool) {
+        broker.handle(TxnInput::Receive {
+            from: TxnNode::Coordinator,
+            wire: Wire::WriteMarker {
+                epoch,
+                partition: 0,
+                commit,
+                txn: 1,
+            },
+        });
+    }
+
+    fn fetched(broker: &mut TxnBroker, isolation: Isolation) -> Option<Vec<u32>> {
+        broker
+            .handle(TxnInput::Receive {
+                from: TxnNode::Consumer,
+                wire: Wire::Fetch {
+                    partition: 0,
+                    from: 0,
+                    isolation,
+                },
+            })
+            .into_iter()
+            .find_map(|o| match o {
+                TxnOutput::Send {
+                    wire: Wire::Records { records, .. },
+                    ..
+                } => Some(records.into_iter().map(|r| r.1).collect()),
+                _ => None,
+            })
+    }
+
+    #[test]
+    fn an_open_transaction_holds_read_committed_at_the_last_stable_offset() {
+        let mut broker = TxnBroker::new();
+        produce(&mut broker, 0, 0, 1);
+        assert_eq!(broker.partition(0).last_stable_offset(), 0);
+        assert_eq!(fetched(&mut broker, Isolation::ReadCommitted), None);
+        assert_eq!(
+            fetched(&mut broker, Isolation::ReadUncommitted),
+            Some(vec![1])
+        );
+        marker(&mut broker, 0, true);
+        assert_eq!(broker.partition(0).last_stable_offset(), 2);
+    }
+
+    #[test]
+    fn an_abort_marker_hides_the_records_from_read_committed_and_fences_the_old_epoch() {
+        let mut broker = TxnBroker::new();
+        produce(&mut broker, 0, 0, 1);
+        marker(&mut broker, 1, false);
+        assert_eq!(fetched(&mut broker, Isolation::ReadCommitted), Some(vec![]));
+        let refused = produce(&mut broker, 0, 1, 2);
+        assert!(refused.contains(&TxnOutput::Fact(Fact::Fenced {
+            epoch: 0,
+            current: 1
+        })));
+        assert_eq!(broker.partition(0).end(), 2, "nothing appended");
+    }
+
+    #[test]
+    fn a_retried_record_is_appended_once() {
+        let mut broker = TxnBroker::new();
+        produce(&mut broker, 0, 0, 1);
+        let again = produce(&mut broker, 0, 0, 1);
+        assert!(matches!(
+            again[..],
+            [TxnOutput::Send {
+                wire: Wire::ProduceOk { .. },
+                ..
+            }]
+        ));
+        assert_eq!(broker.partition(0).end(), 1);
+    }
+}

@@ -406,3 +406,88 @@ impl TxnCoordinator {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(c: &mut TxnCoordinator, wire: Wire, tick: u64) -> Vec<TxnOutput> {
+        c.handle(
+            TxnInput::Receive {
+                from: TxnNode::Producer(0),
+                wire,
+            },
+            tick,
+        )
+    }
+
+    fn markers(outputs: &[TxnOutput]) -> Vec<u8> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                TxnOutput::Send {
+                    wire: Wire::WriteMarker { partition, .. },
+                    ..
+                } => Some(*partition),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn begun(c: &mut TxnCoordinator) {
+        ask(c, Wire::InitPid, 0);
+        ask(
+            c,
+            Wire::AddPartitions {
+                epoch: 0,
+                partitions: vec![0, 1],
+            },
+            1,
+        );
+    }
+
+    #[test]
+    fn a_logged_commit_is_carried_out_after_a_crash() {
+        let mut c = TxnCoordinator::new(60, 20);
+        begun(&mut c);
+        ask(&mut c, Wire::EndTxn { epoch: 0 }, 2);
+        assert_eq!(c.current().map(|e| e.state), Some(TxnState::PrepareCommit));
+        let recovered = c.handle(TxnInput::Start, 30);
+        assert_eq!(markers(&recovered), vec![0, 1]);
+        for partition in [0, 1] {
+            ask(&mut c, Wire::MarkerOk { partition, txn: 1 }, 31);
+        }
+        assert_eq!(c.completed(), (1, 0));
+    }
+
+    #[test]
+    fn an_open_transaction_aborts_at_its_timeout_with_a_new_epoch() {
+        let mut c = TxnCoordinator::new(60, 20);
+        begun(&mut c);
+        c.handle(TxnInput::Timer(TxnTimer::Timeout { txn: 1 }), 30);
+        assert_eq!(c.current().map(|e| e.state), Some(TxnState::Ongoing));
+        let aborted = c.handle(TxnInput::Timer(TxnTimer::Timeout { txn: 1 }), 61);
+        assert_eq!(markers(&aborted), vec![0, 1]);
+        assert_eq!(
+            c.current().map(|e| (e.state, e.epoch)),
+            Some((TxnState::PrepareAbort, 1))
+        );
+        let late = ask(&mut c, Wire::EndTxn { epoch: 0 }, 70);
+        assert!(late.contains(&TxnOutput::Fact(Fact::Fenced {
+            epoch: 0,
+            current: 1
+        })));
+    }
+
+    #[test]
+    fn a_new_instance_aborts_the_open_transaction_and_waits_for_the_abort() {
+        let mut c = TxnCoordinator::new(60, 20);
+        begun(&mut c);
+        let init = ask(&mut c, Wire::InitPid, 5);
+        assert!(init.contains(&TxnOutput::Send {
+            to: TxnNode::Producer(0),
+            wire: Wire::Retry
+        }));
+        assert_eq!(markers(&init), vec![0, 1]);
+    }
+}
