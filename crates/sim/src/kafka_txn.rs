@@ -242,6 +242,8 @@ pub struct KafkaTxnWorld {
     ledger: TxnLedger,
     /// Planned crashes and restarts by step.
     planned: Vec<(u64, Command)>,
+    /// The tick the last message sent on each link arrives.
+    last_arrival: BTreeMap<(TxnNode, TxnNode), u64>,
 }
 
 /// The producer instances, the coordinator and the consumer: the nodes that crash.
@@ -310,6 +312,7 @@ impl KafkaTxnWorld {
             hash: TraceHash::new(),
             ledger: TxnLedger::default(),
             planned: Vec::new(),
+            last_arrival: BTreeMap::new(),
             settings,
         };
         for fault in &scenario.faults {
@@ -637,8 +640,13 @@ impl KafkaTxnWorld {
                         self.scenario.network.global.latency_ticks_max,
                     );
                     let incarnation = self.incarnations.get(&to).copied().unwrap_or(0);
+                    // A connection delivers in order (TCP): nothing overtakes what was
+                    // sent before it on the same link.
+                    let last = self.last_arrival.entry((node, to)).or_insert(0);
+                    let arrival = (self.tick + latency).max(*last);
+                    *last = arrival;
                     self.schedule(
-                        self.tick + latency,
+                        arrival,
                         Event::Deliver {
                             from: node,
                             to,

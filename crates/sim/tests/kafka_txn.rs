@@ -513,3 +513,19 @@ fn a_retried_end_txn_held_up_by_a_paused_coordinator_does_not_commit_the_next_tr
     assert_eq!((s.outputs, s.outputs_duplicated), (3, 0), "{s:?}");
     assert_eq!(s.txn_committed, 2, "{s:?}");
 }
+
+#[test]
+fn records_to_one_partition_arrive_in_the_order_they_were_sent() {
+    // Three records of one transaction, two of them to p0: the second must not overtake
+    // the first, or the leader would take the first for a duplicate of it (found with a
+    // zombie and a pause, where m1 was never appended).
+    let mut scenario = kafka(6, 3);
+    scenario.seed = 3;
+    let k = settings(&mut scenario);
+    k.zombie = true;
+    k.pauses
+        .push(Pause::parse("producer@10..100").expect("a pause"));
+    let s = run(&scenario).summary();
+    assert_eq!((s.exactly_once, s.lost, s.duplicated), (6, 0, 0), "{s:?}");
+    assert!(s.fenced >= 1, "{s:?}");
+}
