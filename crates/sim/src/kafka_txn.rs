@@ -632,9 +632,6 @@ impl KafkaTxnWorld {
         for output in outputs {
             match output {
                 TxnOutput::Send { to, wire } => {
-                    if matches!(node, TxnNode::Producer(_)) {
-                        self.supersede(node, to, &wire);
-                    }
                     let latency = self.prng.in_range(
                         self.scenario.network.global.latency_ticks_min,
                         self.scenario.network.global.latency_ticks_max,
@@ -712,28 +709,6 @@ impl KafkaTxnWorld {
                 TxnOutput::SaveProgress { next } => self.progress = self.progress.max(next),
             }
         }
-    }
-
-    /// A producer sends a request to the transaction coordinator, or an offset request to
-    /// the broker, over a new connection when it asks again: the requests of the earlier
-    /// connection that were not handled yet are dropped with it, as the broker drops the
-    /// requests of a closed connection. The client keeps one such request outstanding;
-    /// only its records travel several at a time (and the partition leader drops their
-    /// duplicates by sequence number).
-    fn supersede(&mut self, from: TxnNode, to: TxnNode, wire: &Wire) {
-        let one_at_a_time = |w: &Wire| {
-            to == TxnNode::Coordinator || matches!(w, Wire::CommitOffset { .. } | Wire::FetchOffset)
-        };
-        if !one_at_a_time(wire) {
-            return;
-        }
-        self.queue.retain(|_, event| {
-            !matches!(
-                event,
-                Event::Deliver { from: f, to: t, wire: w, .. }
-                    if *f == from && *t == to && one_at_a_time(w)
-            )
-        });
     }
 
     /// The messages of the records in open transactions: the coordinator's current

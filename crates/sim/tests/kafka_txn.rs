@@ -493,10 +493,10 @@ fn every_step_is_narrated_in_english_and_in_chinese() {
 #[test]
 fn a_retried_end_txn_held_up_by_a_paused_coordinator_does_not_commit_the_next_transaction() {
     // The coordinator crashes after PREPARE_COMMIT, then pauses; the producer's EndTxn
-    // retries pile up behind the pause. Each retry travels on a new connection that
-    // replaces the last, so no old EndTxn is left to commit the next transaction before
-    // its records are written. (This schedule, found by the property test, committed
-    // m3 twice before.)
+    // retries pile up behind the pause. One connection answers them in order, before
+    // the next transaction's AddPartitionsToTxn, so no old EndTxn is left to commit the
+    // next transaction before its records are written. (This schedule, found by the
+    // property test, committed m3 twice when messages could overtake each other.)
     let mut scenario = kafka(3, 2)
         .with_fault(crash_at(CrashPoint::ProducerAfterSend, 3))
         .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareCommitLogged, 1));
