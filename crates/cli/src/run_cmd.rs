@@ -4,14 +4,15 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use mqlab_sim::kafka_txn::KafkaTxnWorld;
 use mqlab_sim::limits::{
     DEFAULT_KAFKA_ATTEMPTS, MAX_CONSUMERS, MAX_GROUPS, MAX_GROUP_MEMBERS, MAX_KEYS, MAX_PARTITIONS,
     MAX_WINDOW,
 };
 use mqlab_sim::{
-    Acks, Command, CommitStrategy, CrashPoint, FileError, KafkaConfig, LinkId, MessageKind, Mode,
-    NodeId, PoisonFails, Ratio, Scenario, ScenarioFile, SharedRun, Sim, SimOptions, Summary,
-    TimedFault,
+    Acks, Command, CommitStrategy, CrashPoint, FileError, Isolation, KafkaConfig,
+    KafkaTransactions, LinkId, MessageKind, Mode, NodeId, Pause, PoisonFails, Ratio, Scenario,
+    ScenarioFile, SharedRun, Sim, SimOptions, Summary, TimedFault, TxnProtocol,
 };
 use mqlab_text::narration::Key;
 use mqlab_text::{Lang, Words};
@@ -40,6 +41,23 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --transform            consume-transform-produce (transactional mode): each consume transaction
                          also appends the input's output oK to an output queue on the broker; the
                          summary counts outputs, outputs_duplicated and outputs_out_of_step
+  --protocol xa|kafka    transactional mode's protocol: xa (the default) is two-phase commit over the
+                         producer DB and the broker; kafka is Kafka transactions (KIP-98): a
+                         transactional.id with an epoch, AddPartitionsToTxn, records held
+                         uncommitted at the partition leaders, EndTxn, the transaction
+                         coordinator's PREPARE_COMMIT/PREPARE_ABORT, markers and COMPLETE. The
+                         producer writes m1..mN in transactions of --txn-size records to a topic of
+                         two partitions (mK to p((K-1) mod 2)); the consumer reads them
+  --isolation LEVEL      read_committed (default) | read_uncommitted: the consumer's isolation.level
+                         (--protocol kafka)
+  --pause NODE@FROM..TO  NODE takes no steps from tick FROM to tick TO, then resumes as if nothing
+                         happened (repeatable; --protocol kafka), e.g. producer@5..80
+  --zombie               a second producer instance, producer-2, with the same transactional.id
+                         starts at the first tick of producer's first pause, or at tick 5 (--protocol
+                         kafka): its InitProducerId bumps the epoch and fences the first
+  --external-effect      the producer is a consume-transform-produce loop (as with --transform) that
+                         also calls an external system for each input record, outside the
+                         transaction (--protocol kafka)
   --style rabbitmq       the consumer side is a RabbitMQ quorum queue (4.0-4.2): competing consumers,
                          prefetch, acks, requeue, delivery limit, dead-lettering (the default)
   --style kafka          the consumer side is Kafka consumer groups on a partitioned topic, as the
@@ -106,6 +124,9 @@ crash points: producer.before_send producer.after_send producer.after_confirm br
   of consumer.after_ack)
   coordinator.after_prepare_sent coordinator.after_votes coordinator.after_decision_logged
   coordinator.mid_broadcast participant.before_vote participant.after_vote_yes participant.after_commit
+  with --protocol kafka: producer.after_send (inside a transaction) producer.before_end_txn
+  coordinator.after_prepare_commit_logged coordinator.mid_markers (the marker written to the first
+  partition only)
   with --replicas above 1: broker.after_append (the leader appended mK), broker.after_confirm (the
   leader sent the confirm for mK), broker-N.after_fetch (follower N appended mK and sent its next
   fetch, before it learns the new high watermark)
@@ -114,7 +135,12 @@ with --style kafka every message is judged once per group; the summary's counter
   of any key, reordered_per_key only after one of their own key (the anomaly); blocked counts
   poison records a group cannot get past and the records behind them
 the summary counts acked_lost (lost after the producer was told the write succeeded; also in lost),
-  producer_errors (\"not enough replicas\"), leader_changes and unavailable_ticks";
+  producer_errors (\"not enough replicas\"), leader_changes and unavailable_ticks; and, with
+  --protocol kafka, aborted_visible (records of aborted transactions the consumer applied), fenced
+  (requests refused with PRODUCER_FENCED), lso_blocked_ticks (ticks a read_committed consumer
+  waited at the last stable offset) and external_duplicated (input records the external system
+  saw more than once); with --transform or --external-effect, outputs and outputs_duplicated
+  count the committed output records";
 
 /// A command-line problem, printed on stderr with exit status 2.
 #[derive(Debug)]
@@ -140,6 +166,80 @@ struct Options {
     overridden: bool,
     until_quiet: bool,
     write_scenario: Option<String>,
+}
+
+/// The flags of Kafka transactions, checked together once every flag is read: they
+/// need transactional mode and `--protocol kafka`.
+#[derive(Default)]
+struct ProtocolFlags {
+    protocol: Option<TxnProtocol>,
+    isolation: Option<Isolation>,
+    pauses: Vec<Pause>,
+    zombie: bool,
+    external_effect: bool,
+}
+
+/// Applies the protocol flags to the scenario, or says which flag does not fit.
+fn apply_protocol(flags: ProtocolFlags, scenario: &mut Scenario) -> Result<(), UsageError> {
+    if let Some(protocol) = flags.protocol {
+        if scenario.mode != Mode::Transactional {
+            return Err(UsageError(format!(
+                "--protocol {} needs --mode transactional: the protocol is how transactional \
+                 mode makes its transactions (the mode is {})",
+                protocol.as_str(),
+                scenario.mode.as_str()
+            )));
+        }
+        match protocol {
+            TxnProtocol::Xa => scenario.kafka_transactions = None,
+            TxnProtocol::Kafka => {
+                scenario
+                    .kafka_transactions
+                    .get_or_insert_with(KafkaTransactions::default);
+            }
+        }
+    }
+    let Some(k) = scenario.kafka_transactions.as_mut() else {
+        let kafka_only = [
+            ("--zombie", flags.zombie),
+            ("--isolation", flags.isolation.is_some()),
+            ("--pause", !flags.pauses.is_empty()),
+            ("--external-effect", flags.external_effect),
+        ];
+        if let Some((flag, _)) = kafka_only.iter().find(|(_, given)| *given) {
+            return Err(UsageError(format!(
+                "{flag} needs --mode transactional --protocol kafka: it is a setting of Kafka \
+                 transactions"
+            )));
+        }
+        return Ok(());
+    };
+    if scenario.mode != Mode::Transactional {
+        return Err(UsageError(format!(
+            "the scenario's Kafka transactions need --mode transactional (the mode is {})",
+            scenario.mode.as_str()
+        )));
+    }
+    if let Some(isolation) = flags.isolation {
+        k.isolation = isolation;
+    }
+    k.zombie |= flags.zombie;
+    k.external_effect |= flags.external_effect;
+    k.pauses.extend(flags.pauses);
+    let nodes = k.nodes();
+    for pause in &k.pauses {
+        if !nodes.contains(&pause.node) {
+            return Err(UsageError(format!(
+                "--pause: '{pause}' names no node of this world (its nodes: {})",
+                nodes
+                    .iter()
+                    .map(|n| n.name().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The consumer-side flags, checked together once every flag is read: which of them
@@ -374,6 +474,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         write_scenario: None,
     };
     let mut style = StyleFlags::default();
+    let mut protocol = ProtocolFlags::default();
     let mut index = 0;
     while index < args.len() {
         let flag = args[index].as_str();
@@ -412,6 +513,11 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--commit"
                 | "--auto-commit-ticks"
                 | "--session-timeout-ticks"
+                | "--protocol"
+                | "--isolation"
+                | "--pause"
+                | "--zombie"
+                | "--external-effect"
         );
         options.overridden |= overrides;
         match flag {
@@ -517,6 +623,31 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 })?;
             }
             "--transform" => options.scenario.transaction.transform = true,
+            "--protocol" => {
+                let text = value(args, &mut index, flag)?;
+                protocol.protocol = Some(text.parse::<TxnProtocol>().map_err(|_| {
+                    UsageError(format!(
+                        "--protocol: '{text}' is not a transaction protocol (xa or kafka)"
+                    ))
+                })?);
+            }
+            "--isolation" => {
+                let text = value(args, &mut index, flag)?;
+                protocol.isolation = Some(text.parse::<Isolation>().map_err(|_| {
+                    UsageError(format!(
+                        "--isolation: '{text}' is not an isolation level (read_committed or \
+                         read_uncommitted)"
+                    ))
+                })?);
+            }
+            "--pause" => {
+                let text = value(args, &mut index, flag)?;
+                protocol
+                    .pauses
+                    .push(Pause::parse(text).map_err(|e| UsageError(format!("--pause: {e}")))?);
+            }
+            "--zombie" => protocol.zombie = true,
+            "--external-effect" => protocol.external_effect = true,
             "--style" => {
                 let text = value(args, &mut index, flag)?;
                 if text != "rabbitmq" && text != "kafka" {
@@ -655,6 +786,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         index += 1;
     }
     apply_style(style, &mut options.scenario)?;
+    apply_protocol(protocol, &mut options.scenario)?;
     // Commands from flags become planned faults armed from the start, so that the
     // scenario printed or exported reproduces the run on its own.
     for command in options.commands.drain(..) {
@@ -719,10 +851,13 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let file = shared_file(&options);
+    if options.scenario.kafka_transactions.is_some() {
+        return run_kafka_transactions(&options, &file);
+    }
     let sim_options = SimOptions {
         record_trace: options.trace,
     };
-    let file = shared_file(&options);
     let mut sim = match file.to_sim(sim_options, options.max_steps) {
         Ok(sim) => sim,
         Err(error @ (FileError::TraceHashMismatch { .. } | FileError::TraceMismatch { .. })) => {
@@ -820,6 +955,94 @@ pub fn main(args: &[String]) -> ExitCode {
                 applied,
             })
             .collect(),
+    };
+    match serde_json::to_string(&output) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("mqlab-cli run: cannot write the summary: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a scenario of Kafka transactions in its own world and prints its trace and
+/// summary the way the other runs print theirs.
+fn run_kafka_transactions(options: &Options, file: &ScenarioFile) -> ExitCode {
+    let mut world = match KafkaTxnWorld::new(&options.scenario, options.trace) {
+        Ok(world) => world,
+        Err(error) => {
+            eprintln!("mqlab-cli run: invalid scenario: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    world.run_until_quiet(options.max_steps);
+    if let Some(expected) = file.trace_hash {
+        if expected != world.trace_hash() {
+            eprintln!(
+                "mqlab-cli run: the run differs from the scenario file: the trace hash is {:016x}, the file says {expected:016x}",
+                world.trace_hash()
+            );
+            return ExitCode::from(3);
+        }
+    }
+    if let Some(path) = &options.write_scenario {
+        let written = ScenarioFile {
+            run: SharedRun {
+                scenario: options.scenario.clone(),
+                commands: Vec::new(),
+                step: None,
+            },
+            trace_hash: Some(world.trace_hash()),
+            trace: None,
+        };
+        if let Err(error) = std::fs::write(path, written.to_json() + "\n") {
+            eprintln!("mqlab-cli run: --write-scenario: cannot write {path}: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let words = Words::embedded(options.lang);
+    if options.trace {
+        for event in world.trace() {
+            let mut line = match serde_json::to_value(event) {
+                Ok(line) => line,
+                Err(error) => {
+                    eprintln!("mqlab-cli run: cannot write the trace: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Some(object) = line.as_object_mut() {
+                object.insert("text".to_string(), event.text(&words).into());
+            }
+            println!("{line}");
+        }
+    }
+    let summary = world.summary();
+    let output = Output {
+        mode: options.scenario.mode.as_str(),
+        seed: options.scenario.seed,
+        summary: &summary,
+        anomalies: world.anomalies(&words),
+        transactions: world
+            .transaction_log()
+            .into_iter()
+            .filter_map(|(txn, state, _)| match state {
+                "COMPLETE_COMMIT" => Some(format!("t{txn} committed")),
+                "COMPLETE_ABORT" => Some(format!("t{txn} aborted")),
+                _ => None,
+            })
+            .collect(),
+        groups: vec![GroupOut {
+            exactly_once: summary.exactly_once,
+            lost: summary.lost,
+            duplicated: summary.duplicated,
+        }],
+        consumers: vec![ConsumerOut {
+            name: NodeId::CONSUMER.name().to_string(),
+            applied: world.applied_count(),
+        }],
     };
     match serde_json::to_string(&output) {
         Ok(line) => {

@@ -60,6 +60,15 @@ pub enum CrashPoint {
     /// message has returned (before processing it with `--commit before`, after with
     /// `--commit after`; an auto-commit covering it has been sent).
     ConsumerAfterCommit,
+    /// Kafka transactions: the producer has sent every record of its transaction (and
+    /// its offsets) and had them acknowledged, and has not sent EndTxn.
+    ProducerBeforeEndTxn,
+    /// Kafka transactions: the transaction coordinator has logged PREPARE_COMMIT in its
+    /// transaction log, before answering the producer or writing any marker.
+    CoordinatorAfterPrepareCommitLogged,
+    /// Kafka transactions: the transaction coordinator has written the commit or abort
+    /// marker to the first partition of the transaction only.
+    CoordinatorMidMarkers,
 }
 
 impl CrashPoint {
@@ -94,6 +103,26 @@ impl CrashPoint {
     /// The points that exist only with consumer groups (Kafka style). Not in `ALL`.
     pub const GROUPS: [CrashPoint; 1] = [CrashPoint::ConsumerAfterCommit];
 
+    /// The points of transactional mode's Kafka protocol (Kafka transactions), in
+    /// protocol order. Only `producer.after_send` is shared with the other protocols;
+    /// the rest are not in `ALL`.
+    pub const KAFKA_TXN: [CrashPoint; 4] = [
+        CrashPoint::ProducerAfterSend,
+        CrashPoint::ProducerBeforeEndTxn,
+        CrashPoint::CoordinatorAfterPrepareCommitLogged,
+        CrashPoint::CoordinatorMidMarkers,
+    ];
+
+    /// True when the point exists only in Kafka transactions.
+    pub const fn kafka_txn_only(self) -> bool {
+        matches!(
+            self,
+            CrashPoint::ProducerBeforeEndTxn
+                | CrashPoint::CoordinatorAfterPrepareCommitLogged
+                | CrashPoint::CoordinatorMidMarkers
+        )
+    }
+
     /// The name, e.g. "consumer.after_apply".
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -116,6 +145,11 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm => "broker.after_confirm",
             CrashPoint::BrokerAfterFetch => "broker.after_fetch",
             CrashPoint::ConsumerAfterCommit => "consumer.after_commit",
+            CrashPoint::ProducerBeforeEndTxn => "producer.before_end_txn",
+            CrashPoint::CoordinatorAfterPrepareCommitLogged => {
+                "coordinator.after_prepare_commit_logged"
+            }
+            CrashPoint::CoordinatorMidMarkers => "coordinator.mid_markers",
         }
     }
 
@@ -126,7 +160,8 @@ impl CrashPoint {
         match self {
             CrashPoint::ProducerBeforeSend
             | CrashPoint::ProducerAfterSend
-            | CrashPoint::ProducerAfterConfirm => NodeId::PRODUCER,
+            | CrashPoint::ProducerAfterConfirm
+            | CrashPoint::ProducerBeforeEndTxn => NodeId::PRODUCER,
             CrashPoint::BrokerAfterAppend
             | CrashPoint::BrokerAfterFsync
             | CrashPoint::BrokerAfterDeliver
@@ -142,7 +177,9 @@ impl CrashPoint {
             CrashPoint::CoordinatorAfterPrepareSent
             | CrashPoint::CoordinatorAfterVotes
             | CrashPoint::CoordinatorAfterDecisionLogged
-            | CrashPoint::CoordinatorMidBroadcast => NodeId::COORDINATOR,
+            | CrashPoint::CoordinatorMidBroadcast
+            | CrashPoint::CoordinatorAfterPrepareCommitLogged
+            | CrashPoint::CoordinatorMidMarkers => NodeId::COORDINATOR,
         }
     }
 
@@ -194,6 +231,11 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm => Key::CrashPointBrokerAfterConfirm,
             CrashPoint::BrokerAfterFetch => Key::CrashPointBrokerAfterFetch,
             CrashPoint::ConsumerAfterCommit => Key::CrashPointConsumerAfterCommit,
+            CrashPoint::ProducerBeforeEndTxn => Key::CrashPointProducerBeforeEndTxn,
+            CrashPoint::CoordinatorAfterPrepareCommitLogged => {
+                Key::CrashPointCoordinatorAfterPrepareCommitLogged
+            }
+            CrashPoint::CoordinatorMidMarkers => Key::CrashPointCoordinatorMidMarkers,
         }
     }
 
@@ -323,8 +365,8 @@ impl FromStr for CrashPoint {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<CrashPoint, UnknownName> {
-        const EVERY: [CrashPoint; 19] = {
-            let mut every = [CrashPoint::ProducerBeforeSend; 19];
+        const EVERY: [CrashPoint; 22] = {
+            let mut every = [CrashPoint::ProducerBeforeSend; 22];
             let mut i = 0;
             while i < 16 {
                 every[i] = CrashPoint::ALL[i];
@@ -333,6 +375,9 @@ impl FromStr for CrashPoint {
             every[16] = CrashPoint::BrokerAfterConfirm;
             every[17] = CrashPoint::BrokerAfterFetch;
             every[18] = CrashPoint::ConsumerAfterCommit;
+            every[19] = CrashPoint::ProducerBeforeEndTxn;
+            every[20] = CrashPoint::CoordinatorAfterPrepareCommitLogged;
+            every[21] = CrashPoint::CoordinatorMidMarkers;
             every
         };
         parse_name(
@@ -577,6 +622,14 @@ pub enum CommandError {
     },
     /// Consumer groups have a dead-letter topic that is not replayed in this version.
     NoReplayForTopic,
+    /// The crash point belongs to the other transaction protocol: the points of Kafka
+    /// transactions to `--protocol kafka`, the 2PC points to XA.
+    CrashPointNotInProtocol {
+        /// The point.
+        point: CrashPoint,
+        /// True when the run uses Kafka transactions.
+        kafka: bool,
+    },
 }
 
 impl CommandError {
@@ -666,6 +719,20 @@ impl CommandError {
                 say!(w, CommandErrorReliableLink, link = link.to_string())
             }
             CommandError::NoReplayForTopic => say!(w, CommandErrorNoReplayForTopic),
+            CommandError::CrashPointNotInProtocol { point, kafka: true } => say!(
+                w,
+                CommandErrorCrashPointNotInKafka,
+                point = point.to_string(),
+                points = CrashPoint::KAFKA_TXN.map(CrashPoint::as_str).join(", ")
+            ),
+            CommandError::CrashPointNotInProtocol {
+                point,
+                kafka: false,
+            } => say!(
+                w,
+                CommandErrorCrashPointKafkaOnly,
+                point = point.to_string()
+            ),
         }
     }
 }

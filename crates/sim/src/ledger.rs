@@ -706,7 +706,7 @@ pub enum TxnKind {
 }
 
 /// The counters the page and the CLI print.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// How many messages the scenario has.
     pub messages: u32,
@@ -789,6 +789,21 @@ pub struct Summary {
     /// Replicated queue: ticks during which the queue had no leader that was up.
     #[serde(default)]
     pub unavailable_ticks: u64,
+    /// Kafka transactions: records of aborted transactions the consumer applied
+    /// (read_uncommitted shows them; read_committed never does).
+    #[serde(default)]
+    pub aborted_visible: u32,
+    /// Kafka transactions: requests refused with PRODUCER_FENCED (an older epoch).
+    #[serde(default)]
+    pub fenced: u32,
+    /// Kafka transactions: ticks a read_committed consumer waited at a partition's last
+    /// stable offset while records lay beyond it (behind an open transaction).
+    #[serde(default)]
+    pub lso_blocked_ticks: u64,
+    /// Kafka transactions: input records for which the external system was called more
+    /// than once (a side effect outside the transaction, repeated after an abort).
+    #[serde(default)]
+    pub external_duplicated: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -1374,6 +1389,10 @@ impl Ledger {
             producer_errors: self.producer_errors,
             leader_changes: self.leader_changes,
             unavailable_ticks: self.unavailable_ticks,
+            aborted_visible: 0,
+            fenced: 0,
+            lso_blocked_ticks: 0,
+            external_duplicated: 0,
         };
         for record in &self.records {
             summary.extra_applications += record.applied.saturating_sub(1);

@@ -16,6 +16,8 @@ mod disk;
 mod event_queue;
 pub mod explore;
 pub mod fault;
+#[cfg(feature = "kafka-txn")]
+pub mod kafka_txn;
 pub mod lag;
 pub mod ledger;
 pub mod lessons;
@@ -37,6 +39,7 @@ mod speech;
 pub mod timeline;
 pub mod topology;
 pub mod trace;
+pub mod txn_protocol;
 
 pub use checker::{Invariant, InvariantViolation};
 pub use consumers_view::{
@@ -74,3 +77,4 @@ pub use trace::{
     Detail, EventKind, GroupDetail, NarrationFacts, RebalanceTrigger, ReplicaDetail, StepReport,
     TraceEvent, VoteNoReason,
 };
+pub use txn_protocol::{Isolation, KafkaTransactions, Pause, PauseParseError, TxnProtocol};

@@ -16,6 +16,7 @@ use crate::ratio::Ratio;
 use crate::replication::{Replication, TimedAction, TimedFault};
 use crate::sentences::{said, Sentence};
 pub use crate::topology::Topology;
+use crate::txn_protocol::KafkaTransactions;
 
 /// Timers and pacing, all in ticks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,6 +356,10 @@ pub struct Scenario {
     /// `None` (the default) is RabbitMQ style: competing consumers on one queue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kafka: Option<KafkaConfig>,
+    /// Transactional mode's protocol: `None` (the default) is 2PC (XA); present, Kafka
+    /// transactions with these settings (a build with the `kafka-txn` feature runs them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kafka_transactions: Option<KafkaTransactions>,
 }
 
 impl Default for Scenario {
@@ -374,6 +379,7 @@ impl Default for Scenario {
             replication: Replication::default(),
             timed_faults: Vec::new(),
             kafka: None,
+            kafka_transactions: None,
         }
     }
 }
@@ -770,6 +776,102 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// Checks the Kafka-transactions settings: a build that runs them, transactional mode,
+/// the one world they run in (a producer, a broker, a consumer and the transaction
+/// coordinator, on reliable links), and the pauses.
+fn check_kafka_transactions(scenario: &Scenario) -> Result<(), ScenarioError> {
+    let Some(k) = &scenario.kafka_transactions else {
+        return Ok(());
+    };
+    let unsupported = |field: &str, reason: Sentence| {
+        Err(ScenarioError::Unsupported {
+            field: field.to_string(),
+            reason,
+        })
+    };
+    if !cfg!(feature = "kafka-txn") {
+        return unsupported("kafka_transactions", said!(UnsupportedKafkaTxnNotInBuild));
+    }
+    if scenario.mode != Mode::Transactional {
+        return unsupported(
+            "kafka_transactions",
+            said!(UnsupportedKafkaTxnMode, mode = scenario.mode.as_str()),
+        );
+    }
+    if !scenario.topology.is_default() {
+        return unsupported("topology", said!(UnsupportedKafkaTxnTopology));
+    }
+    if scenario.kafka.is_some() || !scenario.replication.is_default() {
+        return unsupported("kafka", said!(UnsupportedKafkaTxnGroups));
+    }
+    if !scenario.queue.is_default() {
+        return unsupported("queue", said!(UnsupportedKafkaTxnQueue));
+    }
+    let g = &scenario.network.global;
+    if g.loss != Ratio::ZERO
+        || g.duplicate != Ratio::ZERO
+        || g.reorder != Ratio::ZERO
+        || !scenario.network.links.is_empty()
+    {
+        return unsupported("network", said!(UnsupportedKafkaTxnNetwork));
+    }
+    if !scenario.timed_faults.is_empty() {
+        return unsupported("timed_faults", said!(UnsupportedKafkaTxnTimed));
+    }
+    for (index, fault) in scenario.faults.iter().enumerate() {
+        if let Command::Crash(node) | Command::Restart(node) = fault.command {
+            if node.role() == crate::node::RoleKind::Broker {
+                return unsupported(
+                    &format!("faults[{index}]"),
+                    said!(UnsupportedKafkaTxnBrokerCrash),
+                );
+            }
+        }
+        if !matches!(
+            fault.command,
+            Command::Crash(_) | Command::Restart(_) | Command::CrashAt { .. }
+        ) {
+            return unsupported(
+                &format!("faults[{index}]"),
+                said!(UnsupportedKafkaTxnFaults),
+            );
+        }
+    }
+    check_range(
+        "kafka_transactions.transaction_timeout_ticks",
+        k.transaction_timeout_ticks,
+        1,
+        MAX_TIMEOUT_TICKS,
+    )?;
+    if k.pauses.len() > MAX_PLANNED_FAULTS as usize {
+        return Err(ScenarioError::TooManyFaults {
+            count: u32::try_from(k.pauses.len()).unwrap_or(u32::MAX),
+        });
+    }
+    let nodes = k.nodes();
+    for (index, pause) in k.pauses.iter().enumerate() {
+        let field = format!("kafka_transactions.pauses[{index}]");
+        pause
+            .check()
+            .or_else(|reason| unsupported(&field, reason))?;
+        if !nodes.contains(&pause.node) {
+            return unsupported(
+                &field,
+                said!(
+                    UnsupportedKafkaTxnPauseNode,
+                    node = pause.node.name().to_string(),
+                    nodes = nodes
+                        .iter()
+                        .map(|n| n.name().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
     if value < min || value > max {
         return Err(ScenarioError::OutOfRange {
@@ -820,6 +922,7 @@ impl Scenario {
             });
         }
         check_topology(&self.topology, self.kafka.is_some())?;
+        check_kafka_transactions(self)?;
         check_kafka(self)?;
         check_replication(self)?;
         if self.topology.producers > 1 && self.transaction.size > 1 {
@@ -1033,6 +1136,15 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
         } => {
             if !point.applies_to(mode) {
                 return Err(CommandError::CrashPointNotInMode { point, mode });
+            }
+            let kafka_txn = scenario.kafka_transactions.is_some();
+            if (kafka_txn && !crate::fault::CrashPoint::KAFKA_TXN.contains(&point))
+                || (!kafka_txn && point.kafka_txn_only())
+            {
+                return Err(CommandError::CrashPointNotInProtocol {
+                    point,
+                    kafka: kafka_txn,
+                });
             }
             let kafka = scenario.kafka.is_some();
             if (kafka && point == crate::fault::CrashPoint::ConsumerAfterAck)

@@ -256,6 +256,13 @@ impl Sim {
     /// Builds a simulation with recording options.
     pub fn with_options(scenario: &Scenario, options: SimOptions) -> Result<Sim, ScenarioError> {
         scenario.validate()?;
+        if scenario.kafka_transactions.is_some() {
+            // Only a build with the feature gets here: its world is `kafka_txn`'s.
+            return Err(ScenarioError::Unsupported {
+                field: "kafka_transactions".to_string(),
+                reason: crate::sentences::said!(UnsupportedKafkaTxnOwnWorld),
+            });
+        }
         let messages = scenario.messages;
         let topology = scenario.topology;
         let mut links = vec![LinkState::default(); topology.len() * topology.len()];

@@ -4,7 +4,7 @@
 
 use mqlab_sim::share::{seal, seal_version};
 use mqlab_sim::{
-    Acks, CommitStrategy, CrashPoint, LinkId, Mode, NodeId, PoisonFails, Ratio, Scenario,
+    Acks, CommitStrategy, CrashPoint, LinkId, Mode, NodeId, Pause, PoisonFails, Ratio, Scenario,
     ScenarioFile, SharedRun, TimedFault,
 };
 use mqlab_text::{Lang, Words};
@@ -105,6 +105,14 @@ fn every_kind_of_bad_link_is_told_in_chinese() {
         seal("mode=idempotent&messages=5&seed=1&cmd=3@drop_matching,producer:broker,*,m1,x"),
         seal("mode=idempotent&messages=5&seed=1&cmd=3@set_loss,half"),
         seal("mode=idempotent&messages=5&seed=1&fault=crash_at,consumer.after_apply,m1,x"),
+        seal("mode=transactional&messages=5&seed=1&protocol=zab"),
+        seal("mode=transactional&messages=5&seed=1&isolation=read_committed"),
+        seal("mode=transactional&messages=5&seed=1&protocol=kafka&isolation=dirty"),
+        seal("mode=transactional&messages=5&seed=1&protocol=kafka&pause=producer@9..3"),
+        seal("mode=transactional&messages=5&seed=1&protocol=kafka&pause=moon@1..3"),
+        seal("mode=transactional&messages=5&seed=1&protocol=kafka&pause=producer@1..never"),
+        seal("mode=idempotent&messages=5&seed=1&protocol=kafka"),
+        seal("mode=transactional&messages=5&seed=1&protocol=kafka&loss=1/2"),
         seal(&format!(
             "mode=idempotent&messages=5&seed=1&{}",
             vec!["fault=crash,broker"; 1025].join("&")
@@ -188,6 +196,10 @@ fn every_kind_of_bad_file_is_told_in_chinese() {
         "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{\"step\": 1, \"command\": \"crash\", \"node\": \"moon\"}]}".to_string(),
         "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"commands\": [{\"step\": 1, \"command\": \"heal\", \"link\": \"broker->broker\"}]}".to_string(),
         "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"idempotent\", \"messages\": 3, \"seed\": 1, \"queue\": {\"poison_fails\": \"explode\"}}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 5, \"mode\": \"transactional\", \"messages\": 3, \"seed\": 1, \"kafka_transactions\": {}}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 6, \"mode\": \"transactional\", \"messages\": 3, \"seed\": 1, \"kafka_transactions\": {\"isolation\": \"dirty\"}}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 6, \"mode\": \"transactional\", \"messages\": 3, \"seed\": 1, \"kafka_transactions\": {\"pauses\": [\"producer@1..never\"]}}".to_string(),
+        "{\"format\": \"mqlab-scenario\", \"version\": 6, \"mode\": \"at-least-once\", \"messages\": 3, \"seed\": 1, \"kafka_transactions\": {}}".to_string(),
     ];
     let mut refused = 0;
     for text in &files {
@@ -226,6 +238,12 @@ fn unreadable_names_ratios_links_and_timed_faults_are_told_in_chinese() {
         "broker->broker".parse::<LinkId>().unwrap_err().sentence(),
         TimedFault::parse_at("soon").unwrap_err().0,
         TimedFault::parse_partition("a/b").unwrap_err().0,
+        Pause::parse("producer").unwrap_err().0,
+        Pause::parse("@1..2").unwrap_err().0,
+        Pause::parse("moon@1..2").unwrap_err().0,
+        Pause::parse("producer@1..").unwrap_err().0,
+        Pause::parse("producer@5..5").unwrap_err().0,
+        Pause::parse("producer@5..999999999999").unwrap_err().0,
     ];
     for sentence in sentences {
         check(

@@ -299,6 +299,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         replication,
                         timed_faults,
                         kafka: None,
+                        kafka_transactions: None,
                     }
                 },
             )
@@ -568,8 +569,8 @@ fn link_errors_say_what_is_wrong() {
     assert_eq!(error, LinkError::NotALink);
     assert!(message.contains("not an MQ Lab link"), "{message}");
 
-    let (error, message) = link_error("v6.mode=idempotent~00000000");
-    assert_eq!(error, LinkError::FutureVersion { version: 6 });
+    let (error, message) = link_error("v7.mode=idempotent~00000000");
+    assert_eq!(error, LinkError::FutureVersion { version: 7 });
     assert!(message.contains("newer version"), "{message}");
 
     // Replication settings and timed faults came with version 4.
@@ -776,10 +777,10 @@ fn file_errors_name_the_field() {
     );
 
     let mut file = default_file();
-    file["version"] = 6.into();
+    file["version"] = 7.into();
     file["hologram"] = true.into();
     let (error, message) = file_error(&file);
-    assert_eq!(error, FileError::FutureVersion { version: 6 });
+    assert_eq!(error, FileError::FutureVersion { version: 7 });
     assert!(message.contains("newer version of MQ Lab"), "{message}");
 
     // Replication settings and timed faults came with version 4.

@@ -22,6 +22,8 @@ pub(crate) mod participant;
 pub(crate) mod producer;
 pub(crate) mod replica;
 pub(crate) mod topic;
+#[cfg(feature = "kafka-txn")]
+pub(crate) mod txn;
 pub(crate) mod work;
 
 use work::Works;

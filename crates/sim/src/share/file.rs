@@ -34,7 +34,7 @@ use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 /// The value of the `format` field.
 pub const FILE_FORMAT: &str = "mqlab-scenario";
 /// The file format version this build writes and the newest it reads.
-pub const FILE_VERSION: u32 = 5;
+pub const FILE_VERSION: u32 = 6;
 /// The largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: u32 = 256 << 20;
 
@@ -192,6 +192,8 @@ struct FileOut<'a> {
     timed_faults: Vec<TimedFaultOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     kafka: Option<KafkaOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kafka_transactions: Option<&'a crate::txn_protocol::KafkaTransactions>,
     random_crash: String,
     faults: Vec<CommandOut>,
     commands: Vec<CommandOut>,
@@ -505,7 +507,9 @@ impl ScenarioFile {
             // A file of the default world is written as version 1, which every MQ Lab that
             // reads files reads; version 2 only adds the topology, version 3 the queue,
             // version 4 the replicated queue and the timed faults.
-            version: if s.kafka.is_some() {
+            version: if s.kafka_transactions.is_some() {
+                6
+            } else if s.kafka.is_some() {
                 5
             } else if needs_version_4(s) {
                 4
@@ -584,6 +588,7 @@ impl ScenarioFile {
                 session_timeout_ticks: k.session_timeout_ticks,
                 max_attempts: k.max_attempts,
             }),
+            kafka_transactions: s.kafka_transactions.as_ref(),
             random_crash: s.random_crash.to_string(),
             faults: s
                 .faults
@@ -893,7 +898,54 @@ fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value
     Ok(items)
 }
 
-const TOP_FIELDS: [&str; 20] = [
+const KAFKA_TRANSACTIONS_FIELDS: [&str; 5] = [
+    "isolation",
+    "zombie",
+    "external_effect",
+    "transaction_timeout_ticks",
+    "pauses",
+];
+
+/// Reads the Kafka-transactions settings (a build without them refuses the scenario when
+/// it is validated, with the reason).
+fn read_kafka_transactions(
+    value: &Value,
+    path: &str,
+) -> Result<crate::txn_protocol::KafkaTransactions, FileError> {
+    use crate::txn_protocol::{Isolation, KafkaTransactions, Pause};
+    let fields = Fields::new(path, value, &KAFKA_TRANSACTIONS_FIELDS)?;
+    let d = KafkaTransactions::default();
+    let isolation = match fields.optional("isolation") {
+        Some((value, path)) => read_name::<Isolation>(value, &path, Key::FileExpectIsolation)?,
+        None => d.isolation,
+    };
+    let mut pauses = Vec::new();
+    if let Some((value, path)) = fields.optional("pauses") {
+        for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
+            .iter()
+            .enumerate()
+        {
+            let item_path = format!("{path}[{index}]");
+            let expected = filed!(FileExpectPause);
+            let text = read_str(item, &item_path, &expected)?;
+            pauses.push(Pause::parse(text).map_err(|e| FileError::BadValue {
+                path: item_path.clone(),
+                expected,
+                found: because(item, e.0),
+            })?);
+        }
+    }
+    Ok(KafkaTransactions {
+        isolation,
+        zombie: fields.bool_or("zombie", d.zombie)?,
+        external_effect: fields.bool_or("external_effect", d.external_effect)?,
+        transaction_timeout_ticks: fields
+            .u64_or("transaction_timeout_ticks", d.transaction_timeout_ticks)?,
+        pauses,
+    })
+}
+
+const TOP_FIELDS: [&str; 21] = [
     "format",
     "version",
     "mode",
@@ -907,6 +959,7 @@ const TOP_FIELDS: [&str; 20] = [
     "replication",
     "timed_faults",
     "kafka",
+    "kafka_transactions",
     "random_crash",
     "faults",
     "commands",
@@ -1066,6 +1119,17 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
         Some((value, path)) => Some(read_kafka(value, &path)?),
         None => None,
     };
+    let kafka_transactions = match top.optional("kafka_transactions") {
+        Some((value, _)) if version < 6 => {
+            return Err(bad(
+                "kafka_transactions",
+                filed!(FileExpectKafkaTransactionsV6),
+                value,
+            ))
+        }
+        Some((value, path)) => Some(read_kafka_transactions(value, &path)?),
+        None => None,
+    };
     let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
     let mut faults = Vec::new();
     if let Some((value, path)) = top.optional("faults") {
@@ -1123,6 +1187,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 random_crash,
                 faults,
                 kafka,
+                kafka_transactions,
             },
             commands,
             step,

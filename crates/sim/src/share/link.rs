@@ -41,7 +41,7 @@ use crate::timeline::Run;
 use super::{RebuildError, SharedRun, MAX_LINK_OVERRIDES};
 
 /// The link format this build writes and the newest it reads.
-pub const LINK_VERSION: u32 = 5;
+pub const LINK_VERSION: u32 = 6;
 
 /// The version a link of the default world (one producer, broker and consumer) is
 /// written in: version 2 only adds the topology fields, so such a link reads the same
@@ -123,7 +123,7 @@ pub enum LinkError {
 }
 
 /// The noun that names each key's field in messages.
-const NOUNS: [(&str, Key); 51] = [
+const NOUNS: [(&str, Key); 57] = [
     ("mode", Key::FieldMode),
     ("messages", Key::FieldMessages),
     ("seed", Key::FieldSeed),
@@ -171,6 +171,12 @@ const NOUNS: [(&str, Key); 51] = [
     ("auto_commit", Key::FieldAutoCommit),
     ("group_session", Key::FieldGroupSession),
     ("attempts", Key::FieldAttempts),
+    ("protocol", Key::FieldProtocol),
+    ("isolation", Key::FieldIsolation),
+    ("zombie", Key::FieldZombie),
+    ("external_effect", Key::FieldExternalEffect),
+    ("txn_timeout", Key::FieldTxnTimeout),
+    ("pause", Key::FieldPause),
     ("crash_rate", Key::FieldCrashRate),
     ("fault", Key::FieldFault),
     ("cmd", Key::FieldCmd),
@@ -290,7 +296,9 @@ impl SharedRun {
         // Each version only adds fields: a link is written in the oldest version that
         // has every field it needs (2 the topology, 3 the queue settings, 4 the
         // replicated queue and the timed faults).
-        if self.scenario.kafka.is_some() {
+        if self.scenario.kafka_transactions.is_some() {
+            seal_version(6, &body)
+        } else if self.scenario.kafka.is_some() {
             seal_version(5, &body)
         } else if needs_version_4(&self.scenario) {
             seal_version(4, &body)
@@ -563,6 +571,25 @@ fn encode_body(shared: &SharedRun) -> String {
         }
         if k.max_attempts != d.max_attempts {
             put("attempts", k.max_attempts.to_string());
+        }
+    }
+    if let Some(k) = &s.kafka_transactions {
+        let d = crate::txn_protocol::KafkaTransactions::default();
+        put("protocol", "kafka".to_string());
+        if k.isolation != d.isolation {
+            put("isolation", k.isolation.as_str().to_string());
+        }
+        if k.zombie {
+            put("zombie", "on".to_string());
+        }
+        if k.external_effect {
+            put("external_effect", "on".to_string());
+        }
+        if k.transaction_timeout_ticks != d.transaction_timeout_ticks {
+            put("txn_timeout", k.transaction_timeout_ticks.to_string());
+        }
+        for pause in &k.pauses {
+            put("pause", pause.to_string());
         }
     }
     if s.random_crash != Ratio::ZERO {
@@ -864,7 +891,7 @@ pub(crate) const COMMAND_NAMES: [&str; 16] = [
 ];
 
 /// The keys a link may have; those in `REPEATED` may appear more than once.
-const KEYS: [&str; 51] = [
+const KEYS: [&str; 57] = [
     "mode",
     "messages",
     "seed",
@@ -916,8 +943,14 @@ const KEYS: [&str; 51] = [
     "auto_commit",
     "group_session",
     "attempts",
+    "protocol",
+    "isolation",
+    "zombie",
+    "external_effect",
+    "txn_timeout",
+    "pause",
 ];
-const REPEATED: [&str; 4] = ["link", "at", "fault", "cmd"];
+const REPEATED: [&str; 5] = ["link", "at", "fault", "cmd", "pause"];
 
 /// Strips what may surround the fragment: spaces, a whole URL up to the `#`, the `#`.
 fn fragment(text: &str) -> &str {
@@ -1032,7 +1065,12 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                 | "group_session"
                 | "attempts"
         );
-        if (topology_key && version < 2)
+        let kafka_txn_key = matches!(
+            key,
+            "protocol" | "isolation" | "zombie" | "external_effect" | "txn_timeout" | "pause"
+        );
+        if (kafka_txn_key && version < 6)
+            || (topology_key && version < 2)
             || (queue_key && version < 3)
             || (replication_key && version < 4)
             || (kafka_key && version < 5)
@@ -1143,6 +1181,50 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                     "on" => true,
                     "off" => false,
                     _ => return Err(bad(key, value, said!(ExpectOnOff))),
+                }
+            }
+            "protocol" => {
+                let protocol = value
+                    .parse::<crate::txn_protocol::TxnProtocol>()
+                    .map_err(|_| bad(key, value, said!(ExpectProtocol)))?;
+                if protocol == crate::txn_protocol::TxnProtocol::Kafka {
+                    scenario
+                        .kafka_transactions
+                        .get_or_insert_with(Default::default);
+                }
+            }
+            "isolation" | "zombie" | "external_effect" | "txn_timeout" | "pause" => {
+                if !seen[KEYS.iter().position(|k| *k == "protocol").unwrap_or(0)] {
+                    return Err(bad(key, value, said!(ExpectAfterProtocol)));
+                }
+                let on_off = || match value {
+                    "on" => Ok(true),
+                    "off" => Ok(false),
+                    _ => Err(bad(key, value, said!(ExpectOnOff))),
+                };
+                let Some(k) = scenario.kafka_transactions.as_mut() else {
+                    return Err(bad(key, value, said!(ExpectAfterProtocol)));
+                };
+                match key {
+                    "isolation" => {
+                        k.isolation = value
+                            .parse()
+                            .map_err(|_| bad(key, value, said!(ExpectIsolation)))?;
+                    }
+                    "zombie" => k.zombie = on_off()?,
+                    "external_effect" => k.external_effect = on_off()?,
+                    "txn_timeout" => k.transaction_timeout_ticks = number()?,
+                    _ => {
+                        let pause = crate::txn_protocol::Pause::parse(value)
+                            .map_err(|e| unreadable(key, value, e.0))?;
+                        if k.pauses.len() >= crate::limits::MAX_PLANNED_FAULTS as usize {
+                            return Err(LinkError::TooMany {
+                                key,
+                                limit: crate::limits::MAX_PLANNED_FAULTS,
+                            });
+                        }
+                        k.pauses.push(pause);
+                    }
                 }
             }
             "poison" => {
