@@ -791,17 +791,21 @@ pub struct Summary {
     pub unavailable_ticks: u64,
     /// Kafka transactions: records of aborted transactions the consumer applied
     /// (read_uncommitted shows them; read_committed never does).
+    #[cfg(feature = "kafka-txn")]
     #[serde(default)]
     pub aborted_visible: u32,
     /// Kafka transactions: requests refused with PRODUCER_FENCED (an older epoch).
+    #[cfg(feature = "kafka-txn")]
     #[serde(default)]
     pub fenced: u32,
     /// Kafka transactions: ticks a read_committed consumer waited at a partition's last
     /// stable offset while records lay beyond it (behind an open transaction).
+    #[cfg(feature = "kafka-txn")]
     #[serde(default)]
     pub lso_blocked_ticks: u64,
     /// Kafka transactions: input records for which the external system was called more
     /// than once (a side effect outside the transaction, repeated after an abort).
+    #[cfg(feature = "kafka-txn")]
     #[serde(default)]
     pub external_duplicated: u32,
 }
@@ -1389,9 +1393,13 @@ impl Ledger {
             producer_errors: self.producer_errors,
             leader_changes: self.leader_changes,
             unavailable_ticks: self.unavailable_ticks,
+            #[cfg(feature = "kafka-txn")]
             aborted_visible: 0,
+            #[cfg(feature = "kafka-txn")]
             fenced: 0,
+            #[cfg(feature = "kafka-txn")]
             lso_blocked_ticks: 0,
+            #[cfg(feature = "kafka-txn")]
             external_duplicated: 0,
         };
         for record in &self.records {

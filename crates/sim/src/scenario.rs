@@ -16,6 +16,7 @@ use crate::ratio::Ratio;
 use crate::replication::{Replication, TimedAction, TimedFault};
 use crate::sentences::{said, Sentence};
 pub use crate::topology::Topology;
+#[cfg(feature = "kafka-txn")]
 use crate::txn_protocol::KafkaTransactions;
 
 /// Timers and pacing, all in ticks.
@@ -358,6 +359,8 @@ pub struct Scenario {
     pub kafka: Option<KafkaConfig>,
     /// Transactional mode's protocol: `None` (the default) is 2PC (XA); present, Kafka
     /// transactions with these settings (a build with the `kafka-txn` feature runs them).
+    /// Only a build that runs them has the field: the page's module does not.
+    #[cfg(feature = "kafka-txn")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kafka_transactions: Option<KafkaTransactions>,
 }
@@ -379,6 +382,7 @@ impl Default for Scenario {
             replication: Replication::default(),
             timed_faults: Vec::new(),
             kafka: None,
+            #[cfg(feature = "kafka-txn")]
             kafka_transactions: None,
         }
     }
@@ -779,6 +783,7 @@ fn check_kafka(scenario: &Scenario) -> Result<(), ScenarioError> {
 /// Checks the Kafka-transactions settings: a build that runs them, transactional mode,
 /// the one world they run in (a producer, a broker, a consumer and the transaction
 /// coordinator, on reliable links), and the pauses.
+#[cfg(feature = "kafka-txn")]
 fn check_kafka_transactions(scenario: &Scenario) -> Result<(), ScenarioError> {
     let Some(k) = &scenario.kafka_transactions else {
         return Ok(());
@@ -789,9 +794,6 @@ fn check_kafka_transactions(scenario: &Scenario) -> Result<(), ScenarioError> {
             reason,
         })
     };
-    if !cfg!(feature = "kafka-txn") {
-        return unsupported("kafka_transactions", said!(UnsupportedKafkaTxnNotInBuild));
-    }
     if scenario.mode != Mode::Transactional {
         return unsupported(
             "kafka_transactions",
@@ -914,6 +916,15 @@ impl Scenario {
         self.topology.nodes_in(self.mode)
     }
 
+    /// True when transactional mode runs Kafka transactions (only a build with the
+    /// `kafka-txn` feature can say so).
+    pub fn runs_kafka_transactions(&self) -> bool {
+        #[cfg(feature = "kafka-txn")]
+        return self.kafka_transactions.is_some();
+        #[cfg(not(feature = "kafka-txn"))]
+        false
+    }
+
     /// Checks every field; the first problem found is returned, naming its field.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.messages == 0 || self.messages > MAX_MESSAGES {
@@ -922,6 +933,7 @@ impl Scenario {
             });
         }
         check_topology(&self.topology, self.kafka.is_some())?;
+        #[cfg(feature = "kafka-txn")]
         check_kafka_transactions(self)?;
         check_kafka(self)?;
         check_replication(self)?;
@@ -1137,7 +1149,7 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
             if !point.applies_to(mode) {
                 return Err(CommandError::CrashPointNotInMode { point, mode });
             }
-            let kafka_txn = scenario.kafka_transactions.is_some();
+            let kafka_txn = scenario.runs_kafka_transactions();
             if (kafka_txn && !crate::fault::CrashPoint::KAFKA_TXN.contains(&point))
                 || (!kafka_txn && point.kafka_txn_only())
             {

@@ -256,6 +256,7 @@ impl Sim {
     /// Builds a simulation with recording options.
     pub fn with_options(scenario: &Scenario, options: SimOptions) -> Result<Sim, ScenarioError> {
         scenario.validate()?;
+        #[cfg(feature = "kafka-txn")]
         if scenario.kafka_transactions.is_some() {
             // Only a build with the feature gets here: its world is `kafka_txn`'s.
             return Err(ScenarioError::Unsupported {

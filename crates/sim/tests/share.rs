@@ -299,6 +299,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         replication,
                         timed_faults,
                         kafka: None,
+                        #[cfg(feature = "kafka-txn")]
                         kafka_transactions: None,
                     }
                 },

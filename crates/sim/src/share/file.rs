@@ -192,6 +192,7 @@ struct FileOut<'a> {
     timed_faults: Vec<TimedFaultOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     kafka: Option<KafkaOut>,
+    #[cfg(feature = "kafka-txn")]
     #[serde(skip_serializing_if = "Option::is_none")]
     kafka_transactions: Option<&'a crate::txn_protocol::KafkaTransactions>,
     random_crash: String,
@@ -507,7 +508,7 @@ impl ScenarioFile {
             // A file of the default world is written as version 1, which every MQ Lab that
             // reads files reads; version 2 only adds the topology, version 3 the queue,
             // version 4 the replicated queue and the timed faults.
-            version: if s.kafka_transactions.is_some() {
+            version: if s.runs_kafka_transactions() {
                 6
             } else if s.kafka.is_some() {
                 5
@@ -588,6 +589,7 @@ impl ScenarioFile {
                 session_timeout_ticks: k.session_timeout_ticks,
                 max_attempts: k.max_attempts,
             }),
+            #[cfg(feature = "kafka-txn")]
             kafka_transactions: s.kafka_transactions.as_ref(),
             random_crash: s.random_crash.to_string(),
             faults: s
@@ -898,6 +900,7 @@ fn read_array<'a>(value: &'a Value, path: &str, limit: u32) -> Result<&'a [Value
     Ok(items)
 }
 
+#[cfg(feature = "kafka-txn")]
 const KAFKA_TRANSACTIONS_FIELDS: [&str; 5] = [
     "isolation",
     "zombie",
@@ -906,8 +909,8 @@ const KAFKA_TRANSACTIONS_FIELDS: [&str; 5] = [
     "pauses",
 ];
 
-/// Reads the Kafka-transactions settings (a build without them refuses the scenario when
-/// it is validated, with the reason).
+/// Reads the Kafka-transactions settings (only a build that runs them reads them).
+#[cfg(feature = "kafka-txn")]
 fn read_kafka_transactions(
     value: &Value,
     path: &str,
@@ -1119,17 +1122,29 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
         Some((value, path)) => Some(read_kafka(value, &path)?),
         None => None,
     };
-    let kafka_transactions = match top.optional("kafka_transactions") {
-        Some((value, _)) if version < 6 => {
-            return Err(bad(
-                "kafka_transactions",
-                filed!(FileExpectKafkaTransactionsV6),
-                value,
-            ))
-        }
-        Some((value, path)) => Some(read_kafka_transactions(value, &path)?),
-        None => None,
-    };
+    #[cfg_attr(not(feature = "kafka-txn"), allow(unused_variables))]
+    let kafka_transactions: Option<crate::txn_protocol::KafkaTransactions> =
+        match top.optional("kafka_transactions") {
+            Some((value, _)) if version < 6 => {
+                return Err(bad(
+                    "kafka_transactions",
+                    filed!(FileExpectKafkaTransactionsV6),
+                    value,
+                ))
+            }
+            #[cfg(feature = "kafka-txn")]
+            Some((value, path)) => Some(read_kafka_transactions(value, &path)?),
+            #[cfg(not(feature = "kafka-txn"))]
+            Some(_) => {
+                return Err(FileError::Invalid(RebuildError::Scenario(
+                    crate::scenario::ScenarioError::Unsupported {
+                        field: "kafka_transactions".to_string(),
+                        reason: crate::sentences::said!(UnsupportedKafkaTxnNotInBuild),
+                    },
+                )))
+            }
+            None => None,
+        };
     let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
     let mut faults = Vec::new();
     if let Some((value, path)) = top.optional("faults") {
@@ -1187,6 +1202,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
                 random_crash,
                 faults,
                 kafka,
+                #[cfg(feature = "kafka-txn")]
                 kafka_transactions,
             },
             commands,

@@ -296,7 +296,7 @@ impl SharedRun {
         // Each version only adds fields: a link is written in the oldest version that
         // has every field it needs (2 the topology, 3 the queue settings, 4 the
         // replicated queue and the timed faults).
-        if self.scenario.kafka_transactions.is_some() {
+        if self.scenario.runs_kafka_transactions() {
             seal_version(6, &body)
         } else if self.scenario.kafka.is_some() {
             seal_version(5, &body)
@@ -573,6 +573,7 @@ fn encode_body(shared: &SharedRun) -> String {
             put("attempts", k.max_attempts.to_string());
         }
     }
+    #[cfg(feature = "kafka-txn")]
     if let Some(k) = &s.kafka_transactions {
         let d = crate::txn_protocol::KafkaTransactions::default();
         put("protocol", "kafka".to_string());
@@ -1183,6 +1184,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                     _ => return Err(bad(key, value, said!(ExpectOnOff))),
                 }
             }
+            #[cfg(feature = "kafka-txn")]
             "protocol" => {
                 let protocol = value
                     .parse::<crate::txn_protocol::TxnProtocol>()
@@ -1193,6 +1195,7 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                         .get_or_insert_with(Default::default);
                 }
             }
+            #[cfg(feature = "kafka-txn")]
             "isolation" | "zombie" | "external_effect" | "txn_timeout" | "pause" => {
                 if !seen[KEYS.iter().position(|k| *k == "protocol").unwrap_or(0)] {
                     return Err(bad(key, value, said!(ExpectAfterProtocol)));
@@ -1226,6 +1229,25 @@ fn decode_body(body: &str, version: u32) -> Result<SharedRun, LinkError> {
                         k.pauses.push(pause);
                     }
                 }
+            }
+            #[cfg(not(feature = "kafka-txn"))]
+            "protocol" => {
+                let protocol = value
+                    .parse::<crate::txn_protocol::TxnProtocol>()
+                    .map_err(|_| bad(key, value, said!(ExpectProtocol)))?;
+                if protocol == crate::txn_protocol::TxnProtocol::Kafka {
+                    return Err(LinkError::Invalid(RebuildError::Scenario(
+                        crate::scenario::ScenarioError::Unsupported {
+                            field: "kafka_transactions".to_string(),
+                            reason: said!(UnsupportedKafkaTxnNotInBuild),
+                        },
+                    )));
+                }
+            }
+            // Without Kafka transactions no link reaches these after `protocol=kafka`.
+            #[cfg(not(feature = "kafka-txn"))]
+            "isolation" | "zombie" | "external_effect" | "txn_timeout" | "pause" => {
+                return Err(bad(key, value, said!(ExpectAfterProtocol)));
             }
             "poison" => {
                 let mut poison = Vec::new();
