@@ -60,6 +60,22 @@ pub enum CrashPoint {
     /// message has returned (before processing it with `--commit before`, after with
     /// `--commit after`; an auto-commit covering it has been sent).
     ConsumerAfterCommit,
+    /// Dual writes and the outbox: the service has committed its local transaction (the
+    /// business row; with an outbox, the row and its outbox row), before publishing.
+    ServiceAfterDbCommit,
+    /// Dual writes: the service has sent the event to the broker (with publish first,
+    /// before committing its row).
+    ServiceAfterPublish,
+    /// The outbox: the relay has sent an outbox row's event to the broker, before
+    /// marking the row sent.
+    RelayAfterPublish,
+    /// The outbox: the relay has marked an outbox row sent (after the broker's confirm,
+    /// or before it with `--relay-marks before-confirm`).
+    RelayAfterMark,
+    /// The inbox: the consumer has committed its local transaction (the message id in
+    /// the inbox table and the business update), before acking (after it with
+    /// `--inbox-ack before-commit`).
+    ConsumerAfterInboxCommit,
 }
 
 impl CrashPoint {
@@ -94,6 +110,30 @@ impl CrashPoint {
     /// The points that exist only with consumer groups (Kafka style). Not in `ALL`.
     pub const GROUPS: [CrashPoint; 1] = [CrashPoint::ConsumerAfterCommit];
 
+    /// The points of the dual-write world (`--pattern`), in protocol order. Only
+    /// `consumer.after_ack` is shared with the delivery modes; the rest are not in `ALL`
+    /// and belong to no mode.
+    pub const OUTBOX: [CrashPoint; 6] = [
+        CrashPoint::ServiceAfterDbCommit,
+        CrashPoint::ServiceAfterPublish,
+        CrashPoint::RelayAfterPublish,
+        CrashPoint::RelayAfterMark,
+        CrashPoint::ConsumerAfterInboxCommit,
+        CrashPoint::ConsumerAfterAck,
+    ];
+
+    /// True when the point exists only in the dual-write world.
+    pub const fn outbox_only(self) -> bool {
+        matches!(
+            self,
+            CrashPoint::ServiceAfterDbCommit
+                | CrashPoint::ServiceAfterPublish
+                | CrashPoint::RelayAfterPublish
+                | CrashPoint::RelayAfterMark
+                | CrashPoint::ConsumerAfterInboxCommit
+        )
+    }
+
     /// The name, e.g. "consumer.after_apply".
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -116,17 +156,28 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm => "broker.after_confirm",
             CrashPoint::BrokerAfterFetch => "broker.after_fetch",
             CrashPoint::ConsumerAfterCommit => "consumer.after_commit",
+            CrashPoint::ServiceAfterDbCommit => "service.after_db_commit",
+            CrashPoint::ServiceAfterPublish => "service.after_publish",
+            CrashPoint::RelayAfterPublish => "relay.after_publish",
+            CrashPoint::RelayAfterMark => "relay.after_mark",
+            CrashPoint::ConsumerAfterInboxCommit => "consumer.after_inbox_commit",
         }
     }
 
     /// The node that crashes. The participant points belong to the consumer DB, the
     /// participant whose side effect a duplicate would damage; the other participants
-    /// can be crashed at any moment with `Command::Crash`.
+    /// can be crashed at any moment with `Command::Crash`. The dual-write world's service
+    /// and relay stand where the producer stands in the delivery modes (they publish);
+    /// that world names its own nodes (`outbox::OutboxNode::of_point`).
     pub const fn node(self) -> NodeId {
         match self {
             CrashPoint::ProducerBeforeSend
             | CrashPoint::ProducerAfterSend
-            | CrashPoint::ProducerAfterConfirm => NodeId::PRODUCER,
+            | CrashPoint::ProducerAfterConfirm
+            | CrashPoint::ServiceAfterDbCommit
+            | CrashPoint::ServiceAfterPublish
+            | CrashPoint::RelayAfterPublish
+            | CrashPoint::RelayAfterMark => NodeId::PRODUCER,
             CrashPoint::BrokerAfterAppend
             | CrashPoint::BrokerAfterFsync
             | CrashPoint::BrokerAfterDeliver
@@ -136,6 +187,7 @@ impl CrashPoint {
             | CrashPoint::ConsumerAfterApply
             | CrashPoint::ConsumerAfterAck
             | CrashPoint::ConsumerAfterCommit
+            | CrashPoint::ConsumerAfterInboxCommit
             | CrashPoint::ParticipantBeforeVote
             | CrashPoint::ParticipantAfterVoteYes
             | CrashPoint::ParticipantAfterCommit => NodeId::CONSUMER,
@@ -166,6 +218,12 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm
             | CrashPoint::BrokerAfterFetch
             | CrashPoint::ConsumerAfterCommit => !matches!(mode, Mode::Transactional),
+            // The dual-write world's points belong to its patterns, not to a mode.
+            CrashPoint::ServiceAfterDbCommit
+            | CrashPoint::ServiceAfterPublish
+            | CrashPoint::RelayAfterPublish
+            | CrashPoint::RelayAfterMark
+            | CrashPoint::ConsumerAfterInboxCommit => false,
             _ => matches!(mode, Mode::Transactional),
         }
     }
@@ -194,6 +252,11 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm => Key::CrashPointBrokerAfterConfirm,
             CrashPoint::BrokerAfterFetch => Key::CrashPointBrokerAfterFetch,
             CrashPoint::ConsumerAfterCommit => Key::CrashPointConsumerAfterCommit,
+            CrashPoint::ServiceAfterDbCommit => Key::CrashPointServiceAfterDbCommit,
+            CrashPoint::ServiceAfterPublish => Key::CrashPointServiceAfterPublish,
+            CrashPoint::RelayAfterPublish => Key::CrashPointRelayAfterPublish,
+            CrashPoint::RelayAfterMark => Key::CrashPointRelayAfterMark,
+            CrashPoint::ConsumerAfterInboxCommit => Key::CrashPointConsumerAfterInboxCommit,
         }
     }
 
@@ -323,8 +386,8 @@ impl FromStr for CrashPoint {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<CrashPoint, UnknownName> {
-        const EVERY: [CrashPoint; 19] = {
-            let mut every = [CrashPoint::ProducerBeforeSend; 19];
+        const EVERY: [CrashPoint; 24] = {
+            let mut every = [CrashPoint::ProducerBeforeSend; 24];
             let mut i = 0;
             while i < 16 {
                 every[i] = CrashPoint::ALL[i];
@@ -333,6 +396,11 @@ impl FromStr for CrashPoint {
             every[16] = CrashPoint::BrokerAfterConfirm;
             every[17] = CrashPoint::BrokerAfterFetch;
             every[18] = CrashPoint::ConsumerAfterCommit;
+            every[19] = CrashPoint::ServiceAfterDbCommit;
+            every[20] = CrashPoint::ServiceAfterPublish;
+            every[21] = CrashPoint::RelayAfterPublish;
+            every[22] = CrashPoint::RelayAfterMark;
+            every[23] = CrashPoint::ConsumerAfterInboxCommit;
             every
         };
         parse_name(

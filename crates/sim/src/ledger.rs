@@ -706,7 +706,7 @@ pub enum TxnKind {
 }
 
 /// The counters the page and the CLI print.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// How many messages the scenario has.
     pub messages: u32,
@@ -789,6 +789,22 @@ pub struct Summary {
     /// Replicated queue: ticks during which the queue had no leader that was up.
     #[serde(default)]
     pub unavailable_ticks: u64,
+    /// Dual writes (`--pattern`), once the run is quiet: events whose row the service
+    /// committed and that never reached the broker (lost; also in `lost`).
+    #[serde(default)]
+    pub state_without_event: u32,
+    /// Dual writes, once the run is quiet: events at the broker whose row the service
+    /// never committed (ghosts: a change that never happened).
+    #[serde(default)]
+    pub event_without_state: u32,
+    /// Dual writes: events appended at the broker more than once (the broker keeps every
+    /// copy; whether the consumer applies a copy again is `duplicated`).
+    #[serde(default)]
+    pub broker_duplicates: u32,
+    /// Dual writes: events for which the consumer called the external system more than
+    /// once (a side effect outside its database transaction).
+    #[serde(default)]
+    pub external_duplicated: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -1374,6 +1390,7 @@ impl Ledger {
             producer_errors: self.producer_errors,
             leader_changes: self.leader_changes,
             unavailable_ticks: self.unavailable_ticks,
+            ..Summary::default()
         };
         for record in &self.records {
             summary.extra_applications += record.applied.saturating_sub(1);
