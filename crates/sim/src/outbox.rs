@@ -1048,12 +1048,15 @@ impl OutboxWorld {
         self.states.insert(node, NodeState::Down);
         *self.incarnations.entry(node).or_insert(0) += 1;
         self.record(OutboxEvent::Crashed { node, point });
-        // Its connections break: the peers learn it at once.
+        // Its connections break. A peer learns it once what the node sent before its
+        // crash has arrived (TCP closes a connection after the data sent on it), so
+        // nothing from the old connection reaches the peer after it knows.
         for peer in OutboxNode::CRASHABLE {
             if peer != node && self.is_up(peer) {
                 let incarnation = self.incarnation(peer);
+                let after_data = self.last_arrival.get(&(node, peer)).copied().unwrap_or(0);
                 self.schedule(
-                    self.tick,
+                    self.tick.max(after_data),
                     Event::PeerLost {
                         node: peer,
                         peer: node,

@@ -75,7 +75,11 @@ struct ConsumerMemory {
     current: Option<Item>,
     /// The next log offset asked for or buffered (offsets).
     next_offset: u32,
+    /// The generation of the transaction's commit timer.
     generation: u32,
+    /// The generation of the reconnect timer (apart, so that a reconnection never
+    /// stops a transaction in progress from committing).
+    reconnect_generation: u32,
 }
 
 /// The consumer.
@@ -115,13 +119,14 @@ impl OutboxConsumer {
             OutboxInput::Start => {
                 self.memory = ConsumerMemory {
                     generation: self.memory.generation + 1,
+                    reconnect_generation: self.memory.reconnect_generation + 1,
                     next_offset: self.disk.position,
                     ..ConsumerMemory::default()
                 };
                 self.connect(&mut out);
             }
             OutboxInput::Timer(OutboxTimer::Reconnect { generation })
-                if generation == self.memory.generation =>
+                if generation == self.memory.reconnect_generation =>
             {
                 if self.style == ConsumerStyle::Offsets {
                     // A fetch may have been lost with a crashed broker: ask again from
@@ -150,11 +155,11 @@ impl OutboxConsumer {
                         .current
                         .map_or(0, |item| item.offset.saturating_add(1)),
                 );
-                self.memory.generation += 1;
+                self.memory.reconnect_generation += 1;
                 out.push(OutboxOutput::Timer {
                     after_ticks: self.retry_ticks,
                     timer: OutboxTimer::Reconnect {
-                        generation: self.memory.generation,
+                        generation: self.memory.reconnect_generation,
                     },
                 });
             }
@@ -180,11 +185,11 @@ impl OutboxConsumer {
             to: OutboxNode::Broker,
             wire,
         });
-        self.memory.generation += 1;
+        self.memory.reconnect_generation += 1;
         out.push(OutboxOutput::Timer {
             after_ticks: self.retry_ticks,
             timer: OutboxTimer::Reconnect {
-                generation: self.memory.generation,
+                generation: self.memory.reconnect_generation,
             },
         });
     }
