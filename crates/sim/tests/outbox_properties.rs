@@ -17,7 +17,7 @@
 use mqlab_sim::outbox::{
     InboxAck, OutboxNode, OutboxSettings, OutboxWorld, Pattern, RelayMarks, TimedOutboxFault,
 };
-use mqlab_sim::{Command, CrashPoint, Ratio, Scenario, Summary};
+use mqlab_sim::{Command, Ratio, Scenario, Summary};
 use proptest::prelude::*;
 
 const MAX_STEPS: u64 = 200_000;
