@@ -9,6 +9,10 @@ use mqlab_sim::limits::{
     DEFAULT_KAFKA_ATTEMPTS, MAX_CONSUMERS, MAX_GROUPS, MAX_GROUP_MEMBERS, MAX_KEYS, MAX_PARTITIONS,
     MAX_WINDOW,
 };
+use mqlab_sim::outbox::{
+    two_phase_commit_report, Costs, InboxAck, OutboxSettings, OutboxWorld, Pattern, RelayMarks,
+    TimedOutboxFault,
+};
 use mqlab_sim::{
     Acks, Command, CommitStrategy, CrashPoint, FileError, Isolation, KafkaConfig,
     KafkaTransactions, LinkId, MessageKind, Mode, NodeId, Pause, PoisonFails, Ratio, Scenario,
@@ -118,6 +122,24 @@ const USAGE: &str = "usage: mqlab-cli run [flags]
   --trace                print every trace event as a JSON line before the summary
   --lang LANG            en | zh-CN: the language of the trace's narration and of the summary's
                          anomalies (default en); the counts and the trace hash do not change
+  --pattern PATTERN      the dual-write world (docs/outbox.md): how a service keeps its database
+                         and the broker in step. commit-first (commit the row, then publish),
+                         publish-first (publish, then commit), outbox (row and outbox row in one
+                         local transaction; a relay polls the outbox table and publishes),
+                         outbox-inbox (the outbox, and a consumer with an inbox table),
+                         offsets-with-output (the outbox, and a consumer that stores its log
+                         offset with its output, no acks), 2pc (transactional mode, for
+                         reference). A pattern other than 2pc runs its own world: nodes service,
+                         relay, broker, consumer; --mode is refused with it (2pc takes only
+                         --mode transactional, which it implies), and so are the flags of the
+                         delivery modes' world (--producers, --consumers, --style, --replicas,
+                         link faults, scenario files...). It takes --messages, --seed, --crash,
+                         --at TICK:crash|restart:NODE, --crash-rate, --restart-after,
+                         --max-steps, --trace and --lang
+  --relay-marks WHEN     before-confirm | after-confirm (default): when the relay marks an outbox
+                         row sent (outbox, outbox-inbox, offsets-with-output only)
+  --inbox-ack WHEN       before-commit | after-commit (default): when the consumer with an inbox
+                         acks, relative to its transaction's commit (outbox-inbox only)
 crash points: producer.before_send producer.after_send producer.after_confirm broker.after_append
   broker.after_fsync broker.after_deliver consumer.after_receive consumer.after_apply consumer.after_ack
   (with --style kafka: consumer.after_commit, the consumer has committed the offset past mK, instead
@@ -140,7 +162,18 @@ the summary counts acked_lost (lost after the producer was told the write succee
   (requests refused with PRODUCER_FENCED), lso_blocked_ticks (ticks a read_committed consumer
   waited at the last stable offset) and external_duplicated (input records the external system
   saw more than once); with --transform or --external-effect, outputs and outputs_duplicated
-  count the committed output records";
+  count the committed output records
+crash points with --pattern: service.after_db_commit (every pattern but 2pc), service.after_publish
+  (commit-first, publish-first), relay.after_publish and relay.after_mark (outbox, outbox-inbox,
+  offsets-with-output), consumer.after_inbox_commit (outbox-inbox), consumer.after_ack (every pattern
+  whose consumer acks: all but offsets-with-output and 2pc); a point of another pattern is refused.
+  2pc takes transactional mode's points
+with --pattern the summary adds state_without_event (row committed, event never at the broker; also
+  in lost), event_without_state (a ghost: event at the broker, row never committed),
+  broker_duplicates (events appended more than once), external_duplicated (external system called
+  more than once), lost (row committed, never applied) and duplicated (applied more than once);
+  events lists each event's verdict, and costs what the pattern cost (messages, round trips and disk
+  writes per event, blocked ticks, latency from the row's commit to the consumer's application)";
 
 /// A command-line problem, printed on stderr with exit status 2.
 #[derive(Debug)]
@@ -166,6 +199,16 @@ struct Options {
     overridden: bool,
     until_quiet: bool,
     write_scenario: Option<String>,
+    /// `--pattern`, `--relay-marks`, `--inbox-ack`.
+    pattern: Option<Pattern>,
+    relay_marks: Option<RelayMarks>,
+    inbox_ack: Option<InboxAck>,
+    /// `--mode`, as given.
+    mode_given: Option<Mode>,
+    /// The `--at` faults as written: their nodes depend on the world.
+    at: Vec<String>,
+    /// The flags of the delivery modes' world that were given (refused with a pattern).
+    world_flags: Vec<String>,
 }
 
 /// The flags of Kafka transactions, checked together once every flag is read: they
@@ -391,6 +434,9 @@ fn apply_style(flags: StyleFlags, scenario: &mut Scenario) -> Result<(), UsageEr
 
 #[derive(Serialize)]
 struct Output<'a> {
+    /// `--pattern 2pc`: the pattern this transactional run stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern: Option<&'a str>,
     mode: &'a str,
     seed: u64,
     #[serde(flatten)]
@@ -405,6 +451,92 @@ struct Output<'a> {
     groups: Vec<GroupOut>,
     /// Per consumer, its name and how many side effects it applied.
     consumers: Vec<ConsumerOut>,
+    /// `--pattern 2pc`: what the pattern cost, as the dual-write world counts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    costs: Option<Costs>,
+}
+
+/// The summary line of a run of the dual-write world (`--pattern`).
+#[derive(Serialize)]
+struct PatternOutput<'a> {
+    pattern: &'a str,
+    /// With an outbox: when the relay marks a row sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relay_marks: Option<&'a str>,
+    /// With an inbox: when the consumer acks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inbox_ack: Option<&'a str>,
+    seed: u64,
+    #[serde(flatten)]
+    summary: &'a Summary,
+    anomalies: Vec<String>,
+    /// Each event's verdict, e.g. "m2 state_without_event".
+    events: Vec<String>,
+    costs: Costs,
+}
+
+/// Runs a pattern of the dual-write world and prints its trace (with `--trace`) and its
+/// summary line.
+fn run_pattern(options: &Options, mut settings: OutboxSettings) -> ExitCode {
+    for text in &options.at {
+        match TimedOutboxFault::parse(text) {
+            Ok(fault) => settings.timed.push(fault),
+            Err(error) => {
+                eprintln!("mqlab-cli run: --at: {error}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut world = match OutboxWorld::new(&options.scenario, &settings, options.trace) {
+        Ok(world) => world,
+        Err(error) => {
+            eprintln!("mqlab-cli run: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    world.run_until_quiet(options.max_steps);
+    let words = Words::embedded(options.lang);
+    if options.trace {
+        for event in world.trace() {
+            let mut event = event.clone();
+            event.narration = event.text(&words);
+            match serde_json::to_string(&event) {
+                Ok(line) => println!("{line}"),
+                Err(error) => {
+                    eprintln!("mqlab-cli run: cannot write the trace: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    let pattern = settings.pattern;
+    let summary = world.summary();
+    let output = PatternOutput {
+        pattern: pattern.as_str(),
+        relay_marks: pattern
+            .has_outbox()
+            .then(|| settings.relay_marks().as_str()),
+        inbox_ack: pattern.has_inbox().then(|| settings.inbox_ack().as_str()),
+        seed: options.scenario.seed,
+        summary: &summary,
+        anomalies: world.anomalies(&words),
+        events: world
+            .events()
+            .iter()
+            .map(|e| format!("m{} {}", e.message, e.verdict.as_str()))
+            .collect(),
+        costs: world.costs(),
+    };
+    match serde_json::to_string(&output) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("mqlab-cli run: cannot write the summary: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -472,6 +604,12 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         overridden: false,
         until_quiet: false,
         write_scenario: None,
+        pattern: None,
+        relay_marks: None,
+        inbox_ack: None,
+        mode_given: None,
+        at: Vec::new(),
+        world_flags: Vec::new(),
     };
     let mut style = StyleFlags::default();
     let mut protocol = ProtocolFlags::default();
@@ -520,6 +658,21 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 | "--external-effect"
         );
         options.overridden |= overrides;
+        let delivery_world_only = overrides
+            && !matches!(
+                flag,
+                "--mode"
+                    | "--messages"
+                    | "--seed"
+                    | "--crash"
+                    | "--crash-rate"
+                    | "--restart-after"
+                    | "--at"
+            )
+            || matches!(flag, "--scenario" | "--write-scenario");
+        if delivery_world_only && !options.world_flags.iter().any(|f| f == flag) {
+            options.world_flags.push(flag.to_string());
+        }
         match flag {
             "-h" | "--help" => return Ok(None),
             "--scenario" => index += 1,
@@ -531,6 +684,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                 options.scenario.mode = text
                     .parse::<Mode>()
                     .map_err(|e| UsageError(format!("--mode: {e}")))?;
+                options.mode_given = Some(options.scenario.mode);
             }
             "--messages" => {
                 let text = value(args, &mut index, flag)?;
@@ -759,11 +913,27 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
                     .map_err(|e| UsageError(format!("--partition: {e}")))?;
                 options.scenario.timed_faults.push(fault);
             }
-            "--at" => {
+            "--at" => options.at.push(value(args, &mut index, flag)?.to_string()),
+            "--pattern" => {
                 let text = value(args, &mut index, flag)?;
-                let fault =
-                    TimedFault::parse_at(text).map_err(|e| UsageError(format!("--at: {e}")))?;
-                options.scenario.timed_faults.push(fault);
+                options.pattern = Some(
+                    text.parse::<Pattern>()
+                        .map_err(|e| UsageError(format!("--pattern: {e}")))?,
+                );
+            }
+            "--relay-marks" => {
+                let text = value(args, &mut index, flag)?;
+                options.relay_marks = Some(
+                    text.parse::<RelayMarks>()
+                        .map_err(|e| UsageError(format!("--relay-marks: {e}")))?,
+                );
+            }
+            "--inbox-ack" => {
+                let text = value(args, &mut index, flag)?;
+                options.inbox_ack = Some(
+                    text.parse::<InboxAck>()
+                        .map_err(|e| UsageError(format!("--inbox-ack: {e}")))?,
+                );
             }
             "--until-quiet" => options.until_quiet = true,
             "--max-steps" => {
@@ -785,14 +955,92 @@ fn parse(args: &[String]) -> Result<Option<Options>, UsageError> {
         }
         index += 1;
     }
+    check_pattern(&mut options)?;
+    if options.pattern.is_none_or(|p| p == Pattern::TwoPhaseCommit) {
+        for text in &options.at {
+            let fault = TimedFault::parse_at(text).map_err(|e| UsageError(format!("--at: {e}")))?;
+            options.scenario.timed_faults.push(fault);
+        }
+    }
     apply_style(style, &mut options.scenario)?;
     apply_protocol(protocol, &mut options.scenario)?;
+    if options.pattern == Some(Pattern::TwoPhaseCommit)
+        && options.scenario.kafka_transactions.is_some()
+    {
+        return Err(UsageError(
+            "--protocol kafka with --pattern 2pc: 2pc is transactional mode's XA protocol, a \
+             coordinator over the service's database and the broker; Kafka transactions are the \
+             other protocol (--mode transactional --protocol kafka), and cannot take in a database"
+                .to_string(),
+        ));
+    }
     // Commands from flags become planned faults armed from the start, so that the
     // scenario printed or exported reproduces the run on its own.
     for command in options.commands.drain(..) {
         options.scenario = options.scenario.clone().with_fault(command);
     }
     Ok(Some(options))
+}
+
+/// Checks `--pattern` against the other flags: `--relay-marks` and `--inbox-ack` need a
+/// pattern (the core checks that it is the right one), a pattern other than 2pc runs its
+/// own world and refuses `--mode` and the delivery modes' flags, and 2pc is transactional
+/// mode.
+fn check_pattern(options: &mut Options) -> Result<(), UsageError> {
+    let Some(pattern) = options.pattern else {
+        if options.relay_marks.is_some() {
+            return Err(UsageError(
+                "--relay-marks needs --pattern outbox, outbox-inbox or offsets-with-output: only \
+                 they have an outbox table and a relay"
+                    .to_string(),
+            ));
+        }
+        if options.inbox_ack.is_some() {
+            return Err(UsageError(
+                "--inbox-ack needs --pattern outbox-inbox: only its consumer has an inbox table"
+                    .to_string(),
+            ));
+        }
+        if let Some(point) = options.commands.iter().find_map(|c| match c {
+            Command::CrashAt { point, .. } if point.outbox_only() => Some(*point),
+            _ => None,
+        }) {
+            return Err(UsageError(format!(
+                "--crash: {point} is a crash point of the dual-write world: use it with --pattern \
+                 (see the crash points with --pattern below)"
+            )));
+        }
+        return Ok(());
+    };
+    if pattern == Pattern::TwoPhaseCommit {
+        if let Some(mode) = options.mode_given.filter(|m| *m != Mode::Transactional) {
+            return Err(UsageError(format!(
+                "--mode {} with --pattern 2pc: 2pc is transactional mode (leave --mode out, or \
+                 give --mode transactional)",
+                mode.as_str()
+            )));
+        }
+        options.scenario.mode = Mode::Transactional;
+        return Ok(());
+    }
+    if options.mode_given.is_some() {
+        return Err(UsageError(format!(
+            "--mode with --pattern {}: a pattern other than 2pc runs the dual-write world of its \
+             own, which has no delivery mode (leave --mode out; --pattern 2pc runs transactional \
+             mode)",
+            pattern.as_str()
+        )));
+    }
+    if let Some(flag) = options.world_flags.first() {
+        return Err(UsageError(format!(
+            "{flag} does not apply with --pattern {}: the dual-write world has one service, one \
+             relay, one broker and one consumer on reliable connections (it takes --messages, \
+             --seed, --crash, --at, --crash-rate, --restart-after, --max-steps, --trace and \
+             --lang)",
+            pattern.as_str()
+        )));
+    }
+    Ok(())
 }
 
 /// The run to simulate: the file's commands and step on the (possibly overridden)
@@ -851,12 +1099,29 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut two_pc = false;
+    if let Some(pattern) = options.pattern {
+        let settings = OutboxSettings {
+            relay_marks: options.relay_marks,
+            inbox_ack: options.inbox_ack,
+            ..OutboxSettings::new(pattern)
+        };
+        if pattern != Pattern::TwoPhaseCommit {
+            return run_pattern(&options, settings);
+        }
+        if let Err(error) = settings.check(&options.scenario) {
+            eprintln!("mqlab-cli run: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        two_pc = true;
+    }
     let file = shared_file(&options);
     if options.scenario.kafka_transactions.is_some() {
         return run_kafka_transactions(&options, &file);
     }
     let sim_options = SimOptions {
-        record_trace: options.trace,
+        // 2pc's costs are counted from the trace.
+        record_trace: options.trace || two_pc,
     };
     let mut sim = match file.to_sim(sim_options, options.max_steps) {
         Ok(sim) => sim,
@@ -897,8 +1162,15 @@ pub fn main(args: &[String]) -> ExitCode {
             }
         }
     }
-    let summary = sim.summary();
+    let (summary, costs) = if two_pc {
+        let (summary, costs) = two_phase_commit_report(&sim);
+        (summary, Some(costs))
+    } else {
+        (sim.summary(), None)
+    };
     let output = Output {
+        pattern: two_pc.then_some("2pc"),
+        costs,
         mode: options.scenario.mode.as_str(),
         seed: options.scenario.seed,
         summary: &summary,
@@ -1043,6 +1315,8 @@ fn run_kafka_transactions(options: &Options, file: &ScenarioFile) -> ExitCode {
             name: NodeId::CONSUMER.name().to_string(),
             applied: world.applied_count(),
         }],
+        pattern: None,
+        costs: None,
     };
     match serde_json::to_string(&output) {
         Ok(line) => {

@@ -62,13 +62,70 @@ pub enum CrashPoint {
     ConsumerAfterCommit,
     /// Kafka transactions: the producer has sent every record of its transaction (and
     /// its offsets) and had them acknowledged, and has not sent EndTxn.
+    #[cfg(feature = "kafka-txn")]
     ProducerBeforeEndTxn,
     /// Kafka transactions: the transaction coordinator has logged PREPARE_COMMIT in its
     /// transaction log, before answering the producer or writing any marker.
+    #[cfg(feature = "kafka-txn")]
     CoordinatorAfterPrepareCommitLogged,
     /// Kafka transactions: the transaction coordinator has written the commit or abort
     /// marker to the first partition of the transaction only.
+    #[cfg(feature = "kafka-txn")]
     CoordinatorMidMarkers,
+    /// Dual writes and the outbox: the service has committed its local transaction (the
+    /// business row; with an outbox, the row and its outbox row), before publishing.
+    #[cfg(feature = "outbox")]
+    ServiceAfterDbCommit,
+    /// Dual writes: the service has sent the event to the broker (with publish first,
+    /// before committing its row).
+    #[cfg(feature = "outbox")]
+    ServiceAfterPublish,
+    /// The outbox: the relay has sent an outbox row's event to the broker, before
+    /// marking the row sent.
+    #[cfg(feature = "outbox")]
+    RelayAfterPublish,
+    /// The outbox: the relay has marked an outbox row sent (after the broker's confirm,
+    /// or before it with `--relay-marks before-confirm`).
+    #[cfg(feature = "outbox")]
+    RelayAfterMark,
+    /// The inbox: the consumer has committed its local transaction (the message id in
+    /// the inbox table and the business update), before acking (after it with
+    /// `--inbox-ack before-commit`).
+    #[cfg(feature = "outbox")]
+    ConsumerAfterInboxCommit,
+}
+
+/// A crash point's sentence: in the core's narration, or in the catalogue of the world
+/// that has the point (a build without that world carries neither).
+#[derive(Clone, Copy)]
+enum Described {
+    Narration(Key),
+    #[cfg(feature = "kafka-txn")]
+    KafkaTxn(mqlab_text::kafka_txn::Key),
+    #[cfg(feature = "outbox")]
+    Outbox(mqlab_text::outbox::Key),
+}
+
+impl Described {
+    fn english(self) -> &'static str {
+        match self {
+            Described::Narration(key) => key.english(),
+            #[cfg(feature = "kafka-txn")]
+            Described::KafkaTxn(key) => key.english(),
+            #[cfg(feature = "outbox")]
+            Described::Outbox(key) => key.english(),
+        }
+    }
+
+    fn told(self, words: &Words) -> &'static str {
+        match self {
+            Described::Narration(key) => words.get(key),
+            #[cfg(feature = "kafka-txn")]
+            Described::KafkaTxn(key) => words.get(key),
+            #[cfg(feature = "outbox")]
+            Described::Outbox(key) => words.get(key),
+        }
+    }
 }
 
 impl CrashPoint {
@@ -106,6 +163,7 @@ impl CrashPoint {
     /// The points of transactional mode's Kafka protocol (Kafka transactions), in
     /// protocol order. Only `producer.after_send` is shared with the other protocols;
     /// the rest are not in `ALL`.
+    #[cfg(feature = "kafka-txn")]
     pub const KAFKA_TXN: [CrashPoint; 4] = [
         CrashPoint::ProducerAfterSend,
         CrashPoint::ProducerBeforeEndTxn,
@@ -114,12 +172,39 @@ impl CrashPoint {
     ];
 
     /// True when the point exists only in Kafka transactions.
+    #[cfg(feature = "kafka-txn")]
     pub const fn kafka_txn_only(self) -> bool {
         matches!(
             self,
             CrashPoint::ProducerBeforeEndTxn
                 | CrashPoint::CoordinatorAfterPrepareCommitLogged
                 | CrashPoint::CoordinatorMidMarkers
+        )
+    }
+
+    /// The points of the dual-write world (`--pattern`), in protocol order. Only
+    /// `consumer.after_ack` is shared with the delivery modes; the rest are not in `ALL`
+    /// and belong to no mode.
+    #[cfg(feature = "outbox")]
+    pub const OUTBOX: [CrashPoint; 6] = [
+        CrashPoint::ServiceAfterDbCommit,
+        CrashPoint::ServiceAfterPublish,
+        CrashPoint::RelayAfterPublish,
+        CrashPoint::RelayAfterMark,
+        CrashPoint::ConsumerAfterInboxCommit,
+        CrashPoint::ConsumerAfterAck,
+    ];
+
+    /// True when the point exists only in the dual-write world.
+    #[cfg(feature = "outbox")]
+    pub const fn outbox_only(self) -> bool {
+        matches!(
+            self,
+            CrashPoint::ServiceAfterDbCommit
+                | CrashPoint::ServiceAfterPublish
+                | CrashPoint::RelayAfterPublish
+                | CrashPoint::RelayAfterMark
+                | CrashPoint::ConsumerAfterInboxCommit
         )
     }
 
@@ -145,23 +230,44 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm => "broker.after_confirm",
             CrashPoint::BrokerAfterFetch => "broker.after_fetch",
             CrashPoint::ConsumerAfterCommit => "consumer.after_commit",
+            #[cfg(feature = "kafka-txn")]
             CrashPoint::ProducerBeforeEndTxn => "producer.before_end_txn",
+            #[cfg(feature = "kafka-txn")]
             CrashPoint::CoordinatorAfterPrepareCommitLogged => {
                 "coordinator.after_prepare_commit_logged"
             }
+            #[cfg(feature = "kafka-txn")]
             CrashPoint::CoordinatorMidMarkers => "coordinator.mid_markers",
+            #[cfg(feature = "outbox")]
+            CrashPoint::ServiceAfterDbCommit => "service.after_db_commit",
+            #[cfg(feature = "outbox")]
+            CrashPoint::ServiceAfterPublish => "service.after_publish",
+            #[cfg(feature = "outbox")]
+            CrashPoint::RelayAfterPublish => "relay.after_publish",
+            #[cfg(feature = "outbox")]
+            CrashPoint::RelayAfterMark => "relay.after_mark",
+            #[cfg(feature = "outbox")]
+            CrashPoint::ConsumerAfterInboxCommit => "consumer.after_inbox_commit",
         }
     }
 
     /// The node that crashes. The participant points belong to the consumer DB, the
     /// participant whose side effect a duplicate would damage; the other participants
-    /// can be crashed at any moment with `Command::Crash`.
+    /// can be crashed at any moment with `Command::Crash`. The dual-write world's service
+    /// and relay stand where the producer stands in the delivery modes (they publish);
+    /// that world names its own nodes (`outbox::OutboxNode::of_point`).
     pub const fn node(self) -> NodeId {
         match self {
             CrashPoint::ProducerBeforeSend
             | CrashPoint::ProducerAfterSend
-            | CrashPoint::ProducerAfterConfirm
-            | CrashPoint::ProducerBeforeEndTxn => NodeId::PRODUCER,
+            | CrashPoint::ProducerAfterConfirm => NodeId::PRODUCER,
+            #[cfg(feature = "kafka-txn")]
+            CrashPoint::ProducerBeforeEndTxn => NodeId::PRODUCER,
+            #[cfg(feature = "outbox")]
+            CrashPoint::ServiceAfterDbCommit
+            | CrashPoint::ServiceAfterPublish
+            | CrashPoint::RelayAfterPublish
+            | CrashPoint::RelayAfterMark => NodeId::PRODUCER,
             CrashPoint::BrokerAfterAppend
             | CrashPoint::BrokerAfterFsync
             | CrashPoint::BrokerAfterDeliver
@@ -174,12 +280,16 @@ impl CrashPoint {
             | CrashPoint::ParticipantBeforeVote
             | CrashPoint::ParticipantAfterVoteYes
             | CrashPoint::ParticipantAfterCommit => NodeId::CONSUMER,
+            #[cfg(feature = "outbox")]
+            CrashPoint::ConsumerAfterInboxCommit => NodeId::CONSUMER,
             CrashPoint::CoordinatorAfterPrepareSent
             | CrashPoint::CoordinatorAfterVotes
             | CrashPoint::CoordinatorAfterDecisionLogged
-            | CrashPoint::CoordinatorMidBroadcast
-            | CrashPoint::CoordinatorAfterPrepareCommitLogged
-            | CrashPoint::CoordinatorMidMarkers => NodeId::COORDINATOR,
+            | CrashPoint::CoordinatorMidBroadcast => NodeId::COORDINATOR,
+            #[cfg(feature = "kafka-txn")]
+            CrashPoint::CoordinatorAfterPrepareCommitLogged | CrashPoint::CoordinatorMidMarkers => {
+                NodeId::COORDINATOR
+            }
         }
     }
 
@@ -203,13 +313,20 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm
             | CrashPoint::BrokerAfterFetch
             | CrashPoint::ConsumerAfterCommit => !matches!(mode, Mode::Transactional),
+            // The dual-write world's points belong to its patterns, not to a mode.
+            #[cfg(feature = "outbox")]
+            CrashPoint::ServiceAfterDbCommit
+            | CrashPoint::ServiceAfterPublish
+            | CrashPoint::RelayAfterPublish
+            | CrashPoint::RelayAfterMark
+            | CrashPoint::ConsumerAfterInboxCommit => false,
             _ => matches!(mode, Mode::Transactional),
         }
     }
 
     /// The entry of one plain sentence saying when the crash happens.
-    fn describe_key(self) -> Key {
-        match self {
+    fn describe_key(self) -> Described {
+        Described::Narration(match self {
             CrashPoint::ProducerBeforeSend => Key::CrashPointProducerBeforeSend,
             CrashPoint::ProducerAfterSend => Key::CrashPointProducerAfterSend,
             CrashPoint::ProducerAfterConfirm => Key::CrashPointProducerAfterConfirm,
@@ -231,21 +348,56 @@ impl CrashPoint {
             CrashPoint::BrokerAfterConfirm => Key::CrashPointBrokerAfterConfirm,
             CrashPoint::BrokerAfterFetch => Key::CrashPointBrokerAfterFetch,
             CrashPoint::ConsumerAfterCommit => Key::CrashPointConsumerAfterCommit,
-            CrashPoint::ProducerBeforeEndTxn => Key::CrashPointProducerBeforeEndTxn,
-            CrashPoint::CoordinatorAfterPrepareCommitLogged => {
-                Key::CrashPointCoordinatorAfterPrepareCommitLogged
+            #[cfg(feature = "kafka-txn")]
+            CrashPoint::ProducerBeforeEndTxn => {
+                return Described::KafkaTxn(
+                    mqlab_text::kafka_txn::Key::CrashPointProducerBeforeEndTxn,
+                )
             }
-            CrashPoint::CoordinatorMidMarkers => Key::CrashPointCoordinatorMidMarkers,
-        }
+            #[cfg(feature = "kafka-txn")]
+            CrashPoint::CoordinatorAfterPrepareCommitLogged => {
+                return Described::KafkaTxn(
+                    mqlab_text::kafka_txn::Key::CrashPointCoordinatorAfterPrepareCommitLogged,
+                )
+            }
+            #[cfg(feature = "kafka-txn")]
+            CrashPoint::CoordinatorMidMarkers => {
+                return Described::KafkaTxn(
+                    mqlab_text::kafka_txn::Key::CrashPointCoordinatorMidMarkers,
+                )
+            }
+            #[cfg(feature = "outbox")]
+            CrashPoint::ServiceAfterDbCommit => {
+                return Described::Outbox(mqlab_text::outbox::Key::CrashPointServiceAfterDbCommit)
+            }
+            #[cfg(feature = "outbox")]
+            CrashPoint::ServiceAfterPublish => {
+                return Described::Outbox(mqlab_text::outbox::Key::CrashPointServiceAfterPublish)
+            }
+            #[cfg(feature = "outbox")]
+            CrashPoint::RelayAfterPublish => {
+                return Described::Outbox(mqlab_text::outbox::Key::CrashPointRelayAfterPublish)
+            }
+            #[cfg(feature = "outbox")]
+            CrashPoint::RelayAfterMark => {
+                return Described::Outbox(mqlab_text::outbox::Key::CrashPointRelayAfterMark)
+            }
+            #[cfg(feature = "outbox")]
+            CrashPoint::ConsumerAfterInboxCommit => {
+                return Described::Outbox(
+                    mqlab_text::outbox::Key::CrashPointConsumerAfterInboxCommit,
+                )
+            }
+        })
     }
 
     /// The entry saying when the crash happens in `mode`: in transactional mode the
     /// delivery points fall inside a transaction's work.
-    fn describe_key_in(self, mode: Mode) -> Key {
+    fn describe_key_in(self, mode: Mode) -> Described {
         if !matches!(mode, Mode::Transactional) {
             return self.describe_key();
         }
-        match self {
+        Described::Narration(match self {
             CrashPoint::ProducerBeforeSend => Key::CrashPointInTxnProducerBeforeSend,
             CrashPoint::ProducerAfterSend => Key::CrashPointInTxnProducerAfterSend,
             CrashPoint::ProducerAfterConfirm => Key::CrashPointInTxnProducerAfterConfirm,
@@ -255,19 +407,19 @@ impl CrashPoint {
             CrashPoint::ConsumerAfterReceive => Key::CrashPointInTxnConsumerAfterReceive,
             CrashPoint::ConsumerAfterApply => Key::CrashPointInTxnConsumerAfterApply,
             CrashPoint::ConsumerAfterAck => Key::CrashPointInTxnConsumerAfterAck,
-            _ => self.describe_key(),
-        }
+            _ => return self.describe_key(),
+        })
     }
 
     /// The entry saying when the crash happens with consumer groups (Kafka style),
     /// where a consumer commits offsets instead of acking.
-    fn describe_key_with_groups(self, mode: Mode) -> Key {
-        match self {
+    fn describe_key_with_groups(self, mode: Mode) -> Described {
+        Described::Narration(match self {
             CrashPoint::ConsumerAfterReceive => Key::CrashPointWithGroupsConsumerAfterReceive,
             CrashPoint::ConsumerAfterApply => Key::CrashPointWithGroupsConsumerAfterApply,
             CrashPoint::BrokerAfterDeliver => Key::CrashPointWithGroupsBrokerAfterDeliver,
-            _ => self.describe_key_in(mode),
-        }
+            _ => return self.describe_key_in(mode),
+        })
     }
 
     /// One plain sentence saying when the crash happens (in English).
@@ -288,17 +440,17 @@ impl CrashPoint {
 
     /// When the crash happens, in `words`.
     pub fn describe_words(self, words: &Words) -> &'static str {
-        words.get(self.describe_key())
+        self.describe_key().told(words)
     }
 
     /// When the crash happens in `mode`, in `words`.
     pub fn describe_in_words(self, mode: Mode, words: &Words) -> &'static str {
-        words.get(self.describe_key_in(mode))
+        self.describe_key_in(mode).told(words)
     }
 
     /// When the crash happens with consumer groups, in `words`.
     pub fn describe_with_groups_words(self, mode: Mode, words: &Words) -> &'static str {
-        words.get(self.describe_key_with_groups(mode))
+        self.describe_key_with_groups(mode).told(words)
     }
 
     /// A dense bit position for quick "is anything armed here" checks.
@@ -365,28 +517,56 @@ impl FromStr for CrashPoint {
     type Err = UnknownName;
 
     fn from_str(input: &str) -> Result<CrashPoint, UnknownName> {
-        const EVERY: [CrashPoint; 22] = {
-            let mut every = [CrashPoint::ProducerBeforeSend; 22];
-            let mut i = 0;
-            while i < 16 {
-                every[i] = CrashPoint::ALL[i];
-                i += 1;
-            }
-            every[16] = CrashPoint::BrokerAfterConfirm;
-            every[17] = CrashPoint::BrokerAfterFetch;
-            every[18] = CrashPoint::ConsumerAfterCommit;
-            every[19] = CrashPoint::ProducerBeforeEndTxn;
-            every[20] = CrashPoint::CoordinatorAfterPrepareCommitLogged;
-            every[21] = CrashPoint::CoordinatorMidMarkers;
-            every
-        };
         parse_name(
             mqlab_text::errors::Key::NameCrashPoint,
             input,
-            &EVERY,
+            &CrashPoint::EVERY,
             CrashPoint::as_str,
         )
     }
+}
+
+impl CrashPoint {
+    /// The points this build has beyond `ALL`: the replicated queue's and the consumer
+    /// groups', and those of the worlds built in (Kafka transactions, the dual writes).
+    const EXTRA: &'static [CrashPoint] = &[
+        CrashPoint::BrokerAfterConfirm,
+        CrashPoint::BrokerAfterFetch,
+        CrashPoint::ConsumerAfterCommit,
+        #[cfg(feature = "kafka-txn")]
+        CrashPoint::ProducerBeforeEndTxn,
+        #[cfg(feature = "kafka-txn")]
+        CrashPoint::CoordinatorAfterPrepareCommitLogged,
+        #[cfg(feature = "kafka-txn")]
+        CrashPoint::CoordinatorMidMarkers,
+        #[cfg(feature = "outbox")]
+        CrashPoint::ServiceAfterDbCommit,
+        #[cfg(feature = "outbox")]
+        CrashPoint::ServiceAfterPublish,
+        #[cfg(feature = "outbox")]
+        CrashPoint::RelayAfterPublish,
+        #[cfg(feature = "outbox")]
+        CrashPoint::RelayAfterMark,
+        #[cfg(feature = "outbox")]
+        CrashPoint::ConsumerAfterInboxCommit,
+    ];
+
+    /// Every point of this build, as names are looked up.
+    const EVERY: [CrashPoint; CrashPoint::ALL.len() + CrashPoint::EXTRA.len()] = {
+        let mut every =
+            [CrashPoint::ProducerBeforeSend; CrashPoint::ALL.len() + CrashPoint::EXTRA.len()];
+        let mut i = 0;
+        while i < CrashPoint::ALL.len() {
+            every[i] = CrashPoint::ALL[i];
+            i += 1;
+        }
+        let mut j = 0;
+        while j < CrashPoint::EXTRA.len() {
+            every[i + j] = CrashPoint::EXTRA[j];
+            j += 1;
+        }
+        every
+    };
 }
 
 named_serde!(CrashPoint);
@@ -624,6 +804,7 @@ pub enum CommandError {
     NoReplayForTopic,
     /// The crash point belongs to the other transaction protocol: the points of Kafka
     /// transactions to `--protocol kafka`, the 2PC points to XA.
+    #[cfg(feature = "kafka-txn")]
     CrashPointNotInProtocol {
         /// The point.
         point: CrashPoint,
@@ -719,20 +900,20 @@ impl CommandError {
                 say!(w, CommandErrorReliableLink, link = link.to_string())
             }
             CommandError::NoReplayForTopic => say!(w, CommandErrorNoReplayForTopic),
-            CommandError::CrashPointNotInProtocol { point, kafka: true } => say!(
-                w,
-                CommandErrorCrashPointNotInKafka,
-                point = point.to_string(),
-                points = CrashPoint::KAFKA_TXN.map(CrashPoint::as_str).join(", ")
-            ),
-            CommandError::CrashPointNotInProtocol {
-                point,
-                kafka: false,
-            } => say!(
-                w,
-                CommandErrorCrashPointKafkaOnly,
-                point = point.to_string()
-            ),
+            #[cfg(feature = "kafka-txn")]
+            CommandError::CrashPointNotInProtocol { point, kafka } => {
+                use mqlab_text::kafka_txn::Key;
+                let point = mqlab_text::Arg::from(point.to_string());
+                if kafka {
+                    let points = CrashPoint::KAFKA_TXN.map(CrashPoint::as_str).join(", ");
+                    w.fill(
+                        Key::CommandErrorCrashPointNotInKafka,
+                        &[("point", point), ("points", points.into())],
+                    )
+                } else {
+                    w.fill(Key::CommandErrorCrashPointKafkaOnly, &[("point", point)])
+                }
+            }
         }
     }
 }

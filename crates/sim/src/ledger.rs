@@ -803,9 +803,25 @@ pub struct Summary {
     #[cfg(feature = "kafka-txn")]
     #[serde(default)]
     pub lso_blocked_ticks: u64,
-    /// Kafka transactions: input records for which the external system was called more
-    /// than once (a side effect outside the transaction, repeated after an abort).
-    #[cfg(feature = "kafka-txn")]
+    /// Dual writes (`--pattern`), once the run is quiet: events whose row the service
+    /// committed and that never reached the broker (lost; also in `lost`).
+    #[cfg(feature = "outbox")]
+    #[serde(default)]
+    pub state_without_event: u32,
+    /// Dual writes, once the run is quiet: events at the broker whose row the service
+    /// never committed (ghosts: a change that never happened).
+    #[cfg(feature = "outbox")]
+    #[serde(default)]
+    pub event_without_state: u32,
+    /// Dual writes: events appended at the broker more than once (the broker keeps every
+    /// copy; whether the consumer applies a copy again is `duplicated`).
+    #[cfg(feature = "outbox")]
+    #[serde(default)]
+    pub broker_duplicates: u32,
+    /// Kafka transactions and dual writes: input records or events for which the
+    /// external system was called more than once (a side effect outside the transaction,
+    /// repeated after an abort or a redelivery).
+    #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
     #[serde(default)]
     pub external_duplicated: u32,
 }
@@ -1399,7 +1415,13 @@ impl Ledger {
             fenced: 0,
             #[cfg(feature = "kafka-txn")]
             lso_blocked_ticks: 0,
-            #[cfg(feature = "kafka-txn")]
+            #[cfg(feature = "outbox")]
+            state_without_event: 0,
+            #[cfg(feature = "outbox")]
+            event_without_state: 0,
+            #[cfg(feature = "outbox")]
+            broker_duplicates: 0,
+            #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
             external_duplicated: 0,
         };
         for record in &self.records {

@@ -27,6 +27,8 @@ pub mod mode;
 mod names;
 pub mod network;
 pub mod node;
+#[cfg(feature = "outbox")]
+pub mod outbox;
 pub mod prng;
 pub mod ratio;
 pub mod replication;

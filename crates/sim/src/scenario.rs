@@ -1149,7 +1149,9 @@ pub(crate) fn check_command(scenario: &Scenario, command: &Command) -> Result<()
             if !point.applies_to(mode) {
                 return Err(CommandError::CrashPointNotInMode { point, mode });
             }
+            #[cfg(feature = "kafka-txn")]
             let kafka_txn = scenario.runs_kafka_transactions();
+            #[cfg(feature = "kafka-txn")]
             if (kafka_txn && !crate::fault::CrashPoint::KAFKA_TXN.contains(&point))
                 || (!kafka_txn && point.kafka_txn_only())
             {

@@ -18,6 +18,8 @@ pub(crate) mod coordinator;
 pub(crate) mod group_coordinator;
 pub(crate) mod kafka;
 pub(crate) mod member;
+#[cfg(feature = "outbox")]
+pub(crate) mod outbox;
 pub(crate) mod participant;
 pub(crate) mod producer;
 pub(crate) mod replica;
