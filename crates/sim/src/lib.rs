@@ -42,6 +42,8 @@ pub mod timeline;
 pub mod topology;
 pub mod trace;
 pub mod txn_protocol;
+#[cfg(any(feature = "kafka-txn", feature = "outbox"))]
+pub mod world_matrix;
 
 pub use checker::{Invariant, InvariantViolation};
 pub use consumers_view::{
