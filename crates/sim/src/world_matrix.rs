@@ -56,6 +56,29 @@ fn cell_scenario(scenario: &Scenario, point: CrashPoint, message: u32) -> Scenar
     })
 }
 
+/// The cells of `points` × m1..mN, each from one run of `run` on its scenario, which
+/// answers whether the point was reached, the summary and whether the run went quiet.
+fn cells<E>(
+    scenario: &Scenario,
+    points: impl IntoIterator<Item = CrashPoint>,
+    mut run: impl FnMut(&Scenario, CrashPoint) -> Result<(bool, Summary, bool), E>,
+) -> Result<Vec<WorldCell>, E> {
+    let mut cells = Vec::new();
+    for point in points {
+        for message in 1..=scenario.messages {
+            let (reached, summary, quiet) = run(&cell_scenario(scenario, point, message), point)?;
+            cells.push(WorldCell {
+                point,
+                message,
+                reached,
+                summary,
+                quiet,
+            });
+        }
+    }
+    Ok(cells)
+}
+
 /// Kafka transactions' matrix: each of `CrashPoint::KAFKA_TXN` on each message of a
 /// scenario that runs Kafka transactions (its own planned faults stay).
 #[cfg(feature = "kafka-txn")]
@@ -64,24 +87,14 @@ pub fn kafka_transactions(
     max_steps: u64,
 ) -> Result<Vec<WorldCell>, crate::scenario::ScenarioError> {
     use crate::kafka_txn::{KafkaTxnWorld, TxnEvent};
-    let mut cells = Vec::new();
-    for point in CrashPoint::KAFKA_TXN {
-        for message in 1..=scenario.messages {
-            let mut world = KafkaTxnWorld::new(&cell_scenario(scenario, point, message), true)?;
-            world.run_until_quiet(max_steps);
-            let reached = world.trace().iter().any(|entry| {
-                matches!(entry.event, TxnEvent::Crashed { point: Some(p), .. } if p == point)
-            });
-            cells.push(WorldCell {
-                point,
-                message,
-                reached,
-                summary: world.summary(),
-                quiet: world.is_quiet(),
-            });
-        }
-    }
-    Ok(cells)
+    cells(scenario, CrashPoint::KAFKA_TXN, |cell, point| {
+        let mut world = KafkaTxnWorld::new(cell, true)?;
+        world.run_until_quiet(max_steps);
+        let reached = world.trace().iter().any(
+            |entry| matches!(entry.event, TxnEvent::Crashed { point: Some(p), .. } if p == point),
+        );
+        Ok((reached, world.summary(), world.is_quiet()))
+    })
 }
 
 /// The crash points of a dual-write pattern, in protocol order.
@@ -102,23 +115,12 @@ pub fn dual_writes(
     max_steps: u64,
 ) -> Result<Vec<WorldCell>, crate::outbox::OutboxError> {
     use crate::outbox::{OutboxEvent, OutboxWorld};
-    let mut cells = Vec::new();
-    for point in pattern_points(settings.pattern) {
-        for message in 1..=scenario.messages {
-            let cell = cell_scenario(scenario, point, message);
-            let mut world = OutboxWorld::new(&cell, settings, true)?;
-            world.run_until_quiet(max_steps);
-            let reached = world.trace().iter().any(|entry| {
-                matches!(entry.event, OutboxEvent::Crashed { point: Some(p), .. } if p == point)
-            });
-            cells.push(WorldCell {
-                point,
-                message,
-                reached,
-                summary: world.summary(),
-                quiet: world.is_quiet(),
-            });
-        }
-    }
-    Ok(cells)
+    cells(scenario, pattern_points(settings.pattern), |cell, point| {
+        let mut world = OutboxWorld::new(cell, settings, true)?;
+        world.run_until_quiet(max_steps);
+        let reached = world.trace().iter().any(|entry| {
+            matches!(entry.event, OutboxEvent::Crashed { point: Some(p), .. } if p == point)
+        });
+        Ok((reached, world.summary(), world.is_quiet()))
+    })
 }
