@@ -433,10 +433,7 @@ impl KafkaTxnWorld {
     }
 
     fn record(&mut self, event: TxnEvent) {
-        let text = format!("{event:?}");
-        self.hash.word(self.step);
-        self.hash.word(self.tick);
-        self.hash.bytes(text.as_bytes());
+        self.hash.event(self.step, self.tick, &event);
         if self.record_trace {
             self.trace.push(TxnTraceEvent {
                 step: self.step,

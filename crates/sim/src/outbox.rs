@@ -856,10 +856,7 @@ impl OutboxWorld {
     }
 
     fn record(&mut self, event: OutboxEvent) {
-        let text = format!("{event:?}");
-        self.hash.word(self.step);
-        self.hash.word(self.tick);
-        self.hash.bytes(text.as_bytes());
+        self.hash.event(self.step, self.tick, &event);
         if self.record_trace {
             self.trace.push(OutboxTraceEvent {
                 step: self.step,

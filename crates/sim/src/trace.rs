@@ -810,6 +810,15 @@ impl TraceHash {
             self.word(u64::from(*byte));
         }
     }
+
+    /// Folds in one event of a world of its own (Kafka transactions, the dual writes):
+    /// its step, its tick and its debug form.
+    #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
+    pub fn event(&mut self, step: u64, tick: u64, event: &impl std::fmt::Debug) {
+        self.word(step);
+        self.word(tick);
+        self.bytes(format!("{event:?}").as_bytes());
+    }
 }
 
 // The narration: every sentence comes from the catalogue `narration` in the words the
