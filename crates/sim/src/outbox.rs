@@ -390,6 +390,12 @@ impl OutboxTraceEvent {
     /// The step's sentence, in `words`.
     pub fn text(&self, words: &Words) -> String {
         match &self.event {
+            OutboxEvent::Started {
+                node: node @ OutboxNode::Relay,
+            } => tell!(words, StartedRelay, node = node.as_str()),
+            OutboxEvent::Started {
+                node: node @ OutboxNode::Broker,
+            } => tell!(words, StartedBroker, node = node.as_str()),
             OutboxEvent::Started { node } => tell!(words, Started, node = node.as_str()),
             OutboxEvent::Crashed {
                 node,
@@ -1387,21 +1393,30 @@ impl OutboxWorld {
                 });
             }
             if record.applied > 1 {
-                out.push(if record.copies > 1 {
-                    tell!(
-                        words,
-                        AnomalyAppliedTwiceCopies,
-                        msg = msg.clone(),
-                        count = record.applied
-                    )
-                } else {
-                    tell!(
-                        words,
-                        AnomalyAppliedTwiceRedelivered,
-                        msg = msg.clone(),
-                        count = record.applied
-                    )
-                });
+                out.push(
+                    if record.copies > 1 && self.settings.pattern == Pattern::OffsetsWithOutput {
+                        tell!(
+                            words,
+                            AnomalyAppliedTwiceStoredOffset,
+                            msg = msg.clone(),
+                            count = record.applied
+                        )
+                    } else if record.copies > 1 {
+                        tell!(
+                            words,
+                            AnomalyAppliedTwiceCopies,
+                            msg = msg.clone(),
+                            count = record.applied
+                        )
+                    } else {
+                        tell!(
+                            words,
+                            AnomalyAppliedTwiceRedelivered,
+                            msg = msg.clone(),
+                            count = record.applied
+                        )
+                    },
+                );
             }
             if record.external > 1 {
                 out.push(if record.applied > 1 {
