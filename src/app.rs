@@ -334,6 +334,11 @@ pub fn App() -> Html {
                         <LessonsHost open={(*open_lesson).clone()} on_open={open_lesson_cb(&open_lesson)} />
                     </section>
                 }
+                if *view == View::Transactions {
+                    <section id="view-transactions" role="tabpanel" aria-labelledby="tab-transactions">
+                        <ModulePanel module={Module::Worlds} what={Key::PartView} class="worlds-host" />
+                    </section>
+                }
                 if *view == View::Compare {
                     <section id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
                         <AnalysisHost view={View::Compare} lab={lab.clone()} on_open={show_simulator(&view)} />
