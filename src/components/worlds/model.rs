@@ -372,7 +372,8 @@ pub struct Frame {
 pub fn total_steps(setup: &Setup) -> Result<u64, FormError> {
     let mut run = Run::build(setup)?;
     let mut steps = 0;
-    while steps < MAX_STEPS && run.step() {
+    // The dual writes' relay and consumer poll for ever: a run ends when it is quiet.
+    while steps < MAX_STEPS && !run.is_quiet() && run.step() {
         steps += 1;
     }
     Ok(steps)
@@ -384,7 +385,7 @@ pub fn frame_at(setup: &Setup, step: u64) -> Result<Frame, FormError> {
     let mut run = Run::build(setup)?;
     let mut taken = 0;
     let mut from = 0;
-    while taken < step.min(MAX_STEPS) {
+    while taken < step.min(MAX_STEPS) && !run.is_quiet() {
         let before = run.trace_len();
         if !run.step() {
             break;
@@ -401,6 +402,9 @@ pub fn frame_at(setup: &Setup, step: u64) -> Result<Frame, FormError> {
 
 /// The next step from a frame, without running from the start again.
 pub fn frame_after(frame: &Frame) -> Frame {
+    if frame.run.is_quiet() || frame.step >= MAX_STEPS {
+        return frame.clone();
+    }
     let mut run = (*frame.run).clone();
     let before = run.trace_len();
     if run.step() {
@@ -761,6 +765,25 @@ mod tests {
         // Past the end, a frame stays at the end.
         assert_eq!(frame_at(&setup, total + 5).expect("runs").step, total);
         assert_eq!(frame_after(&stepped).step, total);
+    }
+
+    #[test]
+    fn a_dual_write_run_ends_when_it_is_quiet_though_its_polls_go_on() {
+        let setup = parse(&Form {
+            crash_point: "relay.after_publish".into(),
+            ..dual_form("outbox-inbox")
+        })
+        .expect("runs");
+        let total = total_steps(&setup).expect("runs");
+        assert!(total > 0 && total < MAX_STEPS, "{total} steps");
+        let end = frame_at(&setup, u64::MAX).expect("runs");
+        assert_eq!(end.step, total);
+        assert!(end.run.is_quiet());
+        assert!(end.run.summary().quiet);
+        assert_eq!(frame_after(&end).step, total);
+        let before = frame_at(&setup, total - 1).expect("runs");
+        assert!(!before.run.is_quiet());
+        assert_eq!(frame_after(&before).step, total);
     }
 
     #[test]
