@@ -150,7 +150,7 @@ fn chart(rows: &[PatternOutcome], words: &Words) -> Html {
         .into_iter()
         .enumerate()
         .map(|(j, (key, class, _))| {
-            let x = label_width + j as f64 * 110.0;
+            let x = j as f64 * 175.0;
             html! {
                 <g>
                     <rect class={class} x={tenths(x)} y={tenths(legend_y - 9.0)} width="10" height="10" />

@@ -363,7 +363,8 @@ pub struct Frame {
     pub run: Rc<Run>,
     /// The step reached (0: nothing has happened).
     pub step: u64,
-    /// The first trace event of the last step taken.
+    /// The first trace event of the last step that recorded any (a message on its way
+    /// records nothing): what the narration tells.
     pub step_events_from: usize,
 }
 
@@ -390,7 +391,9 @@ pub fn frame_at(setup: &Setup, step: u64) -> Result<Frame, FormError> {
         if !run.step() {
             break;
         }
-        from = before;
+        if run.trace_len() > before {
+            from = before;
+        }
         taken += 1;
     }
     Ok(Frame {
@@ -408,10 +411,15 @@ pub fn frame_after(frame: &Frame) -> Frame {
     let mut run = (*frame.run).clone();
     let before = run.trace_len();
     if run.step() {
+        let recorded = run.trace_len() > before;
         Frame {
             run: Rc::new(run),
             step: frame.step + 1,
-            step_events_from: before,
+            step_events_from: if recorded {
+                before
+            } else {
+                frame.step_events_from
+            },
         }
     } else {
         frame.clone()

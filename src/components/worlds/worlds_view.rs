@@ -142,7 +142,7 @@ pub fn WorldsView() -> Html {
             <div class="panel worlds-player" role="group" aria-label={words.get(Key::PlayerLabel)}>
                 <div class="controls">
                     <button type="button" id="worlds-start" disabled={at_start} onclick={act(PlayerAction::ToStart)}
-                        title={words.get(Key::PlayerStart)} aria-label={words.get(Key::PlayerStart)}>{ "⏮" }</button>
+                        title={words.get(Key::PlayerStart)} aria-label={words.get(Key::PlayerStart)}>{ "⇤" }</button>
                     <button type="button" id="worlds-back" disabled={at_start} onclick={act(PlayerAction::Back)}
                         title={words.get(Key::PlayerBack)} aria-label={words.get(Key::PlayerBack)}>{ "◀" }</button>
                     <button type="button" id="worlds-play" class="primary" onclick={act(PlayerAction::Toggle)}
@@ -152,7 +152,7 @@ pub fn WorldsView() -> Html {
                     <button type="button" id="worlds-forward" disabled={at_end} onclick={act(PlayerAction::Forward)}
                         title={words.get(Key::PlayerForward)} aria-label={words.get(Key::PlayerForward)}>{ "▶" }</button>
                     <button type="button" id="worlds-end" disabled={at_end} onclick={act(PlayerAction::ToEnd)}
-                        title={words.get(Key::PlayerEnd)} aria-label={words.get(Key::PlayerEnd)}>{ "⏭" }</button>
+                        title={words.get(Key::PlayerEnd)} aria-label={words.get(Key::PlayerEnd)}>{ "⇥" }</button>
                     <span class="position" id="worlds-position">
                         { words.fill(Key::PlayerPosition, &[("step", step.into()), ("total", loaded.total.into()), ("tick", run.tick().into())]) }
                     </span>
