@@ -30,6 +30,8 @@ def group_of(name):
         return "analysis module (Compare, Crash matrix, Protocol lab)"
     if base.startswith("mqlab-lessons-"):
         return "lessons module (Lessons)"
+    if base.startswith("mqlab-worlds-"):
+        return "worlds module (Transactions)"
     if base.startswith("mqlab-matrix-worker"):
         return "crash matrix worker (large searches)"
     if name == "sw.js":

@@ -324,31 +324,19 @@ pub fn App() -> Html {
             // Another language draws the views again, from the start, in its words; the
             // run lives in the lab above them and is kept.
             <main id="main" data-ready="true" key={words.lang().tag()}>
-                if *view == View::Simulator {
-                    <section id="view-simulator" role="tabpanel" aria-labelledby="tab-simulator">
-                        <Simulator lab={lab.clone()} />
-                    </section>
-                }
-                if *view == View::Lessons {
-                    <section id="view-lessons" role="tabpanel" aria-labelledby="tab-lessons">
-                        <LessonsHost open={(*open_lesson).clone()} on_open={open_lesson_cb(&open_lesson)} />
-                    </section>
-                }
-                if *view == View::Compare {
-                    <section id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
-                        <AnalysisHost view={View::Compare} lab={lab.clone()} on_open={show_simulator(&view)} />
-                    </section>
-                }
-                if *view == View::CrashMatrix {
-                    <section id="view-crash-matrix" role="tabpanel" aria-labelledby="tab-crash-matrix">
-                        <AnalysisHost view={View::CrashMatrix} lab={lab.clone()} on_open={show_simulator(&view)} />
-                    </section>
-                }
-                if *view == View::ProtocolLab {
-                    <section id="view-protocol-lab" role="tabpanel" aria-labelledby="tab-protocol-lab">
-                        <AnalysisHost view={View::ProtocolLab} lab={lab.clone()} on_open={show_simulator(&view)} />
-                    </section>
-                }
+                // One panel, the open view's; its key draws a new one for another view.
+                <section key={view.id()} id={format!("view-{}", view.id())} role="tabpanel" aria-labelledby={format!("tab-{}", view.id())}>
+                    { match *view {
+                        View::Simulator => html! { <Simulator lab={lab.clone()} /> },
+                        View::Lessons => html! {
+                            <LessonsHost open={(*open_lesson).clone()} on_open={open_lesson_cb(&open_lesson)} />
+                        },
+                        View::Transactions => html! { <ModulePanel module={Module::Worlds} what={Key::PartView} /> },
+                        analysis => html! {
+                            <AnalysisHost view={analysis} lab={lab.clone()} on_open={show_simulator(&view)} />
+                        },
+                    } }
+                </section>
             </main>
             if *help_open {
                 <ModulePanel module={Module::Help} what={Key::PartHelp} on_message={close_help.reform(|_: String| ())} class="help-host" />

@@ -2,7 +2,8 @@
 //! first view downloads none of their code, and fetched the first time one of their
 //! views opens. The analysis module holds Compare, the crash matrix and the protocol lab
 //! (`bin/mqlab-analysis.rs`); the lessons module holds the Lessons view
-//! (`bin/mqlab-lessons.rs`). Each is an ES module that the page imports once and asks to
+//! (`bin/mqlab-lessons.rs`); the worlds module holds the Transactions view
+//! (`bin/mqlab-worlds.rs`). Each is an ES module that the page imports once and asks to
 //! show its view inside an element of the page (`mount`), to show it with new settings
 //! (`update`, where the module has it) and to take it away (`unmount`). The page can also
 //! call a function that a module exports (`call`): the share bar has the analysis module
@@ -117,6 +118,8 @@ pub enum Module {
     /// The simulator's settings panels: replication, consumers, queue (the analysis
     /// module).
     Settings,
+    /// The Transactions view (the worlds module).
+    Worlds,
 }
 
 impl Module {
@@ -128,6 +131,7 @@ impl Module {
             Module::RealSystems => "mqlab-analysis/real-systems",
             Module::Help => "mqlab-analysis/help",
             Module::Settings => "mqlab-analysis/settings",
+            Module::Worlds => "mqlab-worlds",
         }
     }
 
@@ -136,6 +140,7 @@ impl Module {
     const fn file(self) -> &'static str {
         match self {
             Module::Lessons => "mqlab-lessons",
+            Module::Worlds => "mqlab-worlds",
             Module::Analysis | Module::RealSystems | Module::Help | Module::Settings => {
                 "mqlab-analysis"
             }
@@ -145,7 +150,7 @@ impl Module {
     /// What the names of the view's functions start with: `mount`, `update`, `unmount`.
     const fn entry(self) -> &'static str {
         match self {
-            Module::Analysis | Module::Lessons => "",
+            Module::Analysis | Module::Lessons | Module::Worlds => "",
             Module::RealSystems => "real_systems_",
             Module::Help => "help_",
             Module::Settings => "settings_",

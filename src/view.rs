@@ -9,12 +9,15 @@ pub enum View {
     Compare,
     CrashMatrix,
     ProtocolLab,
+    /// Kafka transactions and the dual writes (the worlds module).
+    Transactions,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Simulator,
         View::Lessons,
+        View::Transactions,
         View::Compare,
         View::CrashMatrix,
         View::ProtocolLab,
@@ -29,6 +32,7 @@ impl View {
             View::Compare => Key::ViewCompare,
             View::CrashMatrix => Key::ViewCrashMatrix,
             View::ProtocolLab => Key::ViewProtocolLab,
+            View::Transactions => Key::ViewTransactions,
         }
     }
 
@@ -39,6 +43,7 @@ impl View {
             View::Compare => "compare",
             View::CrashMatrix => "crash-matrix",
             View::ProtocolLab => "protocol-lab",
+            View::Transactions => "transactions",
         }
     }
 

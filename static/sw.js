@@ -2,7 +2,7 @@
 // has been loaded. It never contacts any other origin.
 //
 // On install it stores the page, every asset the page names (Trunk gives them hashed
-// names, so a new build means new entries; the analysis and lessons modules and the crash
+// names, so a new build means new entries; the analysis, lessons and worlds modules and the crash
 // matrix's worker are named by <meta> tags) and the parts loaded on demand. Requests go to the network first, so an
 // online visitor always gets the latest build, and fall back to the stored copy offline.
 const CACHE = 'mqlab-site';
@@ -16,6 +16,7 @@ const PARTS = [
   './parts/lessons.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',
+  './parts/worlds.css',
   './text/en/analysis.txt',
   './text/en/cards.txt',
   './text/en/errors.txt',
@@ -30,6 +31,7 @@ const PARTS = [
   './text/en/real-systems.txt',
   './text/en/settings.txt',
   './text/en/simulator.txt',
+  './text/en/worlds.txt',
   './text/zh-CN/analysis.txt',
   './text/zh-CN/cards.txt',
   './text/zh-CN/errors.txt',
@@ -44,6 +46,7 @@ const PARTS = [
   './text/zh-CN/real-systems.txt',
   './text/zh-CN/settings.txt',
   './text/zh-CN/simulator.txt',
+  './text/zh-CN/worlds.txt',
 ];
 
 async function precache() {

@@ -72,6 +72,6 @@ pub fn AnalysisViews(props: &AnalysisViewsProps) -> Html {
         View::Compare => html! { <CompareView lab={lab} on_open={props.on_open.clone()} /> },
         View::CrashMatrix => html! { <CrashMatrix lab={lab} on_open={props.on_open.clone()} /> },
         View::ProtocolLab => html! { <ProtocolLab /> },
-        View::Simulator | View::Lessons => Html::default(),
+        View::Simulator | View::Lessons | View::Transactions => Html::default(),
     }
 }

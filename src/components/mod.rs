@@ -26,3 +26,6 @@ pub mod simulator;
 pub mod stage;
 pub mod stage_consumers;
 pub mod timeline;
+/// The Transactions view, built only into the worlds module.
+#[cfg(feature = "worlds")]
+pub mod worlds;

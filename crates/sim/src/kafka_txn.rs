@@ -12,13 +12,17 @@ use std::collections::BTreeMap;
 use mqlab_text::Words;
 use serde::Serialize;
 
-pub use crate::actor::txn::{Fact, RecordState, TxnNode};
+pub use crate::actor::txn::broker::Entry as PartitionEntry;
+pub use crate::actor::txn::coordinator::{LogEntry as TxnLogEntry, TxnState};
+pub use crate::actor::txn::{
+    partition_name, Fact, RecordState, TxnNode, OFFSETS, TOPIC_PARTITIONS,
+};
 
 use crate::actor::txn::broker::{Entry, TxnBroker};
 use crate::actor::txn::client::{ClientConfig, TxnClient};
 use crate::actor::txn::coordinator::TxnCoordinator;
 use crate::actor::txn::reader::TxnReader;
-use crate::actor::txn::{partition_name, TxnInput, TxnOutput, TxnTimer, Wire, TOPIC_PARTITIONS};
+use crate::actor::txn::{TxnInput, TxnOutput, TxnTimer, Wire};
 use crate::fault::{Command, CrashPoint};
 use crate::ledger::Summary;
 use crate::node::{NodeId, RoleKind};
@@ -421,6 +425,70 @@ impl KafkaTxnWorld {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The coordinator's transaction log, whole: each record's transaction, state,
+    /// epoch and partitions.
+    pub fn transaction_log_entries(&self) -> &[TxnLogEntry] {
+        &self.coordinator.disk.log
+    }
+
+    /// A partition's log with its markers and offset commits (the topic's partitions
+    /// are 0 and 1, the consumer offsets partition is [`OFFSETS`]); empty for a
+    /// partition the broker does not have.
+    pub fn partition_log(&self, partition: u8) -> &[PartitionEntry] {
+        self.broker
+            .disk
+            .partitions
+            .get(usize::from(partition))
+            .map_or(&[], |p| p.log.as_slice())
+    }
+
+    /// A partition's last stable offset: a read_committed consumer stops before it.
+    pub fn last_stable_offset(&self, partition: u8) -> u32 {
+        self.broker
+            .disk
+            .partitions
+            .get(usize::from(partition))
+            .map_or(0, |p| p.last_stable_offset())
+    }
+
+    /// A partition's high watermark: the broker is the only replica and syncs every
+    /// append, so every entry it has is below it.
+    pub fn high_watermark(&self, partition: u8) -> u32 {
+        self.broker
+            .disk
+            .partitions
+            .get(usize::from(partition))
+            .map_or(0, |p| p.end())
+    }
+
+    /// The producer epoch a partition has seen (requests with an older one are fenced).
+    pub fn partition_epoch(&self, partition: u8) -> u16 {
+        self.broker
+            .disk
+            .partitions
+            .get(usize::from(partition))
+            .map_or(0, |p| p.epoch)
+    }
+
+    /// The consumer's position in each of the topic's partitions.
+    pub fn consumer_positions(&self) -> &[u32] {
+        &self.reader.disk.positions
+    }
+
+    /// The producer instances, each with the epoch it uses (0 before InitProducerId has
+    /// answered) and whether it runs.
+    pub fn producers(&self) -> Vec<(TxnNode, u16, bool)> {
+        self.clients
+            .iter()
+            .map(|c| (c.me, c.epoch(), self.is_up(c.me)))
+            .collect()
+    }
+
+    /// True when a node runs (not crashed, not yet started, nor closed after fencing).
+    pub fn is_up(&self, node: TxnNode) -> bool {
+        self.states.get(&node) == Some(&NodeState::Up)
     }
 
     /// Runs until nothing is left to happen or `max_steps` steps; the steps taken.

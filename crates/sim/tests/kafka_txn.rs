@@ -529,3 +529,53 @@ fn records_to_one_partition_arrive_in_the_order_they_were_sent() {
     assert_eq!((s.exactly_once, s.lost, s.duplicated), (6, 0, 0), "{s:?}");
     assert!(s.fenced >= 1, "{s:?}");
 }
+
+#[test]
+fn the_read_only_views_show_markers_the_last_stable_offset_and_epochs() {
+    use mqlab_sim::kafka_txn::{PartitionEntry, TxnState, OFFSETS};
+    // A hung transaction: the producer crashes before EndTxn and stays down, so the
+    // partitions hold open records until the coordinator's timeout aborts them.
+    let mut scenario = kafka(2, 2).with_fault(crash_at(CrashPoint::ProducerBeforeEndTxn, 2));
+    scenario.timing.restart_after_ticks = None;
+    let mut world = KafkaTxnWorld::new(&scenario, true).expect("valid scenario");
+    let mut saw_open = false;
+    while world.step() {
+        for p in 0..2 {
+            let lso = world.last_stable_offset(p);
+            let hw = world.high_watermark(p);
+            assert!(lso <= hw, "LSO {lso} above the high watermark {hw}");
+            if lso < hw {
+                saw_open = true;
+                assert!(matches!(
+                    world.partition_log(p).get(lso as usize),
+                    Some(PartitionEntry::Record {
+                        state: RecordState::Open,
+                        ..
+                    })
+                ));
+            }
+        }
+    }
+    assert!(
+        saw_open,
+        "the open transaction held the last stable offset back"
+    );
+    let log = world.transaction_log_entries();
+    let last = log.last().expect("a transaction log");
+    assert_eq!(last.state, TxnState::CompleteAbort);
+    assert_eq!(last.partitions.len(), 2);
+    for p in 0..2 {
+        assert_eq!(world.last_stable_offset(p), world.high_watermark(p));
+        assert!(world
+            .partition_log(p)
+            .iter()
+            .any(|e| matches!(e, PartitionEntry::Marker { commit: false, .. })));
+    }
+    assert_eq!(world.consumer_positions().len(), 2);
+    assert!(world.partition_log(OFFSETS + 1).is_empty());
+    let producers = world.producers();
+    assert_eq!(producers.len(), 1);
+    assert_eq!(producers[0].0, TxnNode::Producer(0));
+    assert!(!producers[0].2, "the crashed producer stays down");
+    assert!(world.partition_epoch(0) >= 1);
+}

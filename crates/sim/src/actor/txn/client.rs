@@ -81,6 +81,11 @@ impl TxnClient {
         }
     }
 
+    /// The producer epoch the instance uses (0 before InitProducerId has answered).
+    pub fn epoch(&self) -> u16 {
+        self.epoch
+    }
+
     /// Handles an input; `progress` is the plain producer's saved next message.
     pub fn handle(&mut self, input: TxnInput, progress: u32) -> Vec<TxnOutput> {
         let mut out = Vec::new();

@@ -1,0 +1,113 @@
+// The Transactions view (the worlds module): Kafka transactions through a coordinator
+// crash between the markers, whose ledger is the one the core (the CLI) gives for the
+// same settings; a bad setting told in the view with the run kept; and the dual-write
+// patterns compared on one crash point, where the outbox with an inbox neither loses nor
+// applies twice. (Named so that `playwright test transactions.spec.js` runs it too.)
+const { test, expect, openSite, predict } = require('./helpers');
+
+// The Kafka ledger's counters, named as the CLI's summary names them.
+const KAFKA_COUNTERS = ['exactly_once', 'lost', 'duplicated', 'aborted_visible', 'fenced',
+  'lso_blocked_ticks', 'external_duplicated', 'txn_committed', 'txn_aborted'];
+
+async function openTransactions(page) {
+  await openSite(page);
+  await page.getByRole('tab', { name: 'Transactions' }).click();
+  await expect(page).toHaveURL(/view=transactions/);
+  const settings = page.getByRole('form', { name: 'Settings of the run' });
+  await expect(settings).toBeVisible({ timeout: 20_000 });
+  return settings;
+}
+
+test('Kafka transactions with coordinator.mid_markers: the ledger the CLI prints, step by step', async ({ guarded }) => {
+  const { page } = guarded;
+  const settings = await openTransactions(page);
+  await settings.getByLabel('Messages').fill('6');
+  await settings.getByLabel('Seed').fill('11');
+  await settings.getByLabel('Transaction size').fill('3');
+  await settings.getByLabel('Crash point').selectOption('coordinator.mid_markers');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+
+  const position = page.locator('#worlds-position');
+  await expect(position).toContainText('Step 0 of');
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(position).toContainText('Step 1 of');
+  await expect(page.locator('#worlds-narration')).not.toBeEmpty();
+  await page.getByRole('button', { name: 'Jump to the end' }).click();
+  const total = (await position.innerText()).match(/Step (\d+) of (\d+)/);
+  expect(total[1]).toEqual(total[2]);
+
+  const predicted = predict(['--mode', 'transactional', '--protocol', 'kafka', '--messages', '6',
+    '--seed', '11', '--txn-size', '3', '--crash', 'coordinator.mid_markers']);
+  const ledger = page.getByRole('region', { name: 'Ledger' });
+  for (const name of KAFKA_COUNTERS) {
+    await expect(ledger.locator(`[data-counter="${name}"] strong`), name).toHaveText(String(predicted[name]));
+  }
+  const transactions = await ledger.locator('li[data-txn]').allInnerTexts();
+  expect(transactions).toEqual(predicted.transactions);
+  const anomalies = await ledger.locator('.anomalies li').allInnerTexts();
+  expect(anomalies).toEqual(predicted.anomalies);
+  // The coordinator crashed mid-markers: the trace says so, and its log shows the states.
+  await expect(page.getByRole('region', { name: 'Events so far' })).toContainText('coordinator crashes');
+  await expect(page.locator('.coordinator-log')).toContainText('COMPLETE_COMMIT');
+  await expect(page.locator('.partition[data-partition="p0"] .plog .marker-commit').first()).toBeVisible();
+
+  // Back one step, then a bad setting: said in the view, and the run on screen kept.
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await expect(position).toContainText(`Step ${Number(total[2]) - 1} of ${total[2]}`);
+  await settings.getByLabel('Messages').fill('0');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText("Messages: '0' is not a whole number from 1 to 20.");
+  await expect(position).toContainText(`Step ${Number(total[2]) - 1} of ${total[2]}`);
+  await settings.getByLabel('Messages').fill('6');
+  await settings.getByLabel('Pauses (NODE@FROM..TO)').fill('producer@5..never');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('producer@5..never');
+  await expect(position).toContainText(`Step ${Number(total[2]) - 1} of ${total[2]}`);
+
+  // Beside XA 2PC on the same seed: each side's counts are its core's.
+  await settings.getByLabel('Pauses (NODE@FROM..TO)').fill('');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Compare with XA 2PC' }).click();
+  const xa = predict(['--pattern', '2pc', '--messages', '6', '--seed', '11', '--txn-size', '3',
+    '--crash', 'coordinator.mid_broadcast']);
+  const xaRow = page.locator('#worlds-compare-protocols tr[data-protocol="xa"]');
+  await expect(xaRow).toContainText('coordinator.mid_broadcast');
+  for (const name of ['exactly_once', 'lost', 'duplicated']) {
+    await expect(xaRow.locator(`[data-field="${name}"]`), name).toHaveText(String(xa[name]));
+  }
+  await expect(xaRow.locator('[data-field="blocked_ticks"]')).toHaveText(String(xa.costs.blocked_ticks));
+  const kafkaRow = page.locator('#worlds-compare-protocols tr[data-protocol="kafka"]');
+  await expect(kafkaRow.locator('[data-field="blocked_ticks"]')).toHaveText(String(predicted.lso_blocked_ticks));
+});
+
+test('the dual-write patterns side by side: the outbox with an inbox loses nothing and applies nothing twice', async ({ guarded }) => {
+  const { page } = guarded;
+  const settings = await openTransactions(page);
+  await settings.getByRole('button', { name: 'Dual writes' }).click();
+  await expect(settings.getByLabel('Pattern')).toHaveValue('outbox-inbox');
+  await settings.getByLabel('Messages').fill('5');
+  await settings.getByLabel('Seed').fill('3');
+  await settings.getByLabel('Crash point').selectOption('relay.after_publish');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByRole('button', { name: 'Jump to the end' }).click();
+  await expect(page.locator('[data-node="worlds-service"]')).toContainText('m5');
+  await expect(page.locator('[data-node="worlds-consumer"]')).toContainText('m5');
+
+  await page.getByRole('button', { name: 'Compare the patterns' }).click();
+  const table = page.locator('#worlds-compare-patterns');
+  const row = (pattern) => table.locator(`tr[data-pattern="${pattern}"]`);
+  await expect(row('outbox-inbox').locator('[data-field="lost"]')).toHaveText('0');
+  await expect(row('outbox-inbox').locator('[data-field="duplicated"]')).toHaveText('0');
+  // Every figure is the core's: the CLI gives the same for each pattern that has the point.
+  for (const pattern of ['outbox', 'outbox-inbox', 'offsets-with-output']) {
+    const cli = predict(['--pattern', pattern, '--messages', '5', '--seed', '3', '--crash', 'relay.after_publish']);
+    for (const name of ['exactly_once', 'lost', 'duplicated', 'state_without_event', 'event_without_state', 'broker_duplicates']) {
+      await expect(row(pattern).locator(`[data-field="${name}"]`), `${pattern} ${name}`).toHaveText(String(cli[name]));
+    }
+  }
+  // A pattern without a relay never reaches the relay's crash point: the core says so.
+  await expect(row('commit-first')).toContainText('Not run:');
+  await expect(row('commit-first')).toContainText('relay.after_publish');
+  await expect(table.locator('svg[role="img"]')).toBeVisible();
+});
