@@ -3,7 +3,15 @@
 // same settings; a bad setting told in the view with the run kept; and the dual-write
 // patterns compared on one crash point, where the outbox with an inbox neither loses nor
 // applies twice. (Named so that `playwright test transactions.spec.js` runs it too.)
-const { test, expect, openSite, predict } = require('./helpers');
+const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
+
+// The serious and critical accessibility violations of the page as it stands.
+async function seriousViolations(page) {
+  const results = await checkAccessibility(page);
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 // The Kafka ledger's counters, named as the CLI's summary names them.
 const KAFKA_COUNTERS = ['exactly_once', 'lost', 'duplicated', 'aborted_visible', 'fenced',
@@ -19,6 +27,8 @@ async function openTransactions(page) {
 }
 
 test('Kafka transactions with coordinator.mid_markers: the ledger the CLI prints, step by step', async ({ guarded }) => {
+  // The accessibility checks take their time on a busy machine.
+  test.setTimeout(120_000);
   const { page } = guarded;
   const settings = await openTransactions(page);
   await settings.getByLabel('Messages').fill('6');
@@ -79,9 +89,12 @@ test('Kafka transactions with coordinator.mid_markers: the ledger the CLI prints
   await expect(xaRow.locator('[data-field="blocked_ticks"]')).toHaveText(String(xa.costs.blocked_ticks));
   const kafkaRow = page.locator('#worlds-compare-protocols tr[data-protocol="kafka"]');
   await expect(kafkaRow.locator('[data-field="blocked_ticks"]')).toHaveText(String(predicted.lso_blocked_ticks));
+  // The view at its start, in both themes, is checked with every view (quality.spec.js).
+  expect(await seriousViolations(page)).toEqual([]);
 });
 
 test('the dual-write patterns side by side: the outbox with an inbox loses nothing and applies nothing twice', async ({ guarded }) => {
+  test.setTimeout(120_000);
   const { page } = guarded;
   const settings = await openTransactions(page);
   await settings.getByRole('button', { name: 'Dual writes' }).click();
@@ -110,4 +123,5 @@ test('the dual-write patterns side by side: the outbox with an inbox loses nothi
   await expect(row('commit-first')).toContainText('Not run:');
   await expect(row('commit-first')).toContainText('relay.after_publish');
   await expect(table.locator('svg[role="img"]')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
 });

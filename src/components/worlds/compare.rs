@@ -71,7 +71,7 @@ pub fn protocol_compare(outcomes: &[ProtocolOutcome; 2], words: &Words) -> Html 
     html! {
         <div class="worlds-compare" id="worlds-compare-protocols">
             <p class="small">{ words.get(Key::CompareProtocolsIntro) }</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table>
                     <thead><tr>
                         <th scope="col">{ words.get(Key::CompareColProtocol) }</th>
@@ -203,7 +203,7 @@ pub fn pattern_compare(rows: &[PatternOutcome], words: &Words) -> Html {
     html! {
         <div class="worlds-compare" id="worlds-compare-patterns">
             <p class="small">{ words.get(Key::ComparePatternsIntro) }</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table>
                     <thead><tr>
                         <th scope="col">{ words.get(Key::CompareColPattern) }</th>

@@ -58,7 +58,7 @@ fn coordinator(world: &KafkaTxnWorld, words: &Words) -> Html {
             if log.is_empty() {
                 <p class="empty">{ words.get(Key::KafkaLogEmpty) }</p>
             } else {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table>
                         <thead><tr>
                             <th scope="col">{ words.get(Key::KafkaColTxn) }</th>

@@ -122,7 +122,7 @@ fn kafka_outcomes(world: &KafkaTxnWorld, words: &Words) -> Html {
         .filter_map(|entry| {
             let (key, class) = match entry.state {
                 TxnState::CompleteCommit => (Key::LedgerTxnCommitted, "ok"),
-                TxnState::CompleteAbort => (Key::LedgerTxnAborted, "warn"),
+                TxnState::CompleteAbort => (Key::LedgerTxnAborted, "abort"),
                 _ => return None,
             };
             Some(html! {

@@ -177,7 +177,7 @@ pub fn WorldsView() -> Html {
                     { ledger(run, &words) }
                     <section class="panel narration worlds-events" aria-labelledby="worlds-events-title">
                         <h2 id="worlds-events-title">{ words.fill(Key::EventsLabel, &[("count", events.len().into())]) }</h2>
-                        <ol>
+                        <ol tabindex="0" aria-labelledby="worlds-events-title">
                             { for events.iter().enumerate().rev().map(|(i, e)| html! {
                                 <li class={classes!((i >= loaded.frame.step_events_from && step > 0).then_some("current"))}>{ e }</li>
                             }) }
