@@ -31,6 +31,7 @@ const PARTS = [
   './text/en/real-systems.txt',
   './text/en/settings.txt',
   './text/en/simulator.txt',
+  './text/en/world-lessons.txt',
   './text/en/worlds.txt',
   './text/zh-CN/analysis.txt',
   './text/zh-CN/cards.txt',
@@ -46,6 +47,7 @@ const PARTS = [
   './text/zh-CN/real-systems.txt',
   './text/zh-CN/settings.txt',
   './text/zh-CN/simulator.txt',
+  './text/zh-CN/world-lessons.txt',
   './text/zh-CN/worlds.txt',
 ];
 

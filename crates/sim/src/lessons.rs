@@ -74,6 +74,37 @@ pub enum Check {
     NoneReordered,
     /// At least this many deliveries were marked redelivered.
     RedeliveredAtLeast(u32),
+    /// Kafka transactions: at least this many records of aborted transactions were
+    /// applied.
+    #[cfg(feature = "kafka-txn")]
+    AbortedVisibleAtLeast(u32),
+    /// Kafka transactions: no record of an aborted transaction was applied.
+    #[cfg(feature = "kafka-txn")]
+    NoneAbortedVisible,
+    /// Kafka transactions: at least this many requests were refused as fenced.
+    #[cfg(feature = "kafka-txn")]
+    FencedAtLeast(u32),
+    /// Kafka transactions: the consumer waited at a last stable offset for at least this
+    /// many ticks.
+    #[cfg(feature = "kafka-txn")]
+    LsoBlockedTicksAtLeast(u64),
+    /// Kafka transactions: the consumer waited at a last stable offset for fewer ticks.
+    #[cfg(feature = "kafka-txn")]
+    LsoBlockedTicksBelow(u64),
+    /// Dual writes: at least this many rows were committed whose event never reached
+    /// the broker.
+    #[cfg(feature = "outbox")]
+    StateWithoutEventAtLeast(u32),
+    /// Dual writes: at least this many events were appended at the broker more than once.
+    #[cfg(feature = "outbox")]
+    BrokerDuplicatesAtLeast(u32),
+    /// At least this many records or events had the external system called more than
+    /// once.
+    #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
+    ExternalDuplicatedAtLeast(u32),
+    /// The external system was never called twice for one record or event.
+    #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
+    NoneExternalDuplicated,
 }
 
 impl Check {
@@ -101,6 +132,24 @@ impl Check {
             Check::ReorderedAtLeast(count) => summary.reordered_per_key >= count,
             Check::NoneReordered => summary.reordered_per_key == 0,
             Check::RedeliveredAtLeast(count) => summary.redelivered >= count,
+            #[cfg(feature = "kafka-txn")]
+            Check::AbortedVisibleAtLeast(count) => summary.aborted_visible >= count,
+            #[cfg(feature = "kafka-txn")]
+            Check::NoneAbortedVisible => summary.aborted_visible == 0,
+            #[cfg(feature = "kafka-txn")]
+            Check::FencedAtLeast(count) => summary.fenced >= count,
+            #[cfg(feature = "kafka-txn")]
+            Check::LsoBlockedTicksAtLeast(ticks) => summary.lso_blocked_ticks >= ticks,
+            #[cfg(feature = "kafka-txn")]
+            Check::LsoBlockedTicksBelow(ticks) => summary.lso_blocked_ticks < ticks,
+            #[cfg(feature = "outbox")]
+            Check::StateWithoutEventAtLeast(count) => summary.state_without_event >= count,
+            #[cfg(feature = "outbox")]
+            Check::BrokerDuplicatesAtLeast(count) => summary.broker_duplicates >= count,
+            #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
+            Check::ExternalDuplicatedAtLeast(count) => summary.external_duplicated >= count,
+            #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
+            Check::NoneExternalDuplicated => summary.external_duplicated == 0,
         }
     }
 }

@@ -42,8 +42,12 @@ pub mod timeline;
 pub mod topology;
 pub mod trace;
 pub mod txn_protocol;
+#[cfg(all(feature = "kafka-txn", feature = "outbox"))]
+pub mod world_lessons;
 #[cfg(any(feature = "kafka-txn", feature = "outbox"))]
 pub mod world_matrix;
+#[cfg(all(feature = "kafka-txn", feature = "outbox"))]
+pub mod worlds;
 
 pub use checker::{Invariant, InvariantViolation};
 pub use consumers_view::{

@@ -182,6 +182,14 @@ impl TimedOutboxFault {
     }
 }
 
+impl fmt::Display for TimedOutboxFault {
+    /// As it is read: `TICK:crash:NODE` or `TICK:restart:NODE`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.crash { "crash" } else { "restart" };
+        write!(f, "{}:{what}:{}", self.tick, self.node.as_str())
+    }
+}
+
 /// Why a dual-write run cannot be built. Nothing is run when one is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutboxError {

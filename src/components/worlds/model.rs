@@ -9,8 +9,10 @@ use std::rc::Rc;
 use mqlab_sim::kafka_txn::KafkaTxnWorld;
 use mqlab_sim::outbox::{
     two_phase_commit_report, Costs, InboxAck, OutboxError, OutboxSettings, OutboxWorld, Pattern,
-    RelayMarks,
+    RelayMarks, TimedOutboxFault,
 };
+use mqlab_sim::worlds::WorldError;
+pub use mqlab_sim::worlds::{Run, Setup};
 use mqlab_sim::{
     Command, CrashPoint, Isolation, KafkaTransactions, Mode, Pause, PauseParseError, Scenario,
     ScenarioError, Sim, SimOptions, Summary, UnknownName,
@@ -96,6 +98,9 @@ pub struct Form {
     pub relay_marks: String,
     /// `before-commit`, `after-commit`, or empty for the default.
     pub inbox_ack: String,
+    /// Crashes and restarts at ticks, `TICK:crash|restart:NODE`, separated by commas or
+    /// spaces (the dual writes).
+    pub timed: String,
 }
 
 impl Default for Form {
@@ -114,20 +119,74 @@ impl Default for Form {
             pattern: Pattern::OutboxInbox.as_str().to_string(),
             relay_marks: String::new(),
             inbox_ack: String::new(),
+            timed: String::new(),
         }
     }
 }
 
-/// A run the form describes: the world and what it is built from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Setup {
-    /// Kafka transactions (transactional mode with the Kafka protocol).
-    Kafka(Scenario),
-    /// A pattern of the dual writes.
-    Dual {
-        scenario: Scenario,
-        settings: OutboxSettings,
-    },
+/// The items of a list typed with commas or spaces.
+fn items(text: &str) -> impl Iterator<Item = &str> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+fn joined<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(T::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Form {
+    /// The form that describes a setup (a lesson's run, opened in the form).
+    pub fn from_setup(setup: &Setup) -> Form {
+        let base = Form::default();
+        let (scenario, world) = match setup {
+            Setup::Kafka(scenario) => (scenario, WorldKind::Kafka),
+            Setup::Dual { scenario, .. } => (scenario, WorldKind::Dual),
+        };
+        let (crash_point, crash_message) = crash_of(scenario).map_or_else(
+            || (String::new(), String::new()),
+            |(point, message)| {
+                (
+                    point.as_str().to_string(),
+                    message.map_or_else(String::new, |m| format!("m{m}")),
+                )
+            },
+        );
+        let mut form = Form {
+            world,
+            messages: scenario.messages.to_string(),
+            seed: scenario.seed.to_string(),
+            crash_point,
+            crash_message,
+            ..base
+        };
+        match setup {
+            Setup::Kafka(scenario) => {
+                form.txn_size = scenario.transaction.size.to_string();
+                if let Some(kafka) = &scenario.kafka_transactions {
+                    form.isolation = kafka.isolation.as_str().to_string();
+                    form.zombie = kafka.zombie;
+                    form.external_effect = kafka.external_effect;
+                    form.pauses = joined(&kafka.pauses);
+                }
+            }
+            Setup::Dual { settings, .. } => {
+                form.pattern = settings.pattern.as_str().to_string();
+                form.relay_marks = settings
+                    .relay_marks
+                    .map_or_else(String::new, |r| r.as_str().to_string());
+                form.inbox_ack = settings
+                    .inbox_ack
+                    .map_or_else(String::new, |a| a.as_str().to_string());
+                form.timed = joined(&settings.timed);
+            }
+        }
+        form
+    }
 }
 
 /// Why the form's settings were not run.
@@ -222,11 +281,8 @@ pub fn parse(form: &Form) -> Result<Setup, FormError> {
                 .isolation
                 .parse::<Isolation>()
                 .map_err(FormError::Name)?;
-            let pauses = form
-                .pauses
-                .split([',', ' '])
-                .filter(|p| !p.trim().is_empty())
-                .map(|p| Pause::parse(p.trim()).map_err(FormError::Pause))
+            let pauses = items(&form.pauses)
+                .map(|p| Pause::parse(p).map_err(FormError::Pause))
                 .collect::<Result<Vec<Pause>, FormError>>()?;
             scenario.mode = Mode::Transactional;
             scenario.transaction.size = size;
@@ -246,17 +302,30 @@ pub fn parse(form: &Form) -> Result<Setup, FormError> {
             if pattern == Pattern::TwoPhaseCommit {
                 return Err(FormError::Outbox(OutboxError::TwoPhaseCommitElsewhere));
             }
+            let timed = items(&form.timed)
+                .map(|t| TimedOutboxFault::parse(t).map_err(FormError::Outbox))
+                .collect::<Result<Vec<TimedOutboxFault>, FormError>>()?;
             let settings = OutboxSettings {
                 relay_marks,
                 inbox_ack,
+                timed,
                 ..OutboxSettings::new(pattern)
             };
             Setup::Dual { scenario, settings }
         }
     };
     // Built once here, so that the core's refusals come before the run is replaced.
-    Run::build(&setup)?;
+    Run::build(&setup).map_err(FormError::from)?;
     Ok(setup)
+}
+
+impl From<WorldError> for FormError {
+    fn from(error: WorldError) -> FormError {
+        match error {
+            WorldError::Scenario(e) => FormError::Scenario(e),
+            WorldError::Outbox(e) => FormError::Outbox(e),
+        }
+    }
 }
 
 fn optional<T>(
@@ -267,93 +336,6 @@ fn optional<T>(
         Ok(None)
     } else {
         parse(text.trim()).map(Some).map_err(FormError::Name)
-    }
-}
-
-/// A run of one world, at some step.
-#[derive(Clone, Debug)]
-pub enum Run {
-    Kafka(Box<KafkaTxnWorld>),
-    Dual(Box<OutboxWorld>),
-}
-
-impl Run {
-    /// The run at its start, with its trace recorded.
-    pub fn build(setup: &Setup) -> Result<Run, FormError> {
-        match setup {
-            Setup::Kafka(scenario) => KafkaTxnWorld::new(scenario, true)
-                .map(|world| Run::Kafka(Box::new(world)))
-                .map_err(FormError::Scenario),
-            Setup::Dual { scenario, settings } => OutboxWorld::new(scenario, settings, true)
-                .map(|world| Run::Dual(Box::new(world)))
-                .map_err(FormError::Outbox),
-        }
-    }
-
-    /// Advances one event; false when nothing is left.
-    pub fn step(&mut self) -> bool {
-        match self {
-            Run::Kafka(world) => world.step(),
-            Run::Dual(world) => world.step(),
-        }
-    }
-
-    /// True when nothing is left to happen.
-    pub fn is_quiet(&self) -> bool {
-        match self {
-            Run::Kafka(world) => world.is_quiet(),
-            Run::Dual(world) => world.is_quiet(),
-        }
-    }
-
-    /// The current tick.
-    pub fn tick(&self) -> u64 {
-        match self {
-            Run::Kafka(world) => world.tick(),
-            Run::Dual(world) => world.tick(),
-        }
-    }
-
-    /// How many events the trace holds.
-    pub fn trace_len(&self) -> usize {
-        match self {
-            Run::Kafka(world) => world.trace().len(),
-            Run::Dual(world) => world.trace().len(),
-        }
-    }
-
-    /// The sentences of the trace's events from `from` on, in `words`.
-    pub fn sentences(&self, from: usize, words: &Words) -> Vec<String> {
-        match self {
-            Run::Kafka(world) => world
-                .trace()
-                .iter()
-                .skip(from)
-                .map(|e| e.text(words))
-                .collect(),
-            Run::Dual(world) => world
-                .trace()
-                .iter()
-                .skip(from)
-                .map(|e| e.text(words))
-                .collect(),
-        }
-    }
-
-    /// The ledger's counts.
-    pub fn summary(&self) -> Summary {
-        match self {
-            Run::Kafka(world) => world.summary(),
-            Run::Dual(world) => world.summary(),
-        }
-    }
-
-    /// The ledger's anomalies with their causes, in `words`.
-    pub fn anomalies(&self, words: &Words) -> Vec<String> {
-        match self {
-            Run::Kafka(world) => world.anomalies(words),
-            Run::Dual(world) => world.anomalies(words),
-        }
     }
 }
 
@@ -372,12 +354,7 @@ pub struct Frame {
 /// most [`MAX_STEPS`]).
 pub fn total_steps(setup: &Setup) -> Result<u64, FormError> {
     let mut run = Run::build(setup)?;
-    let mut steps = 0;
-    // The dual writes' relay and consumer poll for ever: a run ends when it is quiet.
-    while steps < MAX_STEPS && !run.is_quiet() && run.step() {
-        steps += 1;
-    }
-    Ok(steps)
+    Ok(run.run_until_quiet(MAX_STEPS))
 }
 
 /// The run rebuilt from its scenario and played to `step` (or to its end, when it ends

@@ -173,6 +173,11 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                 { select_field("worlds-inbox-ack", Key::FormInboxAck, &form.inbox_ack,
                     std::iter::once(default_option()).chain(InboxAck::ALL.iter().map(|a| named(a.as_str()))).collect(),
                     |f, v| f.inbox_ack = v) }
+                <label class="field wide" for="worlds-timed">
+                    <span>{ words.get(Key::FormTimed) }</span>
+                    <input id="worlds-timed" type="text" placeholder="28:crash:consumer" value={form.timed.clone()}
+                        oninput={{ let set = edit(|f, v| f.timed = v); Callback::from(move |e: InputEvent| if let Some(v) = input_value(&e) { set(v) }) }} />
+                </label>
             </>
         },
     };

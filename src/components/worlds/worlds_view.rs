@@ -13,6 +13,7 @@ use super::compare::{pattern_compare, protocol_compare};
 use super::dual_state::dual_state;
 use super::kafka_state::kafka_state;
 use super::ledger::ledger;
+use super::lesson::{lesson_card, lesson_list, CardActions};
 use super::model::{
     compare_patterns, compare_protocols, parse, Form, FormError, PatternOutcome, ProtocolOutcome,
     Run, Setup,
@@ -20,6 +21,7 @@ use super::model::{
 use super::player::{Player, PlayerAction};
 use super::settings_form::SettingsForm;
 use crate::words::current as words_now;
+use mqlab_sim::world_lessons::{self, WorldLesson};
 
 /// How long a step stays on screen while the run plays, in milliseconds.
 const BEAT_MS: u32 = 700;
@@ -54,6 +56,9 @@ pub fn WorldsView() -> Html {
     let player = use_reducer(first_player);
     let problem = use_state(|| None::<FormError>);
     let compared = use_state(|| None::<Compared>);
+    // The lesson open, if any, and the learner's prediction for it.
+    let lesson = use_state(|| None::<Rc<WorldLesson>>);
+    let prediction = use_state(|| None::<usize>);
 
     // The play timer: one beat per step while playing, dropped when paused.
     {
@@ -73,7 +78,9 @@ pub fn WorldsView() -> Html {
         let form = form.clone();
         let player = player.clone();
         let problem = problem.clone();
+        let lesson = lesson.clone();
         Callback::from(move |next: Form| {
+            lesson.set(None);
             match parse(&next) {
                 Ok(setup) => {
                     player.dispatch(PlayerAction::Load(Rc::new(setup)));
@@ -85,6 +92,45 @@ pub fn WorldsView() -> Html {
             form.set(next);
         })
     };
+    let open_lesson = {
+        let player = player.clone();
+        let problem = problem.clone();
+        let lesson = lesson.clone();
+        let prediction = prediction.clone();
+        Callback::from(move |id: &'static str| {
+            let Some(found) = world_lessons::find(id) else {
+                return;
+            };
+            // The core's refusal, should it refuse a lesson's run, is told like a form's.
+            match Run::build(&found.setup) {
+                Ok(_) => {
+                    player.dispatch(PlayerAction::Load(Rc::new(found.setup.clone())));
+                    problem.set(None);
+                    prediction.set(None);
+                    lesson.set(Some(Rc::new(found)));
+                }
+                Err(error) => problem.set(Some(error.into())),
+            }
+        })
+    };
+    let close_lesson = {
+        let lesson = lesson.clone();
+        Callback::from(move |_: MouseEvent| lesson.set(None))
+    };
+    let lesson_to_form = {
+        let lesson = lesson.clone();
+        let form = form.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(open) = &*lesson {
+                form.set(Form::from_setup(&open.setup));
+            }
+            lesson.set(None);
+        })
+    };
+    let predict = {
+        let prediction = prediction.clone();
+        Callback::from(move |choice: usize| prediction.set(Some(choice)))
+    };
     let act = |action: PlayerAction| {
         let player = player.clone();
         Callback::from(move |_: MouseEvent| player.dispatch(action.clone()))
@@ -93,6 +139,7 @@ pub fn WorldsView() -> Html {
     let Some(loaded) = player.loaded.clone() else {
         return html! {
             <div class="worlds-view">
+                { lesson_list(&words, &open_lesson) }
                 <SettingsForm form={(*form).clone()} {on_change} {on_run} />
                 if let Some(error) = &*problem {
                     <p class="notice error" role="alert" id="worlds-problem">{ error.describe_in(&words) }</p>
@@ -133,7 +180,17 @@ pub fn WorldsView() -> Html {
     html! {
         <div class="worlds-view">
             <p class="worlds-intro">{ words.get(if is_kafka { Key::IntroKafka } else { Key::IntroDual }) }</p>
-            <SettingsForm form={(*form).clone()} {on_change} {on_run} />
+            if let Some(open) = &*lesson {
+                { lesson_card(open, Some(run), &words, &CardActions {
+                    prediction: *prediction,
+                    predict,
+                    to_form: lesson_to_form,
+                    close: close_lesson,
+                }) }
+            } else {
+                { lesson_list(&words, &open_lesson) }
+                <SettingsForm form={(*form).clone()} {on_change} {on_run} />
+            }
             if let Some(error) = &*problem {
                 <div class="notice error" role="alert" id="worlds-problem">
                     <p>{ words.fill(Key::ProblemKept, &[("problem", error.describe_in(&words).into())]) }</p>

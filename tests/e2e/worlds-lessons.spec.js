@@ -1,0 +1,103 @@
+// The lessons of the Transactions view, played in the page: each opens its run, takes a
+// prediction, plays to the end, and marks as true the answer that the core's run makes
+// true. The ledger on screen is the one the command line gives for the same settings,
+// and "Open this run in the form" hands those settings to the form.
+const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
+
+const KAFKA = ['--mode', 'transactional', '--protocol', 'kafka', '--messages', '4', '--txn-size', '2', '--seed', '1'];
+const DUAL = ['--messages', '3', '--seed', '1'];
+
+// Each lesson: its slug, its run as the command line writes it, the answer the run makes
+// true, and a form field that "Open this run in the form" fills.
+const LESSONS = [
+  { id: 'commit-markers', args: [...KAFKA, '--crash', 'producer.after_send:m2'],
+    answer: 'Each message once', field: ['Crash point', 'producer.after_send'] },
+  { id: 'hung-transaction', args: [...KAFKA, '--pause', 'producer@20..200'],
+    answer: 'It waits at the last stable offset', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
+  { id: 'zombie-fencing', args: [...KAFKA, '--zombie', '--pause', 'producer@20..200'],
+    answer: 'The old instance is fenced', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
+  { id: 'dual-write-problem', args: [...DUAL, '--pattern', 'commit-first', '--crash', 'service.after_db_commit:m2'],
+    answer: 'It is lost', field: ['Pattern', 'commit-first'] },
+  { id: 'outbox-twice', args: [...DUAL, '--pattern', 'outbox', '--crash', 'relay.after_publish:m2'],
+    answer: 'reach the broker twice', field: ['Pattern', 'outbox'] },
+  { id: 'inbox-reach', args: [...DUAL, '--pattern', 'outbox-inbox', '--crash', 'relay.after_publish:m2', '--at', '28:crash:consumer'],
+    answer: 'external system called twice', field: ['Crashes at ticks (TICK:crash|restart:NODE)', '28:crash:consumer'] },
+];
+
+const COUNTERS = ['exactly_once', 'lost', 'duplicated'];
+
+async function openTransactions(page) {
+  await openSite(page);
+  await page.getByRole('tab', { name: 'Transactions' }).click();
+  await expect(page).toHaveURL(/view=transactions/);
+  const lessons = page.getByRole('region', { name: 'Lessons' });
+  await expect(lessons).toBeVisible({ timeout: 20_000 });
+  return lessons;
+}
+
+for (const lesson of LESSONS) {
+  test(`the lesson ${lesson.id}: predict, play, and the run's answer`, async ({ guarded }) => {
+    test.setTimeout(90_000);
+    const { page } = guarded;
+    const list = await openTransactions(page);
+    await list.locator(`button[data-lesson="${lesson.id}"]`).click();
+    const card = page.locator(`section.worlds-lesson[data-lesson="${lesson.id}"]`);
+    await expect(card).toBeVisible();
+    // Before the run: one cue (the scene), no answer yet.
+    await expect(card.locator('#worlds-lesson-cues li')).toHaveCount(1);
+    await expect(card.locator('.lesson-mark')).toHaveCount(0);
+    // A prediction: the first answer.
+    await card.locator('#worlds-lesson-choice-1').check();
+    await page.getByRole('button', { name: 'Step forward' }).click();
+    await page.getByRole('button', { name: 'Jump to the end' }).click();
+    const position = await page.locator('#worlds-position').innerText();
+    const [, step, total] = position.match(/Step (\d+) of (\d+)/);
+    expect(step).toEqual(total);
+
+    // The answer the run makes true, and only it.
+    const holds = card.locator('.choices li.holds');
+    await expect(holds).toHaveCount(1);
+    await expect(holds).toContainText(lesson.answer);
+    const rightAnswerFirst = await card.locator('.choices li').first().evaluate((li) => li.classList.contains('holds'));
+    await expect(card.locator('#worlds-lesson-verdict')).toContainText(rightAnswerFirst ? 'is what the run shows' : 'is not what the run shows');
+    await expect(card.locator('#worlds-lesson-summary')).not.toBeEmpty();
+    expect(await card.locator('#worlds-lesson-cues li').count()).toBeGreaterThan(3);
+
+    // The ledger is the core's, as the command line prints it.
+    const predicted = predict(lesson.args);
+    const ledger = page.getByRole('region', { name: 'Ledger' });
+    for (const name of COUNTERS) {
+      await expect(ledger.locator(`[data-counter="${name}"] strong`), name).toHaveText(String(predicted[name]));
+    }
+
+    // Into the form: the lesson closes, the run stays, and the form holds its settings.
+    await card.getByRole('button', { name: 'Open this run in the form' }).click();
+    await expect(card).toHaveCount(0);
+    const settings = page.getByRole('form', { name: 'Settings of the run' });
+    const [label, value] = lesson.field;
+    await expect(settings.getByLabel(label)).toHaveValue(value);
+    await expect(page.locator('#worlds-position')).toContainText(`Step ${total} of ${total}`);
+    // Run from the form: the same run, the same ledger.
+    await settings.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByRole('button', { name: 'Jump to the end' }).click();
+    for (const name of COUNTERS) {
+      await expect(ledger.locator(`[data-counter="${name}"] strong`), name).toHaveText(String(predicted[name]));
+    }
+  });
+}
+
+test('an open lesson passes the accessibility checks, before and after its answer', async ({ guarded }) => {
+  test.setTimeout(120_000);
+  const { page } = guarded;
+  const list = await openTransactions(page);
+  await list.locator('button[data-lesson="inbox-reach"]').click();
+  const serious = async () => (await checkAccessibility(page)).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help}`);
+  expect(await serious()).toEqual([]);
+  await page.getByRole('button', { name: 'Jump to the end' }).click();
+  await expect(page.locator('.choices li.holds')).toHaveCount(1);
+  expect(await serious()).toEqual([]);
+  await page.getByRole('button', { name: 'Close the lesson' }).click();
+  await expect(page.getByRole('region', { name: 'Lessons' })).toBeVisible();
+});
