@@ -101,3 +101,30 @@ test('an open lesson passes the accessibility checks, before and after its answe
   await page.getByRole('button', { name: 'Close the lesson' }).click();
   await expect(page.getByRole('region', { name: 'Lessons' })).toBeVisible();
 });
+
+test('a lesson keeps its place when the language changes, and when the learner comes back from another view', async ({ guarded }) => {
+  test.setTimeout(90_000);
+  const { page } = guarded;
+  const list = await openTransactions(page);
+  await list.locator('button[data-lesson="zombie-fencing"]').click();
+  await page.locator('#worlds-lesson-choice-3').check();
+  for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Step forward' }).click();
+  const position = page.locator('#worlds-position');
+  await expect(position).toContainText('Step 5 of');
+  const cues = await page.locator('#worlds-lesson-cues li').count();
+
+  await page.locator('select.lang-switch').selectOption('zh-CN');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  const card = page.locator('section.worlds-lesson[data-lesson="zombie-fencing"]');
+  await expect(card.locator('#worlds-lesson-title')).toHaveText('僵尸隔离：挡住死而复生的生产者的纪元', { timeout: 20_000 });
+  await expect(page.locator('#worlds-lesson-choice-3')).toBeChecked();
+  await expect(page.locator('#worlds-lesson-cues li')).toHaveCount(cues);
+  await expect(position).toContainText('5');
+
+  await page.locator('select.lang-switch').selectOption('en');
+  await expect(card.locator('#worlds-lesson-title')).toHaveText('Zombie fencing: the epoch that stops a producer back from the dead');
+  await page.getByRole('tab', { name: 'Simulator' }).click();
+  await page.getByRole('tab', { name: 'Transactions' }).click();
+  await expect(position).toContainText('Step 5 of', { timeout: 20_000 });
+  await expect(page.locator('#worlds-lesson-choice-3')).toBeChecked();
+});

@@ -63,6 +63,16 @@ impl Player {
         }
     }
 
+    /// A player with a run loaded at `step` (paused): the view shown again after a
+    /// language switch.
+    pub fn at(setup: Rc<Setup>, step: u64) -> Player {
+        let loaded = load(setup).map(|loaded| jump(&loaded, step));
+        Player {
+            loaded,
+            playing: false,
+        }
+    }
+
     /// True when the run on screen is at its end.
     pub fn at_end(&self) -> bool {
         self.loaded.as_ref().is_none_or(|l| l.frame.step >= l.total)
@@ -173,6 +183,17 @@ mod tests {
         assert_eq!(step(&p), total);
         let p = p.reduce(PlayerAction::ToStart).reduce(PlayerAction::Back);
         assert_eq!(step(&p), 0);
+    }
+
+    #[test]
+    fn a_player_comes_back_at_the_step_it_was_at() {
+        let p = player().reduce(PlayerAction::Forward).reduce(PlayerAction::Forward);
+        let loaded = p.loaded.as_ref().expect("loaded");
+        let again = Player::at(loaded.setup.clone(), 2);
+        let back = again.loaded.as_ref().expect("loaded");
+        assert_eq!(back.frame.step, 2);
+        assert_eq!(back.frame.run.trace_len(), loaded.frame.run.trace_len());
+        assert!(!again.playing);
     }
 
     #[test]

@@ -41,7 +41,35 @@ impl Compared {
     }
 }
 
+/// What the view keeps while the page draws it anew (in another language, or when the
+/// learner comes back from another view): the form, the run and its step, the open
+/// lesson and the prediction.
+#[derive(Clone)]
+struct Kept {
+    form: Form,
+    setup: Option<Rc<Setup>>,
+    step: u64,
+    lesson: Option<Rc<WorldLesson>>,
+    prediction: Option<usize>,
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
+}
+
+fn kept() -> Option<Kept> {
+    KEPT.with(|kept| kept.borrow().clone())
+}
+
 fn first_player() -> Player {
+    if let Some(Kept {
+        setup: Some(setup),
+        step,
+        ..
+    }) = kept()
+    {
+        return Player::at(setup, step);
+    }
     // The default form runs; should the core ever refuse it, the view starts empty and
     // says why when the learner runs it.
     parse(&Form::default())
@@ -52,13 +80,22 @@ fn first_player() -> Player {
 #[component]
 pub fn WorldsView() -> Html {
     let words = words_now();
-    let form = use_state(Form::default);
+    let form = use_state(|| kept().map_or_else(Form::default, |k| k.form));
     let player = use_reducer(first_player);
     let problem = use_state(|| None::<FormError>);
     let compared = use_state(|| None::<Compared>);
     // The lesson open, if any, and the learner's prediction for it.
-    let lesson = use_state(|| None::<Rc<WorldLesson>>);
-    let prediction = use_state(|| None::<usize>);
+    let lesson = use_state(|| kept().and_then(|k| k.lesson));
+    let prediction = use_state(|| kept().and_then(|k| k.prediction));
+    KEPT.with(|kept| {
+        *kept.borrow_mut() = Some(Kept {
+            form: (*form).clone(),
+            setup: player.loaded.as_ref().map(|l| l.setup.clone()),
+            step: player.loaded.as_ref().map_or(0, |l| l.frame.step),
+            lesson: (*lesson).clone(),
+            prediction: *prediction,
+        });
+    });
 
     // The play timer: one beat per step while playing, dropped when paused.
     {
