@@ -306,6 +306,11 @@ fn lesson_list(
             <progress max={all.len().to_string()} value={done.to_string()} aria-labelledby="lessons-progress" />
             { lazy::status(Part::Lessons, text, retry) }
             { for chapters.into_iter().flatten() }
+            <section class="lesson-chapter lessons-more" aria-labelledby="lessons-more-heading">
+                <h3 id="lessons-more-heading">{ words.get(Key::ListMoreHeading) }</h3>
+                <p>{ words.get(Key::ListMore) }</p>
+                <p><a href="#view=transactions/" id="lessons-more-link">{ words.get(Key::ListMoreLink) }</a></p>
+            </section>
         </section>
     }
 }

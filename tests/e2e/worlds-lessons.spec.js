@@ -128,3 +128,15 @@ test('a lesson keeps its place when the language changes, and when the learner c
   await expect(position).toContainText('Step 5 of', { timeout: 20_000 });
   await expect(page.locator('#worlds-lesson-choice-3')).toBeChecked();
 });
+
+test('the Lessons view points to the lessons of the Transactions view', async ({ guarded }) => {
+  test.setTimeout(60_000);
+  const { page } = guarded;
+  await openSite(page);
+  await page.getByRole('tab', { name: 'Lessons' }).click();
+  const link = page.getByRole('link', { name: 'Open the Transactions view' });
+  await expect(link).toBeVisible({ timeout: 20_000 });
+  await link.click();
+  await expect(page.getByRole('tab', { name: 'Transactions' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('region', { name: 'Lessons' }).locator('button[data-lesson="commit-markers"]')).toBeVisible({ timeout: 20_000 });
+});

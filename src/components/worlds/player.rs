@@ -187,7 +187,9 @@ mod tests {
 
     #[test]
     fn a_player_comes_back_at_the_step_it_was_at() {
-        let p = player().reduce(PlayerAction::Forward).reduce(PlayerAction::Forward);
+        let p = player()
+            .reduce(PlayerAction::Forward)
+            .reduce(PlayerAction::Forward);
         let loaded = p.loaded.as_ref().expect("loaded");
         let again = Player::at(loaded.setup.clone(), 2);
         let back = again.loaded.as_ref().expect("loaded");
