@@ -7,6 +7,7 @@ pub mod compare;
 pub mod dual_state;
 pub mod kafka_state;
 pub mod ledger;
+pub mod matrix;
 pub mod model;
 pub mod player;
 pub mod settings_form;

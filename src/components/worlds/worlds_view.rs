@@ -13,6 +13,7 @@ use super::compare::{pattern_compare, protocol_compare};
 use super::dual_state::dual_state;
 use super::kafka_state::kafka_state;
 use super::ledger::ledger;
+use super::matrix::WorldsMatrix;
 use super::model::{
     compare_patterns, compare_protocols, parse, Form, FormError, PatternOutcome, ProtocolOutcome,
     Run, Setup,
@@ -198,6 +199,7 @@ pub fn WorldsView() -> Html {
                     None => html! { <p class="small">{ words.get(if is_kafka { Key::CompareProtocolsHint } else { Key::ComparePatternsHint }) }</p> },
                 } }
             </section>
+            <WorldsMatrix setup={loaded.setup.clone()} />
         </div>
     }
 }
