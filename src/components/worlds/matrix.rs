@@ -4,14 +4,15 @@
 //! the line above the table counts the cells by it. Every count is the core's
 //! (`mqlab_sim::world_matrix`); the view only sorts the cells it is given.
 //!
-//! Timing, measured natively with a throwaway program on the 2-core development machine
+//! Timing. Measured natively with a throwaway program on the 2-core development machine
 //! (dev profile, the core at opt-level 3): a 20-message matrix took 13–27 ms for Kafka
 //! transactions (80 cells; transaction size 5 down to 1) and 14–30 ms for the dual
-//! writes (60 to 100 cells; the outbox with an inbox the longest), about 0.3 ms a cell.
-//! The page's WebAssembly, built for size, runs the core slower than that, so a whole
-//! matrix in one go would hold the page past the 50 ms a frame can wait. The matrix is
-//! computed a row per timer tick instead (at most 20 runs, 7 ms natively), with its
-//! progress shown and a button to cancel.
+//! writes (60 to 100 cells; the outbox with an inbox the longest); a row of 20 cells
+//! 4–6 ms. In Chromium, the release build traced per main-thread task, a row took
+//! 8–27 ms of CPU, about three times the native figure, so a whole matrix in one task
+//! would hold the page for 80–150 ms, past the 50 ms a frame can wait. The matrix is
+//! therefore computed a row per timer tick, with its progress shown and a button to
+//! cancel, and each tick draws only the row it computed.
 
 use std::rc::Rc;
 
@@ -284,7 +285,8 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     pub plan: Rc<Plan>,
-    pub rows: Vec<Vec<WorldCell>>,
+    /// Shared with the rows drawn, so that a row already drawn is not drawn again.
+    pub rows: Vec<Rc<[WorldCell]>>,
     pub status: Status,
 }
 
@@ -304,7 +306,7 @@ impl Job {
         }
         match self.plan.row(self.rows.len()) {
             Some(Ok(row)) => {
-                self.rows.push(row);
+                self.rows.push(row.into());
                 if self.rows.len() == self.plan.points.len() {
                     self.status = Status::Done;
                 }
@@ -321,7 +323,7 @@ impl Job {
     }
 
     pub fn cells(&self) -> impl Iterator<Item = &WorldCell> {
-        self.rows.iter().flatten()
+        self.rows.iter().flat_map(|row| row.iter())
     }
 }
 
@@ -371,49 +373,70 @@ pub struct WorldsMatrixProps {
     pub setup: Rc<Setup>,
 }
 
-fn table(job: &Job, words: &Words) -> Html {
-    let plan = &job.plan;
-    let kafka = plan.is_kafka();
-    let head = (1..=plan.messages()).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
-    let body = plan.points.iter().enumerate().map(|(index, point)| {
-        let cells: Html = match job.rows.get(index) {
-            Some(row) => row
-                .iter()
-                .map(|cell| {
-                    let mark = Mark::of(cell);
-                    let title = cell_title(cell, kafka, words);
-                    html! {
-                        <td>
-                            <span class={classes!("matrix-cell", mark.class())} title={title.clone()}
-                                data-point={cell.point.as_str()} data-message={cell.message.to_string()}
-                                data-mark={mark.class()}>
-                                <span aria-hidden="true" class="icon">{ mark.icon() }</span>
-                                <span aria-hidden="true" class="word">{ mark.word(words) }</span>
-                                <span class="visually-hidden">{ title }</span>
-                            </span>
-                        </td>
-                    }
-                })
-                .collect(),
-            None => (0..plan.messages())
-                .map(|_| html! {
+#[derive(Properties, PartialEq)]
+struct MatrixRowProps {
+    point: CrashPoint,
+    messages: u32,
+    kafka: bool,
+    /// The row's cells, or none while it is not computed.
+    cells: Option<Rc<[WorldCell]>>,
+}
+
+/// One crash point's row. A component of its own, so that each tick draws only the row
+/// it computed (a 20-message matrix draws up to 120 cells, each with its full account).
+#[component]
+fn MatrixRow(props: &MatrixRowProps) -> Html {
+    let words = words_now();
+    let cells: Html = match &props.cells {
+        Some(row) => row
+            .iter()
+            .map(|cell| {
+                let mark = Mark::of(cell);
+                let title = cell_title(cell, props.kafka, &words);
+                html! {
+                    <td>
+                        <span class={classes!("matrix-cell", mark.class())} title={title.clone()}
+                            data-point={cell.point.as_str()} data-message={cell.message.to_string()}
+                            data-mark={mark.class()}>
+                            <span aria-hidden="true" class="icon">{ mark.icon() }</span>
+                            <span aria-hidden="true" class="word">{ mark.word(&words) }</span>
+                            <span class="visually-hidden">{ title }</span>
+                        </span>
+                    </td>
+                }
+            })
+            .collect(),
+        None => (0..props.messages)
+            .map(|_| {
+                html! {
                     <td class="pending">
                         <span aria-hidden="true">{ "·" }</span>
                         <span class="visually-hidden">{ words.get(Key::MatrixNotComputed) }</span>
                     </td>
-                })
-                .collect(),
-        };
+                }
+            })
+            .collect(),
+    };
+    html! {
+        <tr data-point={props.point.as_str()}>
+            <th scope="row"><code>{ props.point.as_str() }</code></th>
+            { cells }
+        </tr>
+    }
+}
+
+fn table(job: &Job, words: &Words) -> Html {
+    let plan = &job.plan;
+    let head = (1..=plan.messages()).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
+    let body = plan.points.iter().enumerate().map(|(index, point)| {
         html! {
-            <tr data-point={point.as_str()}>
-                <th scope="row"><code>{ point.as_str() }</code></th>
-                { cells }
-            </tr>
+            <MatrixRow key={point.as_str()} point={*point} messages={plan.messages()}
+                kafka={plan.is_kafka()} cells={job.rows.get(index).cloned()} />
         }
     });
     html! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label={words.get(Key::MatrixTable)}>
-            <table class="matrix" id="worlds-matrix-table">
+        <div class="table-scroll" tabindex="0">
+            <table class="matrix" id="worlds-matrix-table" aria-label={words.get(Key::MatrixTable)}>
                 <thead><tr>
                     <th scope="col">{ words.get(Key::MatrixColPoint) }</th>
                     { for head }
@@ -505,7 +528,7 @@ pub fn WorldsMatrix(props: &WorldsMatrixProps) -> Html {
             <p class="small">{ hint }</p>
             { status.unwrap_or_default() }
             if let Some(line) = summary {
-                <p class="matrix-summary" id="worlds-matrix-summary">{ line }</p>
+                <p class="matrix-summary" id="worlds-matrix-summary" role="status">{ line }</p>
             }
             if let Some(job) = job {
                 { table(job, &words) }
