@@ -3,8 +3,8 @@
 // same settings; a bad setting told in the view with the run kept; and the dual-write
 // patterns compared on one crash point, where the outbox with an inbox neither loses nor
 // applies twice; and the outbox's crash matrix, whose cells are the CLI's runs and whose
-// line counts every cell. (Named so that `playwright test transactions.spec.js` runs it
-// too.)
+// line counts every cell, computed a row per tick with its progress, and cancelled.
+// (Named so that `playwright test transactions.spec.js` runs it too.)
 const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
 
 // The serious and critical accessibility violations of the page as it stands.
@@ -178,4 +178,39 @@ test('the crash matrix of the outbox: the relay crash after publishing m2 applie
   expect(counted).toBe(rows * 4);
   expect(line[2]).toMatch(/apply a message more than once|applies a message more than once/);
   expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('the crash matrix computes a row per tick, says how far it is, and a cancelled matrix keeps its rows', async ({ guarded }) => {
+  test.setTimeout(120_000);
+  const { page } = guarded;
+  // The page's timers run on a clock the test holds, so that it can stop between rows.
+  await page.clock.install();
+  await openSite(page, '#view=transactions/');
+  const settings = page.getByRole('form', { name: 'Settings of the run' });
+  await expect(settings).toBeVisible({ timeout: 20_000 });
+  await settings.getByRole('button', { name: 'Dual writes' }).click();
+  await settings.getByLabel('Pattern').selectOption('outbox-inbox');
+  await settings.getByLabel('Messages').fill('3');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Crash matrix', exact: true });
+  await expect(panel.locator('table')).toHaveCount(0);
+
+  await page.clock.pauseAt(new Date(Date.now() + 60_000));
+  await panel.getByRole('button', { name: /^Compute the matrix/ }).click();
+  const progress = panel.locator('#worlds-matrix-progress');
+  await expect(progress).toHaveText(/^Computing: 0 of (\d+) rows done \(0 of (\d+) cells\)\.$/);
+  const [, total, cells] = (await progress.innerText()).match(/0 of (\d+) rows done \(0 of (\d+) cells\)/);
+  expect(Number(cells)).toBe(Number(total) * 3);
+  await expect(panel.getByRole('button', { name: /^Compute the matrix/ })).toBeDisabled();
+  await page.clock.runFor(1);
+  await expect(progress).toHaveText(`Computing: 1 of ${total} rows done (3 of ${cells} cells).`);
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel).toContainText(`Cancelled after 1 of ${total} rows: a dot marks each cell not computed.`);
+  await page.clock.runFor(50);
+  // The first row's cells stay; the rest are marked as not computed, and the line counts
+  // only the cells computed.
+  await expect(panel.locator('td .matrix-cell')).toHaveCount(3);
+  await expect(panel.locator('td.pending')).toHaveCount((Number(total) - 1) * 3);
+  await expect(panel.locator('#worlds-matrix-summary')).toHaveText(/^3 cells: /);
+  await expect(panel.getByRole('button', { name: /^Compute the matrix/ })).toBeEnabled();
 });
