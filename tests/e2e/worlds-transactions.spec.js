@@ -2,7 +2,9 @@
 // crash between the markers, whose ledger is the one the core (the CLI) gives for the
 // same settings; a bad setting told in the view with the run kept; and the dual-write
 // patterns compared on one crash point, where the outbox with an inbox neither loses nor
-// applies twice. (Named so that `playwright test transactions.spec.js` runs it too.)
+// applies twice; and the outbox's crash matrix, whose cells are the CLI's runs and whose
+// line counts every cell, computed a row per tick with its progress, and cancelled.
+// (Named so that `playwright test transactions.spec.js` runs it too.)
 const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
 
 // The serious and critical accessibility violations of the page as it stands.
@@ -124,4 +126,91 @@ test('the dual-write patterns side by side: the outbox with an inbox loses nothi
   await expect(row('commit-first')).toContainText('relay.after_publish');
   await expect(table.locator('svg[role="img"]')).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('the crash matrix of the outbox: the relay crash after publishing m2 applies it twice, and the line counts every cell', async ({ guarded }) => {
+  test.setTimeout(120_000);
+  const { page } = guarded;
+  await openSite(page, '#view=transactions/');
+  const settings = page.getByRole('form', { name: 'Settings of the run' });
+  await expect(settings).toBeVisible({ timeout: 20_000 });
+  await settings.getByRole('button', { name: 'Dual writes' }).click();
+  await settings.getByLabel('Pattern').selectOption('outbox');
+  await settings.getByLabel('Messages').fill('4');
+  await settings.getByLabel('Seed').fill('3');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+
+  const panel = page.getByRole('region', { name: 'Crash matrix', exact: true });
+  await panel.getByRole('button', { name: /^Compute the matrix/ }).click();
+  const summary = panel.locator('#worlds-matrix-summary');
+  await expect(summary).toBeVisible({ timeout: 30_000 });
+
+  // The cell is the core's run of that crash: the CLI gives the same ledger.
+  const cli = predict(['--pattern', 'outbox', '--messages', '4', '--seed', '3', '--crash', 'relay.after_publish:m2']);
+  expect(cli.duplicated).toBeGreaterThan(0);
+  const cell = panel.locator('.matrix-cell[data-point="relay.after_publish"][data-message="2"]');
+  await expect(cell).toHaveAttribute('data-mark', 'duplicated');
+  await expect(cell.locator('.word')).toHaveText(`dup ${cli.duplicated}`);
+  await expect(cell).toHaveAttribute('title', new RegExp(`^relay\\.after_publish on m2: exactly once: ${cli.exactly_once}, lost: ${cli.lost}, duplicated: ${cli.duplicated},`));
+
+  // The line counts every cell once, and each group is the number of cells with its mark.
+  const cells = panel.locator('td .matrix-cell');
+  const rows = await panel.locator('tbody tr').count();
+  expect(rows).toBeGreaterThan(1);
+  expect(await cells.count()).toBe(rows * 4);
+  const line = (await summary.innerText()).match(/^(\d+) cells: (.+)\.$/);
+  expect(line, await summary.innerText()).not.toBeNull();
+  expect(Number(line[1])).toBe(rows * 4);
+  const groups = {
+    clean: 'ok', 'lose a message': 'lost', 'loses a message': 'lost',
+    'apply a message more than once': 'duplicated', 'applies a message more than once': 'duplicated',
+    'publish an event without its row': 'ghost', 'publishes an event without its row': 'ghost',
+    'never reach their crash point': 'not-reached', 'never reaches its crash point': 'not-reached',
+  };
+  let counted = 0;
+  for (const part of line[2].split(', ')) {
+    const [, count, group] = part.match(/^(\d+) (.+)$/);
+    expect(groups[group], part).toBeDefined();
+    await expect(panel.locator(`td .matrix-cell[data-mark="${groups[group]}"]`), part).toHaveCount(Number(count));
+    counted += Number(count);
+  }
+  expect(counted).toBe(rows * 4);
+  expect(line[2]).toMatch(/apply a message more than once|applies a message more than once/);
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('the crash matrix computes a row per tick, says how far it is, and a cancelled matrix keeps its rows', async ({ guarded }) => {
+  test.setTimeout(120_000);
+  const { page } = guarded;
+  // The page's timers run on a clock the test holds, so that it can stop between rows.
+  await page.clock.install();
+  await openSite(page, '#view=transactions/');
+  const settings = page.getByRole('form', { name: 'Settings of the run' });
+  await expect(settings).toBeVisible({ timeout: 20_000 });
+  await settings.getByRole('button', { name: 'Dual writes' }).click();
+  await settings.getByLabel('Pattern').selectOption('outbox-inbox');
+  await settings.getByLabel('Messages').fill('3');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Crash matrix', exact: true });
+  await expect(panel.locator('table')).toHaveCount(0);
+
+  await page.clock.pauseAt(new Date(Date.now() + 60_000));
+  await panel.getByRole('button', { name: /^Compute the matrix/ }).click();
+  const progress = panel.locator('#worlds-matrix-progress');
+  await expect(progress).toHaveText(/^Computing: 0 of (\d+) rows done \(0 of (\d+) cells\)\.$/);
+  const [, total, cells] = (await progress.innerText()).match(/0 of (\d+) rows done \(0 of (\d+) cells\)/);
+  expect(Number(cells)).toBe(Number(total) * 3);
+  await expect(panel.getByRole('button', { name: /^Compute the matrix/ })).toBeDisabled();
+  await page.clock.runFor(1);
+  await expect(progress).toHaveText(`Computing: 1 of ${total} rows done (3 of ${cells} cells).`);
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel).toContainText(`Cancelled after 1 of ${total} rows: a dot marks each cell not computed.`);
+  await page.clock.runFor(50);
+  // The first row's cells stay; the rest are marked as not computed, and the line counts
+  // only the cells computed.
+  await expect(panel.locator('td .matrix-cell')).toHaveCount(3);
+  await expect(panel.locator('td.pending')).toHaveCount((Number(total) - 1) * 3);
+  await expect(panel.locator('#worlds-matrix-summary')).toHaveText(/^3 cells: /);
+  await expect(panel.getByRole('button', { name: /^Compute the matrix/ })).toBeEnabled();
 });

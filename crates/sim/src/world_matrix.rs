@@ -86,8 +86,20 @@ pub fn kafka_transactions(
     scenario: &Scenario,
     max_steps: u64,
 ) -> Result<Vec<WorldCell>, crate::scenario::ScenarioError> {
+    kafka_transactions_at(scenario, &CrashPoint::KAFKA_TXN, max_steps)
+}
+
+/// The rows of Kafka transactions' matrix for `points` only, in their order: a caller
+/// that cannot wait for the whole matrix asks for it a row at a time. A point that is
+/// not Kafka's is refused, as the world refuses it.
+#[cfg(feature = "kafka-txn")]
+pub fn kafka_transactions_at(
+    scenario: &Scenario,
+    points: &[CrashPoint],
+    max_steps: u64,
+) -> Result<Vec<WorldCell>, crate::scenario::ScenarioError> {
     use crate::kafka_txn::{KafkaTxnWorld, TxnEvent};
-    cells(scenario, CrashPoint::KAFKA_TXN, |cell, point| {
+    cells(scenario, points.iter().copied(), |cell, point| {
         let mut world = KafkaTxnWorld::new(cell, true)?;
         world.run_until_quiet(max_steps);
         let reached = world.trace().iter().any(
@@ -114,8 +126,26 @@ pub fn dual_writes(
     settings: &crate::outbox::OutboxSettings,
     max_steps: u64,
 ) -> Result<Vec<WorldCell>, crate::outbox::OutboxError> {
+    dual_writes_at(
+        scenario,
+        settings,
+        &pattern_points(settings.pattern),
+        max_steps,
+    )
+}
+
+/// The rows of a dual-write pattern's matrix for `points` only, in their order (see
+/// [`kafka_transactions_at`]). A point the pattern does not have is refused, as the
+/// world refuses it.
+#[cfg(feature = "outbox")]
+pub fn dual_writes_at(
+    scenario: &Scenario,
+    settings: &crate::outbox::OutboxSettings,
+    points: &[CrashPoint],
+    max_steps: u64,
+) -> Result<Vec<WorldCell>, crate::outbox::OutboxError> {
     use crate::outbox::{OutboxEvent, OutboxWorld};
-    cells(scenario, pattern_points(settings.pattern), |cell, point| {
+    cells(scenario, points.iter().copied(), |cell, point| {
         let mut world = OutboxWorld::new(cell, settings, true)?;
         world.run_until_quiet(max_steps);
         let reached = world.trace().iter().any(|entry| {

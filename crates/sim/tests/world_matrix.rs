@@ -7,7 +7,9 @@
 
 use mqlab_sim::fault::CrashPoint;
 use mqlab_sim::outbox::{OutboxSettings, Pattern};
-use mqlab_sim::world_matrix::{dual_writes, kafka_transactions, pattern_points};
+use mqlab_sim::world_matrix::{
+    dual_writes, dual_writes_at, kafka_transactions, kafka_transactions_at, pattern_points,
+};
 use mqlab_sim::{Isolation, KafkaTransactions, Mode, Scenario};
 
 const MAX_STEPS: u64 = 200_000;
@@ -111,4 +113,34 @@ fn a_point_of_another_pattern_is_not_in_the_matrix() {
     assert!(points.contains(&CrashPoint::ServiceAfterPublish));
     assert!(!points.contains(&CrashPoint::RelayAfterPublish));
     assert!(pattern_points(Pattern::OutboxInbox).contains(&CrashPoint::ConsumerAfterInboxCommit));
+}
+
+#[test]
+fn a_matrix_asked_for_a_row_at_a_time_is_the_whole_matrix() {
+    let scenario = kafka(Isolation::ReadUncommitted, 2);
+    let whole = kafka_transactions(&scenario, MAX_STEPS).expect("valid");
+    let rows: Vec<_> = CrashPoint::KAFKA_TXN
+        .iter()
+        .flat_map(|point| kafka_transactions_at(&scenario, &[*point], MAX_STEPS).expect("valid"))
+        .collect();
+    assert_eq!(rows, whole);
+    assert!(kafka_transactions_at(&scenario, &[CrashPoint::RelayAfterPublish], MAX_STEPS).is_err());
+
+    let settings = OutboxSettings::new(Pattern::Outbox);
+    let whole = dual_writes(&plain(2), &settings, MAX_STEPS).expect("valid");
+    let rows: Vec<_> = pattern_points(Pattern::Outbox)
+        .iter()
+        .flat_map(|point| {
+            dual_writes_at(&plain(2), &settings, &[*point], MAX_STEPS).expect("valid")
+        })
+        .collect();
+    assert_eq!(rows, whole);
+    // A point of another pattern is refused, as the world refuses it.
+    assert!(dual_writes_at(
+        &plain(2),
+        &settings,
+        &[CrashPoint::ServiceAfterPublish],
+        MAX_STEPS
+    )
+    .is_err());
 }

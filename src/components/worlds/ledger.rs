@@ -16,6 +16,11 @@ pub type Counter = (&'static str, Key, u64);
 
 /// The counters a world's ledger shows, in order.
 pub fn counters(run: &Run, summary: &Summary) -> Vec<Counter> {
+    world_counters(matches!(run, Run::Kafka(_)), summary)
+}
+
+/// The counters of Kafka transactions' ledger (`kafka`) or the dual writes', in order.
+pub fn world_counters(kafka: bool, summary: &Summary) -> Vec<Counter> {
     let common = [
         (
             "exactly_once",
@@ -29,8 +34,8 @@ pub fn counters(run: &Run, summary: &Summary) -> Vec<Counter> {
             u64::from(summary.duplicated),
         ),
     ];
-    let own: Vec<Counter> = match run {
-        Run::Kafka(_) => vec![
+    let own: Vec<Counter> = if kafka {
+        vec![
             (
                 "aborted_visible",
                 Key::CounterAbortedVisible,
@@ -57,8 +62,9 @@ pub fn counters(run: &Run, summary: &Summary) -> Vec<Counter> {
                 Key::CounterTxnAborted,
                 u64::from(summary.txn_aborted),
             ),
-        ],
-        Run::Dual(_) => vec![
+        ]
+    } else {
+        vec![
             (
                 "state_without_event",
                 Key::CounterStateWithoutEvent,
@@ -79,7 +85,7 @@ pub fn counters(run: &Run, summary: &Summary) -> Vec<Counter> {
                 Key::CounterExternalDuplicated,
                 u64::from(summary.external_duplicated),
             ),
-        ],
+        ]
     };
     common.into_iter().chain(own).collect()
 }

@@ -14,6 +14,7 @@ use super::dual_state::dual_state;
 use super::kafka_state::kafka_state;
 use super::ledger::ledger;
 use super::lesson::{lesson_card, lesson_list, CardActions};
+use super::matrix::WorldsMatrix;
 use super::model::{
     compare_patterns, compare_protocols, parse, Form, FormError, PatternOutcome, ProtocolOutcome,
     Run, Setup,
@@ -292,6 +293,7 @@ pub fn WorldsView() -> Html {
                     None => html! { <p class="small">{ words.get(if is_kafka { Key::CompareProtocolsHint } else { Key::ComparePatternsHint }) }</p> },
                 } }
             </section>
+            <WorldsMatrix setup={loaded.setup.clone()} />
         </div>
     }
 }
