@@ -120,6 +120,10 @@ test('the dual-write patterns side by side: the outbox with an inbox loses nothi
     for (const name of ['exactly_once', 'lost', 'duplicated', 'state_without_event', 'event_without_state', 'broker_duplicates']) {
       await expect(row(pattern).locator(`[data-field="${name}"]`), `${pattern} ${name}`).toHaveText(String(cli[name]));
     }
+    // The costs too, as the page rounds them.
+    const rounded = (value, places) => String(Number(value.toFixed(places)));
+    await expect(row(pattern).locator('[data-field="messages_per_event"]')).toHaveText(rounded(cli.costs.messages_per_event, 1));
+    await expect(row(pattern).locator('[data-field="messages_per_tick"]')).toHaveText(rounded(cli.costs.messages_per_tick, 2));
   }
   // A pattern without a relay never reaches the relay's crash point: the core says so.
   await expect(row('commit-first')).toContainText('Not run:');

@@ -9,7 +9,7 @@ use mqlab_text::Words;
 use yew::prelude::*;
 
 use super::model::{PatternOutcome, ProtocolOutcome};
-use crate::decimal::tenths;
+use crate::decimal::{fixed_point, tenths};
 
 fn point_name(words: &Words, point: Option<mqlab_sim::CrashPoint>) -> String {
     point.map_or_else(
@@ -182,7 +182,8 @@ pub fn pattern_compare(rows: &[PatternOutcome], words: &Words) -> Html {
                     <td class="num" data-field="state_without_event">{ s.state_without_event }</td>
                     <td class="num" data-field="event_without_state">{ s.event_without_state }</td>
                     <td class="num" data-field="broker_duplicates">{ s.broker_duplicates }</td>
-                    <td class="num">{ tenths(c.messages_per_event) }</td>
+                    <td class="num" data-field="messages_per_event">{ tenths(c.messages_per_event) }</td>
+                    <td class="num" data-field="messages_per_tick">{ fixed_point((c.messages_per_tick * 100.0).round() as i64, 2) }</td>
                     <td class="num">{ tenths(c.round_trips_per_event) }</td>
                     <td class="num">{ tenths(c.disk_writes_per_event) }</td>
                     <td class="num">{ c.blocked_ticks }</td>
@@ -190,7 +191,7 @@ pub fn pattern_compare(rows: &[PatternOutcome], words: &Words) -> Html {
                 </>
             },
             Err(reason) => html! {
-                <td colspan="11" class="refused">{ words.fill(Key::CompareRefused, &[("reason", reason.as_str().into())]) }</td>
+                <td colspan="12" class="refused">{ words.fill(Key::CompareRefused, &[("reason", reason.as_str().into())]) }</td>
             },
         };
         html! {
@@ -214,6 +215,7 @@ pub fn pattern_compare(rows: &[PatternOutcome], words: &Words) -> Html {
                         <th scope="col">{ words.get(Key::CounterEventWithoutState) }</th>
                         <th scope="col">{ words.get(Key::CounterBrokerDuplicates) }</th>
                         <th scope="col">{ words.get(Key::CompareColMessages) }</th>
+                        <th scope="col">{ words.get(Key::CompareColMessagesPerTick) }</th>
                         <th scope="col">{ words.get(Key::CompareColRoundTrips) }</th>
                         <th scope="col">{ words.get(Key::CompareColDiskWrites) }</th>
                         <th scope="col">{ words.get(Key::CompareColBlockedTicks) }</th>
