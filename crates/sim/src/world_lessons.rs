@@ -221,6 +221,67 @@ fn dual_fact(event: Event<'_>, wanted: fn(&DualFact) -> bool) -> bool {
 const PRODUCER: TxnNode = TxnNode::Producer(0);
 const PRODUCER_2: TxnNode = TxnNode::Producer(1);
 
+// The moments of the protocols that more than one lesson waits for.
+
+/// A partition leader appended a record (uncommitted, in a transaction).
+fn appended(e: Event<'_>) -> bool {
+    kafka_fact(e, |f| matches!(f, TxnFact::Appended { .. }))
+}
+
+/// The coordinator bumped the epoch because a new instance registered.
+fn bumped_by_a_new_instance(e: Event<'_>) -> bool {
+    kafka_fact(e, |f| {
+        matches!(f, TxnFact::EpochBumped { timeout: false, .. })
+    })
+}
+
+/// The coordinator bumped the epoch because the transaction timed out.
+fn bumped_by_the_timeout(e: Event<'_>) -> bool {
+    kafka_fact(e, |f| {
+        matches!(f, TxnFact::EpochBumped { timeout: true, .. })
+    })
+}
+
+fn abort_marker(e: Event<'_>) -> bool {
+    kafka_fact(e, |f| {
+        matches!(f, TxnFact::MarkerWritten { commit: false, .. })
+    })
+}
+
+fn commit_marker(e: Event<'_>) -> bool {
+    kafka_fact(e, |f| {
+        matches!(f, TxnFact::MarkerWritten { commit: true, .. })
+    })
+}
+
+/// A request was refused with PRODUCER_FENCED.
+fn fenced(e: Event<'_>) -> bool {
+    kafka_fact(e, |f| matches!(f, TxnFact::Fenced { .. }))
+}
+
+fn producer_paused(e: Event<'_>) -> bool {
+    matches!(e, Event::Kafka(TxnEvent::Paused { node: PRODUCER, .. }))
+}
+
+fn relay_crashed(e: Event<'_>) -> bool {
+    matches!(
+        e,
+        Event::Dual(OutboxEvent::Crashed {
+            node: OutboxNode::Relay,
+            ..
+        })
+    )
+}
+
+/// The producer stalls from tick 20 (inside its first transaction) to tick 200.
+fn producer_stalls() -> Vec<Pause> {
+    vec![Pause {
+        node: crate::node::NodeId::PRODUCER,
+        from_tick: 20,
+        to_tick: 200,
+    }]
+}
+
 /// The producer crashes inside its first transaction: read_committed skips the aborted
 /// records that read_uncommitted would show.
 fn commit_markers() -> WorldLesson {
@@ -251,24 +312,10 @@ fn commit_markers() -> WorldLesson {
             at(Key::CommitMarkersCueCrash, |e| {
                 matches!(e, Event::Kafka(TxnEvent::Crashed { node: PRODUCER, .. }))
             }),
-            at(Key::CommitMarkersCueUncommitted, |e| {
-                kafka_fact(e, |f| matches!(f, TxnFact::Appended { .. }))
-            }),
-            at(Key::CommitMarkersCueBump, |e| {
-                kafka_fact(e, |f| {
-                    matches!(f, TxnFact::EpochBumped { timeout: false, .. })
-                })
-            }),
-            at(Key::CommitMarkersCueAbortMarker, |e| {
-                kafka_fact(e, |f| {
-                    matches!(f, TxnFact::MarkerWritten { commit: false, .. })
-                })
-            }),
-            at(Key::CommitMarkersCueCommitMarker, |e| {
-                kafka_fact(e, |f| {
-                    matches!(f, TxnFact::MarkerWritten { commit: true, .. })
-                })
-            }),
+            at(Key::CommitMarkersCueUncommitted, appended),
+            at(Key::CommitMarkersCueBump, bumped_by_a_new_instance),
+            at(Key::CommitMarkersCueAbortMarker, abort_marker),
+            at(Key::CommitMarkersCueCommitMarker, commit_marker),
             end(Key::CommitMarkersCueEnd),
         ],
         summary: Key::CommitMarkersSummary,
@@ -282,11 +329,7 @@ fn hung_transaction() -> WorldLesson {
     let scenario = kafka(
         1,
         KafkaTransactions {
-            pauses: vec![Pause {
-                node: crate::node::NodeId::PRODUCER,
-                from_tick: 20,
-                to_tick: 200,
-            }],
+            pauses: producer_stalls(),
             ..KafkaTransactions::default()
         },
     );
@@ -316,25 +359,11 @@ fn hung_transaction() -> WorldLesson {
         },
         cues: vec![
             start(Key::HungCueStart),
-            at(Key::HungCuePaused, |e| {
-                matches!(e, Event::Kafka(TxnEvent::Paused { node: PRODUCER, .. }))
-            }),
-            at(Key::HungCueUncommitted, |e| {
-                kafka_fact(e, |f| matches!(f, TxnFact::Appended { .. }))
-            }),
-            at(Key::HungCueTimeout, |e| {
-                kafka_fact(e, |f| {
-                    matches!(f, TxnFact::EpochBumped { timeout: true, .. })
-                })
-            }),
-            at(Key::HungCueAbortMarker, |e| {
-                kafka_fact(e, |f| {
-                    matches!(f, TxnFact::MarkerWritten { commit: false, .. })
-                })
-            }),
-            at(Key::HungCueFenced, |e| {
-                kafka_fact(e, |f| matches!(f, TxnFact::Fenced { .. }))
-            }),
+            at(Key::HungCuePaused, producer_paused),
+            at(Key::HungCueUncommitted, appended),
+            at(Key::HungCueTimeout, bumped_by_the_timeout),
+            at(Key::HungCueAbortMarker, abort_marker),
+            at(Key::HungCueFenced, fenced),
             at(Key::HungCueApplied, |e| {
                 kafka_fact(e, |f| matches!(f, TxnFact::Applied { .. }))
             }),
@@ -352,11 +381,7 @@ fn zombie_fencing() -> WorldLesson {
         1,
         KafkaTransactions {
             zombie: true,
-            pauses: vec![Pause {
-                node: crate::node::NodeId::PRODUCER,
-                from_tick: 20,
-                to_tick: 200,
-            }],
+            pauses: producer_stalls(),
             ..KafkaTransactions::default()
         },
     );
@@ -382,17 +407,11 @@ fn zombie_fencing() -> WorldLesson {
         },
         cues: vec![
             start(Key::ZombieCueStart),
-            at(Key::ZombieCuePaused, |e| {
-                matches!(e, Event::Kafka(TxnEvent::Paused { node: PRODUCER, .. }))
-            }),
+            at(Key::ZombieCuePaused, producer_paused),
             at(Key::ZombieCueSecond, |e| {
                 matches!(e, Event::Kafka(TxnEvent::Started { node: PRODUCER_2 }))
             }),
-            at(Key::ZombieCueBump, |e| {
-                kafka_fact(e, |f| {
-                    matches!(f, TxnFact::EpochBumped { timeout: false, .. })
-                })
-            }),
+            at(Key::ZombieCueBump, bumped_by_a_new_instance),
             at(Key::ZombieCueCommitted, |e| {
                 kafka_fact(e, |f| matches!(f, TxnFact::Completed { commit: true, .. }))
             }),
@@ -405,9 +424,7 @@ fn zombie_fencing() -> WorldLesson {
                     })
                 )
             }),
-            at(Key::ZombieCueFenced, |e| {
-                kafka_fact(e, |f| matches!(f, TxnFact::Fenced { .. }))
-            }),
+            at(Key::ZombieCueFenced, fenced),
             at(Key::ZombieCueClosed, |e| {
                 matches!(e, Event::Kafka(TxnEvent::Closed { node: PRODUCER }))
             }),
@@ -526,15 +543,7 @@ fn outbox_twice() -> WorldLesson {
                     matches!(f, DualFact::RowCommitted { outbox: true, .. })
                 })
             }),
-            at(Key::OutboxCueCrash, |e| {
-                matches!(
-                    e,
-                    Event::Dual(OutboxEvent::Crashed {
-                        node: OutboxNode::Relay,
-                        ..
-                    })
-                )
-            }),
+            at(Key::OutboxCueCrash, relay_crashed),
             at_nth(Key::OutboxCueAgain, 2, |e| {
                 dual_fact(e, |f| matches!(f, DualFact::Appended { message: 1, .. }))
             }),
@@ -581,15 +590,7 @@ fn inbox_reach() -> WorldLesson {
         },
         cues: vec![
             start(Key::InboxCueStart),
-            at(Key::InboxCueRelayCrash, |e| {
-                matches!(
-                    e,
-                    Event::Dual(OutboxEvent::Crashed {
-                        node: OutboxNode::Relay,
-                        ..
-                    })
-                )
-            }),
+            at(Key::InboxCueRelayCrash, relay_crashed),
             at(Key::InboxCueConsumerCrash, |e| {
                 matches!(
                     e,
