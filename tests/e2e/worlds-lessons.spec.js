@@ -140,3 +140,49 @@ test('the Lessons view points to the lessons of the Transactions view', async ({
   await expect(page.getByRole('tab', { name: 'Transactions' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('region', { name: 'Lessons' }).locator('button[data-lesson="commit-markers"]')).toBeVisible({ timeout: 20_000 });
 });
+
+test('the address holds the run or the lesson on screen, and opens it again; a bad one is told and the default run shown', async ({ guarded }) => {
+  test.setTimeout(90_000);
+  const { page } = guarded;
+  // A run from the form goes into the address...
+  await openSite(page, '#view=transactions/');
+  const settings = page.getByRole('form', { name: 'Settings of the run' });
+  await expect(settings).toBeVisible({ timeout: 20_000 });
+  await settings.getByRole('button', { name: 'Dual writes' }).click();
+  await settings.getByLabel('Pattern').selectOption('outbox');
+  await settings.getByLabel('Messages').fill('3');
+  await settings.getByLabel('Seed').fill('1');
+  await settings.getByLabel('Crash point').selectOption('relay.after_publish');
+  await settings.getByLabel('at message').fill('m2');
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page).toHaveURL(/[?&]tx=[^#]*pattern=outbox/);
+  const address = page.url();
+
+  // ...and opens it again in a fresh page.
+  await page.goto('about:blank');
+  await page.goto(address);
+  await expect(settings.getByLabel('Pattern')).toHaveValue('outbox', { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Jump to the end' }).click();
+  const predicted = predict(['--pattern', 'outbox', '--messages', '3', '--seed', '1', '--crash', 'relay.after_publish:m2']);
+  const ledger = page.getByRole('region', { name: 'Ledger' });
+  for (const name of ['exactly_once', 'lost', 'duplicated', 'broker_duplicates']) {
+    await expect(ledger.locator(`[data-counter="${name}"] strong`), name).toHaveText(String(predicted[name]));
+  }
+
+  // A lesson's address opens the lesson.
+  await page.goto('./?tx=lesson=outbox-twice#view=transactions/');
+  await expect(page.locator('section.worlds-lesson[data-lesson="outbox-twice"]')).toBeVisible({ timeout: 20_000 });
+
+  // A setting the view does not have: said, the default run shown, the address kept.
+  await page.goto('./?tx=colour=red#view=transactions/');
+  await expect(page.locator('#worlds-link-problem')).toContainText("'colour'", { timeout: 20_000 });
+  await expect(page.locator('#worlds-position')).toContainText('Step 0 of');
+  await expect(page).toHaveURL(/tx=colour=red/);
+  // A value the form refuses is told as the form tells it.
+  await page.goto('./?tx=world=kafka;messages=0#view=transactions/');
+  await expect(page.locator('#worlds-problem')).toContainText("Messages: '0' is not a whole number from 1 to 20.", { timeout: 20_000 });
+  // Opening a lesson clears the notice and writes the lesson into the address.
+  await page.getByRole('region', { name: 'Lessons' }).locator('button[data-lesson="dual-write-problem"]').click();
+  await expect(page.locator('#worlds-problem')).toHaveCount(0);
+  await expect(page).toHaveURL(/tx=lesson=dual-write-problem/);
+});

@@ -9,6 +9,7 @@ pub mod dual_state;
 pub mod kafka_state;
 pub mod ledger;
 pub mod lesson;
+pub mod link;
 pub mod matrix;
 pub mod model;
 pub mod player;

@@ -14,6 +14,7 @@ use super::dual_state::dual_state;
 use super::kafka_state::kafka_state;
 use super::ledger::ledger;
 use super::lesson::{lesson_card, lesson_list, CardActions};
+use super::link::{self, LinkError, Opened};
 use super::matrix::WorldsMatrix;
 use super::model::{
     compare_patterns, compare_protocols, parse, Form, FormError, PatternOutcome, ProtocolOutcome,
@@ -62,15 +63,19 @@ fn kept() -> Option<Kept> {
     KEPT.with(|kept| kept.borrow().clone())
 }
 
-fn first_player() -> Player {
-    if let Some(Kept {
-        setup: Some(setup),
-        step,
-        ..
-    }) = kept()
-    {
-        return Player::at(setup, step);
-    }
+/// Where the view starts: what it kept, or else what the address asks for (a run or a
+/// lesson), or else the defaults; with why the address's part was not opened, if not.
+#[derive(Clone, Default)]
+struct Start {
+    form: Form,
+    player: Player,
+    lesson: Option<Rc<WorldLesson>>,
+    prediction: Option<usize>,
+    problem: Option<FormError>,
+    link_problem: Option<LinkError>,
+}
+
+fn default_player() -> Player {
     // The default form runs; should the core ever refuse it, the view starts empty and
     // says why when the learner runs it.
     parse(&Form::default())
@@ -78,16 +83,65 @@ fn first_player() -> Player {
         .unwrap_or_default()
 }
 
+fn start() -> Start {
+    if let Some(kept) = kept() {
+        return Start {
+            player: kept
+                .setup
+                .map_or_else(default_player, |setup| Player::at(setup, kept.step)),
+            form: kept.form,
+            lesson: kept.lesson,
+            prediction: kept.prediction,
+            ..Start::default()
+        };
+    }
+    let defaults = || Start {
+        player: default_player(),
+        ..Start::default()
+    };
+    match link::current().map(|text| link::read(&text)) {
+        None => defaults(),
+        Some(Err(error)) => Start {
+            link_problem: Some(error),
+            ..defaults()
+        },
+        Some(Ok(Opened::Run(form))) => match parse(&form) {
+            Ok(setup) => Start {
+                player: Player::with(Rc::new(setup)),
+                form: *form,
+                ..Start::default()
+            },
+            // Told as a form's refusal, with the form as the link wrote it.
+            Err(error) => Start {
+                form: *form,
+                problem: Some(error),
+                ..defaults()
+            },
+        },
+        Some(Ok(Opened::Lesson(id))) => match world_lessons::find(id) {
+            Some(lesson) => Start {
+                player: Player::with(Rc::new(lesson.setup.clone())),
+                lesson: Some(Rc::new(lesson)),
+                ..Start::default()
+            },
+            None => defaults(),
+        },
+    }
+}
+
 #[component]
 pub fn WorldsView() -> Html {
     let words = words_now();
-    let form = use_state(|| kept().map_or_else(Form::default, |k| k.form));
-    let player = use_reducer(first_player);
-    let problem = use_state(|| None::<FormError>);
+    let first = use_memo((), |_| start());
+    let form = use_state(|| first.form.clone());
+    let player = use_reducer(|| first.player.clone());
+    let problem = use_state(|| first.problem.clone());
+    let link_problem = use_state(|| first.link_problem.clone());
     let compared = use_state(|| None::<Compared>);
     // The lesson open, if any, and the learner's prediction for it.
-    let lesson = use_state(|| kept().and_then(|k| k.lesson));
-    let prediction = use_state(|| kept().and_then(|k| k.prediction));
+    let lesson = use_state(|| first.lesson.clone());
+    let prediction = use_state(|| first.prediction);
+    let copied = use_state(|| None::<String>);
     KEPT.with(|kept| {
         *kept.borrow_mut() = Some(Kept {
             form: (*form).clone(),
@@ -108,6 +162,23 @@ pub fn WorldsView() -> Html {
         });
     }
 
+    // The address holds the run on screen (or the lesson open), unless it still holds a
+    // link that could not be opened: that stays for the reader to fix, until they act.
+    {
+        let part = match (&*lesson, &player.loaded) {
+            (Some(open), _) => Some(link::of_lesson(open.id)),
+            (None, Some(loaded)) => Some(link::of_form(&Form::from_setup(&loaded.setup)))
+                .filter(|part| *part != link::of_form(&Form::default())),
+            (None, None) => None,
+        };
+        let broken = link_problem.is_some();
+        use_effect_with((part, broken), |(part, broken)| {
+            if !*broken {
+                link::write(part.as_deref());
+            }
+        });
+    }
+
     let on_change = {
         let form = form.clone();
         Callback::from(move |next: Form| form.set(next))
@@ -117,8 +188,10 @@ pub fn WorldsView() -> Html {
         let player = player.clone();
         let problem = problem.clone();
         let lesson = lesson.clone();
+        let link_problem = link_problem.clone();
         Callback::from(move |next: Form| {
             lesson.set(None);
+            link_problem.set(None);
             match parse(&next) {
                 Ok(setup) => {
                     player.dispatch(PlayerAction::Load(Rc::new(setup)));
@@ -135,7 +208,9 @@ pub fn WorldsView() -> Html {
         let problem = problem.clone();
         let lesson = lesson.clone();
         let prediction = prediction.clone();
+        let link_problem = link_problem.clone();
         Callback::from(move |id: &'static str| {
+            link_problem.set(None);
             let Some(found) = world_lessons::find(id) else {
                 return;
             };
@@ -174,9 +249,33 @@ pub fn WorldsView() -> Html {
         Callback::from(move |_: MouseEvent| player.dispatch(action.clone()))
     };
 
+    let link_notice = link_problem.as_ref().map(|error| {
+        html! { <p class="notice error" role="alert" id="worlds-link-problem">{ error.describe_in(&words) }</p> }
+    });
+    let copy_link = {
+        let copied = copied.clone();
+        let words = words.clone();
+        Callback::from(move |_: MouseEvent| {
+            let window = gloo::utils::window();
+            let url = window.location().href().unwrap_or_default();
+            let promise = window.navigator().clipboard().write_text(&url);
+            let copied = copied.clone();
+            let words = words.clone();
+            yew::platform::spawn_local(async move {
+                copied.set(Some(
+                    match wasm_bindgen_futures::JsFuture::from(promise).await {
+                        Ok(_) => words.get(Key::LinkCopied).to_string(),
+                        Err(_) => words.fill(Key::LinkCopyRefused, &[("url", url.as_str().into())]),
+                    },
+                ));
+            });
+        })
+    };
+
     let Some(loaded) = player.loaded.clone() else {
         return html! {
             <div class="worlds-view">
+                { link_notice }
                 { lesson_list(&words, &open_lesson) }
                 <SettingsForm form={(*form).clone()} {on_change} {on_run} />
                 if let Some(error) = &*problem {
@@ -218,6 +317,7 @@ pub fn WorldsView() -> Html {
     html! {
         <div class="worlds-view">
             <p class="worlds-intro">{ words.get(if is_kafka { Key::IntroKafka } else { Key::IntroDual }) }</p>
+            { link_notice }
             if let Some(open) = &*lesson {
                 { lesson_card(open, Some(run), &words, &CardActions {
                     prediction: *prediction,
@@ -251,6 +351,8 @@ pub fn WorldsView() -> Html {
                     <span class="position" id="worlds-position">
                         { words.fill(Key::PlayerPosition, &[("step", step.into()), ("total", loaded.total.into()), ("tick", run.tick().into())]) }
                     </span>
+                    <button type="button" id="worlds-copy-link" class="copy-link" onclick={copy_link}>{ words.get(Key::LinkCopy) }</button>
+                    <span class="small" role="status" id="worlds-copied">{ copied.as_deref().unwrap_or_default() }</span>
                 </div>
                 <div class="worlds-narration" aria-live="polite" id="worlds-narration">
                     if narration.is_empty() {
