@@ -66,5 +66,7 @@ test('a lesson link with an unknown slug explains itself and shows the list', as
   await openSite(page, '#lesson=no-such-lesson');
   await expect(page.getByRole('alert')).toContainText('There is no lesson called “no-such-lesson”');
   await expect(page.getByRole('region', { name: 'Lessons' })).toContainText('0 of 20 lessons completed');
-  await expect(page.getByRole('region', { name: 'Lessons' }).getByRole('link')).toHaveCount(20);
+  await expect(page.getByRole('region', { name: 'Lessons' }).locator('.lesson-item').getByRole('link')).toHaveCount(20);
+  // Beside them, the pointer to the Transactions view's own lessons.
+  await expect(page.getByRole('region', { name: 'Lessons' }).getByRole('link', { name: 'Open the Transactions view' })).toBeVisible();
 });
