@@ -13,7 +13,7 @@ const LESSONS = [
   { id: 'commit-markers', args: [...KAFKA, '--crash', 'producer.after_send:m2'],
     answer: 'Each message once', field: ['Crash point', 'producer.after_send'] },
   { id: 'hung-transaction', args: [...KAFKA, '--pause', 'producer@20..200'],
-    answer: 'It waits at the last stable offset', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
+    answer: 'It waits until the transaction times out', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
   { id: 'zombie-fencing', args: [...KAFKA, '--zombie', '--pause', 'producer@20..200'],
     answer: 'The old instance is fenced', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
   { id: 'dual-write-problem', args: [...DUAL, '--pattern', 'commit-first', '--crash', 'service.after_db_commit:m2'],
@@ -21,7 +21,7 @@ const LESSONS = [
   { id: 'outbox-twice', args: [...DUAL, '--pattern', 'outbox', '--crash', 'relay.after_publish:m2'],
     answer: 'reach the broker twice', field: ['Pattern', 'outbox'] },
   { id: 'inbox-reach', args: [...DUAL, '--pattern', 'outbox-inbox', '--crash', 'relay.after_publish:m2', '--at', '28:crash:consumer'],
-    answer: 'external system called twice', field: ['Crashes at ticks (TICK:crash|restart:NODE)', '28:crash:consumer'] },
+    answer: "m2's external call is made twice", field: ['Crashes at ticks (TICK:crash|restart:NODE)', '28:crash:consumer'] },
 ];
 
 const COUNTERS = ['exactly_once', 'lost', 'duplicated'];
@@ -116,13 +116,13 @@ test('a lesson keeps its place when the language changes, and when the learner c
   await page.locator('select.lang-switch').selectOption('zh-CN');
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   const card = page.locator('section.worlds-lesson[data-lesson="zombie-fencing"]');
-  await expect(card.locator('#worlds-lesson-title')).toHaveText('僵尸隔离：挡住死而复生的生产者的纪元', { timeout: 20_000 });
+  await expect(card.locator('#worlds-lesson-title')).toHaveText('停住的生产者在替身接手之后醒来，会发生什么？', { timeout: 20_000 });
   await expect(page.locator('#worlds-lesson-choice-3')).toBeChecked();
   await expect(page.locator('#worlds-lesson-cues li')).toHaveCount(cues);
   await expect(position).toContainText('5');
 
   await page.locator('select.lang-switch').selectOption('en');
-  await expect(card.locator('#worlds-lesson-title')).toHaveText('Zombie fencing: the epoch that stops a producer back from the dead');
+  await expect(card.locator('#worlds-lesson-title')).toHaveText('What happens when a stalled producer wakes up after its replacement took over?');
   await page.getByRole('tab', { name: 'Simulator' }).click();
   await page.getByRole('tab', { name: 'Transactions' }).click();
   await expect(position).toContainText('Step 5 of', { timeout: 20_000 });

@@ -196,3 +196,62 @@ fn inbox_try_acking_before_the_commit_loses_the_event() {
     let setup = dual_changed("inbox-reach", settings, CrashPoint::ConsumerAfterAck);
     assert!(summary_of(&setup).lost >= 1);
 }
+
+/// A catalogue's texts in the order of its entries.
+fn texts(catalogue: &str) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in catalogue.lines() {
+        if line.starts_with('@') {
+            texts.extend(current.take());
+            current = Some(String::new());
+        } else if let Some(text) = current.as_mut() {
+            if !line.is_empty() && !line.starts_with('#') {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(line);
+            }
+        }
+    }
+    texts.extend(current);
+    texts
+}
+
+#[test]
+fn every_title_asks_and_no_answer_stands_out_by_its_length() {
+    // As for the simulator's lessons: a title is a question, and the answers are of
+    // similar length, so that none gives itself away.
+    for (lang, catalogue, mark) in [
+        (
+            "en",
+            include_str!("../../../static/text/en/world-lessons.txt"),
+            '?',
+        ),
+        (
+            "zh-CN",
+            include_str!("../../../static/text/zh-CN/world-lessons.txt"),
+            '？',
+        ),
+    ] {
+        let texts = texts(catalogue);
+        for lesson in world_lessons::all() {
+            let title = &texts[lesson.title.index()];
+            assert!(title.ends_with(mark), "{lang} {}: {title}", lesson.id);
+            let lengths: Vec<usize> = lesson
+                .choice_texts
+                .iter()
+                .map(|key| texts[key.index()].chars().count())
+                .collect();
+            let (most, least) = (
+                *lengths.iter().max().expect("answers"),
+                *lengths.iter().min().expect("answers"),
+            );
+            assert!(
+                most * 10 <= least * 13,
+                "{lang} {}: answers of {lengths:?} characters",
+                lesson.id
+            );
+        }
+    }
+}
