@@ -113,15 +113,18 @@ fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
 }
 
 /// Playback shortcuts for the whole document while `active`: each key that `shortcut`
-/// maps to an action dispatches it. Keys a focused element already handled (a tab list's
-/// arrows) are left alone, and Space on a focused button presses that button.
+/// maps to an action of the player `player` (the simulator's lab, a lesson's, the
+/// Transactions view's) dispatches it. Keys a focused element already handled (a tab
+/// list's arrows) are left alone, and Space on a focused button presses that button.
 #[hook]
-pub fn use_playback_keys(
-    lab: &UseReducerHandle<Lab>,
+pub fn use_playback_keys<R>(
+    player: &UseReducerHandle<R>,
     active: bool,
-    shortcut: fn(&str) -> Option<LabAction>,
-) {
-    let dispatcher = lab.dispatcher();
+    shortcut: fn(&str) -> Option<R::Action>,
+) where
+    R: Reducible + 'static,
+{
+    let dispatcher = player.dispatcher();
     use_effect_with(active, move |active| {
         let listener = active.then(|| {
             EventListener::new_with_options(

@@ -186,3 +186,29 @@ test('the address holds the run or the lesson on screen, and opens it again; a b
   await expect(page.locator('#worlds-problem')).toHaveCount(0);
   await expect(page).toHaveURL(/tx=lesson=dual-write-problem/);
 });
+
+test('the player of the Transactions view takes the simulator\'s keys', async ({ guarded }) => {
+  test.setTimeout(60_000);
+  const { page } = guarded;
+  await openTransactions(page);
+  const position = page.locator('#worlds-position');
+  await expect(position).toContainText('Step 0 of');
+  await page.locator('.worlds-intro').click();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('l');
+  await expect(position).toContainText('Step 2 of');
+  await page.keyboard.press('ArrowLeft');
+  await expect(position).toContainText('Step 1 of');
+  await page.keyboard.press('End');
+  const [, step, total] = (await position.innerText()).match(/Step (\d+) of (\d+)/);
+  expect(step).toEqual(total);
+  await page.keyboard.press('Home');
+  await expect(position).toContainText('Step 0 of');
+  await page.keyboard.press(' ');
+  await expect(page.locator('#worlds-play')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('k');
+  await expect(page.locator('#worlds-play')).toHaveAttribute('aria-pressed', 'false');
+  // Typing in the form is typing, not playing.
+  await page.getByRole('form', { name: 'Settings of the run' }).getByLabel('Seed').press('ArrowRight');
+  await expect(page.locator('#worlds-play')).toHaveAttribute('aria-pressed', 'false');
+});

@@ -28,6 +28,18 @@ use mqlab_sim::world_lessons::{self, WorldLesson};
 /// How long a step stays on screen while the run plays, in milliseconds.
 const BEAT_MS: u32 = 700;
 
+/// The action a shortcut key stands for: the simulator's keys for its player.
+fn shortcut(key: &str) -> Option<PlayerAction> {
+    Some(match key {
+        " " | "k" => PlayerAction::Toggle,
+        "ArrowRight" | "l" => PlayerAction::Forward,
+        "ArrowLeft" | "j" => PlayerAction::Back,
+        "Home" => PlayerAction::ToStart,
+        "End" => PlayerAction::ToEnd,
+        _ => return None,
+    })
+}
+
 /// A comparison run for a setup.
 #[derive(Clone, Debug, PartialEq)]
 enum Compared {
@@ -151,6 +163,8 @@ pub fn WorldsView() -> Html {
             prediction: *prediction,
         });
     });
+
+    crate::hooks::use_playback_keys(&player, true, shortcut);
 
     // The play timer: one beat per step while playing, dropped when paused.
     {
