@@ -16,6 +16,8 @@ const LESSONS = [
     answer: 'It waits until the transaction times out', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
   { id: 'zombie-fencing', args: [...KAFKA, '--zombie', '--pause', 'producer@20..200'],
     answer: 'The old instance is fenced', field: ['Pauses (NODE@FROM..TO)', 'producer@20..200'] },
+  { id: 'exactly-once-edge', args: [...KAFKA, '--external-effect', '--crash', 'producer.before_end_txn:m2'],
+    answer: 'the external calls are made twice', field: ['Crash point', 'producer.before_end_txn'] },
   { id: 'dual-write-problem', args: [...DUAL, '--pattern', 'commit-first', '--crash', 'service.after_db_commit:m2'],
     answer: 'It is lost', field: ['Pattern', 'commit-first'] },
   { id: 'outbox-twice', args: [...DUAL, '--pattern', 'outbox', '--crash', 'relay.after_publish:m2'],

@@ -148,6 +148,7 @@ pub fn all() -> Vec<WorldLesson> {
         commit_markers(),
         hung_transaction(),
         zombie_fencing(),
+        exactly_once_edge(),
         dual_write_problem(),
         outbox_twice(),
         inbox_reach(),
@@ -431,6 +432,60 @@ fn zombie_fencing() -> WorldLesson {
         ],
         summary: Key::ZombieSummary,
         try_next: Key::ZombieTry,
+    }
+}
+
+/// A consume-transform-produce loop that calls an external system crashes before its
+/// commit: Kafka redoes the transaction without a duplicate, and the call goes twice.
+fn exactly_once_edge() -> WorldLesson {
+    let scenario = kafka(
+        1,
+        KafkaTransactions {
+            external_effect: true,
+            ..KafkaTransactions::default()
+        },
+    )
+    .with_fault(crash_at(CrashPoint::ProducerBeforeEndTxn, 2));
+    WorldLesson {
+        id: "exactly-once-edge",
+        chapter: WorldChapter::KafkaTransactions,
+        setup: Setup::Kafka(scenario),
+        title: Key::EdgeTitle,
+        intro: Key::EdgeIntro,
+        asks: Key::EdgeQuestion,
+        choice_texts: vec![
+            Key::EdgeChoiceTwice,
+            Key::EdgeChoiceAllOnce,
+            Key::EdgeChoiceCallsTwice,
+        ],
+        question: Question {
+            choices: vec![
+                choice(&[Check::DuplicatedAtLeast(1)]),
+                choice(&[Check::AllExactlyOnce, Check::NoneExternalDuplicated]),
+                choice(&[Check::AllExactlyOnce, Check::ExternalDuplicatedAtLeast(1)]),
+            ],
+            intended_choice: 2,
+        },
+        cues: vec![
+            start(Key::EdgeCueStart),
+            at(Key::EdgeCueCalled, |e| {
+                matches!(e, Event::Kafka(TxnEvent::Called { count: 1, .. }))
+            }),
+            at(Key::EdgeCueOffsets, |e| {
+                kafka_fact(e, |f| matches!(f, TxnFact::OffsetsSent { .. }))
+            }),
+            at(Key::EdgeCueCrash, |e| {
+                matches!(e, Event::Kafka(TxnEvent::Crashed { node: PRODUCER, .. }))
+            }),
+            at(Key::EdgeCueBump, bumped_by_a_new_instance),
+            at(Key::EdgeCueCalledAgain, |e| {
+                matches!(e, Event::Kafka(TxnEvent::Called { count: 2, .. }))
+            }),
+            at(Key::EdgeCueCommitMarker, commit_marker),
+            end(Key::EdgeCueEnd),
+        ],
+        summary: Key::EdgeSummary,
+        try_next: Key::EdgeTry,
     }
 }
 

@@ -168,6 +168,12 @@ fn zombie_try_a_short_pause_without_a_second_instance_commits_t1() {
 }
 
 #[test]
+fn exactly_once_edge_try_read_uncommitted_applies_the_aborted_output() {
+    let s = summary_of(&kafka_changed("exactly-once-edge", read_uncommitted));
+    assert!(s.aborted_visible >= 2 && s.duplicated >= 2, "{s:?}");
+}
+
+#[test]
 fn dual_write_try_publish_first_leaves_a_ghost() {
     let setup = dual_changed(
         "dual-write-problem",
