@@ -284,4 +284,20 @@ async function settingsPanel(page, name) {
   return page.getByRole('region', { name });
 }
 
-module.exports = { test, watchPage, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, settingsPanel, CLI };
+// Opens the Transactions view on the dual writes and runs a pattern from its form; the
+// settings not given keep the form's defaults. Returns the form.
+async function runDualWrites(page, { pattern, messages, seed, crash, message }) {
+  await openSite(page, '#view=transactions/');
+  const settings = page.getByRole('form', { name: 'Settings of the run' });
+  await base.expect(settings).toBeVisible({ timeout: 20_000 });
+  await settings.getByRole('button', { name: 'Dual writes' }).click();
+  await settings.getByLabel('Pattern').selectOption(pattern);
+  if (messages) await settings.getByLabel('Messages').fill(String(messages));
+  if (seed !== undefined) await settings.getByLabel('Seed').fill(String(seed));
+  if (crash) await settings.getByLabel('Crash point').selectOption(crash);
+  if (message) await settings.getByLabel('at message').fill(message);
+  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  return settings;
+}
+
+module.exports = { test, watchPage, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, settingsPanel, runDualWrites, CLI };

@@ -2,7 +2,7 @@
 // prediction, plays to the end, and marks as true the answer that the core's run makes
 // true. The ledger on screen is the one the command line gives for the same settings,
 // and "Open this run in the form" hands those settings to the form.
-const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
+const { test, expect, openSite, predict, checkAccessibility, runDualWrites } = require('./helpers');
 
 const KAFKA = ['--mode', 'transactional', '--protocol', 'kafka', '--messages', '4', '--txn-size', '2', '--seed', '1'];
 const DUAL = ['--messages', '3', '--seed', '1'];
@@ -147,16 +147,7 @@ test('the address holds the run or the lesson on screen, and opens it again; a b
   test.setTimeout(90_000);
   const { page } = guarded;
   // A run from the form goes into the address...
-  await openSite(page, '#view=transactions/');
-  const settings = page.getByRole('form', { name: 'Settings of the run' });
-  await expect(settings).toBeVisible({ timeout: 20_000 });
-  await settings.getByRole('button', { name: 'Dual writes' }).click();
-  await settings.getByLabel('Pattern').selectOption('outbox');
-  await settings.getByLabel('Messages').fill('3');
-  await settings.getByLabel('Seed').fill('1');
-  await settings.getByLabel('Crash point').selectOption('relay.after_publish');
-  await settings.getByLabel('at message').fill('m2');
-  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  const settings = await runDualWrites(page, { pattern: 'outbox', messages: 3, seed: 1, crash: 'relay.after_publish', message: 'm2' });
   await expect(page).toHaveURL(/[?&]tx=[^#]*pattern=outbox/);
   const address = page.url();
 

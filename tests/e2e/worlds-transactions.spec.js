@@ -5,7 +5,7 @@
 // applies twice; and the outbox's crash matrix, whose cells are the CLI's runs and whose
 // line counts every cell, computed a row per tick with its progress, and cancelled.
 // (Named so that `playwright test transactions.spec.js` runs it too.)
-const { test, expect, openSite, predict, checkAccessibility } = require('./helpers');
+const { test, expect, openSite, predict, checkAccessibility, runDualWrites } = require('./helpers');
 
 // The serious and critical accessibility violations of the page as it stands.
 async function seriousViolations(page) {
@@ -135,14 +135,7 @@ test('the dual-write patterns side by side: the outbox with an inbox loses nothi
 test('the crash matrix of the outbox: the relay crash after publishing m2 applies it twice, and the line counts every cell', async ({ guarded }) => {
   test.setTimeout(120_000);
   const { page } = guarded;
-  await openSite(page, '#view=transactions/');
-  const settings = page.getByRole('form', { name: 'Settings of the run' });
-  await expect(settings).toBeVisible({ timeout: 20_000 });
-  await settings.getByRole('button', { name: 'Dual writes' }).click();
-  await settings.getByLabel('Pattern').selectOption('outbox');
-  await settings.getByLabel('Messages').fill('4');
-  await settings.getByLabel('Seed').fill('3');
-  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await runDualWrites(page, { pattern: 'outbox', messages: 4, seed: 3 });
   await expect(page.getByRole('alert')).toHaveCount(0);
 
   const panel = page.getByRole('region', { name: 'Crash matrix', exact: true });
@@ -189,13 +182,7 @@ test('the crash matrix computes a row per tick, says how far it is, and a cancel
   const { page } = guarded;
   // The page's timers run on a clock the test holds, so that it can stop between rows.
   await page.clock.install();
-  await openSite(page, '#view=transactions/');
-  const settings = page.getByRole('form', { name: 'Settings of the run' });
-  await expect(settings).toBeVisible({ timeout: 20_000 });
-  await settings.getByRole('button', { name: 'Dual writes' }).click();
-  await settings.getByLabel('Pattern').selectOption('outbox-inbox');
-  await settings.getByLabel('Messages').fill('3');
-  await settings.getByRole('button', { name: 'Run', exact: true }).click();
+  await runDualWrites(page, { pattern: 'outbox-inbox', messages: 3 });
   const panel = page.getByRole('region', { name: 'Crash matrix', exact: true });
   await expect(panel.locator('table')).toHaveCount(0);
 
