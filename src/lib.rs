@@ -15,6 +15,7 @@ pub mod offline;
 pub mod page_link;
 pub mod panic_panel;
 pub mod plural;
+pub mod progress;
 pub mod scenario_file;
 pub mod state;
 pub mod view;

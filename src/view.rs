@@ -11,12 +11,15 @@ pub enum View {
     ProtocolLab,
     /// Kafka transactions and the dual writes (the worlds module).
     Transactions,
+    /// Goals to reach in the simulator (the analysis module).
+    Challenges,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Simulator,
         View::Lessons,
+        View::Challenges,
         View::Transactions,
         View::Compare,
         View::CrashMatrix,
@@ -33,6 +36,7 @@ impl View {
             View::CrashMatrix => Key::ViewCrashMatrix,
             View::ProtocolLab => Key::ViewProtocolLab,
             View::Transactions => Key::ViewTransactions,
+            View::Challenges => Key::ViewChallenges,
         }
     }
 
@@ -44,6 +48,7 @@ impl View {
             View::CrashMatrix => "crash-matrix",
             View::ProtocolLab => "protocol-lab",
             View::Transactions => "transactions",
+            View::Challenges => "challenges",
         }
     }
 
@@ -54,6 +59,9 @@ impl View {
 
     /// True for the views built into the analysis module, loaded when first opened.
     pub const fn is_analysis(self) -> bool {
-        matches!(self, View::Compare | View::CrashMatrix | View::ProtocolLab)
+        matches!(
+            self,
+            View::Compare | View::CrashMatrix | View::ProtocolLab | View::Challenges
+        )
     }
 }

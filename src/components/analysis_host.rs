@@ -90,6 +90,6 @@ fn what(view: View) -> Key {
         View::Compare => Key::PartCompare,
         View::CrashMatrix => Key::PartCrashMatrix,
         View::ProtocolLab => Key::PartProtocolLab,
-        View::Simulator | View::Lessons | View::Transactions => Key::PartView,
+        View::Simulator | View::Lessons | View::Transactions | View::Challenges => Key::PartView,
     }
 }

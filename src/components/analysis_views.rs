@@ -14,6 +14,7 @@ use mqlab_text::analysis::Key;
 use mqlab_text::Words;
 use yew::prelude::*;
 
+use crate::components::challenges::Challenges;
 use crate::components::compare_view::CompareView;
 use crate::components::crash_matrix::CrashMatrix;
 use crate::components::protocol_lab::ProtocolLab;
@@ -72,6 +73,7 @@ pub fn AnalysisViews(props: &AnalysisViewsProps) -> Html {
         View::Compare => html! { <CompareView lab={lab} on_open={props.on_open.clone()} /> },
         View::CrashMatrix => html! { <CrashMatrix lab={lab} on_open={props.on_open.clone()} /> },
         View::ProtocolLab => html! { <ProtocolLab /> },
+        View::Challenges => html! { <Challenges lab={lab} on_open={props.on_open.clone()} /> },
         View::Simulator | View::Lessons | View::Transactions => Html::default(),
     }
 }

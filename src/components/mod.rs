@@ -2,6 +2,7 @@
 
 pub mod analysis_host;
 pub mod analysis_views;
+pub mod challenges;
 pub mod compare_view;
 pub mod controls;
 pub mod coordinator_panel;

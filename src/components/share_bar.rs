@@ -54,7 +54,7 @@ fn shared_link(run: &mqlab_sim::Run, start: LinkStart) -> String {
 }
 
 /// Offers text as a file download, without any network request.
-fn download(words: &Words, name: &str, text: &str) -> Result<(), String> {
+pub fn download(words: &Words, name: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");

@@ -9,6 +9,7 @@
 
 mod actor;
 pub mod benchmarks;
+pub mod challenges;
 pub mod checker;
 pub mod compare;
 pub mod consumers_view;
