@@ -16,6 +16,8 @@
 
 use std::collections::BTreeMap;
 
+use mqlab_text::challenges::Key;
+use mqlab_text::Words;
 use serde::{Deserialize, Serialize};
 
 use crate::components::lessons::{PREDICTED_WRONG_KEY, PROGRESS_KEY};
@@ -84,8 +86,13 @@ struct FileOut<'a> {
 pub enum ProgressError {
     /// Larger than [`MAX_BYTES`].
     TooLarge(usize),
-    /// Not JSON of the expected shape: the parser's reason.
-    Malformed(String),
+    /// Not JSON of the expected shape: where the parser stopped.
+    Malformed {
+        /// The line, from 1.
+        line: usize,
+        /// The column, from 1.
+        column: usize,
+    },
     /// Another kind of file.
     NotProgress,
     /// A version this page cannot read.
@@ -95,20 +102,38 @@ pub enum ProgressError {
 }
 
 impl ProgressError {
-    /// The reason, in English (the page shows its own words for the common cases).
-    pub fn reason(&self) -> String {
+    fn malformed(error: &serde_json::Error) -> ProgressError {
+        ProgressError::Malformed {
+            line: error.line(),
+            column: error.column(),
+        }
+    }
+
+    /// The reason, in `words`.
+    pub fn reason_in(&self, words: &Words) -> String {
         match self {
-            ProgressError::TooLarge(bytes) => {
-                format!("it is {bytes} bytes, and progress files are at most {MAX_BYTES}")
+            ProgressError::TooLarge(bytes) => words.fill(
+                Key::ProgressTooLarge,
+                &[("bytes", (*bytes).into()), ("most", MAX_BYTES.into())],
+            ),
+            ProgressError::Malformed { line, column } => words.fill(
+                Key::ProgressMalformed,
+                &[("line", (*line).into()), ("column", (*column).into())],
+            ),
+            ProgressError::NotProgress => {
+                words.fill(Key::ProgressNotProgress, &[("format", FORMAT.into())])
             }
-            ProgressError::Malformed(why) => why.clone(),
-            ProgressError::NotProgress => format!("its \"format\" is not \"{FORMAT}\""),
-            ProgressError::Version(version) => {
-                format!("it is version {version}, and this page reads version {VERSION}")
-            }
-            ProgressError::TooManyAttempts(slug) => {
-                format!("\"{slug}\" counts more than {MAX_ATTEMPTS} attempts")
-            }
+            ProgressError::Version(version) => words.fill(
+                Key::ProgressVersion,
+                &[
+                    ("version", (*version).into()),
+                    ("supported", VERSION.into()),
+                ],
+            ),
+            ProgressError::TooManyAttempts(slug) => words.fill(
+                Key::ProgressTooManyAttempts,
+                &[("slug", slug.into()), ("most", MAX_ATTEMPTS.into())],
+            ),
         }
     }
 }
@@ -124,8 +149,8 @@ impl Progress {
         if text.len() > MAX_BYTES {
             return Err(ProgressError::TooLarge(text.len()));
         }
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|error| ProgressError::Malformed(error.to_string()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|error| ProgressError::malformed(&error))?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err(ProgressError::NotProgress);
         }
@@ -136,8 +161,10 @@ impl Progress {
                 ));
             }
         }
-        let file: File = serde_json::from_value(value)
-            .map_err(|error| ProgressError::Malformed(error.to_string()))?;
+        // The shape is checked on the text again, so that the reason has a line and column.
+        drop(value);
+        let file: File =
+            serde_json::from_str(text).map_err(|error| ProgressError::malformed(&error))?;
         debug_assert_eq!(file.format, FORMAT);
         if file.version != VERSION {
             return Err(ProgressError::Version(file.version));
@@ -297,18 +324,19 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_a_reason() {
+        let words = Words::english();
         let cases = [
-            ("", "EOF"),
-            ("[]", "format"),
-            ("{\"format\":\"mqlab-scenario\",\"version\":1}", "format"),
+            ("", "line 1"),
+            ("[]", "“mqlab-progress”"),
+            ("{\"format\":\"mqlab-scenario\",\"version\":1}", "“mqlab-progress”"),
             ("{\"format\":\"mqlab-progress\",\"version\":2}", "version 2"),
             (
                 "{\"format\":\"mqlab-progress\",\"version\":1,\"challenges\":{\"a\":{\"solved\":1,\"attempts\":1}}}",
-                "invalid type",
+                "line 1, column",
             ),
             (
                 "{\"format\":\"mqlab-progress\",\"version\":1,\"challenges\":{\"a\":{\"solved\":true,\"attempts\":-1}}}",
-                "invalid value",
+                "line 1, column",
             ),
             (
                 "{\"format\":\"mqlab-progress\",\"version\":1,\"challenges\":{\"a\":{\"solved\":true,\"attempts\":2000000}}}",
@@ -316,16 +344,13 @@ mod tests {
             ),
             (
                 "{\"format\":\"mqlab-progress\",\"version\":1,\"extra\":true}",
-                "unknown field",
+                "line 1",
             ),
         ];
         for (text, expected) in cases {
             let error = Progress::parse(text, any, any).expect_err(text);
-            assert!(
-                error.reason().contains(expected),
-                "{text}: {}",
-                error.reason()
-            );
+            let reason = error.reason_in(&words);
+            assert!(reason.contains(expected), "{text}: {reason}");
         }
         let huge = " ".repeat(MAX_BYTES + 1);
         assert!(matches!(

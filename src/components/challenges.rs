@@ -226,7 +226,7 @@ fn progress_bar(
                 let words = words_now();
                 let read = result.map_err(|error| error.to_string()).and_then(|text| {
                     Progress::parse(&text, known_challenge, known_lesson)
-                        .map_err(|error| error.reason())
+                        .map_err(|error| error.reason_in(&words))
                 });
                 match read {
                     Ok(read) => {
