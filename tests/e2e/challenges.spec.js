@@ -5,7 +5,21 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { test, expect, openSite, predict, ledgerCounters, checkAccessibility } = require('./helpers');
+const { execFileSync } = require('child_process');
+const { test, expect, openSite, predict, ledgerCounters, checkAccessibility, CLI } = require('./helpers');
+
+// What the command line says of the run in the address bar, for a challenge.
+function cliCheck(page, slug) {
+  const link = new URL(page.url()).hash.replace(/^#/, '').split('/').slice(1).join('/');
+  let out;
+  try {
+    out = execFileSync(CLI, ['challenge', slug, '--link', link], { encoding: 'utf8' });
+  } catch (error) {
+    if (error.status !== 1) throw error;
+    out = error.stdout;
+  }
+  return JSON.parse(out.trim());
+}
 
 async function openChallenges(page) {
   await page.getByRole('tab', { name: 'Challenges' }).click();
@@ -76,6 +90,10 @@ test('a find-a-fault challenge: a near miss says why, the crash that duplicates 
   expect(await verdictCounts(card)).toEqual(pick(cli));
   await expect(card.locator('h3')).toContainText('solved');
   await expect(card).toContainText('2 attempts');
+  // The command line checks the same run, from the address bar, the same way.
+  const native = cliCheck(page, 'duplicate-one');
+  expect(native.solved).toBe(true);
+  expect(pick(native)).toEqual(await verdictCounts(card));
   const axe = await checkAccessibility(page);
   expect(axe.violations, JSON.stringify(axe.violations, null, 1)).toEqual([]);
 
