@@ -441,7 +441,7 @@ test('keyboard: ← → move between the view tabs without stepping the run', as
   await expect(tabs.getByRole('tab', { name: 'Lessons' })).toHaveAttribute('aria-selected', 'true');
   await expect(tabs.getByRole('tab', { name: 'Lessons' })).toBeFocused();
   await page.keyboard.press('ArrowRight');
-  await expect(tabs.getByRole('tab', { name: 'Transactions' })).toBeFocused();
+  await expect(tabs.getByRole('tab', { name: 'Challenges' })).toBeFocused();
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
   await expect(tabs.getByRole('tab', { name: 'Simulator' })).toHaveAttribute('aria-selected', 'true');
