@@ -262,7 +262,10 @@ fn check(challenge: &Challenge, run: &SharedRun, words: &Words) -> ExitCode {
         })
         .collect();
     let mut extra = verdict.measured.as_ref().map_or(json!({}), counts);
-    if let (Some(extra), Some((_, best))) = (extra.as_object_mut(), challenge.best()) {
+    let best = verdict
+        .best_wire
+        .or_else(|| challenge.best().map(|(_, wire)| wire));
+    if let (Some(extra), Some(best)) = (extra.as_object_mut(), best) {
         extra.insert("best_wire_messages".into(), json!(best));
     }
     print(

@@ -320,6 +320,7 @@ fn two_phase_commit_is_cheapest_in_one_transaction() {
     let (best, wire) = fix.best().expect("a best choice");
     let solution = fix.check(&SharedRun::new(fix.solution.clone()));
     assert!(solution.solved(), "{:?}", solution.findings);
+    assert_eq!(solution.best_wire, Some(wire));
     assert_eq!(solution.measured.map(|m| m.wire), Some(wire));
     assert_eq!(best.transaction.size, 3);
     // One message per transaction is correct but costs more.
