@@ -22,6 +22,8 @@ use crate::scenario::{CommitStrategy, KafkaConfig, Scenario, ScenarioError};
 use crate::sim::Sim;
 use crate::trace::{Detail, EventKind, GroupDetail, ReplicaDetail, TraceEvent, VoteNoReason};
 
+mod self_checks;
+
 /// The most steps a lesson's run may take before it counts as never ending. Every lesson
 /// ends far sooner; the bound keeps a broken lesson from hanging a test or the page.
 pub const MAX_LESSON_STEPS: u64 = 20_000;
@@ -330,6 +332,40 @@ pub struct Lesson {
     pub cues: Vec<Cue>,
     /// The question asked before the run is played.
     pub question: Question,
+    /// The questions asked at the end, to check what the learner took from the run
+    /// (two to four).
+    pub self_checks: Vec<SelfCheck>,
+}
+
+/// A multiple-choice question asked at the end of a lesson. Its answer is the author's,
+/// but it must rest on the run: `shown_at` names the moment of the lesson's run that
+/// shows it, which the page offers to step to, and `facts` the ledger's facts it relies
+/// on. Tests hold every lesson's questions to both: the moment is reached, the facts hold.
+/// The words are in the lessons' catalogue ([`Lesson::check_key`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelfCheck {
+    /// How many answers the question offers (two to four).
+    pub choices: usize,
+    /// The right answer (an index from 0).
+    pub answer: usize,
+    /// The first event of the run that shows the answer.
+    pub shown_at: CueTrigger,
+    /// Facts about the end of the run that the answer relies on (may be none).
+    pub facts: Vec<Check>,
+}
+
+impl SelfCheck {
+    /// The step of the run that shows the answer, once the run has reached it.
+    pub fn shown_at_step(&self, trace: &[TraceEvent]) -> Option<u64> {
+        match (Cue {
+            when: self.shown_at,
+        })
+        .reached(trace, false)?
+        {
+            Reached::AtStep(step) => Some(step),
+            Reached::AtStart | Reached::AtEnd => None,
+        }
+    }
 }
 
 /// Why a lesson's run could not be finished.
@@ -407,7 +443,20 @@ impl Lesson {
         keys.extend((0..self.question.choices.len()).map(|index| self.choice_key(index)));
         keys.extend((0..self.cues.len()).map(|index| self.cue_key(index)));
         keys.push(self.text_key("summary"));
+        for (index, check) in self.self_checks.iter().enumerate() {
+            keys.push(self.check_key(index, "question"));
+            keys.extend(
+                (0..check.choices).map(|choice| self.check_key(index, &(choice + 1).to_string())),
+            );
+            keys.push(self.check_key(index, "why"));
+        }
         keys
+    }
+
+    /// The key of a part of self-check question `index` (from 0): `question`, an answer's
+    /// number from 1, or `why` (the explanation shown once answered).
+    pub fn check_key(&self, index: usize, part: &str) -> String {
+        self.text_key(&format!("check.{}.{part}", index + 1))
     }
 
     /// The URL fragment that opens the lesson, without its `#`.
@@ -506,6 +555,14 @@ fn queue_choices() -> Vec<Choice> {
 /// Every lesson, in teaching order: the queue's failures first, then their cures, then
 /// many consumers, then the replicated queue, then two-phase commit.
 pub fn all() -> Vec<Lesson> {
+    let mut lessons = built_in();
+    for lesson in &mut lessons {
+        lesson.self_checks = self_checks::of(lesson.id);
+    }
+    lessons
+}
+
+fn built_in() -> Vec<Lesson> {
     vec![
         fire_and_forget_broker_crash(),
         lost_confirm_duplicates(),
@@ -547,6 +604,7 @@ fn fire_and_forget_broker_crash() -> Lesson {
             choices: queue_choices(),
             intended_choice: 0,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -573,6 +631,7 @@ fn lost_confirm_duplicates() -> Lesson {
             choices: queue_choices(),
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -596,6 +655,7 @@ fn consumer_crash_before_ack() -> Lesson {
             choices: queue_choices(),
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -615,6 +675,7 @@ fn ack_before_apply() -> Lesson {
             choices: queue_choices(),
             intended_choice: 0,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -641,6 +702,7 @@ fn idempotent_producer() -> Lesson {
             choices: queue_choices(),
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -660,6 +722,7 @@ fn idempotent_consumer() -> Lesson {
             choices: queue_choices(),
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -699,6 +762,7 @@ fn competing_consumers_reorder() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -735,6 +799,7 @@ fn poison_message() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -814,6 +879,7 @@ fn commit_before_processing() -> Lesson {
             ],
             intended_choice: 0,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -842,6 +908,7 @@ fn rebalance_redelivers() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -882,6 +949,7 @@ fn auto_commit() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -946,6 +1014,7 @@ fn acks_1_failover() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -983,6 +1052,7 @@ fn acks_all_min_insync_2() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1041,6 +1111,7 @@ fn unclean_election() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1083,6 +1154,7 @@ fn leader_epochs() -> Lesson {
             ],
             intended_choice: 1,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1110,6 +1182,7 @@ fn two_phase_commit_happy_path() -> Lesson {
             ],
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1142,6 +1215,7 @@ fn participant_votes_no() -> Lesson {
             ],
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1181,6 +1255,7 @@ fn coordinator_dies_after_votes() -> Lesson {
             ],
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1209,6 +1284,7 @@ fn coordinator_recovers_from_log() -> Lesson {
             ],
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 
@@ -1237,6 +1313,7 @@ fn presumed_abort() -> Lesson {
             ],
             intended_choice: 2,
         },
+        self_checks: Vec::new(),
     }
 }
 

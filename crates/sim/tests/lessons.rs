@@ -455,3 +455,87 @@ fn auto_commit_processes_again_everything_since_the_last_auto_commit_and_loses_n
     }
     assert_eq!(sim.summary().lost, 0);
 }
+
+#[test]
+fn every_lesson_ends_with_two_to_four_questions_whose_answers_the_run_shows() {
+    for lesson in lessons::all() {
+        let sim = lesson.run_to_end().expect("the lesson's run ends");
+        let summary = sim.summary();
+        assert!(
+            (2..=4).contains(&lesson.self_checks.len()),
+            "lesson {} asks {} questions at its end",
+            lesson.id,
+            lesson.self_checks.len()
+        );
+        for (index, check) in lesson.self_checks.iter().enumerate() {
+            let name = format!("lesson {} question {}", lesson.id, index + 1);
+            assert!(
+                (2..=4).contains(&check.choices),
+                "{name}: {} answers",
+                check.choices
+            );
+            assert!(
+                check.answer < check.choices,
+                "{name}: its answer is not one of its answers"
+            );
+            assert!(
+                check.shown_at_step(sim.trace()).is_some(),
+                "{name}: the run never reaches the moment that shows its answer ({:?})",
+                check.shown_at
+            );
+            for fact in &check.facts {
+                assert!(
+                    fact.holds(&summary),
+                    "{name}: {fact:?} does not hold: {}",
+                    describe(&lesson)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_right_answers_are_not_all_in_one_place() {
+    let answers: Vec<usize> = lessons::all()
+        .iter()
+        .flat_map(|lesson| lesson.self_checks.iter().map(|check| check.answer))
+        .collect();
+    for place in 0..4 {
+        let there = answers.iter().filter(|answer| **answer == place).count();
+        assert!(
+            there * 2 <= answers.len(),
+            "{there} of {} right answers are answer {}: a learner could guess them",
+            answers.len(),
+            place + 1
+        );
+    }
+}
+
+#[test]
+fn the_answers_of_a_question_at_the_end_are_of_similar_length() {
+    for (lang, words) in [("en", english()), ("zh-CN", chinese())] {
+        for lesson in lessons::all() {
+            for (index, check) in lesson.self_checks.iter().enumerate() {
+                let lengths: Vec<usize> = (0..check.choices)
+                    .map(|choice| {
+                        words[&lesson.check_key(index, &(choice + 1).to_string())]
+                            .chars()
+                            .count()
+                    })
+                    .collect();
+                let (shortest, longest) = (
+                    *lengths.iter().min().expect("answers"),
+                    *lengths.iter().max().expect("answers"),
+                );
+                // Short answers ("m1 and m2") may differ by a few characters; longer ones
+                // by half the shortest at most.
+                assert!(
+                    longest * 2 <= shortest * 3 || longest <= shortest + 12,
+                    "{lang}: lesson {} question {}: answers from {shortest} to {longest} characters give the answer away",
+                    lesson.id,
+                    index + 1
+                );
+            }
+        }
+    }
+}
