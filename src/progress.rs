@@ -7,8 +7,12 @@
 //! ```json
 //! {"format":"mqlab-progress","version":1,
 //!  "challenges":{"duplicate-one":{"solved":true,"attempts":2}},
-//!  "lessons":{"fire-and-forget":"right","lost-confirm":"wrong"}}
+//!  "lessons":{"fire-and-forget":"right","lost-confirm":"wrong"},
+//!  "self_checks":{"fire-and-forget":[true,false,null]}}
 //! ```
+//!
+//! `self_checks` holds, for each question at the end of a lesson, whether its latest
+//! answer was right (`null` while unanswered).
 //!
 //! Reading is strict and total: any text gives either progress or a reason in one
 //! sentence, never a panic. Entries for challenges or lessons this version does not have
@@ -20,7 +24,7 @@ use mqlab_text::challenges::Key;
 use mqlab_text::Words;
 use serde::{Deserialize, Serialize};
 
-use crate::components::lessons::{PREDICTED_WRONG_KEY, PROGRESS_KEY};
+use crate::components::lessons::{SelfChecks, PREDICTED_WRONG_KEY, PROGRESS_KEY, SELF_CHECK_KEY};
 
 /// The file's `format` field.
 pub const FORMAT: &str = "mqlab-progress";
@@ -30,6 +34,8 @@ pub const VERSION: u32 = 1;
 pub const MAX_BYTES: usize = 64 * 1024;
 /// The most attempts counted for one entry.
 pub const MAX_ATTEMPTS: u32 = 1_000_000;
+/// The most questions a lesson asks at its end.
+pub const MAX_SELF_CHECKS: usize = 4;
 /// Where the page keeps it.
 const STORAGE_KEY: &str = "mqlab-progress";
 
@@ -60,6 +66,8 @@ pub struct Progress {
     pub challenges: BTreeMap<String, Entry>,
     /// By lesson slug: the lessons watched to the end.
     pub lessons: BTreeMap<String, Mark>,
+    /// By lesson slug: the answers to the questions at its end.
+    pub self_checks: SelfChecks,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +79,8 @@ struct File {
     challenges: BTreeMap<String, Entry>,
     #[serde(default)]
     lessons: BTreeMap<String, Mark>,
+    #[serde(default)]
+    self_checks: SelfChecks,
 }
 
 #[derive(Serialize)]
@@ -79,6 +89,7 @@ struct FileOut<'a> {
     version: u32,
     challenges: &'a BTreeMap<String, Entry>,
     lessons: &'a BTreeMap<String, Mark>,
+    self_checks: &'a SelfChecks,
 }
 
 /// Why a text is not progress.
@@ -99,6 +110,13 @@ pub enum ProgressError {
     Version(u32),
     /// An attempt count above [`MAX_ATTEMPTS`].
     TooManyAttempts(String),
+    /// More answers for a lesson than it has questions at its end.
+    TooManyAnswers {
+        /// The lesson.
+        slug: String,
+        /// How many answers the file gives.
+        count: usize,
+    },
 }
 
 impl ProgressError {
@@ -133,6 +151,14 @@ impl ProgressError {
             ProgressError::TooManyAttempts(slug) => words.fill(
                 Key::ProgressTooManyAttempts,
                 &[("slug", slug.into()), ("most", MAX_ATTEMPTS.into())],
+            ),
+            ProgressError::TooManyAnswers { slug, count } => words.fill(
+                Key::ProgressTooManyAnswers,
+                &[
+                    ("slug", slug.into()),
+                    ("count", (*count).into()),
+                    ("most", MAX_SELF_CHECKS.into()),
+                ],
             ),
         }
     }
@@ -186,9 +212,25 @@ impl Progress {
             .into_iter()
             .filter(|(slug, _)| known_lesson(slug))
             .collect();
+        let self_checks = file
+            .self_checks
+            .into_iter()
+            .filter(|(slug, _)| known_lesson(slug))
+            .map(|(slug, answers)| {
+                if answers.len() > MAX_SELF_CHECKS {
+                    Err(ProgressError::TooManyAnswers {
+                        count: answers.len(),
+                        slug,
+                    })
+                } else {
+                    Ok((slug, answers))
+                }
+            })
+            .collect::<Result<SelfChecks, _>>()?;
         Ok(Progress {
             challenges,
             lessons,
+            self_checks,
         })
     }
 
@@ -199,6 +241,7 @@ impl Progress {
             version: VERSION,
             challenges: &self.challenges,
             lessons: &self.lessons,
+            self_checks: &self.self_checks,
         })
         .unwrap_or_default()
     }
@@ -267,6 +310,15 @@ pub fn load(
             progress.watched_lesson(&slug, right);
         }
     }
+    progress.self_checks = storage
+        .get_item(SELF_CHECK_KEY)
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str::<SelfChecks>(&text).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(slug, answers)| known_lesson(slug) && answers.len() <= MAX_SELF_CHECKS)
+        .collect();
     progress
 }
 
@@ -277,7 +329,7 @@ pub fn save(progress: &Progress) -> bool {
     };
     let challenges = Progress {
         challenges: progress.challenges.clone(),
-        lessons: BTreeMap::new(),
+        ..Progress::default()
     };
     let slugs = |only: Option<Mark>| {
         let list: Vec<&String> = progress
@@ -292,6 +344,12 @@ pub fn save(progress: &Progress) -> bool {
         .set_item(STORAGE_KEY, &challenges.to_json())
         .and_then(|()| storage.set_item(PROGRESS_KEY, &slugs(None)))
         .and_then(|()| storage.set_item(PREDICTED_WRONG_KEY, &slugs(Some(Mark::Wrong))))
+        .and_then(|()| {
+            storage.set_item(
+                SELF_CHECK_KEY,
+                &serde_json::to_string(&progress.self_checks).unwrap_or_default(),
+            )
+        })
         .is_ok()
 }
 
@@ -311,8 +369,16 @@ mod tests {
         progress.attempt_challenge("duplicate-one", false);
         progress.watched_lesson("fire-and-forget", true);
         progress.watched_lesson("lost-confirm", false);
+        progress.self_checks.insert(
+            "fire-and-forget".into(),
+            vec![Some(true), None, Some(false)],
+        );
         let read = Progress::parse(&progress.to_json(), any, any).expect("reads");
         assert_eq!(read, progress);
+        assert_eq!(
+            read.self_checks["fire-and-forget"],
+            [Some(true), None, Some(false)]
+        );
         assert_eq!(
             read.challenges["duplicate-one"],
             Entry {
@@ -345,6 +411,14 @@ mod tests {
             (
                 "{\"format\":\"mqlab-progress\",\"version\":1,\"extra\":true}",
                 "line 1",
+            ),
+            (
+                "{\"format\":\"mqlab-progress\",\"version\":1,\"self_checks\":{\"a\":[true,\"yes\"]}}",
+                "line 1, column",
+            ),
+            (
+                "{\"format\":\"mqlab-progress\",\"version\":1,\"self_checks\":{\"a\":[true,true,true,true,true]}}",
+                "5 answers",
             ),
         ];
         for (text, expected) in cases {

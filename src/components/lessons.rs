@@ -7,7 +7,8 @@
 //! the page fetches when the view first opens (`lessons_host.rs`). Its lab is not the
 //! simulator's: a lesson never changes the run the learner left in the simulator.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use gloo::storage::{LocalStorage, Storage};
 use mqlab_sim::lessons::{self, Chapter, Lesson, Reached, MAX_LESSON_STEPS};
@@ -21,6 +22,7 @@ use crate::components::controls::{pause_icon, play_icon};
 use crate::components::coordinator_panel::CoordinatorPanel;
 use crate::components::ledger_view::LedgerView;
 use crate::components::narration::Narration;
+use crate::components::self_check::{Asked, SelfCheck};
 use crate::components::stage::Stage;
 use crate::hooks::cadence;
 use crate::lazy::{self, Loaded, Part};
@@ -31,6 +33,9 @@ use crate::words::current as words_now;
 pub const PROGRESS_KEY: &str = "mqlab.lessons.completed";
 /// Where the slugs of the lessons whose latest prediction was wrong are kept.
 pub const PREDICTED_WRONG_KEY: &str = "mqlab.lessons.predicted-wrong";
+/// Where the answers to the questions at the end of each lesson are kept: by slug, for
+/// each question, whether its latest answer was right (`null` while unanswered).
+pub const SELF_CHECK_KEY: &str = "mqlab.lessons.self-check";
 
 /// "Skip to the end" advances this many steps: every lesson ends well before.
 const SKIP_STEPS: u32 = MAX_LESSON_STEPS as u32;
@@ -59,7 +64,12 @@ pub struct LessonsProps {
 pub struct Progress {
     pub completed: BTreeSet<String>,
     pub predicted_wrong: BTreeSet<String>,
+    /// By slug: for each question at the lesson's end, whether its latest answer was right.
+    pub self_checks: SelfChecks,
 }
+
+/// The answers to the questions at the ends of lessons, by lesson slug.
+pub type SelfChecks = BTreeMap<String, Vec<Option<bool>>>;
 
 /// Where a lesson stands for the learner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,10 +88,39 @@ impl Progress {
             .into_iter()
             .filter(|slug| completed.contains(slug))
             .collect();
+        let answers: SelfChecks = LocalStorage::get(SELF_CHECK_KEY).unwrap_or_default();
         Progress {
             completed,
             predicted_wrong,
+            self_checks: known_self_checks(answers),
         }
+    }
+
+    /// The progress with question `number` (from 0) of lesson `id` answered.
+    pub fn answer(&self, id: &str, number: usize, right: bool) -> Progress {
+        let mut next = self.clone();
+        let questions = lessons::find(id).map_or(0, |lesson| lesson.self_checks.len());
+        if number < questions {
+            let answers = next.self_checks.entry(id.to_string()).or_default();
+            answers.resize(questions, None);
+            answers[number] = Some(right);
+        }
+        next
+    }
+
+    /// How many of a lesson's questions were answered right, of how many, once all are
+    /// answered.
+    pub fn self_check_score(&self, id: &str) -> Option<(usize, usize)> {
+        let answers = self.self_checks.get(id)?;
+        answers.iter().all(Option::is_some).then(|| {
+            (
+                answers
+                    .iter()
+                    .filter(|answer| **answer == Some(true))
+                    .count(),
+                answers.len(),
+            )
+        })
     }
 
     /// The progress with a lesson completed, the prediction right or wrong.
@@ -113,7 +152,22 @@ impl Progress {
             PREDICTED_WRONG_KEY,
             self.predicted_wrong.iter().collect::<Vec<_>>(),
         );
+        let _ = LocalStorage::set(SELF_CHECK_KEY, &self.self_checks);
     }
+}
+
+/// Keeps the answers of lessons that exist, as many as each lesson asks.
+pub fn known_self_checks(stored: SelfChecks) -> SelfChecks {
+    let all = lessons::all();
+    stored
+        .into_iter()
+        .filter_map(|(slug, mut answers)| {
+            let lesson = all.iter().find(|lesson| lesson.id == slug)?;
+            answers.resize(lesson.self_checks.len(), None);
+            Some((slug, answers))
+        })
+        .filter(|(_, answers)| !answers.is_empty())
+        .collect()
 }
 
 /// The completed lessons stored in this browser, keeping only slugs that still exist.
@@ -271,6 +325,9 @@ fn lesson_list(
                 <span class="lesson-number" aria-hidden="true">{ index + 1 }</span>
                 <a href={format!("#{}", lesson.link_fragment())}>{ lesson_words(text, &lesson.title_key()) }</a>
                 { completion_status(words, status) }
+                if let Some((right, total)) = progress.self_check_score(lesson.id) {
+                    <span class="lesson-status self-check">{ words.fill(Key::StatusSelfCheck, &[("right", right.into()), ("total", total.into())]) }</span>
+                }
             </li>
         }
     };
@@ -331,6 +388,9 @@ struct LessonResult {
     participants: Vec<ParticipantStats>,
     /// The step the run ended at.
     end_step: u64,
+    /// For each question at the end, the step that shows its answer (the step right
+    /// after its event, as the cues count).
+    shown_at: Vec<Option<u64>>,
 }
 
 /// Each participant's ticks in doubt, from the ledger, in one sentence.
@@ -492,6 +552,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let progress = props.progress.clone();
         let run = lab.run.clone();
         let question = lesson.question.clone();
+        let self_checks = lesson.self_checks.clone();
         let picked = *locked;
         use_effect_with((ended, lesson.id), move |(ended, id)| {
             // Kept in the task after the one that reached the end, so that a jump to the
@@ -519,6 +580,10 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                             },
                             summary,
                             end_step: run.step_index(),
+                            shown_at: self_checks
+                                .iter()
+                                .map(|check| check.shown_at_step(sim.trace()).map(|step| step + 1))
+                                .collect(),
                         }));
                     }))
                 }
@@ -730,6 +795,45 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         }
     });
 
+    // The questions at the end, once the run has ended and its words are here.
+    let self_check = result
+        .as_ref()
+        .filter(|_| matches!(&text, Loaded::Ready(_)) && !lesson.self_checks.is_empty())
+        .map(|result| {
+            let asked: Vec<Asked> = lesson
+                .self_checks
+                .iter()
+                .enumerate()
+                .map(|(index, check)| Asked {
+                    question: lesson_words(&text, &lesson.check_key(index, "question")),
+                    answers: (1..=check.choices)
+                        .map(|answer| {
+                            lesson_words(&text, &lesson.check_key(index, &answer.to_string()))
+                        })
+                        .collect(),
+                    right: check.answer,
+                    why: lesson_words(&text, &lesson.check_key(index, "why")),
+                    step: result.shown_at.get(index).copied().flatten(),
+                })
+                .collect();
+            let on_answer = {
+                let progress = props.progress.clone();
+                let id = lesson.id;
+                Callback::from(move |(number, right): (usize, bool)| {
+                    let next = progress.answer(id, number, right);
+                    next.save();
+                    progress.set(next);
+                })
+            };
+            let on_show_step = {
+                let dispatch = dispatch.clone();
+                Callback::from(move |step: u64| dispatch.emit(LabAction::Seek(step)))
+            };
+            html! {
+                <SelfCheck id={lesson.id} asked={Rc::new(asked)} {on_answer} {on_show_step} />
+            }
+        });
+
     let snapshot = sim.snapshot();
     let last_event = sim.trace().last().cloned();
     let (period_ms, _) = cadence(lab.steps_per_second());
@@ -795,6 +899,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                             else { <p class="hint">{ words.get(Key::RevealPredictFirst) }</p> }
                         </div>
                     </section>
+                    { for self_check }
                 </div>
                 <div class="lesson-watch">
                     if watching {
@@ -878,6 +983,7 @@ mod tests {
             summary: sim.summary(),
             participants: sim.ledger().participants(),
             end_step: 0,
+            shown_at: Vec::new(),
         };
         let sentence = in_doubt_sentence(&Words::english(), &result).expect("some doubt");
         assert!(
@@ -926,6 +1032,40 @@ mod tests {
             first.clone(),
         ]);
         assert_eq!(kept.into_iter().collect::<Vec<_>>(), vec![first]);
+    }
+
+    #[test]
+    fn answers_at_a_lessons_end_are_kept_by_question_and_scored_once_all_are_given() {
+        let asks = lessons::find("fire-and-forget")
+            .expect("lesson")
+            .self_checks
+            .len();
+        assert!(asks >= 2);
+        let mut progress = Progress::default();
+        assert_eq!(progress.self_check_score("fire-and-forget"), None);
+        progress = progress.answer("fire-and-forget", 1, false);
+        assert_eq!(progress.self_checks["fire-and-forget"].len(), asks);
+        assert_eq!(progress.self_check_score("fire-and-forget"), None);
+        for number in 0..asks {
+            progress = progress.answer("fire-and-forget", number, number != 1);
+        }
+        assert_eq!(
+            progress.self_check_score("fire-and-forget"),
+            Some((asks - 1, asks))
+        );
+        // A question the lesson does not ask, or a lesson that does not exist, is not kept.
+        assert_eq!(progress.answer("fire-and-forget", asks, true), progress);
+        assert_eq!(progress.answer("no-such-lesson", 0, true), progress);
+        // Stored answers of lessons that are gone are dropped; the others fit the lesson.
+        let stored: SelfChecks = [
+            ("gone".to_string(), vec![Some(true)]),
+            ("fire-and-forget".to_string(), vec![Some(true); 9]),
+        ]
+        .into_iter()
+        .collect();
+        let kept = known_self_checks(stored);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["fire-and-forget"]);
+        assert_eq!(kept["fire-and-forget"].len(), asks);
     }
 
     #[test]

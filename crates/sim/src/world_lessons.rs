@@ -23,6 +23,8 @@ use crate::scenario::Scenario;
 use crate::txn_protocol::{KafkaTransactions, Pause};
 use crate::worlds::{Event, Run, Setup, WorldError};
 
+mod world_self_checks;
+
 /// The most steps a lesson's run may take before it counts as never ending.
 pub const MAX_WORLD_LESSON_STEPS: u64 = 20_000;
 
@@ -104,6 +106,55 @@ pub struct WorldLesson {
     pub summary: Key,
     /// What to try next, in the view's form.
     pub try_next: Key,
+    /// The questions asked once the run has ended (two to four).
+    pub self_checks: Vec<WorldSelfCheck>,
+}
+
+/// A multiple-choice question asked at the end of a lesson, as the simulator's lessons
+/// ask them (`lessons::SelfCheck`): the answer is the author's, and rests on the run —
+/// `shown_at` is the moment of the lesson's run that shows it, and `facts` the ledger's
+/// facts it relies on. Tests hold every question to both.
+#[derive(Clone, Debug)]
+pub struct WorldSelfCheck {
+    pub question: Key,
+    pub answers: Vec<Key>,
+    /// The right answer (an index into `answers`).
+    pub answer: usize,
+    /// Why the right answer is right.
+    pub why: Key,
+    /// The event of the run that shows the answer.
+    pub shown_at: When,
+    /// Facts about the end of the run that the answer relies on (may be none).
+    pub facts: Vec<Check>,
+}
+
+impl WorldSelfCheck {
+    /// The step of the lesson's run (counted as the view's player counts them: the
+    /// number of steps taken) that shows the answer, or `None` if the run never does.
+    pub fn shown_at_step(&self, setup: &Setup) -> Option<u64> {
+        let When::Event { matches, nth } = self.shown_at else {
+            return None;
+        };
+        let mut run = Run::build(setup).ok()?;
+        let mut seen = 0u32;
+        let mut checked = 0usize;
+        for step in 1..=MAX_WORLD_LESSON_STEPS {
+            if !run.step() {
+                return None;
+            }
+            let events = run.events();
+            for event in &events[checked.min(events.len())..] {
+                if matches(*event) {
+                    seen += 1;
+                    if seen >= nth.max(1) {
+                        return Some(step);
+                    }
+                }
+            }
+            checked = events.len();
+        }
+        None
+    }
 }
 
 /// Why a lesson's run could not be finished.
@@ -122,6 +173,11 @@ impl WorldLesson {
         keys.extend(self.cues.iter().map(|cue| cue.text));
         keys.push(self.summary);
         keys.push(self.try_next);
+        for check in &self.self_checks {
+            keys.push(check.question);
+            keys.extend(&check.answers);
+            keys.push(check.why);
+        }
         keys
     }
 
@@ -144,6 +200,14 @@ pub fn find(id: &str) -> Option<WorldLesson> {
 
 /// Every lesson, in teaching order: Kafka transactions, then the dual writes.
 pub fn all() -> Vec<WorldLesson> {
+    let mut lessons = built_in();
+    for lesson in &mut lessons {
+        lesson.self_checks = world_self_checks::of(lesson.id);
+    }
+    lessons
+}
+
+fn built_in() -> Vec<WorldLesson> {
     vec![
         commit_markers(),
         hung_transaction(),
@@ -321,6 +385,7 @@ fn commit_markers() -> WorldLesson {
         ],
         summary: Key::CommitMarkersSummary,
         try_next: Key::CommitMarkersTry,
+        self_checks: Vec::new(),
     }
 }
 
@@ -372,6 +437,7 @@ fn hung_transaction() -> WorldLesson {
         ],
         summary: Key::HungSummary,
         try_next: Key::HungTry,
+        self_checks: Vec::new(),
     }
 }
 
@@ -432,6 +498,7 @@ fn zombie_fencing() -> WorldLesson {
         ],
         summary: Key::ZombieSummary,
         try_next: Key::ZombieTry,
+        self_checks: Vec::new(),
     }
 }
 
@@ -486,6 +553,7 @@ fn exactly_once_edge() -> WorldLesson {
         ],
         summary: Key::EdgeSummary,
         try_next: Key::EdgeTry,
+        self_checks: Vec::new(),
     }
 }
 
@@ -558,6 +626,7 @@ fn dual_write_problem() -> WorldLesson {
         ],
         summary: Key::DualSummary,
         try_next: Key::DualTry,
+        self_checks: Vec::new(),
     }
 }
 
@@ -609,6 +678,7 @@ fn outbox_twice() -> WorldLesson {
         ],
         summary: Key::OutboxSummary,
         try_next: Key::OutboxTry,
+        self_checks: Vec::new(),
     }
 }
 
@@ -665,5 +735,6 @@ fn inbox_reach() -> WorldLesson {
         ],
         summary: Key::InboxSummary,
         try_next: Key::InboxTry,
+        self_checks: Vec::new(),
     }
 }

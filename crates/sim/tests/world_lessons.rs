@@ -261,3 +261,120 @@ fn every_title_asks_and_no_answer_stands_out_by_its_length() {
         }
     }
 }
+
+#[test]
+fn every_lesson_ends_with_two_to_four_questions_whose_answers_the_run_shows() {
+    for lesson in world_lessons::all() {
+        let summary = summary_of(&lesson.setup);
+        assert!(
+            (2..=4).contains(&lesson.self_checks.len()),
+            "lesson {} asks {} questions at its end",
+            lesson.id,
+            lesson.self_checks.len()
+        );
+        for (index, check) in lesson.self_checks.iter().enumerate() {
+            let name = format!("lesson {} question {}", lesson.id, index + 1);
+            assert!(
+                (2..=4).contains(&check.answers.len()),
+                "{name}: {} answers",
+                check.answers.len()
+            );
+            assert!(
+                check.answer < check.answers.len(),
+                "{name}: its answer is not one of its answers"
+            );
+            assert!(
+                check.shown_at_step(&lesson.setup).is_some(),
+                "{name}: the run never reaches the moment that shows its answer"
+            );
+            for fact in &check.facts {
+                assert!(
+                    fact.holds(&summary),
+                    "{name}: {fact:?} does not hold: {summary:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_step_that_shows_an_answer_is_the_first_step_whose_events_show_it() {
+    for lesson in world_lessons::all() {
+        for check in &lesson.self_checks {
+            let Some(step) = check.shown_at_step(&lesson.setup) else {
+                continue;
+            };
+            let When::Event { matches, nth } = check.shown_at else {
+                continue;
+            };
+            let count = |steps: u64| {
+                let mut run = Run::build(&lesson.setup).expect("builds");
+                for _ in 0..steps {
+                    run.step();
+                }
+                run.events()
+                    .into_iter()
+                    .filter(|event| matches(*event))
+                    .count()
+            };
+            assert!(
+                count(step) >= nth as usize,
+                "lesson {}: step {step}",
+                lesson.id
+            );
+            assert!(
+                count(step - 1) < nth as usize,
+                "lesson {}: step {step}",
+                lesson.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_questions_at_the_end_have_answers_of_similar_length_in_no_one_place() {
+    for (lang, catalogue) in [
+        (
+            "en",
+            include_str!("../../../static/text/en/world-lessons.txt"),
+        ),
+        (
+            "zh-CN",
+            include_str!("../../../static/text/zh-CN/world-lessons.txt"),
+        ),
+    ] {
+        let texts = texts(catalogue);
+        for lesson in world_lessons::all() {
+            for (index, check) in lesson.self_checks.iter().enumerate() {
+                let lengths: Vec<usize> = check
+                    .answers
+                    .iter()
+                    .map(|key| texts[key.index()].chars().count())
+                    .collect();
+                let (most, least) = (
+                    *lengths.iter().max().expect("answers"),
+                    *lengths.iter().min().expect("answers"),
+                );
+                assert!(
+                    most * 2 <= least * 3 || most <= least + 12,
+                    "{lang} {} question {}: answers of {lengths:?} characters",
+                    lesson.id,
+                    index + 1
+                );
+            }
+        }
+    }
+    let answers: Vec<usize> = world_lessons::all()
+        .iter()
+        .flat_map(|lesson| lesson.self_checks.iter().map(|check| check.answer))
+        .collect();
+    for place in 0..4 {
+        let there = answers.iter().filter(|answer| **answer == place).count();
+        assert!(
+            there * 2 <= answers.len(),
+            "{there} of {} right answers are answer {}",
+            answers.len(),
+            place + 1
+        );
+    }
+}
