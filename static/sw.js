@@ -16,6 +16,7 @@ const PARTS = [
   './parts/lessons.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',
+  './parts/self-check.css',
   './parts/worlds.css',
   './text/en/analysis.txt',
   './text/en/challenges.txt',

@@ -11,6 +11,9 @@ use yew::prelude::*;
 
 use crate::words::current as words_now;
 
+/// The panel's stylesheet, fetched when it is first shown.
+pub const STYLESHEET: &str = "parts/self-check.css";
+
 /// One question, in the page's language, with the step of the run that shows its answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Asked {
@@ -39,6 +42,7 @@ pub struct SelfCheckProps {
 #[component]
 pub fn SelfCheck(props: &SelfCheckProps) -> Html {
     let words = words_now();
+    use_effect_with((), |_| crate::lazy::ensure_stylesheet(STYLESHEET));
     let picked = {
         let count = props.asked.len();
         use_state(move || vec![None::<usize>; count])
@@ -77,7 +81,7 @@ pub fn SelfCheck(props: &SelfCheckProps) -> Html {
             };
             let marked = pick.map(|pick| (index == asked.right, index == pick));
             html! {
-                <label class={classes!("choice", (pick == Some(index)).then_some("picked"),
+                <label class={classes!("check-answer", (pick == Some(index)).then_some("picked"),
                                        marked.and_then(|(right, _)| right.then_some("right-answer")))}>
                     <input type="radio" name={name.clone()} value={index.to_string()}
                            checked={pick == Some(index)} disabled={pick.is_some()} {onchange} />

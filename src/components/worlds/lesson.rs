@@ -5,11 +5,15 @@
 //! (`mqlab_sim::world_lessons`); whether a cue is reached and an answer true is read
 //! from the run on screen, never from the view.
 
+use std::rc::Rc;
+
 use mqlab_sim::world_lessons::{self, WorldChapter, WorldLesson};
 use mqlab_sim::worlds::Run;
 use mqlab_text::worlds::Key;
 use mqlab_text::Words;
 use yew::prelude::*;
+
+use crate::components::self_check::{Asked, SelfCheck};
 
 /// The list of lessons, by world; `open` opens one by slug.
 pub fn lesson_list(words: &Words, open: &Callback<&'static str>) -> Html {
@@ -56,6 +60,10 @@ pub struct CardActions {
     pub predict: Callback<usize>,
     pub to_form: Callback<MouseEvent>,
     pub close: Callback<MouseEvent>,
+    /// Whether the lesson's run was watched to its end, so that its questions are asked.
+    pub show_checks: bool,
+    /// Goes to a step of the lesson's run.
+    pub show_step: Callback<u64>,
 }
 
 /// The open lesson, with the run on screen (`None` when the core refused its setup).
@@ -146,11 +154,59 @@ pub fn lesson_card(
                 <h3>{ words.get(Key::LessonAnswerLabel) }</h3>
                 { answer.unwrap_or_else(|| html! { <p class="small">{ words.get(Key::LessonAnswerWaiting) }</p> }) }
             </div>
+            if actions.show_checks && !lesson.self_checks.is_empty() {
+                <WorldChecks lesson={lesson.id} show_step={actions.show_step.clone()} />
+            }
             <p>
                 <button type="button" id="worlds-lesson-to-form" onclick={actions.to_form.clone()}>
                     { words.get(Key::LessonToForm) }
                 </button>
             </p>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct WorldChecksProps {
+    lesson: &'static str,
+    show_step: Callback<u64>,
+}
+
+/// The questions at the end of a lesson, once its run has ended: where each answer shows
+/// in the run is found once per lesson, by replaying it.
+#[component]
+fn WorldChecks(props: &WorldChecksProps) -> Html {
+    let words = crate::words::current();
+    let steps = use_memo(props.lesson, |id| {
+        world_lessons::find(id).map_or_else(Vec::new, |lesson| {
+            lesson
+                .self_checks
+                .iter()
+                .map(|check| check.shown_at_step(&lesson.setup))
+                .collect()
+        })
+    });
+    let Some(lesson) = world_lessons::find(props.lesson) else {
+        return Html::default();
+    };
+    let asked: Vec<Asked> = lesson
+        .self_checks
+        .iter()
+        .enumerate()
+        .map(|(index, check)| Asked {
+            question: words.get(check.question).to_string(),
+            answers: check
+                .answers
+                .iter()
+                .map(|key| words.get(*key).to_string())
+                .collect(),
+            right: check.answer,
+            why: words.get(check.why).to_string(),
+            step: steps.get(index).copied().flatten(),
+        })
+        .collect();
+    html! {
+        <SelfCheck id={props.lesson} asked={Rc::new(asked)} on_answer={Callback::noop()}
+                   on_show_step={props.show_step.clone()} />
     }
 }

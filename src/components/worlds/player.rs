@@ -48,6 +48,8 @@ pub enum PlayerAction {
     Back,
     ToStart,
     ToEnd,
+    /// To a step (the number of steps taken), paused.
+    Seek(u64),
     /// Plays or pauses.
     Toggle,
     /// The play timer's beat: one step forward, or a pause at the end.
@@ -142,6 +144,7 @@ impl Reducible for Player {
             PlayerAction::Back => jump(loaded, step.saturating_sub(1)),
             PlayerAction::ToStart => jump(loaded, 0),
             PlayerAction::ToEnd => jump(loaded, loaded.total),
+            PlayerAction::Seek(to) => jump(loaded, to.min(loaded.total)),
         };
         let playing = self.playing && matches!(action, PlayerAction::Beat);
         Rc::new(Player {
@@ -183,6 +186,11 @@ mod tests {
         assert_eq!(step(&p), total);
         let p = p.reduce(PlayerAction::ToStart).reduce(PlayerAction::Back);
         assert_eq!(step(&p), 0);
+        let p = p.reduce(PlayerAction::Seek(2));
+        assert_eq!(step(&p), 2);
+        assert!(!p.playing);
+        let p = p.reduce(PlayerAction::Seek(total + 10));
+        assert_eq!(step(&p), total);
     }
 
     #[test]

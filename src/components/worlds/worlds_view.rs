@@ -154,6 +154,22 @@ pub fn WorldsView() -> Html {
     let lesson = use_state(|| first.lesson.clone());
     let prediction = use_state(|| first.prediction);
     let copied = use_state(|| None::<String>);
+    // The open lesson once its run has been watched to the end: its questions stay while
+    // the learner steps back to the moments they point at.
+    let ended_lesson = use_state(|| None::<&'static str>);
+    {
+        let ended_lesson = ended_lesson.clone();
+        let quiet = player
+            .loaded
+            .as_ref()
+            .is_some_and(|loaded| loaded.frame.run.is_quiet());
+        let open = (*lesson).as_ref().map(|open| open.id);
+        use_effect_with((open, quiet), move |(open, quiet)| {
+            if *quiet && open.is_some() && *ended_lesson != *open {
+                ended_lesson.set(*open);
+            }
+        });
+    }
     KEPT.with(|kept| {
         *kept.borrow_mut() = Some(Kept {
             form: (*form).clone(),
@@ -338,6 +354,11 @@ pub fn WorldsView() -> Html {
                     predict,
                     to_form: lesson_to_form,
                     close: close_lesson,
+                    show_checks: *ended_lesson == Some(open.id),
+                    show_step: {
+                        let player = player.clone();
+                        Callback::from(move |step: u64| player.dispatch(PlayerAction::Seek(step)))
+                    },
                 }) }
             } else {
                 { lesson_list(&words, &open_lesson) }
