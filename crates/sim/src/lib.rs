@@ -35,6 +35,7 @@ pub mod ratio;
 pub mod replication;
 pub mod scenario;
 mod sentences;
+pub mod series;
 pub mod share;
 pub mod sim;
 pub mod snapshot;
