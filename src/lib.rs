@@ -7,6 +7,7 @@ pub mod bench;
 
 pub mod components;
 pub mod decimal;
+pub mod exports;
 pub mod hooks;
 pub mod lazy;
 pub mod lesson_link;

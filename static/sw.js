@@ -13,6 +13,7 @@ const CACHE = 'mqlab-site';
 // static/parts.
 const PARTS = [
   './parts/analysis.css',
+  './parts/exports.css',
   './parts/lessons.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',

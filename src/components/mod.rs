@@ -22,6 +22,7 @@ pub mod queue_settings;
 pub mod real_systems;
 pub mod replication_ledger;
 pub mod replication_settings;
+pub mod run_exports;
 pub mod self_check;
 pub mod share_bar;
 pub mod simulator;

@@ -55,12 +55,27 @@ fn shared_link(run: &mqlab_sim::Run, start: LinkStart) -> String {
 
 /// Offers text as a file download, without any network request.
 pub fn download(words: &Words, name: &str, text: &str) -> Result<(), String> {
+    download_text(words, name, text, "application/json")
+}
+
+/// Offers text of the given media type as a file download.
+pub fn download_text(
+    words: &Words,
+    name: &str,
+    text: &str,
+    media_type: &str,
+) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
+    options.set_type(media_type);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|_| words.get(Key::ShareNoBlob).to_string())?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)
+    download_blob(words, name, &blob)
+}
+
+/// Offers a blob as a file download.
+pub fn download_blob(words: &Words, name: &str, blob: &web_sys::Blob) -> Result<(), String> {
+    let url = web_sys::Url::create_object_url_with_blob(blob)
         .map_err(|_| words.get(Key::ShareNoUrl).to_string())?;
     let anchor: web_sys::HtmlAnchorElement = gloo::utils::document()
         .create_element("a")
