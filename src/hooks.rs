@@ -162,11 +162,6 @@ pub fn use_playback_keys<R>(
 }
 
 /// The current fragment, without its `#`.
-fn current_fragment() -> String {
-    let hash = gloo::utils::window().location().hash().unwrap_or_default();
-    hash.strip_prefix('#').unwrap_or(&hash).to_string()
-}
-
 /// Reads a fragment into an action: a run to load, or a notice saying why it can't be.
 /// Fragments that are not run links (such as `#main`, the skip link's target) are ignored.
 pub fn fragment_action(fragment: &str) -> Option<LabAction> {
@@ -212,7 +207,7 @@ pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
             // The run link follows the page part (view, theme) of the address, if any. A
             // link that cannot be opened stays in the address bar until the run changes.
             let open = move || {
-                let fragment = current_fragment();
+                let fragment = crate::page_link::current_fragment();
                 let action = fragment_action(crate::page_link::split(&fragment).1)?;
                 if matches!(action, LabAction::Notify(_)) {
                     let link = SharedRun::from_run(&run.borrow()).to_link();
@@ -239,7 +234,7 @@ pub fn use_url_sync(lab: UseReducerHandle<Lab>) {
             if !*playing {
                 let link = SharedRun::from_run(&run.borrow()).to_link();
                 crate::panic_panel::remember_run(&link, run.borrow().scenario().seed);
-                let fragment = current_fragment();
+                let fragment = crate::page_link::current_fragment();
                 let (page, _) = crate::page_link::split(&fragment);
                 let wanted = crate::page_link::join(&page, &link);
                 if fragment != wanted && !crate::page_link::keeps_bad_fragment(&fragment, &link) {

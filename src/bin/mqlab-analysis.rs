@@ -164,8 +164,6 @@ fn lang_of(lang: Option<String>) -> Lang {
 struct RealSystemsRootProps {
     lang: Lang,
     settings: RealSystemsSettings,
-    /// The simulator's run, as its link, for the plots and exports.
-    link: AttrValue,
 }
 
 #[component]
@@ -173,40 +171,34 @@ fn RealSystemsRoot(props: &RealSystemsRootProps) -> Html {
     let s = props.settings;
     html! {
         <WithWords lang={props.lang}>
-            <RunExports link={props.link.clone()} />
+            <RunExports />
             <RealSystems mode={s.mode} txn_size={s.txn_size} replicated={s.replicated} many_consumers={s.many_consumers} />
         </WithWords>
     }
 }
 
-fn real_systems_props(settings: &str, link: &str, lang: Option<String>) -> RealSystemsRootProps {
+fn real_systems_props(settings: &str, lang: Option<String>) -> RealSystemsRootProps {
     RealSystemsRootProps {
         lang: lang_of(lang),
         settings: RealSystemsSettings::from_args(settings),
-        link: AttrValue::from(link.to_string()),
     }
 }
 
-/// Shows the simulator's plots and exports and its "In real systems" panel inside
-/// `root`, for the run's settings as `RealSystemsSettings::to_args` writes them and the
-/// run as its link.
+/// Shows the simulator's plots and exports (of the run in the address bar) and its "In
+/// real systems" panel inside `root`, for the run's settings as
+/// `RealSystemsSettings::to_args` writes them.
 #[wasm_bindgen]
-pub fn real_systems_mount(
-    root: web_sys::Element,
-    settings: &str,
-    link: &str,
-    lang: Option<String>,
-) {
+pub fn real_systems_mount(root: web_sys::Element, settings: &str, lang: Option<String>) {
     real_systems_unmount();
-    let props = real_systems_props(settings, link, lang);
+    let props = real_systems_props(settings, lang);
     let handle = yew::Renderer::<RealSystemsRoot>::with_root_and_props(root, props).render();
     REAL_SYSTEMS.with(|shown| *shown.borrow_mut() = Some(handle));
 }
 
-/// Shows the panels for other settings, another run, or in another language.
+/// Shows the panel for other settings, or in another language.
 #[wasm_bindgen]
-pub fn real_systems_update(settings: &str, link: &str, lang: Option<String>) {
-    let props = real_systems_props(settings, link, lang);
+pub fn real_systems_update(settings: &str, lang: Option<String>) {
+    let props = real_systems_props(settings, lang);
     REAL_SYSTEMS.with(|shown| {
         if let Some(handle) = shown.borrow_mut().as_mut() {
             handle.update(props);

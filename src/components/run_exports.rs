@@ -2,9 +2,9 @@
 //! (envelopes in flight; messages applied, duplicated and lost; participants in doubt),
 //! and buttons that save the whole space-time diagram as SVG or as PNG at twice its size
 //! (for slides), the ledger as CSV, and the plots as SVG. The analysis module draws it
-//! from the simulator's run, given as its link; the plots wait until the run has stayed
-//! on one step for a moment, so that a run playing fast does not replay itself at every
-//! step.
+//! from the simulator's run as the address bar holds it: the page writes the run's link
+//! there whenever the run stops on a step, so the plots follow every paused step and stay
+//! still while the run plays, and the page carries none of this.
 
 use std::rc::Rc;
 
@@ -24,16 +24,10 @@ use crate::words::current as words_now;
 pub const STYLESHEET: &str = "parts/exports.css";
 /// The most samples a plot draws.
 const PLOT_POINTS: usize = 240;
-/// How long the run must stay on one step before the plots are drawn again.
-const SETTLE_MS: u32 = 300;
+/// How often the address bar is read for a new run link, in milliseconds.
+const READ_EVERY_MS: u32 = 400;
 /// The most steps the diagram export replays.
 const MAX_EXPORT_STEPS: u64 = 200_000;
-
-#[derive(Properties, PartialEq)]
-pub struct RunExportsProps {
-    /// The simulator's run, as its link (at the step shown).
-    pub link: AttrValue,
-}
 
 /// The plots' samples for a link, or why there are none.
 type Plotted = Result<Rc<Vec<Sample>>, String>;
@@ -160,19 +154,39 @@ fn diagram_title(words: &Words, sim: &Sim) -> String {
     )
 }
 
+/// The simulator's run link in the address bar (after the view's part, if any).
+fn address_link() -> String {
+    let fragment = crate::page_link::current_fragment();
+    crate::page_link::split(&fragment).1.to_string()
+}
+
 #[component]
-pub fn RunExports(props: &RunExportsProps) -> Html {
+pub fn RunExports() -> Html {
     let words = words_now();
     use_effect_with((), |_| crate::lazy::ensure_stylesheet(STYLESHEET));
+    let link = use_state(address_link);
     let plotted = use_state(|| None::<Plotted>);
     let status = use_state(|| None::<String>);
     {
-        // The plots follow the run once it has stayed on a step for a moment.
+        // The address bar changes when the run stops on another step.
+        let link = link.clone();
+        use_effect_with((), move |_| {
+            let timer = gloo::timers::callback::Interval::new(READ_EVERY_MS, move || {
+                let now = address_link();
+                if *link != now {
+                    link.set(now);
+                }
+            });
+            move || drop(timer)
+        });
+    }
+    {
+        // The plots of the run in the address bar, drawn in a task after the change.
         let plotted = plotted.clone();
         let words = words.clone();
-        use_effect_with(props.link.clone(), move |link| {
-            let link = link.to_string();
-            let timer = gloo::timers::callback::Timeout::new(SETTLE_MS, move || {
+        use_effect_with((*link).clone(), move |link| {
+            let link = link.clone();
+            let timer = gloo::timers::callback::Timeout::new(0, move || {
                 let result = SharedRun::from_link(&link)
                     .map_err(|error| error.describe_in(&words))
                     .and_then(|run| {
@@ -186,10 +200,10 @@ pub fn RunExports(props: &RunExportsProps) -> Html {
         });
     }
     let two_phase =
-        SharedRun::from_link(&props.link).is_ok_and(|run| run.scenario.mode == Mode::Transactional);
+        SharedRun::from_link(&link).is_ok_and(|run| run.scenario.mode == Mode::Transactional);
 
     let export = |what: &'static str| {
-        let link = props.link.clone();
+        let link = (*link).clone();
         let status = status.clone();
         let plotted = plotted.clone();
         Callback::from(move |_: MouseEvent| {

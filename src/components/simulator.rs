@@ -217,7 +217,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                                 txn_size: scenario.transaction.size,
                                 replicated: scenario.topology.replicated(),
                                 many_consumers: scenario.kafka.is_some() || scenario.topology.consumers > 1,
-                            }.to_args(), heavy.link.clone()])} />
+                            }.to_args()])} />
                     }
                 </div>
             </div>
@@ -268,8 +268,6 @@ struct HeavyViews {
     lag: Option<mqlab_sim::LagHistory>,
     /// Per consumer, the side effects it applied.
     applied: Vec<u32>,
-    /// The run as its link, for the plots and exports below (drawn by the analysis module).
-    link: String,
 }
 
 impl HeavyViews {
@@ -294,7 +292,6 @@ impl HeavyViews {
             events: sim.told(recent_events(sim.trace())),
             truncated: sim.trace_truncated(),
             horizon,
-            link: SharedRun::from_run(run).to_link(),
             replication: sim.scenario().topology.replicated().then(|| {
                 crate::components::replication_ledger::ReplicationFacts {
                     hidden: sim.hidden_writes(),
