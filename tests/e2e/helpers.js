@@ -227,12 +227,14 @@ const test = base.test.extend({
   },
 });
 
-// Runs the accessibility checker in the page; its own long tasks are not the page's.
-async function checkAccessibility(page) {
+// Runs the accessibility checker in the page (or only in the elements `include` selects);
+// its own long tasks are not the page's.
+async function checkAccessibility(page, include) {
   const { default: AxeBuilder } = require('@axe-core/playwright');
   await page.evaluate(() => window.__mqlabTooling && window.__mqlabTooling(true));
   try {
-    return await new AxeBuilder({ page }).analyze();
+    const builder = new AxeBuilder({ page });
+    return await (include ? builder.include(include) : builder).analyze();
   } finally {
     await page.evaluate(() => window.__mqlabTooling && window.__mqlabTooling(false));
   }
