@@ -15,6 +15,7 @@ const PARTS = [
   './parts/analysis.css',
   './parts/exports.css',
   './parts/lessons.css',
+  './parts/panels.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',
   './parts/self-check.css',

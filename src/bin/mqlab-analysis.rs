@@ -18,6 +18,10 @@ use mqlab_text::Lang;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
+/// The stylesheet of the help overlay and the settings panels, fetched when one is first
+/// shown.
+const PANELS_STYLESHEET: &str = "parts/panels.css";
+
 thread_local! {
     /// The views on screen, if any: one at a time.
     static MOUNTED: RefCell<Option<yew::AppHandle<Root>>> = const { RefCell::new(None) };
@@ -234,6 +238,7 @@ fn HelpRoot(props: &HelpRootProps) -> Html {
 /// learner closes it.
 #[wasm_bindgen]
 pub fn help_mount(root: web_sys::Element, on_close: js_sys::Function, lang: Option<String>) {
+    mqlab::lazy::ensure_stylesheet(PANELS_STYLESHEET);
     help_unmount();
     let on_close = Callback::from(move |()| {
         // The page's callback only hides the overlay; nothing to do if it throws.
@@ -363,6 +368,7 @@ pub fn settings_mount(
     answer: js_sys::Function,
     lang: Option<String>,
 ) {
+    mqlab::lazy::ensure_stylesheet(PANELS_STYLESHEET);
     settings_unmount();
     let props = settings_props(link, answer, lang);
     let handle = yew::Renderer::<SettingsRoot>::with_root_and_props(root, props).render();
