@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use gloo::file::callbacks::{read_as_text, FileReader};
 use mqlab_sim::challenges::{self, Challenge, Finding, Kind, Measured, Task, Verdict};
-use mqlab_sim::SharedRun;
+use mqlab_sim::{Scenario, SharedRun, TimedAction, TimedFault};
 use mqlab_text::challenges::Key;
 use mqlab_text::Words;
 use wasm_bindgen::JsCast;
@@ -77,17 +77,20 @@ fn kind_class(kind: Kind) -> &'static str {
     }
 }
 
-/// The simulator's run in a line: its mode, messages and faults.
+/// The simulator's run in a line: its mode and messages, the world's consumers and
+/// replicas when it has several, and its faults.
 fn describe_run(words: &Words, run: &SharedRun) -> String {
+    let scenario = &run.scenario;
     let mut parts = vec![words.fill(
         Key::ViewRunSettings,
         &[
-            ("mode", mode_label(words, run.scenario.mode).into()),
-            ("count", run.scenario.messages.into()),
+            ("mode", mode_label(words, scenario.mode).into()),
+            ("count", scenario.messages.into()),
         ],
     )];
+    parts.extend(describe_world(words, scenario));
     parts.extend(
-        run.scenario
+        scenario
             .faults
             .iter()
             .map(|fault| fault_text_in(words, fault.at_step, &fault.command)),
@@ -98,17 +101,89 @@ fn describe_run(words: &Words, run: &SharedRun) -> String {
             .map(|(step, command)| fault_text_in(words, Some(*step), command)),
     );
     parts.extend(
-        run.scenario
+        scenario
             .timed_faults
             .iter()
-            .map(|fault| fault.to_string()),
+            .map(|fault| timed_fault_text(words, fault)),
     );
     parts.join("; ")
 }
 
-fn counts_line(words: &Words, measured: &Measured) -> String {
+/// The world beyond one producer, one broker and one consumer: the consumer groups or
+/// the competing consumers, and the replicas with their settings.
+fn describe_world(words: &Words, scenario: &Scenario) -> Vec<String> {
+    let mut parts = Vec::new();
+    let consumers = scenario.topology.consumers;
+    match &scenario.kafka {
+        Some(kafka) => parts.push(words.fill(
+            Key::ViewRunGroups,
+            &[
+                ("groups", kafka.groups.into()),
+                ("members", kafka.members(consumers).into()),
+                ("partitions", kafka.partitions.into()),
+                ("commit", kafka.commit.as_str().into()),
+            ],
+        )),
+        None if consumers > 1 => parts.push(words.fill(
+            Key::ViewRunCompeting,
+            &[
+                ("count", consumers.into()),
+                ("prefetch", scenario.timing.delivery_window.into()),
+            ],
+        )),
+        None => {}
+    }
+    if scenario.topology.replicated() {
+        parts.push(
+            words.fill(
+                Key::ViewRunReplicas,
+                &[
+                    ("count", scenario.topology.brokers.into()),
+                    (
+                        "settings",
+                        scenario
+                            .replication
+                            .describe_in_words(scenario.mode, words)
+                            .into(),
+                    ),
+                ],
+            ),
+        );
+    }
+    parts
+}
+
+/// A fault timed by the tick, in a phrase.
+fn timed_fault_text(words: &Words, fault: &TimedFault) -> String {
+    let tick = ("tick", fault.tick.into());
+    match fault.action {
+        TimedAction::Crash { node } => words.fill(
+            Key::ViewTimedCrash,
+            &[("node", node.name().to_string().into()), tick],
+        ),
+        TimedAction::Restart { node } => words.fill(
+            Key::ViewTimedRestart,
+            &[("node", node.name().to_string().into()), tick],
+        ),
+        TimedAction::Partition { a, b, until_tick } => words.fill(
+            Key::ViewTimedPartition,
+            &[
+                ("a", a.name().to_string().into()),
+                ("b", b.name().to_string().into()),
+                tick,
+                ("until", until_tick.into()),
+            ],
+        ),
+    }
+}
+
+/// The run's counts, one sentence a line: what every run has, then what a replicated
+/// queue adds (writes acknowledged and lost, writes refused) and what several consumers
+/// add (deliveries made again, messages applied out of the order the queue or the
+/// partition promises).
+fn counts_lines(words: &Words, scenario: &Scenario, measured: &Measured) -> Vec<String> {
     let s = &measured.summary;
-    words.fill(
+    let mut lines = vec![words.fill(
         Key::ViewRunCounts,
         &[
             ("exactly", s.exactly_once.into()),
@@ -117,7 +192,33 @@ fn counts_line(words: &Words, measured: &Measured) -> String {
             ("wire", measured.wire.into()),
             ("blocked", s.blocked_ticks.into()),
         ],
-    )
+    )];
+    if scenario.topology.replicated() {
+        lines.push(words.fill(
+            Key::ViewRunCountsReplicated,
+            &[
+                ("acked", s.acked_lost.into()),
+                ("refused", s.producer_errors.into()),
+            ],
+        ));
+    }
+    if scenario.topology.consumers > 1 {
+        lines.push(words.fill(
+            Key::ViewRunCountsConsumers,
+            &[
+                ("redelivered", s.redelivered.into()),
+                ("reordered", s.reordered_per_key.into()),
+            ],
+        ));
+    }
+    lines
+}
+
+/// The run's counts as paragraphs (the first one holds what every run has).
+fn counts_html(words: &Words, scenario: &Scenario, measured: &Measured) -> Html {
+    html! {
+        { for counts_lines(words, scenario, measured).into_iter().map(|line| html! { <p class="hint">{ line }</p> }) }
+    }
 }
 
 #[component]
@@ -431,7 +532,7 @@ fn verdict_part(words: &Words, challenge: &Challenge, shown: &Shown) -> Html {
     let counts = verdict
         .measured
         .as_ref()
-        .map(|measured| html! { <p class="hint">{ counts_line(words, measured) }</p> });
+        .map(|measured| counts_html(words, &challenge.start, measured));
     if verdict.solved() {
         let why = words.get(challenge.texts.why);
         return html! {
@@ -535,7 +636,7 @@ fn predict_part(
                             { words.fill(Key::ViewPredictWrong, &[("answer", answer.into())]) }
                         }
                     </strong></p>
-                    <p class="hint">{ counts_line(words, measured) }</p>
+                    { counts_html(words, &challenge.start, measured) }
                     <p>{ words.get(challenge.texts.why) }</p>
                     <p><a href={href} onclick={watch.clone()} id="challenge-watch">{ words.get(Key::ViewPredictWatch) }</a></p>
                 </div>
@@ -555,5 +656,90 @@ fn predict_part(
             }
             { result }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqlab_text::{File, Lang};
+
+    /// Chinese, with every catalogue the page reads in it.
+    fn chinese() -> Words {
+        let mut words = Words::new(Lang::ZhCn);
+        for file in File::ALL {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("static/text/zh-CN")
+                .join(format!("{}.txt", file.name()));
+            let text = std::fs::read_to_string(path).expect("the Chinese catalogue");
+            assert_eq!(words.load(file, &text), Ok(()), "{}", file.name());
+        }
+        words
+    }
+
+    #[test]
+    fn every_challenge_run_reads_as_one_line_in_both_languages() {
+        for words in [Words::english(), chinese()] {
+            for challenge in challenges::all() {
+                for run in [challenge.start_run(), challenge.solution_run()] {
+                    let line = describe_run(&words, &run);
+                    assert!(
+                        !line.contains('{'),
+                        "{:?} {}: {line}",
+                        words.lang(),
+                        challenge.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_run_line_names_the_world_beyond_one_queue() {
+        let words = Words::english();
+        let line = |slug: &str| {
+            let challenge = challenges::find(slug).expect("a challenge");
+            describe_run(&words, &challenge.start_run())
+        };
+        let world = |slug: &str| {
+            let challenge = challenges::find(slug).expect("a challenge");
+            describe_world(&words, &challenge.start)
+        };
+        assert!(world("duplicate-one").is_empty());
+        let acked = world("lose-an-acked-write");
+        assert_eq!(acked.len(), 1);
+        assert!(acked[0].contains("acks=1"), "{acked:?}");
+        let group = world("lose-a-record-in-a-group");
+        assert_eq!(group.len(), 1);
+        assert!(group[0].contains("Kafka") && group[0].contains("before"));
+        let competing = world("predict-requeue-order");
+        assert_eq!(competing.len(), 1);
+        assert!(competing[0].contains('2') && competing[0].contains('4'));
+        // A fault timed by the tick is told, not written as the command line's syntax.
+        let timed = line("predict-not-enough-replicas");
+        assert!(
+            timed.contains("broker-2") && !timed.contains("0:crash"),
+            "{timed}"
+        );
+    }
+
+    #[test]
+    fn the_counts_add_what_a_replicated_queue_or_several_consumers_measure() {
+        let words = Words::english();
+        let lines = |slug: &str| {
+            let challenge = challenges::find(slug).expect("a challenge");
+            let (measured, _) = challenge.judge().expect("a run");
+            counts_lines(&words, &challenge.start, &measured)
+        };
+        assert_eq!(lines("predict-fsync").len(), 1);
+        let replicated = lines("predict-not-enough-replicas");
+        assert_eq!(replicated.len(), 2);
+        assert!(replicated[1].contains('6'), "{replicated:?}");
+        let competing = lines("predict-requeue-order");
+        assert_eq!(competing.len(), 2);
+        assert!(
+            competing[1].contains('2') && competing[1].contains('1'),
+            "{competing:?}"
+        );
     }
 }

@@ -23,10 +23,11 @@ const USAGE: &str = "usage: mqlab-cli challenge --list [--lang LANG]
   --write-solution FILE  write its worked solution as a scenario file
   --lang LANG            en | zh-CN: the language of the title and the findings (default en)
 prints one JSON line: challenge, kind, solved, findings (sentences; empty when solved), and
-the run's exactly_once, lost, duplicated, redelivered, blocked_ticks and wire_messages
-(messages sent over the network); a \"fix it\" challenge adds best_wire_messages, and a
-prediction adds answers (whether each holds). Exit status 0 when solved, 1 when not, 2 for
-bad input.";
+the run's exactly_once, lost, duplicated, redelivered, reordered (applied after a later
+message), acked_lost (lost after the producer was told it was written),
+refused (writes the leader refused), blocked_ticks and wire_messages (messages sent over
+the network); a \"fix it\" challenge adds best_wire_messages, and a prediction adds answers
+(whether each holds). Exit status 0 when solved, 1 when not, 2 for bad input.";
 
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("mqlab-cli challenge: {message} (mqlab-cli challenge --help)");
@@ -48,6 +49,9 @@ fn counts(measured: &Measured) -> Value {
         "lost": s.lost,
         "duplicated": s.duplicated,
         "redelivered": s.redelivered,
+        "reordered": s.reordered_per_key,
+        "acked_lost": s.acked_lost,
+        "refused": s.producer_errors,
         "blocked_ticks": s.blocked_ticks,
         "wire_messages": measured.wire,
     })

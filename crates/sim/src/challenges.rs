@@ -25,9 +25,9 @@ use crate::ledger::Summary;
 use crate::lessons::{Check, Choice, Question};
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
-use crate::node::NodeId;
-use crate::replication::TimedAction;
-use crate::scenario::Scenario;
+use crate::node::{NodeId, RoleKind};
+use crate::replication::{Acks, TimedAction, TimedFault};
+use crate::scenario::{CommitStrategy, KafkaConfig, Scenario};
 use crate::share::{RebuildError, SharedRun};
 use crate::sim::{Sim, SimOptions};
 use crate::trace::{EventKind, TraceEvent};
@@ -53,6 +53,9 @@ pub enum Goal {
     Lose,
     /// At least two messages lost.
     LoseTwo,
+    /// At least one message lost after the producer was told it was written
+    /// ("acknowledged, then lost").
+    LoseAcknowledged,
     /// A message delivered again, yet every message applied exactly once.
     RedeliverHarmlessly,
     /// The participants hold their locks at least twice as long, in total, as in the
@@ -317,6 +320,11 @@ struct FaultCount {
     others: u32,
 }
 
+/// Counts the faults planned in the run's scenario and applied by its commands. A crash
+/// is one whatever node it hits and however it is set off: a crash point armed for any
+/// instance of its role (the leader or a follower, any member of a group), a node
+/// crashed from the toolbar, or a crash timed by the tick; a restart, at a step or at a
+/// tick, is none; a link cut at a tick is a fault of another kind.
 fn count_faults(run: &SharedRun) -> FaultCount {
     let mut count = FaultCount::default();
     let planned = run.scenario.faults.iter().map(|fault| &fault.command);
@@ -462,6 +470,7 @@ impl Challenge {
             Goal::Duplicate => summary.duplicated >= 1,
             Goal::Lose => summary.lost >= 1,
             Goal::LoseTwo => summary.lost >= 2,
+            Goal::LoseAcknowledged => summary.acked_lost >= 1,
             Goal::RedeliverHarmlessly => {
                 summary.redelivered >= 1 && summary.exactly_once == summary.messages
             }
@@ -653,6 +662,7 @@ impl Finding {
                     Goal::Duplicate => words.get(Key::GoalDuplicated).to_string(),
                     Goal::Lose => words.get(Key::GoalLost).to_string(),
                     Goal::LoseTwo => words.get(Key::GoalLostTwo).to_string(),
+                    Goal::LoseAcknowledged => words.get(Key::GoalAckedLost).to_string(),
                     Goal::RedeliverHarmlessly => {
                         if measured.is_some_and(|m| m.summary.redelivered == 0) {
                             words.get(Key::GoalRedelivered).to_string()
@@ -753,13 +763,69 @@ fn world(mode: Mode) -> Scenario {
     }
 }
 
+/// Node number `number` (from 1) of a role: `broker` is broker 1, then `broker-2`...
+fn node(role: RoleKind, number: u8) -> NodeId {
+    NodeId::new(role, number - 1)
+}
+
+/// A crash of instance `instance` (from 0) of the point's role, for a message.
+fn crash_of(point: CrashPoint, message: u32, instance: u8) -> PlannedFault {
+    PlannedFault::at_start(Command::CrashAt {
+        point,
+        message: Some(message),
+        instance,
+    })
+}
+
+/// The world of three messages with the queue held by `replicas` brokers, as Kafka 3.7
+/// and later replicates a partition (`replication.rs`), with the producer's `acks`.
+fn replicated(mode: Mode, replicas: u16, acks: Acks) -> Scenario {
+    let mut scenario = world(mode);
+    scenario.topology.brokers = replicas;
+    scenario.replication.acks = Some(acks);
+    scenario
+}
+
+/// The world of three messages read by one Kafka consumer group of two members from a
+/// topic of two partitions, as in the consumer-group lessons: with four keys the default
+/// partitioner puts m1 and m2 in p1 and m3 in p0, and the range assignor gives p0 to
+/// `consumer` and p1 to `consumer-2`. A crashed member stays down longer than the
+/// session timeout (45 ticks), so that the group rebalances without it first.
+fn one_group_of_two(commit: CommitStrategy) -> Scenario {
+    let mut scenario = world(Mode::AtLeastOnce);
+    scenario.topology.consumers = 2;
+    scenario.kafka = Some(KafkaConfig {
+        partitions: 2,
+        keys: 4,
+        commit,
+        ..KafkaConfig::default()
+    });
+    scenario.timing.restart_after_ticks = Some(GROUP_MEMBER_DOWNTIME_TICKS);
+    scenario
+}
+
+/// How long a crashed member of the consumer group stays down.
+const GROUP_MEMBER_DOWNTIME_TICKS: u64 = 120;
+
+/// The world of three messages on a RabbitMQ queue with two competing consumers, each
+/// with the default prefetch of 4.
+fn two_competing_consumers(mode: Mode) -> Scenario {
+    let mut scenario = world(mode);
+    scenario.topology.consumers = 2;
+    scenario
+}
+
+const fn at_tick(tick: u64, action: TimedAction) -> TimedFault {
+    TimedFault { tick, action }
+}
+
 fn with_faults(scenario: Scenario, faults: Vec<PlannedFault>) -> Scenario {
     Scenario { faults, ..scenario }
 }
 
 fn find_fault(
     id: &'static str,
-    mode: Mode,
+    start: Scenario,
     allowed: Allowed,
     goal: Goal,
     solution: PlannedFault,
@@ -769,8 +835,8 @@ fn find_fault(
     Challenge {
         id,
         task: Task::FindFault { allowed, goal },
-        start: world(mode),
-        solution: with_faults(world(mode), vec![solution]),
+        solution: with_faults(start.clone(), vec![solution]),
+        start,
         texts: Texts {
             title,
             goal: goal_key,
@@ -852,7 +918,8 @@ fn queue_answers(lost: Key, twice: Key, fine: Key) -> Vec<(Key, Vec<Check>)> {
 }
 
 /// Every challenge, in the order the page lists them: find a fault, fix it, predict;
-/// within each, the delivery modes in order and 2PC last.
+/// within each, the one queue in the delivery modes' order, then many consumers, then
+/// the replicated queue (the lessons' chapters), and 2PC last.
 pub fn all() -> Vec<Challenge> {
     use CrashPoint as P;
     use NodeId as N;
@@ -867,11 +934,19 @@ pub fn all() -> Vec<Challenge> {
     let coordinator = vec![crash_at(P::CoordinatorAfterVotes, 1)];
     let mut one_transaction = world(Mode::Transactional);
     one_transaction.transaction.size = 3;
+    let mut follower_down = replicated(Mode::AtLeastOnce, 2, Acks::All);
+    follower_down.replication.min_insync_replicas = 2;
+    follower_down.timed_faults = vec![at_tick(
+        0,
+        TimedAction::Crash {
+            node: node(RoleKind::Broker, 2),
+        },
+    )];
     let twice_blocked = twice_fault_free_blocked();
     vec![
         find_fault(
             "duplicate-one",
-            Mode::AtLeastOnce,
+            world(Mode::AtLeastOnce),
             Allowed::OneCrash,
             Goal::Duplicate,
             crash_at(P::ConsumerAfterApply, 2),
@@ -885,7 +960,7 @@ pub fn all() -> Vec<Challenge> {
         ),
         find_fault(
             "lose-with-a-drop",
-            Mode::AtMostOnce,
+            world(Mode::AtMostOnce),
             Allowed::OneDrop,
             Goal::Lose,
             drop_first(N::PRODUCER, N::BROKER, MessageKind::Publish, 2),
@@ -899,7 +974,7 @@ pub fn all() -> Vec<Challenge> {
         ),
         find_fault(
             "lose-with-a-crash",
-            Mode::AtMostOnce,
+            world(Mode::AtMostOnce),
             Allowed::OneCrash,
             Goal::LoseTwo,
             crash_at(P::BrokerAfterAppend, 2),
@@ -913,7 +988,7 @@ pub fn all() -> Vec<Challenge> {
         ),
         find_fault(
             "duplicate-with-a-drop",
-            Mode::AtLeastOnce,
+            world(Mode::AtLeastOnce),
             Allowed::OneDrop,
             Goal::Duplicate,
             drop_first(N::CONSUMER, N::BROKER, MessageKind::Ack, 2),
@@ -927,7 +1002,7 @@ pub fn all() -> Vec<Challenge> {
         ),
         find_fault(
             "redelivered-once",
-            Mode::Idempotent,
+            world(Mode::Idempotent),
             Allowed::OneCrash,
             Goal::RedeliverHarmlessly,
             crash_at(P::ConsumerAfterApply, 2),
@@ -940,8 +1015,36 @@ pub fn all() -> Vec<Challenge> {
             ],
         ),
         find_fault(
+            "lose-a-record-in-a-group",
+            one_group_of_two(CommitStrategy::Before),
+            Allowed::OneCrash,
+            Goal::Lose,
+            crash_of(P::ConsumerAfterCommit, 2, 1),
+            [
+                Key::LoseARecordInAGroupTitle,
+                Key::LoseARecordInAGroupGoal,
+                Key::LoseARecordInAGroupHint,
+                Key::LoseARecordInAGroupSolution,
+                Key::LoseARecordInAGroupWhy,
+            ],
+        ),
+        find_fault(
+            "lose-an-acked-write",
+            replicated(Mode::AtLeastOnce, 3, Acks::One),
+            Allowed::OneCrash,
+            Goal::LoseAcknowledged,
+            crash_at(P::BrokerAfterConfirm, 2),
+            [
+                Key::LoseAnAckedWriteTitle,
+                Key::LoseAnAckedWriteGoal,
+                Key::LoseAnAckedWriteHint,
+                Key::LoseAnAckedWriteSolution,
+                Key::LoseAnAckedWriteWhy,
+            ],
+        ),
+        find_fault(
             "block-participants",
-            Mode::Transactional,
+            world(Mode::Transactional),
             Allowed::OneCrash,
             Goal::BlockTwiceAsLong,
             crash_at(P::CoordinatorAfterVotes, 1),
@@ -1048,6 +1151,89 @@ pub fn all() -> Vec<Challenge> {
             Key::PredictIdempotentRetryTitle,
             Key::PredictIdempotentRetryQuestion,
             Key::PredictIdempotentRetryWhy,
+        ),
+        predict(
+            "predict-requeue-order",
+            with_faults(
+                two_competing_consumers(Mode::AtLeastOnce),
+                vec![crash_at(P::ConsumerAfterReceive, 1)],
+            ),
+            vec![
+                (
+                    Key::PredictRequeueOrderChoiceLost,
+                    vec![Check::LostAtLeast(1)],
+                ),
+                (
+                    Key::PredictRequeueOrderChoiceTwice,
+                    vec![Check::DuplicatedAtLeast(1)],
+                ),
+                (
+                    Key::PredictRequeueOrderChoiceInOrder,
+                    vec![Check::AllExactlyOnce],
+                ),
+                (
+                    Key::PredictRequeueOrderChoiceLate,
+                    vec![
+                        Check::NoneLost,
+                        Check::NoneDuplicated,
+                        Check::ReorderedAtLeast(1),
+                    ],
+                ),
+            ],
+            3,
+            Key::PredictRequeueOrderTitle,
+            Key::PredictRequeueOrderQuestion,
+            Key::PredictRequeueOrderWhy,
+        ),
+        predict(
+            "predict-commit-then-crash",
+            with_faults(
+                one_group_of_two(CommitStrategy::After),
+                vec![crash_of(P::ConsumerAfterCommit, 2, 1)],
+            ),
+            queue_answers(
+                Key::PredictCommitThenCrashChoiceLost,
+                Key::PredictCommitThenCrashChoiceTwice,
+                Key::PredictCommitThenCrashChoiceFine,
+            ),
+            2,
+            Key::PredictCommitThenCrashTitle,
+            Key::PredictCommitThenCrashQuestion,
+            Key::PredictCommitThenCrashWhy,
+        ),
+        predict(
+            "predict-not-enough-replicas",
+            follower_down,
+            vec![
+                (
+                    Key::PredictNotEnoughReplicasChoiceLost,
+                    vec![Check::LostAtLeast(1)],
+                ),
+                (
+                    Key::PredictNotEnoughReplicasChoiceTwice,
+                    vec![
+                        Check::RefusedAtLeast(1),
+                        Check::DuplicatedAtLeast(1),
+                        Check::NoneLost,
+                    ],
+                ),
+                (
+                    Key::PredictNotEnoughReplicasChoiceOnce,
+                    vec![
+                        Check::RefusedAtLeast(1),
+                        Check::NoneDuplicated,
+                        Check::NoneLost,
+                    ],
+                ),
+                (
+                    Key::PredictNotEnoughReplicasChoiceWait,
+                    vec![Check::NoneRefused, Check::AllExactlyOnce],
+                ),
+            ],
+            1,
+            Key::PredictNotEnoughReplicasTitle,
+            Key::PredictNotEnoughReplicasQuestion,
+            Key::PredictNotEnoughReplicasWhy,
         ),
         predict(
             "predict-coordinator",

@@ -1,10 +1,14 @@
 //! The challenges' checkers: every worked solution solves its challenge, and near misses
 //! (no fault, a fault too many, a fault of another kind, a harmless fault, a changed
 //! setting, a correct but costlier fix) do not, each with the reason a learner reads.
+//! The replicated queue's and many consumers' challenges count a crash of any broker or
+//! consumer instance, armed at a point, applied at a step or timed by the tick, as one;
+//! each wrong answer of their predictions is the answer of a world next to theirs.
 
 use mqlab_sim::challenges::{self, Allowed, Challenge, Finding, Goal, Setting, Task};
 use mqlab_sim::{
-    Command, CrashPoint, LinkId, MessageKind, Mode, NodeId, PlannedFault, Scenario, SharedRun,
+    Acks, Command, CommitStrategy, CrashPoint, LinkId, MessageKind, Mode, NodeId, PlannedFault,
+    RoleKind, Scenario, SharedRun, TimedAction, TimedFault,
 };
 
 fn challenge(id: &str) -> Challenge {
@@ -17,6 +21,29 @@ fn crash(point: CrashPoint, message: u32) -> Command {
         message: Some(message),
         instance: 0,
     }
+}
+
+/// A crash of instance `instance` (from 0) of the point's role: `broker-2` is instance 1.
+fn crash_of(point: CrashPoint, message: u32, instance: u8) -> Command {
+    Command::CrashAt {
+        point,
+        message: Some(message),
+        instance,
+    }
+}
+
+fn broker(number: u8) -> NodeId {
+    NodeId::new(RoleKind::Broker, number - 1)
+}
+
+fn consumer(number: u8) -> NodeId {
+    NodeId::new(RoleKind::Consumer, number - 1)
+}
+
+/// The run with a fault timed by the tick added.
+fn timed(mut run: SharedRun, tick: u64, action: TimedAction) -> SharedRun {
+    run.scenario.timed_faults.push(TimedFault { tick, action });
+    run
 }
 
 fn drop_first(from: NodeId, to: NodeId, kind: MessageKind, message: u32) -> Command {
@@ -386,6 +413,7 @@ fn every_finding_reads_as_a_sentence_in_both_languages() {
             count: 3,
         },
         Finding::GoalMissed(Goal::Duplicate),
+        Finding::GoalMissed(Goal::LoseAcknowledged),
         Finding::GoalMissed(Goal::BlockTwiceAsLong),
         Finding::StillLost(2),
         Finding::StillDuplicated(1),
@@ -401,4 +429,288 @@ fn every_finding_reads_as_a_sentence_in_both_languages() {
             );
         }
     }
+}
+
+#[test]
+fn the_replicated_queue_and_many_consumers_have_their_challenges() {
+    let all = challenges::all();
+    let replicated: Vec<&Challenge> = all
+        .iter()
+        .filter(|c| c.start.topology.replicated())
+        .collect();
+    let many: Vec<&Challenge> = all
+        .iter()
+        .filter(|c| c.start.topology.consumers > 1)
+        .collect();
+    for (world, challenges) in [("replicated", &replicated), ("many consumers", &many)] {
+        assert!(challenges.len() >= 2, "{world}: {}", challenges.len());
+    }
+    let kinds = |challenges: &[&Challenge]| -> Vec<challenges::Kind> {
+        challenges.iter().map(|c| c.kind()).collect()
+    };
+    let both: Vec<&Challenge> = replicated.iter().chain(&many).copied().collect();
+    assert!(kinds(&both).contains(&challenges::Kind::FindFault));
+    assert!(kinds(&both).contains(&challenges::Kind::Predict));
+    // Kafka consumer groups and RabbitMQ's competing consumers both.
+    assert!(many.iter().any(|c| c.start.kafka.is_some()));
+    assert!(many.iter().any(|c| c.start.kafka.is_none()));
+    // Their worked solutions and starts open in the simulator from a link.
+    for challenge in both {
+        for run in [challenge.start_run(), challenge.solution_run()] {
+            let link = run.to_link();
+            assert_eq!(SharedRun::from_link(&link), Ok(run), "{}", challenge.id);
+        }
+    }
+}
+
+#[test]
+fn acknowledged_then_lost_needs_the_leader_to_die_with_unreplicated_confirms() {
+    let acked = challenge("lose-an-acked-write");
+    assert_eq!(acked.start.topology.brokers, 3);
+    assert_eq!(acked.start.replication.acks, Some(Acks::One));
+    let solved = acked.check(&acked.solution_run());
+    let measured = solved.measured.expect("measured");
+    assert!(measured.summary.acked_lost >= 1, "{measured:?}");
+    let findings = |commands: &[Command]| acked.check(&planned(&acked, commands)).findings;
+    let missed = vec![Finding::GoalMissed(Goal::LoseAcknowledged)];
+    // The leader, but before it confirms m2: the producer never heard of m2 and sends it
+    // again to the new leader.
+    assert_eq!(findings(&[crash(CrashPoint::BrokerAfterAppend, 2)]), missed);
+    // A follower instead of the leader: the leader keeps everything it confirmed.
+    assert_eq!(
+        findings(&[crash_of(CrashPoint::BrokerAfterFetch, 2, 1)]),
+        missed
+    );
+    // A consumer crash applies a message twice, but loses nothing acknowledged.
+    let verdict = acked.check(&planned(
+        &acked,
+        &[crash(CrashPoint::ConsumerAfterApply, 2)],
+    ));
+    assert_eq!(verdict.findings, missed);
+    assert!(verdict.measured.expect("measured").summary.duplicated >= 1);
+    // Two crashes, even though the run loses an acknowledged write.
+    let two = timed(
+        planned(&acked, &[crash(CrashPoint::BrokerAfterConfirm, 2)]),
+        60,
+        TimedAction::Crash { node: broker(2) },
+    );
+    assert_eq!(acked.check(&two).findings, vec![Finding::Crashes(2)]);
+    // The right crash with acks=all: the leader confirms m2 only once both followers
+    // have it.
+    let mut all = planned(&acked, &[crash(CrashPoint::BrokerAfterConfirm, 2)]);
+    all.scenario.replication.acks = Some(Acks::All);
+    assert_eq!(
+        acked.check(&all).findings,
+        vec![
+            Finding::Changed(Setting::Replication),
+            Finding::GoalMissed(Goal::LoseAcknowledged),
+        ]
+    );
+    // A larger min.insync.replicas is a changed setting too.
+    let mut min_isr = planned(&acked, &[crash(CrashPoint::BrokerAfterConfirm, 2)]);
+    min_isr.scenario.replication.min_insync_replicas = 2;
+    assert!(acked
+        .check(&min_isr)
+        .findings
+        .contains(&Finding::Changed(Setting::Replication)));
+}
+
+#[test]
+fn a_crash_at_a_tick_or_at_a_step_counts_as_the_one_crash() {
+    let acked = challenge("lose-an-acked-write");
+    // "Crashing the leader at a tick inside that window works too."
+    let at_tick = timed(
+        SharedRun::new(acked.start.clone()),
+        10,
+        TimedAction::Crash {
+            node: NodeId::BROKER,
+        },
+    );
+    assert!(acked.check(&at_tick).solved());
+    // The leader crashed from the simulator's toolbar, at a step in the window.
+    let at_step = SharedRun {
+        scenario: acked.start.clone(),
+        commands: vec![(10, Command::Crash(NodeId::BROKER))],
+        step: Some(10),
+    };
+    assert!(acked.check(&at_step).solved());
+    // Too early, before the leader confirmed anything: a crash, but a harmless one.
+    let early = SharedRun {
+        scenario: acked.start.clone(),
+        commands: vec![(0, Command::Crash(NodeId::BROKER))],
+        step: Some(0),
+    };
+    assert_eq!(
+        acked.check(&early).findings,
+        vec![Finding::GoalMissed(Goal::LoseAcknowledged)]
+    );
+    // Restarting a node at a tick undoes a fault rather than adding one.
+    let restarted = timed(
+        at_tick.clone(),
+        60,
+        TimedAction::Restart {
+            node: NodeId::BROKER,
+        },
+    );
+    assert!(acked.check(&restarted).solved());
+    // A link cut at a tick is a fault of another kind.
+    let cut = timed(
+        at_tick,
+        0,
+        TimedAction::Partition {
+            a: broker(2),
+            b: broker(3),
+            until_tick: 40,
+        },
+    );
+    assert_eq!(
+        acked.check(&cut).findings,
+        vec![Finding::OtherFaults {
+            allowed: Allowed::OneCrash,
+            count: 1
+        }]
+    );
+    // A consumer instance other than the first, crashed at a tick in the window
+    // between its commit past m2 and its processing of m2.
+    let group = challenge("lose-a-record-in-a-group");
+    let member = |tick| {
+        timed(
+            SharedRun::new(group.start.clone()),
+            tick,
+            TimedAction::Crash { node: consumer(2) },
+        )
+    };
+    assert!(group.check(&member(25)).solved());
+    assert_eq!(
+        group.check(&member(10)).findings,
+        vec![Finding::GoalMissed(Goal::Lose)]
+    );
+}
+
+#[test]
+fn a_group_loses_a_record_only_when_its_offset_runs_ahead() {
+    let group = challenge("lose-a-record-in-a-group");
+    assert_eq!(
+        group.start.kafka.as_ref().map(|k| k.commit),
+        Some(CommitStrategy::Before)
+    );
+    let findings = |commands: &[Command]| group.check(&planned(&group, commands)).findings;
+    let missed = vec![Finding::GoalMissed(Goal::Lose)];
+    // "Crashing consumer after its commit past m3 works too."
+    assert!(findings(&[crash_of(CrashPoint::ConsumerAfterCommit, 3, 0)]).is_empty());
+    // The right member, after processing m2: its commit had already been made, and
+    // nothing is left undone.
+    assert_eq!(
+        findings(&[crash_of(CrashPoint::ConsumerAfterApply, 2, 1)]),
+        missed
+    );
+    // The right member, before its commit: the next owner reads m2 again.
+    assert_eq!(
+        findings(&[crash_of(CrashPoint::ConsumerAfterReceive, 2, 1)]),
+        missed
+    );
+    // Two crashes, each of which loses a record.
+    assert_eq!(
+        findings(&[
+            crash_of(CrashPoint::ConsumerAfterCommit, 2, 1),
+            crash_of(CrashPoint::ConsumerAfterCommit, 3, 0),
+        ]),
+        vec![Finding::Crashes(2)]
+    );
+    // A dropped publish instead of a crash: the producer sends it again.
+    let dropped = findings(&[drop_first(
+        NodeId::PRODUCER,
+        NodeId::BROKER,
+        MessageKind::Publish,
+        2,
+    )]);
+    assert_eq!(
+        dropped,
+        vec![
+            Finding::Crashes(0),
+            Finding::OtherFaults {
+                allowed: Allowed::OneCrash,
+                count: 1
+            },
+            Finding::GoalMissed(Goal::Lose),
+        ]
+    );
+    // The solution's crash with commits after processing: a changed setting, and
+    // nothing lost.
+    let mut after = group.solution_run();
+    if let Some(kafka) = after.scenario.kafka.as_mut() {
+        kafka.commit = CommitStrategy::After;
+    }
+    assert_eq!(
+        group.check(&after).findings,
+        vec![
+            Finding::Changed(Setting::Consumers),
+            Finding::GoalMissed(Goal::Lose)
+        ]
+    );
+}
+
+/// The prediction's run in another world: the answers that hold there.
+fn judged_in(challenge: &Challenge, change: impl FnOnce(&mut Scenario)) -> Vec<bool> {
+    let mut other = challenge.clone();
+    change(&mut other.start);
+    other.judge().expect("a run").1
+}
+
+#[test]
+fn each_wrong_answer_of_the_new_predictions_holds_in_a_nearby_world() {
+    // Two replicas, min.insync.replicas=2, the follower down: refused, then stored twice.
+    let replicas = challenge("predict-not-enough-replicas");
+    let (measured, outcome) = replicas.judge().expect("a run");
+    assert_eq!(outcome, vec![false, true, false, false]);
+    assert!(measured.summary.producer_errors >= 1);
+    assert_eq!(measured.summary.acked_lost, 0);
+    // An idempotent producer: refused, yet every message stored once.
+    assert_eq!(
+        judged_in(&replicas, |s| s.mode = Mode::Idempotent),
+        vec![false, false, true, false]
+    );
+    // Three replicas: two are still in sync, and nothing is refused.
+    assert_eq!(
+        judged_in(&replicas, |s| s.topology.brokers = 3),
+        vec![false, false, false, true]
+    );
+
+    // Competing consumers: a crash before applying m1 moves it after m2.
+    let requeue = challenge("predict-requeue-order");
+    let (measured, outcome) = requeue.judge().expect("a run");
+    assert_eq!(outcome, vec![false, false, false, true]);
+    assert!(measured.summary.redelivered >= 1);
+    // One consumer gets its deliveries back in the queue's order.
+    assert_eq!(
+        judged_in(&requeue, |s| s.topology.consumers = 1),
+        vec![false, false, true, false]
+    );
+    // A crash after applying m1 applies it twice.
+    assert_eq!(
+        judged_in(&requeue, |s| s.faults = vec![PlannedFault::at_start(
+            crash(CrashPoint::ConsumerAfterApply, 1)
+        )]),
+        vec![false, true, false, false]
+    );
+
+    // A member's crash right after its commit after processing repeats nothing.
+    let commit = challenge("predict-commit-then-crash");
+    assert_eq!(commit.judge().expect("a run").1, vec![false, false, true]);
+    // Committing before processing, the same crash loses m2.
+    assert_eq!(
+        judged_in(&commit, |s| {
+            if let Some(kafka) = s.kafka.as_mut() {
+                kafka.commit = CommitStrategy::Before;
+            }
+        }),
+        vec![true, false, false]
+    );
+    // A crash between processing m2 and committing applies it twice.
+    assert_eq!(
+        judged_in(&commit, |s| s.faults = vec![PlannedFault::at_start(
+            crash_of(CrashPoint::ConsumerAfterApply, 2, 1)
+        )]),
+        vec![false, true, false]
+    );
 }
