@@ -27,7 +27,7 @@ use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::{NodeId, RoleKind};
 use crate::replication::{Acks, TimedAction, TimedFault};
-use crate::scenario::{CommitStrategy, KafkaConfig, Scenario};
+use crate::scenario::{CommitStrategy, Scenario};
 use crate::share::{RebuildError, SharedRun};
 use crate::sim::{Sim, SimOptions};
 use crate::trace::{EventKind, TraceEvent};
@@ -792,20 +792,8 @@ fn replicated(mode: Mode, replicas: u16, acks: Acks) -> Scenario {
 /// `consumer` and p1 to `consumer-2`. A crashed member stays down longer than the
 /// session timeout (45 ticks), so that the group rebalances without it first.
 fn one_group_of_two(commit: CommitStrategy) -> Scenario {
-    let mut scenario = world(Mode::AtLeastOnce);
-    scenario.topology.consumers = 2;
-    scenario.kafka = Some(KafkaConfig {
-        partitions: 2,
-        keys: 4,
-        commit,
-        ..KafkaConfig::default()
-    });
-    scenario.timing.restart_after_ticks = Some(GROUP_MEMBER_DOWNTIME_TICKS);
-    scenario
+    crate::lessons::as_group_of_two(world(Mode::AtLeastOnce), commit)
 }
-
-/// How long a crashed member of the consumer group stays down.
-const GROUP_MEMBER_DOWNTIME_TICKS: u64 = 120;
 
 /// The world of three messages on a RabbitMQ queue with two competing consumers, each
 /// with the default prefetch of 4.

@@ -817,11 +817,21 @@ fn consumer(number: u8) -> NodeId {
 /// `consumer-2`. consumer-2 crashes at `point` for `message` and stays down well past the
 /// session timeout, so that its partition moves to the other member.
 fn one_group_of_two(commit: CommitStrategy, point: CrashPoint, message: u32) -> Scenario {
-    let mut scenario = scenario(Mode::AtLeastOnce, 6).with_fault(Command::CrashAt {
-        point,
-        message: Some(message),
-        instance: 1,
-    });
+    as_group_of_two(
+        scenario(Mode::AtLeastOnce, 6).with_fault(Command::CrashAt {
+            point,
+            message: Some(message),
+            instance: 1,
+        }),
+        commit,
+    )
+}
+
+/// `scenario` read by one consumer group of two members from a topic of two partitions
+/// with four keys, committing as `commit`; a crashed member stays down longer than the
+/// session timeout, so that the group rebalances without it first. The consumer-group
+/// lessons and challenges are set in it.
+pub(crate) fn as_group_of_two(mut scenario: Scenario, commit: CommitStrategy) -> Scenario {
     scenario.topology.consumers = 2;
     scenario.kafka = Some(KafkaConfig {
         partitions: 2,
