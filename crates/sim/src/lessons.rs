@@ -218,6 +218,10 @@ pub enum CueTrigger {
     },
     /// At the first crash of this node, at any point.
     Crash(NodeId),
+    /// When the run reaches this step, as the page numbers them: once this many steps
+    /// have been taken (the cue shows with the step's event, trace step `n - 1`). Step 0
+    /// is the start.
+    AtStep(u64),
     /// When nothing is left to happen.
     End,
 }
@@ -240,6 +244,11 @@ impl CueTrigger {
                     && event.attempt >= 2
             }
             CueTrigger::Crash(node) => event.node == node && event_is_a_crash(event),
+            // The event of step `n - 1` completes step `n`; a command applied after it is
+            // recorded at the position it was applied, `n` or later.
+            CueTrigger::AtStep(step) => {
+                event.step >= step || (event.step + 1 == step && event.kind != EventKind::Command)
+            }
             CueTrigger::Start | CueTrigger::End => false,
         }
     }
@@ -275,8 +284,12 @@ impl Cue {
     /// has ended.
     pub fn reached(&self, trace: &[TraceEvent], quiet: bool) -> Option<Reached> {
         match self.when {
-            CueTrigger::Start => Some(Reached::AtStart),
+            CueTrigger::Start | CueTrigger::AtStep(0) => Some(Reached::AtStart),
             CueTrigger::End => quiet.then_some(Reached::AtEnd),
+            CueTrigger::AtStep(step) => trace
+                .iter()
+                .any(|event| self.when.matches(event))
+                .then_some(Reached::AtStep(step - 1)),
             trigger => trace
                 .iter()
                 .find(|event| trigger.matches(event))
@@ -1336,5 +1349,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_cue_at_a_step_is_reached_once_the_run_has_taken_that_many_steps() {
+        let lesson = find("lost-confirm").expect("lesson");
+        let mut sim = Sim::new(&lesson.scenario).expect("valid");
+        let at = |step| Cue {
+            when: CueTrigger::AtStep(step),
+        };
+        assert_eq!(at(0).reached(sim.trace(), false), Some(Reached::AtStart));
+        assert_eq!(at(1).reached(sim.trace(), false), None);
+        for _ in 0..3 {
+            assert!(sim.advance());
+        }
+        // The page numbers steps from 1: step 3 is the third event, trace step 2.
+        assert_eq!(at(3).reached(sim.trace(), false), Some(Reached::AtStep(2)));
+        assert_eq!(at(1).reached(sim.trace(), false), Some(Reached::AtStep(0)));
+        assert_eq!(at(4).reached(sim.trace(), false), None);
+        let ended = lesson.run_to_end().expect("ends");
+        let last = ended.step_index();
+        assert_eq!(
+            at(last).reached(ended.trace(), true),
+            Some(Reached::AtStep(last - 1))
+        );
+        assert_eq!(at(last + 1).reached(ended.trace(), true), None);
+    }
+
+    #[test]
+    fn a_question_at_a_step_is_shown_at_that_step() {
+        let ended = find("lost-confirm")
+            .expect("lesson")
+            .run_to_end()
+            .expect("ends");
+        let check = |step| SelfCheck {
+            choices: 2,
+            answer: 0,
+            shown_at: CueTrigger::AtStep(step),
+            facts: Vec::new(),
+        };
+        assert_eq!(check(5).shown_at_step(ended.trace()), Some(4));
+        assert_eq!(check(0).shown_at_step(ended.trace()), None);
+        assert_eq!(check(u64::MAX).shown_at_step(ended.trace()), None);
     }
 }
