@@ -181,7 +181,7 @@ pub fn known_slugs(stored: Vec<String>) -> BTreeSet<String> {
     let all = lessons::all();
     stored
         .into_iter()
-        .filter(|slug| all.iter().any(|lesson| lesson.id == slug))
+        .filter(|slug| all.iter().any(|lesson| lesson.id == *slug))
         .collect()
 }
 
@@ -316,16 +316,16 @@ fn lesson_list(
 ) -> Html {
     let done = all
         .iter()
-        .filter(|lesson| progress.completed.contains(lesson.id))
+        .filter(|lesson| progress.completed.contains(&lesson.id))
         .count();
     let item = |index: usize, lesson: &Lesson| {
-        let status = progress.status(lesson.id);
+        let status = progress.status(&lesson.id);
         html! {
-            <li class={classes!("lesson-item", (status != LessonStatus::NotYet).then_some("done"))} data-lesson={lesson.id}>
+            <li class={classes!("lesson-item", (status != LessonStatus::NotYet).then_some("done"))} data-lesson={lesson.id.clone()}>
                 <span class="lesson-number" aria-hidden="true">{ index + 1 }</span>
                 <a href={format!("#{}", lesson.link_fragment())}>{ lesson_words(text, &lesson.title_key()) }</a>
                 { completion_status(words, status) }
-                if let Some((right, total)) = progress.self_check_score(lesson.id) {
+                if let Some((right, total)) = progress.self_check_score(&lesson.id) {
                     <span class="lesson-status self-check">{ words.fill(Key::StatusSelfCheck, &[("right", right.into()), ("total", total.into())]) }</span>
                 }
             </li>
@@ -511,7 +511,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let choice = choice.clone();
         let locked = locked.clone();
         let result = result.clone();
-        use_effect_with(lesson.id, move |id| {
+        use_effect_with(lesson.id.clone(), move |id| {
             if let Some(lesson) = lessons::find(id) {
                 let fresh = {
                     let run = lab.run.borrow();
@@ -554,10 +554,10 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let question = lesson.question.clone();
         let self_checks = lesson.self_checks.clone();
         let picked = *locked;
-        use_effect_with((ended, lesson.id), move |(ended, id)| {
+        use_effect_with((ended, lesson.id.clone()), move |(ended, id)| {
             // Kept in the task after the one that reached the end, so that a jump to the
             // end and the reveal it brings are drawn in two tasks, not one long one.
-            let id = *id;
+            let id = id.clone();
             let later = match (*ended, result.as_ref(), picked) {
                 (true, None, Some(picked)) => {
                     Some(gloo::timers::callback::Timeout::new(0, move || {
@@ -569,7 +569,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                             .get(picked)
                             .copied()
                             .unwrap_or(false);
-                        let next = progress.record(id, right);
+                        let next = progress.record(&id, right);
                         next.save();
                         progress.set(next);
                         result.set(Some(LessonResult {
@@ -697,7 +697,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         })
     };
 
-    let status = props.progress.status(lesson.id);
+    let status = props.progress.status(&lesson.id);
     let total = all.len();
     let question = &lesson.question;
     let choices = (0..question.choices.len()).map(|index| {
@@ -818,9 +818,9 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 .collect();
             let on_answer = {
                 let progress = props.progress.clone();
-                let id = lesson.id;
+                let id = lesson.id.clone();
                 Callback::from(move |(number, right): (usize, bool)| {
-                    let next = progress.answer(id, number, right);
+                    let next = progress.answer(&id, number, right);
                     next.save();
                     progress.set(next);
                 })
@@ -830,7 +830,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 Callback::from(move |step: u64| dispatch.emit(LabAction::Seek(step)))
             };
             html! {
-                <SelfCheck id={lesson.id} asked={Rc::new(asked)} {on_answer} {on_show_step} />
+                <SelfCheck id={lesson.id.clone()} asked={Rc::new(asked)} {on_answer} {on_show_step} />
             }
         });
 
@@ -860,7 +860,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     };
 
     html! {
-        <article class="lesson" aria-labelledby="lesson-title" data-lesson={lesson.id}>
+        <article class="lesson" aria-labelledby="lesson-title" data-lesson={lesson.id.clone()}>
             <nav class="lesson-nav" aria-label={words.get(Key::NavLabel)}>
                 <button onclick={back}>{ words.get(Key::NavAllLessons) }</button>
                 <span>{ words.fill(Key::NavPosition, &[("number", (props.index + 1).into()), ("total", total.into())]) }</span>

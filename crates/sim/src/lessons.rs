@@ -10,19 +10,16 @@
 //! choices the run makes true. `intended_choice` only records what the author meant to
 //! teach, so that a test can run every lesson and say which one stopped teaching it when
 //! the core changes.
+//!
+//! The built-in lessons are written in the lesson file format ([`crate::lesson_file`],
+//! `docs/lesson-format.md`), one file per lesson in `crates/sim/lessons/`, without
+//! their texts (`"texts": "catalogue"`); [`all`] reads them.
 
-use crate::fault::{Command, CrashPoint};
 use crate::ledger::{MessageId, Summary};
-use crate::mode::Mode;
-use crate::network::{LinkId, MessageKind};
 use crate::node::NodeId;
-use crate::ratio::Ratio;
-use crate::replication::{Acks, TimedAction, TimedFault};
 use crate::scenario::{CommitStrategy, KafkaConfig, Scenario, ScenarioError};
 use crate::sim::Sim;
-use crate::trace::{Detail, EventKind, GroupDetail, ReplicaDetail, TraceEvent, VoteNoReason};
-
-mod self_checks;
+use crate::trace::{Detail, EventKind, TraceEvent};
 
 /// The most steps a lesson's run may take before it counts as never ending. Every lesson
 /// ends far sooner; the bound keeps a broken lesson from hanging a test or the page.
@@ -218,6 +215,10 @@ pub enum CueTrigger {
     },
     /// At the first crash of this node, at any point.
     Crash(NodeId),
+    /// When the run reaches this step, as the page numbers them: once this many steps
+    /// have been taken (the cue shows with the step's event, trace step `n - 1`). Step 0
+    /// is the start.
+    AtStep(u64),
     /// When nothing is left to happen.
     End,
 }
@@ -240,6 +241,11 @@ impl CueTrigger {
                     && event.attempt >= 2
             }
             CueTrigger::Crash(node) => event.node == node && event_is_a_crash(event),
+            // The event of step `n - 1` completes step `n`; a command applied after it is
+            // recorded at the position it was applied, `n` or later.
+            CueTrigger::AtStep(step) => {
+                event.step >= step || (event.step + 1 == step && event.kind != EventKind::Command)
+            }
             CueTrigger::Start | CueTrigger::End => false,
         }
     }
@@ -275,8 +281,12 @@ impl Cue {
     /// has ended.
     pub fn reached(&self, trace: &[TraceEvent], quiet: bool) -> Option<Reached> {
         match self.when {
-            CueTrigger::Start => Some(Reached::AtStart),
+            CueTrigger::Start | CueTrigger::AtStep(0) => Some(Reached::AtStart),
             CueTrigger::End => quiet.then_some(Reached::AtEnd),
+            CueTrigger::AtStep(step) => trace
+                .iter()
+                .any(|event| self.when.matches(event))
+                .then_some(Reached::AtStep(step - 1)),
             trigger => trace
                 .iter()
                 .find(|event| trigger.matches(event))
@@ -310,6 +320,24 @@ impl Chapter {
         Chapter::TwoPhaseCommit,
     ];
 
+    /// The chapter's name in lesson files: `one-queue`, `many-consumers`,
+    /// `replicated-queue`, `two-phase-commit`.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            Chapter::OneQueue => "one-queue",
+            Chapter::ManyConsumers => "many-consumers",
+            Chapter::ReplicatedQueue => "replicated-queue",
+            Chapter::TwoPhaseCommit => "two-phase-commit",
+        }
+    }
+
+    /// The chapter a lesson file names, or none.
+    pub fn from_slug(slug: &str) -> Option<Chapter> {
+        Chapter::ALL
+            .into_iter()
+            .find(|chapter| chapter.slug() == slug)
+    }
+
     /// The chapter's number in the course, from 1.
     pub fn number(self) -> usize {
         Chapter::ALL
@@ -323,7 +351,7 @@ impl Chapter {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lesson {
     /// The slug used in links (`#lesson=<id>`) and in stored progress.
-    pub id: &'static str,
+    pub id: String,
     /// The chapter it belongs to.
     pub chapter: Chapter,
     /// The run the lesson plays.
@@ -376,7 +404,7 @@ pub enum LessonRunError {
     /// The run was still going after `MAX_LESSON_STEPS` steps.
     NeverEnds {
         /// The lesson.
-        id: &'static str,
+        id: String,
     },
 }
 
@@ -391,7 +419,10 @@ impl LessonRunError {
             ),
             LessonRunError::NeverEnds { id } => words.fill(
                 Key::LessonNeverEnds,
-                &[("id", (*id).into()), ("most", MAX_LESSON_STEPS.into())],
+                &[
+                    ("id", id.as_str().into()),
+                    ("most", MAX_LESSON_STEPS.into()),
+                ],
             ),
         }
     }
@@ -469,7 +500,9 @@ impl Lesson {
         let mut sim = Sim::new(&self.scenario).map_err(LessonRunError::Scenario)?;
         sim.run_until_quiet(MAX_LESSON_STEPS);
         if !sim.is_quiet() {
-            return Err(LessonRunError::NeverEnds { id: self.id });
+            return Err(LessonRunError::NeverEnds {
+                id: self.id.clone(),
+            });
         }
         Ok(sim)
     }
@@ -483,354 +516,95 @@ pub fn find(id: &str) -> Option<Lesson> {
     all().into_iter().find(|lesson| lesson.id == id)
 }
 
-fn crash_at(point: CrashPoint, message: u32) -> Command {
-    Command::CrashAt {
-        point,
-        message: Some(message),
-        instance: 0,
-    }
-}
+/// The built-in lessons' files (`crates/sim/lessons/<slug>.json`, in the lesson file
+/// format, [`crate::lesson_file`], with their texts in the lessons' catalogue), by slug,
+/// in teaching order: the queue's failures first, then their cures, then many
+/// consumers, then the replicated queue, then two-phase commit.
+pub const FILES: [(&str, &str); 20] = [
+    (
+        "fire-and-forget",
+        include_str!("../lessons/fire-and-forget.json"),
+    ),
+    ("lost-confirm", include_str!("../lessons/lost-confirm.json")),
+    (
+        "consumer-crash-before-ack",
+        include_str!("../lessons/consumer-crash-before-ack.json"),
+    ),
+    (
+        "ack-before-apply",
+        include_str!("../lessons/ack-before-apply.json"),
+    ),
+    (
+        "idempotent-producer",
+        include_str!("../lessons/idempotent-producer.json"),
+    ),
+    (
+        "idempotent-consumer",
+        include_str!("../lessons/idempotent-consumer.json"),
+    ),
+    (
+        "competing-consumers-reorder",
+        include_str!("../lessons/competing-consumers-reorder.json"),
+    ),
+    (
+        "poison-message",
+        include_str!("../lessons/poison-message.json"),
+    ),
+    (
+        "commit-before-processing",
+        include_str!("../lessons/commit-before-processing.json"),
+    ),
+    (
+        "rebalance-redelivers",
+        include_str!("../lessons/rebalance-redelivers.json"),
+    ),
+    ("auto-commit", include_str!("../lessons/auto-commit.json")),
+    (
+        "acks-1-failover",
+        include_str!("../lessons/acks-1-failover.json"),
+    ),
+    (
+        "acks-all-min-isr",
+        include_str!("../lessons/acks-all-min-isr.json"),
+    ),
+    (
+        "unclean-election",
+        include_str!("../lessons/unclean-election.json"),
+    ),
+    (
+        "leader-epochs",
+        include_str!("../lessons/leader-epochs.json"),
+    ),
+    (
+        "2pc-happy-path",
+        include_str!("../lessons/2pc-happy-path.json"),
+    ),
+    ("2pc-vote-no", include_str!("../lessons/2pc-vote-no.json")),
+    ("2pc-blocking", include_str!("../lessons/2pc-blocking.json")),
+    ("2pc-recovery", include_str!("../lessons/2pc-recovery.json")),
+    (
+        "2pc-presumed-abort",
+        include_str!("../lessons/2pc-presumed-abort.json"),
+    ),
+];
 
-fn drop_first(from: NodeId, to: NodeId, kind: MessageKind, message: u32) -> Command {
-    Command::DropMatching {
-        link: LinkId::new(from, to),
-        kind: Some(kind),
-        message: Some(message),
-        nth: 1,
-    }
-}
-
-fn scenario(mode: Mode, messages: u32) -> Scenario {
-    Scenario {
-        mode,
-        messages,
-        seed: 1,
-        ..Scenario::default()
-    }
-}
-
-const fn event(kind: EventKind) -> CueTrigger {
-    CueTrigger::Event {
-        kind,
-        detail: None,
-        message: None,
-    }
-}
-
-const fn event_detail(kind: EventKind, detail: Detail) -> CueTrigger {
-    CueTrigger::Event {
-        kind,
-        detail: Some(detail),
-        message: None,
-    }
-}
-
-const fn event_about(kind: EventKind, message: u32) -> CueTrigger {
-    CueTrigger::Event {
-        kind,
-        detail: None,
-        message: Some(message),
-    }
-}
-
-const fn cue(when: CueTrigger) -> Cue {
-    Cue { when }
-}
-
-fn choice(holds_when: &[Check]) -> Choice {
-    Choice {
-        holds_when: holds_when.to_vec(),
-    }
-}
-
-/// The usual three wrong-or-right answers of a queue lesson: lost, duplicated, fine.
-fn queue_choices() -> Vec<Choice> {
-    vec![
-        choice(&[Check::LostAtLeast(1), Check::NoneDuplicated]),
-        choice(&[Check::DuplicatedAtLeast(1), Check::NoneLost]),
-        choice(&[Check::AllExactlyOnce]),
-    ]
-}
-
-/// Every lesson, in teaching order: the queue's failures first, then their cures, then
-/// many consumers, then the replicated queue, then two-phase commit.
+/// Every lesson, in teaching order (see [`FILES`]). The files are read once.
 pub fn all() -> Vec<Lesson> {
-    let mut lessons = built_in();
-    for lesson in &mut lessons {
-        lesson.self_checks = self_checks::of(lesson.id);
-    }
-    lessons
-}
-
-fn built_in() -> Vec<Lesson> {
-    vec![
-        fire_and_forget_broker_crash(),
-        lost_confirm_duplicates(),
-        consumer_crash_before_ack(),
-        ack_before_apply(),
-        idempotent_producer(),
-        idempotent_consumer(),
-        competing_consumers_reorder(),
-        poison_message(),
-        commit_before_processing(),
-        rebalance_redelivers(),
-        auto_commit(),
-        acks_1_failover(),
-        acks_all_min_insync_2(),
-        unclean_election(),
-        leader_epochs(),
-        two_phase_commit_happy_path(),
-        participant_votes_no(),
-        coordinator_dies_after_votes(),
-        coordinator_recovers_from_log(),
-        presumed_abort(),
-    ]
-}
-
-fn fire_and_forget_broker_crash() -> Lesson {
-    Lesson {
-        id: "fire-and-forget",
-        chapter: Chapter::OneQueue,
-        scenario: scenario(Mode::AtMostOnce, 3)
-            .with_fault(crash_at(CrashPoint::BrokerAfterAppend, 1)),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::BROKER)),
-            cue(event(EventKind::ArriveWhileDown)),
-            cue(event(EventKind::Restart)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: queue_choices(),
-            intended_choice: 0,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn lost_confirm_duplicates() -> Lesson {
-    Lesson {
-        id: "lost-confirm",
-        chapter: Chapter::OneQueue,
-        scenario: scenario(Mode::AtLeastOnce, 3).with_fault(drop_first(
-            NodeId::BROKER,
-            NodeId::PRODUCER,
-            MessageKind::Confirm,
-            1,
-        )),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event_detail(EventKind::Drop, Detail::PlannedDrop)),
-            cue(CueTrigger::Again {
-                kind: EventKind::Publish,
-                message: 1,
-            }),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: queue_choices(),
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn consumer_crash_before_ack() -> Lesson {
-    Lesson {
-        id: "consumer-crash-before-ack",
-        chapter: Chapter::OneQueue,
-        scenario: scenario(Mode::AtLeastOnce, 3)
-            .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::CONSUMER)),
-            cue(event(EventKind::Restart)),
-            cue(CueTrigger::Again {
-                kind: EventKind::Deliver,
-                message: 1,
-            }),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: queue_choices(),
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn ack_before_apply() -> Lesson {
-    Lesson {
-        id: "ack-before-apply",
-        chapter: Chapter::OneQueue,
-        scenario: scenario(Mode::AtMostOnce, 3)
-            .with_fault(crash_at(CrashPoint::ConsumerAfterAck, 1)),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::CONSUMER)),
-            cue(event(EventKind::ArriveWhileDown)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: queue_choices(),
-            intended_choice: 0,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn idempotent_producer() -> Lesson {
-    Lesson {
-        id: "idempotent-producer",
-        chapter: Chapter::OneQueue,
-        scenario: scenario(Mode::Idempotent, 3).with_fault(drop_first(
-            NodeId::BROKER,
-            NodeId::PRODUCER,
-            MessageKind::Confirm,
-            1,
-        )),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event_detail(EventKind::Drop, Detail::PlannedDrop)),
-            cue(event_detail(
-                EventKind::Append,
-                Detail::DuplicateReconfirmed,
-            )),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: queue_choices(),
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn idempotent_consumer() -> Lesson {
-    Lesson {
-        id: "idempotent-consumer",
-        chapter: Chapter::OneQueue,
-        scenario: scenario(Mode::Idempotent, 3)
-            .with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1)),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::CONSUMER)),
-            cue(event_detail(EventKind::Receive, Detail::DuplicateSkipped)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: queue_choices(),
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn competing_consumers_reorder() -> Lesson {
-    let mut scenario =
-        scenario(Mode::AtLeastOnce, 6).with_fault(crash_at(CrashPoint::ConsumerAfterApply, 1));
-    scenario.topology.consumers = 2;
-    scenario.timing.delivery_window = COMPETING_PREFETCH;
-    Lesson {
-        id: "competing-consumers-reorder",
-        chapter: Chapter::ManyConsumers,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::CONSUMER)),
-            cue(CueTrigger::Again {
-                kind: EventKind::Deliver,
-                message: 1,
-            }),
-            cue(event_about(EventKind::Receive, 4)),
-            cue(CueTrigger::Again {
-                kind: EventKind::Receive,
-                message: 3,
-            }),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[
-                    Check::DuplicatedAtLeast(1),
-                    Check::ReorderedAtLeast(1),
-                    Check::RedeliveredAtLeast(2),
-                ]),
-                choice(&[Check::NoneLost, Check::NoneReordered]),
-                choice(&[Check::AllExactlyOnce]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-/// The prefetch (`basic.qos`) of each consumer in the competing-consumers lesson: more
-/// than one, so that a consumer holds several unacked deliveries when it crashes.
-const COMPETING_PREFETCH: u32 = 4;
-
-fn poison_message() -> Lesson {
-    let mut scenario = scenario(Mode::AtLeastOnce, 4);
-    scenario.topology.consumers = 2;
-    scenario.queue.poison = vec![2];
-    scenario.queue.delivery_limit = POISON_DELIVERY_LIMIT;
-    scenario.queue.dead_letter_queue = true;
-    scenario.timing.delivery_window = 1;
-    scenario.timing.restart_after_ticks = Some(10);
-    Lesson {
-        id: "poison-message",
-        chapter: Chapter::ManyConsumers,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event_detail(EventKind::Receive, Detail::Poison)),
-            cue(CueTrigger::Again {
-                kind: EventKind::Deliver,
-                message: 2,
-            }),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DeadLetteredAtLeast(1), Check::NoneLost]),
-                choice(&[Check::DroppedAtLeast(1)]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-/// The delivery limit in the poison-message lesson: small, so that the run is short.
-const POISON_DELIVERY_LIMIT: u32 = 3;
-
-/// Consumer number `number` (from 1): `consumer` is the first, then `consumer-2`, ...
-fn consumer(number: u8) -> NodeId {
-    NodeId::new(crate::node::RoleKind::Consumer, number - 1)
-}
-
-/// A Kafka-style world for the consumer-group lessons: one group of two members reading a
-/// topic of two partitions. With four keys the default partitioner puts m3 and m4 in p0
-/// and m1, m2, m5 and m6 in p1; the range assignor gives p0 to `consumer` and p1 to
-/// `consumer-2`. consumer-2 crashes at `point` for `message` and stays down well past the
-/// session timeout, so that its partition moves to the other member.
-fn one_group_of_two(commit: CommitStrategy, point: CrashPoint, message: u32) -> Scenario {
-    as_group_of_two(
-        scenario(Mode::AtLeastOnce, 6).with_fault(Command::CrashAt {
-            point,
-            message: Some(message),
-            instance: 1,
-        }),
-        commit,
-    )
+    static ALL: std::sync::OnceLock<Vec<Lesson>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        FILES
+            .iter()
+            .filter_map(|(_, text)| crate::lesson_file::parse(text).ok())
+            .map(|file| file.lesson)
+            .collect()
+    })
+    .clone()
 }
 
 /// `scenario` read by one consumer group of two members from a topic of two partitions
 /// with four keys, committing as `commit`; a crashed member stays down longer than the
 /// session timeout, so that the group rebalances without it first. The consumer-group
-/// lessons and challenges are set in it.
+/// challenges are set in it, as the consumer-group lessons' files are.
 pub(crate) fn as_group_of_two(mut scenario: Scenario, commit: CommitStrategy) -> Scenario {
     scenario.topology.consumers = 2;
     scenario.kafka = Some(KafkaConfig {
@@ -843,489 +617,9 @@ pub(crate) fn as_group_of_two(mut scenario: Scenario, commit: CommitStrategy) ->
     scenario
 }
 
-/// How long the crashed member stays down in the consumer-group lessons: longer than the
+/// How long a crashed member of the consumer-group world stays down: longer than the
 /// session timeout (45 ticks), so that the group rebalances without it first.
 const GROUP_MEMBER_DOWNTIME_TICKS: u64 = 120;
-
-/// The group coordinator declares the crashed member dead (its session timed out); one
-/// member is left in the group.
-const MEMBER_DECLARED_DEAD: CueTrigger = event_detail(
-    EventKind::Rebalance,
-    Detail::Group(GroupDetail::SessionExpired {
-        group: 0,
-        members: 1,
-    }),
-);
-
-/// The member left is assigned both partitions in the group's second generation.
-const BOTH_PARTITIONS_ASSIGNED: CueTrigger = event_detail(
-    EventKind::Rebalance,
-    Detail::Group(GroupDetail::Assigned {
-        generation: 2,
-        first: 0,
-        count: 2,
-    }),
-);
-
-fn commit_before_processing() -> Lesson {
-    Lesson {
-        id: "commit-before-processing",
-        chapter: Chapter::ManyConsumers,
-        scenario: one_group_of_two(CommitStrategy::Before, CrashPoint::ConsumerAfterCommit, 2),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(consumer(2))),
-            cue(MEMBER_DECLARED_DEAD),
-            cue(BOTH_PARTITIONS_ASSIGNED),
-            cue(event_about(EventKind::Deliver, 5)),
-            cue(event(EventKind::Restart)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1), Check::NoneDuplicated]),
-                choice(&[Check::DuplicatedAtLeast(1), Check::NoneLost]),
-                choice(&[Check::AllExactlyOnce]),
-            ],
-            intended_choice: 0,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn rebalance_redelivers() -> Lesson {
-    Lesson {
-        id: "rebalance-redelivers",
-        chapter: Chapter::ManyConsumers,
-        scenario: one_group_of_two(CommitStrategy::After, CrashPoint::ConsumerAfterApply, 2),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(consumer(2))),
-            cue(MEMBER_DECLARED_DEAD),
-            cue(BOTH_PARTITIONS_ASSIGNED),
-            cue(CueTrigger::Again {
-                kind: EventKind::Deliver,
-                message: 2,
-            }),
-            cue(event(EventKind::Restart)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1), Check::NoneLost]),
-                choice(&[Check::AllExactlyOnce]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn auto_commit() -> Lesson {
-    let mut scenario = one_group_of_two(CommitStrategy::Auto, CrashPoint::ConsumerAfterApply, 6);
-    if let Some(kafka) = scenario.kafka.as_mut() {
-        kafka.auto_commit_ticks = AUTO_COMMIT_INTERVAL_TICKS;
-    }
-    Lesson {
-        id: "auto-commit",
-        chapter: Chapter::ManyConsumers,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event_detail(
-                EventKind::OffsetCommit,
-                Detail::Group(GroupDetail::AutoCommitted { partitions: 1 }),
-            )),
-            cue(CueTrigger::Crash(consumer(2))),
-            cue(MEMBER_DECLARED_DEAD),
-            cue(BOTH_PARTITIONS_ASSIGNED),
-            cue(CueTrigger::Again {
-                kind: EventKind::Deliver,
-                message: 2,
-            }),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(3), Check::NoneLost]),
-                choice(&[
-                    Check::DuplicatedAtLeast(1),
-                    Check::DuplicatedAtMost(1),
-                    Check::NoneLost,
-                ]),
-                choice(&[Check::AllExactlyOnce]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-/// `auto.commit.interval.ms` in the auto-commit lesson, in ticks: long enough that a
-/// member processes several records between two of its commits.
-const AUTO_COMMIT_INTERVAL_TICKS: u64 = 20;
-
-/// A queue held by `replicas` brokers, with its settings as the lesson sets them.
-fn replicated(mode: Mode, messages: u32, replicas: u16) -> Scenario {
-    let mut scenario = scenario(mode, messages);
-    scenario.topology.brokers = replicas;
-    scenario
-}
-
-fn broker(number: u8) -> NodeId {
-    NodeId::new(crate::node::RoleKind::Broker, number - 1)
-}
-
-const fn at(tick: u64, action: TimedAction) -> TimedFault {
-    TimedFault { tick, action }
-}
-
-const fn replica_event(kind: EventKind, detail: ReplicaDetail) -> CueTrigger {
-    event_detail(kind, Detail::Replication(detail))
-}
-
-/// The first clean election after the initial leader is lost.
-const FIRST_ELECTION: CueTrigger = replica_event(
-    EventKind::Election,
-    ReplicaDetail::Elected {
-        epoch: 1,
-        unclean: false,
-    },
-);
-
-fn acks_1_failover() -> Lesson {
-    let mut scenario =
-        replicated(Mode::AtLeastOnce, 5, 3).with_fault(crash_at(CrashPoint::BrokerAfterConfirm, 3));
-    scenario.replication.acks = Some(Acks::One);
-    Lesson {
-        id: "acks-1-failover",
-        chapter: Chapter::ReplicatedQueue,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::BROKER)),
-            cue(FIRST_ELECTION),
-            cue(replica_event(
-                EventKind::Replicate,
-                ReplicaDetail::Truncated {
-                    log_end: 1,
-                    dropped: 2,
-                },
-            )),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::NoneLost]),
-                choice(&[Check::AckedLostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn acks_all_min_insync_2() -> Lesson {
-    let mut scenario =
-        replicated(Mode::Idempotent, 6, 3).with_fault(crash_at(CrashPoint::BrokerAfterConfirm, 2));
-    scenario.replication.acks = Some(Acks::All);
-    scenario.replication.min_insync_replicas = 2;
-    scenario.timed_faults = vec![at(60, TimedAction::Crash { node: broker(3) })];
-    Lesson {
-        id: "acks-all-min-isr",
-        chapter: Chapter::ReplicatedQueue,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::BROKER)),
-            cue(FIRST_ELECTION),
-            cue(CueTrigger::Crash(broker(3))),
-            cue(replica_event(
-                EventKind::Append,
-                ReplicaDetail::NotEnoughReplicas { in_sync: 1 },
-            )),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::AckedLostAtLeast(1)]),
-                choice(&[
-                    Check::RefusedAtLeast(1),
-                    Check::NoneAckedLost,
-                    Check::NoneLost,
-                    Check::NoneDuplicated,
-                ]),
-                choice(&[Check::NoneRefused]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn unclean_election() -> Lesson {
-    let mut scenario = replicated(Mode::AtLeastOnce, 4, 3);
-    scenario.replication.unclean_election = true;
-    scenario.timing.restart_after_ticks = None;
-    let consumer = NodeId::new(crate::node::RoleKind::Consumer, 0);
-    let cut = |b, until_tick| {
-        at(
-            0,
-            TimedAction::Partition {
-                a: broker(1),
-                b,
-                until_tick,
-            },
-        )
-    };
-    scenario.timed_faults = vec![
-        cut(broker(2), 400),
-        cut(broker(3), 400),
-        // The consumer is cut off too: it stands for a reader that lags behind.
-        cut(consumer, 400),
-        at(100, TimedAction::Crash { node: broker(1) }),
-        at(300, TimedAction::Restart { node: broker(1) }),
-    ];
-    Lesson {
-        id: "unclean-election",
-        chapter: Chapter::ReplicatedQueue,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(replica_event(
-                EventKind::Replicate,
-                ReplicaDetail::IsrChanged { size: 1 },
-            )),
-            cue(CueTrigger::Crash(NodeId::BROKER)),
-            cue(replica_event(
-                EventKind::Election,
-                ReplicaDetail::Elected {
-                    epoch: 1,
-                    unclean: true,
-                },
-            )),
-            cue(event(EventKind::Restart)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::NoneAckedLost, Check::UnavailableTicksAtLeast(150)]),
-                choice(&[
-                    Check::AckedLostAtLeast(1),
-                    Check::UnavailableTicksBelow(150),
-                ]),
-                choice(&[Check::NoneLost]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn leader_epochs() -> Lesson {
-    // KIP-101's first scenario: the follower appends m2, tells the leader with its next
-    // fetch, and crashes before it learns the new high watermark; it restarts at once.
-    // The leader confirms m2 and dies before the follower fetches again.
-    let mut scenario = replicated(Mode::AtLeastOnce, 3, 2)
-        .with_fault(Command::CrashAt {
-            point: CrashPoint::BrokerAfterFetch,
-            message: Some(2),
-            instance: 1,
-        })
-        .with_fault(crash_at(CrashPoint::BrokerAfterConfirm, 2));
-    scenario.replication.truncate_to_high_watermark = true;
-    scenario.timing.restart_after_ticks = Some(2);
-    Lesson {
-        id: "leader-epochs",
-        chapter: Chapter::ReplicatedQueue,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(broker(2))),
-            cue(replica_event(
-                EventKind::Restart,
-                ReplicaDetail::Truncated {
-                    log_end: 1,
-                    dropped: 1,
-                },
-            )),
-            cue(CueTrigger::Crash(NodeId::BROKER)),
-            cue(FIRST_ELECTION),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::NoneAckedLost]),
-                choice(&[Check::AckedLostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1), Check::NoneAckedLost]),
-            ],
-            intended_choice: 1,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn two_phase_commit_happy_path() -> Lesson {
-    Lesson {
-        id: "2pc-happy-path",
-        chapter: Chapter::TwoPhaseCommit,
-        scenario: scenario(Mode::Transactional, 2),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event(EventKind::TxnBegin)),
-            cue(event(EventKind::Append)),
-            cue(event(EventKind::WorkDone)),
-            cue(event_detail(EventKind::Prepare, Detail::VotedYes)),
-            cue(event_detail(EventKind::Vote, Detail::DecidedCommit)),
-            cue(event_detail(EventKind::Decision, Detail::CommittedTxn)),
-            cue(event(EventKind::Receive)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1)]),
-                choice(&[Check::AllExactlyOnce, Check::BlockedTicksBelow(150)]),
-            ],
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn participant_votes_no() -> Lesson {
-    let mut scenario = scenario(Mode::Transactional, 2);
-    scenario.seed = VOTE_NO_SEED;
-    scenario.transaction.vote_no = Ratio::new(1, 4);
-    Lesson {
-        id: "2pc-vote-no",
-        chapter: Chapter::TwoPhaseCommit,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event_detail(
-                EventKind::Prepare,
-                Detail::VotedNo {
-                    reason: VoteNoReason::Chosen,
-                },
-            )),
-            cue(event_detail(EventKind::Vote, Detail::DecidedAbort)),
-            cue(event_detail(EventKind::Decision, Detail::AbortedTxn)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::DuplicatedAtLeast(1)]),
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::AllExactlyOnce]),
-                choice(&[Check::InvariantViolated]),
-            ],
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-/// A seed under which, at a 1-in-4 chance, exactly one vote is a chosen no, early in the
-/// run, while the other participant has voted yes; the cue test checks that it happens.
-const VOTE_NO_SEED: u64 = 12;
-
-fn coordinator_dies_after_votes() -> Lesson {
-    let mut scenario =
-        scenario(Mode::Transactional, 1).with_fault(crash_at(CrashPoint::CoordinatorAfterVotes, 1));
-    scenario.timing.restart_after_ticks = Some(BLOCKING_DOWNTIME_TICKS);
-    Lesson {
-        id: "2pc-blocking",
-        chapter: Chapter::TwoPhaseCommit,
-        scenario,
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(event_detail(EventKind::Prepare, Detail::VotedYes)),
-            cue(CueTrigger::Crash(NodeId::COORDINATOR)),
-            cue(event(EventKind::Query)),
-            cue(event(EventKind::Restart)),
-            cue(event_detail(
-                EventKind::Restart,
-                Detail::RecoveredPresumedAbort,
-            )),
-            cue(event_detail(EventKind::Decision, Detail::AbortedTxn)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1)]),
-                choice(&[
-                    Check::BlockedTicksAtLeast(BLOCKING_DOWNTIME_TICKS),
-                    Check::AllExactlyOnce,
-                ]),
-            ],
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-/// How long the coordinator stays down in the blocking lesson.
-const BLOCKING_DOWNTIME_TICKS: u64 = 200;
-
-fn coordinator_recovers_from_log() -> Lesson {
-    Lesson {
-        id: "2pc-recovery",
-        chapter: Chapter::TwoPhaseCommit,
-        scenario: scenario(Mode::Transactional, 1)
-            .with_fault(crash_at(CrashPoint::CoordinatorAfterDecisionLogged, 1)),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::COORDINATOR)),
-            cue(event(EventKind::Restart)),
-            cue(event_detail(EventKind::Restart, Detail::RecoveredCommit)),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1)]),
-                choice(&[Check::AllExactlyOnce]),
-                choice(&[Check::SomeInDoubt]),
-            ],
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
-
-fn presumed_abort() -> Lesson {
-    Lesson {
-        id: "2pc-presumed-abort",
-        chapter: Chapter::TwoPhaseCommit,
-        scenario: scenario(Mode::Transactional, 1)
-            .with_fault(crash_at(CrashPoint::CoordinatorAfterPrepareSent, 1)),
-        cues: vec![
-            cue(CueTrigger::Start),
-            cue(CueTrigger::Crash(NodeId::COORDINATOR)),
-            cue(event(EventKind::Restart)),
-            cue(event_detail(
-                EventKind::Restart,
-                Detail::RecoveredPresumedAbort,
-            )),
-            cue(CueTrigger::End),
-        ],
-        question: Question {
-            choices: vec![
-                choice(&[Check::LostAtLeast(1)]),
-                choice(&[Check::DuplicatedAtLeast(1)]),
-                choice(&[Check::AllExactlyOnce]),
-                choice(&[Check::SomeInDoubt]),
-            ],
-            intended_choice: 2,
-        },
-        self_checks: Vec::new(),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -1346,5 +640,77 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_built_in_file_reads_round_trips_and_is_written_as_it_is_stored() {
+        let all = all();
+        assert_eq!(all.len(), FILES.len(), "a built-in file does not read");
+        for ((slug, text), lesson) in FILES.iter().zip(&all) {
+            let file = crate::lesson_file::read(text)
+                .unwrap_or_else(|error| panic!("lesson {slug}: {error}"));
+            assert_eq!(
+                file.lesson.id, *slug,
+                "the file of {slug} is named after it"
+            );
+            assert_eq!(&file.lesson, lesson, "lesson {slug}");
+            assert_eq!(
+                file.texts, None,
+                "lesson {slug} keeps its texts in the catalogue"
+            );
+            let written = crate::lesson_file::write(&file);
+            assert_eq!(
+                crate::lesson_file::read(&written),
+                Ok(file),
+                "lesson {slug}"
+            );
+            assert_eq!(
+                written.trim_end(),
+                text.trim_end(),
+                "lesson {slug} is stored as written"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cue_at_a_step_is_reached_once_the_run_has_taken_that_many_steps() {
+        let lesson = find("lost-confirm").expect("lesson");
+        let mut sim = Sim::new(&lesson.scenario).expect("valid");
+        let at = |step| Cue {
+            when: CueTrigger::AtStep(step),
+        };
+        assert_eq!(at(0).reached(sim.trace(), false), Some(Reached::AtStart));
+        assert_eq!(at(1).reached(sim.trace(), false), None);
+        for _ in 0..3 {
+            assert!(sim.advance());
+        }
+        // The page numbers steps from 1: step 3 is the third event, trace step 2.
+        assert_eq!(at(3).reached(sim.trace(), false), Some(Reached::AtStep(2)));
+        assert_eq!(at(1).reached(sim.trace(), false), Some(Reached::AtStep(0)));
+        assert_eq!(at(4).reached(sim.trace(), false), None);
+        let ended = lesson.run_to_end().expect("ends");
+        let last = ended.step_index();
+        assert_eq!(
+            at(last).reached(ended.trace(), true),
+            Some(Reached::AtStep(last - 1))
+        );
+        assert_eq!(at(last + 1).reached(ended.trace(), true), None);
+    }
+
+    #[test]
+    fn a_question_at_a_step_is_shown_at_that_step() {
+        let ended = find("lost-confirm")
+            .expect("lesson")
+            .run_to_end()
+            .expect("ends");
+        let check = |step| SelfCheck {
+            choices: 2,
+            answer: 0,
+            shown_at: CueTrigger::AtStep(step),
+            facts: Vec::new(),
+        };
+        assert_eq!(check(5).shown_at_step(ended.trace()), Some(4));
+        assert_eq!(check(0).shown_at_step(ended.trace()), None);
+        assert_eq!(check(u64::MAX).shown_at_step(ended.trace()), None);
     }
 }

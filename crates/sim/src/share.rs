@@ -26,7 +26,9 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{Sim, SimOptions};
 use crate::timeline::Run;
 
+pub(crate) use file::{read_scenario, scenario_out, ScenarioOut};
 pub use file::{FileError, ScenarioFile, FILE_FORMAT, FILE_VERSION, MAX_FILE_BYTES};
+pub(crate) use link::crc32;
 pub use link::{command_text, seal, seal_version, LinkError, LINK_VERSION, MAX_LINK_CHARS};
 
 /// The most steps a rebuild takes when the shared run names no step ("run until

@@ -71,7 +71,7 @@ fn describe(lesson: &Lesson) -> String {
 fn there_are_at_least_eleven_lessons_with_distinct_slugs() {
     let all = lessons::all();
     assert!(all.len() >= 11, "only {} lessons", all.len());
-    let ids: BTreeSet<&str> = all.iter().map(|lesson| lesson.id).collect();
+    let ids: BTreeSet<&str> = all.iter().map(|lesson| lesson.id.as_str()).collect();
     assert_eq!(ids.len(), all.len(), "two lessons share a slug");
     for lesson in &all {
         assert!(
@@ -321,7 +321,7 @@ fn the_lessons_of_a_chapter_follow_each_other_in_chapter_order() {
 
 #[test]
 fn many_consumers_has_five_lessons_of_both_styles() {
-    let ids: Vec<&str> = lessons::all()
+    let ids: Vec<String> = lessons::all()
         .into_iter()
         .filter(|lesson| lesson.chapter == Chapter::ManyConsumers)
         .map(|lesson| lesson.id)

@@ -23,7 +23,7 @@ fn full(run: &SharedRun) -> Vec<Sample> {
 #[test]
 fn the_last_sample_is_the_end_of_the_run_as_the_ledger_sums_it_up() {
     for lesson in lessons::all() {
-        let run = lesson_run(lesson.id);
+        let run = lesson_run(&lesson.id);
         let samples = full(&run);
         let sim = run
             .to_sim(SimOptions::default(), 1_000_000)

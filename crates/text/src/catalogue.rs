@@ -84,6 +84,12 @@ impl Catalogue {
         Ok(Catalogue { entries })
     }
 
+    /// A catalogue of these entries, in this order (a lesson file's own texts, keyed as
+    /// the lessons' catalogue keys them). A key given twice is found at its first entry.
+    pub fn from_entries(entries: Vec<(String, String)>) -> Catalogue {
+        Catalogue { entries }
+    }
+
     /// The text of an entry, if the file has it.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries

@@ -176,6 +176,21 @@ impl std::error::Error for FileError {}
 struct FileOut<'a> {
     format: &'static str,
     version: u32,
+    #[serde(flatten)]
+    scenario: ScenarioOut<'a>,
+    commands: Vec<CommandOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<&'a [TraceEvent]>,
+}
+
+/// A scenario's fields as a scenario file writes them (and a lesson file under
+/// `"scenario"`).
+#[derive(Serialize)]
+pub(crate) struct ScenarioOut<'a> {
     mode: &'static str,
     messages: u32,
     seed: u64,
@@ -195,15 +210,11 @@ struct FileOut<'a> {
     #[cfg(feature = "kafka-txn")]
     #[serde(skip_serializing_if = "Option::is_none")]
     kafka_transactions: Option<&'a crate::txn_protocol::KafkaTransactions>,
+    #[cfg(not(feature = "kafka-txn"))]
+    #[serde(skip)]
+    kafka_transactions: std::marker::PhantomData<&'a ()>,
     random_crash: String,
     faults: Vec<CommandOut>,
-    commands: Vec<CommandOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    step: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace_hash: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace: Option<&'a [TraceEvent]>,
 }
 
 #[derive(Serialize)]
@@ -476,6 +487,95 @@ fn command_out(command: &Command) -> CommandOut {
     }
 }
 
+/// A scenario's fields as files write them, in documented order.
+pub(crate) fn scenario_out(s: &Scenario) -> ScenarioOut<'_> {
+    let t = &s.timing;
+    let x = &s.transaction;
+    ScenarioOut {
+        mode: s.mode.as_str(),
+        messages: s.messages,
+        seed: s.seed,
+        topology: (!s.topology.is_default()).then_some(TopologyOut {
+            producers: s.topology.producers,
+            brokers: s.topology.brokers,
+            consumers: s.topology.consumers,
+        }),
+        network: NetworkOut {
+            global: link_config_out(&s.network.global),
+            links: s
+                .network
+                .links
+                .iter()
+                .map(|o| LinkOverrideOut {
+                    link: o.link.to_string(),
+                    config: link_config_out(&o.config),
+                })
+                .collect(),
+        },
+        timing: TimingOut {
+            publish_interval_ticks: t.publish_interval_ticks,
+            retry_timeout_ticks: t.retry_timeout_ticks,
+            redelivery_timeout_ticks: t.redelivery_timeout_ticks,
+            fsync_delay_ticks: t.fsync_delay_ticks,
+            restart_after_ticks: t.restart_after_ticks,
+            producer_window: t.producer_window,
+            delivery_window: t.delivery_window,
+            sequence_check: t.sequence_check,
+        },
+        transaction: TransactionOut {
+            vote_timeout_ticks: x.vote_timeout_ticks,
+            decision_resend_ticks: x.decision_resend_ticks,
+            in_doubt_query_ticks: x.in_doubt_query_ticks,
+            retry_after_abort_ticks: x.retry_after_abort_ticks,
+            vote_no: x.vote_no.to_string(),
+            size: x.size,
+            transform: x.transform,
+        },
+        queue: (!s.queue.is_default()).then(|| QueueOut {
+            poison: s.queue.poison.iter().map(|m| format!("m{m}")).collect(),
+            poison_fails: s.queue.poison_fails.as_str(),
+            delivery_limit: s.queue.delivery_limit,
+            dead_letter_queue: s.queue.dead_letter_queue,
+            auto_ack: s.queue.auto_ack,
+        }),
+        replication: (s.topology.replicated() || !s.replication.is_default()).then(|| {
+            let r = &s.replication;
+            ReplicationOut {
+                acks: r.acks.map(Acks::as_str),
+                min_insync_replicas: r.min_insync_replicas,
+                unclean_election: r.unclean_election,
+                truncate_to_high_watermark: r.truncate_to_high_watermark,
+                lag_timeout_ticks: r.lag_timeout_ticks,
+                session_timeout_ticks: r.session_timeout_ticks,
+                request_timeout_ticks: r.request_timeout_ticks,
+            }
+        }),
+        timed_faults: s.timed_faults.iter().map(TimedFaultOut::new).collect(),
+        kafka: s.kafka.as_ref().map(|k| KafkaOut {
+            groups: k.groups,
+            partitions: k.partitions,
+            keys: k.keys,
+            commit: k.commit.as_str(),
+            auto_commit_ticks: k.auto_commit_ticks,
+            session_timeout_ticks: k.session_timeout_ticks,
+            max_attempts: k.max_attempts,
+        }),
+        #[cfg(feature = "kafka-txn")]
+        kafka_transactions: s.kafka_transactions.as_ref(),
+        #[cfg(not(feature = "kafka-txn"))]
+        kafka_transactions: std::marker::PhantomData,
+        random_crash: s.random_crash.to_string(),
+        faults: s
+            .faults
+            .iter()
+            .map(|fault| CommandOut {
+                at_step: fault.at_step,
+                ..command_out(&fault.command)
+            })
+            .collect(),
+    }
+}
+
 impl ScenarioFile {
     /// Describes a run as the page holds it, at its current step, with its trace hash
     /// and, when `with_trace`, its trace.
@@ -501,8 +601,6 @@ impl ScenarioFile {
     /// The file's text: pretty-printed JSON with the fields in documented order.
     pub fn to_json(&self) -> String {
         let s = &self.run.scenario;
-        let t = &s.timing;
-        let x = &s.transaction;
         let out = FileOut {
             format: FILE_FORMAT,
             // A file of the default world is written as version 1, which every MQ Lab that
@@ -521,85 +619,7 @@ impl ScenarioFile {
             } else {
                 1
             },
-            mode: s.mode.as_str(),
-            messages: s.messages,
-            seed: s.seed,
-            topology: (!s.topology.is_default()).then_some(TopologyOut {
-                producers: s.topology.producers,
-                brokers: s.topology.brokers,
-                consumers: s.topology.consumers,
-            }),
-            network: NetworkOut {
-                global: link_config_out(&s.network.global),
-                links: s
-                    .network
-                    .links
-                    .iter()
-                    .map(|o| LinkOverrideOut {
-                        link: o.link.to_string(),
-                        config: link_config_out(&o.config),
-                    })
-                    .collect(),
-            },
-            timing: TimingOut {
-                publish_interval_ticks: t.publish_interval_ticks,
-                retry_timeout_ticks: t.retry_timeout_ticks,
-                redelivery_timeout_ticks: t.redelivery_timeout_ticks,
-                fsync_delay_ticks: t.fsync_delay_ticks,
-                restart_after_ticks: t.restart_after_ticks,
-                producer_window: t.producer_window,
-                delivery_window: t.delivery_window,
-                sequence_check: t.sequence_check,
-            },
-            transaction: TransactionOut {
-                vote_timeout_ticks: x.vote_timeout_ticks,
-                decision_resend_ticks: x.decision_resend_ticks,
-                in_doubt_query_ticks: x.in_doubt_query_ticks,
-                retry_after_abort_ticks: x.retry_after_abort_ticks,
-                vote_no: x.vote_no.to_string(),
-                size: x.size,
-                transform: x.transform,
-            },
-            queue: (!s.queue.is_default()).then(|| QueueOut {
-                poison: s.queue.poison.iter().map(|m| format!("m{m}")).collect(),
-                poison_fails: s.queue.poison_fails.as_str(),
-                delivery_limit: s.queue.delivery_limit,
-                dead_letter_queue: s.queue.dead_letter_queue,
-                auto_ack: s.queue.auto_ack,
-            }),
-            replication: (s.topology.replicated() || !s.replication.is_default()).then(|| {
-                let r = &s.replication;
-                ReplicationOut {
-                    acks: r.acks.map(Acks::as_str),
-                    min_insync_replicas: r.min_insync_replicas,
-                    unclean_election: r.unclean_election,
-                    truncate_to_high_watermark: r.truncate_to_high_watermark,
-                    lag_timeout_ticks: r.lag_timeout_ticks,
-                    session_timeout_ticks: r.session_timeout_ticks,
-                    request_timeout_ticks: r.request_timeout_ticks,
-                }
-            }),
-            timed_faults: s.timed_faults.iter().map(TimedFaultOut::new).collect(),
-            kafka: s.kafka.as_ref().map(|k| KafkaOut {
-                groups: k.groups,
-                partitions: k.partitions,
-                keys: k.keys,
-                commit: k.commit.as_str(),
-                auto_commit_ticks: k.auto_commit_ticks,
-                session_timeout_ticks: k.session_timeout_ticks,
-                max_attempts: k.max_attempts,
-            }),
-            #[cfg(feature = "kafka-txn")]
-            kafka_transactions: s.kafka_transactions.as_ref(),
-            random_crash: s.random_crash.to_string(),
-            faults: s
-                .faults
-                .iter()
-                .map(|fault| CommandOut {
-                    at_step: fault.at_step,
-                    ..command_out(&fault.command)
-                })
-                .collect(),
+            scenario: scenario_out(s),
             commands: self
                 .run
                 .commands
@@ -719,8 +739,20 @@ fn found(value: &Value) -> FileSentence {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => {
-            let short: String = s.chars().take(40).collect();
-            if short.len() < s.len() {
+            // Control characters are shown escaped, so that a message stays on one line.
+            let short: String = s
+                .chars()
+                .take(40)
+                .flat_map(|c| {
+                    let escaped: Vec<char> = if c.is_control() {
+                        c.escape_default().collect()
+                    } else {
+                        vec![c]
+                    };
+                    escaped
+                })
+                .collect();
+            if s.chars().nth(40).is_some() {
                 format!("\"{short}…\"")
             } else {
                 format!("\"{short}\"")
@@ -1060,102 +1092,7 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
         return Err(FileError::FutureVersion { version });
     }
     let top = Fields::new("", value, &TOP_FIELDS)?;
-    let (mode, path) = top.required("mode")?;
-    let mode = read_name(mode, &path, Key::FileExpectMode)?;
-    let (messages, path) = top.required("messages")?;
-    let messages = read_u32(messages, &path)?;
-    let (seed, path) = top.required("seed")?;
-    let seed = read_u64(seed, &path)?;
-    let topology = match top.optional("topology") {
-        // Version 1 files describe the default world only.
-        Some((value, _)) if version < 2 => {
-            return Err(bad("topology", filed!(FileExpectTopologyV1), value))
-        }
-        Some((value, path)) => read_topology(value, &path)?,
-        None => Topology::default(),
-    };
-    let network = match top.optional("network") {
-        Some((value, path)) => read_network(value, &path)?,
-        None => NetworkConfig::default(),
-    };
-    let timing = match top.optional("timing") {
-        Some((value, path)) => read_timing(value, &path)?,
-        None => Timing::default(),
-    };
-    let transaction = match top.optional("transaction") {
-        Some((value, path)) => read_transaction(value, &path)?,
-        None => TransactionConfig::default(),
-    };
-    let queue = match top.optional("queue") {
-        Some((value, _)) if version < 3 => {
-            return Err(bad("queue", filed!(FileExpectQueueV3), value))
-        }
-        Some((value, path)) => read_queue(value, &path)?,
-        None => QueueConfig::default(),
-    };
-    let replication = match top.optional("replication") {
-        Some((value, _)) if version < 4 => {
-            return Err(bad("replication", filed!(FileExpectReplicationV4), value))
-        }
-        Some((value, path)) => read_replication(value, &path)?,
-        None => Replication::default(),
-    };
-    let mut timed_faults = Vec::new();
-    match top.optional("timed_faults") {
-        Some((value, _)) if version < 4 => {
-            return Err(bad("timed_faults", filed!(FileExpectTimedFaultsV4), value))
-        }
-        Some((value, path)) => {
-            for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
-                .iter()
-                .enumerate()
-            {
-                timed_faults.push(read_timed_fault(item, &format!("{path}[{index}]"))?);
-            }
-        }
-        None => {}
-    }
-    let kafka = match top.optional("kafka") {
-        Some((value, _)) if version < 5 => {
-            return Err(bad("kafka", filed!(FileExpectKafkaV5), value))
-        }
-        Some((value, path)) => Some(read_kafka(value, &path)?),
-        None => None,
-    };
-    #[cfg_attr(not(feature = "kafka-txn"), allow(unused_variables))]
-    let kafka_transactions: Option<crate::txn_protocol::KafkaTransactions> =
-        match top.optional("kafka_transactions") {
-            Some((value, _)) if version < 6 => {
-                return Err(bad(
-                    "kafka_transactions",
-                    filed!(FileExpectKafkaTransactionsV6),
-                    value,
-                ))
-            }
-            #[cfg(feature = "kafka-txn")]
-            Some((value, path)) => Some(read_kafka_transactions(value, &path)?),
-            #[cfg(not(feature = "kafka-txn"))]
-            Some(_) => {
-                return Err(FileError::Invalid(RebuildError::Scenario(
-                    crate::scenario::ScenarioError::Unsupported {
-                        field: "kafka_transactions".to_string(),
-                        reason: crate::sentences::said!(UnsupportedKafkaTxnNotInBuild),
-                    },
-                )))
-            }
-            None => None,
-        };
-    let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
-    let mut faults = Vec::new();
-    if let Some((value, path)) = top.optional("faults") {
-        for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
-            .iter()
-            .enumerate()
-        {
-            let (at_step, command) = read_command(item, &format!("{path}[{index}]"), "at_step")?;
-            faults.push(PlannedFault { at_step, command });
-        }
-    }
+    let scenario = read_scenario_fields(&top, version)?;
     let mut commands = Vec::new();
     if let Some((value, path)) = top.optional("commands") {
         for (index, item) in read_array(value, &path, MAX_COMMANDS)?.iter().enumerate() {
@@ -1188,29 +1125,170 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     };
     Ok(ScenarioFile {
         run: SharedRun {
-            scenario: Scenario {
-                mode,
-                messages,
-                seed,
-                topology,
-                network,
-                timing,
-                transaction,
-                queue,
-                replication,
-                timed_faults,
-                random_crash,
-                faults,
-                kafka,
-                #[cfg(feature = "kafka-txn")]
-                kafka_transactions,
-            },
+            scenario,
             commands,
             step,
         },
         trace_hash,
         trace,
     })
+}
+
+/// The scenario's fields of a file of `version`, from the object `top` (a scenario
+/// file's top level, or the `"scenario"` object of a lesson file).
+fn read_scenario_fields(top: &Fields<'_>, version: u64) -> Result<Scenario, FileError> {
+    let (mode, path) = top.required("mode")?;
+    let mode = read_name(mode, &path, Key::FileExpectMode)?;
+    let (messages, path) = top.required("messages")?;
+    let messages = read_u32(messages, &path)?;
+    let (seed, path) = top.required("seed")?;
+    let seed = read_u64(seed, &path)?;
+    let topology = match top.optional("topology") {
+        // Version 1 files describe the default world only.
+        Some((value, _)) if version < 2 => {
+            return Err(bad(
+                &top.path("topology"),
+                filed!(FileExpectTopologyV1),
+                value,
+            ))
+        }
+        Some((value, path)) => read_topology(value, &path)?,
+        None => Topology::default(),
+    };
+    let network = match top.optional("network") {
+        Some((value, path)) => read_network(value, &path)?,
+        None => NetworkConfig::default(),
+    };
+    let timing = match top.optional("timing") {
+        Some((value, path)) => read_timing(value, &path)?,
+        None => Timing::default(),
+    };
+    let transaction = match top.optional("transaction") {
+        Some((value, path)) => read_transaction(value, &path)?,
+        None => TransactionConfig::default(),
+    };
+    let queue = match top.optional("queue") {
+        Some((value, _)) if version < 3 => {
+            return Err(bad(&top.path("queue"), filed!(FileExpectQueueV3), value))
+        }
+        Some((value, path)) => read_queue(value, &path)?,
+        None => QueueConfig::default(),
+    };
+    let replication = match top.optional("replication") {
+        Some((value, _)) if version < 4 => {
+            return Err(bad(
+                &top.path("replication"),
+                filed!(FileExpectReplicationV4),
+                value,
+            ))
+        }
+        Some((value, path)) => read_replication(value, &path)?,
+        None => Replication::default(),
+    };
+    let mut timed_faults = Vec::new();
+    match top.optional("timed_faults") {
+        Some((value, _)) if version < 4 => {
+            return Err(bad(
+                &top.path("timed_faults"),
+                filed!(FileExpectTimedFaultsV4),
+                value,
+            ))
+        }
+        Some((value, path)) => {
+            for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
+                .iter()
+                .enumerate()
+            {
+                timed_faults.push(read_timed_fault(item, &format!("{path}[{index}]"))?);
+            }
+        }
+        None => {}
+    }
+    let kafka = match top.optional("kafka") {
+        Some((value, _)) if version < 5 => {
+            return Err(bad(&top.path("kafka"), filed!(FileExpectKafkaV5), value))
+        }
+        Some((value, path)) => Some(read_kafka(value, &path)?),
+        None => None,
+    };
+    #[cfg_attr(not(feature = "kafka-txn"), allow(unused_variables))]
+    let kafka_transactions: Option<crate::txn_protocol::KafkaTransactions> =
+        match top.optional("kafka_transactions") {
+            Some((value, _)) if version < 6 => {
+                return Err(bad(
+                    &top.path("kafka_transactions"),
+                    filed!(FileExpectKafkaTransactionsV6),
+                    value,
+                ))
+            }
+            #[cfg(feature = "kafka-txn")]
+            Some((value, path)) => Some(read_kafka_transactions(value, &path)?),
+            #[cfg(not(feature = "kafka-txn"))]
+            Some(_) => {
+                return Err(FileError::Invalid(RebuildError::Scenario(
+                    crate::scenario::ScenarioError::Unsupported {
+                        field: top.path("kafka_transactions"),
+                        reason: crate::sentences::said!(UnsupportedKafkaTxnNotInBuild),
+                    },
+                )))
+            }
+            None => None,
+        };
+    let random_crash = top.ratio_or("random_crash", Ratio::ZERO)?;
+    let mut faults = Vec::new();
+    if let Some((value, path)) = top.optional("faults") {
+        for (index, item) in read_array(value, &path, MAX_PLANNED_FAULTS)?
+            .iter()
+            .enumerate()
+        {
+            let (at_step, command) = read_command(item, &format!("{path}[{index}]"), "at_step")?;
+            faults.push(PlannedFault { at_step, command });
+        }
+    }
+    Ok(Scenario {
+        mode,
+        messages,
+        seed,
+        topology,
+        network,
+        timing,
+        transaction,
+        queue,
+        replication,
+        timed_faults,
+        random_crash,
+        faults,
+        kafka,
+        #[cfg(feature = "kafka-txn")]
+        kafka_transactions,
+    })
+}
+
+/// The fields of a scenario object: a scenario file's, without its header, commands,
+/// step and trace.
+pub(crate) const SCENARIO_FIELDS: [&str; 14] = [
+    "mode",
+    "messages",
+    "seed",
+    "topology",
+    "network",
+    "timing",
+    "transaction",
+    "queue",
+    "replication",
+    "timed_faults",
+    "kafka",
+    "kafka_transactions",
+    "random_crash",
+    "faults",
+];
+
+/// Reads a scenario object at `path` (a lesson file's `"scenario"`), as a file of the
+/// newest version holds it; field errors name the field under `path`. Only the fields are
+/// checked: validate the scenario before running it.
+pub(crate) fn read_scenario(value: &Value, path: &str) -> Result<Scenario, FileError> {
+    let fields = Fields::new(path, value, &SCENARIO_FIELDS)?;
+    read_scenario_fields(&fields, u64::from(FILE_VERSION))
 }
 
 fn read_link_config(fields: &Fields<'_>, defaults: LinkConfig) -> Result<LinkConfig, FileError> {
