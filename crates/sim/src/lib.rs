@@ -21,6 +21,7 @@ pub mod fault;
 pub mod kafka_txn;
 pub mod lag;
 pub mod ledger;
+pub mod lesson;
 pub mod lesson_file;
 pub mod lessons;
 pub mod limits;
