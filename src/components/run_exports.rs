@@ -29,8 +29,15 @@ const READ_EVERY_MS: u32 = 400;
 /// The most steps the diagram export replays.
 const MAX_EXPORT_STEPS: u64 = 200_000;
 
-/// The plots' samples for a link, or why there are none.
-type Plotted = Result<Rc<Vec<Sample>>, String>;
+/// A run's samples, and whether it is two-phase commit (which adds the plot of the
+/// participants in doubt).
+struct Plot {
+    samples: Vec<Sample>,
+    two_phase: bool,
+}
+
+/// The plots of the run in the address bar, or why there are none.
+type Plotted = Result<Rc<Plot>, String>;
 
 fn sim_of(link: &str, words: &Words) -> Result<Sim, String> {
     let shared = SharedRun::from_link(link).map_err(|error| error.describe_in(words))?;
@@ -190,17 +197,17 @@ pub fn RunExports() -> Html {
                 let result = SharedRun::from_link(&link)
                     .map_err(|error| error.describe_in(&words))
                     .and_then(|run| {
-                        series::over_run(&run, PLOT_POINTS)
-                            .map_err(|error| error.describe_in(&words))
-                    })
-                    .map(Rc::new);
+                        Ok(Rc::new(Plot {
+                            samples: series::over_run(&run, PLOT_POINTS)
+                                .map_err(|error| error.describe_in(&words))?,
+                            two_phase: run.scenario.mode == Mode::Transactional,
+                        }))
+                    });
                 plotted.set(Some(result));
             });
             move || drop(timer)
         });
     }
-    let two_phase =
-        SharedRun::from_link(&link).is_ok_and(|run| run.scenario.mode == Mode::Transactional);
 
     let export = |what: &'static str| {
         let link = (*link).clone();
@@ -233,8 +240,8 @@ pub fn RunExports() -> Html {
                     )
                 }),
                 _ => match plotted.as_ref() {
-                    Some(Ok(samples)) => {
-                        let drawn = plots(&words, samples, two_phase);
+                    Some(Ok(plot)) => {
+                        let drawn = plots(&words, &plot.samples, plot.two_phase);
                         download_text(
                             &words,
                             "mqlab-plots.svg",
@@ -255,9 +262,9 @@ pub fn RunExports() -> Html {
         Some(Err(reason)) => html! {
             <p class="notice error" role="alert">{ words.fill(Key::ExportsUnreadable, &[("error", reason.as_str().into())]) }</p>
         },
-        Some(Ok(samples)) => html! {
+        Some(Ok(plot)) => html! {
             <div class="run-plots">
-                { for plots(&words, samples, two_phase).into_iter().map(|svg| html! {
+                { for plots(&words, &plot.samples, plot.two_phase).into_iter().map(|svg| html! {
                     <figure class="run-plot">{ Html::from_html_unchecked(AttrValue::from(svg)) }</figure>
                 }) }
             </div>

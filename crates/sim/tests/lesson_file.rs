@@ -2,6 +2,8 @@
 //! itself and travels in a link; every refusal says what is wrong, in English and in
 //! Chinese; every fact round-trips through its written form.
 
+mod common;
+
 use mqlab_sim::lesson_file::{
     self, fact_text, parse_fact, FactError, LessonFile, LessonFileError, MAX_CUES,
     MAX_LESSON_FILE_BYTES, MAX_TEXT_CHARS,
@@ -93,21 +95,8 @@ fn a_lesson_without_a_chapter_is_placed_by_its_scenario() {
     }
 }
 
-/// The zlib CRC-32, to seal links by hand.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
-}
-
 fn sealed(link: &str) -> String {
-    format!("{link}~{:08x}", crc32(link.as_bytes()))
+    format!("{link}~{:08x}", common::crc32(link.as_bytes()))
 }
 
 #[test]

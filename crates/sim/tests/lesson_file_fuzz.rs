@@ -8,6 +8,8 @@
 //! case; `MQLAB_FUZZ_SEED=<seed>` replays the run, `MQLAB_FUZZ_CASES=<n>` changes its
 //! length.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use mqlab_sim::lesson_file::{self, LessonFile, LessonFileError};
@@ -284,22 +286,10 @@ fn mutate_link(link: &mut String, rng: &mut Prng) {
                 let at = boundary(&body, rng).max(floor(&body, 8));
                 body.truncate(at);
                 body.push_str(&random_text(rng, 2).replace(|c: char| !c.is_ascii(), "A"));
-                *link = format!("{body}~{:08x}", crc32(body.as_bytes()));
+                *link = format!("{body}~{:08x}", common::crc32(body.as_bytes()));
             }
         }
     }
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
 }
 
 /// What the fuzzer saw.

@@ -980,29 +980,9 @@ fn read_kafka_transactions(
     })
 }
 
-const TOP_FIELDS: [&str; 21] = [
-    "format",
-    "version",
-    "mode",
-    "messages",
-    "seed",
-    "topology",
-    "network",
-    "timing",
-    "transaction",
-    "queue",
-    "replication",
-    "timed_faults",
-    "kafka",
-    "kafka_transactions",
-    "random_crash",
-    "faults",
-    "commands",
-    "step",
-    "trace_hash",
-    "trace",
-    "$comment",
-];
+/// A scenario file's fields before and after its scenario's ([`SCENARIO_FIELDS`]).
+const HEADER_FIELDS: [&str; 2] = ["format", "version"];
+const RUN_FIELDS: [&str; 5] = ["commands", "step", "trace_hash", "trace", "$comment"];
 const TOPOLOGY_FIELDS: [&str; 3] = ["producers", "brokers", "consumers"];
 const LINK_CONFIG_FIELDS: [&str; 5] = [
     "latency_ticks_min",
@@ -1091,7 +1071,13 @@ fn read_file(value: &Value) -> Result<ScenarioFile, FileError> {
     if version > u64::from(FILE_VERSION) {
         return Err(FileError::FutureVersion { version });
     }
-    let top = Fields::new("", value, &TOP_FIELDS)?;
+    let top_fields: Vec<&str> = HEADER_FIELDS
+        .iter()
+        .chain(&SCENARIO_FIELDS)
+        .chain(&RUN_FIELDS)
+        .copied()
+        .collect();
+    let top = Fields::new("", value, &top_fields)?;
     let scenario = read_scenario_fields(&top, version)?;
     let mut commands = Vec::new();
     if let Some((value, path)) = top.optional("commands") {

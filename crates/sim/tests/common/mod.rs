@@ -43,3 +43,17 @@ pub fn drop_first(from: NodeId, to: NodeId, kind: MessageKind, message: u32) -> 
 pub fn verdict(sim: &Sim, message: u32) -> Verdict {
     sim.ledger().messages()[message as usize - 1].verdict
 }
+
+/// The zlib CRC-32, bit by bit, to seal links by hand in tests (independently of the
+/// core's own).
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
