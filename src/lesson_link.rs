@@ -1,8 +1,10 @@
-//! Lesson links: the URL fragment `#lesson=<slug>` opens a lesson. Run links (`#v1.…`)
+//! Lesson links: the URL fragment `#lesson=<slug>` opens a built-in lesson, and
+//! `#lesson=lesson1.…` the lesson a lesson link carries whole. Run links (`#v1.…`)
 //! belong to `hooks::use_url_sync`, which ignores lesson fragments; this hook keeps the
 //! fragment on the lesson while one is open in the Lessons view.
 
 use gloo::events::EventListener;
+use mqlab_sim::lesson_file::{LESSON_LINK_PREFIX, MAX_LESSON_LINK_CHARS};
 use mqlab_sim::lessons::LINK_PREFIX;
 use mqlab_sim::SharedRun;
 use yew::prelude::*;
@@ -19,11 +21,18 @@ fn current_fragment() -> String {
     hash.strip_prefix('#').unwrap_or(&hash).to_string()
 }
 
-/// The slug a fragment asks for, if it is a lesson link. The slug is not checked here:
-/// the Lessons view says clearly when no lesson has it.
+/// The slug or lesson link a fragment asks for, if it is a lesson link. Neither is
+/// checked here: the Lessons view says clearly when no lesson has the slug, or why the
+/// lesson link holds no lesson it can play. A lesson link is kept whole up to one
+/// character past the longest allowed, so that the view can say it is too long.
 pub fn lesson_in_fragment(fragment: &str) -> Option<String> {
     let slug = fragment.strip_prefix(LINK_PREFIX)?;
-    Some(slug.chars().take(MAX_SLUG_SHOWN_CHARS).collect())
+    let most = if slug.starts_with(LESSON_LINK_PREFIX) {
+        MAX_LESSON_LINK_CHARS as usize + 1
+    } else {
+        MAX_SLUG_SHOWN_CHARS
+    };
+    Some(slug.chars().take(most).collect())
 }
 
 /// True when the page was opened with a lesson link, so that it starts on the Lessons
@@ -125,5 +134,20 @@ mod tests {
         assert_eq!(lessons::find(&slug), None);
         let odd = lesson_in_fragment("lesson=%3Cb%3E%F0%9F%92%A5").expect("a lesson link");
         assert_eq!(lessons::find(&odd), None);
+    }
+
+    #[test]
+    fn a_lesson_link_is_kept_whole_and_an_overlong_one_stays_too_long() {
+        let file =
+            mqlab_sim::lesson_file::read(include_str!("../docs/examples/lesson-lost-ack.json"))
+                .expect("the example lesson file");
+        let link = mqlab_sim::lesson_file::to_link(&file);
+        let asked = lesson_in_fragment(&format!("{LINK_PREFIX}{link}")).expect("a lesson link");
+        assert_eq!(asked, link);
+        assert_eq!(mqlab_sim::lesson_file::read_link(&asked).ok(), Some(file));
+        let huge = format!("{LINK_PREFIX}{LESSON_LINK_PREFIX}{}", "A".repeat(400_000));
+        let asked = lesson_in_fragment(&huge).expect("a lesson link");
+        assert_eq!(asked.len(), MAX_LESSON_LINK_CHARS as usize + 1);
+        assert!(mqlab_sim::lesson_file::read_link(&asked).is_err());
     }
 }

@@ -4,6 +4,7 @@
 pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod chosen_file;
 
 pub mod components;
 pub mod decimal;

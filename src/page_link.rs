@@ -122,6 +122,36 @@ pub fn current_fragment() -> String {
     hash.strip_prefix('#').unwrap_or(&hash).to_string()
 }
 
+/// The simulator's run link in the address bar (after the view's part, if any).
+pub fn run_in_address() -> String {
+    split(&current_fragment()).1.to_string()
+}
+
+/// How often a part drawn apart from the page reads the address bar for a new run link,
+/// in milliseconds.
+const READ_RUN_EVERY_MS: u32 = 400;
+
+/// The simulator's run link in the address bar, kept up to date: the page writes it
+/// whenever the run stops on a step, so a part drawn by another module follows every
+/// paused step and stays still while the run plays.
+#[hook]
+pub fn use_run_in_address() -> UseStateHandle<String> {
+    let link = use_state(run_in_address);
+    {
+        let link = link.clone();
+        use_effect_with((), move |_| {
+            let timer = gloo::timers::callback::Interval::new(READ_RUN_EVERY_MS, move || {
+                let now = run_in_address();
+                if *link != now {
+                    link.set(now);
+                }
+            });
+            move || drop(timer)
+        });
+    }
+    link
+}
+
 /// The page part of the current address.
 pub fn current() -> PagePart {
     split(&current_fragment()).0

@@ -14,6 +14,7 @@ const CACHE = 'mqlab-site';
 const PARTS = [
   './parts/analysis.css',
   './parts/exports.css',
+  './parts/lesson-editor.css',
   './parts/lessons.css',
   './parts/panels.css',
   './parts/protocol-lab.css',

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use mqlab::components::analysis_views::AnalysisViews;
 use mqlab::components::help_overlay::HelpOverlay;
+use mqlab::components::lesson_editor::LessonEditor;
 use mqlab::components::real_systems::{RealSystems, RealSystemsSettings};
 use mqlab::components::run_exports::RunExports;
 use mqlab::view::View;
@@ -176,6 +177,7 @@ fn RealSystemsRoot(props: &RealSystemsRootProps) -> Html {
     html! {
         <WithWords lang={props.lang}>
             <RunExports />
+            <LessonEditor />
             <RealSystems mode={s.mode} txn_size={s.txn_size} replicated={s.replicated} many_consumers={s.many_consumers} />
         </WithWords>
     }

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use gloo::storage::{LocalStorage, Storage};
+use mqlab_sim::lesson_file::{self, LessonFile, LESSON_LINK_PREFIX};
 use mqlab_sim::lessons::{self, Chapter, Lesson, Reached, MAX_LESSON_STEPS};
 use mqlab_sim::{Mode, ParticipantStats, Scenario, SharedRun, Summary};
 use mqlab_text::lessons_view::Key;
@@ -18,6 +19,7 @@ use mqlab_text::{Catalogue, Words};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::chosen_file::{read_chosen, Reading};
 use crate::components::controls::{pause_icon, play_icon};
 use crate::components::coordinator_panel::CoordinatorPanel;
 use crate::components::ledger_view::LedgerView;
@@ -52,10 +54,43 @@ const ONE_COLUMN_QUERY: &str = "(max-width: 900px)"; // not prose
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsProps {
-    /// The slug of the lesson asked for, if any (it may name no lesson).
+    /// The lesson asked for, if any: a built-in lesson's slug (it may name no lesson),
+    /// or a lesson link (`lesson1.…`) that carries a whole lesson file.
     pub open: Option<String>,
-    /// Opens a lesson by slug, or goes back to the list with `None`.
+    /// Opens a lesson by slug or lesson link, or goes back to the list with `None`.
     pub on_open: Callback<Option<String>>,
+}
+
+/// The lesson a link or a file asked for.
+#[derive(Clone, Debug, PartialEq)]
+enum Opened {
+    /// A built-in lesson, by its place in the course.
+    BuiltIn(usize),
+    /// A lesson from a lesson link or a lesson file, with the texts it carries.
+    File(Rc<LessonFile>),
+}
+
+/// Why what was asked for cannot be played, in the page's words.
+#[derive(Clone, Debug, PartialEq)]
+enum Refused {
+    /// No built-in lesson has the slug.
+    Unknown(String),
+    /// The lesson link or file is not a valid lesson: why.
+    Invalid(String),
+}
+
+/// The lesson `open` asks for: a built-in lesson by slug, or the lesson a lesson link
+/// carries, read and run as strictly as a lesson file.
+fn open_lesson(all: &[Lesson], open: &str, words: &Words) -> Result<Opened, Refused> {
+    if open.starts_with(LESSON_LINK_PREFIX) {
+        return lesson_file::read_link(open)
+            .map(|file| Opened::File(Rc::new(file)))
+            .map_err(|error| Refused::Invalid(error.describe_in(words)));
+    }
+    all.iter()
+        .position(|lesson| lesson.id == open)
+        .map(Opened::BuiltIn)
+        .ok_or_else(|| Refused::Unknown(open.to_string()))
 }
 
 /// The learner's progress in this browser: the lessons watched to the end after a
@@ -265,10 +300,24 @@ pub fn Lessons(props: &LessonsProps) -> Html {
     let words = words_now();
     let progress = use_state(Progress::load);
     let all = use_memo((), |_| lessons::all());
+    // A lesson link is read, and its lesson run, once for each link.
+    let opened = {
+        let all = all.clone();
+        let words = words.clone();
+        use_memo(props.open.clone(), move |open| {
+            open.as_deref().map(|open| open_lesson(&all, open, &words))
+        })
+    };
     // The view's own lab, on the scenario of the lesson asked for first.
     let lab = {
-        let first = props.open.as_deref().and_then(lessons::find);
-        use_reducer(move || Lab::new(&first.map(|lesson| lesson.scenario).unwrap_or_default()))
+        let first = match opened.as_ref() {
+            Some(Ok(Opened::BuiltIn(index))) => {
+                all.get(*index).map(|lesson| lesson.scenario.clone())
+            }
+            Some(Ok(Opened::File(file))) => Some(file.lesson.scenario.clone()),
+            _ => None,
+        };
+        use_reducer(move || Lab::new(&first.unwrap_or_default()))
     };
     {
         // The lesson's run is narrated in the page's language.
@@ -277,29 +326,53 @@ pub fn Lessons(props: &LessonsProps) -> Html {
             lab.dispatch(LabAction::SetWords(words.clone()));
         });
     }
-    let lesson = props
-        .open
-        .as_deref()
-        .and_then(|slug| all.iter().position(|lesson| lesson.id == slug));
+    // A file's lesson opens as its link, so that the address bar can share it.
+    let on_file = {
+        let on_open = props.on_open.clone();
+        Callback::from(move |file: LessonFile| on_open.emit(Some(lesson_file::to_link(&file))))
+    };
 
-    match (props.open.as_deref(), lesson) {
-        (Some(_), Some(index)) => html! {
-            <LessonPlayer lab={lab} index={index} on_open={props.on_open.clone()}
-                          progress={progress.clone()} />
-        },
-        (slug, _) => {
-            let unknown = slug.map(|slug| {
-                html! {
-                    <div class="notice error" role="alert">
-                        <span aria-hidden="true">{ "⚠" }</span>
-                        <p>{ words.fill(Key::UnknownLesson, &[("slug", slug.into())]) }</p>
-                    </div>
-                }
-            });
+    match opened.as_ref() {
+        Some(Ok(opened)) => {
+            let (lesson, texts, place) = match opened {
+                Opened::BuiltIn(index) => (Rc::new(all[*index].clone()), None, Some(*index)),
+                Opened::File(file) => (
+                    Rc::new(file.lesson.clone()),
+                    file.catalogue().map(Rc::new),
+                    None,
+                ),
+            };
+            let link = props.open.clone().unwrap_or_default();
+            html! {
+                <LessonPlayer lab={lab} {lesson} {texts} {place} {link} file={match opened { Opened::File(file) => Some(file.clone()), Opened::BuiltIn(_) => None }}
+                              on_open={props.on_open.clone()} progress={progress.clone()} />
+            }
+        }
+        refused => {
+            let refused = refused
+                .as_ref()
+                .and_then(|refused| refused.as_ref().err())
+                .map(|refused| {
+                    let message = match refused {
+                        Refused::Unknown(slug) => {
+                            words.fill(Key::UnknownLesson, &[("slug", slug.as_str().into())])
+                        }
+                        Refused::Invalid(reason) => words.fill(
+                            Key::LessonLinkRefused,
+                            &[("reason", reason.as_str().into())],
+                        ),
+                    };
+                    html! {
+                        <div class="notice error" role="alert">
+                            <span aria-hidden="true">{ "⚠" }</span>
+                            <p>{ message }</p>
+                        </div>
+                    }
+                });
             html! {
                 <>
-                    { for unknown }
-                    { lesson_list(&words, &text, &retry, &all, &progress) }
+                    { for refused }
+                    { lesson_list(&words, &text, &retry, &all, &progress, on_file) }
                 </>
             }
         }
@@ -313,6 +386,7 @@ fn lesson_list(
     retry: &Callback<()>,
     all: &[Lesson],
     progress: &Progress,
+    on_file: Callback<LessonFile>,
 ) -> Html {
     let done = all
         .iter()
@@ -368,6 +442,62 @@ fn lesson_list(
                 <p>{ words.get(Key::ListMore) }</p>
                 <p><a href="#view=transactions/" id="lessons-more-link">{ words.get(Key::ListMoreLink) }</a></p>
             </section>
+            <OpenLessonFile {on_file} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OpenLessonFileProps {
+    /// Plays a lesson file that was read and checked.
+    on_file: Callback<LessonFile>,
+}
+
+/// "Your own lessons": opens a lesson file, read and run as strictly as a lesson link.
+/// A file that is not a valid lesson is refused with its reason, and the list stays.
+#[component]
+fn OpenLessonFile(props: &OpenLessonFileProps) -> Html {
+    let words = words_now();
+    let refused = use_state(|| None::<String>);
+    let reading: Reading = use_mut_ref(|| None);
+    let onchange = {
+        let refused = refused.clone();
+        let on_file = props.on_file.clone();
+        Callback::from(move |event: Event| {
+            let refused = refused.clone();
+            let on_file = on_file.clone();
+            read_chosen(&event, &reading, move |text| {
+                let words = words_now();
+                let read = text
+                    .map_err(|error| words.fill(Key::OwnUnreadable, &[("error", error.into())]))
+                    .and_then(|text| {
+                        lesson_file::read(&text).map_err(|error| error.describe_in(&words))
+                    });
+                match read {
+                    Ok(file) => {
+                        refused.set(None);
+                        on_file.emit(file);
+                    }
+                    Err(reason) => refused.set(Some(reason)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="lesson-chapter lessons-own" aria-labelledby="lessons-own-heading">
+            <h3 id="lessons-own-heading">{ words.get(Key::OwnHeading) }</h3>
+            <p>{ words.get(Key::OwnIntro) }</p>
+            <label class="button file-button">
+                { words.get(Key::OwnOpen) }
+                <input type="file" accept=".json,application/json" class="visually-hidden" {onchange}
+                       aria-label={words.get(Key::OwnOpen)} data-lesson-file="" />
+            </label>
+            if let Some(reason) = &*refused {
+                <div class="notice error" role="alert">
+                    <span aria-hidden="true">{ "⚠" }</span>
+                    <p>{ words.fill(Key::OwnRefused, &[("reason", reason.as_str().into())]) }</p>
+                </div>
+            }
         </section>
     }
 }
@@ -375,7 +505,17 @@ fn lesson_list(
 #[derive(Properties, PartialEq)]
 struct LessonPlayerProps {
     lab: UseReducerHandle<Lab>,
-    index: usize,
+    lesson: Rc<Lesson>,
+    /// The lesson's own texts, for a lesson from a file; `None` for a lesson whose texts
+    /// are in the lessons' catalogue.
+    texts: Option<Rc<Catalogue>>,
+    /// A built-in lesson's place in the course; `None` for a lesson from a file, which
+    /// keeps no progress.
+    place: Option<usize>,
+    /// The lesson's slug or lesson link, as its link to share names it.
+    link: String,
+    /// The file of a lesson from a file or a lesson link, which can be saved.
+    file: Option<Rc<LessonFile>>,
     on_open: Callback<Option<String>>,
     progress: UseStateHandle<Progress>,
 }
@@ -488,10 +628,16 @@ const REVEAL_SEEN_PX: f64 = 120.0;
 
 #[component]
 fn LessonPlayer(props: &LessonPlayerProps) -> Html {
-    let (text, retry) = lazy::use_part(Part::Lessons);
+    let (course_text, retry) = lazy::use_part(Part::Lessons);
+    // A lesson from a file speaks its own words; a built-in one the course's.
+    let text = match &props.texts {
+        Some(own) => Loaded::Ready(own.clone()),
+        None => course_text,
+    };
     let words = words_now();
     let all = use_memo((), |_| lessons::all());
-    let lesson = &all[props.index.min(all.len() - 1)];
+    let lesson = &*props.lesson;
+    let built_in = props.place.is_some();
     let lab = props.lab.clone();
     let choice = use_state(|| None::<usize>);
     let locked = use_state(|| None::<usize>);
@@ -511,20 +657,18 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let choice = choice.clone();
         let locked = locked.clone();
         let result = result.clone();
-        use_effect_with(lesson.id.clone(), move |id| {
-            if let Some(lesson) = lessons::find(id) {
-                let fresh = {
-                    let run = lab.run.borrow();
-                    run.sim().scenario() == &lesson.scenario
-                        && run.step_index() == 0
-                        && run.commands().is_empty()
-                };
-                if !fresh {
-                    lab.dispatch(LabAction::Load {
-                        shared: Box::new(SharedRun::new(lesson.scenario)),
-                        notice: None,
-                    });
-                }
+        use_effect_with(props.lesson.clone(), move |lesson| {
+            let fresh = {
+                let run = lab.run.borrow();
+                run.sim().scenario() == &lesson.scenario
+                    && run.step_index() == 0
+                    && run.commands().is_empty()
+            };
+            if !fresh {
+                lab.dispatch(LabAction::Load {
+                    shared: Box::new(SharedRun::new(lesson.scenario.clone())),
+                    notice: None,
+                });
             }
             choice.set(None);
             locked.set(None);
@@ -569,9 +713,11 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                             .get(picked)
                             .copied()
                             .unwrap_or(false);
-                        let next = progress.record(&id, right);
-                        next.save();
-                        progress.set(next);
+                        if built_in {
+                            let next = progress.record(&id, right);
+                            next.save();
+                            progress.set(next);
+                        }
                         result.set(Some(LessonResult {
                             participants: if sim.scenario().mode == Mode::Transactional {
                                 sim.ledger().participants()
@@ -698,6 +844,15 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
     };
 
     let status = props.progress.status(&lesson.id);
+    let save_file = |file: Rc<LessonFile>| {
+        Callback::from(move |_: MouseEvent| {
+            let words = words_now();
+            let name = format!("{}.json", file.lesson.id);
+            // Saving only fails where the browser forbids downloads; nothing to undo.
+            let _ =
+                crate::components::share_bar::download(&words, &name, &lesson_file::write(&file));
+        })
+    };
     let total = all.len();
     let question = &lesson.question;
     let choices = (0..question.choices.len()).map(|index| {
@@ -771,7 +926,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         let counts = ledger_line(&words, summary, &lesson.scenario);
         let in_doubt = in_doubt_sentence(&words, result);
         let looking_back = step_index < result.end_step;
-        let next = all.get(props.index + 1).map(|next| html! {
+        let next = props.place.and_then(|index| all.get(index + 1)).map(|next| html! {
             <a class="next-lesson" href={format!("#{}", next.link_fragment())}>{ words.fill(Key::RevealNext, &[("title", lesson_words(&text, &next.title_key()).into())]) }</a>
         });
         html! {
@@ -820,6 +975,9 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 let progress = props.progress.clone();
                 let id = lesson.id.clone();
                 Callback::from(move |(number, right): (usize, bool)| {
+                    if !built_in {
+                        return;
+                    }
                     let next = progress.answer(&id, number, right);
                     next.save();
                     progress.set(next);
@@ -863,9 +1021,16 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
         <article class="lesson" aria-labelledby="lesson-title" data-lesson={lesson.id.clone()}>
             <nav class="lesson-nav" aria-label={words.get(Key::NavLabel)}>
                 <button onclick={back}>{ words.get(Key::NavAllLessons) }</button>
-                <span>{ words.fill(Key::NavPosition, &[("number", (props.index + 1).into()), ("total", total.into())]) }</span>
-                { completion_status(&words, status) }
-                <a href={format!("#{}", lesson.link_fragment())} class="lesson-link">{ words.get(Key::NavLink) }</a>
+                if let Some(index) = props.place {
+                    <span>{ words.fill(Key::NavPosition, &[("number", (index + 1).into()), ("total", total.into())]) }</span>
+                    { completion_status(&words, status) }
+                } else {
+                    <span class="lesson-own">{ words.get(Key::NavOwnLesson) }</span>
+                }
+                <a href={format!("#{}{}", lessons::LINK_PREFIX, props.link)} class="lesson-link">{ words.get(Key::NavLink) }</a>
+                if let Some(file) = &props.file {
+                    <button type="button" onclick={save_file(file.clone())} data-save-lesson="">{ words.get(Key::NavSaveFile) }</button>
+                }
             </nav>
             <div class="lesson-layout">
                 <div class="lesson-text">

@@ -13,6 +13,7 @@ pub mod groups_settings;
 pub mod help_overlay;
 pub mod lag_plot;
 pub mod ledger_view;
+pub mod lesson_editor;
 pub mod lessons;
 pub mod lessons_host;
 pub mod module_panel;

@@ -24,8 +24,6 @@ use crate::words::current as words_now;
 pub const STYLESHEET: &str = "parts/exports.css";
 /// The most samples a plot draws.
 const PLOT_POINTS: usize = 240;
-/// How often the address bar is read for a new run link, in milliseconds.
-const READ_EVERY_MS: u32 = 400;
 /// The most steps the diagram export replays.
 const MAX_EXPORT_STEPS: u64 = 200_000;
 
@@ -161,32 +159,13 @@ fn diagram_title(words: &Words, sim: &Sim) -> String {
     )
 }
 
-/// The simulator's run link in the address bar (after the view's part, if any).
-fn address_link() -> String {
-    let fragment = crate::page_link::current_fragment();
-    crate::page_link::split(&fragment).1.to_string()
-}
-
 #[component]
 pub fn RunExports() -> Html {
     let words = words_now();
     use_effect_with((), |_| crate::lazy::ensure_stylesheet(STYLESHEET));
-    let link = use_state(address_link);
+    let link = crate::page_link::use_run_in_address();
     let plotted = use_state(|| None::<Plotted>);
     let status = use_state(|| None::<String>);
-    {
-        // The address bar changes when the run stops on another step.
-        let link = link.clone();
-        use_effect_with((), move |_| {
-            let timer = gloo::timers::callback::Interval::new(READ_EVERY_MS, move || {
-                let now = address_link();
-                if *link != now {
-                    link.set(now);
-                }
-            });
-            move || drop(timer)
-        });
-    }
     {
         // The plots of the run in the address bar, drawn in a task after the change.
         let plotted = plotted.clone();

@@ -83,10 +83,10 @@ test('the lessons list has a Many consumers chapter with its five lessons in ord
   const chapter = list.getByRole('region', { name: 'Many consumers' });
   await expect(chapter.getByRole('link')).toHaveText(LESSONS.map(({ title }) => title));
   // The chapters come in teaching order, and the numbering runs through the course; the
-  // lessons of the Transactions view are pointed to last.
+  // lessons of the Transactions view are pointed to, then lesson files can be opened.
   await expect(list.getByRole('heading', { level: 3 })).toHaveText([
     'One queue: lost and duplicated messages', 'Many consumers', 'The replicated queue', 'Two-phase commit',
-    'Kafka transactions and the outbox']);
+    'Kafka transactions and the outbox', 'Lesson files']);
   await expect(chapter.locator('.lesson-number').first()).toHaveText('7');
   await chapter.getByRole('link', { name: LESSONS[2].title }).click();
   await expect(page).toHaveURL(/#lesson=commit-before-processing$/);

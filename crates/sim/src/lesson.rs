@@ -106,6 +106,56 @@ pub enum Check {
 }
 
 impl Check {
+    /// The facts a lesson can state about the end of a run with this summary: for each
+    /// count of the ledger, the strongest fact of the form lesson files write (`lost>=2`
+    /// or `none_lost`), and the run-wide facts that hold. Every one holds.
+    pub fn holding_at_end(summary: &Summary) -> Vec<Check> {
+        let at_least = |count: u32, some: fn(u32) -> Check, none: Option<Check>| {
+            if count > 0 {
+                Some(some(count))
+            } else {
+                none
+            }
+        };
+        let ticks = |count: u64, some: fn(u64) -> Check| (count > 0).then(|| some(count));
+        let facts = [
+            at_least(summary.lost, Check::LostAtLeast, Some(Check::NoneLost)),
+            at_least(
+                summary.duplicated,
+                Check::DuplicatedAtLeast,
+                Some(Check::NoneDuplicated),
+            ),
+            (summary.exactly_once == summary.messages).then_some(Check::AllExactlyOnce),
+            at_least(
+                summary.acked_lost,
+                Check::AckedLostAtLeast,
+                Some(Check::NoneAckedLost),
+            ),
+            at_least(
+                summary.reordered_per_key,
+                Check::ReorderedAtLeast,
+                Some(Check::NoneReordered),
+            ),
+            at_least(summary.redelivered, Check::RedeliveredAtLeast, None),
+            at_least(summary.dead_lettered, Check::DeadLetteredAtLeast, None),
+            at_least(summary.dropped, Check::DroppedAtLeast, None),
+            at_least(
+                summary.producer_errors,
+                Check::RefusedAtLeast,
+                Some(Check::NoneRefused),
+            ),
+            ticks(summary.blocked_ticks, Check::BlockedTicksAtLeast),
+            ticks(summary.unavailable_ticks, Check::UnavailableTicksAtLeast),
+            (summary.in_doubt_messages >= 1).then_some(Check::SomeInDoubt),
+            (summary.invariant_violations >= 1).then_some(Check::InvariantViolated),
+        ];
+        facts
+            .into_iter()
+            .flatten()
+            .filter(|fact| fact.holds(summary))
+            .collect()
+    }
+
     /// True when the summary shows the fact.
     pub fn holds(self, summary: &Summary) -> bool {
         match self {

@@ -397,3 +397,28 @@ fn every_built_in_lesson_is_written_without_texts_and_reads_back() {
         assert_eq!(lesson_file::read_link(&link), Ok(file), "{slug}");
     }
 }
+
+#[test]
+fn the_facts_offered_for_a_runs_end_hold_and_are_the_strongest_of_their_kind() {
+    for lesson in lessons::all() {
+        let summary = lesson.run_to_end().expect("the lesson ends").summary();
+        let facts = Check::holding_at_end(&summary);
+        assert!(!facts.is_empty(), "{}", lesson.id);
+        for fact in &facts {
+            assert!(fact.holds(&summary), "{}: {}", lesson.id, fact_text(*fact));
+            assert_eq!(parse_fact(&fact_text(*fact)), Ok(*fact), "{}", lesson.id);
+        }
+        // A count is stated as it is: one more would not hold.
+        let lost = facts.iter().find_map(|fact| match fact {
+            Check::LostAtLeast(count) => Some(*count),
+            _ => None,
+        });
+        match lost {
+            Some(count) => assert!(!Check::LostAtLeast(count + 1).holds(&summary)),
+            None => assert!(facts.contains(&Check::NoneLost), "{}", lesson.id),
+        }
+        // The same summary makes the lesson's intended answer true.
+        let intended = &lesson.question.choices[lesson.question.intended_choice];
+        assert!(intended.holds(&summary), "{}", lesson.id);
+    }
+}
