@@ -26,6 +26,37 @@ fn set_root_attribute(name: &str, value: &str) {
     }
 }
 
+/// `?embed` in the address: the page shows only the stage, the player and the narration,
+/// to sit in another page's iframe; `?embed=ledger` keeps the ledger too.
+fn embed_mode() -> Option<&'static str> {
+    let search = gloo::utils::window().location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| match pair.strip_prefix("embed")? {
+            "=ledger" => Some("ledger"),
+            _ => Some("stage"),
+        })
+}
+
+/// The page's address without `?embed`: what "Open in MQ Lab" opens.
+fn address_without_embed() -> String {
+    let location = gloo::utils::window().location();
+    let search = location.search().unwrap_or_default();
+    let kept: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("embed"))
+        .collect();
+    format!(
+        "{}{}{}{}",
+        location.pathname().unwrap_or_default(),
+        if kept.is_empty() { "" } else { "?" },
+        kept.join("&"),
+        location.hash().unwrap_or_default()
+    )
+}
+
 /// Lays the page out a part per frame whenever `key` changes after the first render.
 #[hook]
 fn use_settled_layout<T: PartialEq + 'static>(key: T) {
@@ -127,6 +158,18 @@ pub fn App() -> Html {
         (lab.version, open_lesson.is_some()),
     );
     let help_open = use_state(|| false);
+    let embed = *use_state(embed_mode);
+    let presenting = use_state(|| false);
+    use_effect_with((embed, *presenting), |(embed, presenting)| {
+        if let Some(embed) = embed {
+            set_root_attribute("data-embed", embed);
+            crate::lazy::ensure_stylesheet("parts/embed.css");
+        }
+        set_root_attribute("data-present", if *presenting { "on" } else { "off" });
+        if *presenting {
+            crate::lazy::ensure_stylesheet("parts/presenter.css");
+        }
+    });
     let lang = use_state(crate::words::initial_lang);
     let lang_words = crate::words::use_lang_words(*lang);
     let words = lang_words.words.clone();
@@ -181,20 +224,26 @@ pub fn App() -> Html {
         let help_open = help_open.clone();
         Callback::from(move |_| help_open.set(true))
     };
-    // "?" shows or hides the help from every view.
+    let toggle_present = {
+        let presenting = presenting.clone();
+        Callback::from(move |()| presenting.set(!*presenting))
+    };
+    // "?" shows or hides the help from every view, and "P" presenter mode.
     {
         let toggle = open_help_cb(&help_open);
-        use_effect_with(*help_open, move |_| {
+        let toggle_present = toggle_present.clone();
+        use_effect_with((*help_open, *presenting), move |_| {
             let listener = EventListener::new(&gloo::utils::document(), "keydown", move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
-                if event.key() == "?"
-                    && !event.ctrl_key()
-                    && !event.meta_key()
-                    && !in_text_field(event)
-                {
-                    toggle.emit(());
+                if event.ctrl_key() || event.meta_key() || event.alt_key() || in_text_field(event) {
+                    return;
+                }
+                match event.key().as_str() {
+                    "?" => toggle.emit(()),
+                    "p" | "P" => toggle_present.emit(()),
+                    _ => {}
                 }
             });
             move || drop(listener)
@@ -317,8 +366,19 @@ pub fn App() -> Html {
                     <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title={words.get(Key::HeaderLargeTitle)}>
                         { words.get(Key::HeaderLarge) }
                     </button>
+                    <button aria-pressed={presenting.to_string()} onclick={toggle_present.reform(|_| ())} onmousedown={keep_focus()} title={words.get(Key::HeaderPresentTitle)}>
+                        { words.get(Key::HeaderPresent) }
+                    </button>
                     <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title={words.get(Key::HeaderHelpTitle)}>{ words.get(Key::HeaderHelp) }</button>
                 </div>
+                if embed.is_some() {
+                    <a class="embed-open" href="./" target="_blank" rel="noopener" onclick={Callback::from(|event: MouseEvent| {
+                        // The run moves on after the page is drawn: the link takes it as it is now.
+                        if let Some(anchor) = event.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+                            anchor.set_href(&address_without_embed());
+                        }
+                    })}>{ words.get(Key::HeaderOpenFull) }</a>
+                }
             </header>
             { lang_notice }
             // Another language draws the views again, from the start, in its words; the

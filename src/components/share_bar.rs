@@ -152,19 +152,30 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     let failures = use_memo((), |()| std::rc::Rc::new(std::cell::Cell::new(0_u32)));
     let dispatcher = props.lab.dispatcher();
 
-    let copy = {
+    // "Copy link" copies the run's address; "Embed" an <iframe> tag that shows it with
+    // `?embed` (only the stage, the player and the narration).
+    let copy = |embed: bool| {
         let lab = props.lab.clone();
         let dispatcher = dispatcher.clone();
         let start = *start;
         let words = words.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = link_url(&shared_link(&lab.run.borrow(), start));
+            let mut url = link_url(&shared_link(&lab.run.borrow(), start));
             let copied = words
-                .get(match start {
-                    LinkStart::ThisStep => Key::ShareCopiedThisStep,
-                    LinkStart::FromStart => Key::ShareCopiedFromStart,
+                .get(match (embed, start) {
+                    (true, _) => Key::ShareCopiedEmbed,
+                    (false, LinkStart::ThisStep) => Key::ShareCopiedThisStep,
+                    (false, LinkStart::FromStart) => Key::ShareCopiedFromStart,
                 })
                 .to_string();
+            if embed {
+                let (base, run) = url.split_once('#').unwrap_or((&url, ""));
+                let join = if base.contains('?') { '&' } else { '?' };
+                // An HTML tag, not prose. // not prose
+                url = format!(
+                    "<iframe src=\"{base}{join}embed#{run}\" width=\"640\" height=\"480\" title=\"MQ Lab\" loading=\"lazy\"></iframe>"
+                );
+            }
             let words = words.clone();
             let clipboard = gloo::utils::window().navigator().clipboard();
             let promise = clipboard.write_text(&url);
@@ -299,12 +310,13 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     let w = |key: Key| words.get(key).to_string();
     html! {
         <div class="share-bar" role="group" aria-label={w(Key::ShareLabel)}>
-            <button onclick={copy} title={w(Key::ShareCopyTitle)}>{ w(Key::ShareCopy) }</button>
+            <button onclick={copy(false)} title={w(Key::ShareCopyTitle)}>{ w(Key::ShareCopy) }</button>
             <label class="visually-hidden" for="link-start">{ w(Key::ShareStartLabel) }</label>
             <select id="link-start" onchange={on_start} title={w(Key::ShareStartTitle)}>
                 <option value="step" selected={*start == LinkStart::ThisStep}>{ w(Key::ShareStartThisStep) }</option>
                 <option value="start" selected={*start == LinkStart::FromStart}>{ w(Key::ShareStartFromStart) }</option>
             </select>
+            <button onclick={copy(true)} title={w(Key::ShareEmbedTitle)}>{ w(Key::ShareEmbed) }</button>
             <button onclick={export} title={w(Key::ShareExportTitle)} disabled={*busy} aria-busy={busy.to_string()}>{ w(Key::ShareExport) }{ spinner.clone() }</button>
             <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ format!(" {}", w(Key::ShareWithTrace)) }</label>
             <label class={classes!("button", "file-button", busy.then_some("busy"))} aria-busy={busy.to_string()}>
