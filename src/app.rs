@@ -26,6 +26,58 @@ fn set_root_attribute(name: &str, value: &str) {
     }
 }
 
+/// `?embed` in the address: the page shows only the stage, the player and the narration,
+/// to sit in another page's iframe; `?embed=ledger` keeps the ledger too.
+fn embed_mode() -> Option<&'static str> {
+    let search = gloo::utils::window().location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| match pair.strip_prefix("embed")? {
+            "=ledger" => Some("ledger"),
+            _ => Some("stage"),
+        })
+}
+
+/// The embed mode the address asks for, if any, marked on the root element with its
+/// stylesheet fetched: once, when the page starts, before its first drawing.
+fn start_embed() -> Option<&'static str> {
+    let embed = embed_mode()?;
+    set_root_attribute("data-embed", embed);
+    crate::lazy::ensure_stylesheet("parts/embed.css");
+    Some(embed)
+}
+
+/// Keeps an attribute of the document's root element (theme, text size, presenter mode)
+/// at `value`.
+#[hook]
+fn use_root_attribute(name: &'static str, value: &'static str) {
+    use_effect_with((name, value), |(name, value)| {
+        set_root_attribute(name, value)
+    });
+}
+
+/// The page's address without `?embed`: what "Open in MQ Lab" opens.
+fn address_without_embed() -> String {
+    let location = gloo::utils::window().location();
+    let mut address = location.pathname().unwrap_or_default();
+    let mut join = '?';
+    for pair in location
+        .search()
+        .unwrap_or_default()
+        .trim_start_matches('?')
+        .split('&')
+    {
+        if !pair.is_empty() && !pair.starts_with("embed") {
+            address.push(join);
+            address.push_str(pair);
+            join = '&';
+        }
+    }
+    address.push_str(&location.hash().unwrap_or_default());
+    address
+}
+
 /// Lays the page out a part per frame whenever `key` changes after the first render.
 #[hook]
 fn use_settled_layout<T: PartialEq + 'static>(key: T) {
@@ -127,6 +179,9 @@ pub fn App() -> Html {
         (lab.version, open_lesson.is_some()),
     );
     let help_open = use_state(|| false);
+    let embed = *use_state(start_embed);
+    let presenting = use_state(|| false);
+    use_root_attribute("data-present", if *presenting { "on" } else { "off" });
     let lang = use_state(crate::words::initial_lang);
     let lang_words = crate::words::use_lang_words(*lang);
     let words = lang_words.words.clone();
@@ -152,18 +207,8 @@ pub fn App() -> Html {
         })
     };
 
-    {
-        let dark = *dark;
-        use_effect_with(dark, move |dark| {
-            set_root_attribute("data-theme", if *dark { "dark" } else { "light" });
-        });
-    }
-    {
-        let large_text = *large_text;
-        use_effect_with(large_text, move |large| {
-            set_root_attribute("data-text", if *large { "large" } else { "normal" });
-        });
-    }
+    use_root_attribute("data-theme", if *dark { "dark" } else { "light" });
+    use_root_attribute("data-text", if *large_text { "large" } else { "normal" });
     // A new text size or language lays out the whole page again: after the first render,
     // the stage is laid out in the first frame, the side panels in the next and the lists
     // below in the one after (style.css), so that no frame holds the page long.
@@ -181,20 +226,31 @@ pub fn App() -> Html {
         let help_open = help_open.clone();
         Callback::from(move |_| help_open.set(true))
     };
-    // "?" shows or hides the help from every view.
+    let toggle_present = {
+        let presenting = presenting.clone();
+        Callback::from(move |()| {
+            if !*presenting {
+                crate::lazy::ensure_stylesheet("parts/presenter.css");
+            }
+            presenting.set(!*presenting);
+        })
+    };
+    // "?" shows or hides the help from every view, and "P" presenter mode.
     {
         let toggle = open_help_cb(&help_open);
-        use_effect_with(*help_open, move |_| {
+        let toggle_present = toggle_present.clone();
+        use_effect_with((*help_open, *presenting), move |_| {
             let listener = EventListener::new(&gloo::utils::document(), "keydown", move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
-                if event.key() == "?"
-                    && !event.ctrl_key()
-                    && !event.meta_key()
-                    && !in_text_field(event)
-                {
-                    toggle.emit(());
+                if event.ctrl_key() || event.meta_key() || event.alt_key() || in_text_field(event) {
+                    return;
+                }
+                match event.key().as_str() {
+                    "?" => toggle.emit(()),
+                    "p" | "P" => toggle_present.emit(()),
+                    _ => {}
                 }
             });
             move || drop(listener)
@@ -311,14 +367,19 @@ pub fn App() -> Html {
                     <select class="lang-switch" aria-label={words.get(Key::LangLabel)} onchange={on_lang}>
                         { for languages }
                     </select>
-                    <button aria-pressed={dark.to_string()} onclick={toggle_dark} onmousedown={keep_focus()} title={words.get(Key::HeaderDarkTitle)}>
-                        { words.get(if *dark { Key::HeaderLight } else { Key::HeaderDark }) }
-                    </button>
-                    <button aria-pressed={large_text.to_string()} onclick={toggle_text} onmousedown={keep_focus()} title={words.get(Key::HeaderLargeTitle)}>
-                        { words.get(Key::HeaderLarge) }
-                    </button>
+                    { toggle_button(*dark, toggle_dark, words.get(Key::HeaderDarkTitle), words.get(if *dark { Key::HeaderLight } else { Key::HeaderDark })) }
+                    { toggle_button(*large_text, toggle_text, words.get(Key::HeaderLargeTitle), words.get(Key::HeaderLarge)) }
+                    { toggle_button(*presenting, toggle_present.reform(|_| ()), words.get(Key::HeaderPresentTitle), words.get(Key::HeaderPresent)) }
                     <button onclick={open_help} onmousedown={keep_focus()} aria-haspopup="dialog" title={words.get(Key::HeaderHelpTitle)}>{ words.get(Key::HeaderHelp) }</button>
                 </div>
+                if embed.is_some() {
+                    <a class="embed-open" href="./" target="_blank" rel="noopener" onclick={Callback::from(|event: MouseEvent| {
+                        // The run moves on after the page is drawn: the link takes it as it is now.
+                        if let Some(anchor) = event.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+                            anchor.set_href(&address_without_embed());
+                        }
+                    })}>{ words.get(Key::HeaderOpenFull) }</a>
+                }
             </header>
             { lang_notice }
             // Another language draws the views again, from the start, in its words; the
@@ -342,6 +403,21 @@ pub fn App() -> Html {
                 <ModulePanel module={Module::Help} what={Key::PartHelp} on_message={close_help.reform(|_: String| ())} class="help-host" />
             }
         </>
+    }
+}
+
+/// A header button that turns a setting on or off (the theme, the text size, presenter
+/// mode).
+fn toggle_button(
+    pressed: bool,
+    onclick: Callback<MouseEvent>,
+    title: &'static str,
+    label: &'static str,
+) -> Html {
+    html! {
+        <button aria-pressed={if pressed { "true" } else { "false" }} {onclick} onmousedown={keep_focus()} {title}>
+            { label }
+        </button>
     }
 }
 

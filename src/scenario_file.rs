@@ -4,7 +4,7 @@
 //! library: the first view downloads neither (docs/first-load.md).
 
 use mqlab_sim::{ScenarioFile, SharedRun};
-use mqlab_text::page::Key;
+use mqlab_text::files::Key;
 use mqlab_text::Words;
 
 /// A scenario file that was read and checked: the run it describes, as a link, and the
@@ -17,13 +17,31 @@ pub struct Imported {
     pub notice: String,
 }
 
+/// A scenario file written for a download: its name and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exported {
+    /// `mqlab-<mode>-seed<seed>-step<step>.json`.
+    pub name: String,
+    /// The JSON text.
+    pub text: String,
+}
+
 /// The scenario file of the run in `run_link`, at the link's step, with the run's trace
-/// hash and, when `with_trace`, its trace. The run is rebuilt from its link, as the page
-/// rebuilds it, so the file is the one the page's own run gives. A link that cannot be
-/// rebuilt gives the reason in `words`.
-pub fn export(run_link: &str, with_trace: bool, words: &Words) -> Result<String, String> {
+/// hash and, when `with_trace`, its trace, and the name it is saved under. The run is
+/// rebuilt from its link, as the page rebuilds it, so the file is the one the page's own
+/// run gives. A link that cannot be rebuilt gives the reason in `words`.
+pub fn export(run_link: &str, with_trace: bool, words: &Words) -> Result<Exported, String> {
     let run = SharedRun::run_from_link(run_link).map_err(|error| error.describe_in(words))?;
-    Ok(ScenarioFile::from_run(&run, with_trace).to_json())
+    let name = format!(
+        "mqlab-{}-seed{}-step{}.json",
+        run.scenario().mode.as_str(),
+        run.scenario().seed,
+        run.step_index()
+    );
+    Ok(Exported {
+        name,
+        text: ScenarioFile::from_run(&run, with_trace).to_json(),
+    })
 }
 
 /// Reads a scenario file, rebuilds its run and checks it against the file's trace and
@@ -78,9 +96,20 @@ mod tests {
         for run in runs() {
             let link = SharedRun::from_run(&run).to_link();
             for with_trace in [false, true] {
+                let exported =
+                    export(&link, with_trace, &Words::english()).expect("the link rebuilds");
                 assert_eq!(
-                    export(&link, with_trace, &Words::english()),
-                    Ok(ScenarioFile::from_run(&run, with_trace).to_json())
+                    exported.text,
+                    ScenarioFile::from_run(&run, with_trace).to_json()
+                );
+                assert_eq!(
+                    exported.name,
+                    format!(
+                        "mqlab-{}-seed{}-step{}.json",
+                        run.scenario().mode.as_str(),
+                        run.scenario().seed,
+                        run.step_index()
+                    )
                 );
             }
         }

@@ -13,10 +13,12 @@ const CACHE = 'mqlab-site';
 // static/parts.
 const PARTS = [
   './parts/analysis.css',
+  './parts/embed.css',
   './parts/exports.css',
   './parts/lesson-editor.css',
   './parts/lessons.css',
   './parts/panels.css',
+  './parts/presenter.css',
   './parts/protocol-lab.css',
   './parts/real-systems.css',
   './parts/self-check.css',

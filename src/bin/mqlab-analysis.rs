@@ -2,8 +2,9 @@
 //! the page so that the first view does not download them. The page loads it when one of
 //! these views first opens and calls `mount` and `unmount` (`analysis_host.rs`,
 //! `module_loader.rs`). It also writes and reads the JSON scenario files of the share
-//! bar (`export_file`, `import_file`; `scenario_file.rs`), so that the page carries
-//! neither the file format's code nor its JSON library.
+//! bar (`export_file`, `import_file`; `scenario_file.rs`), offering the written file as a
+//! download and reading the chosen one, so that the page carries neither the file
+//! format's code, nor its JSON library, nor the code that saves and reads files.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -101,9 +102,10 @@ pub fn unmount() {
     }
 }
 
-/// The JSON scenario file of the run in `run_link`, with its trace when `with_trace`:
-/// an object `{ text }`, or `{ error }` (why, in the page's language `lang`) when the link
-/// cannot be rebuilt.
+/// Writes the JSON scenario file of the run in `run_link`, with its trace when
+/// `with_trace`, and offers it as a download: an empty object, or `{ error }` (why, in the
+/// page's language `lang`) when the link cannot be rebuilt or the browser refuses the
+/// download.
 #[wasm_bindgen]
 pub async fn export_file(
     run_link: String,
@@ -111,20 +113,38 @@ pub async fn export_file(
     lang: Option<String>,
 ) -> js_sys::Object {
     let words = words_in(lang).await;
-    answer(
-        match mqlab::scenario_file::export(&run_link, with_trace, &words) {
-            Ok(text) => vec![("text", text)],
-            Err(reason) => vec![("error", reason)],
-        },
-    )
+    let offered = mqlab::scenario_file::export(&run_link, with_trace, &words)
+        .and_then(|file| mqlab::components::share_bar::download(&words, &file.name, &file.text));
+    answer(match offered {
+        Ok(()) => Vec::new(),
+        Err(reason) => vec![("error", reason)],
+    })
 }
 
-/// Reads a scenario file and checks it by simulating its run again: an object
-/// `{ link, notice }` (the run as its link, and what to tell the learner), or `{ error }`
-/// (why), in the page's language `lang`.
+/// Reads the scenario file the learner chose and checks it by simulating its run again:
+/// an object `{ link, notice }` (the run as its link, and what to tell the learner),
+/// `{ error }` (why it cannot be imported) or `{ unreadable }` (the whole notice, when the
+/// browser could not read the file), in the page's language `lang`.
 #[wasm_bindgen]
-pub async fn import_file(text: String, lang: Option<String>) -> js_sys::Object {
+pub async fn import_file(file: web_sys::File, lang: Option<String>) -> js_sys::Object {
     let words = words_in(lang).await;
+    let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+        Ok(text) => text.as_string().unwrap_or_default(),
+        Err(error) => {
+            let error = error
+                .dyn_ref::<js_sys::Error>()
+                .map(|error| String::from(error.message()))
+                .or_else(|| error.as_string())
+                .unwrap_or_default();
+            return answer(vec![(
+                "unreadable",
+                words.fill(
+                    mqlab_text::files::Key::FileUnreadable,
+                    &[("error", error.into())],
+                ),
+            )]);
+        }
+    };
     answer(match mqlab::scenario_file::import(&text, &words) {
         Ok(imported) => vec![("link", imported.link), ("notice", imported.notice)],
         Err(reason) => vec![("error", reason)],

@@ -10,7 +10,7 @@ use crate::words::current as words_now;
 
 /// Every shortcut the simulator understands, as (keys, action): the keys are the key
 /// caps' names, translated where a keyboard writes them in words.
-pub const SHORTCUTS: [(Keys, Key); 9] = [
+pub const SHORTCUTS: [(Keys, Key); 10] = [
     (Keys::Word(Key::HelpSpace), Key::HelpPlay),
     (Keys::Caps("→"), Key::HelpForward),
     (Keys::Caps("←"), Key::HelpBack),
@@ -19,6 +19,7 @@ pub const SHORTCUTS: [(Keys, Key); 9] = [
     (Keys::Caps("R"), Key::HelpReset),
     (Keys::Caps("+ / −"), Key::HelpSpeed),
     (Keys::Caps("1 – 4"), Key::HelpModes),
+    (Keys::Caps("P"), Key::HelpPresent),
     (Keys::Caps("?"), Key::HelpToggle),
 ];
 

@@ -260,8 +260,8 @@ fn lesson_words(text: &Loaded, key: &str) -> String {
 fn lesson_shortcut(key: &str) -> Option<LabAction> {
     Some(match key {
         " " | "k" => LabAction::TogglePlay,
-        "ArrowRight" | "l" => LabAction::Step,
-        "ArrowLeft" | "j" => LabAction::StepBack,
+        "ArrowRight" | "l" | "PageDown" => LabAction::Step,
+        "ArrowLeft" | "j" | "PageUp" => LabAction::StepBack,
         "Home" => LabAction::Seek(0),
         "End" => LabAction::Advance(SKIP_STEPS),
         _ => return None,

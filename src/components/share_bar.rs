@@ -1,15 +1,16 @@
 //! Sharing: copy a link that reproduces the run, export the run as a JSON scenario file
 //! (optionally with its trace), and import one.
 //!
-//! The analysis module writes and reads the files (`scenario_file.rs`), so that the first
-//! view carries neither the file format's code nor its JSON library: the page hands it
-//! the run as its link and opens the run it gives back as a link, as any link. The first
-//! export or import fetches the module (the service worker keeps it for offline use);
-//! until it answers, the two buttons are busy.
+//! The analysis module writes and reads the files (`scenario_file.rs`), offers the file it
+//! writes as a download and reads the file the learner chooses, so that the first view
+//! carries neither the file format's code, nor its JSON library, nor the code that saves
+//! and reads files: the page hands it the run as its link (or the chosen file) and opens
+//! the run it gives back as a link, as any link. The first export or import fetches the
+//! module (the service worker keeps it for offline use); until it answers, the two
+//! buttons are busy.
 
-use gloo::file::callbacks::{read_as_text, FileReader};
-use gloo::file::File;
 use mqlab_sim::SharedRun;
+use mqlab_text::files::Key as FilesKey;
 use mqlab_text::simulator::Key;
 use mqlab_text::Words;
 use wasm_bindgen::{JsCast, JsValue};
@@ -53,7 +54,8 @@ fn shared_link(run: &mqlab_sim::Run, start: LinkStart) -> String {
     shared.to_link()
 }
 
-/// Offers text as a file download, without any network request.
+/// Offers text as a file download, without any network request. The modules call it (the
+/// scenario files, the plots and exports, the challenges' answers); the page does not.
 pub fn download(words: &Words, name: &str, text: &str) -> Result<(), String> {
     download_text(words, name, text, "application/json")
 }
@@ -69,17 +71,17 @@ pub fn download_text(
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(media_type);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| words.get(Key::ShareNoBlob).to_string())?;
+        .map_err(|_| words.get(FilesKey::FileNoBlob).to_string())?;
     download_blob(words, name, &blob)
 }
 
 /// Offers a blob as a file download.
 pub fn download_blob(words: &Words, name: &str, blob: &web_sys::Blob) -> Result<(), String> {
     let url = web_sys::Url::create_object_url_with_blob(blob)
-        .map_err(|_| words.get(Key::ShareNoUrl).to_string())?;
+        .map_err(|_| words.get(FilesKey::FileNoUrl).to_string())?;
     let anchor: web_sys::HtmlAnchorElement = gloo::utils::document()
         .create_element("a")
-        .map_err(|_| words.get(Key::ShareNoDocument).to_string())?
+        .map_err(|_| words.get(FilesKey::FileNoDocument).to_string())?
         .unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(name);
@@ -125,6 +127,10 @@ fn imported_run(words: &Words, answer: Result<JsValue, String>) -> LabAction {
     if let Some(error) = field(&answer, "error") {
         return refused(&error);
     }
+    // A file the browser could not read: the module says so in full.
+    if let Some(unreadable) = field(&answer, "unreadable") {
+        return LabAction::Notify(Notice::Error(unreadable));
+    }
     let (Some(link), Some(notice)) = (field(&answer, "link"), field(&answer, "notice")) else {
         return refused(words.get(Key::ShareNoRun));
     };
@@ -146,25 +152,35 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     let words = words_now();
     let with_trace = use_state(|| false);
     let start = use_state(|| LinkStart::ThisStep);
-    let reader = use_mut_ref(|| None::<FileReader>);
     // An export or import waiting for the analysis module.
     let busy = use_state(|| false);
     let failures = use_memo((), |()| std::rc::Rc::new(std::cell::Cell::new(0_u32)));
     let dispatcher = props.lab.dispatcher();
 
-    let copy = {
+    // "Copy link" copies the run's address; "Embed" an <iframe> tag that shows it with
+    // `?embed` (only the stage, the player and the narration).
+    let copy = |embed: bool| {
         let lab = props.lab.clone();
         let dispatcher = dispatcher.clone();
         let start = *start;
         let words = words.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = link_url(&shared_link(&lab.run.borrow(), start));
+            let mut url = link_url(&shared_link(&lab.run.borrow(), start));
             let copied = words
-                .get(match start {
-                    LinkStart::ThisStep => Key::ShareCopiedThisStep,
-                    LinkStart::FromStart => Key::ShareCopiedFromStart,
+                .get(match (embed, start) {
+                    (true, _) => Key::ShareCopiedEmbed,
+                    (false, LinkStart::ThisStep) => Key::ShareCopiedThisStep,
+                    (false, LinkStart::FromStart) => Key::ShareCopiedFromStart,
                 })
                 .to_string();
+            if embed {
+                let (base, run) = url.split_once('#').unwrap_or((&url, ""));
+                let join = if base.contains('?') { '&' } else { '?' };
+                // An HTML tag, not prose. // not prose
+                url = format!(
+                    "<iframe src=\"{base}{join}embed#{run}\" width=\"640\" height=\"480\" title=\"MQ Lab\" loading=\"lazy\"></iframe>"
+                );
+            }
             let words = words.clone();
             let clipboard = gloo::utils::window().navigator().clipboard();
             let promise = clipboard.write_text(&url);
@@ -191,16 +207,7 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
             if *busy {
                 return;
             }
-            let (link, name) = {
-                let run = lab.run.borrow();
-                let name = format!(
-                    "mqlab-{}-seed{}-step{}.json",
-                    run.scenario().mode.as_str(),
-                    run.scenario().seed,
-                    run.step_index()
-                );
-                (SharedRun::from_run(&run).to_link(), name)
-            };
+            let link = SharedRun::from_run(&lab.run.borrow()).to_link();
             busy.set(true);
             let args = js_sys::Array::of3(
                 &JsValue::from_str(&link),
@@ -212,14 +219,14 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
             let failures = std::rc::Rc::clone(&failures);
             let words = words.clone();
             yew::platform::spawn_local(async move {
+                // The module writes the file and offers it; it answers why when it cannot.
                 let answer = call_file_function("export_file", &args, &failures).await;
                 busy.set(false);
-                let written = answer.and_then(|answer| match field(&answer, "text") {
-                    Some(text) => download(&words, &name, &text),
-                    None => Err(field(&answer, "error")
-                        .unwrap_or_else(|| words.get(Key::ShareNoFile).to_string())),
-                });
-                if let Err(problem) = written {
+                let problem = match answer {
+                    Ok(answer) => field(&answer, "error"),
+                    Err(reason) => Some(reason),
+                };
+                if let Some(problem) = problem {
                     dispatcher.dispatch(LabAction::Notify(Notice::Error(
                         words.fill(Key::ShareExportFailed, &[("problem", problem.into())]),
                     )));
@@ -270,28 +277,17 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
                 return;
             }
             busy.set(true);
+            // The module reads the file, checks it and answers with its run.
+            let args = js_sys::Array::of2(&file, &JsValue::from_str(words.lang().tag()));
             let dispatcher = dispatcher.clone();
             let busy = busy.clone();
             let failures = std::rc::Rc::clone(&failures);
             let words = words.clone();
-            let task = read_as_text(&File::from(file), move |result| match result {
-                Ok(text) => yew::platform::spawn_local(async move {
-                    let args = js_sys::Array::of2(
-                        &JsValue::from_str(&text),
-                        &JsValue::from_str(words.lang().tag()),
-                    );
-                    let answer = call_file_function("import_file", &args, &failures).await;
-                    busy.set(false);
-                    dispatcher.dispatch(imported_run(&words, answer));
-                }),
-                Err(error) => {
-                    busy.set(false);
-                    dispatcher.dispatch(LabAction::Notify(Notice::Error(
-                        words.fill(Key::ShareUnreadable, &[("error", error.to_string().into())]),
-                    )));
-                }
+            yew::platform::spawn_local(async move {
+                let answer = call_file_function("import_file", &args, &failures).await;
+                busy.set(false);
+                dispatcher.dispatch(imported_run(&words, answer));
             });
-            *reader.borrow_mut() = Some(task);
         })
     };
     let spinner = busy.then(|| html! { <span class="spinner" aria-hidden="true"></span> });
@@ -299,12 +295,13 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
     let w = |key: Key| words.get(key).to_string();
     html! {
         <div class="share-bar" role="group" aria-label={w(Key::ShareLabel)}>
-            <button onclick={copy} title={w(Key::ShareCopyTitle)}>{ w(Key::ShareCopy) }</button>
+            <button onclick={copy(false)} title={w(Key::ShareCopyTitle)}>{ w(Key::ShareCopy) }</button>
             <label class="visually-hidden" for="link-start">{ w(Key::ShareStartLabel) }</label>
             <select id="link-start" onchange={on_start} title={w(Key::ShareStartTitle)}>
                 <option value="step" selected={*start == LinkStart::ThisStep}>{ w(Key::ShareStartThisStep) }</option>
                 <option value="start" selected={*start == LinkStart::FromStart}>{ w(Key::ShareStartFromStart) }</option>
             </select>
+            <button onclick={copy(true)} title={w(Key::ShareEmbedTitle)}>{ w(Key::ShareEmbed) }</button>
             <button onclick={export} title={w(Key::ShareExportTitle)} disabled={*busy} aria-busy={busy.to_string()}>{ w(Key::ShareExport) }{ spinner.clone() }</button>
             <label class="check"><input type="checkbox" checked={*with_trace} onchange={on_trace} />{ format!(" {}", w(Key::ShareWithTrace)) }</label>
             <label class={classes!("button", "file-button", busy.then_some("busy"))} aria-busy={busy.to_string()}>

@@ -35,8 +35,9 @@ pub struct SimulatorProps {
 fn shortcut(key: &str) -> Option<LabAction> {
     Some(match key {
         " " | "k" => LabAction::TogglePlay,
-        "ArrowRight" | "l" => LabAction::Step,
-        "ArrowLeft" | "j" => LabAction::StepBack,
+        // A presenter's clicker sends Page Down and Page Up.
+        "ArrowRight" | "l" | "PageDown" => LabAction::Step,
+        "ArrowLeft" | "j" | "PageUp" => LabAction::StepBack,
         "Home" => LabAction::Seek(0),
         "End" => LabAction::Advance(END_KEY_STEPS),
         "r" | "R" => LabAction::Reset,

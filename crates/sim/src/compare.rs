@@ -27,7 +27,8 @@ use crate::scenario::check_command;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::share::SharedRun;
 use crate::sim::{Sim, SimOptions};
-use crate::speech::say;
+use crate::speech::lab;
+use mqlab_text::analysis::Key as LabKey;
 use mqlab_text::narration::Key;
 use mqlab_text::Words;
 
@@ -290,22 +291,25 @@ pub fn verdict_phrase(verdict: Verdict, plural: bool) -> String {
 /// What a mode did to a message, as a verb phrase in `words`; `plural` for several modes.
 pub fn verdict_phrase_in(words: &Words, verdict: Verdict, plural: bool) -> String {
     let (one, many) = match verdict {
-        Verdict::ExactlyOnce => (Key::VerdictOnce, Key::VerdictOncePlural),
-        Verdict::Lost => (Key::VerdictLost, Key::VerdictLostPlural),
-        Verdict::Duplicated(2) => (Key::VerdictTwice, Key::VerdictTwicePlural),
+        Verdict::ExactlyOnce => (LabKey::VerdictOnce, LabKey::VerdictOncePlural),
+        Verdict::Lost => (LabKey::VerdictLost, LabKey::VerdictLostPlural),
+        Verdict::Duplicated(2) => (LabKey::VerdictTwice, LabKey::VerdictTwicePlural),
         Verdict::Duplicated(times) => {
             return if plural {
-                say!(words, VerdictTimesPlural, times = times)
+                lab!(words, VerdictTimesPlural, times = times)
             } else {
-                say!(words, VerdictTimes, times = times)
+                lab!(words, VerdictTimes, times = times)
             };
         }
-        Verdict::Reordered => (Key::VerdictReordered, Key::VerdictReorderedPlural),
-        Verdict::Pending => (Key::VerdictPending, Key::VerdictPendingPlural),
-        Verdict::InDoubt => (Key::VerdictInDoubt, Key::VerdictInDoubtPlural),
-        Verdict::DeadLettered => (Key::VerdictDeadLettered, Key::VerdictDeadLetteredPlural),
-        Verdict::Dropped => (Key::VerdictDropped, Key::VerdictDroppedPlural),
-        Verdict::Blocked => (Key::VerdictBlocked, Key::VerdictBlockedPlural),
+        Verdict::Reordered => (LabKey::VerdictReordered, LabKey::VerdictReorderedPlural),
+        Verdict::Pending => (LabKey::VerdictPending, LabKey::VerdictPendingPlural),
+        Verdict::InDoubt => (LabKey::VerdictInDoubt, LabKey::VerdictInDoubtPlural),
+        Verdict::DeadLettered => (
+            LabKey::VerdictDeadLettered,
+            LabKey::VerdictDeadLetteredPlural,
+        ),
+        Verdict::Dropped => (LabKey::VerdictDropped, LabKey::VerdictDroppedPlural),
+        Verdict::Blocked => (LabKey::VerdictBlocked, LabKey::VerdictBlockedPlural),
     };
     words.get(if plural { many } else { one }).to_string()
 }
@@ -326,7 +330,7 @@ fn join_modes(words: &Words, modes: &[Mode]) -> String {
     match names.as_slice() {
         [] => String::new(),
         [one] => (*one).to_string(),
-        [init @ .., last] => say!(
+        [init @ .., last] => lab!(
             words,
             CompareModesAnd,
             init = init.join(words.get(Key::CompareListSeparator)),
@@ -360,7 +364,7 @@ fn sentence(
             })
             .and_then(cause_of);
         match cause {
-            Some(cause) => clauses.push(say!(
+            Some(cause) => clauses.push(lab!(
                 words,
                 CompareClauseWithCause,
                 mode = mode.as_str(),
@@ -374,24 +378,24 @@ fn sentence(
         }
     }
     for (verdict, modes) in grouped {
-        clauses.push(say!(
+        clauses.push(lab!(
             words,
             CompareClause,
             modes = join_modes(words, &modes),
             verdict = verdict_phrase_in(words, verdict, modes.len() > 1)
         ));
     }
-    let clauses = clauses.join(words.get(Key::CompareClauseSeparator));
+    let clauses = clauses.join(words.get(LabKey::CompareClauseSeparator));
     let message = message.to_string();
     match group {
-        Some(group) => say!(
+        Some(group) => lab!(
             words,
             CompareSentenceInGroup,
             message = &message,
             group = u32::from(group) + 1,
             clauses = clauses
         ),
-        None => say!(
+        None => lab!(
             words,
             CompareSentence,
             message = &message,

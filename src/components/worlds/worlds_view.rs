@@ -32,8 +32,8 @@ const BEAT_MS: u32 = 700;
 fn shortcut(key: &str) -> Option<PlayerAction> {
     Some(match key {
         " " | "k" => PlayerAction::Toggle,
-        "ArrowRight" | "l" => PlayerAction::Forward,
-        "ArrowLeft" | "j" => PlayerAction::Back,
+        "ArrowRight" | "l" | "PageDown" => PlayerAction::Forward,
+        "ArrowLeft" | "j" | "PageUp" => PlayerAction::Back,
         "Home" => PlayerAction::ToStart,
         "End" => PlayerAction::ToEnd,
         _ => return None,
