@@ -375,9 +375,8 @@ pub fn App() -> Html {
                 if embed.is_some() {
                     <a class="embed-open" href="./" target="_blank" rel="noopener" onclick={Callback::from(|event: MouseEvent| {
                         // The run moves on after the page is drawn: the link takes it as it is now.
-                        if let Some(anchor) = event.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
-                            anchor.set_href(&address_without_embed());
-                        }
+                        event.prevent_default();
+                        let _ = gloo::utils::window().open_with_url_and_target_and_features(&address_without_embed(), "_blank", "noopener");
                     })}>{ words.get(Key::HeaderOpenFull) }</a>
                 }
             </header>

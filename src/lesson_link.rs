@@ -1,5 +1,5 @@
 //! Lesson links: the URL fragment `#lesson=<slug>` opens a built-in lesson, and
-//! `#lesson=lesson1.…` the lesson a lesson link carries whole. Run links (`#v1.…`)
+//! `#lesson1.…` the lesson a lesson link carries whole (docs/lesson-format.md). Run links (`#v1.…`)
 //! belong to `hooks::use_url_sync`, which ignores lesson fragments; this hook keeps the
 //! fragment on the lesson while one is open in the Lessons view.
 
@@ -26,7 +26,11 @@ fn current_fragment() -> String {
 /// lesson link holds no lesson it can play. A lesson link is kept whole up to one
 /// character past the longest allowed, so that the view can say it is too long.
 pub fn lesson_in_fragment(fragment: &str) -> Option<String> {
-    let slug = fragment.strip_prefix(LINK_PREFIX)?;
+    let slug = match fragment.strip_prefix(LINK_PREFIX) {
+        Some(slug) => slug,
+        None if fragment.starts_with(LESSON_LINK_PREFIX) => fragment,
+        None => return None,
+    };
     let most = if slug.starts_with(LESSON_LINK_PREFIX) {
         MAX_LESSON_LINK_CHARS as usize + 1
     } else {
@@ -39,6 +43,16 @@ pub fn lesson_in_fragment(fragment: &str) -> Option<String> {
 /// view.
 pub fn page_opens_a_lesson() -> bool {
     lesson_in_fragment(&current_fragment()).is_some()
+}
+
+/// The fragment that opens a lesson, without its `#`: `lesson=<slug>` for a built-in
+/// lesson, the lesson link itself (`lesson1.…`) for a lesson it carries.
+pub fn fragment_for(open: &str) -> String {
+    if open.starts_with(LESSON_LINK_PREFIX) {
+        open.to_string()
+    } else {
+        format!("{LINK_PREFIX}{open}")
+    }
 }
 
 fn replace_fragment(fragment: &str) {
@@ -87,7 +101,7 @@ pub fn use_lesson_link(
                 let fragment = current_fragment();
                 match (view, open) {
                     (View::Lessons, Some(slug)) => {
-                        let wanted = format!("{LINK_PREFIX}{slug}");
+                        let wanted = fragment_for(slug);
                         if fragment != wanted {
                             replace_fragment(&wanted);
                         }
@@ -142,10 +156,14 @@ mod tests {
             mqlab_sim::lesson_file::read(include_str!("../docs/examples/lesson-lost-ack.json"))
                 .expect("the example lesson file");
         let link = mqlab_sim::lesson_file::to_link(&file);
+        assert_eq!(fragment_for(&link), link);
+        let asked = lesson_in_fragment(&link).expect("a lesson link");
+        assert_eq!(asked, link);
+        // Written after `lesson=` too, it is the same lesson link.
         let asked = lesson_in_fragment(&format!("{LINK_PREFIX}{link}")).expect("a lesson link");
         assert_eq!(asked, link);
         assert_eq!(mqlab_sim::lesson_file::read_link(&asked).ok(), Some(file));
-        let huge = format!("{LINK_PREFIX}{LESSON_LINK_PREFIX}{}", "A".repeat(400_000));
+        let huge = format!("{LESSON_LINK_PREFIX}{}", "A".repeat(400_000));
         let asked = lesson_in_fragment(&huge).expect("a lesson link");
         assert_eq!(asked.len(), MAX_LESSON_LINK_CHARS as usize + 1);
         assert!(mqlab_sim::lesson_file::read_link(&asked).is_err());

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use gloo::storage::{LocalStorage, Storage};
 use mqlab_sim::lesson_file::{self, LessonFile, LessonTexts};
-use mqlab_sim::lessons::{self, Check, Lesson, Question};
+use mqlab_sim::lessons::{Check, Lesson, Question};
 use mqlab_sim::{Scenario, SharedRun, Summary};
 use mqlab_text::analysis::Key;
 use mqlab_text::{Lang, Words};
@@ -273,7 +273,7 @@ fn page_address(link: &str) -> String {
         location.origin().unwrap_or_default(),
         location.pathname().unwrap_or_default()
     );
-    format!("{base}#{}{link}", lessons::LINK_PREFIX)
+    format!("{base}#{link}")
 }
 
 #[component]
@@ -622,9 +622,7 @@ pub fn LessonEditor() -> Html {
                     outcome.set(Outcome::Copied { link });
                 }
                 _ => {
-                    let _ = gloo::utils::window()
-                        .location()
-                        .set_hash(&format!("{}{link}", lessons::LINK_PREFIX));
+                    let _ = gloo::utils::window().location().set_hash(&link);
                     outcome.set(Outcome::Ready { link, steps });
                 }
             }

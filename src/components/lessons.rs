@@ -1027,7 +1027,7 @@ fn LessonPlayer(props: &LessonPlayerProps) -> Html {
                 } else {
                     <span class="lesson-own">{ words.get(Key::NavOwnLesson) }</span>
                 }
-                <a href={format!("#{}{}", lessons::LINK_PREFIX, props.link)} class="lesson-link">{ words.get(Key::NavLink) }</a>
+                <a href={format!("#{}", crate::lesson_link::fragment_for(&props.link))} class="lesson-link">{ words.get(Key::NavLink) }</a>
                 if let Some(file) = &props.file {
                     <button type="button" onclick={save_file(file.clone())} data-save-lesson="">{ words.get(Key::NavSaveFile) }</button>
                 }

@@ -231,12 +231,16 @@ const test = base.test.extend({
 // its own long tasks are not the page's.
 async function checkAccessibility(page, include) {
   const { default: AxeBuilder } = require('@axe-core/playwright');
-  await page.evaluate(() => window.__mqlabTooling && window.__mqlabTooling(true));
+  // The checker runs in every frame of the page (an embedded MQ Lab's too).
+  const tooling = (running) => Promise.all(page.frames().map((frame) => frame
+    .evaluate((on) => window.__mqlabTooling && window.__mqlabTooling(on), running)
+    .catch(() => undefined)));
+  await tooling(true);
   try {
     const builder = new AxeBuilder({ page });
     return await (include ? builder.include(include) : builder).analyze();
   } finally {
-    await page.evaluate(() => window.__mqlabTooling && window.__mqlabTooling(false));
+    await tooling(false);
   }
 }
 
