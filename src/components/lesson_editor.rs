@@ -241,6 +241,9 @@ fn run_in_address(link: &str, words: &Words) -> Result<RunInAddress, String> {
     })
 }
 
+/// What typing into a field does to the draft, with the field's value.
+type Typed = Rc<dyn Fn(&mut Draft, String)>;
+
 /// What the last action said: the lesson's file and link, or why it was refused.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
@@ -304,13 +307,15 @@ pub fn LessonEditor() -> Html {
             outcome.set(Outcome::None);
         })
     };
-    let text_field = |edit: fn(&mut Draft, String)| {
+    // A field typed into: `apply` puts its value in the draft.
+    let typed = |apply: Typed| {
         let change = change.clone();
         Callback::from(move |event: InputEvent| {
             let value = field_value(&event);
-            change(&|draft: &mut Draft| edit(draft, value.clone()));
+            change(&|draft: &mut Draft| apply(draft, value.clone()));
         })
     };
+    let text_field = |edit: fn(&mut Draft, String)| typed(Rc::new(edit));
     let edit = |apply: Rc<dyn Fn(&mut Draft)>| {
         let change = change.clone();
         Callback::from(move |_: MouseEvent| change(&*apply))
@@ -370,28 +375,15 @@ pub fn LessonEditor() -> Html {
 
     // The question to predict.
     let choices = draft.choices.iter().enumerate().map(|(index, choice)| {
-        let on_text = {
-            let change = change.clone();
-            Callback::from(move |event: InputEvent| {
-                let value = field_value(&event);
-                change(&|draft: &mut Draft| {
-                    if let Some(choice) = draft.choices.get_mut(index) {
-                        choice.text = value.clone();
-                    }
-                });
-            })
+        let choice_field = |edit: fn(&mut DraftChoice, String)| {
+            typed(Rc::new(move |draft: &mut Draft, value: String| {
+                if let Some(choice) = draft.choices.get_mut(index) {
+                    edit(choice, value);
+                }
+            }))
         };
-        let on_facts = {
-            let change = change.clone();
-            Callback::from(move |event: InputEvent| {
-                let value = field_value(&event);
-                change(&|draft: &mut Draft| {
-                    if let Some(choice) = draft.choices.get_mut(index) {
-                        choice.facts = value.clone();
-                    }
-                });
-            })
-        };
+        let on_text = choice_field(|choice, value| choice.text = value);
+        let on_facts = choice_field(|choice, value| choice.facts = value);
         let on_intended = edit(Rc::new(move |draft: &mut Draft| draft.intended = index));
         let remove = edit(Rc::new(move |draft: &mut Draft| {
             if draft.choices.len() > FEWEST_CHOICES {
@@ -451,17 +443,11 @@ pub fn LessonEditor() -> Html {
             Moment::End => words.get(Key::EditorAtEnd).to_string(),
             Moment::Step(step) => words.fill(Key::EditorAtStep, &[("step", step.into())]),
         };
-        let on_text = {
-            let change = change.clone();
-            Callback::from(move |event: InputEvent| {
-                let value = field_value(&event);
-                change(&|draft: &mut Draft| {
-                    if let Some(cue) = draft.cues.get_mut(index) {
-                        cue.text = value.clone();
-                    }
-                });
-            })
-        };
+        let on_text = typed(Rc::new(move |draft: &mut Draft, value: String| {
+            if let Some(cue) = draft.cues.get_mut(index) {
+                cue.text = value;
+            }
+        }));
         let remove = edit(Rc::new(move |draft: &mut Draft| {
             if index < draft.cues.len() {
                 draft.cues.remove(index);
@@ -509,28 +495,22 @@ pub fn LessonEditor() -> Html {
     let checks = draft.checks.iter().enumerate().map(|(index, check)| {
         let number = index + 1;
         let field = |edit: fn(&mut DraftCheck, String)| {
-            let change = change.clone();
-            Callback::from(move |event: InputEvent| {
-                let value = field_value(&event);
-                change(&|draft: &mut Draft| {
-                    if let Some(check) = draft.checks.get_mut(index) {
-                        edit(check, value.clone());
-                    }
-                });
-            })
+            typed(Rc::new(move |draft: &mut Draft, value: String| {
+                if let Some(check) = draft.checks.get_mut(index) {
+                    edit(check, value);
+                }
+            }))
         };
         let answers = (0..MOST_CHOICES).map(|answer| {
-            let on_answer = {
-                let change = change.clone();
-                Callback::from(move |event: InputEvent| {
-                    let value = field_value(&event);
-                    change(&|draft: &mut Draft| {
-                        if let Some(slot) = draft.checks.get_mut(index).and_then(|check| check.answers.get_mut(answer)) {
-                            *slot = value.clone();
-                        }
-                    });
-                })
-            };
+            let on_answer = typed(Rc::new(move |draft: &mut Draft, value: String| {
+                if let Some(slot) = draft
+                    .checks
+                    .get_mut(index)
+                    .and_then(|check| check.answers.get_mut(answer))
+                {
+                    *slot = value;
+                }
+            }));
             let on_right = edit(Rc::new(move |draft: &mut Draft| {
                 if let Some(check) = draft.checks.get_mut(index) {
                     check.answer = answer;

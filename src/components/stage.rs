@@ -613,7 +613,7 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
         <section class={classes!("node-card", node.id.role().name(), (!node.up).then_some("down"))}
                  aria-label={words.fill(Key::CardLabel, &[("node", crate::words::node_title(words, node.id).into())])}>
             <header>
-                <h3>{ crate::words::node_title(words, node.id) }</h3>
+                <h2>{ crate::words::node_title(words, node.id) }</h2>
                 { status }
                 if node.crashes > 0 {
                     <span class="crashes">{ words.fill(Key::CardCrashed, &[("count", node.crashes.into())]) }</span>
@@ -621,7 +621,7 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
             </header>
             <div class="stores">
                 <div class="store disk">
-                    <h4><span aria-hidden="true">{ "▤ " }</span>{ words.get(Key::CardDisk) }</h4>
+                    <h3><span aria-hidden="true">{ "▤ " }</span>{ words.get(Key::CardDisk) }</h3>
                     <ul>
                         if node.durable_hidden > 0 {
                             <li class="more">{ words.fill(Key::CardOlder, &[("count", node.durable_hidden.into())]) }</li>
@@ -630,7 +630,7 @@ fn memory_card(words: &Words, node: &NodeView) -> Html {
                     </ul>
                 </div>
                 <div class="store memory">
-                    <h4><span aria-hidden="true">{ "⚡ " }</span>{ words.get(Key::CardMemory) }</h4>
+                    <h3><span aria-hidden="true">{ "⚡ " }</span>{ words.get(Key::CardMemory) }</h3>
                     <ul>{ lines(&node.volatile, volatile_keys, memory_empty) }</ul>
                 </div>
             </div>

@@ -4,7 +4,7 @@
 // its size, the CSV has the ledger's rows, the plots' SVG parses.
 const fs = require('fs');
 const { execFileSync } = require('child_process');
-const { test, expect, openSite, predict, checkAccessibility, realSystems, CLI } = require('./helpers');
+const { test, expect, openSite, predict, checkAccessibility, realSystems, CLI, crc32 } = require('./helpers');
 
 // The panel shares its place with "In real systems", fetched when the reader scrolls near.
 async function plotsAndExports(page) {
@@ -12,16 +12,6 @@ async function plotsAndExports(page) {
   const panel = page.getByRole('region', { name: 'Plots and exports' });
   await panel.scrollIntoViewIfNeeded({ timeout: 20_000 });
   return panel;
-}
-
-// CRC-32 (IEEE), as links carry it after their '~'.
-function crc32(text) {
-  let crc = ~0;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ((~crc) >>> 0).toString(16).padStart(8, '0');
 }
 
 const BODY = 'v1.mode=at-least-once&messages=3&seed=1&fault=drop_matching,broker:producer,confirm,m1,1';

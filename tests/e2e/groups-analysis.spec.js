@@ -2,17 +2,7 @@
 // consumers on a queue: a link opens the world (two groups of two members, or two
 // consumers), and the cells and columns the page shows are checked against the CLI
 // running the same scenario with the same crash natively.
-const { test, expect, openSite, predict } = require('./helpers');
-
-// CRC-32 (IEEE, as zlib), the checksum at the end of a link.
-function crc32(text) {
-  let crc = 0xffffffff;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    crc ^= byte;
-    for (let i = 0; i < 8; i++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
-}
+const { test, expect, openSite, predict, crc32 } = require('./helpers');
 
 // A link of format version 5 (consumer groups), sealed with its checksum.
 function link(body) {

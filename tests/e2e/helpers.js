@@ -260,6 +260,16 @@ function predict(args) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
+// CRC-32 (IEEE, as zlib), the checksum links carry after their '~'.
+function crc32(text) {
+  let crc = 0xffffffff;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    crc ^= byte;
+    for (let i = 0; i < 8; i++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
+}
+
 // The ledger's counters as the page shows them ("Lost: 1").
 async function ledgerCounters(page) {
   const ledger = page.getByRole('region', { name: 'Ledger' });
@@ -306,4 +316,4 @@ async function runDualWrites(page, { pattern, messages, seed, crash, message }) 
   return settings;
 }
 
-module.exports = { test, watchPage, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, settingsPanel, runDualWrites, CLI };
+module.exports = { test, watchPage, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, settingsPanel, runDualWrites, CLI, crc32 };

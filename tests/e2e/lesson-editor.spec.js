@@ -6,17 +6,7 @@
 // built-in one; a broken file is refused with its reason and the list stays.
 const fs = require('fs');
 const { execFileSync } = require('child_process');
-const { test, expect, openSite, predict, checkAccessibility, CLI } = require('./helpers');
-
-// CRC-32 (IEEE), as links carry it after their '~'.
-function crc32(text) {
-  let crc = ~0;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ((~crc) >>> 0).toString(16).padStart(8, '0');
-}
+const { test, expect, openSite, predict, checkAccessibility, CLI, crc32 } = require('./helpers');
 
 // At least once, the broker's confirm of m1 dropped: the producer publishes m1 again.
 const BODY = 'v1.mode=at-least-once&messages=3&seed=1&fault=drop_matching,broker:producer,confirm,m1,1';
