@@ -22,8 +22,8 @@ use std::rc::Rc;
 use gloo::timers::callback::{Interval, Timeout};
 use mqlab_matrix_worker::{Plan, Reply, Request, WORKER_MIN_RUNS};
 use mqlab_sim::matrix::{
-    instances_left_out, modes_for, points, points_left_out, run_count, Anomalies, Cell, MatrixJob,
-    MatrixOptions, Outcome, Point, DEFAULT_MATRIX_STEPS,
+    instances_left_out, modes_for, points, points_left_out, run_count, Cell, MatrixJob,
+    MatrixOptions, Point, DEFAULT_MATRIX_STEPS,
 };
 use mqlab_sim::{Mode, Scenario};
 use mqlab_text::analysis::Key;
@@ -33,6 +33,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::components::controls::mode_label;
+use crate::components::matrix_row::{MatrixRow, RowSlots};
 use crate::state::Lab;
 use crate::words::current as words_now;
 
@@ -166,13 +167,6 @@ impl Search {
         }
     }
 
-    fn options(&self) -> &MatrixOptions {
-        match self {
-            Search::Page(job) => job.options(),
-            Search::Worker(search) => search.plan.options(),
-        }
-    }
-
     fn cells(&self) -> &[Cell] {
         match self {
             Search::Page(job) => job.cells(),
@@ -212,6 +206,8 @@ struct Reporting {
     status: UseStateHandle<Status>,
     timer: Rc<RefCell<Option<Interval>>>,
     notice: UseStateHandle<Option<Notice>>,
+    /// The grids as drawn, started afresh with each search.
+    drawing: Rc<RefCell<Drawing>>,
     started_ms: f64,
 }
 
@@ -273,6 +269,7 @@ fn start_in_worker(
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    *report.drawing.borrow_mut() = Drawing::new(scenario, options);
     *report.search.borrow_mut() = Some(Search::Worker(WorkerSearch {
         plan,
         cells: Vec::new(),
@@ -366,6 +363,7 @@ fn start_on_page(scenario: &Scenario, options: MatrixOptions, report: &Reporting
     match MatrixJob::new(scenario, options) {
         Ok(job) => {
             let total = job.progress().total;
+            *report.drawing.borrow_mut() = Drawing::new(scenario, job.options());
             *report.search.borrow_mut() = Some(Search::Page(job));
             report.status.set(Status::Running { done: 0, total });
             *report.timer.borrow_mut() = Some(slice_timer(
@@ -384,173 +382,164 @@ fn start_on_page(scenario: &Scenario, options: MatrixOptions, report: &Reporting
     }
 }
 
-/// A short label for a grid cell; the full outcome is in its title and accessible name.
-/// With several consumer groups (`groups` of them) the worst group's number leads ("g2
-/// lost 1"), "g2+" when other groups are not exactly once either, and "all" when no
-/// group is.
-fn short_text(outcome: Outcome, groups: usize, words: &Words) -> String {
-    match outcome {
-        Outcome::ExactlyOnce => words.get(Key::MatrixShortOnce).into(),
-        Outcome::Unfinished { .. } => words.get(Key::MatrixShortUnfinished).into(),
-        Outcome::Anomalies(Anomalies {
-            lost,
-            acked_lost,
-            duplicated,
-            reordered,
-            in_doubt,
-            blocked_ticks,
-            dropped,
-            dead_lettered,
-            held,
-            group,
-            other_groups,
-        }) => {
-            let (key, count) = match outcome.kind() {
-                "acked-lost" => (Key::MatrixShortAckedLost, acked_lost),
-                "lost" => (Key::MatrixShortLost, lost),
-                "dropped" => (Key::MatrixShortDropped, dropped),
-                "duplicated" => (Key::MatrixShortDuplicated, duplicated),
-                "in-doubt" => (Key::MatrixShortInDoubt, in_doubt),
-                "held" => (Key::MatrixShortHeld, held),
-                "dead-lettered" => (Key::MatrixShortDeadLettered, dead_lettered),
-                "reordered" => (Key::MatrixShortReordered, reordered),
-                _ => (Key::MatrixShortBlocked, 0),
-            };
-            let word = if key == Key::MatrixShortBlocked {
-                words.fill(key, &[("ticks", blocked_ticks.into())])
+/// How many slots one frame may draw: a pending cell is one, a cell found is
+/// `CELL_SLOTS`. The grids of a large search (5,340 cells) appear over a few frames, and
+/// the cells arriving are drawn a frame's worth at a time, so that no task of the page
+/// comes near the 50 ms that a learner feels as a freeze.
+const SLOTS_PER_FRAME: usize = 600;
+/// A found cell draws a link with its outcome in words: about as much work as this many
+/// pending cells.
+const CELL_SLOTS: usize = 4;
+/// How often the grids catch up with the search, in milliseconds: about once a frame.
+const DRAW_EVERY_MS: u32 = 16;
+
+/// One grid as drawn: a row per crash point, a slot per column (messages, or the second
+/// crash point of a pair).
+struct Table {
+    mode: Mode,
+    pairs: bool,
+    points: Vec<Point>,
+    columns: usize,
+    rows: Vec<RowSlots>,
+    /// How many of the rows are drawn so far (the first ones).
+    shown: usize,
+}
+
+impl Table {
+    fn new(mode: Mode, pairs: bool, points: Vec<Point>, columns: usize) -> Table {
+        let rows = (0..points.len())
+            .map(|_| Rc::new(vec![None; columns]))
+            .collect();
+        Table {
+            mode,
+            pairs,
+            points,
+            columns,
+            rows,
+            shown: 0,
+        }
+    }
+
+    /// The cells found so far, row by row.
+    fn cells(&self) -> impl Iterator<Item = &Rc<Cell>> {
+        self.rows.iter().flat_map(|row| row.iter().flatten())
+    }
+}
+
+/// The grids of the search as drawn so far, which catch up with the search's cells a
+/// frame's worth at a time: first each grid's rows of pending cells, then the cells found,
+/// in the order the search found them. Only a row that gains a cell is drawn again.
+#[derive(Default)]
+struct Drawing {
+    tables: Vec<Table>,
+    /// How many of the search's cells are in the tables.
+    placed: usize,
+}
+
+impl Drawing {
+    fn new(scenario: &Scenario, options: &MatrixOptions) -> Drawing {
+        let messages = scenario.messages as usize;
+        let mut tables = Vec::new();
+        for &mode in &options.modes {
+            let points = points(scenario, mode);
+            if options.pairs {
+                let columns = points.len();
+                tables.push(Table::new(mode, false, points.clone(), messages));
+                tables.push(Table::new(mode, true, points, columns));
             } else {
-                words.fill(key, &[("count", count.into())])
-            };
-            match group {
-                Some(_) if usize::from(other_groups) + 1 >= groups => {
-                    words.fill(Key::MatrixShortAllGroups, &[("outcome", word.into())])
-                }
-                Some(group) if other_groups > 0 => words.fill(
-                    Key::MatrixShortGroupAndOthers,
-                    &[
-                        ("group", (u32::from(group) + 1).into()),
-                        ("outcome", word.into()),
-                    ],
-                ),
-                Some(group) => words.fill(
-                    Key::MatrixShortGroup,
-                    &[
-                        ("group", (u32::from(group) + 1).into()),
-                        ("outcome", word.into()),
-                    ],
-                ),
-                None => word,
+                tables.push(Table::new(mode, false, points, messages));
             }
+        }
+        Drawing { tables, placed: 0 }
+    }
+
+    /// True once every row is drawn and every cell of `cells` is in its grid.
+    fn caught_up(&self, cells: &[Cell]) -> bool {
+        self.placed >= cells.len() && self.tables.iter().all(|t| t.shown == t.rows.len())
+    }
+
+    /// Draws one frame's worth more of `cells` (the search's cells so far). Returns
+    /// whether anything changed.
+    fn advance(&mut self, cells: &[Cell]) -> bool {
+        let mut budget = SLOTS_PER_FRAME;
+        let mut changed = false;
+        for table in &mut self.tables {
+            while table.shown < table.rows.len() && budget > 0 {
+                table.shown += 1;
+                budget = budget.saturating_sub(table.columns);
+                changed = true;
+            }
+        }
+        let end = cells.len().min(self.placed + budget / CELL_SLOTS);
+        for cell in cells.get(self.placed..end).unwrap_or_default() {
+            self.place(cell);
+            changed = true;
+        }
+        self.placed = self.placed.max(end);
+        changed
+    }
+
+    /// Puts a cell in its slot: by its crash point and message, or for a pair by its
+    /// two crash points. A cell with no slot is left out, as the grid has no place for it.
+    fn place(&mut self, cell: &Cell) {
+        let Some(table) = self
+            .tables
+            .iter_mut()
+            .find(|t| t.mode == cell.mode && t.pairs == cell.is_pair())
+        else {
+            return;
+        };
+        let Some(first) = cell.crashes.first() else {
+            return;
+        };
+        let Some(row) = table.points.iter().position(|p| *p == first.at) else {
+            return;
+        };
+        let column = if table.pairs {
+            cell.crashes
+                .get(1)
+                .and_then(|second| table.points.iter().position(|p| *p == second.at))
+        } else {
+            (first.message as usize)
+                .checked_sub(1)
+                .filter(|column| *column < table.columns)
+        };
+        if let Some(column) = column {
+            Rc::make_mut(&mut table.rows[row])[column] = Some(Rc::new(cell.clone()));
         }
     }
 }
 
-/// With several consumer groups, each group's own outcome in `words`, the first group's
-/// first ("group 1: exactly once"); empty with a queue or one group.
-fn group_texts(cell: &Cell, words: &Words) -> Vec<String> {
-    if cell.group_summaries.len() < 2 {
-        return Vec::new();
-    }
-    cell.group_outcomes()
+/// The rows of a grid drawn so far.
+fn table_rows(
+    table: &Table,
+    describe: &dyn Fn(Point) -> &'static str,
+    on_open: &Callback<()>,
+    words: &Rc<Words>,
+) -> Html {
+    let rows = table.rows[..table.shown]
         .iter()
-        .enumerate()
-        .map(|(index, outcome)| {
-            words.fill(
-                Key::MatrixCellGroup,
-                &[
-                    ("group", (index + 1).into()),
-                    ("outcome", outcome.text_in(words).into()),
-                ],
-            )
-        })
-        .collect()
-}
-
-fn cell_link(cell: &Cell, on_open: &Callback<()>, words: &Words) -> Html {
-    let crashes: Vec<String> = cell.crashes.iter().map(|crash| crash.label()).collect();
-    let fired = if cell.fired == 0 {
-        words.get(Key::MatrixCellNotReached)
-    } else {
-        ""
-    };
-    // With several consumer groups, every group's own outcome, after the worst one's.
-    let groups = group_texts(cell, words);
-    let per_group = if groups.is_empty() {
-        String::new()
-    } else {
-        words.fill(
-            Key::MatrixCellPerGroup,
-            &[(
-                "groups",
-                groups.join(words.get(Key::MatrixCellGroupSeparator)).into(),
-            )],
-        )
-    };
-    let crash_list = crashes
-        .iter()
-        .cloned()
-        .reduce(|first, second| {
-            words.fill(
-                Key::MatrixCellThen,
-                &[("first", first.into()), ("second", second.into())],
-            )
-        })
-        .unwrap_or_default();
-    let title = words.fill(
-        Key::MatrixCell,
-        &[
-            ("mode", mode_label(words, cell.mode).into()),
-            ("crashes", crash_list.into()),
-            ("outcome", cell.outcome.text_in(words).into()),
-            ("more", format!("{per_group}{fired}").into()),
-        ],
-    );
-    // The data attributes are read as data, not by the learner: they give the outcome in
-    // English whatever the page's language.
-    let english_groups = (!groups.is_empty()).then(|| {
-        let english = Words::english();
-        group_texts(cell, &english).join(english.get(Key::MatrixCellGroupSeparator))
-    });
-    let onclick = {
-        let on_open = on_open.clone();
-        Callback::from(move |_: MouseEvent| on_open.emit(()))
-    };
-    html! {
-        <a class={classes!("matrix-cell", cell.outcome.kind(), (cell.fired == 0).then_some("not-reached"))}
-           href={format!("#{}", cell.shared.to_link())}
-           title={title.clone()} aria-label={title}
-           data-mode={cell.mode.as_str()} data-crash={crashes.join(",")}
-           data-outcome={cell.outcome.text()} data-groups={english_groups}
-           data-fired={cell.fired.to_string()} {onclick}>
-            <span aria-hidden="true" class="icon">{ cell.outcome.icon() }</span>
-            <span class="word" aria-hidden="true">{ short_text(cell.outcome, cell.group_summaries.len(), words) }</span>
-        </a>
-    }
+        .zip(&table.points)
+        .map(|(slots, at)| {
+            html! {
+                <MatrixRow slots={slots.clone()} name={AttrValue::from(at.name())} title={AttrValue::from(describe(*at))}
+                    pairs={table.pairs} words={words.clone()} on_open={on_open.clone()} />
+            }
+        });
+    html! { <>{ for rows }</> }
 }
 
 /// One mode's grid: crash points down, messages across; then the pairs, first crash
 /// (m1) down, second crash (m2) across.
 fn mode_grid(
-    mode: Mode,
     scenario: &Scenario,
-    cells: &[&Cell],
+    singles: &Table,
+    pairs: Option<&Table>,
     on_open: &Callback<()>,
-    words: &Words,
+    words: &Rc<Words>,
 ) -> Html {
+    let mode = singles.mode;
     let messages = scenario.messages;
-    let points = points(scenario, mode);
-    let singles: Vec<&&Cell> = cells.iter().filter(|c| !c.is_pair()).collect();
-    let pairs: Vec<&&Cell> = cells.iter().filter(|c| c.is_pair()).collect();
-    // Looked up by crash rather than searched: the largest grids have thousands of cells.
-    let by_crash: HashMap<(Point, u32), &Cell> = singles
-        .iter()
-        .map(|c| ((c.crashes[0].at, c.crashes[0].message), **c))
-        .collect();
-    let by_pair: HashMap<(Point, Point), &Cell> = pairs
-        .iter()
-        .map(|c| ((c.crashes[0].at, c.crashes[1].at), **c))
-        .collect();
-    let find_single = |at, message| by_crash.get(&(at, message));
     // When a row's (or a pair column's) crash happens, in this mode and world.
     let describe = |at: Point| {
         if scenario.kafka.is_some() {
@@ -559,13 +548,7 @@ fn mode_grid(
             at.point.describe_in_words(mode, words)
         }
     };
-    let rows = points.iter().map(|&at| {
-        let tds = (1..=messages).map(|message| match find_single(at, message) {
-            Some(cell) => html! { <td>{ cell_link(cell, on_open, words) }</td> },
-            None => html! { <td class="pending" aria-label={words.get(Key::MatrixCellNotRun)}>{ "·" }</td> },
-        });
-        html! { <tr data-point={at.name()}><th scope="row" title={describe(at)}>{ at.name() }</th>{ for tds }</tr> }
-    });
+    let rows = table_rows(singles, &describe, on_open, words);
     let heads = (1..=messages).map(|m| html! { <th scope="col">{ format!("m{m}") }</th> });
     let missing = points_left_out(scenario, mode);
     let members_left_out: Vec<String> = instances_left_out(scenario)
@@ -576,7 +559,13 @@ fn mode_grid(
                 .to_string()
         })
         .collect();
-    let count = |kind: &str| singles.iter().filter(|c| c.outcome.kind() == kind).count();
+    let mut runs: usize = 0;
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for cell in singles.cells() {
+        runs += 1;
+        *counts.entry(cell.outcome.kind()).or_default() += 1;
+    }
+    let count = |kind: &str| counts.get(kind).copied().unwrap_or_default();
     let acked_lost = if scenario.topology.replicated() {
         words.fill(
             Key::MatrixTallyAcked,
@@ -588,7 +577,7 @@ fn mode_grid(
     let tally = words.fill(
         Key::MatrixTally,
         &[
-            ("runs", singles.len().into()),
+            ("runs", runs.into()),
             ("once", count("ok").into()),
             (
                 "losing",
@@ -599,25 +588,17 @@ fn mode_grid(
             ("blocking", (count("blocked") + count("in-doubt")).into()),
         ],
     );
-    let pair_grid = (!pairs.is_empty()).then(|| {
+    let pair_grid = pairs.filter(|table| table.shown > 0).map(|table| {
         let (first_message, second_message): (u32, u32) = if messages >= 2 { (1, 2) } else { (1, 1) };
-        let heads = points.iter().map(|p| html! { <th scope="col" title={describe(*p)}>{ p.name() }</th> });
-        let rows = points.iter().map(|&first| {
-            let tds = points.iter().map(|&second| {
-                match by_pair.get(&(first, second)) {
-                    Some(cell) => html! { <td>{ cell_link(cell, on_open, words) }</td> },
-                    None => html! { <td class="pending">{ "·" }</td> },
-                }
-            });
-            html! { <tr><th scope="row" title={describe(first)}>{ first.name() }</th>{ for tds }</tr> }
-        });
+        let heads = table.points.iter().map(|p| html! { <th scope="col" title={describe(*p)}>{ p.name() }</th> });
+        let rows = table_rows(table, &describe, on_open, words);
         html! {
             <>
                 <h4>{ words.fill(Key::MatrixPairsHeading, &[("first", first_message.into()), ("second", second_message.into())]) }</h4>
                 <div class="table-scroll">
                     <table class="matrix pairs" aria-label={words.fill(Key::MatrixPairs, &[("mode", mode_label(words, mode).into())])}>
                         <thead><tr><th scope="col">{ words.get(Key::MatrixPairsCorner) }</th>{ for heads }</tr></thead>
-                        <tbody>{ for rows }</tbody>
+                        <tbody>{ rows }</tbody>
                     </table>
                 </div>
             </>
@@ -630,7 +611,7 @@ fn mode_grid(
             <div class="table-scroll">
                 <table class="matrix" aria-label={words.fill(Key::MatrixSingles, &[("mode", mode_label(words, mode).into())])}>
                     <thead><tr><th scope="col">{ words.get(Key::MatrixSinglesCorner) }</th>{ for heads }</tr></thead>
-                    <tbody>{ for rows }</tbody>
+                    <tbody>{ rows }</tbody>
                 </table>
             </div>
             if !missing.is_empty() {
@@ -693,6 +674,10 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     let status = use_state(|| Status::Idle);
     let search: Rc<RefCell<Option<Search>>> = use_mut_ref(|| None);
     let timer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
+    let drawing: Rc<RefCell<Drawing>> = use_mut_ref(Drawing::default);
+    // The timer that draws the grids a frame's worth at a time, while they lag behind.
+    let drawer: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
+    let redraw = use_force_update();
     let error = use_state(|| None::<Notice>);
     let notice = use_state(|| None::<Notice>);
 
@@ -717,6 +702,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
             error.clone(),
             notice.clone(),
         );
+        let (drawing, drawer, redraw) = (drawing.clone(), drawer.clone(), redraw.clone());
         Callback::from(move |_: MouseEvent| {
             if options.modes.is_empty() {
                 error.set(Some(Notice::ChooseMode));
@@ -732,8 +718,12 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
                 status: status.clone(),
                 timer: timer.clone(),
                 notice: notice.clone(),
+                drawing: drawing.clone(),
                 started_ms: js_sys::Date::now(),
             };
+            drawer
+                .borrow_mut()
+                .get_or_insert_with(|| draw_timer(search.clone(), drawing.clone(), redraw.clone()));
             if run_count(&options, &scenario) >= WORKER_MIN_RUNS {
                 match start_in_worker(&scenario, &options, &report) {
                     Ok(()) => {
@@ -772,18 +762,61 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
             }
         });
     }
+    // The drawer lives while the grids lag behind the search; it is dropped once they have
+    // caught up with a search that has ended (after a render, never from its own callback).
     {
-        let (timer, search) = (timer.clone(), search.clone());
+        let (drawer, drawing, search, status) = (
+            drawer.clone(),
+            drawing.clone(),
+            search.clone(),
+            (*status).clone(),
+        );
+        use_effect(move || {
+            let caught_up = match &*search.borrow() {
+                Some(search) => drawing.borrow().caught_up(search.cells()),
+                None => true,
+            };
+            if caught_up && !matches!(status, Status::Running { .. }) {
+                drop(drawer.borrow_mut().take());
+            }
+        });
+    }
+    {
+        let (timer, search, drawer) = (timer.clone(), search.clone(), drawer.clone());
         use_effect_with((), move |_| {
             move || {
                 drop(timer.borrow_mut().take());
+                drop(drawer.borrow_mut().take());
                 if let Some(search) = search.borrow_mut().as_mut() {
                     search.cancel();
                 }
             }
         });
     }
-    let running = matches!(*status, Status::Running { .. });
+    // The view tells the search as far as the grids show it: a search that has ended is
+    // said so once its last cells are drawn, with as many cells in the grids as it says.
+    let status_shown = {
+        let search = search.borrow();
+        let drawing = drawing.borrow();
+        let cells = search.as_ref().map(Search::cells).unwrap_or_default();
+        let drawn = u32::try_from(drawing.placed).unwrap_or(u32::MAX);
+        match &*status {
+            Status::Running { total, .. } => Status::Running {
+                done: drawn,
+                total: *total,
+            },
+            Status::Finished { total, .. } | Status::Cancelled { total, .. }
+                if !drawing.caught_up(cells) =>
+            {
+                Status::Running {
+                    done: drawn,
+                    total: *total,
+                }
+            }
+            status => status.clone(),
+        }
+    };
+    let running = matches!(status_shown, Status::Running { .. });
 
     let mode_boxes = world_modes.iter().map(|&mode| {
         let checked = modes.contains(&mode);
@@ -810,7 +843,7 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
         Callback::from(move |_: Event| pairs.set(!*pairs))
     };
 
-    let progress = match &*status {
+    let progress = match &status_shown {
         Status::Idle => html! {},
         Status::Running { done, total } => html! {
             <div class="progress" role="status">
@@ -852,15 +885,17 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
     };
 
     let guard = search.borrow();
+    let drawn = drawing.borrow();
     let grids = guard.as_ref().map(|search| {
-        let grids = search.options().modes.iter().map(|&mode| {
-            let cells: Vec<&Cell> = search
-                .cells()
-                .iter()
-                .filter(|cell| cell.mode == mode)
-                .collect();
-            mode_grid(mode, search.scenario(), &cells, &props.on_open, &words)
-        });
+        let tables = &drawn.tables;
+        let grids = tables
+            .iter()
+            .enumerate()
+            .filter(|(_, table)| !table.pairs)
+            .map(|(index, singles)| {
+                let pairs = tables.get(index + 1).filter(|table| table.pairs);
+                mode_grid(search.scenario(), singles, pairs, &props.on_open, &words)
+            });
         html! { <>{ for grids }</> }
     });
 
@@ -918,6 +953,24 @@ pub fn CrashMatrix(props: &CrashMatrixProps) -> Html {
             { for grids }
         </div>
     }
+}
+
+/// A timer that draws the grids a frame's worth at a time while they lag behind the
+/// search's cells; the view drops it once they have caught up with a search that ended.
+fn draw_timer(
+    search: Rc<RefCell<Option<Search>>>,
+    drawing: Rc<RefCell<Drawing>>,
+    redraw: UseForceUpdateHandle,
+) -> Interval {
+    Interval::new(DRAW_EVERY_MS, move || {
+        let changed = match &*search.borrow() {
+            Some(search) => drawing.borrow_mut().advance(search.cells()),
+            None => false,
+        };
+        if changed {
+            redraw.force_update();
+        }
+    })
 }
 
 /// A timer that runs slices of the search for a few milliseconds per tick, yielding to

@@ -16,6 +16,8 @@ pub mod ledger_view;
 pub mod lesson_editor;
 pub mod lessons;
 pub mod lessons_host;
+pub mod matrix_cell;
+pub mod matrix_row;
 pub mod module_panel;
 pub mod narration;
 pub mod protocol_lab;

@@ -74,13 +74,7 @@ function slowdown(events) {
 
 // Long tasks known today, each with what it costs and why; they are printed on every
 // run instead of failing it, until the work is split. Keep this list short.
-const KNOWN_LONG_TASKS = [
-  {
-    view: 'Crash matrix',
-    action: /^click on button "Run \d+ runs"$/,
-    why: 'a search draws its whole grid of pending cells when it starts and redraws the grid as cells arrive: at quiet speed up to about 55 ms of the page\'s own work for 1,800 runs, 105 ms for 3,002 and 170 ms for 5,340',
-  },
-];
+const KNOWN_LONG_TASKS = [];
 
 // Runs in the page before its own scripts: reports each long task after the first
 // contentful paint (PerformanceObserver), with the view on screen and the learner's last
