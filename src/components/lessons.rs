@@ -61,13 +61,17 @@ pub struct LessonsProps {
     pub on_open: Callback<Option<String>>,
 }
 
-/// The lesson a link or a file asked for.
+/// The lesson a slug, a link or a file asked for, made once for each: the run's drawings
+/// hand the same one to the player again.
 #[derive(Clone, Debug, PartialEq)]
-enum Opened {
-    /// A built-in lesson, by its place in the course.
-    BuiltIn(usize),
-    /// A lesson from a lesson link or a lesson file, with the texts it carries.
-    File(Rc<LessonFile>),
+struct Opened {
+    lesson: Rc<Lesson>,
+    /// The texts a lesson from a file carries.
+    texts: Option<Rc<Catalogue>>,
+    /// A built-in lesson's place in the course.
+    place: Option<usize>,
+    /// The file of a lesson from a lesson link or a lesson file.
+    file: Option<Rc<LessonFile>>,
 }
 
 /// Why what was asked for cannot be played, in the page's words.
@@ -84,12 +88,22 @@ enum Refused {
 fn open_lesson(all: &[Lesson], open: &str, words: &Words) -> Result<Opened, Refused> {
     if open.starts_with(LESSON_LINK_PREFIX) {
         return lesson_file::read_link(open)
-            .map(|file| Opened::File(Rc::new(file)))
+            .map(|file| Opened {
+                lesson: Rc::new(file.lesson.clone()),
+                texts: file.catalogue().map(Rc::new),
+                place: None,
+                file: Some(Rc::new(file)),
+            })
             .map_err(|error| Refused::Invalid(error.describe_in(words)));
     }
     all.iter()
         .position(|lesson| lesson.id == open)
-        .map(Opened::BuiltIn)
+        .map(|index| Opened {
+            lesson: Rc::new(all[index].clone()),
+            texts: None,
+            place: Some(index),
+            file: None,
+        })
         .ok_or_else(|| Refused::Unknown(open.to_string()))
 }
 
@@ -311,10 +325,7 @@ pub fn Lessons(props: &LessonsProps) -> Html {
     // The view's own lab, on the scenario of the lesson asked for first.
     let lab = {
         let first = match opened.as_ref() {
-            Some(Ok(Opened::BuiltIn(index))) => {
-                all.get(*index).map(|lesson| lesson.scenario.clone())
-            }
-            Some(Ok(Opened::File(file))) => Some(file.lesson.scenario.clone()),
+            Some(Ok(opened)) => Some(opened.lesson.scenario.clone()),
             _ => None,
         };
         use_reducer(move || Lab::new(&first.unwrap_or_default()))
@@ -334,18 +345,10 @@ pub fn Lessons(props: &LessonsProps) -> Html {
 
     match opened.as_ref() {
         Some(Ok(opened)) => {
-            let (lesson, texts, place) = match opened {
-                Opened::BuiltIn(index) => (Rc::new(all[*index].clone()), None, Some(*index)),
-                Opened::File(file) => (
-                    Rc::new(file.lesson.clone()),
-                    file.catalogue().map(Rc::new),
-                    None,
-                ),
-            };
             let link = props.open.clone().unwrap_or_default();
             html! {
-                <LessonPlayer lab={lab} {lesson} {texts} {place} {link} file={match opened { Opened::File(file) => Some(file.clone()), Opened::BuiltIn(_) => None }}
-                              on_open={props.on_open.clone()} progress={progress.clone()} />
+                <LessonPlayer lab={lab} lesson={opened.lesson.clone()} texts={opened.texts.clone()} place={opened.place}
+                              {link} file={opened.file.clone()} on_open={props.on_open.clone()} progress={progress.clone()} />
             }
         }
         refused => {
