@@ -290,9 +290,33 @@ pub fn LessonEditor() -> Html {
     };
     let outcome = use_state(|| Outcome::None);
     let cue_text = use_state(String::new);
-    let run = {
+    // The panel reads and plays the run only while it is open, and in a task of its own
+    // after the address changes: closed, it costs the simulator nothing.
+    let open = use_state(|| false);
+    let run = use_state(|| None::<Rc<Result<RunInAddress, String>>>);
+    {
+        let run = run.clone();
         let words = words.clone();
-        use_memo((*link).clone(), move |link| run_in_address(link, &words))
+        use_effect_with(((*link).clone(), *open), move |(link, open)| {
+            let link = link.clone();
+            let later = open.then(|| {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    run.set(Some(Rc::new(run_in_address(&link, &words))));
+                })
+            });
+            move || drop(later)
+        });
+    }
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |event: Event| {
+            let now = event
+                .target()
+                .and_then(|target| js_sys::Reflect::get(&target, &"open".into()).ok()) // not prose
+                .and_then(|value| value.as_bool())
+                .unwrap_or(false);
+            open.set(now);
+        })
     };
 
     // Every change is kept in this browser, and makes the last outcome stale.
@@ -321,13 +345,22 @@ pub fn LessonEditor() -> Html {
         Callback::from(move |_: MouseEvent| change(&*apply))
     };
 
-    let run = match &*run {
-        Ok(run) => run.clone(),
-        Err(reason) => {
+    let summary = html! { <summary><h2>{ words.get(Key::EditorHeading) }</h2></summary> };
+    let run = match run.as_deref() {
+        Some(Ok(run)) if *open => run.clone(),
+        Some(Err(reason)) if *open => {
             return html! {
-                <details class="panel lesson-editor">
-                    <summary><h2>{ words.get(Key::EditorHeading) }</h2></summary>
+                <details class="panel lesson-editor" open=true {ontoggle}>
+                    { summary }
                     <p class="notice error" role="alert">{ words.fill(Key::EditorNoRun, &[("error", reason.as_str().into())]) }</p>
+                </details>
+            }
+        }
+        _ => {
+            return html! {
+                <details class="panel lesson-editor" open={*open} {ontoggle}>
+                    { summary }
+                    if *open { <p class="hint" role="status">{ words.get(Key::EditorReading) }</p> }
                 </details>
             }
         }
@@ -633,8 +666,8 @@ pub fn LessonEditor() -> Html {
     };
 
     html! {
-        <details class="panel lesson-editor">
-            <summary><h2>{ words.get(Key::EditorHeading) }</h2></summary>
+        <details class="panel lesson-editor" open=true {ontoggle}>
+            { summary }
             <p class="hint">{ words.get(Key::EditorIntro) }</p>
             <p class="editor-run">{ run_line }{ " " }{ run_end }</p>
             if run.commands > 0 {
