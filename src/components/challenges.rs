@@ -8,14 +8,13 @@
 
 use std::cell::RefCell;
 
-use gloo::file::callbacks::{read_as_text, FileReader};
 use mqlab_sim::challenges::{self, Challenge, Finding, Kind, Measured, Task, Verdict};
 use mqlab_sim::{Scenario, SharedRun, TimedAction, TimedFault};
 use mqlab_text::challenges::Key;
 use mqlab_text::Words;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::chosen_file::{read_chosen, Reading};
 use crate::components::controls::mode_label;
 use crate::components::fault_toolbar::fault_text_in;
 use crate::progress::{self, Progress};
@@ -230,7 +229,7 @@ pub fn Challenges(props: &ChallengesProps) -> Html {
     let shown = use_state(|| Shown::Nothing);
     let choice = use_state(|| None::<usize>);
     let note = use_state(|| FileNote::None);
-    let reader = use_mut_ref(|| None::<FileReader>);
+    let reader: Reading = use_mut_ref(|| None);
     {
         let open = *open;
         let shown = shown.clone();
@@ -286,7 +285,7 @@ fn progress_bar(
     progress: &UseStateHandle<Progress>,
     stored: &UseStateHandle<bool>,
     note: &UseStateHandle<FileNote>,
-    reader: &std::rc::Rc<RefCell<Option<FileReader>>>,
+    reader: &Reading,
     total: usize,
 ) -> Html {
     let export = {
@@ -310,22 +309,12 @@ fn progress_bar(
         let note = note.clone();
         let reader = reader.clone();
         Callback::from(move |event: Event| {
-            let Some(input) = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|files| files.get(0)) else {
-                return;
-            };
-            input.set_value("");
             let progress = progress.clone();
             let stored = stored.clone();
             let note = note.clone();
-            let task = read_as_text(&gloo::file::File::from(file), move |result| {
+            read_chosen(&event, &reader, move |result| {
                 let words = words_now();
-                let read = result.map_err(|error| error.to_string()).and_then(|text| {
+                let read = result.and_then(|text| {
                     Progress::parse(&text, known_challenge, known_lesson)
                         .map_err(|error| error.reason_in(&words))
                 });
@@ -347,7 +336,6 @@ fn progress_bar(
                     )),
                 }
             });
-            *reader.borrow_mut() = Some(task);
         })
     };
     let reset = {

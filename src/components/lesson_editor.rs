@@ -125,13 +125,16 @@ impl Draft {
     }
 }
 
-/// The facts a field holds, as typed.
-fn facts_of(text: &str) -> Vec<Value> {
+/// The facts a field holds, as typed: separated by commas, spaces or lines.
+fn typed_facts(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', ' ', '\n'])
         .map(str::trim)
         .filter(|fact| !fact.is_empty())
-        .map(|fact| json!(fact))
-        .collect()
+}
+
+/// The facts a field holds, as a lesson file writes them.
+fn facts_of(text: &str) -> Vec<Value> {
+    typed_facts(text).map(|fact| json!(fact)).collect()
 }
 
 /// The lesson file the draft describes, on `scenario`, as text. The scenario is written
@@ -426,13 +429,8 @@ pub fn LessonEditor() -> Html {
         }));
         // Whether the run, played to its end, makes this answer true: the ledger's say.
         let holds = run.end.as_ref().ok().and_then(|(summary, _)| {
-            let facts: Result<Vec<Check>, _> = choice
-                .facts
-                .split([',', ' ', '\n'])
-                .map(str::trim)
-                .filter(|fact| !fact.is_empty())
-                .map(lesson_file::parse_fact)
-                .collect();
+            let facts: Result<Vec<Check>, _> =
+                typed_facts(&choice.facts).map(lesson_file::parse_fact).collect();
             facts
                 .ok()
                 .filter(|facts| !facts.is_empty())
