@@ -176,6 +176,28 @@ pub fn bench_busy_consumers_link(kafka: bool) -> String {
     SharedRun::new(scenario).to_link()
 }
 
+/// A link to the largest world drawn at once, for frame-time measurements: a queue
+/// replicated on three brokers (acks=all) with six competing consumers, about a hundred
+/// envelopes in flight between them.
+#[wasm_bindgen]
+pub fn bench_busy_replicated_link() -> String {
+    let mut scenario = Scenario {
+        mode: Mode::AtLeastOnce,
+        messages: 5_000,
+        ..Scenario::default()
+    };
+    scenario.topology.brokers = 3;
+    scenario.topology.consumers = 6;
+    scenario.replication.acks = Some(mqlab_sim::Acks::All);
+    scenario.network.global.latency_ticks_min = 40;
+    scenario.network.global.latency_ticks_max = 80;
+    scenario.timing.retry_timeout_ticks = 400;
+    scenario.timing.redelivery_timeout_ticks = 400;
+    scenario.timing.producer_window = 40;
+    scenario.timing.delivery_window = 10;
+    SharedRun::new(scenario).to_link()
+}
+
 /// The crash matrix: every single crash point × message of a `messages`-message scenario
 /// in all four modes, run in slices as the page runs it.
 #[wasm_bindgen]

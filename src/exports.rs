@@ -56,7 +56,7 @@ pub fn diagram_svg(trace: &[TraceEvent], title: &str) -> String {
             }
         }
     }
-    present.sort();
+    present.sort_unstable();
     let lanes = lanes(&present);
     let end = trace.iter().map(|e| e.tick).max().unwrap_or(0);
     let scale = diagram_scale(end);

@@ -2,20 +2,24 @@
 //! current run, so that a link reproduces it exactly.
 
 use gloo::events::{EventListener, EventListenerOptions};
-use gloo::timers::callback::{Interval, Timeout};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::render::{request_animation_frame, AnimationFrame};
+use gloo::timers::callback::Timeout;
 use mqlab_sim::SharedRun;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::state::{Lab, LabAction, Notice};
 
-/// The shortest time between two player callbacks: about 30 a second, so the whole page
-/// is drawn at most every other frame while the stage glides its tokens on every frame in
-/// between (a callback's glide lasts as long as the callback period).
+/// The shortest time between two player steps: about 30 a second, so the whole page is
+/// drawn at most every other frame while the stage glides its tokens on every frame in
+/// between (a glide lasts as long as the player's period).
 const FRAME_MS: u32 = 33;
 
-/// The player's cadence at a speed: (milliseconds between timer callbacks, steps per
-/// callback). Slow speeds take one step per callback; fast ones batch steps per frame.
+/// The player's cadence at a speed: (milliseconds between steps, steps each time). Slow
+/// speeds take one step at a time; fast ones batch steps about 30 times a second.
 pub fn cadence(steps_per_second: u32) -> (u32, u32) {
     let steps_per_second = steps_per_second.max(1);
     let period_ms = 1000 / steps_per_second;
@@ -78,26 +82,83 @@ pub fn use_lists_version(version: u64, step: u64) -> u64 {
     version_shown
 }
 
-/// The player: a timer that exists only while the lab is playing, rebuilt when the
-/// speed changes, that only dispatches steps.
+/// The player: a loop of animation frames that exists only while the lab is playing,
+/// rebuilt when the speed changes, that only dispatches steps. Steps are taken at the
+/// start of a frame, so the page is drawn right after them in the same frame, never in a
+/// frame that a timer firing late would push past its deadline.
 #[hook]
 pub fn use_player(lab: &UseReducerHandle<Lab>) {
     let dispatcher = lab.dispatcher();
     let speed = lab.steps_per_second();
     use_effect_with((lab.playing, speed), move |(playing, speed)| {
-        let timer = playing.then(|| {
-            let (period_ms, steps) = cadence(*speed);
-            Interval::new(period_ms, move || {
-                dispatcher.dispatch(if steps == 1 {
-                    LabAction::Step
-                } else {
-                    LabAction::Advance(steps)
-                })
-            })
-        });
-        move || drop(timer)
+        let frames = Rc::new(RefCell::new(None));
+        if *playing {
+            play_in_frames(frames.clone(), dispatcher, PlayerClock::default(), *speed);
+        }
+        move || drop(frames.borrow_mut().take())
     });
 }
+
+fn play_in_frames(
+    frames: Rc<RefCell<Option<AnimationFrame>>>,
+    dispatcher: UseReducerDispatcher<Lab>,
+    mut clock: PlayerClock,
+    steps_per_second: u32,
+) {
+    let next = frames.clone();
+    let frame = request_animation_frame(move |now| {
+        let steps = clock.due(now, steps_per_second);
+        // The next frame is asked for first: a step that ends the run stops the player,
+        // and stopping cancels the frame asked for.
+        play_in_frames(next, dispatcher.clone(), clock, steps_per_second);
+        if steps > 0 {
+            dispatcher.dispatch(if steps == 1 {
+                LabAction::Step
+            } else {
+                LabAction::Advance(steps)
+            });
+        }
+    });
+    *frames.borrow_mut() = Some(frame);
+}
+
+/// The longest time between two frames that the player makes up for: a tab that was
+/// hidden, or a machine that stalled, resumes at the speed chosen, without a burst.
+const MAX_CATCH_UP_MS: f64 = 100.0;
+
+/// The player's clock, read once per animation frame: how many steps are due. The time
+/// that passes owes steps at the speed chosen, so the speed is the same at any frame
+/// rate; they are taken at most about 30 times a second (every other frame at 60 frames
+/// a second when fast), so that the page between is only the tokens' glide.
+#[derive(Clone, Copy, Default)]
+struct PlayerClock {
+    last_frame: Option<f64>,
+    last_steps: f64,
+    owed: f64,
+}
+
+impl PlayerClock {
+    fn due(&mut self, now: f64, steps_per_second: u32) -> u32 {
+        let Some(last_frame) = self.last_frame.replace(now) else {
+            self.last_steps = now;
+            return 0;
+        };
+        self.owed += (now - last_frame).clamp(0.0, MAX_CATCH_UP_MS)
+            * f64::from(steps_per_second.max(1))
+            / 1000.0;
+        // Frames come a little early or late: two frames of 16.7 ms make a 33 ms period.
+        let steps = (self.owed + 1e-6).floor();
+        if steps < 1.0 || now - self.last_steps < f64::from(FRAME_MS) - FRAME_SLACK_MS {
+            return 0;
+        }
+        self.last_steps = now;
+        self.owed -= steps;
+        steps as u32
+    }
+}
+
+/// How early a frame may come and still count as a player period later.
+const FRAME_SLACK_MS: f64 = 4.0;
 
 /// True when a key press is meant for a form field or a dialog rather than for the
 /// playback shortcuts.
@@ -260,7 +321,7 @@ mod tests {
     use mqlab_sim::Scenario;
 
     #[test]
-    fn slow_speeds_take_one_step_per_timer_callback() {
+    fn slow_speeds_take_one_step_at_a_time() {
         assert_eq!(cadence(1), (1000, 1));
         assert_eq!(cadence(4), (250, 1));
         assert_eq!(cadence(16), (62, 1));
@@ -274,6 +335,67 @@ mod tests {
         assert_eq!(period, FRAME_MS);
         // 30 callbacks a second at 33 ms: at least the asked-for speed.
         assert!(steps * (1000 / FRAME_MS) >= 1000, "{steps} steps per frame");
+    }
+
+    /// Steps a clock through `seconds` of frames `frame_ms` apart: (steps, times stepped).
+    fn play(steps_per_second: u32, frame_ms: f64, seconds: f64) -> (u32, u32) {
+        let mut clock = PlayerClock::default();
+        let (mut steps, mut times) = (0, 0);
+        let mut now = 1234.5;
+        while now < 1234.5 + seconds * 1000.0 {
+            let due = clock.due(now, steps_per_second);
+            steps += due;
+            times += u32::from(due > 0);
+            now += frame_ms;
+        }
+        (steps, times)
+    }
+
+    #[test]
+    fn the_player_keeps_its_speed_at_any_frame_rate() {
+        for frame_ms in [1000.0 / 60.0, 1000.0 / 120.0, 1000.0 / 144.0, 1000.0 / 30.0] {
+            for speed in SPEEDS {
+                let (steps, times) = play(speed, frame_ms, 10.0);
+                let expected = f64::from(speed) * 10.0;
+                // Within a step or two, or one period's worth at slow speeds.
+                let slack = 2.0 + f64::from(cadence(speed).1);
+                assert!(
+                    (f64::from(steps) - expected).abs() <= slack.max(expected * 0.02),
+                    "{speed} steps/s at {frame_ms:.1} ms frames: {steps} steps in 10 s"
+                );
+                // Never more often than about 30 times a second.
+                assert!(
+                    times <= 10 * 31,
+                    "{speed} steps/s: stepped {times} times in 10 s"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fast_play_steps_every_other_frame_at_60_frames_a_second() {
+        let mut clock = PlayerClock::default();
+        let frame = 1000.0 / 60.0;
+        let due: Vec<u32> = (0..9)
+            .map(|i| clock.due(f64::from(i) * frame, 1000))
+            .collect();
+        assert_eq!(
+            due.iter().map(|&d| d > 0).collect::<Vec<_>>(),
+            [false, false, true, false, true, false, true, false, true]
+        );
+        assert!(
+            due.iter().all(|&d| d == 0 || (33..=34).contains(&d)),
+            "{due:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_pause_between_frames_is_not_made_up_for() {
+        let mut clock = PlayerClock::default();
+        assert_eq!(clock.due(0.0, 1000), 0);
+        // A tab hidden for a minute resumes with at most a tenth of a second's steps.
+        assert_eq!(clock.due(60_000.0, 1000), 100);
+        assert_eq!(clock.due(60_000.0 + 100.0 / 3.0, 1000), 33);
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 </div>
                 <div class="area-stage">
                     if drawn_stage {
-                        <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms}>
+                        <Stage snapshot={snapshot.clone()} last_event={last_event.clone()} step_ms={step_ms} cards={heavy.cards.clone()}>
                             if let (Some(lag), Some(kafka)) = (&heavy.lag, &scenario.kafka) {
                                 <crate::components::lag_plot::LagPlot history={lag.clone()} groups={kafka.groups}
                                           partitions={kafka.partitions} tick={heavy.summary.tick} />
@@ -269,6 +269,8 @@ struct HeavyViews {
     lag: Option<mqlab_sim::LagHistory>,
     /// Per consumer, the side effects it applied.
     applied: Vec<u32>,
+    /// The nodes' disk and memory, for their cards.
+    cards: Rc<Vec<mqlab_sim::NodeView>>,
 }
 
 impl HeavyViews {
@@ -310,6 +312,7 @@ impl HeavyViews {
                 .is_some()
                 .then(|| sim.lag_history().clone()),
             applied: sim.applied_by_consumer(),
+            cards: Rc::new(sim.snapshot().nodes),
         }
     }
 }

@@ -114,6 +114,10 @@ pub struct StageProps {
     /// Drawn right under the drawing, above the nodes' cards (the lag plots).
     #[prop_or_default]
     pub children: Html,
+    /// The nodes' cards, when the caller refreshes them at its own pace (the simulator
+    /// playing fast redraws its long lists a few times a second); else the snapshot's.
+    #[prop_or_default]
+    pub cards: Option<Rc<Vec<NodeView>>>,
 }
 
 /// How far apart the instances of one role sit, centre to centre, in SVG user units: a
@@ -671,6 +675,23 @@ fn replica_log(words: &Words, replica: &ReplicaView) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
+struct NodeCardsProps {
+    nodes: Rc<Vec<NodeView>>,
+}
+
+/// The nodes' disk and memory, in a component of their own: their long lists are laid
+/// out and painted again only when a node's lines change.
+#[component]
+fn NodeCards(props: &NodeCardsProps) -> Html {
+    let words = words_now();
+    html! {
+        <div class="node-cards">
+            { for props.nodes.iter().map(|node| memory_card(&words, node)) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
 struct TokensProps {
     /// Worked out by the stage once per snapshot, not on every frame of a glide.
     shapes: Rc<Vec<TokenShape>>,
@@ -694,11 +715,15 @@ struct TokenShape {
 fn token_shapes(in_flight: &[InFlight], present: &[NodeId]) -> Vec<TokenShape> {
     // Oldest first: a new token joins the end of the list and an arriving one leaves it,
     // so the elements of the tokens still travelling are left where they are.
-    let mut shown: Vec<&InFlight> = in_flight
+    let mut shown: Vec<(usize, &InFlight)> = in_flight
         .iter()
         .filter(|f| present.contains(&f.link.from) && present.contains(&f.link.to))
+        .enumerate()
         .collect();
-    shown.sort_by_key(|f| f.sent_tick);
+    // Those sent at the same tick keep their order (an unstable sort, which the page
+    // already carries, with the order as the tie-break).
+    shown.sort_unstable_by_key(|&(index, f)| (f.sent_tick, index));
+    let shown: Vec<&InFlight> = shown.into_iter().map(|(_, f)| f).collect();
     let keys = unique_keys(shown.iter().map(|envelope| token_key(envelope)));
     shown
         .into_iter()
@@ -955,9 +980,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 </svg>
             </div>
             { props.children.clone() }
-            <div class="node-cards">
-                { for snapshot.nodes.iter().map(|node| memory_card(&words, node)) }
-            </div>
+            <NodeCards nodes={props.cards.clone().unwrap_or_else(|| Rc::new(snapshot.nodes.clone()))} />
         </section>
     }
 }

@@ -273,12 +273,18 @@ impl Sim {
         }
         // Planned faults are sorted by step (stable, so that faults at the same step keep
         // their written order); faults without a step are applied before the first step.
-        let mut planned: Vec<(u64, Command)> = scenario
+        let mut planned: Vec<(u64, usize, Command)> = scenario
             .faults
             .iter()
-            .map(|fault| (fault.at_step.unwrap_or(0), fault.command.clone()))
+            .enumerate()
+            .map(|(index, fault)| (fault.at_step.unwrap_or(0), index, fault.command.clone()))
             .collect();
-        planned.sort_by_key(|(step, _)| *step);
+        // Faults planned for the same step keep the scenario's order.
+        planned.sort_unstable_by_key(|&(step, index, _)| (step, index));
+        let planned: Vec<(u64, Command)> = planned
+            .into_iter()
+            .map(|(step, _, command)| (step, command))
+            .collect();
         let mut sim = Sim {
             scenario: scenario.clone(),
             options,

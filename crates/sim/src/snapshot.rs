@@ -369,7 +369,8 @@ impl Sim {
                 _ => None,
             })
             .collect();
-        in_flight.sort_by_key(|(tick, seq, _)| (*tick, *seq));
+        // Each event has its own sequence number: no two keys are equal.
+        in_flight.sort_unstable_by_key(|(tick, seq, _)| (*tick, *seq));
         in_flight.into_iter().map(|(_, _, f)| f).collect()
     }
 
@@ -467,7 +468,7 @@ impl Sim {
                     message: MessageId(record.message),
                     offset,
                     high_watermark,
-                    appended_step: self.trace.iter().rev().find_map(|e| {
+                    appended_step: self.trace().iter().rev().find_map(|e| {
                         let appended = matches!(e.detail,
                             Detail::Replication(ReplicaDetail::LeaderAppended { offset: o }) if o == offset);
                         (appended && e.node == leader).then_some(e.step)
