@@ -128,24 +128,31 @@ pub fn bench_soak(steps: u32) -> String {
     )
 }
 
-/// A link to a run with many messages in flight at once, for frame-time measurements.
-#[wasm_bindgen]
-pub fn bench_busy_link() -> String {
+/// A busy at-least-once run for frame-time measurements: enough messages for the run to
+/// stay busy through every sample, slow links so that many envelopes are on them at
+/// once, and `producer_window` publishes and `delivery_window` deliveries kept out.
+fn busy_scenario(consumers: u16, producer_window: u32, delivery_window: u32) -> Scenario {
     let mut scenario = Scenario {
         mode: Mode::AtLeastOnce,
-        // Enough for the run to stay busy through every frame-time sample.
         messages: 5_000,
         ..Scenario::default()
     };
+    scenario.topology.consumers = consumers;
     scenario.network.global.latency_ticks_min = 40;
     scenario.network.global.latency_ticks_max = 80;
-    // About 100 envelopes on the links at once: 50 publishes and 50 deliveries in
-    // flight, with their confirms and acks.
-    scenario.timing.producer_window = 50;
-    scenario.timing.delivery_window = 50;
+    scenario.timing.producer_window = producer_window;
+    scenario.timing.delivery_window = delivery_window;
     scenario.timing.retry_timeout_ticks = 400;
     scenario.timing.redelivery_timeout_ticks = 400;
-    SharedRun::new(scenario).to_link()
+    scenario
+}
+
+/// A link to a run with many messages in flight at once, for frame-time measurements:
+/// about 100 envelopes on the links, 50 publishes and 50 deliveries with their confirms
+/// and acks.
+#[wasm_bindgen]
+pub fn bench_busy_link() -> String {
+    SharedRun::new(busy_scenario(1, 50, 50)).to_link()
 }
 
 /// A link to a run of six consumers with about a hundred messages in flight, for
@@ -153,25 +160,14 @@ pub fn bench_busy_link() -> String {
 /// group of six members on six partitions, the producer keeping 90 publishes out).
 #[wasm_bindgen]
 pub fn bench_busy_consumers_link(kafka: bool) -> String {
-    let mut scenario = Scenario {
-        mode: Mode::AtLeastOnce,
-        messages: 5_000,
-        ..Scenario::default()
-    };
-    scenario.topology.consumers = 6;
-    scenario.network.global.latency_ticks_min = 40;
-    scenario.network.global.latency_ticks_max = 80;
-    scenario.timing.retry_timeout_ticks = 400;
-    scenario.timing.redelivery_timeout_ticks = 400;
+    let mut scenario = busy_scenario(6, 40, 10);
     if kafka {
         scenario.timing.producer_window = 90;
+        scenario.timing.delivery_window = Scenario::default().timing.delivery_window;
         scenario.kafka = Some(mqlab_sim::KafkaConfig {
             partitions: 6,
             ..mqlab_sim::KafkaConfig::default()
         });
-    } else {
-        scenario.timing.producer_window = 40;
-        scenario.timing.delivery_window = 10;
     }
     SharedRun::new(scenario).to_link()
 }
@@ -181,20 +177,9 @@ pub fn bench_busy_consumers_link(kafka: bool) -> String {
 /// envelopes in flight between them.
 #[wasm_bindgen]
 pub fn bench_busy_replicated_link() -> String {
-    let mut scenario = Scenario {
-        mode: Mode::AtLeastOnce,
-        messages: 5_000,
-        ..Scenario::default()
-    };
+    let mut scenario = busy_scenario(6, 40, 10);
     scenario.topology.brokers = 3;
-    scenario.topology.consumers = 6;
     scenario.replication.acks = Some(mqlab_sim::Acks::All);
-    scenario.network.global.latency_ticks_min = 40;
-    scenario.network.global.latency_ticks_max = 80;
-    scenario.timing.retry_timeout_ticks = 400;
-    scenario.timing.redelivery_timeout_ticks = 400;
-    scenario.timing.producer_window = 40;
-    scenario.timing.delivery_window = 10;
     SharedRun::new(scenario).to_link()
 }
 
