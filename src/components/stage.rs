@@ -115,7 +115,7 @@ pub struct StageProps {
     #[prop_or_default]
     pub children: Html,
     /// The nodes' cards, when the caller refreshes them at its own pace (the simulator
-    /// playing fast redraws its long lists a few times a second); else the snapshot's.
+    /// playing fast redraws its long lists about once a second); else the snapshot's.
     #[prop_or_default]
     pub cards: Option<Rc<Vec<NodeView>>>,
 }
