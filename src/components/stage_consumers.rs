@@ -20,6 +20,8 @@ const CELL_LEFT: f64 = -146.0;
 const CELL_WIDTH: f64 = 22.0;
 /// The latest records a partition's row shows.
 const ROW_RECORDS: usize = 8;
+/// The cells of a row are placed from a multiple of this offset (see `topic_rows`).
+const CELL_BASE: u32 = 64;
 /// Half the width of the broker's box when it holds a topic.
 pub const TOPIC_HALF_WIDTH: f64 = 170.0;
 /// Room in the broker's box for its title above the rows and its status below them.
@@ -53,13 +55,21 @@ pub fn topic_rows(words: &Words, groups: &GroupsView, half_height: f64, broker_u
         let x_of = |offset: u32| {
             CELL_LEFT + f64::from(offset.saturating_sub(first_offset)) * CELL_WIDTH
         };
+        // The cells sit at offsets counted from `base`, in a group moved left by the
+        // window's start: a new record adds one cell and moves the group, and the cells
+        // already drawn keep their text and place (keyed by offset), so a busy topic
+        // costs the browser little at each step. `base` keeps the numbers small.
+        let base = first_offset - first_offset % CELL_BASE;
         let cells = partition.records[skip..].iter().zip(first_offset..).map(|(message, offset)| {
-            let x = x_of(offset);
-            html! { <>
-                <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 2.0)} height="14"><title>{ words.fill(Key::TopicCellTitle, &[("partition", partition.partition.into()), ("offset", offset.into()), ("message", message.to_string().into())]) }</title></rect>
-                <text x={tenths(x + CELL_WIDTH / 2.0 - 0.5)} y={tenths(y + 11.0)} text-anchor="middle">{ message.0.to_string() }</text>
-            </> }
+            let x = CELL_LEFT + f64::from(offset - base) * CELL_WIDTH;
+            html! {
+                <g key={offset}>
+                    <rect class="cell" x={tenths(x)} y={tenths(y)} width={tenths(CELL_WIDTH - 2.0)} height="14"><title>{ words.fill(Key::TopicCellTitle, &[("partition", partition.partition.into()), ("offset", offset.into()), ("message", message.to_string().into())]) }</title></rect>
+                    <text x={tenths(x + CELL_WIDTH / 2.0 - 0.5)} y={tenths(y + 11.0)} text-anchor="middle">{ message.0.to_string() }</text>
+                </g>
+            }
         });
+        let window_left = tenths(-f64::from(first_offset - base) * CELL_WIDTH);
         let marks = partition.committed.iter().enumerate().map(|(g, &committed)| {
             let x = x_of(committed.max(first_offset)) - 1.0 + g as f64 * 2.0;
             html! {
@@ -74,7 +84,7 @@ pub fn topic_rows(words: &Words, groups: &GroupsView, half_height: f64, broker_u
         html! {
             <g class="partition">
                 <text class="row-label" x="-166" y={tenths(y + 11.0)}>{ format!("{start}p{}", partition.partition) }</text>
-                { for cells }
+                <g transform={format!("translate({window_left},0)")}>{ for cells }</g>
                 { for marks }
                 <text class="row-end" x="164" y={tenths(y + 11.0)} text-anchor="end">
                     { words.fill(Key::TopicRowEnd, &[("end", partition.end_offset.into()), ("lags", lags.join("/").into())]) }
