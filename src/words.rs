@@ -119,18 +119,19 @@ pub async fn fetch_words(lang: Lang) -> Result<Words, String> {
     Ok(words)
 }
 
-/// Fetches the English of the errors' catalogue, which the page does not carry, the first
-/// time it must tell why something was refused (a Chinese reader's words have it with the
-/// rest of the language). Every failure is a sentence, never a panic.
-pub async fn fetch_errors() -> Result<(), String> {
-    if mqlab_text::late::ready(File::Errors) {
+/// Fetches the English of a catalogue the page does not carry (`mqlab_text::late`): the
+/// errors' the first time it must tell why something was refused, the steps' once its
+/// run has moved (a Chinese reader's words have them with the rest of the language).
+/// Every failure is a sentence, never a panic.
+pub async fn fetch_late(file: File) -> Result<(), String> {
+    if mqlab_text::late::ready(file) {
         return Ok(());
     }
-    let path = catalogue_path(Lang::En, File::Errors.name());
+    let path = catalogue_path(Lang::En, file.name());
     let text = fetch_text(&path)
         .await
         .map_err(|reason| format!("{path}: {reason}"))?;
-    mqlab_text::late::load(File::Errors, &text).map_err(|error| format!("{path}: {error}"))
+    mqlab_text::late::load(file, &text).map_err(|error| format!("{path}: {error}"))
 }
 
 thread_local! {

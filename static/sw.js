@@ -38,6 +38,7 @@ const PARTS = [
   './text/en/real-systems.txt',
   './text/en/settings.txt',
   './text/en/simulator.txt',
+  './text/en/steps.txt',
   './text/en/world-lessons.txt',
   './text/en/worlds.txt',
   './text/zh-CN/analysis.txt',
@@ -55,6 +56,7 @@ const PARTS = [
   './text/zh-CN/real-systems.txt',
   './text/zh-CN/settings.txt',
   './text/zh-CN/simulator.txt',
+  './text/zh-CN/steps.txt',
   './text/zh-CN/world-lessons.txt',
   './text/zh-CN/worlds.txt',
 ];

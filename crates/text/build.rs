@@ -15,9 +15,10 @@ use std::path::Path;
 const FETCHED_BY_NAME: [&str; 2] = ["lessons", "real-systems"];
 
 /// Typed catalogues whose English a WebAssembly program reads only once it has fetched
-/// it or asked to carry it (`crate::late`): the page shows them only when something is
-/// refused, so it does not carry them. Native programs always carry them.
-const LATE_ENGLISH: [&str; 1] = ["errors"];
+/// it or asked to carry it (`crate::late`): the page shows the errors only when something
+/// is refused, and the steps' sentences only once its run has moved, so it does not carry
+/// them. Native programs always carry them.
+const LATE_ENGLISH: [&str; 2] = ["errors", "steps"];
 
 fn main() {
     // Read when the script runs, not when it was compiled: a build directory shared by two

@@ -15,6 +15,9 @@ pub struct NarrationProps {
     pub step: u64,
     /// True when the core stopped recording the trace (its bound was reached).
     pub truncated: bool,
+    /// Why the events' sentences are not shown yet (being fetched, or could not be).
+    #[prop_or_default]
+    pub note: Option<String>,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -114,6 +117,9 @@ pub fn Narration(props: &NarrationProps) -> Html {
             <div class="visually-hidden" aria-live="polite" aria-atomic="true">{ latest }</div>
             if props.events.is_empty() {
                 <p class="hint">{ words.get(Key::NarrationEmpty) }</p>
+            }
+            if let Some(note) = &props.note {
+                <p class="hint" role="status">{ note }</p>
             }
             // A column-reverse box keeps its newest line in view without reading the layout.
             <div class="narration-scroll"><ol>{ for items }</ol></div>

@@ -72,9 +72,34 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     // While playing fast, the ledger, the diagram and the narration refresh a few times a
     // second instead of on every frame: the stage animates every frame, the long lists
     // follow. Paused or slow, everything follows every step.
+    // The sentence of each step and the ledger's explanations are fetched once the run
+    // has moved (the first view shows none of them); the lists are then taken again.
+    let steps_fetch = use_state(|| None::<Result<(), String>>);
+    let moved = lab.run.borrow().step_index() > 0;
+    {
+        let steps_fetch = steps_fetch.clone();
+        use_effect_with(moved, move |moved| {
+            if *moved && steps_fetch.is_none() {
+                yew::platform::spawn_local(async move {
+                    steps_fetch.set(Some(
+                        crate::words::fetch_late(mqlab_text::File::Steps).await,
+                    ));
+                });
+            }
+        });
+    }
+    let steps_note = match (moved, &*steps_fetch) {
+        (false, _) | (true, Some(Ok(()))) => None,
+        (true, None) => Some(words_now().get(Key::NarrationLoading).to_string()),
+        (true, Some(Err(problem))) => {
+            Some(words_now().fill(Key::NarrationUnavailable, &[("problem", problem.into())]))
+        }
+    };
+
     let fast = lab.playing && lab.steps_per_second() > 60;
     let lists_version = crate::hooks::use_lists_version(lab.version, lab.run.borrow().step_index());
     let heavy_key = (
+        steps_fetch.is_some(),
         fast,
         if fast {
             lab.version / HEAVY_EVERY
@@ -82,6 +107,8 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
             lists_version
         },
     );
+    // The diagram's titles tell the events too: drawn again when their words arrive.
+    let diagram_version = heavy_key.2 ^ (u64::from(heavy_key.0) << 63);
     let heavy = {
         let run = lab.run.clone();
         let horizon = lab.horizon;
@@ -111,7 +138,9 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         use_effect_with(waiting, move |waiting| {
             if *waiting && errors_fetch.is_none() {
                 yew::platform::spawn_local(async move {
-                    errors_fetch.set(Some(crate::words::fetch_errors().await));
+                    errors_fetch.set(Some(
+                        crate::words::fetch_late(mqlab_text::File::Errors).await,
+                    ));
                 });
             }
         });
@@ -181,7 +210,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 <div class="area-side">
                     if drawn_side {
                         <Narration events={heavy.events.clone()} step={heavy.summary.steps}
-                                   truncated={heavy.truncated} dispatch={dispatch.clone()} />
+                                   truncated={heavy.truncated} note={steps_note} dispatch={dispatch.clone()} />
                         <CoordinatorPanel coordinator={snapshot.coordinator.clone()} tick={snapshot.tick}
                                           participants={participants} dispatch={dispatch.clone()} />
                         <FaultToolbar mode={snapshot.mode} topology={scenario.topology} messages={scenario.messages} nodes={nodes}
@@ -195,7 +224,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 </div>
                 <div class="area-timeline">
                     if drawn_below {
-                        <Timeline run={lab.run.clone()} version={heavy_key.1} horizon={heavy.horizon}
+                        <Timeline run={lab.run.clone()} version={diagram_version} horizon={heavy.horizon}
                                   in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
                     }
                 </div>

@@ -6,7 +6,7 @@ const fs = require('fs');
 const base = require('@playwright/test');
 const { test, expect, openSite, realSystems } = require('./helpers');
 
-const LAZY = /mqlab-analysis-|mqlab-lessons-|text\/en\/lessons\.txt|parts\/lessons\.css|parts\/protocol-lab\.css/;
+const LAZY = /mqlab-analysis-|mqlab-lessons-|text\/en\/lessons\.txt|text\/en\/steps\.txt|parts\/lessons\.css|parts\/protocol-lab\.css/;
 
 // Takes a screenshot at laptop and at tablet size.
 async function shoot(page, name) {
@@ -46,6 +46,37 @@ test('the first view fetches none of the parts that other views need', async ({ 
 
 base.test.describe('without a service worker, so that failed requests stay failed', () => {
   base.test.use({ serviceWorkers: 'block' });
+
+  base.test('the narration is fetched when the run first moves, and says so until it has come', async ({ page }) => {
+    const errors = await watched(page);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/text/en/steps.txt', async (route) => { await held; await route.continue(); });
+    await openSite(page);
+    const narration = page.getByRole('region', { name: 'Narration' });
+    await expect(narration).toContainText('Nothing has happened yet');
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect(narration.getByRole('status')).toHaveText('Fetching the narration…');
+    release();
+    await expect(narration).toContainText('Producer publishes m1 to the broker.');
+    await expect(narration.getByRole('status')).toHaveCount(0);
+    expect(errors).toEqual([]);
+  });
+
+  base.test('a narration that cannot be fetched is said, and the counts stay', async ({ page }) => {
+    const errors = await watched(page);
+    await page.route('**/text/en/steps.txt', (route) => route.abort());
+    await openSite(page);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    const narration = page.getByRole('region', { name: 'Narration' });
+    await expect(narration.getByRole('status')).toContainText('The narration could not be fetched');
+    await expect(page.locator('.controls .step-readout').last()).toContainText('step 1');
+    // The rest of the page goes on: the run plays to its end and the ledger counts it.
+    await page.getByRole('button', { name: 'Play' }).click();
+    await expect(page.getByRole('button', { name: 'Play' })).toBeVisible({ timeout: 20_000 });
+    await expect(page.locator('.ledger')).toContainText('Exactly once: 5');
+    expect(errors).toEqual([]);
+  });
 
   base.test('the real-systems panel shows that it is loading, then its settings', async ({ page }) => {
     const errors = await watched(page);

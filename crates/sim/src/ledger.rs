@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::checker::{Checker, InvariantViolation};
 use crate::node::NodeId;
-use crate::speech::{say, the};
+use crate::speech::{say, step, the};
 use mqlab_text::narration::Key;
+use mqlab_text::steps;
 use mqlab_text::{Entry as _, Words};
 
 /// A message id, written "m1", "m2"… in JSON and on the page.
@@ -147,36 +148,38 @@ impl Cause {
     fn duplicate_reason(self, w: &Words) -> String {
         match self.kind {
             CauseKind::ConsumerCrashAfterApply => {
-                w.get(Key::DuplicateConsumerCrashAfterApply).into()
+                w.get(steps::Key::DuplicateConsumerCrashAfterApply).into()
             }
-            CauseKind::AckLost => w.get(Key::DuplicateAckLost).into(),
+            CauseKind::AckLost => w.get(steps::Key::DuplicateAckLost).into(),
             CauseKind::ConsumerConnectionClosed(consumer) => {
-                say!(w, DuplicateConnectionClosed, consumer = the(w, consumer))
+                step!(w, DuplicateConnectionClosed, consumer = the(w, consumer))
             }
             CauseKind::ArrivedWhileDown(NodeId::BROKER) => {
-                w.get(Key::DuplicateAckWhileBrokerDown).into()
+                w.get(steps::Key::DuplicateAckWhileBrokerDown).into()
             }
             CauseKind::ArrivedWhileDown(NodeId::PRODUCER) => {
-                w.get(Key::DuplicateConfirmWhileProducerDown).into()
+                w.get(steps::Key::DuplicateConfirmWhileProducerDown).into()
             }
-            CauseKind::BrokerCrash => w.get(Key::DuplicateBrokerCrash).into(),
-            CauseKind::RedeliveryTimeout => w.get(Key::DuplicateRedeliveryTimeout).into(),
-            CauseKind::ConfirmLost => w.get(Key::DuplicateConfirmLost).into(),
+            CauseKind::BrokerCrash => w.get(steps::Key::DuplicateBrokerCrash).into(),
+            CauseKind::RedeliveryTimeout => w.get(steps::Key::DuplicateRedeliveryTimeout).into(),
+            CauseKind::ConfirmLost => w.get(steps::Key::DuplicateConfirmLost).into(),
             CauseKind::ProducerCrashAfterSend | CauseKind::ProducerCrash => {
-                w.get(Key::DuplicateProducerCrash).into()
+                w.get(steps::Key::DuplicateProducerCrash).into()
             }
-            CauseKind::BrokerCrashAfterFsync => w.get(Key::DuplicateBrokerCrashAfterFsync).into(),
-            CauseKind::RetryTimeout => w.get(Key::DuplicateRetryTimeout).into(),
-            CauseKind::LinkDuplicate => w.get(Key::DuplicateLinkDuplicate).into(),
+            CauseKind::BrokerCrashAfterFsync => {
+                w.get(steps::Key::DuplicateBrokerCrashAfterFsync).into()
+            }
+            CauseKind::RetryTimeout => w.get(steps::Key::DuplicateRetryTimeout).into(),
+            CauseKind::LinkDuplicate => w.get(steps::Key::DuplicateLinkDuplicate).into(),
             CauseKind::MemberCrashBeforeCommit(node) => {
-                say!(w, DuplicateMemberCrashBeforeCommit, node = the(w, node))
+                step!(w, DuplicateMemberCrashBeforeCommit, node = the(w, node))
             }
             CauseKind::MemberCrashBeforeAutoCommit(node) => {
-                say!(w, DuplicateMemberCrashBeforeAutoCommit, node = the(w, node))
+                step!(w, DuplicateMemberCrashBeforeAutoCommit, node = the(w, node))
             }
-            CauseKind::CommitLost => w.get(Key::DuplicateCommitLost).into(),
-            CauseKind::ReadAgain => w.get(Key::DuplicateReadAgain).into(),
-            other => say!(w, DuplicateOther, cause = cause_name(w, other)),
+            CauseKind::CommitLost => w.get(steps::Key::DuplicateCommitLost).into(),
+            CauseKind::ReadAgain => w.get(steps::Key::DuplicateReadAgain).into(),
+            other => step!(w, DuplicateOther, cause = cause_name(w, other)),
         }
     }
 
@@ -184,32 +187,38 @@ impl Cause {
     /// that arrived late rather than never (without "and nobody published it again").
     fn loss_reason(self, w: &Words, late: bool) -> String {
         match self.kind {
-            CauseKind::PublishLost if late => w.get(Key::LossPublishLostLate).into(),
-            CauseKind::PublishLost => w.get(Key::LossPublishLost).into(),
-            CauseKind::DeliveryLost if late => w.get(Key::LossDeliveryLostLate).into(),
-            CauseKind::DeliveryLost => w.get(Key::LossDeliveryLost).into(),
-            CauseKind::ArrivedWhileDown(node) => say!(w, LossArrivedWhileDown, node = the(w, node)),
-            CauseKind::ProducerCrashBeforeSend => w.get(Key::LossProducerCrashBeforeSend).into(),
+            CauseKind::PublishLost if late => w.get(steps::Key::LossPublishLostLate).into(),
+            CauseKind::PublishLost => w.get(steps::Key::LossPublishLost).into(),
+            CauseKind::DeliveryLost if late => w.get(steps::Key::LossDeliveryLostLate).into(),
+            CauseKind::DeliveryLost => w.get(steps::Key::LossDeliveryLost).into(),
+            CauseKind::ArrivedWhileDown(node) => {
+                step!(w, LossArrivedWhileDown, node = the(w, node))
+            }
+            CauseKind::ProducerCrashBeforeSend => {
+                w.get(steps::Key::LossProducerCrashBeforeSend).into()
+            }
             CauseKind::BrokerCrashBeforeFsync if late => {
-                w.get(Key::LossBrokerCrashBeforeFsyncLate).into()
+                w.get(steps::Key::LossBrokerCrashBeforeFsyncLate).into()
             }
-            CauseKind::BrokerCrashBeforeFsync => w.get(Key::LossBrokerCrashBeforeFsync).into(),
+            CauseKind::BrokerCrashBeforeFsync => {
+                w.get(steps::Key::LossBrokerCrashBeforeFsync).into()
+            }
             CauseKind::ConsumerCrashAfterReceive => {
-                w.get(Key::LossConsumerCrashAfterReceive).into()
+                w.get(steps::Key::LossConsumerCrashAfterReceive).into()
             }
-            CauseKind::ConsumerCrashAfterAck => w.get(Key::LossConsumerCrashAfterAck).into(),
-            CauseKind::PoisonMessage => w.get(Key::LossPoisonMessage).into(),
-            CauseKind::NetworkOverflow => w.get(Key::LossNetworkOverflow).into(),
-            CauseKind::Partition => w.get(Key::LossPartition).into(),
-            CauseKind::LogTruncated(node) => say!(w, LossLogTruncated, node = the(w, node)),
+            CauseKind::ConsumerCrashAfterAck => w.get(steps::Key::LossConsumerCrashAfterAck).into(),
+            CauseKind::PoisonMessage => w.get(steps::Key::LossPoisonMessage).into(),
+            CauseKind::NetworkOverflow => w.get(steps::Key::LossNetworkOverflow).into(),
+            CauseKind::Partition => w.get(steps::Key::LossPartition).into(),
+            CauseKind::LogTruncated(node) => step!(w, LossLogTruncated, node = the(w, node)),
             CauseKind::LeaderCrashBeforeReplicated(node) => {
-                say!(w, LossLeaderCrashBeforeReplicated, node = the(w, node))
+                step!(w, LossLeaderCrashBeforeReplicated, node = the(w, node))
             }
-            CauseKind::NotEnoughReplicas => w.get(Key::LossNotEnoughReplicas).into(),
+            CauseKind::NotEnoughReplicas => w.get(steps::Key::LossNotEnoughReplicas).into(),
             CauseKind::MemberCrashAfterCommit(node) => {
-                say!(w, LossMemberCrashAfterCommit, node = the(w, node))
+                step!(w, LossMemberCrashAfterCommit, node = the(w, node))
             }
-            other => say!(w, LossOther, cause = cause_name(w, other)),
+            other => step!(w, LossOther, cause = cause_name(w, other)),
         }
     }
 }
@@ -217,37 +226,37 @@ impl Cause {
 fn cause_name(w: &Words, kind: CauseKind) -> String {
     let key = match kind {
         CauseKind::ArrivedWhileDown(node) => {
-            return say!(w, CauseArrivedWhileDown, node = the(w, node));
+            return step!(w, CauseArrivedWhileDown, node = the(w, node));
         }
-        CauseKind::PublishLost => Key::CausePublishLost,
-        CauseKind::ConfirmLost => Key::CauseConfirmLost,
-        CauseKind::DeliveryLost => Key::CauseDeliveryLost,
-        CauseKind::AckLost => Key::CauseAckLost,
-        CauseKind::NetworkOverflow => Key::CauseNetworkOverflow,
-        CauseKind::LinkDuplicate => Key::CauseLinkDuplicate,
-        CauseKind::ProducerCrashBeforeSend => Key::CauseProducerCrashBeforeSend,
-        CauseKind::ProducerCrashAfterSend => Key::CauseProducerCrashAfterSend,
-        CauseKind::ProducerCrash => Key::CauseProducerCrash,
-        CauseKind::BrokerCrashBeforeFsync => Key::CauseBrokerCrashBeforeFsync,
-        CauseKind::BrokerCrashAfterFsync => Key::CauseBrokerCrashAfterFsync,
-        CauseKind::BrokerCrash => Key::CauseBrokerCrash,
-        CauseKind::ConsumerCrashAfterReceive => Key::CauseConsumerCrashAfterReceive,
-        CauseKind::ConsumerCrashAfterApply => Key::CauseConsumerCrashAfterApply,
-        CauseKind::ConsumerCrashAfterAck => Key::CauseConsumerCrashAfterAck,
-        CauseKind::ConsumerConnectionClosed(_) => Key::CauseConsumerConnectionClosed,
-        CauseKind::RetryTimeout => Key::CauseRetryTimeout,
-        CauseKind::RedeliveryTimeout => Key::CauseRedeliveryTimeout,
-        CauseKind::BrokerLogFull => Key::CauseBrokerLogFull,
-        CauseKind::PoisonMessage => Key::CausePoisonMessage,
-        CauseKind::Partition => Key::CausePartition,
-        CauseKind::LogTruncated(_) => Key::CauseLogTruncated,
-        CauseKind::LeaderCrashBeforeReplicated(_) => Key::CauseLeaderCrashBeforeReplicated,
-        CauseKind::NotEnoughReplicas => Key::CauseNotEnoughReplicas,
-        CauseKind::ReadAgain => Key::CauseReadAgain,
-        CauseKind::MemberCrashBeforeCommit(_) => Key::CauseMemberCrashBeforeCommit,
-        CauseKind::MemberCrashBeforeAutoCommit(_) => Key::CauseMemberCrashBeforeAutoCommit,
-        CauseKind::MemberCrashAfterCommit(_) => Key::CauseMemberCrashAfterCommit,
-        CauseKind::CommitLost => Key::CauseCommitLost,
+        CauseKind::PublishLost => steps::Key::CausePublishLost,
+        CauseKind::ConfirmLost => steps::Key::CauseConfirmLost,
+        CauseKind::DeliveryLost => steps::Key::CauseDeliveryLost,
+        CauseKind::AckLost => steps::Key::CauseAckLost,
+        CauseKind::NetworkOverflow => steps::Key::CauseNetworkOverflow,
+        CauseKind::LinkDuplicate => steps::Key::CauseLinkDuplicate,
+        CauseKind::ProducerCrashBeforeSend => steps::Key::CauseProducerCrashBeforeSend,
+        CauseKind::ProducerCrashAfterSend => steps::Key::CauseProducerCrashAfterSend,
+        CauseKind::ProducerCrash => steps::Key::CauseProducerCrash,
+        CauseKind::BrokerCrashBeforeFsync => steps::Key::CauseBrokerCrashBeforeFsync,
+        CauseKind::BrokerCrashAfterFsync => steps::Key::CauseBrokerCrashAfterFsync,
+        CauseKind::BrokerCrash => steps::Key::CauseBrokerCrash,
+        CauseKind::ConsumerCrashAfterReceive => steps::Key::CauseConsumerCrashAfterReceive,
+        CauseKind::ConsumerCrashAfterApply => steps::Key::CauseConsumerCrashAfterApply,
+        CauseKind::ConsumerCrashAfterAck => steps::Key::CauseConsumerCrashAfterAck,
+        CauseKind::ConsumerConnectionClosed(_) => steps::Key::CauseConsumerConnectionClosed,
+        CauseKind::RetryTimeout => steps::Key::CauseRetryTimeout,
+        CauseKind::RedeliveryTimeout => steps::Key::CauseRedeliveryTimeout,
+        CauseKind::BrokerLogFull => steps::Key::CauseBrokerLogFull,
+        CauseKind::PoisonMessage => steps::Key::CausePoisonMessage,
+        CauseKind::Partition => steps::Key::CausePartition,
+        CauseKind::LogTruncated(_) => steps::Key::CauseLogTruncated,
+        CauseKind::LeaderCrashBeforeReplicated(_) => steps::Key::CauseLeaderCrashBeforeReplicated,
+        CauseKind::NotEnoughReplicas => steps::Key::CauseNotEnoughReplicas,
+        CauseKind::ReadAgain => steps::Key::CauseReadAgain,
+        CauseKind::MemberCrashBeforeCommit(_) => steps::Key::CauseMemberCrashBeforeCommit,
+        CauseKind::MemberCrashBeforeAutoCommit(_) => steps::Key::CauseMemberCrashBeforeAutoCommit,
+        CauseKind::MemberCrashAfterCommit(_) => steps::Key::CauseMemberCrashAfterCommit,
+        CauseKind::CommitLost => steps::Key::CauseCommitLost,
     };
     w.get(key).to_string()
 }
@@ -368,14 +377,14 @@ impl ReorderCause {
         words.get(self.reason_key())
     }
 
-    fn reason_key(self) -> Key {
+    fn reason_key(self) -> steps::Key {
         match self {
-            ReorderCause::Retry => Key::ReorderRetry,
-            ReorderCause::Redelivery => Key::ReorderRedelivery,
-            ReorderCause::Network => Key::ReorderNetwork,
-            ReorderCause::ParallelProducers => Key::ReorderParallelProducers,
-            ReorderCause::CompetingConsumers => Key::ReorderCompetingConsumers,
-            ReorderCause::ParallelTransactions => Key::ReorderParallelTransactions,
+            ReorderCause::Retry => steps::Key::ReorderRetry,
+            ReorderCause::Redelivery => steps::Key::ReorderRedelivery,
+            ReorderCause::Network => steps::Key::ReorderNetwork,
+            ReorderCause::ParallelProducers => steps::Key::ReorderParallelProducers,
+            ReorderCause::CompetingConsumers => steps::Key::ReorderCompetingConsumers,
+            ReorderCause::ParallelTransactions => steps::Key::ReorderParallelTransactions,
         }
     }
 }
@@ -611,19 +620,19 @@ impl TransactionRecord {
         let group = group.as_str();
         let at = self
             .verdict_step
-            .map(|step| say!(w, TxnAtStep, step = step))
+            .map(|step| step!(w, TxnAtStep, step = step))
             .unwrap_or_default();
         let at = at.as_str();
         match (self.verdict, self.kind) {
             (TxnVerdict::Open, _) if self.transactional => {
-                say!(w, TxnOpen, name = name, group = group)
+                step!(w, TxnOpen, name = name, group = group)
             }
-            (TxnVerdict::Open, _) => say!(w, TxnOpenBatch, name = name, group = group),
+            (TxnVerdict::Open, _) => step!(w, TxnOpenBatch, name = name, group = group),
             (TxnVerdict::Committed, TxnKind::Publish) => {
-                say!(w, TxnCommittedPublish, name = name, at = at, group = group)
+                step!(w, TxnCommittedPublish, name = name, at = at, group = group)
             }
             (TxnVerdict::Committed, TxnKind::Consume) if self.transform => {
-                say!(
+                step!(
                     w,
                     TxnCommittedTransform,
                     name = name,
@@ -632,17 +641,17 @@ impl TransactionRecord {
                 )
             }
             (TxnVerdict::Committed, TxnKind::Consume) => {
-                say!(w, TxnCommittedConsume, name = name, at = at, group = group)
+                step!(w, TxnCommittedConsume, name = name, at = at, group = group)
             }
             (TxnVerdict::Aborted, TxnKind::Consume) if self.transform => {
-                say!(w, TxnAbortedTransform, name = name, at = at, group = group)
+                step!(w, TxnAbortedTransform, name = name, at = at, group = group)
             }
-            (TxnVerdict::Aborted, _) => say!(w, TxnAborted, name = name, at = at, group = group),
+            (TxnVerdict::Aborted, _) => step!(w, TxnAborted, name = name, at = at, group = group),
             (TxnVerdict::PartiallyVisible, _) if self.transactional => {
-                say!(w, TxnPartiallyVisible, name = name, at = at, group = group)
+                step!(w, TxnPartiallyVisible, name = name, at = at, group = group)
             }
             (TxnVerdict::PartiallyVisible, _) => {
-                say!(
+                step!(
                     w,
                     TxnPartiallyVisibleBatch,
                     name = name,
@@ -650,8 +659,8 @@ impl TransactionRecord {
                     group = group
                 )
             }
-            (TxnVerdict::VisibleWhole, _) => say!(w, TxnVisibleWhole, name = name, group = group),
-            (TxnVerdict::Lost, _) => say!(w, TxnLost, name = name, group = group),
+            (TxnVerdict::VisibleWhole, _) => step!(w, TxnVisibleWhole, name = name, group = group),
+            (TxnVerdict::Lost, _) => step!(w, TxnLost, name = name, group = group),
         }
     }
 }
@@ -2082,14 +2091,14 @@ fn explain(
     match record.verdict {
         Verdict::Duplicated(times) => {
             let times_text = if times == 2 {
-                w.get(Key::LedgerTwice).to_string()
+                w.get(steps::Key::LedgerTwice).to_string()
             } else {
-                say!(w, LedgerTimes, times = times)
+                step!(w, LedgerTimes, times = times)
             };
             match record.duplicate_cause {
                 Some(cause) => (
                     Some(cause.step),
-                    say!(
+                    step!(
                         w,
                         LedgerDuplicated,
                         id = id,
@@ -2100,14 +2109,14 @@ fn explain(
                 ),
                 None => (
                     None,
-                    say!(w, LedgerDuplicatedUnknown, id = id, times = times_text),
+                    step!(w, LedgerDuplicatedUnknown, id = id, times = times_text),
                 ),
             }
         }
         Verdict::Lost if record.acknowledged => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),
-                say!(
+                step!(
                     w,
                     LedgerAcknowledgedLost,
                     id = id,
@@ -2115,12 +2124,12 @@ fn explain(
                     step = cause.step
                 ),
             ),
-            None => (None, say!(w, LedgerAcknowledgedLostUnknown, id = id)),
+            None => (None, step!(w, LedgerAcknowledgedLostUnknown, id = id)),
         },
         Verdict::Lost if record.refused && !record.stored_durably => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),
-                say!(
+                step!(
                     w,
                     LedgerRefused,
                     id = id,
@@ -2128,12 +2137,12 @@ fn explain(
                     step = cause.step
                 ),
             ),
-            None => (None, say!(w, LedgerRefusedUnknown, id = id)),
+            None => (None, step!(w, LedgerRefusedUnknown, id = id)),
         },
         Verdict::Lost => match record.loss_cause {
             Some(cause) => (
                 Some(cause.step),
-                say!(
+                step!(
                     w,
                     LedgerNeverApplied,
                     id = id,
@@ -2141,7 +2150,7 @@ fn explain(
                     step = cause.step
                 ),
             ),
-            None => (None, say!(w, LedgerNeverAppliedUnknown, id = id)),
+            None => (None, step!(w, LedgerNeverAppliedUnknown, id = id)),
         },
         Verdict::Reordered => {
             let later = record
@@ -2152,7 +2161,7 @@ fn explain(
             match record.delay_cause {
                 Some(cause) => (
                     Some(cause.step),
-                    say!(
+                    step!(
                         w,
                         LedgerReorderedLate,
                         id = id,
@@ -2164,15 +2173,15 @@ fn explain(
                 None => match record.reorder_cause {
                     Some(ReorderCause::ParallelProducers) => (
                         None,
-                        say!(w, LedgerReorderedParallelProducers, id = id, later = later),
+                        step!(w, LedgerReorderedParallelProducers, id = id, later = later),
                     ),
                     Some(ReorderCause::CompetingConsumers) => (
                         None,
-                        say!(w, LedgerReorderedCompetingConsumers, id = id, later = later),
+                        step!(w, LedgerReorderedCompetingConsumers, id = id, later = later),
                     ),
                     Some(ReorderCause::ParallelTransactions) => (
                         None,
-                        say!(
+                        step!(
                             w,
                             LedgerReorderedParallelTransactions,
                             id = id,
@@ -2181,20 +2190,20 @@ fn explain(
                     ),
                     _ => (
                         None,
-                        say!(w, LedgerReorderedNetwork, id = id, later = later),
+                        step!(w, LedgerReorderedNetwork, id = id, later = later),
                     ),
                 },
             }
         }
-        Verdict::InDoubt => (None, say!(w, LedgerInDoubt, id = id)),
+        Verdict::InDoubt => (None, step!(w, LedgerInDoubt, id = id)),
         Verdict::Blocked => match group.and_then(|g| g.blocked_by(id_number(record))) {
             Some((poison, step)) if poison == id_number(record) => (
                 Some(step),
-                say!(w, LedgerBlockedPoison, id = id, step = step),
+                step!(w, LedgerBlockedPoison, id = id, step = step),
             ),
             Some((poison, step)) => (
                 Some(step),
-                say!(
+                step!(
                     w,
                     LedgerBlockedBehind,
                     id = id,
@@ -2202,15 +2211,15 @@ fn explain(
                     step = step
                 ),
             ),
-            None => (None, say!(w, LedgerBlockedUnknown, id = id)),
+            None => (None, step!(w, LedgerBlockedUnknown, id = id)),
         },
         Verdict::DeadLettered | Verdict::Dropped if group.is_some() => {
             let step = record.gone_step.unwrap_or(0);
             let key = match (record.rejected, record.verdict == Verdict::DeadLettered) {
-                (true, true) => Key::LedgerGroupNotRetryableDeadLettered,
-                (true, false) => Key::LedgerGroupNotRetryableSkipped,
-                (false, true) => Key::LedgerGroupFailedDeadLettered,
-                (false, false) => Key::LedgerGroupFailedSkipped,
+                (true, true) => steps::Key::LedgerGroupNotRetryableDeadLettered,
+                (true, false) => steps::Key::LedgerGroupNotRetryableSkipped,
+                (false, true) => steps::Key::LedgerGroupFailedDeadLettered,
+                (false, false) => steps::Key::LedgerGroupFailedSkipped,
             };
             (
                 record.gone_step,
@@ -2220,10 +2229,10 @@ fn explain(
         Verdict::DeadLettered | Verdict::Dropped => {
             let step = record.gone_step.unwrap_or(0);
             let key = match (record.rejected, record.verdict == Verdict::DeadLettered) {
-                (true, true) => Key::LedgerRejectedDeadLettered,
-                (true, false) => Key::LedgerRejectedDropped,
-                (false, true) => Key::LedgerLimitDeadLettered,
-                (false, false) => Key::LedgerLimitDropped,
+                (true, true) => steps::Key::LedgerRejectedDeadLettered,
+                (true, false) => steps::Key::LedgerRejectedDropped,
+                (false, true) => steps::Key::LedgerLimitDeadLettered,
+                (false, false) => steps::Key::LedgerLimitDropped,
             };
             (
                 record.gone_step,

@@ -18,6 +18,19 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// Fills an entry of the steps' catalogue (the sentence of each step, the ledger's
+/// explanations): `step!(words, Key, name = value, ...)`. The page fetches their English
+/// once its run has moved, so nothing that shows before then may read them.
+macro_rules! step {
+    ($words:expr, $key:ident $(, $name:ident = $value:expr)* $(,)?) => {
+        $words.fill(
+            ::mqlab_text::steps::Key::$key,
+            &[$((stringify!($name), ::mqlab_text::Arg::from($value))),*],
+        )
+    };
+}
+pub(crate) use step;
+
 /// Fills an entry of the analysis views' catalogue (the crash matrix's outcomes, the
 /// protocol lab's actions): `lab!(words, Key, name = value, ...)`. The page's own module
 /// never reads them, so their English is not carried by it.

@@ -5,6 +5,7 @@
 //! requested, so a run with recording off does not allocate per event.
 
 use mqlab_text::narration::Key;
+use mqlab_text::steps;
 use mqlab_text::{Lang, Words};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,7 @@ use crate::ledger::MessageId;
 use crate::mode::Mode;
 use crate::network::{LinkId, MessageKind};
 use crate::node::{NodeId, RoleKind};
-use crate::speech::{label, say, the};
+use crate::speech::{label, say, step, the};
 use crate::topology::Topology;
 
 /// What kind of thing happened in a step.
@@ -842,8 +843,8 @@ fn txn_text(words: &Words, record: &Record) -> String {
 fn attempt_text(words: &Words, attempt: u32, redelivery: bool) -> String {
     match (attempt > 1, redelivery) {
         (false, _) => String::new(),
-        (true, false) => say!(words, AttemptRetry, attempt = attempt),
-        (true, true) => say!(words, AttemptRedelivery, attempt = attempt),
+        (true, false) => step!(words, AttemptRetry, attempt = attempt),
+        (true, true) => step!(words, AttemptRedelivery, attempt = attempt),
     }
 }
 
@@ -854,10 +855,10 @@ fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) ->
     let node = label(w, record.node);
     let peer = record
         .peer
-        .map_or_else(|| w.get(Key::AReplica).to_string(), |p| the(w, p));
+        .map_or_else(|| w.get(steps::Key::AReplica).to_string(), |p| the(w, p));
     match detail {
         ReplicaDetail::LeaderAppended { offset } => {
-            say!(
+            step!(
                 w,
                 ReplicaLeaderAppends,
                 node = &node,
@@ -865,16 +866,16 @@ fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) ->
                 offset = offset
             )
         }
-        ReplicaDetail::NotLeader => say!(w, ReplicaNotLeader, node = &node, peer = &peer),
-        ReplicaDetail::NotEnoughReplicas { in_sync } => say!(
+        ReplicaDetail::NotLeader => step!(w, ReplicaNotLeader, node = &node, peer = &peer),
+        ReplicaDetail::NotEnoughReplicas { in_sync } => step!(
             w,
             ReplicaNotEnoughReplicas,
             node = &node,
             msg = &msg,
             in_sync = in_sync
         ),
-        ReplicaDetail::DuplicateInLog => say!(w, ReplicaDuplicateInLog, node = &node, msg = &msg),
-        ReplicaDetail::Served { offset } => say!(
+        ReplicaDetail::DuplicateInLog => step!(w, ReplicaDuplicateInLog, node = &node, msg = &msg),
+        ReplicaDetail::Served { offset } => step!(
             w,
             ReplicaServed,
             node = &node,
@@ -882,22 +883,22 @@ fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) ->
             msg = &msg,
             offset = offset
         ),
-        ReplicaDetail::ServedHighWatermark { high_watermark } => say!(
+        ReplicaDetail::ServedHighWatermark { high_watermark } => step!(
             w,
             ReplicaServedHighWatermark,
             node = &node,
             peer = &peer,
             hw = high_watermark
         ),
-        ReplicaDetail::Parked => say!(w, ReplicaParked, node = &node, peer = &peer),
-        ReplicaDetail::OutOfRange { log_end } => say!(
+        ReplicaDetail::Parked => step!(w, ReplicaParked, node = &node, peer = &peer),
+        ReplicaDetail::OutOfRange { log_end } => step!(
             w,
             ReplicaOutOfRange,
             node = &node,
             peer = &peer,
             log_end = log_end
         ),
-        ReplicaDetail::FollowerAppended { offset } => say!(
+        ReplicaDetail::FollowerAppended { offset } => step!(
             w,
             ReplicaFollowerAppends,
             node = &node,
@@ -905,14 +906,14 @@ fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) ->
             offset = offset
         ),
         ReplicaDetail::LearntHighWatermark { high_watermark } => {
-            say!(
+            step!(
                 w,
                 ReplicaLearnsHighWatermark,
                 node = &node,
                 hw = high_watermark
             )
         }
-        ReplicaDetail::Truncated { log_end, dropped } => say!(
+        ReplicaDetail::Truncated { log_end, dropped } => step!(
             w,
             ReplicaTruncates,
             node = &node,
@@ -920,7 +921,7 @@ fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) ->
             dropped = dropped
         ),
         ReplicaDetail::EpochAnswered { end } => {
-            say!(
+            step!(
                 w,
                 ReplicaEpochAnswered,
                 node = &node,
@@ -930,33 +931,33 @@ fn narrate_replication(words: &Words, record: &Record, detail: ReplicaDetail) ->
         }
         ReplicaDetail::Elected { epoch, unclean } => {
             if unclean {
-                say!(w, ReplicaElectedUnclean, leader = &peer, epoch = epoch)
+                step!(w, ReplicaElectedUnclean, leader = &peer, epoch = epoch)
             } else {
-                say!(w, ReplicaElected, leader = &peer, epoch = epoch)
+                step!(w, ReplicaElected, leader = &peer, epoch = epoch)
             }
         }
-        ReplicaDetail::Offline => say!(w, ReplicaOffline),
+        ReplicaDetail::Offline => step!(w, ReplicaOffline),
         ReplicaDetail::IsrChanged { size } if record.node.role() == RoleKind::Controller => {
-            say!(w, ReplicaIsrChanged, size = size)
+            step!(w, ReplicaIsrChanged, size = size)
         }
         ReplicaDetail::IsrChanged { size } => {
-            say!(w, ReplicaIsrChangeAsked, node = &node, size = size)
+            step!(w, ReplicaIsrChangeAsked, node = &node, size = size)
         }
-        ReplicaDetail::Fenced => say!(w, ReplicaFenced, peer = &peer),
+        ReplicaDetail::Fenced => step!(w, ReplicaFenced, peer = &peer),
         ReplicaDetail::LeaderAndIsr { epoch } => {
-            say!(w, ReplicaLeaderAndIsr, node = &node, epoch = epoch)
+            step!(w, ReplicaLeaderAndIsr, node = &node, epoch = epoch)
         }
         ReplicaDetail::RefusedAfterAppend { count } => {
-            say!(w, ReplicaRefusedAfterAppend, node = &node, count = count)
+            step!(w, ReplicaRefusedAfterAppend, node = &node, count = count)
         }
         ReplicaDetail::ProducerRefused {
             after_append: false,
-        } => say!(w, ReplicaProducerRefused, msg = &msg),
+        } => step!(w, ReplicaProducerRefused, msg = &msg),
         ReplicaDetail::ProducerRefused { after_append: true } => {
-            say!(w, ReplicaProducerRefusedAfterAppend, msg = &msg)
+            step!(w, ReplicaProducerRefusedAfterAppend, msg = &msg)
         }
         ReplicaDetail::Committed { high_watermark } => {
-            say!(w, ReplicaCommitted, node = &node, hw = high_watermark)
+            step!(w, ReplicaCommitted, node = &node, hw = high_watermark)
         }
     }
 }
@@ -967,7 +968,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
     let msg = m(record.message);
     let node = label(w, record.node);
     let dup = if record.duplicate {
-        w.get(Key::NetworkDuplicate)
+        w.get(steps::Key::NetworkDuplicate)
     } else {
         ""
     };
@@ -976,35 +977,35 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
         (_, Detail::Replication(detail)) => narrate_replication(w, record, detail),
         (_, Detail::Group(detail)) => narrate_group(w, record, detail),
         _ if mode == Mode::Transactional && is_work_step(record) => narrate_work(w, record),
-        (EventKind::Publish, _) => say!(
+        (EventKind::Publish, _) => step!(
             w,
             StepPublish,
             msg = &msg,
             attempt = attempt_text(w, record.attempt, false)
         ),
-        (EventKind::Append, Detail::Appended) => say!(w, StepAppend, msg = &msg, dup = dup),
+        (EventKind::Append, Detail::Appended) => step!(w, StepAppend, msg = &msg, dup = dup),
         (EventKind::Append, Detail::DuplicateIgnored) => {
-            say!(w, StepAppendDuplicateIgnored, msg = &msg, dup = dup)
+            step!(w, StepAppendDuplicateIgnored, msg = &msg, dup = dup)
         }
         (EventKind::Append, Detail::DuplicateReconfirmed) => {
-            say!(w, StepAppendDuplicateReconfirmed, msg = &msg, dup = dup)
+            step!(w, StepAppendDuplicateReconfirmed, msg = &msg, dup = dup)
         }
         (EventKind::Append, Detail::OutOfSequence) => {
-            say!(w, StepAppendOutOfSequence, msg = &msg, dup = dup)
+            step!(w, StepAppendOutOfSequence, msg = &msg, dup = dup)
         }
-        (EventKind::Append, _) => say!(w, StepAppendLogFull, msg = &msg),
+        (EventKind::Append, _) => step!(w, StepAppendLogFull, msg = &msg),
         (EventKind::Fsync, Detail::Fsynced { count }) => match (count == 1, mode.confirms()) {
-            (true, true) => say!(w, StepFsyncOneConfirm, msg = &msg),
-            (true, false) => say!(w, StepFsyncOne, msg = &msg),
-            (false, true) => say!(w, StepFsyncManyConfirm, count = count, msg = &msg),
-            (false, false) => say!(w, StepFsyncMany, count = count, msg = &msg),
+            (true, true) => step!(w, StepFsyncOneConfirm, msg = &msg),
+            (true, false) => step!(w, StepFsyncOne, msg = &msg),
+            (false, true) => step!(w, StepFsyncManyConfirm, count = count, msg = &msg),
+            (false, false) => step!(w, StepFsyncMany, count = count, msg = &msg),
         },
-        (EventKind::Fsync, _) => say!(w, StepFsyncLog),
+        (EventKind::Fsync, _) => step!(w, StepFsyncLog),
         (EventKind::Confirm, Detail::AlreadyConfirmed) => {
-            say!(w, StepConfirmAgain, msg = &msg, dup = dup)
+            step!(w, StepConfirmAgain, msg = &msg, dup = dup)
         }
-        (EventKind::Confirm, _) => say!(w, StepConfirm, msg = &msg, dup = dup),
-        (EventKind::Deliver, _) => say!(
+        (EventKind::Confirm, _) => step!(w, StepConfirm, msg = &msg, dup = dup),
+        (EventKind::Deliver, _) => step!(
             w,
             StepDeliver,
             msg = &msg,
@@ -1012,35 +1013,35 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
         ),
         (EventKind::Receive, Detail::AckedThenApplied) => match record.crash {
             Some(CrashPoint::ConsumerAfterReceive) => {
-                say!(w, StepReceiveOnly, msg = &msg, dup = dup)
+                step!(w, StepReceiveOnly, msg = &msg, dup = dup)
             }
             Some(CrashPoint::ConsumerAfterAck) => {
-                say!(w, StepReceiveAckFirst, msg = &msg, dup = dup)
+                step!(w, StepReceiveAckFirst, msg = &msg, dup = dup)
             }
-            _ => say!(w, StepReceiveAckThenApply, msg = &msg, dup = dup),
+            _ => step!(w, StepReceiveAckThenApply, msg = &msg, dup = dup),
         },
         (EventKind::Receive, Detail::Poison) => match record.message_kind {
-            Some(MessageKind::Reject) => say!(w, StepPoisonReject, msg = &msg, dup = dup),
-            Some(MessageKind::Nack) => say!(w, StepPoisonNack, msg = &msg, dup = dup),
-            Some(MessageKind::Ack) => say!(w, StepPoisonAutoAck, msg = &msg, dup = dup),
-            _ => say!(w, StepPoisonCrash, msg = &msg, dup = dup),
+            Some(MessageKind::Reject) => step!(w, StepPoisonReject, msg = &msg, dup = dup),
+            Some(MessageKind::Nack) => step!(w, StepPoisonNack, msg = &msg, dup = dup),
+            Some(MessageKind::Ack) => step!(w, StepPoisonAutoAck, msg = &msg, dup = dup),
+            _ => step!(w, StepPoisonCrash, msg = &msg, dup = dup),
         },
         (EventKind::Receive, Detail::DuplicateSkipped) => {
-            say!(w, StepReceiveDuplicateSkipped, msg = &msg, dup = dup)
+            step!(w, StepReceiveDuplicateSkipped, msg = &msg, dup = dup)
         }
         (EventKind::Receive, _) if record.crash == Some(CrashPoint::ConsumerAfterApply) => {
-            say!(w, StepReceiveAppliedNotAcked, msg = &msg, dup = dup)
+            step!(w, StepReceiveAppliedNotAcked, msg = &msg, dup = dup)
         }
         (EventKind::Receive, _) if record.crash == Some(CrashPoint::ConsumerAfterReceive) => {
-            say!(w, StepReceiveOnly, msg = &msg, dup = dup)
+            step!(w, StepReceiveOnly, msg = &msg, dup = dup)
         }
         (EventKind::Receive, _) => match mode {
-            Mode::Idempotent => say!(w, StepReceiveIdempotent, msg = &msg, dup = dup),
-            _ => say!(w, StepReceive, msg = &msg, dup = dup),
+            Mode::Idempotent => step!(w, StepReceiveIdempotent, msg = &msg, dup = dup),
+            _ => step!(w, StepReceive, msg = &msg, dup = dup),
         },
-        (EventKind::Ack, Detail::AckIgnored) => say!(w, StepAckAgain, msg = &msg, dup = dup),
-        (EventKind::Ack, _) => say!(w, StepAck, msg = &msg, dup = dup),
-        (EventKind::Reject, Detail::Requeued) => say!(
+        (EventKind::Ack, Detail::AckIgnored) => step!(w, StepAckAgain, msg = &msg, dup = dup),
+        (EventKind::Ack, _) => step!(w, StepAck, msg = &msg, dup = dup),
+        (EventKind::Reject, Detail::Requeued) => step!(
             w,
             StepRequeued,
             msg = &msg,
@@ -1049,32 +1050,32 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
         ),
         (EventKind::Reject, Detail::DeadLettered) => {
             if record.message_kind == Some(MessageKind::Nack) {
-                say!(w, StepDeadLetteredNack, msg = &msg, dup = dup)
+                step!(w, StepDeadLetteredNack, msg = &msg, dup = dup)
             } else {
-                say!(w, StepDeadLetteredLimit, msg = &msg, dup = dup)
+                step!(w, StepDeadLetteredLimit, msg = &msg, dup = dup)
             }
         }
         (EventKind::Reject, Detail::DroppedMessage) => {
             if record.message_kind == Some(MessageKind::Nack) {
-                say!(w, StepDroppedNack, msg = &msg, dup = dup)
+                step!(w, StepDroppedNack, msg = &msg, dup = dup)
             } else {
-                say!(w, StepDroppedLimit, msg = &msg, dup = dup)
+                step!(w, StepDroppedLimit, msg = &msg, dup = dup)
             }
         }
-        (EventKind::Reject, _) => say!(w, StepRejectUnknown, msg = &msg, dup = dup),
+        (EventKind::Reject, _) => step!(w, StepRejectUnknown, msg = &msg, dup = dup),
         (EventKind::Drop, Detail::Partitioned | Detail::Overflow | Detail::PlannedDrop) => {
             let link = record.link.map(|l| l.to_string()).unwrap_or_default();
             match record.detail {
                 Detail::Partitioned => {
-                    say!(
+                    step!(
                         w,
                         DropPartitioned,
                         link = &link,
                         what = what_text(w, record, false)
                     )
                 }
-                Detail::Overflow => say!(w, DropOverflow, what = what_text(w, record, false)),
-                _ => say!(
+                Detail::Overflow => step!(w, DropOverflow, what = what_text(w, record, false)),
+                _ => step!(
                     w,
                     DropPlanned,
                     what = what_text(w, record, true),
@@ -1086,7 +1087,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
             let (from, to) = record.link.map_or((String::new(), String::new()), |link| {
                 (link.from.name().to_string(), link.to.name().to_string())
             });
-            say!(
+            step!(
                 w,
                 DropLost,
                 what = what_text(w, record, true),
@@ -1094,38 +1095,38 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
                 to = &to
             )
         }
-        (EventKind::ArriveWhileDown, _) => say!(
+        (EventKind::ArriveWhileDown, _) => step!(
             w,
             ArriveWhileDown,
             what = what_text(w, record, true),
             node = the(w, record.node)
         ),
-        (EventKind::Crash, _) => say!(w, CrashRandom, node = &node),
+        (EventKind::Crash, _) => step!(w, CrashRandom, node = &node),
         (EventKind::Restart, Detail::RecoveredCommit) => {
-            say!(w, RestartRecoveredCommit, node = &node, t = t)
+            step!(w, RestartRecoveredCommit, node = &node, t = t)
         }
         (EventKind::Restart, Detail::RecoveredPresumedAbort) => {
-            say!(w, RestartPresumedAbort, node = &node, t = t)
+            step!(w, RestartPresumedAbort, node = &node, t = t)
         }
-        (EventKind::Restart, _) => say!(w, Restart, node = &node),
-        (EventKind::Command, _) => say!(w, CommandApplied, node = &node),
+        (EventKind::Restart, _) => step!(w, Restart, node = &node),
+        (EventKind::Command, _) => step!(w, CommandApplied, node = &node),
         (EventKind::TxnBegin, _) => {
             let worker = topology.participants(record.txn_kind, record.message)[0];
             if record.txn_kind == 0 {
-                say!(
+                step!(
                     w,
                     TxnBeginPublish,
                     txn = txn_text(w, record),
                     worker = the(w, worker)
                 )
             } else {
-                say!(w, TxnBeginConsume, txn = txn_text(w, record), msg = &msg)
+                step!(w, TxnBeginConsume, txn = txn_text(w, record), msg = &msg)
             }
         }
-        (EventKind::WorkDone, Detail::Ignored) => say!(w, TxnWorkDoneIgnored, t = t),
+        (EventKind::WorkDone, Detail::Ignored) => step!(w, TxnWorkDoneIgnored, t = t),
         (EventKind::WorkDone, _) => {
             let [first, second] = topology.participants(record.txn_kind, record.message);
-            say!(
+            step!(
                 w,
                 TxnWorkDone,
                 txn = txn_text(w, record),
@@ -1134,37 +1135,37 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
             )
         }
         (EventKind::Replicate | EventKind::Election, _) => {
-            say!(w, ReplicationStep, node = &node)
+            step!(w, ReplicationStep, node = &node)
         }
         (EventKind::VoteTimeout, Detail::WorkTimedOut) => {
-            say!(w, TxnWorkTimedOut, txn = txn_text(w, record))
+            step!(w, TxnWorkTimedOut, txn = txn_text(w, record))
         }
-        (EventKind::Prepare, Detail::VotedYes) => say!(
+        (EventKind::Prepare, Detail::VotedYes) => step!(
             w,
             PrepareVotesYes,
             participant = record.node.participant_label().as_str(),
             txn = txn_text(w, record)
         ),
-        (EventKind::Prepare, Detail::VotedNo { reason }) => say!(
+        (EventKind::Prepare, Detail::VotedNo { reason }) => step!(
             w,
             PrepareVotesNo,
             participant = record.node.participant_label().as_str(),
             txn = txn_text(w, record),
             why = w.get(match reason {
-                VoteNoReason::Chosen => Key::VoteNoChosen,
-                VoteNoReason::LockHeld => Key::VoteNoLockHeld,
-                VoteNoReason::TooManyPrepared => Key::VoteNoTooManyPrepared,
-                VoteNoReason::AlreadyAborted => Key::VoteNoAlreadyAborted,
-                VoteNoReason::WorkMissing => Key::VoteNoWorkMissing,
+                VoteNoReason::Chosen => steps::Key::VoteNoChosen,
+                VoteNoReason::LockHeld => steps::Key::VoteNoLockHeld,
+                VoteNoReason::TooManyPrepared => steps::Key::VoteNoTooManyPrepared,
+                VoteNoReason::AlreadyAborted => steps::Key::VoteNoAlreadyAborted,
+                VoteNoReason::WorkMissing => steps::Key::VoteNoWorkMissing,
             })
         ),
-        (EventKind::Prepare, Detail::RepeatedVote) => say!(
+        (EventKind::Prepare, Detail::RepeatedVote) => step!(
             w,
             PrepareRepeated,
             participant = record.node.participant_label().as_str(),
             txn = txn_text(w, record)
         ),
-        (EventKind::Prepare, _) => say!(
+        (EventKind::Prepare, _) => step!(
             w,
             PrepareReceived,
             participant = record.node.participant_label().as_str(),
@@ -1179,7 +1180,7 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
             };
             match detail {
                 Detail::DecidedCommit => {
-                    say!(
+                    step!(
                         w,
                         VoteDecidedCommit,
                         from = &from,
@@ -1187,9 +1188,9 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
                     )
                 }
                 Detail::DecidedAbort => {
-                    say!(w, VoteDecidedAbort, from = &from, txn = txn_text(w, record))
+                    step!(w, VoteDecidedAbort, from = &from, txn = txn_text(w, record))
                 }
-                Detail::LateVoteAnswered { commit } => say!(
+                Detail::LateVoteAnswered { commit } => step!(
                     w,
                     VoteLateAnswered,
                     vote = vote,
@@ -1197,8 +1198,8 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
                     t = t,
                     decision = if commit { "COMMIT" } else { "ABORT" }
                 ),
-                Detail::Ignored => say!(w, VoteLateIgnored, vote = vote, from = &from, t = t),
-                _ => say!(
+                Detail::Ignored => step!(w, VoteLateIgnored, vote = vote, from = &from, t = t),
+                _ => step!(
                     w,
                     VoteRecorded,
                     from = &from,
@@ -1217,48 +1218,48 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
             };
             match detail {
                 Detail::CommittedTxn => {
-                    say!(w, DecisionCommitted, who = who, txn = txn_text(w, record))
+                    step!(w, DecisionCommitted, who = who, txn = txn_text(w, record))
                 }
                 Detail::AbortedTxn => {
-                    say!(w, DecisionAborted, who = who, txn = txn_text(w, record))
+                    step!(w, DecisionAborted, who = who, txn = txn_text(w, record))
                 }
-                Detail::AlreadyCommitted => say!(w, DecisionAlreadyCommitted, who = who, t = t),
-                _ => say!(w, DecisionUnknown, who = who, decision = decision, t = t),
+                Detail::AlreadyCommitted => step!(w, DecisionAlreadyCommitted, who = who, t = t),
+                _ => step!(w, DecisionUnknown, who = who, decision = decision, t = t),
             }
         }
-        (EventKind::Committed, Detail::TxnEnded) => say!(
+        (EventKind::Committed, Detail::TxnEnded) => step!(
             w,
             CommittedTxnEnded,
             from = peer_label(w, record),
             txn = txn_text(w, record)
         ),
-        (EventKind::Committed, Detail::Ignored) => say!(w, CommittedRepeated, t = t),
-        (EventKind::Committed, _) => say!(
+        (EventKind::Committed, Detail::Ignored) => step!(w, CommittedRepeated, t = t),
+        (EventKind::Committed, _) => step!(
             w,
             CommittedWaiting,
             from = peer_label(w, record),
             txn = txn_text(w, record)
         ),
-        (EventKind::VoteTimeout, _) => say!(w, VoteTimeout, txn = txn_text(w, record)),
-        (EventKind::DecisionResend, _) => say!(w, DecisionResend, txn = txn_text(w, record)),
-        (EventKind::Query, _) => say!(
+        (EventKind::VoteTimeout, _) => step!(w, VoteTimeout, txn = txn_text(w, record)),
+        (EventKind::DecisionResend, _) => step!(w, DecisionResend, txn = txn_text(w, record)),
+        (EventKind::Query, _) => step!(
             w,
             Query,
             participant = record.node.participant_label().as_str(),
             t = t
         ),
         (EventKind::QueryAnswer, Detail::Answered { commit }) => match commit {
-            Some(true) => say!(w, QueryAnswerCommit, from = peer_label(w, record), t = t),
-            Some(false) => say!(w, QueryAnswerAbort, t = t, from = peer_label(w, record)),
-            None => say!(w, QueryAnswerPending, t = t, from = peer_label(w, record)),
+            Some(true) => step!(w, QueryAnswerCommit, from = peer_label(w, record), t = t),
+            Some(false) => step!(w, QueryAnswerAbort, t = t, from = peer_label(w, record)),
+            None => step!(w, QueryAnswerPending, t = t, from = peer_label(w, record)),
         },
-        (EventKind::QueryAnswer, _) => say!(w, QueryAnswer, t = t),
-        (EventKind::Rebalance, _) => say!(w, RebalanceStep, node = &node),
-        (EventKind::OffsetCommit, _) => say!(w, OffsetCommitStep, node = &node),
+        (EventKind::QueryAnswer, _) => step!(w, QueryAnswer, t = t),
+        (EventKind::Rebalance, _) => step!(w, RebalanceStep, node = &node),
+        (EventKind::OffsetCommit, _) => step!(w, OffsetCommitStep, node = &node),
     };
     let mut body = body;
     if let Some(point) = record.crash.filter(|_| record.detail != Detail::Poison) {
-        body.push_str(&say!(
+        body.push_str(&step!(
             w,
             ThenCrashes,
             node = the(w, record.node),
@@ -1271,9 +1272,9 @@ pub(crate) fn narrate(record: &Record, mode: Mode, topology: &Topology, words: &
 /// The partitions first..first+count as words: "p0", "p0–p2".
 fn partitions_text(words: &Words, first: u16, count: u16) -> String {
     match count {
-        0 => words.get(Key::PartitionsNone).to_string(),
-        1 => say!(words, PartitionsOne, first = first),
-        _ => say!(
+        0 => words.get(steps::Key::PartitionsNone).to_string(),
+        1 => step!(words, PartitionsOne, first = first),
+        _ => step!(
             words,
             PartitionsMany,
             first = first,
@@ -1287,11 +1288,12 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
     let w = words;
     let msg = m(record.message);
     let node = label(w, record.node);
-    let peer = record
-        .peer
-        .map_or_else(|| w.get(Key::AMember).to_string(), |p| p.name().to_string());
+    let peer = record.peer.map_or_else(
+        || w.get(steps::Key::AMember).to_string(),
+        |p| p.name().to_string(),
+    );
     match detail {
-        GroupDetail::Joined { group, members } => say!(
+        GroupDetail::Joined { group, members } => step!(
             w,
             GroupJoined,
             peer = &peer,
@@ -1300,9 +1302,9 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
         ),
         GroupDetail::Rejoined { group, waiting } => {
             if waiting == 0 {
-                say!(w, GroupRejoinedAll, peer = &peer, group = group + 1)
+                step!(w, GroupRejoinedAll, peer = &peer, group = group + 1)
             } else {
-                say!(
+                step!(
                     w,
                     GroupRejoinedWaiting,
                     peer = &peer,
@@ -1319,19 +1321,19 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
         } => {
             let why = match trigger {
                 RebalanceTrigger::InitialDelay => {
-                    say!(w, GroupWhyInitialDelay, group = group + 1)
+                    step!(w, GroupWhyInitialDelay, group = group + 1)
                 }
                 RebalanceTrigger::Joined => {
-                    say!(w, GroupWhyJoined, peer = &peer, group = group + 1)
+                    step!(w, GroupWhyJoined, peer = &peer, group = group + 1)
                 }
                 RebalanceTrigger::Rejoined => {
-                    say!(w, GroupWhyRejoined, peer = &peer, group = group + 1)
+                    step!(w, GroupWhyRejoined, peer = &peer, group = group + 1)
                 }
                 RebalanceTrigger::SessionExpired => {
-                    say!(w, GroupWhySessionExpired, peer = &peer, group = group + 1)
+                    step!(w, GroupWhySessionExpired, peer = &peer, group = group + 1)
                 }
             };
-            say!(
+            step!(
                 w,
                 GroupRebalanced,
                 why = why,
@@ -1339,7 +1341,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                 members = members
             )
         }
-        GroupDetail::SessionExpired { group, members } => say!(
+        GroupDetail::SessionExpired { group, members } => step!(
             w,
             GroupSessionExpired,
             peer = &peer,
@@ -1347,7 +1349,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             members = members
         ),
         GroupDetail::InitialDelayOver { group } => {
-            say!(w, GroupInitialDelayOver, group = group + 1)
+            step!(w, GroupInitialDelayOver, group = group + 1)
         }
         GroupDetail::Assigned {
             generation,
@@ -1355,9 +1357,9 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             count,
         } => {
             if count == 0 {
-                say!(w, GroupAssignedNone, node = &node, generation = generation)
+                step!(w, GroupAssignedNone, node = &node, generation = generation)
             } else {
-                say!(
+                step!(
                     w,
                     GroupAssigned,
                     node = &node,
@@ -1368,14 +1370,14 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
         }
         GroupDetail::Revoked { committed } => {
             if committed > 0 {
-                say!(w, GroupRevokedCommitting, node = &node)
+                step!(w, GroupRevokedCommitting, node = &node)
             } else {
-                say!(w, GroupRevoked, node = &node)
+                step!(w, GroupRevoked, node = &node)
             }
         }
         GroupDetail::Served { partition, offset } => {
             if record.attempt > 1 {
-                say!(
+                step!(
                     w,
                     GroupServedAgain,
                     peer = &peer,
@@ -1384,7 +1386,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                     offset = offset
                 )
             } else {
-                say!(
+                step!(
                     w,
                     GroupServed,
                     peer = &peer,
@@ -1394,14 +1396,14 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                 )
             }
         }
-        GroupDetail::FetchParked { partition, offset } => say!(
+        GroupDetail::FetchParked { partition, offset } => step!(
             w,
             GroupFetchParked,
             partition = partition,
             offset = offset,
             peer = &peer
         ),
-        GroupDetail::OffsetCommitted { partition, offset } => say!(
+        GroupDetail::OffsetCommitted { partition, offset } => step!(
             w,
             GroupOffsetCommitted,
             peer = &peer,
@@ -1409,7 +1411,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             offset = offset,
             msg = &msg
         ),
-        GroupDetail::CommitRefused { partition, offset } => say!(
+        GroupDetail::CommitRefused { partition, offset } => step!(
             w,
             GroupCommitRefused,
             peer = &peer,
@@ -1418,7 +1420,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
         ),
         // At a commit's answer: the commit went first (commit before processing).
         GroupDetail::Processed { partition, offset } if record.kind == EventKind::OffsetCommit => {
-            say!(
+            step!(
                 w,
                 GroupProcessedAfterCommit,
                 node = &node,
@@ -1427,7 +1429,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                 msg = &msg
             )
         }
-        GroupDetail::Processed { partition, offset } => say!(
+        GroupDetail::Processed { partition, offset } => step!(
             w,
             GroupProcessed,
             node = &node,
@@ -1438,7 +1440,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
         GroupDetail::DuplicateSkipped { partition, offset }
             if record.kind == EventKind::OffsetCommit =>
         {
-            say!(
+            step!(
                 w,
                 GroupDuplicateSkippedAfterCommit,
                 node = &node,
@@ -1447,7 +1449,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                 msg = &msg
             )
         }
-        GroupDetail::DuplicateSkipped { partition, offset } => say!(
+        GroupDetail::DuplicateSkipped { partition, offset } => step!(
             w,
             GroupDuplicateSkipped,
             node = &node,
@@ -1455,9 +1457,9 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             partition = partition,
             offset = offset
         ),
-        GroupDetail::Stale => say!(w, GroupStale, node = &node, msg = &msg),
+        GroupDetail::Stale => step!(w, GroupStale, node = &node, msg = &msg),
         GroupDetail::Retrying { attempt } => {
-            say!(
+            step!(
                 w,
                 GroupRetrying,
                 node = &node,
@@ -1465,14 +1467,14 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                 attempt = attempt
             )
         }
-        GroupDetail::ToDeadLetterTopic { attempts } => say!(
+        GroupDetail::ToDeadLetterTopic { attempts } => step!(
             w,
             GroupToDeadLetterTopic,
             node = &node,
             msg = &msg,
             nth = ordinal(w, attempts)
         ),
-        GroupDetail::SkippedRecord { attempts } => say!(
+        GroupDetail::SkippedRecord { attempts } => step!(
             w,
             GroupSkippedRecord,
             node = &node,
@@ -1480,7 +1482,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             nth = ordinal(w, attempts)
         ),
         GroupDetail::Paused { partition } => {
-            say!(
+            step!(
                 w,
                 GroupPaused,
                 node = &node,
@@ -1488,8 +1490,8 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                 partition = partition
             )
         }
-        GroupDetail::PoisonCrash => say!(w, GroupPoisonCrash, node = &node, msg = &msg),
-        GroupDetail::CommitFirst { partition, offset } => say!(
+        GroupDetail::PoisonCrash => step!(w, GroupPoisonCrash, node = &node, msg = &msg),
+        GroupDetail::CommitFirst { partition, offset } => step!(
             w,
             GroupCommitFirst,
             node = &node,
@@ -1497,7 +1499,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             partition = partition,
             offset = offset
         ),
-        GroupDetail::CommitReturned { partition, offset } => say!(
+        GroupDetail::CommitReturned { partition, offset } => step!(
             w,
             GroupCommitReturned,
             node = &node,
@@ -1505,7 +1507,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             offset = offset,
             msg = &msg
         ),
-        GroupDetail::CommitFailed { partition, offset } => say!(
+        GroupDetail::CommitFailed { partition, offset } => step!(
             w,
             GroupCommitFailed,
             node = &node,
@@ -1519,7 +1521,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             accepted,
         } => {
             if accepted {
-                say!(
+                step!(
                     w,
                     GroupCommitAnsweredRecorded,
                     node = &node,
@@ -1527,7 +1529,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
                     offset = offset
                 )
             } else {
-                say!(
+                step!(
                     w,
                     GroupCommitAnsweredRefused,
                     node = &node,
@@ -1537,7 +1539,7 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
             }
         }
         GroupDetail::AutoCommitted { partitions } => {
-            say!(w, GroupAutoCommitted, node = &node, partitions = partitions)
+            step!(w, GroupAutoCommitted, node = &node, partitions = partitions)
         }
     }
 }
@@ -1545,10 +1547,10 @@ fn narrate_group(words: &Words, record: &Record, detail: GroupDetail) -> String 
 /// "first", "second", ..., then "10th".
 fn ordinal(words: &Words, n: u32) -> String {
     match n {
-        1 => words.get(Key::OrdinalFirst).to_string(),
-        2 => words.get(Key::OrdinalSecond).to_string(),
-        3 => words.get(Key::OrdinalThird).to_string(),
-        _ => say!(words, OrdinalNth, n = n),
+        1 => words.get(steps::Key::OrdinalFirst).to_string(),
+        2 => words.get(steps::Key::OrdinalSecond).to_string(),
+        3 => words.get(steps::Key::OrdinalThird).to_string(),
+        _ => step!(words, OrdinalNth, n = n),
     }
 }
 
@@ -1573,7 +1575,7 @@ fn narrate_work(words: &Words, record: &Record) -> String {
     let msg = m(record.message);
     let t = record.txn;
     let dup = if record.duplicate {
-        w.get(Key::NetworkDuplicate)
+        w.get(steps::Key::NetworkDuplicate)
     } else {
         ""
     };
@@ -1584,7 +1586,7 @@ fn narrate_work(words: &Words, record: &Record) -> String {
             } else {
                 record.node.name().to_string()
             };
-            say!(
+            step!(
                 w,
                 WorkPublish,
                 who = who,
@@ -1593,48 +1595,48 @@ fn narrate_work(words: &Words, record: &Record) -> String {
                 t = t
             )
         }
-        (EventKind::Append, _) => say!(w, WorkAppend, msg = &msg, dup = dup, t = t),
+        (EventKind::Append, _) => step!(w, WorkAppend, msg = &msg, dup = dup, t = t),
         (EventKind::Confirm, Detail::WorkDone) => {
-            say!(w, WorkConfirmDone, msg = &msg, t = t, dup = dup)
+            step!(w, WorkConfirmDone, msg = &msg, t = t, dup = dup)
         }
         (EventKind::Confirm, Detail::AlreadyConfirmed) => {
-            say!(w, WorkConfirmAgain, msg = &msg, t = t, dup = dup)
+            step!(w, WorkConfirmAgain, msg = &msg, t = t, dup = dup)
         }
         (EventKind::Confirm, Detail::NotInTxn) => {
-            say!(w, WorkConfirmNotInTxn, msg = &msg, t = t, dup = dup)
+            step!(w, WorkConfirmNotInTxn, msg = &msg, t = t, dup = dup)
         }
-        (EventKind::Confirm, _) => say!(w, WorkConfirm, msg = &msg, t = t, dup = dup),
-        (EventKind::Deliver, Detail::NotInTxn) => say!(w, WorkDeliverNothing, t = t),
-        (EventKind::Deliver, _) => say!(
+        (EventKind::Confirm, _) => step!(w, WorkConfirm, msg = &msg, t = t, dup = dup),
+        (EventKind::Deliver, Detail::NotInTxn) => step!(w, WorkDeliverNothing, t = t),
+        (EventKind::Deliver, _) => step!(
             w,
             WorkDeliver,
             msg = &msg,
             consumer = record
                 .peer
-                .map_or_else(|| w.get(Key::TheConsumer).to_string(), |p| the(w, p)),
+                .map_or_else(|| w.get(steps::Key::TheConsumer).to_string(), |p| the(w, p)),
             txn = txn_text(w, record),
             t = t
         ),
         (EventKind::Receive, _) => match record.crash {
             Some(CrashPoint::ConsumerAfterReceive) => {
-                say!(w, WorkReceiveOnly, msg = &msg, t = t, dup = dup)
+                step!(w, WorkReceiveOnly, msg = &msg, t = t, dup = dup)
             }
             Some(CrashPoint::ConsumerAfterApply) => {
-                say!(w, WorkReceiveApplied, msg = &msg, t = t, dup = dup)
+                step!(w, WorkReceiveApplied, msg = &msg, t = t, dup = dup)
             }
-            _ => say!(w, WorkReceive, msg = &msg, t = t, dup = dup),
+            _ => step!(w, WorkReceive, msg = &msg, t = t, dup = dup),
         },
         (EventKind::Ack, Detail::NotInTxn) => {
-            say!(w, WorkAckNotInTxn, msg = &msg, t = t, dup = dup)
+            step!(w, WorkAckNotInTxn, msg = &msg, t = t, dup = dup)
         }
-        (_, Detail::WorkDone) => say!(w, WorkAckDone, msg = &msg, t = t, dup = dup),
-        (_, _) => say!(w, WorkAck, msg = &msg, t = t, dup = dup),
+        (_, Detail::WorkDone) => step!(w, WorkAckDone, msg = &msg, t = t, dup = dup),
+        (_, _) => step!(w, WorkAck, msg = &msg, t = t, dup = dup),
     }
 }
 
 fn peer_label(words: &Words, record: &Record) -> String {
     record.peer.map_or_else(
-        || words.get(Key::Participant).to_string(),
+        || words.get(steps::Key::Participant).to_string(),
         |p| p.participant_label().to_string(),
     )
 }
@@ -1650,20 +1652,20 @@ fn what_text(words: &Words, record: &Record, start: bool) -> String {
     if record.message > 0 {
         let msg = m(record.message);
         if start {
-            say!(w, WhatMessageStart, kind = kind, msg = &msg)
+            step!(w, WhatMessageStart, kind = kind, msg = &msg)
         } else {
-            say!(w, WhatMessage, kind = kind, msg = &msg)
+            step!(w, WhatMessage, kind = kind, msg = &msg)
         }
     } else if record.txn > 0 {
         if start {
-            say!(w, WhatTxnStart, kind = kind, t = record.txn)
+            step!(w, WhatTxnStart, kind = kind, t = record.txn)
         } else {
-            say!(w, WhatTxn, kind = kind, t = record.txn)
+            step!(w, WhatTxn, kind = kind, t = record.txn)
         }
     } else if start {
-        say!(w, WhatAnyStart, kind = kind)
+        step!(w, WhatAnyStart, kind = kind)
     } else {
-        say!(w, WhatAny, kind = kind)
+        step!(w, WhatAny, kind = kind)
     }
 }
 
