@@ -282,6 +282,13 @@ async function ledgerCounters(page) {
 
 // The "In real systems" panel: it is fetched when the reader scrolls near it, so this
 // scrolls to its place first, then gives the panel.
+// Waits until the steps' words (the narration and the ledger's explanations, fetched
+// when the run first moves) are on the page: reading the ledger or the narration to
+// compare it later must not catch them on their way.
+async function stepsWords(page) {
+  await base.expect(page.getByRole('region', { name: 'Narration' }).getByRole('status')).toHaveCount(0);
+}
+
 async function realSystems(page) {
   await page.locator('.real-systems-host').scrollIntoViewIfNeeded();
   return page.getByRole('region', { name: 'In real systems' });
@@ -310,4 +317,4 @@ async function runDualWrites(page, { pattern, messages, seed, crash, message }) 
   return settings;
 }
 
-module.exports = { test, watchPage, expect: base.expect, openSite, predict, ledgerCounters, checkAccessibility, realSystems, settingsPanel, runDualWrites, CLI, crc32 };
+module.exports = { test, watchPage, expect: base.expect, openSite, predict, ledgerCounters, stepsWords, checkAccessibility, realSystems, settingsPanel, runDualWrites, CLI, crc32 };

@@ -2,7 +2,7 @@
 // the browser's language; switched mid-run without touching the run; a Chinese catalogue
 // that cannot be fetched leaves the page in English with a notice.
 const base = require('@playwright/test');
-const { test, expect, openSite, ledgerCounters, checkAccessibility } = require('./helpers');
+const { test, expect, openSite, ledgerCounters, checkAccessibility, stepsWords } = require('./helpers');
 
 const CHINESE = /[\u4e00-\u9fff]/;
 
@@ -47,6 +47,7 @@ test('switching language mid-run keeps the run, its step and its ledger, and the
   const before = await stepReadout(page);
   const counters = await ledgerCounters(page);
   const values = await counterValues(page);
+  await stepsWords(page);
   const englishNarration = await page.locator('.narration li').last().innerText();
 
   await page.locator('select.lang-switch').selectOption('zh-CN');

@@ -2,7 +2,7 @@
 // a fault plan that survives Reset, a projector view that reads, tables that never print
 // over each other, links for every view, Compare that shows only runs it ran, and a
 // crash matrix whose cells open where the ledger's jumps do.
-const { test, expect, openSite, predict, ledgerCounters, realSystems } = require('./helpers');
+const { test, expect, openSite, predict, ledgerCounters, realSystems, stepsWords } = require('./helpers');
 
 const SIZES = {
   laptop: { width: 1280, height: 800 },
@@ -110,6 +110,7 @@ test('7: opening a lesson does not replace the simulator\'s run; coming back fin
   await arm(page, 'consumer.after_apply', 1);
   await stepForward(page, 6);
   const before = await readout(page).innerText();
+  await stepsWords(page);
   const ledgerBefore = await page.getByRole('region', { name: 'Ledger' }).innerText();
 
   await page.getByRole('tab', { name: 'Lessons' }).click();

@@ -931,24 +931,43 @@ impl LedgerUndo {
             .extend(next.before.into_iter().filter(|b| absent(&b.index)));
     }
 
-    /// Puts the state it holds back into `records` and `attribution`.
-    fn apply(self, records: &mut [MessageRecord], attribution: &mut [Attribution]) {
-        for index in self.untouched {
+    /// Keeps message `index`'s state as it is now.
+    fn keep(&mut self, index: usize, records: &[MessageRecord], attribution: &[Attribution]) {
+        if let (Some(record), Some(attribution)) = (records.get(index), attribution.get(index)) {
+            if *attribution == Attribution::default()
+                && *record == MessageRecord::untouched(record.id)
+            {
+                self.untouched.push(index as u32);
+            } else {
+                self.before.push(Before {
+                    index: index as u32,
+                    record: record.clone(),
+                    attribution: *attribution,
+                });
+            }
+        }
+    }
+
+    /// Puts the state it holds into `records` and `attribution`, and returns the state
+    /// it replaced, which puts them back: an undo's reverse redoes, and the other way.
+    fn apply(self, records: &mut [MessageRecord], attribution: &mut [Attribution]) -> LedgerUndo {
+        let mut reverse = LedgerUndo::default();
+        let states = self.untouched.into_iter().map(|index| (index, None)).chain(
+            self.before
+                .into_iter()
+                .map(|b| (b.index, Some((b.record, b.attribution)))),
+        );
+        for (index, state) in states {
             let index = index as usize;
+            reverse.keep(index, records, attribution);
             if let (Some(record), Some(slot)) = (records.get_mut(index), attribution.get_mut(index))
             {
-                *record = MessageRecord::untouched(record.id);
-                *slot = Attribution::default();
+                (*record, *slot) = state.unwrap_or_else(|| {
+                    (MessageRecord::untouched(record.id), Attribution::default())
+                });
             }
         }
-        for before in self.before {
-            let index = before.index as usize;
-            if let (Some(record), Some(slot)) = (records.get_mut(index), attribution.get_mut(index))
-            {
-                *record = before.record;
-                *slot = before.attribution;
-            }
-        }
+        reverse
     }
 }
 
@@ -988,19 +1007,9 @@ impl UndoLog {
         if *word & bit != 0 {
             return;
         }
-        if let (Some(record), Some(attribution)) = (records.get(index), attribution.get(index)) {
+        if index < records.len() && index < attribution.len() {
             *word |= bit;
-            if *attribution == Attribution::default()
-                && *record == MessageRecord::untouched(record.id)
-            {
-                self.undo.untouched.push(index as u32);
-            } else {
-                self.undo.before.push(Before {
-                    index: index as u32,
-                    record: record.clone(),
-                    attribution: *attribution,
-                });
-            }
+            self.undo.keep(index, records, attribution);
         }
     }
 
@@ -1546,14 +1555,52 @@ impl Ledger {
     /// state, and `undos` are the undos taken since it, newest first (the last is the
     /// one taken when the checkpoint's successor was). The changes since the last
     /// mark are undone first, then each undo in turn, so that the oldest state of each
-    /// message wins.
-    pub(crate) fn rewind(&mut self, checkpoint: &Ledger, undos: Vec<LedgerUndo>) {
-        let mut records = std::mem::take(&mut self.records);
-        let mut attribution = std::mem::take(&mut self.attribution);
+    /// message wins. Returns each undo's reverse, in the same order: the changes from
+    /// its checkpoint to the next, to go forward again.
+    pub(crate) fn rewind(
+        &mut self,
+        checkpoint: &Ledger,
+        undos: Vec<LedgerUndo>,
+    ) -> Vec<LedgerUndo> {
         let pending = std::mem::take(&mut self.undo.undo);
-        for undo in std::iter::once(pending).chain(undos) {
-            undo.apply(&mut records, &mut attribution);
-        }
+        pending.apply(&mut self.records, &mut self.attribution);
+        let redos = undos
+            .into_iter()
+            .map(|undo| undo.apply(&mut self.records, &mut self.attribution))
+            .collect();
+        self.restore(checkpoint);
+        redos
+    }
+
+    /// Goes forward to a later checkpoint: `checkpoint` is its copy without the
+    /// per-message state, and `redos` the changes from the checkpoint before the
+    /// current step to it, oldest first. Returns their undos, oldest first: the first
+    /// reaches back from the next checkpoint to the one before the current step.
+    pub(crate) fn redo(&mut self, checkpoint: &Ledger, redos: Vec<LedgerUndo>) -> Vec<LedgerUndo> {
+        let mut pending = Some(std::mem::take(&mut self.undo.undo));
+        let undos = redos
+            .into_iter()
+            .map(|redo| {
+                let undo = redo.apply(&mut self.records, &mut self.attribution);
+                // The messages changed since the checkpoint before the current step
+                // keep their state there; the others have not changed since.
+                match pending.take() {
+                    Some(mut first) => {
+                        first.absorb(undo);
+                        first
+                    }
+                    None => undo,
+                }
+            })
+            .collect();
+        self.restore(checkpoint);
+        undos
+    }
+
+    /// Takes a checkpoint's copy's state but the per-message state, and marks anew.
+    fn restore(&mut self, checkpoint: &Ledger) {
+        let records = std::mem::take(&mut self.records);
+        let attribution = std::mem::take(&mut self.attribution);
         *self = checkpoint.clone();
         self.records = records;
         self.attribution = attribution;

@@ -32,7 +32,9 @@ use crate::ratio::Ratio;
 use crate::replication::TimedAction;
 use crate::scenario::{check_command, Scenario, ScenarioError};
 use crate::speech::say;
-use crate::trace::{CommandNote, Detail, EventKind, Record, StepReport, TraceEvent, TraceHash};
+use crate::trace::{
+    CommandNote, Detail, EventKind, Record, StepReport, Trace, TraceEvent, TraceHash,
+};
 
 /// How a simulation records what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,7 +172,7 @@ pub struct Sim {
     /// The outputs of the role being run (kept to reuse its allocation).
     outbox: Vec<Output>,
     pub(crate) ledger: Ledger,
-    pub(crate) trace: Vec<TraceEvent>,
+    pub(crate) trace: Trace,
     pub(crate) trace_truncated: bool,
     pub(crate) hash: TraceHash,
     pub(crate) cur: Record,
@@ -341,7 +343,7 @@ impl Sim {
                 offsets
             },
             ledger: Ledger::new(messages),
-            trace: Vec::new(),
+            trace: Trace::default(),
             trace_truncated: false,
             hash: TraceHash::new(),
             cur: Record::new(0, 0, EventKind::Command, NodeId::PRODUCER),
@@ -503,7 +505,9 @@ impl Sim {
             .chain(self.group_ledgers.iter_mut())
             .map(Ledger::set_undo_aside)
             .collect();
+        self.trace.begin_probe();
         let stepped = self.advance();
+        self.trace.end_probe(!stepped);
         if stepped {
             self.rewind(&before, Vec::new(), trace_len);
         }
@@ -546,39 +550,80 @@ impl Sim {
 
     /// Goes back to a checkpoint made by [`Sim::checkpoint_copy`]: `undos` are the
     /// undos taken since it, newest first, each with one entry per ledger. The trace
-    /// is kept, cut to `trace_len` entries (the checkpoint's).
+    /// is cut to `trace_len` entries (the checkpoint's); the later ones are kept for
+    /// [`Sim::redo`]. Returns each undo's reverse, in the same order and shape: the
+    /// changes to go forward again.
     pub(crate) fn rewind(
         &mut self,
         checkpoint: &Sim,
         undos: Vec<Vec<LedgerUndo>>,
         trace_len: usize,
-    ) {
+    ) -> Vec<Vec<LedgerUndo>> {
+        self.trace.cut(trace_len);
+        self.lag.truncate_from(checkpoint.step_index);
+        self.restore(checkpoint, undos, Ledger::rewind)
+    }
+
+    /// Goes forward to a later checkpoint made by [`Sim::checkpoint_copy`], whose trace
+    /// the run has regained (see [`Sim::rewind`]): `redos` are the changes from the
+    /// checkpoint before the current step to it, oldest first, as [`Sim::rewind`] gave
+    /// them, and `lag` the lag history as far as the run went. Returns their undos, in
+    /// the same order and shape.
+    pub(crate) fn redo(
+        &mut self,
+        checkpoint: &Sim,
+        redos: Vec<Vec<LedgerUndo>>,
+        lag: LagHistory,
+    ) -> Vec<Vec<LedgerUndo>> {
+        self.lag = lag;
+        self.lag.truncate_from(checkpoint.step_index);
+        self.restore(checkpoint, redos, Ledger::redo)
+    }
+
+    /// Takes a checkpoint's state but the trace, the lag history and the ledgers'
+    /// per-message state, which `change` brings there with `changes` (per checkpoint,
+    /// one per ledger); returns what `change` returns, in the same shape.
+    fn restore(
+        &mut self,
+        checkpoint: &Sim,
+        changes: Vec<Vec<LedgerUndo>>,
+        change: fn(&mut Ledger, &Ledger, Vec<LedgerUndo>) -> Vec<LedgerUndo>,
+    ) -> Vec<Vec<LedgerUndo>> {
+        let count = changes.len();
         let mut per_ledger: Vec<Vec<LedgerUndo>> =
             (0..=self.group_ledgers.len()).map(|_| Vec::new()).collect();
-        for undo in undos {
-            for (list, ledger_undo) in per_ledger.iter_mut().zip(undo) {
-                list.push(ledger_undo);
+        for ledgers in changes {
+            // The newest checkpoint's undo is empty, not one empty undo per ledger.
+            let ledgers = ledgers
+                .into_iter()
+                .chain(std::iter::repeat_with(LedgerUndo::default));
+            for (list, ledger_change) in per_ledger.iter_mut().zip(ledgers) {
+                list.push(ledger_change);
             }
         }
-        let mut trace = std::mem::take(&mut self.trace);
-        trace.truncate(trace_len);
-        let mut lag = std::mem::take(&mut self.lag);
-        lag.truncate_from(checkpoint.step_index);
-        let mut ledger = std::mem::replace(&mut self.ledger, Ledger::new(0));
-        let mut group_ledgers = std::mem::take(&mut self.group_ledgers);
-        let mut per_ledger = per_ledger.into_iter();
-        ledger.rewind(&checkpoint.ledger, per_ledger.next().unwrap_or_default());
-        for (live, saved) in group_ledgers.iter_mut().zip(&checkpoint.group_ledgers) {
-            live.rewind(saved, per_ledger.next().unwrap_or_default());
+        let mut ledgers: Vec<Ledger> =
+            std::iter::once(std::mem::replace(&mut self.ledger, Ledger::new(0)))
+                .chain(std::mem::take(&mut self.group_ledgers))
+                .collect();
+        let saved = std::iter::once(&checkpoint.ledger).chain(&checkpoint.group_ledgers);
+        let mut back: Vec<Vec<LedgerUndo>> = (0..count).map(|_| Vec::new()).collect();
+        for ((live, saved), list) in ledgers.iter_mut().zip(saved).zip(per_ledger) {
+            for (slot, reverse) in back.iter_mut().zip(change(live, saved, list)) {
+                slot.push(reverse);
+            }
         }
+        let trace = std::mem::take(&mut self.trace);
+        let lag = std::mem::take(&mut self.lag);
         let words = std::mem::replace(&mut self.words, Arc::clone(&checkpoint.words));
         *self = checkpoint.clone();
         // The words chosen since the checkpoint stay.
         self.words = words;
-        self.ledger = ledger;
-        self.group_ledgers = group_ledgers;
+        let mut ledgers = ledgers.into_iter();
+        self.ledger = ledgers.next().unwrap_or_else(|| Ledger::new(0));
+        self.group_ledgers = ledgers.collect();
         self.trace = trace;
         self.lag = lag;
+        back
     }
 
     /// The scenario this run was built from.
@@ -618,7 +663,7 @@ impl Sim {
 
     /// The recorded trace (empty when recording is off).
     pub fn trace(&self) -> &[TraceEvent] {
-        &self.trace
+        self.trace.as_slice()
     }
 
     /// True if the trace reached `MAX_TRACE_EVENTS` and later entries were not kept.
@@ -765,7 +810,7 @@ impl Sim {
         if !self.advance() {
             return None;
         }
-        Some(match self.trace.last() {
+        Some(match self.trace().last() {
             Some(last)
                 if self.options.record_trace
                     && last.step + 1 == self.step_index

@@ -2,6 +2,7 @@
 //! given steps, so any step can be rebuilt by replaying from the nearest checkpoint.
 
 use crate::fault::{Command, CommandError};
+use crate::lag::LagHistory;
 use crate::ledger::LedgerUndo;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{Sim, SimOptions};
@@ -57,14 +58,28 @@ impl Checkpoint {
     }
 }
 
+/// What lay after the current step when the run went back, for going forward again
+/// without replaying every step: the checkpoints that were after it, each with the
+/// changes its ledgers went through since the one before, and the lag history as far as
+/// the run had gone (the trace keeps its own, see `Trace`). A command applied in the
+/// past drops it.
+#[derive(Clone, Debug)]
+struct Ahead {
+    /// Oldest first, each after the current step.
+    checkpoints: Vec<(Checkpoint, Vec<LedgerUndo>)>,
+    lag: LagHistory,
+}
+
 /// A simulation with checkpoints, for seeking and stepping back.
 #[derive(Clone, Debug)]
 pub struct Run {
     sim: Sim,
     commands: Vec<(u64, Command)>,
     /// Checkpoints taken before the commands of their step, oldest first. Every
-    /// checkpoint's step is at most the current step: going back drops those after.
+    /// checkpoint's step is at most the current step: going back moves those after
+    /// into `ahead`.
     checkpoints: Vec<Checkpoint>,
+    ahead: Option<Ahead>,
     interval: u64,
     /// The most checkpoints kept (see `checkpoint_limit`).
     limit: usize,
@@ -83,6 +98,7 @@ impl Run {
             sim,
             commands: Vec::new(),
             checkpoints: Vec::new(),
+            ahead: None,
             interval: DEFAULT_CHECKPOINT_INTERVAL,
             limit: checkpoint_limit(scenario.messages),
         };
@@ -143,6 +159,11 @@ impl Run {
             trace_len,
             undo: Vec::new(),
         });
+        self.prune_ahead();
+        let ahead = self.ahead.as_ref().map_or(0, |a| a.checkpoints.len());
+        if self.checkpoints.len() + ahead > self.limit {
+            self.forget_ahead();
+        }
         if self.checkpoints.len() > self.limit {
             // Every other checkpoint goes, the first one kept; each kept one takes over
             // the undo of the one after it.
@@ -179,6 +200,8 @@ impl Run {
         let step = self.sim.step_index();
         // A command lands on the settled state, as replaying it later will.
         self.settle();
+        // The command changes what lies ahead (and is recorded, refused or not).
+        self.forget_ahead();
         self.sim.apply(command.clone())?;
         self.commands.retain(|(at, _)| *at <= step);
         self.drop_checkpoints_after(step);
@@ -226,6 +249,8 @@ impl Run {
     pub fn seek(&mut self, step: u64) -> u64 {
         if step < self.sim.step_index() {
             self.restore_before(step);
+        } else {
+            self.restore_ahead(step);
         }
         while self.sim.step_index() < step {
             if !self.sim.advance() {
@@ -256,30 +281,95 @@ impl Run {
     }
 
     /// Restores the latest checkpoint at or before `step` and applies the commands of
-    /// its step.
+    /// its step. The checkpoints after it, with the changes to go forward again, the
+    /// trace cut off and the lag history, are kept ahead.
     fn restore_before(&mut self, step: u64) {
         let index = self
             .checkpoints
             .iter()
             .rposition(|cp| cp.step_index() <= step)
             .unwrap_or(0);
-        let Some(checkpoint) = self.checkpoints.get(index) else {
+        let Some(trace_len) = self.checkpoints.get(index).map(|cp| cp.trace_len) else {
             return;
         };
-        let trace_len = checkpoint.trace_len;
-        // The undos to apply, newest first: the checkpoints after it (dropped: the run
-        // goes back before them) and its own.
-        let mut undos: Vec<Vec<LedgerUndo>> = self
-            .checkpoints
-            .drain(index + 1..)
+        // The undos to apply, newest first: the checkpoints after it (the run goes
+        // back before them) and its own.
+        let mut after: Vec<Checkpoint> = self.checkpoints.drain(index + 1..).collect();
+        let mut undos: Vec<Vec<LedgerUndo>> = after
+            .iter_mut()
             .rev()
-            .map(|cp| cp.undo)
+            .map(|cp| std::mem::take(&mut cp.undo))
             .collect();
         let Some(checkpoint) = self.checkpoints.get_mut(index) else {
             return;
         };
         undos.push(std::mem::take(&mut checkpoint.undo));
-        self.sim.rewind(&checkpoint.sim, undos, trace_len);
+        let lag = &self.sim.lag;
+        let ahead = self.ahead.get_or_insert_with(|| Ahead {
+            checkpoints: Vec::new(),
+            lag: lag.clone(),
+        });
+        let redos = self.sim.rewind(&checkpoint.sim, undos, trace_len);
+        // Each undo's reverse goes from its checkpoint to the next; the newest's has
+        // no checkpoint after it.
+        let later = std::mem::take(&mut ahead.checkpoints);
+        ahead.checkpoints = after
+            .into_iter()
+            .zip(redos.into_iter().rev())
+            .chain(later)
+            .collect();
+        self.apply_recorded_commands();
+    }
+
+    /// Forgets what lay ahead: the run's future changed, or it holds too much.
+    fn forget_ahead(&mut self) {
+        self.ahead = None;
+        self.sim.trace.forget_ahead();
+    }
+
+    /// Forgets the checkpoints ahead that the run has reached by stepping.
+    fn prune_ahead(&mut self) {
+        let step = self.sim.step_index();
+        if let Some(ahead) = &mut self.ahead {
+            ahead.checkpoints.retain(|(cp, _)| cp.step_index() > step);
+            if ahead.checkpoints.is_empty() {
+                self.ahead = None;
+            }
+        }
+    }
+
+    /// Goes forward to the latest checkpoint ahead at or before `step`, if there is one,
+    /// without replaying the steps between, and applies the commands of its step.
+    fn restore_ahead(&mut self, step: u64) {
+        self.prune_ahead();
+        let Some(ahead) = &mut self.ahead else {
+            return;
+        };
+        let count = ahead
+            .checkpoints
+            .partition_point(|(cp, _)| cp.step_index() <= step);
+        let (mut reached, redos): (Vec<Checkpoint>, Vec<Vec<LedgerUndo>>) =
+            ahead.checkpoints.drain(..count).unzip();
+        let Some(target) = reached.last() else {
+            return;
+        };
+        let lag = ahead.lag.clone();
+        if !self.sim.trace.regain(target.trace_len) {
+            self.forget_ahead();
+            return;
+        }
+        let undos = self.sim.redo(&target.sim, redos, lag);
+        // The first undo reaches back to the newest checkpoint behind; each other to
+        // the checkpoint reached before it; the last one reached is the newest.
+        let mut undos = undos.into_iter();
+        if let (Some(newest), Some(undo)) = (self.checkpoints.last_mut(), undos.next()) {
+            newest.undo = undo;
+        }
+        for (checkpoint, undo) in reached.iter_mut().zip(undos) {
+            checkpoint.undo = undo;
+        }
+        self.checkpoints.extend(reached);
+        self.prune_ahead();
         self.apply_recorded_commands();
     }
 }
@@ -344,6 +434,23 @@ mod tests {
             let what = format!("seed {} at step {target} of {end}", scenario.seed);
             assert_same(run.sim(), &straight(scenario, &commands, target), &what);
         }
+        // Back, then steps forward past checkpoints kept ahead, then a jump beyond them.
+        run.seek(100);
+        while run.step_index() < 100 + 2 * run.interval {
+            run.step();
+        }
+        let stepped = run.step_index();
+        assert_same(
+            run.sim(),
+            &straight(scenario, &commands, stepped),
+            "stepped",
+        );
+        run.seek(end - 3);
+        assert_same(
+            run.sim(),
+            &straight(scenario, &commands, end - 3),
+            "after stepping",
+        );
         // A command in the past: the old future goes, and the new one is kept right.
         run.seek(end / 4);
         run.apply(Command::Crash(NodeId::BROKER)).unwrap();
@@ -399,5 +506,69 @@ mod tests {
     #[test]
     fn jumps_give_back_every_group_ledger() {
         jumps_give_back_every_state(&groups_scenario(600, 2));
+    }
+
+    #[test]
+    fn a_jump_forward_again_restores_the_checkpoints_kept_ahead() {
+        let mut scenario = soak_scenario(5);
+        scenario.messages = 2_000;
+        let mut run = Run::new(&scenario).unwrap();
+        let end = run.seek(u64::MAX);
+        let steps = |run: &Run| -> Vec<u64> {
+            run.checkpoints.iter().map(Checkpoint::step_index).collect()
+        };
+        let before = steps(&run);
+        assert!(before.len() > 3, "{before:?}");
+        run.seek(10);
+        assert_eq!(steps(&run), [0]);
+        let ahead = run.ahead.as_ref().map(|a| a.checkpoints.len());
+        assert_eq!(
+            ahead,
+            Some(before.len() - 1),
+            "every later checkpoint is kept ahead"
+        );
+        // Forward to the newest checkpoint: restored, not replayed into new ones.
+        let newest = *before.last().unwrap();
+        run.seek(newest);
+        assert_eq!(steps(&run), before);
+        assert!(run.ahead.is_none());
+        assert_same(
+            run.sim(),
+            &straight(&scenario, &[], newest),
+            "at the newest checkpoint",
+        );
+        run.seek(end);
+        assert_same(run.sim(), &straight(&scenario, &[], end), "at the end");
+        // A command in the past drops what lay ahead.
+        run.seek(10);
+        run.apply(Command::Crash(NodeId::BROKER)).unwrap();
+        assert!(run.ahead.is_none());
+    }
+
+    #[test]
+    fn the_trace_keeps_what_lies_ahead_until_the_run_differs() {
+        let mut scenario = soak_scenario(6);
+        scenario.messages = 50;
+        let mut run = Run::new(&scenario).unwrap();
+        run.seek(400);
+        let full = run.sim().trace().to_vec();
+        run.seek(100);
+        let len = run.sim().trace().len();
+        assert!(len < full.len());
+        assert_eq!(run.sim().trace(), &full[..len]);
+        // Recording the same run again keeps the events ahead.
+        run.step();
+        let stepped = run.sim().trace().len();
+        assert!(run.sim.trace.regain(full.len()));
+        run.sim.trace.cut(stepped);
+        // A command changes the future: the events ahead go.
+        run.apply(Command::Crash(NodeId::BROKER)).unwrap();
+        assert!(!run.sim.trace.regain(full.len()));
+        run.seek(400);
+        assert_same(
+            run.sim(),
+            &straight(&scenario, run.commands(), 400),
+            "after the command",
+        );
     }
 }

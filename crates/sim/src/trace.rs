@@ -624,6 +624,84 @@ impl TraceEvent {
     }
 }
 
+/// A run's recorded trace: its first `len` events. When time travel goes back, the
+/// events after are kept as they were, so that going forward again finds them instead of
+/// recording them anew; recording the same run overwrites them with themselves, and a
+/// command that changes the run's future drops them (`forget_ahead`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Trace {
+    events: Vec<TraceEvent>,
+    len: usize,
+    /// The events recorded by a probe under way (see `begin_probe`).
+    probe: Option<Vec<TraceEvent>>,
+}
+
+impl Trace {
+    pub(crate) fn as_slice(&self) -> &[TraceEvent] {
+        self.events.get(..self.len).unwrap_or(&self.events)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn push(&mut self, event: TraceEvent) {
+        if let Some(probe) = &mut self.probe {
+            probe.push(event);
+            self.len += 1;
+            return;
+        }
+        match self.events.get_mut(self.len) {
+            // The same run records the same event: it is deterministic, and whatever
+            // changes its future (a command) drops the events kept first.
+            Some(kept) => {
+                debug_assert_eq!(*kept, event, "a kept event differs");
+                *kept = event;
+            }
+            None => self.events.push(event),
+        }
+        self.len += 1;
+    }
+
+    /// Goes back to the first `len` events, keeping the others.
+    pub(crate) fn cut(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// Goes forward to the first `len` events, if they are kept; false if not.
+    pub(crate) fn regain(&mut self, len: usize) -> bool {
+        let kept = len <= self.events.len();
+        if kept {
+            self.len = self.len.max(len);
+        }
+        kept
+    }
+
+    /// Drops the events kept after the first `len` (the run's future changed).
+    pub(crate) fn forget_ahead(&mut self) {
+        self.events.truncate(self.len);
+    }
+
+    /// Records the events that follow aside until [`Trace::end_probe`]: a step taken to
+    /// be undone (see `Sim::settle`) must not write over the events kept ahead.
+    pub(crate) fn begin_probe(&mut self) {
+        self.probe = Some(Vec::new());
+    }
+
+    /// Ends a probe: the events it recorded join the trace if `keep`, else they go (the
+    /// caller cuts the trace back).
+    pub(crate) fn end_probe(&mut self, keep: bool) {
+        if let Some(events) = self.probe.take() {
+            if keep {
+                self.len -= events.len();
+                for event in events {
+                    self.push(event);
+                }
+            }
+        }
+    }
+}
+
 /// A command as its trace entry remembers it, to narrate it in any language.
 #[derive(Clone, Debug)]
 pub(crate) struct CommandNote {
