@@ -1,5 +1,8 @@
 //! Cheap time travel for the page: a run is its scenario plus the commands applied at
 //! given steps, so any step can be rebuilt by replaying from the nearest checkpoint.
+//! Going back keeps the checkpoints it passes, with the ledgers' changes to redo them,
+//! and the trace keeps its later events, so going forward again replays at most one
+//! interval; a command applied in the past forgets them, since the future changed.
 
 use crate::fault::{Command, CommandError};
 use crate::lag::LagHistory;
