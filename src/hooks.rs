@@ -30,6 +30,25 @@ pub fn cadence(steps_per_second: u32) -> (u32, u32) {
     }
 }
 
+/// The English of a catalogue the page does not carry (`crate::words::fetch_late`),
+/// fetched the first time `needed` is true: `None` until the fetch has ended, then
+/// whether it worked. The component is drawn again when it ends.
+#[hook]
+pub fn use_late_words(file: mqlab_text::File, needed: bool) -> Option<Result<(), String>> {
+    let fetch = use_state(|| None::<Result<(), String>>);
+    {
+        let fetch = fetch.clone();
+        use_effect_with(needed, move |needed| {
+            if *needed && fetch.is_none() {
+                yew::platform::spawn_local(async move {
+                    fetch.set(Some(crate::words::fetch_late(file).await));
+                });
+            }
+        });
+    }
+    (*fetch).clone()
+}
+
 /// How many of a view's later parts are drawn: none on the view's first render, then one
 /// more in each following task, up to `parts`. A view that would build much at once draws
 /// its first screenful at once and the rest a part per task, so that opening it never

@@ -74,21 +74,9 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     // follow. Paused or slow, everything follows every step.
     // The sentence of each step and the ledger's explanations are fetched once the run
     // has moved (the first view shows none of them); the lists are then taken again.
-    let steps_fetch = use_state(|| None::<Result<(), String>>);
     let moved = lab.run.borrow().step_index() > 0;
-    {
-        let steps_fetch = steps_fetch.clone();
-        use_effect_with(moved, move |moved| {
-            if *moved && steps_fetch.is_none() {
-                yew::platform::spawn_local(async move {
-                    steps_fetch.set(Some(
-                        crate::words::fetch_late(mqlab_text::File::Steps).await,
-                    ));
-                });
-            }
-        });
-    }
-    let steps_note = match (moved, &*steps_fetch) {
+    let steps_fetch = crate::hooks::use_late_words(mqlab_text::File::Steps, moved);
+    let steps_note = match (moved, &steps_fetch) {
         (false, _) | (true, Some(Ok(()))) => None,
         (true, None) => Some(words_now().get(Key::NarrationLoading).to_string()),
         (true, Some(Err(problem))) => {
@@ -131,20 +119,10 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
     let step_ms = if lab.playing { period_ms } else { 350 };
 
     // A refusal whose reason needs the errors' words fetches them, then is drawn again.
-    let errors_fetch = use_state(|| None::<Result<(), String>>);
-    {
-        let waiting = matches!(lab.notice, Some(Notice::Refused(_)));
-        let errors_fetch = errors_fetch.clone();
-        use_effect_with(waiting, move |waiting| {
-            if *waiting && errors_fetch.is_none() {
-                yew::platform::spawn_local(async move {
-                    errors_fetch.set(Some(
-                        crate::words::fetch_late(mqlab_text::File::Errors).await,
-                    ));
-                });
-            }
-        });
-    }
+    let errors_fetch = crate::hooks::use_late_words(
+        mqlab_text::File::Errors,
+        matches!(lab.notice, Some(Notice::Refused(_))),
+    );
     let notice = lab.notice.clone().map(|notice| {
         let dismiss = {
             let dispatch = dispatch.clone();
@@ -153,7 +131,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
         let (class, icon, text, role) = match notice {
             Notice::Error(text) => ("notice error", "⚠", text, "alert"), // not prose
             Notice::Refused(refusal) => {
-                let waiting = match &*errors_fetch {
+                let waiting = match &errors_fetch {
                     Some(Err(problem)) => words.fill(
                         PageKey::NoticeReasonUnavailable,
                         &[("problem", problem.into())],
