@@ -21,6 +21,10 @@ pub struct LedgerViewProps {
     /// for a single broker.
     #[prop_or_default]
     pub replication: Option<crate::components::replication_ledger::ReplicationFacts>,
+    /// Changes when the steps' words arrive (`steps.txt`, fetched once the run moves):
+    /// the reorder causes and the transactions' sentences read them as they are drawn.
+    #[prop_or_default]
+    pub words_arrived: bool,
     pub dispatch: Callback<LabAction>,
 }
 

@@ -210,7 +210,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                     if drawn_below {
                     <LedgerView summary={heavy.summary.clone()} records={heavy.records.clone()}
                                 anomalies={heavy.anomalies.clone()} transactions={heavy.transactions.clone()}
-                                replication={heavy.replication.clone()} dispatch={dispatch.clone()} />
+                                replication={heavy.replication.clone()} words_arrived={heavy_key.0} dispatch={dispatch.clone()} />
                     if scenario.kafka.is_some() || scenario.topology.consumers > 1 {
                         <crate::components::groups_ledger::GroupsLedger groups={heavy.groups.clone()} applied={heavy.applied.clone()}
                                   members={scenario.kafka.as_ref().map_or(0, |k| k.members(scenario.topology.consumers))}
