@@ -36,10 +36,10 @@ fn Root(props: &RootProps) -> Html {
 fn main() {
     mqlab::panic_panel::install();
     mqlab::module_loader::spend_the_first_tree_number();
-    // The page fetches the errors' and the steps' English when it needs them; a module, fetched only when
-    // one of its views opens, carries them.
-    mqlab_text::late::carry(mqlab_text::File::Errors);
-    mqlab_text::late::carry(mqlab_text::File::Steps);
+    // The page fetches the errors' and the steps' English when it needs them; a module,
+    // fetched only when one of its views opens, carries them: the core's refusals and
+    // runs are told with them.
+    mqlab_text::late::carry_all();
 }
 
 /// The view's settings: the lesson asked for by its slug (`None` for the list, or a slug

@@ -95,8 +95,6 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
             lists_version
         },
     );
-    // The diagram's titles tell the events too: drawn again when their words arrive.
-    let diagram_version = heavy_key.2 ^ (u64::from(heavy_key.0) << 63);
     let heavy = {
         let run = lab.run.clone();
         let horizon = lab.horizon;
@@ -202,7 +200,7 @@ pub fn Simulator(props: &SimulatorProps) -> Html {
                 </div>
                 <div class="area-timeline">
                     if drawn_below {
-                        <Timeline run={lab.run.clone()} version={diagram_version} horizon={heavy.horizon}
+                        <Timeline run={lab.run.clone()} version={heavy_key.2} horizon={heavy.horizon} words_arrived={heavy_key.0}
                                   in_flight={heavy.in_flight.clone()} dispatch={dispatch.clone()} />
                     }
                 </div>

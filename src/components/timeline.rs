@@ -34,6 +34,8 @@ pub struct TimelineProps {
     pub horizon: u64,
     /// The envelopes on the links now, from the simulator's snapshot.
     pub in_flight: Vec<InFlight>,
+    /// Changes when the steps' words arrive (`steps.txt`): the events' titles tell them.
+    pub words_arrived: bool,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -43,6 +45,7 @@ impl PartialEq for TimelineProps {
             && self.version == other.version
             && self.horizon == other.horizon
             && self.in_flight == other.in_flight
+            && self.words_arrived == other.words_arrived
             && self.dispatch == other.dispatch
     }
 }

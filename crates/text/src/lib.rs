@@ -193,6 +193,15 @@ pub mod late {
     pub fn carry(file: File) {
         let _ = TABLES[file as usize].set(crate::english_table(file));
     }
+
+    /// Carries the English of every catalogue the page fetches late (see `carry`).
+    pub fn carry_all() {
+        for file in File::ALL {
+            if crate::late_english(file) {
+                carry(file);
+            }
+        }
+    }
 }
 
 /// A sentence of a carried catalogue not yet put in words: its entry and its arguments,
